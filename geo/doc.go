@@ -1,0 +1,26 @@
+// Package geo is covmon's domain: villages, carrier observations, programs with deadlines,
+// upload records, and the rules that turn observations into a village's status.
+//
+// It also decodes and validates the carrier and registry file formats (GeoJSON, RFC 7946).
+// geo does no file or network I/O of its own, no SQL and no logging: callers hand it readers and
+// values, and it returns values and errors. Coordinates are WGS84 longitude/latitude in degrees,
+// in that order, as orb and GeoJSON use them. All instants are time.Time; dates without a time
+// of day are read in Vietnam's time zone (Asia/Ho_Chi_Minh, UTC+7, no daylight saving).
+package geo
+
+import (
+	"errors"
+	"time"
+)
+
+// Vietnam is the fixed UTC+7 zone in which covmon reads dates without a time of day.
+// Vietnam has had no daylight saving since 1975, so a fixed zone needs no tzdata.
+var Vietnam = time.FixedZone("ICT", 7*60*60)
+
+// Sentinel errors. Callers check them with errors.Is.
+var (
+	// ErrDuplicateUpload means the same bytes (by SHA-256) were already accepted.
+	ErrDuplicateUpload = errors.New("geo: duplicate upload")
+	// ErrNotFound means a requested village, upload or program does not exist.
+	ErrNotFound = errors.New("geo: not found")
+)

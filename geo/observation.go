@@ -1,0 +1,91 @@
+package geo
+
+import (
+	"slices"
+	"time"
+)
+
+// Technology is a radio generation. The zero value is invalid.
+type Technology int
+
+// Technologies in increasing order: a comparison of two values compares generations.
+const (
+	Tech2G Technology = iota + 2
+	Tech3G
+	Tech4G
+	Tech5G
+)
+
+// String returns the lower-case wire name: "2g", "3g", "4g" or "5g".
+func (t Technology) String() string {
+	switch t {
+	case Tech2G:
+		return "2g"
+	case Tech3G:
+		return "3g"
+	case Tech4G:
+		return "4g"
+	case Tech5G:
+		return "5g"
+	}
+	return "invalid"
+}
+
+// ParseTechnology reads a wire name ("2g".."5g", case-insensitive). ok is false otherwise.
+func ParseTechnology(s string) (t Technology, ok bool) {
+	switch s {
+	case "2g", "2G":
+		return Tech2G, true
+	case "3g", "3G":
+		return Tech3G, true
+	case "4g", "4G":
+		return Tech4G, true
+	case "5g", "5G":
+		return Tech5G, true
+	}
+	return 0, false
+}
+
+// Technologies lists every valid technology in increasing order.
+var Technologies = []Technology{Tech2G, Tech3G, Tech4G, Tech5G}
+
+// Methods are the ways a carrier can know a village's signal.
+var Methods = []string{"drive_test", "model", "crowd", "on_air_report"}
+
+// DefaultCarriers are the Vietnamese mobile carriers covmon knows out of the box. The list is
+// configuration: operators may add MVNOs.
+var DefaultCarriers = []string{"viettel", "vinaphone", "mobifone", "vietnamobile"}
+
+// ValidMethod reports whether m is one of Methods.
+func ValidMethod(m string) bool { return slices.Contains(Methods, m) }
+
+// Observation is one carrier's report about one village on one technology at one instant.
+// Observations are kept forever; status is derived from them, never stored over them.
+type Observation struct {
+	ID         int64
+	VillageID  string
+	Carrier    string
+	Technology Technology
+	HasSignal  bool
+	// RSRPdBm (reference signal received power, 4G/5G) and DLMbps (download speed) are
+	// optional measurements; nil when not reported.
+	RSRPdBm    *float64
+	DLMbps     *float64
+	ObservedAt time.Time
+	Method     string
+	// UploadID is the upload the observation came in; 0 before it is stored.
+	UploadID int64
+}
+
+// Key identifies the series an observation belongs to: the latest observation per key decides
+// status.
+func (o *Observation) Key() ObservationKey {
+	return ObservationKey{VillageID: o.VillageID, Carrier: o.Carrier, Technology: o.Technology}
+}
+
+// ObservationKey is a village × carrier × technology series.
+type ObservationKey struct {
+	VillageID  string
+	Carrier    string
+	Technology Technology
+}

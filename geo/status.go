@@ -1,0 +1,159 @@
+package geo
+
+import (
+	"slices"
+	"sort"
+	"time"
+)
+
+// Status is what covmon decides about a village at an instant.
+type Status string
+
+// The four statuses. Every village has exactly one at any instant.
+const (
+	// StatusCovered: at least one carrier's latest observation shows signal that counts.
+	StatusCovered Status = "covered"
+	// StatusDeadZone: the village has grid power and no carrier has signal that counts.
+	StatusDeadZone Status = "dead_zone"
+	// StatusNoPower: no grid power and no signal; tracked, outside the powered-village deadline.
+	StatusNoPower Status = "no_power"
+	// StatusNoData: no carrier ever reported the village; it counts as not covered.
+	StatusNoData Status = "no_data"
+)
+
+// Statuses lists every status in display order.
+var Statuses = []Status{StatusCovered, StatusDeadZone, StatusNoPower, StatusNoData}
+
+// Level is the best service any carrier offers a village.
+type Level int
+
+// Levels in increasing order.
+const (
+	LevelNone   Level = iota // no signal that counts
+	LevelVoice               // 2G or 3G only
+	Level4G                  // 4G/5G below the speed threshold, or speed not measured
+	Level4GFast              // 4G/5G measured at or above Policy.FastDLMbps
+)
+
+// String returns the wire name: "none", "voice", "4g" or "4g_fast".
+func (l Level) String() string {
+	return [...]string{"none", "voice", "4g", "4g_fast"}[l]
+}
+
+// Policy holds the thresholds that decide when an observation counts as signal. There is no
+// single official dBm figure, so all of them are configuration.
+type Policy struct {
+	// MinTechnology is the oldest generation that counts as coverage (default 2G: the 2022
+	// programme counted any mobile signal; set 4G to track the 4G goal).
+	MinTechnology Technology
+	// MinRSRPdBm: a 4G/5G observation whose measured RSRP is below this counts as no signal
+	// (default −120 dBm). Observations without RSRP are taken at their has_signal word.
+	MinRSRPdBm float64
+	// FastDLMbps is the download speed at which 4G counts as meeting the speed threshold
+	// (default 10 Mbit/s).
+	FastDLMbps float64
+	// Carriers is the list of carriers; partial not-spots are villages served by some but not
+	// all of them.
+	Carriers []string
+}
+
+// DefaultPolicy returns the documented defaults.
+func DefaultPolicy() Policy {
+	return Policy{MinTechnology: Tech2G, MinRSRPdBm: -120, FastDLMbps: 10, Carriers: slices.Clone(DefaultCarriers)}
+}
+
+// Counts reports whether o shows signal that counts under p.
+func (p *Policy) Counts(o *Observation) bool {
+	if !o.HasSignal || o.Technology < p.MinTechnology {
+		return false
+	}
+	if o.Technology >= Tech4G && o.RSRPdBm != nil && *o.RSRPdBm < p.MinRSRPdBm {
+		return false
+	}
+	return true
+}
+
+// Assessment is a village's status at an instant, with what it was derived from.
+type Assessment struct {
+	Status Status
+	Level  Level
+	// CarriersWithSignal lists, sorted, the carriers whose signal counts.
+	CarriersWithSignal []string
+	// CarriersReported lists, sorted, the carriers with any observation (with or without signal).
+	CarriersReported []string
+	// LastObservedAt is the newest observation considered; zero for no_data.
+	LastObservedAt time.Time
+}
+
+// Assess decides v's status at asOf from latest, the latest observation per carrier ×
+// technology observed at or before asOf (older or later ones must not be passed).
+func Assess(v *Village, latest []Observation, p *Policy, asOf time.Time) Assessment {
+	var a Assessment
+	for i := range latest {
+		o := &latest[i]
+		if o.ObservedAt.After(a.LastObservedAt) {
+			a.LastObservedAt = o.ObservedAt
+		}
+		if !slices.Contains(a.CarriersReported, o.Carrier) {
+			a.CarriersReported = append(a.CarriersReported, o.Carrier)
+		}
+		if !p.Counts(o) {
+			continue
+		}
+		if !slices.Contains(a.CarriersWithSignal, o.Carrier) {
+			a.CarriersWithSignal = append(a.CarriersWithSignal, o.Carrier)
+		}
+		lv := LevelVoice
+		if o.Technology >= Tech4G {
+			lv = Level4G
+			if o.DLMbps != nil && *o.DLMbps >= p.FastDLMbps {
+				lv = Level4GFast
+			}
+		}
+		a.Level = max(a.Level, lv)
+	}
+	sort.Strings(a.CarriersReported)
+	sort.Strings(a.CarriersWithSignal)
+	switch {
+	case len(latest) == 0:
+		a.Status = StatusNoData
+	case len(a.CarriersWithSignal) > 0:
+		a.Status = StatusCovered
+	case v.PoweredAt(asOf):
+		a.Status = StatusDeadZone
+	default:
+		a.Status = StatusNoPower
+	}
+	return a
+}
+
+// VillageStatus is a village together with its assessment and deadline standing under a program.
+type VillageStatus struct {
+	Village *Village
+	Assessment
+	// Deadline is the deadline that applies (zero when the village is in no program).
+	Deadline time.Time
+	// Overdue is true for a dead-zone village whose deadline has passed; DaysOverdue counts
+	// whole days since the deadline.
+	Overdue     bool
+	DaysOverdue int
+}
+
+// Evaluate assesses every village at asOf under program prog (nil for none). latest maps a
+// village ID to its latest observations at asOf.
+func Evaluate(villages []Village, latest map[string][]Observation, prog *Program, p *Policy, asOf time.Time) []VillageStatus {
+	out := make([]VillageStatus, 0, len(villages))
+	for i := range villages {
+		v := &villages[i]
+		vs := VillageStatus{Village: v, Assessment: Assess(v, latest[v.ID], p, asOf)}
+		if prog != nil && slices.Contains(v.Programs, prog.ID) {
+			vs.Deadline = DeadlineFor(v, prog)
+			if vs.Status == StatusDeadZone && !asOf.Before(vs.Deadline) {
+				vs.Overdue = true
+				vs.DaysOverdue = int(asOf.Sub(vs.Deadline) / (24 * time.Hour))
+			}
+		}
+		out = append(out, vs)
+	}
+	return out
+}

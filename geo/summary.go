@@ -1,0 +1,108 @@
+package geo
+
+import (
+	"sort"
+	"time"
+)
+
+// Counts tallies villages by status and standing.
+type Counts struct {
+	// Villages is every village counted.
+	Villages int
+	// Baseline is the villages on the program's original list (the "832"); BaselineCovered
+	// how many of those are covered (the "477").
+	Baseline        int
+	BaselineCovered int
+	// FoundLater is villages added after the baseline.
+	FoundLater int
+
+	Covered  int
+	DeadZone int
+	NoPower  int
+	NoData   int
+	Overdue  int
+
+	// TotalNotSpot: no carrier has signal (dead zone, no power or no data);
+	// PartialNotSpot: covered by some but not all carriers of the policy.
+	TotalNotSpot   int
+	PartialNotSpot int
+}
+
+func (c *Counts) add(vs *VillageStatus, carriers int) {
+	c.Villages++
+	if vs.Village.Baseline {
+		c.Baseline++
+		if vs.Status == StatusCovered {
+			c.BaselineCovered++
+		}
+	} else {
+		c.FoundLater++
+	}
+	switch vs.Status {
+	case StatusCovered:
+		c.Covered++
+		if len(vs.CarriersWithSignal) < carriers {
+			c.PartialNotSpot++
+		}
+	case StatusDeadZone:
+		c.DeadZone++
+	case StatusNoPower:
+		c.NoPower++
+	case StatusNoData:
+		c.NoData++
+	}
+	if vs.Status != StatusCovered {
+		c.TotalNotSpot++
+	}
+	if vs.Overdue {
+		c.Overdue++
+	}
+}
+
+// ProvinceCounts is Counts for one province.
+type ProvinceCounts struct {
+	ProvinceCode string
+	ProvinceName string
+	Counts
+}
+
+// Summary is the headline figures at an instant.
+type Summary struct {
+	AsOf     time.Time
+	Program  *Program
+	National Counts
+	// Provinces is sorted by remaining dead zones (most first), then by code.
+	Provinces []ProvinceCounts
+}
+
+// Summarize tallies statuses nationally and per province. Villages not yet known at asOf
+// (found later) are left out.
+func Summarize(statuses []VillageStatus, prog *Program, p *Policy, asOf time.Time) Summary {
+	s := Summary{AsOf: asOf, Program: prog}
+	byCode := map[string]*ProvinceCounts{}
+	n := len(p.Carriers)
+	for i := range statuses {
+		vs := &statuses[i]
+		if !vs.Village.KnownAt(asOf) {
+			continue
+		}
+		s.National.add(vs, n)
+		pc := byCode[vs.Village.ProvinceCode]
+		if pc == nil {
+			pc = &ProvinceCounts{ProvinceCode: vs.Village.ProvinceCode, ProvinceName: vs.Village.ProvinceName}
+			byCode[vs.Village.ProvinceCode] = pc
+		}
+		pc.add(vs, n)
+	}
+	for _, pc := range byCode {
+		s.Provinces = append(s.Provinces, *pc)
+	}
+	sort.Slice(s.Provinces, func(i, j int) bool {
+		a, b := &s.Provinces[i], &s.Provinces[j]
+		if a.DeadZone != b.DeadZone {
+			return a.DeadZone > b.DeadZone
+		}
+		return a.ProvinceCode < b.ProvinceCode
+	})
+	return s
+}

@@ -1,0 +1,112 @@
+package geo
+
+import (
+	"fmt"
+	"strings"
+	"time"
+)
+
+// UploadKind says what a file holds.
+type UploadKind string
+
+// The file kinds covmon ingests.
+const (
+	KindVillages     UploadKind = "villages"     // the ministry's registry
+	KindObservations UploadKind = "observations" // carriers' per-village reports
+	KindAreas        UploadKind = "areas"        // carriers' coverage-area polygons
+)
+
+// UploadResult is how an upload ended.
+type UploadResult string
+
+// Upload results.
+const (
+	ResultAccepted  UploadResult = "accepted"
+	ResultRejected  UploadResult = "rejected"
+	ResultDuplicate UploadResult = "duplicate"
+)
+
+// Upload records one file received, whatever became of it.
+type Upload struct {
+	ID         int64
+	Kind       UploadKind
+	Carrier    string // empty for registry files
+	FileName   string
+	Size       int64
+	SHA256     string // lower-case hex of the file's bytes
+	Source     string // "cli", "api", "inbox", "feed" or "seed"
+	ReceivedAt time.Time
+	Result     UploadResult
+	// Features is the number of features in the file; Inserted the rows it added or changed.
+	Features int
+	Inserted int
+	// DuplicateOf is the earlier accepted upload with the same bytes (result duplicate).
+	DuplicateOf int64
+	// Problems is the validation report of a rejected upload.
+	Problems []Problem
+}
+
+// UploadFilter narrows an upload listing. Zero fields do not filter.
+type UploadFilter struct {
+	Carrier string
+	Result  UploadResult
+	Limit   int
+}
+
+// Problem is one thing wrong with an input file, precise enough to fix it: the file, the
+// feature's index (0-based, -1 for the file as a whole), the village it names, the field, a
+// stable rule code (for metrics and tests) and a reason in plain words.
+type Problem struct {
+	File      string `json:"file"`
+	Feature   int    `json:"feature"`
+	VillageID string `json:"village_id,omitempty"`
+	Field     string `json:"field,omitempty"`
+	Rule      string `json:"rule"`
+	Reason    string `json:"reason"`
+}
+
+// String renders the problem on one line, e.g.
+//
+//	obs.geojson: feature 3 (village_id "VN-14-00001"): field "observed_at": not a date: "yesterday"
+func (p Problem) String() string {
+	var b strings.Builder
+	b.WriteString(p.File)
+	if p.Feature >= 0 {
+		fmt.Fprintf(&b, ": feature %d", p.Feature)
+		if p.VillageID != "" {
+			fmt.Fprintf(&b, " (village_id %q)", p.VillageID)
+		}
+	}
+	if p.Field != "" {
+		fmt.Fprintf(&b, ": field %q", p.Field)
+	}
+	b.WriteString(": ")
+	b.WriteString(p.Reason)
+	return b.String()
+}
+
+// ValidationError is returned when a file has problems. It carries every problem found (up to
+// the decoder's limit), not just the first.
+type ValidationError struct {
+	File     string
+	Problems []Problem
+	// Truncated is true when more problems existed than were kept.
+	Truncated bool
+}
+
+func (e *ValidationError) Error() string {
+	var b strings.Builder
+	n := len(e.Problems)
+	fmt.Fprintf(&b, "%s: %d problem", e.File, n)
+	if n != 1 {
+		b.WriteString("s")
+	}
+	if e.Truncated {
+		b.WriteString(" (more not shown)")
+	}
+	for _, p := range e.Problems {
+		b.WriteString("\n  ")
+		b.WriteString(p.String())
+	}
+	return b.String()
+}
