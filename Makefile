@@ -1,0 +1,56 @@
+# covmon — see README.md. `make run` and `make test` are all a newcomer needs.
+GO       ?= go
+VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+LDFLAGS  := -X main.version=$(VERSION)
+BIN      := bin/covmon
+DB       ?= var/covmon.db
+
+.PHONY: run build test vet fmt-check bench cover fuzz-smoke seeds clean help
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
+
+build: ## build bin/covmon
+	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/covmon
+
+run: build ## build, create the database, load the SYNTHETIC seed data, show the status
+	@mkdir -p $(dir $(DB))
+	@./$(BIN) seed --db $(DB)
+	@echo
+	@./$(BIN) status --db $(DB)
+	@echo
+	@echo "== as of 2022-08-01 (the ministry's 2022 report) =="
+	@./$(BIN) status --db $(DB) --as-of 2022-08-01 | sed -n '1,6p'
+	@echo
+	@echo "Try next:"
+	@echo "  ./$(BIN) status --db $(DB) --villages              # every village still dark"
+	@echo "  ./$(BIN) status --db $(DB) --as-of 2024-12-01      # at the deadline"
+	@echo "  ./$(BIN) status --db $(DB) --format geojson > dead-zones.geojson"
+	@echo "  ./$(BIN) uploads --db $(DB)                        # what was ingested"
+	@echo "  ./$(BIN) ingest --db $(DB) --dry-run FILE.geojson  # validate a carrier file"
+	@echo "  ./$(BIN) help"
+
+test: vet fmt-check ## vet, gofmt check and every test with the race detector
+	$(GO) test -race -count=1 ./...
+
+vet: ## go vet
+	$(GO) vet ./...
+
+fmt-check: ## fail if gofmt would change a file
+	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+	if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
+
+bench: ## run the benchmarks (see docs/benchmarks.md)
+	$(GO) test -run '^$$' -bench . -benchmem -benchtime 1x ./...
+
+cover: ## test coverage profile
+	$(GO) test -coverprofile=cover.out ./... && $(GO) tool cover -func=cover.out | tail -1
+
+fuzz-smoke: ## run each fuzz test for 10s
+	$(GO) test -run '^$$' -fuzz FuzzDecodeObservations -fuzztime 10s ./geo
+
+seeds: ## regenerate the synthetic seed data
+	$(GO) run ./cmd/seedgen -out seeds/data
+
+clean: ## remove build output and the local database
+	rm -rf bin var cover.out
