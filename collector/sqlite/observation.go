@@ -1,0 +1,172 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"time"
+
+	"github.com/covmon/covmon/geo"
+)
+
+// CommitObservations stores a carrier upload in one transaction: it records u as accepted and
+// inserts obs. An observation identical to one already stored (same village, carrier,
+// technology, observed_at, method, has_signal, RSRP and download speed) is skipped. On success
+// it sets u.ID, u.Result and u.Inserted, the number of observations actually added.
+//
+// If bytes with u.SHA256 were already accepted, nothing is written, u.Result becomes
+// geo.ResultDuplicate, u.DuplicateOf is set, and the error wraps geo.ErrDuplicateUpload. An
+// observation naming an unknown village fails the whole upload with an error wrapping
+// geo.ErrNotFound; callers are expected to validate village IDs first (KnownVillages).
+func (db *DB) CommitObservations(ctx context.Context, u *geo.Upload, obs []geo.Observation) error {
+	tx, err := db.rw.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("commit observations: %w", err)
+	}
+	defer tx.Rollback()
+
+	id, err := db.beginAccepted(ctx, tx, u)
+	if err != nil {
+		return fmt.Errorf("commit observations: %w", err)
+	}
+	inserted, err := insertObservations(ctx, tx, id, obs)
+	if err != nil {
+		return fmt.Errorf("commit observations: %w", err)
+	}
+	if err := finishAccepted(ctx, tx, id, inserted); err != nil {
+		return fmt.Errorf("commit observations: %w", err)
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("commit observations: commit: %w", err)
+	}
+	u.ID, u.Result, u.Inserted, u.DuplicateOf = id, geo.ResultAccepted, inserted, 0
+	return nil
+}
+
+func insertObservations(ctx context.Context, tx *sql.Tx, uploadID int64, obs []geo.Observation) (int, error) {
+	// ON CONFLICT DO NOTHING skips only uniqueness conflicts (the identity index); unlike
+	// INSERT OR IGNORE it does not silently drop rows failing a CHECK or NOT NULL constraint.
+	stmt, err := tx.PrepareContext(ctx, `INSERT INTO observations
+		(village_id, carrier, technology, has_signal, rsrp_dbm, dl_mbps, observed_at, method, upload_id)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT DO NOTHING`)
+	if err != nil {
+		return 0, fmt.Errorf("prepare observation insert: %w", err)
+	}
+	defer stmt.Close()
+
+	inserted := 0
+	for i := range obs {
+		o := &obs[i]
+		res, err := stmt.ExecContext(ctx, o.VillageID, o.Carrier, int64(o.Technology), o.HasSignal,
+			nullFloat(o.RSRPdBm), nullFloat(o.DLMbps), o.ObservedAt.UnixMilli(), o.Method, uploadID)
+		if err != nil {
+			if isForeignKeyViolation(err) {
+				return 0, fmt.Errorf("observation %d: village %q: %w", i, o.VillageID, geo.ErrNotFound)
+			}
+			return 0, fmt.Errorf("observation %d: %w", i, err)
+		}
+		n, err := res.RowsAffected()
+		if err != nil {
+			return 0, fmt.Errorf("observation %d: %w", i, err)
+		}
+		inserted += int(n)
+	}
+	return inserted, nil
+}
+
+const observationColumns = `o.id, o.village_id, o.carrier, o.technology, o.has_signal,
+	o.rsrp_dbm, o.dl_mbps, o.observed_at, o.method, o.upload_id`
+
+func scanObservation(s rowScanner, o *geo.Observation) error {
+	var (
+		tech     int64
+		observed int64
+		rsrp, dl sql.NullFloat64
+	)
+	if err := s.Scan(&o.ID, &o.VillageID, &o.Carrier, &tech, &o.HasSignal, &rsrp, &dl,
+		&observed, &o.Method, &o.UploadID); err != nil {
+		return err
+	}
+	o.Technology = geo.Technology(tech)
+	o.RSRPdBm, o.DLMbps = fromNullFloat(rsrp), fromNullFloat(dl)
+	o.ObservedAt = time.UnixMilli(observed).In(geo.Vietnam)
+	return nil
+}
+
+// LatestObservations returns, for each village matching f that has any observation at or
+// before asOf, the latest observation of each carrier × technology observed at or before
+// asOf. When two share the latest instant, the one stored last (highest ID) wins. Each slice
+// is ordered by carrier, then technology; villages without such observations are absent.
+func (db *DB) LatestObservations(ctx context.Context, asOf time.Time, f geo.VillageFilter) (map[string][]geo.Observation, error) {
+	where, args, err := villageFilter("s.village_id", f)
+	if err != nil {
+		return nil, fmt.Errorf("latest observations: %w", err)
+	}
+	if where != "" {
+		where = " WHERE " + where
+	}
+	// One index seek per series (observations_latest) instead of a scan of the whole history.
+	q := `SELECT ` + observationColumns + `
+		FROM observation_series s
+		JOIN observations o ON o.id = (
+			SELECT x.id FROM observations x
+			WHERE x.village_id = s.village_id AND x.carrier = s.carrier
+				AND x.technology = s.technology AND x.observed_at <= ?
+			ORDER BY x.observed_at DESC, x.id DESC
+			LIMIT 1)` + where + `
+		ORDER BY s.village_id, s.carrier, s.technology`
+	rows, err := db.ro.QueryContext(ctx, q, append([]any{asOf.UnixMilli()}, args...)...)
+	if err != nil {
+		return nil, fmt.Errorf("latest observations: %w", err)
+	}
+	defer rows.Close()
+	out := map[string][]geo.Observation{}
+	for rows.Next() {
+		var o geo.Observation
+		if err := scanObservation(rows, &o); err != nil {
+			return nil, fmt.Errorf("latest observations: %w", err)
+		}
+		out[o.VillageID] = append(out[o.VillageID], o)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("latest observations: %w", err)
+	}
+	return out, nil
+}
+
+// Observations returns the full history of a village, each with its UploadID, ordered by
+// observed_at then ID. It returns an error wrapping geo.ErrNotFound for an unknown village.
+func (db *DB) Observations(ctx context.Context, villageID string) ([]geo.Observation, error) {
+	tx, err := db.ro.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return nil, fmt.Errorf("observations of %q: %w", villageID, err)
+	}
+	defer tx.Rollback()
+	var n int
+	if err := tx.QueryRowContext(ctx,
+		`SELECT count(*) FROM villages WHERE id = ?`, villageID).Scan(&n); err != nil {
+		return nil, fmt.Errorf("observations of %q: %w", villageID, err)
+	}
+	if n == 0 {
+		return nil, fmt.Errorf("observations of %q: %w", villageID, geo.ErrNotFound)
+	}
+	rows, err := tx.QueryContext(ctx, `SELECT `+observationColumns+` FROM observations o
+		WHERE o.village_id = ? ORDER BY o.observed_at, o.id`, villageID)
+	if err != nil {
+		return nil, fmt.Errorf("observations of %q: %w", villageID, err)
+	}
+	defer rows.Close()
+	var out []geo.Observation
+	for rows.Next() {
+		var o geo.Observation
+		if err := scanObservation(rows, &o); err != nil {
+			return nil, fmt.Errorf("observations of %q: %w", villageID, err)
+		}
+		out = append(out, o)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("observations of %q: %w", villageID, err)
+	}
+	return out, nil
+}

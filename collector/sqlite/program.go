@@ -1,0 +1,76 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+
+	"github.com/covmon/covmon/geo"
+)
+
+// UpsertProgram creates the program p or replaces its name, deadline and scope. Programs must
+// exist before villages name them.
+func (db *DB) UpsertProgram(ctx context.Context, p geo.Program) error {
+	if p.ID == "" {
+		return errors.New("upsert program: empty id")
+	}
+	_, err := db.rw.ExecContext(ctx, `INSERT INTO programs (id, name, deadline, powered_only)
+		VALUES (?, ?, ?, ?)
+		ON CONFLICT (id) DO UPDATE SET
+			name = excluded.name,
+			deadline = excluded.deadline,
+			powered_only = excluded.powered_only`,
+		p.ID, p.Name, nullMillis(p.Deadline), p.PoweredOnly)
+	if err != nil {
+		return fmt.Errorf("upsert program %q: %w", p.ID, err)
+	}
+	return nil
+}
+
+const programColumns = `id, name, deadline, powered_only`
+
+func scanProgram(s rowScanner) (*geo.Program, error) {
+	var (
+		p        geo.Program
+		deadline sql.NullInt64
+	)
+	if err := s.Scan(&p.ID, &p.Name, &deadline, &p.PoweredOnly); err != nil {
+		return nil, err
+	}
+	p.Deadline = fromMillis(deadline)
+	return &p, nil
+}
+
+// Programs lists every program ordered by ID.
+func (db *DB) Programs(ctx context.Context) ([]geo.Program, error) {
+	rows, err := db.ro.QueryContext(ctx, `SELECT `+programColumns+` FROM programs ORDER BY id`)
+	if err != nil {
+		return nil, fmt.Errorf("list programs: %w", err)
+	}
+	defer rows.Close()
+	var out []geo.Program
+	for rows.Next() {
+		p, err := scanProgram(rows)
+		if err != nil {
+			return nil, fmt.Errorf("list programs: %w", err)
+		}
+		out = append(out, *p)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list programs: %w", err)
+	}
+	return out, nil
+}
+
+// Program returns the program with the given ID, or an error wrapping geo.ErrNotFound.
+func (db *DB) Program(ctx context.Context, id string) (*geo.Program, error) {
+	p, err := scanProgram(db.ro.QueryRowContext(ctx,
+		`SELECT `+programColumns+` FROM programs WHERE id = ?`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("program %q: %w", id, geo.ErrNotFound)
+	} else if err != nil {
+		return nil, fmt.Errorf("program %q: %w", id, err)
+	}
+	return p, nil
+}

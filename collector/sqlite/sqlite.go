@@ -1,0 +1,259 @@
+// Package sqlite is covmon's store on SQLite, through the pure-Go modernc.org/sqlite driver so
+// that CGO_ENABLED=0 builds work.
+//
+// A DB keeps two connection pools on one database file: a single writer connection whose
+// transactions begin IMMEDIATE (so writers queue on busy_timeout instead of failing with
+// SQLITE_BUSY when a read transaction upgrades), and a read-only pool for queries. The database
+// runs in WAL mode, so readers see a consistent snapshot while a write is in progress.
+//
+// Every write method is one transaction: either all of it is stored or nothing is. Instants and
+// dates are stored as unix milliseconds, so sub-millisecond precision is dropped; times are
+// returned in geo.Vietnam (compare them with time.Time.Equal). A zero time.Time is stored as
+// NULL and read back as zero. Errors wrap a short operation phrase around the cause; callers
+// test for geo.ErrNotFound and geo.ErrDuplicateUpload with errors.Is.
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+
+	"github.com/covmon/covmon/geo"
+)
+
+//go:embed migration/*.sql
+var migrationFS embed.FS
+
+// DB is the SQLite store. Create it with NewDB, set optional fields, then call Open.
+type DB struct {
+	// Now returns the current time; it stamps uploads received without a ReceivedAt.
+	// Defaults to time.Now; tests replace it.
+	Now func() time.Time
+	// BusyTimeout is how long a connection waits for a lock before failing (default 10s).
+	BusyTimeout time.Duration
+	// ReadConns bounds the read-only pool (default 4).
+	ReadConns int
+
+	path string
+	rw   *sql.DB // single writer connection, BEGIN IMMEDIATE
+	ro   *sql.DB // read-only pool
+}
+
+// NewDB returns a DB for the database file at path. The file and its directory are created by
+// Open when missing. path must name a file: ":memory:" is not supported because the writer and
+// reader pools must share one database.
+func NewDB(path string) *DB {
+	return &DB{
+		Now:         time.Now,
+		BusyTimeout: 10 * time.Second,
+		ReadConns:   4,
+		path:        path,
+	}
+}
+
+// Path returns the database file path given to NewDB.
+func (db *DB) Path() string { return db.path }
+
+// Open creates the database directory if needed, opens the writer and reader pools and
+// applies any pending migrations.
+func (db *DB) Open(ctx context.Context) (err error) {
+	if db.path == "" || db.path == ":memory:" {
+		return fmt.Errorf("open db: path must name a file, got %q", db.path)
+	}
+	abs, err := filepath.Abs(db.path)
+	if err != nil {
+		return fmt.Errorf("open db: %w", err)
+	}
+	if err := os.MkdirAll(filepath.Dir(abs), 0o755); err != nil {
+		return fmt.Errorf("open db: create directory: %w", err)
+	}
+	defer func() {
+		if err != nil {
+			db.Close()
+		}
+	}()
+
+	busy := db.BusyTimeout.Milliseconds()
+	if busy <= 0 {
+		busy = 10000
+	}
+	uri := "file:" + escapePath(abs)
+	common := fmt.Sprintf("_pragma=busy_timeout(%d)&_pragma=foreign_keys(1)", busy)
+
+	db.rw, err = sql.Open("sqlite", uri+"?"+common+
+		"&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_txlock=immediate")
+	if err != nil {
+		return fmt.Errorf("open db: %w", err)
+	}
+	db.rw.SetMaxOpenConns(1)
+	db.rw.SetMaxIdleConns(1)
+	db.rw.SetConnMaxIdleTime(0)
+	db.rw.SetConnMaxLifetime(0)
+	if err := db.rw.PingContext(ctx); err != nil {
+		return fmt.Errorf("open db: %w", err)
+	}
+	if err := db.migrate(ctx); err != nil {
+		return fmt.Errorf("open db: %w", err)
+	}
+
+	// The reader opens after the writer so the file exists and is already in WAL mode.
+	db.ro, err = sql.Open("sqlite", uri+"?mode=ro&"+common)
+	if err != nil {
+		return fmt.Errorf("open db: read pool: %w", err)
+	}
+	n := db.ReadConns
+	if n <= 0 {
+		n = 4
+	}
+	db.ro.SetMaxOpenConns(n)
+	db.ro.SetMaxIdleConns(n)
+	if err := db.ro.PingContext(ctx); err != nil {
+		return fmt.Errorf("open db: read pool: %w", err)
+	}
+	return nil
+}
+
+// Close closes both pools. It is safe to call on a DB that failed to open.
+func (db *DB) Close() error {
+	var errs []error
+	if db.ro != nil {
+		errs = append(errs, db.ro.Close())
+		db.ro = nil
+	}
+	if db.rw != nil {
+		// Let SQLite refresh its planner statistics where they are stale; cheap when not.
+		_, _ = db.rw.Exec("PRAGMA optimize")
+		errs = append(errs, db.rw.Close())
+		db.rw = nil
+	}
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("close db: %w", err)
+	}
+	return nil
+}
+
+// migrate applies the embedded migration files not yet recorded in schema_migrations, in name
+// order, each in its own transaction.
+func (db *DB) migrate(ctx context.Context) error {
+	if _, err := db.rw.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
+		name TEXT PRIMARY KEY,
+		applied_at INTEGER NOT NULL
+	)`); err != nil {
+		return fmt.Errorf("create schema_migrations: %w", err)
+	}
+	names, err := fs.Glob(migrationFS, "migration/*.sql")
+	if err != nil {
+		return fmt.Errorf("list migrations: %w", err)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		if err := db.migrateFile(ctx, name); err != nil {
+			return fmt.Errorf("migration %s: %w", filepath.Base(name), err)
+		}
+	}
+	return nil
+}
+
+func (db *DB) migrateFile(ctx context.Context, name string) error {
+	tx, err := db.rw.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+
+	var n int
+	if err := tx.QueryRowContext(ctx,
+		`SELECT count(*) FROM schema_migrations WHERE name = ?`, name).Scan(&n); err != nil {
+		return err
+	}
+	if n > 0 {
+		return nil
+	}
+	body, err := fs.ReadFile(migrationFS, name)
+	if err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, string(body)); err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx,
+		`INSERT INTO schema_migrations (name, applied_at) VALUES (?, ?)`,
+		name, db.now().UnixMilli()); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
+
+func (db *DB) now() time.Time {
+	if db.Now == nil {
+		return time.Now()
+	}
+	return db.Now()
+}
+
+// escapePath percent-encodes the characters that end or escape the path part of an SQLite
+// file: URI.
+func escapePath(p string) string {
+	return strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23").Replace(filepath.ToSlash(p))
+}
+
+// nullMillis stores t as unix milliseconds, or NULL when t is zero.
+func nullMillis(t time.Time) any {
+	if t.IsZero() {
+		return nil
+	}
+	return t.UnixMilli()
+}
+
+// fromMillis reads a nullable unix-milliseconds column.
+func fromMillis(v sql.NullInt64) time.Time {
+	if !v.Valid {
+		return time.Time{}
+	}
+	return time.UnixMilli(v.Int64).In(geo.Vietnam)
+}
+
+// nullFloat stores an optional measurement.
+func nullFloat(p *float64) any {
+	if p == nil {
+		return nil
+	}
+	return *p
+}
+
+// fromNullFloat reads an optional measurement.
+func fromNullFloat(v sql.NullFloat64) *float64 {
+	if !v.Valid {
+		return nil
+	}
+	f := v.Float64
+	return &f
+}
+
+// sqliteCode returns the extended result code of an SQLite error, or 0.
+func sqliteCode(err error) int {
+	var se *sqlite.Error
+	if errors.As(err, &se) {
+		return se.Code()
+	}
+	return 0
+}
+
+func isUniqueViolation(err error) bool {
+	return sqliteCode(err) == sqlite3.SQLITE_CONSTRAINT_UNIQUE
+}
+
+func isForeignKeyViolation(err error) bool {
+	return sqliteCode(err) == sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY
+}

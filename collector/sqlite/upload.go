@@ -1,0 +1,208 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/covmon/covmon/geo"
+)
+
+// RecordUpload stores an upload that wrote no data: a rejected file (with its Problems) or a
+// duplicate (with DuplicateOf). A zero ReceivedAt is set from db.Now. It sets u.ID.
+// Recording an accepted upload whose SHA256 was already accepted returns an error wrapping
+// geo.ErrDuplicateUpload.
+func (db *DB) RecordUpload(ctx context.Context, u *geo.Upload) error {
+	switch u.Result {
+	case geo.ResultAccepted, geo.ResultRejected, geo.ResultDuplicate:
+	default:
+		return fmt.Errorf("record upload: invalid result %q", u.Result)
+	}
+	tx, err := db.rw.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("record upload: %w", err)
+	}
+	defer tx.Rollback()
+
+	if u.ReceivedAt.IsZero() {
+		u.ReceivedAt = db.now()
+	}
+	id, err := insertUpload(ctx, tx, u)
+	if err != nil {
+		return fmt.Errorf("record upload: %w", err)
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("record upload: commit: %w", err)
+	}
+	u.ID = id
+	return nil
+}
+
+// beginAccepted starts the write transaction of an accepted upload: it refuses bytes already
+// accepted (setting u.Result to duplicate and u.DuplicateOf, and returning an error wrapping
+// geo.ErrDuplicateUpload), then inserts u as accepted and returns its new ID. Inserted is
+// filled in by finishAccepted.
+func (db *DB) beginAccepted(ctx context.Context, tx *sql.Tx, u *geo.Upload) (int64, error) {
+	var prev int64
+	err := tx.QueryRowContext(ctx,
+		`SELECT id FROM uploads WHERE sha256 = ? AND result = 'accepted'`, u.SHA256).Scan(&prev)
+	switch {
+	case err == nil:
+		u.Result = geo.ResultDuplicate
+		u.DuplicateOf = prev
+		return 0, fmt.Errorf("same bytes as upload %d: %w", prev, geo.ErrDuplicateUpload)
+	case !errors.Is(err, sql.ErrNoRows):
+		return 0, fmt.Errorf("check duplicate: %w", err)
+	}
+	if u.ReceivedAt.IsZero() {
+		u.ReceivedAt = db.now()
+	}
+	rec := *u
+	rec.Result = geo.ResultAccepted
+	rec.Inserted = 0
+	rec.DuplicateOf = 0
+	rec.Problems = nil
+	return insertUpload(ctx, tx, &rec)
+}
+
+// finishAccepted records how many rows an accepted upload added or changed.
+func finishAccepted(ctx context.Context, tx *sql.Tx, id int64, inserted int) error {
+	if _, err := tx.ExecContext(ctx,
+		`UPDATE uploads SET inserted = ? WHERE id = ?`, inserted, id); err != nil {
+		return fmt.Errorf("update upload: %w", err)
+	}
+	return nil
+}
+
+func insertUpload(ctx context.Context, tx *sql.Tx, u *geo.Upload) (int64, error) {
+	var problems any
+	if len(u.Problems) > 0 {
+		b, err := json.Marshal(u.Problems)
+		if err != nil {
+			return 0, fmt.Errorf("encode problems: %w", err)
+		}
+		problems = string(b)
+	}
+	var dup any
+	if u.DuplicateOf != 0 {
+		dup = u.DuplicateOf
+	}
+	res, err := tx.ExecContext(ctx, `INSERT INTO uploads
+		(kind, carrier, file_name, size, sha256, source, received_at, result,
+		 features, inserted, duplicate_of, problems)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		string(u.Kind), u.Carrier, u.FileName, u.Size, u.SHA256, u.Source,
+		u.ReceivedAt.UnixMilli(), string(u.Result), u.Features, u.Inserted, dup, problems)
+	if err != nil {
+		if isUniqueViolation(err) {
+			return 0, fmt.Errorf("insert upload: %w", geo.ErrDuplicateUpload)
+		}
+		if isForeignKeyViolation(err) {
+			return 0, fmt.Errorf("insert upload: duplicate_of %d: %w", u.DuplicateOf, geo.ErrNotFound)
+		}
+		return 0, fmt.Errorf("insert upload: %w", err)
+	}
+	return res.LastInsertId()
+}
+
+const uploadColumns = `id, kind, carrier, file_name, size, sha256, source, received_at, result,
+	features, inserted, duplicate_of, problems`
+
+type rowScanner interface{ Scan(dest ...any) error }
+
+func scanUpload(s rowScanner) (*geo.Upload, error) {
+	var (
+		u        geo.Upload
+		kind     string
+		result   string
+		received int64
+		dup      sql.NullInt64
+		problems sql.NullString
+	)
+	if err := s.Scan(&u.ID, &kind, &u.Carrier, &u.FileName, &u.Size, &u.SHA256, &u.Source,
+		&received, &result, &u.Features, &u.Inserted, &dup, &problems); err != nil {
+		return nil, err
+	}
+	u.Kind = geo.UploadKind(kind)
+	u.Result = geo.UploadResult(result)
+	u.ReceivedAt = fromMillis(sql.NullInt64{Int64: received, Valid: true})
+	u.DuplicateOf = dup.Int64
+	if problems.Valid && problems.String != "" {
+		if err := json.Unmarshal([]byte(problems.String), &u.Problems); err != nil {
+			return nil, fmt.Errorf("decode problems of upload %d: %w", u.ID, err)
+		}
+	}
+	return &u, nil
+}
+
+// AcceptedUploadByHash returns the accepted upload of the bytes with the given lower-case hex
+// SHA-256, or an error wrapping geo.ErrNotFound.
+func (db *DB) AcceptedUploadByHash(ctx context.Context, sha256hex string) (*geo.Upload, error) {
+	row := db.ro.QueryRowContext(ctx, `SELECT `+uploadColumns+` FROM uploads
+		WHERE sha256 = ? AND result = 'accepted'`, sha256hex)
+	u, err := scanUpload(row)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("upload by hash %s: %w", sha256hex, geo.ErrNotFound)
+	} else if err != nil {
+		return nil, fmt.Errorf("upload by hash: %w", err)
+	}
+	return u, nil
+}
+
+// Upload returns the upload with the given ID, Problems included, or an error wrapping
+// geo.ErrNotFound.
+func (db *DB) Upload(ctx context.Context, id int64) (*geo.Upload, error) {
+	row := db.ro.QueryRowContext(ctx, `SELECT `+uploadColumns+` FROM uploads WHERE id = ?`, id)
+	u, err := scanUpload(row)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("upload %d: %w", id, geo.ErrNotFound)
+	} else if err != nil {
+		return nil, fmt.Errorf("upload %d: %w", id, err)
+	}
+	return u, nil
+}
+
+// Uploads lists uploads newest first, narrowed by f. A positive f.Limit caps the count.
+func (db *DB) Uploads(ctx context.Context, f geo.UploadFilter) ([]geo.Upload, error) {
+	var (
+		where []string
+		args  []any
+	)
+	if f.Carrier != "" {
+		where = append(where, "carrier = ?")
+		args = append(args, f.Carrier)
+	}
+	if f.Result != "" {
+		where = append(where, "result = ?")
+		args = append(args, string(f.Result))
+	}
+	q := `SELECT ` + uploadColumns + ` FROM uploads`
+	if len(where) > 0 {
+		q += " WHERE " + strings.Join(where, " AND ")
+	}
+	q += " ORDER BY id DESC"
+	if f.Limit > 0 {
+		q += " LIMIT ?"
+		args = append(args, f.Limit)
+	}
+	rows, err := db.ro.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("list uploads: %w", err)
+	}
+	defer rows.Close()
+	var out []geo.Upload
+	for rows.Next() {
+		u, err := scanUpload(rows)
+		if err != nil {
+			return nil, fmt.Errorf("list uploads: %w", err)
+		}
+		out = append(out, *u)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list uploads: %w", err)
+	}
+	return out, nil
+}

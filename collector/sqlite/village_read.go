@@ -1,0 +1,145 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+
+	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/encoding/wkb"
+
+	"github.com/covmon/covmon/geo"
+)
+
+// KnownVillages returns a membership test over the IDs of every village stored at the time of
+// the call (a snapshot: villages committed later are unknown to it). It is meant for
+// validating an upload before committing it.
+func (db *DB) KnownVillages(ctx context.Context) (func(id string) bool, error) {
+	rows, err := db.ro.QueryContext(ctx, `SELECT id FROM villages`)
+	if err != nil {
+		return nil, fmt.Errorf("known villages: %w", err)
+	}
+	defer rows.Close()
+	ids := make(map[string]struct{})
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, fmt.Errorf("known villages: %w", err)
+		}
+		ids[id] = struct{}{}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("known villages: %w", err)
+	}
+	return func(id string) bool {
+		_, ok := ids[id]
+		return ok
+	}, nil
+}
+
+// Villages lists the villages matching f ordered by ID, each with its Programs (sorted).
+func (db *DB) Villages(ctx context.Context, f geo.VillageFilter) ([]geo.Village, error) {
+	tx, err := db.ro.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return nil, fmt.Errorf("list villages: %w", err)
+	}
+	defer tx.Rollback()
+	vs, err := queryVillages(ctx, tx, f)
+	if err != nil {
+		return nil, fmt.Errorf("list villages: %w", err)
+	}
+	return vs, nil
+}
+
+// Village returns the village with the given ID, or an error wrapping geo.ErrNotFound.
+func (db *DB) Village(ctx context.Context, id string) (*geo.Village, error) {
+	tx, err := db.ro.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return nil, fmt.Errorf("village %q: %w", id, err)
+	}
+	defer tx.Rollback()
+	vs, err := queryVillages(ctx, tx, geo.VillageFilter{IDs: []string{id}})
+	if err != nil {
+		return nil, fmt.Errorf("village %q: %w", id, err)
+	}
+	if len(vs) == 0 {
+		return nil, fmt.Errorf("village %q: %w", id, geo.ErrNotFound)
+	}
+	return &vs[0], nil
+}
+
+func queryVillages(ctx context.Context, tx *sql.Tx, f geo.VillageFilter) ([]geo.Village, error) {
+	where, args, err := villageFilter("id", f)
+	if err != nil {
+		return nil, err
+	}
+	if where != "" {
+		where = " WHERE " + where
+	}
+	rows, err := tx.QueryContext(ctx, `SELECT id, name, commune_code, commune_name,
+		province_code, province_name, legacy_district_code, legacy_commune_code, lon, lat, area,
+		grid_power, grid_power_since, households, baseline, found_at, deadline
+		FROM villages`+where+` ORDER BY id`, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var vs []geo.Village
+	index := map[string]int{}
+	for rows.Next() {
+		var (
+			v                      geo.Village
+			lon, lat               float64
+			area                   []byte
+			since, found, deadline sql.NullInt64
+		)
+		if err := rows.Scan(&v.ID, &v.Name, &v.CommuneCode, &v.CommuneName, &v.ProvinceCode,
+			&v.ProvinceName, &v.LegacyDistrictCode, &v.LegacyCommuneCode, &lon, &lat, &area,
+			&v.GridPower, &since, &v.Households, &v.Baseline, &found, &deadline); err != nil {
+			return nil, err
+		}
+		v.Center = orb.Point{lon, lat}
+		if len(area) > 0 {
+			if v.Area, err = wkb.Unmarshal(area); err != nil {
+				return nil, fmt.Errorf("village %q: decode area: %w", v.ID, err)
+			}
+		}
+		v.GridPowerSince, v.FoundAt, v.Deadline = fromMillis(since), fromMillis(found), fromMillis(deadline)
+		index[v.ID] = len(vs)
+		vs = append(vs, v)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	rows.Close()
+	if len(vs) == 0 {
+		return vs, nil
+	}
+
+	where, args, err = villageFilter("village_id", f)
+	if err != nil {
+		return nil, err
+	}
+	if where != "" {
+		where = " WHERE " + where
+	}
+	prows, err := tx.QueryContext(ctx, `SELECT village_id, program_id FROM village_programs`+
+		where+` ORDER BY village_id, program_id`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("read programs: %w", err)
+	}
+	defer prows.Close()
+	for prows.Next() {
+		var vid, pid string
+		if err := prows.Scan(&vid, &pid); err != nil {
+			return nil, fmt.Errorf("read programs: %w", err)
+		}
+		if i, ok := index[vid]; ok {
+			vs[i].Programs = append(vs[i].Programs, pid)
+		}
+	}
+	if err := prows.Err(); err != nil {
+		return nil, fmt.Errorf("read programs: %w", err)
+	}
+	return vs, nil
+}
