@@ -1,0 +1,138 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/covmon/covmon/geo"
+)
+
+// snapshot is the dataset evaluated by covmon's own rules at one instant.
+type snapshot struct {
+	AsOf     time.Time
+	Counts   geo.Counts
+	Statuses []geo.VillageStatus
+	Latest   map[string][]geo.Observation
+	// BaselineDead is the baseline villages in dead_zone (powered, no signal): the burn-down.
+	BaselineDead int
+}
+
+// figures are the story's numbers: the four key instants and the first of every month.
+type figures struct {
+	Start, Report, Deadline, End snapshot
+	Monthly                      []snapshot
+	// Regressions are villages covered at the first of some month but not at the end.
+	Regressions int
+}
+
+// evaluate runs geo.Evaluate and geo.Summarize under the default policy and program at asOf.
+func (d *dataset) evaluate(h history, asOf time.Time) snapshot {
+	pol, prog := geo.DefaultPolicy(), geo.DefaultProgram()
+	latest := h.latest(asOf)
+	st := geo.Evaluate(d.Villages, latest, &prog, &pol, asOf)
+	s := snapshot{AsOf: asOf, Counts: geo.Summarize(st, &prog, &pol, asOf).National, Statuses: st, Latest: latest}
+	for _, vs := range st {
+		if vs.Village.Baseline && vs.Status == geo.StatusDeadZone {
+			s.BaselineDead++
+		}
+	}
+	return s
+}
+
+// measure evaluates the dataset at the key instants and monthly.
+func (d *dataset) measure() *figures {
+	h := d.history()
+	f := &figures{
+		Start:    d.evaluate(h, dayStart),
+		Report:   d.evaluate(h, dayReport),
+		Deadline: d.evaluate(h, dayDeadline),
+		End:      d.evaluate(h, dayEnd),
+	}
+	everCovered := map[string]bool{}
+	for m := dayStart; !m.After(dayEnd); m = m.AddDate(0, 1, 0) {
+		s := d.evaluate(h, m)
+		for _, vs := range s.Statuses {
+			if vs.Status == geo.StatusCovered {
+				everCovered[vs.Village.ID] = true
+			}
+		}
+		s.Statuses, s.Latest = nil, nil
+		f.Monthly = append(f.Monthly, s)
+	}
+	for _, vs := range f.End.Statuses {
+		if vs.Status != geo.StatusCovered && everCovered[vs.Village.ID] {
+			f.Regressions++
+		}
+	}
+	return f
+}
+
+// verifyStory checks that the figures tell the story the seed data promises (see
+// seeds/README.md). It returns every broken promise, joined.
+func verifyStory(f *figures) error {
+	var errs []error
+	check := func(ok bool, format string, args ...any) {
+		if !ok {
+			errs = append(errs, fmt.Errorf(format, args...))
+		}
+	}
+	within := func(what string, got, lo, hi int) {
+		check(got >= lo && got <= hi, "%s = %d, want %d..%d", what, got, lo, hi)
+	}
+	r, s, e := f.Report.Counts, f.Start.Counts, f.End.Counts
+	check(r.Baseline == 832, "baseline villages = %d, want 832", r.Baseline)
+	check(r.BaselineCovered == 477, "baseline covered on %s = %d, want 477", day(dayReport), r.BaselineCovered)
+	within("baseline covered on "+day(dayStart), s.BaselineCovered, 200, 300)
+	within("dead zones at the end", e.DeadZone, 25, 45)
+	check(e.Overdue == e.DeadZone, "overdue at the end = %d, want every dead zone (%d)", e.Overdue, e.DeadZone)
+	within("no_power at the end", e.NoPower, 10, 20)
+	within("no_data at the end", e.NoData, 3, 6)
+	within("regressions", f.Regressions, 4, 8)
+	within("villages found later", e.FoundLater, 10, 14)
+	check(e.PartialNotSpot >= 100, "partial not-spots at the end = %d, want at least 100", e.PartialNotSpot)
+
+	provinces := map[string]bool{}
+	foundDark := 0
+	for _, vs := range f.End.Statuses {
+		v := vs.Village
+		if !v.Baseline && vs.Status != geo.StatusCovered {
+			foundDark++
+		}
+		if vs.Status == geo.StatusDeadZone {
+			provinces[v.ProvinceCode] = true
+		}
+		if vs.Status != geo.StatusDeadZone && vs.Status != geo.StatusNoPower {
+			continue
+		}
+		saysNo := map[string]bool{}
+		for _, o := range f.End.Latest[v.ID] {
+			if !o.HasSignal {
+				saysNo[o.Carrier] = true
+			}
+		}
+		check(len(saysNo) >= 2, "dark village %s: %d carriers report no signal, want at least 2", v.ID, len(saysNo))
+	}
+	check(len(provinces) >= 5, "dead zones at the end in %d provinces, want at least 5", len(provinces))
+	check(foundDark*2 > e.FoundLater, "found-later villages dark at the end = %d of %d, want most", foundDark, e.FoundLater)
+
+	// The burn-down: fewer dead zones at each key instant, fastest in 2023–2024.
+	dz := []snapshot{f.Start, f.Report, f.Deadline, f.End}
+	for i := 1; i < len(dz); i++ {
+		check(dz[i].BaselineDead < dz[i-1].BaselineDead, "baseline dead zones rose from %d on %s to %d on %s",
+			dz[i-1].BaselineDead, day(dz[i-1].AsOf), dz[i].BaselineDead, day(dz[i].AsOf))
+	}
+	rate := func(a, b snapshot) float64 {
+		return float64(a.BaselineDead-b.BaselineDead) / b.AsOf.Sub(a.AsOf).Hours()
+	}
+	y2023 := f.Monthly[24]
+	check(rate(y2023, f.Deadline) > rate(f.Report, y2023) && rate(y2023, f.Deadline) > rate(f.Deadline, f.End),
+		"dead zones fall fastest in 2023-2024: want %.3g/day > %.3g/day and > %.3g/day",
+		24*rate(y2023, f.Deadline), 24*rate(f.Report, y2023), 24*rate(f.Deadline, f.End))
+	for i := 1; i < len(f.Monthly); i++ {
+		a, b := f.Monthly[i-1], f.Monthly[i]
+		check(b.Counts.BaselineCovered >= a.Counts.BaselineCovered-2, "baseline covered fell from %d to %d in the month to %s",
+			a.Counts.BaselineCovered, b.Counts.BaselineCovered, day(b.AsOf))
+	}
+	return errors.Join(errs...)
+}
