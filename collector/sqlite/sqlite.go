@@ -91,8 +91,11 @@ func (db *DB) Open(ctx context.Context) (err error) {
 	uri := "file:" + escapePath(abs)
 	common := fmt.Sprintf("_pragma=busy_timeout(%d)&_pragma=foreign_keys(1)", busy)
 
+	// The writer gets a 64 MiB page cache: index maintenance of a 100k-row upload is about
+	// 2.5x faster than with SQLite's 2 MiB default (BenchmarkCommitObservations).
 	db.rw, err = sql.Open("sqlite", uri+"?"+common+
-		"&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_txlock=immediate")
+		"&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=cache_size(-65536)"+
+		"&_txlock=immediate")
 	if err != nil {
 		return fmt.Errorf("open db: %w", err)
 	}
@@ -108,7 +111,7 @@ func (db *DB) Open(ctx context.Context) (err error) {
 	}
 
 	// The reader opens after the writer so the file exists and is already in WAL mode.
-	db.ro, err = sql.Open("sqlite", uri+"?mode=ro&"+common)
+	db.ro, err = sql.Open("sqlite", uri+"?mode=ro&_pragma=cache_size(-16384)&"+common)
 	if err != nil {
 		return fmt.Errorf("open db: read pool: %w", err)
 	}

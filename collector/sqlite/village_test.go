@@ -120,7 +120,7 @@ func TestDB_CommitVillages(t *testing.T) {
 		vs := testVillages(4)
 		mustCommitVillages(t, db, vs...)
 
-		vs[1].Households = 99                // changed column
+		vs[1].Households = 99                 // changed column
 		vs[2].Programs = []string{"vls-2024"} // changed membership
 		vs[3].Programs = nil                  // membership removed
 		extra := geo.Village{ID: "V100", Name: "new", Center: orb.Point{105, 21}}

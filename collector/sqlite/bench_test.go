@@ -1,0 +1,146 @@
+package sqlite_test
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/paulmach/orb"
+
+	"github.com/covmon/covmon/collector/sqlite"
+	"github.com/covmon/covmon/geo"
+)
+
+var benchCarriers = []string{"viettel", "vinaphone", "mobifone", "vietnamobile"}
+
+// benchVillages returns n villages spread over 34 provinces.
+func benchVillages(n int) []geo.Village {
+	vs := make([]geo.Village, n)
+	for i := range vs {
+		vs[i] = geo.Village{
+			ID:           fmt.Sprintf("VN-%02d-%05d", i%34, i),
+			Name:         "bench",
+			ProvinceCode: fmt.Sprintf("%02d", i%34),
+			Center:       orb.Point{105, 21},
+			GridPower:    true,
+			Baseline:     true,
+			Programs:     []string{"vls-2024"},
+		}
+	}
+	return vs
+}
+
+// BenchmarkCommitObservations commits one upload of 100k new observations per iteration.
+func BenchmarkCommitObservations(b *testing.B) {
+	const villages, rows = 1000, 100_000
+	db := MustOpenDB(b)
+	vs := benchVillages(villages)
+	mustCommitVillages(b, db, vs...)
+	ctx := context.Background()
+	base := time.Date(2020, 1, 1, 0, 0, 0, 0, geo.Vietnam)
+
+	obs := make([]geo.Observation, rows)
+	iter := 0
+	b.ReportAllocs()
+	for b.Loop() {
+		b.StopTimer()
+		for k := range obs {
+			obs[k] = geo.Observation{
+				VillageID:  vs[k%villages].ID,
+				Carrier:    benchCarriers[(k/villages)%4],
+				Technology: geo.Tech4G,
+				HasSignal:  k%3 != 0,
+				RSRPdBm:    ptr(-90 - float64(k%30)),
+				ObservedAt: base.Add(time.Duration(iter*rows+k) * time.Second),
+				Method:     "drive_test",
+			}
+		}
+		iter++
+		u := newUpload(geo.KindObservations, "")
+		b.StartTimer()
+		if err := db.CommitObservations(ctx, u, obs); err != nil {
+			b.Fatal(err)
+		}
+		if u.Inserted != rows {
+			b.Fatalf("Inserted=%d, want %d", u.Inserted, rows)
+		}
+	}
+	b.ReportMetric(float64(rows*b.N)/b.Elapsed().Seconds(), "rows/s")
+}
+
+// BenchmarkLatestObservations reads the latest observations of 10k villages × 4 carriers × 2
+// technologies, each series with 12 observations (960k stored).
+func BenchmarkLatestObservations(b *testing.B) {
+	const villages, perSeries = 10_000, 12
+	db := MustOpenDB(b)
+	vs := benchVillages(villages)
+	mustCommitVillages(b, db, vs...)
+	seedBenchHistory(b, db, vs, perSeries)
+
+	base := time.Date(2020, 1, 1, 0, 0, 0, 0, geo.Vietnam)
+	asOf := base.AddDate(0, 9, 15) // inside the history: about 9 of 12 monthly reports count
+	ids := make([]string, 100)
+	for i := range ids {
+		ids[i] = vs[i*97].ID
+	}
+	for _, bb := range []struct {
+		name   string
+		filter geo.VillageFilter
+	}{
+		{"All", geo.VillageFilter{}},
+		{"Province", geo.VillageFilter{ProvinceCode: "07"}},
+		{"IDs100", geo.VillageFilter{IDs: ids}},
+	} {
+		b.Run(bb.name, func(b *testing.B) {
+			var n int
+			b.ReportAllocs()
+			for b.Loop() {
+				latest, err := db.LatestObservations(context.Background(), asOf, bb.filter)
+				if err != nil {
+					b.Fatal(err)
+				}
+				n = 0
+				for _, obs := range latest {
+					n += len(obs)
+				}
+			}
+			b.ReportMetric(float64(n*b.N)/b.Elapsed().Seconds(), "rows/s")
+		})
+	}
+}
+
+// seedBenchHistory stores perSeries monthly observations for each village × carrier ×
+// {3G, 4G}, in uploads of at most 100k rows.
+func seedBenchHistory(tb testing.TB, db *sqlite.DB, vs []geo.Village, perSeries int) {
+	tb.Helper()
+	base := time.Date(2020, 1, 1, 0, 0, 0, 0, geo.Vietnam)
+	var batch []geo.Observation
+	flush := func() {
+		if len(batch) == 0 {
+			return
+		}
+		if err := db.CommitObservations(context.Background(), newUpload(geo.KindObservations, ""), batch); err != nil {
+			tb.Fatal(err)
+		}
+		batch = batch[:0]
+	}
+	for m := range perSeries {
+		for i := range vs {
+			for c, carrier := range benchCarriers {
+				for _, tech := range []geo.Technology{geo.Tech3G, geo.Tech4G} {
+					batch = append(batch, geo.Observation{
+						VillageID: vs[i].ID, Carrier: carrier, Technology: tech,
+						HasSignal:  (i+c+m)%4 != 0,
+						ObservedAt: base.AddDate(0, m, i%28),
+						Method:     "on_air_report",
+					})
+					if len(batch) == 100_000 {
+						flush()
+					}
+				}
+			}
+		}
+	}
+	flush()
+}
