@@ -19,14 +19,18 @@ import (
 	"fmt"
 	"io"
 	"os"
+
+	"github.com/covmon/covmon/geo"
 )
 
 func main() {
-	if err := run(os.Args[1:], os.Stderr); err != nil {
-		if !errors.Is(err, flag.ErrHelp) {
-			fmt.Fprintln(os.Stderr, "seedgen:", err)
-		}
-		os.Exit(2)
+	err := run(os.Args[1:], os.Stderr)
+	switch {
+	case errors.Is(err, flag.ErrHelp):
+		os.Exit(0)
+	case err != nil:
+		fmt.Fprintln(os.Stderr, "seedgen:", err)
+		os.Exit(1)
 	}
 }
 
@@ -92,13 +96,25 @@ func printFigures(w io.Writer, f *figures, files []file) {
 		fmt.Fprintf(w, "  %-10s %8d %8d %7d %9d %8d %7d %7d %7d %9d/%d\n", day(s.AsOf),
 			c.Villages, c.Baseline, c.Covered, c.DeadZone, c.NoPower, c.NoData, c.Overdue, c.PartialNotSpot, c.BaselineCovered, c.Baseline)
 	}
-	fmt.Fprintf(w, "  regressions: %d\n  baseline dead zones on 1 January:", f.Regressions)
+	var byCarriers [5]int
+	provinces := map[string]bool{}
+	for _, vs := range f.End.Statuses {
+		switch vs.Status {
+		case geo.StatusCovered:
+			byCarriers[len(vs.CarriersWithSignal)]++
+		case geo.StatusDeadZone:
+			provinces[vs.Village.ProvinceCode] = true
+		}
+	}
+	fmt.Fprintf(w, "  on %s: %d regressions; dead zones in %d provinces; covered by 1/2/3/4 carriers: %d/%d/%d/%d\n",
+		day(dayEnd), f.Regressions, len(provinces), byCarriers[1], byCarriers[2], byCarriers[3], byCarriers[4])
+	fmt.Fprint(w, "  baseline dead zones on 1 January:")
 	for _, s := range f.Monthly {
 		if s.AsOf.Month() == 1 {
 			fmt.Fprintf(w, " %d:%d", s.AsOf.Year(), s.BaselineDead)
 		}
 	}
-	fmt.Fprintln(w)
+	fmt.Fprintf(w, "; %s:%d\n", day(dayEnd), f.End.BaselineDead)
 	for _, fl := range files {
 		fmt.Fprintf(w, "  %-36s %8d bytes\n", fl.Name, len(fl.Data))
 	}

@@ -118,3 +118,26 @@ func TestHistory_Latest(t *testing.T) {
 		})
 	}
 }
+
+// TestCheck_Broken checks that check refuses data that breaks the story or the format.
+func TestCheck_Broken(t *testing.T) {
+	for _, tt := range []struct {
+		name   string
+		mutate func(d *dataset)
+		want   string
+	}{
+		{"NoViettel", func(d *dataset) { d.Records[0] = nil }, "want 477"},
+		{"DuplicateRow", func(d *dataset) { d.Records[1] = append(d.Records[1], d.Records[1][0]) }, "duplicate row"},
+		{"TooLate", func(d *dataset) { d.Records[2][0].ObservedAt = dayEnd }, "outside 2021-01-01..2026-10-31"},
+		{"Outside", func(d *dataset) { d.Villages[0].Center[1] += 5 }, "outside its province"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			d := generate(defaultSeed)
+			tt.mutate(d)
+			_, err := check(d)
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("err=%v, want one containing %q", err, tt.want)
+			}
+		})
+	}
+}

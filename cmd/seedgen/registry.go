@@ -21,6 +21,8 @@ type commune struct {
 	Legacy     []string
 	Center     orb.Point
 	Box        box
+	// Names holds the village names used in the commune, to keep them distinct.
+	Names map[string]bool
 }
 
 // registry generates the village registry: the baseline villages of every province, then the
@@ -37,10 +39,9 @@ func registry(rng *rand.Rand) []geo.Village {
 			c := newCommune(rng, p, used, names)
 			communes[p.Code] = append(communes[p.Code], c)
 			n := min(left, 4+rng.IntN(9))
-			taken := map[string]bool{}
 			for range n {
 				seq[p.Code]++
-				villages = append(villages, newVillage(rng, c, seq[p.Code], taken))
+				villages = append(villages, newVillage(rng, c, seq[p.Code]))
 			}
 			left -= n
 		}
@@ -48,7 +49,7 @@ func registry(rng *rand.Rand) []geo.Village {
 	for _, code := range foundLaterProvinces {
 		c := pick(rng, communes[code])
 		seq[code]++
-		v := newVillage(rng, c, seq[code], map[string]bool{})
+		v := newVillage(rng, c, seq[code])
 		v.Baseline = false
 		villages = append(villages, v)
 	}
@@ -58,7 +59,7 @@ func registry(rng *rand.Rand) []geo.Village {
 
 // newCommune makes a commune in p with unused legacy codes and a name not yet used in p.
 func newCommune(rng *rand.Rand, p *province, used map[int]int, names map[string]bool) *commune {
-	c := &commune{Province: p, Box: pick(rng, p.Boxes)}
+	c := &commune{Province: p, Box: pick(rng, p.Boxes), Names: map[string]bool{}}
 	for {
 		s := pick(rng, p.Districts)
 		d, k := s.Lo+rng.IntN(s.Hi-s.Lo+1), 1+rng.IntN(3)
@@ -85,8 +86,8 @@ func newCommune(rng *rand.Rand, p *province, used map[int]int, names map[string]
 	return c
 }
 
-// newVillage makes the seq-th village of c's province, named uniquely within taken.
-func newVillage(rng *rand.Rand, c *commune, seq int, taken map[string]bool) geo.Village {
+// newVillage makes the seq-th village of c's province, with a name new to c.
+func newVillage(rng *rand.Rand, c *commune, seq int) geo.Village {
 	p := c.Province
 	v := geo.Village{
 		ID:           fmt.Sprintf("V%s-%04d", p.Code, seq),
@@ -99,13 +100,13 @@ func newVillage(rng *rand.Rand, c *commune, seq int, taken map[string]bool) geo.
 		Programs:     []string{geo.DefaultProgram().ID},
 		Baseline:     true,
 	}
-	for i := 0; v.Name == "" || taken[v.Name]; i++ {
+	for i := 0; v.Name == "" || c.Names[v.Name]; i++ {
 		v.Name = villageName(rng, p.Style)
 		if i > 20 {
 			v.Name = fmt.Sprintf("%s %d", v.Name, seq)
 		}
 	}
-	taken[v.Name] = true
+	c.Names[v.Name] = true
 	if rng.IntN(100) < 85 {
 		v.LegacyDistrictCode = fmt.Sprintf("%03d", c.District)
 		v.LegacyCommuneCode = pick(rng, c.Legacy)
