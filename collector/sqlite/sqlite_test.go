@@ -133,12 +133,20 @@ func TestDB_Open(t *testing.T) {
 	})
 }
 
-// TestDB_Concurrent commits from several goroutines while others read; run with -race. Every
-// call must succeed: writers queue on the single writer connection and busy_timeout.
+// TestDB_Concurrent commits from several goroutines while others read; run with -race. Half
+// of the writers go through a second DB on the same file, as another process would. Every
+// call must succeed: writers queue on the single writer connection, and across DBs on
+// BEGIN IMMEDIATE and busy_timeout, so none sees SQLITE_BUSY.
 func TestDB_Concurrent(t *testing.T) {
 	db := MustOpenDB(t)
 	ctx := context.Background()
 	mustCommitVillages(t, db, testVillages(20)...)
+	other := sqlite.NewDB(db.Path())
+	if err := other.Open(ctx); err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	dbs := []*sqlite.DB{db, other}
 
 	const writers, readers, uploads = 4, 4, 10
 	var (
@@ -158,7 +166,7 @@ func TestDB_Concurrent(t *testing.T) {
 						now.Add(-time.Duration(w*uploads+i)*time.Hour)))
 				}
 				u := newUpload(geo.KindObservations, "viettel")
-				if err := db.CommitObservations(ctx, u, obs); err != nil {
+				if err := dbs[w%2].CommitObservations(ctx, u, obs); err != nil {
 					errs <- err
 					return
 				}
@@ -167,8 +175,9 @@ func TestDB_Concurrent(t *testing.T) {
 		}()
 	}
 	var rwg sync.WaitGroup
-	for range readers {
+	for r := range readers {
 		rwg.Add(1)
+		db := dbs[r%2]
 		go func() {
 			defer rwg.Done()
 			for {
