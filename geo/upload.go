@@ -53,6 +53,21 @@ type UploadFilter struct {
 	Limit   int
 }
 
+// UploadStat counts the uploads of one carrier with one result.
+type UploadStat struct {
+	Carrier string
+	Result  UploadResult
+	Count   int
+	// LastAt is when the newest of them was received.
+	LastAt time.Time
+}
+
+// RuleCount counts validation problems of one rule over all rejected uploads.
+type RuleCount struct {
+	Rule  string
+	Count int
+}
+
 // Problem is one thing wrong with an input file, precise enough to fix it: the file, the
 // feature's index (0-based, -1 for the file as a whole), the village it names, the field, a
 // stable rule code (for metrics and tests) and a reason in plain words.

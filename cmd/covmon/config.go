@@ -1,0 +1,224 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+	"time"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/covmon/covmon/geo"
+)
+
+// Config is covmon's configuration file (YAML). Every field has a default; a file only names
+// what it changes. Unknown keys are errors.
+type Config struct {
+	// Database is the SQLite file (flag --db and env COVMON_DB override it).
+	Database string `yaml:"database"`
+	// Carriers is the list of carriers files may name.
+	Carriers []string `yaml:"carriers"`
+	// Policy holds the thresholds that decide when signal counts.
+	Policy PolicyConfig `yaml:"policy"`
+	// Programs lists the coverage programs; DefaultProgram names the one shown by default.
+	Programs       []ProgramConfig `yaml:"programs"`
+	DefaultProgram string          `yaml:"default_program"`
+	// Server configures covmon serve's HTTP API.
+	Server ServerConfig `yaml:"server"`
+	// Collector configures the scheduled jobs.
+	Collector CollectorConfig `yaml:"collector"`
+}
+
+// ServerConfig configures the HTTP API.
+type ServerConfig struct {
+	// Listen is the address (default 127.0.0.1:8080; flag --listen).
+	Listen string `yaml:"listen"`
+	// PublicRead lets anyone read villages and the summary without a token (default true).
+	PublicRead bool `yaml:"public_read"`
+	// MaxBodyBytes and MaxUnzippedBytes limit an upload as sent and decompressed.
+	MaxBodyBytes     int64         `yaml:"max_body_bytes"`
+	MaxUnzippedBytes int64         `yaml:"max_unzipped_bytes"`
+	RequestTimeout   time.Duration `yaml:"request_timeout"`
+}
+
+// CollectorConfig configures the scheduled jobs.
+type CollectorConfig struct {
+	// Inbox is the drop folder (empty: none); see collector.Inbox for its layout.
+	Inbox        string        `yaml:"inbox"`
+	InboxEvery   time.Duration `yaml:"inbox_every"`
+	Settle       time.Duration `yaml:"settle"`
+	Feeds        []FeedConfig  `yaml:"feeds"`
+	FeedEvery    time.Duration `yaml:"feed_every"`
+	RefreshEvery time.Duration `yaml:"refresh_every"`
+}
+
+// FeedConfig is a URL pulled on a schedule.
+type FeedConfig struct {
+	Name    string `yaml:"name"`
+	URL     string `yaml:"url"`
+	Carrier string `yaml:"carrier"`
+	Kind    string `yaml:"kind"`
+}
+
+// PolicyConfig mirrors geo.Policy in file form.
+type PolicyConfig struct {
+	MinTechnology string  `yaml:"min_technology"`
+	MinRSRPdBm    float64 `yaml:"min_rsrp_dbm"`
+	FastDLMbps    float64 `yaml:"fast_dl_mbps"`
+}
+
+// ProgramConfig mirrors geo.Program in file form.
+type ProgramConfig struct {
+	ID          string    `yaml:"id"`
+	Name        string    `yaml:"name"`
+	Deadline    time.Time `yaml:"deadline"`
+	PoweredOnly bool      `yaml:"powered_only"`
+}
+
+// DefaultConfig returns the configuration covmon runs with when there is no file.
+func DefaultConfig() Config {
+	p := geo.DefaultPolicy()
+	prog := geo.DefaultProgram()
+	return Config{
+		Database: "covmon.db",
+		Carriers: slices.Clone(geo.DefaultCarriers),
+		Policy:   PolicyConfig{MinTechnology: p.MinTechnology.String(), MinRSRPdBm: p.MinRSRPdBm, FastDLMbps: p.FastDLMbps},
+		Programs: []ProgramConfig{{ID: prog.ID, Name: prog.Name, Deadline: prog.Deadline, PoweredOnly: prog.PoweredOnly}},
+
+		DefaultProgram: prog.ID,
+		Server: ServerConfig{Listen: "127.0.0.1:8080", PublicRead: true, MaxBodyBytes: 64 << 20, MaxUnzippedBytes: 512 << 20, RequestTimeout: 5 * time.Minute},
+		Collector: CollectorConfig{InboxEvery: time.Minute, Settle: 30 * time.Second, FeedEvery: 15 * time.Minute, RefreshEvery: 5 * time.Minute},
+	}
+}
+
+// ParseConfig reads YAML over c's current values, strictly: unknown keys are errors.
+func ParseConfig(r io.Reader, c *Config) error {
+	dec := yaml.NewDecoder(r)
+	dec.KnownFields(true)
+	if err := dec.Decode(c); err != nil && !errors.Is(err, io.EOF) {
+		return fmt.Errorf("parse config: %w", err)
+	}
+	return nil
+}
+
+// ConfigError names the configuration field that is wrong.
+type ConfigError struct {
+	Field string
+	Value any
+	Err   error
+}
+
+func (e *ConfigError) Error() string {
+	return fmt.Sprintf("config: %s: %v (got %v)", e.Field, e.Err, e.Value)
+}
+
+func (e *ConfigError) Unwrap() error { return e.Err }
+
+// Configuration errors.
+var (
+	ErrRequired     = errors.New("required")
+	ErrInvalidValue = errors.New("invalid value")
+)
+
+// Validate checks c and returns the first *ConfigError.
+func (c *Config) Validate() error {
+	if c.Database == "" {
+		return &ConfigError{"database", c.Database, ErrRequired}
+	}
+	if len(c.Carriers) == 0 {
+		return &ConfigError{"carriers", c.Carriers, ErrRequired}
+	}
+	for i, cr := range c.Carriers {
+		if cr == "" || slices.Contains(c.Carriers[:i], cr) {
+			return &ConfigError{fmt.Sprintf("carriers[%d]", i), cr, fmt.Errorf("%w: empty or repeated", ErrInvalidValue)}
+		}
+	}
+	if _, ok := geo.ParseTechnology(c.Policy.MinTechnology); !ok {
+		return &ConfigError{"policy.min_technology", c.Policy.MinTechnology, fmt.Errorf("%w: want 2g, 3g, 4g or 5g", ErrInvalidValue)}
+	}
+	if c.Policy.MinRSRPdBm < -160 || c.Policy.MinRSRPdBm > -30 {
+		return &ConfigError{"policy.min_rsrp_dbm", c.Policy.MinRSRPdBm, fmt.Errorf("%w: want -160..-30", ErrInvalidValue)}
+	}
+	if c.Policy.FastDLMbps < 0 {
+		return &ConfigError{"policy.fast_dl_mbps", c.Policy.FastDLMbps, fmt.Errorf("%w: negative", ErrInvalidValue)}
+	}
+	if len(c.Programs) == 0 {
+		return &ConfigError{"programs", c.Programs, ErrRequired}
+	}
+	for i, p := range c.Programs {
+		switch {
+		case p.ID == "":
+			return &ConfigError{fmt.Sprintf("programs[%d].id", i), p.ID, ErrRequired}
+		case p.Deadline.IsZero():
+			return &ConfigError{fmt.Sprintf("programs[%d].deadline", i), p.Deadline, ErrRequired}
+		}
+	}
+	if _, err := c.Program(c.DefaultProgram); err != nil {
+		return &ConfigError{"default_program", c.DefaultProgram, fmt.Errorf("%w: not among programs", ErrInvalidValue)}
+	}
+	if c.Server.Listen == "" {
+		return &ConfigError{"server.listen", c.Server.Listen, ErrRequired}
+	}
+	for _, d := range []struct {
+		field string
+		v     time.Duration
+	}{{"server.request_timeout", c.Server.RequestTimeout}, {"collector.inbox_every", c.Collector.InboxEvery},
+		{"collector.feed_every", c.Collector.FeedEvery}, {"collector.refresh_every", c.Collector.RefreshEvery}} {
+		if d.v < time.Second {
+			return &ConfigError{d.field, d.v, fmt.Errorf("%w: want at least 1s", ErrInvalidValue)}
+		}
+	}
+	if c.Server.MaxBodyBytes <= 0 || c.Server.MaxUnzippedBytes <= 0 {
+		return &ConfigError{"server.max_body_bytes", c.Server.MaxBodyBytes, fmt.Errorf("%w: limits must be positive", ErrInvalidValue)}
+	}
+	for i, f := range c.Collector.Feeds {
+		field := fmt.Sprintf("collector.feeds[%d]", i)
+		switch {
+		case f.Name == "":
+			return &ConfigError{field + ".name", f.Name, ErrRequired}
+		case !strings.HasPrefix(f.URL, "http://") && !strings.HasPrefix(f.URL, "https://"):
+			return &ConfigError{field + ".url", f.URL, fmt.Errorf("%w: want an http or https URL", ErrInvalidValue)}
+		case f.Carrier == "" && f.Kind != string(geo.KindVillages):
+			return &ConfigError{field + ".carrier", f.Carrier, ErrRequired}
+		case f.Carrier != "" && !slices.Contains(c.Carriers, f.Carrier):
+			return &ConfigError{field + ".carrier", f.Carrier, fmt.Errorf("%w: not among carriers", ErrInvalidValue)}
+		case f.Kind != "" && f.Kind != string(geo.KindObservations) && f.Kind != string(geo.KindVillages):
+			return &ConfigError{field + ".kind", f.Kind, fmt.Errorf("%w: want observations or villages", ErrInvalidValue)}
+		}
+	}
+	return nil
+}
+
+// GeoPrograms returns every configured program, the default first.
+func (c *Config) GeoPrograms() []geo.Program {
+	def, _ := c.Program("")
+	out := []geo.Program{*def}
+	for _, p := range c.Programs {
+		if p.ID != def.ID {
+			q, _ := c.Program(p.ID)
+			out = append(out, *q)
+		}
+	}
+	return out
+}
+
+// GeoPolicy returns the geo.Policy the configuration describes. Call after Validate.
+func (c *Config) GeoPolicy() geo.Policy {
+	t, _ := geo.ParseTechnology(c.Policy.MinTechnology)
+	return geo.Policy{MinTechnology: t, MinRSRPdBm: c.Policy.MinRSRPdBm, FastDLMbps: c.Policy.FastDLMbps, Carriers: slices.Clone(c.Carriers)}
+}
+
+// Program returns the program with the given ID ("" for the default program).
+func (c *Config) Program(id string) (*geo.Program, error) {
+	if id == "" {
+		id = c.DefaultProgram
+	}
+	for _, p := range c.Programs {
+		if p.ID == id {
+			return &geo.Program{ID: p.ID, Name: p.Name, Deadline: p.Deadline, PoweredOnly: p.PoweredOnly}, nil
+		}
+	}
+	return nil, fmt.Errorf("program %q: %w", id, geo.ErrNotFound)
+}

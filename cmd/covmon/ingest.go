@@ -1,0 +1,122 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+
+	"github.com/covmon/covmon/collector"
+	"github.com/covmon/covmon/geo"
+)
+
+func (m *Main) ingester() *collector.Ingester {
+	return &collector.Ingester{Store: m.DB, Carriers: m.Config.Carriers, Now: m.Now}
+}
+
+func (m *Main) runVillages(ctx context.Context, args []string) error {
+	if len(args) == 0 || args[0] != "import" {
+		if len(args) > 0 && (args[0] == "-h" || args[0] == "--help" || args[0] == "-help") {
+			args = []string{"import", "-h"}
+		} else {
+			fmt.Fprintln(m.Stderr, "Usage: covmon villages import [flags] FILE...")
+			return errors.New(`villages: want the subcommand "import"`)
+		}
+	}
+	fs := m.flagSet("villages import", "FILE...", `
+Import the village registry: GeoJSON FeatureCollections in the villages/v1 format (see
+"covmon schema villages/v1" and docs/formats.md). Villages are matched by village_id, so a
+re-import updates them. A file is all-or-nothing; the same file twice counts once.`)
+	dryRun := fs.Bool("dry-run", false, "validate only; write nothing")
+	if err := fs.Parse(args[1:]); err != nil {
+		return err
+	}
+	return m.ingestFiles(ctx, fs.Args(), collector.File{Kind: geo.KindVillages, Source: "cli", DryRun: *dryRun})
+}
+
+func (m *Main) runIngest(ctx context.Context, args []string) error {
+	fs := m.flagSet("ingest", "FILE...", `
+Validate and store carrier observation files (the observations/v1 format: see
+"covmon schema observations/v1" and docs/formats.md). Each file is all-or-nothing: any
+problem rejects the whole file, and every problem is listed with the file, feature index,
+village, field and reason. The same bytes twice are recognised and count once.
+Exit status: 0 when every file was accepted or a duplicate, 1 otherwise.`)
+	carrier := fs.String("carrier", "", "the uploading `carrier`: files naming another carrier are rejected")
+	dryRun := fs.Bool("dry-run", false, "validate only; write nothing")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	return m.ingestFiles(ctx, fs.Args(), collector.File{Kind: geo.KindObservations, Carrier: *carrier, Source: "cli", DryRun: *dryRun})
+}
+
+// ingestFiles ingests each path as tmpl describes, prints one line per file (and the problems
+// of rejected ones), and fails if any file was rejected.
+func (m *Main) ingestFiles(ctx context.Context, paths []string, tmpl collector.File) error {
+	if len(paths) == 0 {
+		return errors.New("no files given")
+	}
+	if err := m.open(ctx); err != nil {
+		return err
+	}
+	in := m.ingester()
+	rejected := 0
+	for _, p := range paths {
+		f := tmpl
+		f.Name = filepath.Base(p)
+		u, err := m.ingestPath(ctx, in, f, p)
+		if err != nil {
+			return err
+		}
+		m.printUpload(u, f.DryRun)
+		if u.Result == geo.ResultRejected {
+			rejected++
+		}
+	}
+	if rejected > 0 {
+		fmt.Fprintf(m.Stderr, "%d of %d files rejected; nothing from them was stored\n", rejected, len(paths))
+		return errReported
+	}
+	return nil
+}
+
+func (m *Main) ingestPath(ctx context.Context, in *collector.Ingester, f collector.File, path string) (*geo.Upload, error) {
+	fh, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer fh.Close()
+	var r io.Reader = fh
+	if st, err := fh.Stat(); err == nil {
+		if pr := newProgress(m.Stderr, f.Name, st.Size()); pr != nil {
+			defer pr.done()
+			r = pr.reader(fh)
+		}
+	}
+	return in.Ingest(ctx, f, r)
+}
+
+func (m *Main) printUpload(u *geo.Upload, dryRun bool) {
+	w := m.Stdout
+	switch u.Result {
+	case geo.ResultAccepted:
+		if dryRun {
+			fmt.Fprintf(w, "%s: valid (%d features; dry run, nothing written)\n", u.FileName, u.Features)
+			return
+		}
+		fmt.Fprintf(w, "%s: accepted as upload %d (%d features, %d new rows)\n", u.FileName, u.ID, u.Features, u.Inserted)
+	case geo.ResultDuplicate:
+		fmt.Fprintf(w, "%s: duplicate of upload %d (same SHA-256); nothing new stored\n", u.FileName, u.DuplicateOf)
+	case geo.ResultRejected:
+		w = m.Stderr
+		verb := "rejected"
+		if !dryRun {
+			verb = fmt.Sprintf("rejected (recorded as upload %d)", u.ID)
+		}
+		fmt.Fprintf(w, "%s: %s, %d problem(s):\n", u.FileName, verb, len(u.Problems))
+		for _, p := range u.Problems {
+			fmt.Fprintf(w, "  %s [%s]\n", p, p.Rule)
+		}
+	}
+}

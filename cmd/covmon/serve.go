@@ -1,0 +1,146 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/covmon/covmon/collector"
+	"github.com/covmon/covmon/collector/httpapi"
+	"github.com/covmon/covmon/collector/metrics"
+	"github.com/covmon/covmon/geo"
+)
+
+func (m *Main) runServe(ctx context.Context, args []string) error {
+	fs := m.flagSet("serve", "", `
+Run covmon as a service: the HTTP API (carrier uploads, villages, summary), /metrics for
+Prometheus, and the scheduled collector (drop folder, pulled feeds, status refresh).
+Stops cleanly on SIGINT/SIGTERM: HTTP first, then the jobs, then the database.`)
+	listen := fs.String("listen", "", "HTTP listen `address` (default from config, 127.0.0.1:8080)")
+	seed := fs.Bool("seed", false, "load the embedded SYNTHETIC demo data before serving (idempotent)")
+	inbox := fs.String("inbox", "", "drop folder `dir` (overrides collector.inbox)")
+	checkConfig := fs.Bool("check-config", false, "validate the configuration and exit")
+	logFormat := fs.String("log-format", "text", "log `format`: text or json")
+	logLevel := fs.String("log-level", "info", "log `level`: debug, info, warn or error")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *listen != "" {
+		m.Config.Server.Listen = *listen
+	}
+	if *inbox != "" {
+		m.Config.Collector.Inbox = *inbox
+	}
+	if err := m.loadConfig(); err != nil {
+		return err
+	}
+	// Flags win over the file, which loadConfig just read.
+	if *listen != "" {
+		m.Config.Server.Listen = *listen
+	}
+	if *inbox != "" {
+		m.Config.Collector.Inbox = *inbox
+	}
+	if *checkConfig {
+		fmt.Fprintln(m.Stdout, "configuration OK")
+		return nil
+	}
+	logger, err := newLogger(m.Stderr, *logFormat, *logLevel)
+	if err != nil {
+		return err
+	}
+	if err := m.open(ctx); err != nil {
+		return err
+	}
+	if *seed {
+		if err := m.loadSeeds(ctx); err != nil {
+			return err
+		}
+	}
+
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	cc := m.Config.Collector
+	feeds := make([]collector.Feed, 0, len(cc.Feeds))
+	for _, f := range cc.Feeds {
+		feeds = append(feeds, collector.Feed{Name: f.Name, URL: f.URL, Carrier: f.Carrier, Kind: geo.UploadKind(f.Kind)})
+	}
+	runner := &collector.Runner{
+		Ingester: m.ingester(), Store: m.DB, Programs: m.Config.GeoPrograms(), Policy: m.Config.GeoPolicy(), Logger: logger,
+		Inbox: collector.Inbox{Dir: cc.Inbox, Settle: cc.Settle}, Feeds: feeds,
+		InboxEvery: cc.InboxEvery, FeedEvery: cc.FeedEvery, RefreshEvery: cc.RefreshEvery,
+		Clock: m.Clock, Monitor: metrics.NewJobMonitor(reg),
+	}
+	reg.MustRegister(metrics.NewCollector(runner.Snapshot))
+	if err := runner.Refresh(ctx); err != nil {
+		return fmt.Errorf("first status evaluation: %w", err)
+	}
+	if err := runner.Start(ctx); err != nil {
+		return err
+	}
+	defer runner.Shutdown()
+
+	sc := m.Config.Server
+	srv := &httpapi.Server{
+		Addr: sc.Listen, Store: m.DB, Ingest: runner.Ingest, Snapshot: runner.Snapshot,
+		Programs: m.Config.GeoPrograms(), Policy: m.Config.GeoPolicy(), Logger: logger, Now: runner.Clock.Now,
+		PublicRead: sc.PublicRead, MaxBodyBytes: sc.MaxBodyBytes, MaxUnzippedBytes: sc.MaxUnzippedBytes, RequestTimeout: sc.RequestTimeout,
+		Metrics: promhttp.HandlerFor(reg, promhttp.HandlerOpts{
+			ErrorLog: slog.NewLogLogger(logger.Handler(), slog.LevelError), ErrorHandling: promhttp.ContinueOnError,
+			Registry: reg, EnableOpenMetrics: true, Timeout: 10 * time.Second, MaxRequestsInFlight: 4,
+		}),
+	}
+	if err := srv.Open(); err != nil {
+		return fmt.Errorf("listen on %s: %w", sc.Listen, err)
+	}
+	url := srv.URL()
+	logger.Info("covmon serving", "url", url, "db", m.Config.Database, "inbox", cc.Inbox, "feeds", len(feeds))
+	if snap := runner.Snapshot(); snap != nil && snap.Demo {
+		logger.Warn("the database holds SYNTHETIC DEMO DATA (covmon seed): not real villages or carrier reports")
+	}
+	fmt.Fprintf(m.Stdout, `covmon is serving on %[1]s
+  summary:   %[1]s/api/v1/summary
+  dead zones (GeoJSON): %[1]s/api/v1/villages?status=dead_zone
+  metrics:   %[1]s/metrics
+  health:    %[1]s/healthz, %[1]s/readyz
+  uploads:   POST %[1]s/api/v1/uploads (token: covmon token create --carrier viettel)
+Grafana: see grafana/README.md. Stop with Ctrl-C.
+`, url)
+	if m.serveReady != nil {
+		m.serveReady(url)
+	}
+	<-ctx.Done()
+
+	logger.Info("shutting down")
+	sctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		logger.Error("http shutdown", "err", err)
+	}
+	if err := runner.Shutdown(); err != nil {
+		logger.Error("jobs shutdown", "err", err)
+	}
+	return nil
+}
+
+func newLogger(w interface{ Write([]byte) (int, error) }, format, level string) (*slog.Logger, error) {
+	var lv slog.Level
+	if err := lv.UnmarshalText([]byte(level)); err != nil {
+		return nil, fmt.Errorf("--log-level: %w", err)
+	}
+	opts := &slog.HandlerOptions{Level: lv}
+	switch format {
+	case "text":
+		return slog.New(slog.NewTextHandler(w, opts)), nil
+	case "json":
+		return slog.New(slog.NewJSONHandler(w, opts)), nil
+	}
+	return nil, fmt.Errorf("--log-format: want text or json, got %q", format)
+}

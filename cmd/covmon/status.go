@@ -1,0 +1,175 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/covmon/covmon/collector"
+	"github.com/covmon/covmon/collector/view"
+	"github.com/covmon/covmon/geo"
+)
+
+func (m *Main) runStatus(ctx context.Context, args []string) error {
+	fs := m.flagSet("status", "", `
+Show the status of the registry's villages under a program: how many baseline villages are
+covered, the dead zones left (powered villages without signal), how many are overdue, the
+villages without grid power or without any report, per province. With --as-of, the same as
+it stood at a past date, derived from the stored observations.
+
+Statuses: covered (a carrier has signal that counts), dead_zone (grid power, no signal),
+no_power (no grid power, no signal), no_data (never reported). A dead zone past its
+deadline is overdue.`)
+	asOfS := fs.String("as-of", "", "evaluate as of `DATE` (YYYY-MM-DD, 00:00 Vietnam time) or RFC 3339 instant; default now")
+	province := fs.String("province", "", "only villages of province `code` (2 digits)")
+	program := fs.String("program", "", "program `ID` (default: the configured default program)")
+	format := fs.String("format", "table", "output `format`: table, json or geojson")
+	villages := fs.Bool("villages", false, "table format: also list every village that is not covered")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("status: unexpected argument %q", fs.Arg(0))
+	}
+	asOf := m.Now()
+	if *asOfS != "" {
+		t, err := parseWhen(*asOfS)
+		if err != nil {
+			return fmt.Errorf("--as-of: %w", err)
+		}
+		asOf = t
+	}
+	switch *format {
+	case "table", "json", "geojson":
+	default:
+		return fmt.Errorf("--format: want table, json or geojson, got %q", *format)
+	}
+	if err := m.open(ctx); err != nil {
+		return err
+	}
+	prog, err := m.Config.Program(*program)
+	if err != nil {
+		return err
+	}
+	pol := m.Config.GeoPolicy()
+	f := geo.VillageFilter{ProvinceCode: *province}
+	sts, err := collector.Status(ctx, m.DB, f, prog, &pol, asOf)
+	if err != nil {
+		return err
+	}
+	demo, err := m.demoData(ctx)
+	if err != nil {
+		return err
+	}
+	sum := geo.Summarize(sts, prog, &pol, asOf)
+	switch *format {
+	case "json":
+		return writeJSON(m.Stdout, statusJSON(sum, sts, demo))
+	case "geojson":
+		return writeJSON(m.Stdout, statusGeoJSON(sts, asOf, demo))
+	}
+	m.printStatus(sum, sts, demo, *villages)
+	return nil
+}
+
+// parseWhen reads a date (00:00 in Vietnam) or an RFC 3339 instant.
+func parseWhen(s string) (time.Time, error) {
+	if t, err := time.ParseInLocation("2006-01-02", s, geo.Vietnam); err == nil {
+		return t, nil
+	}
+	t, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("want YYYY-MM-DD or an RFC 3339 instant, got %q", s)
+	}
+	return t, nil
+}
+
+// demoData reports whether the database holds the synthetic seed data.
+func (m *Main) demoData(ctx context.Context) (bool, error) {
+	ups, err := m.DB.Uploads(ctx, geo.UploadFilter{})
+	if err != nil {
+		return false, fmt.Errorf("list uploads: %w", err)
+	}
+	for _, u := range ups {
+		if u.Source == "seed" && u.Result == geo.ResultAccepted {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
+const demoNotice = "NOTE: this database holds " + view.DemoNotice + "."
+
+func (m *Main) printStatus(s geo.Summary, sts []geo.VillageStatus, demo, list bool) {
+	w := m.Stdout
+	if demo {
+		fmt.Fprintln(w, demoNotice)
+	}
+	n := &s.National
+	fmt.Fprintf(w, "Program %s: %s\n", s.Program.ID, s.Program.Name)
+	fmt.Fprintf(w, "As of %s\n\n", s.AsOf.In(geo.Vietnam).Format("2006-01-02 15:04 (UTC+7)"))
+	pct := 0.0
+	if n.Baseline > 0 {
+		pct = 100 * float64(n.BaselineCovered) / float64(n.Baseline)
+	}
+	fmt.Fprintf(w, "Baseline villages covered:   %d of %d (%.1f%%)\n", n.BaselineCovered, n.Baseline, pct)
+	d := s.AsOf.Sub(s.Program.Deadline)
+	if d >= 0 {
+		fmt.Fprintf(w, "Deadline:                    %s (passed %d days ago)\n", s.Program.Deadline.In(geo.Vietnam).Format("2006-01-02"), int(d.Hours()/24))
+	} else {
+		fmt.Fprintf(w, "Deadline:                    %s (in %d days)\n", s.Program.Deadline.In(geo.Vietnam).Format("2006-01-02"), int(-d.Hours()/24)+1)
+	}
+	fmt.Fprintf(w, "Dead zones (powered, dark):  %d, of which overdue: %d\n", n.DeadZone, n.Overdue)
+	fmt.Fprintf(w, "No grid power, no signal:    %d\n", n.NoPower)
+	fmt.Fprintf(w, "No data (never reported):    %d\n", n.NoData)
+	fmt.Fprintf(w, "Found after the baseline:    %d\n", n.FoundLater)
+	fmt.Fprintf(w, "Not-spots:                   %d total (no carrier), %d partial (some carriers)\n", n.TotalNotSpot, n.PartialNotSpot)
+	fmt.Fprintf(w, "All villages tracked:        %d (%d covered)\n\n", n.Villages, n.Covered)
+
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "PROVINCE\tNAME\tVILLAGES\tCOVERED\tDEAD_ZONE\tOVERDUE\tNO_POWER\tNO_DATA\t")
+	for _, p := range s.Provinces {
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%d\t%d\t%d\t%d\t\n", p.ProvinceCode, p.ProvinceName, p.Villages, p.Covered, p.DeadZone, p.Overdue, p.NoPower, p.NoData)
+	}
+	tw.Flush()
+	if !list {
+		return
+	}
+	fmt.Fprintln(w)
+	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "VILLAGE\tNAME\tCOMMUNE\tPROVINCE\tSTATUS\tDAYS_OVERDUE\tCARRIERS_REPORTED\tLAST_OBSERVED")
+	for _, vs := range sts {
+		if vs.Status == geo.StatusCovered || !vs.Village.KnownAt(s.AsOf) {
+			continue
+		}
+		last := "-"
+		if !vs.LastObservedAt.IsZero() {
+			last = vs.LastObservedAt.In(geo.Vietnam).Format("2006-01-02")
+		}
+		od := "-"
+		if vs.Overdue {
+			od = fmt.Sprint(vs.DaysOverdue)
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", vs.Village.ID, vs.Village.Name, vs.Village.CommuneName, vs.Village.ProvinceName,
+			vs.Status, od, strings.Join(vs.CarriersReported, ","), last)
+	}
+	tw.Flush()
+}
+
+func writeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}
+
+func statusJSON(s geo.Summary, sts []geo.VillageStatus, demo bool) any {
+	return view.NewStatus(s, sts, demo)
+}
+
+func statusGeoJSON(sts []geo.VillageStatus, asOf time.Time, demo bool) any {
+	return view.FeatureCollection(sts, asOf, demo)
+}

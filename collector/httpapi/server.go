@@ -1,0 +1,165 @@
+// Package httpapi serves covmon's HTTP API: carrier uploads, uploads listing, villages as
+// GeoJSON, the headline summary, health checks and /metrics. Errors are RFC 9457 problem
+// documents; SQL or internal error text never reaches a client.
+package httpapi
+
+import (
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/covmon/covmon/collector"
+	"github.com/covmon/covmon/geo"
+)
+
+// Store is what the API reads.
+type Store interface {
+	collector.StatusStore
+	Uploads(ctx context.Context, f geo.UploadFilter) ([]geo.Upload, error)
+	Upload(ctx context.Context, id int64) (*geo.Upload, error)
+	Village(ctx context.Context, id string) (*geo.Village, error)
+	Observations(ctx context.Context, villageID string) ([]geo.Observation, error)
+	// Token returns the token with the given ID; geo.ErrNotFound when there is none.
+	Token(ctx context.Context, id int64) (*geo.Token, error)
+	Ping(ctx context.Context) error
+}
+
+// IngestFunc ingests one file (collector.Runner.Ingest).
+type IngestFunc func(ctx context.Context, f collector.File, r io.Reader) (*geo.Upload, error)
+
+// Server is the HTTP API. Set the exported fields, then call Open.
+type Server struct {
+	Addr     string
+	Store    Store
+	Ingest   IngestFunc
+	Snapshot func() *collector.Snapshot
+	Programs []geo.Program
+	Policy   geo.Policy
+	// Metrics is mounted at GET /metrics when set.
+	Metrics http.Handler
+	Logger  *slog.Logger
+	// Now is the clock for "as of now" queries (default time.Now).
+	Now func() time.Time
+	// PublicRead lets anyone read villages and the summary (GET /api/v1/villages, /summary)
+	// without a token. Uploads always need one.
+	PublicRead bool
+
+	// MaxBodyBytes caps an upload as sent (default 64 MiB); MaxUnzippedBytes caps it after
+	// gzip decompression (default 512 MiB).
+	MaxBodyBytes     int64
+	MaxUnzippedBytes int64
+	// RequestTimeout bounds a request's handling (default 5 minutes, for large uploads).
+	RequestTimeout time.Duration
+
+	srv *http.Server
+	ln  net.Listener
+}
+
+// Handler returns the API's routes.
+func (s *Server) Handler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("POST /api/v1/uploads", s.handleUpload)
+	mux.HandleFunc("GET /api/v1/uploads", s.handleUploads)
+	mux.HandleFunc("GET /api/v1/uploads/{id}", s.handleUploadByID)
+	mux.HandleFunc("GET /api/v1/villages", s.handleVillages)
+	mux.HandleFunc("GET /api/v1/villages/{id}", s.handleVillage)
+	mux.HandleFunc("GET /api/v1/summary", s.handleSummary)
+	mux.HandleFunc("GET /api/v1/schemas/{name...}", s.handleSchema)
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		io.WriteString(w, "ok\n")
+	})
+	mux.HandleFunc("GET /readyz", s.handleReady)
+	if s.Metrics != nil {
+		mux.Handle("GET /metrics", s.Metrics)
+	}
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		writeProblem(w, r, http.StatusNotFound, "not-found", "Not found", "no such endpoint: "+r.Method+" "+r.URL.Path)
+	})
+	return mux
+}
+
+// Open listens on Addr and serves in the background. Use Listener().Addr() to learn the
+// port when Addr ends in ":0".
+func (s *Server) Open() error {
+	ln, err := net.Listen("tcp", s.Addr)
+	if err != nil {
+		return err
+	}
+	s.ln = ln
+	timeout := s.RequestTimeout
+	if timeout <= 0 {
+		timeout = 5 * time.Minute
+	}
+	s.srv = &http.Server{
+		Handler:           s.Handler(),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       timeout,
+		WriteTimeout:      timeout + 10*time.Second,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(s.logger().Handler(), slog.LevelWarn),
+	}
+	go func() {
+		if err := s.srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			s.logger().Error("http server stopped", "err", err)
+		}
+	}()
+	return nil
+}
+
+// Listener returns the listener Open created.
+func (s *Server) Listener() net.Listener { return s.ln }
+
+// URL returns the base URL the server listens on, e.g. http://127.0.0.1:8080.
+func (s *Server) URL() string { return "http://" + s.ln.Addr().String() }
+
+// Shutdown stops accepting requests and waits for running ones until ctx ends.
+func (s *Server) Shutdown(ctx context.Context) error {
+	if s.srv == nil {
+		return nil
+	}
+	return s.srv.Shutdown(ctx)
+}
+
+func (s *Server) logger() *slog.Logger {
+	if s.Logger == nil {
+		return slog.New(slog.DiscardHandler)
+	}
+	return s.Logger
+}
+
+func (s *Server) now() time.Time {
+	if s.Now == nil {
+		return time.Now()
+	}
+	return s.Now()
+}
+
+func (s *Server) handleReady(w http.ResponseWriter, r *http.Request) {
+	if err := s.Store.Ping(r.Context()); err != nil {
+		s.logger().Error("readyz: database", "err", err)
+		writeProblem(w, r, http.StatusServiceUnavailable, "not-ready", "Not ready", "database unavailable")
+		return
+	}
+	if s.Snapshot != nil && s.Snapshot() == nil {
+		writeProblem(w, r, http.StatusServiceUnavailable, "not-ready", "Not ready", "first status evaluation still running")
+		return
+	}
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	io.WriteString(w, "ready\n")
+}
+
+func (s *Server) handleSchema(w http.ResponseWriter, r *http.Request) {
+	b, ok := geo.Schema(r.PathValue("name"))
+	if !ok {
+		writeProblem(w, r, http.StatusNotFound, "not-found", "Not found", "no schema "+r.PathValue("name"))
+		return
+	}
+	w.Header().Set("Content-Type", "application/schema+json")
+	w.Write(b)
+}

@@ -1,0 +1,201 @@
+package httpapi
+
+import (
+	"bufio"
+	"compress/gzip"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"path"
+	"strconv"
+
+	"github.com/covmon/covmon/collector"
+	"github.com/covmon/covmon/geo"
+)
+
+// handleUpload serves POST /api/v1/uploads: a raw or multipart (field "file") body, optionally
+// gzip-compressed (Content-Encoding: gzip, or gzip bytes). Query: kind (observations, the
+// default, or villages for the ministry), name (file name when the body has none), dry_run=1.
+func (s *Server) handleUpload(w http.ResponseWriter, r *http.Request) {
+	tok := s.requireToken(w, r)
+	if tok == nil {
+		return
+	}
+	q := r.URL.Query()
+	f := collector.File{Kind: geo.UploadKind(q.Get("kind")), Source: "api", DryRun: q.Get("dry_run") == "1" || q.Get("dry_run") == "true"}
+	switch f.Kind {
+	case "":
+		f.Kind = geo.KindObservations
+	case geo.KindObservations:
+	case geo.KindVillages:
+		if tok.Role != geo.RoleMinistry {
+			writeProblem(w, r, http.StatusForbidden, "forbidden", "Forbidden", "only a ministry token may upload the village registry")
+			return
+		}
+	default:
+		writeProblem(w, r, http.StatusBadRequest, "invalid-request", "Invalid request", fmt.Sprintf("kind: want observations or villages, got %q", f.Kind))
+		return
+	}
+	if tok.Role == geo.RoleCarrier {
+		f.Carrier = tok.Carrier
+	} else {
+		f.Carrier = q.Get("carrier")
+	}
+
+	maxBody := s.MaxBodyBytes
+	if maxBody <= 0 {
+		maxBody = 64 << 20
+	}
+	body := http.MaxBytesReader(w, r.Body, maxBody)
+	name := path.Base(q.Get("name"))
+	var rd io.Reader = body
+	if mt, params, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt == "multipart/form-data" && params["boundary"] != "" {
+		part, fname, err := filePart(r, body)
+		if err != nil {
+			writeProblem(w, r, http.StatusBadRequest, "invalid-request", "Invalid request", err.Error())
+			return
+		}
+		defer part.Close()
+		rd = part
+		if fname != "" {
+			name = path.Base(fname)
+		}
+	}
+	if name == "" || name == "." || name == "/" {
+		name = "upload.geojson"
+	}
+	f.Name = name
+
+	rd, err := s.maybeGunzip(r, rd)
+	if err != nil {
+		writeProblem(w, r, http.StatusBadRequest, "invalid-request", "Invalid request", "gzip: "+err.Error())
+		return
+	}
+	u, err := s.Ingest(r.Context(), f, rd)
+	var mbe *http.MaxBytesError
+	switch {
+	case errors.As(err, &mbe), errors.Is(err, collector.ErrTooLarge):
+		writeProblem(w, r, http.StatusRequestEntityTooLarge, "too-large", "Upload too large",
+			fmt.Sprintf("the limits are %d bytes as sent and %d bytes uncompressed; split the file", maxBody, s.maxUnzipped()))
+		return
+	case err != nil:
+		s.internalError(w, r, "ingest", err)
+		return
+	}
+	rep := collector.NewReport(u)
+	switch u.Result {
+	case geo.ResultRejected:
+		writeProblemDoc(w, Problem{Type: problemBase + "invalid-upload", Title: "Upload rejected", Status: http.StatusUnprocessableEntity,
+			Detail: fmt.Sprintf("%s has %d problem(s); nothing from it was stored", u.FileName, len(u.Problems)), Instance: r.URL.Path, Report: rep})
+	case geo.ResultDuplicate:
+		writeJSON(w, http.StatusOK, "", rep)
+	default:
+		status := http.StatusCreated
+		if f.DryRun {
+			status = http.StatusOK
+		} else {
+			w.Header().Set("Location", "/api/v1/uploads/"+strconv.FormatInt(u.ID, 10))
+		}
+		writeJSON(w, status, "", rep)
+	}
+}
+
+func (s *Server) maxUnzipped() int64 {
+	if s.MaxUnzippedBytes <= 0 {
+		return 512 << 20
+	}
+	return s.MaxUnzippedBytes
+}
+
+// maybeGunzip decompresses rd when the request says gzip or the bytes start with gzip's magic.
+func (s *Server) maybeGunzip(r *http.Request, rd io.Reader) (io.Reader, error) {
+	br := bufio.NewReader(rd)
+	magic, _ := br.Peek(2)
+	if r.Header.Get("Content-Encoding") != "gzip" && !(len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b) {
+		return br, nil
+	}
+	zr, err := gzip.NewReader(br)
+	if err != nil {
+		return nil, err
+	}
+	return collector.LimitReader(zr, s.maxUnzipped()), nil
+}
+
+// filePart returns the multipart part named "file" (or the first part with a file name).
+func filePart(r *http.Request, body io.ReadCloser) (io.ReadCloser, string, error) {
+	r.Body = body
+	mr, err := r.MultipartReader()
+	if err != nil {
+		return nil, "", fmt.Errorf("multipart: %w", err)
+	}
+	for {
+		p, err := mr.NextPart()
+		if err == io.EOF {
+			return nil, "", errors.New(`multipart: no part named "file"`)
+		}
+		if err != nil {
+			return nil, "", fmt.Errorf("multipart: %w", err)
+		}
+		if p.FormName() == "file" || p.FileName() != "" {
+			return p, p.FileName(), nil
+		}
+		p.Close()
+	}
+}
+
+// handleUploads serves GET /api/v1/uploads: a carrier sees its own uploads, the ministry all.
+// Query: carrier (ministry only), result, limit (default 100, at most 1000).
+func (s *Server) handleUploads(w http.ResponseWriter, r *http.Request) {
+	tok := s.requireToken(w, r)
+	if tok == nil {
+		return
+	}
+	q := r.URL.Query()
+	f := geo.UploadFilter{Carrier: q.Get("carrier"), Result: geo.UploadResult(q.Get("result")), Limit: 100}
+	if tok.Role == geo.RoleCarrier {
+		f.Carrier = tok.Carrier
+	}
+	if l := q.Get("limit"); l != "" {
+		n, err := strconv.Atoi(l)
+		if err != nil || n < 1 || n > 1000 {
+			writeProblem(w, r, http.StatusBadRequest, "invalid-request", "Invalid request", "limit: want 1..1000")
+			return
+		}
+		f.Limit = n
+	}
+	ups, err := s.Store.Uploads(r.Context(), f)
+	if err != nil {
+		s.internalError(w, r, "list uploads", err)
+		return
+	}
+	out := make([]collector.Report, 0, len(ups))
+	for i := range ups {
+		out = append(out, collector.NewReport(&ups[i]))
+	}
+	writeJSON(w, http.StatusOK, "", map[string]any{"uploads": out})
+}
+
+// handleUploadByID serves GET /api/v1/uploads/{id}; a carrier's token sees only its own.
+func (s *Server) handleUploadByID(w http.ResponseWriter, r *http.Request) {
+	tok := s.requireToken(w, r)
+	if tok == nil {
+		return
+	}
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil {
+		writeProblem(w, r, http.StatusBadRequest, "invalid-request", "Invalid request", "upload id: want a number")
+		return
+	}
+	u, err := s.Store.Upload(r.Context(), id)
+	if errors.Is(err, geo.ErrNotFound) || (err == nil && tok.Role == geo.RoleCarrier && u.Carrier != tok.Carrier) {
+		writeProblem(w, r, http.StatusNotFound, "not-found", "Not found", fmt.Sprintf("no upload %d", id))
+		return
+	}
+	if err != nil {
+		s.internalError(w, r, "get upload", err)
+		return
+	}
+	writeJSON(w, http.StatusOK, "", collector.NewReport(u))
+}

@@ -1,0 +1,175 @@
+package httpapi
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"slices"
+	"time"
+
+	"github.com/covmon/covmon/collector"
+	"github.com/covmon/covmon/collector/view"
+	"github.com/covmon/covmon/geo"
+)
+
+// readAllowed enforces the read policy: open when PublicRead, else any valid token.
+func (s *Server) readAllowed(w http.ResponseWriter, r *http.Request) bool {
+	return s.PublicRead || s.requireToken(w, r) != nil
+}
+
+// query holds the parsed common query parameters of the read endpoints.
+type query struct {
+	asOf     time.Time
+	program  *geo.Program
+	province string
+}
+
+func (s *Server) parseQuery(w http.ResponseWriter, r *http.Request) (query, bool) {
+	q := r.URL.Query()
+	out := query{asOf: s.now(), province: q.Get("province")}
+	if v := q.Get("as_of"); v != "" {
+		t, err := time.ParseInLocation("2006-01-02", v, geo.Vietnam)
+		if err != nil {
+			if t, err = time.Parse(time.RFC3339, v); err != nil {
+				writeProblem(w, r, http.StatusBadRequest, "invalid-request", "Invalid request", fmt.Sprintf("as_of: want YYYY-MM-DD or RFC 3339, got %q", v))
+				return out, false
+			}
+		}
+		out.asOf = t
+	}
+	id := q.Get("program")
+	for i := range s.Programs {
+		if s.Programs[i].ID == id || (id == "" && i == 0) {
+			out.program = &s.Programs[i]
+			break
+		}
+	}
+	if out.program == nil {
+		writeProblem(w, r, http.StatusBadRequest, "invalid-request", "Invalid request", fmt.Sprintf("program: unknown %q", id))
+		return out, false
+	}
+	return out, true
+}
+
+// handleVillages serves GET /api/v1/villages: a GeoJSON FeatureCollection of villages with
+// their status. Query: as_of, program, province, status (covered, dead_zone, no_power,
+// no_data or overdue), carrier (villages that carrier reported on).
+func (s *Server) handleVillages(w http.ResponseWriter, r *http.Request) {
+	if !s.readAllowed(w, r) {
+		return
+	}
+	q, ok := s.parseQuery(w, r)
+	if !ok {
+		return
+	}
+	status, carrier := r.URL.Query().Get("status"), r.URL.Query().Get("carrier")
+	if status != "" && status != "overdue" && !slices.Contains(geo.Statuses, geo.Status(status)) {
+		writeProblem(w, r, http.StatusBadRequest, "invalid-request", "Invalid request", fmt.Sprintf("status: unknown %q", status))
+		return
+	}
+	sts, err := collector.Status(r.Context(), s.Store, geo.VillageFilter{ProvinceCode: q.province, ProgramID: q.program.ID}, q.program, &s.Policy, q.asOf)
+	if err != nil {
+		s.internalError(w, r, "status", err)
+		return
+	}
+	kept := sts[:0]
+	for _, st := range sts {
+		switch {
+		case status == "overdue" && !st.Overdue,
+			status != "" && status != "overdue" && string(st.Status) != status,
+			carrier != "" && !slices.Contains(st.CarriersReported, carrier):
+			continue
+		}
+		kept = append(kept, st)
+	}
+	writeJSON(w, http.StatusOK, "application/geo+json", view.FeatureCollection(kept, q.asOf, s.demo()))
+}
+
+func (s *Server) demo() bool {
+	if s.Snapshot == nil {
+		return false
+	}
+	snap := s.Snapshot()
+	return snap != nil && snap.Demo
+}
+
+// handleVillage serves GET /api/v1/villages/{id}: the village, its status now (or as_of) and
+// its whole observation history with provenance (the upload each came in).
+func (s *Server) handleVillage(w http.ResponseWriter, r *http.Request) {
+	if !s.readAllowed(w, r) {
+		return
+	}
+	q, ok := s.parseQuery(w, r)
+	if !ok {
+		return
+	}
+	id := r.PathValue("id")
+	_, err := s.Store.Village(r.Context(), id)
+	if errors.Is(err, geo.ErrNotFound) {
+		writeProblem(w, r, http.StatusNotFound, "not-found", "Not found", fmt.Sprintf("no village %q", id))
+		return
+	}
+	if err != nil {
+		s.internalError(w, r, "get village", err)
+		return
+	}
+	sts, err := collector.Status(r.Context(), s.Store, geo.VillageFilter{IDs: []string{id}}, q.program, &s.Policy, q.asOf)
+	if err != nil || len(sts) != 1 {
+		s.internalError(w, r, "village status", fmt.Errorf("status of %s: %v (%d rows)", id, err, len(sts)))
+		return
+	}
+	hist, err := s.Store.Observations(r.Context(), id)
+	if err != nil {
+		s.internalError(w, r, "village history", err)
+		return
+	}
+	type obsJSON struct {
+		Carrier    string    `json:"carrier"`
+		Technology string    `json:"technology"`
+		HasSignal  bool      `json:"has_signal"`
+		RSRPdBm    *float64  `json:"rsrp_dbm,omitempty"`
+		DLMbps     *float64  `json:"dl_mbps,omitempty"`
+		ObservedAt time.Time `json:"observed_at"`
+		Method     string    `json:"method"`
+		UploadID   int64     `json:"upload_id"`
+	}
+	out := struct {
+		view.Village
+		Notice       string    `json:"notice,omitempty"`
+		AsOf         time.Time `json:"as_of"`
+		Observations []obsJSON `json:"observations"`
+	}{Village: view.NewVillage(&sts[0]), AsOf: q.asOf, Observations: make([]obsJSON, 0, len(hist))}
+	if s.demo() {
+		out.Notice = view.DemoNotice
+	}
+	for _, o := range hist {
+		out.Observations = append(out.Observations, obsJSON{o.Carrier, o.Technology.String(), o.HasSignal, o.RSRPdBm, o.DLMbps, o.ObservedAt, o.Method, o.UploadID})
+	}
+	writeJSON(w, http.StatusOK, "", out)
+}
+
+// handleSummary serves GET /api/v1/summary: the headline figures nationally and per province,
+// now (from the latest snapshot) or as_of a date.
+func (s *Server) handleSummary(w http.ResponseWriter, r *http.Request) {
+	if !s.readAllowed(w, r) {
+		return
+	}
+	q, ok := s.parseQuery(w, r)
+	if !ok {
+		return
+	}
+	if r.URL.Query().Get("as_of") == "" && q.province == "" && s.Snapshot != nil {
+		if snap := s.Snapshot(); snap != nil {
+			if ps := snap.Program(q.program.ID); ps != nil {
+				writeJSON(w, http.StatusOK, "", view.NewSummary(ps.Summary, snap.Demo))
+				return
+			}
+		}
+	}
+	sts, err := collector.Status(r.Context(), s.Store, geo.VillageFilter{ProvinceCode: q.province, ProgramID: q.program.ID}, q.program, &s.Policy, q.asOf)
+	if err != nil {
+		s.internalError(w, r, "status", err)
+		return
+	}
+	writeJSON(w, http.StatusOK, "", view.NewSummary(geo.Summarize(sts, q.program, &s.Policy, q.asOf), s.demo()))
+}

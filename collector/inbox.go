@@ -1,0 +1,153 @@
+package collector
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/covmon/covmon/geo"
+)
+
+// Inbox is a drop folder, the way carriers are used to delivering files over SFTP:
+//
+//	DIR/<carrier>/*.geojson    observation files of that carrier (observations/v1)
+//	DIR/registry/*.geojson     village registry files (villages/v1)
+//
+// After ingest a file moves to processed/ or rejected/ in its folder, with a JSON report next
+// to it. Files whose names start with "." or end in .tmp or .part, and files modified within
+// the last Settle, are left alone (they may still be being written). Only regular files are
+// read: symbolic links and sub-folders are ignored, and folders that are not a configured
+// carrier or "registry" are skipped with a log line.
+type Inbox struct {
+	Dir string
+	// Settle is how long a file must be unmodified before it is taken (default 30 s).
+	Settle time.Duration
+}
+
+// RegistryFolder is the inbox folder for village registry files.
+const RegistryFolder = "registry"
+
+// ScanInbox ingests every settled file in the drop folder. It returns the first error that is
+// not about a file's content (a bad file is moved to rejected/, not an error).
+func (r *Runner) ScanInbox(ctx context.Context) error {
+	if r.Inbox.Dir == "" {
+		return nil
+	}
+	dirs, err := os.ReadDir(r.Inbox.Dir)
+	if err != nil {
+		return fmt.Errorf("read inbox: %w", err)
+	}
+	var firstErr error
+	for _, d := range dirs {
+		if !d.IsDir() || strings.HasPrefix(d.Name(), ".") {
+			continue
+		}
+		kind, carrier := geo.KindObservations, d.Name()
+		if d.Name() == RegistryFolder {
+			kind, carrier = geo.KindVillages, ""
+		} else if !slices.Contains(r.Ingester.carriers(), carrier) {
+			r.logger().Warn("inbox: skipping folder that is not a configured carrier", "folder", d.Name())
+			continue
+		}
+		if err := r.scanFolder(ctx, filepath.Join(r.Inbox.Dir, d.Name()), kind, carrier); err != nil && firstErr == nil {
+			firstErr = err
+		}
+	}
+	return firstErr
+}
+
+func (r *Runner) scanFolder(ctx context.Context, dir string, kind geo.UploadKind, carrier string) error {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return fmt.Errorf("read inbox folder: %w", err)
+	}
+	settle := r.Inbox.Settle
+	if settle <= 0 {
+		settle = 30 * time.Second
+	}
+	for _, e := range entries {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		name := e.Name()
+		if !e.Type().IsRegular() || strings.HasPrefix(name, ".") || strings.HasSuffix(name, ".tmp") || strings.HasSuffix(name, ".part") {
+			continue
+		}
+		info, err := e.Info()
+		if err != nil {
+			continue // removed meanwhile
+		}
+		if r.now().Sub(info.ModTime()) < settle {
+			continue
+		}
+		if err := r.ingestInboxFile(ctx, dir, name, kind, carrier); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (r *Runner) ingestInboxFile(ctx context.Context, dir, name string, kind geo.UploadKind, carrier string) error {
+	path := filepath.Join(dir, name)
+	f, err := os.OpenFile(path, os.O_RDONLY|syscallNoFollow, 0)
+	if err != nil {
+		return fmt.Errorf("open inbox file %s: %w", path, err)
+	}
+	u, err := r.Ingest(ctx, File{Name: name, Kind: kind, Carrier: carrier, Source: "inbox"}, f)
+	f.Close()
+	if err != nil {
+		return fmt.Errorf("ingest inbox file %s: %w", path, err)
+	}
+	sub := "processed"
+	if u.Result == geo.ResultRejected {
+		sub = "rejected"
+	}
+	r.logger().Info("inbox file ingested", "file", path, "result", u.Result, "upload", u.ID, "problems", len(u.Problems))
+	dst := filepath.Join(dir, sub)
+	if err := os.MkdirAll(dst, 0o755); err != nil {
+		return fmt.Errorf("inbox: %w", err)
+	}
+	stamp := r.now().UTC().Format("20060102T150405Z")
+	base := stamp + "-" + name
+	if err := os.Rename(path, filepath.Join(dst, base)); err != nil {
+		return fmt.Errorf("inbox: move %s: %w", path, err)
+	}
+	report, _ := json.MarshalIndent(NewReport(u), "", "  ")
+	if err := os.WriteFile(filepath.Join(dst, base+".report.json"), append(report, '\n'), 0o644); err != nil && !errors.Is(err, fs.ErrExist) {
+		return fmt.Errorf("inbox: write report: %w", err)
+	}
+	return nil
+}
+
+// Report is an upload's outcome as written next to inbox files and returned by the API.
+type Report struct {
+	UploadID    int64         `json:"upload_id,omitempty"`
+	Kind        string        `json:"kind"`
+	Carrier     string        `json:"carrier,omitempty"`
+	File        string        `json:"file"`
+	Size        int64         `json:"size"`
+	SHA256      string        `json:"sha256"`
+	Source      string        `json:"source"`
+	ReceivedAt  time.Time     `json:"received_at"`
+	Result      string        `json:"result"`
+	Features    int           `json:"features"`
+	Inserted    int           `json:"inserted"`
+	DuplicateOf int64         `json:"duplicate_of,omitempty"`
+	Problems    []geo.Problem `json:"problems"`
+}
+
+// NewReport converts an upload record to its public JSON form.
+func NewReport(u *geo.Upload) Report {
+	p := u.Problems
+	if p == nil {
+		p = []geo.Problem{}
+	}
+	return Report{u.ID, string(u.Kind), u.Carrier, u.FileName, u.Size, u.SHA256, u.Source, u.ReceivedAt, string(u.Result), u.Features, u.Inserted, u.DuplicateOf, p}
+}

@@ -1,0 +1,179 @@
+package collector
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"hash"
+	"io"
+	"time"
+
+	"github.com/paulmach/orb"
+
+	"github.com/covmon/covmon/geo"
+)
+
+// Store is what ingest needs from storage. Commit methods write the upload record and its rows
+// in one transaction and return an error wrapping geo.ErrDuplicateUpload when an accepted
+// upload with the same SHA-256 already exists.
+type Store interface {
+	KnownVillages(ctx context.Context) (func(id string) bool, error)
+	AcceptedUploadByHash(ctx context.Context, sha256hex string) (*geo.Upload, error)
+	CommitVillages(ctx context.Context, u *geo.Upload, vs []geo.Village) error
+	CommitObservations(ctx context.Context, u *geo.Upload, obs []geo.Observation) error
+	RecordUpload(ctx context.Context, u *geo.Upload) error
+}
+
+// Ingester validates and stores files. Set the exported fields before use; zero values get the
+// documented defaults.
+type Ingester struct {
+	Store Store
+	// Carriers is the configured carrier list (default geo.DefaultCarriers).
+	Carriers []string
+	// Bounds is the country bounding box (default: the decoder's Vietnam bounds).
+	Bounds orb.Bound
+	// MaxProblems caps a validation report (default 1000).
+	MaxProblems int
+	// Now is the clock; observations after it are in the future (default time.Now).
+	Now func() time.Time
+}
+
+// File describes one file to ingest.
+type File struct {
+	Name string
+	Kind geo.UploadKind
+	// Carrier is the uploader's carrier when known (an API token or a --carrier flag); a file
+	// naming another carrier is rejected. Empty for registry files and trusted local imports.
+	Carrier string
+	// Source says where the file came from: "cli", "api", "inbox", "feed" or "seed".
+	Source string
+	// DryRun validates without writing anything, not even the upload record.
+	DryRun bool
+}
+
+// Ingest reads r to the end, validates it as f.Kind and, unless f.DryRun, records the upload
+// and commits its rows in one transaction. It returns the upload record: Result is accepted,
+// rejected (with every problem in Problems) or duplicate (same bytes as an accepted upload,
+// nothing written). The error is non-nil only when covmon itself failed (I/O, storage); a bad
+// file is not an error but a rejected upload.
+func (in *Ingester) Ingest(ctx context.Context, f File, r io.Reader) (*geo.Upload, error) {
+	now := time.Now
+	if in.Now != nil {
+		now = in.Now
+	}
+	u := &geo.Upload{Kind: f.Kind, Carrier: f.Carrier, FileName: f.Name, Source: f.Source, ReceivedAt: now().UTC()}
+	h := sha256.New()
+	cr := &countingReader{r: io.TeeReader(r, h)}
+
+	opt := geo.DecodeOptions{File: f.Name, Bounds: in.Bounds, Carriers: in.Carriers, Carrier: f.Carrier, Now: u.ReceivedAt, MaxProblems: in.MaxProblems}
+	var villages []geo.Village
+	var obs []geo.Observation
+	var err error
+	switch f.Kind {
+	case geo.KindVillages:
+		villages, err = geo.DecodeVillages(cr, opt)
+		u.Features = len(villages)
+	case geo.KindObservations:
+		if opt.KnownVillage, err = in.Store.KnownVillages(ctx); err != nil {
+			return nil, fmt.Errorf("load village registry: %w", err)
+		}
+		obs, err = geo.DecodeObservations(cr, opt)
+		u.Features = len(obs)
+		if u.Carrier == "" {
+			u.Carrier = soleCarrier(obs)
+		}
+	default:
+		return nil, fmt.Errorf("ingest %s: unsupported kind %q", f.Name, f.Kind)
+	}
+	// Hash every byte, even past the point where decoding stopped, so that a duplicate is
+	// recognised whatever its content.
+	if _, cerr := io.Copy(io.Discard, cr); cerr != nil {
+		return nil, fmt.Errorf("read %s: %w", f.Name, cerr)
+	}
+	u.Size = cr.n
+	u.SHA256 = hexSum(h)
+
+	var verr *geo.ValidationError
+	switch {
+	case errors.As(err, &verr):
+		u.Result = geo.ResultRejected
+		u.Problems = verr.Problems
+	case err != nil:
+		return nil, fmt.Errorf("decode %s: %w", f.Name, err)
+	}
+
+	prev, err := in.Store.AcceptedUploadByHash(ctx, u.SHA256)
+	switch {
+	case err == nil:
+		u.Result, u.DuplicateOf, u.Problems, u.Features = geo.ResultDuplicate, prev.ID, nil, prev.Features
+	case !errors.Is(err, geo.ErrNotFound):
+		return nil, fmt.Errorf("look up upload hash: %w", err)
+	}
+	if f.DryRun {
+		if u.Result == "" {
+			u.Result = geo.ResultAccepted
+		}
+		return u, nil
+	}
+	if u.Result != "" {
+		if err := in.Store.RecordUpload(ctx, u); err != nil {
+			return nil, fmt.Errorf("record upload: %w", err)
+		}
+		return u, nil
+	}
+
+	u.Result = geo.ResultAccepted
+	switch f.Kind {
+	case geo.KindVillages:
+		err = in.Store.CommitVillages(ctx, u, villages)
+	case geo.KindObservations:
+		err = in.Store.CommitObservations(ctx, u, obs)
+	}
+	if errors.Is(err, geo.ErrDuplicateUpload) {
+		// Another upload of the same bytes won the race.
+		u.ID, u.Inserted, u.Result = 0, 0, geo.ResultDuplicate
+		if err := in.Store.RecordUpload(ctx, u); err != nil {
+			return nil, fmt.Errorf("record upload: %w", err)
+		}
+		return u, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("commit %s: %w", f.Name, err)
+	}
+	return u, nil
+}
+
+func (in *Ingester) carriers() []string {
+	if len(in.Carriers) == 0 {
+		return geo.DefaultCarriers
+	}
+	return in.Carriers
+}
+
+func soleCarrier(obs []geo.Observation) string {
+	c := ""
+	for i := range obs {
+		switch {
+		case c == "":
+			c = obs[i].Carrier
+		case c != obs[i].Carrier:
+			return ""
+		}
+	}
+	return c
+}
+
+func hexSum(h hash.Hash) string { return hex.EncodeToString(h.Sum(nil)) }
+
+type countingReader struct {
+	r io.Reader
+	n int64
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += int64(n)
+	return n, err
+}

@@ -1,0 +1,157 @@
+// Package metrics exposes covmon's state to Prometheus: a custom Collector that emits constant
+// metrics from the latest snapshot at scrape time, and a gocron Monitor that counts job runs.
+// Names and labels are documented in docs/metrics.md.
+//
+// Per-village series exist only for villages that are not covered, so the number of series
+// is bounded by the open problem, not by the registry.
+package metrics
+
+import (
+	"strconv"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/covmon/covmon/collector"
+	"github.com/covmon/covmon/geo"
+)
+
+var (
+	villageOpen = prometheus.NewDesc("covmon_village_open",
+		"A village that is not covered (1 per village); status is overdue, dead_zone, no_power or no_data. For maps.",
+		[]string{"program", "village_id", "name", "commune", "province", "province_code", "lat", "lon", "status"}, nil)
+	villageDaysOverdue = prometheus.NewDesc("covmon_village_days_overdue",
+		"Whole days an overdue dead-zone village is past its deadline.", []string{"program", "village_id"}, nil)
+	villageDeadline = prometheus.NewDesc("covmon_village_deadline_timestamp_seconds",
+		"Deadline that applies to an open powered village (dead zone or no data).", []string{"program", "village_id"}, nil)
+	villageCarriers = prometheus.NewDesc("covmon_village_carriers_reported",
+		"Carriers that reported on an open village (carriers tried).", []string{"program", "village_id"}, nil)
+	villageRegressed = prometheus.NewDesc("covmon_village_regressed",
+		"An open village that had signal before (covered, then dark again).", []string{"program", "village_id"}, nil)
+
+	villages = prometheus.NewDesc("covmon_villages",
+		"Villages by status (covered, dead_zone, no_power, no_data) per province.", []string{"program", "province_code", "province", "status"}, nil)
+	villagesOverdue = prometheus.NewDesc("covmon_villages_overdue",
+		"Dead-zone villages past their deadline, per province.", []string{"program", "province_code", "province"}, nil)
+	programTarget = prometheus.NewDesc("covmon_program_target_villages",
+		"Villages on the program's baseline list.", []string{"program"}, nil)
+	programCovered = prometheus.NewDesc("covmon_program_covered_villages",
+		"Baseline villages covered now.", []string{"program"}, nil)
+	programFoundLater = prometheus.NewDesc("covmon_program_found_later_villages",
+		"Villages added to the program after the baseline.", []string{"program"}, nil)
+	programNotSpots = prometheus.NewDesc("covmon_program_not_spots",
+		"Not-spots: kind=total (no carrier has signal), kind=partial (some but not all carriers).", []string{"program", "kind"}, nil)
+	programDeadline = prometheus.NewDesc("covmon_program_deadline_timestamp_seconds",
+		"The program deadline.", []string{"program"}, nil)
+	programRegressed = prometheus.NewDesc("covmon_program_regressed_villages",
+		"Open villages that had signal before.", []string{"program"}, nil)
+	carrierCovered = prometheus.NewDesc("covmon_carrier_covered_villages",
+		"Villages where the carrier's latest report on the technology shows signal that counts.", []string{"carrier", "technology"}, nil)
+	demoData = prometheus.NewDesc("covmon_demo_data",
+		"1 when the database holds the SYNTHETIC demo seed data (not real villages or reports).", nil, nil)
+	snapshotTime = prometheus.NewDesc("covmon_snapshot_timestamp_seconds",
+		"When the figures were last computed.", nil, nil)
+
+	uploads = prometheus.NewDesc("covmon_uploads",
+		"Uploads recorded in the database, by carrier and result (accepted, rejected, duplicate).", []string{"carrier", "result"}, nil)
+	lastUpload = prometheus.NewDesc("covmon_last_upload_timestamp_seconds",
+		"When the newest upload of the carrier with the result was received.", []string{"carrier", "result"}, nil)
+	problems = prometheus.NewDesc("covmon_validation_problems",
+		"Validation problems in rejected uploads, by rule.", []string{"rule"}, nil)
+)
+
+// Collector emits covmon's state from the latest snapshot. It implements prometheus.Collector.
+type Collector struct {
+	snapshot func() *collector.Snapshot
+}
+
+// NewCollector returns a Collector reading snapshots from snap (nil snapshots emit nothing
+// but the absence of data).
+func NewCollector(snap func() *collector.Snapshot) *Collector { return &Collector{snapshot: snap} }
+
+// Describe implements prometheus.Collector.
+func (c *Collector) Describe(ch chan<- *prometheus.Desc) {
+	for _, d := range []*prometheus.Desc{villageOpen, villageDaysOverdue, villageDeadline, villageCarriers, villageRegressed,
+		villages, villagesOverdue, programTarget, programCovered, programFoundLater, programNotSpots, programDeadline,
+		programRegressed, carrierCovered, demoData, snapshotTime, uploads, lastUpload, problems} {
+		ch <- d
+	}
+}
+
+func gauge(ch chan<- prometheus.Metric, d *prometheus.Desc, v float64, lv ...string) {
+	ch <- prometheus.MustNewConstMetric(d, prometheus.GaugeValue, v, lv...)
+}
+
+func unix(t time.Time) float64 { return float64(t.UnixNano()) / 1e9 }
+
+// coord formats a coordinate with a fixed 5 decimals (about 1 m) so a series never churns.
+func coord(v float64) string { return strconv.FormatFloat(v, 'f', 5, 64) }
+
+// Collect implements prometheus.Collector.
+func (c *Collector) Collect(ch chan<- prometheus.Metric) {
+	s := c.snapshot()
+	if s == nil {
+		return
+	}
+	demo := 0.0
+	if s.Demo {
+		demo = 1
+	}
+	gauge(ch, demoData, demo)
+	gauge(ch, snapshotTime, unix(s.ComputedAt))
+	for i := range s.Programs {
+		collectProgram(ch, &s.Programs[i])
+	}
+	for _, ct := range s.CarrierTech {
+		gauge(ch, carrierCovered, float64(ct.Villages), ct.Carrier, ct.Technology.String())
+	}
+	for _, u := range s.Uploads {
+		gauge(ch, uploads, float64(u.Count), u.Carrier, string(u.Result))
+		gauge(ch, lastUpload, unix(u.LastAt), u.Carrier, string(u.Result))
+	}
+	for _, p := range s.Problems {
+		gauge(ch, problems, float64(p.Count), p.Rule)
+	}
+}
+
+func collectProgram(ch chan<- prometheus.Metric, ps *collector.ProgramState) {
+	id := ps.Program.ID
+	n := &ps.Summary.National
+	gauge(ch, programTarget, float64(n.Baseline), id)
+	gauge(ch, programCovered, float64(n.BaselineCovered), id)
+	gauge(ch, programFoundLater, float64(n.FoundLater), id)
+	gauge(ch, programNotSpots, float64(n.TotalNotSpot), id, "total")
+	gauge(ch, programNotSpots, float64(n.PartialNotSpot), id, "partial")
+	gauge(ch, programDeadline, unix(ps.Program.Deadline), id)
+	gauge(ch, programRegressed, float64(len(ps.Regressed)), id)
+	for _, p := range ps.Summary.Provinces {
+		for _, st := range geo.Statuses {
+			v := map[geo.Status]int{geo.StatusCovered: p.Covered, geo.StatusDeadZone: p.DeadZone, geo.StatusNoPower: p.NoPower, geo.StatusNoData: p.NoData}[st]
+			gauge(ch, villages, float64(v), id, p.ProvinceCode, p.ProvinceName, string(st))
+		}
+		gauge(ch, villagesOverdue, float64(p.Overdue), id, p.ProvinceCode, p.ProvinceName)
+	}
+	regressed := make(map[string]bool, len(ps.Regressed))
+	for _, v := range ps.Regressed {
+		regressed[v] = true
+	}
+	for i := range ps.Open {
+		vs := &ps.Open[i]
+		v := vs.Village
+		status := string(vs.Status)
+		if vs.Overdue {
+			status = "overdue"
+		}
+		gauge(ch, villageOpen, 1, id, v.ID, v.Name, v.CommuneName, v.ProvinceName, v.ProvinceCode, coord(v.Center.Lat()), coord(v.Center.Lon()), status)
+		gauge(ch, villageCarriers, float64(len(vs.CarriersReported)), id, v.ID)
+		if vs.Overdue {
+			gauge(ch, villageDaysOverdue, float64(vs.DaysOverdue), id, v.ID)
+		}
+		if (vs.Status == geo.StatusDeadZone || (vs.Status == geo.StatusNoData && v.GridPower)) && !vs.Deadline.IsZero() {
+			gauge(ch, villageDeadline, unix(vs.Deadline), id, v.ID)
+		}
+		if regressed[v.ID] {
+			gauge(ch, villageRegressed, 1, id, v.ID)
+		}
+	}
+}

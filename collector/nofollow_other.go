@@ -1,0 +1,5 @@
+//go:build !unix
+
+package collector
+
+const syscallNoFollow = 0

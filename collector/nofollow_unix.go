@@ -1,0 +1,9 @@
+//go:build unix
+
+package collector
+
+import "syscall"
+
+// syscallNoFollow makes opening a symbolic link fail, so a link dropped into the inbox cannot
+// make covmon read a file outside it.
+const syscallNoFollow = syscall.O_NOFOLLOW

@@ -1,0 +1,173 @@
+package collector
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/go-co-op/gocron/v2"
+	"github.com/jonboulle/clockwork"
+
+	"github.com/covmon/covmon/geo"
+)
+
+// Runner runs covmon's scheduled work with gocron: it scans the drop folder, pulls feeds, and
+// keeps the snapshot that metrics, the API and alerts read up to date. Every job runs in
+// singleton mode, so a slow run is never overlapped by the next.
+//
+// Set the exported fields, then call Start; Shutdown stops the jobs (cancelling a running one's
+// context) and waits for them.
+type Runner struct {
+	Ingester *Ingester
+	Store    SnapshotStore
+	Programs []geo.Program
+	Policy   geo.Policy
+	Logger   *slog.Logger
+
+	// Inbox is the drop folder (empty: none); see ScanInbox.
+	Inbox Inbox
+	// Feeds are URLs pulled on FeedEvery.
+	Feeds   []Feed
+	Fetcher *Fetcher
+
+	InboxEvery   time.Duration // default 1 minute
+	FeedEvery    time.Duration // default 15 minutes
+	RefreshEvery time.Duration // default 5 minutes
+
+	// Clock drives the schedule and "now" (default: the real clock). Tests pass a fake one.
+	Clock clockwork.Clock
+	// Monitor receives job outcomes (e.g. the Prometheus adapter in collector/metrics).
+	Monitor gocron.Monitor
+	// OnSnapshot, when set, is called after each new snapshot (alerts evaluate there).
+	OnSnapshot func(ctx context.Context, s *Snapshot)
+
+	sched     gocron.Scheduler
+	snap      atomic.Pointer[Snapshot]
+	refreshMu sync.Mutex
+}
+
+// Snapshot returns the latest snapshot, nil before the first refresh.
+func (r *Runner) Snapshot() *Snapshot { return r.snap.Load() }
+
+func (r *Runner) now() time.Time {
+	if r.Clock == nil {
+		return time.Now()
+	}
+	return r.Clock.Now()
+}
+
+func (r *Runner) logger() *slog.Logger {
+	if r.Logger == nil {
+		return slog.New(slog.DiscardHandler)
+	}
+	return r.Logger
+}
+
+// Refresh rebuilds the snapshot now. Concurrent calls are serialised.
+func (r *Runner) Refresh(ctx context.Context) error {
+	r.refreshMu.Lock()
+	defer r.refreshMu.Unlock()
+	s, err := BuildSnapshot(ctx, r.Store, r.Programs, &r.Policy, r.now())
+	if err != nil {
+		return err
+	}
+	s.ComputedAt = r.now()
+	r.snap.Store(s)
+	if r.OnSnapshot != nil {
+		r.OnSnapshot(ctx, s)
+	}
+	return nil
+}
+
+// Start schedules the jobs and runs each once immediately. It returns at once.
+func (r *Runner) Start(ctx context.Context) error {
+	clock := r.Clock
+	if clock == nil {
+		clock = clockwork.NewRealClock()
+		r.Clock = clock
+	}
+	if r.Ingester != nil && r.Ingester.Now == nil {
+		r.Ingester.Now = clock.Now
+	}
+	opts := []gocron.SchedulerOption{gocron.WithClock(clock), gocron.WithLocation(geo.Vietnam), gocron.WithLogger(r.logger()), gocron.WithStopTimeout(30 * time.Second)}
+	if r.Monitor != nil {
+		opts = append(opts, gocron.WithMonitor(r.Monitor))
+	}
+	s, err := gocron.NewScheduler(opts...)
+	if err != nil {
+		return fmt.Errorf("new scheduler: %w", err)
+	}
+	add := func(name string, every, def time.Duration, fn func(context.Context) error) error {
+		if every <= 0 {
+			every = def
+		}
+		_, err := s.NewJob(gocron.DurationJob(every),
+			gocron.NewTask(func(ctx context.Context) error {
+				err := fn(ctx)
+				if err != nil && !errors.Is(err, context.Canceled) {
+					r.logger().Error("job failed", "job", name, "err", err)
+				}
+				return err
+			}),
+			gocron.WithName(name), gocron.WithContext(ctx),
+			gocron.WithSingletonMode(gocron.LimitModeReschedule),
+			gocron.WithStartAt(gocron.WithStartImmediately()))
+		if err != nil {
+			return fmt.Errorf("schedule %s: %w", name, err)
+		}
+		return nil
+	}
+	if err := add("refresh", r.RefreshEvery, 5*time.Minute, r.Refresh); err != nil {
+		return err
+	}
+	if r.Inbox.Dir != "" {
+		if err := add("inbox", r.InboxEvery, time.Minute, r.ScanInbox); err != nil {
+			return err
+		}
+	}
+	if len(r.Feeds) > 0 {
+		if err := add("feeds", r.FeedEvery, 15*time.Minute, r.PullFeeds); err != nil {
+			return err
+		}
+	}
+	r.sched = s
+	s.Start()
+	return nil
+}
+
+// Shutdown stops the scheduler and waits for running jobs.
+func (r *Runner) Shutdown() error {
+	if r.sched == nil {
+		return nil
+	}
+	return r.sched.Shutdown()
+}
+
+// ingested is called after every ingest: an accepted upload refreshes the snapshot at once, so
+// metrics and alerts see it without waiting for the schedule.
+func (r *Runner) ingested(ctx context.Context, u *geo.Upload) {
+	if u.Result != geo.ResultAccepted {
+		return
+	}
+	if err := r.Refresh(ctx); err != nil {
+		r.logger().Error("refresh after upload", "upload", u.ID, "err", err)
+	}
+}
+
+// Ingest runs in.Ingest and refreshes the snapshot after an accepted upload. The HTTP API calls
+// it so that uploads and scheduled ingests share one path.
+func (r *Runner) Ingest(ctx context.Context, f File, body io.Reader) (*geo.Upload, error) {
+	u, err := r.Ingester.Ingest(ctx, f, body)
+	if err != nil {
+		return nil, err
+	}
+	if !f.DryRun {
+		r.ingested(ctx, u)
+	}
+	return u, nil
+}
