@@ -88,8 +88,8 @@ func DefaultConfig() Config {
 		Programs: []ProgramConfig{{ID: prog.ID, Name: prog.Name, Deadline: prog.Deadline, PoweredOnly: prog.PoweredOnly}},
 
 		DefaultProgram: prog.ID,
-		Server: ServerConfig{Listen: "127.0.0.1:8080", PublicRead: true, MaxBodyBytes: 64 << 20, MaxUnzippedBytes: 512 << 20, RequestTimeout: 5 * time.Minute},
-		Collector: CollectorConfig{InboxEvery: time.Minute, Settle: 30 * time.Second, FeedEvery: 15 * time.Minute, RefreshEvery: 5 * time.Minute},
+		Server:         ServerConfig{Listen: "127.0.0.1:8080", PublicRead: true, MaxBodyBytes: 64 << 20, MaxUnzippedBytes: 512 << 20, RequestTimeout: 5 * time.Minute},
+		Collector:      CollectorConfig{InboxEvery: time.Minute, Settle: 30 * time.Second, FeedEvery: 15 * time.Minute, RefreshEvery: 5 * time.Minute},
 	}
 }
 
