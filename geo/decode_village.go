@@ -162,7 +162,7 @@ func (f *featureReport) center(raw json.RawMessage, b orb.Bound) (orb.Point, boo
 		return orb.Point{}, false
 	}
 	if len(p) < 2 || len(p) > 3 {
-		f.add("center", RuleFieldInvalid, "want [lon, lat], got "+strconv.Itoa(len(p))+" numbers")
+		f.add("center", RuleFieldInvalid, "want [lon, lat], got "+count(len(p), "number"))
 		return orb.Point{}, false
 	}
 	pt := orb.Point{p[0], p[1]}

@@ -174,6 +174,15 @@ func listWords(items []string) string {
 	return strings.Join(items[:len(items)-1], ", ") + " or " + items[len(items)-1]
 }
 
+// count renders n with a noun, pluralized by adding "s": "1 number", "3 numbers".
+func count(n int, noun string) string {
+	s := strconv.Itoa(n) + " " + noun
+	if n != 1 {
+		s += "s"
+	}
+	return s
+}
+
 // validID reports whether s is 1–64 characters of A-Z a-z 0-9 . _ -, the format of village IDs.
 func validID(s string) bool {
 	if len(s) == 0 || len(s) > 64 {

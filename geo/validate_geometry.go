@@ -151,7 +151,7 @@ func (c *geometryCheck) polygon(rings [][][]float64, poly int) orb.Polygon {
 	for r, ring := range rings {
 		name := posLoc{poly, r, -1}.String()
 		if len(ring) < 4 {
-			c.fail(field, RuleRingShort, name+" has "+strconv.Itoa(len(ring))+" positions; a closed ring needs at least 4")
+			c.fail(field, RuleRingShort, name+" has "+count(len(ring), "position")+"; a closed ring needs at least 4")
 		}
 		rg := make(orb.Ring, 0, len(ring))
 		valid := true
@@ -176,8 +176,8 @@ func (c *geometryCheck) position(p []float64, loc posLoc) (orb.Point, bool) {
 		if prefix != "" {
 			prefix += ": "
 		}
-		c.fail("geometry.coordinates", RuleNotGeoJSON, prefix+"position has "+strconv.Itoa(len(p))+
-			" numbers; want [lon, lat] or [lon, lat, altitude]")
+		c.fail("geometry.coordinates", RuleNotGeoJSON, prefix+"position has "+count(len(p), "number")+
+			"; want [lon, lat] or [lon, lat, altitude]")
 		return orb.Point{}, false
 	}
 	pt := orb.Point{p[0], p[1]}
