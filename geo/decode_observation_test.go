@@ -60,7 +60,7 @@ var observationRuleCases = []ruleCase{
 	{name: "CarrierMismatch/Uploader", in: fc(observation("null", "carrier", `"MobiFone"`)), opt: geo.DecodeOptions{Carrier: "viettel"},
 		want: []geo.Problem{prob(0, "LC-0001", "carrier", geo.RuleCarrierMismatch, `carrier "mobifone" but the uploader is "viettel"`)}},
 	{name: "CarrierMismatch/TopUploader", in: withTop(`"carrier":"vinaphone"`, fc(observation("null", "carrier", ""))),
-		opt: geo.DecodeOptions{Carrier: "viettel"},
+		opt:  geo.DecodeOptions{Carrier: "viettel"},
 		want: []geo.Problem{prob(-1, "", "carrier", geo.RuleCarrierMismatch, `the file names carrier "vinaphone" but the uploader is "viettel"`)}},
 	{name: "CarrierMismatch/Top", in: withTop(`"carrier":"vinaphone"`, fc(observation("null"))),
 		want: []geo.Problem{prob(0, "LC-0001", "carrier", geo.RuleCarrierMismatch,
