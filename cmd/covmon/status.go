@@ -68,9 +68,9 @@ deadline is overdue.`)
 	sum := geo.Summarize(sts, prog, &pol, asOf)
 	switch *format {
 	case "json":
-		return writeJSON(m.Stdout, statusJSON(sum, sts, demo))
+		return writeJSON(m.Stdout, view.NewStatus(sum, sts, demo))
 	case "geojson":
-		return writeJSON(m.Stdout, statusGeoJSON(sts, asOf, demo))
+		return writeJSON(m.Stdout, view.FeatureCollection(sts, asOf, demo))
 	}
 	m.printStatus(sum, sts, demo, *villages)
 	return nil
@@ -164,12 +164,4 @@ func writeJSON(w io.Writer, v any) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	return enc.Encode(v)
-}
-
-func statusJSON(s geo.Summary, sts []geo.VillageStatus, demo bool) any {
-	return view.NewStatus(s, sts, demo)
-}
-
-func statusGeoJSON(sts []geo.VillageStatus, asOf time.Time, demo bool) any {
-	return view.FeatureCollection(sts, asOf, demo)
 }

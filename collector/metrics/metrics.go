@@ -20,8 +20,8 @@ var (
 	villageOpen = prometheus.NewDesc("covmon_village_open",
 		"A village that is not covered (1 per village); status is overdue, dead_zone, no_power or no_data. For maps.",
 		[]string{"program", "village_id", "name", "commune", "province", "province_code", "lat", "lon", "status"}, nil)
-	villageDaysOverdue = prometheus.NewDesc("covmon_village_days_overdue",
-		"Whole days an overdue dead-zone village is past its deadline.", []string{"program", "village_id"}, nil)
+	villageOverdue = prometheus.NewDesc("covmon_village_overdue_seconds",
+		"How long an overdue dead-zone village is past its deadline (divide by 86400 for days).", []string{"program", "village_id"}, nil)
 	villageDeadline = prometheus.NewDesc("covmon_village_deadline_timestamp_seconds",
 		"Deadline that applies to an open powered village (dead zone or no data).", []string{"program", "village_id"}, nil)
 	villageCarriers = prometheus.NewDesc("covmon_village_carriers_reported",
@@ -71,7 +71,7 @@ func NewCollector(snap func() *collector.Snapshot) *Collector { return &Collecto
 
 // Describe implements prometheus.Collector.
 func (c *Collector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{villageOpen, villageDaysOverdue, villageDeadline, villageCarriers, villageRegressed,
+	for _, d := range []*prometheus.Desc{villageOpen, villageOverdue, villageDeadline, villageCarriers, villageRegressed,
 		villages, villagesOverdue, programTarget, programCovered, programFoundLater, programNotSpots, programDeadline,
 		programRegressed, carrierCovered, demoData, snapshotTime, uploads, lastUpload, problems} {
 		ch <- d
@@ -100,21 +100,25 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 	gauge(ch, demoData, demo)
 	gauge(ch, snapshotTime, unix(s.ComputedAt))
 	for i := range s.Programs {
-		collectProgram(ch, &s.Programs[i])
+		collectProgram(ch, &s.Programs[i], s.AsOf)
 	}
 	for _, ct := range s.CarrierTech {
 		gauge(ch, carrierCovered, float64(ct.Villages), ct.Carrier, ct.Technology.String())
 	}
 	for _, u := range s.Uploads {
-		gauge(ch, uploads, float64(u.Count), u.Carrier, string(u.Result))
-		gauge(ch, lastUpload, unix(u.LastAt), u.Carrier, string(u.Result))
+		carrier := u.Carrier
+		if carrier == "" {
+			carrier = "registry" // the ministry's village registry uploads
+		}
+		gauge(ch, uploads, float64(u.Count), carrier, string(u.Result))
+		gauge(ch, lastUpload, unix(u.LastAt), carrier, string(u.Result))
 	}
 	for _, p := range s.Problems {
 		gauge(ch, problems, float64(p.Count), p.Rule)
 	}
 }
 
-func collectProgram(ch chan<- prometheus.Metric, ps *collector.ProgramState) {
+func collectProgram(ch chan<- prometheus.Metric, ps *collector.ProgramState, asOf time.Time) {
 	id := ps.Program.ID
 	n := &ps.Summary.National
 	gauge(ch, programTarget, float64(n.Baseline), id)
@@ -145,7 +149,7 @@ func collectProgram(ch chan<- prometheus.Metric, ps *collector.ProgramState) {
 		gauge(ch, villageOpen, 1, id, v.ID, v.Name, v.CommuneName, v.ProvinceName, v.ProvinceCode, coord(v.Center.Lat()), coord(v.Center.Lon()), status)
 		gauge(ch, villageCarriers, float64(len(vs.CarriersReported)), id, v.ID)
 		if vs.Overdue {
-			gauge(ch, villageDaysOverdue, float64(vs.DaysOverdue), id, v.ID)
+			gauge(ch, villageOverdue, asOf.Sub(vs.Deadline).Seconds(), id, v.ID)
 		}
 		if (vs.Status == geo.StatusDeadZone || (vs.Status == geo.StatusNoData && v.GridPower)) && !vs.Deadline.IsZero() {
 			gauge(ch, villageDeadline, unix(vs.Deadline), id, v.ID)
