@@ -106,6 +106,9 @@ func (in *Ingester) Ingest(ctx context.Context, f File, r io.Reader) (*geo.Uploa
 
 	prev, err := in.Store.AcceptedUploadByHash(ctx, u.SHA256)
 	switch {
+	case err == nil && f.Carrier != "" && prev.Carrier != f.Carrier:
+		// The same bytes came from another carrier: judge this upload on its own (a file
+		// naming the other carrier is rejected), and say nothing of the other's upload.
 	case err == nil:
 		u.Result, u.DuplicateOf, u.Problems, u.Features = geo.ResultDuplicate, prev.ID, nil, prev.Features
 	case !errors.Is(err, geo.ErrNotFound):

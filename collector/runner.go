@@ -149,14 +149,38 @@ func (r *Runner) Shutdown() error {
 }
 
 // ingested is called after every ingest: an accepted upload refreshes the snapshot at once, so
-// metrics and alerts see it without waiting for the schedule.
+// metrics and alerts see it without waiting for the schedule; a rejected or duplicate one only
+// refreshes the upload figures, which is cheap.
 func (r *Runner) ingested(ctx context.Context, u *geo.Upload) {
-	if u.Result != geo.ResultAccepted {
-		return
+	var err error
+	if u.Result == geo.ResultAccepted {
+		err = r.Refresh(ctx)
+	} else {
+		err = r.refreshUploads(ctx)
 	}
-	if err := r.Refresh(ctx); err != nil {
+	if err != nil {
 		r.logger().Error("refresh after upload", "upload", u.ID, "err", err)
 	}
+}
+
+// refreshUploads replaces the upload figures of the current snapshot.
+func (r *Runner) refreshUploads(ctx context.Context) error {
+	r.refreshMu.Lock()
+	defer r.refreshMu.Unlock()
+	cur := r.snap.Load()
+	if cur == nil {
+		return nil
+	}
+	next := *cur
+	var err error
+	if next.Uploads, err = r.Store.UploadStats(ctx); err != nil {
+		return fmt.Errorf("upload stats: %w", err)
+	}
+	if next.Problems, err = r.Store.ProblemCounts(ctx); err != nil {
+		return fmt.Errorf("problem counts: %w", err)
+	}
+	r.snap.Store(&next)
+	return nil
 }
 
 // Ingest runs in.Ingest and refreshes the snapshot after an accepted upload. The HTTP API calls

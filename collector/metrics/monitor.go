@@ -9,8 +9,9 @@ import (
 )
 
 // JobMonitor is a gocron.Monitor that records scheduled job runs as Prometheus metrics:
-// covmon_job_runs_total{job,status}, covmon_job_last_success_timestamp_seconds{job} and
-// covmon_job_duration_seconds{job}.
+// covmon_job_runs_total{job_name,status}, covmon_job_last_success_timestamp_seconds{job_name} and
+// covmon_job_duration_seconds{job_name}. The label is job_name, not job: Prometheus attaches its
+// own job label (the scrape job) to every scraped series and would rename ours to exported_job.
 type JobMonitor struct {
 	runs        *prometheus.CounterVec
 	lastSuccess *prometheus.GaugeVec
@@ -23,11 +24,11 @@ var _ gocron.Monitor = (*JobMonitor)(nil)
 func NewJobMonitor(reg prometheus.Registerer) *JobMonitor {
 	m := &JobMonitor{
 		runs: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "covmon_job_runs_total",
-			Help: "Scheduled job runs by job and status (success, fail, skip, singleton_rescheduled)."}, []string{"job", "status"}),
+			Help: "Scheduled job runs by job and status (success, fail, skip, singleton_rescheduled)."}, []string{"job_name", "status"}),
 		lastSuccess: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "covmon_job_last_success_timestamp_seconds",
-			Help: "When the job last finished successfully."}, []string{"job"}),
+			Help: "When the job last finished successfully."}, []string{"job_name"}),
 		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "covmon_job_duration_seconds",
-			Help: "How long job runs take.", Buckets: []float64{.01, .05, .1, .5, 1, 5, 15, 60, 300}}, []string{"job"}),
+			Help: "How long job runs take.", Buckets: []float64{.01, .05, .1, .5, 1, 5, 15, 60, 300}}, []string{"job_name"}),
 	}
 	reg.MustRegister(m.runs, m.lastSuccess, m.duration)
 	return m

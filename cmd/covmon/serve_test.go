@@ -1,0 +1,316 @@
+package main
+
+import (
+	"bytes"
+	"compress/gzip"
+	"context"
+	"encoding/json"
+	"io"
+	"mime/multipart"
+	"net/http"
+	"os/exec"
+	"strings"
+	"testing"
+	"time"
+)
+
+// server is a covmon serve process running in the test, on a loopback port.
+type server struct {
+	url  string
+	stop func()
+}
+
+func startServe(t *testing.T, db string, extra ...string) *server {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	m := NewMain()
+	var out, errb bytes.Buffer
+	m.Stdout, m.Stderr = &out, &errb
+	m.Now = func() time.Time { return testNow }
+	m.Getenv = func(string) string { return "" }
+	ready := make(chan string, 1)
+	m.serveReady = func(url string) { ready <- url }
+	done := make(chan error, 1)
+	go func() {
+		err := m.Run(ctx, append([]string{"serve", "--db", db, "--listen", "127.0.0.1:0", "--log-level", "warn"}, extra...))
+		m.Close()
+		done <- err
+	}()
+	s := &server{}
+	select {
+	case s.url = <-ready:
+	case err := <-done:
+		cancel()
+		t.Fatalf("serve exited: %v\n%s", err, errb.String())
+	case <-time.After(60 * time.Second):
+		cancel()
+		t.Fatal("serve did not start within 60s")
+	}
+	var once bool
+	s.stop = func() {
+		if once {
+			return
+		}
+		once = true
+		cancel()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Errorf("serve returned %v", err)
+			}
+		case <-time.After(30 * time.Second):
+			t.Error("serve did not stop within 30s")
+		}
+	}
+	t.Cleanup(s.stop)
+	return s
+}
+
+type response struct {
+	status int
+	header http.Header
+	body   []byte
+}
+
+func (r response) json(t *testing.T) map[string]any {
+	t.Helper()
+	var v map[string]any
+	if err := json.Unmarshal(r.body, &v); err != nil {
+		t.Fatalf("response is not JSON: %v\n%s", err, r.body)
+	}
+	return v
+}
+
+func do(t *testing.T, method, url, token, contentType string, body io.Reader, hdr ...string) response {
+	t.Helper()
+	req, err := http.NewRequest(method, url, body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
+	}
+	for i := 0; i+1 < len(hdr); i += 2 {
+		req.Header.Set(hdr[i], hdr[i+1])
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return response{resp.StatusCode, resp.Header, b}
+}
+
+func createToken(t *testing.T, db string, args ...string) string {
+	t.Helper()
+	out := mustRun(t, db, append([]string{"token", "create"}, args...)...)
+	tok := strings.TrimSpace(out)
+	if !strings.HasPrefix(tok, "cvm_") {
+		t.Fatalf("token create printed %q", out)
+	}
+	return tok
+}
+
+func TestServe_EndToEnd(t *testing.T) {
+	db := seededDB(t)
+	viettel := createToken(t, db, "--carrier", "viettel")
+	mobifone := createToken(t, db, "--carrier", "mobifone")
+	ministry := createToken(t, db, "--role", "ministry")
+	revoked := createToken(t, db, "--carrier", "vinaphone")
+	mustRun(t, db, "token", "revoke", strings.Split(revoked, "_")[1])
+
+	s := startServe(t, db)
+	up := s.url + "/api/v1/uploads"
+	const geojson = "application/geo+json"
+	before := do(t, "GET", s.url+"/api/v1/summary", "", "", nil).json(t)["national"].(map[string]any)
+
+	t.Run("Health", func(t *testing.T) {
+		for _, p := range []string{"/healthz", "/readyz"} {
+			if r := do(t, "GET", s.url+p, "", "", nil); r.status != 200 {
+				t.Errorf("%s: %d %s", p, r.status, r.body)
+			}
+		}
+	})
+	t.Run("Unauthorized", func(t *testing.T) {
+		for _, tok := range []string{"", "cvm_1_wrong", revoked, "garbage"} {
+			r := do(t, "POST", up, tok, geojson, strings.NewReader(goodObs))
+			if r.status != 401 || r.header.Get("Content-Type") != "application/problem+json" {
+				t.Errorf("token %q: %d %s", tok, r.status, r.body)
+			}
+		}
+	})
+	var acceptedID float64
+	t.Run("Accepted", func(t *testing.T) {
+		r := do(t, "POST", up+"?name=viettel-nov.geojson", viettel, geojson, strings.NewReader(goodObs))
+		if r.status != 201 {
+			t.Fatalf("status %d: %s", r.status, r.body)
+		}
+		rep := r.json(t)
+		if rep["result"] != "accepted" || rep["inserted"] != 1.0 || rep["carrier"] != "viettel" || rep["file"] != "viettel-nov.geojson" {
+			t.Errorf("report: %s", r.body)
+		}
+		acceptedID = rep["upload_id"].(float64)
+		if loc := r.header.Get("Location"); !strings.HasPrefix(loc, "/api/v1/uploads/") {
+			t.Errorf("Location=%q", loc)
+		}
+	})
+	t.Run("Duplicate", func(t *testing.T) {
+		r := do(t, "POST", up, viettel, geojson, strings.NewReader(goodObs))
+		if rep := r.json(t); r.status != 200 || rep["result"] != "duplicate" || rep["duplicate_of"] != acceptedID {
+			t.Errorf("status %d: %s", r.status, r.body)
+		}
+	})
+	t.Run("Rejected", func(t *testing.T) {
+		bad := strings.Replace(goodObs, `"2026-11-01"`, `"2026-13-45"`, 1)
+		r := do(t, "POST", up+"?name=bad.geojson", viettel, geojson, strings.NewReader(bad))
+		if r.status != 422 || r.header.Get("Content-Type") != "application/problem+json" {
+			t.Fatalf("status %d: %s", r.status, r.body)
+		}
+		rep := r.json(t)["report"].(map[string]any)
+		probs := rep["problems"].([]any)
+		if len(probs) != 1 {
+			t.Fatalf("problems: %v", probs)
+		}
+		p := probs[0].(map[string]any)
+		if p["file"] != "bad.geojson" || p["feature"] != 0.0 || p["field"] != "observed_at" || p["rule"] != "time_unparsable" || p["village_id"] != "V04-0004" {
+			t.Errorf("problem: %v", p)
+		}
+	})
+	t.Run("CrossCarrier", func(t *testing.T) {
+		r := do(t, "POST", up, mobifone, geojson, strings.NewReader(goodObs)) // the file says viettel
+		if r.status != 422 || !strings.Contains(string(r.body), "carrier_mismatch") {
+			t.Errorf("status %d: %s", r.status, r.body)
+		}
+	})
+	t.Run("DryRun", func(t *testing.T) {
+		other := strings.Replace(goodObs, `"2026-11-01"`, `"2026-11-02"`, 1)
+		r := do(t, "POST", up+"?dry_run=1", viettel, geojson, strings.NewReader(other))
+		if rep := r.json(t); r.status != 200 || rep["result"] != "accepted" || rep["upload_id"] != nil {
+			t.Errorf("status %d: %s", r.status, r.body)
+		}
+	})
+	t.Run("GzipAndMultipart", func(t *testing.T) {
+		var zb bytes.Buffer
+		zw := gzip.NewWriter(&zb)
+		zw.Write([]byte(strings.Replace(goodObs, `"2026-11-01"`, `"2026-11-03"`, 1)))
+		zw.Close()
+		r := do(t, "POST", up, viettel, geojson, &zb, "Content-Encoding", "gzip")
+		if r.status != 201 {
+			t.Errorf("gzip: %d %s", r.status, r.body)
+		}
+		var mb bytes.Buffer
+		mw := multipart.NewWriter(&mb)
+		fw, _ := mw.CreateFormFile("file", "multi.geojson")
+		fw.Write([]byte(strings.Replace(goodObs, `"2026-11-01"`, `"2026-11-04"`, 1)))
+		mw.Close()
+		r = do(t, "POST", up, viettel, mw.FormDataContentType(), &mb)
+		if rep := r.json(t); r.status != 201 || rep["file"] != "multi.geojson" {
+			t.Errorf("multipart: %d %s", r.status, r.body)
+		}
+	})
+	t.Run("RegistryNeedsMinistry", func(t *testing.T) {
+		r := do(t, "POST", up+"?kind=villages", viettel, geojson, strings.NewReader(`{}`))
+		if r.status != 403 {
+			t.Errorf("status %d: %s", r.status, r.body)
+		}
+	})
+	t.Run("UploadsVisibility", func(t *testing.T) {
+		own := do(t, "GET", up, viettel, "", nil).json(t)["uploads"].([]any)
+		for _, u := range own {
+			if c := u.(map[string]any)["carrier"]; c != "viettel" {
+				t.Errorf("viettel sees an upload of %v", c)
+			}
+		}
+		all := do(t, "GET", up, ministry, "", nil).json(t)["uploads"].([]any)
+		if len(all) <= len(own) {
+			t.Errorf("ministry sees %d uploads, viettel %d", len(all), len(own))
+		}
+		r := do(t, "GET", s.url+"/api/v1/uploads/"+jsonNum(acceptedID), mobifone, "", nil)
+		if r.status != 404 {
+			t.Errorf("mobifone reading viettel's upload: %d", r.status)
+		}
+		r = do(t, "GET", s.url+"/api/v1/uploads/"+jsonNum(acceptedID), viettel, "", nil)
+		if r.status != 200 {
+			t.Errorf("viettel reading its upload: %d", r.status)
+		}
+	})
+	t.Run("VillageHistory", func(t *testing.T) {
+		v := do(t, "GET", s.url+"/api/v1/villages/V04-0004", "", "", nil).json(t)
+		if v["status"] != "covered" {
+			t.Errorf("V04-0004 status=%v after the upload", v["status"])
+		}
+		found := false
+		for _, o := range v["observations"].([]any) {
+			if o.(map[string]any)["upload_id"] == acceptedID {
+				found = true
+			}
+		}
+		if !found {
+			t.Errorf("history lacks the observation of upload %v", acceptedID)
+		}
+		if r := do(t, "GET", s.url+"/api/v1/villages/NOPE", "", "", nil); r.status != 404 {
+			t.Errorf("unknown village: %d", r.status)
+		}
+	})
+	t.Run("SummaryAndVillagesReflectUpload", func(t *testing.T) {
+		after := do(t, "GET", s.url+"/api/v1/summary", "", "", nil).json(t)["national"].(map[string]any)
+		if got, want := after["dead_zone"], before["dead_zone"].(float64)-1; got != want {
+			t.Errorf("dead_zone=%v, want %v", got, want)
+		}
+		r := do(t, "GET", s.url+"/api/v1/villages?status=overdue&province=04", "", "", nil)
+		if strings.Contains(string(r.body), "V04-0004") || r.header.Get("Content-Type") != "application/geo+json" {
+			t.Errorf("overdue villages still list V04-0004 (%s)", r.header.Get("Content-Type"))
+		}
+		old := do(t, "GET", s.url+"/api/v1/summary?as_of=2022-08-01", "", "", nil).json(t)["national"].(map[string]any)
+		if old["baseline_covered"] != 477.0 {
+			t.Errorf("as_of 2022-08-01 baseline_covered=%v", old["baseline_covered"])
+		}
+	})
+	t.Run("Metrics", func(t *testing.T) {
+		r := do(t, "GET", s.url+"/metrics", "", "", nil)
+		body := string(r.body)
+		for _, want := range []string{
+			`covmon_uploads{carrier="viettel",result="accepted"} 4`, // the seed file and three uploads
+			`covmon_uploads{carrier="viettel",result="duplicate"} 1`,
+			`covmon_uploads{carrier="viettel",result="rejected"} 1`,
+			`covmon_uploads{carrier="mobifone",result="rejected"} 1`,
+			`covmon_validation_problems{rule="carrier_mismatch"} 1`,
+			`covmon_program_target_villages{program="vls-2024"} 832`,
+			`covmon_demo_data 1`,
+		} {
+			if !strings.Contains(body, want) {
+				t.Errorf("/metrics lacks %s", want)
+			}
+		}
+		if strings.Contains(body, `village_id="V04-0004"`) {
+			t.Errorf("/metrics still has a series for covered village V04-0004")
+		}
+		if !strings.Contains(body, `covmon_village_open{`) {
+			t.Errorf("/metrics has no open villages")
+		}
+		promtool, err := exec.LookPath("promtool")
+		if err != nil {
+			t.Fatalf("promtool not installed (run .ci/run, or apt-get install prometheus): %v", err)
+		}
+		cmd := exec.Command(promtool, "check", "metrics")
+		cmd.Stdin = bytes.NewReader(r.body)
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Errorf("promtool check metrics: %v\n%s", err, out)
+		}
+	})
+	s.stop()
+}
+
+func jsonNum(f float64) string { return strings.TrimSuffix(strings.TrimRight(jsonFloat(f), "0"), ".") }
+
+func jsonFloat(f float64) string {
+	b, _ := json.Marshal(f)
+	return string(b)
+}
