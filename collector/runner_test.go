@@ -1,0 +1,236 @@
+package collector_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/jonboulle/clockwork"
+
+	"github.com/covmon/covmon/collector"
+	"github.com/covmon/covmon/collector/sqlite"
+	"github.com/covmon/covmon/geo"
+)
+
+const villagesFile = `{"type":"FeatureCollection","covmon_schema":"villages/v1","features":[
+{"type":"Feature","geometry":{"type":"Point","coordinates":[103.91,22.40]},"properties":{"village_id":"T-1","name":"Bản Một","commune_code":"02710","province_code":"15","grid_power":true,"programs":["vls-2024"]}},
+{"type":"Feature","geometry":{"type":"Point","coordinates":[103.95,22.45]},"properties":{"village_id":"T-2","name":"Bản Hai","commune_code":"02710","province_code":"15","grid_power":true,"programs":["vls-2024"]}}]}`
+
+func obsFile(village string, signal bool, day string) string {
+	return fmt.Sprintf(`{"type":"FeatureCollection","features":[{"type":"Feature","geometry":null,"properties":{"village_id":%q,"technology":"4g","has_signal":%t,"observed_at":%q}}]}`, village, signal, day)
+}
+
+// t0 is the fake clock's start: after every observation the tests write.
+var t0 = time.Date(2026, 1, 10, 8, 0, 0, 0, time.UTC)
+
+func newRunner(t *testing.T) (*collector.Runner, *clockwork.FakeClock, *sqlite.DB) {
+	t.Helper()
+	ctx := context.Background()
+	db := sqlite.NewDB(filepath.Join(t.TempDir(), "c.db"))
+	if err := db.Open(ctx); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	prog := geo.DefaultProgram()
+	if err := db.UpsertProgram(ctx, prog); err != nil {
+		t.Fatal(err)
+	}
+	clock := clockwork.NewFakeClockAt(t0)
+	in := &collector.Ingester{Store: db, Now: clock.Now}
+	u, err := in.Ingest(ctx, collector.File{Name: "villages.geojson", Kind: geo.KindVillages, Source: "cli"}, strings.NewReader(villagesFile))
+	if err != nil || u.Result != geo.ResultAccepted {
+		t.Fatalf("registry: %v %+v", err, u)
+	}
+	r := &collector.Runner{Ingester: in, Store: db, Programs: []geo.Program{prog}, Policy: geo.DefaultPolicy(), Clock: clock}
+	return r, clock, db
+}
+
+func deadZones(t *testing.T, r *collector.Runner) int {
+	t.Helper()
+	s := r.Snapshot()
+	if s == nil {
+		t.Fatal("no snapshot")
+	}
+	return s.Programs[0].Summary.National.DeadZone
+}
+
+func TestRunner_ScanInbox(t *testing.T) {
+	r, clock, _ := newRunner(t)
+	ctx := context.Background()
+	dir := t.TempDir()
+	r.Inbox = collector.Inbox{Dir: dir, Settle: 30 * time.Second}
+	write := func(rel, body string, mtime time.Time) string {
+		p := filepath.Join(dir, rel)
+		os.MkdirAll(filepath.Dir(p), 0o755)
+		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		os.Chtimes(p, mtime, mtime)
+		return p
+	}
+	old := t0.Add(-time.Hour)
+	write("viettel/dark.geojson", obsFile("T-1", false, "2025-12-01"), old)
+	write("viettel/bad.geojson", obsFile("T-9", false, "2025-12-01"), old)
+	write("viettel/fresh.geojson", obsFile("T-2", false, "2025-12-02"), t0.Add(-time.Second)) // still being written
+	write("viettel/upload.part", obsFile("T-2", false, "2025-12-03"), old)
+	write("viettel/.hidden.geojson", obsFile("T-2", false, "2025-12-04"), old)
+	write("nosuchcarrier/x.geojson", obsFile("T-2", false, "2025-12-05"), old)
+	outside := write("../outside.geojson", obsFile("T-2", true, "2025-12-06"), old)
+	if err := os.Symlink(outside, filepath.Join(dir, "viettel", "link.geojson")); err != nil {
+		t.Fatal(err)
+	}
+
+	if err := r.ScanInbox(ctx); err != nil {
+		t.Fatalf("ScanInbox: %v", err)
+	}
+	exists := func(rel string) bool {
+		m, _ := filepath.Glob(filepath.Join(dir, rel))
+		return len(m) > 0
+	}
+	for rel, want := range map[string]bool{
+		"viettel/processed/*-dark.geojson":             true,
+		"viettel/processed/*-dark.geojson.report.json": true,
+		"viettel/rejected/*-bad.geojson":               true,
+		"viettel/rejected/*-bad.geojson.report.json":   true,
+		"viettel/fresh.geojson":                        true, // not settled: left alone
+		"viettel/upload.part":                          true,
+		"viettel/.hidden.geojson":                      true,
+		"nosuchcarrier/x.geojson":                      true,
+		"viettel/link.geojson":                         true, // links are never followed
+		"viettel/dark.geojson":                         false,
+	} {
+		if got := exists(rel); got != want {
+			t.Errorf("%s exists=%v, want %v", rel, got, want)
+		}
+	}
+	m, _ := filepath.Glob(filepath.Join(dir, "viettel/rejected/*.report.json"))
+	b, _ := os.ReadFile(m[0])
+	var rep collector.Report
+	if err := json.Unmarshal(b, &rep); err != nil || len(rep.Problems) != 1 || rep.Problems[0].Rule != "unknown_village" {
+		t.Errorf("report: %v %s", err, b)
+	}
+	if got, want := deadZones(t, r), 1; got != want { // T-1 reported dark; T-2 has no data
+		t.Errorf("dead zones=%d, want %d", got, want)
+	}
+
+	// Once settled, the fresh file is taken on the next scan.
+	clock.Advance(time.Minute)
+	if err := r.ScanInbox(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if !exists("viettel/processed/*-fresh.geojson") {
+		t.Error("settled file was not ingested")
+	}
+	if got, want := deadZones(t, r), 2; got != want {
+		t.Errorf("dead zones=%d, want %d", got, want)
+	}
+}
+
+func TestRunner_Schedule(t *testing.T) {
+	r, clock, _ := newRunner(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	dir := t.TempDir()
+	os.MkdirAll(filepath.Join(dir, "viettel"), 0o755)
+	r.Inbox = collector.Inbox{Dir: dir, Settle: time.Second}
+	r.InboxEvery = time.Minute
+	if err := r.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	defer r.Shutdown()
+
+	waitFor := func(what string, cond func() bool) {
+		t.Helper()
+		deadline := time.Now().Add(10 * time.Second)
+		for !cond() {
+			if time.Now().After(deadline) {
+				t.Fatalf("timed out waiting for %s", what)
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+	}
+	waitFor("first refresh", func() bool { return r.Snapshot() != nil })
+	p := filepath.Join(dir, "viettel", "a.geojson")
+	os.WriteFile(p, []byte(obsFile("T-1", false, "2025-12-01")), 0o644)
+	old := t0.Add(-time.Hour)
+	os.Chtimes(p, old, old)
+	// Nothing runs until the clock reaches the next inbox run.
+	time.Sleep(50 * time.Millisecond)
+	if _, err := os.Stat(p); err != nil {
+		t.Fatalf("file taken before its time: %v", err)
+	}
+	clock.BlockUntilContext(ctx, 2) // the refresh and inbox jobs' timers
+	clock.Advance(time.Minute)
+	waitFor("inbox run", func() bool { _, err := os.Stat(p); return os.IsNotExist(err) })
+	waitFor("refresh after upload", func() bool { return deadZones(t, r) == 1 })
+}
+
+func TestRunner_PullFeeds(t *testing.T) {
+	r, _, db := newRunner(t)
+	ctx := context.Background()
+	var hits, notModified atomic.Int32
+	body := obsFile("T-1", false, "2025-12-01")
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		hits.Add(1)
+		if req.Header.Get("If-None-Match") == `"v1"` {
+			notModified.Add(1)
+			w.WriteHeader(http.StatusNotModified)
+			return
+		}
+		w.Header().Set("ETag", `"v1"`)
+		w.Write([]byte(body))
+	}))
+	defer srv.Close()
+	r.Feeds = []collector.Feed{{Name: "viettel-feed", URL: srv.URL + "/coverage.geojson", Carrier: "viettel"}}
+	for i := 0; i < 3; i++ {
+		if err := r.PullFeeds(ctx); err != nil {
+			t.Fatalf("pull %d: %v", i, err)
+		}
+	}
+	if got, want := hits.Load(), int32(3); got != want {
+		t.Errorf("hits=%d, want %d", got, want)
+	}
+	if got, want := notModified.Load(), int32(2); got != want {
+		t.Errorf("304s=%d, want %d", got, want)
+	}
+	ups, err := db.Uploads(ctx, geo.UploadFilter{Carrier: "viettel"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ups) != 1 || ups[0].Source != "feed" || ups[0].FileName != "viettel-feed/coverage.geojson" || ups[0].Result != geo.ResultAccepted {
+		t.Errorf("uploads: %+v", ups)
+	}
+
+	t.Run("ErrorStatus", func(t *testing.T) {
+		bad := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { http.Error(w, "down", 503) }))
+		defer bad.Close()
+		r.Feeds = []collector.Feed{{Name: "down", URL: bad.URL, Carrier: "viettel"}}
+		if err := r.PullFeeds(ctx); err == nil || !strings.Contains(err.Error(), "503") {
+			t.Errorf("err=%v, want one naming HTTP 503", err)
+		}
+	})
+	t.Run("TooLarge", func(t *testing.T) {
+		big := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+			w.Write([]byte(strings.Repeat(" ", 4096) + body))
+		}))
+		defer big.Close()
+		r.Feeds = []collector.Feed{{Name: "big", URL: big.URL, Carrier: "viettel"}}
+		r.Fetcher = &collector.Fetcher{MaxBytes: 1024}
+		before, _ := db.Uploads(ctx, geo.UploadFilter{})
+		if err := r.PullFeeds(ctx); err == nil || !strings.Contains(err.Error(), "too large") {
+			t.Errorf("err=%v, want too large", err)
+		}
+		after, _ := db.Uploads(ctx, geo.UploadFilter{})
+		if len(after) != len(before) {
+			t.Errorf("an oversized feed was recorded as an upload")
+		}
+	})
+}
