@@ -1,0 +1,122 @@
+// Package alerts turns covmon's picture of the villages into deadline alerts and delivers them.
+//
+// The Evaluator is pure: given an Input (the open villages of each program, the upload record
+// and the weekly history of dead zones) and an instant, it returns the set of alerts that fire
+// and the forecast of each program and province. The Engine keeps that set in a Store through
+// an outbox: every evaluation is diffed against the stored active alerts, and each transition
+// (firing, resolved) is written, in the same transaction, as one outbox row per receiver. A
+// drain loop per receiver sends the rows with retries and exponential backoff, so an alert is
+// delivered at least once, a restart neither loses nor repeats one, and a dead receiver delays
+// only its own rows.
+//
+// alerts imports geo only; the SQLite store (collector/sqlite) implements Store and cmd/covmon
+// wires the two. Transports live in subpackages (alerts/webhook, alerts/alertmanager).
+package alerts
+
+import (
+	"errors"
+	"maps"
+	"slices"
+	"strings"
+	"time"
+)
+
+// Kinds of alert.
+const (
+	KindOverdue          = "overdue"
+	KindDeadlineReminder = "deadline_reminder"
+	KindForecastMiss     = "forecast_miss"
+	KindStaleData        = "stale_data"
+	KindRegression       = "regression"
+	KindUploadRejected   = "upload_rejected"
+)
+
+// Kinds lists every kind, for metrics that must show zeros.
+var Kinds = []string{KindOverdue, KindDeadlineReminder, KindForecastMiss, KindStaleData, KindRegression, KindUploadRejected}
+
+// alertNames maps a kind to its alertname label.
+var alertNames = map[string]string{
+	KindOverdue:          "CovmonOverdue",
+	KindDeadlineReminder: "CovmonDeadlineReminder",
+	KindForecastMiss:     "CovmonForecastMiss",
+	KindStaleData:        "CovmonCarrierDataStale",
+	KindRegression:       "CovmonVillageRegressed",
+	KindUploadRejected:   "CovmonUploadRejected",
+}
+
+// AlertName returns the alertname label of a kind ("" for an unknown kind).
+func AlertName(kind string) string { return alertNames[kind] }
+
+// Transitions an alert goes through.
+const (
+	Firing   = "firing"
+	Resolved = "resolved"
+)
+
+// ErrUnknownKind is returned for an alert whose Kind is not one of Kinds.
+var ErrUnknownKind = errors.New("alerts: unknown kind")
+
+// Alert is one alert instance. Labels identify it (the same labels are the same alert for
+// Alertmanager); Annotations describe it and may change while it fires.
+type Alert struct {
+	// Key is stable for the same kind and identifying labels (see MakeKey).
+	Key         string
+	Kind        string
+	Labels      map[string]string
+	Annotations map[string]string
+	// StartsAt is when it started firing; EndsAt is zero while it fires and the instant it
+	// resolved afterwards.
+	StartsAt time.Time
+	EndsAt   time.Time
+}
+
+// Resolved reports whether the alert has ended.
+func (a *Alert) Resolved() bool { return !a.EndsAt.IsZero() }
+
+// Status returns Firing or Resolved.
+func (a *Alert) Status() string {
+	if a.Resolved() {
+		return Resolved
+	}
+	return Firing
+}
+
+// Clone returns a deep copy of a.
+func (a Alert) Clone() Alert {
+	a.Labels = maps.Clone(a.Labels)
+	a.Annotations = maps.Clone(a.Annotations)
+	return a
+}
+
+// identifying lists, per kind, the labels that tell two alerts of that kind apart, in key order.
+var identifying = map[string][]string{
+	KindOverdue:          {"program", "province_code", "carrier"},
+	KindDeadlineReminder: {"program", "days_before"},
+	KindForecastMiss:     {"program", "province_code"},
+	KindStaleData:        {"carrier"},
+	KindRegression:       {"program", "village_id"},
+	KindUploadRejected:   {"carrier", "upload_id"},
+}
+
+// MakeKey returns the stable key of an alert of kind with labels: the kind and the values of its
+// identifying labels, e.g. "overdue/vls-2024/14/viettel". Values are escaped so that a "/" in a
+// value cannot make two alerts collide.
+func MakeKey(kind string, labels map[string]string) string {
+	parts := []string{kind}
+	for _, l := range identifying[kind] {
+		parts = append(parts, strings.ReplaceAll(strings.ReplaceAll(labels[l], "%", "%25"), "/", "%2F"))
+	}
+	return strings.Join(parts, "/")
+}
+
+// newAlert builds an alert of kind with the common labels set and its key computed.
+func newAlert(kind, severity string, labels, annotations map[string]string, startsAt time.Time) Alert {
+	l := map[string]string{"alertname": alertNames[kind], "severity": severity, "source": "covmon"}
+	maps.Copy(l, labels)
+	return Alert{Key: MakeKey(kind, l), Kind: kind, Labels: l, Annotations: annotations, StartsAt: startsAt}
+}
+
+// SortAlerts orders alerts by key.
+func SortAlerts(as []Alert) {
+	slices.SortFunc(as, func(a, b Alert) int { return strings.Compare(a.Key, b.Key) })
+}

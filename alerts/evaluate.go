@@ -1,0 +1,406 @@
+package alerts
+
+import (
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/covmon/covmon/geo"
+)
+
+// DemoNotice is added as the "notice" annotation of every alert when the database holds the
+// synthetic seed data.
+const DemoNotice = "SYNTHETIC DEMO DATA (covmon seed): not real villages or carrier reports"
+
+// NoCarrier is the carrier label of overdue villages that no carrier reported on.
+const NoCarrier = "none"
+
+// Input is everything an evaluation reads. cmd/covmon builds it from the collector's snapshot
+// and the store.
+type Input struct {
+	// Now is the evaluation instant.
+	Now      time.Time
+	Programs []ProgramInput
+	// Carriers is the configured carrier list (stale-data alerts are per carrier).
+	Carriers []string
+	// LastAccepted is when each carrier's newest accepted upload was received; a carrier
+	// missing from the map never had one.
+	LastAccepted map[string]time.Time
+	// Rejected lists recent rejected uploads (older ones than the window are ignored).
+	Rejected []geo.Upload
+	// Demo is true when the database holds the synthetic seed data.
+	Demo bool
+}
+
+// ProgramInput is one program's state.
+type ProgramInput struct {
+	Program geo.Program
+	// Open lists the program's villages that are known and not covered at Now.
+	Open []geo.VillageStatus
+	// Regressed lists the IDs of open villages that had signal before.
+	Regressed []string
+	// History is the weekly dead-zone counts, oldest first (see WeeklyHistory); it may be empty.
+	History []Point
+}
+
+// Evaluator decides which alerts fire. Zero fields take the defaults shown.
+type Evaluator struct {
+	// ReminderDays are the offsets before a deadline at which reminders start (default
+	// 90, 30, 7, 1). Each reminder fires from deadline−offset until the deadline while dead
+	// zones remain.
+	ReminderDays []int
+	// StaleAfter is how long a carrier may go without an accepted upload (default 30 days).
+	StaleAfter time.Duration
+	// RejectedWindow is how long a rejected upload keeps its alert firing (default 24h).
+	RejectedWindow time.Duration
+	// MaxListed caps the villages named in an annotation (default 20).
+	MaxListed int
+}
+
+// DefaultReminderDays are the default reminder offsets in days.
+var DefaultReminderDays = []int{90, 30, 7, 1}
+
+func (e *Evaluator) reminderDays() []int {
+	if len(e.ReminderDays) == 0 {
+		return DefaultReminderDays
+	}
+	return e.ReminderDays
+}
+
+func (e *Evaluator) staleAfter() time.Duration {
+	if e.StaleAfter <= 0 {
+		return 30 * 24 * time.Hour
+	}
+	return e.StaleAfter
+}
+
+func (e *Evaluator) rejectedWindow() time.Duration {
+	if e.RejectedWindow <= 0 {
+		return 24 * time.Hour
+	}
+	return e.RejectedWindow
+}
+
+func (e *Evaluator) maxListed() int {
+	if e.MaxListed <= 0 {
+		return 20
+	}
+	return e.MaxListed
+}
+
+// Result is an evaluation's outcome.
+type Result struct {
+	// Alerts is the firing set, sorted by key; StartsAt is when the condition began where that
+	// is known (the Engine keeps the stored start of an alert that was already firing).
+	Alerts []Alert
+	// Projections holds each program's national and per-province forecast (for metrics).
+	Projections []Projection
+}
+
+// Evaluate returns the alerts firing at in.Now. It does no I/O.
+func (e *Evaluator) Evaluate(in Input) Result {
+	var r Result
+	for i := range in.Programs {
+		pi := &in.Programs[i]
+		r.Alerts = append(r.Alerts, e.overdue(in.Now, pi)...)
+		r.Alerts = append(r.Alerts, e.reminders(in.Now, pi)...)
+		r.Alerts = append(r.Alerts, e.regressions(pi)...)
+		fa, projs := e.forecasts(in.Now, pi)
+		r.Alerts = append(r.Alerts, fa...)
+		r.Projections = append(r.Projections, projs...)
+	}
+	r.Alerts = append(r.Alerts, e.stale(in)...)
+	r.Alerts = append(r.Alerts, e.rejected(in)...)
+	if in.Demo {
+		for i := range r.Alerts {
+			r.Alerts[i].Annotations["notice"] = DemoNotice
+		}
+	}
+	SortAlerts(r.Alerts)
+	return r
+}
+
+// overdue groups the overdue villages by province × carrier responsible: every carrier that
+// reported on the village (with or without signal) shares the responsibility, and a village no
+// carrier reported on goes to carrier "none".
+func (e *Evaluator) overdue(now time.Time, pi *ProgramInput) []Alert {
+	type group struct {
+		code, name, carrier string
+		vs                  []*geo.VillageStatus
+	}
+	groups := map[[2]string]*group{}
+	for i := range pi.Open {
+		vs := &pi.Open[i]
+		if !vs.Overdue {
+			continue
+		}
+		carriers := vs.CarriersReported
+		if len(carriers) == 0 {
+			carriers = []string{NoCarrier}
+		}
+		for _, c := range carriers {
+			k := [2]string{vs.Village.ProvinceCode, c}
+			g := groups[k]
+			if g == nil {
+				g = &group{code: vs.Village.ProvinceCode, name: vs.Village.ProvinceName, carrier: c}
+				groups[k] = g
+			}
+			g.vs = append(g.vs, vs)
+		}
+	}
+	var out []Alert
+	for _, g := range groups {
+		sort.Slice(g.vs, func(i, j int) bool { return g.vs[i].Village.ID < g.vs[j].Village.ID })
+		ids := make([]string, len(g.vs))
+		names := make([]string, len(g.vs))
+		maxDays, deadline := 0, g.vs[0].Deadline
+		for i, vs := range g.vs {
+			ids[i] = vs.Village.ID
+			names[i] = vs.Village.Name + " (" + vs.Village.ID + ")"
+			maxDays = max(maxDays, vs.DaysOverdue)
+			if vs.Deadline.Before(deadline) {
+				deadline = vs.Deadline
+			}
+		}
+		who := "carrier " + g.carrier
+		if g.carrier == NoCarrier {
+			who = "no carrier report"
+		}
+		out = append(out, newAlert(KindOverdue, "critical", map[string]string{
+			"program": pi.Program.ID, "province_code": g.code, "province": g.name, "carrier": g.carrier,
+		}, map[string]string{
+			"summary": fmt.Sprintf("%d powered village(s) in %s still without signal past the %s deadline (%s)",
+				len(g.vs), g.name, pi.Program.ID, who),
+			"description": fmt.Sprintf("Dead zones past their deadline of %s, up to %d days overdue: %s",
+				deadline.In(geo.Vietnam).Format(time.DateOnly), maxDays, e.list(names)),
+			"village_count":    strconv.Itoa(len(g.vs)),
+			"village_ids":      e.list(ids),
+			"max_days_overdue": strconv.Itoa(maxDays),
+			"deadline":         deadline.Format(time.RFC3339),
+		}, deadline))
+	}
+	return out
+}
+
+// list joins up to MaxListed items and says how many more there are.
+func (e *Evaluator) list(items []string) string {
+	n := e.maxListed()
+	if len(items) <= n {
+		return strings.Join(items, ", ")
+	}
+	return strings.Join(items[:n], ", ") + fmt.Sprintf(" … and %d more", len(items)-n)
+}
+
+// deadZones counts the open villages that have power and no signal (the deadline's scope).
+func deadZones(pi *ProgramInput) int {
+	n := 0
+	for i := range pi.Open {
+		if pi.Open[i].Status == geo.StatusDeadZone {
+			n++
+		}
+	}
+	return n
+}
+
+// reminders fire, for each offset d, from deadline−d days until the deadline while dead zones
+// remain.
+func (e *Evaluator) reminders(now time.Time, pi *ProgramInput) []Alert {
+	dl := pi.Program.Deadline
+	n := deadZones(pi)
+	if dl.IsZero() || n == 0 || !now.Before(dl) {
+		return nil
+	}
+	var out []Alert
+	for _, d := range e.reminderDays() {
+		start := dl.AddDate(0, 0, -d)
+		if now.Before(start) {
+			continue
+		}
+		left := dl.Sub(now)
+		out = append(out, newAlert(KindDeadlineReminder, "warning", map[string]string{
+			"program": pi.Program.ID, "days_before": strconv.Itoa(d),
+		}, map[string]string{
+			"summary": fmt.Sprintf("%s deadline in %s: %d dead-zone village(s) remain",
+				pi.Program.ID, humanDuration(left), n),
+			"deadline":        dl.Format(time.RFC3339),
+			"dead_zone_count": strconv.Itoa(n),
+		}, start))
+	}
+	return out
+}
+
+func humanDuration(d time.Duration) string {
+	if d >= 48*time.Hour {
+		return fmt.Sprintf("%d days", int(d/(24*time.Hour)))
+	}
+	return fmt.Sprintf("%d hours", int(d/time.Hour))
+}
+
+func (e *Evaluator) regressions(pi *ProgramInput) []Alert {
+	open := make(map[string]*geo.VillageStatus, len(pi.Open))
+	for i := range pi.Open {
+		open[pi.Open[i].Village.ID] = &pi.Open[i]
+	}
+	var out []Alert
+	for _, id := range pi.Regressed {
+		vs := open[id]
+		if vs == nil {
+			continue
+		}
+		v := vs.Village
+		out = append(out, newAlert(KindRegression, "warning", map[string]string{
+			"program": pi.Program.ID, "village_id": v.ID, "province_code": v.ProvinceCode, "province": v.ProvinceName,
+		}, map[string]string{
+			"summary": fmt.Sprintf("Village %s (%s, %s) had signal before and is dark again (%s)",
+				v.Name, v.ID, v.ProvinceName, vs.Status),
+			"village_name":      v.Name,
+			"status":            string(vs.Status),
+			"carriers_reported": strings.Join(vs.CarriersReported, ","),
+		}, time.Time{}))
+	}
+	return out
+}
+
+// forecasts projects the program nationally and per province with dead zones now, and fires
+// for each projection past the deadline while the deadline is still ahead.
+func (e *Evaluator) forecasts(now time.Time, pi *ProgramInput) ([]Alert, []Projection) {
+	if len(pi.History) < MinForecastPoints {
+		return nil, nil
+	}
+	names := map[string]string{National: National}
+	var codes []string
+	for i := range pi.Open {
+		v := pi.Open[i].Village
+		if _, ok := names[v.ProvinceCode]; !ok {
+			names[v.ProvinceCode] = v.ProvinceName
+		}
+	}
+	last := pi.History[len(pi.History)-1]
+	for code := range last.ByProvince {
+		if last.ByProvince[code] > 0 {
+			codes = append(codes, code)
+		}
+	}
+	sort.Strings(codes)
+	codes = append([]string{National}, codes...)
+	var alerts []Alert
+	var projs []Projection
+	dl := pi.Program.Deadline
+	for _, code := range codes {
+		p, ok := Project(pi.History, code)
+		if !ok {
+			continue
+		}
+		p.Program, p.ProvinceName = pi.Program.ID, names[code]
+		if p.ProvinceName == "" {
+			p.ProvinceName = code
+		}
+		projs = append(projs, p)
+		if dl.IsZero() || !now.Before(dl) || p.Remaining == 0 || (!p.Never() && !p.ZeroAt.After(dl)) {
+			continue
+		}
+		when := "never at the current pace (no closures in the trend)"
+		if !p.Never() {
+			when = p.ZeroAt.In(geo.Vietnam).Format(time.DateOnly)
+		}
+		where := p.ProvinceName
+		if code == National {
+			where = "nationwide"
+		}
+		zero := "+Inf"
+		if !p.Never() {
+			zero = p.ZeroAt.Format(time.RFC3339)
+		}
+		alerts = append(alerts, newAlert(KindForecastMiss, "warning", map[string]string{
+			"program": pi.Program.ID, "province_code": code, "province": p.ProvinceName,
+		}, map[string]string{
+			"summary": fmt.Sprintf("%s will miss the %s deadline %s: %d dead zone(s) left, projected zero %s",
+				pi.Program.ID, dl.In(geo.Vietnam).Format(time.DateOnly), where, p.Remaining, when),
+			"description": fmt.Sprintf("Theil–Sen trend over %d weekly counts: %.2f villages/week",
+				p.Points, p.SlopePerWeek),
+			"projected_zero":  zero,
+			"slope_per_week":  strconv.FormatFloat(p.SlopePerWeek, 'f', 2, 64),
+			"dead_zone_count": strconv.Itoa(p.Remaining),
+			"deadline":        dl.Format(time.RFC3339),
+		}, time.Time{}))
+	}
+	return alerts, projs
+}
+
+func (e *Evaluator) stale(in Input) []Alert {
+	var out []Alert
+	limit := e.staleAfter()
+	for _, c := range in.Carriers {
+		last, ok := in.LastAccepted[c]
+		if ok && in.Now.Sub(last) < limit {
+			continue
+		}
+		ann := map[string]string{}
+		var start time.Time
+		if ok {
+			start = last.Add(limit)
+			ann["summary"] = fmt.Sprintf("No accepted upload from %s for %d days (last %s)",
+				c, int(in.Now.Sub(last)/(24*time.Hour)), last.In(geo.Vietnam).Format(time.DateOnly))
+			ann["last_accepted"] = last.Format(time.RFC3339)
+		} else {
+			ann["summary"] = fmt.Sprintf("No accepted upload from %s on record", c)
+		}
+		out = append(out, newAlert(KindStaleData, "warning", map[string]string{"carrier": c}, ann, start))
+	}
+	return out
+}
+
+func (e *Evaluator) rejected(in Input) []Alert {
+	var out []Alert
+	w := e.rejectedWindow()
+	seen := map[int64]bool{}
+	for _, u := range in.Rejected {
+		if u.Result != geo.ResultRejected || seen[u.ID] || u.ReceivedAt.After(in.Now) || in.Now.Sub(u.ReceivedAt) >= w {
+			continue
+		}
+		seen[u.ID] = true
+		carrier := u.Carrier
+		if carrier == "" {
+			carrier = "registry"
+		}
+		rules := map[string]int{}
+		for _, p := range u.Problems {
+			rules[p.Rule]++
+		}
+		ruleList := make([]string, 0, len(rules))
+		for r, n := range rules {
+			ruleList = append(ruleList, fmt.Sprintf("%s×%d", r, n))
+		}
+		sort.Strings(ruleList)
+		first := ""
+		if len(u.Problems) > 0 {
+			first = u.Problems[0].String()
+		}
+		out = append(out, newAlert(KindUploadRejected, "warning", map[string]string{
+			"carrier": carrier, "upload_id": strconv.FormatInt(u.ID, 10),
+		}, map[string]string{
+			"summary": fmt.Sprintf("Upload %d (%s) from %s was rejected: %d problem(s)",
+				u.ID, u.FileName, carrier, len(u.Problems)),
+			"file":          u.FileName,
+			"problem_count": strconv.Itoa(len(u.Problems)),
+			"rules":         strings.Join(ruleList, ", "),
+			"first_problem": first,
+			"received_at":   u.ReceivedAt.Format(time.RFC3339),
+		}, u.ReceivedAt))
+	}
+	return out
+}
+
+// Counts tallies alerts by kind, every kind present.
+func Counts(as []Alert) map[string]int {
+	n := make(map[string]int, len(Kinds))
+	for _, k := range Kinds {
+		n[k] = 0
+	}
+	for _, a := range as {
+		n[a.Kind]++
+	}
+	return n
+}

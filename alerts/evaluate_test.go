@@ -1,0 +1,288 @@
+package alerts_test
+
+import (
+	"math"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/covmon/covmon/alerts"
+	"github.com/covmon/covmon/geo"
+)
+
+var (
+	deadline = geo.DefaultProgram().Deadline // 2024-12-01 00:00 +07
+	prog     = geo.DefaultProgram()
+)
+
+func village(id, province string) *geo.Village {
+	return &geo.Village{ID: id, Name: "Bản " + id, ProvinceCode: province, ProvinceName: "P" + province,
+		GridPower: true, Baseline: true, Programs: []string{prog.ID}}
+}
+
+// open returns an open village status at now: overdue when now is past the deadline.
+func open(id, province string, now time.Time, reported ...string) geo.VillageStatus {
+	vs := geo.VillageStatus{Village: village(id, province), Deadline: deadline}
+	vs.Status = geo.StatusDeadZone
+	vs.CarriersReported = reported
+	if !now.Before(deadline) {
+		vs.Overdue = true
+		vs.DaysOverdue = int(now.Sub(deadline) / (24 * time.Hour))
+	}
+	return vs
+}
+
+func keys(as []alerts.Alert) []string {
+	out := make([]string, len(as))
+	for i, a := range as {
+		out[i] = a.Key
+	}
+	return out
+}
+
+func TestEvaluator_Evaluate(t *testing.T) {
+	before := time.Date(2024, 11, 5, 12, 0, 0, 0, geo.Vietnam) // 25 days before: 90 and 30 reached
+	after := time.Date(2024, 12, 3, 0, 0, 0, 0, geo.Vietnam)
+	recent := map[string]time.Time{"viettel": after.Add(-time.Hour), "mobifone": after.Add(-time.Hour)}
+	for _, tc := range []struct {
+		name string
+		in   alerts.Input
+		ev   alerts.Evaluator
+		want []string
+	}{
+		{
+			name: "NothingOpen",
+			in:   alerts.Input{Now: before, Programs: []alerts.ProgramInput{{Program: prog}}},
+		},
+		{
+			name: "RemindersBeforeDeadline",
+			in: alerts.Input{Now: before, Programs: []alerts.ProgramInput{{Program: prog,
+				Open: []geo.VillageStatus{open("V1", "14", before, "viettel")}}}},
+			want: []string{"deadline_reminder/vls-2024/30", "deadline_reminder/vls-2024/90"},
+		},
+		{
+			name: "CustomReminderDays",
+			ev:   alerts.Evaluator{ReminderDays: []int{14, 60}},
+			in: alerts.Input{Now: before, Programs: []alerts.ProgramInput{{Program: prog,
+				Open: []geo.VillageStatus{open("V1", "14", before, "viettel")}}}},
+			want: []string{"deadline_reminder/vls-2024/60"},
+		},
+		{
+			name: "NoReminderWithoutDeadZones",
+			in: alerts.Input{Now: before, Programs: []alerts.ProgramInput{{Program: prog,
+				Open: []geo.VillageStatus{{Village: village("V1", "14"), Assessment: geo.Assessment{Status: geo.StatusNoPower}}}}}},
+		},
+		{
+			name: "OverduePerProvinceAndCarrier",
+			in: alerts.Input{Now: after, LastAccepted: recent, Carriers: []string{"viettel", "mobifone"},
+				Programs: []alerts.ProgramInput{{Program: prog, Open: []geo.VillageStatus{
+					open("V1", "14", after, "mobifone", "viettel"),
+					open("V2", "14", after, "viettel"),
+					open("V3", "15", after),
+				}}}},
+			want: []string{"overdue/vls-2024/14/mobifone", "overdue/vls-2024/14/viettel", "overdue/vls-2024/15/none"},
+		},
+		{
+			name: "Regression",
+			in: alerts.Input{Now: before, Programs: []alerts.ProgramInput{{Program: prog, Regressed: []string{"V2", "V9"},
+				Open: []geo.VillageStatus{open("V2", "14", before, "viettel")}}}},
+			ev:   alerts.Evaluator{ReminderDays: []int{1}},
+			want: []string{"regression/vls-2024/V2"},
+		},
+		{
+			name: "StaleAndNeverUploaded",
+			in: alerts.Input{Now: after, Carriers: []string{"viettel", "mobifone", "vinaphone"},
+				LastAccepted: map[string]time.Time{"viettel": after.Add(-31 * 24 * time.Hour), "mobifone": after.Add(-29 * 24 * time.Hour)}},
+			want: []string{"stale_data/viettel", "stale_data/vinaphone"},
+		},
+		{
+			name: "StaleDaysConfigurable",
+			ev:   alerts.Evaluator{StaleAfter: 7 * 24 * time.Hour},
+			in: alerts.Input{Now: after, Carriers: []string{"viettel"},
+				LastAccepted: map[string]time.Time{"viettel": after.Add(-8 * 24 * time.Hour)}},
+			want: []string{"stale_data/viettel"},
+		},
+		{
+			name: "RejectedWithinWindow",
+			in: alerts.Input{Now: after, Rejected: []geo.Upload{
+				{ID: 7, Carrier: "viettel", Result: geo.ResultRejected, ReceivedAt: after.Add(-23 * time.Hour),
+					Problems: []geo.Problem{{File: "a", Feature: 1, Rule: "unknown_village", Reason: "x"}}},
+				{ID: 6, Carrier: "viettel", Result: geo.ResultRejected, ReceivedAt: after.Add(-25 * time.Hour)},
+				{ID: 8, Carrier: "mobifone", Result: geo.ResultRejected, ReceivedAt: after.Add(time.Hour)},
+			}},
+			want: []string{"upload_rejected/viettel/7"},
+		},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := tc.ev.Evaluate(tc.in)
+			if got := keys(r.Alerts); !slices.Equal(got, tc.want) {
+				t.Fatalf("keys=%q, want %q", got, tc.want)
+			}
+			for _, a := range r.Alerts {
+				if a.Labels["alertname"] != alerts.AlertName(a.Kind) || a.Labels["source"] != "covmon" || a.Labels["severity"] == "" {
+					t.Errorf("%s: labels %v lack alertname/source/severity", a.Key, a.Labels)
+				}
+				if a.Key != alerts.MakeKey(a.Kind, a.Labels) {
+					t.Errorf("%s: key does not follow labels", a.Key)
+				}
+				if a.Annotations["summary"] == "" {
+					t.Errorf("%s: no summary", a.Key)
+				}
+			}
+		})
+	}
+}
+
+func TestEvaluator_OverdueAnnotations(t *testing.T) {
+	now := time.Date(2024, 12, 11, 0, 0, 0, 0, geo.Vietnam)
+	var open_ []geo.VillageStatus
+	for i := range 25 {
+		open_ = append(open_, open(string(rune('A'+i))+"1", "14", now, "viettel"))
+	}
+	ev := alerts.Evaluator{MaxListed: 3}
+	r := ev.Evaluate(alerts.Input{Now: now, Demo: true, Programs: []alerts.ProgramInput{{Program: prog, Open: open_}}})
+	if len(r.Alerts) != 1 {
+		t.Fatalf("got %d alerts, want 1", len(r.Alerts))
+	}
+	a := r.Alerts[0]
+	for k, want := range map[string]string{
+		"village_count": "25", "village_ids": "A1, B1, C1 … and 22 more", "max_days_overdue": "10", "notice": alerts.DemoNotice,
+	} {
+		if got := a.Annotations[k]; got != want {
+			t.Errorf("annotation %s=%q, want %q", k, got, want)
+		}
+	}
+	if got, want := a.Labels["province"], "P14"; got != want {
+		t.Errorf("province=%q, want %q", got, want)
+	}
+	if !a.StartsAt.Equal(deadline) {
+		t.Errorf("StartsAt=%v, want the deadline", a.StartsAt)
+	}
+}
+
+func TestEvaluator_ReminderWindow(t *testing.T) {
+	in := func(now time.Time) alerts.Input {
+		return alerts.Input{Now: now, Programs: []alerts.ProgramInput{{Program: prog, Open: []geo.VillageStatus{open("V1", "14", now)}}}}
+	}
+	var ev alerts.Evaluator
+	for _, tc := range []struct {
+		name string
+		now  time.Time
+		want int
+	}{
+		{"JustBefore90", deadline.AddDate(0, 0, -90).Add(-time.Second), 0},
+		{"At90", deadline.AddDate(0, 0, -90), 1},
+		{"At7", deadline.AddDate(0, 0, -7), 3},
+		{"LastSecond", deadline.Add(-time.Second), 4},
+		{"AtDeadline", deadline, 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			n := 0
+			for _, a := range ev.Evaluate(in(tc.now)).Alerts {
+				if a.Kind == alerts.KindDeadlineReminder {
+					n++
+				}
+			}
+			if n != tc.want {
+				t.Fatalf("reminders=%d, want %d", n, tc.want)
+			}
+		})
+	}
+}
+
+func weekly(now time.Time, counts ...int) []alerts.Point {
+	out := make([]alerts.Point, len(counts))
+	for i, c := range counts {
+		out[i] = alerts.Point{At: now.Add(-time.Duration(len(counts)-1-i) * alerts.Week), DeadZones: c,
+			ByProvince: map[string]int{"14": c}}
+	}
+	return out
+}
+
+func TestTheilSen(t *testing.T) {
+	xs := []float64{0, 1, 2, 3, 4, 5, 6}
+	ys := []float64{10, 8, 6, 4, 2, 0, -2}
+	ys[3] = 400 // one outlier does not move the line
+	slope, icpt := alerts.TheilSen(xs, ys)
+	if math.Abs(slope+2) > 1e-9 || math.Abs(icpt-10) > 1e-9 {
+		t.Fatalf("slope=%v intercept=%v, want -2 and 10", slope, icpt)
+	}
+}
+
+func TestProject(t *testing.T) {
+	now := time.Date(2024, 10, 1, 0, 0, 0, 0, geo.Vietnam)
+	for _, tc := range []struct {
+		name   string
+		counts []int
+		zero   time.Time // zero: never
+		ok     bool
+	}{
+		{"TooFew", []int{5, 4}, time.Time{}, false},
+		{"Steady", []int{12, 10, 8, 6}, now.Add(3 * alerts.Week), true},
+		{"Flat", []int{6, 6, 6, 6}, time.Time{}, true},
+		{"Rising", []int{3, 4, 5, 6}, time.Time{}, true},
+		{"Done", []int{3, 2, 1, 0}, now, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p, ok := alerts.Project(weekly(now, tc.counts...), alerts.National)
+			if ok != tc.ok {
+				t.Fatalf("ok=%v, want %v", ok, tc.ok)
+			}
+			if !ok {
+				return
+			}
+			if !p.ZeroAt.Equal(tc.zero) {
+				t.Fatalf("ZeroAt=%v, want %v", p.ZeroAt, tc.zero)
+			}
+			if got, want := p.Remaining, tc.counts[len(tc.counts)-1]; got != want {
+				t.Fatalf("Remaining=%d, want %d", got, want)
+			}
+		})
+	}
+}
+
+func TestEvaluator_ForecastMiss(t *testing.T) {
+	now := deadline.AddDate(0, 0, -28) // 4 weeks left
+	mk := func(now time.Time, counts ...int) alerts.Input {
+		return alerts.Input{Now: now, Programs: []alerts.ProgramInput{{Program: prog, History: weekly(now, counts...),
+			Open: []geo.VillageStatus{open("V1", "14", now)}}}}
+	}
+	ev := alerts.Evaluator{ReminderDays: []int{1}}
+	for _, tc := range []struct {
+		name string
+		in   alerts.Input
+		want []string
+	}{
+		// 2 per week, 20 left: zero in 10 weeks, after the deadline in 4.
+		{"Miss", mk(now, 26, 24, 22, 20), []string{"forecast_miss/vls-2024/14", "forecast_miss/vls-2024/all"}},
+		// 4 per week, 12 left: zero in 3 weeks.
+		{"OnTrack", mk(now, 24, 20, 16, 12), nil},
+		{"Stalled", mk(now, 9, 9, 9, 9), []string{"forecast_miss/vls-2024/14", "forecast_miss/vls-2024/all"}},
+		// Past the deadline the overdue alerts take over.
+		{"AfterDeadline", mk(deadline.Add(time.Hour), 26, 24, 22, 20), nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var got []string
+			r := ev.Evaluate(tc.in)
+			for _, a := range r.Alerts {
+				if a.Kind == alerts.KindForecastMiss {
+					got = append(got, a.Key)
+				}
+			}
+			if !slices.Equal(got, tc.want) {
+				t.Fatalf("forecast alerts %q, want %q", got, tc.want)
+			}
+			if len(r.Projections) != 2 {
+				t.Fatalf("projections=%d, want 2 (national and province 14)", len(r.Projections))
+			}
+		})
+	}
+}
+
+func TestMakeKey_Escapes(t *testing.T) {
+	a := alerts.MakeKey(alerts.KindStaleData, map[string]string{"carrier": "a/b"})
+	if strings.Count(a, "/") != 1 {
+		t.Fatalf("key %q: the value's slash was not escaped", a)
+	}
+}

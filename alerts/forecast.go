@@ -1,0 +1,159 @@
+package alerts
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"slices"
+	"sort"
+	"time"
+
+	"github.com/covmon/covmon/geo"
+)
+
+// National is the province label value of a program-wide forecast.
+const National = "all"
+
+// Week is the spacing of the history points.
+const Week = 7 * 24 * time.Hour
+
+// HistoryStore is what the weekly history is computed from (collector/sqlite implements it).
+type HistoryStore interface {
+	Villages(ctx context.Context, f geo.VillageFilter) ([]geo.Village, error)
+	LatestObservations(ctx context.Context, asOf time.Time, f geo.VillageFilter) (map[string][]geo.Observation, error)
+}
+
+// Point is the number of remaining dead zones of a program at one instant: villages known at At,
+// in the program, with grid power and no signal that counts (geo.StatusDeadZone).
+type Point struct {
+	At time.Time
+	// DeadZones is the national count; ByProvince counts per province code.
+	DeadZones  int
+	ByProvince map[string]int
+}
+
+// WeeklyHistory evaluates prog at now, now−1w, …, now−(weeks−1)w with geo.Evaluate on the status
+// as of each instant (the latest observation per series at or before it), and returns the
+// points oldest first. It reads the village registry once and the observations once per point.
+func WeeklyHistory(ctx context.Context, s HistoryStore, prog geo.Program, p *geo.Policy, now time.Time, weeks int) ([]Point, error) {
+	if weeks <= 0 {
+		return nil, nil
+	}
+	vs, err := s.Villages(ctx, geo.VillageFilter{ProgramID: prog.ID})
+	if err != nil {
+		return nil, fmt.Errorf("history of %s: %w", prog.ID, err)
+	}
+	out := make([]Point, 0, weeks)
+	for k := weeks - 1; k >= 0; k-- {
+		at := now.Add(-time.Duration(k) * Week)
+		latest, err := s.LatestObservations(ctx, at, geo.VillageFilter{ProgramID: prog.ID})
+		if err != nil {
+			return nil, fmt.Errorf("history of %s at %s: %w", prog.ID, at.Format(time.DateOnly), err)
+		}
+		pt := Point{At: at, ByProvince: map[string]int{}}
+		for _, st := range geo.Evaluate(vs, latest, &prog, p, at) {
+			if st.Status != geo.StatusDeadZone || !st.Village.KnownAt(at) {
+				continue
+			}
+			pt.DeadZones++
+			pt.ByProvince[st.Village.ProvinceCode]++
+		}
+		out = append(out, pt)
+	}
+	return out, nil
+}
+
+// Projection is when the remaining dead zones of a program (or of one of its provinces) are
+// projected to reach zero.
+type Projection struct {
+	Program      string
+	ProvinceCode string // National for the whole program
+	ProvinceName string
+	// Remaining is the count at the newest point.
+	Remaining int
+	// SlopePerWeek is the Theil–Sen slope in villages per week (negative when closing).
+	SlopePerWeek float64
+	// ZeroAt is when the trend line reaches zero. It is zero when the trend is flat or rising
+	// (never), and the newest point's instant when nothing remains.
+	ZeroAt time.Time
+	// Points is the number of weekly points the trend was fitted on.
+	Points int
+}
+
+// Never reports whether the trend never reaches zero (remaining dead zones, flat or rising).
+func (p *Projection) Never() bool { return p.Remaining > 0 && p.ZeroAt.IsZero() }
+
+// MinForecastPoints is the fewest weekly points a projection is made from.
+const MinForecastPoints = 3
+
+// Project fits a robust linear trend to counts and projects when it reaches zero.
+//
+// Method: the Theil–Sen estimator. The slope is the median of the slopes between every pair of
+// points, (yⱼ−yᵢ)/(tⱼ−tᵢ) for i<j, and the intercept is the median of yᵢ−slope·tᵢ, so up to
+// about 29% of the points can be outliers (a bulk upload, a week with a backlog) without moving
+// the line. The zero crossing is t₀ = −intercept/slope. Time runs in weeks from the newest point.
+// With fewer than MinForecastPoints points, ok is false.
+func Project(points []Point, province string) (proj Projection, ok bool) {
+	if len(points) < MinForecastPoints {
+		return Projection{}, false
+	}
+	last := points[len(points)-1]
+	ts := make([]float64, len(points))
+	ys := make([]float64, len(points))
+	for i, pt := range points {
+		ts[i] = pt.At.Sub(last.At).Hours() / Week.Hours()
+		ys[i] = float64(countOf(pt, province))
+	}
+	proj = Projection{ProvinceCode: province, Remaining: int(ys[len(ys)-1]), Points: len(points)}
+	slope, intercept := TheilSen(ts, ys)
+	proj.SlopePerWeek = slope
+	switch {
+	case proj.Remaining == 0:
+		proj.ZeroAt = last.At
+	case slope < 0:
+		weeks := -intercept / slope
+		proj.ZeroAt = last.At.Add(time.Duration(weeks * float64(Week)))
+	}
+	return proj, true
+}
+
+func countOf(pt Point, province string) int {
+	if province == National {
+		return pt.DeadZones
+	}
+	return pt.ByProvince[province]
+}
+
+// TheilSen returns the Theil–Sen slope and intercept of the points (xs[i], ys[i]). Pairs with
+// equal x are skipped. With fewer than two distinct x it returns slope 0 and the median of ys.
+func TheilSen(xs, ys []float64) (slope, intercept float64) {
+	var slopes []float64
+	for i := range xs {
+		for j := i + 1; j < len(xs); j++ {
+			if dx := xs[j] - xs[i]; dx != 0 {
+				slopes = append(slopes, (ys[j]-ys[i])/dx)
+			}
+		}
+	}
+	if len(slopes) > 0 {
+		slope = median(slopes)
+	}
+	rs := make([]float64, len(xs))
+	for i := range xs {
+		rs[i] = ys[i] - slope*xs[i]
+	}
+	return slope, median(rs)
+}
+
+func median(v []float64) float64 {
+	if len(v) == 0 {
+		return math.NaN()
+	}
+	s := slices.Clone(v)
+	sort.Float64s(s)
+	n := len(s)
+	if n%2 == 1 {
+		return s[n/2]
+	}
+	return (s[n/2-1] + s[n/2]) / 2
+}
