@@ -102,10 +102,7 @@ func DecodeVillages(r io.Reader, opt DecodeOptions) ([]Village, error) {
 	if err := d.run(r, c); err != nil {
 		return nil, err
 	}
-	if vd.out == nil {
-		vd.out = []Village{}
-	}
-	return vd.out, nil
+	return vd.out.all(), nil
 }
 
 // DecodeObservations reads an observations/v1 FeatureCollection (carrier per-village reports,
@@ -130,10 +127,40 @@ func DecodeObservations(r io.Reader, opt DecodeOptions) ([]Observation, error) {
 	if err := d.rep.err(); err != nil {
 		return nil, err
 	}
-	if od.out == nil {
-		od.out = []Observation{}
+	return od.out.all(), nil
+}
+
+// chunks is an append-only list stored in fixed-size chunks, so that collecting n results
+// allocates about n elements' worth instead of the ~5n a growing slice copies through.
+type chunks[T any] struct {
+	full []([]T)
+	n    int
+}
+
+// chunkSize is the number of elements per chunk.
+const chunkSize = 1024
+
+func (c *chunks[T]) add(v T) {
+	if len(c.full) == 0 || len(c.full[len(c.full)-1]) == chunkSize {
+		c.full = append(c.full, make([]T, 0, chunkSize))
 	}
-	return od.out, nil
+	last := &c.full[len(c.full)-1]
+	*last = append(*last, v)
+	c.n++
+}
+
+func (c *chunks[T]) len() int { return c.n }
+
+// at returns a pointer to element i.
+func (c *chunks[T]) at(i int) *T { return &c.full[i/chunkSize][i%chunkSize] }
+
+// all returns the elements in one slice (empty, not nil, when there are none).
+func (c *chunks[T]) all() []T {
+	out := make([]T, 0, c.n)
+	for _, ch := range c.full {
+		out = append(out, ch...)
+	}
+	return out
 }
 
 // newFeatureReport starts the report of feature i; villageID is named in its problems when it

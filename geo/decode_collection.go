@@ -7,9 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"slices"
-	"strconv"
-	"strings"
 )
 
 // rawFeature is one element of a FeatureCollection's "features", its members kept raw so that
@@ -19,6 +16,11 @@ type rawFeature struct {
 	ID         json.RawMessage `json:"id"`
 	Geometry   json.RawMessage `json:"geometry"`
 	Properties json.RawMessage `json:"properties"`
+}
+
+// reset empties f for reuse, keeping its buffers.
+func (f *rawFeature) reset() {
+	f.Type, f.ID, f.Geometry, f.Properties = f.Type[:0], f.ID[:0], f.Geometry[:0], f.Properties[:0]
 }
 
 // collection streams a FeatureCollection: it checks the top-level members itself and hands
@@ -197,9 +199,10 @@ func (c *collection) features() error {
 		c.rep.add(-1, "", "features", RuleNotGeoJSON, "want an array of features, got "+tokenKind(tok))
 		return skipRest(c.dec, tok)
 	}
+	var f rawFeature // reused: its buffers keep their capacity from feature to feature
 	for i := 0; c.dec.More(); i++ {
 		start := c.dec.InputOffset()
-		var f rawFeature
+		f.reset()
 		if err := c.dec.Decode(&f); err != nil {
 			var te *json.UnmarshalTypeError
 			if !errors.As(err, &te) {
@@ -274,57 +277,4 @@ func (c *collection) finish() {
 	if !c.sawFeatures {
 		c.rep.add(-1, "", "features", RuleNotGeoJSON, `missing "features" array`)
 	}
-}
-
-// wgs84Names are the crs names accepted as WGS84 longitude/latitude.
-var wgs84Names = []string{"urn:ogc:def:crs:OGC:1.3:CRS84", "EPSG:4326", "urn:ogc:def:crs:EPSG::4326"}
-
-// checkCRS accepts a missing or null crs and a named crs meaning WGS84.
-func (c *collection) checkCRS(raw json.RawMessage) {
-	if isNull(raw) {
-		return
-	}
-	var crs struct {
-		Type       string `json:"type"`
-		Properties struct {
-			Name string `json:"name"`
-		} `json:"properties"`
-	}
-	if raw[0] != '{' || json.Unmarshal(raw, &crs) != nil || crs.Type != "name" || crs.Properties.Name == "" {
-		c.rep.add(-1, "", "crs", RuleCRS, `want a named crs such as {"type": "name", "properties": {"name": "EPSG:4326"}}, got `+
-			shorten(string(raw)))
-		return
-	}
-	if slices.Contains(wgs84Names, crs.Properties.Name) {
-		return
-	}
-	c.rep.add(-1, "", "crs", RuleCRS, "not WGS84 longitude/latitude (reproject to EPSG:4326): "+quote(crs.Properties.Name))
-}
-
-// checkSchema checks covmon_schema against the format being decoded. A wrong schema makes the
-// features' own problems meaningless, so they are dropped and no longer checked.
-func (c *collection) checkSchema(raw json.RawMessage) {
-	if isNull(raw) {
-		return
-	}
-	s, ok := decodeString(raw)
-	var reason string
-	switch {
-	case !ok:
-		reason = "want a string such as " + strconv.Quote(c.schema) + ", got " + describe(raw)
-	case s == c.schema:
-		return
-	default:
-		name, _, _ := strings.Cut(s, "/")
-		switch UploadKind(name) {
-		case c.kind:
-			reason = "unknown version " + quote(s) + "; this covmon reads " + c.schema
-		case KindVillages, KindObservations, KindAreas:
-			reason = "a " + quote(s) + " file where " + c.schema + " is expected"
-		default:
-			reason = "unknown covmon_schema " + quote(s) + "; want " + c.schema
-		}
-	}
-	c.rep.add(-1, "", "covmon_schema", RuleSchema, reason)
-	c.wrongSchema = true
 }

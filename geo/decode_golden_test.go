@@ -57,12 +57,16 @@ type goldenResult struct {
 	Truncated    bool              `json:"truncated,omitempty"`
 }
 
-// TestDecode_Golden decodes every testdata/*.geojson (villages or observations by its name) and
+// TestDecode_Golden decodes every testdata/{valid,invalid}-{villages,observations}*.geojson and
 // compares the result with testdata/<case>_out.json. Run with -update to rewrite them.
 func TestDecode_Golden(t *testing.T) {
-	paths, err := filepath.Glob("testdata/*.geojson")
-	if err != nil {
-		t.Fatal(err)
+	var paths []string
+	for _, pattern := range []string{"*-villages*.geojson", "*-observations*.geojson"} {
+		m, err := filepath.Glob(filepath.Join("testdata", pattern))
+		if err != nil {
+			t.Fatal(err)
+		}
+		paths = append(paths, m...)
 	}
 	if len(paths) == 0 {
 		t.Fatal("no golden cases")

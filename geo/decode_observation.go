@@ -30,6 +30,15 @@ type observationProps struct {
 	Method     json.RawMessage `json:"method"`
 }
 
+// reset empties p for reuse, keeping its buffers: a property absent from the next feature
+// must read as missing.
+func (p *observationProps) reset() {
+	for _, m := range []*json.RawMessage{&p.VillageID, &p.Carrier, &p.Technology, &p.HasSignal,
+		&p.RSRPdBm, &p.DLMbps, &p.ObservedAt, &p.Method} {
+		*m = (*m)[:0]
+	}
+}
+
 // observationMeta is what the end-of-file pass needs to know about an observation: the
 // top-level "carrier" may come after the features.
 type observationMeta struct {
@@ -41,15 +50,17 @@ type observationMeta struct {
 // observationDecoder turns observations/v1 features into Observations.
 type observationDecoder struct {
 	*decoder
-	out  []Observation
-	meta []observationMeta
+	props observationProps // reused for every feature
+	out   chunks[Observation]
+	meta  chunks[observationMeta]
 }
 
 // feature validates feature i and keeps its Observation for the end-of-file pass. Fields that
 // failed are left zero, which keeps the row out of the duplicate check.
 func (d *observationDecoder) feature(i int, feat *rawFeature) {
-	var p observationProps
-	propsOK := unmarshalProps(feat.Properties, &p)
+	p := &d.props
+	p.reset()
+	propsOK := unmarshalProps(feat.Properties, p)
 	f := d.newFeatureReport(i, p.VillageID)
 	if !f.shape(feat, propsOK) {
 		return
@@ -108,8 +119,8 @@ func (d *observationDecoder) feature(i int, feat *rawFeature) {
 		}
 		o.Method = s
 	}
-	d.out = append(d.out, o)
-	d.meta = append(d.meta, m)
+	d.out.add(o)
+	d.meta.add(m)
 }
 
 // observationRow identifies a row for the duplicate check.
@@ -142,8 +153,8 @@ func (d *observationDecoder) finish(raw json.RawMessage) {
 		topBad = true
 	}
 	seen := map[observationRow]int{}
-	for i := range d.out {
-		o, m := &d.out[i], &d.meta[i]
+	for i := range d.out.len() {
+		o, m := d.out.at(i), d.meta.at(i)
 		switch {
 		case m.ownCarrier && top != "" && d.opt.Carrier == "" && o.Carrier != "" && o.Carrier != top:
 			d.rep.add(m.feature, m.village, "carrier", RuleCarrierMismatch,

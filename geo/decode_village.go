@@ -34,17 +34,28 @@ type villageProps struct {
 	Center             json.RawMessage `json:"center"`
 }
 
+// reset empties p for reuse, keeping its buffers.
+func (p *villageProps) reset() {
+	for _, m := range []*json.RawMessage{&p.VillageID, &p.Name, &p.CommuneCode, &p.CommuneName,
+		&p.ProvinceCode, &p.ProvinceName, &p.LegacyDistrictCode, &p.LegacyCommuneCode, &p.GridPower,
+		&p.GridPowerSince, &p.Households, &p.Programs, &p.Baseline, &p.FoundAt, &p.Deadline, &p.Center} {
+		*m = (*m)[:0]
+	}
+}
+
 // villageDecoder turns villages/v1 features into Villages.
 type villageDecoder struct {
 	*decoder
-	seen map[string]int // village_id → first feature
-	out  []Village
+	props villageProps   // reused for every feature
+	seen  map[string]int // village_id → first feature
+	out   chunks[Village]
 }
 
 // feature validates feature i and, while the file is still clean, keeps its Village.
 func (d *villageDecoder) feature(i int, feat *rawFeature) {
-	var p villageProps
-	propsOK := unmarshalProps(feat.Properties, &p)
+	p := &d.props
+	p.reset()
+	propsOK := unmarshalProps(feat.Properties, p)
 	f := d.newFeatureReport(i, p.VillageID)
 	if !f.shape(feat, propsOK) {
 		return
@@ -103,7 +114,7 @@ func (d *villageDecoder) feature(i int, feat *rawFeature) {
 		}
 	}
 	if len(d.rep.problems) == 0 {
-		d.out = append(d.out, v)
+		d.out.add(v)
 	}
 }
 
