@@ -8,6 +8,7 @@ package metrics
 
 import (
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -61,8 +62,15 @@ var (
 )
 
 // Collector emits covmon's state from the latest snapshot. It implements prometheus.Collector.
+//
+// A snapshot never changes once built, so the metrics made from it are built once and reused
+// by every scrape until the next snapshot.
 type Collector struct {
 	snapshot func() *collector.Snapshot
+
+	mu        sync.Mutex
+	cachedFor *collector.Snapshot
+	cached    []prometheus.Metric
 }
 
 // NewCollector returns a Collector reading snapshots from snap (nil snapshots emit nothing
@@ -93,6 +101,35 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 	if s == nil {
 		return
 	}
+	c.mu.Lock()
+	if c.cachedFor != s {
+		c.cached, c.cachedFor = build(s), s
+	}
+	ms := c.cached
+	c.mu.Unlock()
+	for _, m := range ms {
+		ch <- m
+	}
+}
+
+// build makes every metric of snapshot s.
+func build(s *collector.Snapshot) []prometheus.Metric {
+	ms := make(chan prometheus.Metric, 256)
+	var out []prometheus.Metric
+	done := make(chan struct{})
+	go func() {
+		for m := range ms {
+			out = append(out, m)
+		}
+		close(done)
+	}()
+	emit(ms, s)
+	close(ms)
+	<-done
+	return out
+}
+
+func emit(ch chan<- prometheus.Metric, s *collector.Snapshot) {
 	demo := 0.0
 	if s.Demo {
 		demo = 1

@@ -1,0 +1,189 @@
+package metrics_test
+
+import (
+	"fmt"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/paulmach/orb"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"github.com/prometheus/client_golang/prometheus/testutil"
+
+	"github.com/covmon/covmon/collector"
+	"github.com/covmon/covmon/collector/metrics"
+	"github.com/covmon/covmon/geo"
+)
+
+var asOf = time.Date(2025, 1, 1, 0, 0, 0, 0, geo.Vietnam)
+
+// snapshot evaluates villages with the given latest observations, as the runner would.
+func snapshot(villages []geo.Village, latest map[string][]geo.Observation, regressed []string) *collector.Snapshot {
+	prog := geo.DefaultProgram()
+	p := geo.DefaultPolicy()
+	sts := geo.Evaluate(villages, latest, &prog, &p, asOf)
+	ps := collector.ProgramState{Program: prog, Summary: geo.Summarize(sts, &prog, &p, asOf), Regressed: regressed}
+	for _, st := range sts {
+		if st.Status != geo.StatusCovered {
+			ps.Open = append(ps.Open, st)
+		}
+	}
+	return &collector.Snapshot{ComputedAt: asOf, AsOf: asOf, Programs: []collector.ProgramState{ps}, Demo: true,
+		CarrierTech: []collector.CarrierTech{{Carrier: "viettel", Technology: geo.Tech4G, Villages: 1}},
+		Uploads:     []geo.UploadStat{{Carrier: "viettel", Result: geo.ResultAccepted, Count: 2, LastAt: asOf}, {Result: geo.ResultAccepted, Count: 1, LastAt: asOf}},
+		Problems:    []geo.RuleCount{{Rule: "time_future", Count: 3}},
+	}
+}
+
+func village(id string, power bool) geo.Village {
+	return geo.Village{ID: id, Name: "Bản " + id, CommuneName: "Xã A", ProvinceCode: "15", ProvinceName: "Lào Cai",
+		Center: orb.Point{103.123456, 22.654321}, GridPower: power, Baseline: true, Programs: []string{"vls-2024"}}
+}
+
+func obs(id string, signal bool) []geo.Observation {
+	return []geo.Observation{{VillageID: id, Carrier: "viettel", Technology: geo.Tech4G, HasSignal: signal, ObservedAt: asOf.AddDate(0, -1, 0)}}
+}
+
+func testSnapshot() *collector.Snapshot {
+	vs := []geo.Village{village("A", true), village("B", true), village("C", false), village("D", true)}
+	latest := map[string][]geo.Observation{"A": obs("A", true), "B": obs("B", false), "C": obs("C", false)}
+	return snapshot(vs, latest, []string{"B"})
+}
+
+func TestCollector(t *testing.T) {
+	c := metrics.NewCollector(testSnapshot)
+	want := `
+# HELP covmon_village_open A village that is not covered (1 per village); status is overdue, dead_zone, no_power or no_data. For maps.
+# TYPE covmon_village_open gauge
+covmon_village_open{commune="Xã A",lat="22.65432",lon="103.12346",name="Bản B",program="vls-2024",province="Lào Cai",province_code="15",status="overdue",village_id="B"} 1
+covmon_village_open{commune="Xã A",lat="22.65432",lon="103.12346",name="Bản C",program="vls-2024",province="Lào Cai",province_code="15",status="no_power",village_id="C"} 1
+covmon_village_open{commune="Xã A",lat="22.65432",lon="103.12346",name="Bản D",program="vls-2024",province="Lào Cai",province_code="15",status="no_data",village_id="D"} 1
+# HELP covmon_program_covered_villages Baseline villages covered now.
+# TYPE covmon_program_covered_villages gauge
+covmon_program_covered_villages{program="vls-2024"} 1
+# HELP covmon_program_target_villages Villages on the program's baseline list.
+# TYPE covmon_program_target_villages gauge
+covmon_program_target_villages{program="vls-2024"} 4
+# HELP covmon_village_regressed An open village that had signal before (covered, then dark again).
+# TYPE covmon_village_regressed gauge
+covmon_village_regressed{program="vls-2024",village_id="B"} 1
+# HELP covmon_uploads Uploads recorded in the database, by carrier and result (accepted, rejected, duplicate).
+# TYPE covmon_uploads gauge
+covmon_uploads{carrier="registry",result="accepted"} 1
+covmon_uploads{carrier="viettel",result="accepted"} 2
+`
+	if err := testutil.CollectAndCompare(c, strings.NewReader(want), "covmon_village_open", "covmon_program_covered_villages",
+		"covmon_program_target_villages", "covmon_village_regressed", "covmon_uploads"); err != nil {
+		t.Error(err)
+	}
+	// Overdue since the deadline: 2024-12-01 to 2025-01-01 is 31 days.
+	if got, want := testutil.ToFloat64(prometheus.CollectorFunc(func(ch chan<- prometheus.Metric) {
+		c.Collect(filter(ch, "covmon_village_overdue_seconds"))
+	})), float64(31*24*3600); got != want {
+		t.Errorf("overdue seconds=%v, want %v", got, want)
+	}
+}
+
+// filter passes on only the metrics whose description names name.
+func filter(out chan<- prometheus.Metric, name string) chan<- prometheus.Metric {
+	ch := make(chan prometheus.Metric)
+	go func() {
+		for m := range ch {
+			if strings.Contains(m.Desc().String(), `"`+name+`"`) {
+				out <- m
+			}
+		}
+	}()
+	return ch
+}
+
+func TestCollector_Lint(t *testing.T) {
+	problems, err := testutil.CollectAndLint(metrics.NewCollector(testSnapshot))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range problems {
+		t.Errorf("lint: %s: %s", p.Metric, p.Text)
+	}
+}
+
+func TestCollector_NoSnapshot(t *testing.T) {
+	c := metrics.NewCollector(func() *collector.Snapshot { return nil })
+	if n := testutil.CollectAndCount(c); n != 0 {
+		t.Errorf("metrics without a snapshot=%d, want 0", n)
+	}
+}
+
+// TestCollector_BoundedCardinality: covered villages get no per-village series.
+func TestCollector_BoundedCardinality(t *testing.T) {
+	var vs []geo.Village
+	latest := map[string][]geo.Observation{}
+	for i := range 1000 {
+		id := fmt.Sprintf("V%04d", i)
+		vs = append(vs, village(id, true))
+		latest[id] = obs(id, i >= 10) // 10 dead zones, 990 covered
+	}
+	c := metrics.NewCollector(func() *collector.Snapshot { return snapshot(vs, latest, nil) })
+	if got, want := testutil.CollectAndCount(c, "covmon_village_open"), 10; got != want {
+		t.Errorf("per-village series=%d, want %d", got, want)
+	}
+}
+
+func TestJobMonitor(t *testing.T) {
+	reg := prometheus.NewRegistry()
+	m := metrics.NewJobMonitor(reg)
+	m.IncrementJob([16]byte{}, "inbox", nil, "success")
+	m.IncrementJob([16]byte{}, "inbox", nil, "fail")
+	m.RecordJobTiming(asOf, asOf.Add(2*time.Second), [16]byte{}, "inbox", nil)
+	if err := testutil.GatherAndCompare(reg, strings.NewReader(`
+# HELP covmon_job_runs_total Scheduled job runs by job and status (success, fail, skip, singleton_rescheduled).
+# TYPE covmon_job_runs_total counter
+covmon_job_runs_total{job_name="inbox",status="fail"} 1
+covmon_job_runs_total{job_name="inbox",status="success"} 1
+`), "covmon_job_runs_total"); err != nil {
+		t.Error(err)
+	}
+	if got := testutil.CollectAndCount(reg, "covmon_job_last_success_timestamp_seconds"); got != 1 {
+		t.Errorf("last success series=%d, want 1", got)
+	}
+}
+
+// BenchmarkScrape measures a whole /metrics scrape (gather + encode) with 10k open dead-zone
+// villages. The registry's size does not enter a scrape: the collector reads the snapshot,
+// which holds only open villages and per-province aggregates.
+func BenchmarkScrape(b *testing.B) {
+	for _, open := range []int{1_000, 10_000} {
+		b.Run(fmt.Sprintf("open=%d", open), func(b *testing.B) {
+			var vs []geo.Village
+			latest := map[string][]geo.Observation{}
+			for i := range open {
+				id := fmt.Sprintf("V%06d", i)
+				v := village(id, true)
+				v.ProvinceCode = fmt.Sprintf("%02d", i%34)
+				vs = append(vs, v)
+				latest[id] = obs(id, false)
+			}
+			snap := snapshot(vs, latest, nil)
+			reg := prometheus.NewRegistry()
+			reg.MustRegister(metrics.NewCollector(func() *collector.Snapshot { return snap }))
+			h := promhttp.HandlerFor(reg, promhttp.HandlerOpts{})
+			b.ReportAllocs()
+			b.ResetTimer()
+			var size int
+			for b.Loop() {
+				// What Prometheus asks for: the text format, gzip-compressed.
+				req := httptest.NewRequest("GET", "/metrics", nil)
+				req.Header.Set("Accept-Encoding", "gzip")
+				rec := httptest.NewRecorder()
+				h.ServeHTTP(rec, req)
+				if rec.Code != 200 {
+					b.Fatalf("status %d", rec.Code)
+				}
+				size = rec.Body.Len()
+			}
+			b.ReportMetric(float64(size), "gzip-bytes/scrape")
+		})
+	}
+}
