@@ -219,10 +219,10 @@ func (p *areaParser) ring(r []orb.Point, pi, ri int) {
 	q := r[first]
 	var rule, why string
 	switch {
-	case !(q[0] >= -180 && q[0] <= 180 && q[1] >= -90 && q[1] <= 90):
-		rule, why = "position_range", "is not a longitude/latitude (want lon -180…180, lat -90…90)"
 	case b.Contains(orb.Point{q[1], q[0]}):
 		rule, why = "position_swapped", "is outside the country bounds but inside them with longitude and latitude swapped: write [lon, lat]"
+	case !(q[0] >= -180 && q[0] <= 180 && q[1] >= -90 && q[1] <= 90):
+		rule, why = "position_range", "is not a longitude/latitude (want lon -180…180, lat -90…90)"
 	default:
 		rule, why = "position_outside", fmt.Sprintf("is outside the country bounds (lon %g…%g, lat %g…%g)", b.Min[0], b.Max[0], b.Min[1], b.Max[1])
 	}

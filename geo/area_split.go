@@ -124,7 +124,10 @@ func (s *areaSplitter) value() ([]byte, error) {
 		}
 		if scalar {
 			switch b {
-			case ',', '}', ']', ' ', '\t', '\n', '\r':
+			case ',', '}', ']', ' ', '\t', '\n', '\r', ':':
+				if i == s.start {
+					return nil, fmt.Errorf("offset %d: invalid character %q, want a value", s.offset(), b)
+				}
 				v := s.buf[s.start:i]
 				s.start = i
 				return v, nil

@@ -160,8 +160,14 @@ func (p *areaProducer) flush() bool {
 	return true
 }
 
-// problem records a file-level problem (feature -1 unless inside the features array).
+// problem records a file-level problem (feature -1 unless inside the features array). The
+// features cut before it are sent first, so problems keep input order.
 func (p *areaProducer) problem(feature int, field, rule, reason string) {
+	if p.cur != nil && len(p.cur.ends) > 0 {
+		b := p.cur
+		p.cur = nil
+		p.send(b)
+	}
 	p.probs = append(p.probs, Problem{File: p.cfg.file, Feature: feature, Field: field, Rule: rule, Reason: reason})
 }
 
