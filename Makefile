@@ -4,6 +4,7 @@ VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev
 LDFLAGS  := -X main.version=$(VERSION)
 BIN      := bin/covmon
 DB       ?= var/covmon.db
+LISTEN   ?= 127.0.0.1:8080
 
 .PHONY: run build test vet fmt-check bench cover fuzz-smoke seeds clean help
 
@@ -13,22 +14,23 @@ help: ## list the targets
 build: ## build bin/covmon
 	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/covmon
 
-run: build ## build, create the database, load the SYNTHETIC seed data, show the status
+run: build ## build, load the SYNTHETIC seed data, show the status, then serve the API, /metrics and the collector
 	@mkdir -p $(dir $(DB))
 	@./$(BIN) seed --db $(DB)
 	@echo
 	@./$(BIN) status --db $(DB)
 	@echo
 	@echo "== as of 2022-08-01 (the ministry's 2022 report) =="
-	@./$(BIN) status --db $(DB) --as-of 2022-08-01 | sed -n '1,6p'
+	@./$(BIN) status --db $(DB) --as-of 2022-08-01 | sed -n '5p'
 	@echo
-	@echo "Try next:"
+	@echo "Also try, in another terminal:"
 	@echo "  ./$(BIN) status --db $(DB) --villages              # every village still dark"
 	@echo "  ./$(BIN) status --db $(DB) --as-of 2024-12-01      # at the deadline"
-	@echo "  ./$(BIN) status --db $(DB) --format geojson > dead-zones.geojson"
 	@echo "  ./$(BIN) uploads --db $(DB)                        # what was ingested"
-	@echo "  ./$(BIN) ingest --db $(DB) --dry-run FILE.geojson  # validate a carrier file"
+	@echo "  ./$(BIN) token create --db $(DB) --carrier viettel # a token to upload with"
 	@echo "  ./$(BIN) help"
+	@echo
+	@./$(BIN) serve --db $(DB) --listen $(LISTEN)
 
 test: vet fmt-check ## vet, gofmt check and every test with the race detector
 	$(GO) test -race -count=1 ./...

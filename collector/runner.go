@@ -94,7 +94,7 @@ func (r *Runner) Start(ctx context.Context) error {
 	if r.Ingester != nil && r.Ingester.Now == nil {
 		r.Ingester.Now = clock.Now
 	}
-	opts := []gocron.SchedulerOption{gocron.WithClock(clock), gocron.WithLocation(geo.Vietnam), gocron.WithLogger(r.logger()), gocron.WithStopTimeout(30 * time.Second)}
+	opts := []gocron.SchedulerOption{gocron.WithClock(clock), gocron.WithLocation(geo.Vietnam), gocron.WithLogger(quietLogger{r.logger()}), gocron.WithStopTimeout(30 * time.Second)}
 	if r.Monitor != nil {
 		opts = append(opts, gocron.WithMonitor(r.Monitor))
 	}
@@ -195,3 +195,11 @@ func (r *Runner) Ingest(ctx context.Context, f File, body io.Reader) (*geo.Uploa
 	}
 	return u, nil
 }
+
+// quietLogger passes gocron's warnings and errors on and drops its routine chatter.
+type quietLogger struct{ l *slog.Logger }
+
+func (q quietLogger) Debug(string, ...any)          {}
+func (q quietLogger) Info(string, ...any)           {}
+func (q quietLogger) Warn(msg string, args ...any)  { q.l.Warn(msg, args...) }
+func (q quietLogger) Error(msg string, args ...any) { q.l.Error(msg, args...) }
