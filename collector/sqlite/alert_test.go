@@ -1,0 +1,329 @@
+package sqlite_test
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/jonboulle/clockwork"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/testutil"
+
+	"github.com/covmon/covmon/alerts"
+	"github.com/covmon/covmon/collector/sqlite"
+)
+
+func testAlert(kind, carrier string, start time.Time) alerts.Alert {
+	l := map[string]string{"alertname": alerts.AlertName(kind), "carrier": carrier, "source": "covmon"}
+	return alerts.Alert{Key: alerts.MakeKey(kind, l), Kind: kind, Labels: l,
+		Annotations: map[string]string{"summary": "s " + carrier}, StartsAt: start}
+}
+
+func statuses(trs []alerts.Transition) []string {
+	var out []string
+	for _, t := range trs {
+		out = append(out, t.Status+" "+t.Alert.Key)
+	}
+	return out
+}
+
+func mustApply(tb testing.TB, db *sqlite.DB, at time.Time, firing []alerts.Alert, receivers ...string) []alerts.Transition {
+	tb.Helper()
+	trs, err := db.ApplyEvaluation(context.Background(), at, firing, receivers)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return trs
+}
+
+func TestDB_ApplyEvaluation(t *testing.T) {
+	ctx := context.Background()
+	db := MustOpenDB(t)
+	t0 := now
+	a := testAlert(alerts.KindStaleData, "viettel", t0.Add(-time.Hour))
+	b := testAlert(alerts.KindStaleData, "mobifone", time.Time{})
+
+	t.Run("NewFire", func(t *testing.T) {
+		trs := mustApply(t, db, t0, []alerts.Alert{a, b}, "am", "hook")
+		if got, want := statuses(trs), []string{"firing stale_data/viettel", "firing stale_data/mobifone"}; !slices.Equal(got, want) {
+			t.Fatalf("transitions %q, want %q", got, want)
+		}
+		if !trs[0].Alert.StartsAt.Equal(a.StartsAt) || !trs[1].Alert.StartsAt.Equal(t0) {
+			t.Fatalf("StartsAt %v, %v: want the alert's own start and now", trs[0].Alert.StartsAt, trs[1].Alert.StartsAt)
+		}
+		if got, want := rawQueryInt(t, db, `SELECT count(*) FROM alert_outbox WHERE sent_at IS NULL`), 4; got != want {
+			t.Fatalf("outbox rows=%d, want %d", got, want)
+		}
+	})
+	t.Run("SameAgainQueuesNothing", func(t *testing.T) {
+		a2 := a.Clone()
+		a2.Annotations["summary"] = "changed"
+		if trs := mustApply(t, db, t0.Add(time.Minute), []alerts.Alert{a2, b}, "am", "hook"); len(trs) != 0 {
+			t.Fatalf("transitions %q, want none", statuses(trs))
+		}
+		act, err := db.ActiveAlerts(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(act) != 2 || act[1].Annotations["summary"] != "changed" || !act[1].StartsAt.Equal(a.StartsAt) {
+			t.Fatalf("active %+v: want both, annotations updated, start kept", act)
+		}
+	})
+	t.Run("MissingResolves", func(t *testing.T) {
+		t2 := t0.Add(2 * time.Minute)
+		trs := mustApply(t, db, t2, []alerts.Alert{a}, "am", "hook")
+		if got, want := statuses(trs), []string{"resolved stale_data/mobifone"}; !slices.Equal(got, want) {
+			t.Fatalf("transitions %q, want %q", got, want)
+		}
+		if !trs[0].Alert.EndsAt.Equal(t2) {
+			t.Fatalf("EndsAt=%v, want %v", trs[0].Alert.EndsAt, t2)
+		}
+		pend, err := db.PendingDeliveries(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if pend["am"] != 3 || pend["hook"] != 3 {
+			t.Fatalf("pending %v, want 3 per receiver", pend)
+		}
+	})
+	t.Run("RefireStartsAfterPreviousEnd", func(t *testing.T) {
+		t3 := t0.Add(3 * time.Minute)
+		old := b.Clone()
+		old.StartsAt = t0.Add(-24 * time.Hour) // a natural start before the last episode ended
+		trs := mustApply(t, db, t3, []alerts.Alert{a, old}, "am")
+		if len(trs) != 1 || !trs[0].Alert.StartsAt.Equal(t3) {
+			t.Fatalf("transitions %+v: want mobifone firing again from %v", trs, t3)
+		}
+	})
+}
+
+func TestDB_DueDeliveries_Order(t *testing.T) {
+	ctx := context.Background()
+	db := MustOpenDB(t)
+	mustApply(t, db, now, []alerts.Alert{testAlert(alerts.KindStaleData, "viettel", time.Time{})}, "hook")
+	mustApply(t, db, now.Add(time.Minute), nil, "hook")
+
+	due, err := db.DueDeliveries(ctx, "hook", now.Add(time.Minute), 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(due) != 2 || due[0].Status != alerts.Firing || due[1].Status != alerts.Resolved || due[1].Alert.EndsAt.IsZero() {
+		t.Fatalf("due %+v: want firing then resolved", due)
+	}
+	// The firing row fails: the resolved row behind it waits too.
+	if err := db.MarkFailed(ctx, []int64{due[0].ID}, now.Add(time.Hour), "connection refused"); err != nil {
+		t.Fatal(err)
+	}
+	if due, _ := db.DueDeliveries(ctx, "hook", now.Add(2*time.Minute), 10); len(due) != 0 {
+		t.Fatalf("due %+v, want none before the retry", due)
+	}
+	due, err = db.DueDeliveries(ctx, "hook", now.Add(time.Hour), 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(due) != 2 || due[0].Attempts != 1 {
+		t.Fatalf("due %+v: want both, the first with 1 attempt", due)
+	}
+	if err := db.MarkSent(ctx, []int64{due[0].ID, due[1].ID}, now.Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if pend, _ := db.PendingDeliveries(ctx); pend["hook"] != 0 {
+		t.Fatalf("pending %v, want 0", pend)
+	}
+}
+
+// notifier is a fake alerts.Notifier.
+type notifier struct {
+	name       string
+	NotifyFunc func(ctx context.Context, as []alerts.Alert) error
+}
+
+func (n *notifier) Name() string { return n.name }
+func (n *notifier) Notify(ctx context.Context, as []alerts.Alert) error {
+	return n.NotifyFunc(ctx, as)
+}
+
+// recorder collects what a fake receiver accepted.
+type recorder struct {
+	mu   sync.Mutex
+	seen []string
+	fail int // fail this many calls first
+}
+
+func (r *recorder) notify(_ context.Context, as []alerts.Alert) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.fail > 0 {
+		r.fail--
+		return errors.New("503 service unavailable")
+	}
+	for _, a := range as {
+		r.seen = append(r.seen, a.Status()+" "+a.Key)
+	}
+	return nil
+}
+
+func (r *recorder) got() []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return slices.Clone(r.seen)
+}
+
+func TestEngine_RetryWithBackoff(t *testing.T) {
+	ctx := context.Background()
+	db := MustOpenDB(t)
+	clock := clockwork.NewFakeClockAt(now)
+	rec := &recorder{fail: 2}
+	reg := prometheus.NewRegistry()
+	e, err := alerts.NewEngine(db, []alerts.Notifier{&notifier{"hook", rec.notify}}, reg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.Clock = clock
+	n := e.Notifiers[0]
+	if _, err := e.Apply(ctx, alerts.Result{Alerts: []alerts.Alert{testAlert(alerts.KindStaleData, "viettel", time.Time{})}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.Drain(ctx, n); err == nil {
+		t.Fatal("Drain: want the receiver's error")
+	}
+	// Backoff 5s after the first failure: nothing is due at 4s.
+	clock.Advance(4 * time.Second)
+	if err := e.Drain(ctx, n); err != nil {
+		t.Fatalf("Drain before the retry: %v", err)
+	}
+	clock.Advance(time.Second)
+	if err := e.Drain(ctx, n); err == nil {
+		t.Fatal("second Drain: want the receiver's error")
+	}
+	clock.Advance(10 * time.Second) // 5s·2
+	if err := e.Drain(ctx, n); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := rec.got(), []string{"firing stale_data/viettel"}; !slices.Equal(got, want) {
+		t.Fatalf("received %q, want %q", got, want)
+	}
+	if got := testutil.ToFloat64(mustVec(t, reg, "covmon_alert_deliveries_total", "hook", "failure")); got != 2 {
+		t.Errorf("failures=%v, want 2", got)
+	}
+	if got := testutil.ToFloat64(mustVec(t, reg, "covmon_alert_deliveries_total", "hook", "success")); got != 1 {
+		t.Errorf("successes=%v, want 1", got)
+	}
+	if got := testutil.ToFloat64(mustVec(t, reg, "covmon_alert_outbox_pending", "hook")); got != 0 {
+		t.Errorf("pending=%v, want 0", got)
+	}
+}
+
+// mustVec finds one gathered series by name and label values (in label-name order).
+func mustVec(t *testing.T, reg *prometheus.Registry, name string, values ...string) prometheus.Collector {
+	t.Helper()
+	mfs, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, mf := range mfs {
+		if mf.GetName() != name {
+			continue
+		}
+		for _, m := range mf.GetMetric() {
+			var vs []string
+			for _, l := range m.GetLabel() {
+				vs = append(vs, l.GetValue())
+			}
+			if slices.Equal(vs, values) {
+				v := m.GetCounter().GetValue() + m.GetGauge().GetValue()
+				g := prometheus.NewGauge(prometheus.GaugeOpts{Name: "x", Help: "x"})
+				g.Set(v)
+				return g
+			}
+		}
+	}
+	t.Fatalf("no series %s%q", name, values)
+	return nil
+}
+
+func TestEngine_RestartNeitherLosesNorRepeats(t *testing.T) {
+	ctx := context.Background()
+	db := MustOpenDB(t)
+	path := db.Path()
+	rec := &recorder{}
+	firing := []alerts.Alert{testAlert(alerts.KindStaleData, "viettel", time.Time{})}
+	open := func() (*sqlite.DB, *alerts.Engine) {
+		d := sqlite.NewDB(path)
+		if err := d.Open(ctx); err != nil {
+			t.Fatal(err)
+		}
+		e, err := alerts.NewEngine(d, []alerts.Notifier{&notifier{"hook", rec.notify}}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		e.Clock = clockwork.NewFakeClockAt(now)
+		return d, e
+	}
+	// Evaluate, then "crash" before delivering.
+	d1, e1 := open()
+	if _, err := e1.Apply(ctx, alerts.Result{Alerts: firing}); err != nil {
+		t.Fatal(err)
+	}
+	d1.Close()
+	// Restart: the queued row is delivered once; the same evaluation queues nothing new.
+	d2, e2 := open()
+	defer d2.Close()
+	if trs, err := e2.Apply(ctx, alerts.Result{Alerts: firing}); err != nil || len(trs) != 0 {
+		t.Fatalf("Apply after restart: %v transitions, err %v; want none", trs, err)
+	}
+	for range 2 {
+		if err := e2.Drain(ctx, e2.Notifiers[0]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got, want := rec.got(), []string{"firing stale_data/viettel"}; !slices.Equal(got, want) {
+		t.Fatalf("received %q, want %q", got, want)
+	}
+}
+
+func TestEngine_DeadReceiverDoesNotBlock(t *testing.T) {
+	ctx := context.Background()
+	db := MustOpenDB(t)
+	rec := &recorder{}
+	hanging := make(chan struct{}, 10)
+	dead := &notifier{"dead", func(ctx context.Context, _ []alerts.Alert) error {
+		hanging <- struct{}{}
+		<-ctx.Done() // hangs until the send timeout
+		return ctx.Err()
+	}}
+	e, err := alerts.NewEngine(db, []alerts.Notifier{dead, &notifier{"hook", rec.notify}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.SendTimeout = 3 * time.Second
+	e.Start(ctx)
+	defer e.Close()
+	if _, err := e.Apply(ctx, alerts.Result{Alerts: []alerts.Alert{testAlert(alerts.KindStaleData, "viettel", time.Time{})}}); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-hanging:
+	case <-time.After(5 * time.Second):
+		t.Fatal("the dead receiver was never called")
+	}
+	// While the dead receiver hangs, evaluations still apply and the live receiver gets both.
+	start := time.Now()
+	both := []alerts.Alert{testAlert(alerts.KindStaleData, "viettel", time.Time{}), testAlert(alerts.KindStaleData, "mobifone", time.Time{})}
+	if _, err := e.Apply(ctx, alerts.Result{Alerts: both}); err != nil {
+		t.Fatal(err)
+	}
+	if d := time.Since(start); d > time.Second {
+		t.Fatalf("Apply took %v while a receiver hangs", d)
+	}
+	deadline := time.Now().Add(2 * time.Second)
+	for len(rec.got()) < 2 && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if got, want := rec.got(), []string{"firing stale_data/viettel", "firing stale_data/mobifone"}; !slices.Equal(got, want) {
+		t.Fatalf("live receiver got %q, want %q (before the dead one's 3s timeout)", got, want)
+	}
+}
