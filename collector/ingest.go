@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"hash"
 	"io"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/paulmach/orb"
@@ -25,6 +27,9 @@ type Store interface {
 	CommitObservations(ctx context.Context, u *geo.Upload, obs []geo.Observation) error
 	RecordUpload(ctx context.Context, u *geo.Upload) error
 }
+
+// ErrUnknownCarrier is returned when the uploader's carrier is not configured.
+var ErrUnknownCarrier = errors.New("collector: unknown carrier")
 
 // Ingester validates and stores files. Set the exported fields before use; zero values get the
 // documented defaults.
@@ -59,6 +64,9 @@ type File struct {
 // nothing written). The error is non-nil only when covmon itself failed (I/O, storage); a bad
 // file is not an error but a rejected upload.
 func (in *Ingester) Ingest(ctx context.Context, f File, r io.Reader) (*geo.Upload, error) {
+	if f.Carrier != "" && !slices.Contains(in.carriers(), f.Carrier) {
+		return nil, fmt.Errorf("ingest %s: %w: %q (configured: %s)", f.Name, ErrUnknownCarrier, f.Carrier, strings.Join(in.carriers(), ", "))
+	}
 	now := time.Now
 	if in.Now != nil {
 		now = in.Now

@@ -1,0 +1,177 @@
+package httpapi_test
+
+import (
+	"bytes"
+	"compress/gzip"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/covmon/covmon/collector"
+	"github.com/covmon/covmon/collector/httpapi"
+	"github.com/covmon/covmon/collector/sqlite"
+	"github.com/covmon/covmon/geo"
+)
+
+const villages = `{"type":"FeatureCollection","features":[
+{"type":"Feature","geometry":{"type":"Point","coordinates":[103.91,22.40]},"properties":{"village_id":"T-1","name":"Bản Một","commune_code":"02710","province_code":"15","grid_power":true,"programs":["vls-2024"]}}]}`
+
+func obs(day string) string {
+	return `{"type":"FeatureCollection","features":[{"type":"Feature","geometry":null,"properties":{"village_id":"T-1","technology":"4g","has_signal":false,"observed_at":"` + day + `"}}]}`
+}
+
+// newServer returns an API on a real SQLite file with one village and a viettel token.
+func newServer(t *testing.T, configure func(*httpapi.Server)) (*httptest.Server, string) {
+	t.Helper()
+	ctx := context.Background()
+	db := sqlite.NewDB(filepath.Join(t.TempDir(), "api.db"))
+	if err := db.Open(ctx); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	prog := geo.DefaultProgram()
+	db.UpsertProgram(ctx, prog)
+	now := func() time.Time { return time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC) }
+	in := &collector.Ingester{Store: db, Now: now}
+	if u, err := in.Ingest(ctx, collector.File{Name: "v.geojson", Kind: geo.KindVillages}, strings.NewReader(villages)); err != nil || u.Result != geo.ResultAccepted {
+		t.Fatalf("registry: %v %+v", err, u)
+	}
+	secret, hash, err := httpapi.NewTokenSecret()
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok := &geo.Token{Name: "v", Role: geo.RoleCarrier, Carrier: "viettel", SecretHash: hash, CreatedAt: now()}
+	if err := db.CreateToken(ctx, tok); err != nil {
+		t.Fatal(err)
+	}
+	s := &httpapi.Server{Store: db, Ingest: in.Ingest, Programs: []geo.Program{prog}, Policy: geo.DefaultPolicy(), Now: now, PublicRead: true}
+	if configure != nil {
+		configure(s)
+	}
+	srv := httptest.NewServer(s.Handler())
+	t.Cleanup(srv.Close)
+	return srv, httpapi.FormatToken(tok.ID, secret)
+}
+
+func post(t *testing.T, url, token string, body io.Reader, hdr ...string) (int, map[string]any) {
+	t.Helper()
+	req, _ := http.NewRequest("POST", url, body)
+	req.Header.Set("Authorization", "Bearer "+token)
+	for i := 0; i+1 < len(hdr); i += 2 {
+		req.Header.Set(hdr[i], hdr[i+1])
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var v map[string]any
+	json.NewDecoder(resp.Body).Decode(&v)
+	return resp.StatusCode, v
+}
+
+func TestServer_Limits(t *testing.T) {
+	srv, tok := newServer(t, func(s *httpapi.Server) { s.MaxBodyBytes, s.MaxUnzippedBytes = 400, 1000 })
+	t.Run("BodyTooLarge", func(t *testing.T) {
+		code, p := post(t, srv.URL+"/api/v1/uploads", tok, strings.NewReader(obs("2025-01-01")+strings.Repeat(" ", 500)))
+		if code != 413 || p["type"] != "urn:covmon:problem:too-large" {
+			t.Errorf("%d %v", code, p)
+		}
+	})
+	t.Run("GzipBomb", func(t *testing.T) {
+		var b bytes.Buffer
+		zw := gzip.NewWriter(&b)
+		zw.Write([]byte(obs("2025-01-01") + strings.Repeat(" ", 5000)))
+		zw.Close()
+		if b.Len() > 400 {
+			t.Fatalf("compressed test body is %d bytes", b.Len())
+		}
+		code, p := post(t, srv.URL+"/api/v1/uploads", tok, &b, "Content-Encoding", "gzip")
+		if code != 413 {
+			t.Errorf("%d %v", code, p)
+		}
+	})
+	t.Run("WithinLimits", func(t *testing.T) {
+		code, p := post(t, srv.URL+"/api/v1/uploads", tok, strings.NewReader(obs("2025-01-01")))
+		if code != 201 || p["result"] != "accepted" {
+			t.Errorf("%d %v", code, p)
+		}
+	})
+}
+
+func TestServer_Errors(t *testing.T) {
+	srv, tok := newServer(t, nil)
+	for _, tt := range []struct {
+		name, method, path string
+		status             int
+		typ                string
+	}{
+		{"UnknownEndpoint", "GET", "/api/v2/nothing", 404, "not-found"},
+		{"BadAsOf", "GET", "/api/v1/summary?as_of=yesterday", 400, "invalid-request"},
+		{"UnknownProgram", "GET", "/api/v1/villages?program=nope", 400, "invalid-request"},
+		{"UnknownStatus", "GET", "/api/v1/villages?status=dark", 400, "invalid-request"},
+		{"UnknownVillage", "GET", "/api/v1/villages/NOPE", 404, "not-found"},
+		{"BadKind", "POST", "/api/v1/uploads?kind=pictures", 400, "invalid-request"},
+		{"BadUploadID", "GET", "/api/v1/uploads/abc", 400, "invalid-request"},
+		{"UnknownSchema", "GET", "/api/v1/schemas/nope/v9", 404, "not-found"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			req, _ := http.NewRequest(tt.method, srv.URL+tt.path, strings.NewReader(obs("2025-01-01")))
+			req.Header.Set("Authorization", "Bearer "+tok)
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer resp.Body.Close()
+			var p httpapi.Problem
+			json.NewDecoder(resp.Body).Decode(&p)
+			if resp.StatusCode != tt.status || p.Status != tt.status || p.Type != "urn:covmon:problem:"+tt.typ {
+				t.Errorf("got %d %+v, want %d %s", resp.StatusCode, p, tt.status, tt.typ)
+			}
+			if ct := resp.Header.Get("Content-Type"); ct != "application/problem+json" {
+				t.Errorf("Content-Type=%q", ct)
+			}
+		})
+	}
+}
+
+func TestServer_PrivateRead(t *testing.T) {
+	srv, tok := newServer(t, func(s *httpapi.Server) { s.PublicRead = false })
+	resp, err := http.Get(srv.URL + "/api/v1/summary")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 401 {
+		t.Errorf("anonymous summary with public_read off: %d", resp.StatusCode)
+	}
+	req, _ := http.NewRequest("GET", srv.URL+"/api/v1/summary", nil)
+	req.Header.Set("Authorization", "Bearer "+tok)
+	resp, err = http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		t.Errorf("summary with a token: %d", resp.StatusCode)
+	}
+}
+
+func TestServer_Schema(t *testing.T) {
+	srv, _ := newServer(t, nil)
+	resp, err := http.Get(srv.URL + "/api/v1/schemas/observations/v1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var v map[string]any
+	if err := json.NewDecoder(resp.Body).Decode(&v); err != nil || resp.StatusCode != 200 || v["$schema"] == nil {
+		t.Errorf("%d %v %v", resp.StatusCode, err, v["$schema"])
+	}
+}
