@@ -1,0 +1,590 @@
+package grafana_test
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"sort"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// seedProgram is the program of the SYNTHETIC seed data (seeds/README.md).
+const seedProgram = "vls-2024"
+
+// templateValues replaces Grafana's template variables in exprs: the seed program, every
+// province and carrier (the dashboards' allValue), and fixed intervals.
+var templateValues = map[string]string{
+	"program":         seedProgram,
+	"province":        ".*",
+	"carrier":         ".*",
+	"__interval":      "1m",
+	"__rate_interval": "1m",
+	"__range":         "1h",
+	"__interval_ms":   "60000",
+	"__range_s":       "3600",
+}
+
+// badUpload is an observations file the inbox rejects (unknown village, unknown technology), so
+// the carriers dashboard's rejected-upload and validation-problem panels have data.
+const badUpload = `{"type":"FeatureCollection","covmon_schema":"observations/v1","carrier":"viettel","features":[
+{"type":"Feature","geometry":null,"properties":{"village_id":"NO-SUCH-VILLAGE","technology":"6g","has_signal":true,"observed_at":"2026-01-01","method":"drive_test"}}]}
+`
+
+// TestEndToEnd runs every dashboard and rule expression against a real Prometheus scraping a
+// real `covmon serve --seed`, all on loopback in a temporary directory.
+func TestEndToEnd(t *testing.T) {
+	pt := promtool(t)
+	prom, err := exec.LookPath("prometheus")
+	if err != nil {
+		t.Fatalf("prometheus not found (%v): run .ci/run, or apt-get install prometheus (Debian)", err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
+	defer cancel()
+	tmp := t.TempDir()
+
+	covmonURL := startCovmon(ctx, t, tmp)
+	t.Logf("covmon: %s", covmonURL)
+
+	t.Run("CheckMetrics", func(t *testing.T) {
+		body := httpGet(ctx, t, covmonURL+"/metrics")
+		cmd := exec.CommandContext(ctx, pt, "check", "metrics")
+		cmd.Stdin = bytes.NewReader(body)
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Errorf("promtool check metrics on covmon's /metrics: %v\n%s", err, out)
+		}
+	})
+
+	promURL := startPrometheus(ctx, t, prom, tmp, strings.TrimPrefix(covmonURL, "http://"))
+	t.Logf("prometheus: %s", promURL)
+	waitForData(ctx, t, promURL)
+
+	t.Run("Dashboards", func(t *testing.T) {
+		for _, path := range dashboardFiles(t) {
+			b, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var doc map[string]any
+			if err := json.Unmarshal(b, &doc); err != nil {
+				t.Fatal(err)
+			}
+			delete(doc, "title") // name panels, not the dashboard, in messages
+			exprs, vars := collectQueries(doc, "")
+			if len(exprs) == 0 || len(vars) == 0 {
+				t.Fatalf("%s: found %d exprs and %d variable queries", path, len(exprs), len(vars))
+			}
+			for _, q := range exprs {
+				expr := substitute(t, q.text)
+				n, err := instantQuery(ctx, promURL, expr)
+				switch {
+				case err != nil:
+					t.Errorf("%s %s: %v\n  expr: %s", filepath.Base(path), q.where, err, expr)
+				case n == 0:
+					t.Errorf("%s %s: no data\n  expr: %s", filepath.Base(path), q.where, expr)
+				default:
+					t.Logf("%s %s: %d series: %s", filepath.Base(path), q.where, n, expr)
+				}
+			}
+			for _, q := range vars {
+				values, err := labelValues(ctx, promURL, substitute(t, q.text))
+				switch {
+				case err != nil:
+					t.Errorf("%s %s: %v", filepath.Base(path), q.where, err)
+				case len(values) == 0:
+					t.Errorf("%s %s: no values: %s", filepath.Base(path), q.where, q.text)
+				default:
+					t.Logf("%s %s: %d values %v: %s", filepath.Base(path), q.where, len(values), values, q.text)
+				}
+				if strings.HasSuffix(q.where, `"program"`) && !slices.Contains(values, seedProgram) {
+					t.Errorf("%s %s: values %v, want %q among them", filepath.Base(path), q.where, values, seedProgram)
+				}
+			}
+		}
+	})
+
+	t.Run("Rules", func(t *testing.T) {
+		var rf ruleFile
+		readYAML(t, rulesPath, &rf)
+		// On the seeds (as of today) the deadline has passed with dead zones left, and six
+		// villages lost their signal again.
+		mustFire := map[string]bool{"CovmonDeadlinePassedWithDeadZones": true, "CovmonVillageRegressed": true}
+		for _, g := range rf.Groups {
+			for _, r := range g.Rules {
+				n, err := instantQuery(ctx, promURL, r.Expr)
+				switch {
+				case err != nil:
+					t.Errorf("%s: %v\n  expr: %s", r.Alert, err, r.Expr)
+				case mustFire[r.Alert] && n == 0:
+					t.Errorf("%s: selects nothing on the seed data, want the alert active\n  expr: %s", r.Alert, r.Expr)
+				default:
+					t.Logf("rule %s: %d series", r.Alert, n)
+				}
+			}
+		}
+		// Prometheus itself loaded and evaluated every rule without error.
+		states, err := ruleStates(ctx, promURL)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, g := range rf.Groups {
+			for _, r := range g.Rules {
+				st, ok := states[r.Alert]
+				if !ok {
+					t.Errorf("%s: not loaded by Prometheus", r.Alert)
+					continue
+				}
+				if st.Health != "ok" || st.LastError != "" {
+					t.Errorf("%s: health=%q lastError=%q, want ok", r.Alert, st.Health, st.LastError)
+				}
+				if mustFire[r.Alert] && st.State == "inactive" {
+					t.Errorf("%s: state=%q, want pending or firing", r.Alert, st.State)
+				}
+			}
+		}
+	})
+}
+
+// startCovmon builds covmon from this repository and runs `covmon serve --seed` on a loopback
+// port chosen by the kernel, with a drop folder holding one bad file. It returns the base URL
+// covmon prints.
+func startCovmon(ctx context.Context, t *testing.T, tmp string) string {
+	t.Helper()
+	goBin, err := exec.LookPath("go")
+	if err != nil {
+		t.Fatalf("go not found: %v", err)
+	}
+	root, err := filepath.Abs("..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	bin := filepath.Join(tmp, "covmon")
+	build := exec.CommandContext(ctx, goBin, "build", "-o", bin, "./cmd/covmon")
+	build.Dir = root
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("go build ./cmd/covmon: %v\n%s", err, out)
+	}
+
+	inbox := filepath.Join(tmp, "inbox", "viettel")
+	if err := os.MkdirAll(inbox, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	bad := filepath.Join(inbox, "bad.geojson")
+	if err := os.WriteFile(bad, []byte(badUpload), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	old := time.Now().Add(-time.Hour) // settled: the inbox takes it at once
+	if err := os.Chtimes(bad, old, old); err != nil {
+		t.Fatal(err)
+	}
+	// Short job intervals so job metrics and the rejected upload appear within seconds.
+	cfg := filepath.Join(tmp, "covmon.yml")
+	if err := os.WriteFile(cfg, []byte("collector:\n  inbox_every: 2s\n  refresh_every: 2s\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+
+	logPath := filepath.Join(tmp, "covmon.log")
+	logf, err := os.Create(logPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(bin, "serve", "--seed", "--db", filepath.Join(tmp, "covmon.db"), "--config", cfg,
+		"--inbox", filepath.Join(tmp, "inbox"), "--listen", "127.0.0.1:0")
+	cmd.Dir = tmp
+	cmd.Stderr = logf
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("start covmon: %v", err)
+	}
+	exited := stopOnCleanup(t, "covmon", cmd, logf)
+
+	urls := make(chan string, 1)
+	go func() {
+		re := regexp.MustCompile(`covmon is serving on (http://127\.0\.0\.1:\d+)`)
+		sc := bufio.NewScanner(stdout)
+		for sc.Scan() {
+			if m := re.FindStringSubmatch(sc.Text()); m != nil {
+				urls <- m[1]
+			}
+		}
+		io.Copy(io.Discard, stdout)
+	}()
+	select {
+	case u := <-urls:
+		return u
+	case <-exited:
+		t.Fatalf("covmon serve exited before serving:\n%s", tail(logPath))
+	case <-time.After(90 * time.Second):
+		t.Fatalf("covmon serve did not print its URL within 90s:\n%s", tail(logPath))
+	case <-ctx.Done():
+		t.Fatalf("covmon serve: %v", ctx.Err())
+	}
+	return ""
+}
+
+// startPrometheus runs Prometheus on a free loopback port, scraping covmon every second and
+// evaluating the rules file every second.
+func startPrometheus(ctx context.Context, t *testing.T, prom, tmp, covmonAddr string) string {
+	t.Helper()
+	rules, err := filepath.Abs(rulesPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := fmt.Sprintf(`global:
+  scrape_interval: 1s
+  scrape_timeout: 1s
+  evaluation_interval: 1s
+rule_files:
+  - %q
+scrape_configs:
+  - job_name: covmon
+    static_configs:
+      - targets: [%q]
+`, rules, covmonAddr)
+	cfgPath := filepath.Join(tmp, "prometheus.yml")
+	if err := os.WriteFile(cfgPath, []byte(cfg), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	addr := freeAddr(t)
+	logPath := filepath.Join(tmp, "prometheus.log")
+	logf, err := os.Create(logPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(prom, "--config.file="+cfgPath, "--storage.tsdb.path="+filepath.Join(tmp, "prom"),
+		"--web.listen-address="+addr, "--log.level=warn")
+	cmd.Dir = tmp
+	cmd.Stdout, cmd.Stderr = logf, logf
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("start prometheus: %v", err)
+	}
+	exited := stopOnCleanup(t, "prometheus", cmd, logf)
+	base := "http://" + addr
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		req, _ := http.NewRequestWithContext(ctx, "GET", base+"/-/ready", nil)
+		if resp, err := http.DefaultClient.Do(req); err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return base
+			}
+		}
+		select {
+		case <-exited:
+			t.Fatalf("prometheus exited:\n%s", tail(logPath))
+		case <-time.After(200 * time.Millisecond):
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("prometheus not ready within 30s:\n%s", tail(logPath))
+		}
+	}
+}
+
+// stopOnCleanup stops the process at the end of the test (SIGTERM, then SIGKILL after 10 s)
+// and returns a channel closed when it exits.
+func stopOnCleanup(t *testing.T, name string, cmd *exec.Cmd, logf *os.File) <-chan struct{} {
+	t.Helper()
+	exited := make(chan struct{})
+	go func() {
+		cmd.Wait()
+		close(exited)
+	}()
+	t.Cleanup(func() {
+		select {
+		case <-exited:
+		default:
+			cmd.Process.Signal(syscall.SIGTERM)
+			select {
+			case <-exited:
+			case <-time.After(10 * time.Second):
+				t.Errorf("%s did not stop within 10s of SIGTERM; killing it", name)
+				cmd.Process.Kill()
+				<-exited
+			}
+		}
+		logf.Close()
+		if t.Failed() {
+			t.Logf("%s log:\n%s", name, tail(logf.Name()))
+		}
+	})
+	return exited
+}
+
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().String()
+}
+
+func tail(path string) string {
+	b, _ := os.ReadFile(path)
+	if len(b) > 4000 {
+		b = b[len(b)-4000:]
+	}
+	return string(b)
+}
+
+func httpGet(ctx context.Context, t *testing.T, u string) []byte {
+	t.Helper()
+	req, err := http.NewRequestWithContext(ctx, "GET", u, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET %s: %s\n%s", u, resp.Status, b)
+	}
+	return b
+}
+
+type apiResponse struct {
+	Status    string          `json:"status"`
+	ErrorType string          `json:"errorType"`
+	Error     string          `json:"error"`
+	Data      json.RawMessage `json:"data"`
+}
+
+func apiGet(ctx context.Context, base, path string, params url.Values) (json.RawMessage, error) {
+	req, err := http.NewRequestWithContext(ctx, "GET", base+path+"?"+params.Encode(), nil)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	var r apiResponse
+	if err := json.NewDecoder(resp.Body).Decode(&r); err != nil {
+		return nil, fmt.Errorf("%s: %s: %w", path, resp.Status, err)
+	}
+	if r.Status != "success" {
+		return nil, fmt.Errorf("%s: status %q: %s: %s", path, r.Status, r.ErrorType, r.Error)
+	}
+	return r.Data, nil
+}
+
+// instantQuery runs expr at the current time and returns the number of series (1 for a scalar).
+func instantQuery(ctx context.Context, base, expr string) (int, error) {
+	data, err := apiGet(ctx, base, "/api/v1/query", url.Values{"query": {expr}})
+	if err != nil {
+		return 0, err
+	}
+	var d struct {
+		ResultType string          `json:"resultType"`
+		Result     json.RawMessage `json:"result"`
+	}
+	if err := json.Unmarshal(data, &d); err != nil {
+		return 0, err
+	}
+	switch d.ResultType {
+	case "vector", "matrix":
+		var rs []json.RawMessage
+		if err := json.Unmarshal(d.Result, &rs); err != nil {
+			return 0, err
+		}
+		return len(rs), nil
+	case "scalar", "string":
+		return 1, nil
+	}
+	return 0, fmt.Errorf("unexpected result type %q", d.ResultType)
+}
+
+var labelValuesRe = regexp.MustCompile(`^\s*label_values\(\s*(?:(.+?)\s*,\s*)?([a-zA-Z_][a-zA-Z0-9_]*)\s*\)\s*$`)
+
+// labelValues answers a Grafana label_values([selector,] label) variable query the way the
+// Prometheus datasource does, with the label values API.
+func labelValues(ctx context.Context, base, q string) ([]string, error) {
+	m := labelValuesRe.FindStringSubmatch(q)
+	if m == nil {
+		return nil, fmt.Errorf("not a label_values(...) query: %q", q)
+	}
+	params := url.Values{"start": {fmt.Sprint(time.Now().Add(-time.Hour).Unix())}}
+	if m[1] != "" {
+		params.Set("match[]", m[1])
+	}
+	data, err := apiGet(ctx, base, "/api/v1/label/"+m[2]+"/values", params)
+	if err != nil {
+		return nil, err
+	}
+	var values []string
+	if err := json.Unmarshal(data, &values); err != nil {
+		return nil, err
+	}
+	return values, nil
+}
+
+type ruleState struct {
+	State     string `json:"state"`
+	Health    string `json:"health"`
+	LastError string `json:"lastError"`
+	Evaluated string `json:"lastEvaluation"`
+}
+
+// ruleStates returns the state of every alerting rule Prometheus has loaded, by name.
+func ruleStates(ctx context.Context, base string) (map[string]ruleState, error) {
+	data, err := apiGet(ctx, base, "/api/v1/rules", url.Values{"type": {"alert"}})
+	if err != nil {
+		return nil, err
+	}
+	var d struct {
+		Groups []struct {
+			Rules []struct {
+				Name string `json:"name"`
+				ruleState
+			} `json:"rules"`
+		} `json:"groups"`
+	}
+	if err := json.Unmarshal(data, &d); err != nil {
+		return nil, err
+	}
+	out := map[string]ruleState{}
+	for _, g := range d.Groups {
+		for _, r := range g.Rules {
+			out[r.Name] = r.ruleState
+		}
+	}
+	return out, nil
+}
+
+// waitForData waits (at most 60 s) until Prometheus has scraped covmon several times, including
+// the rejected inbox upload and the job metrics, and has evaluated every rule: then range
+// functions over 1m have enough samples.
+func waitForData(ctx context.Context, t *testing.T, base string) {
+	t.Helper()
+	checks := []string{
+		`up{job="covmon"} == 1`,
+		`count_over_time(covmon_snapshot_timestamp_seconds[1m]) >= 5`,
+		`covmon_uploads{result="rejected"}`,
+		`covmon_validation_problems`,
+		`count_over_time(covmon_job_runs_total[1m]) >= 5`,
+	}
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		var missing []string
+		for _, c := range checks {
+			if n, err := instantQuery(ctx, base, c); err != nil || n == 0 {
+				missing = append(missing, fmt.Sprintf("%s (%v)", c, err))
+			}
+		}
+		states, err := ruleStates(ctx, base)
+		evaluated := err == nil && len(states) > 0
+		for _, s := range states {
+			if s.Evaluated == "" || strings.HasPrefix(s.Evaluated, "0001-") {
+				evaluated = false
+			}
+		}
+		if !evaluated {
+			missing = append(missing, "every rule evaluated")
+		}
+		if len(missing) == 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("after 60s Prometheus still lacks: %s", strings.Join(missing, "; "))
+		}
+		select {
+		case <-ctx.Done():
+			t.Fatal(ctx.Err())
+		case <-time.After(500 * time.Millisecond):
+		}
+	}
+}
+
+type query struct {
+	where, text string
+}
+
+// collectQueries walks a dashboard's JSON and returns every "expr" (panel targets,
+// annotations, wherever they are) and every query variable's label_values query.
+func collectQueries(v any, where string) (exprs, vars []query) {
+	switch v := v.(type) {
+	case map[string]any:
+		here := where
+		if title, ok := v["title"].(string); ok {
+			here = where + fmt.Sprintf(" panel %q", title)
+		} else if name, ok := v["name"].(string); ok {
+			here = where + fmt.Sprintf(" %q", name)
+		}
+		if ref, ok := v["refId"].(string); ok {
+			here += " " + ref
+		}
+		if e, ok := v["expr"].(string); ok {
+			exprs = append(exprs, query{strings.TrimSpace(here), e})
+		}
+		if v["type"] == "query" {
+			if def, ok := v["definition"].(string); ok {
+				vars = append(vars, query{strings.TrimSpace(where + " variable " + fmt.Sprintf("%q", v["name"])), def})
+			}
+			q := v["query"]
+			if o, ok := q.(map[string]any); ok {
+				q = o["query"]
+			}
+			if s, ok := q.(string); ok && s != v["definition"] {
+				vars = append(vars, query{strings.TrimSpace(where + " variable " + fmt.Sprintf("%q", v["name"])), s})
+			}
+		}
+		keys := make([]string, 0, len(v))
+		for k := range v {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			if k == "query" || k == "definition" {
+				continue
+			}
+			e, q := collectQueries(v[k], here)
+			exprs, vars = append(exprs, e...), append(vars, q...)
+		}
+	case []any:
+		for _, x := range v {
+			e, q := collectQueries(x, where)
+			exprs, vars = append(exprs, e...), append(vars, q...)
+		}
+	}
+	return exprs, vars
+}
+
+// substitute replaces Grafana template variables ($x, ${x}, ${x:fmt}, [[x]]) with
+// templateValues; an unknown variable fails the test.
+func substitute(t *testing.T, expr string) string {
+	t.Helper()
+	return varRef.ReplaceAllStringFunc(expr, func(ref string) string {
+		m := varRef.FindStringSubmatch(ref)
+		name := m[1] + m[2] + m[3]
+		v, ok := templateValues[name]
+		if !ok {
+			t.Errorf("no test value for template variable $%s in %s", name, expr)
+			return ref
+		}
+		return v
+	})
+}
