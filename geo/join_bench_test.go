@@ -1,0 +1,269 @@
+package geo_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"sync"
+	"testing"
+
+	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/geojson"
+
+	"github.com/covmon/covmon/cmd/covgen/synth"
+	"github.com/covmon/covmon/geo"
+)
+
+// areaSynth is one generated data set (cmd/covgen's generator, in process): villages, the
+// cell layer as decoded areas and as file bytes, and the dissolved layer.
+type areaSynth struct {
+	villages  []geo.Village
+	cells     []geo.CoverageArea
+	file      []byte
+	dissolved geo.CoverageArea
+	dissFile  []byte
+}
+
+var (
+	areaSynthMu    sync.Mutex
+	areaSynthCache = map[[2]int]*areaSynth{}
+)
+
+// areaSynthData generates (once per size) n villages and m cells with covgen's defaults.
+func areaSynthData(tb testing.TB, n, m int) *areaSynth {
+	tb.Helper()
+	areaSynthMu.Lock()
+	defer areaSynthMu.Unlock()
+	if s, ok := areaSynthCache[[2]int{n, m}]; ok {
+		return s
+	}
+	s := &areaSynth{}
+	pts := synth.VillagePoints(n, 1)
+	s.villages = make([]geo.Village, n)
+	for i, p := range pts {
+		s.villages[i] = geo.Village{ID: fmt.Sprint(i), Center: p}
+	}
+	var buf bytes.Buffer
+	aw := synth.NewAreaWriter(&buf, "viettel", "4g", "2025-06-01", -110)
+	d := synth.NewDissolver(0.01)
+	_, err := synth.Cells(pts, m, 1001, func(c *synth.Cell) error {
+		d.Add(c)
+		return aw.Polygon(c.Polygon)
+	})
+	if err == nil {
+		err = aw.Close()
+	}
+	if err != nil {
+		tb.Fatal(err)
+	}
+	s.file = buf.Bytes()
+	s.cells = areaDecodeAll(tb, s.file)
+	var db bytes.Buffer
+	aw = synth.NewAreaWriter(&db, "viettel", "4g", "2025-06-01", -110)
+	if err := aw.MultiPolygon(d.MultiPolygon()); err != nil {
+		tb.Fatal(err)
+	}
+	aw.Close()
+	s.dissFile = db.Bytes()
+	diss := areaDecodeAll(tb, s.dissFile)
+	if len(diss) != 1 {
+		tb.Fatalf("dissolved layer: %d areas", len(diss))
+	}
+	s.dissolved = diss[0]
+	areaSynthCache[[2]int{n, m}] = s
+	return s
+}
+
+func areaDecodeAll(tb testing.TB, b []byte) []geo.CoverageArea {
+	var out []geo.CoverageArea
+	err := geo.StreamAreas(bytes.NewReader(b), geo.AreaOptions{File: "synthetic"}, func(_ int, a *geo.CoverageArea) error {
+		out = append(out, *a)
+		return nil
+	})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return out
+}
+
+// TestAreaJoin_Synthetic checks covgen's data: both layers decode without problems, 15–40%
+// of villages stay uncovered, and the dissolved layer (edge grid, parallel rows) agrees with
+// the brute-force join on a sample of villages.
+func TestAreaJoin_Synthetic(t *testing.T) {
+	s := areaSynthData(t, 40000, 8000)
+	ix := geo.NewVillageIndex(s.villages)
+	j := geo.NewAreaJoin(ix)
+	j.AddAll(s.cells)
+	dark := 0
+	for _, r := range j.Results() {
+		if r.Dark() {
+			dark++
+		}
+	}
+	if share := float64(dark) / float64(len(s.villages)); share < 0.15 || share > 0.40 {
+		t.Errorf("uncovered share %.3f, want 0.15…0.40", share)
+	}
+	jd := geo.NewAreaJoin(ix)
+	jd.Add(&s.dissolved)
+	got := jd.Results()
+	var sample []geo.Village
+	for i := 0; i < len(s.villages); i += 20 {
+		sample = append(sample, s.villages[i])
+	}
+	want := bruteJoin(sample, []geo.CoverageArea{s.dissolved})
+	for k := range sample {
+		w := want[fmt.Sprintf("viettel/4g/%d", k)]
+		g := got[k*20]
+		if g.CentreCovered != w.CentreCovered || g.Share != w.Share {
+			t.Fatalf("village %d: got %+v, want %+v", k*20, g, w)
+		}
+	}
+}
+
+// BenchmarkStreamAreas decodes and validates a 20k-cell areas/v1 file from memory.
+func BenchmarkStreamAreas(b *testing.B) {
+	s := areaSynthData(b, 100000, 20000)
+	b.SetBytes(int64(len(s.file)))
+	b.ReportAllocs()
+	for b.Loop() {
+		n := 0
+		err := geo.StreamAreas(bytes.NewReader(s.file), geo.AreaOptions{}, func(int, *geo.CoverageArea) error { n++; return nil })
+		if err != nil || n != 20000 {
+			b.Fatal(n, err)
+		}
+	}
+	b.ReportMetric(float64(20000*b.N)/b.Elapsed().Seconds(), "features/s")
+}
+
+// BenchmarkAreasEncodingJSON is the baseline: the same bytes streamed through
+// encoding/json's token API, each feature decoded into orb's geojson.Feature (no validation).
+func BenchmarkAreasEncodingJSON(b *testing.B) {
+	s := areaSynthData(b, 100000, 20000)
+	b.SetBytes(int64(len(s.file)))
+	b.ReportAllocs()
+	for b.Loop() {
+		n, err := areaEncodingJSON(bytes.NewReader(s.file), func(*geojson.Feature) {})
+		if err != nil || n != 20000 {
+			b.Fatal(n, err)
+		}
+	}
+}
+
+// areaEncodingJSON is the streaming pattern from docs (ECOSYSTEM §1).
+func areaEncodingJSON(r io.Reader, fn func(*geojson.Feature)) (int, error) {
+	dec := json.NewDecoder(r)
+	if _, err := dec.Token(); err != nil {
+		return 0, err
+	}
+	n := 0
+	for dec.More() {
+		k, err := dec.Token()
+		if err != nil {
+			return n, err
+		}
+		if k != "features" {
+			var skip json.RawMessage
+			if err := dec.Decode(&skip); err != nil {
+				return n, err
+			}
+			continue
+		}
+		if _, err := dec.Token(); err != nil {
+			return n, err
+		}
+		for dec.More() {
+			f := &geojson.Feature{}
+			if err := dec.Decode(f); err != nil {
+				return n, err
+			}
+			fn(f)
+			n++
+		}
+		if _, err := dec.Token(); err != nil {
+			return n, err
+		}
+	}
+	return n, nil
+}
+
+// BenchmarkVillageIndex100k builds the index of 100k village points.
+func BenchmarkVillageIndex100k(b *testing.B) {
+	s := areaSynthData(b, 100000, 20000)
+	b.ReportAllocs()
+	for b.Loop() {
+		geo.NewVillageIndex(s.villages)
+	}
+}
+
+// BenchmarkJoin100k joins 20k decoded cells against 100k indexed villages, results included.
+func BenchmarkJoin100k(b *testing.B) {
+	s := areaSynthData(b, 100000, 20000)
+	ix := geo.NewVillageIndex(s.villages)
+	b.ReportAllocs()
+	for b.Loop() {
+		j := geo.NewAreaJoin(ix)
+		j.AddAll(s.cells)
+		if len(j.Results()) != 100000 {
+			b.Fatal("results")
+		}
+	}
+}
+
+// BenchmarkIngest100k streams the 20k-cell file through StreamAreas into the join, as an
+// upload does (index prebuilt).
+func BenchmarkIngest100k(b *testing.B) {
+	s := areaSynthData(b, 100000, 20000)
+	ix := geo.NewVillageIndex(s.villages)
+	b.SetBytes(int64(len(s.file)))
+	b.ReportAllocs()
+	for b.Loop() {
+		j := geo.NewAreaJoin(ix)
+		err := geo.StreamAreas(bytes.NewReader(s.file), geo.AreaOptions{}, func(_ int, a *geo.CoverageArea) error {
+			j.Add(a)
+			return nil
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+		j.Results()
+	}
+}
+
+// BenchmarkJoinDissolved100k joins the same coverage dissolved into one MultiPolygon
+// (thousands of vertices, hundreds of holes) against 100k villages.
+func BenchmarkJoinDissolved100k(b *testing.B) {
+	s := areaSynthData(b, 100000, 20000)
+	ix := geo.NewVillageIndex(s.villages)
+	holes, pos := 0, 0
+	for _, p := range s.dissolved.Geometry {
+		holes += len(p) - 1
+		for _, r := range p {
+			pos += len(r)
+		}
+	}
+	b.Logf("dissolved: %d polygons, %d holes, %d positions", len(s.dissolved.Geometry), holes, pos)
+	b.ReportAllocs()
+	for b.Loop() {
+		j := geo.NewAreaJoin(ix)
+		j.Add(&s.dissolved)
+		j.Results()
+	}
+}
+
+// BenchmarkJoinDissolvedScan100k is the same join without the edge grid: every candidate
+// village tested against every edge (what a plain point-in-polygon loop does).
+func BenchmarkJoinDissolvedScan100k(b *testing.B) {
+	s := areaSynthData(b, 100000, 20000)
+	pts := make([]orb.Point, 0, 2000)
+	for i := 0; i < len(s.villages); i += 50 {
+		pts = append(pts, s.villages[i].Center)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		for _, p := range pts {
+			bruteCovers(s.dissolved.Geometry, p)
+		}
+	}
+	b.ReportMetric(float64(len(pts)*b.N)/b.Elapsed().Seconds(), "villages/s")
+}
