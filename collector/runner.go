@@ -29,6 +29,9 @@ type Runner struct {
 	Policy   geo.Policy
 	Logger   *slog.Logger
 
+	// Figures, when set, receives the daily figures (see recordDay) and the backfill.
+	Figures FiguresStore
+
 	// Inbox is the drop folder (empty: none); see ScanInbox.
 	Inbox Inbox
 	// Feeds are URLs pulled on FeedEvery.
@@ -78,6 +81,9 @@ func (r *Runner) Refresh(ctx context.Context) error {
 	}
 	s.ComputedAt = r.now()
 	r.snap.Store(s)
+	if err := r.recordDay(ctx, s); err != nil {
+		return fmt.Errorf("record daily figures: %w", err)
+	}
 	if r.OnSnapshot != nil {
 		r.OnSnapshot(ctx, s)
 	}
@@ -106,14 +112,7 @@ func (r *Runner) Start(ctx context.Context) error {
 		if every <= 0 {
 			every = def
 		}
-		_, err := s.NewJob(gocron.DurationJob(every),
-			gocron.NewTask(func(ctx context.Context) error {
-				err := fn(ctx)
-				if err != nil && !errors.Is(err, context.Canceled) {
-					r.logger().Error("job failed", "job", name, "err", err)
-				}
-				return err
-			}),
+		_, err := s.NewJob(gocron.DurationJob(every), r.task(name, fn),
 			gocron.WithName(name), gocron.WithContext(ctx),
 			gocron.WithSingletonMode(gocron.LimitModeReschedule),
 			gocron.WithStartAt(gocron.WithStartImmediately()))
@@ -135,9 +134,26 @@ func (r *Runner) Start(ctx context.Context) error {
 			return err
 		}
 	}
+	if r.Figures != nil {
+		if _, err := s.NewJob(gocron.OneTimeJob(gocron.OneTimeJobStartImmediately()), r.task("backfill", r.Backfill),
+			gocron.WithName("backfill"), gocron.WithContext(ctx)); err != nil {
+			return fmt.Errorf("schedule backfill: %w", err)
+		}
+	}
 	r.sched = s
 	s.Start()
 	return nil
+}
+
+// task wraps a job function so that its failures are logged once, here.
+func (r *Runner) task(name string, fn func(context.Context) error) gocron.Task {
+	return gocron.NewTask(func(ctx context.Context) error {
+		err := fn(ctx)
+		if err != nil && !errors.Is(err, context.Canceled) {
+			r.logger().Error("job failed", "job", name, "err", err)
+		}
+		return err
+	})
 }
 
 // Shutdown stops the scheduler and waits for running jobs.

@@ -234,3 +234,46 @@ func TestRunner_PullFeeds(t *testing.T) {
 		}
 	})
 }
+
+func TestRunner_Figures(t *testing.T) {
+	r, clock, db := newRunner(t)
+	ctx := context.Background()
+	r.Figures = db
+	in := r.Ingester
+	for _, f := range []struct{ village, day string }{{"T-1", "2025-10-15"}, {"T-2", "2025-11-20"}} {
+		if u, err := in.Ingest(ctx, collector.File{Name: f.village, Kind: geo.KindObservations, Carrier: "viettel"}, strings.NewReader(obsFile(f.village, false, f.day))); err != nil || u.Result != geo.ResultAccepted {
+			t.Fatalf("%v %+v", err, u)
+		}
+	}
+	if err := r.Refresh(ctx); err != nil { // records today, 2026-01-10
+		t.Fatal(err)
+	}
+	if err := r.Backfill(ctx); err != nil {
+		t.Fatal(err)
+	}
+	fs, err := db.DailyFigures(ctx, "vls-2024", time.Time{}, clock.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	type row struct {
+		day        string
+		deadZone   int
+		backfilled bool
+	}
+	var got []row
+	for _, f := range fs {
+		got = append(got, row{f.Day.Format(time.DateOnly), f.Counts.DeadZone, f.Backfilled})
+	}
+	want := []row{{"2025-10-01", 0, true}, {"2025-11-01", 1, true}, {"2025-12-01", 2, true}, {"2026-01-01", 2, true}, {"2026-01-10", 2, false}}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("figures:\n got %v\nwant %v", got, want)
+	}
+	// A backfill never replaces a recorded day; a refresh replaces its own day's row.
+	clock.Advance(time.Hour)
+	if err := r.Refresh(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if fs2, _ := db.DailyFigures(ctx, "vls-2024", time.Time{}, clock.Now()); len(fs2) != len(fs) {
+		t.Errorf("rows after a second refresh on the same day: %d, want %d", len(fs2), len(fs))
+	}
+}

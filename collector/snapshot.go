@@ -71,15 +71,7 @@ func BuildSnapshot(ctx context.Context, s SnapshotStore, progs []geo.Program, p 
 	snap := &Snapshot{ComputedAt: time.Now(), AsOf: asOf}
 	for i := range progs {
 		prog := progs[i]
-		var in []geo.Village
-		for _, v := range vs {
-			for _, id := range v.Programs {
-				if id == prog.ID {
-					in = append(in, v)
-					break
-				}
-			}
-		}
+		in := inProgram(vs, prog.ID)
 		sts := geo.Evaluate(in, latest, &prog, p, asOf)
 		ps := ProgramState{Program: prog, Summary: geo.Summarize(sts, &prog, p, asOf)}
 		for _, st := range sts {

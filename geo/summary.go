@@ -106,3 +106,14 @@ func Summarize(statuses []VillageStatus, prog *Program, p *Policy, asOf time.Tim
 	})
 	return s
 }
+
+// DailyFigure is a program's headline figures on one day, for burn-down charts.
+type DailyFigure struct {
+	// Day is the date (00:00 in Vietnam).
+	Day       time.Time
+	ProgramID string
+	Counts    Counts
+	// Backfilled is true for days before covmon ran, computed afterwards from the stored
+	// observations (what is known now about that day, not what was known then).
+	Backfilled bool
+}

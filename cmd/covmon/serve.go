@@ -73,7 +73,7 @@ Stops cleanly on SIGINT/SIGTERM: HTTP first, then the jobs, then the database.`)
 		feeds = append(feeds, collector.Feed{Name: f.Name, URL: f.URL, Carrier: f.Carrier, Kind: geo.UploadKind(f.Kind)})
 	}
 	runner := &collector.Runner{
-		Ingester: m.ingester(), Store: m.DB, Programs: m.Config.GeoPrograms(), Policy: m.Config.GeoPolicy(), Logger: logger,
+		Ingester: m.ingester(), Store: m.DB, Figures: m.DB, Programs: m.Config.GeoPrograms(), Policy: m.Config.GeoPolicy(), Logger: logger,
 		Inbox: collector.Inbox{Dir: cc.Inbox, Settle: cc.Settle}, Feeds: feeds,
 		InboxEvery: cc.InboxEvery, FeedEvery: cc.FeedEvery, RefreshEvery: cc.RefreshEvery,
 		Clock: m.Clock, Monitor: metrics.NewJobMonitor(reg),

@@ -273,6 +273,35 @@ func TestServe_EndToEnd(t *testing.T) {
 			t.Errorf("as_of 2022-08-01 baseline_covered=%v", old["baseline_covered"])
 		}
 	})
+	t.Run("Burndown", func(t *testing.T) {
+		var b struct {
+			Points []struct {
+				Day             string `json:"day"`
+				BaselineCovered int    `json:"baseline_covered"`
+				Backfilled      bool   `json:"backfilled"`
+			} `json:"points"`
+		}
+		deadline := time.Now().Add(30 * time.Second)
+		for len(b.Points) < 60 && time.Now().Before(deadline) { // the backfill runs in the background
+			r := do(t, "GET", s.url+"/api/v1/burndown", "", "", nil)
+			if err := json.Unmarshal(r.body, &b); err != nil {
+				t.Fatal(err)
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+		found := false
+		for _, p := range b.Points {
+			if p.Day == "2022-08-01" {
+				found = true
+				if p.BaselineCovered != 477 || !p.Backfilled {
+					t.Errorf("2022-08-01: %+v", p)
+				}
+			}
+		}
+		if !found || b.Points[len(b.Points)-1].Backfilled {
+			t.Errorf("burn-down lacks 2022-08-01 or today's recorded point: %+v", b.Points)
+		}
+	})
 	t.Run("Metrics", func(t *testing.T) {
 		r := do(t, "GET", s.url+"/metrics", "", "", nil)
 		body := string(r.body)

@@ -11,4 +11,5 @@ var (
 	_ collector.Store         = (*sqlite.DB)(nil)
 	_ collector.SnapshotStore = (*sqlite.DB)(nil)
 	_ httpapi.Store           = (*sqlite.DB)(nil)
+	_ collector.FiguresStore  = (*sqlite.DB)(nil)
 )

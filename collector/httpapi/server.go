@@ -26,6 +26,7 @@ type Store interface {
 	// Token returns the token with the given ID; geo.ErrNotFound when there is none.
 	Token(ctx context.Context, id int64) (*geo.Token, error)
 	Ping(ctx context.Context) error
+	DailyFigures(ctx context.Context, programID string, from, to time.Time) ([]geo.DailyFigure, error)
 }
 
 // IngestFunc ingests one file (collector.Runner.Ingest).
@@ -68,6 +69,7 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /api/v1/villages", s.handleVillages)
 	mux.HandleFunc("GET /api/v1/villages/{id}", s.handleVillage)
 	mux.HandleFunc("GET /api/v1/summary", s.handleSummary)
+	mux.HandleFunc("GET /api/v1/burndown", s.handleBurndown)
 	mux.HandleFunc("GET /api/v1/schemas/{name...}", s.handleSchema)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
