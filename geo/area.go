@@ -123,7 +123,6 @@ func areaMethod(b []byte) (string, bool) {
 // areaWGS84 lists the crs names that mean WGS84 longitude/latitude.
 var areaWGS84 = []string{
 	"urn:ogc:def:crs:OGC:1.3:CRS84",
-	"urn:ogc:def:crs:OGC::CRS84",
 	"EPSG:4326",
 	"urn:ogc:def:crs:EPSG::4326",
 }
