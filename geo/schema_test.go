@@ -16,7 +16,7 @@ import (
 )
 
 func TestSchemaNames(t *testing.T) {
-	if got, want := geo.SchemaNames(), []string{"observations/v1", "villages/v1"}; !slices.Equal(got, want) {
+	if got, want := geo.SchemaNames(), []string{"areas/v1", "observations/v1", "villages/v1"}; !slices.Equal(got, want) {
 		t.Errorf("SchemaNames()=%v, want %v", got, want)
 	}
 	if _, ok := geo.Schema("areas/v9"); ok {
