@@ -1,0 +1,95 @@
+package main
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/covmon/covmon/geo"
+)
+
+func loadTestConfig(t *testing.T, name string) (Config, error) {
+	t.Helper()
+	f, err := os.Open(filepath.Join("testdata", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	c := DefaultConfig()
+	if err := ParseConfig(f, &c); err != nil {
+		return c, err
+	}
+	return c, c.Validate()
+}
+
+func TestConfig_Invalid(t *testing.T) {
+	for _, tt := range []struct {
+		file, err string
+	}{
+		{"invalid-database.yml", "config: database: required (got )"},
+		{"invalid-unknown-key.yml", "parse config: yaml: unmarshal errors:\n  line 1: field carrierz not found in type main.Config"},
+		{"invalid-carrier-repeated.yml", "config: carriers[1]: invalid value: empty or repeated (got viettel)"},
+		{"invalid-min-technology.yml", "config: policy.min_technology: invalid value: want 2g, 3g, 4g or 5g (got 6g)"},
+		{"invalid-rsrp.yml", "config: policy.min_rsrp_dbm: invalid value: want -160..-30 (got -20)"},
+		{"invalid-default-program.yml", "config: default_program: invalid value: not among programs (got nope)"},
+		{"invalid-program-deadline.yml", "config: programs[0].deadline: required (got 0001-01-01 00:00:00 +0000 UTC)"},
+		{"invalid-interval.yml", "config: collector.inbox_every: invalid value: want at least 1s (got 10ms)"},
+		{"invalid-feed-url.yml", "config: collector.feeds[0].url: invalid value: want an http or https URL (got ftp://x/y)"},
+		{"invalid-feed-carrier.yml", "config: collector.feeds[0].carrier: invalid value: not among carriers (got telco)"},
+	} {
+		t.Run(strings.TrimSuffix(tt.file, ".yml"), func(t *testing.T) {
+			_, err := loadTestConfig(t, tt.file)
+			if err == nil {
+				t.Fatal("no error")
+			}
+			if got := err.Error(); got != tt.err {
+				t.Errorf("err=%q\nwant %q", got, tt.err)
+			}
+			var ce *ConfigError
+			if !strings.HasPrefix(tt.err, "parse") && !errors.As(err, &ce) {
+				t.Errorf("err is not a *ConfigError: %T", err)
+			}
+		})
+	}
+}
+
+func TestConfig_Valid(t *testing.T) {
+	c, err := loadTestConfig(t, "valid.yml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := c.Server.Listen, "127.0.0.1:9999"; got != want {
+		t.Errorf("Listen=%q, want %q", got, want)
+	}
+	if got, want := c.GeoPolicy().MinTechnology, geo.Tech4G; got != want {
+		t.Errorf("MinTechnology=%v, want %v", got, want)
+	}
+	progs := c.GeoPrograms()
+	if len(progs) != 2 || progs[0].ID != "vls-2024" || !progs[0].Deadline.Equal(geo.DefaultProgram().Deadline) {
+		t.Errorf("programs: %+v", progs)
+	}
+	// Untouched sections keep their defaults.
+	if got, want := c.Collector.RefreshEvery, DefaultConfig().Collector.RefreshEvery; got != want {
+		t.Errorf("RefreshEvery=%v, want the default %v", got, want)
+	}
+}
+
+func TestDefaultConfig_Valid(t *testing.T) {
+	c := DefaultConfig()
+	if err := c.Validate(); err != nil {
+		t.Fatalf("the default configuration is invalid: %v", err)
+	}
+}
+
+func TestServe_CheckConfig(t *testing.T) {
+	out := mustRun(t, "", "serve", "--check-config", "--config", filepath.Join("testdata", "valid.yml"))
+	if strings.TrimSpace(out) != "configuration OK" {
+		t.Errorf("check-config printed %q", out)
+	}
+	_, _, err := run(t, "", "serve", "--check-config", "--config", filepath.Join("testdata", "invalid-rsrp.yml"))
+	if err == nil || !strings.Contains(err.Error(), "policy.min_rsrp_dbm") {
+		t.Errorf("err=%v", err)
+	}
+}
