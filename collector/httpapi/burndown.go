@@ -13,10 +13,7 @@ import (
 // plus monthly points backfilled from the stored observations for the time before covmon
 // ran). Query: program, from, to (YYYY-MM-DD; default: everything up to today).
 func (s *Server) handleBurndown(w http.ResponseWriter, r *http.Request) {
-	if !s.readAllowed(w, r) {
-		return
-	}
-	q, ok := s.parseQuery(w, r)
+	q, ok := s.readRequest(w, r)
 	if !ok {
 		return
 	}

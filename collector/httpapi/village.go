@@ -12,9 +12,13 @@ import (
 	"github.com/covmon/covmon/geo"
 )
 
-// readAllowed enforces the read policy: open when PublicRead, else any valid token.
-func (s *Server) readAllowed(w http.ResponseWriter, r *http.Request) bool {
-	return s.PublicRead || s.requireToken(w, r) != nil
+// readRequest enforces the read policy (open when PublicRead, else any valid token) and parses
+// the common query parameters; on failure it has written the response and returns false.
+func (s *Server) readRequest(w http.ResponseWriter, r *http.Request) (query, bool) {
+	if !s.PublicRead && s.requireToken(w, r) == nil {
+		return query{}, false
+	}
+	return s.parseQuery(w, r)
 }
 
 // query holds the parsed common query parameters of the read endpoints.
@@ -55,10 +59,7 @@ func (s *Server) parseQuery(w http.ResponseWriter, r *http.Request) (query, bool
 // their status. Query: as_of, program, province, status (covered, dead_zone, no_power,
 // no_data or overdue), carrier (villages that carrier reported on).
 func (s *Server) handleVillages(w http.ResponseWriter, r *http.Request) {
-	if !s.readAllowed(w, r) {
-		return
-	}
-	q, ok := s.parseQuery(w, r)
+	q, ok := s.readRequest(w, r)
 	if !ok {
 		return
 	}
@@ -96,10 +97,7 @@ func (s *Server) demo() bool {
 // handleVillage serves GET /api/v1/villages/{id}: the village, its status now (or as_of) and
 // its whole observation history with provenance (the upload each came in).
 func (s *Server) handleVillage(w http.ResponseWriter, r *http.Request) {
-	if !s.readAllowed(w, r) {
-		return
-	}
-	q, ok := s.parseQuery(w, r)
+	q, ok := s.readRequest(w, r)
 	if !ok {
 		return
 	}
@@ -151,10 +149,7 @@ func (s *Server) handleVillage(w http.ResponseWriter, r *http.Request) {
 // handleSummary serves GET /api/v1/summary: the headline figures nationally and per province,
 // now (from the latest snapshot) or as_of a date.
 func (s *Server) handleSummary(w http.ResponseWriter, r *http.Request) {
-	if !s.readAllowed(w, r) {
-		return
-	}
-	q, ok := s.parseQuery(w, r)
+	q, ok := s.readRequest(w, r)
 	if !ok {
 		return
 	}
