@@ -475,7 +475,7 @@ func ruleStates(ctx context.Context, base string) (map[string]ruleState, error) 
 	return out, nil
 }
 
-// waitForData waits (at most 60 s) until Prometheus has scraped covmon several times, including
+// waitForData waits (at most 90 s: the machine may be busy) until Prometheus has scraped covmon several times, including
 // the rejected inbox upload and the job metrics, and has evaluated every rule: then range
 // functions over 1m have enough samples.
 func waitForData(ctx context.Context, t *testing.T, base string) {
@@ -487,7 +487,7 @@ func waitForData(ctx context.Context, t *testing.T, base string) {
 		`covmon_validation_problems`,
 		`count_over_time(covmon_job_runs_total[1m]) >= 5`,
 	}
-	deadline := time.Now().Add(60 * time.Second)
+	deadline := time.Now().Add(90 * time.Second)
 	for {
 		var missing []string
 		for _, c := range checks {
@@ -509,7 +509,7 @@ func waitForData(ctx context.Context, t *testing.T, base string) {
 			return
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("after 60s Prometheus still lacks: %s", strings.Join(missing, "; "))
+			t.Fatalf("after 90s Prometheus still lacks: %s", strings.Join(missing, "; "))
 		}
 		select {
 		case <-ctx.Done():
