@@ -171,3 +171,7 @@ func (ix *VillageIndex) cellOf(x, y float64) int {
 	j := min(max(int((y-ix.bound.Min[1])*ix.invH), 0), ix.ny-1)
 	return j*ix.nx + i
 }
+
+// Samples returns how many sample points village v (its position in the slice given to
+// NewVillageIndex) has: 0 for a village known only by its centre.
+func (ix *VillageIndex) Samples(v int) int { return int(ix.sstart[v+1] - ix.sstart[v]) }

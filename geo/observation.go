@@ -73,6 +73,10 @@ type Observation struct {
 	DLMbps     *float64
 	ObservedAt time.Time
 	Method     string
+	// AreaShare is the share (0…1) of the village's settled area that the carrier's coverage
+	// areas cover, for an observation made from an areas/v1 upload of a village with a settled
+	// area; nil for per-village reports and villages known only by their centre.
+	AreaShare *float64
 	// UploadID is the upload the observation came in; 0 before it is stored.
 	UploadID int64
 }
@@ -88,4 +92,19 @@ type ObservationKey struct {
 	VillageID  string
 	Carrier    string
 	Technology Technology
+}
+
+// SameResult reports whether o and p say the same about their series: the same signal, the
+// same measurements (RSRP, download speed) and the same covered share of the settled area.
+// Identity (village, carrier, technology, instant), method and provenance are not compared.
+func (o *Observation) SameResult(p *Observation) bool {
+	return o.HasSignal == p.HasSignal && sameFloat(o.RSRPdBm, p.RSRPdBm) &&
+		sameFloat(o.DLMbps, p.DLMbps) && sameFloat(o.AreaShare, p.AreaShare)
+}
+
+func sameFloat(a, b *float64) bool {
+	if a == nil || b == nil {
+		return a == b
+	}
+	return *a == *b
 }

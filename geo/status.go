@@ -83,12 +83,39 @@ type Assessment struct {
 	CarriersReported []string
 	// LastObservedAt is the newest observation considered; zero for no_data.
 	LastObservedAt time.Time
+	// PartialArea is true for a covered village that is "lõm sóng": its centre has signal,
+	// but judged from the observations that carry an AreaShare (coverage-area uploads), no
+	// observation whose signal counts covers the whole settled area. A covered village with no
+	// such observation is not PartialArea (nothing says part of it is dark). A dead_zone
+	// village is "trắng sóng": no signal that counts at its centre.
+	PartialArea bool
+}
+
+// Area coverage, as AreaCoverage reports it.
+const (
+	AreaFull    = "full"    // covered, and no area upload says part of the settled area is dark
+	AreaPartial = "partial" // lõm sóng: centre covered, part of the settled area dark
+	AreaDark    = "dark"    // trắng sóng: no signal that counts at the centre (dead_zone, no_power)
+)
+
+// AreaCoverage returns AreaFull, AreaPartial or AreaDark, or "" for a village without data.
+func (a *Assessment) AreaCoverage() string {
+	switch {
+	case a.Status == StatusCovered && a.PartialArea:
+		return AreaPartial
+	case a.Status == StatusCovered:
+		return AreaFull
+	case a.Status == StatusDeadZone || a.Status == StatusNoPower:
+		return AreaDark
+	}
+	return ""
 }
 
 // Assess decides v's status at asOf from latest, the latest observation per carrier ×
 // technology observed at or before asOf (older or later ones must not be passed).
 func Assess(v *Village, latest []Observation, p *Policy, asOf time.Time) Assessment {
 	var a Assessment
+	areaSeen, areaFull := false, false
 	for i := range latest {
 		o := &latest[i]
 		if o.ObservedAt.After(a.LastObservedAt) {
@@ -102,6 +129,10 @@ func Assess(v *Village, latest []Observation, p *Policy, asOf time.Time) Assessm
 		}
 		if !slices.Contains(a.CarriersWithSignal, o.Carrier) {
 			a.CarriersWithSignal = append(a.CarriersWithSignal, o.Carrier)
+		}
+		if o.AreaShare != nil {
+			areaSeen = true
+			areaFull = areaFull || *o.AreaShare >= 1
 		}
 		lv := LevelVoice
 		if o.Technology >= Tech4G {
@@ -119,6 +150,7 @@ func Assess(v *Village, latest []Observation, p *Policy, asOf time.Time) Assessm
 		a.Status = StatusNoData
 	case len(a.CarriersWithSignal) > 0:
 		a.Status = StatusCovered
+		a.PartialArea = areaSeen && !areaFull
 	case v.PoweredAt(asOf):
 		a.Status = StatusDeadZone
 	default:

@@ -26,6 +26,10 @@ type Counts struct {
 	// PartialNotSpot: covered by some but not all carriers of the policy.
 	TotalNotSpot   int
 	PartialNotSpot int
+
+	// PartialArea counts covered villages that are lõm sóng (Assessment.PartialArea): signal
+	// at the centre, part of the settled area dark. Dead zones (DeadZone) are trắng sóng.
+	PartialArea int
 }
 
 func (c *Counts) add(vs *VillageStatus, carriers int) {
@@ -43,6 +47,9 @@ func (c *Counts) add(vs *VillageStatus, carriers int) {
 		c.Covered++
 		if len(vs.CarriersWithSignal) < carriers {
 			c.PartialNotSpot++
+		}
+		if vs.PartialArea {
+			c.PartialArea++
 		}
 	case StatusDeadZone:
 		c.DeadZone++

@@ -3,7 +3,9 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"fmt"
+	"iter"
 	"time"
 
 	"github.com/covmon/covmon/geo"
@@ -11,7 +13,7 @@ import (
 
 // CommitObservations stores a carrier upload in one transaction: it records u as accepted and
 // inserts obs. An observation identical to one already stored (same village, carrier,
-// technology, observed_at, method, has_signal, RSRP and download speed) is skipped. On success
+// technology, observed_at, method, has_signal, RSRP, download speed and area share) is skipped. On success
 // it sets u.ID, u.Result and u.Inserted, the number of observations actually added.
 //
 // If bytes with u.SHA256 were already accepted, nothing is written, u.Result becomes
@@ -44,52 +46,190 @@ func (db *DB) CommitObservations(ctx context.Context, u *geo.Upload, obs []geo.O
 }
 
 func insertObservations(ctx context.Context, tx *sql.Tx, uploadID int64, obs []geo.Observation) (int, error) {
+	ins, err := prepareObservationInsert(ctx, tx, uploadID)
+	if err != nil {
+		return 0, err
+	}
+	defer ins.close()
+	inserted := 0
+	for i := range obs {
+		n, err := ins.insert(ctx, i, &obs[i])
+		if err != nil {
+			return 0, err
+		}
+		inserted += n
+	}
+	return inserted, nil
+}
+
+// observationInsert is a prepared insert of one upload's observations.
+type observationInsert struct {
+	stmt     *sql.Stmt
+	uploadID int64
+}
+
+func prepareObservationInsert(ctx context.Context, tx *sql.Tx, uploadID int64) (*observationInsert, error) {
 	// ON CONFLICT DO NOTHING skips only uniqueness conflicts (the identity index); unlike
 	// INSERT OR IGNORE it does not silently drop rows failing a CHECK or NOT NULL constraint.
 	stmt, err := tx.PrepareContext(ctx, `INSERT INTO observations
-		(village_id, carrier, technology, has_signal, rsrp_dbm, dl_mbps, observed_at, method, upload_id)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+		(village_id, carrier, technology, has_signal, rsrp_dbm, dl_mbps, observed_at, method, area_share, upload_id)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT DO NOTHING`)
 	if err != nil {
-		return 0, fmt.Errorf("prepare observation insert: %w", err)
+		return nil, fmt.Errorf("prepare observation insert: %w", err)
 	}
-	defer stmt.Close()
+	return &observationInsert{stmt: stmt, uploadID: uploadID}, nil
+}
 
+func (ins *observationInsert) close() { ins.stmt.Close() }
+
+// insert stores o (the i-th of its upload, for errors) and returns 1, or 0 when an identical
+// observation is already stored.
+func (ins *observationInsert) insert(ctx context.Context, i int, o *geo.Observation) (int, error) {
+	res, err := ins.stmt.ExecContext(ctx, o.VillageID, o.Carrier, int64(o.Technology), o.HasSignal,
+		nullFloat(o.RSRPdBm), nullFloat(o.DLMbps), o.ObservedAt.UnixMilli(), o.Method, nullFloat(o.AreaShare), ins.uploadID)
+	if err != nil {
+		if isForeignKeyViolation(err) {
+			return 0, fmt.Errorf("observation %d: village %q: %w", i, o.VillageID, geo.ErrNotFound)
+		}
+		return 0, fmt.Errorf("observation %d: %w", i, err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return 0, fmt.Errorf("observation %d: %w", i, err)
+	}
+	return int(n), nil
+}
+
+// CommitChangedObservations stores an upload in one transaction, like CommitObservations,
+// but inserts an observation only when it changes its series: when the latest observation
+// stored for its village × carrier × technology at or before its ObservedAt is missing or
+// says something else (geo.Observation.SameResult). So re-sending what is already known
+// writes nothing but the upload record. Batches are applied in order, each compared with
+// what the earlier ones wrote; all observations of one batch must share carrier,
+// technology and observed_at and name each village at most once. u.Inserted is the number
+// of observations written. Errors are as for CommitObservations.
+func (db *DB) CommitChangedObservations(ctx context.Context, u *geo.Upload, batches iter.Seq[[]geo.Observation]) error {
+	tx, err := db.rw.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("commit changed observations: %w", err)
+	}
+	defer tx.Rollback()
+
+	id, err := db.beginAccepted(ctx, tx, u)
+	if err != nil {
+		return fmt.Errorf("commit changed observations: %w", err)
+	}
+	ins, err := prepareObservationInsert(ctx, tx, id)
+	if err != nil {
+		return fmt.Errorf("commit changed observations: %w", err)
+	}
+	defer ins.close()
+	latest, err := tx.PrepareContext(ctx, `SELECT o.village_id, o.has_signal, o.rsrp_dbm, o.dl_mbps, o.area_share
+		FROM json_each(?) j
+		JOIN observations o ON o.id = (
+			SELECT x.id FROM observations x
+			WHERE x.village_id = j.value AND x.carrier = ? AND x.technology = ? AND x.observed_at <= ?
+			ORDER BY x.observed_at DESC, x.id DESC
+			LIMIT 1)`)
+	if err != nil {
+		return fmt.Errorf("commit changed observations: prepare latest: %w", err)
+	}
+	defer latest.Close()
+
+	inserted, seen := 0, 0
+	for batch := range batches {
+		n, err := insertChanged(ctx, latest, ins, seen, batch)
+		if err != nil {
+			return fmt.Errorf("commit changed observations: %w", err)
+		}
+		inserted += n
+		seen += len(batch)
+	}
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("commit changed observations: %w", err)
+	}
+	if err := finishAccepted(ctx, tx, id, inserted); err != nil {
+		return fmt.Errorf("commit changed observations: %w", err)
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("commit changed observations: commit: %w", err)
+	}
+	u.ID, u.Result, u.Inserted, u.DuplicateOf = id, geo.ResultAccepted, inserted, 0
+	return nil
+}
+
+// insertChanged inserts the observations of one batch (the first has index first in the
+// upload) that differ from the latest stored one of their series.
+func insertChanged(ctx context.Context, latest *sql.Stmt, ins *observationInsert, first int, batch []geo.Observation) (int, error) {
+	if len(batch) == 0 {
+		return 0, nil
+	}
+	o0 := &batch[0]
+	ids := make([]string, len(batch))
+	for i := range batch {
+		o := &batch[i]
+		if o.Carrier != o0.Carrier || o.Technology != o0.Technology || !o.ObservedAt.Equal(o0.ObservedAt) {
+			return 0, fmt.Errorf("observation %d: batch mixes series keys", first+i)
+		}
+		ids[i] = o.VillageID
+	}
+	idJSON, err := json.Marshal(ids)
+	if err != nil {
+		return 0, err
+	}
+	rows, err := latest.QueryContext(ctx, string(idJSON), o0.Carrier, int64(o0.Technology), o0.ObservedAt.UnixMilli())
+	if err != nil {
+		return 0, fmt.Errorf("latest of batch: %w", err)
+	}
+	prev := make(map[string]geo.Observation, len(batch))
+	for rows.Next() {
+		var (
+			p               geo.Observation
+			rsrp, dl, share sql.NullFloat64
+		)
+		if err := rows.Scan(&p.VillageID, &p.HasSignal, &rsrp, &dl, &share); err != nil {
+			rows.Close()
+			return 0, fmt.Errorf("latest of batch: %w", err)
+		}
+		p.RSRPdBm, p.DLMbps, p.AreaShare = fromNullFloat(rsrp), fromNullFloat(dl), fromNullFloat(share)
+		prev[p.VillageID] = p
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return 0, fmt.Errorf("latest of batch: %w", err)
+	}
 	inserted := 0
-	for i := range obs {
-		o := &obs[i]
-		res, err := stmt.ExecContext(ctx, o.VillageID, o.Carrier, int64(o.Technology), o.HasSignal,
-			nullFloat(o.RSRPdBm), nullFloat(o.DLMbps), o.ObservedAt.UnixMilli(), o.Method, uploadID)
-		if err != nil {
-			if isForeignKeyViolation(err) {
-				return 0, fmt.Errorf("observation %d: village %q: %w", i, o.VillageID, geo.ErrNotFound)
-			}
-			return 0, fmt.Errorf("observation %d: %w", i, err)
+	for i := range batch {
+		o := &batch[i]
+		if p, ok := prev[o.VillageID]; ok && p.SameResult(o) {
+			continue
 		}
-		n, err := res.RowsAffected()
+		n, err := ins.insert(ctx, first+i, o)
 		if err != nil {
-			return 0, fmt.Errorf("observation %d: %w", i, err)
+			return 0, err
 		}
-		inserted += int(n)
+		inserted += n
 	}
 	return inserted, nil
 }
 
 const observationColumns = `o.id, o.village_id, o.carrier, o.technology, o.has_signal,
-	o.rsrp_dbm, o.dl_mbps, o.observed_at, o.method, o.upload_id`
+	o.rsrp_dbm, o.dl_mbps, o.observed_at, o.method, o.area_share, o.upload_id`
 
 func scanObservation(s rowScanner, o *geo.Observation) error {
 	var (
 		tech     int64
 		observed int64
 		rsrp, dl sql.NullFloat64
+		share    sql.NullFloat64
 	)
 	if err := s.Scan(&o.ID, &o.VillageID, &o.Carrier, &tech, &o.HasSignal, &rsrp, &dl,
-		&observed, &o.Method, &o.UploadID); err != nil {
+		&observed, &o.Method, &share, &o.UploadID); err != nil {
 		return err
 	}
 	o.Technology = geo.Technology(tech)
-	o.RSRPdBm, o.DLMbps = fromNullFloat(rsrp), fromNullFloat(dl)
+	o.RSRPdBm, o.DLMbps, o.AreaShare = fromNullFloat(rsrp), fromNullFloat(dl), fromNullFloat(share)
 	o.ObservedAt = time.UnixMilli(observed).In(geo.Vietnam)
 	return nil
 }
