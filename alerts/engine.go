@@ -87,7 +87,7 @@ func (e *Engine) Apply(ctx context.Context, r Result) ([]Transition, error) {
 	e.metrics.setFiring(r.Alerts)
 	e.metrics.setProjections(r.Projections)
 	for _, t := range trs {
-		e.logger().Info("alert "+t.Status, "key", t.Alert.Key, "summary", t.Alert.Annotations["summary"])
+		e.logger().Debug("alert "+t.Status, "key", t.Alert.Key, "summary", t.Alert.Annotations["summary"])
 	}
 	if len(trs) > 0 {
 		for _, k := range e.kicks {

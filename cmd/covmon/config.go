@@ -29,6 +29,8 @@ type Config struct {
 	Server ServerConfig `yaml:"server"`
 	// Collector configures the scheduled jobs.
 	Collector CollectorConfig `yaml:"collector"`
+	// Alerts configures deadline alerts and their receivers (see alerts.go).
+	Alerts AlertsConfig `yaml:"alerts"`
 }
 
 // ServerConfig configures the HTTP API.
@@ -90,6 +92,7 @@ func DefaultConfig() Config {
 		DefaultProgram: prog.ID,
 		Server:         ServerConfig{Listen: "127.0.0.1:8080", PublicRead: true, MaxBodyBytes: 64 << 20, MaxUnzippedBytes: 512 << 20, RequestTimeout: 5 * time.Minute},
 		Collector:      CollectorConfig{InboxEvery: time.Minute, Settle: 30 * time.Second, FeedEvery: 15 * time.Minute, RefreshEvery: 5 * time.Minute},
+		Alerts:         DefaultAlertsConfig(),
 	}
 }
 
@@ -187,6 +190,10 @@ func (c *Config) Validate() error {
 		case f.Kind != "" && f.Kind != string(geo.KindObservations) && f.Kind != string(geo.KindVillages):
 			return &ConfigError{field + ".kind", f.Kind, fmt.Errorf("%w: want observations or villages", ErrInvalidValue)}
 		}
+	}
+	// alerts: checked in alerts.go.
+	if err := c.Alerts.validate(); err != nil {
+		return err
 	}
 	return nil
 }

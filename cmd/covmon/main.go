@@ -93,6 +93,7 @@ var commands = map[string]command{
 	"seed":     {"load the embedded SYNTHETIC demo data set", (*Main).runSeed},
 	"schema":   {"print the JSON Schema of a file format", (*Main).runSchema},
 	"version":  {"print the version", (*Main).runVersion},
+	"alerts":   {"list active deadline alerts and undelivered notifications", (*Main).runAlerts},
 }
 
 // Run parses args and runs the command they name.

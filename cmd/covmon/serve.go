@@ -79,6 +79,12 @@ Stops cleanly on SIGINT/SIGTERM: HTTP first, then the jobs, then the database.`)
 		Clock: m.Clock, Monitor: metrics.NewJobMonitor(reg),
 	}
 	reg.MustRegister(metrics.NewCollector(runner.Snapshot))
+	// alerts: evaluate every snapshot and on a schedule, deliver through the outbox (alerts.go).
+	alertSvc, err := m.startAlerts(ctx, runner, reg, logger)
+	if err != nil {
+		return err
+	}
+	defer alertSvc.Close()
 	if err := runner.Refresh(ctx); err != nil {
 		return fmt.Errorf("first status evaluation: %w", err)
 	}
