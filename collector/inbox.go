@@ -17,8 +17,9 @@ import (
 
 // Inbox is a drop folder, the way carriers are used to delivering files over SFTP:
 //
-//	DIR/<carrier>/*.geojson    observation files of that carrier (observations/v1)
-//	DIR/registry/*.geojson     village registry files (villages/v1)
+//	DIR/<carrier>/*.geojson        observation files of that carrier (observations/v1)
+//	DIR/<carrier>/areas/*.geojson  coverage-area files of that carrier (areas/v1)
+//	DIR/registry/*.geojson         village registry files (villages/v1)
 //
 // After ingest a file moves to processed/ or rejected/ in its folder, with a JSON report next
 // to it. Files whose names start with "." or end in .tmp or .part, and files modified within
@@ -33,6 +34,9 @@ type Inbox struct {
 
 // RegistryFolder is the inbox folder for village registry files.
 const RegistryFolder = "registry"
+
+// AreasFolder is the sub-folder of a carrier's inbox folder for coverage-area files.
+const AreasFolder = "areas"
 
 // ScanInbox ingests every settled file in the drop folder. It returns the first error that is
 // not about a file's content (a bad file is moved to rejected/, not an error).
@@ -57,6 +61,16 @@ func (r *Runner) ScanInbox(ctx context.Context) error {
 			continue
 		}
 		if err := r.scanFolder(ctx, filepath.Join(r.Inbox.Dir, d.Name()), kind, carrier); err != nil && firstErr == nil {
+			firstErr = err
+		}
+		if kind != geo.KindObservations {
+			continue
+		}
+		areas := filepath.Join(r.Inbox.Dir, d.Name(), AreasFolder)
+		if fi, err := os.Lstat(areas); err != nil || !fi.IsDir() {
+			continue // no areas folder (a symbolic link is not followed)
+		}
+		if err := r.scanFolder(ctx, areas, geo.KindAreas, carrier); err != nil && firstErr == nil {
 			firstErr = err
 		}
 	}

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"hash"
 	"io"
+	"iter"
 	"slices"
 	"strings"
 	"time"
@@ -26,6 +27,13 @@ type Store interface {
 	CommitVillages(ctx context.Context, u *geo.Upload, vs []geo.Village) error
 	CommitObservations(ctx context.Context, u *geo.Upload, obs []geo.Observation) error
 	RecordUpload(ctx context.Context, u *geo.Upload) error
+	// Villages returns the registry (areas uploads are joined against all of it).
+	Villages(ctx context.Context, f geo.VillageFilter) ([]geo.Village, error)
+	// CommitChangedObservations commits an upload like CommitObservations but writes an
+	// observation only when it differs from the latest stored one of its village × carrier ×
+	// technology at its instant. Each batch shares carrier, technology and observed_at and is
+	// not retained.
+	CommitChangedObservations(ctx context.Context, u *geo.Upload, batches iter.Seq[[]geo.Observation]) error
 }
 
 // ErrUnknownCarrier is returned when the uploader's carrier is not configured.
@@ -59,7 +67,10 @@ type File struct {
 }
 
 // Ingest reads r to the end, validates it as f.Kind and, unless f.DryRun, records the upload
-// and commits its rows in one transaction. It returns the upload record: Result is accepted,
+// and commits its rows in one transaction. An areas file (geo.KindAreas) is streamed, never
+// held whole, and joined to the whole registry; it is stored as one observation per village
+// per layer (carrier × technology × observed_at), of which only those that change what is
+// known of the village at that instant are written (Upload.Inserted counts them). It returns the upload record: Result is accepted,
 // rejected (with every problem in Problems) or duplicate (same bytes as an accepted upload,
 // nothing written). The error is non-nil only when covmon itself failed (I/O, storage); a bad
 // file is not an error but a rejected upload.
@@ -78,6 +89,7 @@ func (in *Ingester) Ingest(ctx context.Context, f File, r io.Reader) (*geo.Uploa
 	opt := geo.DecodeOptions{File: f.Name, Bounds: in.Bounds, Carriers: in.Carriers, Carrier: f.Carrier, Now: u.ReceivedAt, MaxProblems: in.MaxProblems}
 	var villages []geo.Village
 	var obs []geo.Observation
+	var areas *areaPlan
 	var err error
 	switch f.Kind {
 	case geo.KindVillages:
@@ -91,6 +103,15 @@ func (in *Ingester) Ingest(ctx context.Context, f File, r io.Reader) (*geo.Uploa
 		u.Features = len(obs)
 		if u.Carrier == "" {
 			u.Carrier = soleCarrier(obs)
+		}
+	case geo.KindAreas:
+		aopt := geo.AreaOptions{File: f.Name, Bounds: in.Bounds, Carriers: in.Carriers, Carrier: f.Carrier, Now: u.ReceivedAt, MaxProblems: in.MaxProblems}
+		areas, err = in.decodeAreas(ctx, cr, aopt)
+		if areas != nil {
+			u.Features = areas.features
+			if u.Carrier == "" {
+				u.Carrier = areas.carrier()
+			}
 		}
 	default:
 		return nil, fmt.Errorf("ingest %s: unsupported kind %q", f.Name, f.Kind)
@@ -141,6 +162,8 @@ func (in *Ingester) Ingest(ctx context.Context, f File, r io.Reader) (*geo.Uploa
 		err = in.Store.CommitVillages(ctx, u, villages)
 	case geo.KindObservations:
 		err = in.Store.CommitObservations(ctx, u, obs)
+	case geo.KindAreas:
+		err = in.Store.CommitChangedObservations(ctx, u, areas.observations)
 	}
 	if errors.Is(err, geo.ErrDuplicateUpload) {
 		// Another upload of the same bytes won the race.

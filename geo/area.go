@@ -52,7 +52,8 @@ type AreaOptions struct {
 	// Carriers is the list of known carriers; nil means DefaultCarriers.
 	Carriers []string
 	// Carrier is the uploader's carrier. When set, a file or feature naming another carrier
-	// is a carrier_mismatch problem.
+	// is a carrier_mismatch problem, and features of a file without a top-level carrier
+	// default to it.
 	Carrier string
 	// Now is the time of upload: observed_at after it is time_future. Zero means time.Now().
 	Now time.Time

@@ -118,6 +118,9 @@ func (p *areaParser) feature(index int, raw []byte, hdr *areaHeader, out *areaPa
 		switch {
 		case hdr.carrier != "":
 			pr.area.Carrier = hdr.carrier
+		case !hdr.carrierSet && p.cfg.carrier != "":
+			// As in observations/v1: the uploader's carrier is the default.
+			pr.area.Carrier = p.cfg.carrier
 		case !hdr.carrierSet:
 			p.problem("carrier", "field_missing", `carrier is missing (give it per feature, or as a top-level "carrier" before "features")`)
 		}

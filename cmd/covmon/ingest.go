@@ -42,13 +42,24 @@ Validate and store carrier observation files (the observations/v1 format: see
 "covmon schema observations/v1" and docs/formats.md). Each file is all-or-nothing: any
 problem rejects the whole file, and every problem is listed with the file, feature index,
 village, field and reason. The same bytes twice are recognised and count once.
+
+With --areas, the files are coverage areas (areas/v1: Polygon/MultiPolygon per carrier ×
+technology), streamed and joined to every village of the registry: a village whose centre is
+outside the areas is trắng sóng (dark), one whose centre is covered but part of whose settled
+area is not is lõm sóng. Only the villages whose result changed are written. Large files show
+progress on a terminal.
 Exit status: 0 when every file was accepted or a duplicate, 1 otherwise.`)
 	carrier := fs.String("carrier", "", "the uploading `carrier`: files naming another carrier are rejected")
 	dryRun := fs.Bool("dry-run", false, "validate only; write nothing")
+	areas := fs.Bool("areas", false, "the files are coverage areas (areas/v1), not per-village observations")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	return m.ingestFiles(ctx, fs.Args(), collector.File{Kind: geo.KindObservations, Carrier: *carrier, Source: "cli", DryRun: *dryRun})
+	kind := geo.KindObservations
+	if *areas {
+		kind = geo.KindAreas
+	}
+	return m.ingestFiles(ctx, fs.Args(), collector.File{Kind: kind, Carrier: *carrier, Source: "cli", DryRun: *dryRun})
 }
 
 // ingestFiles ingests each path as tmpl describes, prints one line per file (and the problems
@@ -103,6 +114,10 @@ func (m *Main) printUpload(u *geo.Upload, dryRun bool) {
 	case geo.ResultAccepted:
 		if dryRun {
 			fmt.Fprintf(w, "%s: valid (%d features; dry run, nothing written)\n", u.FileName, u.Features)
+			return
+		}
+		if u.Kind == geo.KindAreas {
+			fmt.Fprintf(w, "%s: accepted as upload %d (%d areas, %d village results changed and stored)\n", u.FileName, u.ID, u.Features, u.Inserted)
 			return
 		}
 		fmt.Fprintf(w, "%s: accepted as upload %d (%d features, %d new rows)\n", u.FileName, u.ID, u.Features, u.Inserted)

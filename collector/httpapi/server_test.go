@@ -175,3 +175,21 @@ func TestServer_Schema(t *testing.T) {
 		t.Errorf("%d %v %v", resp.StatusCode, err, v["$schema"])
 	}
 }
+
+func TestServer_UploadAreas(t *testing.T) {
+	srv, tok := newServer(t, nil)
+	areas := `{"type":"FeatureCollection","covmon_schema":"areas/v1","features":[{"type":"Feature","properties":{"technology":"4g","observed_at":"2025-06-01"},
+"geometry":{"type":"Polygon","coordinates":[[[103.90,22.39],[103.93,22.39],[103.93,22.42],[103.90,22.42],[103.90,22.39]]]}}]}`
+	code, rep := post(t, srv.URL+"/api/v1/uploads?kind=areas&name=cov.geojson", tok, strings.NewReader(areas))
+	if code != 201 || rep["result"] != "accepted" || rep["kind"] != "areas" || rep["carrier"] != "viettel" || rep["inserted"] != 1.0 {
+		t.Fatalf("%d %v", code, rep)
+	}
+	code, rep = post(t, srv.URL+"/api/v1/uploads?kind=areas", tok, strings.NewReader(areas))
+	if code != 200 || rep["result"] != "duplicate" {
+		t.Errorf("again: %d %v", code, rep)
+	}
+	code, rep = post(t, srv.URL+"/api/v1/uploads?kind=areas", tok, strings.NewReader(strings.Replace(areas, `"features"`, `"carrier":"mobifone","features"`, 1)))
+	if code != 422 || rep["type"] != "urn:covmon:problem:invalid-upload" {
+		t.Errorf("another carrier's file: %d %v", code, rep)
+	}
+}

@@ -17,7 +17,8 @@ import (
 
 // handleUpload serves POST /api/v1/uploads: a raw or multipart (field "file") body, optionally
 // gzip-compressed (Content-Encoding: gzip, or gzip bytes). Query: kind (observations, the
-// default, or villages for the ministry), name (file name when the body has none), dry_run=1.
+// default; areas for coverage areas; or villages for the ministry), name (file name when the
+// body has none), dry_run=1.
 func (s *Server) handleUpload(w http.ResponseWriter, r *http.Request) {
 	tok := s.requireToken(w, r)
 	if tok == nil {
@@ -28,14 +29,14 @@ func (s *Server) handleUpload(w http.ResponseWriter, r *http.Request) {
 	switch f.Kind {
 	case "":
 		f.Kind = geo.KindObservations
-	case geo.KindObservations:
+	case geo.KindObservations, geo.KindAreas:
 	case geo.KindVillages:
 		if tok.Role != geo.RoleMinistry {
 			writeProblem(w, r, http.StatusForbidden, "forbidden", "Forbidden", "only a ministry token may upload the village registry")
 			return
 		}
 	default:
-		writeProblem(w, r, http.StatusBadRequest, "invalid-request", "Invalid request", fmt.Sprintf("kind: want observations or villages, got %q", f.Kind))
+		writeProblem(w, r, http.StatusBadRequest, "invalid-request", "Invalid request", fmt.Sprintf("kind: want observations, areas or villages, got %q", f.Kind))
 		return
 	}
 	if tok.Role == geo.RoleCarrier {

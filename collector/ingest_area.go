@@ -1,0 +1,170 @@
+package collector
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"time"
+
+	"github.com/covmon/covmon/geo"
+)
+
+// AreaLayerLimit is the most layers (carrier × technology × observed_at) one areas/v1 file may
+// hold. Each layer costs one bit per indexed point while the file is joined, so the limit
+// bounds memory whatever the file says.
+const AreaLayerLimit = 32
+
+// areaBatchSize is how many observations go to the store at once.
+const areaBatchSize = 4096
+
+// areaLayer is one carrier × technology × observed_at of an areas upload, joined against the
+// registry as the file streams by.
+type areaLayer struct {
+	carrier string
+	tech    geo.Technology
+	at      time.Time
+	join    *geo.AreaJoin
+
+	method string
+	// minRSRP and minDL are the weakest signal tier of the layer's features (nil as soon as
+	// one feature has none): inside the union of the contours, only that much is known.
+	minRSRP, minDL   *float64
+	noRSRP, noDL     bool
+	features         int
+	centres, partial int
+}
+
+// areaPlan is a decoded and joined areas upload, ready to be written as observations.
+type areaPlan struct {
+	villages []geo.Village
+	ix       *geo.VillageIndex
+	layers   []*areaLayer
+	features int
+}
+
+// decodeAreas streams an areas/v1 file through geo.StreamAreas into one geo.AreaJoin per
+// layer against the whole registry. Only the registry, its index and one bit per indexed
+// point per layer are held, never the file. A *geo.ValidationError lists every problem,
+// including layers beyond AreaLayerLimit.
+func (in *Ingester) decodeAreas(ctx context.Context, r io.Reader, opt geo.AreaOptions) (*areaPlan, error) {
+	vs, err := in.Store.Villages(ctx, geo.VillageFilter{})
+	if err != nil {
+		return nil, fmt.Errorf("load village registry: %w", err)
+	}
+	p := &areaPlan{villages: vs, ix: geo.NewVillageIndex(vs)}
+	type key struct {
+		carrier string
+		tech    geo.Technology
+		at      int64
+	}
+	byKey := map[key]*areaLayer{}
+	var extra []geo.Problem
+	err = geo.StreamAreas(r, opt, func(i int, a *geo.CoverageArea) error {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		p.features++
+		k := key{a.Carrier, a.Technology, a.ObservedAt.UnixMilli()}
+		l := byKey[k]
+		if l == nil {
+			if len(byKey) >= AreaLayerLimit {
+				extra = append(extra, geo.Problem{File: opt.File, Feature: i, Field: "observed_at", Rule: "too_many_layers",
+					Reason: fmt.Sprintf("more than %d layers (carrier × technology × observed_at) in one file; split it", AreaLayerLimit)})
+				return nil
+			}
+			l = &areaLayer{carrier: a.Carrier, tech: a.Technology, at: time.UnixMilli(k.at).In(geo.Vietnam),
+				join: geo.NewAreaJoin(p.ix), method: a.Method}
+			byKey[k] = l
+			p.layers = append(p.layers, l)
+		}
+		l.add(a)
+		return nil
+	})
+	var verr *geo.ValidationError
+	switch {
+	case errors.As(err, &verr):
+		verr.Problems = append(verr.Problems, extra...)
+		slices.SortStableFunc(verr.Problems, func(a, b geo.Problem) int { return cmp.Compare(a.Feature, b.Feature) })
+		return p, verr
+	case err != nil:
+		return nil, err
+	case len(extra) > 0:
+		return p, &geo.ValidationError{File: opt.File, Problems: extra}
+	}
+	// Older layers first, so that each is compared with what the earlier ones wrote.
+	slices.SortFunc(p.layers, func(a, b *areaLayer) int {
+		return cmp.Or(a.at.Compare(b.at), cmp.Compare(a.carrier, b.carrier), cmp.Compare(a.tech, b.tech))
+	})
+	return p, nil
+}
+
+func (l *areaLayer) add(a *geo.CoverageArea) {
+	l.join.Add(a)
+	if l.method != a.Method {
+		l.method = geo.AreaDefaultMethod // mixed methods: the areas are a model of coverage
+	}
+	weakest := func(cur *float64, none *bool, v *float64) *float64 {
+		switch {
+		case *none:
+			return nil
+		case v == nil:
+			*none = true
+			return nil
+		case l.features == 0 || *v < *cur:
+			x := *v
+			return &x
+		}
+		return cur
+	}
+	l.minRSRP = weakest(l.minRSRP, &l.noRSRP, a.MinRSRPdBm)
+	l.minDL = weakest(l.minDL, &l.noDL, a.MinDLMbps)
+	l.features++
+}
+
+// carrier returns the carrier of every layer, or "" when they differ or there are none.
+func (p *areaPlan) carrier() string {
+	c := ""
+	for _, l := range p.layers {
+		switch {
+		case c == "":
+			c = l.carrier
+		case c != l.carrier:
+			return ""
+		}
+	}
+	return c
+}
+
+// observations yields every village's observation of every layer, a batch of at most
+// areaBatchSize of one layer at a time (the batch is reused after the yield returns). The
+// observation says whether the centre is covered (HasSignal) and, for a village with a
+// settled area, the covered share; a covered centre carries the layer's signal tier as its
+// RSRP and download speed (lower bounds).
+func (p *areaPlan) observations(yield func([]geo.Observation) bool) {
+	buf := make([]geo.Observation, 0, areaBatchSize)
+	shares := make([]float64, areaBatchSize)
+	for _, l := range p.layers {
+		res := l.join.Results()
+		for start := 0; start < len(res); start += areaBatchSize {
+			buf = buf[:0]
+			for k, r := range res[start:min(start+areaBatchSize, len(res))] {
+				o := geo.Observation{VillageID: p.villages[r.VillageIndex].ID, Carrier: l.carrier, Technology: l.tech,
+					HasSignal: r.CentreCovered, ObservedAt: l.at, Method: l.method}
+				if r.CentreCovered {
+					o.RSRPdBm, o.DLMbps = l.minRSRP, l.minDL
+				}
+				if p.ix.Samples(r.VillageIndex) > 0 {
+					shares[k] = r.Share
+					o.AreaShare = &shares[k]
+				}
+				buf = append(buf, o)
+			}
+			if !yield(buf) {
+				return
+			}
+		}
+	}
+}
