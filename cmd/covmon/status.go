@@ -23,12 +23,14 @@ it stood at a past date, derived from the stored observations.
 
 Statuses: covered (a carrier has signal that counts), dead_zone (grid power, no signal),
 no_power (no grid power, no signal), no_data (never reported). A dead zone past its
-deadline is overdue.`)
+deadline is overdue. A dead zone is "trắng sóng" (no signal at the centre); a covered
+village is "lõm sóng" when coverage-area uploads show signal at its centre but no carrier
+covering its whole settled area (column LOM_SONG; area_coverage "partial" in JSON/GeoJSON).`)
 	asOfS := fs.String("as-of", "", "evaluate as of `DATE` (YYYY-MM-DD, 00:00 Vietnam time) or RFC 3339 instant; default now")
 	province := fs.String("province", "", "only villages of province `code` (2 digits)")
 	program := fs.String("program", "", "program `ID` (default: the configured default program)")
 	format := fs.String("format", "table", "output `format`: table, json or geojson")
-	villages := fs.Bool("villages", false, "table format: also list every village that is not covered")
+	villages := fs.Bool("villages", false, "table format: also list every village that is not covered, and the lõm sóng ones")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -124,6 +126,7 @@ func (m *Main) printStatus(s geo.Summary, sts []geo.VillageStatus, demo, list bo
 		fmt.Fprintf(w, "Deadline:                    %s (in %d days)\n", s.Program.Deadline.In(geo.Vietnam).Format("2006-01-02"), int(-d.Hours()/24)+1)
 	}
 	fmt.Fprintf(w, "Dead zones (powered, dark):  %d, of which overdue: %d\n", n.DeadZone, n.Overdue)
+	fmt.Fprintf(w, "Trắng / lõm sóng:            %d dark at the centre, %d covered at the centre with part of the area dark\n", n.DeadZone, n.PartialArea)
 	fmt.Fprintf(w, "No grid power, no signal:    %d\n", n.NoPower)
 	fmt.Fprintf(w, "No data (never reported):    %d\n", n.NoData)
 	fmt.Fprintf(w, "Found after the baseline:    %d\n", n.FoundLater)
@@ -131,9 +134,9 @@ func (m *Main) printStatus(s geo.Summary, sts []geo.VillageStatus, demo, list bo
 	fmt.Fprintf(w, "All villages tracked:        %d (%d covered)\n\n", n.Villages, n.Covered)
 
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "PROVINCE\tNAME\tVILLAGES\tCOVERED\tDEAD_ZONE\tOVERDUE\tNO_POWER\tNO_DATA\t")
+	fmt.Fprintln(tw, "PROVINCE\tNAME\tVILLAGES\tCOVERED\tLOM_SONG\tDEAD_ZONE\tOVERDUE\tNO_POWER\tNO_DATA\t")
 	for _, p := range s.Provinces {
-		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%d\t%d\t%d\t%d\t\n", p.ProvinceCode, p.ProvinceName, p.Villages, p.Covered, p.DeadZone, p.Overdue, p.NoPower, p.NoData)
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t\n", p.ProvinceCode, p.ProvinceName, p.Villages, p.Covered, p.PartialArea, p.DeadZone, p.Overdue, p.NoPower, p.NoData)
 	}
 	tw.Flush()
 	if !list {
@@ -141,10 +144,17 @@ func (m *Main) printStatus(s geo.Summary, sts []geo.VillageStatus, demo, list bo
 	}
 	fmt.Fprintln(w)
 	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "VILLAGE\tNAME\tCOMMUNE\tPROVINCE\tSTATUS\tDAYS_OVERDUE\tCARRIERS_REPORTED\tLAST_OBSERVED")
+	fmt.Fprintln(tw, "VILLAGE\tNAME\tCOMMUNE\tPROVINCE\tSTATUS\tAREA\tDAYS_OVERDUE\tCARRIERS_REPORTED\tLAST_OBSERVED")
 	for _, vs := range sts {
-		if vs.Status == geo.StatusCovered || !vs.Village.KnownAt(s.AsOf) {
+		if (vs.Status == geo.StatusCovered && !vs.PartialArea) || !vs.Village.KnownAt(s.AsOf) {
 			continue
+		}
+		area := "-"
+		switch vs.AreaCoverage() {
+		case geo.AreaPartial:
+			area = "lõm sóng"
+		case geo.AreaDark:
+			area = "trắng sóng"
 		}
 		last := "-"
 		if !vs.LastObservedAt.IsZero() {
@@ -154,8 +164,8 @@ func (m *Main) printStatus(s geo.Summary, sts []geo.VillageStatus, demo, list bo
 		if vs.Overdue {
 			od = fmt.Sprint(vs.DaysOverdue)
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", vs.Village.ID, vs.Village.Name, vs.Village.CommuneName, vs.Village.ProvinceName,
-			vs.Status, od, strings.Join(vs.CarriersReported, ","), last)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", vs.Village.ID, vs.Village.Name, vs.Village.CommuneName, vs.Village.ProvinceName,
+			vs.Status, area, od, strings.Join(vs.CarriersReported, ","), last)
 	}
 	tw.Flush()
 }

@@ -42,6 +42,8 @@ var (
 		"Villages added to the program after the baseline.", []string{"program"}, nil)
 	programNotSpots = prometheus.NewDesc("covmon_program_not_spots",
 		"Not-spots: kind=total (no carrier has signal), kind=partial (some but not all carriers).", []string{"program", "kind"}, nil)
+	programPartialArea = prometheus.NewDesc("covmon_program_partial_area_villages",
+		"Lõm sóng villages: covered at the centre, but no carrier covering the whole settled area (from coverage-area uploads).", []string{"program"}, nil)
 	programDeadline = prometheus.NewDesc("covmon_program_deadline_timestamp_seconds",
 		"The program deadline.", []string{"program"}, nil)
 	programRegressed = prometheus.NewDesc("covmon_program_regressed_villages",
@@ -80,7 +82,7 @@ func NewCollector(snap func() *collector.Snapshot) *Collector { return &Collecto
 // Describe implements prometheus.Collector.
 func (c *Collector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{villageOpen, villageOverdue, villageDeadline, villageCarriers, villageRegressed,
-		villages, villagesOverdue, programTarget, programCovered, programFoundLater, programNotSpots, programDeadline,
+		villages, villagesOverdue, programTarget, programCovered, programFoundLater, programNotSpots, programPartialArea, programDeadline,
 		programRegressed, carrierCovered, demoData, snapshotTime, uploads, lastUpload, problems} {
 		ch <- d
 	}
@@ -163,6 +165,7 @@ func collectProgram(ch chan<- prometheus.Metric, ps *collector.ProgramState, asO
 	gauge(ch, programFoundLater, float64(n.FoundLater), id)
 	gauge(ch, programNotSpots, float64(n.TotalNotSpot), id, "total")
 	gauge(ch, programNotSpots, float64(n.PartialNotSpot), id, "partial")
+	gauge(ch, programPartialArea, float64(n.PartialArea), id)
 	gauge(ch, programDeadline, unix(ps.Program.Deadline), id)
 	gauge(ch, programRegressed, float64(len(ps.Regressed)), id)
 	for _, p := range ps.Summary.Provinces {

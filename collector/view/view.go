@@ -28,11 +28,14 @@ type Counts struct {
 	Overdue         int `json:"overdue"`
 	TotalNotSpot    int `json:"total_not_spot"`
 	PartialNotSpot  int `json:"partial_not_spot"`
+	// PartialArea counts lõm sóng villages: covered at the centre, part of the settled area
+	// dark (from coverage-area uploads). DeadZone villages are trắng sóng.
+	PartialArea int `json:"partial_area"`
 }
 
 // NewCounts converts c.
 func NewCounts(c geo.Counts) Counts {
-	return Counts{c.Villages, c.Baseline, c.BaselineCovered, c.FoundLater, c.Covered, c.DeadZone, c.NoPower, c.NoData, c.Overdue, c.TotalNotSpot, c.PartialNotSpot}
+	return Counts{c.Villages, c.Baseline, c.BaselineCovered, c.FoundLater, c.Covered, c.DeadZone, c.NoPower, c.NoData, c.Overdue, c.TotalNotSpot, c.PartialNotSpot, c.PartialArea}
 }
 
 // Province is one province's counts.
@@ -91,10 +94,13 @@ type Village struct {
 	Level              string     `json:"level"`
 	CarriersWithSignal []string   `json:"carriers_with_signal"`
 	CarriersReported   []string   `json:"carriers_reported"`
-	LastObservedAt     *time.Time `json:"last_observed_at,omitempty"`
-	Deadline           *time.Time `json:"deadline,omitempty"`
-	Overdue            bool       `json:"overdue"`
-	DaysOverdue        int        `json:"days_overdue,omitempty"`
+	// AreaCoverage is "full", "partial" (lõm sóng: centre covered, part of the settled area
+	// dark) or "dark" (trắng sóng: no signal that counts at the centre); absent for no_data.
+	AreaCoverage   string     `json:"area_coverage,omitempty"`
+	LastObservedAt *time.Time `json:"last_observed_at,omitempty"`
+	Deadline       *time.Time `json:"deadline,omitempty"`
+	Overdue        bool       `json:"overdue"`
+	DaysOverdue    int        `json:"days_overdue,omitempty"`
 }
 
 func opt(t time.Time) *time.Time {
@@ -120,6 +126,7 @@ func NewVillage(vs *geo.VillageStatus) Village {
 		GridPower: v.GridPower, Households: v.Households, Baseline: v.Baseline, FoundAt: opt(v.FoundAt),
 		Status: vs.Status, Level: vs.Level.String(),
 		CarriersWithSignal: nonNil(vs.CarriersWithSignal), CarriersReported: nonNil(vs.CarriersReported),
+		AreaCoverage:   vs.AreaCoverage(),
 		LastObservedAt: opt(vs.LastObservedAt), Deadline: opt(vs.Deadline), Overdue: vs.Overdue, DaysOverdue: vs.DaysOverdue,
 	}
 }
@@ -162,6 +169,9 @@ func FeatureCollection(sts []geo.VillageStatus, asOf time.Time, demo bool) *geoj
 			"province_code": v.ProvinceCode, "province_name": v.ProvinceName, "grid_power": v.GridPower,
 			"baseline": v.Baseline, "status": v.Status, "level": v.Level, "overdue": v.Overdue,
 			"days_overdue": v.DaysOverdue, "carriers_with_signal": v.CarriersWithSignal, "carriers_reported": v.CarriersReported,
+		}
+		if v.AreaCoverage != "" {
+			f.Properties["area_coverage"] = v.AreaCoverage
 		}
 		if v.LastObservedAt != nil {
 			f.Properties["last_observed_at"] = v.LastObservedAt.Format(time.RFC3339)
