@@ -6,7 +6,7 @@ BIN      := bin/covmon
 DB       ?= var/covmon.db
 LISTEN   ?= 127.0.0.1:8080
 
-.PHONY: run build test vet fmt-check bench cover fuzz-smoke seeds clean help
+.PHONY: run build test vet fmt-check bench bench-go bench-anchors cover fuzz-smoke seeds clean help
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -42,7 +42,13 @@ fmt-check: ## fail if gofmt would change a file
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 	if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
 
-bench: ## run the benchmarks (see docs/benchmarks.md)
+bench: ## coverage-area ingest: throughput, wall time, peak RSS (BENCH_SIZE=large for 1M×200k; docs/benchmarks.md)
+	GO=$(GO) sh cmd/covgen/bench.sh
+
+bench-anchors: ## the same data through PostGIS (installs postgresql-15-postgis-3 and gdal-bin), with ratios
+	GO=$(GO) sh cmd/covgen/anchors.sh
+
+bench-go: ## run every Go benchmark once
 	$(GO) test -run '^$$' -bench . -benchmem -benchtime 1x ./...
 
 cover: ## test coverage profile
