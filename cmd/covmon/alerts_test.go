@@ -1,0 +1,772 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"maps"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/jonboulle/clockwork"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/covmon/covmon/alerts"
+	"github.com/covmon/covmon/alerts/webhook"
+	"github.com/covmon/covmon/collector"
+	"github.com/covmon/covmon/geo"
+)
+
+func TestAlertsConfig_Invalid(t *testing.T) {
+	for _, tc := range []struct {
+		name, yaml, want string
+	}{
+		{"AlertmanagerURL", "alerts: {alertmanager_url: 127.0.0.1:9093}", "config: alerts.alertmanager_url: invalid value: want an http or https URL (got 127.0.0.1:9093)"},
+		{"WebhookNoName", "alerts: {webhooks: [{url: 'http://x'}]}", "config: alerts.webhooks[0].name: required (got )"},
+		{"WebhookReserved", "alerts: {webhooks: [{name: log, url: 'http://x'}]}", "config: alerts.webhooks[0].name: invalid value: repeated or reserved (alertmanager, log) (got log)"},
+		{"WebhookRepeated", "alerts: {webhooks: [{name: a, url: 'http://x'}, {name: a, url: 'http://y'}]}", "config: alerts.webhooks[1].name: invalid value: repeated or reserved (alertmanager, log) (got a)"},
+		{"WebhookURL", "alerts: {webhooks: [{name: a, url: 'ftp://x'}]}", "config: alerts.webhooks[0].url: invalid value: want an http or https URL (got ftp://x)"},
+		{"EvaluateEvery", "alerts: {evaluate_every: 10ms}", "config: alerts.evaluate_every: invalid value: want at least 1s (got 10ms)"},
+		{"ReminderDays", "alerts: {reminder_days: [30, 0]}", "config: alerts.reminder_days[1]: invalid value: want a positive number of days (got 0)"},
+		{"StaleDays", "alerts: {stale_days: 0}", "config: alerts.stale_days: invalid value: want at least 1 (got 0)"},
+		{"ForecastWeeks", "alerts: {forecast_weeks: 2}", "config: alerts.forecast_weeks: invalid value: want 3..520 (got 2)"},
+		{"UnknownKey", "alerts: {webhook: []}", "parse config: yaml: unmarshal errors:\n  line 1: field webhook not found in type main.AlertsConfig"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := DefaultConfig()
+			err := ParseConfig(strings.NewReader(tc.yaml), &c)
+			if err == nil {
+				err = c.Validate()
+			}
+			if err == nil || err.Error() != tc.want {
+				t.Fatalf("err=%v\nwant %s", err, tc.want)
+			}
+		})
+	}
+	t.Run("Valid", func(t *testing.T) {
+		c := DefaultConfig()
+		y := "alerts: {alertmanager_url: 'http://127.0.0.1:9093', webhooks: [{name: ops, url: 'https://ops.example/hook'}], reminder_days: [60, 14], stale_days: 7, forecast_weeks: 8, rejected_window: 2h}"
+		if err := ParseConfig(strings.NewReader(y), &c); err != nil {
+			t.Fatal(err)
+		}
+		if err := c.Validate(); err != nil {
+			t.Fatal(err)
+		}
+		if got := c.Alerts.ReminderDays; !slices.Equal(got, []int{60, 14}) {
+			t.Fatalf("reminder_days=%v", got)
+		}
+		ns := c.Alerts.notifiers(slog.New(slog.DiscardHandler))
+		if len(ns) != 2 || ns[0].Name() != "alertmanager" || ns[1].Name() != "ops" {
+			t.Fatalf("receivers %v, want alertmanager and ops", ns)
+		}
+	})
+}
+
+// receiver is the test's HTTP endpoint for covmon's webhook (/hook) and Alertmanager's webhook
+// (/am). It counts notifications per alert and status.
+type receiver struct {
+	mu       sync.Mutex
+	hook     map[string]int // key + " " + status
+	am       map[string]int // labels + " " + status
+	down     atomic.Bool    // /hook answers 503
+	failures atomic.Int32
+	srv      *httptest.Server
+}
+
+func newReceiver(t *testing.T) *receiver {
+	r := &receiver{hook: map[string]int{}, am: map[string]int{}}
+	mux := http.NewServeMux()
+	mux.HandleFunc("POST /hook", func(w http.ResponseWriter, req *http.Request) {
+		if r.down.Load() {
+			io.Copy(io.Discard, req.Body)
+			r.failures.Add(1)
+			http.Error(w, "down for the test", http.StatusServiceUnavailable)
+			return
+		}
+		var p webhook.Payload
+		if err := json.NewDecoder(req.Body).Decode(&p); err != nil {
+			t.Errorf("/hook: %v", err)
+		}
+		r.mu.Lock()
+		for _, a := range p.Alerts {
+			if a.Status != p.Status {
+				t.Errorf("/hook: alert %s status %s in a %s payload", a.Key, a.Status, p.Status)
+			}
+			r.hook[a.Key+" "+a.Status]++
+		}
+		r.mu.Unlock()
+	})
+	mux.HandleFunc("POST /am", func(w http.ResponseWriter, req *http.Request) {
+		var p struct {
+			Version string `json:"version"`
+			Alerts  []struct {
+				Status string            `json:"status"`
+				Labels map[string]string `json:"labels"`
+			} `json:"alerts"`
+		}
+		if err := json.NewDecoder(req.Body).Decode(&p); err != nil {
+			t.Errorf("/am: %v", err)
+		}
+		r.mu.Lock()
+		for _, a := range p.Alerts {
+			r.am[labelKey(a.Labels)+" "+a.Status]++
+		}
+		r.mu.Unlock()
+	})
+	r.srv = httptest.NewServer(mux) // 127.0.0.1
+	t.Cleanup(r.srv.Close)
+	return r
+}
+
+func labelKey(l map[string]string) string {
+	var b strings.Builder
+	for _, k := range slices.Sorted(maps.Keys(l)) {
+		fmt.Fprintf(&b, "%s=%q,", k, l[k])
+	}
+	return b.String()
+}
+
+// delivered reports whether every transition reached /hook and, through Alertmanager, /am.
+func (r *receiver) delivered(trs []alerts.Transition, viaAM bool) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, tr := range trs {
+		if r.hook[tr.Alert.Key+" "+tr.Status] == 0 || (viaAM && r.am[labelKey(tr.Alert.Labels)+" "+tr.Status] == 0) {
+			return false
+		}
+	}
+	return true
+}
+
+func (r *receiver) waitFor(t *testing.T, what string, trs []alerts.Transition, viaAM bool) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for !r.delivered(trs, viaAM) {
+		if time.Now().After(deadline) {
+			r.mu.Lock()
+			defer r.mu.Unlock()
+			t.Fatalf("%s: not every transition arrived within 30s (viaAM %v)\nwant %v\nhook %v\nam %v", what, viaAM, statusKeys(trs), r.hook, r.am)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+func statusKeys(trs []alerts.Transition) []string {
+	out := make([]string, 0, len(trs))
+	for _, tr := range trs {
+		out = append(out, tr.Alert.Key+" "+tr.Status)
+	}
+	sort.Strings(out)
+	return out
+}
+
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().String()
+}
+
+// startProcess starts a binary with its output in a log file, stops it (SIGTERM, then SIGKILL)
+// at cleanup and waits until GET ready answers 200.
+func startProcess(t *testing.T, name, bin, ready string, args ...string) {
+	t.Helper()
+	logPath := filepath.Join(t.TempDir(), name+".log")
+	logf, err := os.Create(logPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(bin, args...)
+	cmd.Stdout, cmd.Stderr = logf, logf
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("start %s: %v", name, err)
+	}
+	exited := make(chan struct{})
+	go func() {
+		cmd.Wait()
+		close(exited)
+	}()
+	t.Cleanup(func() {
+		select {
+		case <-exited:
+		default:
+			cmd.Process.Signal(syscall.SIGTERM)
+			select {
+			case <-exited:
+			case <-time.After(10 * time.Second):
+				cmd.Process.Kill()
+				<-exited
+			}
+		}
+		logf.Close()
+		if t.Failed() {
+			b, _ := os.ReadFile(logPath)
+			t.Logf("%s log (tail):\n%s", name, b[max(0, len(b)-3000):])
+		}
+	})
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		if resp, err := http.Get(ready); err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return
+			}
+		}
+		select {
+		case <-exited:
+			b, _ := os.ReadFile(logPath)
+			t.Fatalf("%s exited:\n%s", name, b)
+		case <-time.After(100 * time.Millisecond):
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s not ready within 30s", name)
+		}
+	}
+}
+
+// startAlertmanager runs Debian's prometheus-alertmanager on loopback, gossip off, routing every
+// alert (one group per alert) to hookURL, and returns its base URL.
+func startAlertmanager(t *testing.T, hookURL string) string {
+	t.Helper()
+	bin, err := exec.LookPath("prometheus-alertmanager")
+	if err != nil {
+		t.Fatalf("prometheus-alertmanager not found (%v): run .ci/run (it installs Debian's prometheus-alertmanager)", err)
+	}
+	dir := t.TempDir()
+	cfg := fmt.Sprintf(`route:
+  receiver: test
+  group_by: ['...']
+  group_wait: 1s
+  group_interval: 1s
+  repeat_interval: 24h
+receivers:
+  - name: test
+    webhook_configs:
+      - url: %q
+        send_resolved: true
+`, hookURL)
+	cfgPath := filepath.Join(dir, "am.yml")
+	if err := os.WriteFile(cfgPath, []byte(cfg), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	addr := freeAddr(t)
+	startProcess(t, "alertmanager", bin, "http://"+addr+"/-/ready",
+		"--config.file="+cfgPath, "--storage.path="+filepath.Join(dir, "data"),
+		"--web.listen-address="+addr, "--cluster.listen-address=", "--log.level=warn")
+	return "http://" + addr
+}
+
+// alertsHarness is covmon's alert service on a seeded SQLite file with a fake clock.
+type alertsHarness struct {
+	t     *testing.T
+	m     *Main
+	svc   *alertService
+	clock *clockwork.FakeClock
+}
+
+func openHarness(t *testing.T, ctx context.Context, db string, clock *clockwork.FakeClock, ac AlertsConfig) *alertsHarness {
+	t.Helper()
+	m := NewMain()
+	m.Stdout, m.Stderr, m.Getenv = io.Discard, io.Discard, func(string) string { return "" }
+	m.Now = func() time.Time { return testNow }
+	m.Config.Database = db
+	m.Config.Alerts = ac
+	if err := m.open(ctx); err != nil {
+		t.Fatal(err)
+	}
+	svc, err := m.newAlertService(prometheus.NewRegistry(), clock, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc.Engine.Start(ctx)
+	h := &alertsHarness{t: t, m: m, svc: svc, clock: clock}
+	t.Cleanup(h.close)
+	return h
+}
+
+func (h *alertsHarness) close() {
+	if h.svc != nil {
+		h.svc.Close()
+		h.svc = nil
+	}
+	h.m.Close()
+}
+
+// evaluate moves the fake clock to at, rebuilds the snapshot there and evaluates it.
+func (h *alertsHarness) evaluate(ctx context.Context, at time.Time) ([]alerts.Transition, *collector.Snapshot) {
+	h.t.Helper()
+	if d := at.Sub(h.clock.Now()); d > 0 {
+		h.clock.Advance(d)
+	}
+	pol := h.m.Config.GeoPolicy()
+	snap, err := collector.BuildSnapshot(ctx, h.m.DB, h.m.Config.GeoPrograms(), &pol, h.clock.Now())
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	trs, err := h.svc.Evaluate(ctx, snap)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return trs, snap
+}
+
+// ingest stores an observation file through the normal ingest path.
+func (h *alertsHarness) ingest(ctx context.Context, name, carrier string, obs []geo.Observation) {
+	h.t.Helper()
+	var b strings.Builder
+	fmt.Fprintf(&b, `{"type":"FeatureCollection","covmon_schema":"observations/v1","carrier":%q,"features":[`, carrier)
+	for i, o := range obs {
+		if i > 0 {
+			b.WriteString(",\n")
+		}
+		fmt.Fprintf(&b, `{"type":"Feature","geometry":null,"properties":{"village_id":%q,"technology":%q,"has_signal":%v,"observed_at":%q,"method":"on_air_report"}}`,
+			o.VillageID, o.Technology.String(), o.HasSignal, o.ObservedAt.In(geo.Vietnam).Format(time.DateOnly))
+	}
+	b.WriteString("]}")
+	u, err := h.m.ingester().Ingest(ctx, collector.File{Name: name, Kind: geo.KindObservations, Source: "cli"}, strings.NewReader(b.String()))
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	if u.Result != geo.ResultAccepted {
+		h.t.Fatalf("ingest %s: %s %v", name, u.Result, u.Problems)
+	}
+}
+
+func keysOf(trs []alerts.Transition, status, kind string) []string {
+	var out []string
+	for _, tr := range trs {
+		if tr.Status == status && (kind == "" || tr.Alert.Kind == kind) {
+			out = append(out, tr.Alert.Key)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+func day(s string) time.Time {
+	t, err := time.ParseInLocation("2006-01-02 15:04", s, geo.Vietnam)
+	if err != nil {
+		panic(err)
+	}
+	return t
+}
+
+// TestAlerts_EndToEnd runs covmon's alert engine on the seeds, with a real Alertmanager and a
+// webhook served by the test, and a fake clock moved across the vls-2024 deadline.
+func TestAlerts_EndToEnd(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	rcv := newReceiver(t)
+	amURL := startAlertmanager(t, rcv.srv.URL+"/am")
+	db := seededDB(t)
+	clock := clockwork.NewFakeClockAt(day("2024-10-01 09:00"))
+	ac := DefaultAlertsConfig()
+	// Four weekly points instead of twelve: each point is a full status-as-of evaluation, slow
+	// under -race; the forecast method itself is unit-tested in package alerts.
+	ac.ForecastWeeks = 4
+	ac.AlertmanagerURL = amURL
+	ac.Webhooks = []WebhookConfig{{Name: "hook", URL: rcv.srv.URL + "/hook"}}
+	h := openHarness(t, ctx, db, clock, ac)
+	var all []alerts.Transition
+
+	// 2024-10-01: 61 days before the deadline, the 90-day reminder fires; nothing is overdue.
+	trs, snap := h.evaluate(ctx, day("2024-10-01 09:00"))
+	if got, want := keysOf(trs, alerts.Firing, alerts.KindDeadlineReminder), []string{"deadline_reminder/vls-2024/90"}; !slices.Equal(got, want) {
+		t.Fatalf("reminders on 2024-10-01: %q, want %q", got, want)
+	}
+	if got := keysOf(trs, alerts.Firing, alerts.KindOverdue); len(got) != 0 {
+		t.Fatalf("overdue before the deadline: %q", got)
+	}
+	if !snap.Demo {
+		t.Fatal("the seeded database should be flagged as demo data")
+	}
+	for _, tr := range trs {
+		if tr.Alert.Annotations["notice"] != alerts.DemoNotice {
+			t.Fatalf("%s: no synthetic-data notice", tr.Alert.Key)
+		}
+	}
+	rcv.waitFor(t, "2024-10-01", trs, true)
+	all = append(all, trs...)
+	t.Logf("2024-10-01: %v", statusKeys(trs))
+
+	// 2024-11-05, the webhook is down: the 30-day reminder reaches Alertmanager, and stays
+	// queued for the webhook across a restart.
+	rcv.down.Store(true)
+	trs, _ = h.evaluate(ctx, day("2024-11-05 09:00"))
+	if got, want := keysOf(trs, alerts.Firing, alerts.KindDeadlineReminder), []string{"deadline_reminder/vls-2024/30"}; !slices.Equal(got, want) {
+		t.Fatalf("reminders on 2024-11-05: %q, want %q", got, want)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for rcv.failures.Load() == 0 && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	if rcv.failures.Load() == 0 {
+		t.Fatal("covmon never tried the (down) webhook")
+	}
+	if pend, err := h.m.DB.PendingDeliveries(ctx); err != nil || pend["hook"] != len(trs) {
+		t.Fatalf("pending %v (%v), want %d for hook", pend, err, len(trs))
+	}
+	all = append(all, trs...)
+	waitAM := trs
+
+	// Restart: close the engine and the database, reopen both on the same file.
+	h.close()
+	rcv.down.Store(false)
+	h = openHarness(t, ctx, db, clock, ac)
+	// The delivery loops and the resend ticker wait on the fake clock; a minute later the
+	// queued rows are due again.
+	bctx, bcancel := context.WithTimeout(ctx, 10*time.Second)
+	if err := clock.BlockUntilContext(bctx, 3); err != nil {
+		t.Fatalf("engine loops not waiting on the clock: %v", err)
+	}
+	bcancel()
+	clock.Advance(time.Minute)
+	rcv.waitFor(t, "after restart", waitAM, true)
+	if trs, _ = h.evaluate(ctx, clock.Now()); len(trs) != 0 {
+		t.Fatalf("re-evaluating after the restart: %v, want no transition", statusKeys(trs))
+	}
+
+	// 2024-11-25: the 7-day reminder.
+	trs, _ = h.evaluate(ctx, day("2024-11-25 09:00"))
+	if got, want := keysOf(trs, alerts.Firing, alerts.KindDeadlineReminder), []string{"deadline_reminder/vls-2024/7"}; !slices.Equal(got, want) {
+		t.Fatalf("reminders on 2024-11-25: %q, want %q", got, want)
+	}
+	rcv.waitFor(t, "2024-11-25", trs, true)
+	all = append(all, trs...)
+
+	// 2024-12-02: past the deadline the reminders resolve and the overdue alerts fire.
+	trs, snap = h.evaluate(ctx, day("2024-12-02 09:00"))
+	if got, want := keysOf(trs, alerts.Resolved, alerts.KindDeadlineReminder), []string{"deadline_reminder/vls-2024/30", "deadline_reminder/vls-2024/7", "deadline_reminder/vls-2024/90"}; !slices.Equal(got, want) {
+		t.Fatalf("reminders resolved on 2024-12-02: %q, want %q", got, want)
+	}
+	overdue := keysOf(trs, alerts.Firing, alerts.KindOverdue)
+	ps := snap.Program("vls-2024")
+	byProvince := map[string][]string{}
+	for _, vs := range ps.Open {
+		if vs.Overdue {
+			byProvince[vs.Village.ProvinceCode] = append(byProvince[vs.Village.ProvinceCode], vs.Village.ID)
+		}
+	}
+	if len(overdue) == 0 || len(byProvince) == 0 {
+		t.Fatalf("no overdue alerts after the deadline (%d overdue villages)", len(byProvince))
+	}
+	for code := range byProvince {
+		if !slices.ContainsFunc(overdue, func(k string) bool { return strings.HasPrefix(k, "overdue/vls-2024/"+code+"/") }) {
+			t.Errorf("province %s has overdue villages but no overdue alert", code)
+		}
+	}
+	rcv.waitFor(t, "2024-12-02", trs, true)
+	all = append(all, trs...)
+	t.Logf("2024-12-02: %d overdue alerts over %d provinces", len(overdue), len(byProvince))
+
+	// 2024-12-08: a covered village loses its signal (a carrier reports it dark): regression.
+	pol := h.m.Config.GeoPolicy()
+	prog, _ := h.m.Config.Program("")
+	sts, err := collector.Status(ctx, h.m.DB, geo.VillageFilter{ProgramID: prog.ID}, prog, &pol, clock.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var victim *geo.VillageStatus
+	for i := range sts {
+		if vs := &sts[i]; vs.Status == geo.StatusCovered && len(vs.CarriersWithSignal) == 1 && vs.Village.PoweredAt(clock.Now()) {
+			victim = vs
+			break
+		}
+	}
+	if victim == nil {
+		t.Fatal("no covered village with a single carrier in the seeds")
+	}
+	latest, err := h.m.DB.LatestObservations(ctx, clock.Now(), geo.VillageFilter{IDs: []string{victim.Village.ID}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var dark []geo.Observation
+	for _, o := range latest[victim.Village.ID] {
+		if o.Carrier == victim.CarriersWithSignal[0] && o.HasSignal {
+			dark = append(dark, geo.Observation{VillageID: o.VillageID, Technology: o.Technology, ObservedAt: day("2024-12-06 00:00")})
+		}
+	}
+	h.ingest(ctx, "dark.geojson", victim.CarriersWithSignal[0], dark)
+	trs, _ = h.evaluate(ctx, day("2024-12-08 09:00"))
+	regKey := "regression/vls-2024/" + victim.Village.ID
+	if got := keysOf(trs, alerts.Firing, alerts.KindRegression); !slices.Equal(got, []string{regKey}) {
+		t.Fatalf("regressions on 2024-12-08: %q, want %q", got, regKey)
+	}
+	rcv.waitFor(t, "2024-12-08", trs, true)
+	all = append(all, trs...)
+
+	// 2024-12-15: the regressed village and every village overdue on that day in the province
+	// with the fewest are covered again: their alerts resolve.
+	at := day("2024-12-15 09:00")
+	sts, err = collector.Status(ctx, h.m.DB, geo.VillageFilter{ProgramID: prog.ID}, prog, &pol, at)
+	if err != nil {
+		t.Fatal(err)
+	}
+	byProvince = map[string][]string{}
+	for _, vs := range sts {
+		if vs.Overdue && vs.Village.ID != victim.Village.ID {
+			byProvince[vs.Village.ProvinceCode] = append(byProvince[vs.Village.ProvinceCode], vs.Village.ID)
+		}
+	}
+	codes := slices.Collect(maps.Keys(byProvince))
+	sort.Slice(codes, func(i, j int) bool {
+		if a, b := len(byProvince[codes[i]]), len(byProvince[codes[j]]); a != b {
+			return a < b
+		}
+		return codes[i] < codes[j]
+	})
+	fixed := codes[0]
+	active, err := h.m.DB.ActiveAlerts(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wantResolved []string
+	for _, a := range active {
+		if strings.HasPrefix(a.Key, "overdue/vls-2024/"+fixed+"/") {
+			wantResolved = append(wantResolved, a.Key)
+		}
+	}
+	coverAt := day("2024-12-14 00:00")
+	cover := []geo.Observation{{VillageID: victim.Village.ID, Technology: geo.Tech4G, HasSignal: true, ObservedAt: coverAt}}
+	for _, id := range byProvince[fixed] {
+		cover = append(cover, geo.Observation{VillageID: id, Technology: geo.Tech4G, HasSignal: true, ObservedAt: coverAt})
+	}
+	h.ingest(ctx, "cover.geojson", "viettel", cover)
+	trs, _ = h.evaluate(ctx, at)
+	if got := keysOf(trs, alerts.Resolved, alerts.KindOverdue); !containsAll(got, wantResolved) {
+		t.Fatalf("overdue resolved on 2024-12-15: %q, want at least %q (province %s covered)", got, wantResolved, fixed)
+	}
+	if got := keysOf(trs, alerts.Resolved, alerts.KindRegression); !slices.Equal(got, []string{regKey}) {
+		t.Fatalf("regressions resolved on 2024-12-15: %q, want %q", got, regKey)
+	}
+	rcv.waitFor(t, "2024-12-15", trs, true)
+	all = append(all, trs...)
+
+	// Every transition arrived exactly once, at the webhook and through Alertmanager, and
+	// nothing else arrived.
+	time.Sleep(2500 * time.Millisecond) // two Alertmanager group intervals: late duplicates show up
+	rcv.mu.Lock()
+	defer rcv.mu.Unlock()
+	// An alert may have several episodes (fire, resolve, fire again): count transitions.
+	wantHook, wantAM := map[string]int{}, map[string]int{}
+	for _, tr := range all {
+		wantHook[tr.Alert.Key+" "+tr.Status]++
+		wantAM[labelKey(tr.Alert.Labels)+" "+tr.Status]++
+	}
+	for _, tr := range all {
+		k := labelKey(tr.Alert.Labels) + " " + tr.Status
+		if n := rcv.am[k]; n != wantAM[k] {
+			t.Errorf("alertmanager notified %s %s %d times, want %d", tr.Alert.Key, tr.Status, n, wantAM[k])
+		}
+	}
+	if !maps.Equal(rcv.hook, wantHook) {
+		for k, n := range rcv.hook {
+			if wantHook[k] != n {
+				t.Errorf("webhook got %s %d times, want %d", k, n, wantHook[k])
+			}
+		}
+		for k := range wantHook {
+			if rcv.hook[k] == 0 {
+				t.Errorf("webhook never got %s", k)
+			}
+		}
+	}
+	if len(rcv.am) != len(wantAM) {
+		t.Errorf("alertmanager sent %d distinct notifications, want %d", len(rcv.am), len(wantAM))
+	}
+	t.Logf("%d transitions delivered once each to the webhook and through Alertmanager", len(all))
+}
+
+func containsAll(have, want []string) bool {
+	for _, w := range want {
+		if !slices.Contains(have, w) {
+			return false
+		}
+	}
+	return len(want) > 0
+}
+
+// promAlerts returns the label sets of Prometheus's pending and firing alerts named name.
+func promAlerts(t *testing.T, base, name string) []map[string]string {
+	t.Helper()
+	resp, err := http.Get(base + "/api/v1/alerts")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var body struct {
+		Data struct {
+			Alerts []struct {
+				Labels map[string]string `json:"labels"`
+				State  string            `json:"state"`
+			} `json:"alerts"`
+		} `json:"data"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&body); err != nil {
+		t.Fatal(err)
+	}
+	var out []map[string]string
+	for _, a := range body.Data.Alerts {
+		if a.Labels["alertname"] == name {
+			out = append(out, a.Labels)
+		}
+	}
+	return out
+}
+
+// promVector runs an instant query and returns the values of label l.
+func promVector(t *testing.T, base, q, l string) []string {
+	t.Helper()
+	resp, err := http.Get(base + "/api/v1/query?query=" + url.QueryEscape(q))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var body struct {
+		Data struct {
+			Result []struct {
+				Metric map[string]string `json:"metric"`
+			} `json:"result"`
+		} `json:"data"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&body); err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, r := range body.Data.Result {
+		out = append(out, r.Metric[l])
+	}
+	sort.Strings(out)
+	return slices.Compact(out)
+}
+
+func labelSet(as []map[string]string, l string) []string {
+	var out []string
+	for _, a := range as {
+		out = append(out, a[l])
+	}
+	sort.Strings(out)
+	return slices.Compact(out)
+}
+
+// TestAlerts_RulesAgree checks that the Prometheus rules of grafana/rules/covmon.rules.yml and
+// covmon's own engine agree on the seeds: a real Prometheus scrapes covmon serve (loaded with
+// the seeds, real clock, evaluating its own alerts) and evaluates the rules every second; the
+// rules have "for:" durations, so their alerts are compared while pending. Compared: the
+// programs past their deadline with dead zones (CovmonDeadlinePassedWithDeadZones vs the
+// programs of CovmonOverdue), the provinces with overdue villages, the regressed villages,
+// the deadline-approaching programs and the stale carriers.
+func TestAlerts_RulesAgree(t *testing.T) {
+	rules, err := filepath.Abs("../../grafana/rules/covmon.rules.yml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(rules); err != nil {
+		t.Fatalf("rules file: %v", err)
+	}
+	promBin, err := exec.LookPath("prometheus")
+	if err != nil {
+		t.Fatalf("prometheus not found (%v): run .ci/run (it installs Debian's prometheus)", err)
+	}
+	db := seededDB(t)
+	srv := startServe(t, db)
+	u, _ := url.Parse(srv.url)
+
+	dir := t.TempDir()
+	cfg := fmt.Sprintf(`global:
+  scrape_interval: 1s
+  scrape_timeout: 1s
+  evaluation_interval: 1s
+rule_files:
+  - %q
+scrape_configs:
+  - job_name: covmon
+    static_configs:
+      - targets: [%q]
+`, rules, u.Host)
+	cfgPath := filepath.Join(dir, "prometheus.yml")
+	if err := os.WriteFile(cfgPath, []byte(cfg), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	addr := freeAddr(t)
+	startProcess(t, "prometheus", promBin, "http://"+addr+"/-/ready", "--config.file="+cfgPath,
+		"--storage.tsdb.path="+filepath.Join(dir, "data"), "--web.listen-address="+addr, "--log.level=warn")
+	prom := "http://" + addr
+
+	// covmon's side: the alerts its serve evaluated, as `covmon alerts --format json` lists them.
+	var engine []struct {
+		Kind   string            `json:"kind"`
+		Labels map[string]string `json:"labels"`
+	}
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		out, _, err := run(t, db, "alerts", "--format", "json")
+		if err == nil && json.Unmarshal([]byte(out), &engine) == nil && len(engine) > 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("covmon serve evaluated no alerts within 60s (err %v)", err)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	engineSet := func(kind, l string) []string {
+		var out []string
+		for _, a := range engine {
+			if a.Kind == kind {
+				out = append(out, a.Labels[l])
+			}
+		}
+		sort.Strings(out)
+		return slices.Compact(out)
+	}
+
+	// Prometheus's side, once it has scraped and evaluated.
+	var passed, regressed []map[string]string
+	deadline = time.Now().Add(60 * time.Second)
+	for {
+		passed = promAlerts(t, prom, "CovmonDeadlinePassedWithDeadZones")
+		regressed = promAlerts(t, prom, "CovmonVillageRegressed")
+		if len(passed) > 0 && len(regressed) > 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("Prometheus rules produced no alerts within 60s (deadline passed %d, regressed %d)", len(passed), len(regressed))
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
+	for _, c := range []struct {
+		what         string
+		rules, ours  []string
+		wantNonEmpty bool
+	}{
+		{"programs past the deadline", labelSet(passed, "program"), engineSet(alerts.KindOverdue, "program"), true},
+		{"provinces with overdue villages", promVector(t, prom, "covmon_villages_overdue > 0", "province_code"), engineSet(alerts.KindOverdue, "province_code"), true},
+		{"regressed villages", labelSet(regressed, "village_id"), engineSet(alerts.KindRegression, "village_id"), true},
+		{"programs with the deadline approaching", labelSet(promAlerts(t, prom, "CovmonDeadlineApproaching"), "program"), engineSet(alerts.KindDeadlineReminder, "program"), false},
+		{"stale carriers", labelSet(promAlerts(t, prom, "CovmonCarrierDataStale"), "carrier"), engineSet(alerts.KindStaleData, "carrier"), false},
+	} {
+		if !slices.Equal(c.rules, c.ours) || (c.wantNonEmpty && len(c.ours) == 0) {
+			t.Errorf("%s: rules %q, covmon %q", c.what, c.rules, c.ours)
+		} else {
+			t.Logf("%s agree: %q", c.what, c.ours)
+		}
+	}
+}
