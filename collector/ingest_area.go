@@ -39,7 +39,7 @@ type areaLayer struct {
 
 // areaPlan is a decoded and joined areas upload, ready to be written as observations.
 type areaPlan struct {
-	villages []geo.Village
+	ids      []string // village IDs in index order; the registry itself is not kept
 	ix       *geo.VillageIndex
 	layers   []*areaLayer
 	features int
@@ -54,7 +54,12 @@ func (in *Ingester) decodeAreas(ctx context.Context, r io.Reader, opt geo.AreaOp
 	if err != nil {
 		return nil, fmt.Errorf("load village registry: %w", err)
 	}
-	p := &areaPlan{villages: vs, ix: geo.NewVillageIndex(vs)}
+	// Only the index and the IDs are kept: names, areas and programs are garbage once the
+	// index is built.
+	p := &areaPlan{ids: make([]string, len(vs)), ix: geo.NewVillageIndex(vs)}
+	for i := range vs {
+		p.ids[i] = vs[i].ID
+	}
 	type key struct {
 		carrier string
 		tech    geo.Technology
@@ -71,7 +76,7 @@ func (in *Ingester) decodeAreas(ctx context.Context, r io.Reader, opt geo.AreaOp
 		l := byKey[k]
 		if l == nil {
 			if len(byKey) >= AreaLayerLimit {
-				extra = append(extra, geo.Problem{File: opt.File, Feature: i, Field: "observed_at", Rule: "too_many_layers",
+				extra = append(extra, geo.Problem{File: opt.File, Feature: i, Field: "observed_at", Rule: geo.RuleTooManyLayers,
 					Reason: fmt.Sprintf("more than %d layers (carrier × technology × observed_at) in one file; split it", AreaLayerLimit)})
 				return nil
 			}
@@ -151,7 +156,7 @@ func (p *areaPlan) observations(yield func([]geo.Observation) bool) {
 		for start := 0; start < len(res); start += areaBatchSize {
 			buf = buf[:0]
 			for k, r := range res[start:min(start+areaBatchSize, len(res))] {
-				o := geo.Observation{VillageID: p.villages[r.VillageIndex].ID, Carrier: l.carrier, Technology: l.tech,
+				o := geo.Observation{VillageID: p.ids[r.VillageIndex], Carrier: l.carrier, Technology: l.tech,
 					HasSignal: r.CentreCovered, ObservedAt: l.at, Method: l.method}
 				if r.CentreCovered {
 					o.RSRPdBm, o.DLMbps = l.minRSRP, l.minDL

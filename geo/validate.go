@@ -29,6 +29,7 @@ const (
 	RuleUnknownTechnology = "unknown_technology"
 	RuleUnknownMethod     = "unknown_method"
 	RuleUnknownVillage    = "unknown_village"
+	RuleTooManyLayers     = "too_many_layers" // areas/v1: more layers than one upload may join
 	RuleDuplicateRow      = "duplicate_row"
 	RuleTimeUnparsable    = "time_unparsable"
 	RuleTimeFuture        = "time_future"
@@ -43,7 +44,7 @@ var Rules = []string{
 	RuleRingUnclosed, RuleRingShort,
 	RuleFieldMissing, RuleFieldType, RuleFieldInvalid,
 	RuleUnknownCarrier, RuleCarrierMismatch, RuleUnknownTechnology, RuleUnknownMethod, RuleUnknownVillage,
-	RuleDuplicateRow, RuleTimeUnparsable, RuleTimeFuture, RuleRSRPRange, RuleDLNegative,
+	RuleTooManyLayers, RuleDuplicateRow, RuleTimeUnparsable, RuleTimeFuture, RuleRSRPRange, RuleDLNegative,
 }
 
 // defaultMaxProblems is how many problems a ValidationError keeps when DecodeOptions.MaxProblems
