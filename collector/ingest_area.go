@@ -17,6 +17,10 @@ import (
 // bounds memory whatever the file says.
 const AreaLayerLimit = 32
 
+// RuleTooManyLayers is the problem rule of an areas file with more than AreaLayerLimit layers.
+// It is judged at ingest, not by the decoder, so it is not in geo.Rules.
+const RuleTooManyLayers = "too_many_layers"
+
 // areaBatchSize is how many observations go to the store at once.
 const areaBatchSize = 4096
 
@@ -76,7 +80,7 @@ func (in *Ingester) decodeAreas(ctx context.Context, r io.Reader, opt geo.AreaOp
 		l := byKey[k]
 		if l == nil {
 			if len(byKey) >= AreaLayerLimit {
-				extra = append(extra, geo.Problem{File: opt.File, Feature: i, Field: "observed_at", Rule: geo.RuleTooManyLayers,
+				extra = append(extra, geo.Problem{File: opt.File, Feature: i, Field: "observed_at", Rule: RuleTooManyLayers,
 					Reason: fmt.Sprintf("more than %d layers (carrier × technology × observed_at) in one file; split it", AreaLayerLimit)})
 				return nil
 			}

@@ -29,7 +29,6 @@ const (
 	RuleUnknownTechnology = "unknown_technology"
 	RuleUnknownMethod     = "unknown_method"
 	RuleUnknownVillage    = "unknown_village"
-	RuleTooManyLayers     = "too_many_layers" // areas/v1: more layers than one upload may join
 	RuleDuplicateRow      = "duplicate_row"
 	RuleTimeUnparsable    = "time_unparsable"
 	RuleTimeFuture        = "time_future"
@@ -44,7 +43,7 @@ var Rules = []string{
 	RuleRingUnclosed, RuleRingShort,
 	RuleFieldMissing, RuleFieldType, RuleFieldInvalid,
 	RuleUnknownCarrier, RuleCarrierMismatch, RuleUnknownTechnology, RuleUnknownMethod, RuleUnknownVillage,
-	RuleTooManyLayers, RuleDuplicateRow, RuleTimeUnparsable, RuleTimeFuture, RuleRSRPRange, RuleDLNegative,
+	RuleDuplicateRow, RuleTimeUnparsable, RuleTimeFuture, RuleRSRPRange, RuleDLNegative,
 }
 
 // defaultMaxProblems is how many problems a ValidationError keeps when DecodeOptions.MaxProblems
