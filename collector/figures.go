@@ -13,6 +13,8 @@ type FiguresStore interface {
 	SaveDailyFigures(ctx context.Context, fs []geo.DailyFigure) error
 	DailyFigures(ctx context.Context, programID string, from, to time.Time) ([]geo.DailyFigure, error)
 	FirstObservation(ctx context.Context) (time.Time, error)
+	// ObservationHistories returns the villages' whole histories, each ordered by observed_at.
+	ObservationHistories(ctx context.Context, f geo.VillageFilter) (map[string][]geo.Observation, error)
 }
 
 // dayOf returns 00:00 in Vietnam of t's day.
@@ -35,9 +37,9 @@ func (r *Runner) recordDay(ctx context.Context, s *Snapshot) error {
 }
 
 // Backfill computes, from the stored observations, the figures of the first day of every month
-// from the month of the oldest observation to today, for days without a recorded figure, so a
-// burn-down chart has history from before covmon ran. Backfilled figures never replace recorded
-// ones.
+// from the month of the oldest observation to today, so a burn-down chart has history from
+// before covmon ran. Backfilled figures never replace recorded ones. It reads the history a
+// chunk of villages at a time and walks each village's history once for all the days.
 func (r *Runner) Backfill(ctx context.Context) error {
 	if r.Figures == nil {
 		return nil
@@ -47,24 +49,51 @@ func (r *Runner) Backfill(ctx context.Context) error {
 		return err
 	}
 	now := r.now()
+	y, m, _ := first.In(geo.Vietnam).Date()
+	var days []time.Time
+	for day := time.Date(y, m, 1, 0, 0, 0, 0, geo.Vietnam); !day.After(now); day = day.AddDate(0, 1, 0) {
+		days = append(days, day)
+	}
 	vs, err := r.Store.Villages(ctx, geo.VillageFilter{})
 	if err != nil {
 		return fmt.Errorf("backfill: %w", err)
 	}
-	y, m, _ := first.In(geo.Vietnam).Date()
-	var out []geo.DailyFigure
-	for day := time.Date(y, m, 1, 0, 0, 0, 0, geo.Vietnam); !day.After(now); day = day.AddDate(0, 1, 0) {
-		latest, err := r.Store.LatestObservations(ctx, day, geo.VillageFilter{})
-		if err != nil {
-			return fmt.Errorf("backfill %s: %w", day.Format(time.DateOnly), err)
+	counts := make([][]geo.Counts, len(r.Programs)) // program × day
+	for i := range counts {
+		counts[i] = make([]geo.Counts, len(days))
+	}
+	const chunk = 5000
+	for start := 0; start < len(vs); start += chunk {
+		part := vs[start:min(start+chunk, len(vs))]
+		ids := make([]string, len(part))
+		for i := range part {
+			ids[i] = part[i].ID
 		}
-		for i := range r.Programs {
-			prog := &r.Programs[i]
-			sts := geo.Evaluate(inProgram(vs, prog.ID), latest, prog, &r.Policy, day)
-			out = append(out, geo.DailyFigure{Day: day, ProgramID: prog.ID, Counts: geo.Summarize(sts, prog, &r.Policy, day).National, Backfilled: true})
+		hist, err := r.Figures.ObservationHistories(ctx, geo.VillageFilter{IDs: ids})
+		if err != nil {
+			return fmt.Errorf("backfill: %w", err)
+		}
+		for i := range part {
+			v := part[i : i+1]
+			geo.LatestAt(hist[v[0].ID], days, func(d int, latest []geo.Observation) {
+				for pi := range r.Programs {
+					prog := &r.Programs[pi]
+					if len(inProgram(v, prog.ID)) == 0 {
+						continue
+					}
+					st := geo.Evaluate(v, map[string][]geo.Observation{v[0].ID: latest}, prog, &r.Policy, days[d])
+					counts[pi][d].Tally(&st[0], &r.Policy, days[d])
+				}
+			})
 		}
 		if ctx.Err() != nil {
 			return ctx.Err()
+		}
+	}
+	var out []geo.DailyFigure
+	for pi := range r.Programs {
+		for d, day := range days {
+			out = append(out, geo.DailyFigure{Day: day, ProgramID: r.Programs[pi].ID, Counts: counts[pi][d], Backfilled: true})
 		}
 	}
 	return r.Figures.SaveDailyFigures(ctx, out)

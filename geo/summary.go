@@ -124,3 +124,52 @@ type DailyFigure struct {
 	// observations (what is known now about that day, not what was known then).
 	Backfilled bool
 }
+
+// Tally counts vs into c as Summarize does: villages not yet known at asOf are left out.
+func (c *Counts) Tally(vs *VillageStatus, p *Policy, asOf time.Time) {
+	if vs.Village.KnownAt(asOf) {
+		c.add(vs, len(p.Carriers))
+	}
+}
+
+// Add adds o's counts to c.
+func (c *Counts) Add(o Counts) {
+	c.Villages += o.Villages
+	c.Baseline += o.Baseline
+	c.BaselineCovered += o.BaselineCovered
+	c.FoundLater += o.FoundLater
+	c.Covered += o.Covered
+	c.DeadZone += o.DeadZone
+	c.NoPower += o.NoPower
+	c.NoData += o.NoData
+	c.Overdue += o.Overdue
+	c.TotalNotSpot += o.TotalNotSpot
+	c.PartialNotSpot += o.PartialNotSpot
+	c.PartialArea += o.PartialArea
+}
+
+// LatestAt calls fn for each instant of ats (ascending) with the latest observation per
+// carrier × technology observed at or before it, taken from history (ordered by observed_at).
+// It walks the history once, so evaluating a village at many instants costs little more than
+// at one.
+func LatestAt(history []Observation, ats []time.Time, fn func(i int, latest []Observation)) {
+	type key struct {
+		carrier string
+		tech    Technology
+	}
+	cur := map[key]Observation{}
+	var latest []Observation
+	j := 0
+	for i, at := range ats {
+		for j < len(history) && !history[j].ObservedAt.After(at) {
+			o := history[j]
+			cur[key{o.Carrier, o.Technology}] = o
+			j++
+		}
+		latest = latest[:0]
+		for _, o := range cur {
+			latest = append(latest, o)
+		}
+		fn(i, latest)
+	}
+}

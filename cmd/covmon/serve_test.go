@@ -62,7 +62,12 @@ func startServe(t *testing.T, db string, extra ...string) *server {
 			t.Error("serve did not stop within 30s")
 		}
 	}
-	t.Cleanup(s.stop)
+	t.Cleanup(func() {
+		s.stop()
+		if t.Failed() {
+			t.Logf("covmon serve log:\n%s", errb.String())
+		}
+	})
 	return s
 }
 

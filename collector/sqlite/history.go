@@ -1,0 +1,39 @@
+package sqlite
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/covmon/covmon/geo"
+)
+
+// ObservationHistories returns the whole observation history of the villages matching f, per
+// village, each ordered by observed_at then ID. Callers page through a large registry by
+// village IDs (f.IDs) to bound memory.
+func (db *DB) ObservationHistories(ctx context.Context, f geo.VillageFilter) (map[string][]geo.Observation, error) {
+	where, args, err := villageFilter("o.village_id", f)
+	if err != nil {
+		return nil, fmt.Errorf("observation histories: %w", err)
+	}
+	if where != "" {
+		where = " WHERE " + where
+	}
+	rows, err := db.ro.QueryContext(ctx, `SELECT `+observationColumns+` FROM observations o`+where+
+		` ORDER BY o.village_id, o.observed_at, o.id`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("observation histories: %w", err)
+	}
+	defer rows.Close()
+	out := map[string][]geo.Observation{}
+	for rows.Next() {
+		var o geo.Observation
+		if err := scanObservation(rows, &o); err != nil {
+			return nil, fmt.Errorf("observation histories: %w", err)
+		}
+		out[o.VillageID] = append(out[o.VillageID], o)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("observation histories: %w", err)
+	}
+	return out, nil
+}
