@@ -19,14 +19,10 @@ import (
 
 var (
 	villageOpen = prometheus.NewDesc("covmon_village_open",
-		"A village that is not covered (1 per village); status is overdue, dead_zone, no_power or no_data. For maps.",
-		[]string{"program", "village_id", "name", "commune", "province", "province_code", "lat", "lon", "status"}, nil)
-	villageOverdue = prometheus.NewDesc("covmon_village_overdue_seconds",
-		"How long an overdue dead-zone village is past its deadline (divide by 86400 for days).", []string{"program", "village_id"}, nil)
+		"A village that is not covered (1 per village); status is overdue, dead_zone, no_power or no_data; carriers_reported counts the carriers that reported on it. For maps.",
+		[]string{"program", "village_id", "name", "commune", "province", "province_code", "lat", "lon", "status", "carriers_reported"}, nil)
 	villageDeadline = prometheus.NewDesc("covmon_village_deadline_timestamp_seconds",
 		"Deadline that applies to an open powered village (dead zone or no data).", []string{"program", "village_id"}, nil)
-	villageCarriers = prometheus.NewDesc("covmon_village_carriers_reported",
-		"Carriers that reported on an open village (carriers tried).", []string{"program", "village_id"}, nil)
 	villageRegressed = prometheus.NewDesc("covmon_village_regressed",
 		"An open village that had signal before (covered, then dark again).", []string{"program", "village_id"}, nil)
 
@@ -81,7 +77,7 @@ func NewCollector(snap func() *collector.Snapshot) *Collector { return &Collecto
 
 // Describe implements prometheus.Collector.
 func (c *Collector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{villageOpen, villageOverdue, villageDeadline, villageCarriers, villageRegressed,
+	for _, d := range []*prometheus.Desc{villageOpen, villageDeadline, villageRegressed,
 		villages, villagesOverdue, programTarget, programCovered, programFoundLater, programNotSpots, programPartialArea, programDeadline,
 		programRegressed, carrierCovered, demoData, snapshotTime, uploads, lastUpload, problems} {
 		ch <- d
@@ -186,11 +182,8 @@ func collectProgram(ch chan<- prometheus.Metric, ps *collector.ProgramState, asO
 		if vs.Overdue {
 			status = "overdue"
 		}
-		gauge(ch, villageOpen, 1, id, v.ID, v.Name, v.CommuneName, v.ProvinceName, v.ProvinceCode, coord(v.Center.Lat()), coord(v.Center.Lon()), status)
-		gauge(ch, villageCarriers, float64(len(vs.CarriersReported)), id, v.ID)
-		if vs.Overdue {
-			gauge(ch, villageOverdue, asOf.Sub(vs.Deadline).Seconds(), id, v.ID)
-		}
+		gauge(ch, villageOpen, 1, id, v.ID, v.Name, v.CommuneName, v.ProvinceName, v.ProvinceCode, coord(v.Center.Lat()), coord(v.Center.Lon()),
+			status, strconv.Itoa(len(vs.CarriersReported)))
 		if (vs.Status == geo.StatusDeadZone || (vs.Status == geo.StatusNoData && v.GridPower)) && !vs.Deadline.IsZero() {
 			gauge(ch, villageDeadline, unix(vs.Deadline), id, v.ID)
 		}

@@ -55,11 +55,11 @@ func testSnapshot() *collector.Snapshot {
 func TestCollector(t *testing.T) {
 	c := metrics.NewCollector(testSnapshot)
 	want := `
-# HELP covmon_village_open A village that is not covered (1 per village); status is overdue, dead_zone, no_power or no_data. For maps.
+# HELP covmon_village_open A village that is not covered (1 per village); status is overdue, dead_zone, no_power or no_data; carriers_reported counts the carriers that reported on it. For maps.
 # TYPE covmon_village_open gauge
-covmon_village_open{commune="Xã A",lat="22.65432",lon="103.12346",name="Bản B",program="vls-2024",province="Lào Cai",province_code="15",status="overdue",village_id="B"} 1
-covmon_village_open{commune="Xã A",lat="22.65432",lon="103.12346",name="Bản C",program="vls-2024",province="Lào Cai",province_code="15",status="no_power",village_id="C"} 1
-covmon_village_open{commune="Xã A",lat="22.65432",lon="103.12346",name="Bản D",program="vls-2024",province="Lào Cai",province_code="15",status="no_data",village_id="D"} 1
+covmon_village_open{carriers_reported="1",commune="Xã A",lat="22.65432",lon="103.12346",name="Bản B",program="vls-2024",province="Lào Cai",province_code="15",status="overdue",village_id="B"} 1
+covmon_village_open{carriers_reported="1",commune="Xã A",lat="22.65432",lon="103.12346",name="Bản C",program="vls-2024",province="Lào Cai",province_code="15",status="no_power",village_id="C"} 1
+covmon_village_open{carriers_reported="0",commune="Xã A",lat="22.65432",lon="103.12346",name="Bản D",program="vls-2024",province="Lào Cai",province_code="15",status="no_data",village_id="D"} 1
 # HELP covmon_program_covered_villages Baseline villages covered now.
 # TYPE covmon_program_covered_villages gauge
 covmon_program_covered_villages{program="vls-2024"} 1
@@ -78,25 +78,16 @@ covmon_uploads{carrier="viettel",result="accepted"} 2
 		"covmon_program_target_villages", "covmon_village_regressed", "covmon_uploads"); err != nil {
 		t.Error(err)
 	}
-	// Overdue since the deadline: 2024-12-01 to 2025-01-01 is 31 days.
-	if got, want := testutil.ToFloat64(prometheus.CollectorFunc(func(ch chan<- prometheus.Metric) {
-		c.Collect(filter(ch, "covmon_village_overdue_seconds"))
-	})), float64(31*24*3600); got != want {
-		t.Errorf("overdue seconds=%v, want %v", got, want)
+	// The deadline of an open powered village, for "days overdue" on the map.
+	deadline := `
+# HELP covmon_village_deadline_timestamp_seconds Deadline that applies to an open powered village (dead zone or no data).
+# TYPE covmon_village_deadline_timestamp_seconds gauge
+covmon_village_deadline_timestamp_seconds{program="vls-2024",village_id="B"} 1.732986e+09
+covmon_village_deadline_timestamp_seconds{program="vls-2024",village_id="D"} 1.732986e+09
+`
+	if err := testutil.CollectAndCompare(c, strings.NewReader(deadline), "covmon_village_deadline_timestamp_seconds"); err != nil {
+		t.Error(err)
 	}
-}
-
-// filter passes on only the metrics whose description names name.
-func filter(out chan<- prometheus.Metric, name string) chan<- prometheus.Metric {
-	ch := make(chan prometheus.Metric)
-	go func() {
-		for m := range ch {
-			if strings.Contains(m.Desc().String(), `"`+name+`"`) {
-				out <- m
-			}
-		}
-	}()
-	return ch
 }
 
 func TestCollector_Lint(t *testing.T) {
