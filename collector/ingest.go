@@ -27,8 +27,9 @@ type Store interface {
 	CommitVillages(ctx context.Context, u *geo.Upload, vs []geo.Village) error
 	CommitObservations(ctx context.Context, u *geo.Upload, obs []geo.Observation) error
 	RecordUpload(ctx context.Context, u *geo.Upload) error
-	// Villages returns the registry (areas uploads are joined against all of it).
-	Villages(ctx context.Context, f geo.VillageFilter) ([]geo.Village, error)
+	// VillageShapes returns every village's ID, centre and settled area, ordered by ID (areas
+	// uploads are joined against all of the registry).
+	VillageShapes(ctx context.Context) ([]string, []geo.VillageShape, error)
 	// CommitChangedObservations commits an upload like CommitObservations but writes an
 	// observation only when it differs from the latest stored one of its village × carrier ×
 	// technology at its instant. Each batch shares carrier, technology and observed_at and is

@@ -54,16 +54,12 @@ type areaPlan struct {
 // point per layer are held, never the file. A *geo.ValidationError lists every problem,
 // including layers beyond AreaLayerLimit.
 func (in *Ingester) decodeAreas(ctx context.Context, r io.Reader, opt geo.AreaOptions) (*areaPlan, error) {
-	vs, err := in.Store.Villages(ctx, geo.VillageFilter{})
+	ids, shapes, err := in.Store.VillageShapes(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("load village registry: %w", err)
 	}
-	// Only the index and the IDs are kept: names, areas and programs are garbage once the
-	// index is built.
-	p := &areaPlan{ids: make([]string, len(vs)), ix: geo.NewVillageIndex(vs)}
-	for i := range vs {
-		p.ids[i] = vs[i].ID
-	}
+	// Only the index and the IDs are kept: the shapes are garbage once the index is built.
+	p := &areaPlan{ids: ids, ix: geo.NewVillageIndexShapes(shapes)}
 	type key struct {
 		carrier string
 		tech    geo.Technology

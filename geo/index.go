@@ -32,14 +32,32 @@ type VillageIndex struct {
 // VillageIndex.Samples); a village whose area is missing, empty or too thin to hold a grid
 // point has no samples.
 func NewVillageIndex(vs []Village) *VillageIndex {
-	ix := &VillageIndex{n: len(vs), sstart: make([]int32, len(vs)+1)}
-	raw := make([]orb.Point, 0, len(vs))
-	for i := range vs {
-		raw = append(raw, vs[i].Center)
+	return newVillageIndex(len(vs), func(i int) (orb.Point, orb.Geometry) { return vs[i].Center, vs[i].Area })
+}
+
+// VillageShape is what the coverage join needs of a village: its centre and settled area.
+type VillageShape struct {
+	Center orb.Point
+	Area   orb.Geometry // orb.Polygon, orb.MultiPolygon or nil
+}
+
+// NewVillageIndexShapes is NewVillageIndex for callers that hold only the shapes (a large
+// registry need not be loaded whole for a join).
+func NewVillageIndexShapes(shapes []VillageShape) *VillageIndex {
+	return newVillageIndex(len(shapes), func(i int) (orb.Point, orb.Geometry) { return shapes[i].Center, shapes[i].Area })
+}
+
+func newVillageIndex(n int, at func(i int) (orb.Point, orb.Geometry)) *VillageIndex {
+	ix := &VillageIndex{n: n, sstart: make([]int32, n+1)}
+	raw := make([]orb.Point, 0, n)
+	for i := range n {
+		c, _ := at(i)
+		raw = append(raw, c)
 	}
 	var samp []orb.Point
-	for i := range vs {
-		samp = AreaSamplePoints(vs[i].Area, samp[:0])
+	for i := range n {
+		_, area := at(i)
+		samp = AreaSamplePoints(area, samp[:0])
 		raw = append(raw, samp...)
 		ix.sstart[i+1] = ix.sstart[i] + int32(len(samp))
 	}

@@ -143,3 +143,39 @@ func queryVillages(ctx context.Context, tx *sql.Tx, f geo.VillageFilter) ([]geo.
 	}
 	return vs, nil
 }
+
+// VillageShapes returns every village's ID with its centre and settled area, ordered by ID:
+// what a coverage join needs, at a fraction of the memory of Villages.
+func (db *DB) VillageShapes(ctx context.Context) ([]string, []geo.VillageShape, error) {
+	rows, err := db.ro.QueryContext(ctx, `SELECT id, lon, lat, area FROM villages ORDER BY id`)
+	if err != nil {
+		return nil, nil, fmt.Errorf("village shapes: %w", err)
+	}
+	defer rows.Close()
+	var (
+		ids    []string
+		shapes []geo.VillageShape
+	)
+	for rows.Next() {
+		var (
+			id       string
+			lon, lat float64
+			area     []byte
+		)
+		if err := rows.Scan(&id, &lon, &lat, &area); err != nil {
+			return nil, nil, fmt.Errorf("village shapes: %w", err)
+		}
+		s := geo.VillageShape{Center: orb.Point{lon, lat}}
+		if len(area) > 0 {
+			if s.Area, err = wkb.Unmarshal(area); err != nil {
+				return nil, nil, fmt.Errorf("village shapes: %s: area: %w", id, err)
+			}
+		}
+		ids = append(ids, id)
+		shapes = append(shapes, s)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, nil, fmt.Errorf("village shapes: %w", err)
+	}
+	return ids, shapes, nil
+}
