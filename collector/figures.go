@@ -36,6 +36,26 @@ func (r *Runner) recordDay(ctx context.Context, s *Snapshot) error {
 	return r.Figures.SaveDailyFigures(ctx, fs)
 }
 
+// loadHistory fills each program's History with its figures on the first of every month.
+func (r *Runner) loadHistory(ctx context.Context, s *Snapshot) error {
+	if r.Figures == nil {
+		return nil
+	}
+	for i := range s.Programs {
+		ps := &s.Programs[i]
+		fs, err := r.Figures.DailyFigures(ctx, ps.Program.ID, time.Time{}, s.AsOf)
+		if err != nil {
+			return fmt.Errorf("load history: %w", err)
+		}
+		for _, f := range fs {
+			if f.Day.Day() == 1 {
+				ps.History = append(ps.History, f)
+			}
+		}
+	}
+	return nil
+}
+
 // Backfill computes, from the stored observations, the figures of the first day of every month
 // from the month of the oldest observation to today, so a burn-down chart has history from
 // before covmon ran. Backfilled figures never replace recorded ones. It reads the history a
@@ -96,7 +116,11 @@ func (r *Runner) Backfill(ctx context.Context) error {
 			out = append(out, geo.DailyFigure{Day: day, ProgramID: r.Programs[pi].ID, Counts: counts[pi][d], Backfilled: true})
 		}
 	}
-	return r.Figures.SaveDailyFigures(ctx, out)
+	if err := r.Figures.SaveDailyFigures(ctx, out); err != nil {
+		return err
+	}
+	// Publish the history at once rather than at the next scheduled refresh.
+	return r.Refresh(ctx)
 }
 
 // inProgram returns the villages that belong to program id.

@@ -80,10 +80,13 @@ func (r *Runner) Refresh(ctx context.Context) error {
 		return err
 	}
 	s.ComputedAt = r.now()
-	r.snap.Store(s)
 	if err := r.recordDay(ctx, s); err != nil {
 		return fmt.Errorf("record daily figures: %w", err)
 	}
+	if err := r.loadHistory(ctx, s); err != nil {
+		return err
+	}
+	r.snap.Store(s)
 	if r.OnSnapshot != nil {
 		r.OnSnapshot(ctx, s)
 	}

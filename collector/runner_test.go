@@ -268,6 +268,14 @@ func TestRunner_Figures(t *testing.T) {
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Errorf("figures:\n got %v\nwant %v", got, want)
 	}
+	// The backfill published the monthly history in a new snapshot.
+	var months []string
+	for _, f := range r.Snapshot().Programs[0].History {
+		months = append(months, fmt.Sprintf("%s=%d", f.Day.Format("2006-01"), f.Counts.DeadZone))
+	}
+	if got, want := fmt.Sprint(months), "[2025-10=0 2025-11=1 2025-12=2 2026-01=2]"; got != want {
+		t.Errorf("snapshot history=%s, want %s", got, want)
+	}
 	// A backfill never replaces a recorded day; a refresh replaces its own day's row.
 	clock.Advance(time.Hour)
 	if err := r.Refresh(ctx); err != nil {

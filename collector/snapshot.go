@@ -37,6 +37,9 @@ type ProgramState struct {
 	Open []geo.VillageStatus
 	// Regressed lists the IDs of open villages that had signal before (covered, then dark).
 	Regressed []string
+	// History holds the program's figures on the first day of each month since the first
+	// observation (from the daily figures; empty until the backfill ran).
+	History []geo.DailyFigure
 }
 
 // Snapshot is covmon's whole picture at one instant: what metrics, the API's summary and the

@@ -486,6 +486,7 @@ func waitForData(ctx context.Context, t *testing.T, base string) {
 		`covmon_uploads{result="rejected"}`,
 		`covmon_validation_problems`,
 		`count_over_time(covmon_job_runs_total[1m]) >= 5`,
+		`covmon_program_history_villages`, // published once the background backfill ran
 	}
 	deadline := time.Now().Add(90 * time.Second)
 	for {

@@ -44,6 +44,9 @@ var (
 		"The program deadline.", []string{"program"}, nil)
 	programRegressed = prometheus.NewDesc("covmon_program_regressed_villages",
 		"Open villages that had signal before.", []string{"program"}, nil)
+	programHistory = prometheus.NewDesc("covmon_program_history_villages",
+		"A program's figures on the first day of each month since the first observation (burn-down history): figure is dead_zone, overdue or baseline_covered; month is YYYY-MM.",
+		[]string{"program", "month", "figure"}, nil)
 	carrierCovered = prometheus.NewDesc("covmon_carrier_covered_villages",
 		"Villages where the carrier's latest report on the technology shows signal that counts.", []string{"carrier", "technology"}, nil)
 	demoData = prometheus.NewDesc("covmon_demo_data",
@@ -79,7 +82,7 @@ func NewCollector(snap func() *collector.Snapshot) *Collector { return &Collecto
 func (c *Collector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{villageOpen, villageDeadline, villageRegressed,
 		villages, villagesOverdue, programTarget, programCovered, programFoundLater, programNotSpots, programPartialArea, programDeadline,
-		programRegressed, carrierCovered, demoData, snapshotTime, uploads, lastUpload, problems} {
+		programRegressed, programHistory, carrierCovered, demoData, snapshotTime, uploads, lastUpload, problems} {
 		ch <- d
 	}
 }
@@ -164,6 +167,12 @@ func collectProgram(ch chan<- prometheus.Metric, ps *collector.ProgramState, asO
 	gauge(ch, programPartialArea, float64(n.PartialArea), id)
 	gauge(ch, programDeadline, unix(ps.Program.Deadline), id)
 	gauge(ch, programRegressed, float64(len(ps.Regressed)), id)
+	for _, f := range ps.History {
+		month := f.Day.Format("2006-01")
+		gauge(ch, programHistory, float64(f.Counts.DeadZone), id, month, "dead_zone")
+		gauge(ch, programHistory, float64(f.Counts.Overdue), id, month, "overdue")
+		gauge(ch, programHistory, float64(f.Counts.BaselineCovered), id, month, "baseline_covered")
+	}
 	for _, p := range ps.Summary.Provinces {
 		for _, st := range geo.Statuses {
 			v := map[geo.Status]int{geo.StatusCovered: p.Covered, geo.StatusDeadZone: p.DeadZone, geo.StatusNoPower: p.NoPower, geo.StatusNoData: p.NoData}[st]

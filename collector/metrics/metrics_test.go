@@ -90,6 +90,28 @@ covmon_village_deadline_timestamp_seconds{program="vls-2024",village_id="D"} 1.7
 	}
 }
 
+func TestCollector_History(t *testing.T) {
+	snap := testSnapshot()
+	snap.Programs[0].History = []geo.DailyFigure{
+		{Day: time.Date(2024, 11, 1, 0, 0, 0, 0, geo.Vietnam), Counts: geo.Counts{DeadZone: 5, BaselineCovered: 10}},
+		{Day: time.Date(2024, 12, 1, 0, 0, 0, 0, geo.Vietnam), Counts: geo.Counts{DeadZone: 3, Overdue: 3, BaselineCovered: 12}},
+	}
+	c := metrics.NewCollector(func() *collector.Snapshot { return snap })
+	want := `
+# HELP covmon_program_history_villages A program's figures on the first day of each month since the first observation (burn-down history): figure is dead_zone, overdue or baseline_covered; month is YYYY-MM.
+# TYPE covmon_program_history_villages gauge
+covmon_program_history_villages{figure="baseline_covered",month="2024-11",program="vls-2024"} 10
+covmon_program_history_villages{figure="baseline_covered",month="2024-12",program="vls-2024"} 12
+covmon_program_history_villages{figure="dead_zone",month="2024-11",program="vls-2024"} 5
+covmon_program_history_villages{figure="dead_zone",month="2024-12",program="vls-2024"} 3
+covmon_program_history_villages{figure="overdue",month="2024-11",program="vls-2024"} 0
+covmon_program_history_villages{figure="overdue",month="2024-12",program="vls-2024"} 3
+`
+	if err := testutil.CollectAndCompare(c, strings.NewReader(want), "covmon_program_history_villages"); err != nil {
+		t.Error(err)
+	}
+}
+
 func TestCollector_Lint(t *testing.T) {
 	problems, err := testutil.CollectAndLint(metrics.NewCollector(testSnapshot))
 	if err != nil {
