@@ -52,6 +52,9 @@ type Runner struct {
 	sched     gocron.Scheduler
 	snap      atomic.Pointer[Snapshot]
 	refreshMu sync.Mutex
+
+	shutdownOnce sync.Once
+	shutdownErr  error
 }
 
 // Snapshot returns the latest snapshot, nil before the first refresh.
@@ -159,12 +162,16 @@ func (r *Runner) task(name string, fn func(context.Context) error) gocron.Task {
 	})
 }
 
-// Shutdown stops the scheduler and waits for running jobs.
+// Shutdown stops the scheduler and waits for running jobs. Calling it again returns the first
+// call's result: gocron's own Shutdown, called a second time just after a first, can wait out
+// its whole stop timeout (it reads "started" before the first call has cleared it).
 func (r *Runner) Shutdown() error {
-	if r.sched == nil {
-		return nil
-	}
-	return r.sched.Shutdown()
+	r.shutdownOnce.Do(func() {
+		if r.sched != nil {
+			r.shutdownErr = r.sched.Shutdown()
+		}
+	})
+	return r.shutdownErr
 }
 
 // ingested is called after every ingest: an accepted upload refreshes the snapshot at once, so

@@ -9,6 +9,7 @@ import (
 	"mime/multipart"
 	"net/http"
 	"os/exec"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -59,7 +60,8 @@ func startServe(t *testing.T, db string, extra ...string) *server {
 				t.Errorf("serve returned %v", err)
 			}
 		case <-time.After(30 * time.Second):
-			t.Error("serve did not stop within 30s")
+			buf := make([]byte, 1<<20)
+			t.Errorf("serve did not stop within 30s; goroutines:\n%s", buf[:runtime.Stack(buf, true)])
 		}
 	}
 	t.Cleanup(func() {
