@@ -285,3 +285,22 @@ func TestRunner_Figures(t *testing.T) {
 		t.Errorf("rows after a second refresh on the same day: %d, want %d", len(fs2), len(fs))
 	}
 }
+
+func TestRunner_ShutdownTwice(t *testing.T) {
+	for i := range 5 {
+		r, _, _ := newRunner(t)
+		if err := r.Start(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		start := time.Now()
+		if err := r.Shutdown(); err != nil {
+			t.Fatalf("run %d: first Shutdown: %v", i, err)
+		}
+		if err := r.Shutdown(); err != nil {
+			t.Fatalf("run %d: second Shutdown: %v", i, err)
+		}
+		if d := time.Since(start); d > 10*time.Second {
+			t.Fatalf("run %d: two Shutdowns took %v", i, d)
+		}
+	}
+}
