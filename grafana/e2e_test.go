@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/url"
 	"os"
@@ -17,9 +16,10 @@ import (
 	"slices"
 	"sort"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
+
+	"github.com/covmon/covmon/grafana/promtest"
 )
 
 // seedProgram is the program of the SYNTHETIC seed data (seeds/README.md).
@@ -196,23 +196,14 @@ func startCovmon(ctx context.Context, t *testing.T, tmp string) string {
 		t.Fatal(err)
 	}
 
-	logPath := filepath.Join(tmp, "covmon.log")
-	logf, err := os.Create(logPath)
-	if err != nil {
-		t.Fatal(err)
-	}
 	cmd := exec.Command(bin, "serve", "--seed", "--db", filepath.Join(tmp, "covmon.db"), "--config", cfg,
 		"--inbox", filepath.Join(tmp, "inbox"), "--listen", "127.0.0.1:0")
 	cmd.Dir = tmp
-	cmd.Stderr = logf
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("start covmon: %v", err)
-	}
-	exited := stopOnCleanup(t, "covmon", cmd, logf)
+	proc := promtest.Start(t, "covmon", cmd)
 
 	urls := make(chan string, 1)
 	go func() {
@@ -228,10 +219,10 @@ func startCovmon(ctx context.Context, t *testing.T, tmp string) string {
 	select {
 	case u := <-urls:
 		return u
-	case <-exited:
-		t.Fatalf("covmon serve exited before serving:\n%s", tail(logPath))
+	case <-proc.Exited:
+		t.Fatalf("covmon serve exited before serving:\n%s", promtest.Tail(proc.Log))
 	case <-time.After(90 * time.Second):
-		t.Fatalf("covmon serve did not print its URL within 90s:\n%s", tail(logPath))
+		t.Fatalf("covmon serve did not print its URL within 90s:\n%s", promtest.Tail(proc.Log))
 	case <-ctx.Done():
 		t.Fatalf("covmon serve: %v", ctx.Err())
 	}
@@ -261,87 +252,13 @@ scrape_configs:
 	if err := os.WriteFile(cfgPath, []byte(cfg), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	addr := freeAddr(t)
-	logPath := filepath.Join(tmp, "prometheus.log")
-	logf, err := os.Create(logPath)
-	if err != nil {
-		t.Fatal(err)
-	}
+	addr := promtest.FreeAddr(t)
 	cmd := exec.Command(prom, "--config.file="+cfgPath, "--storage.tsdb.path="+filepath.Join(tmp, "prom"),
 		"--web.listen-address="+addr, "--log.level=warn")
 	cmd.Dir = tmp
-	cmd.Stdout, cmd.Stderr = logf, logf
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("start prometheus: %v", err)
-	}
-	exited := stopOnCleanup(t, "prometheus", cmd, logf)
 	base := "http://" + addr
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		req, _ := http.NewRequestWithContext(ctx, "GET", base+"/-/ready", nil)
-		if resp, err := http.DefaultClient.Do(req); err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return base
-			}
-		}
-		select {
-		case <-exited:
-			t.Fatalf("prometheus exited:\n%s", tail(logPath))
-		case <-time.After(200 * time.Millisecond):
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("prometheus not ready within 30s:\n%s", tail(logPath))
-		}
-	}
-}
-
-// stopOnCleanup stops the process at the end of the test (SIGTERM, then SIGKILL after 10 s)
-// and returns a channel closed when it exits.
-func stopOnCleanup(t *testing.T, name string, cmd *exec.Cmd, logf *os.File) <-chan struct{} {
-	t.Helper()
-	exited := make(chan struct{})
-	go func() {
-		cmd.Wait()
-		close(exited)
-	}()
-	t.Cleanup(func() {
-		select {
-		case <-exited:
-		default:
-			cmd.Process.Signal(syscall.SIGTERM)
-			select {
-			case <-exited:
-			case <-time.After(10 * time.Second):
-				t.Errorf("%s did not stop within 10s of SIGTERM; killing it", name)
-				cmd.Process.Kill()
-				<-exited
-			}
-		}
-		logf.Close()
-		if t.Failed() {
-			t.Logf("%s log:\n%s", name, tail(logf.Name()))
-		}
-	})
-	return exited
-}
-
-func freeAddr(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().String()
-}
-
-func tail(path string) string {
-	b, _ := os.ReadFile(path)
-	if len(b) > 4000 {
-		b = b[len(b)-4000:]
-	}
-	return string(b)
+	promtest.Start(t, "prometheus", cmd).WaitReady(t, base+"/-/ready", 30*time.Second)
+	return base
 }
 
 func httpGet(ctx context.Context, t *testing.T, u string) []byte {

@@ -7,7 +7,6 @@ import (
 	"io"
 	"log/slog"
 	"maps"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -19,7 +18,6 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
 
@@ -30,6 +28,7 @@ import (
 	"github.com/covmon/covmon/alerts/webhook"
 	"github.com/covmon/covmon/collector"
 	"github.com/covmon/covmon/geo"
+	"github.com/covmon/covmon/grafana/promtest"
 )
 
 func TestAlertsConfig_Invalid(t *testing.T) {
@@ -175,71 +174,10 @@ func statusKeys(trs []alerts.Transition) []string {
 	return out
 }
 
-func freeAddr(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().String()
-}
-
-// startProcess starts a binary with its output in a log file, stops it (SIGTERM, then SIGKILL)
-// at cleanup and waits until GET ready answers 200.
+// startProcess starts a binary on loopback (see promtest) and waits until GET ready answers 200.
 func startProcess(t *testing.T, name, bin, ready string, args ...string) {
 	t.Helper()
-	logPath := filepath.Join(t.TempDir(), name+".log")
-	logf, err := os.Create(logPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.Command(bin, args...)
-	cmd.Stdout, cmd.Stderr = logf, logf
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("start %s: %v", name, err)
-	}
-	exited := make(chan struct{})
-	go func() {
-		cmd.Wait()
-		close(exited)
-	}()
-	t.Cleanup(func() {
-		select {
-		case <-exited:
-		default:
-			cmd.Process.Signal(syscall.SIGTERM)
-			select {
-			case <-exited:
-			case <-time.After(10 * time.Second):
-				cmd.Process.Kill()
-				<-exited
-			}
-		}
-		logf.Close()
-		if t.Failed() {
-			b, _ := os.ReadFile(logPath)
-			t.Logf("%s log (tail):\n%s", name, b[max(0, len(b)-3000):])
-		}
-	})
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		if resp, err := http.Get(ready); err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return
-			}
-		}
-		select {
-		case <-exited:
-			b, _ := os.ReadFile(logPath)
-			t.Fatalf("%s exited:\n%s", name, b)
-		case <-time.After(100 * time.Millisecond):
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%s not ready within 30s", name)
-		}
-	}
+	promtest.Start(t, name, exec.Command(bin, args...)).WaitReady(t, ready, 30*time.Second)
 }
 
 // startAlertmanager runs Debian's prometheus-alertmanager on loopback, gossip off, routing every
@@ -267,7 +205,7 @@ receivers:
 	if err := os.WriteFile(cfgPath, []byte(cfg), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	addr := freeAddr(t)
+	addr := promtest.FreeAddr(t)
 	startProcess(t, "alertmanager", bin, "http://"+addr+"/-/ready",
 		"--config.file="+cfgPath, "--storage.path="+filepath.Join(dir, "data"),
 		"--web.listen-address="+addr, "--cluster.listen-address=", "--log.level=warn")
@@ -706,7 +644,7 @@ scrape_configs:
 	if err := os.WriteFile(cfgPath, []byte(cfg), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	addr := freeAddr(t)
+	addr := promtest.FreeAddr(t)
 	startProcess(t, "prometheus", promBin, "http://"+addr+"/-/ready", "--config.file="+cfgPath,
 		"--storage.tsdb.path="+filepath.Join(dir, "data"), "--web.listen-address="+addr, "--log.level=warn")
 	prom := "http://" + addr
