@@ -9,11 +9,8 @@
 package alertmanager
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"strings"
 	"time"
@@ -89,28 +86,8 @@ func (n *Notifier) Notify(ctx context.Context, as []alerts.Alert) error {
 		}
 		out[i] = p
 	}
-	body, err := json.Marshal(out)
-	if err != nil {
-		return fmt.Errorf("alertmanager: encode: %w", err)
-	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, n.url, bytes.NewReader(body))
-	if err != nil {
+	if err := alerts.PostJSON(ctx, n.Client, n.url, nil, out); err != nil {
 		return fmt.Errorf("alertmanager: %w", err)
-	}
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("User-Agent", "covmon-alerts")
-	client := n.Client
-	if client == nil {
-		client = http.DefaultClient
-	}
-	resp, err := client.Do(req)
-	if err != nil {
-		return fmt.Errorf("alertmanager: %w", err)
-	}
-	defer resp.Body.Close()
-	msg, _ := io.ReadAll(io.LimitReader(resp.Body, 512))
-	if resp.StatusCode/100 != 2 {
-		return fmt.Errorf("alertmanager: %s: %s", resp.Status, bytes.TrimSpace(msg))
 	}
 	return nil
 }

@@ -13,11 +13,8 @@
 package webhook
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"time"
 
@@ -94,33 +91,8 @@ func (n *Notifier) Notify(ctx context.Context, as []alerts.Alert) error {
 }
 
 func (n *Notifier) post(ctx context.Context, p Payload) error {
-	body, err := json.Marshal(p)
-	if err != nil {
-		return fmt.Errorf("webhook %s: encode: %w", n.name, err)
-	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, n.url, bytes.NewReader(body))
-	if err != nil {
+	if err := alerts.PostJSON(ctx, n.Client, n.url, n.Header, p); err != nil {
 		return fmt.Errorf("webhook %s: %w", n.name, err)
-	}
-	for k, vs := range n.Header {
-		for _, v := range vs {
-			req.Header.Add(k, v)
-		}
-	}
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("User-Agent", "covmon-alerts")
-	client := n.Client
-	if client == nil {
-		client = http.DefaultClient
-	}
-	resp, err := client.Do(req)
-	if err != nil {
-		return fmt.Errorf("webhook %s: %w", n.name, err)
-	}
-	defer resp.Body.Close()
-	msg, _ := io.ReadAll(io.LimitReader(resp.Body, 512))
-	if resp.StatusCode/100 != 2 {
-		return fmt.Errorf("webhook %s: %s: %s", n.name, resp.Status, bytes.TrimSpace(msg))
 	}
 	return nil
 }
