@@ -20,8 +20,12 @@ const Week = 7 * 24 * time.Hour
 // HistoryStore is what the weekly history is computed from (collector/sqlite implements it).
 type HistoryStore interface {
 	Villages(ctx context.Context, f geo.VillageFilter) ([]geo.Village, error)
-	LatestObservations(ctx context.Context, asOf time.Time, f geo.VillageFilter) (map[string][]geo.Observation, error)
+	// ObservationHistories returns the villages' whole histories, each ordered by observed_at.
+	ObservationHistories(ctx context.Context, f geo.VillageFilter) (map[string][]geo.Observation, error)
 }
+
+// historyChunk is how many villages' histories are held at once.
+const historyChunk = 5000
 
 // Point is the number of remaining dead zones of a program at one instant: villages known at At,
 // in the program, with grid power and no signal that counts (geo.StatusDeadZone).
@@ -32,9 +36,10 @@ type Point struct {
 	ByProvince map[string]int
 }
 
-// WeeklyHistory evaluates prog at now, now−1w, …, now−(weeks−1)w with geo.Evaluate on the status
-// as of each instant (the latest observation per series at or before it), and returns the
-// points oldest first. It reads the village registry once and the observations once per point.
+// WeeklyHistory evaluates prog at now−(weeks−1)w, …, now−1w, now with geo.Evaluate on the
+// status as of each instant (the latest observation per series at or before it), and returns
+// the points oldest first. It reads the registry once and each village's history once for all
+// the points, a chunk of villages at a time.
 func WeeklyHistory(ctx context.Context, s HistoryStore, prog geo.Program, p *geo.Policy, now time.Time, weeks int) ([]Point, error) {
 	if weeks <= 0 {
 		return nil, nil
@@ -43,22 +48,31 @@ func WeeklyHistory(ctx context.Context, s HistoryStore, prog geo.Program, p *geo
 	if err != nil {
 		return nil, fmt.Errorf("history of %s: %w", prog.ID, err)
 	}
-	out := make([]Point, 0, weeks)
-	for k := weeks - 1; k >= 0; k-- {
-		at := now.Add(-time.Duration(k) * Week)
-		latest, err := s.LatestObservations(ctx, at, geo.VillageFilter{ProgramID: prog.ID})
+	ats := make([]time.Time, weeks)
+	out := make([]Point, weeks)
+	for i := range ats {
+		ats[i] = now.Add(-time.Duration(weeks-1-i) * Week)
+		out[i] = Point{At: ats[i], ByProvince: map[string]int{}}
+	}
+	for start := 0; start < len(vs); start += historyChunk {
+		part := vs[start:min(start+historyChunk, len(vs))]
+		ids := make([]string, len(part))
+		for i := range part {
+			ids[i] = part[i].ID
+		}
+		hist, err := s.ObservationHistories(ctx, geo.VillageFilter{IDs: ids})
 		if err != nil {
-			return nil, fmt.Errorf("history of %s at %s: %w", prog.ID, at.Format(time.DateOnly), err)
+			return nil, fmt.Errorf("history of %s: %w", prog.ID, err)
 		}
-		pt := Point{At: at, ByProvince: map[string]int{}}
-		for _, st := range geo.Evaluate(vs, latest, &prog, p, at) {
-			if st.Status != geo.StatusDeadZone || !st.Village.KnownAt(at) {
-				continue
+		geo.EvaluateAt(part, hist, &prog, p, ats, func(i int, st *geo.VillageStatus) {
+			if st.Status == geo.StatusDeadZone && st.Village.KnownAt(ats[i]) {
+				out[i].DeadZones++
+				out[i].ByProvince[st.Village.ProvinceCode]++
 			}
-			pt.DeadZones++
-			pt.ByProvince[st.Village.ProvinceCode]++
+		})
+		if err := ctx.Err(); err != nil {
+			return nil, err
 		}
-		out = append(out, pt)
 	}
 	return out, nil
 }

@@ -93,17 +93,10 @@ func (r *Runner) Backfill(ctx context.Context) error {
 		if err != nil {
 			return fmt.Errorf("backfill: %w", err)
 		}
-		for i := range part {
-			v := part[i : i+1]
-			geo.LatestAt(hist[v[0].ID], days, func(d int, latest []geo.Observation) {
-				for pi := range r.Programs {
-					prog := &r.Programs[pi]
-					if len(inProgram(v, prog.ID)) == 0 {
-						continue
-					}
-					st := geo.Evaluate(v, map[string][]geo.Observation{v[0].ID: latest}, prog, &r.Policy, days[d])
-					counts[pi][d].Tally(&st[0], &r.Policy, days[d])
-				}
+		for pi := range r.Programs {
+			prog := &r.Programs[pi]
+			geo.EvaluateAt(inProgram(part, prog.ID), hist, prog, &r.Policy, days, func(d int, st *geo.VillageStatus) {
+				counts[pi][d].Tally(st, &r.Policy, days[d])
 			})
 		}
 		if ctx.Err() != nil {

@@ -2,6 +2,7 @@ package geo_test
 
 import (
 	"fmt"
+	"math/rand/v2"
 	"slices"
 	"sort"
 	"testing"
@@ -37,5 +38,54 @@ func TestLatestAt(t *testing.T) {
 	})
 	if !slices.Equal(got, want) {
 		t.Errorf("LatestAt:\n got %q\nwant %q", got, want)
+	}
+}
+
+// TestEvaluateAt checks the one-pass evaluation against geo.Evaluate on the latest
+// observations picked naively, on random histories.
+func TestEvaluateAt(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	prog := geo.DefaultProgram()
+	p := geo.DefaultPolicy()
+	carriers := []string{"viettel", "mobifone"}
+	var vs []geo.Village
+	hist := map[string][]geo.Observation{}
+	for i := range 50 {
+		v := geo.Village{ID: fmt.Sprintf("V%02d", i), GridPower: i%5 != 0, Baseline: true, Programs: []string{prog.ID}}
+		vs = append(vs, v)
+		at := day("2021-01-01")
+		for range rng.IntN(12) {
+			at = at.Add(time.Duration(rng.IntN(120*24)) * time.Hour)
+			o := obs(carriers[rng.IntN(2)], geo.Technologies[rng.IntN(3)], rng.IntN(2) == 0, "2021-01-01")
+			o.VillageID, o.ObservedAt = v.ID, at
+			hist[v.ID] = append(hist[v.ID], o)
+		}
+	}
+	var ats []time.Time
+	for d := day("2020-12-01"); d.Before(day("2026-01-01")); d = d.AddDate(0, 3, 0) {
+		ats = append(ats, d)
+	}
+	got := map[string]geo.Status{}
+	geo.EvaluateAt(vs, hist, &prog, &p, ats, func(i int, st *geo.VillageStatus) {
+		got[fmt.Sprint(i, st.Village.ID)] = st.Status
+	})
+	for i, at := range ats {
+		latest := map[string][]geo.Observation{}
+		for id, h := range hist {
+			last := map[string]geo.Observation{}
+			for _, o := range h {
+				if !o.ObservedAt.After(at) {
+					last[o.Carrier+o.Technology.String()] = o
+				}
+			}
+			for _, o := range last {
+				latest[id] = append(latest[id], o)
+			}
+		}
+		for _, st := range geo.Evaluate(vs, latest, &prog, &p, at) {
+			if g := got[fmt.Sprint(i, st.Village.ID)]; g != st.Status {
+				t.Fatalf("%s at %s: EvaluateAt=%s, Evaluate=%s", st.Village.ID, at.Format(time.DateOnly), g, st.Status)
+			}
+		}
 	}
 }

@@ -173,3 +173,16 @@ func LatestAt(history []Observation, ats []time.Time, fn func(i int, latest []Ob
 		fn(i, latest)
 	}
 }
+
+// EvaluateAt evaluates every village of vs at each instant of ats (ascending) from its whole
+// history (histories[id], ordered by observed_at), under program prog, and calls fn with each
+// status. It walks each history once for all the instants (see LatestAt).
+func EvaluateAt(vs []Village, histories map[string][]Observation, prog *Program, p *Policy, ats []time.Time, fn func(i int, st *VillageStatus)) {
+	for k := range vs {
+		v := vs[k : k+1]
+		LatestAt(histories[v[0].ID], ats, func(i int, latest []Observation) {
+			st := Evaluate(v, map[string][]Observation{v[0].ID: latest}, prog, p, ats[i])
+			fn(i, &st[0])
+		})
+	}
+}

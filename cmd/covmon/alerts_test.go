@@ -316,10 +316,7 @@ func TestAlerts_EndToEnd(t *testing.T) {
 	amURL := startAlertmanager(t, rcv.srv.URL+"/am")
 	db := seededDB(t)
 	clock := clockwork.NewFakeClockAt(day("2024-10-01 09:00"))
-	ac := DefaultAlertsConfig()
-	// Four weekly points instead of twelve: each point is a full status-as-of evaluation, slow
-	// under -race; the forecast method itself is unit-tested in package alerts.
-	ac.ForecastWeeks = 4
+	ac := DefaultAlertsConfig() // twelve weekly forecast points, as in production
 	ac.AlertmanagerURL = amURL
 	ac.Webhooks = []WebhookConfig{{Name: "hook", URL: rcv.srv.URL + "/hook"}}
 	h := openHarness(t, ctx, db, clock, ac)
