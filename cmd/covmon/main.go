@@ -85,7 +85,7 @@ type command struct {
 
 var commands = map[string]command{
 	"villages": {"import the village registry (villages import FILE)", (*Main).runVillages},
-	"ingest":   {"validate and store carrier observation files", (*Main).runIngest},
+	"ingest":   {"validate and store carrier files: per-village observations, or coverage areas (--areas)", (*Main).runIngest},
 	"serve":    {"run the HTTP API, /metrics and the scheduled collector", (*Main).runServe},
 	"token":    {"create, list and revoke API tokens", (*Main).runToken},
 	"status":   {"show dead zones, overdue and covered villages, now or as of a date", (*Main).runStatus},
