@@ -23,7 +23,7 @@ import (
 // upload with the same SHA-256 already exists.
 type Store interface {
 	KnownVillages(ctx context.Context) (func(id string) bool, error)
-	AcceptedUploadByHash(ctx context.Context, sha256hex string) (*geo.Upload, error)
+	AcceptedUploadByHash(ctx context.Context, carrier, sha256hex string) (*geo.Upload, error)
 	CommitVillages(ctx context.Context, u *geo.Upload, vs []geo.Village) error
 	CommitObservations(ctx context.Context, u *geo.Upload, obs []geo.Observation) error
 	RecordUpload(ctx context.Context, u *geo.Upload) error
@@ -134,11 +134,8 @@ func (in *Ingester) Ingest(ctx context.Context, f File, r io.Reader) (*geo.Uploa
 		return nil, fmt.Errorf("decode %s: %w", f.Name, err)
 	}
 
-	prev, err := in.Store.AcceptedUploadByHash(ctx, u.SHA256)
+	prev, err := in.Store.AcceptedUploadByHash(ctx, u.Carrier, u.SHA256)
 	switch {
-	case err == nil && f.Carrier != "" && prev.Carrier != f.Carrier:
-		// The same bytes came from another carrier: judge this upload on its own (a file
-		// naming the other carrier is rejected), and say nothing of the other's upload.
 	case err == nil:
 		u.Result, u.DuplicateOf, u.Problems, u.Features = geo.ResultDuplicate, prev.ID, nil, prev.Features
 	case !errors.Is(err, geo.ErrNotFound):

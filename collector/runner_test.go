@@ -304,3 +304,23 @@ func TestRunner_ShutdownTwice(t *testing.T) {
 		}
 	}
 }
+
+// TestIngester_SameBytesTwoCarriers: duplicates are judged per carrier. A file whose carrier
+// comes from the uploader is two carriers' data when two carriers send it.
+func TestIngester_SameBytesTwoCarriers(t *testing.T) {
+	r, _, _ := newRunner(t)
+	ctx := context.Background()
+	body := obsFile("T-1", true, "2025-12-01")
+	for _, tt := range []struct {
+		carrier string
+		want    geo.UploadResult
+	}{{"viettel", geo.ResultAccepted}, {"mobifone", geo.ResultAccepted}, {"viettel", geo.ResultDuplicate}} {
+		u, err := r.Ingester.Ingest(ctx, collector.File{Name: "same.geojson", Kind: geo.KindObservations, Carrier: tt.carrier}, strings.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if u.Result != tt.want || u.Carrier != tt.carrier {
+			t.Errorf("%s: result=%s carrier=%s, want %s", tt.carrier, u.Result, u.Carrier, tt.want)
+		}
+	}
+}

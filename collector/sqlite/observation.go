@@ -69,12 +69,17 @@ type observationInsert struct {
 }
 
 func prepareObservationInsert(ctx context.Context, tx *sql.Tx, uploadID int64) (*observationInsert, error) {
-	// ON CONFLICT DO NOTHING skips only uniqueness conflicts (the identity index); unlike
-	// INSERT OR IGNORE it does not silently drop rows failing a CHECK or NOT NULL constraint.
+	// An observation equal to the latest one of its series at its instant is already known and
+	// skipped; anything else is inserted, so a correction (even back to an earlier value at the
+	// same instant) becomes the latest. NULL-safe comparison with IS.
 	stmt, err := tx.PrepareContext(ctx, `INSERT INTO observations
 		(village_id, carrier, technology, has_signal, rsrp_dbm, dl_mbps, observed_at, method, area_share, upload_id)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-		ON CONFLICT DO NOTHING`)
+		SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10
+		WHERE NOT EXISTS (SELECT 1 FROM (
+			SELECT has_signal, rsrp_dbm, dl_mbps, method, area_share FROM observations
+			WHERE village_id = ?1 AND carrier = ?2 AND technology = ?3 AND observed_at = ?7
+			ORDER BY id DESC LIMIT 1) l
+			WHERE l.has_signal = ?4 AND l.rsrp_dbm IS ?5 AND l.dl_mbps IS ?6 AND l.method = ?8 AND l.area_share IS ?9)`)
 	if err != nil {
 		return nil, fmt.Errorf("prepare observation insert: %w", err)
 	}
@@ -83,8 +88,8 @@ func prepareObservationInsert(ctx context.Context, tx *sql.Tx, uploadID int64) (
 
 func (ins *observationInsert) close() { ins.stmt.Close() }
 
-// insert stores o (the i-th of its upload, for errors) and returns 1, or 0 when an identical
-// observation is already stored.
+// insert stores o (the i-th of its upload, for errors) and returns 1, or 0 when the latest
+// observation of its series at its instant is identical.
 func (ins *observationInsert) insert(ctx context.Context, i int, o *geo.Observation) (int, error) {
 	res, err := ins.stmt.ExecContext(ctx, o.VillageID, o.Carrier, int64(o.Technology), o.HasSignal,
 		nullFloat(o.RSRPdBm), nullFloat(o.DLMbps), o.ObservedAt.UnixMilli(), o.Method, nullFloat(o.AreaShare), ins.uploadID)

@@ -205,11 +205,13 @@ func TestDB_Migration0004(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, q := range []string{
-		`DROP INDEX observations_identity`,
+		`DROP INDEX IF EXISTS observations_identity`,
+		`DROP INDEX IF EXISTS uploads_carrier_sha256_accepted`,
+		`CREATE UNIQUE INDEX uploads_sha256_accepted ON uploads (sha256) WHERE result = 'accepted'`,
 		`ALTER TABLE observations DROP COLUMN area_share`,
 		`CREATE UNIQUE INDEX observations_identity ON observations (village_id, carrier, technology,
 			observed_at, method, has_signal, ifnull(rsrp_dbm, ''), ifnull(dl_mbps, ''))`,
-		`DELETE FROM schema_migrations WHERE name LIKE '%0004_area_share.sql'`,
+		`DELETE FROM schema_migrations WHERE name LIKE '%0004_area_share.sql' OR name LIKE '%0005_%'`,
 	} {
 		if _, err := raw.Exec(q); err != nil {
 			t.Fatalf("%s: %v", q, err)

@@ -83,7 +83,7 @@ func TestDB_CommitObservations(t *testing.T) {
 		if u.ID != 0 {
 			t.Fatalf("ID=%d, want 0", u.ID)
 		}
-		if _, err := db.AcceptedUploadByHash(ctx, u.SHA256); !errors.Is(err, geo.ErrNotFound) {
+		if _, err := db.AcceptedUploadByHash(ctx, u.Carrier, u.SHA256); !errors.Is(err, geo.ErrNotFound) {
 			t.Fatalf("upload recorded: err=%v", err)
 		}
 		if got := rawQueryInt(t, db, `SELECT count(*) FROM observations`); got != 0 {
@@ -124,11 +124,32 @@ func TestDB_CommitObservations(t *testing.T) {
 		}
 	})
 
+	t.Run("CorrectionBackToAnEarlierValue", func(t *testing.T) {
+		db := MustOpenDB(t)
+		mustCommitVillages(t, db, testVillages(1)...)
+		on := obsAt("V000", "viettel", geo.Tech4G, true, day(1))
+		off := on
+		off.HasSignal = false
+		for i, o := range []geo.Observation{on, off, on} {
+			if got := mustCommitObservations(t, db, o).Inserted; got != 1 {
+				t.Fatalf("upload %d: Inserted=%d, want 1", i, got)
+			}
+		}
+		latest, err := db.LatestObservations(ctx, day(2), geo.VillageFilter{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := latest["V000"]; len(got) != 1 || !got[0].HasSignal {
+			t.Fatalf("latest=%+v, want the last correction (signal)", got)
+		}
+	})
+
 	t.Run("IdenticalSkipped", func(t *testing.T) {
 		db := MustOpenDB(t)
 		mustCommitVillages(t, db, testVillages(1)...)
+		// One row per series and instant, as validation guarantees within a file.
 		base := obsAt("V000", "viettel", geo.Tech4G, true, day(1))
-		withRSRP := base
+		withRSRP := obsAt("V000", "viettel", geo.Tech4G, true, day(2))
 		withRSRP.RSRPdBm = ptr(-100)
 		mustCommitObservations(t, db, base, withRSRP)
 
@@ -136,7 +157,13 @@ func TestDB_CommitObservations(t *testing.T) {
 		otherMethod.Method = "crowd"
 		otherDL := withRSRP
 		otherDL.DLMbps = ptr(5)
-		u := mustCommitObservations(t, db, base, withRSRP, otherMethod, otherDL)
+		// base and withRSRP are what is known at their instants: skipped. The other two
+		// differ from the latest at their instants: stored (they become the latest).
+		u := mustCommitObservations(t, db, base, withRSRP)
+		if got, want := u.Inserted, 0; got != want {
+			t.Fatalf("re-sent observations: Inserted=%d, want %d", got, want)
+		}
+		u = mustCommitObservations(t, db, otherMethod, otherDL)
 		if got, want := u.Inserted, 2; got != want {
 			t.Fatalf("Inserted=%d, want %d", got, want)
 		}

@@ -48,7 +48,7 @@ func (db *DB) RecordUpload(ctx context.Context, u *geo.Upload) error {
 func (db *DB) beginAccepted(ctx context.Context, tx *sql.Tx, u *geo.Upload) (int64, error) {
 	var prev int64
 	err := tx.QueryRowContext(ctx,
-		`SELECT id FROM uploads WHERE sha256 = ? AND result = 'accepted'`, u.SHA256).Scan(&prev)
+		`SELECT id FROM uploads WHERE carrier = ? AND sha256 = ? AND result = 'accepted'`, u.Carrier, u.SHA256).Scan(&prev)
 	switch {
 	case err == nil:
 		u.Result = geo.ResultDuplicate
@@ -138,11 +138,11 @@ func scanUpload(s rowScanner) (*geo.Upload, error) {
 	return &u, nil
 }
 
-// AcceptedUploadByHash returns the accepted upload of the bytes with the given lower-case hex
-// SHA-256, or an error wrapping geo.ErrNotFound.
-func (db *DB) AcceptedUploadByHash(ctx context.Context, sha256hex string) (*geo.Upload, error) {
+// AcceptedUploadByHash returns the accepted upload of carrier ("" for registry files) with the
+// given SHA-256, or an error wrapping geo.ErrNotFound. Duplicates are judged per carrier.
+func (db *DB) AcceptedUploadByHash(ctx context.Context, carrier, sha256hex string) (*geo.Upload, error) {
 	row := db.ro.QueryRowContext(ctx, `SELECT `+uploadColumns+` FROM uploads
-		WHERE sha256 = ? AND result = 'accepted'`, sha256hex)
+		WHERE carrier = ? AND sha256 = ? AND result = 'accepted'`, carrier, sha256hex)
 	u, err := scanUpload(row)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("upload by hash %s: %w", sha256hex, geo.ErrNotFound)

@@ -73,7 +73,7 @@ func TestDB_RecordUpload(t *testing.T) {
 		if err := db.RecordUpload(ctx, &again); !errors.Is(err, geo.ErrDuplicateUpload) {
 			t.Fatalf("err=%v, want ErrDuplicateUpload", err)
 		}
-		got, err := db.AcceptedUploadByHash(ctx, u.SHA256)
+		got, err := db.AcceptedUploadByHash(ctx, u.Carrier, u.SHA256)
 		if err != nil {
 			t.Fatal(err)
 		}
