@@ -1,7 +1,9 @@
 package main
 
 import (
+	"context"
 	"errors"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -91,5 +93,26 @@ func TestServe_CheckConfig(t *testing.T) {
 	_, _, err := run(t, "", "serve", "--check-config", "--config", filepath.Join("testdata", "invalid-rsrp.yml"))
 	if err == nil || !strings.Contains(err.Error(), "policy.min_rsrp_dbm") {
 		t.Errorf("err=%v", err)
+	}
+}
+
+// TestServe_FlagsWinOverConfig: --listen and --inbox override the file, also once the database
+// is opened (which must not read the file again).
+func TestServe_FlagsWinOverConfig(t *testing.T) {
+	m := NewMain()
+	m.Stdout, m.Stderr = io.Discard, io.Discard
+	m.Getenv = func(string) string { return "" }
+	args := []string{"serve", "--check-config", "--config", filepath.Join("testdata", "valid.yml"), "--listen", "127.0.0.1:7777", "--inbox", "/srv/in"}
+	if err := m.Run(context.Background(), args); err != nil {
+		t.Fatal(err)
+	}
+	if err := m.loadConfig(); err != nil { // what open does
+		t.Fatal(err)
+	}
+	if got, want := m.Config.Server.Listen, "127.0.0.1:7777"; got != want {
+		t.Errorf("Listen=%q, want the flag's %q", got, want)
+	}
+	if got, want := m.Config.Collector.Inbox, "/srv/in"; got != want {
+		t.Errorf("Inbox=%q, want the flag's %q", got, want)
 	}
 }

@@ -69,8 +69,9 @@ type Main struct {
 	serveReady func(url string)
 
 	// common flags
-	dbPath     string
-	configPath string
+	dbPath       string
+	configPath   string
+	configLoaded bool
 }
 
 // NewMain returns a Main wired to the process's standard streams, clock and environment.
@@ -150,8 +151,14 @@ func (m *Main) flagSet(name, args, about string) *flag.FlagSet {
 	return fs
 }
 
-// loadConfig reads --config (if any), applies env and flags, and validates.
+// loadConfig reads --config (if any), applies env and flags, and validates. It reads the file
+// once: a command that changes the configuration after loading it (serve applies its own
+// flags) keeps its changes when it then opens the database.
 func (m *Main) loadConfig() error {
+	if m.configLoaded {
+		return m.Config.Validate()
+	}
+	m.configLoaded = true
 	if m.configPath != "" {
 		f, err := os.Open(m.configPath)
 		if err != nil {

@@ -32,21 +32,18 @@ Stops cleanly on SIGINT/SIGTERM: HTTP first, then the jobs, then the database.`)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	if *listen != "" {
-		m.Config.Server.Listen = *listen
-	}
-	if *inbox != "" {
-		m.Config.Collector.Inbox = *inbox
-	}
 	if err := m.loadConfig(); err != nil {
 		return err
 	}
-	// Flags win over the file, which loadConfig just read.
+	// Flags win over the file.
 	if *listen != "" {
 		m.Config.Server.Listen = *listen
 	}
 	if *inbox != "" {
 		m.Config.Collector.Inbox = *inbox
+	}
+	if err := m.Config.Validate(); err != nil {
+		return err
 	}
 	if *checkConfig {
 		fmt.Fprintln(m.Stdout, "configuration OK")

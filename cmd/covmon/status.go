@@ -58,7 +58,7 @@ covering its whole settled area (column LOM_SONG; area_coverage "partial" in JSO
 		return err
 	}
 	pol := m.Config.GeoPolicy()
-	f := geo.VillageFilter{ProvinceCode: *province}
+	f := geo.VillageFilter{ProvinceCode: *province, ProgramID: prog.ID}
 	sts, err := collector.Status(ctx, m.DB, f, prog, &pol, asOf)
 	if err != nil {
 		return err
