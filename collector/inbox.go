@@ -82,6 +82,7 @@ func (r *Runner) scanFolder(ctx context.Context, dir string, kind geo.UploadKind
 	if err != nil {
 		return fmt.Errorf("read inbox folder: %w", err)
 	}
+	var firstErr error
 	settle := r.Inbox.Settle
 	if settle <= 0 {
 		settle = 30 * time.Second
@@ -102,17 +103,26 @@ func (r *Runner) scanFolder(ctx context.Context, dir string, kind geo.UploadKind
 			continue
 		}
 		if err := r.ingestInboxFile(ctx, dir, name, kind, carrier); err != nil {
-			return err
+			// Go on with the folder's other files; the failing one stays and is retried.
+			r.logger().Error("inbox file not ingested", "file", filepath.Join(dir, name), "err", err)
+			if firstErr == nil {
+				firstErr = err
+			}
 		}
 	}
-	return nil
+	return firstErr
 }
 
 func (r *Runner) ingestInboxFile(ctx context.Context, dir, name string, kind geo.UploadKind, carrier string) error {
 	path := filepath.Join(dir, name)
-	f, err := os.OpenFile(path, os.O_RDONLY|syscallNoFollow, 0)
+	// No symbolic links, and no blocking open (a FIFO swapped in after the listing).
+	f, err := os.OpenFile(path, os.O_RDONLY|syscallNoFollow|syscallNonBlock, 0)
 	if err != nil {
 		return fmt.Errorf("open inbox file %s: %w", path, err)
+	}
+	if st, err := f.Stat(); err != nil || !st.Mode().IsRegular() {
+		f.Close()
+		return fmt.Errorf("inbox file %s: not a regular file", path)
 	}
 	u, err := r.Ingest(ctx, File{Name: name, Kind: kind, Carrier: carrier, Source: "inbox"}, f)
 	f.Close()

@@ -27,6 +27,8 @@ type Store interface {
 	CommitVillages(ctx context.Context, u *geo.Upload, vs []geo.Village) error
 	CommitObservations(ctx context.Context, u *geo.Upload, obs []geo.Observation) error
 	RecordUpload(ctx context.Context, u *geo.Upload) error
+	// Programs lists the configured programs (a registry file may name only these).
+	Programs(ctx context.Context) ([]geo.Program, error)
 	// VillageShapes returns every village's ID, centre and settled area, ordered by ID (areas
 	// uploads are joined against all of the registry).
 	VillageShapes(ctx context.Context) ([]string, []geo.VillageShape, error)
@@ -94,6 +96,13 @@ func (in *Ingester) Ingest(ctx context.Context, f File, r io.Reader) (*geo.Uploa
 	var err error
 	switch f.Kind {
 	case geo.KindVillages:
+		progs, perr := in.Store.Programs(ctx)
+		if perr != nil {
+			return nil, fmt.Errorf("load programs: %w", perr)
+		}
+		opt.KnownProgram = func(id string) bool {
+			return slices.ContainsFunc(progs, func(p geo.Program) bool { return p.ID == id })
+		}
 		villages, err = geo.DecodeVillages(cr, opt)
 		u.Features = len(villages)
 	case geo.KindObservations:

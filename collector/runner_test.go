@@ -324,3 +324,38 @@ func TestIngester_SameBytesTwoCarriers(t *testing.T) {
 		}
 	}
 }
+
+// TestRunner_ScanInboxRegistry: a registry file naming an unknown program is rejected (not an
+// internal error that would block the folder), and the folder's other files go on.
+func TestRunner_ScanInboxRegistry(t *testing.T) {
+	r, _, db := newRunner(t)
+	dir := t.TempDir()
+	r.Inbox = collector.Inbox{Dir: dir, Settle: time.Second}
+	reg := filepath.Join(dir, collector.RegistryFolder)
+	os.MkdirAll(reg, 0o755)
+	old := t0.Add(-time.Hour)
+	for name, body := range map[string]string{
+		"a-bad.geojson":  strings.Replace(villagesFile, `"programs":["vls-2024"]`, `"programs":["nope"]`, 1),
+		"b-good.geojson": strings.Replace(villagesFile, "Bản Một", "Bản Một (renamed)", 1),
+	} {
+		p := filepath.Join(reg, name)
+		os.WriteFile(p, []byte(body), 0o644)
+		os.Chtimes(p, old, old)
+	}
+	if err := r.ScanInbox(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	for _, pat := range []string{"rejected/*-a-bad.geojson", "processed/*-b-good.geojson"} {
+		if m, _ := filepath.Glob(filepath.Join(reg, pat)); len(m) != 1 {
+			t.Errorf("%s: %d files", pat, len(m))
+		}
+	}
+	v, err := db.Village(context.Background(), "T-1")
+	if err != nil || v.Name != "Bản Một (renamed)" {
+		t.Errorf("village after the good file: %+v, %v", v, err)
+	}
+	ups, _ := db.Uploads(context.Background(), geo.UploadFilter{Result: geo.ResultRejected})
+	if len(ups) != 1 || len(ups[0].Problems) != 1 || ups[0].Problems[0].Rule != geo.RuleUnknownProgram {
+		t.Errorf("rejected uploads: %+v", ups)
+	}
+}

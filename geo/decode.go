@@ -33,6 +33,9 @@ type DecodeOptions struct {
 	// KnownVillage reports whether a village ID is in the registry; nil skips the
 	// unknown_village check.
 	KnownVillage func(id string) bool
+	// KnownProgram reports whether a program ID is configured; nil skips the unknown_program
+	// check of villages/v1 files.
+	KnownProgram func(id string) bool
 	// Now is the time of upload, for the time_future check; zero skips the check.
 	Now time.Time
 	// MaxProblems is how many problems to keep before giving up (ValidationError.Truncated);

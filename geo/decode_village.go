@@ -80,6 +80,13 @@ func (d *villageDecoder) feature(i int, feat *rawFeature) {
 	v.GridPowerSince = f.when("grid_power_since", p.GridPowerSince, false, false)
 	v.Households = f.households(p.Households)
 	v.Programs = f.programs(p.Programs)
+	if d.opt.KnownProgram != nil {
+		for _, id := range v.Programs {
+			if !d.opt.KnownProgram(id) {
+				f.add("programs", RuleUnknownProgram, "no such program: "+quote(id))
+			}
+		}
+	}
 	baseline, hasBaseline := f.boolean("baseline", p.Baseline, false)
 	v.FoundAt = f.when("found_at", p.FoundAt, false, false)
 	v.Baseline = baseline

@@ -29,6 +29,7 @@ const (
 	RuleUnknownTechnology = "unknown_technology"
 	RuleUnknownMethod     = "unknown_method"
 	RuleUnknownVillage    = "unknown_village"
+	RuleUnknownProgram    = "unknown_program"
 	RuleDuplicateRow      = "duplicate_row"
 	RuleTimeUnparsable    = "time_unparsable"
 	RuleTimeFuture        = "time_future"
@@ -43,7 +44,7 @@ var Rules = []string{
 	RuleRingUnclosed, RuleRingShort,
 	RuleFieldMissing, RuleFieldType, RuleFieldInvalid,
 	RuleUnknownCarrier, RuleCarrierMismatch, RuleUnknownTechnology, RuleUnknownMethod, RuleUnknownVillage,
-	RuleDuplicateRow, RuleTimeUnparsable, RuleTimeFuture, RuleRSRPRange, RuleDLNegative,
+	RuleUnknownProgram, 	RuleDuplicateRow, RuleTimeUnparsable, RuleTimeFuture, RuleRSRPRange, RuleDLNegative,
 }
 
 // defaultMaxProblems is how many problems a ValidationError keeps when DecodeOptions.MaxProblems
