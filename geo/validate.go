@@ -44,7 +44,7 @@ var Rules = []string{
 	RuleRingUnclosed, RuleRingShort,
 	RuleFieldMissing, RuleFieldType, RuleFieldInvalid,
 	RuleUnknownCarrier, RuleCarrierMismatch, RuleUnknownTechnology, RuleUnknownMethod, RuleUnknownVillage,
-	RuleUnknownProgram, 	RuleDuplicateRow, RuleTimeUnparsable, RuleTimeFuture, RuleRSRPRange, RuleDLNegative,
+	RuleUnknownProgram, RuleDuplicateRow, RuleTimeUnparsable, RuleTimeFuture, RuleRSRPRange, RuleDLNegative,
 }
 
 // defaultMaxProblems is how many problems a ValidationError keeps when DecodeOptions.MaxProblems
