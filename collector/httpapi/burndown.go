@@ -36,10 +36,18 @@ func (s *Server) handleBurndown(w http.ResponseWriter, r *http.Request) {
 		s.internalError(w, r, "daily figures", err)
 		return
 	}
+	// The figures a daily row keeps (geo.DailyFigure stores these counts, not all of Counts).
 	type point struct {
-		Day string `json:"day"`
-		view.Counts
-		Backfilled bool `json:"backfilled"`
+		Day             string `json:"day"`
+		Baseline        int    `json:"baseline"`
+		BaselineCovered int    `json:"baseline_covered"`
+		FoundLater      int    `json:"found_later"`
+		Covered         int    `json:"covered"`
+		DeadZone        int    `json:"dead_zone"`
+		NoPower         int    `json:"no_power"`
+		NoData          int    `json:"no_data"`
+		Overdue         int    `json:"overdue"`
+		Backfilled      bool   `json:"backfilled"`
 	}
 	out := struct {
 		Notice  string       `json:"notice,omitempty"`
@@ -50,7 +58,9 @@ func (s *Server) handleBurndown(w http.ResponseWriter, r *http.Request) {
 		out.Notice = view.DemoNotice
 	}
 	for _, f := range fs {
-		out.Points = append(out.Points, point{f.Day.Format(time.DateOnly), view.NewCounts(f.Counts), f.Backfilled})
+		c := f.Counts
+		out.Points = append(out.Points, point{f.Day.Format(time.DateOnly), c.Baseline, c.BaselineCovered, c.FoundLater,
+			c.Covered, c.DeadZone, c.NoPower, c.NoData, c.Overdue, f.Backfilled})
 	}
 	writeJSON(w, http.StatusOK, "", out)
 }
