@@ -128,8 +128,9 @@ type alertService struct {
 		asOf   time.Time
 		points map[string][]alerts.Point
 	}
-	sched gocron.Scheduler
-	job   gocron.Job
+	closeOnce sync.Once
+	sched     gocron.Scheduler
+	job       gocron.Job
 }
 
 // notifiers builds the configured receivers; with none configured, alerts go to the log.
@@ -202,11 +203,14 @@ func (m *Main) startAlerts(ctx context.Context, runner *collector.Runner, reg pr
 }
 
 // Close stops the evaluation job and the delivery loops. Undelivered alerts stay queued.
+// Calling it again does nothing (gocron's Shutdown must not be called twice in a row).
 func (s *alertService) Close() {
-	if s.sched != nil {
-		_ = s.sched.Shutdown()
-	}
-	s.Engine.Close()
+	s.closeOnce.Do(func() {
+		if s.sched != nil {
+			_ = s.sched.Shutdown()
+		}
+		s.Engine.Close()
+	})
 }
 
 // Evaluate evaluates snap at the service clock's now and applies the result.

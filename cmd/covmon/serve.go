@@ -76,8 +76,12 @@ Stops cleanly on SIGINT/SIGTERM: HTTP first, then the jobs, then the database.`)
 		Clock: m.Clock, Monitor: metrics.NewJobMonitor(reg),
 	}
 	reg.MustRegister(metrics.NewCollector(runner.Snapshot))
+	// The jobs and alert loops outlive the signal until HTTP has stopped: shutdown is HTTP
+	// first (uploads in flight finish), then the jobs, then the database.
+	jobsCtx, stopJobs := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopJobs()
 	// alerts: evaluate every snapshot and on a schedule, deliver through the outbox (alerts.go).
-	alertSvc, err := m.startAlerts(ctx, runner, reg, logger)
+	alertSvc, err := m.startAlerts(jobsCtx, runner, reg, logger)
 	if err != nil {
 		return err
 	}
@@ -85,7 +89,7 @@ Stops cleanly on SIGINT/SIGTERM: HTTP first, then the jobs, then the database.`)
 	if err := runner.Refresh(ctx); err != nil {
 		return fmt.Errorf("first status evaluation: %w", err)
 	}
-	if err := runner.Start(ctx); err != nil {
+	if err := runner.Start(jobsCtx); err != nil {
 		return err
 	}
 	defer runner.Shutdown()
@@ -127,9 +131,11 @@ Grafana: see grafana/README.md. Stop with Ctrl-C.
 	if err := srv.Shutdown(sctx); err != nil && !errors.Is(err, http.ErrServerClosed) {
 		logger.Error("http shutdown", "err", err)
 	}
+	stopJobs()
 	if err := runner.Shutdown(); err != nil {
 		logger.Error("jobs shutdown", "err", err)
 	}
+	alertSvc.Close()
 	return nil
 }
 

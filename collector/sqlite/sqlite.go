@@ -144,7 +144,9 @@ func (db *DB) Close() error {
 	}
 	if db.rw != nil {
 		// Let SQLite refresh its planner statistics where they are stale; cheap when not.
-		_, _ = db.rw.Exec("PRAGMA optimize")
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		_, _ = db.rw.ExecContext(ctx, "PRAGMA optimize")
+		cancel()
 		errs = append(errs, db.rw.Close())
 		db.rw = nil
 	}
