@@ -193,3 +193,16 @@ func TestServer_UploadAreas(t *testing.T) {
 		t.Errorf("another carrier's file: %d %v", code, rep)
 	}
 }
+
+func TestServer_BadBody(t *testing.T) {
+	srv, tok := newServer(t, nil)
+	var b bytes.Buffer
+	zw := gzip.NewWriter(&b)
+	zw.Write([]byte(obs("2025-01-01")))
+	zw.Close()
+	truncated := b.Bytes()[:b.Len()-6]
+	code, p := post(t, srv.URL+"/api/v1/uploads", tok, bytes.NewReader(truncated), "Content-Encoding", "gzip")
+	if code != 400 || p["type"] != "urn:covmon:problem:invalid-request" {
+		t.Errorf("truncated gzip: %d %v", code, p)
+	}
+}

@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"bufio"
+	"compress/flate"
 	"compress/gzip"
 	"errors"
 	"fmt"
@@ -81,6 +82,12 @@ func (s *Server) handleUpload(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, r, http.StatusRequestEntityTooLarge, "too-large", "Upload too large",
 			fmt.Sprintf("the limits are %d bytes as sent and %d bytes uncompressed; split the file", maxBody, s.maxUnzipped()))
 		return
+	case errors.Is(err, collector.ErrUnknownCarrier):
+		writeProblem(w, r, http.StatusBadRequest, "invalid-request", "Invalid request", fmt.Sprintf("carrier %q is not configured", f.Carrier))
+		return
+	case badBody(err):
+		writeProblem(w, r, http.StatusBadRequest, "invalid-request", "Invalid request", "the body could not be read to the end (truncated or corrupt upload, or bad gzip); nothing was stored")
+		return
 	case err != nil:
 		s.internalError(w, r, "ingest", err)
 		return
@@ -101,6 +108,13 @@ func (s *Server) handleUpload(w http.ResponseWriter, r *http.Request) {
 		}
 		writeJSON(w, status, "", rep)
 	}
+}
+
+// badBody reports whether err comes from reading a broken request body rather than from covmon.
+func badBody(err error) bool {
+	var corrupt flate.CorruptInputError
+	return errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, gzip.ErrChecksum) || errors.Is(err, gzip.ErrHeader) ||
+		errors.As(err, &corrupt)
 }
 
 func (s *Server) maxUnzipped() int64 {
