@@ -125,6 +125,10 @@ func (p *areaParser) feature(index int, raw []byte, hdr *areaHeader, out *areaPa
 			p.problem("carrier", "field_missing", `carrier is missing (give it per feature, or as a top-level "carrier" before "features")`)
 		}
 	}
+	if pr.carrier && p.cfg.carrier == "" && hdr.carrier != "" && pr.area.Carrier != "" && pr.area.Carrier != hdr.carrier {
+		// As in observations/v1: a feature may not speak for another carrier than its file.
+		p.problem("carrier", "carrier_mismatch", fmt.Sprintf("carrier %q differs from the file's carrier %q", pr.area.Carrier, hdr.carrier))
+	}
 	if !pr.tech {
 		p.problem("technology", "field_missing", "technology is missing (want 2g, 3g, 4g or 5g)")
 	}
