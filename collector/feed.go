@@ -22,7 +22,7 @@ type Feed struct {
 // Fetcher pulls feeds with conditional requests (ETag / If-Modified-Since), so an unchanged
 // feed costs a 304 and no ingest.
 type Fetcher struct {
-	Client *http.Client // default: 60 s timeout
+	Client *http.Client // default: 60 s to the response headers
 	// MaxBytes caps a feed body (default 256 MiB); a larger body is an error.
 	MaxBytes int64
 
@@ -70,7 +70,10 @@ func (r *Runner) pullFeed(ctx context.Context, f Feed) error {
 	req.Header.Set("Accept", "application/geo+json, application/json")
 	client := fe.Client
 	if client == nil {
-		client = &http.Client{Timeout: 60 * time.Second}
+		// The answer must start within a minute; reading the body is bounded by the job's
+		// context and MaxBytes, not by a clock, since ingesting a large feed takes time.
+		client = &http.Client{Transport: &http.Transport{Proxy: http.ProxyFromEnvironment, ResponseHeaderTimeout: 60 * time.Second,
+			TLSHandshakeTimeout: 10 * time.Second, IdleConnTimeout: 90 * time.Second}}
 	}
 	resp, err := client.Do(req)
 	if err != nil {
