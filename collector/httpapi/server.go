@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/covmon/covmon/collector"
@@ -55,6 +56,13 @@ type Server struct {
 	MaxUnzippedBytes int64
 	// RequestTimeout bounds a request's handling (default 5 minutes, for large uploads).
 	RequestTimeout time.Duration
+	// MaxConcurrentUploads bounds the uploads decoded at once (default 4): a per-village
+	// report file is held in memory while it is validated, so this bounds memory. Further
+	// uploads wait for a slot.
+	MaxConcurrentUploads int
+
+	uploadSlots     chan struct{}
+	uploadSlotsOnce sync.Once
 
 	srv *http.Server
 	ln  net.Listener

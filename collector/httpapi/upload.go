@@ -75,6 +75,19 @@ func (s *Server) handleUpload(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, r, http.StatusBadRequest, "invalid-request", "Invalid request", "gzip: "+err.Error())
 		return
 	}
+	s.uploadSlotsOnce.Do(func() {
+		n := s.MaxConcurrentUploads
+		if n <= 0 {
+			n = 4
+		}
+		s.uploadSlots = make(chan struct{}, n)
+	})
+	select {
+	case s.uploadSlots <- struct{}{}:
+		defer func() { <-s.uploadSlots }()
+	case <-r.Context().Done():
+		return
+	}
 	u, err := s.Ingest(r.Context(), f, rd)
 	var mbe *http.MaxBytesError
 	switch {
