@@ -220,6 +220,15 @@ func (e *Engine) send(ctx context.Context, n Notifier, rows []Delivery) error {
 		}
 		return nil
 	}
+	if errors.Is(err, ErrPermanent) {
+		e.metrics.deliveries.WithLabelValues(n.Name(), "dropped").Add(float64(len(rows)))
+		e.logger().Error("alert delivery dropped: the receiver refuses it for good", "receiver", n.Name(),
+			"alerts", len(rows), "status", rows[0].Status, "err", err)
+		if merr := e.Store.MarkDropped(bctx, ids, e.Clock.Now(), err.Error()); merr != nil {
+			return fmt.Errorf("mark dropped: %w", merr)
+		}
+		return nil
+	}
 	e.metrics.deliveries.WithLabelValues(n.Name(), "failure").Add(float64(len(rows)))
 	next := e.Clock.Now().Add(e.backoff(attempts))
 	if merr := e.Store.MarkFailed(bctx, ids, next, err.Error()); merr != nil {

@@ -4,10 +4,16 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
 )
+
+// ErrPermanent marks a receiver's answer that retrying cannot change (HTTP 4xx other than 408
+// and 429: a wrong URL, a rejected payload). The engine drops such a notification, logs it and
+// counts it as dropped, so that it does not hold back the receiver's later ones.
+var ErrPermanent = errors.New("alerts: permanent delivery failure")
 
 // PostJSON sends v as a JSON body to url with client (http.DefaultClient when nil) and the
 // extra header, and fails unless the receiver answers 2xx; the error quotes the start of the
@@ -37,7 +43,11 @@ func PostJSON(ctx context.Context, client *http.Client, url string, header http.
 	}
 	defer resp.Body.Close()
 	msg, _ := io.ReadAll(io.LimitReader(resp.Body, 512))
-	if resp.StatusCode/100 != 2 {
+	switch c := resp.StatusCode; {
+	case c/100 == 2:
+	case c/100 == 4 && c != http.StatusRequestTimeout && c != http.StatusTooManyRequests:
+		return fmt.Errorf("%w: %s: %s", ErrPermanent, resp.Status, bytes.TrimSpace(msg))
+	default:
 		return fmt.Errorf("%s: %s", resp.Status, bytes.TrimSpace(msg))
 	}
 	return nil

@@ -24,6 +24,9 @@ type Store interface {
 	MarkSent(ctx context.Context, ids []int64, at time.Time) error
 	// MarkFailed counts a failed attempt on rows and schedules the next one at next.
 	MarkFailed(ctx context.Context, ids []int64, next time.Time, reason string) error
+	// MarkDropped gives up on rows at at (a permanent failure): they are no longer due, and
+	// keep reason as their last error.
+	MarkDropped(ctx context.Context, ids []int64, at time.Time, reason string) error
 	// PendingDeliveries counts undelivered rows per receiver.
 	PendingDeliveries(ctx context.Context) (map[string]int, error)
 }

@@ -284,6 +284,20 @@ func (db *DB) MarkFailed(ctx context.Context, ids []int64, next time.Time, reaso
 	return nil
 }
 
+// MarkDropped gives up on outbox rows: they count as done at at (sent_at) and keep why in
+// last_error, prefixed "dropped: ".
+func (db *DB) MarkDropped(ctx context.Context, ids []int64, at time.Time, reason string) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	in, args := idList(ids)
+	if _, err := db.rw.ExecContext(ctx, `UPDATE alert_outbox SET sent_at = ?, attempts = attempts + 1, last_error = ?
+		WHERE id IN (`+in+`)`, append([]any{at.UnixMilli(), "dropped: " + reason}, args...)...); err != nil {
+		return fmt.Errorf("mark dropped: %w", err)
+	}
+	return nil
+}
+
 // PendingDeliveries counts undelivered outbox rows per receiver.
 func (db *DB) PendingDeliveries(ctx context.Context) (map[string]int, error) {
 	rows, err := db.ro.QueryContext(ctx, `SELECT receiver, count(*) FROM alert_outbox WHERE sent_at IS NULL GROUP BY receiver`)

@@ -3,6 +3,7 @@ package sqlite_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"sync"
 	"testing"
@@ -325,5 +326,55 @@ func TestEngine_DeadReceiverDoesNotBlock(t *testing.T) {
 	}
 	if got, want := rec.got(), []string{"firing stale_data/viettel", "firing stale_data/mobifone"}; !slices.Equal(got, want) {
 		t.Fatalf("live receiver got %q, want %q (before the dead one's 3s timeout)", got, want)
+	}
+}
+
+// TestEngine_PermanentFailureDropped: a notification the receiver refuses for good (4xx) is
+// dropped and counted, and does not hold back the receiver's later notifications.
+func TestEngine_PermanentFailureDropped(t *testing.T) {
+	ctx := context.Background()
+	db := MustOpenDB(t)
+	clock := clockwork.NewFakeClockAt(now)
+	var got []string
+	refuse := true
+	notify := func(_ context.Context, as []alerts.Alert) error {
+		if refuse {
+			refuse = false
+			return fmt.Errorf("%w: 400 Bad Request", alerts.ErrPermanent)
+		}
+		for _, a := range as {
+			got = append(got, a.Status()+" "+a.Key)
+		}
+		return nil
+	}
+	reg := prometheus.NewRegistry()
+	e, err := alerts.NewEngine(db, []alerts.Notifier{&notifier{"hook", notify}}, reg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.Clock = clock
+	n := e.Notifiers[0]
+	if _, err := e.Apply(ctx, alerts.Result{Alerts: []alerts.Alert{testAlert(alerts.KindStaleData, "viettel", time.Time{})}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.Drain(ctx, n); err != nil {
+		t.Fatalf("Drain: %v (a dropped notification is not a receiver error)", err)
+	}
+	clock.Advance(time.Minute)
+	if _, err := e.Apply(ctx, alerts.Result{Alerts: []alerts.Alert{testAlert(alerts.KindStaleData, "viettel", time.Time{}),
+		testAlert(alerts.KindStaleData, "mobifone", time.Time{})}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.Drain(ctx, n); err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"firing stale_data/mobifone"}; !slices.Equal(got, want) {
+		t.Fatalf("received %q, want %q", got, want)
+	}
+	if v := testutil.ToFloat64(mustVec(t, reg, "covmon_alert_deliveries_total", "hook", "dropped")); v != 1 {
+		t.Errorf("dropped=%v, want 1", v)
+	}
+	if v := testutil.ToFloat64(mustVec(t, reg, "covmon_alert_outbox_pending", "hook")); v != 0 {
+		t.Errorf("pending=%v, want 0", v)
 	}
 }
