@@ -134,11 +134,15 @@ type alertService struct {
 }
 
 // notifiers builds the configured receivers; with none configured, alerts go to the log.
-func (a *AlertsConfig) notifiers(logger *slog.Logger) []alerts.Notifier {
+// Alertmanager alerts link (generatorURL) to covmon's summary at serverURL, when known.
+func (a *AlertsConfig) notifiers(logger *slog.Logger, serverURL string) []alerts.Notifier {
 	var ns []alerts.Notifier
 	if a.AlertmanagerURL != "" {
 		am := alertmanager.New(a.AlertmanagerURL)
 		am.TTL = 4 * a.ResendEvery
+		if serverURL != "" {
+			am.GeneratorURL = strings.TrimRight(serverURL, "/") + "/api/v1/summary"
+		}
 		ns = append(ns, am)
 	}
 	for _, w := range a.Webhooks {
@@ -157,7 +161,7 @@ func (m *Main) newAlertService(reg prometheus.Registerer, clock clockwork.Clock,
 		clock = clockwork.NewRealClock()
 	}
 	ac := m.Config.Alerts
-	e, err := alerts.NewEngine(m.DB, ac.notifiers(logger), reg)
+	e, err := alerts.NewEngine(m.DB, ac.notifiers(logger, m.Config.Server.URL()), reg)
 	if err != nil {
 		return nil, err
 	}

@@ -25,6 +25,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/covmon/covmon/alerts"
+	"github.com/covmon/covmon/alerts/alertmanager"
 	"github.com/covmon/covmon/alerts/webhook"
 	"github.com/covmon/covmon/collector"
 	"github.com/covmon/covmon/geo"
@@ -69,9 +70,12 @@ func TestAlertsConfig_Invalid(t *testing.T) {
 		if got := c.Alerts.ReminderDays; !slices.Equal(got, []int{60, 14}) {
 			t.Fatalf("reminder_days=%v", got)
 		}
-		ns := c.Alerts.notifiers(slog.New(slog.DiscardHandler))
+		ns := c.Alerts.notifiers(slog.New(slog.DiscardHandler), c.Server.URL())
 		if len(ns) != 2 || ns[0].Name() != "alertmanager" || ns[1].Name() != "ops" {
 			t.Fatalf("receivers %v, want alertmanager and ops", ns)
+		}
+		if got, want := ns[0].(*alertmanager.Notifier).GeneratorURL, "http://127.0.0.1:8080/api/v1/summary"; got != want {
+			t.Errorf("generatorURL=%q, want %q", got, want)
 		}
 	})
 }

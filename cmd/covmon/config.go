@@ -37,6 +37,9 @@ type Config struct {
 type ServerConfig struct {
 	// Listen is the address (default 127.0.0.1:8080; flag --listen).
 	Listen string `yaml:"listen"`
+	// ExternalURL is how people reach covmon (behind a proxy, say), for links in alerts;
+	// default http://<listen>.
+	ExternalURL string `yaml:"external_url"`
 	// PublicRead lets anyone read villages and the summary without a token (default true).
 	PublicRead bool `yaml:"public_read"`
 	// MaxBodyBytes and MaxUnzippedBytes limit an upload as sent and decompressed.
@@ -196,6 +199,18 @@ func (c *Config) Validate() error {
 		return err
 	}
 	return nil
+}
+
+// URL returns the external URL of the API: ExternalURL, else http://Listen ("" when the port
+// is chosen at start).
+func (s *ServerConfig) URL() string {
+	switch {
+	case s.ExternalURL != "":
+		return s.ExternalURL
+	case strings.HasSuffix(s.Listen, ":0"):
+		return ""
+	}
+	return "http://" + s.Listen
 }
 
 // GeoPrograms returns every configured program, the default first.
