@@ -3,6 +3,7 @@ package geo
 import (
 	"runtime"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/paulmach/orb"
@@ -105,7 +106,12 @@ func newAreaConfig(opt *AreaOptions) *areaConfig {
 
 // knownCarrier returns the configured spelling of carrier name b, without allocating.
 func (c *areaConfig) knownCarrier(b []byte) (string, bool) {
+	// Case-insensitive, as in observations/v1 ("Viettel" is viettel); exact first, without
+	// allocating.
 	i := slices.IndexFunc(c.carriers, func(s string) bool { return s == string(b) })
+	if i < 0 {
+		i = slices.IndexFunc(c.carriers, func(s string) bool { return strings.EqualFold(s, string(b)) })
+	}
 	if i < 0 {
 		return "", false
 	}

@@ -62,7 +62,7 @@ func TestStreamAreas_Valid(t *testing.T) {
 	in := "\xEF\xBB\xBF" + `{"type":"FeatureCollection","crs":{"type":"name","properties":{"name":"EPSG:4326"}},` +
 		`"bbox":[1,2,3,4],"x-tool":{"a":[1,{"b":null}]},"carrier":"viettel","features":[` +
 		areaFeature(areaSquare, areaProps+`,"min_rsrp_dbm":-110,"extra":[1,2]`) + `,` +
-		`{"id":7,"properties":{"carrier":"viettel","technology":"5G","observed_at":"2024-06-01T08:30:00+07:00","method":"drive_test","min_dl_mbps":20},` +
+		`{"id":7,"properties":{"carrier":"Viettel","technology":"5G","observed_at":"2024-06-01T08:30:00+07:00","method":"drive_test","min_dl_mbps":20},` +
 		`"geometry":{"coordinates":[[[[105,21,12.5],[105.1,21,0],[105,21.1,0],[105,21,0]]],[[[106,21],[106.1,21],[106,21.1],[106,21]],[[106.01,21.01],[106.02,21.01],[106.01,21.02],[106.01,21.01]]]],"type":"MultiPolygon"},"type":"Feature"}` +
 		`],"covmon_schema":"areas/v1"}` + "\n"
 	got, probs := areaStream(t, in, geo.AreaOptions{})
