@@ -46,7 +46,7 @@ func (db *DB) CommitObservations(ctx context.Context, u *geo.Upload, obs []geo.O
 }
 
 func insertObservations(ctx context.Context, tx *sql.Tx, uploadID int64, obs []geo.Observation) (int, error) {
-	ins, err := prepareObservationInsert(ctx, tx, uploadID)
+	ins, err := prepareObservationInsert(ctx, tx, uploadID, true)
 	if err != nil {
 		return 0, err
 	}
@@ -68,18 +68,23 @@ type observationInsert struct {
 	uploadID int64
 }
 
-func prepareObservationInsert(ctx context.Context, tx *sql.Tx, uploadID int64) (*observationInsert, error) {
-	// An observation equal to the latest one of its series at its instant is already known and
-	// skipped; anything else is inserted, so a correction (even back to an earlier value at the
-	// same instant) becomes the latest. NULL-safe comparison with IS.
-	stmt, err := tx.PrepareContext(ctx, `INSERT INTO observations
+// prepareObservationInsert prepares the insert of one upload's observations. With skipKnown,
+// an observation equal to the latest one of its series at its instant is already known and
+// skipped; anything else is inserted, so a correction (even back to an earlier value at the
+// same instant) becomes the latest. NULL-safe comparison with IS.
+func prepareObservationInsert(ctx context.Context, tx *sql.Tx, uploadID int64, skipKnown bool) (*observationInsert, error) {
+	q := `INSERT INTO observations
 		(village_id, carrier, technology, has_signal, rsrp_dbm, dl_mbps, observed_at, method, area_share, upload_id)
-		SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10
+		SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10`
+	if skipKnown {
+		q += `
 		WHERE NOT EXISTS (SELECT 1 FROM (
 			SELECT has_signal, rsrp_dbm, dl_mbps, method, area_share FROM observations
 			WHERE village_id = ?1 AND carrier = ?2 AND technology = ?3 AND observed_at = ?7
 			ORDER BY id DESC LIMIT 1) l
-			WHERE l.has_signal = ?4 AND l.rsrp_dbm IS ?5 AND l.dl_mbps IS ?6 AND l.method = ?8 AND l.area_share IS ?9)`)
+			WHERE l.has_signal = ?4 AND l.rsrp_dbm IS ?5 AND l.dl_mbps IS ?6 AND l.method = ?8 AND l.area_share IS ?9)`
+	}
+	stmt, err := tx.PrepareContext(ctx, q)
 	if err != nil {
 		return nil, fmt.Errorf("prepare observation insert: %w", err)
 	}
@@ -125,7 +130,9 @@ func (db *DB) CommitChangedObservations(ctx context.Context, u *geo.Upload, batc
 	if err != nil {
 		return fmt.Errorf("commit changed observations: %w", err)
 	}
-	ins, err := prepareObservationInsert(ctx, tx, id)
+	// Each observation was already compared with the latest of its series (below): insert it
+	// without checking again.
+	ins, err := prepareObservationInsert(ctx, tx, id, false)
 	if err != nil {
 		return fmt.Errorf("commit changed observations: %w", err)
 	}
