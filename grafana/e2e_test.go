@@ -68,7 +68,7 @@ func TestEndToEnd(t *testing.T) {
 		}
 	})
 
-	promURL := startPrometheus(ctx, t, prom, tmp, strings.TrimPrefix(covmonURL, "http://"))
+	promURL := startPrometheus(t, prom, tmp, strings.TrimPrefix(covmonURL, "http://"))
 	t.Logf("prometheus: %s", promURL)
 	waitForData(ctx, t, promURL)
 
@@ -229,36 +229,14 @@ func startCovmon(ctx context.Context, t *testing.T, tmp string) string {
 	return ""
 }
 
-// startPrometheus runs Prometheus on a free loopback port, scraping covmon every second and
-// evaluating the rules file every second.
-func startPrometheus(ctx context.Context, t *testing.T, prom, tmp, covmonAddr string) string {
+// startPrometheus runs Prometheus scraping covmon and evaluating the repository's rules file.
+func startPrometheus(t *testing.T, prom, tmp, covmonAddr string) string {
 	t.Helper()
 	rules, err := filepath.Abs(rulesPath)
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg := fmt.Sprintf(`global:
-  scrape_interval: 1s
-  scrape_timeout: 1s
-  evaluation_interval: 1s
-rule_files:
-  - %q
-scrape_configs:
-  - job_name: covmon
-    static_configs:
-      - targets: [%q]
-`, rules, covmonAddr)
-	cfgPath := filepath.Join(tmp, "prometheus.yml")
-	if err := os.WriteFile(cfgPath, []byte(cfg), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	addr := promtest.FreeAddr(t)
-	cmd := exec.Command(prom, "--config.file="+cfgPath, "--storage.tsdb.path="+filepath.Join(tmp, "prom"),
-		"--web.listen-address="+addr, "--log.level=warn")
-	cmd.Dir = tmp
-	base := "http://" + addr
-	promtest.Start(t, "prometheus", cmd).WaitReady(t, base+"/-/ready", 30*time.Second)
-	return base
+	return promtest.StartPrometheus(t, prom, tmp, rules, covmonAddr)
 }
 
 func httpGet(ctx context.Context, t *testing.T, u string) []byte {

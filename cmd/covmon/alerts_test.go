@@ -629,26 +629,7 @@ func TestAlerts_RulesAgree(t *testing.T) {
 	srv := startServe(t, db)
 	u, _ := url.Parse(srv.url)
 
-	dir := t.TempDir()
-	cfg := fmt.Sprintf(`global:
-  scrape_interval: 1s
-  scrape_timeout: 1s
-  evaluation_interval: 1s
-rule_files:
-  - %q
-scrape_configs:
-  - job_name: covmon
-    static_configs:
-      - targets: [%q]
-`, rules, u.Host)
-	cfgPath := filepath.Join(dir, "prometheus.yml")
-	if err := os.WriteFile(cfgPath, []byte(cfg), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	addr := promtest.FreeAddr(t)
-	startProcess(t, "prometheus", promBin, "http://"+addr+"/-/ready", "--config.file="+cfgPath,
-		"--storage.tsdb.path="+filepath.Join(dir, "data"), "--web.listen-address="+addr, "--log.level=warn")
-	prom := "http://" + addr
+	prom := promtest.StartPrometheus(t, promBin, t.TempDir(), rules, u.Host)
 
 	// covmon's side: the alerts its serve evaluated, as `covmon alerts --format json` lists them.
 	var engine []struct {

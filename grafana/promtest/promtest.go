@@ -5,6 +5,7 @@
 package promtest
 
 import (
+	"fmt"
 	"net"
 	"net/http"
 	"os"
@@ -111,4 +112,33 @@ func Tail(path string) string {
 		b = b[len(b)-4000:]
 	}
 	return string(b)
+}
+
+// StartPrometheus runs the Prometheus binary bin on a free loopback port, scraping the covmon at
+// target (host:port, job "covmon") and evaluating the rules file every second, with its
+// storage under dir, and returns its base URL once it is ready.
+func StartPrometheus(tb testing.TB, bin, dir, rules, target string) string {
+	tb.Helper()
+	cfg := fmt.Sprintf(`global:
+  scrape_interval: 1s
+  scrape_timeout: 1s
+  evaluation_interval: 1s
+rule_files:
+  - %q
+scrape_configs:
+  - job_name: covmon
+    static_configs:
+      - targets: [%q]
+`, rules, target)
+	cfgPath := filepath.Join(dir, "prometheus.yml")
+	if err := os.WriteFile(cfgPath, []byte(cfg), 0o644); err != nil {
+		tb.Fatal(err)
+	}
+	addr := FreeAddr(tb)
+	cmd := exec.Command(bin, "--config.file="+cfgPath, "--storage.tsdb.path="+filepath.Join(dir, "prom"),
+		"--web.listen-address="+addr, "--log.level=warn")
+	cmd.Dir = dir
+	base := "http://" + addr
+	Start(tb, "prometheus", cmd).WaitReady(tb, base+"/-/ready", 30*time.Second)
+	return base
 }
