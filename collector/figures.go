@@ -25,7 +25,7 @@ func dayOf(t time.Time) time.Time {
 
 // recordDay stores today's figures of every program from snapshot s: the daily snapshot. Each
 // refresh replaces the day's row, so the row of a past day holds its last figures of that day.
-func (r *Runner) recordDay(ctx context.Context, s *Snapshot) error {
+func (r *Runner) recordDay(ctx context.Context, s *geo.Snapshot) error {
 	if r.Figures == nil {
 		return nil
 	}
@@ -37,7 +37,7 @@ func (r *Runner) recordDay(ctx context.Context, s *Snapshot) error {
 }
 
 // loadHistory fills each program's History with its figures on the first of every month.
-func (r *Runner) loadHistory(ctx context.Context, s *Snapshot) error {
+func (r *Runner) loadHistory(ctx context.Context, s *geo.Snapshot) error {
 	if r.Figures == nil {
 		return nil
 	}

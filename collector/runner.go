@@ -47,10 +47,10 @@ type Runner struct {
 	// Monitor receives job outcomes (e.g. the Prometheus adapter in collector/metrics).
 	Monitor gocron.Monitor
 	// OnSnapshot, when set, is called after each new snapshot (alerts evaluate there).
-	OnSnapshot func(ctx context.Context, s *Snapshot)
+	OnSnapshot func(ctx context.Context, s *geo.Snapshot)
 
 	sched     gocron.Scheduler
-	snap      atomic.Pointer[Snapshot]
+	snap      atomic.Pointer[geo.Snapshot]
 	refreshMu sync.Mutex
 
 	shutdownOnce sync.Once
@@ -58,7 +58,7 @@ type Runner struct {
 }
 
 // Snapshot returns the latest snapshot, nil before the first refresh.
-func (r *Runner) Snapshot() *Snapshot { return r.snap.Load() }
+func (r *Runner) Snapshot() *geo.Snapshot { return r.snap.Load() }
 
 func (r *Runner) now() time.Time {
 	if r.Clock == nil {

@@ -121,7 +121,7 @@ type alertService struct {
 	Clock     clockwork.Clock
 	Logger    *slog.Logger
 	// Snapshot returns the latest snapshot (the runner's).
-	Snapshot func() *collector.Snapshot
+	Snapshot func() *geo.Snapshot
 
 	mu      sync.Mutex // one evaluation at a time
 	history struct {
@@ -200,7 +200,7 @@ func (m *Main) startAlerts(ctx context.Context, runner *collector.Runner, reg pr
 	}
 	s.sched = sched
 	// A new snapshot (schedule or accepted upload) is evaluated at once, off the ingest path.
-	runner.OnSnapshot = func(context.Context, *collector.Snapshot) { _ = s.job.RunNow() }
+	runner.OnSnapshot = func(context.Context, *geo.Snapshot) { _ = s.job.RunNow() }
 	s.Engine.Start(ctx)
 	sched.Start()
 	return s, nil
@@ -218,7 +218,7 @@ func (s *alertService) Close() {
 }
 
 // Evaluate evaluates snap at the service clock's now and applies the result.
-func (s *alertService) Evaluate(ctx context.Context, snap *collector.Snapshot) ([]alerts.Transition, error) {
+func (s *alertService) Evaluate(ctx context.Context, snap *geo.Snapshot) ([]alerts.Transition, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	in, err := s.input(ctx, snap)
@@ -230,7 +230,7 @@ func (s *alertService) Evaluate(ctx context.Context, snap *collector.Snapshot) (
 
 // input assembles the evaluation input: village states from the snapshot, uploads from the
 // store, and the weekly history (recomputed only when the snapshot's instant changes).
-func (s *alertService) input(ctx context.Context, snap *collector.Snapshot) (alerts.Input, error) {
+func (s *alertService) input(ctx context.Context, snap *geo.Snapshot) (alerts.Input, error) {
 	in := alerts.Input{Now: s.Clock.Now(), Carriers: s.Policy.Carriers, LastAccepted: map[string]time.Time{}, Demo: snap.Demo}
 	if in.Now.Before(snap.AsOf) {
 		in.Now = snap.AsOf

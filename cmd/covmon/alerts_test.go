@@ -253,7 +253,7 @@ func (h *alertsHarness) close() {
 }
 
 // evaluate moves the fake clock to at, rebuilds the snapshot there and evaluates it.
-func (h *alertsHarness) evaluate(ctx context.Context, at time.Time) ([]alerts.Transition, *collector.Snapshot) {
+func (h *alertsHarness) evaluate(ctx context.Context, at time.Time) ([]alerts.Transition, *geo.Snapshot) {
 	h.t.Helper()
 	if d := at.Sub(h.clock.Now()); d > 0 {
 		h.clock.Advance(d)

@@ -38,7 +38,7 @@ type Server struct {
 	Addr     string
 	Store    Store
 	Ingest   IngestFunc
-	Snapshot func() *collector.Snapshot
+	Snapshot func() *geo.Snapshot
 	Programs []geo.Program
 	Policy   geo.Policy
 	// Metrics is mounted at GET /metrics when set.

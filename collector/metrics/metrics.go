@@ -13,7 +13,6 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
-	"github.com/covmon/covmon/collector"
 	"github.com/covmon/covmon/geo"
 )
 
@@ -67,16 +66,16 @@ var (
 // A snapshot never changes once built, so the metrics made from it are built once and reused
 // by every scrape until the next snapshot.
 type Collector struct {
-	snapshot func() *collector.Snapshot
+	snapshot func() *geo.Snapshot
 
 	mu        sync.Mutex
-	cachedFor *collector.Snapshot
+	cachedFor *geo.Snapshot
 	cached    []prometheus.Metric
 }
 
 // NewCollector returns a Collector reading snapshots from snap (nil snapshots emit nothing
 // but the absence of data).
-func NewCollector(snap func() *collector.Snapshot) *Collector { return &Collector{snapshot: snap} }
+func NewCollector(snap func() *geo.Snapshot) *Collector { return &Collector{snapshot: snap} }
 
 // Describe implements prometheus.Collector.
 func (c *Collector) Describe(ch chan<- *prometheus.Desc) {
@@ -114,7 +113,7 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 }
 
 // build makes every metric of snapshot s.
-func build(s *collector.Snapshot) []prometheus.Metric {
+func build(s *geo.Snapshot) []prometheus.Metric {
 	ms := make(chan prometheus.Metric, 256)
 	var out []prometheus.Metric
 	done := make(chan struct{})
@@ -130,7 +129,7 @@ func build(s *collector.Snapshot) []prometheus.Metric {
 	return out
 }
 
-func emit(ch chan<- prometheus.Metric, s *collector.Snapshot) {
+func emit(ch chan<- prometheus.Metric, s *geo.Snapshot) {
 	demo := 0.0
 	if s.Demo {
 		demo = 1
@@ -156,7 +155,7 @@ func emit(ch chan<- prometheus.Metric, s *collector.Snapshot) {
 	}
 }
 
-func collectProgram(ch chan<- prometheus.Metric, ps *collector.ProgramState, asOf time.Time) {
+func collectProgram(ch chan<- prometheus.Metric, ps *geo.ProgramState, asOf time.Time) {
 	id := ps.Program.ID
 	n := &ps.Summary.National
 	gauge(ch, programTarget, float64(n.Baseline), id)

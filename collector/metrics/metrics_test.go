@@ -12,7 +12,6 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
-	"github.com/covmon/covmon/collector"
 	"github.com/covmon/covmon/collector/metrics"
 	"github.com/covmon/covmon/geo"
 )
@@ -20,18 +19,18 @@ import (
 var asOf = time.Date(2025, 1, 1, 0, 0, 0, 0, geo.Vietnam)
 
 // snapshot evaluates villages with the given latest observations, as the runner would.
-func snapshot(villages []geo.Village, latest map[string][]geo.Observation, regressed []string) *collector.Snapshot {
+func snapshot(villages []geo.Village, latest map[string][]geo.Observation, regressed []string) *geo.Snapshot {
 	prog := geo.DefaultProgram()
 	p := geo.DefaultPolicy()
 	sts := geo.Evaluate(villages, latest, &prog, &p, asOf)
-	ps := collector.ProgramState{Program: prog, Summary: geo.Summarize(sts, &prog, &p, asOf), Regressed: regressed}
+	ps := geo.ProgramState{Program: prog, Summary: geo.Summarize(sts, &prog, &p, asOf), Regressed: regressed}
 	for _, st := range sts {
 		if st.Status != geo.StatusCovered {
 			ps.Open = append(ps.Open, st)
 		}
 	}
-	return &collector.Snapshot{ComputedAt: asOf, AsOf: asOf, Programs: []collector.ProgramState{ps}, Demo: true,
-		CarrierTech: []collector.CarrierTech{{Carrier: "viettel", Technology: geo.Tech4G, Villages: 1}},
+	return &geo.Snapshot{ComputedAt: asOf, AsOf: asOf, Programs: []geo.ProgramState{ps}, Demo: true,
+		CarrierTech: []geo.CarrierTech{{Carrier: "viettel", Technology: geo.Tech4G, Villages: 1}},
 		Uploads:     []geo.UploadStat{{Carrier: "viettel", Result: geo.ResultAccepted, Count: 2, LastAt: asOf}, {Result: geo.ResultAccepted, Count: 1, LastAt: asOf}},
 		Problems:    []geo.RuleCount{{Rule: "time_future", Count: 3}},
 	}
@@ -46,7 +45,7 @@ func obs(id string, signal bool) []geo.Observation {
 	return []geo.Observation{{VillageID: id, Carrier: "viettel", Technology: geo.Tech4G, HasSignal: signal, ObservedAt: asOf.AddDate(0, -1, 0)}}
 }
 
-func testSnapshot() *collector.Snapshot {
+func testSnapshot() *geo.Snapshot {
 	vs := []geo.Village{village("A", true), village("B", true), village("C", false), village("D", true)}
 	latest := map[string][]geo.Observation{"A": obs("A", true), "B": obs("B", false), "C": obs("C", false)}
 	return snapshot(vs, latest, []string{"B"})
@@ -96,7 +95,7 @@ func TestCollector_History(t *testing.T) {
 		{Day: time.Date(2024, 11, 1, 0, 0, 0, 0, geo.Vietnam), Counts: geo.Counts{DeadZone: 5, BaselineCovered: 10}},
 		{Day: time.Date(2024, 12, 1, 0, 0, 0, 0, geo.Vietnam), Counts: geo.Counts{DeadZone: 3, Overdue: 3, BaselineCovered: 12}},
 	}
-	c := metrics.NewCollector(func() *collector.Snapshot { return snap })
+	c := metrics.NewCollector(func() *geo.Snapshot { return snap })
 	want := `
 # HELP covmon_program_history_villages A program's figures on the first day of each month since the first observation (burn-down history): figure is dead_zone, overdue or baseline_covered; month is YYYY-MM.
 # TYPE covmon_program_history_villages gauge
@@ -123,7 +122,7 @@ func TestCollector_Lint(t *testing.T) {
 }
 
 func TestCollector_NoSnapshot(t *testing.T) {
-	c := metrics.NewCollector(func() *collector.Snapshot { return nil })
+	c := metrics.NewCollector(func() *geo.Snapshot { return nil })
 	if n := testutil.CollectAndCount(c); n != 0 {
 		t.Errorf("metrics without a snapshot=%d, want 0", n)
 	}
@@ -138,7 +137,7 @@ func TestCollector_BoundedCardinality(t *testing.T) {
 		vs = append(vs, village(id, true))
 		latest[id] = obs(id, i >= 10) // 10 dead zones, 990 covered
 	}
-	c := metrics.NewCollector(func() *collector.Snapshot { return snapshot(vs, latest, nil) })
+	c := metrics.NewCollector(func() *geo.Snapshot { return snapshot(vs, latest, nil) })
 	if got, want := testutil.CollectAndCount(c, "covmon_village_open"), 10; got != want {
 		t.Errorf("per-village series=%d, want %d", got, want)
 	}
@@ -180,7 +179,7 @@ func BenchmarkScrape(b *testing.B) {
 			}
 			snap := snapshot(vs, latest, nil)
 			reg := prometheus.NewRegistry()
-			reg.MustRegister(metrics.NewCollector(func() *collector.Snapshot { return snap }))
+			reg.MustRegister(metrics.NewCollector(func() *geo.Snapshot { return snap }))
 			h := promhttp.HandlerFor(reg, promhttp.HandlerOpts{})
 			b.ReportAllocs()
 			b.ResetTimer()

@@ -1,0 +1,87 @@
+package geo
+
+import (
+	"sort"
+	"time"
+)
+
+// Snapshot is covmon's whole picture at one instant, the read model: what metrics, the API's
+// summary and the alerts read, computed once (by collector.BuildSnapshot) rather than per
+// request. It is a plain value: once built it is never changed, only replaced.
+type Snapshot struct {
+	// ComputedAt is when it was built; AsOf the instant it describes (the same, but for tests).
+	ComputedAt time.Time
+	AsOf       time.Time
+	Programs   []ProgramState
+	// CarrierTech counts villages with signal per carrier × technology (all programs).
+	CarrierTech []CarrierTech
+	Uploads     []UploadStat
+	Problems    []RuleCount
+	// Demo is true when the synthetic seed data is loaded.
+	Demo bool
+}
+
+// ProgramState is one program's evaluation.
+type ProgramState struct {
+	Program Program
+	Summary Summary
+	// Open lists the program's villages that are known and not covered, sorted by ID.
+	Open []VillageStatus
+	// Regressed lists the IDs of open villages that had signal before (covered, then dark).
+	Regressed []string
+	// History holds the program's figures on the first day of each month since the first
+	// observation (from the daily figures; empty until the backfill ran).
+	History []DailyFigure
+}
+
+// CarrierTech counts the villages where one carrier's latest observation on one technology
+// shows signal that counts.
+type CarrierTech struct {
+	Carrier    string
+	Technology Technology
+	Villages   int
+}
+
+// Program returns the state of the program with the given ID, or nil.
+func (s *Snapshot) Program(id string) *ProgramState {
+	for i := range s.Programs {
+		if s.Programs[i].Program.ID == id {
+			return &s.Programs[i]
+		}
+	}
+	return nil
+}
+
+// CountCarrierTech counts, for every configured carrier × technology (zero included), the
+// villages whose latest observation by that carrier on that technology shows signal that
+// counts under p. The result is sorted by carrier, then technology.
+func CountCarrierTech(latest map[string][]Observation, p *Policy) []CarrierTech {
+	type key struct {
+		c string
+		t Technology
+	}
+	n := map[key]int{}
+	for _, c := range p.Carriers {
+		for _, t := range Technologies {
+			n[key{c, t}] = 0
+		}
+	}
+	for _, os := range latest {
+		for i := range os {
+			if p.Counts(&os[i]) {
+				n[key{os[i].Carrier, os[i].Technology}]++
+			}
+		}
+	}
+	out := make([]CarrierTech, 0, len(n))
+	for k, v := range n {
+		out = append(out, CarrierTech{k.c, k.t, v})
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Carrier != out[j].Carrier {
+			return out[i].Carrier < out[j].Carrier
+		}
+		return out[i].Technology < out[j].Technology
+	})
+	return out
+}
