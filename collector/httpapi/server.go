@@ -41,7 +41,9 @@ type Server struct {
 	Snapshot func() *geo.Snapshot
 	Programs []geo.Program
 	Policy   geo.Policy
-	// Metrics is mounted at GET /metrics when set.
+	// Metrics is mounted at GET /metrics when set. It follows the read policy: with PublicRead
+	// false it needs a ministry token (it names every open village and every carrier's upload
+	// counts), so Prometheus scrapes with "authorization: {type: Bearer, credentials_file: …}".
 	Metrics http.Handler
 	Logger  *slog.Logger
 	// Now is the clock for "as of now" queries (default time.Now).
@@ -85,7 +87,7 @@ func (s *Server) Handler() http.Handler {
 	})
 	mux.HandleFunc("GET /readyz", s.handleReady)
 	if s.Metrics != nil {
-		mux.Handle("GET /metrics", s.Metrics)
+		mux.HandleFunc("GET /metrics", s.handleMetrics)
 	}
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, r, http.StatusNotFound, "not-found", "Not found", "no such endpoint: "+r.Method+" "+r.URL.Path)
@@ -162,6 +164,22 @@ func (s *Server) handleReady(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	io.WriteString(w, "ready\n")
+}
+
+// handleMetrics serves GET /metrics: open when PublicRead, else for a ministry token only (a
+// carrier's token is refused: the metrics carry the other carriers' figures).
+func (s *Server) handleMetrics(w http.ResponseWriter, r *http.Request) {
+	if !s.PublicRead {
+		tok := s.requireToken(w, r)
+		if tok == nil {
+			return
+		}
+		if tok.Role != geo.RoleMinistry {
+			writeProblem(w, r, http.StatusForbidden, "forbidden", "Forbidden", "with server.public_read off, /metrics needs a ministry token")
+			return
+		}
+	}
+	s.Metrics.ServeHTTP(w, r)
 }
 
 func (s *Server) handleSchema(w http.ResponseWriter, r *http.Request) {
