@@ -8,7 +8,6 @@ import (
 	"strconv"
 	"text/tabwriter"
 
-	"github.com/covmon/covmon/collector/httpapi"
 	"github.com/covmon/covmon/geo"
 )
 
@@ -66,7 +65,7 @@ func (m *Main) tokenCreate(ctx context.Context, args []string) error {
 	if *role == geo.RoleCarrier && !slices.Contains(m.Config.Carriers, *carrier) {
 		return fmt.Errorf("token create: unknown carrier %q (configured: %v)", *carrier, m.Config.Carriers)
 	}
-	secret, hash, err := httpapi.NewTokenSecret()
+	secret, hash, err := geo.NewTokenSecret()
 	if err != nil {
 		return err
 	}
@@ -80,7 +79,7 @@ func (m *Main) tokenCreate(ctx context.Context, args []string) error {
 	if err := m.DB.CreateToken(ctx, t); err != nil {
 		return err
 	}
-	fmt.Fprintln(m.Stdout, httpapi.FormatToken(t.ID, secret))
+	fmt.Fprintln(m.Stdout, geo.FormatToken(t.ID, secret))
 	fmt.Fprintf(m.Stderr, "token %d (%s) created; the line above is its only copy\n", t.ID, t.Name)
 	return nil
 }

@@ -2,59 +2,28 @@ package httpapi
 
 import (
 	"context"
-	"crypto/rand"
 	"crypto/sha256"
 	"crypto/subtle"
-	"encoding/base64"
 	"encoding/hex"
 	"errors"
-	"fmt"
 	"net/http"
-	"strconv"
 	"strings"
 
 	"github.com/covmon/covmon/geo"
 )
 
-// Tokens look like "cvm_<id>_<secret>": the ID finds the stored row, and the secret's SHA-256
-// is compared with the stored hash in constant time. Only the hash is stored.
-const tokenPrefix = "cvm_"
-
-// NewTokenSecret returns a fresh random secret and its SHA-256 (hex) for storage.
-func NewTokenSecret() (secret, hash string, err error) {
-	b := make([]byte, 32)
-	if _, err := rand.Read(b); err != nil {
-		return "", "", fmt.Errorf("random token: %w", err)
-	}
-	secret = base64.RawURLEncoding.EncodeToString(b)
-	sum := sha256.Sum256([]byte(secret))
-	return secret, hex.EncodeToString(sum[:]), nil
-}
-
-// FormatToken returns the bearer token a client sends for stored token id and its secret.
-func FormatToken(id int64, secret string) string {
-	return tokenPrefix + strconv.FormatInt(id, 10) + "_" + secret
-}
-
 var errUnauthorized = errors.New("httpapi: unauthorized")
 
-// authenticate returns the valid token the request carries, or errUnauthorized.
+// authenticate returns the valid token the request carries, or errUnauthorized. Tokens are
+// minted in geo (geo.NewTokenSecret, geo.FormatToken); the API only verifies them.
 func (s *Server) authenticate(ctx context.Context, r *http.Request) (*geo.Token, error) {
 	h := r.Header.Get("Authorization")
 	raw, ok := strings.CutPrefix(h, "Bearer ")
 	if !ok {
 		return nil, errUnauthorized
 	}
-	rest, ok := strings.CutPrefix(strings.TrimSpace(raw), tokenPrefix)
+	id, secret, ok := geo.ParseToken(strings.TrimSpace(raw))
 	if !ok {
-		return nil, errUnauthorized
-	}
-	idS, secret, ok := strings.Cut(rest, "_")
-	if !ok {
-		return nil, errUnauthorized
-	}
-	id, err := strconv.ParseInt(idS, 10, 64)
-	if err != nil {
 		return nil, errUnauthorized
 	}
 	t, err := s.Store.Token(ctx, id)
@@ -64,6 +33,7 @@ func (s *Server) authenticate(ctx context.Context, r *http.Request) (*geo.Token,
 	if err != nil {
 		return nil, err
 	}
+	// Verification: the secret's SHA-256 against the stored hash, in constant time.
 	sum := sha256.Sum256([]byte(secret))
 	want, err := hex.DecodeString(t.SecretHash)
 	if err != nil || subtle.ConstantTimeCompare(sum[:], want) != 1 || !t.RevokedAt.IsZero() {

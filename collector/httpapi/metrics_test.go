@@ -51,7 +51,7 @@ func newSecServer(t *testing.T, configure func(*httpapi.Server)) *secServer {
 // token stores a token with the role (and carrier) and returns its bearer string.
 func (s *secServer) token(t *testing.T, role, carrier string) string {
 	t.Helper()
-	secret, hash, err := httpapi.NewTokenSecret()
+	secret, hash, err := geo.NewTokenSecret()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -59,7 +59,7 @@ func (s *secServer) token(t *testing.T, role, carrier string) string {
 	if err := s.db.CreateToken(context.Background(), tok); err != nil {
 		t.Fatal(err)
 	}
-	return httpapi.FormatToken(tok.ID, secret)
+	return geo.FormatToken(tok.ID, secret)
 }
 
 func get(t *testing.T, url, token string) (int, string) {

@@ -42,7 +42,7 @@ func newServer(t *testing.T, configure func(*httpapi.Server)) (*httptest.Server,
 	if u, err := in.Ingest(ctx, collector.File{Name: "v.geojson", Kind: geo.KindVillages}, strings.NewReader(villages)); err != nil || u.Result != geo.ResultAccepted {
 		t.Fatalf("registry: %v %+v", err, u)
 	}
-	secret, hash, err := httpapi.NewTokenSecret()
+	secret, hash, err := geo.NewTokenSecret()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -56,7 +56,7 @@ func newServer(t *testing.T, configure func(*httpapi.Server)) (*httptest.Server,
 	}
 	srv := httptest.NewServer(s.Handler())
 	t.Cleanup(srv.Close)
-	return srv, httpapi.FormatToken(tok.ID, secret)
+	return srv, geo.FormatToken(tok.ID, secret)
 }
 
 func post(t *testing.T, url, token string, body io.Reader, hdr ...string) (int, map[string]any) {
