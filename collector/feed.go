@@ -34,8 +34,9 @@ type feedState struct {
 	etag, lastModified string
 }
 
-// PullFeeds fetches every feed and ingests changed ones. Errors are logged per feed; the first
-// is returned after all feeds were tried.
+// PullFeeds fetches every feed and ingests changed ones. Errors are logged per feed, once; the
+// first is returned after all feeds were tried (marked as logged, so the job does not log it
+// again).
 func (r *Runner) PullFeeds(ctx context.Context) error {
 	if r.Fetcher == nil {
 		r.Fetcher = &Fetcher{}
@@ -45,7 +46,7 @@ func (r *Runner) PullFeeds(ctx context.Context) error {
 		if err := r.pullFeed(ctx, f); err != nil {
 			r.logger().Error("feed pull failed", "feed", f.Name, "url", f.URL, "err", err)
 			if firstErr == nil {
-				firstErr = err
+				firstErr = logged(err)
 			}
 		}
 	}

@@ -106,7 +106,7 @@ func (r *Runner) scanFolder(ctx context.Context, dir string, kind geo.UploadKind
 			// Go on with the folder's other files; the failing one stays and is retried.
 			r.logger().Error("inbox file not ingested", "file", filepath.Join(dir, name), "err", err)
 			if firstErr == nil {
-				firstErr = err
+				firstErr = logged(err)
 			}
 		}
 	}

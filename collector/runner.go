@@ -52,6 +52,7 @@ type Runner struct {
 	sched     gocron.Scheduler
 	snap      atomic.Pointer[geo.Snapshot]
 	refreshMu sync.Mutex
+	refresh   refresher
 
 	shutdownOnce sync.Once
 	shutdownErr  error
@@ -147,6 +148,7 @@ func (r *Runner) Start(ctx context.Context) error {
 		}
 	}
 	r.sched = s
+	r.startRefresher()
 	s.Start()
 	return nil
 }
@@ -155,14 +157,15 @@ func (r *Runner) Start(ctx context.Context) error {
 func (r *Runner) task(name string, fn func(context.Context) error) gocron.Task {
 	return gocron.NewTask(func(ctx context.Context) error {
 		err := fn(ctx)
-		if err != nil && !errors.Is(err, context.Canceled) {
+		var done *loggedError
+		if err != nil && !errors.Is(err, context.Canceled) && !errors.As(err, &done) {
 			r.logger().Error("job failed", "job", name, "err", err)
 		}
 		return err
 	})
 }
 
-// Shutdown stops the scheduler and waits for running jobs. Calling it again returns the first
+// Shutdown stops the scheduler and the refresh after uploads, and waits for running jobs. Calling it again returns the first
 // call's result: gocron's own Shutdown, called a second time just after a first, can wait out
 // its whole stop timeout (it reads "started" before the first call has cleared it).
 func (r *Runner) Shutdown() error {
@@ -170,22 +173,19 @@ func (r *Runner) Shutdown() error {
 		if r.sched != nil {
 			r.shutdownErr = r.sched.Shutdown()
 		}
+		r.stopRefresher()
 	})
 	return r.shutdownErr
 }
 
-// ingested is called after every ingest: an accepted upload refreshes the snapshot at once, so
+// ingested is called after every ingest: an accepted upload asks for a whole refresh, so
 // metrics and alerts see it without waiting for the schedule; a rejected or duplicate one only
-// refreshes the upload figures, which is cheap.
-func (r *Runner) ingested(ctx context.Context, u *geo.Upload) {
-	var err error
+// for the upload figures, which is cheap. Neither waits for it (see refresher).
+func (r *Runner) ingested(u *geo.Upload) {
 	if u.Result == geo.ResultAccepted {
-		err = r.Refresh(ctx)
+		r.requestRefresh(refreshAll)
 	} else {
-		err = r.refreshUploads(ctx)
-	}
-	if err != nil {
-		r.logger().Error("refresh after upload", "upload", u.ID, "err", err)
+		r.requestRefresh(refreshUploads)
 	}
 }
 
@@ -209,17 +209,33 @@ func (r *Runner) refreshUploads(ctx context.Context) error {
 	return nil
 }
 
-// Ingest runs in.Ingest and refreshes the snapshot after an accepted upload. The HTTP API calls
-// it so that uploads and scheduled ingests share one path.
+// Ingest runs in.Ingest and asks for a refresh of the snapshot, which runs after Ingest has
+// returned (WaitRefreshed waits for it). The HTTP API calls it so that uploads and scheduled
+// ingests share one path. The returned upload says what was stored.
 func (r *Runner) Ingest(ctx context.Context, f File, body io.Reader) (*geo.Upload, error) {
 	u, err := r.Ingester.Ingest(ctx, f, body)
 	if err != nil {
 		return nil, err
 	}
 	if !f.DryRun {
-		r.ingested(ctx, u)
+		r.ingested(u)
 	}
 	return u, nil
+}
+
+// loggedError marks an error that was logged where it happened (e.g. one file of the drop
+// folder, one feed): the job still fails, for its metrics, but the error is not logged twice.
+type loggedError struct{ err error }
+
+func (e *loggedError) Error() string { return e.err.Error() }
+func (e *loggedError) Unwrap() error { return e.err }
+
+// logged marks err as logged already (nil stays nil).
+func logged(err error) error {
+	if err == nil {
+		return nil
+	}
+	return &loggedError{err}
 }
 
 // quietLogger passes gocron's warnings and errors on and drops its routine chatter.

@@ -50,11 +50,16 @@ func newRunner(t *testing.T) (*collector.Runner, *clockwork.FakeClock, *sqlite.D
 		t.Fatalf("registry: %v %+v", err, u)
 	}
 	r := &collector.Runner{Ingester: in, Store: db, Programs: []geo.Program{prog}, Policy: geo.DefaultPolicy(), Clock: clock}
+	t.Cleanup(func() { r.Shutdown() }) // before the database closes
 	return r, clock, db
 }
 
+// deadZones returns the dead zones of the snapshot once it reflects every upload so far.
 func deadZones(t *testing.T, r *collector.Runner) int {
 	t.Helper()
+	if err := r.WaitRefreshed(context.Background()); err != nil {
+		t.Fatal(err)
+	}
 	s := r.Snapshot()
 	if s == nil {
 		t.Fatal("no snapshot")
@@ -357,5 +362,46 @@ func TestRunner_ScanInboxRegistry(t *testing.T) {
 	ups, _ := db.Uploads(context.Background(), geo.UploadFilter{Result: geo.ResultRejected})
 	if len(ups) != 1 || len(ups[0].Problems) != 1 || ups[0].Problems[0].Rule != geo.RuleUnknownProgram {
 		t.Errorf("rejected uploads: %+v", ups)
+	}
+}
+
+// TestRunner_IngestCoalescesRefreshes pins that the refresh after an upload runs off the
+// ingest path and coalesces: 20 uploads arriving while a refresh runs cost one more refresh,
+// not 20, and each upload returns without waiting for it.
+func TestRunner_IngestCoalescesRefreshes(t *testing.T) {
+	r, _, _ := newRunner(t)
+	ctx := context.Background()
+	var refreshes atomic.Int32
+	running, release := make(chan struct{}), make(chan struct{})
+	r.OnSnapshot = func(context.Context, *geo.Snapshot) {
+		if refreshes.Add(1) == 1 {
+			close(running)
+			<-release // the first refresh is slow: the burst arrives while it runs
+		}
+	}
+	ingest := func(i int) {
+		t.Helper()
+		day := fmt.Sprintf("2025-12-%02d", i+1)
+		u, err := r.Ingest(ctx, collector.File{Name: day + ".geojson", Kind: geo.KindObservations, Carrier: "viettel", Source: "api"},
+			strings.NewReader(obsFile("T-1", i == 19, day))) // only the last report shows signal
+		if err != nil || u.Result != geo.ResultAccepted || u.Inserted != 1 {
+			t.Fatalf("upload %d: %v %+v", i, err, u)
+		}
+	}
+	ingest(0)
+	<-running
+	for i := 1; i < 20; i++ {
+		ingest(i) // returns although the refresh it asked for cannot run yet
+	}
+	close(release)
+	if err := r.WaitRefreshed(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := refreshes.Load(), int32(2); got != want {
+		t.Errorf("refreshes after 20 uploads = %d, want %d (the running one, then one for the other 19)", got, want)
+	}
+	n := r.Snapshot().Programs[0].Summary.National
+	if n.Covered != 1 || n.DeadZone != 0 {
+		t.Errorf("snapshot after the burst: covered=%d dead_zone=%d, want 1 and 0 (the last upload shows signal)", n.Covered, n.DeadZone)
 	}
 }
