@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/covmon/covmon/geo"
+	"github.com/covmon/covmon/wire"
 )
 
 // Inbox is a drop folder, the way carriers are used to delivering files over SFTP:
@@ -143,35 +144,9 @@ func (r *Runner) ingestInboxFile(ctx context.Context, dir, name string, kind geo
 	if err := os.Rename(path, filepath.Join(dst, base)); err != nil {
 		return fmt.Errorf("inbox: move %s: %w", path, err)
 	}
-	report, _ := json.MarshalIndent(NewReport(u), "", "  ")
+	report, _ := json.MarshalIndent(wire.NewUpload(u), "", "  ")
 	if err := os.WriteFile(filepath.Join(dst, base+".report.json"), append(report, '\n'), 0o644); err != nil && !errors.Is(err, fs.ErrExist) {
 		return fmt.Errorf("inbox: write report: %w", err)
 	}
 	return nil
-}
-
-// Report is an upload's outcome as written next to inbox files and returned by the API.
-type Report struct {
-	UploadID    int64         `json:"upload_id,omitempty"`
-	Kind        string        `json:"kind"`
-	Carrier     string        `json:"carrier,omitempty"`
-	File        string        `json:"file"`
-	Size        int64         `json:"size"`
-	SHA256      string        `json:"sha256"`
-	Source      string        `json:"source"`
-	ReceivedAt  time.Time     `json:"received_at"`
-	Result      string        `json:"result"`
-	Features    int           `json:"features"`
-	Inserted    int           `json:"inserted"`
-	DuplicateOf int64         `json:"duplicate_of,omitempty"`
-	Problems    []geo.Problem `json:"problems"`
-}
-
-// NewReport converts an upload record to its public JSON form.
-func NewReport(u *geo.Upload) Report {
-	p := u.Problems
-	if p == nil {
-		p = []geo.Problem{}
-	}
-	return Report{u.ID, string(u.Kind), u.Carrier, u.FileName, u.Size, u.SHA256, u.Source, u.ReceivedAt, string(u.Result), u.Features, u.Inserted, u.DuplicateOf, p}
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/covmon/covmon/collector"
 	"github.com/covmon/covmon/collector/sqlite"
 	"github.com/covmon/covmon/geo"
+	"github.com/covmon/covmon/wire"
 )
 
 const villagesFile = `{"type":"FeatureCollection","covmon_schema":"villages/v1","features":[
@@ -118,7 +119,7 @@ func TestRunner_ScanInbox(t *testing.T) {
 	}
 	m, _ := filepath.Glob(filepath.Join(dir, "viettel/rejected/*.report.json"))
 	b, _ := os.ReadFile(m[0])
-	var rep collector.Report
+	var rep wire.Upload
 	if err := json.Unmarshal(b, &rep); err != nil || len(rep.Problems) != 1 || rep.Problems[0].Rule != "unknown_village" {
 		t.Errorf("report: %v %s", err, b)
 	}

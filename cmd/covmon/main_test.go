@@ -13,7 +13,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/covmon/covmon/collector/view"
+	"github.com/covmon/covmon/wire"
 )
 
 // testNow is the clock of the CLI tests: after every seed observation (2026-10 at the latest).
@@ -91,10 +91,10 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-func statusJSON(t testing.TB, db string, args ...string) view.Status {
+func statusJSON(t testing.TB, db string, args ...string) wire.Status {
 	t.Helper()
 	out := mustRun(t, db, append([]string{"status", "--format", "json"}, args...)...)
-	var s view.Status
+	var s wire.Status
 	if err := json.Unmarshal([]byte(out), &s); err != nil {
 		t.Fatalf("status json: %v\n%s", err, out)
 	}
@@ -125,7 +125,7 @@ func TestMain_Seed(t *testing.T) {
 		if n.Covered+n.DeadZone+n.NoPower+n.NoData != n.Villages {
 			t.Errorf("statuses do not add up: %+v", n)
 		}
-		if got, want := s.Notice, view.DemoNotice; got != want {
+		if got, want := s.Notice, wire.DemoNotice; got != want {
 			t.Errorf("Notice=%q, want %q", got, want)
 		}
 	})

@@ -10,8 +10,8 @@ import (
 	"time"
 
 	"github.com/covmon/covmon/collector"
-	"github.com/covmon/covmon/collector/view"
 	"github.com/covmon/covmon/geo"
+	"github.com/covmon/covmon/wire"
 )
 
 func (m *Main) runStatus(ctx context.Context, args []string) error {
@@ -70,9 +70,9 @@ covering its whole settled area (column LOM_SONG; area_coverage "partial" in JSO
 	sum := geo.Summarize(sts, prog, &pol, asOf)
 	switch *format {
 	case "json":
-		return writeJSON(m.Stdout, view.NewStatus(sum, sts, demo))
+		return writeJSON(m.Stdout, wire.NewStatus(sum, sts, demo))
 	case "geojson":
-		return writeJSON(m.Stdout, view.FeatureCollection(sts, asOf, demo))
+		return writeJSON(m.Stdout, wire.FeatureCollection(sts, asOf, demo))
 	}
 	m.printStatus(sum, sts, demo, *villages)
 	return nil
@@ -104,7 +104,7 @@ func (m *Main) demoData(ctx context.Context) (bool, error) {
 	return false, nil
 }
 
-const demoNotice = "NOTE: this database holds " + view.DemoNotice + "."
+const demoNotice = "NOTE: this database holds " + wire.DemoNotice + "."
 
 func (m *Main) printStatus(s geo.Summary, sts []geo.VillageStatus, demo, list bool) {
 	w := m.Stdout

@@ -7,6 +7,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/covmon/covmon/geo"
+	"github.com/covmon/covmon/wire"
 )
 
 func (m *Main) runUploads(ctx context.Context, args []string) error {
@@ -37,7 +38,7 @@ upload with its full validation report.`)
 			return err
 		}
 		if *format == "json" {
-			return writeJSON(m.Stdout, u)
+			return writeJSON(m.Stdout, wire.NewUpload(u))
 		}
 		m.printUploadDetail(u)
 		return nil
@@ -47,7 +48,7 @@ upload with its full validation report.`)
 		return err
 	}
 	if *format == "json" {
-		return writeJSON(m.Stdout, ups)
+		return writeJSON(m.Stdout, wire.NewUploads(ups))
 	}
 	tw := tabwriter.NewWriter(m.Stdout, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "ID\tRECEIVED\tKIND\tCARRIER\tFILE\tBYTES\tSOURCE\tRESULT\tFEATURES\tNEW_ROWS\tPROBLEMS")

@@ -5,8 +5,8 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/covmon/covmon/collector/view"
 	"github.com/covmon/covmon/geo"
+	"github.com/covmon/covmon/wire"
 )
 
 // handleBurndown serves GET /api/v1/burndown: a program's daily figures (the daily snapshot,
@@ -36,31 +36,5 @@ func (s *Server) handleBurndown(w http.ResponseWriter, r *http.Request) {
 		s.internalError(w, r, "daily figures", err)
 		return
 	}
-	// The figures a daily row keeps (geo.DailyFigure stores these counts, not all of Counts).
-	type point struct {
-		Day             string `json:"day"`
-		Baseline        int    `json:"baseline"`
-		BaselineCovered int    `json:"baseline_covered"`
-		FoundLater      int    `json:"found_later"`
-		Covered         int    `json:"covered"`
-		DeadZone        int    `json:"dead_zone"`
-		NoPower         int    `json:"no_power"`
-		NoData          int    `json:"no_data"`
-		Overdue         int    `json:"overdue"`
-		Backfilled      bool   `json:"backfilled"`
-	}
-	out := struct {
-		Notice  string       `json:"notice,omitempty"`
-		Program view.Program `json:"program"`
-		Points  []point      `json:"points"`
-	}{Program: view.Program{ID: q.program.ID, Name: q.program.Name, Deadline: q.program.Deadline}, Points: make([]point, 0, len(fs))}
-	if s.demo() {
-		out.Notice = view.DemoNotice
-	}
-	for _, f := range fs {
-		c := f.Counts
-		out.Points = append(out.Points, point{f.Day.Format(time.DateOnly), c.Baseline, c.BaselineCovered, c.FoundLater,
-			c.Covered, c.DeadZone, c.NoPower, c.NoData, c.Overdue, f.Backfilled})
-	}
-	writeJSON(w, http.StatusOK, "", out)
+	writeJSON(w, http.StatusOK, "", wire.NewBurndown(q.program, fs, s.demo()))
 }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/covmon/covmon/collector"
 	"github.com/covmon/covmon/geo"
+	"github.com/covmon/covmon/wire"
 )
 
 // handleUpload serves POST /api/v1/uploads: a raw or multipart (field "file") body, optionally
@@ -105,7 +106,7 @@ func (s *Server) handleUpload(w http.ResponseWriter, r *http.Request) {
 		s.internalError(w, r, "ingest", err)
 		return
 	}
-	rep := collector.NewReport(u)
+	rep := wire.NewUpload(u)
 	switch u.Result {
 	case geo.ResultRejected:
 		writeProblemDoc(w, Problem{Type: problemBase + "invalid-upload", Title: "Upload rejected", Status: http.StatusUnprocessableEntity,
@@ -198,11 +199,7 @@ func (s *Server) handleUploads(w http.ResponseWriter, r *http.Request) {
 		s.internalError(w, r, "list uploads", err)
 		return
 	}
-	out := make([]collector.Report, 0, len(ups))
-	for i := range ups {
-		out = append(out, collector.NewReport(&ups[i]))
-	}
-	writeJSON(w, http.StatusOK, "", map[string]any{"uploads": out})
+	writeJSON(w, http.StatusOK, "", wire.NewUploads(ups))
 }
 
 // handleUploadByID serves GET /api/v1/uploads/{id}; a carrier's token sees only its own.
@@ -225,5 +222,5 @@ func (s *Server) handleUploadByID(w http.ResponseWriter, r *http.Request) {
 		s.internalError(w, r, "get upload", err)
 		return
 	}
-	writeJSON(w, http.StatusOK, "", collector.NewReport(u))
+	writeJSON(w, http.StatusOK, "", wire.NewUpload(u))
 }

@@ -8,8 +8,8 @@ import (
 	"time"
 
 	"github.com/covmon/covmon/collector"
-	"github.com/covmon/covmon/collector/view"
 	"github.com/covmon/covmon/geo"
+	"github.com/covmon/covmon/wire"
 )
 
 // readRequest enforces the read policy (open when PublicRead, else any valid token) and parses
@@ -83,7 +83,7 @@ func (s *Server) handleVillages(w http.ResponseWriter, r *http.Request) {
 		}
 		kept = append(kept, st)
 	}
-	writeJSON(w, http.StatusOK, "application/geo+json", view.FeatureCollection(kept, q.asOf, s.demo()))
+	writeJSON(w, http.StatusOK, "application/geo+json", wire.FeatureCollection(kept, q.asOf, s.demo()))
 }
 
 func (s *Server) demo() bool {
@@ -121,29 +121,7 @@ func (s *Server) handleVillage(w http.ResponseWriter, r *http.Request) {
 		s.internalError(w, r, "village history", err)
 		return
 	}
-	type obsJSON struct {
-		Carrier    string    `json:"carrier"`
-		Technology string    `json:"technology"`
-		HasSignal  bool      `json:"has_signal"`
-		RSRPdBm    *float64  `json:"rsrp_dbm,omitempty"`
-		DLMbps     *float64  `json:"dl_mbps,omitempty"`
-		ObservedAt time.Time `json:"observed_at"`
-		Method     string    `json:"method"`
-		UploadID   int64     `json:"upload_id"`
-	}
-	out := struct {
-		view.Village
-		Notice       string    `json:"notice,omitempty"`
-		AsOf         time.Time `json:"as_of"`
-		Observations []obsJSON `json:"observations"`
-	}{Village: view.NewVillage(&sts[0]), AsOf: q.asOf, Observations: make([]obsJSON, 0, len(hist))}
-	if s.demo() {
-		out.Notice = view.DemoNotice
-	}
-	for _, o := range hist {
-		out.Observations = append(out.Observations, obsJSON{o.Carrier, o.Technology.String(), o.HasSignal, o.RSRPdBm, o.DLMbps, o.ObservedAt, o.Method, o.UploadID})
-	}
-	writeJSON(w, http.StatusOK, "", out)
+	writeJSON(w, http.StatusOK, "", wire.NewVillageHistory(&sts[0], q.asOf, hist, s.demo()))
 }
 
 // handleSummary serves GET /api/v1/summary: the headline figures nationally and per province,
@@ -156,7 +134,7 @@ func (s *Server) handleSummary(w http.ResponseWriter, r *http.Request) {
 	if r.URL.Query().Get("as_of") == "" && q.province == "" && s.Snapshot != nil {
 		if snap := s.Snapshot(); snap != nil {
 			if ps := snap.Program(q.program.ID); ps != nil {
-				writeJSON(w, http.StatusOK, "", view.NewSummary(ps.Summary, snap.Demo))
+				writeJSON(w, http.StatusOK, "", wire.NewSummary(ps.Summary, snap.Demo))
 				return
 			}
 		}
@@ -166,5 +144,5 @@ func (s *Server) handleSummary(w http.ResponseWriter, r *http.Request) {
 		s.internalError(w, r, "status", err)
 		return
 	}
-	writeJSON(w, http.StatusOK, "", view.NewSummary(geo.Summarize(sts, q.program, &s.Policy, q.asOf), s.demo()))
+	writeJSON(w, http.StatusOK, "", wire.NewSummary(geo.Summarize(sts, q.program, &s.Policy, q.asOf), s.demo()))
 }

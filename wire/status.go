@@ -1,7 +1,4 @@
-// Package view turns covmon's domain values into the JSON and GeoJSON documents that the
-// command line and the HTTP API print. Field names are snake_case and stable: they are part
-// of covmon's public interface.
-package view
+package wire
 
 import (
 	"time"
@@ -65,7 +62,7 @@ type Summary struct {
 func NewSummary(s geo.Summary, demo bool) Summary {
 	out := Summary{AsOf: s.AsOf, National: NewCounts(s.National), Provinces: make([]Province, 0, len(s.Provinces))}
 	if s.Program != nil {
-		out.Program = Program{s.Program.ID, s.Program.Name, s.Program.Deadline}
+		out.Program = NewProgram(s.Program)
 	}
 	if demo {
 		out.Notice = DemoNotice
