@@ -267,8 +267,18 @@ func TestServe_EndToEnd(t *testing.T) {
 		}
 	})
 	t.Run("SummaryAndVillagesReflectUpload", func(t *testing.T) {
-		after := do(t, "GET", s.url+"/api/v1/summary", "", "", nil).json(t)["national"].(map[string]any)
-		if got, want := after["dead_zone"], before["dead_zone"].(float64)-1; got != want {
+		// The summary comes from the snapshot, which the upload refreshes after its response
+		// (off the request path): wait for it rather than for a time.
+		want := before["dead_zone"].(float64) - 1
+		var got any
+		for deadline := time.Now().Add(30 * time.Second); ; {
+			got = do(t, "GET", s.url+"/api/v1/summary", "", "", nil).json(t)["national"].(map[string]any)["dead_zone"]
+			if got == want || time.Now().After(deadline) {
+				break
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+		if got != want {
 			t.Errorf("dead_zone=%v, want %v", got, want)
 		}
 		r := do(t, "GET", s.url+"/api/v1/villages?status=overdue&province=04", "", "", nil)
