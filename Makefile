@@ -12,11 +12,11 @@ help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
 
 build: ## build bin/covmon
+	@echo "== building $(BIN): the first build downloads and compiles the dependencies (about 2 minutes on a cold cache), later ones take seconds =="
 	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/covmon
 
 run: build ## build, load the SYNTHETIC seed data, show the status, then serve the API, /metrics and the collector
-	@mkdir -p $(dir $(DB))
-	@./$(BIN) seed --db $(DB)
+	@./$(BIN) seed --db $(DB)   # idempotent: a second run skips what is already loaded
 	@echo
 	@./$(BIN) status --db $(DB)
 	@echo
