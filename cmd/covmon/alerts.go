@@ -269,7 +269,7 @@ List the active alerts (as of the last evaluation by covmon serve), with the out
 Alerts are evaluated and delivered by covmon serve; see docs/metrics.md and the alerts: section
 of the configuration.`)
 	format := fs.String("format", "table", "output `format`: table or json")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if *format != "table" && *format != "json" {

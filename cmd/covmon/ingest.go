@@ -30,7 +30,7 @@ Import the village registry: GeoJSON FeatureCollections in the villages/v1 forma
 "covmon schema villages/v1" and docs/formats.md). Villages are matched by village_id, so a
 re-import updates them. A file is all-or-nothing; the same file twice counts once.`)
 	dryRun := fs.Bool("dry-run", false, "validate only; write nothing")
-	if err := fs.Parse(args[1:]); err != nil {
+	if err := parseFlags(fs, args[1:]); err != nil {
 		return err
 	}
 	return m.ingestFiles(ctx, fs.Args(), collector.File{Kind: geo.KindVillages, Source: "cli", DryRun: *dryRun})
@@ -52,7 +52,7 @@ Exit status: 0 when every file was accepted or a duplicate, 1 otherwise.`)
 	carrier := fs.String("carrier", "", "the uploading `carrier`: files naming another carrier are rejected")
 	dryRun := fs.Bool("dry-run", false, "validate only; write nothing")
 	areas := fs.Bool("areas", false, "the files are coverage areas (areas/v1), not per-village observations")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	kind := geo.KindObservations
@@ -67,6 +67,9 @@ Exit status: 0 when every file was accepted or a duplicate, 1 otherwise.`)
 func (m *Main) ingestFiles(ctx context.Context, paths []string, tmpl collector.File) error {
 	if len(paths) == 0 {
 		return errors.New("no files given")
+	}
+	if tmpl.DryRun {
+		m.mode = openDryRun
 	}
 	if err := m.open(ctx); err != nil {
 		return err

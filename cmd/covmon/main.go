@@ -72,6 +72,12 @@ type Main struct {
 	dbPath       string
 	configPath   string
 	configLoaded bool
+
+	// mode says whether the command may create the database (set by Run from the command
+	// table; token and the dry runs refine it).
+	mode openMode
+	// tempDir holds a dry run's throwaway database; Close removes it.
+	tempDir string
 }
 
 // NewMain returns a Main wired to the process's standard streams, clock and environment.
@@ -82,23 +88,35 @@ func NewMain() *Main {
 type command struct {
 	summary string
 	run     func(m *Main, ctx context.Context, args []string) error
+	// mode: only commands that store may create the database.
+	mode openMode
 }
 
 var commands = map[string]command{
-	"villages": {"import the village registry (villages import FILE)", (*Main).runVillages},
-	"ingest":   {"validate and store carrier files: per-village observations, or coverage areas (--areas)", (*Main).runIngest},
-	"serve":    {"run the HTTP API, /metrics and the scheduled collector", (*Main).runServe},
-	"token":    {"create, list and revoke API tokens", (*Main).runToken},
-	"status":   {"show dead zones, overdue and covered villages, now or as of a date", (*Main).runStatus},
-	"uploads":  {"list received uploads and their results", (*Main).runUploads},
-	"seed":     {"load the embedded SYNTHETIC demo data set", (*Main).runSeed},
-	"schema":   {"print the JSON Schema of a file format", (*Main).runSchema},
-	"version":  {"print the version", (*Main).runVersion},
-	"alerts":   {"list active deadline alerts and undelivered notifications", (*Main).runAlerts},
+	"villages": {"import the village registry (villages import FILE)", (*Main).runVillages, openCreate},
+	"ingest":   {"validate and store carrier files: per-village observations, or coverage areas (--areas)", (*Main).runIngest, openCreate},
+	"serve":    {"run the HTTP API, /metrics and the scheduled collector", (*Main).runServe, openCreate},
+	"token":    {"create, list and revoke API tokens", (*Main).runToken, openExisting},
+	"status":   {"show dead zones, overdue and covered villages, now or as of a date", (*Main).runStatus, openExisting},
+	"uploads":  {"list received uploads and their results", (*Main).runUploads, openExisting},
+	"seed":     {"load the embedded SYNTHETIC demo data set", (*Main).runSeed, openCreate},
+	"schema":   {"print the JSON Schema of a file format", (*Main).runSchema, openExisting},
+	"version":  {"print the version", (*Main).runVersion, openExisting},
+	"alerts":   {"list active deadline alerts and undelivered notifications", (*Main).runAlerts, openExisting},
 }
 
 // Run parses args and runs the command they name.
 func (m *Main) Run(ctx context.Context, args []string) error {
+	if len(args) > 0 && len(args[0]) > 1 && args[0][0] == '-' && !isHelp(args[0]) {
+		var err error
+		if args, err = m.parseGlobal(args); err != nil {
+			return err
+		}
+		if len(args) == 0 {
+			m.usage(m.Stderr)
+			return errors.New("no command given")
+		}
+	}
 	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" || args[0] == "-help" {
 		if len(args) > 1 {
 			return m.Run(ctx, []string{args[1], "-h"})
@@ -114,13 +132,16 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 		m.usage(m.Stderr)
 		return fmt.Errorf("unknown command %q", args[0])
 	}
+	m.mode = c.mode
 	return c.run(m, ctx, args[1:])
 }
+
+func isHelp(s string) bool { return s == "-h" || s == "--help" || s == "-help" }
 
 func (m *Main) usage(w io.Writer) {
 	fmt.Fprint(w, `covmon — track mobile-network dead zones in powered villages until there are none.
 
-Usage: covmon COMMAND [flags] [args]
+Usage: covmon [--db PATH] [--config FILE] COMMAND [flags] [args]
 
 Commands:
 `)
@@ -134,7 +155,10 @@ Commands:
 	}
 	fmt.Fprint(w, `
 Every command takes --db PATH (default $COVMON_DB, else the config's database, else covmon.db)
-and --config FILE (YAML; see docs/config.md). "covmon COMMAND -h" shows a command's flags.
+and --config FILE (YAML; see docs/config.md), before or after the command. Flags may follow file
+names; "--" ends the flags. Only commands that store (seed, villages import, ingest, serve,
+token create) create a missing database; the others say it is missing and fail.
+"covmon COMMAND -h" shows a command's flags.
 `)
 }
 
@@ -142,8 +166,7 @@ and --config FILE (YAML; see docs/config.md). "covmon COMMAND -h" shows a comman
 func (m *Main) flagSet(name, args, about string) *flag.FlagSet {
 	fs := flag.NewFlagSet("covmon "+name, flag.ContinueOnError)
 	fs.SetOutput(m.Stderr)
-	fs.StringVar(&m.dbPath, "db", "", "SQLite database `path` (default $COVMON_DB, config database, covmon.db)")
-	fs.StringVar(&m.configPath, "config", "", "configuration `file` (YAML)")
+	m.commonFlags(fs)
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), "Usage: covmon %s [flags] %s\n\n%s\n\nFlags:\n", name, args, strings.TrimSpace(about))
 		fs.PrintDefaults()
@@ -178,12 +201,17 @@ func (m *Main) loadConfig() error {
 	return m.Config.Validate()
 }
 
-// open loads the configuration and opens the database (creating and migrating it if needed).
+// open loads the configuration and opens the database, migrating it if needed. Whether a
+// missing database is created, refused or replaced by a throwaway one depends on m.mode.
 func (m *Main) open(ctx context.Context) error {
 	if err := m.loadConfig(); err != nil {
 		return err
 	}
-	db := sqlite.NewDB(m.Config.Database)
+	path, err := m.checkDatabase()
+	if err != nil {
+		return err
+	}
+	db := sqlite.NewDB(path)
 	db.Now = m.Now
 	if err := db.Open(ctx); err != nil {
 		return fmt.Errorf("open database %s: %w", m.Config.Database, err)
@@ -200,17 +228,21 @@ func (m *Main) open(ctx context.Context) error {
 
 // Close releases what Run opened.
 func (m *Main) Close() error {
+	var err error
 	if m.DB != nil {
-		err := m.DB.Close()
+		err = m.DB.Close()
 		m.DB = nil
-		return err
 	}
-	return nil
+	if m.tempDir != "" {
+		err = errors.Join(err, os.RemoveAll(m.tempDir))
+		m.tempDir = ""
+	}
+	return err
 }
 
 func (m *Main) runVersion(_ context.Context, args []string) error {
 	fs := m.flagSet("version", "", "Print covmon's version.")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	fmt.Fprintf(m.Stdout, "covmon %s\n", version)

@@ -29,7 +29,7 @@ Stops cleanly on SIGINT/SIGTERM: HTTP first, then the jobs, then the database.`)
 	checkConfig := fs.Bool("check-config", false, "validate the configuration and exit")
 	logFormat := fs.String("log-format", "text", "log `format`: text or json")
 	logLevel := fs.String("log-level", "info", "log `level`: debug, info, warn or error")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if err := m.loadConfig(); err != nil {

@@ -31,7 +31,7 @@ covering its whole settled area (column LOM_SONG; area_coverage "partial" in JSO
 	program := fs.String("program", "", "program `ID` (default: the configured default program)")
 	format := fs.String("format", "table", "output `format`: table, json or geojson")
 	villages := fs.Bool("villages", false, "table format: also list every village that is not covered, and the lõm sóng ones")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
@@ -39,7 +39,7 @@ covering its whole settled area (column LOM_SONG; area_coverage "partial" in JSO
 	}
 	asOf := m.Now()
 	if *asOfS != "" {
-		t, err := parseWhen(*asOfS)
+		t, err := parseAsOf(*asOfS, m.Now())
 		if err != nil {
 			return fmt.Errorf("--as-of: %w", err)
 		}

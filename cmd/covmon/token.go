@@ -46,7 +46,7 @@ func (m *Main) tokenCreate(ctx context.Context, args []string) error {
 	carrier := fs.String("carrier", "", "the `carrier` the token uploads for")
 	role := fs.String("role", "", "`role`: carrier (default with --carrier) or ministry")
 	name := fs.String("name", "", "a `name` to recognise the token by")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	switch {
@@ -59,6 +59,7 @@ func (m *Main) tokenCreate(ctx context.Context, args []string) error {
 	case *role != geo.RoleCarrier && *role != geo.RoleMinistry:
 		return errors.New("token create: want --carrier CARRIER or --role ministry")
 	}
+	m.mode = openCreate // the first token may come before any data
 	if err := m.open(ctx); err != nil {
 		return err
 	}
@@ -86,7 +87,7 @@ func (m *Main) tokenCreate(ctx context.Context, args []string) error {
 
 func (m *Main) tokenList(ctx context.Context, args []string) error {
 	fs := m.flagSet("token list", "", "List API tokens.")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if err := m.open(ctx); err != nil {
@@ -110,7 +111,7 @@ func (m *Main) tokenList(ctx context.Context, args []string) error {
 
 func (m *Main) tokenRevoke(ctx context.Context, args []string) error {
 	fs := m.flagSet("token revoke", "ID", "Revoke an API token; requests with it fail at once.")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() != 1 {

@@ -19,7 +19,7 @@ upload with its full validation report.`)
 	result := fs.String("result", "", "only uploads with `result` accepted, rejected or duplicate")
 	limit := fs.Int("limit", 50, "at most `N` uploads")
 	format := fs.String("format", "table", "output `format`: table or json")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if *format != "table" && *format != "json" {
@@ -87,7 +87,7 @@ func (m *Main) runSchema(_ context.Context, args []string) error {
 	fs := m.flagSet("schema", "[NAME]", `
 Print the JSON Schema (draft 2020-12) of a covmon file format, for carriers to validate files
 before sending them. Without NAME, list the formats.`)
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() == 0 {

@@ -1,0 +1,120 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/covmon/covmon/geo"
+)
+
+// The flags every command takes (--db, --config) may come before the command too:
+// "covmon --db X seed" is "covmon seed --db X". A flag typed after the command wins.
+func (m *Main) parseGlobal(args []string) ([]string, error) {
+	fs := flag.NewFlagSet("covmon", flag.ContinueOnError)
+	fs.SetOutput(m.Stderr)
+	m.commonFlags(fs)
+	fs.Usage = func() { m.usage(fs.Output()) }
+	if err := fs.Parse(args); err != nil {
+		return nil, err
+	}
+	return fs.Args(), nil
+}
+
+// commonFlags adds --db and --config to fs. They are Func flags so that a command's flag set
+// does not reset what was given before the command.
+func (m *Main) commonFlags(fs *flag.FlagSet) {
+	fs.Func("db", "SQLite database `path` (default $COVMON_DB, config database, covmon.db)", func(s string) error {
+		m.dbPath = s
+		return nil
+	})
+	fs.Func("config", "configuration `file` (YAML)", func(s string) error {
+		m.configPath = s
+		return nil
+	})
+}
+
+// parseFlags parses a command's arguments with flags and operands in any order, as a person
+// types them: "covmon ingest a.geojson --db x" stores into x, not into a file named "--db".
+// "--" ends the flags: everything after it is an operand, even if it starts with "-". After
+// it returns, fs.Args() holds the operands in the order given.
+func parseFlags(fs *flag.FlagSet, args []string) error {
+	var operands []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return err
+		}
+		rest := fs.Args()
+		if len(rest) == 0 {
+			break
+		}
+		if used := len(args) - len(rest); used > 0 && args[used-1] == "--" {
+			operands = append(operands, rest...)
+			break
+		}
+		operands = append(operands, rest[0])
+		args = rest[1:]
+	}
+	return fs.Parse(append([]string{"--"}, operands...))
+}
+
+// How a command may open the database.
+type openMode int
+
+const (
+	// openExisting: the database must exist (read-only commands: status, uploads, alerts,
+	// token list, token revoke). A mistyped --db names the missing file instead of creating an
+	// empty database that reports "0 of 0".
+	openExisting openMode = iota
+	// openCreate: create the database (and its folder) when missing (commands that store:
+	// seed, villages import, ingest, serve, token create).
+	openCreate
+	// openDryRun: validate against the database when it exists; when it does not, against a
+	// throwaway empty one in a temporary folder, so that a dry run creates no file.
+	openDryRun
+)
+
+// errNoDatabase is returned by a command that reads a database that does not exist.
+var errNoDatabase = errors.New("no database")
+
+// checkDatabase applies m.mode to the configured database path. It returns the path to open
+// (a temporary one for a dry run without a database).
+func (m *Main) checkDatabase() (string, error) {
+	path := m.Config.Database
+	_, err := os.Stat(path)
+	switch {
+	case err == nil || m.mode == openCreate:
+		return path, nil
+	case !errors.Is(err, fs.ErrNotExist):
+		return "", fmt.Errorf("database %s: %w", path, err)
+	case m.mode == openDryRun:
+		dir, err := os.MkdirTemp("", "covmon-dry-run-")
+		if err != nil {
+			return "", fmt.Errorf("dry run: %w", err)
+		}
+		m.tempDir = dir
+		fmt.Fprintf(m.Stderr, "database %s does not exist: validating against an empty registry (dry run, no database created)\n", path)
+		return filepath.Join(dir, "dry-run.db"), nil
+	}
+	return "", fmt.Errorf("%w at %s (give --db or $COVMON_DB; covmon seed, villages import or ingest create one)", errNoDatabase, path)
+}
+
+// parseAsOf reads an --as-of value (see parseWhen) and refuses an instant after now: covmon
+// says what was known at a date; it does not forecast, and a status "as of" next year would
+// only restate today's reports with a later clock, making villages look overdue that may well
+// be covered by then.
+func parseAsOf(s string, now time.Time) (time.Time, error) {
+	t, err := parseWhen(s)
+	if err != nil {
+		return t, err
+	}
+	if t.After(now) {
+		return time.Time{}, fmt.Errorf("%s is in the future (now is %s): covmon reports what is known as of a past date and does not forecast; leave out --as-of for now",
+			s, now.In(geo.Vietnam).Format("2006-01-02 15:04 UTC+7"))
+	}
+	return t, nil
+}
