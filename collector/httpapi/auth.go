@@ -6,6 +6,7 @@ import (
 	"crypto/subtle"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 
@@ -42,22 +43,13 @@ func (s *Server) authenticate(ctx context.Context, r *http.Request) (*geo.Token,
 	return t, nil
 }
 
-// requireToken authenticates r or writes a 401 and returns nil.
+// requireToken authenticates r or answers it (401, or 500 when the store failed) and returns
+// nil.
 func (s *Server) requireToken(w http.ResponseWriter, r *http.Request) *geo.Token {
 	t, err := s.authenticate(r.Context(), r)
-	if err == nil {
-		return t
-	}
-	if errors.Is(err, errUnauthorized) {
-		w.Header().Set("WWW-Authenticate", `Bearer realm="covmon"`)
-		writeProblem(w, r, http.StatusUnauthorized, "unauthorized", "Unauthorized", "a valid bearer token is required (covmon token create)")
+	if err != nil {
+		s.writeError(w, r, fmt.Errorf("authenticate: %w", err))
 		return nil
 	}
-	s.internalError(w, r, "authenticate", err)
-	return nil
-}
-
-func (s *Server) internalError(w http.ResponseWriter, r *http.Request, op string, err error) {
-	s.logger().Error("api: internal error", "op", op, "path", r.URL.Path, "err", err)
-	writeProblem(w, r, http.StatusInternalServerError, "internal", "Internal error", "the server failed; the error is logged")
+	return t
 }

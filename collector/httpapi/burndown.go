@@ -25,7 +25,7 @@ func (s *Server) handleBurndown(w http.ResponseWriter, r *http.Request) {
 		if v := r.URL.Query().Get(p.name); v != "" {
 			t, err := time.ParseInLocation(time.DateOnly, v, geo.Vietnam)
 			if err != nil {
-				writeProblem(w, r, http.StatusBadRequest, "invalid-request", "Invalid request", fmt.Sprintf("%s: want YYYY-MM-DD, got %q", p.name, v))
+				s.writeError(w, r, Errorf(EINVALID, "%s: want YYYY-MM-DD, got %q", p.name, v))
 				return
 			}
 			*p.t = t
@@ -33,7 +33,7 @@ func (s *Server) handleBurndown(w http.ResponseWriter, r *http.Request) {
 	}
 	fs, err := s.Store.DailyFigures(r.Context(), q.program.ID, from, to)
 	if err != nil {
-		s.internalError(w, r, "daily figures", err)
+		s.writeError(w, r, fmt.Errorf("daily figures: %w", err))
 		return
 	}
 	writeJSON(w, http.StatusOK, "", wire.NewBurndown(q.program, fs, s.demo()))

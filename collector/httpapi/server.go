@@ -90,7 +90,7 @@ func (s *Server) Handler() http.Handler {
 		mux.HandleFunc("GET /metrics", s.handleMetrics)
 	}
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		writeProblem(w, r, http.StatusNotFound, "not-found", "Not found", "no such endpoint: "+r.Method+" "+r.URL.Path)
+		s.writeError(w, r, Errorf(ENOTFOUND, "no such endpoint: %s %s", r.Method, r.URL.Path))
 	})
 	return mux
 }
@@ -155,11 +155,11 @@ func (s *Server) now() time.Time {
 func (s *Server) handleReady(w http.ResponseWriter, r *http.Request) {
 	if err := s.Store.Ping(r.Context()); err != nil {
 		s.logger().Error("readyz: database", "err", err)
-		writeProblem(w, r, http.StatusServiceUnavailable, "not-ready", "Not ready", "database unavailable")
+		s.writeError(w, r, Errorf(ENOTREADY, "database unavailable"))
 		return
 	}
 	if s.Snapshot != nil && s.Snapshot() == nil {
-		writeProblem(w, r, http.StatusServiceUnavailable, "not-ready", "Not ready", "first status evaluation still running")
+		s.writeError(w, r, Errorf(ENOTREADY, "first status evaluation still running"))
 		return
 	}
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
@@ -175,7 +175,7 @@ func (s *Server) handleMetrics(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		if tok.Role != geo.RoleMinistry {
-			writeProblem(w, r, http.StatusForbidden, "forbidden", "Forbidden", "with server.public_read off, /metrics needs a ministry token")
+			s.writeError(w, r, Errorf(EFORBIDDEN, "with server.public_read off, /metrics needs a ministry token"))
 			return
 		}
 	}
@@ -185,7 +185,7 @@ func (s *Server) handleMetrics(w http.ResponseWriter, r *http.Request) {
 func (s *Server) handleSchema(w http.ResponseWriter, r *http.Request) {
 	b, ok := geo.Schema(r.PathValue("name"))
 	if !ok {
-		writeProblem(w, r, http.StatusNotFound, "not-found", "Not found", "no schema "+r.PathValue("name"))
+		s.writeError(w, r, Errorf(ENOTFOUND, "no schema %s", r.PathValue("name")))
 		return
 	}
 	w.Header().Set("Content-Type", "application/schema+json")

@@ -34,11 +34,11 @@ func (s *Server) handleUpload(w http.ResponseWriter, r *http.Request) {
 	case geo.KindObservations, geo.KindAreas:
 	case geo.KindVillages:
 		if tok.Role != geo.RoleMinistry {
-			writeProblem(w, r, http.StatusForbidden, "forbidden", "Forbidden", "only a ministry token may upload the village registry")
+			s.writeError(w, r, Errorf(EFORBIDDEN, "only a ministry token may upload the village registry"))
 			return
 		}
 	default:
-		writeProblem(w, r, http.StatusBadRequest, "invalid-request", "Invalid request", fmt.Sprintf("kind: want observations, areas or villages, got %q", f.Kind))
+		s.writeError(w, r, Errorf(EINVALID, "kind: want observations, areas or villages, got %q", f.Kind))
 		return
 	}
 	if tok.Role == geo.RoleCarrier {
@@ -57,7 +57,7 @@ func (s *Server) handleUpload(w http.ResponseWriter, r *http.Request) {
 	if mt, params, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt == "multipart/form-data" && params["boundary"] != "" {
 		part, fname, err := filePart(r, body)
 		if err != nil {
-			writeProblem(w, r, http.StatusBadRequest, "invalid-request", "Invalid request", err.Error())
+			s.writeError(w, r, Errorf(EINVALID, "%v", err))
 			return
 		}
 		defer part.Close()
@@ -73,7 +73,7 @@ func (s *Server) handleUpload(w http.ResponseWriter, r *http.Request) {
 
 	rd, err := s.maybeGunzip(r, rd)
 	if err != nil {
-		writeProblem(w, r, http.StatusBadRequest, "invalid-request", "Invalid request", "gzip: "+err.Error())
+		s.writeError(w, r, Errorf(EINVALID, "gzip: %v", err))
 		return
 	}
 	s.uploadSlotsOnce.Do(func() {
@@ -93,24 +93,23 @@ func (s *Server) handleUpload(w http.ResponseWriter, r *http.Request) {
 	var mbe *http.MaxBytesError
 	switch {
 	case errors.As(err, &mbe), errors.Is(err, collector.ErrTooLarge):
-		writeProblem(w, r, http.StatusRequestEntityTooLarge, "too-large", "Upload too large",
-			fmt.Sprintf("the limits are %d bytes as sent and %d bytes uncompressed; split the file", maxBody, s.maxUnzipped()))
+		s.writeError(w, r, Errorf(ETOOLARGE, "the limits are %d bytes as sent and %d bytes uncompressed; split the file", maxBody, s.maxUnzipped()))
 		return
 	case errors.Is(err, collector.ErrUnknownCarrier):
-		writeProblem(w, r, http.StatusBadRequest, "invalid-request", "Invalid request", fmt.Sprintf("carrier %q is not configured", f.Carrier))
+		s.writeError(w, r, Errorf(EINVALID, "carrier %q is not configured", f.Carrier))
 		return
 	case badBody(err):
-		writeProblem(w, r, http.StatusBadRequest, "invalid-request", "Invalid request", "the body could not be read to the end (truncated or corrupt upload, or bad gzip); nothing was stored")
+		s.writeError(w, r, Errorf(EINVALID, "the body could not be read to the end (truncated or corrupt upload, or bad gzip); nothing was stored"))
 		return
 	case err != nil:
-		s.internalError(w, r, "ingest", err)
+		s.writeError(w, r, fmt.Errorf("ingest: %w", err))
 		return
 	}
 	rep := wire.NewUpload(u)
 	switch u.Result {
 	case geo.ResultRejected:
-		writeProblemDoc(w, Problem{Type: problemBase + "invalid-upload", Title: "Upload rejected", Status: http.StatusUnprocessableEntity,
-			Detail: fmt.Sprintf("%s has %d problem(s); nothing from it was stored", u.FileName, len(u.Problems)), Instance: r.URL.Path, Report: rep})
+		s.writeError(w, r, &Error{Code: EREJECTED, Report: &rep,
+			Message: fmt.Sprintf("%s has %d problem(s); nothing from it was stored", u.FileName, len(u.Problems))})
 	case geo.ResultDuplicate:
 		writeJSON(w, http.StatusOK, "", rep)
 	default:
@@ -189,14 +188,14 @@ func (s *Server) handleUploads(w http.ResponseWriter, r *http.Request) {
 	if l := q.Get("limit"); l != "" {
 		n, err := strconv.Atoi(l)
 		if err != nil || n < 1 || n > 1000 {
-			writeProblem(w, r, http.StatusBadRequest, "invalid-request", "Invalid request", "limit: want 1..1000")
+			s.writeError(w, r, Errorf(EINVALID, "limit: want 1..1000"))
 			return
 		}
 		f.Limit = n
 	}
 	ups, err := s.Store.Uploads(r.Context(), f)
 	if err != nil {
-		s.internalError(w, r, "list uploads", err)
+		s.writeError(w, r, fmt.Errorf("list uploads: %w", err))
 		return
 	}
 	writeJSON(w, http.StatusOK, "", wire.NewUploads(ups))
@@ -210,16 +209,16 @@ func (s *Server) handleUploadByID(w http.ResponseWriter, r *http.Request) {
 	}
 	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
 	if err != nil {
-		writeProblem(w, r, http.StatusBadRequest, "invalid-request", "Invalid request", "upload id: want a number")
+		s.writeError(w, r, Errorf(EINVALID, "upload id: want a number"))
 		return
 	}
 	u, err := s.Store.Upload(r.Context(), id)
 	if errors.Is(err, geo.ErrNotFound) || (err == nil && tok.Role == geo.RoleCarrier && u.Carrier != tok.Carrier) {
-		writeProblem(w, r, http.StatusNotFound, "not-found", "Not found", fmt.Sprintf("no upload %d", id))
+		s.writeError(w, r, Errorf(ENOTFOUND, "no upload %d", id))
 		return
 	}
 	if err != nil {
-		s.internalError(w, r, "get upload", err)
+		s.writeError(w, r, fmt.Errorf("get upload: %w", err))
 		return
 	}
 	writeJSON(w, http.StatusOK, "", wire.NewUpload(u))

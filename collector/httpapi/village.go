@@ -35,7 +35,7 @@ func (s *Server) parseQuery(w http.ResponseWriter, r *http.Request) (query, bool
 		t, err := time.ParseInLocation("2006-01-02", v, geo.Vietnam)
 		if err != nil {
 			if t, err = time.Parse(time.RFC3339, v); err != nil {
-				writeProblem(w, r, http.StatusBadRequest, "invalid-request", "Invalid request", fmt.Sprintf("as_of: want YYYY-MM-DD or RFC 3339, got %q", v))
+				s.writeError(w, r, Errorf(EINVALID, "as_of: want YYYY-MM-DD or RFC 3339, got %q", v))
 				return out, false
 			}
 		}
@@ -49,7 +49,7 @@ func (s *Server) parseQuery(w http.ResponseWriter, r *http.Request) (query, bool
 		}
 	}
 	if out.program == nil {
-		writeProblem(w, r, http.StatusBadRequest, "invalid-request", "Invalid request", fmt.Sprintf("program: unknown %q", id))
+		s.writeError(w, r, Errorf(EINVALID, "program: unknown %q", id))
 		return out, false
 	}
 	return out, true
@@ -65,12 +65,12 @@ func (s *Server) handleVillages(w http.ResponseWriter, r *http.Request) {
 	}
 	status, carrier := r.URL.Query().Get("status"), r.URL.Query().Get("carrier")
 	if status != "" && status != "overdue" && !slices.Contains(geo.Statuses, geo.Status(status)) {
-		writeProblem(w, r, http.StatusBadRequest, "invalid-request", "Invalid request", fmt.Sprintf("status: unknown %q", status))
+		s.writeError(w, r, Errorf(EINVALID, "status: unknown %q", status))
 		return
 	}
 	sts, err := collector.Status(r.Context(), s.Store, geo.VillageFilter{ProvinceCode: q.province, ProgramID: q.program.ID}, q.program, &s.Policy, q.asOf)
 	if err != nil {
-		s.internalError(w, r, "status", err)
+		s.writeError(w, r, fmt.Errorf("status: %w", err))
 		return
 	}
 	kept := sts[:0]
@@ -104,21 +104,21 @@ func (s *Server) handleVillage(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("id")
 	_, err := s.Store.Village(r.Context(), id)
 	if errors.Is(err, geo.ErrNotFound) {
-		writeProblem(w, r, http.StatusNotFound, "not-found", "Not found", fmt.Sprintf("no village %q", id))
+		s.writeError(w, r, Errorf(ENOTFOUND, "no village %q", id))
 		return
 	}
 	if err != nil {
-		s.internalError(w, r, "get village", err)
+		s.writeError(w, r, fmt.Errorf("get village: %w", err))
 		return
 	}
 	sts, err := collector.Status(r.Context(), s.Store, geo.VillageFilter{IDs: []string{id}}, q.program, &s.Policy, q.asOf)
 	if err != nil || len(sts) != 1 {
-		s.internalError(w, r, "village status", fmt.Errorf("status of %s: %v (%d rows)", id, err, len(sts)))
+		s.writeError(w, r, fmt.Errorf("village status of %s: %v (%d rows)", id, err, len(sts)))
 		return
 	}
 	hist, err := s.Store.Observations(r.Context(), id)
 	if err != nil {
-		s.internalError(w, r, "village history", err)
+		s.writeError(w, r, fmt.Errorf("village history: %w", err))
 		return
 	}
 	writeJSON(w, http.StatusOK, "", wire.NewVillageHistory(&sts[0], q.asOf, hist, s.demo()))
@@ -141,7 +141,7 @@ func (s *Server) handleSummary(w http.ResponseWriter, r *http.Request) {
 	}
 	sts, err := collector.Status(r.Context(), s.Store, geo.VillageFilter{ProvinceCode: q.province, ProgramID: q.program.ID}, q.program, &s.Policy, q.asOf)
 	if err != nil {
-		s.internalError(w, r, "status", err)
+		s.writeError(w, r, fmt.Errorf("status: %w", err))
 		return
 	}
 	writeJSON(w, http.StatusOK, "", wire.NewSummary(geo.Summarize(sts, q.program, &s.Policy, q.asOf), s.demo()))
