@@ -24,9 +24,19 @@ import (
 //
 // After ingest a file moves to processed/ or rejected/ in its folder, with a JSON report next
 // to it. Files whose names start with "." or end in .tmp or .part, and files modified within
-// the last Settle, are left alone (they may still be being written). Only regular files are
-// read: symbolic links and sub-folders are ignored, and folders that are not a configured
-// carrier or "registry" are skipped with a log line.
+// the last Settle, are left alone (they may still be being written). Folders that are not a
+// configured carrier or "registry" are skipped with a log line.
+//
+// A carrier controls what is inside its own folder, so covmon never follows a symbolic link
+// there: each folder is opened as an os.Root (nothing resolved through it can leave it), a
+// link found where a file, areas/, processed/ or rejected/ should be is refused, and a file
+// is moved with renameat(2) between directory handles checked to be the real folders. A
+// carrier can therefore neither make covmon read or write outside its folder nor have a file
+// stored as another carrier's (a link "rejected -> ../mobifone" is refused, not followed).
+// covmon creates the inbox, every configured carrier's folder, its areas/ and registry/ with
+// mode 0750 (FolderMode), and reports with mode 0640; it never changes the mode of a folder
+// that exists (an operator may give a carrier's SFTP account write access to its folder) but
+// warns about one that anyone may write.
 type Inbox struct {
 	Dir string
 	// Settle is how long a file must be unmodified before it is taken (default 30 s).
@@ -39,49 +49,223 @@ const RegistryFolder = "registry"
 // AreasFolder is the sub-folder of a carrier's inbox folder for coverage-area files.
 const AreasFolder = "areas"
 
+// FolderMode is the mode covmon creates drop-folder directories with (before the umask), and
+// ReportMode the mode of the reports it writes there.
+const (
+	FolderMode fs.FileMode = 0o750
+	ReportMode fs.FileMode = 0o640
+)
+
+// ErrLink is returned for a symbolic link (or a folder swapped while it was opened) where the
+// drop folder expects a plain file or folder.
+var ErrLink = errors.New("symbolic link refused")
+
 // ScanInbox ingests every settled file in the drop folder. It returns the first error that is
 // not about a file's content (a bad file is moved to rejected/, not an error).
 func (r *Runner) ScanInbox(ctx context.Context) error {
 	if r.Inbox.Dir == "" {
 		return nil
 	}
-	dirs, err := os.ReadDir(r.Inbox.Dir)
+	top, err := r.openInbox()
 	if err != nil {
-		return fmt.Errorf("read inbox: %w", err)
+		return err
+	}
+	defer top.root.Close()
+	names, err := top.list()
+	if err != nil {
+		return err
 	}
 	var firstErr error
-	for _, d := range dirs {
-		if !d.IsDir() || strings.HasPrefix(d.Name(), ".") {
+	keep := func(err error) {
+		if err != nil && firstErr == nil {
+			firstErr = err
+		}
+	}
+	for _, d := range names {
+		if strings.HasPrefix(d.Name(), ".") {
 			continue
 		}
 		kind, carrier := geo.KindObservations, d.Name()
 		if d.Name() == RegistryFolder {
 			kind, carrier = geo.KindVillages, ""
 		} else if !slices.Contains(r.Ingester.carriers(), carrier) {
-			r.logger().Warn("inbox: skipping folder that is not a configured carrier", "folder", d.Name())
+			if d.IsDir() || d.Type()&fs.ModeSymlink != 0 {
+				r.logger().Warn("inbox: skipping folder that is not a configured carrier", "folder", d.Name())
+			}
 			continue
 		}
-		if err := r.scanFolder(ctx, filepath.Join(r.Inbox.Dir, d.Name()), kind, carrier); err != nil && firstErr == nil {
-			firstErr = err
-		}
-		if kind != geo.KindObservations {
+		dir, err := top.sub(d.Name())
+		if err != nil {
+			r.logger().Error("inbox: folder refused", "folder", top.join(d.Name()), "err", err)
+			keep(logged(fmt.Errorf("inbox: %w", err)))
 			continue
 		}
-		areas := filepath.Join(r.Inbox.Dir, d.Name(), AreasFolder)
-		if fi, err := os.Lstat(areas); err != nil || !fi.IsDir() {
-			continue // no areas folder (a symbolic link is not followed)
+		keep(r.scanFolder(ctx, dir, kind, carrier))
+		if kind == geo.KindObservations {
+			if areas, err := dir.sub(AreasFolder); errors.Is(err, fs.ErrNotExist) {
+				// no areas folder
+			} else if err != nil {
+				r.logger().Error("inbox: folder refused", "folder", dir.join(AreasFolder), "err", err)
+				keep(logged(fmt.Errorf("inbox: %w", err)))
+			} else {
+				keep(r.scanFolder(ctx, areas, geo.KindAreas, carrier))
+				areas.root.Close()
+			}
 		}
-		if err := r.scanFolder(ctx, areas, geo.KindAreas, carrier); err != nil && firstErr == nil {
-			firstErr = err
-		}
+		dir.root.Close()
 	}
 	return firstErr
 }
 
-func (r *Runner) scanFolder(ctx context.Context, dir string, kind geo.UploadKind, carrier string) error {
-	entries, err := os.ReadDir(dir)
+// openInbox opens the drop folder, creating it and every configured carrier's folders
+// (FolderMode) when missing.
+func (r *Runner) openInbox() (*folder, error) {
+	if err := os.MkdirAll(r.Inbox.Dir, FolderMode); err != nil {
+		return nil, fmt.Errorf("inbox: %w", err)
+	}
+	root, err := os.OpenRoot(r.Inbox.Dir)
 	if err != nil {
-		return fmt.Errorf("read inbox folder: %w", err)
+		return nil, fmt.Errorf("inbox: %w", err)
+	}
+	top := &folder{root: root, path: r.Inbox.Dir}
+	for _, name := range append([]string{RegistryFolder}, r.Ingester.carriers()...) {
+		if err := top.mkdir(name); err != nil {
+			r.logger().Error("inbox: cannot create folder", "folder", top.join(name), "err", err)
+			continue
+		}
+		if name == RegistryFolder {
+			continue
+		}
+		if c, err := top.sub(name); err == nil {
+			if err := c.mkdir(AreasFolder); err != nil {
+				r.logger().Error("inbox: cannot create folder", "folder", c.join(AreasFolder), "err", err)
+			}
+			c.root.Close()
+		}
+	}
+	if fi, err := root.Stat("."); err == nil && fi.Mode().Perm()&0o002 != 0 {
+		r.logger().Warn("inbox: the drop folder is writable by every user; make it 0750", "folder", r.Inbox.Dir, "mode", fi.Mode().Perm().String())
+	}
+	return top, nil
+}
+
+// folder is a directory of the drop folder, opened so that nothing resolved through it leaves
+// it; path is for messages only.
+type folder struct {
+	root *os.Root
+	path string
+}
+
+func (f *folder) join(name string) string { return filepath.Join(f.path, name) }
+
+func (f *folder) list() ([]fs.DirEntry, error) {
+	d, err := f.root.Open(".")
+	if err != nil {
+		return nil, fmt.Errorf("read inbox folder %s: %w", f.path, err)
+	}
+	defer d.Close()
+	entries, err := d.ReadDir(-1)
+	if err != nil {
+		return nil, fmt.Errorf("read inbox folder %s: %w", f.path, err)
+	}
+	slices.SortFunc(entries, func(a, b fs.DirEntry) int { return strings.Compare(a.Name(), b.Name()) })
+	return entries, nil
+}
+
+// mkdir creates the sub-folder name with FolderMode unless something exists under that name.
+func (f *folder) mkdir(name string) error {
+	if err := f.root.Mkdir(name, FolderMode); err != nil && !errors.Is(err, fs.ErrExist) {
+		return err
+	}
+	return nil
+}
+
+// sub opens the sub-folder name, refusing a symbolic link: the entry must be a directory
+// itself, and the directory opened must be that same directory (not one swapped in
+// meanwhile). An error wraps fs.ErrNotExist when there is no such entry.
+func (f *folder) sub(name string) (*folder, error) {
+	path := f.join(name)
+	fi, err := f.root.Lstat(name)
+	switch {
+	case err != nil:
+		return nil, err
+	case fi.Mode()&fs.ModeSymlink != 0:
+		return nil, fmt.Errorf("%s: %w", path, ErrLink)
+	case !fi.IsDir():
+		return nil, fmt.Errorf("%s: not a folder", path)
+	}
+	root, err := f.root.OpenRoot(name)
+	if err != nil {
+		return nil, err
+	}
+	if st, err := root.Stat("."); err != nil || !os.SameFile(fi, st) {
+		root.Close()
+		return nil, fmt.Errorf("%s: %w (replaced while it was opened)", path, ErrLink)
+	}
+	return &folder{root: root, path: path}, nil
+}
+
+// open opens the regular file name for reading, refusing a link, a FIFO or a device, and a
+// file swapped after it was listed.
+func (f *folder) open(name string) (*os.File, error) {
+	fi, err := f.root.Lstat(name)
+	if err != nil {
+		return nil, err
+	}
+	if fi.Mode()&fs.ModeSymlink != 0 {
+		return nil, fmt.Errorf("%s: %w", f.join(name), ErrLink)
+	}
+	if !fi.Mode().IsRegular() {
+		return nil, fmt.Errorf("%s: not a regular file", f.join(name))
+	}
+	// Non-blocking, so that a FIFO swapped in after the Lstat cannot block the open.
+	file, err := f.root.OpenFile(name, os.O_RDONLY|syscallNonBlock, 0)
+	if err != nil {
+		return nil, err
+	}
+	if st, err := file.Stat(); err != nil || !st.Mode().IsRegular() || !os.SameFile(fi, st) {
+		file.Close()
+		return nil, fmt.Errorf("%s: %w (replaced while it was opened)", f.join(name), ErrLink)
+	}
+	return file, nil
+}
+
+// moveTo moves the entry name of f to newName in dst: renameat(2) between the two directory
+// handles, so no path is resolved again and no link is followed.
+func (f *folder) moveTo(name string, dst *folder, newName string) error {
+	src, err := f.root.Open(".")
+	if err != nil {
+		return err
+	}
+	defer src.Close()
+	to, err := dst.root.Open(".")
+	if err != nil {
+		return err
+	}
+	defer to.Close()
+	if err := renameAt(src, name, to, newName); err != nil {
+		return fmt.Errorf("move %s to %s: %w", f.join(name), dst.join(newName), err)
+	}
+	return nil
+}
+
+// writeNew writes a new file name (never an existing one, never through a link) in f.
+func (f *folder) writeNew(name string, b []byte) error {
+	w, err := f.root.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, ReportMode)
+	if err != nil {
+		return err
+	}
+	if _, err := w.Write(b); err != nil {
+		w.Close()
+		return err
+	}
+	return w.Close()
+}
+
+func (r *Runner) scanFolder(ctx context.Context, dir *folder, kind geo.UploadKind, carrier string) error {
+	entries, err := dir.list()
+	if err != nil {
+		return err
 	}
 	var firstErr error
 	settle := r.Inbox.Settle
@@ -94,6 +278,9 @@ func (r *Runner) scanFolder(ctx context.Context, dir string, kind geo.UploadKind
 		}
 		name := e.Name()
 		if !e.Type().IsRegular() || strings.HasPrefix(name, ".") || strings.HasSuffix(name, ".tmp") || strings.HasSuffix(name, ".part") {
+			if e.Type()&fs.ModeSymlink != 0 {
+				r.logger().Warn("inbox: symbolic link ignored", "file", dir.join(name))
+			}
 			continue
 		}
 		info, err := e.Info()
@@ -105,7 +292,7 @@ func (r *Runner) scanFolder(ctx context.Context, dir string, kind geo.UploadKind
 		}
 		if err := r.ingestInboxFile(ctx, dir, name, kind, carrier); err != nil {
 			// Go on with the folder's other files; the failing one stays and is retried.
-			r.logger().Error("inbox file not ingested", "file", filepath.Join(dir, name), "err", err)
+			r.logger().Error("inbox file not ingested", "file", dir.join(name), "err", err)
 			if firstErr == nil {
 				firstErr = logged(err)
 			}
@@ -114,16 +301,11 @@ func (r *Runner) scanFolder(ctx context.Context, dir string, kind geo.UploadKind
 	return firstErr
 }
 
-func (r *Runner) ingestInboxFile(ctx context.Context, dir, name string, kind geo.UploadKind, carrier string) error {
-	path := filepath.Join(dir, name)
-	// No symbolic links, and no blocking open (a FIFO swapped in after the listing).
-	f, err := os.OpenFile(path, os.O_RDONLY|syscallNoFollow|syscallNonBlock, 0)
+func (r *Runner) ingestInboxFile(ctx context.Context, dir *folder, name string, kind geo.UploadKind, carrier string) error {
+	path := dir.join(name)
+	f, err := dir.open(name)
 	if err != nil {
-		return fmt.Errorf("open inbox file %s: %w", path, err)
-	}
-	if st, err := f.Stat(); err != nil || !st.Mode().IsRegular() {
-		f.Close()
-		return fmt.Errorf("inbox file %s: not a regular file", path)
+		return fmt.Errorf("open inbox file: %w", err)
 	}
 	u, err := r.Ingest(ctx, File{Name: name, Kind: kind, Carrier: carrier, Source: "inbox"}, f)
 	f.Close()
@@ -135,17 +317,22 @@ func (r *Runner) ingestInboxFile(ctx context.Context, dir, name string, kind geo
 		sub = "rejected"
 	}
 	r.logger().Info("inbox file ingested", "file", path, "result", u.Result, "upload", u.ID, "problems", len(u.Problems))
-	dst := filepath.Join(dir, sub)
-	if err := os.MkdirAll(dst, 0o755); err != nil {
+	if err := dir.mkdir(sub); err != nil {
 		return fmt.Errorf("inbox: %w", err)
 	}
+	dst, err := dir.sub(sub)
+	if err != nil {
+		// The upload is recorded; the file stays, and its next scan is a duplicate.
+		return fmt.Errorf("inbox: %s folder refused: %w", sub, err)
+	}
+	defer dst.root.Close()
 	stamp := r.now().UTC().Format("20060102T150405Z")
 	base := stamp + "-" + name
-	if err := os.Rename(path, filepath.Join(dst, base)); err != nil {
-		return fmt.Errorf("inbox: move %s: %w", path, err)
+	if err := dir.moveTo(name, dst, base); err != nil {
+		return fmt.Errorf("inbox: %w", err)
 	}
 	report, _ := json.MarshalIndent(wire.NewUpload(u), "", "  ")
-	if err := os.WriteFile(filepath.Join(dst, base+".report.json"), append(report, '\n'), 0o644); err != nil && !errors.Is(err, fs.ErrExist) {
+	if err := dst.writeNew(base+".report.json", append(report, '\n')); err != nil && !errors.Is(err, fs.ErrExist) {
 		return fmt.Errorf("inbox: write report: %w", err)
 	}
 	return nil
