@@ -35,10 +35,9 @@ type areaLayer struct {
 	method string
 	// minRSRP and minDL are the weakest signal tier of the layer's features (nil as soon as
 	// one feature has none): inside the union of the contours, only that much is known.
-	minRSRP, minDL   *float64
-	noRSRP, noDL     bool
-	features         int
-	centres, partial int
+	minRSRP, minDL *float64
+	noRSRP, noDL   bool
+	features       int
 }
 
 // areaPlan is a decoded and joined areas upload, ready to be written as observations.

@@ -216,7 +216,7 @@ func TestRunner_PullFeeds(t *testing.T) {
 	}
 
 	t.Run("ErrorStatus", func(t *testing.T) {
-		bad := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { http.Error(w, "down", 503) }))
+		bad := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { http.Error(w, "down", http.StatusServiceUnavailable) }))
 		defer bad.Close()
 		r.Feeds = []collector.Feed{{Name: "down", URL: bad.URL, Carrier: "viettel"}}
 		if err := r.PullFeeds(ctx); err == nil || !strings.Contains(err.Error(), "503") {
