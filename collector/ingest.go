@@ -16,6 +16,7 @@ import (
 	"github.com/paulmach/orb"
 
 	"github.com/covmon/covmon/geo"
+	"github.com/covmon/covmon/geo/cover"
 )
 
 // Store is what ingest needs from storage. Commit methods write the upload record and its rows
@@ -31,7 +32,7 @@ type Store interface {
 	Programs(ctx context.Context) ([]geo.Program, error)
 	// VillageShapes returns every village's ID, centre and settled area, ordered by ID (areas
 	// uploads are joined against all of the registry).
-	VillageShapes(ctx context.Context) ([]string, []geo.VillageShape, error)
+	VillageShapes(ctx context.Context) ([]string, []cover.VillageShape, error)
 	// CommitChangedObservations commits an upload like CommitObservations but writes an
 	// observation only when it differs from the latest stored one of its village × carrier ×
 	// technology at its instant. Each batch shares carrier, technology and observed_at and is

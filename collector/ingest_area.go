@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/covmon/covmon/geo"
+	"github.com/covmon/covmon/geo/cover"
 )
 
 // AreaLayerLimit is the most layers (carrier × technology × observed_at) one areas/v1 file may
@@ -30,7 +31,7 @@ type areaLayer struct {
 	carrier string
 	tech    geo.Technology
 	at      time.Time
-	join    *geo.AreaJoin
+	join    *cover.Join
 
 	method string
 	// minRSRP and minDL are the weakest signal tier of the layer's features (nil as soon as
@@ -43,12 +44,12 @@ type areaLayer struct {
 // areaPlan is a decoded and joined areas upload, ready to be written as observations.
 type areaPlan struct {
 	ids      []string // village IDs in index order; the registry itself is not kept
-	ix       *geo.VillageIndex
+	ix       *cover.Index
 	layers   []*areaLayer
 	features int
 }
 
-// decodeAreas streams an areas/v1 file through geo.StreamAreas into one geo.AreaJoin per
+// decodeAreas streams an areas/v1 file through geo.StreamAreas into one cover.Join per
 // layer against the whole registry. Only the registry, its index and one bit per indexed
 // point per layer are held, never the file. A *geo.ValidationError lists every problem,
 // including layers beyond AreaLayerLimit.
@@ -58,7 +59,7 @@ func (in *Ingester) decodeAreas(ctx context.Context, r io.Reader, opt geo.AreaOp
 		return nil, fmt.Errorf("load village registry: %w", err)
 	}
 	// Only the index and the IDs are kept: the shapes are garbage once the index is built.
-	p := &areaPlan{ids: ids, ix: geo.NewVillageIndexShapes(shapes)}
+	p := &areaPlan{ids: ids, ix: cover.NewIndexShapes(shapes)}
 	type key struct {
 		carrier string
 		tech    geo.Technology
@@ -80,7 +81,7 @@ func (in *Ingester) decodeAreas(ctx context.Context, r io.Reader, opt geo.AreaOp
 				return nil
 			}
 			l = &areaLayer{carrier: a.Carrier, tech: a.Technology, at: time.UnixMilli(k.at).In(geo.Vietnam),
-				join: geo.NewAreaJoin(p.ix), method: a.Method}
+				join: cover.NewJoin(p.ix), method: a.Method}
 			byKey[k] = l
 			p.layers = append(p.layers, l)
 		}

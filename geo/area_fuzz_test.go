@@ -10,6 +10,7 @@ import (
 	"github.com/paulmach/orb"
 
 	"github.com/covmon/covmon/geo"
+	"github.com/covmon/covmon/geo/cover"
 )
 
 // FuzzStreamAreas checks that no input makes the decoder or the join panic, that a file
@@ -27,9 +28,9 @@ func FuzzStreamAreas(f *testing.F) {
 	f.Add([]byte(`{"type":"FeatureCollection","features":[{"type":"Feature","geometry":{"type":"Polygon","coordinates":[[]]},"properties":null}]}`))
 	f.Add([]byte(`{"features":[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]}`))
 	f.Add([]byte(`{"type":"FeatureCollection","carrier":"viettel","features":[{"type":"Feature","properties":{"technology":"4g","observed_at":"2024-06-01","x":"\u00e9\ud83d\ude00"},"geometry":{"type":"Polygon","coordinates":[[[105,21],[105.1,21],[105,21.1],[105,21]],[]]}}]}`))
-	ix := geo.NewVillageIndex([]geo.Village{{Center: orb.Point{105.01, 21.01}}, {Center: orb.Point{105, 21}}})
+	ix := cover.NewIndex([]geo.Village{{Center: orb.Point{105.01, 21.01}}, {Center: orb.Point{105, 21}}})
 	f.Fuzz(func(t *testing.T, in []byte) {
-		j := geo.NewAreaJoin(ix)
+		j := cover.NewJoin(ix)
 		n := 0
 		err := geo.StreamAreas(bytes.NewReader(in), geo.AreaOptions{Now: areaNow, Workers: 2}, func(_ int, a *geo.CoverageArea) error {
 			n++

@@ -9,6 +9,7 @@ import (
 	"github.com/paulmach/orb/encoding/wkb"
 
 	"github.com/covmon/covmon/geo"
+	"github.com/covmon/covmon/geo/cover"
 )
 
 // KnownVillages returns a membership test over the IDs of every village stored at the time of
@@ -146,7 +147,7 @@ func queryVillages(ctx context.Context, tx *sql.Tx, f geo.VillageFilter) ([]geo.
 
 // VillageShapes returns every village's ID with its centre and settled area, ordered by ID:
 // what a coverage join needs, at a fraction of the memory of Villages.
-func (db *DB) VillageShapes(ctx context.Context) ([]string, []geo.VillageShape, error) {
+func (db *DB) VillageShapes(ctx context.Context) ([]string, []cover.VillageShape, error) {
 	rows, err := db.ro.QueryContext(ctx, `SELECT id, lon, lat, area FROM villages ORDER BY id`)
 	if err != nil {
 		return nil, nil, fmt.Errorf("village shapes: %w", err)
@@ -154,7 +155,7 @@ func (db *DB) VillageShapes(ctx context.Context) ([]string, []geo.VillageShape, 
 	defer rows.Close()
 	var (
 		ids    []string
-		shapes []geo.VillageShape
+		shapes []cover.VillageShape
 	)
 	for rows.Next() {
 		var (
@@ -165,7 +166,7 @@ func (db *DB) VillageShapes(ctx context.Context) ([]string, []geo.VillageShape, 
 		if err := rows.Scan(&id, &lon, &lat, &area); err != nil {
 			return nil, nil, fmt.Errorf("village shapes: %w", err)
 		}
-		s := geo.VillageShape{Center: orb.Point{lon, lat}}
+		s := cover.VillageShape{Center: orb.Point{lon, lat}}
 		if len(area) > 0 {
 			if s.Area, err = wkb.Unmarshal(area); err != nil {
 				return nil, nil, fmt.Errorf("village shapes: %s: area: %w", id, err)

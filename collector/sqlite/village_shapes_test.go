@@ -7,7 +7,7 @@ import (
 
 	"github.com/paulmach/orb"
 
-	"github.com/covmon/covmon/geo"
+	"github.com/covmon/covmon/geo/cover"
 )
 
 func TestDB_VillageShapes(t *testing.T) {
@@ -33,7 +33,7 @@ func TestDB_VillageShapes(t *testing.T) {
 		t.Errorf("areas: %v, %v", shapes[0].Area, shapes[1].Area)
 	}
 	// The shapes index the same points as the full villages.
-	if a, b := geo.NewVillageIndexShapes(shapes), geo.NewVillageIndex(vs); a.Points() != b.Points() || a.Len() != b.Len() {
+	if a, b := cover.NewIndexShapes(shapes), cover.NewIndex(vs); a.Points() != b.Points() || a.Len() != b.Len() {
 		t.Errorf("index from shapes: %d points, from villages: %d", a.Points(), b.Points())
 	}
 }

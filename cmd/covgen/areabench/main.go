@@ -4,7 +4,7 @@
 //	areabench join VILLAGES.geojson AREAS.geojson...
 //
 // loads the registry (not timed), then for each areas file times StreamAreas alone (decode +
-// validate) and StreamAreas feeding an AreaJoin (the join as covmon ingest runs it, coverage
+// validate) and StreamAreas feeding a cover.Join (the join as covmon ingest runs it, coverage
 // streamed from the file), printing throughput and the share of dark and partial villages;
 //
 //	areabench run NAME COMMAND ARGS...
@@ -23,6 +23,7 @@ import (
 	"time"
 
 	"github.com/covmon/covmon/geo"
+	"github.com/covmon/covmon/geo/cover"
 )
 
 func main() {
@@ -58,7 +59,7 @@ func join(villagesPath string, areas []string) error {
 	}
 	load := time.Since(t0)
 	t0 = time.Now()
-	ix := geo.NewVillageIndex(vs)
+	ix := cover.NewIndex(vs)
 	fmt.Printf("bench: what=registry villages=%d points=%d load_s=%.2f index_s=%.3f\n", len(vs), ix.Points(), load.Seconds(), time.Since(t0).Seconds())
 	for _, path := range areas {
 		st, err := os.Stat(path)
@@ -72,7 +73,7 @@ func join(villagesPath string, areas []string) error {
 			return err
 		}
 		// Decode + validate + join (+ results), as an areas upload runs before it writes.
-		j := geo.NewAreaJoin(ix)
+		j := cover.NewJoin(ix)
 		_, full, err := stream(path, j)
 		if err != nil {
 			return err
@@ -99,7 +100,7 @@ func join(villagesPath string, areas []string) error {
 }
 
 // stream runs StreamAreas over path, adding each area to j when j is not nil.
-func stream(path string, j *geo.AreaJoin) (int, time.Duration, error) {
+func stream(path string, j *cover.Join) (int, time.Duration, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return 0, 0, err

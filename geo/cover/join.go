@@ -1,4 +1,4 @@
-package geo
+package cover
 
 import (
 	"cmp"
@@ -8,18 +8,20 @@ import (
 	"sync/atomic"
 
 	"github.com/paulmach/orb"
+
+	"github.com/covmon/covmon/geo"
 )
 
-// AreaResult is one village's coverage by one carrier × technology, as the uploaded areas
+// Result is one village's coverage by one carrier × technology, as the uploaded areas
 // say. A village whose centre is not covered is trắng sóng (dark at the centre); one whose
 // centre is covered but whose Share is below 1 is lõm sóng (part of the settled area dark).
-type AreaResult struct {
-	// VillageIndex is the village's position in the slice given to NewVillageIndex.
+type Result struct {
+	// Index is the village's position in the slice given to NewIndex.
 	VillageIndex int
 	Carrier      string
-	Technology   Technology
+	Technology   geo.Technology
 	// CentreCovered is true when a coverage area covers the village centre (boundary
-	// included; see AreaJoin).
+	// included; see Join).
 	CentreCovered bool
 	// Share is the fraction of the settled area's sample points that are covered, 0…1. A
 	// village without sample points has Share 1 when its centre is covered, else 0.
@@ -27,34 +29,34 @@ type AreaResult struct {
 }
 
 // Dark reports whether the centre has no coverage (trắng sóng).
-func (r *AreaResult) Dark() bool { return !r.CentreCovered }
+func (r *Result) Dark() bool { return !r.CentreCovered }
 
 // Partial reports whether the centre is covered but part of the settled area is not
 // (lõm sóng).
-func (r *AreaResult) Partial() bool { return r.CentreCovered && r.Share < 1 }
+func (r *Result) Partial() bool { return r.CentreCovered && r.Share < 1 }
 
-// areaKey is a carrier × technology layer.
-type areaKey struct {
+// layerKey is a carrier × technology layer.
+type layerKey struct {
 	carrier string
-	tech    Technology
+	tech    geo.Technology
 }
 
-// AreaJoin accumulates coverage areas against a VillageIndex. A point is covered when any
+// Join accumulates coverage areas against a Index. A point is covered when any
 // added area of its layer covers it: on an outer or hole boundary counts as covered (PostGIS
 // ST_Intersects), strictly inside a hole does not. Add and AddAll are safe for concurrent
 // use; call Results after the last Add.
-type AreaJoin struct {
-	ix     *VillageIndex
+type Join struct {
+	ix     *Index
 	mu     sync.Mutex
-	layers map[areaKey][]uint64 // one bit per indexed point, set atomically
+	layers map[layerKey][]uint64 // one bit per indexed point, set atomically
 }
 
-// NewAreaJoin starts a join against ix.
-func NewAreaJoin(ix *VillageIndex) *AreaJoin {
-	return &AreaJoin{ix: ix, layers: map[areaKey][]uint64{}}
+// NewJoin starts a join against ix.
+func NewJoin(ix *Index) *Join {
+	return &Join{ix: ix, layers: map[layerKey][]uint64{}}
 }
 
-func (j *AreaJoin) layer(k areaKey) []uint64 {
+func (j *Join) layer(k layerKey) []uint64 {
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	bits, ok := j.layers[k]
@@ -69,17 +71,17 @@ func (j *AreaJoin) layer(k areaKey) []uint64 {
 // and rings cover nothing; rings should be closed, as StreamAreas guarantees. A polygon with
 // many vertices gets an edge grid, and one with many candidate points is tested on all
 // CPUs.
-func (j *AreaJoin) Add(a *CoverageArea) {
-	bits := j.layer(areaKey{a.Carrier, a.Technology})
+func (j *Join) Add(a *geo.CoverageArea) {
+	bits := j.layer(layerKey{a.Carrier, a.Technology})
 	for _, p := range a.Geometry {
 		j.addPolygon(bits, p)
 	}
 }
 
 // AddAll adds every area, spread over GOMAXPROCS goroutines.
-func (j *AreaJoin) AddAll(areas []CoverageArea) {
+func (j *Join) AddAll(areas []geo.CoverageArea) {
 	var next atomic.Int64
-	areaParallel(func() {
+	parallel(func() {
 		for {
 			i := int(next.Add(1)) - 1
 			if i >= len(areas) {
@@ -90,8 +92,8 @@ func (j *AreaJoin) AddAll(areas []CoverageArea) {
 	})
 }
 
-// areaParallel runs fn on GOMAXPROCS goroutines and waits.
-func areaParallel(fn func()) {
+// parallel runs fn on GOMAXPROCS goroutines and waits.
+func parallel(fn func()) {
 	var wg sync.WaitGroup
 	for range runtime.GOMAXPROCS(0) {
 		wg.Go(fn)
@@ -99,19 +101,19 @@ func areaParallel(fn func()) {
 	wg.Wait()
 }
 
-// areaParallelMin is the candidate point count from which one polygon's test is split
+// parallelMin is the candidate point count from which one polygon's test is split
 // across CPUs.
-const areaParallelMin = 1 << 15
+const parallelMin = 1 << 15
 
-func (j *AreaJoin) addPolygon(bits []uint64, p orb.Polygon) {
+func (j *Join) addPolygon(bits []uint64, p orb.Polygon) {
 	ix := j.ix
-	b, n, ok := areaPolygonBound(p)
+	b, n, ok := polygonBound(p)
 	if !ok || len(ix.pts) == 0 || !b.Intersects(ix.bound) {
 		return
 	}
-	covers := func(x, y float64) bool { return areaPolygonCovers(p, x, y) }
-	if n >= areaGridMinEdges {
-		covers = newAreaEdgeGrid(p, b, n).covers
+	covers := func(x, y float64) bool { return polygonCovers(p, x, y) }
+	if n >= gridMinEdges {
+		covers = newEdgeGrid(p, b, n).covers
 	}
 	c0 := ix.cellOf(b.Min[0], b.Min[1])
 	c1 := ix.cellOf(b.Max[0], b.Max[1])
@@ -137,13 +139,13 @@ func (j *AreaJoin) addPolygon(bits []uint64, p orb.Polygon) {
 	}
 	cand := ix.start[j1*ix.nx+i1+1] - ix.start[j0*ix.nx+i0]
 	nw := runtime.GOMAXPROCS(0)
-	if cand < areaParallelMin || nw == 1 || j1 == j0 {
+	if cand < parallelMin || nw == 1 || j1 == j0 {
 		rows(j0, j1)
 		return
 	}
 	var next atomic.Int64
 	next.Store(int64(j0))
-	areaParallel(func() {
+	parallel(func() {
 		for {
 			row := int(next.Add(1)) - 1
 			if row > j1 {
@@ -156,21 +158,21 @@ func (j *AreaJoin) addPolygon(bits []uint64, p orb.Polygon) {
 
 // Results returns one result per village per layer added, sorted by carrier, technology and
 // village index.
-func (j *AreaJoin) Results() []AreaResult {
-	keys := make([]areaKey, 0, len(j.layers))
+func (j *Join) Results() []Result {
+	keys := make([]layerKey, 0, len(j.layers))
 	for k := range j.layers {
 		keys = append(keys, k)
 	}
-	slices.SortFunc(keys, func(a, b areaKey) int {
+	slices.SortFunc(keys, func(a, b layerKey) int {
 		return cmp.Or(cmp.Compare(a.carrier, b.carrier), cmp.Compare(a.tech, b.tech))
 	})
 	ix := j.ix
-	out := make([]AreaResult, 0, len(keys)*ix.n)
+	out := make([]Result, 0, len(keys)*ix.n)
 	set := func(bits []uint64, k int32) bool { return bits[k>>6]&(1<<(k&63)) != 0 }
 	for _, k := range keys {
 		bits := j.layers[k]
 		for v := range ix.n {
-			r := AreaResult{VillageIndex: v, Carrier: k.carrier, Technology: k.tech}
+			r := Result{VillageIndex: v, Carrier: k.carrier, Technology: k.tech}
 			r.CentreCovered = set(bits, ix.centre[v])
 			samp := ix.samp[ix.sstart[v]:ix.sstart[v+1]]
 			switch {

@@ -1,4 +1,4 @@
-package geo_test
+package cover_test
 
 import (
 	"bytes"
@@ -8,11 +8,13 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/geojson"
 
 	"github.com/covmon/covmon/geo"
+	"github.com/covmon/covmon/geo/cover"
 )
 
 // The -update flag may already be defined by another golden test of this package.
@@ -22,21 +24,24 @@ func init() {
 	}
 }
 
-func areaUpdate() bool {
+// goldenNow is the upload time the golden files are decoded at.
+var goldenNow = time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
+
+func updateGolden() bool {
 	f := flag.Lookup("update")
 	return f != nil && f.Value.String() == "true"
 }
 
-// areaGoldenVillage is a hand-drawn village in a golden file's "test_villages" member (a
+// goldenVillage is a hand-drawn village in a golden file's "test_villages" member (a
 // foreign member, which StreamAreas ignores).
-type areaGoldenVillage struct {
+type goldenVillage struct {
 	Name   string            `json:"name"`
 	Center orb.Point         `json:"center"`
 	Area   *geojson.Geometry `json:"area"`
 }
 
-// areaGoldenResult is one line of a golden _out.json.
-type areaGoldenResult struct {
+// goldenResult is one line of a golden _out.json.
+type goldenResult struct {
 	Village       string  `json:"village"`
 	Layer         string  `json:"layer"`
 	CentreCovered bool    `json:"centre_covered"`
@@ -59,7 +64,7 @@ func TestAreaJoin_Golden(t *testing.T) {
 				t.Fatal(err)
 			}
 			var doc struct {
-				Villages []areaGoldenVillage `json:"test_villages"`
+				Villages []goldenVillage `json:"test_villages"`
 			}
 			if err := json.Unmarshal(in, &doc); err != nil {
 				t.Fatal(err)
@@ -71,15 +76,15 @@ func TestAreaJoin_Golden(t *testing.T) {
 					vs[i].Area = v.Area.Coordinates
 				}
 			}
-			j := geo.NewAreaJoin(geo.NewVillageIndex(vs))
-			err = geo.StreamAreas(bytes.NewReader(in), geo.AreaOptions{File: file, Now: areaNow}, func(_ int, a *geo.CoverageArea) error {
+			j := cover.NewJoin(cover.NewIndex(vs))
+			err = geo.StreamAreas(bytes.NewReader(in), geo.AreaOptions{File: file, Now: goldenNow}, func(_ int, a *geo.CoverageArea) error {
 				j.Add(a)
 				return nil
 			})
 			if err != nil {
 				t.Fatal(err)
 			}
-			var out []areaGoldenResult
+			var out []goldenResult
 			for _, r := range j.Results() {
 				status := "covered"
 				switch {
@@ -88,7 +93,7 @@ func TestAreaJoin_Golden(t *testing.T) {
 				case r.Partial():
 					status = "lõm sóng"
 				}
-				out = append(out, areaGoldenResult{vs[r.VillageIndex].ID, r.Carrier + "/" + r.Technology.String(), r.CentreCovered, r.Share, status})
+				out = append(out, goldenResult{vs[r.VillageIndex].ID, r.Carrier + "/" + r.Technology.String(), r.CentreCovered, r.Share, status})
 			}
 			got, err := json.MarshalIndent(out, "", "  ")
 			if err != nil {
@@ -96,7 +101,7 @@ func TestAreaJoin_Golden(t *testing.T) {
 			}
 			got = append(got, '\n')
 			golden := strings.TrimSuffix(file, ".geojson") + "_out.json"
-			if areaUpdate() {
+			if updateGolden() {
 				if err := os.WriteFile(golden, got, 0o644); err != nil {
 					t.Fatal(err)
 				}

@@ -1,4 +1,4 @@
-package geo_test
+package cover_test
 
 import (
 	"bytes"
@@ -13,11 +13,12 @@ import (
 
 	"github.com/covmon/covmon/cmd/covgen/synth"
 	"github.com/covmon/covmon/geo"
+	"github.com/covmon/covmon/geo/cover"
 )
 
-// areaSynth is one generated data set (cmd/covgen's generator, in process): villages, the
+// synthSet is one generated data set (cmd/covgen's generator, in process): villages, the
 // cell layer as decoded areas and as file bytes, and the dissolved layer.
-type areaSynth struct {
+type synthSet struct {
 	villages  []geo.Village
 	cells     []geo.CoverageArea
 	file      []byte
@@ -26,19 +27,19 @@ type areaSynth struct {
 }
 
 var (
-	areaSynthMu    sync.Mutex
-	areaSynthCache = map[[2]int]*areaSynth{}
+	synthMu    sync.Mutex
+	synthCache = map[[2]int]*synthSet{}
 )
 
-// areaSynthData generates (once per size) n villages and m cells with covgen's defaults.
-func areaSynthData(tb testing.TB, n, m int) *areaSynth {
+// synthData generates (once per size) n villages and m cells with covgen's defaults.
+func synthData(tb testing.TB, n, m int) *synthSet {
 	tb.Helper()
-	areaSynthMu.Lock()
-	defer areaSynthMu.Unlock()
-	if s, ok := areaSynthCache[[2]int{n, m}]; ok {
+	synthMu.Lock()
+	defer synthMu.Unlock()
+	if s, ok := synthCache[[2]int{n, m}]; ok {
 		return s
 	}
-	s := &areaSynth{}
+	s := &synthSet{}
 	pts := synth.VillagePoints(n, 1)
 	s.villages = make([]geo.Village, n)
 	for i, p := range pts {
@@ -58,7 +59,7 @@ func areaSynthData(tb testing.TB, n, m int) *areaSynth {
 		tb.Fatal(err)
 	}
 	s.file = buf.Bytes()
-	s.cells = areaDecodeAll(tb, s.file)
+	s.cells = decodeAll(tb, s.file)
 	var db bytes.Buffer
 	aw = synth.NewAreaWriter(&db, "viettel", "4g", "2025-06-01", -110)
 	if err := aw.MultiPolygon(d.MultiPolygon()); err != nil {
@@ -66,16 +67,16 @@ func areaSynthData(tb testing.TB, n, m int) *areaSynth {
 	}
 	aw.Close()
 	s.dissFile = db.Bytes()
-	diss := areaDecodeAll(tb, s.dissFile)
+	diss := decodeAll(tb, s.dissFile)
 	if len(diss) != 1 {
 		tb.Fatalf("dissolved layer: %d areas", len(diss))
 	}
 	s.dissolved = diss[0]
-	areaSynthCache[[2]int{n, m}] = s
+	synthCache[[2]int{n, m}] = s
 	return s
 }
 
-func areaDecodeAll(tb testing.TB, b []byte) []geo.CoverageArea {
+func decodeAll(tb testing.TB, b []byte) []geo.CoverageArea {
 	var out []geo.CoverageArea
 	err := geo.StreamAreas(bytes.NewReader(b), geo.AreaOptions{File: "synthetic"}, func(_ int, a *geo.CoverageArea) error {
 		out = append(out, *a)
@@ -91,9 +92,9 @@ func areaDecodeAll(tb testing.TB, b []byte) []geo.CoverageArea {
 // of villages stay uncovered, and the dissolved layer (edge grid, parallel rows) agrees with
 // the brute-force join on a sample of villages.
 func TestAreaJoin_Synthetic(t *testing.T) {
-	s := areaSynthData(t, 40000, 8000)
-	ix := geo.NewVillageIndex(s.villages)
-	j := geo.NewAreaJoin(ix)
+	s := synthData(t, 40000, 8000)
+	ix := cover.NewIndex(s.villages)
+	j := cover.NewJoin(ix)
 	j.AddAll(s.cells)
 	dark := 0
 	for _, r := range j.Results() {
@@ -104,7 +105,7 @@ func TestAreaJoin_Synthetic(t *testing.T) {
 	if share := float64(dark) / float64(len(s.villages)); share < 0.15 || share > 0.40 {
 		t.Errorf("uncovered share %.3f, want 0.15…0.40", share)
 	}
-	jd := geo.NewAreaJoin(ix)
+	jd := cover.NewJoin(ix)
 	jd.Add(&s.dissolved)
 	got := jd.Results()
 	var sample []geo.Village
@@ -123,7 +124,7 @@ func TestAreaJoin_Synthetic(t *testing.T) {
 
 // BenchmarkStreamAreas decodes and validates a 20k-cell areas/v1 file from memory.
 func BenchmarkStreamAreas(b *testing.B) {
-	s := areaSynthData(b, 100000, 20000)
+	s := synthData(b, 100000, 20000)
 	b.SetBytes(int64(len(s.file)))
 	b.ReportAllocs()
 	for b.Loop() {
@@ -139,7 +140,7 @@ func BenchmarkStreamAreas(b *testing.B) {
 // BenchmarkAreasEncodingJSON is the baseline: the same bytes streamed through
 // encoding/json's token API, each feature decoded into orb's geojson.Feature (no validation).
 func BenchmarkAreasEncodingJSON(b *testing.B) {
-	s := areaSynthData(b, 100000, 20000)
+	s := synthData(b, 100000, 20000)
 	b.SetBytes(int64(len(s.file)))
 	b.ReportAllocs()
 	for b.Loop() {
@@ -189,20 +190,20 @@ func areaEncodingJSON(r io.Reader, fn func(*geojson.Feature)) (int, error) {
 
 // BenchmarkVillageIndex100k builds the index of 100k village points.
 func BenchmarkVillageIndex100k(b *testing.B) {
-	s := areaSynthData(b, 100000, 20000)
+	s := synthData(b, 100000, 20000)
 	b.ReportAllocs()
 	for b.Loop() {
-		geo.NewVillageIndex(s.villages)
+		cover.NewIndex(s.villages)
 	}
 }
 
 // BenchmarkJoin100k joins 20k decoded cells against 100k indexed villages, results included.
 func BenchmarkJoin100k(b *testing.B) {
-	s := areaSynthData(b, 100000, 20000)
-	ix := geo.NewVillageIndex(s.villages)
+	s := synthData(b, 100000, 20000)
+	ix := cover.NewIndex(s.villages)
 	b.ReportAllocs()
 	for b.Loop() {
-		j := geo.NewAreaJoin(ix)
+		j := cover.NewJoin(ix)
 		j.AddAll(s.cells)
 		if len(j.Results()) != 100000 {
 			b.Fatal("results")
@@ -213,12 +214,12 @@ func BenchmarkJoin100k(b *testing.B) {
 // BenchmarkIngest100k streams the 20k-cell file through StreamAreas into the join, as an
 // upload does (index prebuilt).
 func BenchmarkIngest100k(b *testing.B) {
-	s := areaSynthData(b, 100000, 20000)
-	ix := geo.NewVillageIndex(s.villages)
+	s := synthData(b, 100000, 20000)
+	ix := cover.NewIndex(s.villages)
 	b.SetBytes(int64(len(s.file)))
 	b.ReportAllocs()
 	for b.Loop() {
-		j := geo.NewAreaJoin(ix)
+		j := cover.NewJoin(ix)
 		err := geo.StreamAreas(bytes.NewReader(s.file), geo.AreaOptions{}, func(_ int, a *geo.CoverageArea) error {
 			j.Add(a)
 			return nil
@@ -233,8 +234,8 @@ func BenchmarkIngest100k(b *testing.B) {
 // BenchmarkJoinDissolved100k joins the same coverage dissolved into one MultiPolygon
 // (thousands of vertices, hundreds of holes) against 100k villages.
 func BenchmarkJoinDissolved100k(b *testing.B) {
-	s := areaSynthData(b, 100000, 20000)
-	ix := geo.NewVillageIndex(s.villages)
+	s := synthData(b, 100000, 20000)
+	ix := cover.NewIndex(s.villages)
 	holes, pos := 0, 0
 	for _, p := range s.dissolved.Geometry {
 		holes += len(p) - 1
@@ -245,7 +246,7 @@ func BenchmarkJoinDissolved100k(b *testing.B) {
 	b.Logf("dissolved: %d polygons, %d holes, %d positions", len(s.dissolved.Geometry), holes, pos)
 	b.ReportAllocs()
 	for b.Loop() {
-		j := geo.NewAreaJoin(ix)
+		j := cover.NewJoin(ix)
 		j.Add(&s.dissolved)
 		j.Results()
 	}
@@ -254,7 +255,7 @@ func BenchmarkJoinDissolved100k(b *testing.B) {
 // BenchmarkJoinDissolvedScan100k is the same join without the edge grid: every candidate
 // village tested against every edge (what a plain point-in-polygon loop does).
 func BenchmarkJoinDissolvedScan100k(b *testing.B) {
-	s := areaSynthData(b, 100000, 20000)
+	s := synthData(b, 100000, 20000)
 	pts := make([]orb.Point, 0, 2000)
 	for i := 0; i < len(s.villages); i += 50 {
 		pts = append(pts, s.villages[i].Center)

@@ -1,19 +1,21 @@
-package geo
+package cover
 
 import (
 	"math"
 
 	"github.com/paulmach/orb"
+
+	"github.com/covmon/covmon/geo"
 )
 
-// AreaSamples is the most sample points a village's settled area gets for the covered share.
-const AreaSamples = 16
+// MaxSamples is the most sample points a village's settled area gets for the covered share.
+const MaxSamples = 16
 
-// VillageIndex holds the points the coverage join tests, in a uniform grid: each village's
-// centre and, for a village with a settled area, up to AreaSamples sample points spread over
+// Index holds the points the coverage join tests, in a uniform grid: each village's
+// centre and, for a village with a settled area, up to MaxSamples sample points spread over
 // that area. Build it once per registry and share it: it is read-only and safe for concurrent
 // use.
-type VillageIndex struct {
+type Index struct {
 	n      int
 	pts    []orb.Point // sorted by grid cell, row by row
 	bound  orb.Bound
@@ -27,12 +29,12 @@ type VillageIndex struct {
 	samp   []int32 // positions in pts
 }
 
-// NewVillageIndex indexes vs. Village indexes in results are positions in vs. Sample points
+// NewIndex indexes vs. Village indexes in results are positions in vs. Sample points
 // are a deterministic grid over the area's bound, kept where the area covers them (see
-// VillageIndex.Samples); a village whose area is missing, empty or too thin to hold a grid
+// Index.Samples); a village whose area is missing, empty or too thin to hold a grid
 // point has no samples.
-func NewVillageIndex(vs []Village) *VillageIndex {
-	return newVillageIndex(len(vs), func(i int) (orb.Point, orb.Geometry) { return vs[i].Center, vs[i].Area })
+func NewIndex(vs []geo.Village) *Index {
+	return newIndex(len(vs), func(i int) (orb.Point, orb.Geometry) { return vs[i].Center, vs[i].Area })
 }
 
 // VillageShape is what the coverage join needs of a village: its centre and settled area.
@@ -41,14 +43,14 @@ type VillageShape struct {
 	Area   orb.Geometry // orb.Polygon, orb.MultiPolygon or nil
 }
 
-// NewVillageIndexShapes is NewVillageIndex for callers that hold only the shapes (a large
+// NewIndexShapes is NewIndex for callers that hold only the shapes (a large
 // registry need not be loaded whole for a join).
-func NewVillageIndexShapes(shapes []VillageShape) *VillageIndex {
-	return newVillageIndex(len(shapes), func(i int) (orb.Point, orb.Geometry) { return shapes[i].Center, shapes[i].Area })
+func NewIndexShapes(shapes []VillageShape) *Index {
+	return newIndex(len(shapes), func(i int) (orb.Point, orb.Geometry) { return shapes[i].Center, shapes[i].Area })
 }
 
-func newVillageIndex(n int, at func(i int) (orb.Point, orb.Geometry)) *VillageIndex {
-	ix := &VillageIndex{n: n, sstart: make([]int32, n+1)}
+func newIndex(n int, at func(i int) (orb.Point, orb.Geometry)) *Index {
+	ix := &Index{n: n, sstart: make([]int32, n+1)}
 	raw := make([]orb.Point, 0, n)
 	for i := range n {
 		c, _ := at(i)
@@ -57,7 +59,7 @@ func newVillageIndex(n int, at func(i int) (orb.Point, orb.Geometry)) *VillageIn
 	var samp []orb.Point
 	for i := range n {
 		_, area := at(i)
-		samp = AreaSamplePoints(area, samp[:0])
+		samp = SamplePoints(area, samp[:0])
 		raw = append(raw, samp...)
 		ix.sstart[i+1] = ix.sstart[i] + int32(len(samp))
 	}
@@ -66,16 +68,16 @@ func newVillageIndex(n int, at func(i int) (orb.Point, orb.Geometry)) *VillageIn
 }
 
 // Len returns the number of villages indexed.
-func (ix *VillageIndex) Len() int { return ix.n }
+func (ix *Index) Len() int { return ix.n }
 
 // Points returns the number of points indexed (centres plus samples).
-func (ix *VillageIndex) Points() int { return len(ix.pts) }
+func (ix *Index) Points() int { return len(ix.pts) }
 
-// AreaSamplePoints appends to dst the sample points of a settled area (orb.Polygon or
+// SamplePoints appends to dst the sample points of a settled area (orb.Polygon or
 // orb.MultiPolygon; anything else has none): the centres of a g×g grid over the area's
-// bound, for g = 4, 8, 16 until at least AreaSamples of them lie in the area (by the
-// coverage rule, boundary included), thinned evenly to AreaSamples.
-func AreaSamplePoints(area orb.Geometry, dst []orb.Point) []orb.Point {
+// bound, for g = 4, 8, 16 until at least MaxSamples of them lie in the area (by the
+// coverage rule, boundary included), thinned evenly to MaxSamples.
+func SamplePoints(area orb.Geometry, dst []orb.Point) []orb.Point {
 	var mp orb.MultiPolygon
 	switch a := area.(type) {
 	case orb.Polygon:
@@ -88,7 +90,7 @@ func AreaSamplePoints(area orb.Geometry, dst []orb.Point) []orb.Point {
 	var b orb.Bound
 	have := false
 	for _, p := range mp {
-		pb, _, ok := areaPolygonBound(p)
+		pb, _, ok := polygonBound(p)
 		if !ok {
 			continue
 		}
@@ -108,27 +110,27 @@ func AreaSamplePoints(area orb.Geometry, dst []orb.Point) []orb.Point {
 			for i := range g {
 				x := b.Min[0] + (float64(i)+0.5)*w
 				y := b.Min[1] + (float64(j)+0.5)*h
-				if areaMultiCovers(mp, x, y) {
+				if multiCovers(mp, x, y) {
 					dst = append(dst, orb.Point{x, y})
 				}
 			}
 		}
-		if len(dst)-base >= AreaSamples {
+		if len(dst)-base >= MaxSamples {
 			break
 		}
 	}
 	n := len(dst) - base
-	if n <= AreaSamples {
+	if n <= MaxSamples {
 		return dst
 	}
-	for k := range AreaSamples {
-		dst[base+k] = dst[base+k*n/AreaSamples]
+	for k := range MaxSamples {
+		dst[base+k] = dst[base+k*n/MaxSamples]
 	}
-	return dst[:base+AreaSamples]
+	return dst[:base+MaxSamples]
 }
 
 // build sorts raw (centres first, then samples in village order) into grid cells.
-func (ix *VillageIndex) build(raw []orb.Point) {
+func (ix *Index) build(raw []orb.Point) {
 	if len(raw) == 0 {
 		ix.nx, ix.ny, ix.start = 1, 1, make([]int32, 2)
 		return
@@ -184,12 +186,12 @@ func (ix *VillageIndex) build(raw []orb.Point) {
 
 // cellOf returns the grid cell of (x, y), clamped to the grid. It is monotonic in x and y,
 // so the cells of a bound's corners enclose the cells of every point inside the bound.
-func (ix *VillageIndex) cellOf(x, y float64) int {
+func (ix *Index) cellOf(x, y float64) int {
 	i := min(max(int((x-ix.bound.Min[0])*ix.invW), 0), ix.nx-1)
 	j := min(max(int((y-ix.bound.Min[1])*ix.invH), 0), ix.ny-1)
 	return j*ix.nx + i
 }
 
 // Samples returns how many sample points village v (its position in the slice given to
-// NewVillageIndex) has: 0 for a village known only by its centre.
-func (ix *VillageIndex) Samples(v int) int { return int(ix.sstart[v+1] - ix.sstart[v]) }
+// NewIndex) has: 0 for a village known only by its centre.
+func (ix *Index) Samples(v int) int { return int(ix.sstart[v+1] - ix.sstart[v]) }

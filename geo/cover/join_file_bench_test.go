@@ -1,4 +1,4 @@
-package geo_test
+package cover_test
 
 import (
 	"bufio"
@@ -10,6 +10,7 @@ import (
 
 	"github.com/covmon/covmon/cmd/covgen/synth"
 	"github.com/covmon/covmon/geo"
+	"github.com/covmon/covmon/geo/cover"
 )
 
 // BenchmarkIngestFile streams covgen's areas files from disk into the join, as an upload of
@@ -30,7 +31,7 @@ func BenchmarkIngestFile(b *testing.B) {
 	for i, p := range pts {
 		vs[i] = geo.Village{ID: fmt.Sprint(i), Center: p}
 	}
-	ix := geo.NewVillageIndex(vs)
+	ix := cover.NewIndex(vs)
 	files, _ := filepath.Glob(filepath.Join(dir, "areas-*.geojson"))
 	for _, file := range files {
 		st, err := os.Stat(file)
@@ -45,7 +46,7 @@ func BenchmarkIngestFile(b *testing.B) {
 				if err != nil {
 					b.Fatal(err)
 				}
-				j := geo.NewAreaJoin(ix)
+				j := cover.NewJoin(ix)
 				features := 0
 				err = geo.StreamAreas(bufio.NewReaderSize(f, 1<<20), geo.AreaOptions{File: file}, func(_ int, a *geo.CoverageArea) error {
 					features++

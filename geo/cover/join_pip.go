@@ -1,4 +1,4 @@
-package geo
+package cover
 
 import (
 	"github.com/paulmach/orb"
@@ -19,12 +19,12 @@ import (
 // and the edge grid all apply it edge by edge, so they agree bit for bit, including at
 // vertices and on edges.
 
-// areaEdge tests point (x, y) against the edge a→b. on is true when the point lies on the
+// edgeTest tests point (x, y) against the edge a→b. on is true when the point lies on the
 // edge (within its bounding box, with a zero cross product); cross is true when the half-open
 // rule (a.y > y) != (b.y > y) holds and the edge lies to the right of the point. An edge
 // whose bounding box is entirely to the right crosses without any arithmetic, which the edge
 // grid relies on.
-func areaEdge(ax, ay, bx, by, x, y float64) (on, cross bool) {
+func edgeTest(ax, ay, bx, by, x, y float64) (on, cross bool) {
 	minX, maxX := ax, bx
 	if minX > maxX {
 		minX, maxX = maxX, minX
@@ -51,11 +51,11 @@ func areaEdge(ax, ay, bx, by, x, y float64) (on, cross bool) {
 	return false, x < ax+(y-ay)*(bx-ax)/(by-ay)
 }
 
-// areaRing returns whether (x, y) is on ring r and whether the ray from it crosses r an odd
+// ringTest returns whether (x, y) is on ring r and whether the ray from it crosses r an odd
 // number of times. The ring must be closed (the decoder guarantees it).
-func areaRing(r orb.Ring, x, y float64) (on, odd bool) {
+func ringTest(r orb.Ring, x, y float64) (on, odd bool) {
 	for i := 1; i < len(r); i++ {
-		o, c := areaEdge(r[i-1][0], r[i-1][1], r[i][0], r[i][1], x, y)
+		o, c := edgeTest(r[i-1][0], r[i-1][1], r[i][0], r[i][1], x, y)
 		if o {
 			return true, false
 		}
@@ -66,11 +66,11 @@ func areaRing(r orb.Ring, x, y float64) (on, odd bool) {
 	return false, odd
 }
 
-// areaPolygonCovers reports whether polygon p covers (x, y) (see the rule above).
-func areaPolygonCovers(p orb.Polygon, x, y float64) bool {
+// polygonCovers reports whether polygon p covers (x, y) (see the rule above).
+func polygonCovers(p orb.Polygon, x, y float64) bool {
 	odd := false
 	for _, r := range p {
-		on, o := areaRing(r, x, y)
+		on, o := ringTest(r, x, y)
 		if on {
 			return true
 		}
@@ -81,20 +81,20 @@ func areaPolygonCovers(p orb.Polygon, x, y float64) bool {
 	return odd
 }
 
-// areaMultiCovers reports whether any polygon of mp covers (x, y).
-func areaMultiCovers(mp orb.MultiPolygon, x, y float64) bool {
+// multiCovers reports whether any polygon of mp covers (x, y).
+func multiCovers(mp orb.MultiPolygon, x, y float64) bool {
 	for _, p := range mp {
-		if areaPolygonCovers(p, x, y) {
+		if polygonCovers(p, x, y) {
 			return true
 		}
 	}
 	return false
 }
 
-// areaPolygonBound is the bound of every ring of p (not only the shell, as orb's Bound is):
+// polygonBound is the bound of every ring of p (not only the shell, as orb's Bound is):
 // under the even-odd rule a stray ring outside the shell still counts. ok is false for a
 // polygon with no positions.
-func areaPolygonBound(p orb.Polygon) (b orb.Bound, n int, ok bool) {
+func polygonBound(p orb.Polygon) (b orb.Bound, n int, ok bool) {
 	for _, r := range p {
 		for _, q := range r {
 			if !ok {
@@ -111,3 +111,13 @@ func areaPolygonBound(p orb.Polygon) (b orb.Bound, n int, ok bool) {
 	}
 	return b, n, ok
 }
+
+// Covers reports whether mp covers p (degrees, planar): p lies on any ring of mp, outer or
+// hole, or inside a polygon's shell and not strictly inside one of its holes. A village on a
+// coverage boundary is covered; one strictly inside a hole is not. An empty MultiPolygon
+// covers nothing. It is the rule Join applies to every indexed point.
+func Covers(mp orb.MultiPolygon, p orb.Point) bool { return multiCovers(mp, p[0], p[1]) }
+
+// PolygonCovers is Covers for one polygon. Unlike orb's planar.PolygonContains it counts a
+// point on a hole's boundary as covered.
+func PolygonCovers(poly orb.Polygon, p orb.Point) bool { return polygonCovers(poly, p[0], p[1]) }

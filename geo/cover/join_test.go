@@ -1,13 +1,15 @@
-package geo_test
+package cover_test
 
 import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"testing"
 
 	"github.com/paulmach/orb"
 
 	"github.com/covmon/covmon/geo"
+	"github.com/covmon/covmon/geo/cover"
 )
 
 // bruteOnSegment reports whether p lies on segment a–b: inside its bounding box with a zero
@@ -69,8 +71,8 @@ func bruteCovers(mp orb.MultiPolygon, p orb.Point) bool {
 }
 
 // bruteJoin tests every village point against every area.
-func bruteJoin(vs []geo.Village, areas []geo.CoverageArea) map[string]geo.AreaResult {
-	out := map[string]geo.AreaResult{}
+func bruteJoin(vs []geo.Village, areas []geo.CoverageArea) map[string]cover.Result {
+	out := map[string]cover.Result{}
 	type layer struct {
 		c string
 		t geo.Technology
@@ -89,9 +91,9 @@ func bruteJoin(vs []geo.Village, areas []geo.CoverageArea) map[string]geo.AreaRe
 	}
 	for l, idx := range byLayer {
 		for v := range vs {
-			r := geo.AreaResult{VillageIndex: v, Carrier: l.c, Technology: l.t}
+			r := cover.Result{VillageIndex: v, Carrier: l.c, Technology: l.t}
 			r.CentreCovered = covered(idx, vs[v].Center)
-			samples := geo.AreaSamplePoints(vs[v].Area, nil)
+			samples := cover.SamplePoints(vs[v].Area, nil)
 			n := 0
 			for _, s := range samples {
 				if covered(idx, s) {
@@ -110,9 +112,9 @@ func bruteJoin(vs []geo.Village, areas []geo.CoverageArea) map[string]geo.AreaRe
 	return out
 }
 
-// areaStar is a star-shaped polygon around c: n vertices at radius 0.6r…r, holes placed on a
+// star is a star-shaped polygon around c: n vertices at radius 0.6r…r, holes placed on a
 // circle well inside the shell so the polygon is valid (holes inside, disjoint).
-func areaStar(rng *rand.Rand, c orb.Point, r float64, n, holes int) orb.Polygon {
+func star(rng *rand.Rand, c orb.Point, r float64, n, holes int) orb.Polygon {
 	shell := make(orb.Ring, 0, n+1)
 	for k := range n {
 		a := 2 * math.Pi * (float64(k) + 0.4*(rng.Float64()-0.5)) / float64(n)
@@ -138,10 +140,10 @@ func areaStar(rng *rand.Rand, c orb.Point, r float64, n, holes int) orb.Polygon 
 	return poly
 }
 
-// areaHistogram is a rectilinear polygon on a 1/64 grid (a dissolved-layer lookalike): a row
+// histogram is a rectilinear polygon on a 1/64 grid (a dissolved-layer lookalike): a row
 // of columns of random heights with a square hole in each, so points on the same grid land
 // exactly on edges and vertices.
-func areaHistogram(rng *rand.Rand, x0, y0 float64, cols int) orb.Polygon {
+func histogram(rng *rand.Rand, x0, y0 float64, cols int) orb.Polygon {
 	const u = 1.0 / 64
 	shell := orb.Ring{{x0, y0}, {x0 + float64(cols)*4*u, y0}}
 	hs := make([]float64, cols)
@@ -161,4 +163,35 @@ func areaHistogram(rng *rand.Rand, x0, y0 float64, cols int) orb.Polygon {
 		poly = append(poly, orb.Ring{{a, y0 + u}, {a, y0 + 3*u}, {b, y0 + 3*u}, {b, y0 + u}, {a, y0 + u}})
 	}
 	return poly
+}
+
+// TestCovers_Boundary pins the boundary rule on a square with a square hole: the outer edge,
+// a vertex and the hole's edge are covered, the hole's inside and the outside are not.
+func TestCovers_Boundary(t *testing.T) {
+	sq := func(x0, y0, x1, y1 float64) orb.Ring {
+		return orb.Ring{{x0, y0}, {x1, y0}, {x1, y1}, {x0, y1}, {x0, y0}}
+	}
+	poly := orb.Polygon{sq(105, 20, 106, 21), sq(105.4, 20.4, 105.6, 20.6)}
+	for _, c := range []struct {
+		name string
+		p    orb.Point
+		want bool
+	}{
+		{"inside", orb.Point{105.2, 20.2}, true},
+		{"on outer edge", orb.Point{105.5, 20}, true},
+		{"on vertex", orb.Point{106, 21}, true},
+		{"on hole edge", orb.Point{105.4, 20.5}, true},
+		{"inside hole", orb.Point{105.5, 20.5}, false},
+		{"outside", orb.Point{106.1, 20.5}, false},
+	} {
+		if got := cover.PolygonCovers(poly, c.p); got != c.want {
+			t.Errorf("%s: PolygonCovers = %v, want %v", c.name, got, c.want)
+		}
+		if got := cover.Covers(orb.MultiPolygon{poly}, c.p); got != c.want {
+			t.Errorf("%s: Covers = %v, want %v", c.name, got, c.want)
+		}
+	}
+	if cover.Covers(nil, orb.Point{105.2, 20.2}) {
+		t.Error("an empty MultiPolygon covers nothing")
+	}
 }

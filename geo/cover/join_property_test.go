@@ -1,4 +1,4 @@
-package geo_test
+package cover_test
 
 import (
 	"fmt"
@@ -8,6 +8,7 @@ import (
 	"github.com/paulmach/orb"
 
 	"github.com/covmon/covmon/geo"
+	"github.com/covmon/covmon/geo/cover"
 )
 
 // randomJoinCase builds villages and areas in the box lon 105…106, lat 20…21: star polygons
@@ -29,11 +30,11 @@ func randomJoinCase(seed uint64) ([]geo.Village, []geo.CoverageArea) {
 			var p orb.Polygon
 			switch rng.IntN(4) {
 			case 0:
-				p = areaHistogram(rng, 105+float64(rng.IntN(40))/64, 20+float64(rng.IntN(40))/64, 2+rng.IntN(60))
+				p = histogram(rng, 105+float64(rng.IntN(40))/64, 20+float64(rng.IntN(40))/64, 2+rng.IntN(60))
 			case 1:
-				p = areaStar(rng, c, 0.02+0.2*rng.Float64(), 100+rng.IntN(400), rng.IntN(7))
+				p = star(rng, c, 0.02+0.2*rng.Float64(), 100+rng.IntN(400), rng.IntN(7))
 			default:
-				p = areaStar(rng, c, 0.01+0.1*rng.Float64(), 5+rng.IntN(40), rng.IntN(3))
+				p = star(rng, c, 0.01+0.1*rng.Float64(), 5+rng.IntN(40), rng.IntN(3))
 			}
 			mp = append(mp, p)
 			for _, r := range p {
@@ -61,9 +62,9 @@ func randomJoinCase(seed uint64) ([]geo.Village, []geo.CoverageArea) {
 		var area orb.Geometry
 		switch rng.IntN(3) {
 		case 0:
-			area = areaStar(rng, c, 0.002+0.03*rng.Float64(), 6+rng.IntN(10), rng.IntN(2))
+			area = star(rng, c, 0.002+0.03*rng.Float64(), 6+rng.IntN(10), rng.IntN(2))
 		case 1:
-			area = orb.MultiPolygon{areaStar(rng, c, 0.01, 8, 0), areaStar(rng, orb.Point{c[0] + 0.03, c[1]}, 0.01, 5, 0)}
+			area = orb.MultiPolygon{star(rng, c, 0.01, 8, 0), star(rng, orb.Point{c[0] + 0.03, c[1]}, 0.01, 5, 0)}
 		default:
 			s := float64(1+rng.IntN(8)) / 128
 			x, y := 105+float64(rng.IntN(120))/128, 20+float64(rng.IntN(120))/128
@@ -82,16 +83,16 @@ func TestAreaJoin_MatchesBruteForce(t *testing.T) {
 		t.Run(fmt.Sprint("seed", seed), func(t *testing.T) {
 			vs, areas := randomJoinCase(seed)
 			want := bruteJoin(vs, areas)
-			ix := geo.NewVillageIndex(vs)
+			ix := cover.NewIndex(vs)
 
-			seq := geo.NewAreaJoin(ix)
+			seq := cover.NewJoin(ix)
 			for i := range areas {
 				seq.Add(&areas[i])
 			}
-			par := geo.NewAreaJoin(ix)
+			par := cover.NewJoin(ix)
 			par.AddAll(areas)
 
-			for name, j := range map[string]*geo.AreaJoin{"Add": seq, "AddAll": par} {
+			for name, j := range map[string]*cover.Join{"Add": seq, "AddAll": par} {
 				got := j.Results()
 				if len(got) != len(want) {
 					t.Fatalf("%s: got %d results, want %d", name, len(got), len(want))
@@ -127,8 +128,8 @@ func TestAreaJoin_MatchesBruteForce(t *testing.T) {
 // TestAreaJoin_RingOrientation checks that reversing every ring changes nothing.
 func TestAreaJoin_RingOrientation(t *testing.T) {
 	vs, areas := randomJoinCase(7)
-	ix := geo.NewVillageIndex(vs)
-	a := geo.NewAreaJoin(ix)
+	ix := cover.NewIndex(vs)
+	a := cover.NewJoin(ix)
 	a.AddAll(areas)
 	for i := range areas {
 		mp := areas[i].Geometry.Clone()
@@ -139,7 +140,7 @@ func TestAreaJoin_RingOrientation(t *testing.T) {
 		}
 		areas[i].Geometry = mp
 	}
-	b := geo.NewAreaJoin(ix)
+	b := cover.NewJoin(ix)
 	b.AddAll(areas)
 	got, want := b.Results(), a.Results()
 	for i := range got {
@@ -153,16 +154,16 @@ func TestAreaJoin_RingOrientation(t *testing.T) {
 // do not panic (orb's planar.PolygonContains panics on an empty polygon).
 func TestAreaJoin_EmptyGeometry(t *testing.T) {
 	vs := []geo.Village{{Center: orb.Point{105, 21}, Area: orb.Polygon{}}, {Center: orb.Point{106, 21}, Area: orb.MultiPolygon{{}}}}
-	j := geo.NewAreaJoin(geo.NewVillageIndex(vs))
+	j := cover.NewJoin(cover.NewIndex(vs))
 	j.Add(&geo.CoverageArea{Carrier: "viettel", Technology: geo.Tech4G})
 	j.Add(&geo.CoverageArea{Carrier: "viettel", Technology: geo.Tech4G, Geometry: orb.MultiPolygon{{}, {{}}, {{{105, 21}}}}})
 	for _, r := range j.Results() {
-		want := geo.AreaResult{VillageIndex: r.VillageIndex, Carrier: "viettel", Technology: geo.Tech4G}
+		want := cover.Result{VillageIndex: r.VillageIndex, Carrier: "viettel", Technology: geo.Tech4G}
 		if r != want {
 			t.Errorf("got %+v, want %+v", r, want)
 		}
 	}
-	if got := geo.NewAreaJoin(geo.NewVillageIndex(nil)).Results(); len(got) != 0 {
+	if got := cover.NewJoin(cover.NewIndex(nil)).Results(); len(got) != 0 {
 		t.Errorf("no villages: got %d results", len(got))
 	}
 }

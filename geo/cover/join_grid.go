@@ -1,4 +1,4 @@
-package geo
+package cover
 
 import (
 	"math"
@@ -8,23 +8,23 @@ import (
 	"github.com/paulmach/orb"
 )
 
-// areaGridMinEdges is the size from which a polygon gets an edge grid; smaller polygons (a
+// gridMinEdges is the size from which a polygon gets an edge grid; smaller polygons (a
 // cell's 32-gon) are cheaper to scan edge by edge.
-const areaGridMinEdges = 96
+const gridMinEdges = 96
 
-// areaEdgeGrid answers point-in-polygon for a big polygon (a dissolved coverage layer with
+// edgeGrid answers point-in-polygon for a big polygon (a dissolved coverage layer with
 // thousands of vertices and hundreds of holes) in time independent of its size.
 //
 // The polygon's bound is cut into nx×ny cells at boundaries xs and ys. Each cell lists the
 // edges whose bounding box touches it. For a point in cell (i, j), the edges crossed by its
-// ray towards +x are of two kinds: edges touching the cell, tested one by one with areaEdge,
+// ray towards +x are of two kinds: edges touching the cell, tested one by one with edgeTest,
 // and edges lying wholly right of the cell (minX > xs[i+1]), which cross exactly when
-// minY ≤ y < maxY (areaEdge needs no arithmetic for them). The parity of the second kind
+// minY ≤ y < maxY (edgeTest needs no arithmetic for them). The parity of the second kind
 // depends only on the column and y: it flips at the y of each vertex where exactly one of the
 // two incident edges lies wholly right of xs[i+1], which is what a column's sorted events
 // record. Every other edge cannot cross the ray nor hold the point. The answer is therefore
-// the same bit as scanning every edge with areaEdge.
-type areaEdgeGrid struct {
+// the same bit as scanning every edge with edgeTest.
+type edgeGrid struct {
 	bound     orb.Bound
 	nx, ny    int
 	xs, ys    []float64
@@ -39,9 +39,9 @@ type areaEdgeGrid struct {
 	cellOdd   []bool  // parity of the column's events below ys[j]
 }
 
-// newAreaEdgeGrid indexes polygon p, whose bound (over all rings) is b and edge count n.
-func newAreaEdgeGrid(p orb.Polygon, b orb.Bound, n int) *areaEdgeGrid {
-	g := &areaEdgeGrid{bound: b}
+// newEdgeGrid indexes polygon p, whose bound (over all rings) is b and edge count n.
+func newEdgeGrid(p orb.Polygon, b orb.Bound, n int) *edgeGrid {
+	g := &edgeGrid{bound: b}
 	cells := max(1, n/2)
 	w, h := b.Max[0]-b.Min[0], b.Max[1]-b.Min[1]
 	g.nx, g.ny = 1, 1
@@ -54,8 +54,8 @@ func newAreaEdgeGrid(p orb.Polygon, b orb.Bound, n int) *areaEdgeGrid {
 		g.ny = cells
 	}
 	g.nx, g.ny = min(g.nx, 4096), min(g.ny, 4096)
-	g.xs = areaSplits(b.Min[0], b.Max[0], g.nx)
-	g.ys = areaSplits(b.Min[1], b.Max[1], g.ny)
+	g.xs = splits(b.Min[0], b.Max[0], g.nx)
+	g.ys = splits(b.Min[1], b.Max[1], g.ny)
 	if w > 0 {
 		g.invW = float64(g.nx) / w
 	}
@@ -73,8 +73,8 @@ func newAreaEdgeGrid(p orb.Polygon, b orb.Bound, n int) *areaEdgeGrid {
 	return g
 }
 
-// areaSplits returns n+1 boundaries from lo to hi; the last is exactly hi.
-func areaSplits(lo, hi float64, n int) []float64 {
+// splits returns n+1 boundaries from lo to hi; the last is exactly hi.
+func splits(lo, hi float64, n int) []float64 {
 	s := make([]float64, n+1)
 	for i := range s {
 		s[i] = lo + (hi-lo)*float64(i)/float64(n)
@@ -83,22 +83,22 @@ func areaSplits(lo, hi float64, n int) []float64 {
 	return s
 }
 
-// span returns the cells [i0, i1] whose closed interval [s[i], s[i+1]] meets [lo, hi].
-func areaSpan(s []float64, lo, hi float64) (int, int) {
+// cellSpan returns the cells [i0, i1] whose closed interval [s[i], s[i+1]] meets [lo, hi].
+func cellSpan(s []float64, lo, hi float64) (int, int) {
 	n := len(s) - 1
 	i0 := sort.SearchFloat64s(s[1:], lo) // first i with s[i+1] >= lo
 	i1 := sort.Search(n, func(i int) bool { return s[i] > hi }) - 1
 	return min(i0, n-1), max(i1, 0)
 }
 
-func (g *areaEdgeGrid) fillCells() {
+func (g *edgeGrid) fillCells() {
 	nc := g.nx * g.ny
 	g.cellStart = make([]int32, nc+1)
 	type span struct{ i0, i1, j0, j1 int32 }
 	spans := make([]span, len(g.edges))
 	for k, e := range g.edges {
-		i0, i1 := areaSpan(g.xs, min(e[0], e[2]), max(e[0], e[2]))
-		j0, j1 := areaSpan(g.ys, min(e[1], e[3]), max(e[1], e[3]))
+		i0, i1 := cellSpan(g.xs, min(e[0], e[2]), max(e[0], e[2]))
+		j0, j1 := cellSpan(g.ys, min(e[1], e[3]), max(e[1], e[3]))
 		spans[k] = span{int32(i0), int32(i1), int32(j0), int32(j1)}
 		for j := j0; j <= j1; j++ {
 			for i := i0; i <= i1; i++ {
@@ -124,7 +124,7 @@ func (g *areaEdgeGrid) fillCells() {
 
 // fillEvents records, per column, the y of each vertex where exactly one incident edge lies
 // wholly right of the column's right boundary, then each cell's starting parity.
-func (g *areaEdgeGrid) fillEvents(p orb.Polygon) {
+func (g *edgeGrid) fillEvents(p orb.Polygon) {
 	type ev struct {
 		col int32
 		y   float64
@@ -186,7 +186,7 @@ func (g *areaEdgeGrid) fillEvents(p orb.Polygon) {
 }
 
 // cell returns the index of a boundary interval holding v: s[i] <= v <= s[i+1].
-func areaCell(s []float64, lo, inv, v float64) int {
+func gridCell(s []float64, lo, inv, v float64) int {
 	n := len(s) - 1
 	i := min(max(int((v-lo)*inv), 0), n-1)
 	for i > 0 && v < s[i] {
@@ -199,9 +199,9 @@ func areaCell(s []float64, lo, inv, v float64) int {
 }
 
 // covers reports whether the polygon covers (x, y); the point must be inside g.bound.
-func (g *areaEdgeGrid) covers(x, y float64) bool {
-	i := areaCell(g.xs, g.bound.Min[0], g.invW, x)
-	j := areaCell(g.ys, g.bound.Min[1], g.invH, y)
+func (g *edgeGrid) covers(x, y float64) bool {
+	i := gridCell(g.xs, g.bound.Min[0], g.invW, x)
+	j := gridCell(g.ys, g.bound.Min[1], g.invH, y)
 	c := j*g.nx + i
 	odd := g.cellOdd[c]
 	for k, end := g.cellEv[c], g.colStart[i+1]; k < end && g.colEv[k] <= y; k++ {
@@ -209,7 +209,7 @@ func (g *areaEdgeGrid) covers(x, y float64) bool {
 	}
 	for _, e := range g.cellEdges[g.cellStart[c]:g.cellStart[c+1]] {
 		ed := &g.edges[e]
-		on, cr := areaEdge(ed[0], ed[1], ed[2], ed[3], x, y)
+		on, cr := edgeTest(ed[0], ed[1], ed[2], ed[3], x, y)
 		if on {
 			return true
 		}
