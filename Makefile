@@ -54,8 +54,9 @@ bench-go: ## run every Go benchmark once
 cover: ## test coverage profile
 	$(GO) test -coverprofile=cover.out ./... && $(GO) tool cover -func=cover.out | tail -1
 
-fuzz-smoke: ## run each fuzz test for 10s
-	$(GO) test -run '^$$' -fuzz FuzzDecodeObservations -fuzztime 10s ./geo
+fuzz-smoke: ## run each fuzz test of the file formats for 10s
+	for f in FuzzDecodeObservations FuzzDecodeVillages FuzzStreamAreas; do \
+		$(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime 10s ./geo/format || exit 1; done
 
 seeds: ## regenerate the synthetic seed data
 	$(GO) run ./cmd/seedgen -out seeds/data

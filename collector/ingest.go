@@ -17,6 +17,7 @@ import (
 
 	"github.com/covmon/covmon/geo"
 	"github.com/covmon/covmon/geo/cover"
+	"github.com/covmon/covmon/geo/format"
 )
 
 // Store is what ingest needs from storage. Commit methods write the upload record and its rows
@@ -90,7 +91,7 @@ func (in *Ingester) Ingest(ctx context.Context, f File, r io.Reader) (*geo.Uploa
 	h := sha256.New()
 	cr := &countingReader{r: io.TeeReader(r, h)}
 
-	opt := geo.DecodeOptions{File: f.Name, Bounds: in.Bounds, Carriers: in.Carriers, Carrier: f.Carrier, Now: u.ReceivedAt, MaxProblems: in.MaxProblems}
+	opt := format.DecodeOptions{File: f.Name, Bounds: in.Bounds, Carriers: in.Carriers, Carrier: f.Carrier, Now: u.ReceivedAt, MaxProblems: in.MaxProblems}
 	var villages []geo.Village
 	var obs []geo.Observation
 	var areas *areaPlan
@@ -104,19 +105,19 @@ func (in *Ingester) Ingest(ctx context.Context, f File, r io.Reader) (*geo.Uploa
 		opt.KnownProgram = func(id string) bool {
 			return slices.ContainsFunc(progs, func(p geo.Program) bool { return p.ID == id })
 		}
-		villages, err = geo.DecodeVillages(cr, opt)
+		villages, err = format.DecodeVillages(cr, opt)
 		u.Features = len(villages)
 	case geo.KindObservations:
 		if opt.KnownVillage, err = in.Store.KnownVillages(ctx); err != nil {
 			return nil, fmt.Errorf("load village registry: %w", err)
 		}
-		obs, err = geo.DecodeObservations(cr, opt)
+		obs, err = format.DecodeObservations(cr, opt)
 		u.Features = len(obs)
 		if u.Carrier == "" {
 			u.Carrier = soleCarrier(obs)
 		}
 	case geo.KindAreas:
-		aopt := geo.AreaOptions{File: f.Name, Bounds: in.Bounds, Carriers: in.Carriers, Carrier: f.Carrier, Now: u.ReceivedAt, MaxProblems: in.MaxProblems}
+		aopt := format.AreaOptions{File: f.Name, Bounds: in.Bounds, Carriers: in.Carriers, Carrier: f.Carrier, Now: u.ReceivedAt, MaxProblems: in.MaxProblems}
 		areas, err = in.decodeAreas(ctx, cr, aopt)
 		if areas != nil {
 			u.Features = areas.features

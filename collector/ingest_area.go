@@ -11,6 +11,7 @@ import (
 
 	"github.com/covmon/covmon/geo"
 	"github.com/covmon/covmon/geo/cover"
+	"github.com/covmon/covmon/geo/format"
 )
 
 // AreaLayerLimit is the most layers (carrier × technology × observed_at) one areas/v1 file may
@@ -49,11 +50,11 @@ type areaPlan struct {
 	features int
 }
 
-// decodeAreas streams an areas/v1 file through geo.StreamAreas into one cover.Join per
+// decodeAreas streams an areas/v1 file through format.StreamAreas into one cover.Join per
 // layer against the whole registry. Only the registry, its index and one bit per indexed
 // point per layer are held, never the file. A *geo.ValidationError lists every problem,
 // including layers beyond AreaLayerLimit.
-func (in *Ingester) decodeAreas(ctx context.Context, r io.Reader, opt geo.AreaOptions) (*areaPlan, error) {
+func (in *Ingester) decodeAreas(ctx context.Context, r io.Reader, opt format.AreaOptions) (*areaPlan, error) {
 	ids, shapes, err := in.Store.VillageShapes(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("load village registry: %w", err)
@@ -67,7 +68,7 @@ func (in *Ingester) decodeAreas(ctx context.Context, r io.Reader, opt geo.AreaOp
 	}
 	byKey := map[key]*areaLayer{}
 	var extra []geo.Problem
-	err = geo.StreamAreas(r, opt, func(i int, a *geo.CoverageArea) error {
+	err = format.StreamAreas(r, opt, func(i int, a *geo.CoverageArea) error {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
@@ -109,7 +110,7 @@ func (in *Ingester) decodeAreas(ctx context.Context, r io.Reader, opt geo.AreaOp
 func (l *areaLayer) add(a *geo.CoverageArea) {
 	l.join.Add(a)
 	if l.method != a.Method {
-		l.method = geo.AreaDefaultMethod // mixed methods: the areas are a model of coverage
+		l.method = format.AreaDefaultMethod // mixed methods: the areas are a model of coverage
 	}
 	weakest := func(cur *float64, none *bool, v *float64) *float64 {
 		switch {

@@ -1,11 +1,14 @@
-// Package geo is covmon's domain: villages, carrier observations, programs with deadlines,
-// upload records, and the rules that turn observations into a village's status.
+// Package geo is covmon's domain, the language every other package speaks: villages, carrier
+// observations and coverage areas, programs with deadlines, upload records and their problems
+// (with the Rule* codes), the rules that turn observations into a village's status, summaries
+// and history as of a date.
 //
-// It also decodes and validates the carrier and registry file formats (GeoJSON, RFC 7946).
-// geo does no file or network I/O of its own, no SQL and no logging: callers hand it readers and
-// values, and it returns values and errors. Coordinates are WGS84 longitude/latitude in degrees,
-// in that order, as orb and GeoJSON use them. All instants are time.Time; dates without a time
-// of day are read in Vietnam's time zone (Asia/Ho_Chi_Minh, UTC+7, no daylight saving).
+// The file formats that produce these values live in geo/format, the spatial index and the
+// coverage join in geo/cover; geo imports neither. geo does no file or network I/O of its own,
+// no SQL and no logging: callers hand it values, and it returns values and errors.
+// Coordinates are WGS84 longitude/latitude in degrees, in that order, as orb and GeoJSON use
+// them. All instants are time.Time; dates without a time of day are read in Vietnam's time zone
+// (Asia/Ho_Chi_Minh, UTC+7, no daylight saving).
 package geo
 
 import (

@@ -7,6 +7,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/covmon/covmon/geo"
+	"github.com/covmon/covmon/geo/format"
 	"github.com/covmon/covmon/wire"
 )
 
@@ -91,14 +92,14 @@ before sending them. Without NAME, list the formats.`)
 		return err
 	}
 	if fs.NArg() == 0 {
-		for _, n := range geo.SchemaNames() {
+		for _, n := range format.SchemaNames() {
 			fmt.Fprintln(m.Stdout, n)
 		}
 		return nil
 	}
-	b, ok := geo.Schema(fs.Arg(0))
+	b, ok := format.Schema(fs.Arg(0))
 	if !ok {
-		return fmt.Errorf("no schema %q (known: %s)", fs.Arg(0), strings.Join(geo.SchemaNames(), ", "))
+		return fmt.Errorf("no schema %q (known: %s)", fs.Arg(0), strings.Join(format.SchemaNames(), ", "))
 	}
 	_, err := m.Stdout.Write(b)
 	return err

@@ -15,6 +15,7 @@ import (
 
 	"github.com/covmon/covmon/collector"
 	"github.com/covmon/covmon/geo"
+	"github.com/covmon/covmon/geo/format"
 )
 
 // Store is what the API reads.
@@ -183,7 +184,7 @@ func (s *Server) handleMetrics(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) handleSchema(w http.ResponseWriter, r *http.Request) {
-	b, ok := geo.Schema(r.PathValue("name"))
+	b, ok := format.Schema(r.PathValue("name"))
 	if !ok {
 		s.writeError(w, r, Errorf(ENOTFOUND, "no schema %s", r.PathValue("name")))
 		return

@@ -2,18 +2,16 @@ package cover_test
 
 import (
 	"bytes"
-	"encoding/json"
 	"fmt"
-	"io"
 	"sync"
 	"testing"
 
 	"github.com/paulmach/orb"
-	"github.com/paulmach/orb/geojson"
 
 	"github.com/covmon/covmon/cmd/covgen/synth"
 	"github.com/covmon/covmon/geo"
 	"github.com/covmon/covmon/geo/cover"
+	"github.com/covmon/covmon/geo/format"
 )
 
 // synthSet is one generated data set (cmd/covgen's generator, in process): villages, the
@@ -78,7 +76,7 @@ func synthData(tb testing.TB, n, m int) *synthSet {
 
 func decodeAll(tb testing.TB, b []byte) []geo.CoverageArea {
 	var out []geo.CoverageArea
-	err := geo.StreamAreas(bytes.NewReader(b), geo.AreaOptions{File: "synthetic"}, func(_ int, a *geo.CoverageArea) error {
+	err := format.StreamAreas(bytes.NewReader(b), format.AreaOptions{File: "synthetic"}, func(_ int, a *geo.CoverageArea) error {
 		out = append(out, *a)
 		return nil
 	})
@@ -122,72 +120,6 @@ func TestAreaJoin_Synthetic(t *testing.T) {
 	}
 }
 
-// BenchmarkStreamAreas decodes and validates a 20k-cell areas/v1 file from memory.
-func BenchmarkStreamAreas(b *testing.B) {
-	s := synthData(b, 100000, 20000)
-	b.SetBytes(int64(len(s.file)))
-	b.ReportAllocs()
-	for b.Loop() {
-		n := 0
-		err := geo.StreamAreas(bytes.NewReader(s.file), geo.AreaOptions{}, func(int, *geo.CoverageArea) error { n++; return nil })
-		if err != nil || n != 20000 {
-			b.Fatal(n, err)
-		}
-	}
-	b.ReportMetric(float64(20000*b.N)/b.Elapsed().Seconds(), "features/s")
-}
-
-// BenchmarkAreasEncodingJSON is the baseline: the same bytes streamed through
-// encoding/json's token API, each feature decoded into orb's geojson.Feature (no validation).
-func BenchmarkAreasEncodingJSON(b *testing.B) {
-	s := synthData(b, 100000, 20000)
-	b.SetBytes(int64(len(s.file)))
-	b.ReportAllocs()
-	for b.Loop() {
-		n, err := areaEncodingJSON(bytes.NewReader(s.file), func(*geojson.Feature) {})
-		if err != nil || n != 20000 {
-			b.Fatal(n, err)
-		}
-	}
-}
-
-// areaEncodingJSON is the streaming pattern from docs (ECOSYSTEM §1).
-func areaEncodingJSON(r io.Reader, fn func(*geojson.Feature)) (int, error) {
-	dec := json.NewDecoder(r)
-	if _, err := dec.Token(); err != nil {
-		return 0, err
-	}
-	n := 0
-	for dec.More() {
-		k, err := dec.Token()
-		if err != nil {
-			return n, err
-		}
-		if k != "features" {
-			var skip json.RawMessage
-			if err := dec.Decode(&skip); err != nil {
-				return n, err
-			}
-			continue
-		}
-		if _, err := dec.Token(); err != nil {
-			return n, err
-		}
-		for dec.More() {
-			f := &geojson.Feature{}
-			if err := dec.Decode(f); err != nil {
-				return n, err
-			}
-			fn(f)
-			n++
-		}
-		if _, err := dec.Token(); err != nil {
-			return n, err
-		}
-	}
-	return n, nil
-}
-
 // BenchmarkVillageIndex100k builds the index of 100k village points.
 func BenchmarkVillageIndex100k(b *testing.B) {
 	s := synthData(b, 100000, 20000)
@@ -220,7 +152,7 @@ func BenchmarkIngest100k(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		j := cover.NewJoin(ix)
-		err := geo.StreamAreas(bytes.NewReader(s.file), geo.AreaOptions{}, func(_ int, a *geo.CoverageArea) error {
+		err := format.StreamAreas(bytes.NewReader(s.file), format.AreaOptions{}, func(_ int, a *geo.CoverageArea) error {
 			j.Add(a)
 			return nil
 		})

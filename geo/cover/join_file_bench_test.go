@@ -11,6 +11,7 @@ import (
 	"github.com/covmon/covmon/cmd/covgen/synth"
 	"github.com/covmon/covmon/geo"
 	"github.com/covmon/covmon/geo/cover"
+	"github.com/covmon/covmon/geo/format"
 )
 
 // BenchmarkIngestFile streams covgen's areas files from disk into the join, as an upload of
@@ -19,7 +20,7 @@ import (
 // identical to villages.geojson. Run it under /usr/bin/time -v for peak RSS, e.g.
 //
 //	covgen -villages 1000000 -polygons 200000 -dissolved -out /tmp/cg1m
-//	COVMON_BENCH_DIR=/tmp/cg1m COVMON_BENCH_VILLAGES=1000000 go test -run '^$' -bench IngestFile -benchtime 1x ./geo/
+//	COVMON_BENCH_DIR=/tmp/cg1m COVMON_BENCH_VILLAGES=1000000 go test -run '^$' -bench IngestFile -benchtime 1x ./geo/cover/
 func BenchmarkIngestFile(b *testing.B) {
 	dir := os.Getenv("COVMON_BENCH_DIR")
 	n, _ := strconv.Atoi(os.Getenv("COVMON_BENCH_VILLAGES"))
@@ -48,7 +49,7 @@ func BenchmarkIngestFile(b *testing.B) {
 				}
 				j := cover.NewJoin(ix)
 				features := 0
-				err = geo.StreamAreas(bufio.NewReaderSize(f, 1<<20), geo.AreaOptions{File: file}, func(_ int, a *geo.CoverageArea) error {
+				err = format.StreamAreas(bufio.NewReaderSize(f, 1<<20), format.AreaOptions{File: file}, func(_ int, a *geo.CoverageArea) error {
 					features++
 					j.Add(a)
 					return nil

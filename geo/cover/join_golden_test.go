@@ -15,6 +15,7 @@ import (
 
 	"github.com/covmon/covmon/geo"
 	"github.com/covmon/covmon/geo/cover"
+	"github.com/covmon/covmon/geo/format"
 )
 
 // The -update flag may already be defined by another golden test of this package.
@@ -77,7 +78,7 @@ func TestAreaJoin_Golden(t *testing.T) {
 				}
 			}
 			j := cover.NewJoin(cover.NewIndex(vs))
-			err = geo.StreamAreas(bytes.NewReader(in), geo.AreaOptions{File: file, Now: goldenNow}, func(_ int, a *geo.CoverageArea) error {
+			err = format.StreamAreas(bytes.NewReader(in), format.AreaOptions{File: file, Now: goldenNow}, func(_ int, a *geo.CoverageArea) error {
 				j.Add(a)
 				return nil
 			})

@@ -1,0 +1,209 @@
+package format
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/covmon/covmon/geo"
+	"github.com/paulmach/orb"
+)
+
+// ErrInvalidOptions is returned (wrapped) when DecodeOptions contradict themselves, such as an
+// uploader carrier that is not among the allowed carriers. It is a caller bug, not a file
+// problem.
+var ErrInvalidOptions = errors.New("geo: invalid decode options")
+
+// DecodeOptions configures DecodeVillages and DecodeObservations. Zero values get the
+// documented defaults.
+type DecodeOptions struct {
+	// File is the file name used in Problems and in the ValidationError.
+	File string
+	// Bounds is the country bound positions must lie in; the zero Bound means VietnamBounds.
+	Bounds orb.Bound
+	// Carriers are the allowed carriers (matched case-insensitively, stored as spelled here);
+	// nil means DefaultCarriers.
+	Carriers []string
+	// Carrier, when set, is the uploader's carrier: a feature or top-level "carrier" naming
+	// another is a carrier_mismatch, and features without a carrier take this one.
+	Carrier string
+	// KnownVillage reports whether a village ID is in the registry; nil skips the
+	// unknown_village check.
+	KnownVillage func(id string) bool
+	// KnownProgram reports whether a program ID is configured; nil skips the unknown_program
+	// check of villages/v1 files.
+	KnownProgram func(id string) bool
+	// Now is the time of upload, for the time_future check; zero skips the check.
+	Now time.Time
+	// MaxProblems is how many problems to keep before giving up (ValidationError.Truncated);
+	// 0 or less means 1000.
+	MaxProblems int
+}
+
+// decoder holds the normalized options and the report of one decode call.
+type decoder struct {
+	opt DecodeOptions
+	rep *report
+}
+
+// newDecoder applies the option defaults.
+func newDecoder(opt DecodeOptions) (*decoder, error) {
+	if opt.Bounds == (orb.Bound{}) {
+		opt.Bounds = VietnamBounds
+	}
+	if opt.Carriers == nil {
+		opt.Carriers = geo.DefaultCarriers
+	}
+	if opt.MaxProblems <= 0 {
+		opt.MaxProblems = defaultMaxProblems
+	}
+	d := &decoder{opt: opt, rep: &report{file: opt.File, max: opt.MaxProblems}}
+	if opt.Carrier != "" {
+		c, ok := d.carrier(opt.Carrier)
+		if !ok {
+			return nil, fmt.Errorf("%w: uploader carrier %q is not one of %s", ErrInvalidOptions, opt.Carrier,
+				strings.Join(opt.Carriers, ", "))
+		}
+		d.opt.Carrier = c
+	}
+	return d, nil
+}
+
+// carrier returns the configured spelling of carrier name s, matched case-insensitively.
+func (d *decoder) carrier(s string) (string, bool) {
+	i := slices.IndexFunc(d.opt.Carriers, func(c string) bool { return strings.EqualFold(c, s) })
+	if i < 0 {
+		return "", false
+	}
+	return d.opt.Carriers[i], true
+}
+
+// run streams r through c and turns the outcome into the decoder's return error: a wrapped
+// read error, a *ValidationError, or nil.
+func (d *decoder) run(r io.Reader, c *collection) error {
+	c.rep = d.rep
+	if err := c.decode(r); err != nil {
+		return fmt.Errorf("geo: read %s: %w", d.opt.File, err)
+	}
+	return d.rep.err()
+}
+
+// DecodeVillages reads a villages/v1 FeatureCollection (the registry, see docs/formats.md) from
+// r, feature by feature. When the file has any problem it returns nil and a *ValidationError
+// listing every problem found (up to opt.MaxProblems); an error reading r is returned wrapped.
+// A village with an area geometry and no "center" gets the area's centroid as its centre.
+func DecodeVillages(r io.Reader, opt DecodeOptions) ([]geo.Village, error) {
+	d, err := newDecoder(opt)
+	if err != nil {
+		return nil, err
+	}
+	vd := &villageDecoder{decoder: d, seen: map[string]int{}}
+	c := &collection{schema: "villages/v1", kind: geo.KindVillages, feature: vd.feature}
+	if err := d.run(r, c); err != nil {
+		return nil, err
+	}
+	return vd.out.all(), nil
+}
+
+// DecodeObservations reads an observations/v1 FeatureCollection (carrier per-village reports,
+// see docs/formats.md) from r, feature by feature. When the file has any problem it returns
+// nil and a *ValidationError listing every problem found (up to opt.MaxProblems); an error
+// reading r is returned wrapped. Observations without a "carrier" take the file's top-level
+// "carrier", else opt.Carrier; "method" defaults to on_air_report.
+func DecodeObservations(r io.Reader, opt DecodeOptions) ([]geo.Observation, error) {
+	d, err := newDecoder(opt)
+	if err != nil {
+		return nil, err
+	}
+	od := &observationDecoder{decoder: d}
+	c := &collection{schema: "observations/v1", kind: geo.KindObservations, feature: od.feature, wantCarrier: true}
+	c.rep = d.rep
+	if err := c.decode(r); err != nil {
+		return nil, fmt.Errorf("geo: read %s: %w", d.opt.File, err)
+	}
+	if !c.wrongSchema && !d.rep.full() {
+		od.finish(c.carrier)
+	}
+	if err := d.rep.err(); err != nil {
+		return nil, err
+	}
+	return od.out.all(), nil
+}
+
+// chunks is an append-only list stored in fixed-size chunks, so that collecting n results
+// allocates about n elements' worth instead of the ~5n a growing slice copies through.
+type chunks[T any] struct {
+	full []([]T)
+	n    int
+}
+
+// chunkSize is the number of elements per chunk.
+const chunkSize = 1024
+
+func (c *chunks[T]) add(v T) {
+	if len(c.full) == 0 || len(c.full[len(c.full)-1]) == chunkSize {
+		c.full = append(c.full, make([]T, 0, chunkSize))
+	}
+	last := &c.full[len(c.full)-1]
+	*last = append(*last, v)
+	c.n++
+}
+
+func (c *chunks[T]) len() int { return c.n }
+
+// at returns a pointer to element i.
+func (c *chunks[T]) at(i int) *T { return &c.full[i/chunkSize][i%chunkSize] }
+
+// all returns the elements in one slice (empty, not nil, when there are none).
+func (c *chunks[T]) all() []T {
+	out := make([]T, 0, c.n)
+	for _, ch := range c.full {
+		out = append(out, ch...)
+	}
+	return out
+}
+
+// newFeatureReport starts the report of feature i; villageID is named in its problems when it
+// is a well-formed ID.
+func (d *decoder) newFeatureReport(i int, villageID json.RawMessage) *featureReport {
+	fr := &featureReport{rep: d.rep, index: i}
+	if s, ok := decodeString(villageID); ok && validID(s) {
+		fr.villageID = s
+	}
+	return fr
+}
+
+// unmarshalProps decodes a feature's properties into p (a struct of json.RawMessage fields).
+// It returns false when properties is neither an object nor null.
+func unmarshalProps(raw json.RawMessage, p any) bool {
+	if isNull(raw) {
+		return true
+	}
+	return raw[0] == '{' && json.Unmarshal(raw, p) == nil
+}
+
+// shape checks the Feature's own members: "type" must be "Feature", "id" a string or number,
+// "properties" an object or null. It returns false when the value is not a Feature at all and
+// should not be checked further.
+func (f *featureReport) shape(feat *rawFeature, propsOK bool) bool {
+	typ, ok := decodeString(feat.Type)
+	switch {
+	case len(feat.Type) == 0:
+		f.add("type", geo.RuleNotGeoJSON, `missing "type": "Feature"`)
+		return false
+	case !ok || typ != "Feature":
+		f.add("type", geo.RuleNotGeoJSON, `want "Feature", got `+describe(feat.Type))
+		return false
+	}
+	if k := jsonKind(feat.ID); len(feat.ID) > 0 && k != "string" && k != "number" && k != "null" {
+		f.add("id", geo.RuleNotGeoJSON, "want a string or number, got "+describe(feat.ID))
+	}
+	if !propsOK {
+		f.add("properties", geo.RuleNotGeoJSON, "want an object or null, got "+describe(feat.Properties))
+	}
+	return true
+}

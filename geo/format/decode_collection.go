@@ -1,0 +1,282 @@
+package format
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/covmon/covmon/geo"
+)
+
+// rawFeature is one element of a FeatureCollection's "features", its members kept raw so that
+// missing, null and mistyped members can be told apart.
+type rawFeature struct {
+	Type       json.RawMessage `json:"type"`
+	ID         json.RawMessage `json:"id"`
+	Geometry   json.RawMessage `json:"geometry"`
+	Properties json.RawMessage `json:"properties"`
+}
+
+// reset empties f for reuse, keeping its buffers.
+func (f *rawFeature) reset() {
+	f.Type, f.ID, f.Geometry, f.Properties = f.Type[:0], f.ID[:0], f.Geometry[:0], f.Properties[:0]
+}
+
+// collection streams a FeatureCollection: it checks the top-level members itself and hands
+// each feature to a format's callback, so memory does not grow with the file beyond results.
+type collection struct {
+	schema string         // the expected covmon_schema, e.g. "villages/v1"
+	kind   geo.UploadKind // the format's kind, the schema name's prefix
+	rep    *report
+	// feature validates the feature at index i; it is not called once the file is known to
+	// be of the wrong schema.
+	feature func(i int, f *rawFeature)
+	// wantCarrier keeps a top-level "carrier" member (observation files) in carrier; other
+	// foreign members are skipped.
+	wantCarrier bool
+	carrier     json.RawMessage
+
+	dec          *json.Decoder
+	in           *errReader
+	bom          int64 // bytes of byte-order mark skipped
+	typ          json.RawMessage
+	sawFeatures  bool
+	wrongSchema  bool
+	stopped      bool
+	featureCount int
+}
+
+// errStop unwinds the token loop once the problem limit is exceeded.
+var errStop = errors.New("geo: problem limit reached")
+
+// errReader remembers the reader's first error other than io.EOF, so that I/O failures are
+// returned as errors rather than reported as malformed JSON.
+type errReader struct {
+	r   io.Reader
+	err error
+}
+
+func (e *errReader) Read(p []byte) (int, error) {
+	n, err := e.r.Read(p)
+	if err != nil && err != io.EOF && e.err == nil {
+		e.err = err
+	}
+	return n, err
+}
+
+// skipValue is a decode target that discards a JSON value without copying it.
+type skipValue struct{}
+
+func (*skipValue) UnmarshalJSON([]byte) error { return nil }
+
+// decode reads the whole collection from r. Problems go to c.rep; the error is non-nil only
+// when reading r failed.
+func (c *collection) decode(r io.Reader) error {
+	c.in = &errReader{r: r}
+	br := bufio.NewReaderSize(c.in, 64<<10)
+	if b, _ := br.Peek(3); bytes.Equal(b, []byte("\xEF\xBB\xBF")) {
+		_, _ = br.Discard(3)
+		c.bom = 3
+	}
+	c.dec = json.NewDecoder(br)
+	err := c.body()
+	if c.in.err != nil {
+		return c.in.err
+	}
+	switch {
+	case err == errStop:
+	case err != nil:
+		c.jsonProblem(-1, err, -1)
+	default:
+		c.finish()
+	}
+	if c.wrongSchema {
+		kept := c.rep.problems[:0]
+		for _, p := range c.rep.problems {
+			if p.Feature < 0 {
+				kept = append(kept, p)
+			}
+		}
+		c.rep.problems = kept
+	}
+	return nil
+}
+
+// jsonProblem reports a JSON syntax error or early end of file as not_json. start is the byte
+// offset of the value being decoded, or -1 when the error came from the token reader.
+func (c *collection) jsonProblem(feature int, err error, start int64) {
+	var reason string
+	var se *json.SyntaxError
+	switch {
+	case errors.As(err, &se) && start >= 0:
+		reason = fmt.Sprintf("invalid JSON in the feature starting at byte %d: %s", start+c.bom, se.Error())
+	case errors.As(err, &se):
+		reason = fmt.Sprintf("invalid JSON at byte %d: %s", c.dec.InputOffset()+c.bom, se.Error())
+	case (err == io.EOF || err == io.ErrUnexpectedEOF) && c.dec.InputOffset() == 0:
+		reason = "the file is empty"
+	case err == io.EOF || err == io.ErrUnexpectedEOF:
+		reason = "the file ends in the middle of the JSON (truncated upload?)"
+	default:
+		reason = "invalid JSON: " + err.Error()
+	}
+	c.rep.add(feature, "", "", geo.RuleNotJSON, reason)
+}
+
+// body walks the top-level object member by member.
+func (c *collection) body() error {
+	tok, err := c.dec.Token()
+	if err != nil {
+		return err
+	}
+	if tok != json.Delim('{') {
+		c.rep.add(-1, "", "", geo.RuleNotGeoJSON, "want a GeoJSON FeatureCollection object, got "+tokenKind(tok))
+		return errStop
+	}
+	for c.dec.More() {
+		tok, err := c.dec.Token()
+		if err != nil {
+			return err
+		}
+		key, _ := tok.(string)
+		if err := c.member(key); err != nil {
+			return err
+		}
+	}
+	if _, err := c.dec.Token(); err != nil { // '}'
+		return err
+	}
+	if _, err := c.dec.Token(); err != io.EOF {
+		if err != nil {
+			return err
+		}
+		c.rep.add(-1, "", "", geo.RuleNotJSON, fmt.Sprintf("more JSON after the FeatureCollection at byte %d", c.dec.InputOffset()+c.bom))
+		return errStop
+	}
+	return nil
+}
+
+// member handles one top-level member.
+func (c *collection) member(key string) error {
+	switch key {
+	case "features":
+		if c.sawFeatures {
+			c.rep.add(-1, "", "features", geo.RuleNotGeoJSON, `"features" appears more than once`)
+			return c.dec.Decode(&skipValue{})
+		}
+		c.sawFeatures = true
+		return c.features()
+	case "type", "crs", "covmon_schema", "carrier":
+		if key == "carrier" && !c.wantCarrier {
+			break
+		}
+		var raw json.RawMessage
+		if err := c.dec.Decode(&raw); err != nil {
+			return err
+		}
+		switch key {
+		case "type":
+			c.typ = raw
+		case "crs":
+			c.checkCRS(raw)
+		case "carrier":
+			c.carrier = raw
+		default:
+			c.checkSchema(raw)
+		}
+		return nil
+	}
+	return c.dec.Decode(&skipValue{})
+}
+
+// features streams the "features" member.
+func (c *collection) features() error {
+	tok, err := c.dec.Token()
+	if err != nil {
+		return err
+	}
+	if tok != json.Delim('[') {
+		c.rep.add(-1, "", "features", geo.RuleNotGeoJSON, "want an array of features, got "+tokenKind(tok))
+		return skipRest(c.dec, tok)
+	}
+	var f rawFeature // reused: its buffers keep their capacity from feature to feature
+	for i := 0; c.dec.More(); i++ {
+		start := c.dec.InputOffset()
+		f.reset()
+		if err := c.dec.Decode(&f); err != nil {
+			var te *json.UnmarshalTypeError
+			if !errors.As(err, &te) {
+				if c.in.err == nil {
+					c.jsonProblem(i, err, start)
+				}
+				return errStop
+			}
+			c.rep.add(i, "", "", geo.RuleNotGeoJSON, "want a GeoJSON Feature object, got "+te.Value)
+		} else if !c.wrongSchema {
+			c.feature(i, &f)
+		}
+		c.featureCount = i + 1
+		if c.rep.full() {
+			return errStop
+		}
+	}
+	_, err = c.dec.Token() // ']'
+	return err
+}
+
+// skipRest discards the rest of a value whose first token was tok.
+func skipRest(dec *json.Decoder, tok json.Token) error {
+	depth := 0
+	for {
+		if d, ok := tok.(json.Delim); ok {
+			switch d {
+			case '{', '[':
+				depth++
+			default:
+				depth--
+			}
+		}
+		if depth == 0 {
+			return nil
+		}
+		var err error
+		if tok, err = dec.Token(); err != nil {
+			return err
+		}
+	}
+}
+
+// tokenKind names the JSON type of the value that begins with tok.
+func tokenKind(tok json.Token) string {
+	switch t := tok.(type) {
+	case json.Delim:
+		if t == '[' {
+			return "array"
+		}
+		return "object"
+	case string:
+		return "string " + quote(t)
+	case float64, json.Number:
+		return "number"
+	case bool:
+		return "boolean"
+	}
+	return "null"
+}
+
+// finish runs the checks that need the whole top level: "type" and "features" present.
+func (c *collection) finish() {
+	typ, ok := decodeString(c.typ)
+	switch {
+	case len(c.typ) == 0:
+		c.rep.add(-1, "", "type", geo.RuleNotGeoJSON, `missing "type": "FeatureCollection"`)
+	case !ok || typ != "FeatureCollection":
+		c.rep.add(-1, "", "type", geo.RuleNotGeoJSON, `want "FeatureCollection", got `+describe(c.typ))
+		return // a lone Feature or geometry: "features" missing says nothing more
+	}
+	if !c.sawFeatures {
+		c.rep.add(-1, "", "features", geo.RuleNotGeoJSON, `missing "features" array`)
+	}
+}

@@ -1,0 +1,185 @@
+package format
+
+import (
+	"encoding/json"
+	"strconv"
+	"time"
+
+	"github.com/covmon/covmon/geo"
+)
+
+// observationGeometryTypes are the geometries an observations/v1 feature may have (or null).
+var observationGeometryTypes = []string{"Point"}
+
+// Limits of rsrp_dbm in dBm.
+const (
+	minRSRPdBm = -160
+	maxRSRPdBm = -30
+)
+
+// defaultMethod is the method of an observation that names none.
+const defaultMethod = "on_air_report"
+
+// observationProps are the properties of an observations/v1 feature, kept raw.
+type observationProps struct {
+	VillageID  json.RawMessage `json:"village_id"`
+	Carrier    json.RawMessage `json:"carrier"`
+	Technology json.RawMessage `json:"technology"`
+	HasSignal  json.RawMessage `json:"has_signal"`
+	RSRPdBm    json.RawMessage `json:"rsrp_dbm"`
+	DLMbps     json.RawMessage `json:"dl_mbps"`
+	ObservedAt json.RawMessage `json:"observed_at"`
+	Method     json.RawMessage `json:"method"`
+}
+
+// reset empties p for reuse, keeping its buffers: a property absent from the next feature
+// must read as missing.
+func (p *observationProps) reset() {
+	for _, m := range []*json.RawMessage{&p.VillageID, &p.Carrier, &p.Technology, &p.HasSignal,
+		&p.RSRPdBm, &p.DLMbps, &p.ObservedAt, &p.Method} {
+		*m = (*m)[:0]
+	}
+}
+
+// observationMeta is what the end-of-file pass needs to know about an observation: the
+// top-level "carrier" may come after the features.
+type observationMeta struct {
+	feature    int
+	ownCarrier bool // the feature names its carrier
+	village    string
+}
+
+// observationDecoder turns observations/v1 features into Observations.
+type observationDecoder struct {
+	*decoder
+	props observationProps // reused for every feature
+	out   chunks[geo.Observation]
+	meta  chunks[observationMeta]
+}
+
+// feature validates feature i and keeps its Observation for the end-of-file pass. Fields that
+// failed are left zero, which keeps the row out of the duplicate check.
+func (d *observationDecoder) feature(i int, feat *rawFeature) {
+	p := &d.props
+	p.reset()
+	propsOK := unmarshalProps(feat.Properties, p)
+	f := d.newFeatureReport(i, p.VillageID)
+	if !f.shape(feat, propsOK) {
+		return
+	}
+	var o geo.Observation
+	m := observationMeta{feature: i, village: f.villageID}
+	f.geometry(feat.Geometry, observationGeometryTypes, false, d.opt.Bounds)
+
+	o.VillageID = f.id("village_id", p.VillageID)
+	if o.VillageID != "" && d.opt.KnownVillage != nil && !d.opt.KnownVillage(o.VillageID) {
+		f.add("village_id", geo.RuleUnknownVillage, "not in the registry: "+quote(o.VillageID))
+	}
+	m.ownCarrier = !isNull(p.Carrier)
+	if s, ok := f.str("carrier", p.Carrier, false); ok {
+		c, known := d.carrier(s)
+		switch {
+		case !known:
+			f.add("carrier", geo.RuleUnknownCarrier, "unknown carrier "+quote(s)+"; want "+listWords(d.opt.Carriers))
+		case d.opt.Carrier != "" && c != d.opt.Carrier:
+			f.add("carrier", geo.RuleCarrierMismatch, "carrier "+quote(c)+" but the uploader is "+quote(d.opt.Carrier))
+		default:
+			o.Carrier = c
+		}
+	} else if !m.ownCarrier {
+		o.Carrier = d.opt.Carrier // "" until the end-of-file pass when no uploader carrier
+	}
+	if s, ok := f.str("technology", p.Technology, true); ok {
+		t, known := geo.ParseTechnology(s)
+		if !known {
+			f.add("technology", geo.RuleUnknownTechnology, "unknown technology "+quote(s)+"; want 2g, 3g, 4g or 5g")
+		}
+		o.Technology = t
+	}
+	o.HasSignal, _ = f.boolean("has_signal", p.HasSignal, true)
+	if v, ok := f.number("rsrp_dbm", p.RSRPdBm); ok {
+		if v < minRSRPdBm || v > maxRSRPdBm {
+			f.add("rsrp_dbm", geo.RuleRSRPRange, "outside -160..-30 dBm: "+shorten(string(p.RSRPdBm)))
+		}
+		o.RSRPdBm = &v
+	}
+	if v, ok := f.number("dl_mbps", p.DLMbps); ok {
+		if v < 0 {
+			f.add("dl_mbps", geo.RuleDLNegative, "below 0: "+shorten(string(p.DLMbps)))
+		}
+		o.DLMbps = &v
+	}
+	o.ObservedAt = f.when("observed_at", p.ObservedAt, true, true)
+	if !o.ObservedAt.IsZero() && !d.opt.Now.IsZero() && o.ObservedAt.After(d.opt.Now) {
+		s, _ := decodeString(p.ObservedAt)
+		f.add("observed_at", geo.RuleTimeFuture, "after the upload time "+d.opt.Now.Format(time.RFC3339)+": "+quote(s))
+	}
+	o.Method = defaultMethod
+	if s, ok := f.str("method", p.Method, false); ok {
+		if !geo.ValidMethod(s) {
+			f.add("method", geo.RuleUnknownMethod, "unknown method "+quote(s)+"; want "+listWords(geo.Methods))
+		}
+		o.Method = s
+	}
+	d.out.add(o)
+	d.meta.add(m)
+}
+
+// observationRow identifies a row for the duplicate check.
+type observationRow struct {
+	village, carrier string
+	tech             geo.Technology
+	at               int64 // Unix nanoseconds: the same instant in any zone is the same row
+}
+
+// finish runs the checks that need the top-level "carrier" (raw, possibly absent): features
+// without a carrier take it, features naming another carrier mismatch it, and duplicate rows
+// are found.
+func (d *observationDecoder) finish(raw json.RawMessage) {
+	var top string
+	topBad := false
+	if s, ok := decodeString(raw); ok {
+		c, known := d.carrier(s)
+		switch {
+		case !known:
+			d.rep.add(-1, "", "carrier", geo.RuleUnknownCarrier, "unknown carrier "+quote(s)+"; want "+listWords(d.opt.Carriers))
+			topBad = true
+		case d.opt.Carrier != "" && c != d.opt.Carrier:
+			d.rep.add(-1, "", "carrier", geo.RuleCarrierMismatch, "the file names carrier "+quote(c)+" but the uploader is "+quote(d.opt.Carrier))
+			topBad = true
+		default:
+			top = c
+		}
+	} else if !isNull(raw) {
+		d.rep.add(-1, "", "carrier", geo.RuleFieldType, "want a string, got "+describe(raw))
+		topBad = true
+	}
+	seen := map[observationRow]int{}
+	for i := range d.out.len() {
+		o, m := d.out.at(i), d.meta.at(i)
+		switch {
+		case m.ownCarrier && top != "" && d.opt.Carrier == "" && o.Carrier != "" && o.Carrier != top:
+			d.rep.add(m.feature, m.village, "carrier", geo.RuleCarrierMismatch,
+				"carrier "+quote(o.Carrier)+" differs from the file's top-level carrier "+quote(top))
+			o.Carrier = ""
+		case !m.ownCarrier && o.Carrier == "" && top != "":
+			o.Carrier = top
+		case !m.ownCarrier && o.Carrier == "" && !topBad:
+			d.rep.add(m.feature, m.village, "carrier", geo.RuleFieldMissing,
+				`required property is missing (the file has no top-level "carrier" either)`)
+		}
+		if o.VillageID == "" || o.Carrier == "" || o.Technology == 0 || o.ObservedAt.IsZero() {
+			continue
+		}
+		k := observationRow{o.VillageID, o.Carrier, o.Technology, o.ObservedAt.UnixNano()}
+		if first, dup := seen[k]; dup {
+			d.rep.add(m.feature, m.village, "", geo.RuleDuplicateRow,
+				"same village_id, carrier, technology and observed_at as feature "+strconv.Itoa(first))
+		} else {
+			seen[k] = m.feature
+		}
+		if d.rep.full() {
+			return
+		}
+	}
+}

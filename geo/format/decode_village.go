@@ -1,0 +1,192 @@
+package format
+
+import (
+	"encoding/json"
+	"math"
+	"strconv"
+	"strings"
+
+	"github.com/covmon/covmon/geo"
+	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/planar"
+)
+
+// villageGeometryTypes are the geometries a villages/v1 feature may have.
+var villageGeometryTypes = []string{"Point", "Polygon", "MultiPolygon"}
+
+// villageProps are the properties of a villages/v1 feature, kept raw so that missing, null and
+// mistyped values can be told apart.
+type villageProps struct {
+	VillageID          json.RawMessage `json:"village_id"`
+	Name               json.RawMessage `json:"name"`
+	CommuneCode        json.RawMessage `json:"commune_code"`
+	CommuneName        json.RawMessage `json:"commune_name"`
+	ProvinceCode       json.RawMessage `json:"province_code"`
+	ProvinceName       json.RawMessage `json:"province_name"`
+	LegacyDistrictCode json.RawMessage `json:"legacy_district_code"`
+	LegacyCommuneCode  json.RawMessage `json:"legacy_commune_code"`
+	GridPower          json.RawMessage `json:"grid_power"`
+	GridPowerSince     json.RawMessage `json:"grid_power_since"`
+	Households         json.RawMessage `json:"households"`
+	Programs           json.RawMessage `json:"programs"`
+	Baseline           json.RawMessage `json:"baseline"`
+	FoundAt            json.RawMessage `json:"found_at"`
+	Deadline           json.RawMessage `json:"deadline"`
+	Center             json.RawMessage `json:"center"`
+}
+
+// reset empties p for reuse, keeping its buffers.
+func (p *villageProps) reset() {
+	for _, m := range []*json.RawMessage{&p.VillageID, &p.Name, &p.CommuneCode, &p.CommuneName,
+		&p.ProvinceCode, &p.ProvinceName, &p.LegacyDistrictCode, &p.LegacyCommuneCode, &p.GridPower,
+		&p.GridPowerSince, &p.Households, &p.Programs, &p.Baseline, &p.FoundAt, &p.Deadline, &p.Center} {
+		*m = (*m)[:0]
+	}
+}
+
+// villageDecoder turns villages/v1 features into Villages.
+type villageDecoder struct {
+	*decoder
+	props villageProps   // reused for every feature
+	seen  map[string]int // village_id → first feature
+	out   chunks[geo.Village]
+}
+
+// feature validates feature i and, while the file is still clean, keeps its Village.
+func (d *villageDecoder) feature(i int, feat *rawFeature) {
+	p := &d.props
+	p.reset()
+	propsOK := unmarshalProps(feat.Properties, p)
+	f := d.newFeatureReport(i, p.VillageID)
+	if !f.shape(feat, propsOK) {
+		return
+	}
+	var v geo.Village
+	geom, geomOK := f.geometry(feat.Geometry, villageGeometryTypes, true, d.opt.Bounds)
+
+	v.ID = f.id("village_id", p.VillageID)
+	if name, ok := f.str("name", p.Name, true); ok {
+		if strings.TrimSpace(name) == "" {
+			f.add("name", geo.RuleFieldInvalid, "empty or blank: "+quote(name))
+		}
+		v.Name = name
+	}
+	v.CommuneCode = f.code("commune_code", p.CommuneCode, 5, true)
+	v.CommuneName, _ = f.str("commune_name", p.CommuneName, false)
+	v.ProvinceCode = f.code("province_code", p.ProvinceCode, 2, true)
+	v.ProvinceName, _ = f.str("province_name", p.ProvinceName, false)
+	v.LegacyDistrictCode = f.code("legacy_district_code", p.LegacyDistrictCode, 3, false)
+	v.LegacyCommuneCode = f.code("legacy_commune_code", p.LegacyCommuneCode, 5, false)
+	v.GridPower, _ = f.boolean("grid_power", p.GridPower, true)
+	v.GridPowerSince = f.when("grid_power_since", p.GridPowerSince, false, false)
+	v.Households = f.households(p.Households)
+	v.Programs = f.programs(p.Programs)
+	if d.opt.KnownProgram != nil {
+		for _, id := range v.Programs {
+			if !d.opt.KnownProgram(id) {
+				f.add("programs", geo.RuleUnknownProgram, "no such program: "+quote(id))
+			}
+		}
+	}
+	baseline, hasBaseline := f.boolean("baseline", p.Baseline, false)
+	v.FoundAt = f.when("found_at", p.FoundAt, false, false)
+	v.Baseline = baseline
+	if !hasBaseline {
+		v.Baseline = isNull(p.FoundAt) // default: true unless found_at is set
+	}
+	v.Deadline = f.when("deadline", p.Deadline, false, true)
+	center, hasCenter := f.center(p.Center, d.opt.Bounds)
+
+	if geomOK {
+		switch g := geom.(type) {
+		case orb.Point:
+			v.Center = g
+			if hasCenter && center != g {
+				f.add("center", geo.RuleFieldInvalid, fmtPos(center[0], center[1])+" differs from the Point geometry "+
+					fmtPos(g[0], g[1])+" (center is only for area geometries)")
+			}
+		default:
+			v.Area = geom
+			v.Center = center
+			if !hasCenter {
+				v.Center, _ = planar.CentroidArea(geom)
+			}
+		}
+	}
+
+	if v.ID != "" {
+		if first, dup := d.seen[v.ID]; dup {
+			f.add("village_id", geo.RuleDuplicateRow, "same village_id as feature "+strconv.Itoa(first))
+		} else {
+			d.seen[v.ID] = i
+		}
+	}
+	if len(d.rep.problems) == 0 {
+		d.out.add(v)
+	}
+}
+
+// households reads the optional household count: a whole number ≥ 0.
+func (f *featureReport) households(raw json.RawMessage) int {
+	n, ok := f.number("households", raw)
+	switch {
+	case !ok:
+		return 0
+	case n != math.Trunc(n):
+		f.add("households", geo.RuleFieldInvalid, "not a whole number: "+shorten(string(raw)))
+	case n < 0:
+		f.add("households", geo.RuleFieldInvalid, "negative count: "+shorten(string(raw)))
+	case n > math.MaxInt32:
+		f.add("households", geo.RuleFieldInvalid, "implausibly large count: "+shorten(string(raw)))
+	default:
+		return int(n)
+	}
+	return 0
+}
+
+// programs reads the optional array of program IDs.
+func (f *featureReport) programs(raw json.RawMessage) []string {
+	if isNull(raw) {
+		return nil
+	}
+	var items []json.RawMessage
+	if raw[0] != '[' || json.Unmarshal(raw, &items) != nil {
+		f.wrongType("programs", "an array of strings", raw)
+		return nil
+	}
+	out := make([]string, 0, len(items))
+	for i, it := range items {
+		s, ok := decodeString(it)
+		switch {
+		case !ok:
+			f.add("programs", geo.RuleFieldType, "want an array of strings, got "+describe(it)+" at index "+strconv.Itoa(i))
+			return nil
+		case strings.TrimSpace(s) == "":
+			f.add("programs", geo.RuleFieldInvalid, "empty program ID at index "+strconv.Itoa(i))
+			return nil
+		}
+		out = append(out, s)
+	}
+	return out
+}
+
+// center reads the optional [lon, lat] centre and checks it against the bounds.
+func (f *featureReport) center(raw json.RawMessage, b orb.Bound) (orb.Point, bool) {
+	if isNull(raw) {
+		return orb.Point{}, false
+	}
+	var p []float64
+	if raw[0] != '[' || json.Unmarshal(raw, &p) != nil {
+		f.wrongType("center", "a [lon, lat] array of numbers", raw)
+		return orb.Point{}, false
+	}
+	if len(p) < 2 || len(p) > 3 {
+		f.add("center", geo.RuleFieldInvalid, "want [lon, lat], got "+count(len(p), "number"))
+		return orb.Point{}, false
+	}
+	pt := orb.Point{p[0], p[1]}
+	var pc positionCheck
+	pc.check(pt, posLoc{-1, -1, -1}, b)
+	pc.report(f, "center", b)
+	return pt, !pc.bad()
+}

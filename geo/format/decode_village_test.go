@@ -1,0 +1,157 @@
+package format_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/paulmach/orb"
+
+	"github.com/covmon/covmon/geo"
+	"github.com/covmon/covmon/geo/format"
+)
+
+// villageRuleCases cover the file-level rules and every rule of villages/v1.
+var villageRuleCases = []ruleCase{
+	{name: "OK", in: fc(village(pointGeom))},
+	{name: "OKEmpty", in: fc()},
+
+	{name: "NotJSON/Empty", in: "", want: []geo.Problem{prob(-1, "", "", geo.RuleNotJSON, "the file is empty")}},
+	{name: "NotJSON/Truncated", in: `{"type":"FeatureCollection","features":[`,
+		want: []geo.Problem{prob(-1, "", "", geo.RuleNotJSON, "the file ends in the middle of the JSON (truncated upload?)")}},
+	{name: "NotJSON/Syntax", in: `{"type" "FeatureCollection"}`,
+		want: []geo.Problem{prob(-1, "", "", geo.RuleNotJSON, `invalid JSON at byte 8: expected colon after object key`)}},
+	{name: "NotJSON/InFeature", in: `{"type":"FeatureCollection","features":[{"type":"Feature",}]}`,
+		want: []geo.Problem{prob(0, "", "", geo.RuleNotJSON, "invalid JSON in the feature starting at byte 40: invalid character '}' looking for beginning of object key string")}},
+	{name: "NotJSON/Trailing", in: fc() + ` {}`,
+		want: []geo.Problem{prob(-1, "", "", geo.RuleNotJSON, "more JSON after the FeatureCollection at byte 44")}},
+
+	{name: "NotGeoJSON/Array", in: `[]`,
+		want: []geo.Problem{prob(-1, "", "", geo.RuleNotGeoJSON, "want a GeoJSON FeatureCollection object, got array")}},
+	{name: "NotGeoJSON/Feature", in: village(pointGeom),
+		want: []geo.Problem{prob(-1, "", "type", geo.RuleNotGeoJSON, `want "FeatureCollection", got string "Feature"`)}},
+	{name: "NotGeoJSON/NoType", in: `{"features":[]}`,
+		want: []geo.Problem{prob(-1, "", "type", geo.RuleNotGeoJSON, `missing "type": "FeatureCollection"`)}},
+	{name: "NotGeoJSON/NoFeatures", in: `{"type":"FeatureCollection"}`,
+		want: []geo.Problem{prob(-1, "", "features", geo.RuleNotGeoJSON, `missing "features" array`)}},
+	{name: "NotGeoJSON/FeaturesObject", in: `{"type":"FeatureCollection","features":{"a":[1]}}`,
+		want: []geo.Problem{prob(-1, "", "features", geo.RuleNotGeoJSON, "want an array of features, got object")}},
+	{name: "NotGeoJSON/FeaturesTwice", in: `{"type":"FeatureCollection","features":[],"features":[]}`,
+		want: []geo.Problem{prob(-1, "", "features", geo.RuleNotGeoJSON, `"features" appears more than once`)}},
+	{name: "NotGeoJSON/FeatureNumber", in: fc(`5`),
+		want: []geo.Problem{prob(0, "", "", geo.RuleNotGeoJSON, "want a GeoJSON Feature object, got number")}},
+	{name: "NotGeoJSON/FeatureType", in: fc(pointGeom),
+		want: []geo.Problem{prob(0, "", "type", geo.RuleNotGeoJSON, `want "Feature", got string "Point"`)}},
+	{name: "NotGeoJSON/FeatureNoType", in: fc(`{"geometry":null}`),
+		want: []geo.Problem{prob(0, "", "type", geo.RuleNotGeoJSON, `missing "type": "Feature"`)}},
+	{name: "NotGeoJSON/ID", in: fc(strings.Replace(village(pointGeom), `"type":"Feature"`, `"type":"Feature","id":true`, 1)),
+		want: []geo.Problem{prob(0, "LC-0001", "id", geo.RuleNotGeoJSON, "want a string or number, got boolean true")}},
+	{name: "NotGeoJSON/Properties", in: fc(`{"type":"Feature","geometry":` + pointGeom + `,"properties":[]}`),
+		want: []geo.Problem{
+			prob(0, "", "properties", geo.RuleNotGeoJSON, "want an object or null, got array"),
+			prob(0, "", "village_id", geo.RuleFieldMissing, "required property is missing"),
+			prob(0, "", "name", geo.RuleFieldMissing, "required property is missing"),
+			prob(0, "", "commune_code", geo.RuleFieldMissing, "required property is missing"),
+			prob(0, "", "province_code", geo.RuleFieldMissing, "required property is missing"),
+			prob(0, "", "grid_power", geo.RuleFieldMissing, "required property is missing"),
+		}},
+	{name: "NotGeoJSON/Geometry", in: fc(village(`"POINT(103 22)"`)),
+		want: []geo.Problem{prob(0, "LC-0001", "geometry", geo.RuleNotGeoJSON, `want a geometry object, got string "POINT(103 22)"`)}},
+	{name: "NotGeoJSON/Coordinates", in: fc(village(`{"type":"Polygon","coordinates":[[104,22]]}`)),
+		want: []geo.Problem{prob(0, "LC-0001", "geometry.coordinates", geo.RuleNotGeoJSON,
+			"Polygon coordinates must be an array of rings of [lon, lat] positions, found number")}},
+	{name: "NotGeoJSON/Position", in: fc(village(`{"type":"Point","coordinates":[103.9]}`)),
+		want: []geo.Problem{prob(0, "LC-0001", "geometry.coordinates", geo.RuleNotGeoJSON,
+			"position has 1 number; want [lon, lat] or [lon, lat, altitude]")}},
+
+	{name: "Schema/OtherKind", in: `{"type":"FeatureCollection","covmon_schema":"observations/v1","features":[` + observation("null") + `]}`,
+		want: []geo.Problem{prob(-1, "", "covmon_schema", geo.RuleSchema, `a "observations/v1" file where villages/v1 is expected`)}},
+	{name: "Schema/Version", in: `{"type":"FeatureCollection","features":[],"covmon_schema":"villages/v2"}`,
+		want: []geo.Problem{prob(-1, "", "covmon_schema", geo.RuleSchema, `unknown version "villages/v2"; this covmon reads villages/v1`)}},
+	{name: "Schema/Unknown", in: `{"type":"FeatureCollection","features":[],"covmon_schema":"towns"}`,
+		want: []geo.Problem{prob(-1, "", "covmon_schema", geo.RuleSchema, `unknown covmon_schema "towns"; want villages/v1`)}},
+	{name: "Schema/Type", in: `{"type":"FeatureCollection","features":[],"covmon_schema":1}`,
+		want: []geo.Problem{prob(-1, "", "covmon_schema", geo.RuleSchema, `want a string such as "villages/v1", got number 1`)}},
+
+	{name: "CRS/WebMercator", in: `{"type":"FeatureCollection","features":[],"crs":{"type":"name","properties":{"name":"EPSG:3857"}}}`,
+		want: []geo.Problem{prob(-1, "", "crs", geo.RuleCRS, `not WGS84 longitude/latitude (reproject to EPSG:4326): "EPSG:3857"`)}},
+	{name: "CRS/Link", in: `{"type":"FeatureCollection","features":[],"crs":{"type":"link"}}`,
+		want: []geo.Problem{prob(-1, "", "crs", geo.RuleCRS, `want a named crs such as {"type": "name", "properties": {"name": "EPSG:4326"}}, got {"type":"link"}`)}},
+
+	{name: "GeometryType/LineString", in: fc(village(`{"type":"LineString","coordinates":[[104,22],[105,21]]}`)),
+		want: []geo.Problem{prob(0, "LC-0001", "geometry", geo.RuleGeometryType, "LineString not allowed; want Point, Polygon or MultiPolygon")}},
+	{name: "GeometryType/Unknown", in: fc(village(`{"type":"Circle","coordinates":[104,22]}`)),
+		want: []geo.Problem{prob(0, "LC-0001", "geometry", geo.RuleGeometryType, `unknown geometry type "Circle"; want Point, Polygon or MultiPolygon`)}},
+	{name: "GeometryType/Null", in: fc(village(`null`)),
+		want: []geo.Problem{prob(0, "LC-0001", "geometry", geo.RuleGeometryType, "geometry is null; want Point, Polygon or MultiPolygon")}},
+	{name: "GeometryType/Missing", in: fc(village(`{"coordinates":[104,22]}`)),
+		want: []geo.Problem{prob(0, "LC-0001", "geometry", geo.RuleGeometryType, `geometry has no "type"; want Point, Polygon or MultiPolygon`)}},
+
+	{name: "GeometryEmpty/Point", in: fc(village(`{"type":"Point","coordinates":[]}`)),
+		want: []geo.Problem{prob(0, "LC-0001", "geometry.coordinates", geo.RuleGeometryEmpty, "Point has no coordinates")}},
+	{name: "GeometryEmpty/Polygon", in: fc(village(`{"type":"Polygon","coordinates":[]}`)),
+		want: []geo.Problem{prob(0, "LC-0001", "geometry.coordinates", geo.RuleGeometryEmpty, "Polygon has no rings")}},
+	{name: "GeometryEmpty/NoCoordinates", in: fc(village(`{"type":"MultiPolygon"}`)),
+		want: []geo.Problem{prob(0, "LC-0001", "geometry.coordinates", geo.RuleGeometryEmpty, "MultiPolygon has no coordinates")}},
+
+	{name: "PositionRange/Longitude", in: fc(village(`{"type":"Point","coordinates":[200.0,21.0]}`)),
+		want: []geo.Problem{prob(0, "LC-0001", "geometry.coordinates", geo.RulePositionRange, "longitude 200.0 outside -180..180: [200.0, 21.0]")}},
+	{name: "PositionRange/Latitude", in: fc(village(`{"type":"Point","coordinates":[105.0,95.0]}`)),
+		want: []geo.Problem{prob(0, "LC-0001", "geometry.coordinates", geo.RulePositionRange, "latitude 95.0 outside -90..90: [105.0, 95.0]")}},
+	{name: "PositionSwapped", in: fc(village(`{"type":"Point","coordinates":[21.0,105.8]}`)),
+		want: []geo.Problem{prob(0, "LC-0001", "geometry.coordinates", geo.RulePositionSwapped,
+			"latitude 105.8 and longitude 21.0 look swapped: [21.0, 105.8] lies in Vietnam as [105.8, 21.0]")}},
+	{name: "PositionOutside", in: fc(village(`{"type":"Point","coordinates":[100.5,13.75]}`)),
+		want: []geo.Problem{prob(0, "LC-0001", "geometry.coordinates", geo.RulePositionOutside,
+			"[100.5, 13.75] lies outside Vietnam (lon 102.0..117.9, lat 6.0..23.5)")}},
+	{name: "PositionOutside/Bounds", in: fc(village(pointGeom)),
+		opt: format.DecodeOptions{Bounds: orb.Bound{Min: orb.Point{105, 20}, Max: orb.Point{106, 21}}},
+		want: []geo.Problem{prob(0, "LC-0001", "geometry.coordinates", geo.RulePositionOutside,
+			"[103.912, 22.401] lies outside the country bounds (lon 105.0..106.0, lat 20.0..21.0)")}},
+	{name: "PositionOutside/Center", in: fc(village(polygonGeom, "center", "[100.5,13.75]")),
+		want: []geo.Problem{prob(0, "LC-0001", "center", geo.RulePositionOutside,
+			"[100.5, 13.75] lies outside Vietnam (lon 102.0..117.9, lat 6.0..23.5)")}},
+
+	{name: "RingUnclosed", in: fc(village(`{"type":"Polygon","coordinates":[[[104.0,22.0],[104.02,22.0],[104.02,22.02],[104.0,22.02]]]}`)),
+		want: []geo.Problem{prob(0, "LC-0001", "geometry.coordinates", geo.RuleRingUnclosed,
+			"ring 0 is not closed: first position [104.0, 22.0] and last [104.0, 22.02] differ")}},
+	{name: "RingShort", in: fc(village(`{"type":"MultiPolygon","coordinates":[[[[104.0,22.0],[104.02,22.0],[104.0,22.0]]]]}`)),
+		want: []geo.Problem{prob(0, "LC-0001", "geometry.coordinates", geo.RuleRingShort,
+			"polygon 0 ring 0 has 3 positions; a closed ring needs at least 4")}},
+
+	{name: "FieldMissing/Absent", in: fc(village(pointGeom, "name", "")),
+		want: []geo.Problem{prob(0, "LC-0001", "name", geo.RuleFieldMissing, "required property is missing")}},
+	{name: "FieldMissing/Null", in: fc(village(pointGeom, "grid_power", "null")),
+		want: []geo.Problem{prob(0, "LC-0001", "grid_power", geo.RuleFieldMissing, "required property is null")}},
+	{name: "FieldType/Code", in: fc(village(pointGeom, "province_code", "15")),
+		want: []geo.Problem{prob(0, "LC-0001", "province_code", geo.RuleFieldType, "want a string, got number 15")}},
+	{name: "UnknownProgram", in: fc(village(pointGeom, "programs", `["vls-2024","nope"]`)),
+		opt:  format.DecodeOptions{KnownProgram: func(id string) bool { return id == "vls-2024" }},
+		want: []geo.Problem{prob(0, "LC-0001", "programs", geo.RuleUnknownProgram, `no such program: "nope"`)}},
+	{name: "FieldType/Programs", in: fc(village(pointGeom, "programs", `"vls-2024"`)),
+		want: []geo.Problem{prob(0, "LC-0001", "programs", geo.RuleFieldType, `want an array of strings, got string "vls-2024"`)}},
+	{name: "FieldType/Center", in: fc(village(polygonGeom, "center", `"103.9,22.4"`)),
+		want: []geo.Problem{prob(0, "LC-0001", "center", geo.RuleFieldType, `want a [lon, lat] array of numbers, got string "103.9,22.4"`)}},
+	{name: "FieldInvalid/VillageID", in: fc(village(pointGeom, "village_id", `"LC 0001"`)),
+		want: []geo.Problem{prob(0, "", "village_id", geo.RuleFieldInvalid, `not 1-64 characters of A-Z a-z 0-9 . _ -: "LC 0001"`)}},
+	{name: "FieldInvalid/CommuneCode", in: fc(village(pointGeom, "commune_code", `"2710"`)),
+		want: []geo.Problem{prob(0, "LC-0001", "commune_code", geo.RuleFieldInvalid, `not 5 digits: "2710"`)}},
+	{name: "FieldInvalid/LegacyDistrictCode", in: fc(village(pointGeom, "legacy_district_code", `"82"`)),
+		want: []geo.Problem{prob(0, "LC-0001", "legacy_district_code", geo.RuleFieldInvalid, `not 3 digits: "82"`)}},
+	{name: "FieldInvalid/Households", in: fc(village(pointGeom, "households", "12.5")),
+		want: []geo.Problem{prob(0, "LC-0001", "households", geo.RuleFieldInvalid, "not a whole number: 12.5")}},
+	{name: "FieldInvalid/CenterOfPoint", in: fc(village(pointGeom, "center", "[104.0,22.0]")),
+		want: []geo.Problem{prob(0, "LC-0001", "center", geo.RuleFieldInvalid,
+			"[104.0, 22.0] differs from the Point geometry [103.912, 22.401] (center is only for area geometries)")}},
+
+	{name: "DuplicateRow", in: fc(village(pointGeom), village(pointGeom, "name", `"Other"`)),
+		want: []geo.Problem{prob(1, "LC-0001", "village_id", geo.RuleDuplicateRow, "same village_id as feature 0")}},
+	{name: "TimeUnparsable/Date", in: fc(village(pointGeom, "grid_power_since", `"2023-02-30"`)),
+		want: []geo.Problem{prob(0, "LC-0001", "grid_power_since", geo.RuleTimeUnparsable, `not a date (YYYY-MM-DD): "2023-02-30"`)}},
+	{name: "TimeUnparsable/NoZone", in: fc(village(pointGeom, "deadline", `"2024-12-01T00:00:00"`)),
+		want: []geo.Problem{prob(0, "LC-0001", "deadline", geo.RuleTimeUnparsable,
+			`instant without a time zone (add Z or an offset such as +07:00): "2024-12-01T00:00:00"`)}},
+}
+
+func TestDecodeVillages_Rules(t *testing.T) {
+	runRuleCases(t, decodeVillages, villageRuleCases)
+}

@@ -1,0 +1,179 @@
+package format
+
+import (
+	"cmp"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/covmon/covmon/geo"
+)
+
+// defaultMaxProblems is how many problems a ValidationError keeps when DecodeOptions.MaxProblems
+// is zero.
+const defaultMaxProblems = 1000
+
+// report collects the problems of one file, up to a limit.
+type report struct {
+	file      string
+	max       int
+	problems  []geo.Problem
+	truncated bool
+}
+
+// add records a problem. It returns false once the limit is exceeded, so the caller can stop.
+func (r *report) add(feature int, villageID, field, rule, reason string) bool {
+	if len(r.problems) >= r.max {
+		r.truncated = true
+		return false
+	}
+	r.problems = append(r.problems, geo.Problem{
+		File: r.file, Feature: feature, VillageID: villageID, Field: field, Rule: rule, Reason: reason,
+	})
+	return true
+}
+
+// full reports whether the limit was exceeded.
+func (r *report) full() bool { return r.truncated }
+
+// has reports whether a problem with the given rule was recorded.
+func (r *report) has(rule string) bool {
+	return slices.ContainsFunc(r.problems, func(p geo.Problem) bool { return p.Rule == rule })
+}
+
+// err returns the collected problems as a *ValidationError, or nil when there are none. Problems
+// are ordered by feature (file-level first), and in the order found within a feature.
+func (r *report) err() error {
+	if len(r.problems) == 0 {
+		return nil
+	}
+	slices.SortStableFunc(r.problems, func(a, b geo.Problem) int { return cmp.Compare(a.Feature, b.Feature) })
+	return &geo.ValidationError{File: r.file, Problems: r.problems, Truncated: r.truncated}
+}
+
+// featureReport records problems of one feature, naming its village when known.
+type featureReport struct {
+	rep       *report
+	index     int
+	villageID string
+}
+
+func (f *featureReport) add(field, rule, reason string) {
+	f.rep.add(f.index, f.villageID, field, rule, reason)
+}
+
+// jsonKind names the JSON type of a raw value: "string", "number", "boolean", "array",
+// "object" or "null".
+func jsonKind(raw []byte) string {
+	if len(raw) == 0 {
+		return "nothing"
+	}
+	switch raw[0] {
+	case '"':
+		return "string"
+	case '{':
+		return "object"
+	case '[':
+		return "array"
+	case 't', 'f':
+		return "boolean"
+	case 'n':
+		return "null"
+	}
+	return "number"
+}
+
+// maxQuoted is how much of a bad value a reason quotes.
+const maxQuoted = 40
+
+// describe renders a raw JSON value for a reason: its kind and, for scalars, the value
+// (shortened), e.g. `number 15` or `object`.
+func describe(raw []byte) string {
+	k := jsonKind(raw)
+	switch k {
+	case "object", "array", "null", "nothing":
+		return k
+	}
+	return k + " " + shorten(string(raw))
+}
+
+// shorten cuts s to maxQuoted bytes (on a rune boundary), marking the cut with "…".
+func shorten(s string) string {
+	if len(s) <= maxQuoted {
+		return s
+	}
+	cut := maxQuoted
+	for cut > 0 && !isRuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + "…"
+}
+
+func isRuneStart(b byte) bool { return b&0xC0 != 0x80 }
+
+// quote renders a string value for a reason, shortened.
+func quote(s string) string { return strconv.Quote(shorten(s)) }
+
+// fmtNum renders a coordinate or measurement the way people write it: 21.0, -98.5, 105.8.
+func fmtNum(f float64) string {
+	s := strconv.FormatFloat(f, 'f', -1, 64)
+	if !strings.ContainsAny(s, ".") {
+		s += ".0"
+	}
+	return s
+}
+
+// fmtPos renders a position as [lon, lat].
+func fmtPos(lon, lat float64) string { return "[" + fmtNum(lon) + ", " + fmtNum(lat) + "]" }
+
+// listWords renders items as "a, b, c or d".
+func listWords(items []string) string {
+	switch len(items) {
+	case 0:
+		return "(none)"
+	case 1:
+		return items[0]
+	}
+	return strings.Join(items[:len(items)-1], ", ") + " or " + items[len(items)-1]
+}
+
+// count renders n with a noun, pluralized by adding "s": "1 number", "3 numbers".
+func count(n int, noun string) string {
+	s := strconv.Itoa(n) + " " + noun
+	if n != 1 {
+		s += "s"
+	}
+	return s
+}
+
+// validID reports whether s is 1–64 characters of A-Z a-z 0-9 . _ -, the format of village IDs.
+func validID(s string) bool {
+	if len(s) == 0 || len(s) > 64 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9', c == '.', c == '_', c == '-':
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// idRule is the wording of validID in reasons.
+const idRule = "1-64 characters of A-Z a-z 0-9 . _ -"
+
+// allDigits reports whether s is exactly n ASCII digits.
+func allDigits(s string, n int) bool {
+	if len(s) != n {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,163 @@
+package format
+
+import (
+	"bytes"
+	"encoding/json"
+	"math"
+	"strconv"
+	"time"
+	"unicode/utf8"
+
+	"github.com/covmon/covmon/geo"
+)
+
+// isNull reports whether raw is absent or the JSON literal null.
+func isNull(raw json.RawMessage) bool { return len(raw) == 0 || raw[0] == 'n' }
+
+// missing records field_missing for a required property that is absent or null.
+func (f *featureReport) missing(field string, raw json.RawMessage) {
+	if len(raw) == 0 {
+		f.add(field, geo.RuleFieldMissing, "required property is missing")
+		return
+	}
+	f.add(field, geo.RuleFieldMissing, "required property is null")
+}
+
+// wrongType records field_type: want names the expected JSON type ("a string").
+func (f *featureReport) wrongType(field, want string, raw json.RawMessage) {
+	f.add(field, geo.RuleFieldType, "want "+want+", got "+describe(raw))
+}
+
+// str reads a string property. ok is false when the property is absent, null or not a string;
+// problems are recorded for a required property that is absent or null and for a wrong type.
+func (f *featureReport) str(field string, raw json.RawMessage, required bool) (s string, ok bool) {
+	if isNull(raw) {
+		if required {
+			f.missing(field, raw)
+		}
+		return "", false
+	}
+	s, ok = decodeString(raw)
+	if !ok {
+		f.wrongType(field, "a string", raw)
+	}
+	return s, ok
+}
+
+// decodeString decodes a JSON string, taking a fast path when it has no escapes.
+func decodeString(raw json.RawMessage) (string, bool) {
+	if len(raw) < 2 || raw[0] != '"' {
+		return "", false
+	}
+	if inner := raw[1 : len(raw)-1]; bytes.IndexByte(inner, '\\') < 0 && utf8.Valid(inner) {
+		return string(inner), true
+	}
+	var s string
+	if err := json.Unmarshal(raw, &s); err != nil {
+		return "", false
+	}
+	return s, true
+}
+
+// boolean reads a boolean property, like str.
+func (f *featureReport) boolean(field string, raw json.RawMessage, required bool) (v, ok bool) {
+	if isNull(raw) {
+		if required {
+			f.missing(field, raw)
+		}
+		return false, false
+	}
+	switch string(raw) {
+	case "true":
+		return true, true
+	case "false":
+		return false, true
+	}
+	f.wrongType(field, "a boolean", raw)
+	return false, false
+}
+
+// number reads an optional number property, like str.
+func (f *featureReport) number(field string, raw json.RawMessage) (v float64, ok bool) {
+	if isNull(raw) {
+		return 0, false
+	}
+	if jsonKind(raw) != "number" {
+		f.wrongType(field, "a number", raw)
+		return 0, false
+	}
+	v, err := strconv.ParseFloat(string(raw), 64)
+	if err != nil || math.IsInf(v, 0) {
+		f.add(field, geo.RuleFieldInvalid, "number out of range: "+shorten(string(raw)))
+		return 0, false
+	}
+	return v, true
+}
+
+// code reads a string of exactly n digits, such as a commune code.
+func (f *featureReport) code(field string, raw json.RawMessage, n int, required bool) string {
+	s, ok := f.str(field, raw, required)
+	if !ok {
+		return ""
+	}
+	if !allDigits(s, n) {
+		f.add(field, geo.RuleFieldInvalid, "not "+strconv.Itoa(n)+" digits: "+quote(s))
+		return ""
+	}
+	return s
+}
+
+// id reads a required village ID.
+func (f *featureReport) id(field string, raw json.RawMessage) string {
+	s, ok := f.str(field, raw, true)
+	if !ok {
+		return ""
+	}
+	if !validID(s) {
+		f.add(field, geo.RuleFieldInvalid, "not "+idRule+": "+quote(s))
+		return ""
+	}
+	return s
+}
+
+// when reads a date ("YYYY-MM-DD", 00:00 in Vietnam) or, when instant is true, also an RFC 3339
+// instant with a zone. It returns the zero time when the property is absent or bad.
+func (f *featureReport) when(field string, raw json.RawMessage, required, instant bool) time.Time {
+	s, ok := f.str(field, raw, required)
+	if !ok {
+		return time.Time{}
+	}
+	t, reason := parseWhen(s, instant)
+	if reason != "" {
+		f.add(field, geo.RuleTimeUnparsable, reason)
+	}
+	return t
+}
+
+// parseWhen parses a date or (when instant is true) an RFC 3339 instant. On failure it returns
+// a reason naming the value.
+func parseWhen(s string, instant bool) (time.Time, string) {
+	if len(s) == len(time.DateOnly) {
+		if t, err := time.ParseInLocation(time.DateOnly, s, geo.Vietnam); err == nil {
+			return t, ""
+		}
+	}
+	if !instant {
+		return time.Time{}, "not a date (YYYY-MM-DD): " + quote(s)
+	}
+	if rfc3339Shape(s) {
+		if t, err := time.Parse(time.RFC3339, s); err == nil {
+			return t, ""
+		}
+		if _, err := time.Parse("2006-01-02T15:04:05", s); err == nil {
+			return time.Time{}, "instant without a time zone (add Z or an offset such as +07:00): " + quote(s)
+		}
+	}
+	return time.Time{}, "not a date or RFC 3339 instant: " + quote(s)
+}
+
+// rfc3339Shape checks the fixed punctuation of "2006-01-02T15:04:05", which time.Parse is
+// lenient about (it accepts a one-digit hour).
+func rfc3339Shape(s string) bool {
+	return len(s) >= 19 && s[4] == '-' && s[7] == '-' && s[10] == 'T' && s[13] == ':' && s[16] == ':'
+}

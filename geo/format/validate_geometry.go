@@ -1,0 +1,192 @@
+package format
+
+import (
+	"encoding/json"
+	"errors"
+	"slices"
+	"strconv"
+
+	"github.com/covmon/covmon/geo"
+	"github.com/paulmach/orb"
+)
+
+// rawGeometry is a GeoJSON geometry object, its members kept raw so that every defect can be
+// reported precisely.
+type rawGeometry struct {
+	Type        json.RawMessage `json:"type"`
+	Coordinates json.RawMessage `json:"coordinates"`
+}
+
+// geometryTypes are the geometry types of RFC 7946.
+var geometryTypes = []string{
+	"Point", "MultiPoint", "LineString", "MultiLineString", "Polygon", "MultiPolygon", "GeometryCollection",
+}
+
+// geometryCheck validates one feature's geometry against the format's allowed types and the
+// country bounds.
+type geometryCheck struct {
+	f       *featureReport
+	allowed []string // allowed types, e.g. Point, Polygon, MultiPolygon
+	bounds  orb.Bound
+	ok      bool // no problem found so far
+	pos     positionCheck
+}
+
+// geometry validates raw (the feature's "geometry" member) and returns it as an orb geometry.
+// A null or absent geometry is allowed when required is false (it returns nil, true). ok is
+// false when a problem was recorded.
+func (f *featureReport) geometry(raw json.RawMessage, allowed []string, required bool, bounds orb.Bound) (orb.Geometry, bool) {
+	want := "want " + listWords(allowed)
+	if !required {
+		want += " or null"
+	}
+	if isNull(raw) {
+		if !required {
+			return nil, true
+		}
+		what := "no geometry"
+		if len(raw) > 0 {
+			what = "geometry is null"
+		}
+		f.add("geometry", geo.RuleGeometryType, what+"; "+want)
+		return nil, false
+	}
+	var g rawGeometry
+	if raw[0] != '{' || json.Unmarshal(raw, &g) != nil {
+		f.add("geometry", geo.RuleNotGeoJSON, "want a geometry object, got "+describe(raw))
+		return nil, false
+	}
+	typ, ok := decodeString(g.Type)
+	switch {
+	case isNull(g.Type):
+		f.add("geometry", geo.RuleGeometryType, `geometry has no "type"; `+want)
+		return nil, false
+	case !ok:
+		f.add("geometry", geo.RuleGeometryType, "geometry type is "+describe(g.Type)+"; "+want)
+		return nil, false
+	case !slices.Contains(geometryTypes, typ):
+		f.add("geometry", geo.RuleGeometryType, "unknown geometry type "+quote(typ)+"; "+want)
+		return nil, false
+	case !slices.Contains(allowed, typ):
+		f.add("geometry", geo.RuleGeometryType, typ+" not allowed; "+want)
+		return nil, false
+	}
+	c := geometryCheck{f: f, allowed: allowed, bounds: bounds, ok: true}
+	geom := c.coordinates(typ, g.Coordinates)
+	c.pos.report(f, "geometry.coordinates", bounds)
+	if !c.ok || c.pos.bad() {
+		return nil, false
+	}
+	return geom, true
+}
+
+// coordinateShapes describes the expected nesting of each allowed type's coordinates.
+var coordinateShapes = map[string]string{
+	"Point":        "a [lon, lat] position",
+	"Polygon":      "an array of rings of [lon, lat] positions",
+	"MultiPolygon": "an array of polygons, each an array of rings of [lon, lat] positions",
+}
+
+// coordinates parses and checks the coordinates of a Point, Polygon or MultiPolygon.
+func (c *geometryCheck) coordinates(typ string, raw json.RawMessage) orb.Geometry {
+	const field = "geometry.coordinates"
+	if isNull(raw) {
+		c.fail(field, geo.RuleGeometryEmpty, typ+" has no coordinates")
+		return nil
+	}
+	var err error
+	var geom orb.Geometry
+	switch typ {
+	case "Point":
+		var p []float64
+		if err = json.Unmarshal(raw, &p); err == nil {
+			if len(p) == 0 {
+				c.fail(field, geo.RuleGeometryEmpty, "Point has no coordinates")
+				return nil
+			}
+			pt, _ := c.position(p, posLoc{-1, -1, -1})
+			geom = pt
+		}
+	case "Polygon":
+		var rings [][][]float64
+		if err = json.Unmarshal(raw, &rings); err == nil {
+			if len(rings) == 0 {
+				c.fail(field, geo.RuleGeometryEmpty, "Polygon has no rings")
+				return nil
+			}
+			geom = c.polygon(rings, -1)
+		}
+	case "MultiPolygon":
+		var polys [][][][]float64
+		if err = json.Unmarshal(raw, &polys); err == nil {
+			if len(polys) == 0 {
+				c.fail(field, geo.RuleGeometryEmpty, "MultiPolygon has no polygons")
+				return nil
+			}
+			mp := make(orb.MultiPolygon, 0, len(polys))
+			for i, rings := range polys {
+				if len(rings) == 0 {
+					c.fail(field, geo.RuleGeometryEmpty, "polygon "+strconv.Itoa(i)+" has no rings")
+					continue
+				}
+				mp = append(mp, c.polygon(rings, i))
+			}
+			geom = mp
+		}
+	}
+	if err != nil {
+		found := jsonKind(raw)
+		if te := (*json.UnmarshalTypeError)(nil); errors.As(err, &te) {
+			found = te.Value
+		}
+		c.fail(field, geo.RuleNotGeoJSON, typ+" coordinates must be "+coordinateShapes[typ]+", found "+found)
+		return nil
+	}
+	return geom
+}
+
+// polygon checks the rings of one polygon (poly is its index in a MultiPolygon, or -1).
+func (c *geometryCheck) polygon(rings [][][]float64, poly int) orb.Polygon {
+	const field = "geometry.coordinates"
+	out := make(orb.Polygon, 0, len(rings))
+	for r, ring := range rings {
+		name := posLoc{poly, r, -1}.String()
+		if len(ring) < 4 {
+			c.fail(field, geo.RuleRingShort, name+" has "+count(len(ring), "position")+"; a closed ring needs at least 4")
+		}
+		rg := make(orb.Ring, 0, len(ring))
+		valid := true
+		for k, p := range ring {
+			pt, ok := c.position(p, posLoc{poly, r, k})
+			valid = valid && ok
+			rg = append(rg, pt)
+		}
+		if valid && len(rg) > 0 && rg[0] != rg[len(rg)-1] {
+			c.fail(field, geo.RuleRingUnclosed, name+" is not closed: first position "+
+				fmtPos(rg[0][0], rg[0][1])+" and last "+fmtPos(rg[len(rg)-1][0], rg[len(rg)-1][1])+" differ")
+		}
+		out = append(out, rg)
+	}
+	return out
+}
+
+// position checks one position's arity and records it for the range and bounds checks.
+func (c *geometryCheck) position(p []float64, loc posLoc) (orb.Point, bool) {
+	if len(p) < 2 || len(p) > 3 {
+		prefix := loc.String()
+		if prefix != "" {
+			prefix += ": "
+		}
+		c.fail("geometry.coordinates", geo.RuleNotGeoJSON, prefix+"position has "+count(len(p), "number")+
+			"; want [lon, lat] or [lon, lat, altitude]")
+		return orb.Point{}, false
+	}
+	pt := orb.Point{p[0], p[1]}
+	c.pos.check(pt, loc, c.bounds)
+	return pt, true
+}
+
+func (c *geometryCheck) fail(field, rule, reason string) {
+	c.ok = false
+	c.f.add(field, rule, reason)
+}

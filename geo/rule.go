@@ -1,0 +1,41 @@
+package geo
+
+// Validation rule codes, as listed in docs/formats.md. Every Problem carries exactly one of them
+// in its Rule field; they are stable and safe to use as metric labels.
+const (
+	RuleNotJSON           = "not_json"
+	RuleNotGeoJSON        = "not_geojson"
+	RuleSchema            = "schema"
+	RuleCRS               = "crs"
+	RuleGeometryType      = "geometry_type"
+	RuleGeometryEmpty     = "geometry_empty"
+	RulePositionRange     = "position_range"
+	RulePositionSwapped   = "position_swapped"
+	RulePositionOutside   = "position_outside"
+	RuleRingUnclosed      = "ring_unclosed"
+	RuleRingShort         = "ring_short"
+	RuleFieldMissing      = "field_missing"
+	RuleFieldType         = "field_type"
+	RuleFieldInvalid      = "field_invalid"
+	RuleUnknownCarrier    = "unknown_carrier"
+	RuleCarrierMismatch   = "carrier_mismatch"
+	RuleUnknownTechnology = "unknown_technology"
+	RuleUnknownMethod     = "unknown_method"
+	RuleUnknownVillage    = "unknown_village"
+	RuleUnknownProgram    = "unknown_program"
+	RuleDuplicateRow      = "duplicate_row"
+	RuleTimeUnparsable    = "time_unparsable"
+	RuleTimeFuture        = "time_future"
+	RuleRSRPRange         = "rsrp_range"
+	RuleDLNegative        = "dl_negative"
+)
+
+// Rules lists every validation rule code in the order docs/formats.md documents them.
+var Rules = []string{
+	RuleNotJSON, RuleNotGeoJSON, RuleSchema, RuleCRS,
+	RuleGeometryType, RuleGeometryEmpty, RulePositionRange, RulePositionSwapped, RulePositionOutside,
+	RuleRingUnclosed, RuleRingShort,
+	RuleFieldMissing, RuleFieldType, RuleFieldInvalid,
+	RuleUnknownCarrier, RuleCarrierMismatch, RuleUnknownTechnology, RuleUnknownMethod, RuleUnknownVillage,
+	RuleUnknownProgram, RuleDuplicateRow, RuleTimeUnparsable, RuleTimeFuture, RuleRSRPRange, RuleDLNegative,
+}
