@@ -91,7 +91,7 @@ func (in *Ingester) Ingest(ctx context.Context, f File, r io.Reader) (*geo.Uploa
 	h := sha256.New()
 	cr := &countingReader{r: io.TeeReader(r, h)}
 
-	opt := format.DecodeOptions{File: f.Name, Bounds: in.Bounds, Carriers: in.Carriers, Carrier: f.Carrier, Now: u.ReceivedAt, MaxProblems: in.MaxProblems}
+	opt := format.Options{File: f.Name, Bounds: in.Bounds, Carriers: in.Carriers, Carrier: f.Carrier, Now: u.ReceivedAt, MaxProblems: in.MaxProblems}
 	var villages []geo.Village
 	var obs []geo.Observation
 	var areas *areaPlan
@@ -117,7 +117,7 @@ func (in *Ingester) Ingest(ctx context.Context, f File, r io.Reader) (*geo.Uploa
 			u.Carrier = soleCarrier(obs)
 		}
 	case geo.KindAreas:
-		aopt := format.AreaOptions{File: f.Name, Bounds: in.Bounds, Carriers: in.Carriers, Carrier: f.Carrier, Now: u.ReceivedAt, MaxProblems: in.MaxProblems}
+		aopt := format.Options{File: f.Name, Bounds: in.Bounds, Carriers: in.Carriers, Carrier: f.Carrier, Now: u.ReceivedAt, MaxProblems: in.MaxProblems}
 		areas, err = in.decodeAreas(ctx, cr, aopt)
 		if areas != nil {
 			u.Features = areas.features

@@ -54,7 +54,7 @@ type areaPlan struct {
 // layer against the whole registry. Only the registry, its index and one bit per indexed
 // point per layer are held, never the file. A *geo.ValidationError lists every problem,
 // including layers beyond AreaLayerLimit.
-func (in *Ingester) decodeAreas(ctx context.Context, r io.Reader, opt format.AreaOptions) (*areaPlan, error) {
+func (in *Ingester) decodeAreas(ctx context.Context, r io.Reader, opt format.Options) (*areaPlan, error) {
 	ids, shapes, err := in.Store.VillageShapes(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("load village registry: %w", err)

@@ -76,7 +76,7 @@ func synthData(tb testing.TB, n, m int) *synthSet {
 
 func decodeAll(tb testing.TB, b []byte) []geo.CoverageArea {
 	var out []geo.CoverageArea
-	err := format.StreamAreas(bytes.NewReader(b), format.AreaOptions{File: "synthetic"}, func(_ int, a *geo.CoverageArea) error {
+	err := format.StreamAreas(bytes.NewReader(b), format.Options{File: "synthetic"}, func(_ int, a *geo.CoverageArea) error {
 		out = append(out, *a)
 		return nil
 	})
@@ -152,7 +152,7 @@ func BenchmarkIngest100k(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		j := cover.NewJoin(ix)
-		err := format.StreamAreas(bytes.NewReader(s.file), format.AreaOptions{}, func(_ int, a *geo.CoverageArea) error {
+		err := format.StreamAreas(bytes.NewReader(s.file), format.Options{}, func(_ int, a *geo.CoverageArea) error {
 			j.Add(a)
 			return nil
 		})

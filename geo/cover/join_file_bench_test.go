@@ -49,7 +49,7 @@ func BenchmarkIngestFile(b *testing.B) {
 				}
 				j := cover.NewJoin(ix)
 				features := 0
-				err = format.StreamAreas(bufio.NewReaderSize(f, 1<<20), format.AreaOptions{File: file}, func(_ int, a *geo.CoverageArea) error {
+				err = format.StreamAreas(bufio.NewReaderSize(f, 1<<20), format.Options{File: file}, func(_ int, a *geo.CoverageArea) error {
 					features++
 					j.Add(a)
 					return nil

@@ -78,7 +78,7 @@ func TestAreaJoin_Golden(t *testing.T) {
 				}
 			}
 			j := cover.NewJoin(cover.NewIndex(vs))
-			err = format.StreamAreas(bytes.NewReader(in), format.AreaOptions{File: file, Now: goldenNow}, func(_ int, a *geo.CoverageArea) error {
+			err = format.StreamAreas(bytes.NewReader(in), format.Options{File: file, Now: goldenNow}, func(_ int, a *geo.CoverageArea) error {
 				j.Add(a)
 				return nil
 			})

@@ -38,7 +38,7 @@ func BenchmarkStreamAreas(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		n := 0
-		err := format.StreamAreas(bytes.NewReader(file), format.AreaOptions{}, func(int, *geo.CoverageArea) error { n++; return nil })
+		err := format.StreamAreas(bytes.NewReader(file), format.Options{}, func(int, *geo.CoverageArea) error { n++; return nil })
 		if err != nil || n != 20000 {
 			b.Fatal(n, err)
 		}

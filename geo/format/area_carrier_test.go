@@ -16,7 +16,7 @@ func TestStreamAreas_FileCarrier(t *testing.T) {
 	in := `{"type":"FeatureCollection","carrier":"viettel","features":[
 {"type":"Feature","geometry":` + poly + `,"properties":{"carrier":"mobifone","technology":"4g","observed_at":"2025-01-01"}},
 {"type":"Feature","geometry":` + poly + `,"properties":{"carrier":"viettel","technology":"4g","observed_at":"2025-01-01"}}]}`
-	err := format.StreamAreas(strings.NewReader(in), format.AreaOptions{File: "a.geojson"}, func(int, *geo.CoverageArea) error { return nil })
+	err := format.StreamAreas(strings.NewReader(in), format.Options{File: "a.geojson"}, func(int, *geo.CoverageArea) error { return nil })
 	var verr *geo.ValidationError
 	if !errors.As(err, &verr) {
 		t.Fatalf("err=%v, want a validation error", err)

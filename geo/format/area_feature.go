@@ -6,13 +6,14 @@ import (
 	"strings"
 	"time"
 
-	"github.com/covmon/covmon/geo"
 	"github.com/paulmach/orb"
+
+	"github.com/covmon/covmon/geo"
 )
 
 // areaParser parses and validates features; each worker owns one.
 type areaParser struct {
-	cfg   *areaConfig
+	cfg   *config
 	lx    areaLexer
 	file  string
 	index int // feature being parsed
@@ -32,7 +33,7 @@ type areaParser struct {
 	lastTimeOK  bool
 }
 
-func newAreaParser(cfg *areaConfig) *areaParser {
+func newAreaParser(cfg *config) *areaParser {
 	return &areaParser{cfg: cfg, file: cfg.file}
 }
 
@@ -233,7 +234,7 @@ func (p *areaParser) propNumber(c byte, field string) (float64, bool) {
 
 // carrier checks a feature's own carrier against the configuration and the file's.
 func (p *areaParser) carrier(v []byte, a *geo.CoverageArea) {
-	name, ok := p.cfg.knownCarrier(v)
+	name, ok := knownCarrier(p.cfg.carriers, v)
 	switch {
 	case !ok:
 		p.problem("carrier", "unknown_carrier", fmt.Sprintf("carrier %q is not a configured carrier (%s)", v, strings.Join(p.cfg.carriers, ", ")))

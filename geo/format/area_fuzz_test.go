@@ -33,7 +33,7 @@ func FuzzStreamAreas(f *testing.F) {
 	f.Fuzz(func(t *testing.T, in []byte) {
 		j := cover.NewJoin(ix)
 		n := 0
-		err := format.StreamAreas(bytes.NewReader(in), format.AreaOptions{Now: areaNow, Workers: 2}, func(_ int, a *geo.CoverageArea) error {
+		err := format.StreamAreas(bytes.NewReader(in), format.Options{Now: areaNow, Workers: 2}, func(_ int, a *geo.CoverageArea) error {
 			n++
 			for _, p := range a.Geometry {
 				if len(p) == 0 {

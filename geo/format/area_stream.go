@@ -50,8 +50,11 @@ type areaBatch struct {
 // to features only when it comes before "features" (a feature without its own carrier that
 // precedes it is a field_missing problem). If fn returns an error, StreamAreas stops and
 // returns it; a read error is returned wrapped.
-func StreamAreas(r io.Reader, opt AreaOptions, fn func(index int, a *geo.CoverageArea) error) error {
-	cfg := newAreaConfig(&opt)
+func StreamAreas(r io.Reader, opt Options, fn func(index int, a *geo.CoverageArea) error) error {
+	cfg, err := newConfig(&opt)
+	if err != nil {
+		return err
+	}
 	nw := cfg.workers
 	order := make(chan *areaBatch, 2*nw+2)
 	work := make(chan *areaBatch, 2*nw+2)
@@ -74,17 +77,17 @@ func StreamAreas(r io.Reader, opt AreaOptions, fn func(index int, a *geo.Coverag
 		close(order)
 	})
 
-	probs := areaProblems{max: cfg.maxProblems}
+	probs := report{file: cfg.file, max: cfg.maxProblems}
 	var fnErr error
 	for b := range order {
 		<-b.done
 		for _, p := range b.probs {
-			probs.add(p)
+			probs.addProblem(p)
 		}
 		for i := range b.out {
 			o := &b.out[i]
 			for _, p := range o.problems {
-				probs.add(p)
+				probs.addProblem(p)
 			}
 			if o.ok && fnErr == nil {
 				if err := fn(b.first+i, &o.area); err != nil {
@@ -107,12 +110,12 @@ func StreamAreas(r io.Reader, opt AreaOptions, fn func(index int, a *geo.Coverag
 	case pr.s.rerr != nil:
 		return fmt.Errorf("read %s: %w", cfg.file, pr.s.rerr)
 	}
-	return probs.err(cfg.file)
+	return probs.err()
 }
 
 // areaProducer runs the splitter and hands batches to the workers and the consumer.
 type areaProducer struct {
-	cfg   *areaConfig
+	cfg   *config
 	s     areaSplitter
 	order chan<- *areaBatch
 	work  chan<- *areaBatch

@@ -30,7 +30,7 @@ func areaFile(features ...string) string {
 }
 
 // areaStream decodes in with the test options, returning the valid areas and the problems.
-func areaStream(t *testing.T, in string, opt format.AreaOptions) ([]geo.CoverageArea, []geo.Problem) {
+func areaStream(t *testing.T, in string, opt format.Options) ([]geo.CoverageArea, []geo.Problem) {
 	t.Helper()
 	opt.File = "a.geojson"
 	if opt.Now.IsZero() {
@@ -66,7 +66,7 @@ func TestStreamAreas_Valid(t *testing.T) {
 		`{"id":7,"properties":{"carrier":"Viettel","technology":"5G","observed_at":"2024-06-01T08:30:00+07:00","method":"drive_test","min_dl_mbps":20},` +
 		`"geometry":{"coordinates":[[[[105,21,12.5],[105.1,21,0],[105,21.1,0],[105,21,0]]],[[[106,21],[106.1,21],[106,21.1],[106,21]],[[106.01,21.01],[106.02,21.01],[106.01,21.02],[106.01,21.01]]]],"type":"MultiPolygon"},"type":"Feature"}` +
 		`],"covmon_schema":"areas/v1"}` + "\n"
-	got, probs := areaStream(t, in, format.AreaOptions{})
+	got, probs := areaStream(t, in, format.Options{})
 	if probs != nil {
 		t.Fatalf("problems: %v", probs)
 	}
@@ -109,7 +109,7 @@ func TestStreamAreas_Numbers(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			geom := `{"type":"Polygon","coordinates":[[[` + tt.lon + `,21],[105.5,21],[105.5,21.5],[` + tt.lon + `,21]]]}`
-			got, probs := areaStream(t, areaFile(areaFeature(geom, areaProps)), format.AreaOptions{})
+			got, probs := areaStream(t, areaFile(areaFeature(geom, areaProps)), format.Options{})
 			if probs != nil {
 				t.Fatal(probs)
 			}
@@ -128,7 +128,7 @@ func TestStreamAreas_FnError(t *testing.T) {
 		fs = append(fs, areaFeature(areaSquare, areaProps))
 	}
 	calls := 0
-	err := format.StreamAreas(strings.NewReader(areaFile(fs...)), format.AreaOptions{Now: areaNow}, func(i int, _ *geo.CoverageArea) error {
+	err := format.StreamAreas(strings.NewReader(areaFile(fs...)), format.Options{Now: areaNow}, func(i int, _ *geo.CoverageArea) error {
 		if i != calls {
 			t.Fatalf("index %d, want %d", i, calls)
 		}
@@ -149,7 +149,7 @@ func TestStreamAreas_MaxProblems(t *testing.T) {
 	for range 20 {
 		fs = append(fs, areaFeature(areaSquare, `"technology":"9g","observed_at":"2024-06-01"`))
 	}
-	err := format.StreamAreas(strings.NewReader(areaFile(fs...)), format.AreaOptions{Now: areaNow, MaxProblems: 5}, func(int, *geo.CoverageArea) error { return nil })
+	err := format.StreamAreas(strings.NewReader(areaFile(fs...)), format.Options{Now: areaNow, MaxProblems: 5}, func(int, *geo.CoverageArea) error { return nil })
 	var ve *geo.ValidationError
 	if !errors.As(err, &ve) || len(ve.Problems) != 5 || !ve.Truncated {
 		t.Fatalf("got %v", err)

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"slices"
 	"strings"
 )
 
@@ -192,7 +191,7 @@ func (p *areaProducer) topCarrier(lx *areaLexer, late bool) {
 	h := &areaHeader{carrierSet: true}
 	if c := lx.peek(); c == '"' {
 		raw := lx.str()
-		if name, ok := p.cfg.knownCarrier(raw); !ok {
+		if name, ok := knownCarrier(p.cfg.carriers, raw); !ok {
 			p.problem(-1, "carrier", "unknown_carrier", fmt.Sprintf("carrier %q is not a configured carrier (%s)", raw, strings.Join(p.cfg.carriers, ", ")))
 		} else if p.cfg.carrier != "" && name != p.cfg.carrier {
 			p.problem(-1, "carrier", "carrier_mismatch", fmt.Sprintf("the file is for carrier %q but was uploaded by %q", name, p.cfg.carrier))
@@ -234,8 +233,8 @@ func (p *areaProducer) topCRS(lx *areaLexer) {
 	} else {
 		lx.skip(0)
 	}
-	if lx.err != nil || slices.Contains(areaWGS84, name) {
+	if lx.err != nil || isWGS84(name) {
 		return
 	}
-	p.problem(-1, "crs", "crs", fmt.Sprintf("crs %q is not WGS84 longitude/latitude (want %s)", name, areaWGS84[0]))
+	p.problem(-1, "crs", "crs", fmt.Sprintf("crs %q is not WGS84 longitude/latitude (want %s)", name, wgs84Names[0]))
 }

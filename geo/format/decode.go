@@ -2,84 +2,25 @@ package format
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
-	"slices"
-	"strings"
-	"time"
 
 	"github.com/covmon/covmon/geo"
-	"github.com/paulmach/orb"
 )
 
-// ErrInvalidOptions is returned (wrapped) when DecodeOptions contradict themselves, such as an
-// uploader carrier that is not among the allowed carriers. It is a caller bug, not a file
-// problem.
-var ErrInvalidOptions = errors.New("geo: invalid decode options")
-
-// DecodeOptions configures DecodeVillages and DecodeObservations. Zero values get the
-// documented defaults.
-type DecodeOptions struct {
-	// File is the file name used in Problems and in the ValidationError.
-	File string
-	// Bounds is the country bound positions must lie in; the zero Bound means VietnamBounds.
-	Bounds orb.Bound
-	// Carriers are the allowed carriers (matched case-insensitively, stored as spelled here);
-	// nil means DefaultCarriers.
-	Carriers []string
-	// Carrier, when set, is the uploader's carrier: a feature or top-level "carrier" naming
-	// another is a carrier_mismatch, and features without a carrier take this one.
-	Carrier string
-	// KnownVillage reports whether a village ID is in the registry; nil skips the
-	// unknown_village check.
-	KnownVillage func(id string) bool
-	// KnownProgram reports whether a program ID is configured; nil skips the unknown_program
-	// check of villages/v1 files.
-	KnownProgram func(id string) bool
-	// Now is the time of upload, for the time_future check; zero skips the check.
-	Now time.Time
-	// MaxProblems is how many problems to keep before giving up (ValidationError.Truncated);
-	// 0 or less means 1000.
-	MaxProblems int
-}
-
-// decoder holds the normalized options and the report of one decode call.
+// decoder holds the configuration and the report of one decode call.
 type decoder struct {
-	opt DecodeOptions
+	cfg *config
 	rep *report
 }
 
 // newDecoder applies the option defaults.
-func newDecoder(opt DecodeOptions) (*decoder, error) {
-	if opt.Bounds == (orb.Bound{}) {
-		opt.Bounds = VietnamBounds
+func newDecoder(opt *Options) (*decoder, error) {
+	cfg, err := newConfig(opt)
+	if err != nil {
+		return nil, err
 	}
-	if opt.Carriers == nil {
-		opt.Carriers = geo.DefaultCarriers
-	}
-	if opt.MaxProblems <= 0 {
-		opt.MaxProblems = defaultMaxProblems
-	}
-	d := &decoder{opt: opt, rep: &report{file: opt.File, max: opt.MaxProblems}}
-	if opt.Carrier != "" {
-		c, ok := d.carrier(opt.Carrier)
-		if !ok {
-			return nil, fmt.Errorf("%w: uploader carrier %q is not one of %s", ErrInvalidOptions, opt.Carrier,
-				strings.Join(opt.Carriers, ", "))
-		}
-		d.opt.Carrier = c
-	}
-	return d, nil
-}
-
-// carrier returns the configured spelling of carrier name s, matched case-insensitively.
-func (d *decoder) carrier(s string) (string, bool) {
-	i := slices.IndexFunc(d.opt.Carriers, func(c string) bool { return strings.EqualFold(c, s) })
-	if i < 0 {
-		return "", false
-	}
-	return d.opt.Carriers[i], true
+	return &decoder{cfg: cfg, rep: &report{file: cfg.file, max: cfg.maxProblems}}, nil
 }
 
 // run streams r through c and turns the outcome into the decoder's return error: a wrapped
@@ -87,7 +28,7 @@ func (d *decoder) carrier(s string) (string, bool) {
 func (d *decoder) run(r io.Reader, c *collection) error {
 	c.rep = d.rep
 	if err := c.decode(r); err != nil {
-		return fmt.Errorf("geo: read %s: %w", d.opt.File, err)
+		return fmt.Errorf("read %s: %w", d.cfg.file, err)
 	}
 	return d.rep.err()
 }
@@ -96,8 +37,8 @@ func (d *decoder) run(r io.Reader, c *collection) error {
 // r, feature by feature. When the file has any problem it returns nil and a *ValidationError
 // listing every problem found (up to opt.MaxProblems); an error reading r is returned wrapped.
 // A village with an area geometry and no "center" gets the area's centroid as its centre.
-func DecodeVillages(r io.Reader, opt DecodeOptions) ([]geo.Village, error) {
-	d, err := newDecoder(opt)
+func DecodeVillages(r io.Reader, opt Options) ([]geo.Village, error) {
+	d, err := newDecoder(&opt)
 	if err != nil {
 		return nil, err
 	}
@@ -114,8 +55,8 @@ func DecodeVillages(r io.Reader, opt DecodeOptions) ([]geo.Village, error) {
 // nil and a *ValidationError listing every problem found (up to opt.MaxProblems); an error
 // reading r is returned wrapped. Observations without a "carrier" take the file's top-level
 // "carrier", else opt.Carrier; "method" defaults to on_air_report.
-func DecodeObservations(r io.Reader, opt DecodeOptions) ([]geo.Observation, error) {
-	d, err := newDecoder(opt)
+func DecodeObservations(r io.Reader, opt Options) ([]geo.Observation, error) {
+	d, err := newDecoder(&opt)
 	if err != nil {
 		return nil, err
 	}
@@ -123,7 +64,7 @@ func DecodeObservations(r io.Reader, opt DecodeOptions) ([]geo.Observation, erro
 	c := &collection{schema: "observations/v1", kind: geo.KindObservations, feature: od.feature, wantCarrier: true}
 	c.rep = d.rep
 	if err := c.decode(r); err != nil {
-		return nil, fmt.Errorf("geo: read %s: %w", d.opt.File, err)
+		return nil, fmt.Errorf("read %s: %w", d.cfg.file, err)
 	}
 	if !c.wrongSchema && !d.rep.full() {
 		od.finish(c.carrier)

@@ -35,7 +35,7 @@ func BenchmarkDecodeObservations(b *testing.B) {
 	b.SetBytes(int64(len(in)))
 	b.ReportAllocs()
 	for b.Loop() {
-		os, err := format.DecodeObservations(bytes.NewReader(in), format.DecodeOptions{File: "bench.geojson"})
+		os, err := format.DecodeObservations(bytes.NewReader(in), format.Options{File: "bench.geojson"})
 		if err != nil {
 			b.Fatal(err)
 		}

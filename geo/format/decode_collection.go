@@ -50,7 +50,7 @@ type collection struct {
 }
 
 // errStop unwinds the token loop once the problem limit is exceeded.
-var errStop = errors.New("geo: problem limit reached")
+var errStop = errors.New("format: problem limit reached")
 
 // errReader remembers the reader's first error other than io.EOF, so that I/O failures are
 // returned as errors rather than reported as malformed JSON.

@@ -14,7 +14,7 @@ func ExampleDecodeObservations() {
 	const file = `{"type":"FeatureCollection","covmon_schema":"observations/v1","carrier":"viettel","features":[
  {"type":"Feature","geometry":null,"properties":{"village_id":"LC-0001","technology":"4g",
   "has_signal":true,"rsrp_dbm":-98.5,"observed_at":"2023-03-14","method":"drive_test"}}]}`
-	obs, err := format.DecodeObservations(strings.NewReader(file), format.DecodeOptions{File: "viettel.geojson"})
+	obs, err := format.DecodeObservations(strings.NewReader(file), format.Options{File: "viettel.geojson"})
 	if err != nil {
 		fmt.Println(err)
 		return
@@ -32,7 +32,7 @@ func ExampleDecodeObservations_problems() {
   "properties":{"village_id":"LC-0001","carrier":"mobifone","technology":"4g","has_signal":true,"observed_at":"yesterday"}},
  {"type":"Feature","geometry":null,
   "properties":{"village_id":"LC-0002","carrier":"viettel","technology":"6g","has_signal":false,"observed_at":"2023-03-14"}}]}`
-	_, err := format.DecodeObservations(strings.NewReader(file), format.DecodeOptions{File: "obs.geojson", Carrier: "viettel"})
+	_, err := format.DecodeObservations(strings.NewReader(file), format.Options{File: "obs.geojson", Carrier: "viettel"})
 	var ve *geo.ValidationError
 	if errors.As(err, &ve) {
 		for _, p := range ve.Problems {

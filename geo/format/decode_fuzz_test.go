@@ -60,7 +60,7 @@ func FuzzDecodeObservations(f *testing.F) {
 	fuzzSeeds(f)
 	now := time.Date(2026, 11, 23, 0, 0, 0, 0, geo.Vietnam)
 	f.Fuzz(func(t *testing.T, in []byte) {
-		opt := format.DecodeOptions{File: "fuzz.geojson", Now: now, MaxProblems: 50, KnownVillage: knownLC}
+		opt := format.Options{File: "fuzz.geojson", Now: now, MaxProblems: 50, KnownVillage: knownLC}
 		os, err := format.DecodeObservations(bytes.NewReader(in), opt)
 		checkFuzzResult(t, len(os), err)
 	})
@@ -69,7 +69,7 @@ func FuzzDecodeObservations(f *testing.F) {
 func FuzzDecodeVillages(f *testing.F) {
 	fuzzSeeds(f)
 	f.Fuzz(func(t *testing.T, in []byte) {
-		vs, err := format.DecodeVillages(bytes.NewReader(in), format.DecodeOptions{File: "fuzz.geojson", MaxProblems: 50})
+		vs, err := format.DecodeVillages(bytes.NewReader(in), format.Options{File: "fuzz.geojson", MaxProblems: 50})
 		checkFuzzResult(t, len(vs), err)
 	})
 }

@@ -22,13 +22,13 @@ var goldenNow = time.Date(2026, 11, 23, 12, 0, 0, 0, geo.Vietnam)
 
 // goldenOptions returns the options golden cases decode with: the registry is
 // testdata/valid-villages.geojson.
-func goldenOptions(t *testing.T, file string) format.DecodeOptions {
+func goldenOptions(t *testing.T, file string) format.Options {
 	t.Helper()
 	known := map[string]bool{}
 	for _, v := range mustDecodeVillages(t, "testdata/valid-villages.geojson") {
 		known[v.ID] = true
 	}
-	return format.DecodeOptions{
+	return format.Options{
 		File:         file,
 		Now:          goldenNow,
 		KnownVillage: func(id string) bool { return known[id] },
@@ -42,7 +42,7 @@ func mustDecodeVillages(t *testing.T, path string) []geo.Village {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	vs, err := format.DecodeVillages(f, format.DecodeOptions{File: filepath.Base(path)})
+	vs, err := format.DecodeVillages(f, format.Options{File: filepath.Base(path)})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -2,7 +2,6 @@ package format
 
 import (
 	"encoding/json"
-	"slices"
 	"strconv"
 	"strings"
 
@@ -10,9 +9,6 @@ import (
 )
 
 // This file checks a FeatureCollection's top-level members other than "features".
-
-// wgs84Names are the crs names accepted as WGS84 longitude/latitude.
-var wgs84Names = []string{"urn:ogc:def:crs:OGC:1.3:CRS84", "EPSG:4326", "urn:ogc:def:crs:EPSG::4326"}
 
 // checkCRS accepts a missing or null crs and a named crs meaning WGS84.
 func (c *collection) checkCRS(raw json.RawMessage) {
@@ -30,7 +26,7 @@ func (c *collection) checkCRS(raw json.RawMessage) {
 			shorten(string(raw)))
 		return
 	}
-	if slices.Contains(wgs84Names, crs.Properties.Name) {
+	if isWGS84(crs.Properties.Name) {
 		return
 	}
 	c.rep.add(-1, "", "crs", geo.RuleCRS, "not WGS84 longitude/latitude (reproject to EPSG:4326): "+quote(crs.Properties.Name))

@@ -84,19 +84,19 @@ func prob(feature int, villageID, field, rule, reason string) geo.Problem {
 type ruleCase struct {
 	name string
 	in   string
-	opt  format.DecodeOptions
+	opt  format.Options
 	want []geo.Problem
 }
 
 // decodeFunc is DecodeVillages or DecodeObservations with the result reduced to its length.
-type decodeFunc func(in string, opt format.DecodeOptions) (int, error)
+type decodeFunc func(in string, opt format.Options) (int, error)
 
-func decodeVillages(in string, opt format.DecodeOptions) (int, error) {
+func decodeVillages(in string, opt format.Options) (int, error) {
 	vs, err := format.DecodeVillages(strings.NewReader(in), opt)
 	return len(vs), err
 }
 
-func decodeObservations(in string, opt format.DecodeOptions) (int, error) {
+func decodeObservations(in string, opt format.Options) (int, error) {
 	os, err := format.DecodeObservations(strings.NewReader(in), opt)
 	return len(os), err
 }

@@ -69,25 +69,25 @@ func (d *observationDecoder) feature(i int, feat *rawFeature) {
 	}
 	var o geo.Observation
 	m := observationMeta{feature: i, village: f.villageID}
-	f.geometry(feat.Geometry, observationGeometryTypes, false, d.opt.Bounds)
+	f.geometry(feat.Geometry, observationGeometryTypes, false, d.cfg.bounds)
 
 	o.VillageID = f.id("village_id", p.VillageID)
-	if o.VillageID != "" && d.opt.KnownVillage != nil && !d.opt.KnownVillage(o.VillageID) {
+	if o.VillageID != "" && d.cfg.knownVillage != nil && !d.cfg.knownVillage(o.VillageID) {
 		f.add("village_id", geo.RuleUnknownVillage, "not in the registry: "+quote(o.VillageID))
 	}
 	m.ownCarrier = !isNull(p.Carrier)
 	if s, ok := f.str("carrier", p.Carrier, false); ok {
-		c, known := d.carrier(s)
+		c, known := knownCarrier(d.cfg.carriers, s)
 		switch {
 		case !known:
-			f.add("carrier", geo.RuleUnknownCarrier, "unknown carrier "+quote(s)+"; want "+listWords(d.opt.Carriers))
-		case d.opt.Carrier != "" && c != d.opt.Carrier:
-			f.add("carrier", geo.RuleCarrierMismatch, "carrier "+quote(c)+" but the uploader is "+quote(d.opt.Carrier))
+			f.add("carrier", geo.RuleUnknownCarrier, "unknown carrier "+quote(s)+"; want "+listWords(d.cfg.carriers))
+		case d.cfg.carrier != "" && c != d.cfg.carrier:
+			f.add("carrier", geo.RuleCarrierMismatch, "carrier "+quote(c)+" but the uploader is "+quote(d.cfg.carrier))
 		default:
 			o.Carrier = c
 		}
 	} else if !m.ownCarrier {
-		o.Carrier = d.opt.Carrier // "" until the end-of-file pass when no uploader carrier
+		o.Carrier = d.cfg.carrier // "" until the end-of-file pass when no uploader carrier
 	}
 	if s, ok := f.str("technology", p.Technology, true); ok {
 		t, known := geo.ParseTechnology(s)
@@ -110,9 +110,9 @@ func (d *observationDecoder) feature(i int, feat *rawFeature) {
 		o.DLMbps = &v
 	}
 	o.ObservedAt = f.when("observed_at", p.ObservedAt, true, true)
-	if !o.ObservedAt.IsZero() && !d.opt.Now.IsZero() && o.ObservedAt.After(d.opt.Now) {
+	if !o.ObservedAt.IsZero() && !d.cfg.now.IsZero() && o.ObservedAt.After(d.cfg.now) {
 		s, _ := decodeString(p.ObservedAt)
-		f.add("observed_at", geo.RuleTimeFuture, "after the upload time "+d.opt.Now.Format(time.RFC3339)+": "+quote(s))
+		f.add("observed_at", geo.RuleTimeFuture, "after the upload time "+d.cfg.now.Format(time.RFC3339)+": "+quote(s))
 	}
 	o.Method = defaultMethod
 	if s, ok := f.str("method", p.Method, false); ok {
@@ -139,13 +139,13 @@ func (d *observationDecoder) finish(raw json.RawMessage) {
 	var top string
 	topBad := false
 	if s, ok := decodeString(raw); ok {
-		c, known := d.carrier(s)
+		c, known := knownCarrier(d.cfg.carriers, s)
 		switch {
 		case !known:
-			d.rep.add(-1, "", "carrier", geo.RuleUnknownCarrier, "unknown carrier "+quote(s)+"; want "+listWords(d.opt.Carriers))
+			d.rep.add(-1, "", "carrier", geo.RuleUnknownCarrier, "unknown carrier "+quote(s)+"; want "+listWords(d.cfg.carriers))
 			topBad = true
-		case d.opt.Carrier != "" && c != d.opt.Carrier:
-			d.rep.add(-1, "", "carrier", geo.RuleCarrierMismatch, "the file names carrier "+quote(c)+" but the uploader is "+quote(d.opt.Carrier))
+		case d.cfg.carrier != "" && c != d.cfg.carrier:
+			d.rep.add(-1, "", "carrier", geo.RuleCarrierMismatch, "the file names carrier "+quote(c)+" but the uploader is "+quote(d.cfg.carrier))
 			topBad = true
 		default:
 			top = c
@@ -158,7 +158,7 @@ func (d *observationDecoder) finish(raw json.RawMessage) {
 	for i := range d.out.len() {
 		o, m := d.out.at(i), d.meta.at(i)
 		switch {
-		case m.ownCarrier && top != "" && d.opt.Carrier == "" && o.Carrier != "" && o.Carrier != top:
+		case m.ownCarrier && top != "" && d.cfg.carrier == "" && o.Carrier != "" && o.Carrier != top:
 			d.rep.add(m.feature, m.village, "carrier", geo.RuleCarrierMismatch,
 				"carrier "+quote(o.Carrier)+" differs from the file's top-level carrier "+quote(top))
 			o.Carrier = ""

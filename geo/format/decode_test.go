@@ -23,7 +23,7 @@ import (
 // same values as the plain form.
 func TestDecode_Variants(t *testing.T) {
 	plain := fc(village(pointGeom))
-	want, err := format.DecodeVillages(strings.NewReader(plain), format.DecodeOptions{})
+	want, err := format.DecodeVillages(strings.NewReader(plain), format.Options{File: testFile})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -53,7 +53,7 @@ func TestDecode_Variants(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			got, err := format.DecodeVillages(strings.NewReader(tc.in), format.DecodeOptions{File: testFile})
+			got, err := format.DecodeVillages(strings.NewReader(tc.in), format.Options{File: testFile})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -71,7 +71,7 @@ func TestDecodeVillages_Values(t *testing.T) {
 		village(polygonGeom, "village_id", `"LC-0002"`, "found_at", `"2025-03-01"`),
 		village(polygonGeom, "village_id", `"LC-0003"`, "center", "[104.01,22.005]", "baseline", "false"),
 	)
-	got, err := format.DecodeVillages(strings.NewReader(in), format.DecodeOptions{})
+	got, err := format.DecodeVillages(strings.NewReader(in), format.Options{File: testFile})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -117,7 +117,7 @@ func TestDecodeObservations_Values(t *testing.T) {
 		observation("null", "carrier", "", "technology", `"4G"`, "rsrp_dbm", "-98.5", "dl_mbps", "24.1", "method", `"drive_test"`) + "," +
 		observation(pointGeom, "carrier", `"VinaPhone"`, "observed_at", `"2024-05-01T08:30:00.5+07:00"`, "has_signal", "false") +
 		`],"carrier":"Vinaphone","type":"FeatureCollection"}`
-	got, err := format.DecodeObservations(strings.NewReader(in), format.DecodeOptions{Now: obsNow})
+	got, err := format.DecodeObservations(strings.NewReader(in), format.Options{Now: obsNow})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -152,7 +152,7 @@ func TestDecode_ManyProblems(t *testing.T) {
 		observation("null", "village_id", `"LC-0002"`),
 		observation(`{"type":"Point","coordinates":[21.0,105.8]}`, "observed_at", `"soon"`),
 	}, ",") + `],"crs":{"type":"name","properties":{"name":"EPSG:3405"}}}`
-	_, err := format.DecodeObservations(strings.NewReader(in), format.DecodeOptions{File: testFile})
+	_, err := format.DecodeObservations(strings.NewReader(in), format.Options{File: testFile})
 	want := []geo.Problem{
 		prob(-1, "", "crs", geo.RuleCRS, `not WGS84 longitude/latitude (reproject to EPSG:4326): "EPSG:3405"`),
 		prob(-1, "", "type", geo.RuleNotGeoJSON, `missing "type": "FeatureCollection"`),
@@ -170,7 +170,7 @@ func TestDecode_ManyProblems(t *testing.T) {
 func TestDecode_MaxProblems(t *testing.T) {
 	bad := observation("null", "technology", `"6g"`)
 	in := fc(bad, bad, bad, bad, bad)
-	_, err := format.DecodeObservations(strings.NewReader(in), format.DecodeOptions{File: testFile, MaxProblems: 3})
+	_, err := format.DecodeObservations(strings.NewReader(in), format.Options{File: testFile, MaxProblems: 3})
 	var ve *geo.ValidationError
 	if !errors.As(err, &ve) {
 		t.Fatalf("err=%v, want *geo.ValidationError", err)
@@ -190,7 +190,7 @@ func TestDecode_MaxProblems(t *testing.T) {
 // not one problem per feature judged against the wrong format.
 func TestDecode_WrongSchema(t *testing.T) {
 	in := `{"type":"FeatureCollection","features":[` + observation("null") + `],"covmon_schema":"observations/v1"}`
-	_, err := format.DecodeVillages(strings.NewReader(in), format.DecodeOptions{File: testFile})
+	_, err := format.DecodeVillages(strings.NewReader(in), format.Options{File: testFile})
 	want := []geo.Problem{prob(-1, "", "covmon_schema", geo.RuleSchema, `a "observations/v1" file where villages/v1 is expected`)}
 	if got := problemsOf(t, err); !slices.Equal(got, want) {
 		t.Errorf("problems:\n%s\nwant:\n%s", fmtProblems(got), fmtProblems(want))
@@ -198,7 +198,7 @@ func TestDecode_WrongSchema(t *testing.T) {
 }
 
 func TestDecode_BOMOffset(t *testing.T) {
-	_, err := format.DecodeVillages(strings.NewReader("\xEF\xBB\xBF{x"), format.DecodeOptions{File: testFile})
+	_, err := format.DecodeVillages(strings.NewReader("\xEF\xBB\xBF{x"), format.Options{File: testFile})
 	want := []geo.Problem{prob(-1, "", "", geo.RuleNotJSON, "invalid JSON at byte 4: invalid character 'x'")}
 	if got := problemsOf(t, err); !slices.Equal(got, want) {
 		t.Errorf("problems:\n%s\nwant:\n%s", fmtProblems(got), fmtProblems(want))
@@ -210,7 +210,7 @@ func TestDecode_ReadError(t *testing.T) {
 	errDisk := errors.New("disk on fire")
 	for _, in := range []string{"", `{"type":"FeatureCollection","features":[` + observation("null")} {
 		r := io.MultiReader(strings.NewReader(in), iotest.ErrReader(errDisk))
-		_, err := format.DecodeObservations(r, format.DecodeOptions{File: "obs.geojson"})
+		_, err := format.DecodeObservations(r, format.Options{File: "obs.geojson"})
 		if !errors.Is(err, errDisk) {
 			t.Fatalf("err=%v, want it to wrap %v", err, errDisk)
 		}
@@ -218,14 +218,14 @@ func TestDecode_ReadError(t *testing.T) {
 		if errors.As(err, &ve) {
 			t.Errorf("err is a ValidationError: %v", err)
 		}
-		if got, want := err.Error(), "geo: read obs.geojson: disk on fire"; got != want {
+		if got, want := err.Error(), "read obs.geojson: disk on fire"; got != want {
 			t.Errorf("Error()=%q, want %q", got, want)
 		}
 	}
 }
 
 func TestDecode_InvalidOptions(t *testing.T) {
-	_, err := format.DecodeObservations(strings.NewReader(fc()), format.DecodeOptions{Carrier: "gtel"})
+	_, err := format.DecodeObservations(strings.NewReader(fc()), format.Options{Carrier: "gtel"})
 	if !errors.Is(err, format.ErrInvalidOptions) {
 		t.Fatalf("err=%v, want ErrInvalidOptions", err)
 	}
@@ -247,5 +247,34 @@ func TestRules_MatchDocs(t *testing.T) {
 	}
 	if !slices.Equal(got, geo.Rules) {
 		t.Errorf("docs/formats.md rules:\n%v\ngeo.Rules:\n%v", got, geo.Rules)
+	}
+}
+
+// TestOptions_OneMeaning pins that every format reads Options alike: an uploader carrier that
+// is not allowed is a caller bug for each decoder, and a zero Now is the time of decoding, so
+// a date in the future is refused even when the caller forgot the clock.
+func TestOptions_OneMeaning(t *testing.T) {
+	bad := format.Options{Carrier: "gtel"}
+	if _, err := format.DecodeVillages(strings.NewReader(fc()), bad); !errors.Is(err, format.ErrInvalidOptions) {
+		t.Errorf("DecodeVillages: err=%v, want ErrInvalidOptions", err)
+	}
+	err := format.StreamAreas(strings.NewReader(`{"type":"FeatureCollection","features":[]}`), bad,
+		func(int, *geo.CoverageArea) error { return nil })
+	if !errors.Is(err, format.ErrInvalidOptions) {
+		t.Errorf("StreamAreas: err=%v, want ErrInvalidOptions", err)
+	}
+
+	future := time.Now().AddDate(1, 0, 0).Format(time.RFC3339)
+	in := fc(observation(`{"type":"Point","coordinates":[105.8,21.0]}`, "observed_at", `"`+future+`"`))
+	_, err = format.DecodeObservations(strings.NewReader(in), format.Options{File: testFile})
+	if ps := problemsOf(t, err); len(ps) != 1 || ps[0].Rule != geo.RuleTimeFuture {
+		t.Errorf("observations/v1 with zero Now: %v, want one time_future", ps)
+	}
+	area := `{"type":"FeatureCollection","covmon_schema":"areas/v1","carrier":"viettel","features":[` +
+		`{"type":"Feature","geometry":{"type":"Polygon","coordinates":[[[105,21],[105.1,21],[105.1,21.1],[105,21]]]},` +
+		`"properties":{"technology":"4g","observed_at":"` + future + `"}}]}`
+	err = format.StreamAreas(strings.NewReader(area), format.Options{File: testFile}, func(int, *geo.CoverageArea) error { return nil })
+	if ps := problemsOf(t, err); len(ps) != 1 || ps[0].Rule != geo.RuleTimeFuture {
+		t.Errorf("areas/v1 with zero Now: %v, want one time_future", ps)
 	}
 }

@@ -6,9 +6,10 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/covmon/covmon/geo"
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/planar"
+
+	"github.com/covmon/covmon/geo"
 )
 
 // villageGeometryTypes are the geometries a villages/v1 feature may have.
@@ -62,7 +63,7 @@ func (d *villageDecoder) feature(i int, feat *rawFeature) {
 		return
 	}
 	var v geo.Village
-	geom, geomOK := f.geometry(feat.Geometry, villageGeometryTypes, true, d.opt.Bounds)
+	geom, geomOK := f.geometry(feat.Geometry, villageGeometryTypes, true, d.cfg.bounds)
 
 	v.ID = f.id("village_id", p.VillageID)
 	if name, ok := f.str("name", p.Name, true); ok {
@@ -81,9 +82,9 @@ func (d *villageDecoder) feature(i int, feat *rawFeature) {
 	v.GridPowerSince = f.when("grid_power_since", p.GridPowerSince, false, false)
 	v.Households = f.households(p.Households)
 	v.Programs = f.programs(p.Programs)
-	if d.opt.KnownProgram != nil {
+	if d.cfg.knownProgram != nil {
 		for _, id := range v.Programs {
-			if !d.opt.KnownProgram(id) {
+			if !d.cfg.knownProgram(id) {
 				f.add("programs", geo.RuleUnknownProgram, "no such program: "+quote(id))
 			}
 		}
@@ -95,7 +96,7 @@ func (d *villageDecoder) feature(i int, feat *rawFeature) {
 		v.Baseline = isNull(p.FoundAt) // default: true unless found_at is set
 	}
 	v.Deadline = f.when("deadline", p.Deadline, false, true)
-	center, hasCenter := f.center(p.Center, d.opt.Bounds)
+	center, hasCenter := f.center(p.Center, d.cfg.bounds)
 
 	if geomOK {
 		switch g := geom.(type) {

@@ -84,7 +84,7 @@ func TestSchema_RequiredMatchesDecoder(t *testing.T) {
 			}
 			var decoderRequired []string
 			for name := range props["properties"].(map[string]any) {
-				_, err := tc.decode(tc.build(name, ""), format.DecodeOptions{File: testFile})
+				_, err := tc.decode(tc.build(name, ""), format.Options{File: testFile})
 				for _, p := range problemsOf(t, err) {
 					if p.Rule == geo.RuleFieldMissing && p.Field == name {
 						decoderRequired = append(decoderRequired, name)

@@ -9,10 +9,6 @@ import (
 	"github.com/covmon/covmon/geo"
 )
 
-// defaultMaxProblems is how many problems a ValidationError keeps when DecodeOptions.MaxProblems
-// is zero.
-const defaultMaxProblems = 1000
-
 // report collects the problems of one file, up to a limit.
 type report struct {
 	file      string
@@ -30,6 +26,16 @@ func (r *report) add(feature int, villageID, field, rule, reason string) bool {
 	r.problems = append(r.problems, geo.Problem{
 		File: r.file, Feature: feature, VillageID: villageID, Field: field, Rule: rule, Reason: reason,
 	})
+	return true
+}
+
+// addProblem records a problem found by a parse worker, which names the file itself.
+func (r *report) addProblem(p geo.Problem) bool {
+	if len(r.problems) >= r.max {
+		r.truncated = true
+		return false
+	}
+	r.problems = append(r.problems, p)
 	return true
 }
 

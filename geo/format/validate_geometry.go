@@ -6,8 +6,9 @@ import (
 	"slices"
 	"strconv"
 
-	"github.com/covmon/covmon/geo"
 	"github.com/paulmach/orb"
+
+	"github.com/covmon/covmon/geo"
 )
 
 // rawGeometry is a GeoJSON geometry object, its members kept raw so that every defect can be

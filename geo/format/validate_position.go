@@ -3,13 +3,10 @@ package format
 import (
 	"strconv"
 
-	"github.com/covmon/covmon/geo"
 	"github.com/paulmach/orb"
-)
 
-// VietnamBounds is the default country bound for positions: longitude 102…117.9 and latitude
-// 6…23.5, which covers the mainland and the islands. Edges count as inside.
-var VietnamBounds = orb.Bound{Min: orb.Point{102, 6}, Max: orb.Point{117.9, 23.5}}
+	"github.com/covmon/covmon/geo"
+)
 
 // posLoc locates a position inside a geometry: polygon (in a MultiPolygon), ring and position
 // index, each -1 when it does not apply.

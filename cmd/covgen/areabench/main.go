@@ -53,7 +53,7 @@ func join(villagesPath string, areas []string) error {
 	if err != nil {
 		return err
 	}
-	vs, err := format.DecodeVillages(bufio.NewReaderSize(f, 1<<20), format.DecodeOptions{File: villagesPath})
+	vs, err := format.DecodeVillages(bufio.NewReaderSize(f, 1<<20), format.Options{File: villagesPath})
 	f.Close()
 	if err != nil {
 		return fmt.Errorf("load villages: %w", err)
@@ -109,7 +109,7 @@ func stream(path string, j *cover.Join) (int, time.Duration, error) {
 	defer f.Close()
 	n := 0
 	t0 := time.Now()
-	err = format.StreamAreas(bufio.NewReaderSize(f, 1<<20), format.AreaOptions{File: filepath.Base(path)}, func(_ int, a *geo.CoverageArea) error {
+	err = format.StreamAreas(bufio.NewReaderSize(f, 1<<20), format.Options{File: filepath.Base(path)}, func(_ int, a *geo.CoverageArea) error {
 		n++
 		if j != nil {
 			j.Add(a)

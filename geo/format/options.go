@@ -1,0 +1,129 @@
+package format
+
+import (
+	"errors"
+	"fmt"
+	"runtime"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/paulmach/orb"
+
+	"github.com/covmon/covmon/geo"
+)
+
+// ErrInvalidOptions is returned (wrapped) when Options contradict themselves, such as an
+// uploader carrier that is not among the allowed carriers. It is a caller bug, not a file
+// problem.
+var ErrInvalidOptions = errors.New("format: invalid options")
+
+// DefaultMaxProblems is how many problems a ValidationError keeps when Options.MaxProblems is
+// zero.
+const DefaultMaxProblems = 1000
+
+// VietnamBounds is the default country bound for positions: longitude 102…117.9 and latitude
+// 6…23.5, which covers the mainland and the islands. Edges count as inside.
+var VietnamBounds = orb.Bound{Min: orb.Point{102, 6}, Max: orb.Point{117.9, 23.5}}
+
+// Options configures DecodeVillages, DecodeObservations and StreamAreas alike. The zero value
+// is usable: every field has a documented default, the same for every format.
+type Options struct {
+	// File names the input in problems and errors (e.g. "viettel-4g.geojson").
+	File string
+	// Bounds is the country bound every position must lie in (edges inside); the zero Bound
+	// means VietnamBounds.
+	Bounds orb.Bound
+	// Carriers are the allowed carriers, matched case-insensitively and stored as spelled
+	// here; nil means geo.DefaultCarriers.
+	Carriers []string
+	// Carrier, when set, is the uploader's carrier: a file or feature naming another is a
+	// carrier_mismatch, and features without a carrier take this one. It must be one of
+	// Carriers (ErrInvalidOptions otherwise).
+	Carrier string
+	// KnownVillage reports whether a village ID is in the registry; nil skips the
+	// unknown_village check (observations/v1).
+	KnownVillage func(id string) bool
+	// KnownProgram reports whether a program ID is configured; nil skips the unknown_program
+	// check (villages/v1).
+	KnownProgram func(id string) bool
+	// Now is the time of upload: an observed_at after it is time_future. Zero means the time
+	// the decoding starts (time.Now()): a file is never checked against no clock at all.
+	Now time.Time
+	// MaxProblems is how many problems to keep before giving up (ValidationError.Truncated);
+	// 0 or less means DefaultMaxProblems.
+	MaxProblems int
+	// Workers is how many goroutines StreamAreas parses features on; 0 or less means
+	// GOMAXPROCS. The other decoders read on the calling goroutine.
+	Workers int
+}
+
+// config is Options with the defaults applied, shared read-only by every parse worker.
+type config struct {
+	file         string
+	bounds       orb.Bound
+	carriers     []string
+	carrier      string // canonical spelling, "" when unset
+	knownVillage func(id string) bool
+	knownProgram func(id string) bool
+	now          time.Time
+	maxProblems  int
+	workers      int
+}
+
+// newConfig applies the defaults of opt and checks it.
+func newConfig(opt *Options) (*config, error) {
+	c := &config{
+		file:         opt.File,
+		bounds:       opt.Bounds,
+		carriers:     opt.Carriers,
+		knownVillage: opt.KnownVillage,
+		knownProgram: opt.KnownProgram,
+		now:          opt.Now,
+		maxProblems:  opt.MaxProblems,
+		workers:      opt.Workers,
+	}
+	if c.bounds == (orb.Bound{}) {
+		c.bounds = VietnamBounds
+	}
+	if c.carriers == nil {
+		c.carriers = geo.DefaultCarriers
+	}
+	if c.now.IsZero() {
+		c.now = time.Now()
+	}
+	if c.maxProblems <= 0 {
+		c.maxProblems = DefaultMaxProblems
+	}
+	if c.workers <= 0 {
+		c.workers = runtime.GOMAXPROCS(0)
+	}
+	if opt.Carrier != "" {
+		name, ok := knownCarrier(c.carriers, opt.Carrier)
+		if !ok {
+			return nil, fmt.Errorf("%w: uploader carrier %q is not one of %s", ErrInvalidOptions, opt.Carrier,
+				strings.Join(c.carriers, ", "))
+		}
+		c.carrier = name
+	}
+	return c, nil
+}
+
+// knownCarrier returns the configured spelling of carrier name, matched case-insensitively
+// ("Viettel" is viettel), exact spelling first. It does not allocate for a []byte name.
+func knownCarrier[S string | []byte](carriers []string, name S) (string, bool) {
+	i := slices.IndexFunc(carriers, func(s string) bool { return s == string(name) })
+	if i < 0 {
+		i = slices.IndexFunc(carriers, func(s string) bool { return strings.EqualFold(s, string(name)) })
+	}
+	if i < 0 {
+		return "", false
+	}
+	return carriers[i], true
+}
+
+// isWGS84 reports whether a named crs means WGS84 longitude/latitude.
+func isWGS84(name string) bool { return slices.Contains(wgs84Names, name) }
+
+// wgs84Names are the crs names accepted as WGS84 longitude/latitude.
+var wgs84Names = []string{"urn:ogc:def:crs:OGC:1.3:CRS84", "EPSG:4326", "urn:ogc:def:crs:EPSG::4326"}
