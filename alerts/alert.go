@@ -9,8 +9,13 @@
 // delivered at least once, a restart neither loses nor repeats one, and a dead receiver delays
 // only its own rows.
 //
-// alerts imports geo only; the SQLite store (collector/sqlite) implements Store and cmd/covmon
-// wires the two. Transports live in subpackages (alerts/webhook, alerts/alertmanager).
+// The Service runs it all: it owns the evaluation loop (a ticker on its clock, plus Kick after
+// each new snapshot), the Engine's delivery loops, and the weekly history the forecast is
+// fitted on. ToWire gives an alert's one public JSON shape (wire.Alert).
+//
+// alerts imports geo (and wire, for the JSON shape) only: it reads the collector's snapshot as
+// a geo.Snapshot, the SQLite store (collector/sqlite) implements ServiceStore, and cmd/covmon
+// wires them. Transports live in subpackages (alerts/webhook, alerts/alertmanager).
 package alerts
 
 import (

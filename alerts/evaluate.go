@@ -17,7 +17,7 @@ const DemoNotice = "SYNTHETIC DEMO DATA (covmon seed): not real villages or carr
 // NoCarrier is the carrier label of overdue villages that no carrier reported on.
 const NoCarrier = "none"
 
-// Input is everything an evaluation reads. cmd/covmon builds it from the collector's snapshot
+// Input is everything an evaluation reads. The Service builds it from a geo.Snapshot
 // and the store.
 type Input struct {
 	// Now is the evaluation instant.

@@ -1,15 +1,18 @@
 // Package webhook delivers covmon alerts as generic JSON to an HTTP endpoint.
 //
-// Each call POSTs one document per status:
+// Each call POSTs one document per status; the alerts have the shape of wire.Alert, the same
+// as `covmon alerts --format json` prints:
 //
-//	{"version": "1", "receiver": "ops", "status": "firing",
+//	{"version": "2", "receiver": "ops", "status": "firing",
 //	 "alerts": [{"key": "overdue/vls-2024/14/viettel", "kind": "overdue", "status": "firing",
 //	             "labels": {...}, "annotations": {...},
-//	             "startsAt": "2024-12-01T00:00:00+07:00", "endsAt": null}]}
+//	             "starts_at": "2024-12-01T00:00:00+07:00", "ends_at": null}]}
+//
+// Version 2 spells the times starts_at/ends_at (version 1 had startsAt/endsAt).
 //
 // Any 2xx answer is success; anything else (or no answer within the context's deadline) is an
 // error, and the alerts engine retries the batch later, so a receiver may see a batch twice
-// and should de-duplicate on key + status + startsAt.
+// and should de-duplicate on key + status + starts_at.
 package webhook
 
 import (
@@ -19,10 +22,11 @@ import (
 	"time"
 
 	"github.com/covmon/covmon/alerts"
+	"github.com/covmon/covmon/wire"
 )
 
 // Version is the payload format version.
-const Version = "1"
+const Version = "2"
 
 // Notifier posts alerts to URL. Create it with New.
 type Notifier struct {
@@ -48,21 +52,10 @@ func (n *Notifier) Name() string { return n.name }
 
 // Payload is the JSON document posted.
 type Payload struct {
-	Version  string  `json:"version"`
-	Receiver string  `json:"receiver"`
-	Status   string  `json:"status"`
-	Alerts   []Alert `json:"alerts"`
-}
-
-// Alert is one alert in a Payload. EndsAt is null while the alert fires.
-type Alert struct {
-	Key         string            `json:"key"`
-	Kind        string            `json:"kind"`
-	Status      string            `json:"status"`
-	Labels      map[string]string `json:"labels"`
-	Annotations map[string]string `json:"annotations"`
-	StartsAt    time.Time         `json:"startsAt"`
-	EndsAt      *time.Time        `json:"endsAt"`
+	Version  string       `json:"version"`
+	Receiver string       `json:"receiver"`
+	Status   string       `json:"status"`
+	Alerts   []wire.Alert `json:"alerts"`
 }
 
 // Notify posts the firing alerts of as, then the resolved ones, as one payload each.
@@ -73,12 +66,7 @@ func (n *Notifier) Notify(ctx context.Context, as []alerts.Alert) error {
 			if a.Status() != status {
 				continue
 			}
-			wa := Alert{Key: a.Key, Kind: a.Kind, Status: status, Labels: a.Labels, Annotations: a.Annotations, StartsAt: a.StartsAt}
-			if a.Resolved() {
-				end := a.EndsAt
-				wa.EndsAt = &end
-			}
-			p.Alerts = append(p.Alerts, wa)
+			p.Alerts = append(p.Alerts, alerts.ToWire(a))
 		}
 		if len(p.Alerts) == 0 {
 			continue

@@ -54,8 +54,8 @@ func TestNotifier_Notify(t *testing.T) {
 		if err := n.Notify(context.Background(), []alerts.Alert{alert("a", false), alert("b", true)}); err != nil {
 			t.Fatal(err)
 		}
-		if len(got) != 2 || got[0].Status != "firing" || got[1].Status != "resolved" || got[0].Version != "1" || got[0].Receiver != "ops" {
-			t.Fatalf("payloads %+v: want one firing then one resolved, version 1", got)
+		if len(got) != 2 || got[0].Status != "firing" || got[1].Status != "resolved" || got[0].Version != webhook.Version || got[0].Receiver != "ops" {
+			t.Fatalf("payloads %+v: want one firing then one resolved, version %s", got, webhook.Version)
 		}
 		if got[0].Alerts[0].EndsAt != nil || got[1].Alerts[0].EndsAt == nil || !got[1].Alerts[0].EndsAt.Equal(t0.Add(time.Hour)) {
 			t.Fatalf("endsAt: firing %v, resolved %v", got[0].Alerts[0].EndsAt, got[1].Alerts[0].EndsAt)

@@ -2,33 +2,25 @@ package main
 
 import (
 	"context"
-	"encoding/json"
-	"errors"
 	"fmt"
 	"log/slog"
 	"maps"
 	"slices"
 	"strings"
-	"sync"
 	"text/tabwriter"
 	"time"
 
-	"github.com/go-co-op/gocron/v2"
 	"github.com/jonboulle/clockwork"
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/covmon/covmon/alerts"
 	"github.com/covmon/covmon/alerts/alertmanager"
 	"github.com/covmon/covmon/alerts/webhook"
-	"github.com/covmon/covmon/collector"
 	"github.com/covmon/covmon/collector/sqlite"
 	"github.com/covmon/covmon/geo"
 )
 
-var (
-	_ alerts.Store        = (*sqlite.DB)(nil)
-	_ alerts.HistoryStore = (*sqlite.DB)(nil)
-)
+var _ alerts.ServiceStore = (*sqlite.DB)(nil)
 
 // AlertsConfig is the alerts: section of the configuration.
 type AlertsConfig struct {
@@ -110,29 +102,6 @@ func (a *AlertsConfig) validate() error {
 	return nil
 }
 
-// alertService evaluates alerts from the collector's snapshots and hands them to the engine.
-type alertService struct {
-	Engine    *alerts.Engine
-	Evaluator alerts.Evaluator
-	DB        *sqlite.DB
-	Programs  []geo.Program
-	Policy    geo.Policy
-	Weeks     int
-	Clock     clockwork.Clock
-	Logger    *slog.Logger
-	// Snapshot returns the latest snapshot (the runner's).
-	Snapshot func() *geo.Snapshot
-
-	mu      sync.Mutex // one evaluation at a time
-	history struct {
-		asOf   time.Time
-		points map[string][]alerts.Point
-	}
-	closeOnce sync.Once
-	sched     gocron.Scheduler
-	job       gocron.Job
-}
-
 // notifiers builds the configured receivers; with none configured, alerts go to the log.
 // Alertmanager alerts link (generatorURL) to covmon's summary at serverURL, when known.
 func (a *AlertsConfig) notifiers(logger *slog.Logger, serverURL string) []alerts.Notifier {
@@ -154,113 +123,22 @@ func (a *AlertsConfig) notifiers(logger *slog.Logger, serverURL string) []alerts
 	return ns
 }
 
-// newAlertService builds the alert engine on m.DB with the configured receivers and registers
-// its metrics on reg. clock nil means the real clock.
-func (m *Main) newAlertService(reg prometheus.Registerer, clock clockwork.Clock, logger *slog.Logger) (*alertService, error) {
-	if clock == nil {
-		clock = clockwork.NewRealClock()
-	}
+// newAlertService builds the alert service on m.DB with the configured receivers, reading
+// snapshot, and registers its metrics on reg. clock nil means the real clock.
+func (m *Main) newAlertService(snapshot func() *geo.Snapshot, reg prometheus.Registerer, clock clockwork.Clock, logger *slog.Logger) (*alerts.Service, error) {
 	ac := m.Config.Alerts
-	e, err := alerts.NewEngine(m.DB, ac.notifiers(logger, m.Config.Server.URL()), reg)
+	s, err := alerts.NewService(m.DB, snapshot, ac.notifiers(logger, m.Config.Server.URL()), reg)
 	if err != nil {
 		return nil, err
 	}
-	e.Clock, e.Logger, e.ResendEvery = clock, logger, ac.ResendEvery
-	return &alertService{
-		Engine: e, DB: m.DB, Programs: m.Config.GeoPrograms(), Policy: m.Config.GeoPolicy(),
-		Evaluator: alerts.Evaluator{ReminderDays: ac.ReminderDays, StaleAfter: time.Duration(ac.StaleDays) * 24 * time.Hour,
-			RejectedWindow: ac.RejectedWindow},
-		Weeks: ac.ForecastWeeks, Clock: clock, Logger: logger,
-	}, nil
-}
-
-// startAlerts builds the alert service for covmon serve, hooks it to the runner's snapshots and
-// starts the delivery loops and the evaluation job. Close it before the runner shuts down.
-func (m *Main) startAlerts(ctx context.Context, runner *collector.Runner, reg prometheus.Registerer, logger *slog.Logger) (*alertService, error) {
-	s, err := m.newAlertService(reg, runner.Clock, logger)
-	if err != nil {
-		return nil, err
+	if clock != nil {
+		s.Clock = clock
 	}
-	s.Snapshot = runner.Snapshot
-	sched, err := gocron.NewScheduler(gocron.WithClock(s.Clock), gocron.WithLocation(geo.Vietnam), gocron.WithLogger(logger))
-	if err != nil {
-		return nil, fmt.Errorf("alerts scheduler: %w", err)
-	}
-	s.job, err = sched.NewJob(gocron.DurationJob(m.Config.Alerts.EvaluateEvery),
-		gocron.NewTask(func(ctx context.Context) {
-			if snap := s.Snapshot(); snap != nil {
-				if _, err := s.Evaluate(ctx, snap); err != nil && !errors.Is(err, context.Canceled) {
-					logger.Error("alert evaluation", "err", err)
-				}
-			}
-		}),
-		gocron.WithName("alerts"), gocron.WithContext(ctx), gocron.WithSingletonMode(gocron.LimitModeReschedule))
-	if err != nil {
-		return nil, fmt.Errorf("schedule alerts: %w", err)
-	}
-	s.sched = sched
-	// A new snapshot (schedule or accepted upload) is evaluated at once, off the ingest path.
-	runner.OnSnapshot = func(context.Context, *geo.Snapshot) { _ = s.job.RunNow() }
-	s.Engine.Start(ctx)
-	sched.Start()
+	s.Logger, s.Engine.ResendEvery, s.EvaluateEvery, s.ForecastWeeks = logger, ac.ResendEvery, ac.EvaluateEvery, ac.ForecastWeeks
+	s.Programs, s.Policy = m.Config.GeoPrograms(), m.Config.GeoPolicy()
+	s.Evaluator = alerts.Evaluator{ReminderDays: ac.ReminderDays, StaleAfter: time.Duration(ac.StaleDays) * 24 * time.Hour,
+		RejectedWindow: ac.RejectedWindow}
 	return s, nil
-}
-
-// Close stops the evaluation job and the delivery loops. Undelivered alerts stay queued.
-// Calling it again does nothing (gocron's Shutdown must not be called twice in a row).
-func (s *alertService) Close() {
-	s.closeOnce.Do(func() {
-		if s.sched != nil {
-			_ = s.sched.Shutdown()
-		}
-		s.Engine.Close()
-	})
-}
-
-// Evaluate evaluates snap at the service clock's now and applies the result.
-func (s *alertService) Evaluate(ctx context.Context, snap *geo.Snapshot) ([]alerts.Transition, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	in, err := s.input(ctx, snap)
-	if err != nil {
-		return nil, err
-	}
-	return s.Engine.Apply(ctx, s.Evaluator.Evaluate(in))
-}
-
-// input assembles the evaluation input: village states from the snapshot, uploads from the
-// store, and the weekly history (recomputed only when the snapshot's instant changes).
-func (s *alertService) input(ctx context.Context, snap *geo.Snapshot) (alerts.Input, error) {
-	in := alerts.Input{Now: s.Clock.Now(), Carriers: s.Policy.Carriers, LastAccepted: map[string]time.Time{}, Demo: snap.Demo}
-	if in.Now.Before(snap.AsOf) {
-		in.Now = snap.AsOf
-	}
-	for _, u := range snap.Uploads {
-		if u.Result == geo.ResultAccepted && u.Carrier != "" {
-			in.LastAccepted[u.Carrier] = u.LastAt
-		}
-	}
-	rej, err := s.DB.Uploads(ctx, geo.UploadFilter{Result: geo.ResultRejected, Limit: 200})
-	if err != nil {
-		return in, fmt.Errorf("rejected uploads: %w", err)
-	}
-	in.Rejected = rej
-	if !s.history.asOf.Equal(snap.AsOf) || s.history.points == nil {
-		s.history.points = map[string][]alerts.Point{}
-		for _, p := range s.Programs {
-			pts, err := alerts.WeeklyHistory(ctx, s.DB, p, &s.Policy, snap.AsOf, s.Weeks)
-			if err != nil {
-				return in, err
-			}
-			s.history.points[p.ID] = pts
-		}
-		s.history.asOf = snap.AsOf
-	}
-	for _, ps := range snap.Programs {
-		in.Programs = append(in.Programs, alerts.ProgramInput{Program: ps.Program, Open: ps.Open,
-			Regressed: ps.Regressed, History: s.history.points[ps.Program.ID]})
-	}
-	return in, nil
 }
 
 func (m *Main) runAlerts(ctx context.Context, args []string) error {
@@ -283,20 +161,7 @@ of the configuration.`)
 		return err
 	}
 	if *format == "json" {
-		type out struct {
-			Key         string            `json:"key"`
-			Kind        string            `json:"kind"`
-			Labels      map[string]string `json:"labels"`
-			Annotations map[string]string `json:"annotations"`
-			StartsAt    time.Time         `json:"startsAt"`
-		}
-		list := make([]out, 0, len(active))
-		for _, a := range active {
-			list = append(list, out{a.Key, a.Kind, a.Labels, a.Annotations, a.StartsAt})
-		}
-		enc := json.NewEncoder(m.Stdout)
-		enc.SetIndent("", "  ")
-		return enc.Encode(list)
+		return writeJSON(m.Stdout, alerts.ToWireList(active))
 	}
 	tw := tabwriter.NewWriter(m.Stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "ALERT\tSEVERITY\tSINCE\tKEY\tSUMMARY")

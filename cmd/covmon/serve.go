@@ -80,9 +80,13 @@ Stops cleanly on SIGINT/SIGTERM: HTTP first, then the jobs, then the database.`)
 	// first (uploads in flight finish), then the jobs, then the database.
 	jobsCtx, stopJobs := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopJobs()
-	// alerts: evaluate every snapshot and on a schedule, deliver through the outbox (alerts.go).
-	alertSvc, err := m.startAlerts(jobsCtx, runner, reg, logger)
+	// alerts: evaluate every new snapshot and on a schedule, deliver through the outbox.
+	alertSvc, err := m.newAlertService(runner.Snapshot, reg, m.Clock, logger)
 	if err != nil {
+		return err
+	}
+	runner.OnSnapshot = func(context.Context, *geo.Snapshot) { alertSvc.Kick() }
+	if err := alertSvc.Open(jobsCtx); err != nil {
 		return err
 	}
 	defer alertSvc.Close()

@@ -1,0 +1,197 @@
+package alerts
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/jonboulle/clockwork"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/covmon/covmon/geo"
+)
+
+// ServiceStore is what the Service reads and writes: the alert states and outbox, the
+// observation histories the forecast is fitted on, and the upload record (rejected uploads).
+// collector/sqlite implements it.
+type ServiceStore interface {
+	Store
+	HistoryStore
+	Uploads(ctx context.Context, f geo.UploadFilter) ([]geo.Upload, error)
+}
+
+// Service evaluates alerts on its own schedule and whenever it is told a new snapshot exists
+// (Kick), and delivers the transitions through its Engine's outbox.
+//
+// Create it with NewService, set the optional fields, call Open, and Close when done (as
+// litestream's Store: Open starts the goroutines, Close cancels them and waits). Evaluate may
+// also be called directly, before or after Open.
+type Service struct {
+	// Engine stores the evaluations and delivers them; its Clock and Logger are the Service's.
+	Engine    *Engine
+	Evaluator Evaluator
+	Store     ServiceStore
+	// Snapshot returns the latest snapshot (the collector's), nil when there is none yet.
+	Snapshot func() *geo.Snapshot
+	Programs []geo.Program
+	Policy   geo.Policy
+	// ForecastWeeks is how many weekly points the forecast is fitted on (default 12).
+	ForecastWeeks int
+	// EvaluateEvery is how often the latest snapshot is evaluated (default 1m); Kick
+	// evaluates at once.
+	EvaluateEvery time.Duration
+	// Clock is "now" for evaluations, the schedule and deliveries (default: the real clock).
+	Clock  clockwork.Clock
+	Logger *slog.Logger
+
+	mu      sync.Mutex // one evaluation at a time; guards history
+	history struct {
+		asOf   time.Time
+		points map[string][]Point
+	}
+
+	kick   chan struct{}
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+}
+
+// NewService returns a Service over store, reading snapshots from snapshot and delivering to
+// notifiers, with its metrics registered on reg (nil: not registered).
+func NewService(store ServiceStore, snapshot func() *geo.Snapshot, notifiers []Notifier, reg prometheus.Registerer) (*Service, error) {
+	e, err := NewEngine(store, notifiers, reg)
+	if err != nil {
+		return nil, err
+	}
+	return &Service{
+		Engine: e, Store: store, Snapshot: snapshot, ForecastWeeks: 12, EvaluateEvery: time.Minute,
+		Clock: clockwork.NewRealClock(), kick: make(chan struct{}, 1),
+	}, nil
+}
+
+func (s *Service) logger() *slog.Logger {
+	if s.Logger == nil {
+		return slog.New(slog.DiscardHandler)
+	}
+	return s.Logger
+}
+
+// Open starts the delivery loops and the evaluation loop, which evaluates the latest snapshot
+// at once, then every EvaluateEvery and on each Kick, until ctx ends or Close is called.
+func (s *Service) Open(ctx context.Context) error {
+	if s.cancel != nil {
+		return errors.New("alerts: service already open")
+	}
+	s.Engine.Clock, s.Engine.Logger = s.Clock, s.Logger
+	ctx, s.cancel = context.WithCancel(ctx)
+	s.Engine.Start(ctx)
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		s.evaluateLoop(ctx)
+	}()
+	return nil
+}
+
+// Close stops the loops and waits for them; an evaluation in progress is cancelled.
+// Undelivered transitions stay in the outbox. Calling it again does nothing.
+func (s *Service) Close() error {
+	if s.cancel != nil {
+		s.cancel()
+	}
+	s.wg.Wait()
+	s.Engine.Close()
+	return nil
+}
+
+// Kick asks the evaluation loop to evaluate the latest snapshot now (after a refresh, say).
+// It never blocks; kicks arriving during an evaluation coalesce into one more.
+func (s *Service) Kick() {
+	select {
+	case s.kick <- struct{}{}:
+	default:
+	}
+}
+
+func (s *Service) evaluateLoop(ctx context.Context) {
+	every := s.EvaluateEvery
+	if every <= 0 {
+		every = time.Minute
+	}
+	t := s.Clock.NewTicker(every)
+	defer t.Stop()
+	for {
+		if _, err := s.Evaluate(ctx); err != nil && ctx.Err() == nil {
+			s.logger().Error("alert evaluation", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.Chan():
+		case <-s.kick:
+		}
+	}
+}
+
+// Evaluate evaluates the latest snapshot at the clock's now and applies the result. With no
+// snapshot yet it does nothing.
+func (s *Service) Evaluate(ctx context.Context) ([]Transition, error) {
+	if s.Snapshot == nil {
+		return nil, nil
+	}
+	snap := s.Snapshot()
+	if snap == nil {
+		return nil, nil
+	}
+	return s.EvaluateSnapshot(ctx, snap)
+}
+
+// EvaluateSnapshot evaluates snap at the clock's now (or at snap.AsOf when the clock is
+// behind it) and applies the result.
+func (s *Service) EvaluateSnapshot(ctx context.Context, snap *geo.Snapshot) ([]Transition, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	in, err := s.input(ctx, snap)
+	if err != nil {
+		return nil, err
+	}
+	return s.Engine.Apply(ctx, s.Evaluator.Evaluate(in))
+}
+
+// input assembles the evaluation input: village states and upload counts from the snapshot,
+// rejected uploads from
+// the store, and the weekly history (recomputed only when the snapshot's instant changes).
+func (s *Service) input(ctx context.Context, snap *geo.Snapshot) (Input, error) {
+	in := Input{Now: s.Clock.Now(), Carriers: s.Policy.Carriers, LastAccepted: map[string]time.Time{}, Demo: snap.Demo}
+	if in.Now.Before(snap.AsOf) {
+		in.Now = snap.AsOf
+	}
+	for _, u := range snap.Uploads {
+		if u.Result == geo.ResultAccepted && u.Carrier != "" {
+			in.LastAccepted[u.Carrier] = u.LastAt
+		}
+	}
+	rej, err := s.Store.Uploads(ctx, geo.UploadFilter{Result: geo.ResultRejected, Limit: 200})
+	if err != nil {
+		return in, fmt.Errorf("rejected uploads: %w", err)
+	}
+	in.Rejected = rej
+	if !s.history.asOf.Equal(snap.AsOf) || s.history.points == nil {
+		points := map[string][]Point{}
+		for _, p := range s.Programs {
+			pts, err := WeeklyHistory(ctx, s.Store, p, &s.Policy, snap.AsOf, s.ForecastWeeks)
+			if err != nil {
+				return in, err
+			}
+			points[p.ID] = pts
+		}
+		s.history.points, s.history.asOf = points, snap.AsOf
+	}
+	for _, ps := range snap.Programs {
+		in.Programs = append(in.Programs, ProgramInput{Program: ps.Program, Open: ps.Open,
+			Regressed: ps.Regressed, History: s.history.points[ps.Program.ID]})
+	}
+	return in, nil
+}

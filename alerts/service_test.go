@@ -1,0 +1,148 @@
+package alerts_test
+
+import (
+	"context"
+	"path/filepath"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/jonboulle/clockwork"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/covmon/covmon/alerts"
+	"github.com/covmon/covmon/collector/sqlite"
+	"github.com/covmon/covmon/geo"
+)
+
+// chanNotifier passes every alert it is sent, as "status key", to a channel.
+type chanNotifier struct {
+	name string
+	ch   chan string
+}
+
+func (n *chanNotifier) Name() string { return n.name }
+func (n *chanNotifier) Notify(_ context.Context, as []alerts.Alert) error {
+	for _, a := range as {
+		n.ch <- a.Status() + " " + a.Key
+	}
+	return nil
+}
+
+// next returns the next notification, failing after a minute (never reached on a working
+// service: the wait is for the event, the minute only bounds a broken one).
+func (n *chanNotifier) next(t *testing.T, what string) string {
+	t.Helper()
+	select {
+	case s := <-n.ch:
+		return s
+	case <-time.After(time.Minute):
+		t.Fatalf("%s: no notification", what)
+		return ""
+	}
+}
+
+// openService returns a Service on a real SQLite file with a fake clock, one carrier
+// (viettel), no programs, and the snapshot held in snap.
+func openService(t *testing.T, clock *clockwork.FakeClock) (*alerts.Service, *chanNotifier, *atomic.Pointer[geo.Snapshot]) {
+	t.Helper()
+	db := sqlite.NewDB(filepath.Join(t.TempDir(), "covmon.db"))
+	if err := db.Open(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	var snap atomic.Pointer[geo.Snapshot]
+	n := &chanNotifier{"hook", make(chan string, 10)}
+	s, err := alerts.NewService(db, snap.Load, []alerts.Notifier{n}, prometheus.NewRegistry())
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Clock, s.EvaluateEvery = clock, time.Minute
+	s.Policy.Carriers = []string{"viettel"}
+	return s, n, &snap
+}
+
+// stale is a snapshot in which viettel never had an accepted upload; fresh one in which it had
+// one a day before at.
+func stale(at time.Time) *geo.Snapshot { return &geo.Snapshot{AsOf: at} }
+func fresh(at time.Time) *geo.Snapshot {
+	return &geo.Snapshot{AsOf: at, Uploads: []geo.UploadStat{{Carrier: "viettel", Result: geo.ResultAccepted, Count: 1, LastAt: at.Add(-24 * time.Hour)}}}
+}
+
+// TestService_Loop: Open evaluates at once, Kick evaluates at once, and the ticker evaluates
+// every EvaluateEvery of the service's clock; Close stops it.
+func TestService_Loop(t *testing.T) {
+	t0 := time.Date(2026, 11, 2, 9, 0, 0, 0, geo.Vietnam)
+	clock := clockwork.NewFakeClockAt(t0)
+	s, n, snap := openService(t, clock)
+	snap.Store(stale(t0))
+	ctx := context.Background()
+	if err := s.Open(ctx); err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if err := s.Open(ctx); err == nil {
+		t.Error("a second Open succeeded")
+	}
+	if got, want := n.next(t, "open"), "firing stale_data/viettel"; got != want {
+		t.Fatalf("after Open: %q, want %q", got, want)
+	}
+
+	snap.Store(fresh(t0))
+	s.Kick()
+	if got, want := n.next(t, "kick"), "resolved stale_data/viettel"; got != want {
+		t.Fatalf("after Kick: %q, want %q", got, want)
+	}
+
+	// Without a kick, the new snapshot is evaluated when the clock reaches the next tick: the
+	// evaluation ticker and the delivery loop's timer wait on the clock until then.
+	snap.Store(stale(t0))
+	bctx, cancel := context.WithTimeout(ctx, time.Minute)
+	defer cancel()
+	if err := clock.BlockUntilContext(bctx, 2); err != nil {
+		t.Fatalf("loops not waiting on the clock: %v", err)
+	}
+	select {
+	case got := <-n.ch:
+		t.Fatalf("notified %q before the tick", got)
+	default:
+	}
+	clock.Advance(time.Minute)
+	if got, want := n.next(t, "tick"), "firing stale_data/viettel"; got != want {
+		t.Fatalf("after a tick: %q, want %q", got, want)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	s.Kick() // after Close: nothing listens, and it does not block
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestService_Evaluate: no snapshot yet means nothing to evaluate; a clock behind the
+// snapshot's instant evaluates at the snapshot's instant (a stale alert starts counting from
+// the snapshot, not from the clock).
+func TestService_Evaluate(t *testing.T) {
+	t0 := time.Date(2026, 11, 2, 9, 0, 0, 0, geo.Vietnam)
+	clock := clockwork.NewFakeClockAt(t0)
+	s, _, snap := openService(t, clock)
+	ctx := context.Background()
+	if trs, err := s.Evaluate(ctx); err != nil || len(trs) != 0 {
+		t.Fatalf("no snapshot: %v, %v; want nothing", trs, err)
+	}
+	// Accepted 29 days before t0: fresh at t0, stale (30 days) at the snapshot's t0+2d.
+	sn := fresh(t0.Add(2 * 24 * time.Hour))
+	sn.Uploads[0].LastAt = t0.Add(-29 * 24 * time.Hour)
+	snap.Store(sn)
+	trs, err := s.Evaluate(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(trs) != 1 || trs[0].Status != alerts.Firing || trs[0].Alert.Key != "stale_data/viettel" {
+		t.Fatalf("transitions %+v, want stale_data/viettel firing", trs)
+	}
+	if trs, err = s.Evaluate(ctx); err != nil || len(trs) != 0 {
+		t.Fatalf("the same snapshot again: %v, %v; want no transition", trs, err)
+	}
+}
