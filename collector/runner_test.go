@@ -155,12 +155,15 @@ func TestRunner_Schedule(t *testing.T) {
 
 	waitFor := func(what string, cond func() bool) {
 		t.Helper()
-		deadline := time.Now().Add(10 * time.Second)
+		tick := time.NewTicker(5 * time.Millisecond)
+		defer tick.Stop()
+		deadline := time.After(time.Minute)
 		for !cond() {
-			if time.Now().After(deadline) {
+			select {
+			case <-deadline:
 				t.Fatalf("timed out waiting for %s", what)
+			case <-tick.C:
 			}
-			time.Sleep(5 * time.Millisecond)
 		}
 	}
 	waitFor("first refresh", func() bool { return r.Snapshot() != nil })
@@ -168,12 +171,16 @@ func TestRunner_Schedule(t *testing.T) {
 	os.WriteFile(p, []byte(obsFile("T-1", false, "2025-12-01")), 0o644)
 	old := t0.Add(-time.Hour)
 	os.Chtimes(p, old, old)
-	// Nothing runs until the clock reaches the next inbox run.
-	time.Sleep(50 * time.Millisecond)
+	// Nothing runs until the clock reaches the next inbox run: with both jobs waiting on
+	// their timers (the refresh and inbox jobs'), the file is still there.
+	bctx, bcancel := context.WithTimeout(ctx, time.Minute)
+	defer bcancel()
+	if err := clock.BlockUntilContext(bctx, 2); err != nil {
+		t.Fatalf("jobs not waiting on the clock: %v", err)
+	}
 	if _, err := os.Stat(p); err != nil {
 		t.Fatalf("file taken before its time: %v", err)
 	}
-	clock.BlockUntilContext(ctx, 2) // the refresh and inbox jobs' timers
 	clock.Advance(time.Minute)
 	waitFor("inbox run", func() bool { _, err := os.Stat(p); return os.IsNotExist(err) })
 	waitFor("refresh after upload", func() bool { return deadZones(t, r) == 1 })

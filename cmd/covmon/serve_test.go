@@ -298,14 +298,13 @@ func TestServe_EndToEnd(t *testing.T) {
 				Backfilled      bool   `json:"backfilled"`
 			} `json:"points"`
 		}
-		deadline := time.Now().Add(30 * time.Second)
-		for len(b.Points) < 60 && time.Now().Before(deadline) { // the backfill runs in the background
+		waitUntil(t, "the background backfill fills the burn-down", time.Minute, func() bool {
 			r := do(t, "GET", s.url+"/api/v1/burndown", "", "", nil)
 			if err := json.Unmarshal(r.body, &b); err != nil {
 				t.Fatal(err)
 			}
-			time.Sleep(50 * time.Millisecond)
-		}
+			return len(b.Points) >= 60
+		})
 		found := false
 		for _, p := range b.Points {
 			if p.Day == "2022-08-01" {
