@@ -5,6 +5,7 @@ import (
 	"compress/gzip"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"mime/multipart"
 	"net/http"
@@ -270,17 +271,10 @@ func TestServe_EndToEnd(t *testing.T) {
 		// The summary comes from the snapshot, which the upload refreshes after its response
 		// (off the request path): wait for it rather than for a time.
 		want := before["dead_zone"].(float64) - 1
-		var got any
-		for deadline := time.Now().Add(30 * time.Second); ; {
-			got = do(t, "GET", s.url+"/api/v1/summary", "", "", nil).json(t)["national"].(map[string]any)["dead_zone"]
-			if got == want || time.Now().After(deadline) {
-				break
-			}
-			time.Sleep(10 * time.Millisecond)
-		}
-		if got != want {
-			t.Errorf("dead_zone=%v, want %v", got, want)
-		}
+		waitUntil(t, fmt.Sprintf("summary dead_zone %v after the upload", want), time.Minute, func() bool {
+			got := do(t, "GET", s.url+"/api/v1/summary", "", "", nil).json(t)["national"].(map[string]any)["dead_zone"]
+			return got == want
+		})
 		r := do(t, "GET", s.url+"/api/v1/villages?status=overdue&province=04", "", "", nil)
 		if strings.Contains(string(r.body), "V04-0004") || r.header.Get("Content-Type") != "application/geo+json" {
 			t.Errorf("overdue villages still list V04-0004 (%s)", r.header.Get("Content-Type"))
