@@ -94,15 +94,11 @@ func (r *Runner) pullFeed(ctx context.Context, f Feed) error {
 	if resp.ContentLength > max {
 		return fmt.Errorf("feed %s: %w: %d bytes, limit %d", f.Name, ErrTooLarge, resp.ContentLength, max)
 	}
-	kind := f.Kind
-	if kind == "" {
-		kind = geo.KindObservations
-	}
 	name := f.Name
 	if b := path.Base(req.URL.Path); b != "" && b != "/" && b != "." {
 		name = f.Name + "/" + b
 	}
-	u, err := r.Ingest(ctx, File{Name: name, Kind: kind, Carrier: f.Carrier, Source: "feed"}, LimitReader(resp.Body, max))
+	u, err := r.Ingest(ctx, File{Name: name, Kind: f.Kind, Carrier: f.Carrier, Source: "feed"}, LimitReader(resp.Body, max))
 	if err != nil {
 		return fmt.Errorf("feed %s: %w", f.Name, err)
 	}

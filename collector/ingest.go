@@ -10,7 +10,6 @@ import (
 	"io"
 	"iter"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/paulmach/orb"
@@ -71,7 +70,7 @@ type File struct {
 	DryRun bool
 }
 
-// Ingest reads r to the end, validates it as f.Kind and, unless f.DryRun, records the upload
+// Ingest decides f's kind and carrier (see resolve), reads r to the end, validates it as f.Kind and, unless f.DryRun, records the upload
 // and commits its rows in one transaction. An areas file (geo.KindAreas) is streamed, never
 // held whole, and joined to the whole registry; it is stored as one observation per village
 // per layer (carrier × technology × observed_at), of which only those that change what is
@@ -80,8 +79,9 @@ type File struct {
 // nothing written). The error is non-nil only when covmon itself failed (I/O, storage); a bad
 // file is not an error but a rejected upload.
 func (in *Ingester) Ingest(ctx context.Context, f File, r io.Reader) (*geo.Upload, error) {
-	if f.Carrier != "" && !slices.Contains(in.carriers(), f.Carrier) {
-		return nil, fmt.Errorf("ingest %s: %w: %q (configured: %s)", f.Name, ErrUnknownCarrier, f.Carrier, strings.Join(in.carriers(), ", "))
+	f, err := in.resolve(f)
+	if err != nil {
+		return nil, err
 	}
 	now := time.Now
 	if in.Now != nil {
@@ -95,7 +95,6 @@ func (in *Ingester) Ingest(ctx context.Context, f File, r io.Reader) (*geo.Uploa
 	var villages []geo.Village
 	var obs []geo.Observation
 	var areas *areaPlan
-	var err error
 	switch f.Kind {
 	case geo.KindVillages:
 		progs, perr := in.Store.Programs(ctx)

@@ -49,6 +49,7 @@ var sentinels = []struct {
 	{geo.ErrNotFound, ENOTFOUND},
 	{collector.ErrTooLarge, ETOOLARGE},
 	{collector.ErrUnknownCarrier, EINVALID},
+	{collector.ErrUnknownKind, EINVALID},
 	{errUnauthorized, EUNAUTHORIZED},
 }
 

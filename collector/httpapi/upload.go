@@ -27,20 +27,16 @@ func (s *Server) handleUpload(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	q := r.URL.Query()
-	f := collector.File{Kind: geo.UploadKind(q.Get("kind")), Source: "api", DryRun: q.Get("dry_run") == "1" || q.Get("dry_run") == "true"}
-	switch f.Kind {
-	case "":
-		f.Kind = geo.KindObservations
-	case geo.KindObservations, geo.KindAreas:
-	case geo.KindVillages:
-		if tok.Role != geo.RoleMinistry {
-			s.writeError(w, r, Errorf(EFORBIDDEN, "only a ministry token may upload the village registry"))
-			return
-		}
-	default:
-		s.writeError(w, r, Errorf(EINVALID, "kind: want observations, areas or villages, got %q", f.Kind))
+	kind, err := collector.ParseKind(q.Get("kind"))
+	if err != nil {
+		s.writeError(w, r, Errorf(EINVALID, "kind: want observations, areas or villages, got %q", q.Get("kind")))
 		return
 	}
+	if kind == geo.KindVillages && tok.Role != geo.RoleMinistry {
+		s.writeError(w, r, Errorf(EFORBIDDEN, "only a ministry token may upload the village registry"))
+		return
+	}
+	f := collector.File{Kind: kind, Source: "api", DryRun: q.Get("dry_run") == "1" || q.Get("dry_run") == "true"}
 	if tok.Role == geo.RoleCarrier {
 		f.Carrier = tok.Carrier
 	} else {
@@ -71,7 +67,7 @@ func (s *Server) handleUpload(w http.ResponseWriter, r *http.Request) {
 	}
 	f.Name = name
 
-	rd, err := s.maybeGunzip(r, rd)
+	rd, err = s.maybeGunzip(r, rd)
 	if err != nil {
 		s.writeError(w, r, Errorf(EINVALID, "gzip: %v", err))
 		return
