@@ -53,6 +53,8 @@ type DB struct {
 	path string
 	rw   *sql.DB // single writer connection, BEGIN IMMEDIATE
 	ro   *sql.DB // read-only pool
+
+	known knownCache // the registry's IDs, for validating uploads (see KnownVillages)
 }
 
 // NewDB returns a DB for the database file at path. The file and its directory are created by

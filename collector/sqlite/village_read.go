@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"sync"
 
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/encoding/wkb"
@@ -12,10 +13,45 @@ import (
 	"github.com/covmon/covmon/geo/cover"
 )
 
+// knownCache holds the registry's village IDs as of the newest accepted villages upload.
+type knownCache struct {
+	mu  sync.Mutex
+	key int64               // the ID of that upload (0: none yet)
+	ids map[string]struct{} // never changed once stored: readers share it
+}
+
 // KnownVillages returns a membership test over the IDs of every village stored at the time of
 // the call (a snapshot: villages committed later are unknown to it). It is meant for
 // validating an upload before committing it.
+//
+// Every change to the registry is an accepted villages upload, so the IDs are loaded once per
+// such upload and kept: validating a small file costs one indexed look-up, not a read of the
+// whole registry (100k villages: about 100 ms of CPU per upload otherwise).
 func (db *DB) KnownVillages(ctx context.Context) (func(id string) bool, error) {
+	var key int64
+	if err := db.ro.QueryRowContext(ctx, `SELECT coalesce(max(id), 0) FROM uploads WHERE kind = 'villages' AND result = 'accepted'`).Scan(&key); err != nil {
+		return nil, fmt.Errorf("known villages: %w", err)
+	}
+	c := &db.known
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.ids == nil || c.key != key {
+		// Read after the key: a registry committed in between is in the set and, its upload
+		// being newer than key, makes the next call read again.
+		ids, err := db.loadVillageIDs(ctx)
+		if err != nil {
+			return nil, err
+		}
+		c.key, c.ids = key, ids
+	}
+	ids := c.ids
+	return func(id string) bool {
+		_, ok := ids[id]
+		return ok
+	}, nil
+}
+
+func (db *DB) loadVillageIDs(ctx context.Context) (map[string]struct{}, error) {
 	rows, err := db.ro.QueryContext(ctx, `SELECT id FROM villages`)
 	if err != nil {
 		return nil, fmt.Errorf("known villages: %w", err)
@@ -32,10 +68,7 @@ func (db *DB) KnownVillages(ctx context.Context) (func(id string) bool, error) {
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("known villages: %w", err)
 	}
-	return func(id string) bool {
-		_, ok := ids[id]
-		return ok
-	}, nil
+	return ids, nil
 }
 
 // Villages lists the villages matching f ordered by ID, each with its Programs (sorted).

@@ -216,3 +216,34 @@ func TestDB_Villages(t *testing.T) {
 		}
 	})
 }
+
+// TestDB_KnownVillagesFollowsRegistry pins that the cached registry IDs are read again after
+// every accepted villages upload, and only then.
+func TestDB_KnownVillagesFollowsRegistry(t *testing.T) {
+	db := MustOpenDB(t)
+	ctx := context.Background()
+	known := func() func(string) bool {
+		t.Helper()
+		k, err := db.KnownVillages(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return k
+	}
+	if known()("A") {
+		t.Fatal("empty registry knows A")
+	}
+	vs := benchVillages(2)
+	mustCommitVillages(t, db, vs[0])
+	first := known()
+	if !first(vs[0].ID) || first(vs[1].ID) {
+		t.Fatalf("after the first registry: %v %v", first(vs[0].ID), first(vs[1].ID))
+	}
+	mustCommitVillages(t, db, vs[1])
+	if k := known(); !k(vs[0].ID) || !k(vs[1].ID) {
+		t.Errorf("after the second registry: %v %v", k(vs[0].ID), k(vs[1].ID))
+	}
+	if first(vs[1].ID) {
+		t.Error("an earlier membership test changed under its caller")
+	}
+}
