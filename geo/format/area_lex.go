@@ -85,10 +85,7 @@ func (l *areaLexer) more(first *bool, closing byte) bool {
 		l.pos++
 	}
 	*first = false
-	if l.err != nil {
-		return false
-	}
-	return true
+	return l.err == nil
 }
 
 // key reads an object key and its ':'. The result may alias the input or the scratch buffer:

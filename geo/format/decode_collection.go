@@ -45,7 +45,6 @@ type collection struct {
 	typ          json.RawMessage
 	sawFeatures  bool
 	wrongSchema  bool
-	stopped      bool
 	featureCount int
 }
 

@@ -42,11 +42,6 @@ func (r *report) addProblem(p geo.Problem) bool {
 // full reports whether the limit was exceeded.
 func (r *report) full() bool { return r.truncated }
 
-// has reports whether a problem with the given rule was recorded.
-func (r *report) has(rule string) bool {
-	return slices.ContainsFunc(r.problems, func(p geo.Problem) bool { return p.Rule == rule })
-}
-
 // err returns the collected problems as a *ValidationError, or nil when there are none. Problems
 // are ordered by feature (file-level first), and in the order found within a feature.
 func (r *report) err() error {
