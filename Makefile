@@ -6,7 +6,7 @@ BIN      := bin/covmon
 DB       ?= var/covmon.db
 LISTEN   ?= 127.0.0.1:8080
 
-.PHONY: run build test vet fmt-check bench bench-go bench-anchors cover fuzz-smoke seeds clean help
+.PHONY: run build test vet fmt-check lint bench bench-go bench-anchors cover fuzz-smoke seeds clean help
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -32,8 +32,11 @@ run: build ## build, load the SYNTHETIC seed data, show the status, then serve t
 	@echo
 	@./$(BIN) serve --db $(DB) --listen $(LISTEN)
 
-test: vet fmt-check ## vet, gofmt check and every test with the race detector
+test: vet fmt-check lint ## vet, gofmt check, staticcheck and every test with the race detector
 	$(GO) test -race -count=1 ./...
+
+lint: ## staticcheck, the version pinned by the tool directive in go.mod
+	$(GO) tool staticcheck ./...
 
 vet: ## go vet
 	$(GO) vet ./...
