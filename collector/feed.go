@@ -4,7 +4,10 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"net/url"
 	"path"
+	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -17,17 +20,69 @@ type Feed struct {
 	URL     string
 	Carrier string         // the carrier the feed speaks for
 	Kind    geo.UploadKind // default observations
+	// RedirectHosts are the hosts the feed may redirect to besides its own (a CDN, say).
+	// Any other redirect is an error, and so is one from https to http.
+	RedirectHosts []string
 }
 
 // Fetcher pulls feeds with conditional requests (ETag / If-Modified-Since), so an unchanged
 // feed costs a 304 and no ingest.
+//
+// Every address connected to is checked against Net when it is dialled, redirects go only to
+// the feed's own host or its RedirectHosts, and feed URLs are redacted (RedactURL) in every
+// log line and error: a password or a token in a feed URL never reaches the logs.
 type Fetcher struct {
-	Client *http.Client // default: 60 s to the response headers
+	// Net is the address policy (default: no loopback, no link-local; see NetPolicy).
+	Net NetPolicy
 	// MaxBytes caps a feed body (default 256 MiB); a larger body is an error.
 	MaxBytes int64
 
+	clientOnce sync.Once
+	client     *http.Client
+
 	mu    sync.Mutex
 	state map[string]feedState
+}
+
+// maxFeedRedirects is how many redirects a feed may take.
+const maxFeedRedirects = 5
+
+// httpClient returns the fetcher's client: no proxy (the address policy must see the address
+// really connected to), the policy at dial time, and the answer's headers within a minute;
+// reading the body is bounded by the job's context and MaxBytes, not by a clock, since
+// ingesting a large feed takes time.
+func (fe *Fetcher) httpClient() *http.Client {
+	fe.clientOnce.Do(func() {
+		fe.client = &http.Client{Transport: &http.Transport{
+			DialContext:           fe.Net.dialer().DialContext,
+			ForceAttemptHTTP2:     true,
+			ResponseHeaderTimeout: 60 * time.Second,
+			TLSHandshakeTimeout:   10 * time.Second,
+			IdleConnTimeout:       90 * time.Second,
+			MaxIdleConns:          16,
+		}}
+	})
+	return fe.client
+}
+
+// clientFor returns a client whose redirects stay on f's host or f.RedirectHosts.
+func (fe *Fetcher) clientFor(f Feed, start *url.URL) *http.Client {
+	c := *fe.httpClient()
+	c.CheckRedirect = func(req *http.Request, via []*http.Request) error {
+		if len(via) >= maxFeedRedirects {
+			return fmt.Errorf("more than %d redirects", maxFeedRedirects)
+		}
+		to := req.URL
+		if via[len(via)-1].URL.Scheme == "https" && to.Scheme != "https" {
+			return fmt.Errorf("redirect from https to %s refused", redactURL(to))
+		}
+		host := strings.ToLower(to.Hostname())
+		if host != strings.ToLower(start.Hostname()) && !slices.ContainsFunc(f.RedirectHosts, func(h string) bool { return strings.EqualFold(h, host) }) {
+			return fmt.Errorf("redirect to %s refused: only the feed's own host %s (or the feed's redirect_hosts)", redactURL(to), start.Hostname())
+		}
+		return fe.Net.checkHost(to)
+	}
+	return &c
 }
 
 type feedState struct {
@@ -44,7 +99,7 @@ func (r *Runner) PullFeeds(ctx context.Context) error {
 	var firstErr error
 	for _, f := range r.Feeds {
 		if err := r.pullFeed(ctx, f); err != nil {
-			r.logger().Error("feed pull failed", "feed", f.Name, "url", f.URL, "err", err)
+			r.logger().Error("feed pull failed", "feed", f.Name, "url", RedactURL(f.URL), "err", err)
 			if firstErr == nil {
 				firstErr = logged(err)
 			}
@@ -55,9 +110,12 @@ func (r *Runner) PullFeeds(ctx context.Context) error {
 
 func (r *Runner) pullFeed(ctx context.Context, f Feed) error {
 	fe := r.Fetcher
+	if err := fe.Net.CheckURL(f.URL); err != nil {
+		return fmt.Errorf("feed %s: %w", f.Name, err)
+	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, f.URL, nil)
 	if err != nil {
-		return fmt.Errorf("feed %s: %w", f.Name, err)
+		return fmt.Errorf("feed %s: %w", f.Name, redactErr(err))
 	}
 	fe.mu.Lock()
 	st := fe.state[f.URL]
@@ -69,16 +127,9 @@ func (r *Runner) pullFeed(ctx context.Context, f Feed) error {
 		req.Header.Set("If-Modified-Since", st.lastModified)
 	}
 	req.Header.Set("Accept", "application/geo+json, application/json")
-	client := fe.Client
-	if client == nil {
-		// The answer must start within a minute; reading the body is bounded by the job's
-		// context and MaxBytes, not by a clock, since ingesting a large feed takes time.
-		client = &http.Client{Transport: &http.Transport{Proxy: http.ProxyFromEnvironment, ResponseHeaderTimeout: 60 * time.Second,
-			TLSHandshakeTimeout: 10 * time.Second, IdleConnTimeout: 90 * time.Second}}
-	}
-	resp, err := client.Do(req)
+	resp, err := fe.clientFor(f, req.URL).Do(req)
 	if err != nil {
-		return fmt.Errorf("feed %s: %w", f.Name, err)
+		return fmt.Errorf("feed %s: %w", f.Name, redactErr(err))
 	}
 	defer resp.Body.Close()
 	switch {
@@ -100,7 +151,7 @@ func (r *Runner) pullFeed(ctx context.Context, f Feed) error {
 	}
 	u, err := r.Ingest(ctx, File{Name: name, Kind: f.Kind, Carrier: f.Carrier, Source: "feed"}, LimitReader(resp.Body, max))
 	if err != nil {
-		return fmt.Errorf("feed %s: %w", f.Name, err)
+		return fmt.Errorf("feed %s: %w", f.Name, redactErr(err))
 	}
 	r.logger().Info("feed ingested", "feed", f.Name, "result", u.Result, "upload", u.ID, "problems", len(u.Problems))
 	fe.mu.Lock()

@@ -4,12 +4,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"regexp"
 	"slices"
 	"strings"
 	"time"
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/covmon/covmon/collector"
 	"github.com/covmon/covmon/geo"
 )
 
@@ -56,6 +58,9 @@ type CollectorConfig struct {
 	Settle       time.Duration `yaml:"settle"`
 	Feeds        []FeedConfig  `yaml:"feeds"`
 	FeedEvery    time.Duration `yaml:"feed_every"`
+	// FeedNetwork is the feeds' address policy (collector.NetPolicy): loopback and link-local
+	// addresses are refused unless allowed here.
+	FeedNetwork FeedNetworkConfig `yaml:"feed_network"`
 	RefreshEvery time.Duration `yaml:"refresh_every"`
 }
 
@@ -65,7 +70,24 @@ type FeedConfig struct {
 	URL     string `yaml:"url"`
 	Carrier string `yaml:"carrier"`
 	Kind    string `yaml:"kind"`
+	// RedirectHosts are hosts the feed may redirect to besides its own.
+	RedirectHosts []string `yaml:"redirect_hosts"`
 }
+
+// FeedNetworkConfig mirrors collector.NetPolicy in file form.
+type FeedNetworkConfig struct {
+	AllowLoopback  bool `yaml:"allow_loopback"`
+	AllowLinkLocal bool `yaml:"allow_link_local"`
+}
+
+// NetPolicy returns the feeds' address policy.
+func (c *CollectorConfig) NetPolicy() collector.NetPolicy {
+	return collector.NetPolicy{AllowLoopback: c.FeedNetwork.AllowLoopback, AllowLinkLocal: c.FeedNetwork.AllowLinkLocal}
+}
+
+// carrierName is what a carrier may be called: it names the carrier's drop folder, so no
+// path separators, no dots first, nothing a shell or a log would mangle.
+var carrierName = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,31}$`)
 
 // PolicyConfig mirrors geo.Policy in file form.
 type PolicyConfig struct {
@@ -140,6 +162,9 @@ func (c *Config) Validate() error {
 		if cr == "" || slices.Contains(c.Carriers[:i], cr) {
 			return &ConfigError{fmt.Sprintf("carriers[%d]", i), cr, fmt.Errorf("%w: empty or repeated", ErrInvalidValue)}
 		}
+		if !carrierName.MatchString(cr) || cr == collector.RegistryFolder {
+			return &ConfigError{fmt.Sprintf("carriers[%d]", i), cr, fmt.Errorf("%w: want lower-case letters, digits, - or _ (at most 32; it names the carrier's drop folder), and not %q", ErrInvalidValue, collector.RegistryFolder)}
+		}
 	}
 	if _, ok := geo.ParseTechnology(c.Policy.MinTechnology); !ok {
 		return &ConfigError{"policy.min_technology", c.Policy.MinTechnology, fmt.Errorf("%w: want 2g, 3g, 4g or 5g", ErrInvalidValue)}
@@ -179,13 +204,26 @@ func (c *Config) Validate() error {
 	if c.Server.MaxBodyBytes <= 0 || c.Server.MaxUnzippedBytes <= 0 {
 		return &ConfigError{"server.max_body_bytes", c.Server.MaxBodyBytes, fmt.Errorf("%w: limits must be positive", ErrInvalidValue)}
 	}
+	policy := c.Collector.NetPolicy()
 	for i, f := range c.Collector.Feeds {
 		field := fmt.Sprintf("collector.feeds[%d]", i)
+		if f.URL != "" && !strings.HasPrefix(f.URL, "http://") && !strings.HasPrefix(f.URL, "https://") {
+			return &ConfigError{field + ".url", collector.RedactURL(f.URL), fmt.Errorf("%w: want an http or https URL", ErrInvalidValue)}
+		}
+		if err := policy.CheckURL(f.URL); err != nil {
+			return &ConfigError{field + ".url", collector.RedactURL(f.URL), fmt.Errorf("%w: %w", ErrInvalidValue, err)}
+		}
+		for j, h := range f.RedirectHosts {
+			if h == "" || strings.ContainsAny(h, "/:@ ") {
+				return &ConfigError{fmt.Sprintf("%s.redirect_hosts[%d]", field, j), h, fmt.Errorf("%w: want a host name, without scheme or port", ErrInvalidValue)}
+			}
+			if err := policy.CheckURL("https://" + h + "/"); err != nil {
+				return &ConfigError{fmt.Sprintf("%s.redirect_hosts[%d]", field, j), h, fmt.Errorf("%w: %w", ErrInvalidValue, err)}
+			}
+		}
 		switch {
 		case f.Name == "":
 			return &ConfigError{field + ".name", f.Name, ErrRequired}
-		case !strings.HasPrefix(f.URL, "http://") && !strings.HasPrefix(f.URL, "https://"):
-			return &ConfigError{field + ".url", f.URL, fmt.Errorf("%w: want an http or https URL", ErrInvalidValue)}
 		case f.Carrier == "" && f.Kind != string(geo.KindVillages):
 			return &ConfigError{field + ".carrier", f.Carrier, ErrRequired}
 		case f.Carrier != "" && !slices.Contains(c.Carriers, f.Carrier):

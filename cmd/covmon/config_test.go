@@ -40,6 +40,10 @@ func TestConfig_Invalid(t *testing.T) {
 		{"invalid-interval.yml", "config: collector.inbox_every: invalid value: want at least 1s (got 10ms)"},
 		{"invalid-feed-url.yml", "config: collector.feeds[0].url: invalid value: want an http or https URL (got ftp://x/y)"},
 		{"invalid-feed-carrier.yml", "config: collector.feeds[0].carrier: invalid value: not among carriers (got telco)"},
+		{"invalid-feed-metadata.yml", "config: collector.feeds[0].url: invalid value: address refused by the feed network policy: 169.254.169.254 is link-local, where cloud metadata services answer (collector.feed_network.allow_link_local) (got http://169.254.169.254/latest/meta-data/)"},
+		{"invalid-feed-bare.yml", "config: collector.feeds[0].url: invalid value: the URL has no host (got http://)"},
+		{"invalid-feed-loopback.yml", "config: collector.feeds[0].url: invalid value: address refused by the feed network policy: localhost is loopback (collector.feed_network.allow_loopback) (got http://xxxxx@localhost:8080/feed?token=xxxxx)"},
+		{"invalid-carrier-name.yml", `config: carriers[1]: invalid value: want lower-case letters, digits, - or _ (at most 32; it names the carrier's drop folder), and not "registry" (got ../mobifone)`},
 	} {
 		t.Run(strings.TrimSuffix(tt.file, ".yml"), func(t *testing.T) {
 			_, err := loadTestConfig(t, tt.file)
@@ -93,6 +97,24 @@ func TestServe_CheckConfig(t *testing.T) {
 	_, _, err := run(t, "", "serve", "--check-config", "--config", filepath.Join("testdata", "invalid-rsrp.yml"))
 	if err == nil || !strings.Contains(err.Error(), "policy.min_rsrp_dbm") {
 		t.Errorf("err=%v", err)
+	}
+}
+
+// TestServe_CheckConfigRefusesFeeds: serve --check-config refuses a feed at the cloud
+// metadata address and a bare "http://" (issue 15 item 3).
+func TestServe_CheckConfigRefusesFeeds(t *testing.T) {
+	for _, file := range []string{"invalid-feed-metadata.yml", "invalid-feed-bare.yml", "invalid-feed-loopback.yml"} {
+		m := NewMain()
+		var out strings.Builder
+		m.Stdout, m.Stderr = &out, &out
+		m.Getenv = func(string) string { return "" }
+		err := m.Run(context.Background(), []string{"serve", "--check-config", "--config", filepath.Join("testdata", file)})
+		if err == nil || !strings.Contains(err.Error(), "collector.feeds[0].url") || strings.Contains(out.String(), "configuration OK") {
+			t.Errorf("%s: %v (output %q)", file, err, out.String())
+		}
+		if strings.Contains(err.Error()+out.String(), "pa55word") || strings.Contains(err.Error()+out.String(), "s3cret") {
+			t.Errorf("%s: a credential is printed: %v", file, err)
+		}
 	}
 }
 

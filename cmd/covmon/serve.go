@@ -67,11 +67,11 @@ Stops cleanly on SIGINT/SIGTERM: HTTP first, then the jobs, then the database.`)
 	cc := m.Config.Collector
 	feeds := make([]collector.Feed, 0, len(cc.Feeds))
 	for _, f := range cc.Feeds {
-		feeds = append(feeds, collector.Feed{Name: f.Name, URL: f.URL, Carrier: f.Carrier, Kind: geo.UploadKind(f.Kind)})
+		feeds = append(feeds, collector.Feed{Name: f.Name, URL: f.URL, Carrier: f.Carrier, Kind: geo.UploadKind(f.Kind), RedirectHosts: f.RedirectHosts})
 	}
 	runner := &collector.Runner{
 		Ingester: m.ingester(), Store: m.DB, Figures: m.DB, Programs: m.Config.GeoPrograms(), Policy: m.Config.GeoPolicy(), Logger: logger,
-		Inbox: collector.Inbox{Dir: cc.Inbox, Settle: cc.Settle}, Feeds: feeds,
+		Inbox: collector.Inbox{Dir: cc.Inbox, Settle: cc.Settle}, Feeds: feeds, Fetcher: &collector.Fetcher{Net: cc.NetPolicy()},
 		InboxEvery: cc.InboxEvery, FeedEvery: cc.FeedEvery, RefreshEvery: cc.RefreshEvery,
 		Clock: m.Clock, Monitor: metrics.NewJobMonitor(reg),
 	}
