@@ -19,7 +19,7 @@ import (
 
 func TestNetPolicy_CheckAddr(t *testing.T) {
 	for _, tt := range []struct {
-		addr                string
+		addr               string
 		def, loop, linkLoc bool // allowed by the default policy, with loopback, with link-local allowed
 	}{
 		{"8.8.8.8", true, true, true},

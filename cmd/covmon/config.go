@@ -53,15 +53,15 @@ type ServerConfig struct {
 // CollectorConfig configures the scheduled jobs.
 type CollectorConfig struct {
 	// Inbox is the drop folder (empty: none); see collector.Inbox for its layout.
-	Inbox        string        `yaml:"inbox"`
-	InboxEvery   time.Duration `yaml:"inbox_every"`
-	Settle       time.Duration `yaml:"settle"`
-	Feeds        []FeedConfig  `yaml:"feeds"`
-	FeedEvery    time.Duration `yaml:"feed_every"`
+	Inbox      string        `yaml:"inbox"`
+	InboxEvery time.Duration `yaml:"inbox_every"`
+	Settle     time.Duration `yaml:"settle"`
+	Feeds      []FeedConfig  `yaml:"feeds"`
+	FeedEvery  time.Duration `yaml:"feed_every"`
 	// FeedNetwork is the feeds' address policy (collector.NetPolicy): loopback and link-local
 	// addresses are refused unless allowed here.
-	FeedNetwork FeedNetworkConfig `yaml:"feed_network"`
-	RefreshEvery time.Duration `yaml:"refresh_every"`
+	FeedNetwork  FeedNetworkConfig `yaml:"feed_network"`
+	RefreshEvery time.Duration     `yaml:"refresh_every"`
 }
 
 // FeedConfig is a URL pulled on a schedule.
