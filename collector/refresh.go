@@ -96,7 +96,8 @@ func (r *Runner) refreshLoop(ctx context.Context) {
 }
 
 // WaitRefreshed waits until the snapshot reflects every upload ingested through the Runner
-// before the call (the refreshes they asked for have run, successfully or not), or ctx ends.
+// before the call (the refreshes they asked for have run, successfully or not), the Runner is
+// shut down, or ctx ends.
 func (r *Runner) WaitRefreshed(ctx context.Context) error {
 	q := &r.refresh
 	q.mu.Lock()
@@ -123,8 +124,17 @@ func (r *Runner) WaitRefreshed(ctx context.Context) error {
 func (r *Runner) stopRefresher() {
 	q := &r.refresh
 	q.once.Do(func() {}) // no goroutine may start after this
-	if q.cancel != nil {
-		q.cancel()
-		q.wg.Wait()
+	if q.cancel == nil {
+		return
 	}
+	q.cancel()
+	q.wg.Wait()
+	// Nothing will serve the requests left: release whoever waits for them.
+	q.mu.Lock()
+	if q.served < q.asked {
+		q.served = q.asked
+		close(q.changed)
+		q.changed = make(chan struct{})
+	}
+	q.mu.Unlock()
 }
