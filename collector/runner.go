@@ -155,18 +155,25 @@ func (r *Runner) Start(ctx context.Context) error {
 
 // task wraps a job function so that its failures are logged once, here.
 func (r *Runner) task(name string, fn func(context.Context) error) gocron.Task {
-	return gocron.NewTask(func(ctx context.Context) error {
+	return gocron.NewTask(r.job(name, fn))
+}
+
+// job wraps fn so that its error is logged once: here, unless it was logged where it
+// happened (see logged).
+func (r *Runner) job(name string, fn func(context.Context) error) func(context.Context) error {
+	return func(ctx context.Context) error {
 		err := fn(ctx)
 		var done *loggedError
 		if err != nil && !errors.Is(err, context.Canceled) && !errors.As(err, &done) {
 			r.logger().Error("job failed", "job", name, "err", err)
 		}
 		return err
-	})
+	}
 }
 
-// Shutdown stops the scheduler and the refresh after uploads, and waits for running jobs. Calling it again returns the first
-// call's result: gocron's own Shutdown, called a second time just after a first, can wait out
+// Shutdown stops the scheduler and the refresh after uploads, and waits for running jobs.
+// Calling it again returns the first call's result: gocron's own Shutdown, called a second
+// time just after a first, can wait out
 // its whole stop timeout (it reads "started" before the first call has cleared it).
 func (r *Runner) Shutdown() error {
 	r.shutdownOnce.Do(func() {
