@@ -66,7 +66,7 @@ func (p *areaParser) feature(index int, raw []byte, hdr *areaHeader, out *areaPa
 	lx := &p.lx
 	lx.reset(raw)
 	if c := lx.peek(); c != '{' {
-		p.problem("", "not_geojson", fmt.Sprintf("feature is %s, want a Feature object", areaKind(c)))
+		p.problem("", geo.RuleNotGeoJSON, fmt.Sprintf("feature is %s, want a Feature object", areaKind(c)))
 		out.problems = p.done()
 		return
 	}
@@ -79,10 +79,10 @@ func (p *areaParser) feature(index int, raw []byte, hdr *areaHeader, out *areaPa
 		case "type":
 			sawType = true
 			if lx.peek() != '"' {
-				p.problem("type", "not_geojson", fmt.Sprintf("feature type is %s, want \"Feature\"", areaKind(lx.peek())))
+				p.problem("type", geo.RuleNotGeoJSON, fmt.Sprintf("feature type is %s, want \"Feature\"", areaKind(lx.peek())))
 				lx.skip(1)
 			} else if t := lx.str(); string(t) != "Feature" {
-				p.problem("type", "not_geojson", fmt.Sprintf("feature type is %q, want \"Feature\"", t))
+				p.problem("type", geo.RuleNotGeoJSON, fmt.Sprintf("feature type is %q, want \"Feature\"", t))
 			}
 		case "geometry":
 			sawGeom = true
@@ -94,7 +94,7 @@ func (p *areaParser) feature(index int, raw []byte, hdr *areaHeader, out *areaPa
 			case 'n':
 				lx.literal("null")
 			default:
-				p.problem("properties", "field_type", fmt.Sprintf("properties is %s, want an object", areaKind(c)))
+				p.problem("properties", geo.RuleFieldType, fmt.Sprintf("properties is %s, want an object", areaKind(c)))
 				lx.skip(1)
 			}
 		default:
@@ -106,15 +106,15 @@ func (p *areaParser) feature(index int, raw []byte, hdr *areaHeader, out *areaPa
 	}
 	if lx.err != nil {
 		p.probs = p.probs[:0]
-		p.problem("", "not_json", "the feature is not valid JSON: "+lx.err.Error())
+		p.problem("", geo.RuleNotJSON, "the feature is not valid JSON: "+lx.err.Error())
 		out.problems = p.done()
 		return
 	}
 	if !sawType {
-		p.problem("type", "not_geojson", `feature has no "type"; want "Feature"`)
+		p.problem("type", geo.RuleNotGeoJSON, `feature has no "type"; want "Feature"`)
 	}
 	if !sawGeom {
-		p.problem("geometry", "geometry_type", "feature has no geometry; want Polygon or MultiPolygon")
+		p.problem("geometry", geo.RuleGeometryType, "feature has no geometry; want Polygon or MultiPolygon")
 	}
 	if !pr.carrier {
 		switch {
@@ -124,18 +124,18 @@ func (p *areaParser) feature(index int, raw []byte, hdr *areaHeader, out *areaPa
 			// As in observations/v1: the uploader's carrier is the default.
 			pr.area.Carrier = p.cfg.carrier
 		case !hdr.carrierSet:
-			p.problem("carrier", "field_missing", `carrier is missing (give it per feature, or as a top-level "carrier" before "features")`)
+			p.problem("carrier", geo.RuleFieldMissing, `carrier is missing (give it per feature, or as a top-level "carrier" before "features")`)
 		}
 	}
 	if pr.carrier && p.cfg.carrier == "" && hdr.carrier != "" && pr.area.Carrier != "" && pr.area.Carrier != hdr.carrier {
 		// As in observations/v1: a feature may not speak for another carrier than its file.
-		p.problem("carrier", "carrier_mismatch", fmt.Sprintf("carrier %q differs from the file's carrier %q", pr.area.Carrier, hdr.carrier))
+		p.problem("carrier", geo.RuleCarrierMismatch, fmt.Sprintf("carrier %q differs from the file's carrier %q", pr.area.Carrier, hdr.carrier))
 	}
 	if !pr.tech {
-		p.problem("technology", "field_missing", "technology is missing (want 2g, 3g, 4g or 5g)")
+		p.problem("technology", geo.RuleFieldMissing, "technology is missing (want 2g, 3g, 4g or 5g)")
 	}
 	if !pr.observed {
-		p.problem("observed_at", "field_missing", "observed_at is missing (want YYYY-MM-DD or an RFC 3339 instant)")
+		p.problem("observed_at", geo.RuleFieldMissing, "observed_at is missing (want YYYY-MM-DD or an RFC 3339 instant)")
 	}
 	out.problems = p.done()
 	if len(out.problems) == 0 && !(hdr.carrierSet && hdr.carrier == "" && !pr.carrier) {
@@ -175,7 +175,7 @@ func (p *areaParser) properties(pr *areaProps) {
 				pr.tech = true
 				t, ok := geo.ParseTechnology(string(v))
 				if !ok {
-					p.problem("technology", "unknown_technology", fmt.Sprintf("technology %q is not 2g, 3g, 4g or 5g", v))
+					p.problem("technology", geo.RuleUnknownTechnology, fmt.Sprintf("technology %q is not 2g, 3g, 4g or 5g", v))
 				}
 				pr.area.Technology = t
 			}
@@ -188,21 +188,21 @@ func (p *areaParser) properties(pr *areaProps) {
 			if v, ok := p.propString(c, "method"); ok {
 				m, ok := areaMethod(v)
 				if !ok {
-					p.problem("method", "unknown_method", fmt.Sprintf("method %q is not one of %s", v, strings.Join(geo.Methods, ", ")))
+					p.problem("method", geo.RuleUnknownMethod, fmt.Sprintf("method %q is not one of %s", v, strings.Join(geo.Methods, ", ")))
 				}
 				pr.area.Method = m
 			}
 		case "min_rsrp_dbm":
 			if v, ok := p.propNumber(c, "min_rsrp_dbm"); ok {
 				if !(v >= -160 && v <= -30) {
-					p.problem("min_rsrp_dbm", "rsrp_range", fmt.Sprintf("min_rsrp_dbm %g is outside -160…-30", v))
+					p.problem("min_rsrp_dbm", geo.RuleRSRPRange, fmt.Sprintf("min_rsrp_dbm %g is outside -160…-30", v))
 				}
 				pr.area.MinRSRPdBm = &v
 			}
 		case "min_dl_mbps":
 			if v, ok := p.propNumber(c, "min_dl_mbps"); ok {
 				if !(v >= 0) {
-					p.problem("min_dl_mbps", "dl_negative", fmt.Sprintf("min_dl_mbps %g is below 0", v))
+					p.problem("min_dl_mbps", geo.RuleDLNegative, fmt.Sprintf("min_dl_mbps %g is below 0", v))
 				}
 				pr.area.MinDLMbps = &v
 			}
@@ -215,7 +215,7 @@ func (p *areaParser) properties(pr *areaProps) {
 // propString reads a string property; a value of another type is a field_type problem.
 func (p *areaParser) propString(c byte, field string) ([]byte, bool) {
 	if c != '"' {
-		p.problem(field, "field_type", fmt.Sprintf("%s is %s, want a string", field, areaKind(c)))
+		p.problem(field, geo.RuleFieldType, fmt.Sprintf("%s is %s, want a string", field, areaKind(c)))
 		p.lx.skip(2)
 		return nil, false
 	}
@@ -225,7 +225,7 @@ func (p *areaParser) propString(c byte, field string) ([]byte, bool) {
 // propNumber reads a number property; a value of another type is a field_type problem.
 func (p *areaParser) propNumber(c byte, field string) (float64, bool) {
 	if c != '-' && (c < '0' || c > '9') {
-		p.problem(field, "field_type", fmt.Sprintf("%s is %s, want a number", field, areaKind(c)))
+		p.problem(field, geo.RuleFieldType, fmt.Sprintf("%s is %s, want a number", field, areaKind(c)))
 		p.lx.skip(2)
 		return 0, false
 	}
@@ -237,9 +237,9 @@ func (p *areaParser) carrier(v []byte, a *geo.CoverageArea) {
 	name, ok := knownCarrier(p.cfg.carriers, v)
 	switch {
 	case !ok:
-		p.problem("carrier", "unknown_carrier", fmt.Sprintf("carrier %q is not a configured carrier (%s)", v, strings.Join(p.cfg.carriers, ", ")))
+		p.problem("carrier", geo.RuleUnknownCarrier, fmt.Sprintf("carrier %q is not a configured carrier (%s)", v, strings.Join(p.cfg.carriers, ", ")))
 	case p.cfg.carrier != "" && name != p.cfg.carrier:
-		p.problem("carrier", "carrier_mismatch", fmt.Sprintf("carrier %q differs from the uploader's carrier %q", name, p.cfg.carrier))
+		p.problem("carrier", geo.RuleCarrierMismatch, fmt.Sprintf("carrier %q differs from the uploader's carrier %q", name, p.cfg.carrier))
 	}
 	a.Carrier = name
 }
@@ -258,11 +258,11 @@ func (p *areaParser) observedAt(v []byte) time.Time {
 		p.lastTimeOK = err == nil
 	}
 	if !p.lastTimeOK {
-		p.problem("observed_at", "time_unparsable", fmt.Sprintf("observed_at %q is not a date (YYYY-MM-DD) or an RFC 3339 instant with a zone", v))
+		p.problem("observed_at", geo.RuleTimeUnparsable, fmt.Sprintf("observed_at %q is not a date (YYYY-MM-DD) or an RFC 3339 instant with a zone", v))
 		return time.Time{}
 	}
 	if p.lastTimeVal.After(p.cfg.now) {
-		p.problem("observed_at", "time_future", fmt.Sprintf("observed_at %s is after the time of upload %s", p.lastTimeVal.Format(time.RFC3339), p.cfg.now.Format(time.RFC3339)))
+		p.problem("observed_at", geo.RuleTimeFuture, fmt.Sprintf("observed_at %s is after the time of upload %s", p.lastTimeVal.Format(time.RFC3339), p.cfg.now.Format(time.RFC3339)))
 	}
 	return p.lastTimeVal
 }

@@ -6,6 +6,8 @@ import (
 	"strings"
 
 	"github.com/paulmach/orb"
+
+	"github.com/covmon/covmon/geo"
 )
 
 // geometry reads a feature's geometry member into the parser's scratch and validates it.
@@ -15,11 +17,11 @@ func (p *areaParser) geometry(raw []byte) {
 	switch c := lx.peek(); c {
 	case 'n':
 		lx.literal("null")
-		p.problem("geometry", "geometry_type", "geometry is null; want Polygon or MultiPolygon")
+		p.problem("geometry", geo.RuleGeometryType, "geometry is null; want Polygon or MultiPolygon")
 		return
 	case '{':
 	default:
-		p.problem("geometry", "field_type", fmt.Sprintf("geometry is %s, want an object", areaKind(c)))
+		p.problem("geometry", geo.RuleFieldType, fmt.Sprintf("geometry is %s, want an object", areaKind(c)))
 		lx.skip(1)
 		return
 	}
@@ -32,7 +34,7 @@ func (p *areaParser) geometry(raw []byte) {
 		case "type":
 			sawType = true
 			if lx.peek() != '"' {
-				p.problem("geometry", "geometry_type", fmt.Sprintf("geometry type is %s, want a string", areaKind(lx.peek())))
+				p.problem("geometry", geo.RuleGeometryType, fmt.Sprintf("geometry type is %s, want a string", areaKind(lx.peek())))
 				lx.skip(2)
 				continue
 			}
@@ -57,10 +59,10 @@ func (p *areaParser) geometry(raw []byte) {
 	}
 	switch {
 	case !sawType:
-		p.problem("geometry", "geometry_type", "geometry has no type; want Polygon or MultiPolygon")
+		p.problem("geometry", geo.RuleGeometryType, "geometry has no type; want Polygon or MultiPolygon")
 		return
 	case typ != "Polygon" && typ != "MultiPolygon":
-		p.problem("geometry", "geometry_type", fmt.Sprintf("geometry type %q is not allowed; want Polygon or MultiPolygon", typ))
+		p.problem("geometry", geo.RuleGeometryType, fmt.Sprintf("geometry type %q is not allowed; want Polygon or MultiPolygon", typ))
 		return
 	}
 	if !parsed && cstart >= 0 {
@@ -70,7 +72,7 @@ func (p *areaParser) geometry(raw []byte) {
 		parsed = true
 	}
 	if !parsed {
-		p.problem("geometry", "geometry_empty", fmt.Sprintf("%s has no coordinates", typ))
+		p.problem("geometry", geo.RuleGeometryEmpty, fmt.Sprintf("%s has no coordinates", typ))
 		return
 	}
 	p.validate()
@@ -106,7 +108,7 @@ func (p *areaParser) notArray(lx *areaLexer, c byte, path string) {
 
 func (p *areaParser) badCoord(c byte, want, path string) {
 	if !p.geomBad {
-		p.problem("geometry", "field_type", fmt.Sprintf("%s is %s, want %s", path, areaKind(c), want))
+		p.problem("geometry", geo.RuleFieldType, fmt.Sprintf("%s is %s, want %s", path, areaKind(c), want))
 	}
 	p.geomBad = true
 }
@@ -173,16 +175,16 @@ func (p *areaParser) validate() {
 	}
 	switch {
 	case p.multi && len(p.polyEnds) == 0:
-		p.problem("geometry", "geometry_empty", "MultiPolygon has no polygons")
+		p.problem("geometry", geo.RuleGeometryEmpty, "MultiPolygon has no polygons")
 		return
 	case !p.multi && len(p.ringEnds) == 0:
-		p.problem("geometry", "geometry_empty", "Polygon has no rings")
+		p.problem("geometry", geo.RuleGeometryEmpty, "Polygon has no rings")
 		return
 	}
 	r0 := 0
 	for pi, rend := range p.polyEnds {
 		if rend == r0 && p.multi {
-			p.problem("geometry", "geometry_empty", fmt.Sprintf("coordinates[%d]: polygon has no rings", pi))
+			p.problem("geometry", geo.RuleGeometryEmpty, fmt.Sprintf("coordinates[%d]: polygon has no rings", pi))
 		}
 		for ri := r0; ri < rend; ri++ {
 			a := 0
@@ -198,9 +200,9 @@ func (p *areaParser) validate() {
 func (p *areaParser) ring(r []orb.Point, pi, ri int) {
 	path := p.path(pi, ri)
 	if len(r) < 4 {
-		p.problem("geometry", "ring_short", fmt.Sprintf("%s: ring has %d positions, want at least 4", path, len(r)))
+		p.problem("geometry", geo.RuleRingShort, fmt.Sprintf("%s: ring has %d positions, want at least 4", path, len(r)))
 	} else if r[0] != r[len(r)-1] {
-		p.problem("geometry", "ring_unclosed", fmt.Sprintf("%s: ring is not closed: first position %s differs from last %s", path, areaFmt(r[0]), areaFmt(r[len(r)-1])))
+		p.problem("geometry", geo.RuleRingUnclosed, fmt.Sprintf("%s: ring is not closed: first position %s differs from last %s", path, areaFmt(r[0]), areaFmt(r[len(r)-1])))
 	}
 	b := p.cfg.bounds
 	bad, first := 0, -1
@@ -220,11 +222,11 @@ func (p *areaParser) ring(r []orb.Point, pi, ri int) {
 	var rule, why string
 	switch {
 	case b.Contains(orb.Point{q[1], q[0]}):
-		rule, why = "position_swapped", "is outside the country bounds but inside them with longitude and latitude swapped: write [lon, lat]"
+		rule, why = geo.RulePositionSwapped, "is outside the country bounds but inside them with longitude and latitude swapped: write [lon, lat]"
 	case !(q[0] >= -180 && q[0] <= 180 && q[1] >= -90 && q[1] <= 90):
-		rule, why = "position_range", "is not a longitude/latitude (want lon -180…180, lat -90…90)"
+		rule, why = geo.RulePositionRange, "is not a longitude/latitude (want lon -180…180, lat -90…90)"
 	default:
-		rule, why = "position_outside", fmt.Sprintf("is outside the country bounds (lon %g…%g, lat %g…%g)", b.Min[0], b.Max[0], b.Min[1], b.Max[1])
+		rule, why = geo.RulePositionOutside, fmt.Sprintf("is outside the country bounds (lon %g…%g, lat %g…%g)", b.Min[0], b.Max[0], b.Min[1], b.Max[1])
 	}
 	var more strings.Builder
 	if bad > 1 {

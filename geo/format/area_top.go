@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+
+	"github.com/covmon/covmon/geo"
 )
 
 // run reads the FeatureCollection's top level and cuts the features array into batches.
@@ -25,14 +27,14 @@ func (p *areaProducer) top() bool {
 	c, ok := s.peek()
 	switch {
 	case !ok:
-		p.problem(-1, "", "not_json", "the file is empty")
+		p.problem(-1, "", geo.RuleNotJSON, "the file is empty")
 		return false
 	case c != '{':
 		// Do not read the value: a top-level array could be the whole file.
 		if strings.IndexByte(`["-0123456789tfn`, c) < 0 {
-			p.problem(-1, "", "not_json", fmt.Sprintf("the file is not JSON: it starts with %q", c))
+			p.problem(-1, "", geo.RuleNotJSON, fmt.Sprintf("the file is not JSON: it starts with %q", c))
 		} else {
-			p.problem(-1, "", "not_geojson", fmt.Sprintf("the file is %s, not a GeoJSON FeatureCollection object", areaKind(c)))
+			p.problem(-1, "", geo.RuleNotGeoJSON, fmt.Sprintf("the file is %s, not a GeoJSON FeatureCollection object", areaKind(c)))
 		}
 		return false
 	}
@@ -71,7 +73,7 @@ func (p *areaProducer) top() bool {
 		}
 		if key == "features" {
 			if sawFeatures {
-				p.problem(-1, "features", "not_geojson", `"features" appears twice`)
+				p.problem(-1, "features", geo.RuleNotGeoJSON, `"features" appears twice`)
 			}
 			sawFeatures = true
 			if !p.features() {
@@ -87,13 +89,13 @@ func (p *areaProducer) top() bool {
 		switch key {
 		case "type":
 			sawType = true
-			typ = p.topString(&lx, "type", "not_geojson")
+			typ = p.topString(&lx, "type", geo.RuleNotGeoJSON)
 		case "carrier":
 			p.topCarrier(&lx, sawFeatures)
 		case "covmon_schema":
 			sawSchema = true
-			if v := p.topString(&lx, "covmon_schema", "schema"); lx.err == nil && v != AreaSchema {
-				p.problem(-1, "covmon_schema", "schema", fmt.Sprintf("covmon_schema is %q, want %q", v, AreaSchema))
+			if v := p.topString(&lx, "covmon_schema", geo.RuleSchema); lx.err == nil && v != AreaSchema {
+				p.problem(-1, "covmon_schema", geo.RuleSchema, fmt.Sprintf("covmon_schema is %q, want %q", v, AreaSchema))
 			}
 		case "crs":
 			p.topCRS(&lx)
@@ -109,17 +111,17 @@ func (p *areaProducer) top() bool {
 	}
 	_ = sawSchema // absent means areas/v1 (docs/formats.md)
 	if c, ok := s.peek(); ok {
-		p.problem(-1, "", "not_json", fmt.Sprintf("offset %d: data after the FeatureCollection: %q", s.offset(), c))
+		p.problem(-1, "", geo.RuleNotJSON, fmt.Sprintf("offset %d: data after the FeatureCollection: %q", s.offset(), c))
 		return false
 	}
 	switch {
 	case !sawType:
-		p.problem(-1, "type", "not_geojson", `the collection has no "type"; want "FeatureCollection"`)
+		p.problem(-1, "type", geo.RuleNotGeoJSON, `the collection has no "type"; want "FeatureCollection"`)
 	case typ != "FeatureCollection":
-		p.problem(-1, "type", "not_geojson", fmt.Sprintf("type is %q, want \"FeatureCollection\"", typ))
+		p.problem(-1, "type", geo.RuleNotGeoJSON, fmt.Sprintf("type is %q, want \"FeatureCollection\"", typ))
 	}
 	if !sawFeatures {
-		p.problem(-1, "features", "not_geojson", `the collection has no "features" array`)
+		p.problem(-1, "features", geo.RuleNotGeoJSON, `the collection has no "features" array`)
 	}
 	return true
 }
@@ -132,7 +134,7 @@ func (p *areaProducer) fatal(feature int, err error) bool {
 	if errors.Is(err, errAreaEOF) {
 		err = p.s.syntax(err)
 	}
-	p.problem(feature, "", "not_json", "the file is not valid JSON: "+err.Error())
+	p.problem(feature, "", geo.RuleNotJSON, "the file is not valid JSON: "+err.Error())
 	return false
 }
 
@@ -148,7 +150,7 @@ func (p *areaProducer) features() bool {
 		if err != nil {
 			return p.fatal(-1, err)
 		}
-		p.problem(-1, "features", "not_geojson", fmt.Sprintf("features is %s, want an array", areaKind(raw[0])))
+		p.problem(-1, "features", geo.RuleNotGeoJSON, fmt.Sprintf("features is %s, want an array", areaKind(raw[0])))
 		return true
 	}
 	s.start++
@@ -192,15 +194,15 @@ func (p *areaProducer) topCarrier(lx *areaLexer, late bool) {
 	if c := lx.peek(); c == '"' {
 		raw := lx.str()
 		if name, ok := knownCarrier(p.cfg.carriers, raw); !ok {
-			p.problem(-1, "carrier", "unknown_carrier", fmt.Sprintf("carrier %q is not a configured carrier (%s)", raw, strings.Join(p.cfg.carriers, ", ")))
+			p.problem(-1, "carrier", geo.RuleUnknownCarrier, fmt.Sprintf("carrier %q is not a configured carrier (%s)", raw, strings.Join(p.cfg.carriers, ", ")))
 		} else if p.cfg.carrier != "" && name != p.cfg.carrier {
-			p.problem(-1, "carrier", "carrier_mismatch", fmt.Sprintf("the file is for carrier %q but was uploaded by %q", name, p.cfg.carrier))
+			p.problem(-1, "carrier", geo.RuleCarrierMismatch, fmt.Sprintf("the file is for carrier %q but was uploaded by %q", name, p.cfg.carrier))
 		} else {
 			h.carrier = name
 		}
 	} else {
 		lx.skip(0)
-		p.problem(-1, "carrier", "field_type", fmt.Sprintf("carrier is %s, want a string", areaKind(c)))
+		p.problem(-1, "carrier", geo.RuleFieldType, fmt.Sprintf("carrier is %s, want a string", areaKind(c)))
 	}
 	if !late {
 		p.hdr = h
@@ -236,5 +238,5 @@ func (p *areaProducer) topCRS(lx *areaLexer) {
 	if lx.err != nil || isWGS84(name) {
 		return
 	}
-	p.problem(-1, "crs", "crs", fmt.Sprintf("crs %q is not WGS84 longitude/latitude (want %s)", name, wgs84Names[0]))
+	p.problem(-1, geo.RuleCRS, geo.RuleCRS, fmt.Sprintf("crs %q is not WGS84 longitude/latitude (want %s)", name, wgs84Names[0]))
 }
