@@ -13,6 +13,12 @@ const AreaSchema = "areas/v1"
 // carriers' planning tools, so they are modelled, not measured.
 const AreaDefaultMethod = "model"
 
+// areaGeometryTypes are the geometries an areas/v1 feature may have.
+var areaGeometryTypes = []string{"Polygon", "MultiPolygon"}
+
+// coordsField is the Problem field of every problem with a geometry's coordinates.
+const coordsField = "geometry.coordinates"
+
 // areaMethod returns the canonical spelling of method name b, without allocating.
 func areaMethod(b []byte) (string, bool) {
 	i := slices.IndexFunc(geo.Methods, func(s string) bool { return s == string(b) })

@@ -25,7 +25,7 @@ func TestStreamAreas_FileCarrier(t *testing.T) {
 		t.Fatalf("problems=%v", verr.Problems)
 	}
 	p := verr.Problems[0]
-	if p.Feature != 0 || p.Field != "carrier" || p.Rule != geo.RuleCarrierMismatch || p.Reason != `carrier "mobifone" differs from the file's carrier "viettel"` {
+	if p.Feature != 0 || p.Field != "carrier" || p.Rule != geo.RuleCarrierMismatch || p.Reason != `carrier "mobifone" differs from the file's top-level carrier "viettel"` {
 		t.Errorf("problem=%+v", p)
 	}
 }

@@ -2,8 +2,6 @@ package format
 
 import (
 	"bytes"
-	"fmt"
-	"strings"
 	"time"
 
 	"github.com/paulmach/orb"
@@ -30,7 +28,7 @@ type areaParser struct {
 	// observed_at cache: files usually repeat one date.
 	lastTime    []byte
 	lastTimeVal time.Time
-	lastTimeOK  bool
+	lastTimeWhy string // time_unparsable reason, "" when it parsed
 }
 
 func newAreaParser(cfg *config) *areaParser {
@@ -66,7 +64,7 @@ func (p *areaParser) feature(index int, raw []byte, hdr *areaHeader, out *areaPa
 	lx := &p.lx
 	lx.reset(raw)
 	if c := lx.peek(); c != '{' {
-		p.problem("", geo.RuleNotGeoJSON, fmt.Sprintf("feature is %s, want a Feature object", areaKind(c)))
+		p.problem("", geo.RuleNotGeoJSON, "want a GeoJSON Feature object, got "+jsonKind(raw[lx.pos:]))
 		out.problems = p.done()
 		return
 	}
@@ -78,11 +76,8 @@ func (p *areaParser) feature(index int, raw []byte, hdr *areaHeader, out *areaPa
 		switch string(lx.key()) {
 		case "type":
 			sawType = true
-			if lx.peek() != '"' {
-				p.problem("type", geo.RuleNotGeoJSON, fmt.Sprintf("feature type is %s, want \"Feature\"", areaKind(lx.peek())))
-				lx.skip(1)
-			} else if t := lx.str(); string(t) != "Feature" {
-				p.problem("type", geo.RuleNotGeoJSON, fmt.Sprintf("feature type is %q, want \"Feature\"", t))
+			if v := p.value(1); lx.err == nil && !isString(v, "Feature") {
+				p.problem("type", geo.RuleNotGeoJSON, `want "Feature", got `+describe(v))
 			}
 		case "geometry":
 			sawGeom = true
@@ -94,8 +89,7 @@ func (p *areaParser) feature(index int, raw []byte, hdr *areaHeader, out *areaPa
 			case 'n':
 				lx.literal("null")
 			default:
-				p.problem("properties", geo.RuleFieldType, fmt.Sprintf("properties is %s, want an object", areaKind(c)))
-				lx.skip(1)
+				p.problem("properties", geo.RuleNotGeoJSON, "want an object or null, got "+describe(p.value(1)))
 			}
 		default:
 			lx.skip(1)
@@ -111,10 +105,10 @@ func (p *areaParser) feature(index int, raw []byte, hdr *areaHeader, out *areaPa
 		return
 	}
 	if !sawType {
-		p.problem("type", geo.RuleNotGeoJSON, `feature has no "type"; want "Feature"`)
+		p.problem("type", geo.RuleNotGeoJSON, `missing "type": "Feature"`)
 	}
 	if !sawGeom {
-		p.problem("geometry", geo.RuleGeometryType, "feature has no geometry; want Polygon or MultiPolygon")
+		p.problem("geometry", geo.RuleGeometryType, reasonGeometryType("no geometry", areaGeometryTypes, false))
 	}
 	if !pr.carrier {
 		switch {
@@ -124,18 +118,18 @@ func (p *areaParser) feature(index int, raw []byte, hdr *areaHeader, out *areaPa
 			// As in observations/v1: the uploader's carrier is the default.
 			pr.area.Carrier = p.cfg.carrier
 		case !hdr.carrierSet:
-			p.problem("carrier", geo.RuleFieldMissing, `carrier is missing (give it per feature, or as a top-level "carrier" before "features")`)
+			p.problem("carrier", geo.RuleFieldMissing, reasonMissing(false, `give it per feature, or as a top-level "carrier" before "features"`))
 		}
 	}
 	if pr.carrier && p.cfg.carrier == "" && hdr.carrier != "" && pr.area.Carrier != "" && pr.area.Carrier != hdr.carrier {
 		// As in observations/v1: a feature may not speak for another carrier than its file.
-		p.problem("carrier", geo.RuleCarrierMismatch, fmt.Sprintf("carrier %q differs from the file's carrier %q", pr.area.Carrier, hdr.carrier))
+		p.problem("carrier", geo.RuleCarrierMismatch, reasonNotFileCarrier(pr.area.Carrier, hdr.carrier))
 	}
 	if !pr.tech {
-		p.problem("technology", geo.RuleFieldMissing, "technology is missing (want 2g, 3g, 4g or 5g)")
+		p.problem("technology", geo.RuleFieldMissing, reasonMissing(false, ""))
 	}
 	if !pr.observed {
-		p.problem("observed_at", geo.RuleFieldMissing, "observed_at is missing (want YYYY-MM-DD or an RFC 3339 instant)")
+		p.problem("observed_at", geo.RuleFieldMissing, reasonMissing(false, ""))
 	}
 	out.problems = p.done()
 	if len(out.problems) == 0 && !(hdr.carrierSet && hdr.carrier == "" && !pr.carrier) {
@@ -175,7 +169,7 @@ func (p *areaParser) properties(pr *areaProps) {
 				pr.tech = true
 				t, ok := geo.ParseTechnology(string(v))
 				if !ok {
-					p.problem("technology", geo.RuleUnknownTechnology, fmt.Sprintf("technology %q is not 2g, 3g, 4g or 5g", v))
+					p.problem("technology", geo.RuleUnknownTechnology, reasonUnknownTechnology(string(v)))
 				}
 				pr.area.Technology = t
 			}
@@ -188,21 +182,21 @@ func (p *areaParser) properties(pr *areaProps) {
 			if v, ok := p.propString(c, "method"); ok {
 				m, ok := areaMethod(v)
 				if !ok {
-					p.problem("method", geo.RuleUnknownMethod, fmt.Sprintf("method %q is not one of %s", v, strings.Join(geo.Methods, ", ")))
+					p.problem("method", geo.RuleUnknownMethod, reasonUnknownMethod(string(v)))
 				}
 				pr.area.Method = m
 			}
 		case "min_rsrp_dbm":
-			if v, ok := p.propNumber(c, "min_rsrp_dbm"); ok {
-				if !(v >= -160 && v <= -30) {
-					p.problem("min_rsrp_dbm", geo.RuleRSRPRange, fmt.Sprintf("min_rsrp_dbm %g is outside -160…-30", v))
+			if v, raw, ok := p.propNumber(c, "min_rsrp_dbm"); ok {
+				if !(v >= minRSRPdBm && v <= maxRSRPdBm) {
+					p.problem("min_rsrp_dbm", geo.RuleRSRPRange, reasonRSRP(string(raw)))
 				}
 				pr.area.MinRSRPdBm = &v
 			}
 		case "min_dl_mbps":
-			if v, ok := p.propNumber(c, "min_dl_mbps"); ok {
+			if v, raw, ok := p.propNumber(c, "min_dl_mbps"); ok {
 				if !(v >= 0) {
-					p.problem("min_dl_mbps", geo.RuleDLNegative, fmt.Sprintf("min_dl_mbps %g is below 0", v))
+					p.problem("min_dl_mbps", geo.RuleDLNegative, reasonDLNegative(string(raw)))
 				}
 				pr.area.MinDLMbps = &v
 			}
@@ -212,24 +206,34 @@ func (p *areaParser) properties(pr *areaProps) {
 	}
 }
 
+// value skips the next value (at nesting depth) and returns its raw JSON, for a reason.
+func (p *areaParser) value(depth int) []byte {
+	lx := &p.lx
+	lx.ws()
+	start := lx.pos
+	lx.skip(depth)
+	return lx.b[start:lx.pos]
+}
+
 // propString reads a string property; a value of another type is a field_type problem.
 func (p *areaParser) propString(c byte, field string) ([]byte, bool) {
 	if c != '"' {
-		p.problem(field, geo.RuleFieldType, fmt.Sprintf("%s is %s, want a string", field, areaKind(c)))
-		p.lx.skip(2)
+		p.problem(field, geo.RuleFieldType, reasonWrongType("a string", p.value(2)))
 		return nil, false
 	}
 	return p.lx.str(), true
 }
 
-// propNumber reads a number property; a value of another type is a field_type problem.
-func (p *areaParser) propNumber(c byte, field string) (float64, bool) {
+// propNumber reads a number property and the number as written; a value of another type is a
+// field_type problem.
+func (p *areaParser) propNumber(c byte, field string) (float64, []byte, bool) {
 	if c != '-' && (c < '0' || c > '9') {
-		p.problem(field, geo.RuleFieldType, fmt.Sprintf("%s is %s, want a number", field, areaKind(c)))
-		p.lx.skip(2)
-		return 0, false
+		p.problem(field, geo.RuleFieldType, reasonWrongType("a number", p.value(2)))
+		return 0, nil, false
 	}
-	return p.lx.number(), true
+	start := p.lx.pos
+	v := p.lx.number()
+	return v, p.lx.b[start:p.lx.pos], true
 }
 
 // carrier checks a feature's own carrier against the configuration and the file's.
@@ -237,9 +241,9 @@ func (p *areaParser) carrier(v []byte, a *geo.CoverageArea) {
 	name, ok := knownCarrier(p.cfg.carriers, v)
 	switch {
 	case !ok:
-		p.problem("carrier", geo.RuleUnknownCarrier, fmt.Sprintf("carrier %q is not a configured carrier (%s)", v, strings.Join(p.cfg.carriers, ", ")))
+		p.problem("carrier", geo.RuleUnknownCarrier, reasonUnknownCarrier(string(v), p.cfg.carriers))
 	case p.cfg.carrier != "" && name != p.cfg.carrier:
-		p.problem("carrier", geo.RuleCarrierMismatch, fmt.Sprintf("carrier %q differs from the uploader's carrier %q", name, p.cfg.carrier))
+		p.problem("carrier", geo.RuleCarrierMismatch, reasonNotUploader(name, p.cfg.carrier, false))
 	}
 	a.Carrier = name
 }
@@ -248,21 +252,14 @@ func (p *areaParser) carrier(v []byte, a *geo.CoverageArea) {
 func (p *areaParser) observedAt(v []byte) time.Time {
 	if !bytes.Equal(v, p.lastTime) {
 		p.lastTime = append(p.lastTime[:0], v...)
-		s := string(v)
-		var err error
-		if len(s) == len(time.DateOnly) {
-			p.lastTimeVal, err = time.ParseInLocation(time.DateOnly, s, geo.Vietnam)
-		} else {
-			p.lastTimeVal, err = time.Parse(time.RFC3339Nano, s)
-		}
-		p.lastTimeOK = err == nil
+		p.lastTimeVal, p.lastTimeWhy = parseWhen(string(v), true)
 	}
-	if !p.lastTimeOK {
-		p.problem("observed_at", geo.RuleTimeUnparsable, fmt.Sprintf("observed_at %q is not a date (YYYY-MM-DD) or an RFC 3339 instant with a zone", v))
+	if p.lastTimeWhy != "" {
+		p.problem("observed_at", geo.RuleTimeUnparsable, p.lastTimeWhy)
 		return time.Time{}
 	}
 	if p.lastTimeVal.After(p.cfg.now) {
-		p.problem("observed_at", geo.RuleTimeFuture, fmt.Sprintf("observed_at %s is after the time of upload %s", p.lastTimeVal.Format(time.RFC3339), p.cfg.now.Format(time.RFC3339)))
+		p.problem("observed_at", geo.RuleTimeFuture, reasonFuture(string(v), p.cfg.now))
 	}
 	return p.lastTimeVal
 }

@@ -2,8 +2,8 @@ package format
 
 import (
 	"fmt"
-	"math"
-	"strings"
+	"slices"
+	"strconv"
 
 	"github.com/paulmach/orb"
 
@@ -17,12 +17,11 @@ func (p *areaParser) geometry(raw []byte) {
 	switch c := lx.peek(); c {
 	case 'n':
 		lx.literal("null")
-		p.problem("geometry", geo.RuleGeometryType, "geometry is null; want Polygon or MultiPolygon")
+		p.problem("geometry", geo.RuleGeometryType, reasonGeometryType("geometry is null", areaGeometryTypes, false))
 		return
 	case '{':
 	default:
-		p.problem("geometry", geo.RuleFieldType, fmt.Sprintf("geometry is %s, want an object", areaKind(c)))
-		lx.skip(1)
+		p.problem("geometry", geo.RuleNotGeoJSON, "want a geometry object, got "+describe(p.value(1)))
 		return
 	}
 	lx.pos++
@@ -34,8 +33,7 @@ func (p *areaParser) geometry(raw []byte) {
 		case "type":
 			sawType = true
 			if lx.peek() != '"' {
-				p.problem("geometry", geo.RuleGeometryType, fmt.Sprintf("geometry type is %s, want a string", areaKind(lx.peek())))
-				lx.skip(2)
+				p.problem("geometry", geo.RuleGeometryType, reasonGeometryType("geometry type is "+describe(p.value(2)), areaGeometryTypes, false))
 				continue
 			}
 			typ = string(lx.str())
@@ -59,10 +57,13 @@ func (p *areaParser) geometry(raw []byte) {
 	}
 	switch {
 	case !sawType:
-		p.problem("geometry", geo.RuleGeometryType, "geometry has no type; want Polygon or MultiPolygon")
+		p.problem("geometry", geo.RuleGeometryType, reasonGeometryType(`geometry has no "type"`, areaGeometryTypes, false))
+		return
+	case !slices.Contains(geometryTypes, typ):
+		p.problem("geometry", geo.RuleGeometryType, reasonGeometryType("unknown geometry type "+quote(typ), areaGeometryTypes, false))
 		return
 	case typ != "Polygon" && typ != "MultiPolygon":
-		p.problem("geometry", geo.RuleGeometryType, fmt.Sprintf("geometry type %q is not allowed; want Polygon or MultiPolygon", typ))
+		p.problem("geometry", geo.RuleGeometryType, reasonGeometryType(typ+" not allowed", areaGeometryTypes, false))
 		return
 	}
 	if !parsed && cstart >= 0 {
@@ -72,7 +73,7 @@ func (p *areaParser) geometry(raw []byte) {
 		parsed = true
 	}
 	if !parsed {
-		p.problem("geometry", geo.RuleGeometryEmpty, fmt.Sprintf("%s has no coordinates", typ))
+		p.problem(coordsField, geo.RuleGeometryEmpty, typ+" has no coordinates")
 		return
 	}
 	p.validate()
@@ -100,15 +101,22 @@ func (p *areaParser) coords(lx *areaLexer) {
 	}
 }
 
-// notArray reports a field_type problem (once per feature) and skips the value.
+// notArray reports badly nested coordinates and skips the value.
 func (p *areaParser) notArray(lx *areaLexer, c byte, path string) {
-	p.badCoord(c, "an array", path)
+	p.badCoord(c, path)
 	lx.skip(4)
 }
 
-func (p *areaParser) badCoord(c byte, want, path string) {
+// badCoord reports badly nested coordinates (once per feature), in the words of the other
+// formats plus where: the value at path starts with c.
+func (p *areaParser) badCoord(c byte, path string) {
 	if !p.geomBad {
-		p.problem("geometry", geo.RuleFieldType, fmt.Sprintf("%s is %s, want %s", path, areaKind(c), want))
+		typ := "Polygon"
+		if p.multi {
+			typ = "MultiPolygon"
+		}
+		p.problem(coordsField, geo.RuleNotGeoJSON, typ+" coordinates must be "+coordinateShapes[typ]+
+			", found "+jsonKind([]byte{c})+" at "+path)
 	}
 	p.geomBad = true
 }
@@ -144,7 +152,7 @@ func (p *areaParser) position(lx *areaLexer, pi, ri, k int) {
 	for first := true; lx.more(&first, ']'); n++ {
 		c := lx.peek()
 		if c != '-' && (c < '0' || c > '9') {
-			p.badCoord(c, "a number", fmt.Sprintf("%s[%d][%d]", p.path(pi, ri), k, n))
+			p.badCoord(c, fmt.Sprintf("%s[%d][%d]", p.path(pi, ri), k, n))
 			lx.skip(5)
 			continue
 		}
@@ -154,9 +162,21 @@ func (p *areaParser) position(lx *areaLexer, pi, ri, k int) {
 		}
 	}
 	if n < 2 {
-		p.badCoord('[', "a position of at least 2 numbers", fmt.Sprintf("%s[%d]", p.path(pi, ri), k))
+		if !p.geomBad {
+			p.problem(coordsField, geo.RuleNotGeoJSON, p.loc(pi, ri, k).String()+": position has "+count(n, "number")+
+				"; want [lon, lat] or [lon, lat, altitude]")
+		}
+		p.geomBad = true
 	}
 	p.pts = append(p.pts, orb.Point(xy))
+}
+
+// loc locates position k of ring ri of polygon pi in the words of every format.
+func (p *areaParser) loc(pi, ri, k int) posLoc {
+	if !p.multi {
+		pi = -1
+	}
+	return posLoc{pi, ri, k}
 }
 
 // path formats the coordinates path of ring ri of polygon pi.
@@ -167,79 +187,46 @@ func (p *areaParser) path(pi, ri int) string {
 	return fmt.Sprintf("coordinates[%d]", ri)
 }
 
-// validate checks the scratch geometry: non-empty, rings closed with at least 4 positions,
-// positions inside the country bounds.
+// validate checks the scratch geometry with the rules every format shares: non-empty, rings
+// of at least 4 positions and closed, positions inside the country bounds (one problem per
+// kind of bad position, naming the first and counting the others).
 func (p *areaParser) validate() {
 	if p.geomBad {
 		return
 	}
+	add := func(rule, reason string) { p.problem(coordsField, rule, reason) }
 	switch {
 	case p.multi && len(p.polyEnds) == 0:
-		p.problem("geometry", geo.RuleGeometryEmpty, "MultiPolygon has no polygons")
+		add(geo.RuleGeometryEmpty, "MultiPolygon has no polygons")
 		return
 	case !p.multi && len(p.ringEnds) == 0:
-		p.problem("geometry", geo.RuleGeometryEmpty, "Polygon has no rings")
+		add(geo.RuleGeometryEmpty, "Polygon has no rings")
 		return
 	}
+	var pos positionCheck
+	b := p.cfg.bounds
 	r0 := 0
 	for pi, rend := range p.polyEnds {
-		if rend == r0 && p.multi {
-			p.problem("geometry", geo.RuleGeometryEmpty, fmt.Sprintf("coordinates[%d]: polygon has no rings", pi))
+		if p.multi && rend == r0 {
+			add(geo.RuleGeometryEmpty, "polygon "+strconv.Itoa(pi)+" has no rings")
 		}
 		for ri := r0; ri < rend; ri++ {
 			a := 0
 			if ri > 0 {
 				a = p.ringEnds[ri-1]
 			}
-			p.ring(p.pts[a:p.ringEnds[ri]], pi, ri-r0)
+			ring := p.pts[a:p.ringEnds[ri]]
+			checkRing(ring, p.loc(pi, ri-r0, -1).String(), add)
+			for k, q := range ring {
+				if q[0] >= b.Min[0] && q[0] <= b.Max[0] && q[1] >= b.Min[1] && q[1] <= b.Max[1] {
+					continue // the common case, without the classification
+				}
+				pos.check(q, p.loc(pi, ri-r0, k), b)
+			}
 		}
 		r0 = rend
 	}
-}
-
-func (p *areaParser) ring(r []orb.Point, pi, ri int) {
-	path := p.path(pi, ri)
-	if len(r) < 4 {
-		p.problem("geometry", geo.RuleRingShort, fmt.Sprintf("%s: ring has %d positions, want at least 4", path, len(r)))
-	} else if r[0] != r[len(r)-1] {
-		p.problem("geometry", geo.RuleRingUnclosed, fmt.Sprintf("%s: ring is not closed: first position %s differs from last %s", path, areaFmt(r[0]), areaFmt(r[len(r)-1])))
-	}
-	b := p.cfg.bounds
-	bad, first := 0, -1
-	for k, q := range r {
-		if q[0] >= b.Min[0] && q[0] <= b.Max[0] && q[1] >= b.Min[1] && q[1] <= b.Max[1] {
-			continue
-		}
-		if bad == 0 {
-			first = k
-		}
-		bad++
-	}
-	if bad == 0 {
-		return
-	}
-	q := r[first]
-	var rule, why string
-	switch {
-	case b.Contains(orb.Point{q[1], q[0]}):
-		rule, why = geo.RulePositionSwapped, "is outside the country bounds but inside them with longitude and latitude swapped: write [lon, lat]"
-	case !(q[0] >= -180 && q[0] <= 180 && q[1] >= -90 && q[1] <= 90):
-		rule, why = geo.RulePositionRange, "is not a longitude/latitude (want lon -180…180, lat -90…90)"
-	default:
-		rule, why = geo.RulePositionOutside, fmt.Sprintf("is outside the country bounds (lon %g…%g, lat %g…%g)", b.Min[0], b.Max[0], b.Min[1], b.Max[1])
-	}
-	var more strings.Builder
-	if bad > 1 {
-		fmt.Fprintf(&more, " (%d more positions of this ring are outside too)", bad-1)
-	}
-	p.problem("geometry", rule, fmt.Sprintf("%s[%d]: position %s %s%s", path, first, areaFmt(q), why, more.String()))
-}
-
-func areaFmt(q orb.Point) string {
-	if math.IsInf(q[0], 0) || math.IsInf(q[1], 0) {
-		return fmt.Sprintf("[%v, %v]", q[0], q[1])
-	}
-	return fmt.Sprintf("[%g, %g]", q[0], q[1])
+	pos.problems(b, add)
 }
 
 // build copies the scratch geometry into a MultiPolygon with three allocations: one array of

@@ -34,12 +34,12 @@ func (p *areaProducer) top() bool {
 		if strings.IndexByte(`["-0123456789tfn`, c) < 0 {
 			p.problem(-1, "", geo.RuleNotJSON, fmt.Sprintf("the file is not JSON: it starts with %q", c))
 		} else {
-			p.problem(-1, "", geo.RuleNotGeoJSON, fmt.Sprintf("the file is %s, not a GeoJSON FeatureCollection object", areaKind(c)))
+			p.problem(-1, "", geo.RuleNotGeoJSON, "want a GeoJSON FeatureCollection object, got "+jsonKind([]byte{c}))
 		}
 		return false
 	}
 	s.start++
-	var typ string
+	var typ []byte // raw
 	sawType, sawFeatures, sawSchema := false, false, false
 	for first := true; ; first = false {
 		c, ok := s.peek()
@@ -73,7 +73,7 @@ func (p *areaProducer) top() bool {
 		}
 		if key == "features" {
 			if sawFeatures {
-				p.problem(-1, "features", geo.RuleNotGeoJSON, `"features" appears twice`)
+				p.problem(-1, "features", geo.RuleNotGeoJSON, `"features" appears more than once`)
 			}
 			sawFeatures = true
 			if !p.features() {
@@ -89,16 +89,21 @@ func (p *areaProducer) top() bool {
 		switch key {
 		case "type":
 			sawType = true
-			typ = p.topString(&lx, "type", geo.RuleNotGeoJSON)
+			lx.skip(0)
+			typ = append(typ[:0], raw...)
 		case "carrier":
 			p.topCarrier(&lx, sawFeatures)
 		case "covmon_schema":
 			sawSchema = true
-			if v := p.topString(&lx, "covmon_schema", geo.RuleSchema); lx.err == nil && v != AreaSchema {
-				p.problem(-1, "covmon_schema", geo.RuleSchema, fmt.Sprintf("covmon_schema is %q, want %q", v, AreaSchema))
+			lx.skip(0)
+			if why := reasonSchema(raw, AreaSchema, geo.KindAreas); lx.err == nil && why != "" {
+				p.problem(-1, "covmon_schema", geo.RuleSchema, why)
 			}
 		case "crs":
-			p.topCRS(&lx)
+			lx.skip(0)
+			if why := reasonCRS(raw); lx.err == nil && why != "" {
+				p.problem(-1, "crs", geo.RuleCRS, why)
+			}
 		default:
 			lx.skip(0)
 		}
@@ -116,12 +121,12 @@ func (p *areaProducer) top() bool {
 	}
 	switch {
 	case !sawType:
-		p.problem(-1, "type", geo.RuleNotGeoJSON, `the collection has no "type"; want "FeatureCollection"`)
-	case typ != "FeatureCollection":
-		p.problem(-1, "type", geo.RuleNotGeoJSON, fmt.Sprintf("type is %q, want \"FeatureCollection\"", typ))
+		p.problem(-1, "type", geo.RuleNotGeoJSON, `missing "type": "FeatureCollection"`)
+	case !isString(typ, "FeatureCollection"):
+		p.problem(-1, "type", geo.RuleNotGeoJSON, `want "FeatureCollection", got `+describe(typ))
 	}
 	if !sawFeatures {
-		p.problem(-1, "features", geo.RuleNotGeoJSON, `the collection has no "features" array`)
+		p.problem(-1, "features", geo.RuleNotGeoJSON, `missing "features" array`)
 	}
 	return true
 }
@@ -150,7 +155,7 @@ func (p *areaProducer) features() bool {
 		if err != nil {
 			return p.fatal(-1, err)
 		}
-		p.problem(-1, "features", geo.RuleNotGeoJSON, fmt.Sprintf("features is %s, want an array", areaKind(raw[0])))
+		p.problem(-1, "features", geo.RuleNotGeoJSON, "want an array of features, got "+jsonKind(raw))
 		return true
 	}
 	s.start++
@@ -178,65 +183,27 @@ func (p *areaProducer) features() bool {
 	}
 }
 
-// topString reads a top-level member that must be a string.
-func (p *areaProducer) topString(lx *areaLexer, field, rule string) string {
-	if c := lx.peek(); c != '"' {
-		lx.skip(0)
-		p.problem(-1, field, rule, fmt.Sprintf("%s is %s, want a string", field, areaKind(c)))
-		return ""
-	}
-	return string(lx.str())
-}
-
 // topCarrier reads the collection's carrier, the default for features without their own.
 func (p *areaProducer) topCarrier(lx *areaLexer, late bool) {
+	raw := lx.b
+	lx.skip(0)
+	if lx.err != nil || isNull(raw) { // null is absent, as in observations/v1
+		return
+	}
 	h := &areaHeader{carrierSet: true}
-	if c := lx.peek(); c == '"' {
-		raw := lx.str()
-		if name, ok := knownCarrier(p.cfg.carriers, raw); !ok {
-			p.problem(-1, "carrier", geo.RuleUnknownCarrier, fmt.Sprintf("carrier %q is not a configured carrier (%s)", raw, strings.Join(p.cfg.carriers, ", ")))
-		} else if p.cfg.carrier != "" && name != p.cfg.carrier {
-			p.problem(-1, "carrier", geo.RuleCarrierMismatch, fmt.Sprintf("the file is for carrier %q but was uploaded by %q", name, p.cfg.carrier))
+	switch name, ok := decodeString(raw); {
+	case !ok:
+		p.problem(-1, "carrier", geo.RuleFieldType, reasonWrongType("a string", raw))
+	default:
+		if c, known := knownCarrier(p.cfg.carriers, name); !known {
+			p.problem(-1, "carrier", geo.RuleUnknownCarrier, reasonUnknownCarrier(name, p.cfg.carriers))
+		} else if p.cfg.carrier != "" && c != p.cfg.carrier {
+			p.problem(-1, "carrier", geo.RuleCarrierMismatch, reasonNotUploader(c, p.cfg.carrier, true))
 		} else {
-			h.carrier = name
+			h.carrier = c
 		}
-	} else {
-		lx.skip(0)
-		p.problem(-1, "carrier", geo.RuleFieldType, fmt.Sprintf("carrier is %s, want a string", areaKind(c)))
 	}
 	if !late {
 		p.hdr = h
 	}
-}
-
-// topCRS accepts only the names of WGS84 longitude/latitude.
-func (p *areaProducer) topCRS(lx *areaLexer) {
-	if lx.peek() == 'n' {
-		lx.skip(0) // "crs": null is RFC 7946's own default
-		return
-	}
-	name := ""
-	if lx.peek() == '{' {
-		lx.pos++
-		for first := true; lx.more(&first, '}'); {
-			if string(lx.key()) != "properties" || lx.peek() != '{' {
-				lx.skip(1)
-				continue
-			}
-			lx.pos++
-			for first := true; lx.more(&first, '}'); {
-				if string(lx.key()) == "name" && lx.peek() == '"' {
-					name = string(lx.str())
-					continue
-				}
-				lx.skip(2)
-			}
-		}
-	} else {
-		lx.skip(0)
-	}
-	if lx.err != nil || isWGS84(name) {
-		return
-	}
-	p.problem(-1, geo.RuleCRS, geo.RuleCRS, fmt.Sprintf("crs %q is not WGS84 longitude/latitude (want %s)", name, wgs84Names[0]))
 }

@@ -3,19 +3,12 @@ package format
 import (
 	"encoding/json"
 	"strconv"
-	"time"
 
 	"github.com/covmon/covmon/geo"
 )
 
 // observationGeometryTypes are the geometries an observations/v1 feature may have (or null).
 var observationGeometryTypes = []string{"Point"}
-
-// Limits of rsrp_dbm in dBm.
-const (
-	minRSRPdBm = -160
-	maxRSRPdBm = -30
-)
 
 // defaultMethod is the method of an observation that names none.
 const defaultMethod = "on_air_report"
@@ -80,9 +73,9 @@ func (d *observationDecoder) feature(i int, feat *rawFeature) {
 		c, known := knownCarrier(d.cfg.carriers, s)
 		switch {
 		case !known:
-			f.add("carrier", geo.RuleUnknownCarrier, "unknown carrier "+quote(s)+"; want "+listWords(d.cfg.carriers))
+			f.add("carrier", geo.RuleUnknownCarrier, reasonUnknownCarrier(s, d.cfg.carriers))
 		case d.cfg.carrier != "" && c != d.cfg.carrier:
-			f.add("carrier", geo.RuleCarrierMismatch, "carrier "+quote(c)+" but the uploader is "+quote(d.cfg.carrier))
+			f.add("carrier", geo.RuleCarrierMismatch, reasonNotUploader(c, d.cfg.carrier, false))
 		default:
 			o.Carrier = c
 		}
@@ -92,32 +85,32 @@ func (d *observationDecoder) feature(i int, feat *rawFeature) {
 	if s, ok := f.str("technology", p.Technology, true); ok {
 		t, known := geo.ParseTechnology(s)
 		if !known {
-			f.add("technology", geo.RuleUnknownTechnology, "unknown technology "+quote(s)+"; want 2g, 3g, 4g or 5g")
+			f.add("technology", geo.RuleUnknownTechnology, reasonUnknownTechnology(s))
 		}
 		o.Technology = t
 	}
 	o.HasSignal, _ = f.boolean("has_signal", p.HasSignal, true)
 	if v, ok := f.number("rsrp_dbm", p.RSRPdBm); ok {
 		if v < minRSRPdBm || v > maxRSRPdBm {
-			f.add("rsrp_dbm", geo.RuleRSRPRange, "outside -160..-30 dBm: "+shorten(string(p.RSRPdBm)))
+			f.add("rsrp_dbm", geo.RuleRSRPRange, reasonRSRP(string(p.RSRPdBm)))
 		}
 		o.RSRPdBm = &v
 	}
 	if v, ok := f.number("dl_mbps", p.DLMbps); ok {
 		if v < 0 {
-			f.add("dl_mbps", geo.RuleDLNegative, "below 0: "+shorten(string(p.DLMbps)))
+			f.add("dl_mbps", geo.RuleDLNegative, reasonDLNegative(string(p.DLMbps)))
 		}
 		o.DLMbps = &v
 	}
 	o.ObservedAt = f.when("observed_at", p.ObservedAt, true, true)
-	if !o.ObservedAt.IsZero() && !d.cfg.now.IsZero() && o.ObservedAt.After(d.cfg.now) {
+	if !o.ObservedAt.IsZero() && o.ObservedAt.After(d.cfg.now) {
 		s, _ := decodeString(p.ObservedAt)
-		f.add("observed_at", geo.RuleTimeFuture, "after the upload time "+d.cfg.now.Format(time.RFC3339)+": "+quote(s))
+		f.add("observed_at", geo.RuleTimeFuture, reasonFuture(s, d.cfg.now))
 	}
 	o.Method = defaultMethod
 	if s, ok := f.str("method", p.Method, false); ok {
 		if !geo.ValidMethod(s) {
-			f.add("method", geo.RuleUnknownMethod, "unknown method "+quote(s)+"; want "+listWords(geo.Methods))
+			f.add("method", geo.RuleUnknownMethod, reasonUnknownMethod(s))
 		}
 		o.Method = s
 	}
@@ -142,16 +135,16 @@ func (d *observationDecoder) finish(raw json.RawMessage) {
 		c, known := knownCarrier(d.cfg.carriers, s)
 		switch {
 		case !known:
-			d.rep.add(-1, "", "carrier", geo.RuleUnknownCarrier, "unknown carrier "+quote(s)+"; want "+listWords(d.cfg.carriers))
+			d.rep.add(-1, "", "carrier", geo.RuleUnknownCarrier, reasonUnknownCarrier(s, d.cfg.carriers))
 			topBad = true
 		case d.cfg.carrier != "" && c != d.cfg.carrier:
-			d.rep.add(-1, "", "carrier", geo.RuleCarrierMismatch, "the file names carrier "+quote(c)+" but the uploader is "+quote(d.cfg.carrier))
+			d.rep.add(-1, "", "carrier", geo.RuleCarrierMismatch, reasonNotUploader(c, d.cfg.carrier, true))
 			topBad = true
 		default:
 			top = c
 		}
 	} else if !isNull(raw) {
-		d.rep.add(-1, "", "carrier", geo.RuleFieldType, "want a string, got "+describe(raw))
+		d.rep.add(-1, "", "carrier", geo.RuleFieldType, reasonWrongType("a string", raw))
 		topBad = true
 	}
 	seen := map[observationRow]int{}
@@ -160,13 +153,13 @@ func (d *observationDecoder) finish(raw json.RawMessage) {
 		switch {
 		case m.ownCarrier && top != "" && d.cfg.carrier == "" && o.Carrier != "" && o.Carrier != top:
 			d.rep.add(m.feature, m.village, "carrier", geo.RuleCarrierMismatch,
-				"carrier "+quote(o.Carrier)+" differs from the file's top-level carrier "+quote(top))
+				reasonNotFileCarrier(o.Carrier, top))
 			o.Carrier = ""
 		case !m.ownCarrier && o.Carrier == "" && top != "":
 			o.Carrier = top
 		case !m.ownCarrier && o.Carrier == "" && !topBad:
 			d.rep.add(m.feature, m.village, "carrier", geo.RuleFieldMissing,
-				`required property is missing (the file has no top-level "carrier" either)`)
+				reasonMissing(false, `the file has no top-level "carrier" either`))
 		}
 		if o.VillageID == "" || o.Carrier == "" || o.Technology == 0 || o.ObservedAt.IsZero() {
 			continue

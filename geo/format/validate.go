@@ -2,6 +2,7 @@ package format
 
 import (
 	"cmp"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -116,7 +117,11 @@ func isRuneStart(b byte) bool { return b&0xC0 != 0x80 }
 func quote(s string) string { return strconv.Quote(shorten(s)) }
 
 // fmtNum renders a coordinate or measurement the way people write it: 21.0, -98.5, 105.8.
+// Huge or infinite values (an areas/v1 lexer reads 1e400 as +Inf) keep the short form.
 func fmtNum(f float64) string {
+	if math.IsInf(f, 0) || math.IsNaN(f) || math.Abs(f) >= 1e21 {
+		return strconv.FormatFloat(f, 'g', -1, 64)
+	}
 	s := strconv.FormatFloat(f, 'f', -1, 64)
 	if !strings.ContainsAny(s, ".") {
 		s += ".0"

@@ -16,16 +16,12 @@ func isNull(raw json.RawMessage) bool { return len(raw) == 0 || raw[0] == 'n' }
 
 // missing records field_missing for a required property that is absent or null.
 func (f *featureReport) missing(field string, raw json.RawMessage) {
-	if len(raw) == 0 {
-		f.add(field, geo.RuleFieldMissing, "required property is missing")
-		return
-	}
-	f.add(field, geo.RuleFieldMissing, "required property is null")
+	f.add(field, geo.RuleFieldMissing, reasonMissing(len(raw) > 0, ""))
 }
 
 // wrongType records field_type: want names the expected JSON type ("a string").
 func (f *featureReport) wrongType(field, want string, raw json.RawMessage) {
-	f.add(field, geo.RuleFieldType, "want "+want+", got "+describe(raw))
+	f.add(field, geo.RuleFieldType, reasonWrongType(want, raw))
 }
 
 // str reads a string property. ok is false when the property is absent, null or not a string;
@@ -42,6 +38,12 @@ func (f *featureReport) str(field string, raw json.RawMessage, required bool) (s
 		f.wrongType(field, "a string", raw)
 	}
 	return s, ok
+}
+
+// isString reports whether raw is the JSON string s, however escaped.
+func isString(raw []byte, s string) bool {
+	got, ok := decodeString(raw)
+	return ok && got == s
 }
 
 // decodeString decodes a JSON string, taking a fast path when it has no escapes.

@@ -37,9 +37,8 @@ type geometryCheck struct {
 // A null or absent geometry is allowed when required is false (it returns nil, true). ok is
 // false when a problem was recorded.
 func (f *featureReport) geometry(raw json.RawMessage, allowed []string, required bool, bounds orb.Bound) (orb.Geometry, bool) {
-	want := "want " + listWords(allowed)
-	if !required {
-		want += " or null"
+	typeProblem := func(what string) {
+		f.add("geometry", geo.RuleGeometryType, reasonGeometryType(what, allowed, !required))
 	}
 	if isNull(raw) {
 		if !required {
@@ -49,7 +48,7 @@ func (f *featureReport) geometry(raw json.RawMessage, allowed []string, required
 		if len(raw) > 0 {
 			what = "geometry is null"
 		}
-		f.add("geometry", geo.RuleGeometryType, what+"; "+want)
+		typeProblem(what)
 		return nil, false
 	}
 	var g rawGeometry
@@ -60,16 +59,16 @@ func (f *featureReport) geometry(raw json.RawMessage, allowed []string, required
 	typ, ok := decodeString(g.Type)
 	switch {
 	case isNull(g.Type):
-		f.add("geometry", geo.RuleGeometryType, `geometry has no "type"; `+want)
+		typeProblem(`geometry has no "type"`)
 		return nil, false
 	case !ok:
-		f.add("geometry", geo.RuleGeometryType, "geometry type is "+describe(g.Type)+"; "+want)
+		typeProblem("geometry type is " + describe(g.Type))
 		return nil, false
 	case !slices.Contains(geometryTypes, typ):
-		f.add("geometry", geo.RuleGeometryType, "unknown geometry type "+quote(typ)+"; "+want)
+		typeProblem("unknown geometry type " + quote(typ))
 		return nil, false
 	case !slices.Contains(allowed, typ):
-		f.add("geometry", geo.RuleGeometryType, typ+" not allowed; "+want)
+		typeProblem(typ + " not allowed")
 		return nil, false
 	}
 	c := geometryCheck{f: f, allowed: allowed, bounds: bounds, ok: true}
@@ -152,9 +151,6 @@ func (c *geometryCheck) polygon(rings [][][]float64, poly int) orb.Polygon {
 	out := make(orb.Polygon, 0, len(rings))
 	for r, ring := range rings {
 		name := posLoc{poly, r, -1}.String()
-		if len(ring) < 4 {
-			c.fail(field, geo.RuleRingShort, name+" has "+count(len(ring), "position")+"; a closed ring needs at least 4")
-		}
 		rg := make(orb.Ring, 0, len(ring))
 		valid := true
 		for k, p := range ring {
@@ -162,10 +158,11 @@ func (c *geometryCheck) polygon(rings [][][]float64, poly int) orb.Polygon {
 			valid = valid && ok
 			rg = append(rg, pt)
 		}
-		if valid && len(rg) > 0 && rg[0] != rg[len(rg)-1] {
-			c.fail(field, geo.RuleRingUnclosed, name+" is not closed: first position "+
-				fmtPos(rg[0][0], rg[0][1])+" and last "+fmtPos(rg[len(rg)-1][0], rg[len(rg)-1][1])+" differ")
-		}
+		checkRing(rg, name, func(rule, reason string) {
+			if rule == geo.RuleRingShort || valid {
+				c.fail(field, rule, reason)
+			}
+		})
 		out = append(out, rg)
 	}
 	return out

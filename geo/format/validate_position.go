@@ -84,6 +84,12 @@ func (c *positionCheck) bad() bool {
 
 // report records one problem per class found, for field.
 func (c *positionCheck) report(f *featureReport, field string, b orb.Bound) {
+	c.problems(b, func(rule, reason string) { f.add(field, rule, reason) })
+}
+
+// problems calls add with one problem per class found: the first offending position, where
+// it is, and how many more there were.
+func (c *positionCheck) problems(b orb.Bound, add func(rule, reason string)) {
 	region := "the country bounds"
 	if b == VietnamBounds {
 		region = "Vietnam"
@@ -119,6 +125,6 @@ func (c *positionCheck) report(f *featureReport, field string, b orb.Bound) {
 		default:
 			reason += " (and " + strconv.Itoa(n) + " more positions)"
 		}
-		f.add(field, rules[k], reason)
+		add(rules[k], reason)
 	}
 }
