@@ -7,12 +7,13 @@ import (
 	"github.com/paulmach/orb"
 
 	"github.com/covmon/covmon/geo"
+	"github.com/covmon/covmon/geo/format/internal/scan"
 )
 
 // areaParser parses and validates features; each worker owns one.
 type areaParser struct {
 	cfg   *config
-	lx    areaLexer
+	lx    scan.Lexer
 	file  string
 	index int // feature being parsed
 	probs []geo.Problem
@@ -62,45 +63,45 @@ func (p *areaParser) feature(index int, raw []byte, hdr *areaHeader, out *areaPa
 	p.pts, p.ringEnds, p.polyEnds = p.pts[:0], p.ringEnds[:0], p.polyEnds[:0]
 	p.geomBad = false
 	lx := &p.lx
-	lx.reset(raw)
-	if c := lx.peek(); c != '{' {
-		p.problem("", geo.RuleNotGeoJSON, "want a GeoJSON Feature object, got "+jsonKind(raw[lx.pos:]))
+	lx.Reset(raw)
+	if c := lx.Peek(); c != '{' {
+		p.problem("", geo.RuleNotGeoJSON, "want a GeoJSON Feature object, got "+jsonKind(raw[lx.Pos:]))
 		out.problems = p.done()
 		return
 	}
-	lx.pos++
+	lx.Pos++
 	var pr areaProps
 	pr.area.Method = AreaDefaultMethod
 	sawType, sawGeom := false, false
-	for first := true; lx.more(&first, '}'); {
-		switch string(lx.key()) {
+	for first := true; lx.More(&first, '}'); {
+		switch string(lx.Key()) {
 		case "type":
 			sawType = true
-			if v := p.value(1); lx.err == nil && !isString(v, "Feature") {
+			if v := p.value(1); lx.Err == nil && !isString(v, "Feature") {
 				p.problem("type", geo.RuleNotGeoJSON, `want "Feature", got `+describe(v))
 			}
 		case "geometry":
 			sawGeom = true
 			p.geometry(raw)
 		case "properties":
-			switch c := lx.peek(); c {
+			switch c := lx.Peek(); c {
 			case '{':
 				p.properties(&pr)
 			case 'n':
-				lx.literal("null")
+				lx.Literal("null")
 			default:
 				p.problem("properties", geo.RuleNotGeoJSON, "want an object or null, got "+describe(p.value(1)))
 			}
 		default:
-			lx.skip(1)
+			lx.Skip(1)
 		}
 	}
-	if lx.err == nil && lx.peek() != 0 {
-		lx.fail("data after the feature")
+	if lx.Err == nil && lx.Peek() != 0 {
+		lx.Fail("data after the feature")
 	}
-	if lx.err != nil {
+	if lx.Err != nil {
 		p.probs = p.probs[:0]
-		p.problem("", geo.RuleNotJSON, "the feature is not valid JSON: "+lx.err.Error())
+		p.problem("", geo.RuleNotJSON, "the feature is not valid JSON: "+lx.Err.Error())
 		out.problems = p.done()
 		return
 	}
@@ -150,12 +151,12 @@ func (p *areaParser) done() []geo.Problem {
 // properties reads the properties object; unknown members are ignored.
 func (p *areaParser) properties(pr *areaProps) {
 	lx := &p.lx
-	lx.pos++
-	for first := true; lx.more(&first, '}'); {
-		key := lx.key()
-		c := lx.peek()
+	lx.Pos++
+	for first := true; lx.More(&first, '}'); {
+		key := lx.Key()
+		c := lx.Peek()
 		if c == 'n' { // null counts as absent
-			lx.skip(1)
+			lx.Skip(1)
 			continue
 		}
 		switch string(key) {
@@ -201,7 +202,7 @@ func (p *areaParser) properties(pr *areaProps) {
 				pr.area.MinDLMbps = &v
 			}
 		default:
-			lx.skip(2)
+			lx.Skip(2)
 		}
 	}
 }
@@ -209,10 +210,10 @@ func (p *areaParser) properties(pr *areaProps) {
 // value skips the next value (at nesting depth) and returns its raw JSON, for a reason.
 func (p *areaParser) value(depth int) []byte {
 	lx := &p.lx
-	lx.ws()
-	start := lx.pos
-	lx.skip(depth)
-	return lx.b[start:lx.pos]
+	lx.SkipSpace()
+	start := lx.Pos
+	lx.Skip(depth)
+	return lx.B[start:lx.Pos]
 }
 
 // propString reads a string property; a value of another type is a field_type problem.
@@ -221,7 +222,7 @@ func (p *areaParser) propString(c byte, field string) ([]byte, bool) {
 		p.problem(field, geo.RuleFieldType, reasonWrongType("a string", p.value(2)))
 		return nil, false
 	}
-	return p.lx.str(), true
+	return p.lx.Str(), true
 }
 
 // propNumber reads a number property and the number as written; a value of another type is a
@@ -231,9 +232,9 @@ func (p *areaParser) propNumber(c byte, field string) (float64, []byte, bool) {
 		p.problem(field, geo.RuleFieldType, reasonWrongType("a number", p.value(2)))
 		return 0, nil, false
 	}
-	start := p.lx.pos
-	v := p.lx.number()
-	return v, p.lx.b[start:p.lx.pos], true
+	start := p.lx.Pos
+	v := p.lx.Number()
+	return v, p.lx.B[start:p.lx.Pos], true
 }
 
 // carrier checks a feature's own carrier against the configuration and the file's.

@@ -8,15 +8,16 @@ import (
 	"github.com/paulmach/orb"
 
 	"github.com/covmon/covmon/geo"
+	"github.com/covmon/covmon/geo/format/internal/scan"
 )
 
 // geometry reads a feature's geometry member into the parser's scratch and validates it.
 // raw is the whole feature, for re-reading coordinates that came before "type".
 func (p *areaParser) geometry(raw []byte) {
 	lx := &p.lx
-	switch c := lx.peek(); c {
+	switch c := lx.Peek(); c {
 	case 'n':
-		lx.literal("null")
+		lx.Literal("null")
 		p.problem("geometry", geo.RuleGeometryType, reasonGeometryType("geometry is null", areaGeometryTypes, false))
 		return
 	case '{':
@@ -24,19 +25,19 @@ func (p *areaParser) geometry(raw []byte) {
 		p.problem("geometry", geo.RuleNotGeoJSON, "want a geometry object, got "+describe(p.value(1)))
 		return
 	}
-	lx.pos++
+	lx.Pos++
 	typ := ""
 	sawType, parsed := false, false
 	cstart, cend := -1, -1
-	for first := true; lx.more(&first, '}'); {
-		switch string(lx.key()) {
+	for first := true; lx.More(&first, '}'); {
+		switch string(lx.Key()) {
 		case "type":
 			sawType = true
-			if lx.peek() != '"' {
+			if lx.Peek() != '"' {
 				p.problem("geometry", geo.RuleGeometryType, reasonGeometryType("geometry type is "+describe(p.value(2)), areaGeometryTypes, false))
 				continue
 			}
-			typ = string(lx.str())
+			typ = string(lx.Str())
 		case "coordinates":
 			if typ == "Polygon" || typ == "MultiPolygon" {
 				p.multi = typ == "MultiPolygon"
@@ -44,15 +45,15 @@ func (p *areaParser) geometry(raw []byte) {
 				parsed = true
 				continue
 			}
-			lx.ws()
-			cstart = lx.pos
-			lx.skip(2)
-			cend = lx.pos
+			lx.SkipSpace()
+			cstart = lx.Pos
+			lx.Skip(2)
+			cend = lx.Pos
 		default:
-			lx.skip(2)
+			lx.Skip(2)
 		}
 	}
-	if lx.err != nil {
+	if lx.Err != nil {
 		return
 	}
 	switch {
@@ -68,7 +69,7 @@ func (p *areaParser) geometry(raw []byte) {
 	}
 	if !parsed && cstart >= 0 {
 		p.multi = typ == "MultiPolygon"
-		sub := areaLexer{b: raw[:cend], pos: cstart}
+		sub := scan.Lexer{B: raw[:cend], Pos: cstart}
 		p.coords(&sub)
 		parsed = true
 	}
@@ -80,31 +81,31 @@ func (p *areaParser) geometry(raw []byte) {
 }
 
 // coords reads Polygon or MultiPolygon coordinates (p.multi says which) into the scratch.
-func (p *areaParser) coords(lx *areaLexer) {
-	if c := lx.peek(); c != '[' {
+func (p *areaParser) coords(lx *scan.Lexer) {
+	if c := lx.Peek(); c != '[' {
 		p.notArray(lx, c, "coordinates")
 		return
 	}
-	lx.pos++
+	lx.Pos++
 	if !p.multi {
 		p.rings(lx, 0)
 		return
 	}
 	pi := 0
-	for first := true; lx.more(&first, ']'); pi++ {
-		if c := lx.peek(); c != '[' {
+	for first := true; lx.More(&first, ']'); pi++ {
+		if c := lx.Peek(); c != '[' {
 			p.notArray(lx, c, fmt.Sprintf("coordinates[%d]", pi))
 			continue
 		}
-		lx.pos++
+		lx.Pos++
 		p.rings(lx, pi)
 	}
 }
 
 // notArray reports badly nested coordinates and skips the value.
-func (p *areaParser) notArray(lx *areaLexer, c byte, path string) {
+func (p *areaParser) notArray(lx *scan.Lexer, c byte, path string) {
 	p.badCoord(c, path)
-	lx.skip(4)
+	lx.Skip(4)
 }
 
 // badCoord reports badly nested coordinates (once per feature), in the words of the other
@@ -122,21 +123,21 @@ func (p *areaParser) badCoord(c byte, path string) {
 }
 
 // rings reads one polygon's array of rings (after its '[') and closes the polygon.
-func (p *areaParser) rings(lx *areaLexer, pi int) {
+func (p *areaParser) rings(lx *scan.Lexer, pi int) {
 	ri := 0
-	for first := true; lx.more(&first, ']'); ri++ {
-		if c := lx.peek(); c != '[' {
+	for first := true; lx.More(&first, ']'); ri++ {
+		if c := lx.Peek(); c != '[' {
 			p.notArray(lx, c, p.path(pi, ri))
 			continue
 		}
-		lx.pos++
+		lx.Pos++
 		k := 0
-		for first := true; lx.more(&first, ']'); k++ {
-			if c := lx.peek(); c != '[' {
+		for first := true; lx.More(&first, ']'); k++ {
+			if c := lx.Peek(); c != '[' {
 				p.notArray(lx, c, fmt.Sprintf("%s[%d]", p.path(pi, ri), k))
 				continue
 			}
-			lx.pos++
+			lx.Pos++
 			p.position(lx, pi, ri, k)
 		}
 		p.ringEnds = append(p.ringEnds, len(p.pts))
@@ -146,17 +147,17 @@ func (p *areaParser) rings(lx *areaLexer, pi int) {
 
 // position reads the numbers of one position after its '['. A third (altitude) and further
 // numbers are read and ignored.
-func (p *areaParser) position(lx *areaLexer, pi, ri, k int) {
+func (p *areaParser) position(lx *scan.Lexer, pi, ri, k int) {
 	var xy [2]float64
 	n := 0
-	for first := true; lx.more(&first, ']'); n++ {
-		c := lx.peek()
+	for first := true; lx.More(&first, ']'); n++ {
+		c := lx.Peek()
 		if c != '-' && (c < '0' || c > '9') {
 			p.badCoord(c, fmt.Sprintf("%s[%d][%d]", p.path(pi, ri), k, n))
-			lx.skip(5)
+			lx.Skip(5)
 			continue
 		}
-		v := lx.number()
+		v := lx.Number()
 		if n < 2 {
 			xy[n] = v
 		}
@@ -216,7 +217,7 @@ func (p *areaParser) validate() {
 				a = p.ringEnds[ri-1]
 			}
 			ring := p.pts[a:p.ringEnds[ri]]
-			checkRing(ring, p.loc(pi, ri-r0, -1).String(), add)
+			checkRing(ring, p.loc(pi, ri-r0, -1), add)
 			for k, q := range ring {
 				if q[0] >= b.Min[0] && q[0] <= b.Max[0] && q[1] >= b.Min[1] && q[1] <= b.Max[1] {
 					continue // the common case, without the classification

@@ -6,6 +6,7 @@ import (
 	"sync"
 
 	"github.com/covmon/covmon/geo"
+	"github.com/covmon/covmon/geo/format/internal/scan"
 )
 
 // areaBatchSize is the feature bytes handed to a parse worker at once.
@@ -70,7 +71,7 @@ func StreamAreas(r io.Reader, opt Options, fn func(index int, a *geo.CoverageAre
 			}
 		})
 	}
-	pr := &areaProducer{cfg: cfg, s: areaSplitter{r: r}, order: order, work: work, free: free, stop: stop}
+	pr := &areaProducer{cfg: cfg, s: scan.NewSplitter(r), order: order, work: work, free: free, stop: stop}
 	wg.Go(func() {
 		pr.run()
 		close(work)
@@ -107,8 +108,8 @@ func StreamAreas(r io.Reader, opt Options, fn func(index int, a *geo.CoverageAre
 	switch {
 	case fnErr != nil:
 		return fnErr
-	case pr.s.rerr != nil:
-		return fmt.Errorf("read %s: %w", cfg.file, pr.s.rerr)
+	case pr.s.ReadErr() != nil:
+		return fmt.Errorf("read %s: %w", cfg.file, pr.s.ReadErr())
 	}
 	return probs.err()
 }
@@ -116,7 +117,7 @@ func StreamAreas(r io.Reader, opt Options, fn func(index int, a *geo.CoverageAre
 // areaProducer runs the splitter and hands batches to the workers and the consumer.
 type areaProducer struct {
 	cfg   *config
-	s     areaSplitter
+	s     scan.Splitter
 	order chan<- *areaBatch
 	work  chan<- *areaBatch
 	free  chan []byte

@@ -1,12 +1,12 @@
 package format
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"strings"
 
 	"github.com/covmon/covmon/geo"
+	"github.com/covmon/covmon/geo/format/internal/scan"
 )
 
 // run reads the FeatureCollection's top level and cuts the features array into batches.
@@ -20,11 +20,8 @@ func (p *areaProducer) run() {
 // top returns false after a fatal problem.
 func (p *areaProducer) top() bool {
 	s := &p.s
-	s.fill()
-	if s.end-s.start >= 3 && bytes.Equal(s.buf[s.start:s.start+3], []byte{0xEF, 0xBB, 0xBF}) {
-		s.start += 3
-	}
-	c, ok := s.peek()
+	s.SkipBOM()
+	c, ok := s.Peek()
 	switch {
 	case !ok:
 		p.problem(-1, "", geo.RuleNotJSON, "the file is empty")
@@ -38,37 +35,37 @@ func (p *areaProducer) top() bool {
 		}
 		return false
 	}
-	s.start++
+	s.Next()
 	var typ []byte // raw
 	sawType, sawFeatures, sawSchema := false, false, false
 	for first := true; ; first = false {
-		c, ok := s.peek()
+		c, ok := s.Peek()
 		if !ok {
-			return p.fatal(-1, errAreaEOF)
+			return p.fatal(-1, scan.ErrEOF)
 		}
 		if c == '}' {
-			s.start++
+			s.Next()
 			break
 		}
 		if !first {
-			if err := s.expect(','); err != nil {
+			if err := s.Expect(','); err != nil {
 				return p.fatal(-1, err)
 			}
 		}
-		raw, err := s.value()
+		raw, err := s.Value()
 		if err != nil {
 			return p.fatal(-1, err)
 		}
-		var lx areaLexer
-		lx.reset(raw)
-		key := string(lx.str())
-		if lx.err == nil && lx.peek() != 0 {
-			lx.fail("want a member name")
+		var lx scan.Lexer
+		lx.Reset(raw)
+		key := string(lx.Str())
+		if lx.Err == nil && lx.Peek() != 0 {
+			lx.Fail("want a member name")
 		}
-		if lx.err != nil {
-			return p.fatal(-1, lx.err)
+		if lx.Err != nil {
+			return p.fatal(-1, lx.Err)
 		}
-		if err := s.expect(':'); err != nil {
+		if err := s.Expect(':'); err != nil {
 			return p.fatal(-1, err)
 		}
 		if key == "features" {
@@ -81,42 +78,42 @@ func (p *areaProducer) top() bool {
 			}
 			continue
 		}
-		raw, err = s.value()
+		raw, err = s.Value()
 		if err != nil {
 			return p.fatal(-1, err)
 		}
-		lx.reset(raw)
+		lx.Reset(raw)
 		switch key {
 		case "type":
 			sawType = true
-			lx.skip(0)
+			lx.Skip(0)
 			typ = append(typ[:0], raw...)
 		case "carrier":
 			p.topCarrier(&lx, sawFeatures)
 		case "covmon_schema":
 			sawSchema = true
-			lx.skip(0)
-			if why := reasonSchema(raw, AreaSchema, geo.KindAreas); lx.err == nil && why != "" {
+			lx.Skip(0)
+			if why := reasonSchema(raw, AreaSchema, geo.KindAreas); lx.Err == nil && why != "" {
 				p.problem(-1, "covmon_schema", geo.RuleSchema, why)
 			}
 		case "crs":
-			lx.skip(0)
-			if why := reasonCRS(raw); lx.err == nil && why != "" {
+			lx.Skip(0)
+			if why := reasonCRS(raw); lx.Err == nil && why != "" {
 				p.problem(-1, "crs", geo.RuleCRS, why)
 			}
 		default:
-			lx.skip(0)
+			lx.Skip(0)
 		}
-		if lx.err == nil && lx.peek() != 0 {
-			lx.fail("data after the value")
+		if lx.Err == nil && lx.Peek() != 0 {
+			lx.Fail("data after the value")
 		}
-		if lx.err != nil {
-			return p.fatal(-1, lx.err)
+		if lx.Err != nil {
+			return p.fatal(-1, lx.Err)
 		}
 	}
 	_ = sawSchema // absent means areas/v1 (docs/formats.md)
-	if c, ok := s.peek(); ok {
-		p.problem(-1, "", geo.RuleNotJSON, fmt.Sprintf("offset %d: data after the FeatureCollection: %q", s.offset(), c))
+	if c, ok := s.Peek(); ok {
+		p.problem(-1, "", geo.RuleNotJSON, fmt.Sprintf("offset %d: data after the FeatureCollection: %q", s.Offset(), c))
 		return false
 	}
 	switch {
@@ -133,11 +130,11 @@ func (p *areaProducer) top() bool {
 
 // fatal records a syntax (or read) error as not_json and stops.
 func (p *areaProducer) fatal(feature int, err error) bool {
-	if p.s.rerr != nil {
+	if p.s.ReadErr() != nil {
 		return false
 	}
-	if errors.Is(err, errAreaEOF) {
-		err = p.s.syntax(err)
+	if errors.Is(err, scan.ErrEOF) {
+		err = p.s.Syntax(err)
 	}
 	p.problem(feature, "", geo.RuleNotJSON, "the file is not valid JSON: "+err.Error())
 	return false
@@ -146,34 +143,34 @@ func (p *areaProducer) fatal(feature int, err error) bool {
 // features cuts the features array. Elements are not checked here: the workers do that.
 func (p *areaProducer) features() bool {
 	s := &p.s
-	c, ok := s.peek()
+	c, ok := s.Peek()
 	if !ok {
-		return p.fatal(-1, errAreaEOF)
+		return p.fatal(-1, scan.ErrEOF)
 	}
 	if c != '[' {
-		raw, err := s.value()
+		raw, err := s.Value()
 		if err != nil {
 			return p.fatal(-1, err)
 		}
 		p.problem(-1, "features", geo.RuleNotGeoJSON, "want an array of features, got "+jsonKind(raw))
 		return true
 	}
-	s.start++
+	s.Next()
 	for first := true; ; first = false {
-		c, ok := s.peek()
+		c, ok := s.Peek()
 		if !ok {
-			return p.fatal(p.n, errAreaEOF)
+			return p.fatal(p.n, scan.ErrEOF)
 		}
 		if c == ']' {
-			s.start++
+			s.Next()
 			return true
 		}
 		if !first {
-			if err := s.expect(','); err != nil {
+			if err := s.Expect(','); err != nil {
 				return p.fatal(p.n, err)
 			}
 		}
-		raw, err := s.value()
+		raw, err := s.Value()
 		if err != nil {
 			return p.fatal(p.n, err)
 		}
@@ -184,10 +181,10 @@ func (p *areaProducer) features() bool {
 }
 
 // topCarrier reads the collection's carrier, the default for features without their own.
-func (p *areaProducer) topCarrier(lx *areaLexer, late bool) {
-	raw := lx.b
-	lx.skip(0)
-	if lx.err != nil || isNull(raw) { // null is absent, as in observations/v1
+func (p *areaProducer) topCarrier(lx *scan.Lexer, late bool) {
+	raw := lx.B
+	lx.Skip(0)
+	if lx.Err != nil || isNull(raw) { // null is absent, as in observations/v1
 		return
 	}
 	h := &areaHeader{carrierSet: true}

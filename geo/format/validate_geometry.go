@@ -150,7 +150,6 @@ func (c *geometryCheck) polygon(rings [][][]float64, poly int) orb.Polygon {
 	const field = "geometry.coordinates"
 	out := make(orb.Polygon, 0, len(rings))
 	for r, ring := range rings {
-		name := posLoc{poly, r, -1}.String()
 		rg := make(orb.Ring, 0, len(ring))
 		valid := true
 		for k, p := range ring {
@@ -158,7 +157,7 @@ func (c *geometryCheck) polygon(rings [][][]float64, poly int) orb.Polygon {
 			valid = valid && ok
 			rg = append(rg, pt)
 		}
-		checkRing(rg, name, func(rule, reason string) {
+		checkRing(rg, posLoc{poly, r, -1}, func(rule, reason string) {
 			if rule == geo.RuleRingShort || valid {
 				c.fail(field, rule, reason)
 			}

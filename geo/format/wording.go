@@ -138,14 +138,15 @@ func reasonGeometryType(what string, allowed []string, nullable bool) string {
 	return what + "; " + want
 }
 
-// checkRing applies the ring rules to ring r, named name ("ring 0", "polygon 1 ring 0"): at
-// least 4 positions (ring_short) and the last equal to the first (ring_unclosed).
-func checkRing(r []orb.Point, name string, add func(rule, reason string)) {
+// checkRing applies the ring rules to ring r at loc ("ring 0", "polygon 1 ring 0"): at least
+// 4 positions (ring_short) and the last equal to the first (ring_unclosed). A good ring costs
+// no allocation.
+func checkRing(r []orb.Point, loc posLoc, add func(rule, reason string)) {
 	if len(r) < 4 {
-		add(geo.RuleRingShort, name+" has "+count(len(r), "position")+"; a closed ring needs at least 4")
+		add(geo.RuleRingShort, loc.String()+" has "+count(len(r), "position")+"; a closed ring needs at least 4")
 	}
 	if len(r) > 0 && r[0] != r[len(r)-1] {
-		add(geo.RuleRingUnclosed, name+" is not closed: first position "+
+		add(geo.RuleRingUnclosed, loc.String()+" is not closed: first position "+
 			fmtPos(r[0][0], r[0][1])+" and last "+fmtPos(r[len(r)-1][0], r[len(r)-1][1])+" differ")
 	}
 }

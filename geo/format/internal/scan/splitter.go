@@ -1,22 +1,23 @@
-package format
+package scan
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
 )
 
-// areaReadSize is how much areaSplitter asks the reader for at a time.
-const areaReadSize = 256 << 10
+// ReadSize is how much Splitter asks the reader for at a time.
+const ReadSize = 256 << 10
 
-// errAreaEOF is a syntax error: the input ended inside a value.
-var errAreaEOF = errors.New("unexpected end of input")
+// ErrEOF is a syntax error: the input ended inside a value.
+var ErrEOF = errors.New("unexpected end of input")
 
-// areaSplitter reads the top level of a FeatureCollection from a stream and cuts the features
+// Splitter reads the top level of a FeatureCollection from a stream and cuts the features
 // array into one byte slice per feature, without parsing them: it only tracks strings and
 // bracket depth. Only the current window of the input is held, so memory does not grow with
 // the file (a single feature must fit in memory, as its geometry will anyway).
-type areaSplitter struct {
+type Splitter struct {
 	r     io.Reader
 	buf   []byte
 	start int   // first unread byte in buf
@@ -26,8 +27,27 @@ type areaSplitter struct {
 	rerr  error // read error other than io.EOF
 }
 
-// fill reads more input, keeping buf[start:end]. It returns false at the end of the input.
-func (s *areaSplitter) fill() bool {
+// NewSplitter reads r.
+func NewSplitter(r io.Reader) Splitter { return Splitter{r: r} }
+
+// ReadErr is the error reading the input other than io.EOF, or nil.
+func (s *Splitter) ReadErr() error { return s.rerr }
+
+// Next consumes the byte Peek returned.
+func (s *Splitter) Next() { s.start++ }
+
+// SkipBOM consumes a UTF-8 byte order mark at the current position, if any.
+func (s *Splitter) SkipBOM() {
+	if s.end-s.start < 3 && !s.eof {
+		s.Fill()
+	}
+	if s.end-s.start >= 3 && bytes.Equal(s.buf[s.start:s.start+3], []byte{0xEF, 0xBB, 0xBF}) {
+		s.start += 3
+	}
+}
+
+// Fill reads more input, keeping buf[start:end]. It returns false at the end of the input.
+func (s *Splitter) Fill() bool {
 	if s.eof {
 		return false
 	}
@@ -36,8 +56,8 @@ func (s *areaSplitter) fill() bool {
 		s.off += int64(s.start)
 		s.start, s.end = 0, n
 	}
-	if len(s.buf)-s.end < areaReadSize/2 {
-		nb := make([]byte, max(2*len(s.buf), s.end+areaReadSize))
+	if len(s.buf)-s.end < ReadSize/2 {
+		nb := make([]byte, max(2*len(s.buf), s.end+ReadSize))
 		copy(nb, s.buf[:s.end])
 		s.buf = nb
 	}
@@ -58,9 +78,9 @@ func (s *areaSplitter) fill() bool {
 	}
 }
 
-// peek skips whitespace and returns the next byte without consuming it; ok is false at the
+// Peek skips whitespace and returns the next byte without consuming it; ok is false at the
 // end of the input.
-func (s *areaSplitter) peek() (byte, bool) {
+func (s *Splitter) Peek() (byte, bool) {
 	for {
 		for s.start < s.end {
 			switch c := s.buf[s.start]; c {
@@ -70,21 +90,21 @@ func (s *areaSplitter) peek() (byte, bool) {
 				return c, true
 			}
 		}
-		if !s.fill() {
+		if !s.Fill() {
 			return 0, false
 		}
 	}
 }
 
-// offset is the file offset of the next unread byte.
-func (s *areaSplitter) offset() int64 { return s.off + int64(s.start) }
+// Offset is the file offset of the next unread byte.
+func (s *Splitter) Offset() int64 { return s.off + int64(s.start) }
 
-// value cuts the next JSON value (after whitespace) and returns its bytes, which stay valid
+// Value cuts the next JSON value (after whitespace) and returns its bytes, which stay valid
 // until the next call. Only strings and bracket depth are checked; the caller parses it.
-func (s *areaSplitter) value() ([]byte, error) {
-	c, ok := s.peek()
+func (s *Splitter) Value() ([]byte, error) {
+	c, ok := s.Peek()
 	if !ok {
-		return nil, errAreaEOF
+		return nil, ErrEOF
 	}
 	i := s.start // absolute index into buf; rebased after fill
 	depth := 0
@@ -93,13 +113,13 @@ func (s *areaSplitter) value() ([]byte, error) {
 	for {
 		if i >= s.end {
 			rel := i - s.start
-			if !s.fill() {
+			if !s.Fill() {
 				if scalar && depth == 0 {
 					v := s.buf[s.start:s.end]
 					s.start = s.end
 					return v, nil
 				}
-				return nil, errAreaEOF
+				return nil, ErrEOF
 			}
 			i = s.start + rel
 			continue
@@ -126,7 +146,7 @@ func (s *areaSplitter) value() ([]byte, error) {
 			switch b {
 			case ',', '}', ']', ' ', '\t', '\n', '\r', ':':
 				if i == s.start {
-					return nil, fmt.Errorf("offset %d: invalid character %q, want a value", s.offset(), b)
+					return nil, fmt.Errorf("offset %d: invalid character %q, want a value", s.Offset(), b)
 				}
 				v := s.buf[s.start:i]
 				s.start = i
@@ -152,26 +172,26 @@ func (s *areaSplitter) value() ([]byte, error) {
 	}
 }
 
-// expect consumes byte c after whitespace.
-func (s *areaSplitter) expect(c byte) error {
-	got, ok := s.peek()
+// Expect consumes byte c after whitespace.
+func (s *Splitter) Expect(c byte) error {
+	got, ok := s.Peek()
 	if !ok {
-		return errAreaEOF
+		return ErrEOF
 	}
 	if got != c {
-		return fmt.Errorf("offset %d: invalid character %q, want %q", s.offset(), got, c)
+		return fmt.Errorf("offset %d: invalid character %q, want %q", s.Offset(), got, c)
 	}
 	s.start++
 	return nil
 }
 
-// err returns the read error, or a syntax error wrapping errAreaEOF at the end of the input.
-func (s *areaSplitter) syntax(err error) error {
+// err returns the read error, or a syntax error wrapping ErrEOF at the end of the input.
+func (s *Splitter) Syntax(err error) error {
 	if s.rerr != nil {
 		return s.rerr
 	}
-	if errors.Is(err, errAreaEOF) {
-		return fmt.Errorf("offset %d: %w", s.offset(), err)
+	if errors.Is(err, ErrEOF) {
+		return fmt.Errorf("offset %d: %w", s.Offset(), err)
 	}
 	return err
 }

@@ -1,22 +1,22 @@
-package format
+package scan
 
 import (
 	"math"
 	"strconv"
 )
 
-// areaPow10 holds the powers of ten that float64 represents exactly.
-var areaPow10 = [...]float64{1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10,
+// pow10 holds the powers of ten that float64 represents exactly.
+var pow10 = [...]float64{1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10,
 	1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22}
 
-// number reads a JSON number. Numbers with at most 15 significant digits and a small exponent
+// Number reads a JSON number. Numbers with at most 15 significant digits and a small exponent
 // (every coordinate a planning tool writes) take an exact fast path: one integer-to-float
 // conversion and one exact multiply or divide, which is correctly rounded (Clinger 1990).
 // Others go to strconv.ParseFloat. Out-of-range values become ±Inf.
-func (l *areaLexer) number() float64 {
-	l.ws()
-	b := l.b
-	i := l.pos
+func (l *Lexer) Number() float64 {
+	l.SkipSpace()
+	b := l.B
+	i := l.Pos
 	start := i
 	neg := false
 	if i < len(b) && b[i] == '-' {
@@ -40,8 +40,8 @@ func (l *areaLexer) number() float64 {
 			}
 		}
 	default:
-		l.pos = i
-		l.fail("invalid number")
+		l.Pos = i
+		l.Fail("invalid number")
 		return 0
 	}
 	if i < len(b) && b[i] == '.' {
@@ -59,8 +59,8 @@ func (l *areaLexer) number() float64 {
 			}
 		}
 		if i == d0 {
-			l.pos = i
-			l.fail("invalid number: no digits after '.'")
+			l.Pos = i
+			l.Fail("invalid number: no digits after '.'")
 			return 0
 		}
 	}
@@ -78,8 +78,8 @@ func (l *areaLexer) number() float64 {
 			}
 		}
 		if i == d0 {
-			l.pos = i
-			l.fail("invalid number: no digits in exponent")
+			l.Pos = i
+			l.Fail("invalid number: no digits in exponent")
 			return 0
 		}
 		if eneg {
@@ -87,13 +87,13 @@ func (l *areaLexer) number() float64 {
 		}
 		exp += e
 	}
-	l.pos = i
+	l.Pos = i
 	if exact && nd <= 15 && exp >= -22 && exp <= 22 {
 		f := float64(mant)
 		if exp < 0 {
-			f /= areaPow10[-exp]
+			f /= pow10[-exp]
 		} else {
-			f *= areaPow10[exp]
+			f *= pow10[exp]
 		}
 		if neg {
 			f = -f
@@ -102,7 +102,7 @@ func (l *areaLexer) number() float64 {
 	}
 	f, err := strconv.ParseFloat(string(b[start:i]), 64)
 	if err != nil && !math.IsInf(f, 0) {
-		l.fail("invalid number")
+		l.Fail("invalid number")
 	}
 	return f
 }
