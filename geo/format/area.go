@@ -19,8 +19,8 @@ var areaGeometryTypes = []string{"Polygon", "MultiPolygon"}
 // coordsField is the Problem field of every problem with a geometry's coordinates.
 const coordsField = "geometry.coordinates"
 
-// areaMethod returns the canonical spelling of method name b, without allocating.
-func areaMethod(b []byte) (string, bool) {
+// knownMethod returns the canonical spelling of method name b, without allocating.
+func knownMethod(b []byte) (string, bool) {
 	i := slices.IndexFunc(geo.Methods, func(s string) bool { return s == string(b) })
 	if i < 0 {
 		return "", false

@@ -181,7 +181,7 @@ func (p *areaParser) properties(pr *areaProps) {
 			}
 		case "method":
 			if v, ok := p.propString(c, "method"); ok {
-				m, ok := areaMethod(v)
+				m, ok := knownMethod(v)
 				if !ok {
 					p.problem("method", geo.RuleUnknownMethod, reasonUnknownMethod(string(v)))
 				}
