@@ -256,20 +256,3 @@ func (l *Lexer) Skip(depth int) {
 		l.Number()
 	}
 }
-
-// kind names the JSON type starting with byte c, for field_type reasons.
-func kind(c byte) string {
-	switch c {
-	case '{':
-		return "an object"
-	case '[':
-		return "an array"
-	case '"':
-		return "a string"
-	case 't', 'f':
-		return "a boolean"
-	case 'n':
-		return "null"
-	}
-	return "a number"
-}
