@@ -143,7 +143,7 @@ func TestFeed_CredentialsRedacted(t *testing.T) {
 		}
 		switch req.URL.Path {
 		case "/down":
-			http.Error(w, "down", 503)
+			http.Error(w, "down", http.StatusServiceUnavailable)
 		case "/away":
 			http.Redirect(w, req, "http://localhost:1/?token=s3cret", http.StatusFound)
 		default:

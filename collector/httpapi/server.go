@@ -61,11 +61,26 @@ type Server struct {
 	RequestTimeout time.Duration
 	// MaxConcurrentUploads bounds the uploads decoded at once (default 4): a per-village
 	// report file is held in memory while it is validated, so this bounds memory. Further
-	// uploads wait for a slot.
+	// uploads wait for a slot. A slot is taken only once the body has been received in full
+	// (into a temporary file in SpoolDir, default the system's), so a slow client holds none.
 	MaxConcurrentUploads int
+	// MaxUploadsPerUploader bounds the slots one uploader (a carrier, or the ministry) may
+	// hold at once (default 2), so one carrier's burst leaves slots for the others.
+	MaxUploadsPerUploader int
+	// MaxPendingPerUploader bounds the bodies one uploader may be sending at once (default
+	// 4); one more is answered 429 at once.
+	MaxPendingPerUploader int
+	// MinUploadRate (bytes/s, default 10 KiB/s) and UploadIdleTimeout (default 30 s): a body
+	// must send something within every UploadIdleTimeout and, after the first, keep up
+	// MinUploadRate on average; a slower one is cut off with 408.
+	MinUploadRate     int64
+	UploadIdleTimeout time.Duration
+	SpoolDir          string
 
-	uploadSlots     chan struct{}
+	uploads         *uploadGate
 	uploadSlotsOnce sync.Once
+	// spoolHook, when set (tests), is called when a body starts being received.
+	spoolHook func(uploader string)
 
 	srv *http.Server
 	ln  net.Listener

@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"path"
 	"strconv"
+	"time"
 
 	"github.com/covmon/covmon/collector"
 	"github.com/covmon/covmon/geo"
@@ -47,13 +48,26 @@ func (s *Server) handleUpload(w http.ResponseWriter, r *http.Request) {
 	if maxBody <= 0 {
 		maxBody = 64 << 20
 	}
+	uploader := tok.Role + ":" + tok.Carrier
+	leave, ok := s.gate().admit(uploader)
+	if !ok {
+		w.Header().Set("Retry-After", "60")
+		s.writeError(w, r, Errorf(EBUSY, "this token's uploader already has %d uploads being sent; wait for one to finish", s.gate().pendingMax))
+		return
+	}
+	defer leave()
+	if s.spoolHook != nil {
+		s.spoolHook(uploader)
+	}
 	body := http.MaxBytesReader(w, r.Body, maxBody)
 	name := path.Base(q.Get("name"))
 	var rd io.Reader = body
 	if mt, params, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt == "multipart/form-data" && params["boundary"] != "" {
+		// The parts before the file's are small: they get one idle timeout.
+		http.NewResponseController(w).SetReadDeadline(time.Now().Add(s.idleTimeout()))
 		part, fname, err := filePart(r, body)
 		if err != nil {
-			s.writeError(w, r, Errorf(EINVALID, "%v", err))
+			s.uploadReadError(w, r, uploader, err, maxBody, Errorf(EINVALID, "%v", err))
 			return
 		}
 		defer part.Close()
@@ -67,22 +81,22 @@ func (s *Server) handleUpload(w http.ResponseWriter, r *http.Request) {
 	}
 	f.Name = name
 
-	rd, err = s.maybeGunzip(r, rd)
+	// Receive the whole body before taking a decode slot.
+	spooled, err := s.spool(w, rd)
 	if err != nil {
-		s.writeError(w, r, Errorf(EINVALID, "gzip: %v", err))
+		s.uploadReadError(w, r, uploader, err, maxBody, fmt.Errorf("receive upload: %w", err))
 		return
 	}
-	s.uploadSlotsOnce.Do(func() {
-		n := s.MaxConcurrentUploads
-		if n <= 0 {
-			n = 4
-		}
-		s.uploadSlots = make(chan struct{}, n)
-	})
-	select {
-	case s.uploadSlots <- struct{}{}:
-		defer func() { <-s.uploadSlots }()
-	case <-r.Context().Done():
+	defer spooled.Close()
+	done, err := s.gate().acquire(r.Context(), uploader)
+	if err != nil {
+		s.logger().Warn("api: upload abandoned: the client went away while it waited for a slot", "uploader", uploader, "file", f.Name)
+		return
+	}
+	defer done()
+	rd, err = s.maybeGunzip(r, spooled)
+	if err != nil {
+		s.writeError(w, r, Errorf(EINVALID, "gzip: %v", err))
 		return
 	}
 	u, err := s.Ingest(r.Context(), f, rd)
@@ -96,6 +110,9 @@ func (s *Server) handleUpload(w http.ResponseWriter, r *http.Request) {
 		return
 	case badBody(err):
 		s.writeError(w, r, Errorf(EINVALID, "the body could not be read to the end (truncated or corrupt upload, or bad gzip); nothing was stored"))
+		return
+	case err != nil && clientGone(r, err):
+		s.logger().Warn("api: upload abandoned: the client disconnected before it was stored; nothing was stored", "uploader", uploader, "file", f.Name)
 		return
 	case err != nil:
 		s.writeError(w, r, fmt.Errorf("ingest: %w", err))
@@ -117,6 +134,38 @@ func (s *Server) handleUpload(w http.ResponseWriter, r *http.Request) {
 		}
 		writeJSON(w, status, "", rep)
 	}
+}
+
+// uploadReadError answers a failure to receive an upload's body: too large (413), too slow
+// (408), the client gone (logged as such, no answer anyone would read), else other.
+func (s *Server) uploadReadError(w http.ResponseWriter, r *http.Request, uploader string, err error, maxBody int64, other error) {
+	var mbe *http.MaxBytesError
+	switch {
+	case errors.As(err, &mbe):
+		s.writeError(w, r, Errorf(ETOOLARGE, "the limits are %d bytes as sent and %d bytes uncompressed; split the file", maxBody, s.maxUnzipped()))
+	case errors.Is(err, errTooSlow):
+		s.logger().Warn("api: upload cut off: the body came too slowly", "uploader", uploader, "err", err)
+		w.Header().Set("Connection", "close")
+		s.writeError(w, r, Errorf(ETOOSLOW, "the body must keep arriving: something every %v and %d bytes/s on average; nothing was stored", s.idleTimeout(), s.minRate()))
+	case clientGone(r, err):
+		s.logger().Warn("api: upload abandoned: the client disconnected while sending it; nothing was stored", "uploader", uploader, "err", err)
+	default:
+		s.writeError(w, r, other)
+	}
+}
+
+func (s *Server) idleTimeout() time.Duration {
+	if s.UploadIdleTimeout <= 0 {
+		return defaultUploadIdleTimeout
+	}
+	return s.UploadIdleTimeout
+}
+
+func (s *Server) minRate() int64 {
+	if s.MinUploadRate <= 0 {
+		return defaultMinUploadRate
+	}
+	return s.MinUploadRate
 }
 
 // badBody reports whether err comes from reading a broken request body rather than from covmon.
