@@ -28,6 +28,7 @@ type refresher struct {
 	wg     sync.WaitGroup
 
 	mu      sync.Mutex
+	stopped bool          // Shutdown ran: requests are dropped, nobody waits
 	level   refreshLevel  // the pending request, refreshNone when there is none
 	asked   uint64        // requests so far
 	served  uint64        // requests covered by a finished refresh
@@ -55,6 +56,10 @@ func (r *Runner) requestRefresh(level refreshLevel) {
 	r.startRefresher()
 	q := &r.refresh
 	q.mu.Lock()
+	if q.stopped {
+		q.mu.Unlock()
+		return
+	}
 	q.level = max(q.level, level)
 	q.asked++
 	q.mu.Unlock()
@@ -106,7 +111,7 @@ func (r *Runner) WaitRefreshed(ctx context.Context) error {
 		return nil
 	}
 	want := q.asked
-	for q.served < want {
+	for q.served < want && !q.stopped {
 		ch := q.changed
 		q.mu.Unlock()
 		select {
@@ -124,15 +129,14 @@ func (r *Runner) WaitRefreshed(ctx context.Context) error {
 func (r *Runner) stopRefresher() {
 	q := &r.refresh
 	q.once.Do(func() {}) // no goroutine may start after this
-	if q.cancel == nil {
-		return
+	if q.cancel != nil {
+		q.cancel()
+		q.wg.Wait()
 	}
-	q.cancel()
-	q.wg.Wait()
 	// Nothing will serve the requests left: release whoever waits for them.
 	q.mu.Lock()
-	if q.served < q.asked {
-		q.served = q.asked
+	q.stopped = true
+	if q.changed != nil {
 		close(q.changed)
 		q.changed = make(chan struct{})
 	}

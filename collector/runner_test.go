@@ -414,3 +414,25 @@ func TestRunner_IngestCoalescesRefreshes(t *testing.T) {
 		t.Errorf("snapshot after the burst: covered=%d dead_zone=%d, want 1 and 0 (the last upload shows signal)", n.Covered, n.DeadZone)
 	}
 }
+
+// TestRunner_WaitRefreshedAfterShutdown pins that waiting for a refresh never hangs once the
+// Runner is shut down, whether the request came before or after.
+func TestRunner_WaitRefreshedAfterShutdown(t *testing.T) {
+	r, _, _ := newRunner(t)
+	ctx := context.Background()
+	hold := make(chan struct{})
+	r.OnSnapshot = func(context.Context, *geo.Snapshot) { <-hold }
+	if _, err := r.Ingest(ctx, collector.File{Name: "a.geojson", Kind: geo.KindObservations, Carrier: "viettel"},
+		strings.NewReader(obsFile("T-1", false, "2025-12-01"))); err != nil {
+		t.Fatal(err)
+	}
+	close(hold)
+	r.Shutdown()
+	if _, err := r.Ingest(ctx, collector.File{Name: "b.geojson", Kind: geo.KindObservations, Carrier: "viettel"},
+		strings.NewReader(obsFile("T-1", true, "2025-12-02"))); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.WaitRefreshed(ctx); err != nil {
+		t.Fatal(err)
+	}
+}
