@@ -44,6 +44,12 @@ type DB struct {
 	BusyTimeout time.Duration
 	// ReadConns bounds the read-only pool (default 4).
 	ReadConns int
+	// Synchronous is the writer's PRAGMA synchronous: "FULL" (the default) or "NORMAL". In
+	// WAL mode FULL syncs the WAL at every commit, so an upload answered 201 survives a power
+	// loss; NORMAL syncs only at checkpoints, and a power loss may roll back the last commits
+	// (kill -9 cannot: the WAL is in the OS's cache). docs/security.md has the measured cost.
+	Synchronous string
+
 	// WriterCacheKiB and ReaderCacheKiB bound SQLite's page cache of the writer and of each
 	// reader connection (defaults 65536 and 16384). A one-shot command may lower them to keep
 	// its memory small; a long-running server keeps them.
@@ -98,13 +104,21 @@ func (db *DB) Open(ctx context.Context) (err error) {
 	if busy <= 0 {
 		busy = 10000
 	}
+	sync := "FULL"
+	switch strings.ToUpper(db.Synchronous) {
+	case "", "FULL":
+	case "NORMAL":
+		sync = "NORMAL"
+	default:
+		return fmt.Errorf("open db: synchronous: want FULL or NORMAL, got %q", db.Synchronous)
+	}
 	uri := "file:" + escapePath(abs)
 	common := fmt.Sprintf("_pragma=busy_timeout(%d)&_pragma=foreign_keys(1)", busy)
 
 	// The writer gets a 64 MiB page cache: index maintenance of a 100k-row upload is about
 	// 2.5x faster than with SQLite's 2 MiB default (BenchmarkCommitObservations).
 	db.rw, err = sql.Open("sqlite", uri+"?"+common+
-		"&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)"+fmt.Sprintf("&_pragma=cache_size(-%d)", positive(db.WriterCacheKiB, 65536))+
+		"&_pragma=journal_mode(WAL)&_pragma=synchronous("+sync+")"+fmt.Sprintf("&_pragma=cache_size(-%d)", positive(db.WriterCacheKiB, 65536))+
 		"&_txlock=immediate")
 	if err != nil {
 		return fmt.Errorf("open db: %w", err)
