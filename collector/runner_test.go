@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -223,6 +224,38 @@ func TestRunner_PullFeeds(t *testing.T) {
 		t.Errorf("uploads: %+v", ups)
 	}
 
+	t.Run("Areas", func(t *testing.T) {
+		// A feed of kind areas is read as an areas/v1 file of its carrier: T-2's centre is
+		// covered, T-1's is not.
+		areas := `{"type":"FeatureCollection","covmon_schema":"areas/v1","features":[{"type":"Feature","geometry":{"type":"Polygon","coordinates":[[[103.94,22.44],[103.96,22.44],[103.96,22.46],[103.94,22.46],[103.94,22.44]]]},"properties":{"technology":"3g","observed_at":"2025-12-02"}}]}`
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.Write([]byte(areas)) }))
+		defer srv.Close()
+		r.Feeds = []collector.Feed{{Name: "mobifone-areas", URL: srv.URL + "/areas.geojson", Carrier: "mobifone", Kind: geo.KindAreas}}
+		if err := r.PullFeeds(ctx); err != nil {
+			t.Fatal(err)
+		}
+		ups, err := db.Uploads(ctx, geo.UploadFilter{Carrier: "mobifone"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(ups) != 1 || ups[0].Kind != geo.KindAreas || ups[0].Result != geo.ResultAccepted || ups[0].Source != "feed" || ups[0].Inserted != 2 {
+			t.Fatalf("uploads: %+v", ups)
+		}
+		p := geo.DefaultPolicy()
+		sts, err := collector.Status(ctx, db, geo.VillageFilter{}, nil, &p, t0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := map[string]bool{}
+		for _, st := range sts {
+			if slices.Contains(st.CarriersReported, "mobifone") {
+				got[st.Village.ID] = slices.Contains(st.CarriersWithSignal, "mobifone")
+			}
+		}
+		if !got["T-2"] || got["T-1"] || len(got) != 2 {
+			t.Errorf("mobifone signal by village: %v, want T-2 covered and T-1 not", got)
+		}
+	})
 	t.Run("ErrorStatus", func(t *testing.T) {
 		bad := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { http.Error(w, "down", http.StatusServiceUnavailable) }))
 		defer bad.Close()
