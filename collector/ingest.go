@@ -33,6 +33,9 @@ type Store interface {
 	// VillageShapes returns every village's ID, centre and settled area, ordered by ID (areas
 	// uploads are joined against all of the registry).
 	VillageShapes(ctx context.Context) ([]string, []cover.VillageShape, error)
+	// VillagePlaces returns every village's ID, province and commune, ordered by ID (an areas
+	// file's extent is matched against them).
+	VillagePlaces(ctx context.Context) ([]geo.VillagePlace, error)
 	// CommitChangedObservations commits an upload like CommitObservations but writes an
 	// observation only when it differs from the latest stored one of its village × carrier ×
 	// technology at its instant. Each batch shares carrier, technology and observed_at and is
@@ -123,6 +126,9 @@ func (in *Ingester) Ingest(ctx context.Context, f File, r io.Reader) (*geo.Uploa
 			if u.Carrier == "" {
 				u.Carrier = areas.carrier()
 			}
+			if err == nil {
+				areas.report(u)
+			}
 		}
 	default:
 		return nil, fmt.Errorf("ingest %s: unsupported kind %q", f.Name, f.Kind)
@@ -148,6 +154,7 @@ func (in *Ingester) Ingest(ctx context.Context, f File, r io.Reader) (*geo.Uploa
 	switch {
 	case err == nil:
 		u.Result, u.DuplicateOf, u.Problems, u.Features = geo.ResultDuplicate, prev.ID, nil, prev.Features
+		u.Extent, u.MarkedDark, u.Notes = prev.Extent, prev.MarkedDark, nil
 	case !errors.Is(err, geo.ErrNotFound):
 		return nil, fmt.Errorf("look up upload hash: %w", err)
 	}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/covmon/covmon/geo"
@@ -33,6 +34,7 @@ type areaLayer struct {
 	tech    geo.Technology
 	at      time.Time
 	join    *cover.Join
+	res     []cover.Result // the join's results, once the file is read
 
 	method string
 	// minRSRP and minDL are the weakest signal tier of the layer's features (nil as soon as
@@ -48,6 +50,11 @@ type areaPlan struct {
 	ix       *cover.Index
 	layers   []*areaLayer
 	features int
+
+	// extent is what the file speaks for (nil: the whole registry); inside[i] says whether
+	// village ids[i] is inside it (nil: every village is).
+	extent *geo.AreaExtent
+	inside []bool
 }
 
 // decodeAreas streams an areas/v1 file through format.StreamAreas into one cover.Join per
@@ -59,6 +66,19 @@ func (in *Ingester) decodeAreas(ctx context.Context, r io.Reader, opt format.Opt
 	if err != nil {
 		return nil, fmt.Errorf("load village registry: %w", err)
 	}
+	places, err := in.Store.VillagePlaces(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("load village registry: %w", err)
+	}
+	if len(places) != len(ids) || (len(ids) > 0 && (places[0].ID != ids[0] || places[len(ids)-1].ID != ids[len(ids)-1])) {
+		return nil, fmt.Errorf("load village registry: %w", errRegistryMoved)
+	}
+	provinces, communes := map[string]bool{}, map[string]bool{}
+	for _, pl := range places {
+		provinces[pl.ProvinceCode], communes[pl.CommuneCode] = true, true
+	}
+	opt.KnownProvince = func(c string) bool { return provinces[c] }
+	opt.KnownCommune = func(c string) bool { return communes[c] }
 	// Only the index and the IDs are kept: the shapes are garbage once the index is built.
 	p := &areaPlan{ids: ids, ix: cover.NewIndexShapes(shapes)}
 	type key struct {
@@ -68,7 +88,7 @@ func (in *Ingester) decodeAreas(ctx context.Context, r io.Reader, opt format.Opt
 	}
 	byKey := map[key]*areaLayer{}
 	var extra []geo.Problem
-	err = format.StreamAreas(r, opt, func(i int, a *geo.CoverageArea) error {
+	p.extent, err = format.StreamAreasExtent(r, opt, func(i int, a *geo.CoverageArea) error {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
@@ -104,7 +124,82 @@ func (in *Ingester) decodeAreas(ctx context.Context, r io.Reader, opt format.Opt
 	slices.SortFunc(p.layers, func(a, b *areaLayer) int {
 		return cmp.Or(a.at.Compare(b.at), cmp.Compare(a.carrier, b.carrier), cmp.Compare(a.tech, b.tech))
 	})
+	for _, l := range p.layers {
+		l.res = l.join.Results()
+	}
+	if p.extent != nil {
+		p.inside = make([]bool, len(ids))
+		for i := range ids {
+			p.inside[i] = cover.InExtent(p.extent, places[i].ProvinceCode, places[i].CommuneCode, shapes[i].Center)
+		}
+	}
 	return p, nil
+}
+
+// errRegistryMoved is returned when the registry changed between the two reads of an areas
+// ingest; the upload is not recorded and may be sent again.
+var errRegistryMoved = errors.New("the village registry changed while the file was read; send it again")
+
+// in reports whether village index i is inside the file's extent.
+func (p *areaPlan) in(i int) bool { return p.inside == nil || p.inside[i] }
+
+// report fills in what the file speaks for: Extent, and how many villages it covers, marks
+// dark inside its extent, and leaves alone outside it. A file without an extent gets a note in
+// plain words: it is read as the carrier's national layer, marking every registry village
+// outside its polygons as without signal.
+func (p *areaPlan) report(u *geo.Upload) {
+	dark := make([]bool, len(p.ids))
+	inside := 0
+	for i := range p.ids {
+		if p.in(i) {
+			inside++
+		}
+	}
+	for _, l := range p.layers {
+		for _, r := range l.res {
+			if p.in(r.VillageIndex) && !r.CentreCovered {
+				dark[r.VillageIndex] = true
+			}
+		}
+	}
+	for _, d := range dark {
+		if d {
+			u.MarkedDark++
+		}
+	}
+	u.Extent = p.extent.String()
+	if len(p.layers) == 0 {
+		return
+	}
+	if p.extent == nil {
+		u.Notes = append(u.Notes, fmt.Sprintf("This file has no extent, so covmon reads it as the complete national layer of %s: "+
+			"%d of the %d registry villages are outside its polygons and are recorded as having no signal from %s on that technology and date. "+
+			"If the file covers only part of the country, add an \"extent\" naming its provinces, communes or polygon (docs/formats.md#extent); "+
+			"villages outside an extent keep what they had.", p.layersText(), u.MarkedDark, len(p.ids), p.carrierText()))
+		return
+	}
+	u.Notes = append(u.Notes, fmt.Sprintf("This file speaks for %s: %d registry villages are inside it (%d of them outside its polygons, recorded as having no signal); "+
+		"the other %d villages are left as they were.", p.extent, inside, u.MarkedDark, len(p.ids)-inside))
+}
+
+// layersText names the layers, e.g. "viettel 4G on 2024-11-01".
+func (p *areaPlan) layersText() string {
+	var parts []string
+	for _, l := range p.layers {
+		s := fmt.Sprintf("%s %s on %s", l.carrier, strings.ToUpper(l.tech.String()), l.at.Format(time.DateOnly))
+		if l.at.Format("15:04:05") != "00:00:00" {
+			s = fmt.Sprintf("%s %s at %s", l.carrier, strings.ToUpper(l.tech.String()), l.at.Format(time.RFC3339))
+		}
+		parts = append(parts, s)
+	}
+	return strings.Join(parts, ", ")
+}
+
+func (p *areaPlan) carrierText() string {
+	if c := p.carrier(); c != "" {
+		return c
+	}
+	return "its carriers"
 }
 
 func (l *areaLayer) add(a *geo.CoverageArea) {
@@ -153,10 +248,13 @@ func (p *areaPlan) observations(yield func([]geo.Observation) bool) {
 	buf := make([]geo.Observation, 0, areaBatchSize)
 	shares := make([]float64, areaBatchSize)
 	for _, l := range p.layers {
-		res := l.join.Results()
+		res := l.res
 		for start := 0; start < len(res); start += areaBatchSize {
 			buf = buf[:0]
 			for k, r := range res[start:min(start+areaBatchSize, len(res))] {
+				if !p.in(r.VillageIndex) {
+					continue // outside the file's extent: the village keeps what it had
+				}
 				o := geo.Observation{VillageID: p.ids[r.VillageIndex], Carrier: l.carrier, Technology: l.tech,
 					HasSignal: r.CentreCovered, ObservedAt: l.at, Method: l.method}
 				if r.CentreCovered {
@@ -168,7 +266,7 @@ func (p *areaPlan) observations(yield func([]geo.Observation) bool) {
 				}
 				buf = append(buf, o)
 			}
-			if !yield(buf) {
+			if len(buf) > 0 && !yield(buf) {
 				return
 			}
 		}

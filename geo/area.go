@@ -1,6 +1,8 @@
 package geo
 
 import (
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/paulmach/orb"
@@ -23,4 +25,46 @@ type CoverageArea struct {
 	MinRSRPdBm *float64
 	MinDLMbps  *float64
 	Geometry   orb.MultiPolygon
+}
+
+// AreaExtent is what an areas/v1 file speaks for: the provinces, the communes and the polygon
+// it covers (any combination). A registry village is inside the extent when its province or
+// its commune is listed, or its centre is inside or on the boundary of Geometry. Only villages
+// inside get a result from the file; the others keep what they had. A file without an extent
+// (nil) speaks for the whole registry: it is the carrier's national layer for its technology
+// and date.
+type AreaExtent struct {
+	Provinces []string // 2-digit province codes
+	Communes  []string // 5-digit commune codes
+	// Geometry is nil when the extent names no polygon.
+	Geometry orb.MultiPolygon
+}
+
+// Names reports whether the extent lists the province or the commune (the geometry is
+// cover.InExtent's to judge).
+func (e *AreaExtent) Names(province, commune string) bool {
+	return slices.Contains(e.Provinces, province) || slices.Contains(e.Communes, commune)
+}
+
+// String describes the extent in plain words, e.g. "provinces 08, 15; communes 01234; a polygon".
+func (e *AreaExtent) String() string {
+	if e == nil {
+		return "the whole registry (no extent)"
+	}
+	var parts []string
+	plural := func(one, many string, codes []string) {
+		switch len(codes) {
+		case 0:
+		case 1:
+			parts = append(parts, one+" "+codes[0])
+		default:
+			parts = append(parts, many+" "+strings.Join(codes, ", "))
+		}
+	}
+	plural("province", "provinces", e.Provinces)
+	plural("commune", "communes", e.Communes)
+	if len(e.Geometry) > 0 {
+		parts = append(parts, "a polygon")
+	}
+	return strings.Join(parts, "; ")
 }

@@ -23,6 +23,8 @@ const (
 	RuleUnknownMethod     = "unknown_method"
 	RuleUnknownVillage    = "unknown_village"
 	RuleUnknownProgram    = "unknown_program"
+	RuleUnknownProvince   = "unknown_province"
+	RuleUnknownCommune    = "unknown_commune"
 	RuleDuplicateRow      = "duplicate_row"
 	RuleTimeUnparsable    = "time_unparsable"
 	RuleTimeFuture        = "time_future"
@@ -37,5 +39,5 @@ var Rules = []string{
 	RuleRingUnclosed, RuleRingShort,
 	RuleFieldMissing, RuleFieldType, RuleFieldInvalid,
 	RuleUnknownCarrier, RuleCarrierMismatch, RuleUnknownTechnology, RuleUnknownMethod, RuleUnknownVillage,
-	RuleUnknownProgram, RuleDuplicateRow, RuleTimeUnparsable, RuleTimeFuture, RuleRSRPRange, RuleDLNegative,
+	RuleUnknownProgram, RuleUnknownProvince, RuleUnknownCommune, RuleDuplicateRow, RuleTimeUnparsable, RuleTimeFuture, RuleRSRPRange, RuleDLNegative,
 }

@@ -44,6 +44,15 @@ type Upload struct {
 	DuplicateOf int64
 	// Problems is the validation report of a rejected upload.
 	Problems []Problem
+
+	// Extent says in plain words what an areas file speaks for ("province 08", or "the whole
+	// registry (no extent)"); empty for other kinds. MarkedDark counts the registry villages
+	// inside it that the file records as having no signal (outside its polygons) in at least
+	// one layer. Notes are plain-language notices for the uploader (e.g. that a file without
+	// an extent is read as a national layer).
+	Extent     string
+	MarkedDark int
+	Notes      []string
 }
 
 // UploadFilter narrows an upload listing. Zero fields do not filter.

@@ -86,3 +86,11 @@ func DeadlineFor(v *Village, p *Program) time.Time {
 	}
 	return p.Deadline
 }
+
+// VillagePlace is where a village is in the administrative map: what an areas/v1 extent is
+// matched against (with the village centre).
+type VillagePlace struct {
+	ID           string
+	ProvinceCode string
+	CommuneCode  string
+}

@@ -24,6 +24,12 @@ type Upload struct {
 	Inserted    int       `json:"inserted"`
 	DuplicateOf int64     `json:"duplicate_of,omitempty"`
 	Problems    []Problem `json:"problems"`
+	// Extent says what an areas file speaks for, in plain words; MarkedDark counts the
+	// villages inside it the file records as having no signal; Notes are notices in plain
+	// words (e.g. that a file without an extent is read as a national layer). Areas only.
+	Extent     string   `json:"extent,omitempty"`
+	MarkedDark int      `json:"marked_dark,omitempty"`
+	Notes      []string `json:"notes,omitempty"`
 }
 
 // Problem is one reason a file was rejected: the file, the feature (0-based index), the
@@ -45,7 +51,7 @@ func NewUpload(u *geo.Upload) Upload {
 		ps = append(ps, Problem{p.File, p.Feature, p.VillageID, p.Field, p.Rule, p.Reason})
 	}
 	return Upload{u.ID, string(u.Kind), u.Carrier, u.FileName, u.Size, u.SHA256, u.Source, u.ReceivedAt,
-		string(u.Result), u.Features, u.Inserted, u.DuplicateOf, ps}
+		string(u.Result), u.Features, u.Inserted, u.DuplicateOf, ps, u.Extent, u.MarkedDark, u.Notes}
 }
 
 // Uploads is a list of uploads, newest first: GET /api/v1/uploads and covmon uploads

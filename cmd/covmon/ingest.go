@@ -115,6 +115,11 @@ func (m *Main) printUpload(u *geo.Upload, dryRun bool) {
 	w := m.Stdout
 	switch u.Result {
 	case geo.ResultAccepted:
+		defer func() {
+			for _, n := range u.Notes {
+				fmt.Fprintf(w, "  note: %s\n", n)
+			}
+		}()
 		if dryRun {
 			fmt.Fprintf(w, "%s: valid (%d features; dry run, nothing written)\n", u.FileName, u.Features)
 			return

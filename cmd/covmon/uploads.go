@@ -69,6 +69,12 @@ func (m *Main) printUploadDetail(u *geo.Upload) {
 	if u.DuplicateOf != 0 {
 		fmt.Fprintf(w, "  duplicate of upload %d\n", u.DuplicateOf)
 	}
+	if u.Extent != "" {
+		fmt.Fprintf(w, "  extent:    %s (%d villages marked without signal)\n", u.Extent, u.MarkedDark)
+	}
+	for _, n := range u.Notes {
+		fmt.Fprintf(w, "  note:      %s\n", n)
+	}
 	if len(u.Problems) > 0 {
 		fmt.Fprintf(w, "  problems (%d):\n", len(u.Problems))
 		for _, p := range u.Problems {

@@ -86,16 +86,25 @@ func insertUpload(ctx context.Context, tx *sql.Tx, u *geo.Upload) (int64, error)
 		}
 		problems = string(b)
 	}
+	var notes any
+	if len(u.Notes) > 0 {
+		b, err := json.Marshal(u.Notes)
+		if err != nil {
+			return 0, fmt.Errorf("encode notes: %w", err)
+		}
+		notes = string(b)
+	}
 	var dup any
 	if u.DuplicateOf != 0 {
 		dup = u.DuplicateOf
 	}
 	res, err := tx.ExecContext(ctx, `INSERT INTO uploads
 		(kind, carrier, file_name, size, sha256, source, received_at, result,
-		 features, inserted, duplicate_of, problems)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		 features, inserted, duplicate_of, problems, extent, marked_dark, notes)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		string(u.Kind), u.Carrier, u.FileName, u.Size, u.SHA256, u.Source,
-		u.ReceivedAt.UnixMilli(), string(u.Result), u.Features, u.Inserted, dup, problems)
+		u.ReceivedAt.UnixMilli(), string(u.Result), u.Features, u.Inserted, dup, problems,
+		u.Extent, u.MarkedDark, notes)
 	if err != nil {
 		if isUniqueViolation(err) {
 			return 0, fmt.Errorf("insert upload: %w", geo.ErrDuplicateUpload)
@@ -109,7 +118,7 @@ func insertUpload(ctx context.Context, tx *sql.Tx, u *geo.Upload) (int64, error)
 }
 
 const uploadColumns = `id, kind, carrier, file_name, size, sha256, source, received_at, result,
-	features, inserted, duplicate_of, problems`
+	features, inserted, duplicate_of, problems, extent, marked_dark, notes`
 
 type rowScanner interface{ Scan(dest ...any) error }
 
@@ -121,10 +130,16 @@ func scanUpload(s rowScanner) (*geo.Upload, error) {
 		received int64
 		dup      sql.NullInt64
 		problems sql.NullString
+		notes    sql.NullString
 	)
 	if err := s.Scan(&u.ID, &kind, &u.Carrier, &u.FileName, &u.Size, &u.SHA256, &u.Source,
-		&received, &result, &u.Features, &u.Inserted, &dup, &problems); err != nil {
+		&received, &result, &u.Features, &u.Inserted, &dup, &problems, &u.Extent, &u.MarkedDark, &notes); err != nil {
 		return nil, err
+	}
+	if notes.Valid && notes.String != "" {
+		if err := json.Unmarshal([]byte(notes.String), &u.Notes); err != nil {
+			return nil, fmt.Errorf("decode notes of upload %d: %w", u.ID, err)
+		}
 	}
 	u.Kind = geo.UploadKind(kind)
 	u.Result = geo.UploadResult(result)

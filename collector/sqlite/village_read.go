@@ -213,3 +213,25 @@ func (db *DB) VillageShapes(ctx context.Context) ([]string, []cover.VillageShape
 	}
 	return ids, shapes, nil
 }
+
+// VillagePlaces returns every village's ID, province and commune code, ordered by ID (the
+// order of VillageShapes).
+func (db *DB) VillagePlaces(ctx context.Context) ([]geo.VillagePlace, error) {
+	rows, err := db.ro.QueryContext(ctx, `SELECT id, province_code, commune_code FROM villages ORDER BY id`)
+	if err != nil {
+		return nil, fmt.Errorf("village places: %w", err)
+	}
+	defer rows.Close()
+	var out []geo.VillagePlace
+	for rows.Next() {
+		var p geo.VillagePlace
+		if err := rows.Scan(&p.ID, &p.ProvinceCode, &p.CommuneCode); err != nil {
+			return nil, fmt.Errorf("village places: %w", err)
+		}
+		out = append(out, p)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("village places: %w", err)
+	}
+	return out, nil
+}

@@ -52,9 +52,18 @@ type areaBatch struct {
 // precedes it is a field_missing problem). If fn returns an error, StreamAreas stops and
 // returns it; a read error is returned wrapped.
 func StreamAreas(r io.Reader, opt Options, fn func(index int, a *geo.CoverageArea) error) error {
+	_, err := StreamAreasExtent(r, opt, fn)
+	return err
+}
+
+// StreamAreasExtent is StreamAreas that also returns the file's extent: what it speaks for
+// (nil when the file has none, or on any problem). A province or commune the registry does
+// not know (Options.KnownProvince, KnownCommune) is an unknown_province or unknown_commune
+// problem.
+func StreamAreasExtent(r io.Reader, opt Options, fn func(index int, a *geo.CoverageArea) error) (*geo.AreaExtent, error) {
 	cfg, err := newConfig(&opt)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	nw := cfg.workers
 	order := make(chan *areaBatch, 2*nw+2)
@@ -107,11 +116,14 @@ func StreamAreas(r io.Reader, opt Options, fn func(index int, a *geo.CoverageAre
 	wg.Wait()
 	switch {
 	case fnErr != nil:
-		return fnErr
+		return nil, fnErr
 	case pr.s.ReadErr() != nil:
-		return fmt.Errorf("read %s: %w", cfg.file, pr.s.ReadErr())
+		return nil, fmt.Errorf("read %s: %w", cfg.file, pr.s.ReadErr())
 	}
-	return probs.err()
+	if err := probs.err(); err != nil {
+		return nil, err
+	}
+	return pr.extent, nil
 }
 
 // areaProducer runs the splitter and hands batches to the workers and the consumer.
@@ -123,9 +135,11 @@ type areaProducer struct {
 	free  chan []byte
 	stop  <-chan struct{}
 	hdr   *areaHeader
-	cur   *areaBatch
-	n     int // features cut so far
-	probs []geo.Problem
+	// extent is the file's valid "extent", nil when it has none (read after the producer ends).
+	extent *geo.AreaExtent
+	cur    *areaBatch
+	n      int // features cut so far
+	probs  []geo.Problem
 }
 
 // send queues b for the consumer and, when it has features, for a worker. It returns false

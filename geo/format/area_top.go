@@ -101,6 +101,11 @@ func (p *areaProducer) top() bool {
 			if why := reasonCRS(raw); lx.Err == nil && why != "" {
 				p.problem(-1, "crs", geo.RuleCRS, why)
 			}
+		case "extent":
+			lx.Skip(0)
+			if lx.Err == nil {
+				p.topExtent(raw)
+			}
 		default:
 			lx.Skip(0)
 		}

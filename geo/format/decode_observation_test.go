@@ -100,7 +100,7 @@ func TestDecodeObservations_Rules(t *testing.T) {
 // TestDecode_RuleCoverage checks that the rule cases exercise every rule code.
 func TestDecode_RuleCoverage(t *testing.T) {
 	seen := map[string]bool{}
-	for _, tc := range slices.Concat(villageRuleCases, observationRuleCases) {
+	for _, tc := range slices.Concat(villageRuleCases, observationRuleCases, areaExtentRuleCases) {
 		for _, p := range tc.want {
 			seen[p.Rule] = true
 		}

@@ -47,6 +47,11 @@ type Options struct {
 	// KnownProgram reports whether a program ID is configured; nil skips the unknown_program
 	// check (villages/v1).
 	KnownProgram func(id string) bool
+	// KnownProvince and KnownCommune report whether a 2025 province or commune code has a
+	// village in the registry; nil skips the unknown_province and unknown_commune checks of an
+	// areas/v1 extent.
+	KnownProvince func(code string) bool
+	KnownCommune  func(code string) bool
 	// Now is the time of upload: an observed_at after it is time_future. Zero means the time
 	// the decoding starts (time.Now()): a file is never checked against no clock at all.
 	Now time.Time
@@ -60,28 +65,32 @@ type Options struct {
 
 // config is Options with the defaults applied, shared read-only by every parse worker.
 type config struct {
-	file         string
-	bounds       orb.Bound
-	carriers     []string
-	carrier      string // canonical spelling, "" when unset
-	knownVillage func(id string) bool
-	knownProgram func(id string) bool
-	now          time.Time
-	maxProblems  int
-	workers      int
+	file          string
+	bounds        orb.Bound
+	carriers      []string
+	carrier       string // canonical spelling, "" when unset
+	knownVillage  func(id string) bool
+	knownProgram  func(id string) bool
+	knownProvince func(code string) bool
+	knownCommune  func(code string) bool
+	now           time.Time
+	maxProblems   int
+	workers       int
 }
 
 // newConfig applies the defaults of opt and checks it.
 func newConfig(opt *Options) (*config, error) {
 	c := &config{
-		file:         opt.File,
-		bounds:       opt.Bounds,
-		carriers:     opt.Carriers,
-		knownVillage: opt.KnownVillage,
-		knownProgram: opt.KnownProgram,
-		now:          opt.Now,
-		maxProblems:  opt.MaxProblems,
-		workers:      opt.Workers,
+		file:          opt.File,
+		bounds:        opt.Bounds,
+		carriers:      opt.Carriers,
+		knownVillage:  opt.KnownVillage,
+		knownProgram:  opt.KnownProgram,
+		knownProvince: opt.KnownProvince,
+		knownCommune:  opt.KnownCommune,
+		now:           opt.Now,
+		maxProblems:   opt.MaxProblems,
+		workers:       opt.Workers,
 	}
 	if c.bounds == (orb.Bound{}) {
 		c.bounds = VietnamBounds

@@ -129,6 +129,9 @@ func TestSchema_ValidFiles(t *testing.T) {
 			checkAgainstSchema(t, "villages "+tc.name, "villages/v1", []byte(tc.in))
 		}
 	}
+	for _, ext := range []string{`{"provinces":["08"]}`, `{"communes":["02710"],"provinces":["15"]}`, `{"geometry":` + areaSquare + `}`, `null`} {
+		checkAgainstSchema(t, "areas extent "+ext, "areas/v1", []byte(withExtent(ext)))
+	}
 }
 
 // TestSchema_InvalidFiles checks that the schema rejects the structural defects it can see.
@@ -140,6 +143,21 @@ func TestSchema_InvalidFiles(t *testing.T) {
 		`{"type":"FeatureCollection","features":[],"crs":{"type":"name","properties":{"name":"EPSG:3857"}}}`,
 	} {
 		s := loadSchema(t, "villages/v1")
+		var doc any
+		if err := json.Unmarshal([]byte(in), &doc); err != nil {
+			t.Fatal(err)
+		}
+		if errs := (&miniValidator{root: s}).validate(s, doc, "$"); len(errs) == 0 {
+			t.Errorf("schema accepts %s", in)
+		}
+	}
+	for _, in := range []string{
+		withExtent(`{"provinces":["8"]}`),
+		withExtent(`{"provinces":[]}`),
+		withExtent(`{"geometry":{"type":"Point","coordinates":[105,21]}}`),
+		withExtent(`"08"`),
+	} {
+		s := loadSchema(t, "areas/v1")
 		var doc any
 		if err := json.Unmarshal([]byte(in), &doc); err != nil {
 			t.Fatal(err)
