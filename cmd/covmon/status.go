@@ -29,7 +29,7 @@ covering its whole settled area (column LOM_SONG; area_coverage "partial" in JSO
 	asOfS := fs.String("as-of", "", "evaluate as of `DATE` (YYYY-MM-DD, 00:00 Vietnam time) or RFC 3339 instant; default now")
 	province := fs.String("province", "", "only villages of province `code` (2 digits)")
 	program := fs.String("program", "", "program `ID` (default: the configured default program)")
-	format := fs.String("format", "table", "output `format`: table, json or geojson")
+	format := fs.String("format", "table", "output `format`: table, json, geojson or csv (one row per village: the GeoJSON properties plus lon/lat, UTF-8 with BOM)")
 	villages := fs.Bool("villages", false, "table format: also list every village that is not covered, and the lõm sóng ones")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -46,9 +46,9 @@ covering its whole settled area (column LOM_SONG; area_coverage "partial" in JSO
 		asOf = t
 	}
 	switch *format {
-	case "table", "json", "geojson":
+	case "table", "json", "geojson", "csv":
 	default:
-		return fmt.Errorf("--format: want table, json or geojson, got %q", *format)
+		return fmt.Errorf("--format: want table, json, geojson or csv, got %q", *format)
 	}
 	if err := m.open(ctx); err != nil {
 		return err
@@ -73,6 +73,11 @@ covering its whole settled area (column LOM_SONG; area_coverage "partial" in JSO
 		return writeJSON(m.Stdout, wire.NewStatus(sum, sts, demo))
 	case "geojson":
 		return writeJSON(m.Stdout, wire.FeatureCollection(sts, asOf, demo))
+	case "csv":
+		if demo {
+			fmt.Fprintln(m.Stderr, demoNotice)
+		}
+		return wire.WriteCSV(m.Stdout, wire.FeatureCollection(sts, asOf, demo))
 	}
 	m.printStatus(sum, sts, demo, *villages)
 	return nil

@@ -56,11 +56,17 @@ func (s *Server) parseQuery(w http.ResponseWriter, r *http.Request) (query, bool
 }
 
 // handleVillages serves GET /api/v1/villages: a GeoJSON FeatureCollection of villages with
-// their status. Query: as_of, program, province, status (covered, dead_zone, no_power,
-// no_data or overdue), carrier (villages that carrier reported on).
+// their status, or CSV (f=csv or Accept: text/csv). Query: as_of, program, province, status
+// (covered, dead_zone, no_power, no_data or overdue), carrier (villages that carrier reported
+// on), f.
 func (s *Server) handleVillages(w http.ResponseWriter, r *http.Request) {
 	q, ok := s.readRequest(w, r)
 	if !ok {
+		return
+	}
+	csv, err := villagesFormat(r)
+	if err != nil {
+		s.writeError(w, r, err)
 		return
 	}
 	status, carrier := r.URL.Query().Get("status"), r.URL.Query().Get("carrier")
@@ -83,7 +89,14 @@ func (s *Server) handleVillages(w http.ResponseWriter, r *http.Request) {
 		}
 		kept = append(kept, st)
 	}
-	writeJSON(w, http.StatusOK, "application/geo+json", wire.FeatureCollection(kept, q.asOf, s.demo()))
+	fc := wire.FeatureCollection(kept, q.asOf, s.demo())
+	if csv {
+		if err := writeVillagesCSV(w, fc, q.asOf, s.demo()); err != nil {
+			s.logger().Warn("villages csv", "err", err)
+		}
+		return
+	}
+	writeJSON(w, http.StatusOK, "application/geo+json", fc)
 }
 
 func (s *Server) demo() bool {

@@ -1,0 +1,98 @@
+package wire
+
+import (
+	"encoding/csv"
+	"fmt"
+	"io"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/geojson"
+)
+
+// CSVColumns are the columns of the village CSV export, in order: the GeoJSON feature
+// properties of FeatureCollection plus lon and lat. A property not listed here still gets a
+// column (after these, sorted by name), so the export never drops a field.
+var CSVColumns = []string{
+	"village_id", "name", "commune_code", "commune_name", "province_code", "province_name",
+	"lon", "lat", "grid_power", "baseline", "status", "level", "overdue", "days_overdue",
+	"carriers_with_signal", "carriers_reported", "area_coverage", "last_observed_at",
+}
+
+// CSVListSep joins list-valued properties (carriers_with_signal, carriers_reported) into one
+// flat string: "viettel;vnpt".
+const CSVListSep = ";"
+
+// utf8BOM lets Excel recognise the file as UTF-8, so Vietnamese names show with their
+// diacritics.
+const utf8BOM = "\uFEFF"
+
+// WriteCSV writes fc's point features as CSV (RFC 4180, UTF-8 with a byte-order mark), one
+// row per feature, with the columns of CSVColumns. Booleans are true/false, a missing value
+// is an empty cell, lists are joined with CSVListSep, times stay RFC 3339 as in the GeoJSON.
+func WriteCSV(w io.Writer, fc *geojson.FeatureCollection) error {
+	cols := slices.Clone(CSVColumns)
+	var extra []string
+	for _, f := range fc.Features {
+		for k := range f.Properties {
+			if !slices.Contains(cols, k) && !slices.Contains(extra, k) {
+				extra = append(extra, k)
+			}
+		}
+	}
+	slices.Sort(extra)
+	cols = append(cols, extra...)
+
+	if _, err := io.WriteString(w, utf8BOM); err != nil {
+		return err
+	}
+	cw := csv.NewWriter(w)
+	if err := cw.Write(cols); err != nil {
+		return err
+	}
+	row := make([]string, len(cols))
+	for _, f := range fc.Features {
+		pt, _ := f.Geometry.(orb.Point)
+		for i, c := range cols {
+			switch c {
+			case "lon":
+				row[i] = strconv.FormatFloat(pt.Lon(), 'f', -1, 64)
+			case "lat":
+				row[i] = strconv.FormatFloat(pt.Lat(), 'f', -1, 64)
+			default:
+				row[i] = csvCell(f.Properties[c])
+			}
+		}
+		if err := cw.Write(row); err != nil {
+			return err
+		}
+	}
+	cw.Flush()
+	return cw.Error()
+}
+
+func csvCell(v any) string {
+	switch v := v.(type) {
+	case nil:
+		return ""
+	case string:
+		return v
+	case bool:
+		return strconv.FormatBool(v)
+	case int:
+		return strconv.Itoa(v)
+	case float64:
+		return strconv.FormatFloat(v, 'f', -1, 64)
+	case []string:
+		return strings.Join(v, CSVListSep)
+	case []any:
+		s := make([]string, len(v))
+		for i, e := range v {
+			s[i] = csvCell(e)
+		}
+		return strings.Join(s, CSVListSep)
+	}
+	return fmt.Sprint(v)
+}

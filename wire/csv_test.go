@@ -1,0 +1,85 @@
+package wire
+
+import (
+	"bytes"
+	"encoding/csv"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/paulmach/orb"
+
+	"github.com/covmon/covmon/geo"
+)
+
+func TestWriteCSV(t *testing.T) {
+	asOf := time.Date(2026, 11, 20, 0, 0, 0, 0, geo.Vietnam)
+	sts := []geo.VillageStatus{
+		{
+			Village: &geo.Village{ID: "V02-0001", Name: "Thôn Nà Ản", CommuneCode: "02011", CommuneName: "Xã Đồng Văn",
+				ProvinceCode: "02", ProvinceName: "Tuyên Quang", Center: orb.Point{105.3521, 23.2785}, GridPower: true, Baseline: true},
+			Assessment: geo.Assessment{Status: geo.StatusDeadZone, CarriersReported: []string{"viettel", "vnpt"},
+				LastObservedAt: time.Date(2026, 10, 1, 0, 0, 0, 0, geo.Vietnam)},
+			Overdue: true, DaysOverdue: 719,
+		},
+		{
+			Village:    &geo.Village{ID: "V02-0002", Name: "Bản \"Lũng\", Cú", ProvinceCode: "02", Center: orb.Point{105.1, 23.1}},
+			Assessment: geo.Assessment{Status: geo.StatusNoData},
+		},
+	}
+	fc := FeatureCollection(sts, asOf, true)
+	var buf bytes.Buffer
+	if err := WriteCSV(&buf, fc); err != nil {
+		t.Fatal(err)
+	}
+	b := buf.Bytes()
+	if !bytes.HasPrefix(b, []byte{0xEF, 0xBB, 0xBF}) {
+		t.Fatalf("no UTF-8 BOM: % x", b[:3])
+	}
+	rows, err := csv.NewReader(bytes.NewReader(b[3:])).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) != 3 {
+		t.Fatalf("%d rows, want header + 2", len(rows))
+	}
+	if !slices.Equal(rows[0], CSVColumns) {
+		t.Errorf("header %v, want %v", rows[0], CSVColumns)
+	}
+	// Every GeoJSON property is a column, so the CSV and the GeoJSON carry the same fields.
+	for _, f := range fc.Features {
+		for k := range f.Properties {
+			if !slices.Contains(rows[0], k) {
+				t.Errorf("property %q has no column", k)
+			}
+		}
+	}
+	get := func(r int, col string) string { return rows[r][slices.Index(rows[0], col)] }
+	for _, c := range []struct {
+		row       int
+		col, want string
+	}{
+		{1, "name", "Thôn Nà Ản"},
+		{1, "commune_name", "Xã Đồng Văn"},
+		{1, "lon", "105.3521"},
+		{1, "lat", "23.2785"},
+		{1, "status", "dead_zone"},
+		{1, "overdue", "true"},
+		{1, "days_overdue", "719"},
+		{1, "carriers_reported", "viettel;vnpt"},
+		{1, "carriers_with_signal", ""},
+		{1, "last_observed_at", "2026-10-01T00:00:00+07:00"},
+		{2, "name", `Bản "Lũng", Cú`},
+		{2, "grid_power", "false"},
+		{2, "status", "no_data"},
+		{2, "area_coverage", ""},
+	} {
+		if got := get(c.row, c.col); got != c.want {
+			t.Errorf("row %d %s = %q, want %q", c.row, c.col, got, c.want)
+		}
+	}
+	if !strings.Contains(buf.String(), "Thôn Nà Ản") {
+		t.Error("diacritics lost")
+	}
+}
