@@ -23,9 +23,12 @@ run: build ## build, load the SYNTHETIC seed data, show the status, then serve t
 	@echo "== as of 2022-08-01 (the ministry's 2022 report) =="
 	@./$(BIN) status --db $(DB) --as-of 2022-08-01 | sed -n '5p'
 	@echo
+	@echo "Status page (map, figures, burn-down; works offline): http://$(LISTEN)/"
+	@echo
 	@echo "Also try, in another terminal:"
 	@echo "  ./$(BIN) status --db $(DB) --villages              # every village still dark"
 	@echo "  ./$(BIN) status --db $(DB) --as-of 2024-12-01      # at the deadline"
+	@echo "  ./$(BIN) status --db $(DB) --format csv > v.csv    # a spreadsheet (UTF-8 with BOM)"
 	@echo "  ./$(BIN) uploads --db $(DB)                        # what was ingested"
 	@echo "  ./$(BIN) token create --db $(DB) --carrier viettel # a token to upload with"
 	@echo "  ./$(BIN) help"

@@ -105,10 +105,11 @@ func (s *Server) Handler() http.Handler {
 	if s.Metrics != nil {
 		mux.HandleFunc("GET /metrics", s.handleMetrics)
 	}
+	s.routePage(mux)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, Errorf(ENOTFOUND, "no such endpoint: %s %s", r.Method, r.URL.Path))
 	})
-	return mux
+	return withGzip(mux)
 }
 
 // Open listens on Addr and serves in the background. Use Listener().Addr() to learn the

@@ -1,0 +1,348 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/network"
+	"github.com/chromedp/cdproto/runtime"
+	"github.com/chromedp/chromedp"
+)
+
+// pageShots, when set, is the folder the browser test writes its screenshots to
+// (go test ./cmd/covmon -run TestPage -page-screenshots ../../docs).
+var pageShots = flag.String("page-screenshots", "", "write the status page's screenshots (page-desktop.png, page-phone.png) to `dir`")
+
+// chromium finds Debian's chromium. Missing, the test fails in CI (CI set: .ci/run installs
+// it) and is skipped loudly elsewhere.
+func chromium(t *testing.T) string {
+	t.Helper()
+	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
+		if p, err := exec.LookPath(name); err == nil {
+			return p
+		}
+	}
+	if os.Getenv("CI") != "" {
+		t.Fatal("chromium is not installed: the status page's browser test needs it (.ci/run installs Debian's chromium)")
+	}
+	t.Skip("SKIPPED: chromium is not installed, so the status page was NOT tested in a browser (apt-get install chromium; in CI this fails)")
+	return ""
+}
+
+// browser is a headless chromium tab that records every request and script error.
+type browser struct {
+	ctx      context.Context
+	mu       sync.Mutex
+	requests []string
+	errors   []string
+}
+
+func newBrowser(t *testing.T, exe string, w, h int, mobile bool) *browser {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	t.Cleanup(cancel)
+	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(exe), chromedp.NoSandbox,
+		chromedp.WindowSize(w, h), chromedp.Flag("lang", "vi-VN"), chromedp.Flag("hide-scrollbars", true),
+		chromedp.UserDataDir(t.TempDir()))
+	actx, acancel := chromedp.NewExecAllocator(ctx, opts...)
+	t.Cleanup(acancel)
+	bctx, bcancel := chromedp.NewContext(actx)
+	t.Cleanup(func() {
+		bcancel()
+	})
+	b := &browser{ctx: bctx}
+	err := chromedp.Listen(bctx, func(ev any) {
+		b.mu.Lock()
+		defer b.mu.Unlock()
+		switch ev := ev.(type) {
+		case *network.EventRequestWillBeSent:
+			b.requests = append(b.requests, ev.Request.URL)
+		case *runtime.EventExceptionThrown:
+			d := ev.ExceptionDetails
+			msg := d.Text
+			if d.Exception != nil && d.Exception.Description != "" {
+				msg = d.Exception.Description
+			}
+			b.errors = append(b.errors, fmt.Sprintf("%s:%d: %s", d.URL, d.LineNumber+1, msg))
+		case *runtime.EventConsoleAPICalled:
+			if ev.Type == runtime.ConsoleAPICalledTypeError {
+				var parts []string
+				for _, a := range ev.Args {
+					parts = append(parts, string(a.Value)+a.Description)
+				}
+				b.errors = append(b.errors, "console.error: "+strings.Join(parts, " "))
+			}
+		}
+	})
+	if err != nil {
+		t.Fatalf("start chromium: %v", err)
+	}
+	if mobile {
+		if err := chromedp.Do(bctx, chromedp.EmulateViewport(int64(w), int64(h), chromedp.EmulateMobile, chromedp.EmulateTouch, chromedp.EmulateScale(2))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return b
+}
+
+// open loads the page and waits until it has drawn the villages.
+func (b *browser) open(t *testing.T, u string) {
+	t.Helper()
+	if err := chromedp.Do(b.ctx, chromedp.Navigate(u)); err != nil {
+		t.Fatalf("navigate %s: %v", u, err)
+	}
+	b.waitReady(t)
+}
+
+func (b *browser) waitReady(t *testing.T) {
+	t.Helper()
+	state, err := chromedp.Run(b.ctx, chromedp.Poll[string](`document.body.dataset.state !== "loading" && document.body.dataset.state`,
+		chromedp.WithPollingTimeout(60*time.Second)))
+	if err != nil || state != "ready" {
+		t.Fatalf("page not ready (state %q): %v; script errors: %v", state, err, b.scriptErrors())
+	}
+	// Two animation frames: the canvas has drawn what the state says.
+	if _, err := chromedp.Run(b.ctx, chromedp.Evaluate[bool](`new Promise(r => requestAnimationFrame(() => requestAnimationFrame(() => r(true))))`, chromedp.EvalAwaitPromise)); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func (b *browser) scriptErrors() []string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return append([]string(nil), b.errors...)
+}
+
+func eval[T any](t *testing.T, b *browser, js string) T {
+	t.Helper()
+	v, err := chromedp.Run(b.ctx, chromedp.Evaluate[T](js, chromedp.EvalAwaitPromise))
+	if err != nil {
+		t.Fatalf("%s: %v", js, err)
+	}
+	return v
+}
+
+func text(t *testing.T, b *browser, id string) string {
+	t.Helper()
+	return eval[string](t, b, `document.getElementById(`+strconv.Quote(id)+`).textContent`)
+}
+
+// choose selects value in a filter and waits for the page to redraw.
+func (b *browser) choose(t *testing.T, id, value string) {
+	t.Helper()
+	eval[bool](t, b, fmt.Sprintf(`(() => { const s = document.getElementById(%q); s.value = %q; s.dispatchEvent(new Event("change")); return s.value === %q; })()`, id, value, value))
+	b.waitReady(t)
+}
+
+func (b *browser) screenshot(t *testing.T, name string) {
+	t.Helper()
+	png, err := chromedp.Run(b.ctx, chromedp.CaptureScreenshot())
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := *pageShots
+	if dir == "" {
+		dir = t.TempDir()
+	}
+	if err := os.WriteFile(filepath.Join(dir, name), png, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+type apiFeature struct {
+	Properties struct {
+		ID           string `json:"village_id"`
+		Name         string `json:"name"`
+		ProvinceCode string `json:"province_code"`
+		Status       string `json:"status"`
+		Overdue      bool   `json:"overdue"`
+	} `json:"properties"`
+}
+
+func villagesAPI(t *testing.T, base, query string) []apiFeature {
+	t.Helper()
+	r := do(t, "GET", base+"/api/v1/villages?"+query, "", "", nil)
+	if r.status != 200 {
+		t.Fatalf("villages?%s: %d %s", query, r.status, r.body)
+	}
+	var fc struct{ Features []apiFeature }
+	if err := json.Unmarshal(r.body, &fc); err != nil {
+		t.Fatal(err)
+	}
+	return fc.Features
+}
+
+// TestPage_Browser drives the status page in headless chromium against covmon serve with the
+// seeds: the map draws every village the API returns, the figures are the API's, the filters
+// change both, a click on a village opens its history, and the page asks nothing of any other
+// host.
+func TestPage_Browser(t *testing.T) {
+	exe := chromium(t)
+	db := seededDB(t)
+	s := startServe(t, db)
+
+	all := villagesAPI(t, s.url, "")
+	overdue := villagesAPI(t, s.url, "status=overdue")
+	national := do(t, "GET", s.url+"/api/v1/summary", "", "", nil).json(t)
+	if len(all) < 800 || len(overdue) == 0 {
+		t.Fatalf("seeds: %d villages, %d overdue", len(all), len(overdue))
+	}
+
+	b := newBrowser(t, exe, 1366, 900, false)
+	b.open(t, s.url+"/")
+
+	t.Run("Markers", func(t *testing.T) {
+		if got := eval[int](t, b, `covmonPage.markerCount()`); got != len(all) {
+			t.Errorf("map draws %d villages, the API returns %d", got, len(all))
+		}
+		if got := text(t, b, "shown-count"); got != strconv.Itoa(len(all)) {
+			t.Errorf("page says %s villages on the map, want %d", got, len(all))
+		}
+		// The canvas really has coloured pixels of the overdue colour (#8b0000).
+		n := eval[int](t, b, `(() => { const c = document.querySelector("#map canvas.leaflet-zoom-animated:last-of-type") || document.querySelector("#map canvas");
+			const cs = [...document.querySelectorAll("#map canvas")]; let n = 0;
+			for (const c of cs) { const d = c.getContext("2d").getImageData(0, 0, c.width, c.height).data;
+				for (let i = 0; i < d.length; i += 4) if (d[i] === 0x8b && d[i+1] === 0 && d[i+2] === 0) n++; }
+			return n; })()`)
+		if n == 0 {
+			t.Error("no overdue-coloured pixel on the map's canvas")
+		}
+	})
+	t.Run("Figures", func(t *testing.T) {
+		checkFigures(t, b, national)
+		notice := text(t, b, "notice")
+		if !strings.Contains(notice, "SYNTHETIC DEMO DATA") || !strings.Contains(notice, "DỮ LIỆU MẪU") {
+			t.Errorf("synthetic-data notice: %q", notice)
+		}
+		if got := eval[bool](t, b, `!document.getElementById("notice").hidden`); !got {
+			t.Error("notice hidden")
+		}
+		if h := text(t, b, "times-note"); !strings.Contains(h, "UTC+7") {
+			t.Errorf("times note %q", h)
+		}
+	})
+
+	var clicked apiFeature
+	t.Run("FilterStatus", func(t *testing.T) {
+		b.choose(t, "f-status", "overdue")
+		if got := eval[int](t, b, `covmonPage.markerCount()`); got != len(overdue) {
+			t.Errorf("status=overdue: map draws %d, the API returns %d", got, len(overdue))
+		}
+		if got := text(t, b, "shown-count"); got != strconv.Itoa(len(overdue)) {
+			t.Errorf("status=overdue: page says %s", got)
+		}
+		clicked = overdue[len(overdue)/2]
+	})
+	t.Run("FilterProvince", func(t *testing.T) {
+		prov := clicked.Properties.ProvinceCode
+		b.choose(t, "f-province", prov)
+		want := villagesAPI(t, s.url, "status=overdue&province="+prov)
+		if got := eval[int](t, b, `covmonPage.markerCount()`); got != len(want) || len(want) >= len(overdue) {
+			t.Errorf("province %s, overdue: map draws %d, the API returns %d (of %d overdue)", prov, got, len(want), len(overdue))
+		}
+		checkFigures(t, b, do(t, "GET", s.url+"/api/v1/summary?province="+prov, "", "", nil).json(t))
+	})
+	t.Run("ClickVillage", func(t *testing.T) {
+		id := clicked.Properties.ID
+		// Zoom in on the village so no neighbour covers it, then click where it is drawn.
+		eval[bool](t, b, fmt.Sprintf(`(() => { const m = covmonPage.map; const p = covmonPage.markerLatLng(%q); m.setView(p, 13, {animate: false}); return true; })()`, id))
+		b.waitReady(t)
+		xy := eval[[]float64](t, b, fmt.Sprintf(`covmonPage.markerPoint(%q)`, id))
+		if err := chromedp.Do(b.ctx, chromedp.MouseClickXY(xy[0], xy[1]), chromedp.WaitVisible(chromedp.ID("panel"))); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := chromedp.Run(b.ctx, chromedp.Poll[bool](fmt.Sprintf(`document.getElementById("panel").dataset.village === %q && document.querySelectorAll("#panel-history tr.obs").length > 0`, id),
+			chromedp.WithPollingTimeout(20*time.Second))); err != nil {
+			t.Fatalf("panel of %s: %v (panel shows %q)", id, err, text(t, b, "panel-name"))
+		}
+		v := do(t, "GET", s.url+"/api/v1/villages/"+url.PathEscape(id), "", "", nil).json(t)
+		obs := v["observations"].([]any)
+		if got := eval[int](t, b, `document.querySelectorAll("#panel-history tr.obs").length`); got != len(obs) {
+			t.Errorf("panel lists %d observations, the API %d", got, len(obs))
+		}
+		if got := text(t, b, "panel-name"); got != clicked.Properties.Name {
+			t.Errorf("panel name %q, want %q", got, clicked.Properties.Name)
+		}
+		// Provenance: every row names its upload.
+		first := eval[string](t, b, `document.querySelector("#panel-history tr.obs td:last-child").textContent`)
+		if !strings.HasPrefix(first, "#") {
+			t.Errorf("provenance cell %q", first)
+		}
+		// Times are Vietnam time: the newest observation's date as the API gives it in +07:00.
+		last := obs[len(obs)-1].(map[string]any)["observed_at"].(string)
+		at, _ := time.Parse(time.RFC3339, last)
+		want := at.In(time.FixedZone("UTC+7", 7*3600)).Format("02/01/2006 15:04")
+		if got := eval[string](t, b, `document.querySelector("#panel-history tr.obs td").textContent`); got != want {
+			t.Errorf("newest observation shown as %q, want %q (UTC+7)", got, want)
+		}
+	})
+	t.Run("AsOf", func(t *testing.T) {
+		b.choose(t, "f-province", "")
+		b.choose(t, "f-status", "")
+		b.choose(t, "f-asof", "2022-08-01")
+		checkFigures(t, b, do(t, "GET", s.url+"/api/v1/summary?as_of=2022-08-01", "", "", nil).json(t))
+		if got := text(t, b, "fig-baseline-covered"); got != "477" {
+			t.Errorf("as of 2022-08-01: %s baseline villages covered, the seeds' story says 477", got)
+		}
+		b.choose(t, "f-asof", "")
+	})
+	t.Run("Screenshot", func(t *testing.T) {
+		eval[bool](t, b, `(() => { covmonPage.map.fitBounds([[7.5, 102.1], [23.4, 116.5]], {animate: false}); return true; })()`)
+		b.waitReady(t)
+		b.screenshot(t, "page-desktop.png")
+	})
+	t.Run("Phone", func(t *testing.T) {
+		p := newBrowser(t, exe, 390, 844, true)
+		p.open(t, s.url+"/")
+		if got := eval[int](t, p, `covmonPage.markerCount()`); got != len(all) {
+			t.Errorf("phone: map draws %d villages, want %d", got, len(all))
+		}
+		if w := eval[int](t, p, `document.documentElement.scrollWidth`); w > 390 {
+			t.Errorf("phone: page is %d px wide, scrolls sideways", w)
+		}
+		p.screenshot(t, "page-phone.png")
+		if errs := p.scriptErrors(); len(errs) > 0 {
+			t.Errorf("phone: script errors: %v", errs)
+		}
+	})
+
+	if errs := b.scriptErrors(); len(errs) > 0 {
+		t.Errorf("script errors: %v", errs)
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if len(b.requests) < 5 {
+		t.Errorf("only %d requests seen: %v", len(b.requests), b.requests)
+	}
+	for _, u := range b.requests {
+		if !strings.HasPrefix(u, s.url+"/") && !strings.HasPrefix(u, "data:") {
+			t.Errorf("the page asked another host: %s", u)
+		}
+	}
+}
+
+// checkFigures compares the page's headline figures with a summary from the API.
+func checkFigures(t *testing.T, b *browser, sum map[string]any) {
+	t.Helper()
+	n := sum["national"].(map[string]any)
+	for id, key := range map[string]string{
+		"fig-baseline-covered": "baseline_covered", "fig-baseline": "baseline", "fig-dead-zone": "dead_zone",
+		"fig-overdue": "overdue", "fig-no-power": "no_power", "fig-no-data": "no_data", "fig-covered": "covered",
+		"fig-partial-area": "partial_area", "fig-found-later": "found_later", "fig-villages": "villages",
+	} {
+		if got, want := text(t, b, id), strconv.Itoa(int(n[key].(float64))); got != want {
+			t.Errorf("%s = %s, the API's %s = %s", id, got, key, want)
+		}
+	}
+}
