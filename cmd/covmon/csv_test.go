@@ -63,7 +63,7 @@ func TestStatus_CSV(t *testing.T) {
 		}
 	})
 	t.Run("Gzip", func(t *testing.T) {
-		for _, path := range []string{"/api/v1/villages", "/api/v1/villages?f=csv", "/api/v1/summary", "/"} {
+		for _, path := range []string{"/api/v1/villages?as_of=2026-11-20", "/api/v1/villages?f=csv&as_of=2026-11-20", "/api/v1/summary", "/"} {
 			plain := do(t, "GET", s.url+path, "", "", nil, "Accept-Encoding", "identity")
 			zipped := do(t, "GET", s.url+path, "", "", nil, "Accept-Encoding", "gzip")
 			if zipped.header.Get("Content-Encoding") != "gzip" || plain.header.Get("Content-Encoding") != "" {
