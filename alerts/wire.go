@@ -1,6 +1,6 @@
 package alerts
 
-import "github.com/covmon/covmon/wire"
+import "github.com/covmon/covmon/geo/wire"
 
 // ToWire returns a's public JSON form, the one shape the command line and the webhooks print.
 func ToWire(a Alert) wire.Alert {

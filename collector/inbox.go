@@ -13,7 +13,7 @@ import (
 	"time"
 
 	"github.com/covmon/covmon/geo"
-	"github.com/covmon/covmon/wire"
+	"github.com/covmon/covmon/geo/wire"
 )
 
 // Inbox is a drop folder, the way carriers are used to delivering files over SFTP:

@@ -19,7 +19,7 @@ import (
 	"github.com/covmon/covmon/collector"
 	"github.com/covmon/covmon/collector/sqlite"
 	"github.com/covmon/covmon/geo"
-	"github.com/covmon/covmon/wire"
+	"github.com/covmon/covmon/geo/wire"
 )
 
 const villagesFile = `{"type":"FeatureCollection","covmon_schema":"villages/v1","features":[

@@ -22,7 +22,7 @@ import (
 	"time"
 
 	"github.com/covmon/covmon/alerts"
-	"github.com/covmon/covmon/wire"
+	"github.com/covmon/covmon/geo/wire"
 )
 
 // Version is the payload format version.

@@ -30,8 +30,8 @@ import (
 	"github.com/covmon/covmon/alerts/webhook"
 	"github.com/covmon/covmon/collector"
 	"github.com/covmon/covmon/geo"
+	"github.com/covmon/covmon/geo/wire"
 	"github.com/covmon/covmon/grafana/promtest"
-	"github.com/covmon/covmon/wire"
 )
 
 func TestAlertsConfig_Invalid(t *testing.T) {

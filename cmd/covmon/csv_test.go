@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/covmon/covmon/wire"
+	"github.com/covmon/covmon/geo/wire"
 )
 
 // TestStatus_CSV: the CLI's and the API's CSV exports are the same bytes (same columns, same

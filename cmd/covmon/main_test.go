@@ -13,7 +13,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/covmon/covmon/wire"
+	"github.com/covmon/covmon/geo/wire"
 )
 
 // testNow is the clock of the CLI tests: after every seed observation (2026-10 at the latest).

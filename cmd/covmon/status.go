@@ -11,7 +11,7 @@ import (
 
 	"github.com/covmon/covmon/collector"
 	"github.com/covmon/covmon/geo"
-	"github.com/covmon/covmon/wire"
+	"github.com/covmon/covmon/geo/wire"
 )
 
 func (m *Main) runStatus(ctx context.Context, args []string) error {

@@ -8,7 +8,7 @@ import (
 
 	"github.com/covmon/covmon/geo"
 	"github.com/covmon/covmon/geo/format"
-	"github.com/covmon/covmon/wire"
+	"github.com/covmon/covmon/geo/wire"
 )
 
 func (m *Main) runUploads(ctx context.Context, args []string) error {

@@ -6,7 +6,7 @@ import (
 	"time"
 
 	"github.com/covmon/covmon/geo"
-	"github.com/covmon/covmon/wire"
+	"github.com/covmon/covmon/geo/wire"
 )
 
 // handleBurndown serves GET /api/v1/burndown: a program's daily figures (the daily snapshot,

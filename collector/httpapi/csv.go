@@ -10,7 +10,7 @@ import (
 	"github.com/paulmach/orb/geojson"
 
 	"github.com/covmon/covmon/geo"
-	"github.com/covmon/covmon/wire"
+	"github.com/covmon/covmon/geo/wire"
 )
 
 // villagesFormat reads the output format of GET /api/v1/villages: ?f=csv or ?f=geojson

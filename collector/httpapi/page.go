@@ -5,7 +5,7 @@ import (
 
 	"github.com/covmon/covmon/collector/i18n"
 	"github.com/covmon/covmon/collector/page"
-	"github.com/covmon/covmon/wire"
+	"github.com/covmon/covmon/geo/wire"
 )
 
 // routePage mounts the status page (GET /, /static/...) and the two small public documents it

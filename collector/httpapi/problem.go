@@ -8,7 +8,7 @@ import (
 
 	"github.com/covmon/covmon/collector"
 	"github.com/covmon/covmon/geo"
-	"github.com/covmon/covmon/wire"
+	"github.com/covmon/covmon/geo/wire"
 )
 
 // Error codes. Each names one kind of failure a client can act on and maps, through the table

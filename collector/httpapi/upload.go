@@ -15,7 +15,7 @@ import (
 
 	"github.com/covmon/covmon/collector"
 	"github.com/covmon/covmon/geo"
-	"github.com/covmon/covmon/wire"
+	"github.com/covmon/covmon/geo/wire"
 )
 
 // handleUpload serves POST /api/v1/uploads: a raw or multipart (field "file") body, optionally

@@ -12,7 +12,7 @@ import (
 	"github.com/paulmach/orb"
 
 	"github.com/covmon/covmon/geo"
-	"github.com/covmon/covmon/wire"
+	"github.com/covmon/covmon/geo/wire"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata")
@@ -35,10 +35,10 @@ func golden(t *testing.T, name string, v any) {
 	}
 	want, err := os.ReadFile(p)
 	if err != nil {
-		t.Fatalf("%v (run go test ./wire -update to create it)", err)
+		t.Fatalf("%v (run go test ./geo/wire -update to create it)", err)
 	}
 	if !bytes.Equal(b.Bytes(), want) {
-		t.Errorf("%s differs from %s (if the change is intended, run go test ./wire -update and review the diff):\n%s", name, p, b.Bytes())
+		t.Errorf("%s differs from %s (if the change is intended, run go test ./geo/wire -update and review the diff):\n%s", name, p, b.Bytes())
 	}
 }
 

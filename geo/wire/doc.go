@@ -3,7 +3,7 @@
 // same New… functions from geo values.
 //
 // Field names are snake_case and stable: they are part of covmon's public interface, pinned
-// by the golden files in testdata (regenerate with go test ./wire -update, and review the
+// by the golden files in testdata (regenerate with go test ./geo/wire -update, and review the
 // diff). Times are RFC 3339; absent optional values are left out rather than null; lists are
 // [] rather than null.
 //
