@@ -303,6 +303,12 @@ func (r *Runner) scanFolder(ctx context.Context, dir *folder, kind geo.UploadKin
 
 func (r *Runner) ingestInboxFile(ctx context.Context, dir *folder, name string, kind geo.UploadKind, carrier string) error {
 	path := dir.join(name)
+	// A link as processed/ or rejected/ is refused before anything is recorded.
+	for _, sub := range []string{"processed", "rejected"} {
+		if fi, err := dir.root.Lstat(sub); err == nil && !fi.IsDir() {
+			return fmt.Errorf("inbox: %s: %w", dir.join(sub), ErrLink)
+		}
+	}
 	f, err := dir.open(name)
 	if err != nil {
 		return fmt.Errorf("open inbox file: %w", err)

@@ -100,6 +100,9 @@ func TestInbox_LinkImpersonation(t *testing.T) {
 			if ups := uploadsOf(t, db, "mobifone"); len(ups) != 0 {
 				t.Errorf("mobifone uploads: %+v", ups)
 			}
+			if ups := uploadsOf(t, db, "viettel"); len(ups) != 0 {
+				t.Errorf("viettel uploads recorded while the link is there: %+v", ups)
+			}
 			if f := files(t, filepath.Join(dir, "mobifone")); len(f) != 0 {
 				t.Errorf("files in mobifone's folder: %v", f)
 			}
