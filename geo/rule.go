@@ -30,6 +30,18 @@ const (
 	RuleTimeFuture        = "time_future"
 	RuleRSRPRange         = "rsrp_range"
 	RuleDLNegative        = "dl_negative"
+
+	// Hardening rules (issue 15): one parsing rule for all formats, time and geometry sanity,
+	// bounded text, and the summary that ends a capped report.
+	RuleDuplicateKey      = "duplicate_key"
+	RuleTimeTooOld        = "time_too_old"
+	RuleRingDegenerate    = "ring_degenerate"
+	RuleRingSelfIntersect = "ring_self_intersection"
+	RuleCenterFar         = "center_far"
+	RuleTextTooLong       = "text_too_long"
+	RuleTextControl       = "text_control"
+	RuleNoFeatures        = "no_features"
+	RuleTooManyProblems   = "too_many_problems"
 )
 
 // Rules lists every validation rule code in the order docs/formats.md documents them.
@@ -40,4 +52,6 @@ var Rules = []string{
 	RuleFieldMissing, RuleFieldType, RuleFieldInvalid,
 	RuleUnknownCarrier, RuleCarrierMismatch, RuleUnknownTechnology, RuleUnknownMethod, RuleUnknownVillage,
 	RuleUnknownProgram, RuleUnknownProvince, RuleUnknownCommune, RuleDuplicateRow, RuleTimeUnparsable, RuleTimeFuture, RuleRSRPRange, RuleDLNegative,
+	RuleDuplicateKey, RuleTimeTooOld, RuleRingDegenerate, RuleRingSelfIntersect, RuleCenterFar,
+	RuleTextTooLong, RuleTextControl, RuleNoFeatures, RuleTooManyProblems,
 }

@@ -121,6 +121,9 @@ type ValidationError struct {
 func (e *ValidationError) Error() string {
 	var b strings.Builder
 	n := len(e.Problems)
+	if n > 0 && e.Problems[n-1].Rule == RuleTooManyProblems {
+		n-- // the summary that ends a capped report is not a problem of the file
+	}
 	fmt.Fprintf(&b, "%s: %d problem", e.File, n)
 	if n != 1 {
 		b.WriteString("s")

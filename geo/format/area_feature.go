@@ -24,7 +24,8 @@ type areaParser struct {
 	ringEnds []int
 	polyEnds []int
 	multi    bool
-	geomBad  bool // a coordinates problem was reported; skip ring checks
+	geomBad  bool   // a coordinates problem was reported; skip ring checks
+	dup      string // the first member name found twice in one object (duplicate_key)
 
 	// observed_at cache: files usually repeat one date.
 	lastTime    []byte
@@ -62,6 +63,7 @@ func (p *areaParser) feature(index int, raw []byte, hdr *areaHeader, out *areaPa
 	p.probs = p.probs[:0]
 	p.pts, p.ringEnds, p.polyEnds = p.pts[:0], p.ringEnds[:0], p.polyEnds[:0]
 	p.geomBad = false
+	p.dup = ""
 	lx := &p.lx
 	lx.Reset(raw)
 	if c := lx.Peek(); c != '{' {
@@ -73,8 +75,9 @@ func (p *areaParser) feature(index int, raw []byte, hdr *areaHeader, out *areaPa
 	var pr areaProps
 	pr.area.Method = AreaDefaultMethod
 	sawType, sawGeom := false, false
+	var seen scan.KeySet
 	for first := true; lx.More(&first, '}'); {
-		switch string(lx.Key()) {
+		switch string(p.key(&seen)) {
 		case "type":
 			sawType = true
 			if v := p.value(1); lx.Err == nil && !isString(v, "Feature") {
@@ -104,6 +107,12 @@ func (p *areaParser) feature(index int, raw []byte, hdr *areaHeader, out *areaPa
 		p.problem("", geo.RuleNotJSON, "the feature is not valid JSON: "+lx.Err.Error())
 		out.problems = p.done()
 		return
+	}
+	if p.dup == "" {
+		p.dup = lx.Dup
+	}
+	if p.dup != "" {
+		p.problem("", geo.RuleDuplicateKey, dupReason(p.dup))
 	}
 	if !sawType {
 		p.problem("type", geo.RuleNotGeoJSON, `missing "type": "Feature"`)
@@ -140,6 +149,15 @@ func (p *areaParser) feature(index int, raw []byte, hdr *areaHeader, out *areaPa
 	}
 }
 
+// key reads a member name, noting a duplicate among the names seen in the same object.
+func (p *areaParser) key(seen *scan.KeySet) []byte {
+	k := p.lx.Key()
+	if p.lx.Err == nil && seen.Add(k) && p.dup == "" {
+		p.dup = string(k)
+	}
+	return k
+}
+
 // done returns a copy of the feature's problems (nil when none).
 func (p *areaParser) done() []geo.Problem {
 	if len(p.probs) == 0 {
@@ -152,8 +170,9 @@ func (p *areaParser) done() []geo.Problem {
 func (p *areaParser) properties(pr *areaProps) {
 	lx := &p.lx
 	lx.Pos++
+	var seen scan.KeySet
 	for first := true; lx.More(&first, '}'); {
-		key := lx.Key()
+		key := p.key(&seen)
 		c := lx.Peek()
 		if c == 'n' { // null counts as absent
 			lx.Skip(1)
@@ -259,8 +278,9 @@ func (p *areaParser) observedAt(v []byte) time.Time {
 		p.problem("observed_at", geo.RuleTimeUnparsable, p.lastTimeWhy)
 		return time.Time{}
 	}
-	if p.lastTimeVal.After(p.cfg.now) {
-		p.problem("observed_at", geo.RuleTimeFuture, reasonFuture(string(v), p.cfg.now))
+	if rule, reason := p.cfg.timeBounds(p.lastTimeVal, string(v), true); rule != "" {
+		p.problem("observed_at", rule, reason)
+		return time.Time{}
 	}
 	return p.lastTimeVal
 }

@@ -29,8 +29,9 @@ func (p *areaParser) geometry(raw []byte) {
 	typ := ""
 	sawType, parsed := false, false
 	cstart, cend := -1, -1
+	var seen scan.KeySet
 	for first := true; lx.More(&first, '}'); {
-		switch string(lx.Key()) {
+		switch string(p.key(&seen)) {
 		case "type":
 			sawType = true
 			if lx.Peek() != '"' {

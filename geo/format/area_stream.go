@@ -87,7 +87,7 @@ func StreamAreasExtent(r io.Reader, opt Options, fn func(index int, a *geo.Cover
 		close(order)
 	})
 
-	probs := report{file: cfg.file, max: cfg.maxProblems}
+	probs := report{file: cfg.file, max: cfg.maxProblems, maxBytes: cfg.maxBytes}
 	var fnErr error
 	for b := range order {
 		<-b.done
@@ -114,6 +114,9 @@ func StreamAreasExtent(r io.Reader, opt Options, fn func(index int, a *geo.Cover
 		}
 	}
 	wg.Wait()
+	if pr.readArray && pr.n == 0 && len(probs.problems) == 0 {
+		probs.add(-1, "", "features", geo.RuleNoFeatures, noFeaturesReason)
+	}
 	switch {
 	case fnErr != nil:
 		return nil, fnErr
@@ -139,7 +142,9 @@ type areaProducer struct {
 	extent *geo.AreaExtent
 	cur    *areaBatch
 	n      int // features cut so far
-	probs  []geo.Problem
+	// readArray is set once a features array was read to its end.
+	readArray bool
+	probs     []geo.Problem
 }
 
 // send queues b for the consumer and, when it has features, for a worker. It returns false

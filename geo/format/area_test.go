@@ -151,7 +151,11 @@ func TestStreamAreas_MaxProblems(t *testing.T) {
 	}
 	err := format.StreamAreas(strings.NewReader(areaFile(fs...)), format.Options{Now: areaNow, MaxProblems: 5}, func(int, *geo.CoverageArea) error { return nil })
 	var ve *geo.ValidationError
-	if !errors.As(err, &ve) || len(ve.Problems) != 5 || !ve.Truncated {
+	if !errors.As(err, &ve) || len(ve.Problems) != 6 || !ve.Truncated {
 		t.Fatalf("got %v", err)
+	}
+	last := ve.Problems[5]
+	if last.Rule != geo.RuleTooManyProblems || last.Reason != "… and 15 more problems (the report keeps 5 problems and 256 KiB)" {
+		t.Errorf("summary %+v", last)
 	}
 }

@@ -38,6 +38,7 @@ func (p *areaProducer) top() bool {
 	s.Next()
 	var typ []byte // raw
 	sawType, sawFeatures, sawSchema := false, false, false
+	var seen scan.KeySet
 	for first := true; ; first = false {
 		c, ok := s.Peek()
 		if !ok {
@@ -68,10 +69,14 @@ func (p *areaProducer) top() bool {
 		if err := s.Expect(':'); err != nil {
 			return p.fatal(-1, err)
 		}
-		if key == "features" {
-			if sawFeatures {
-				p.problem(-1, "features", geo.RuleNotGeoJSON, `"features" appears more than once`)
+		if seen.Add([]byte(key)) {
+			p.problem(-1, key, geo.RuleDuplicateKey, dupReason(key))
+			if _, err := s.Value(); err != nil {
+				return p.fatal(-1, err)
 			}
+			continue
+		}
+		if key == "features" {
 			sawFeatures = true
 			if !p.features() {
 				return false
@@ -81,6 +86,9 @@ func (p *areaProducer) top() bool {
 		raw, err = s.Value()
 		if err != nil {
 			return p.fatal(-1, err)
+		}
+		if d := checkDuplicates(raw); d != "" {
+			p.problem(-1, key, geo.RuleDuplicateKey, dupReason(d))
 		}
 		lx.Reset(raw)
 		switch key {
@@ -168,6 +176,7 @@ func (p *areaProducer) features() bool {
 		}
 		if c == ']' {
 			s.Next()
+			p.readArray = true
 			return true
 		}
 		if !first {

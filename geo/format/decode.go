@@ -6,6 +6,7 @@ import (
 	"io"
 
 	"github.com/covmon/covmon/geo"
+	"github.com/covmon/covmon/geo/format/internal/scan"
 )
 
 // decoder holds the configuration and the report of one decode call.
@@ -20,7 +21,7 @@ func newDecoder(opt *Options) (*decoder, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &decoder{cfg: cfg, rep: &report{file: cfg.file, max: cfg.maxProblems}}, nil
+	return &decoder{cfg: cfg, rep: &report{file: cfg.file, max: cfg.maxProblems, maxBytes: cfg.maxBytes}}, nil
 }
 
 // run streams r through c and turns the outcome into the decoder's return error: a wrapped
@@ -118,13 +119,14 @@ func (d *decoder) newFeatureReport(i int, villageID json.RawMessage) *featureRep
 	return fr
 }
 
-// unmarshalProps decodes a feature's properties into p (a struct of json.RawMessage fields).
-// It returns false when properties is neither an object nor null.
-func unmarshalProps(raw json.RawMessage, p any) bool {
+// unmarshalProps reads a feature's properties: dst[i] gets the value of the member named
+// exactly names[i]. It returns false when properties is neither an object nor null.
+func unmarshalProps(lx *scan.Lexer, raw json.RawMessage, names []string, dst []*json.RawMessage) bool {
 	if isNull(raw) {
 		return true
 	}
-	return raw[0] == '{' && json.Unmarshal(raw, p) == nil
+	_, ok := splitObject(lx, raw, names, dst)
+	return ok
 }
 
 // shape checks the Feature's own members: "type" must be "Feature", "id" a string or number,
@@ -145,6 +147,9 @@ func (f *featureReport) shape(feat *rawFeature, propsOK bool) bool {
 	}
 	if !propsOK {
 		f.add("properties", geo.RuleNotGeoJSON, "want an object or null, got "+describe(feat.Properties))
+	}
+	if feat.dup != "" {
+		f.add("", geo.RuleDuplicateKey, dupReason(feat.dup))
 	}
 	return true
 }

@@ -9,6 +9,7 @@ import (
 	"io"
 
 	"github.com/covmon/covmon/geo"
+	"github.com/covmon/covmon/geo/format/internal/scan"
 )
 
 // rawFeature is one element of a FeatureCollection's "features", its members kept raw so that
@@ -18,11 +19,16 @@ type rawFeature struct {
 	ID         json.RawMessage `json:"id"`
 	Geometry   json.RawMessage `json:"geometry"`
 	Properties json.RawMessage `json:"properties"`
+	// dup is the first member name found twice in one object anywhere in the feature.
+	dup string
 }
 
-// reset empties f for reuse, keeping its buffers.
+// featureMembers are the members of a Feature read by exact name (strict.go).
+var featureMembers = []string{"type", "id", "geometry", "properties"}
+
+// reset empties f for reuse.
 func (f *rawFeature) reset() {
-	f.Type, f.ID, f.Geometry, f.Properties = f.Type[:0], f.ID[:0], f.Geometry[:0], f.Properties[:0]
+	f.Type, f.ID, f.Geometry, f.Properties, f.dup = nil, nil, nil, nil, ""
 }
 
 // collection streams a FeatureCollection: it checks the top-level members itself and hands
@@ -41,12 +47,21 @@ type collection struct {
 
 	dec          *json.Decoder
 	in           *errReader
+	sq           *squeezeReader
 	bom          int64 // bytes of byte-order mark skipped
 	typ          json.RawMessage
 	sawFeatures  bool
+	readArray    bool // the features array was read to its end
 	wrongSchema  bool
 	featureCount int
+	topKeys      scan.KeySet
+	lx           scan.Lexer
 }
+
+// noFeaturesReason is the reason of no_features, the same in every format. An empty file is
+// refused rather than stored as an upload: it says nothing about coverage, and counting it
+// would keep the stale-data alert quiet (docs/formats.md).
+const noFeaturesReason = "the FeatureCollection has no features; an empty file says nothing about coverage and is not stored (send nothing when there is nothing new)"
 
 // errStop unwinds the token loop once the problem limit is exceeded.
 var errStop = errors.New("format: problem limit reached")
@@ -80,7 +95,8 @@ func (c *collection) decode(r io.Reader) error {
 		_, _ = br.Discard(3)
 		c.bom = 3
 	}
-	c.dec = json.NewDecoder(br)
+	c.sq = newSqueezeReader(br)
+	c.dec = json.NewDecoder(c.sq)
 	err := c.body()
 	if c.in.err != nil {
 		return c.in.err
@@ -111,9 +127,9 @@ func (c *collection) jsonProblem(feature int, err error, start int64) {
 	var se *json.SyntaxError
 	switch {
 	case errors.As(err, &se) && start >= 0:
-		reason = fmt.Sprintf("invalid JSON in the feature starting at byte %d: %s", start+c.bom, se.Error())
+		reason = fmt.Sprintf("invalid JSON in the feature starting at byte %d: %s", c.sq.fileOffset(start)+c.bom, se.Error())
 	case errors.As(err, &se):
-		reason = fmt.Sprintf("invalid JSON at byte %d: %s", c.dec.InputOffset()+c.bom, se.Error())
+		reason = fmt.Sprintf("invalid JSON at byte %d: %s", c.sq.fileOffset(c.dec.InputOffset())+c.bom, se.Error())
 	case (err == io.EOF || err == io.ErrUnexpectedEOF) && c.dec.InputOffset() == 0:
 		reason = "the file is empty"
 	case err == io.EOF || err == io.ErrUnexpectedEOF:
@@ -151,7 +167,7 @@ func (c *collection) body() error {
 		if err != nil {
 			return err
 		}
-		c.rep.add(-1, "", "", geo.RuleNotJSON, fmt.Sprintf("more JSON after the FeatureCollection at byte %d", c.dec.InputOffset()+c.bom))
+		c.rep.add(-1, "", "", geo.RuleNotJSON, fmt.Sprintf("more JSON after the FeatureCollection at byte %d", c.sq.fileOffset(c.dec.InputOffset())+c.bom))
 		return errStop
 	}
 	return nil
@@ -159,12 +175,12 @@ func (c *collection) body() error {
 
 // member handles one top-level member.
 func (c *collection) member(key string) error {
+	if c.topKeys.Add([]byte(key)) {
+		c.rep.add(-1, "", key, geo.RuleDuplicateKey, dupReason(key))
+		return c.dec.Decode(&skipValue{})
+	}
 	switch key {
 	case "features":
-		if c.sawFeatures {
-			c.rep.add(-1, "", "features", geo.RuleNotGeoJSON, `"features" appears more than once`)
-			return c.dec.Decode(&skipValue{})
-		}
 		c.sawFeatures = true
 		return c.features()
 	case "type", "crs", "covmon_schema", "carrier":
@@ -174,6 +190,10 @@ func (c *collection) member(key string) error {
 		var raw json.RawMessage
 		if err := c.dec.Decode(&raw); err != nil {
 			return err
+		}
+		if d := checkDuplicates(raw); d != "" {
+			c.rep.add(-1, "", key, geo.RuleDuplicateKey, dupReason(d))
+			return nil
 		}
 		switch key {
 		case "type":
@@ -187,7 +207,14 @@ func (c *collection) member(key string) error {
 		}
 		return nil
 	}
-	return c.dec.Decode(&skipValue{})
+	var raw json.RawMessage // a foreign member: read only for the duplicate_key rule
+	if err := c.dec.Decode(&raw); err != nil {
+		return err
+	}
+	if d := checkDuplicates(raw); d != "" {
+		c.rep.add(-1, "", key, geo.RuleDuplicateKey, dupReason(d))
+	}
+	return nil
 }
 
 // features streams the "features" member.
@@ -200,29 +227,36 @@ func (c *collection) features() error {
 		c.rep.add(-1, "", "features", geo.RuleNotGeoJSON, "want an array of features, got "+tokenKind(tok))
 		return skipRest(c.dec, tok)
 	}
-	var f rawFeature // reused: its buffers keep their capacity from feature to feature
+	var f rawFeature
+	var raw json.RawMessage // reused: its buffer keeps its capacity from feature to feature
+	dst := []*json.RawMessage{&f.Type, &f.ID, &f.Geometry, &f.Properties}
 	for i := 0; c.dec.More(); i++ {
 		start := c.dec.InputOffset()
 		f.reset()
-		if err := c.dec.Decode(&f); err != nil {
-			var te *json.UnmarshalTypeError
-			if !errors.As(err, &te) {
-				if c.in.err == nil {
-					c.jsonProblem(i, err, start)
-				}
-				return errStop
+		raw = raw[:0]
+		if err := c.dec.Decode(&raw); err != nil {
+			if c.in.err == nil {
+				c.jsonProblem(i, err, start)
 			}
-			c.rep.add(i, "", "", geo.RuleNotGeoJSON, "want a GeoJSON Feature object, got "+te.Value)
+			return errStop
+		}
+		if dup, ok := splitObject(&c.lx, raw, featureMembers, dst); !ok {
+			c.rep.add(i, "", "", geo.RuleNotGeoJSON, "want a GeoJSON Feature object, got "+jsonKind(raw))
 		} else if !c.wrongSchema {
+			f.dup = dup
 			c.feature(i, &f)
 		}
 		c.featureCount = i + 1
 		if c.rep.full() {
+			c.rep.stopped = true
 			return errStop
 		}
 	}
-	_, err = c.dec.Token() // ']'
-	return err
+	if _, err = c.dec.Token(); err != nil { // ']'
+		return err
+	}
+	c.readArray = true
+	return nil
 }
 
 // skipRest discards the rest of a value whose first token was tok.
@@ -277,5 +311,8 @@ func (c *collection) finish() {
 	}
 	if !c.sawFeatures {
 		c.rep.add(-1, "", "features", geo.RuleNotGeoJSON, `missing "features" array`)
+	}
+	if c.readArray && c.featureCount == 0 && len(c.rep.problems) == 0 {
+		c.rep.add(-1, "", "features", geo.RuleNoFeatures, noFeaturesReason)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"strconv"
 
 	"github.com/covmon/covmon/geo"
+	"github.com/covmon/covmon/geo/format/internal/scan"
 )
 
 // observationGeometryTypes are the geometries an observations/v1 feature may have (or null).
@@ -25,14 +26,16 @@ type observationProps struct {
 	Method     json.RawMessage `json:"method"`
 }
 
-// reset empties p for reuse, keeping its buffers: a property absent from the next feature
-// must read as missing.
-func (p *observationProps) reset() {
-	for _, m := range []*json.RawMessage{&p.VillageID, &p.Carrier, &p.Technology, &p.HasSignal,
-		&p.RSRPdBm, &p.DLMbps, &p.ObservedAt, &p.Method} {
-		*m = (*m)[:0]
-	}
+// observationMembers are the property names, in the order of observationProps.members.
+var observationMembers = []string{"village_id", "carrier", "technology", "has_signal", "rsrp_dbm", "dl_mbps", "observed_at", "method"}
+
+// members returns pointers to p's fields in the order of observationMembers.
+func (p *observationProps) members() []*json.RawMessage {
+	return []*json.RawMessage{&p.VillageID, &p.Carrier, &p.Technology, &p.HasSignal, &p.RSRPdBm, &p.DLMbps, &p.ObservedAt, &p.Method}
 }
+
+// reset empties p for reuse: a property absent from the next feature must read as missing.
+func (p *observationProps) reset() { *p = observationProps{} }
 
 // observationMeta is what the end-of-file pass needs to know about an observation: the
 // top-level "carrier" may come after the features.
@@ -45,7 +48,9 @@ type observationMeta struct {
 // observationDecoder turns observations/v1 features into Observations.
 type observationDecoder struct {
 	*decoder
-	props observationProps // reused for every feature
+	props observationProps   // reused for every feature
+	dst   []*json.RawMessage // props.members()
+	lx    scan.Lexer
 	out   chunks[geo.Observation]
 	meta  chunks[observationMeta]
 }
@@ -55,7 +60,10 @@ type observationDecoder struct {
 func (d *observationDecoder) feature(i int, feat *rawFeature) {
 	p := &d.props
 	p.reset()
-	propsOK := unmarshalProps(feat.Properties, p)
+	if d.dst == nil {
+		d.dst = p.members()
+	}
+	propsOK := unmarshalProps(&d.lx, feat.Properties, observationMembers, d.dst)
 	f := d.newFeatureReport(i, p.VillageID)
 	if !f.shape(feat, propsOK) {
 		return
@@ -102,11 +110,7 @@ func (d *observationDecoder) feature(i int, feat *rawFeature) {
 		}
 		o.DLMbps = &v
 	}
-	o.ObservedAt = f.when("observed_at", p.ObservedAt, true, true)
-	if !o.ObservedAt.IsZero() && o.ObservedAt.After(d.cfg.now) {
-		s, _ := decodeString(p.ObservedAt)
-		f.add("observed_at", geo.RuleTimeFuture, reasonFuture(s, d.cfg.now))
-	}
+	o.ObservedAt = f.when(d.cfg, "observed_at", p.ObservedAt, true, true, true)
 	o.Method = defaultMethod
 	if s, ok := f.str("method", p.Method, false); ok {
 		if !geo.ValidMethod(s) {

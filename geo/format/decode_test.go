@@ -175,8 +175,11 @@ func TestDecode_MaxProblems(t *testing.T) {
 	if !errors.As(err, &ve) {
 		t.Fatalf("err=%v, want *geo.ValidationError", err)
 	}
-	if got, want := len(ve.Problems), 3; got != want {
-		t.Errorf("len(Problems)=%d, want %d", got, want)
+	if got, want := len(ve.Problems), 4; got != want {
+		t.Errorf("len(Problems)=%d, want %d (3 and the summary)", got, want)
+	}
+	if got, want := ve.Problems[len(ve.Problems)-1].Rule, geo.RuleTooManyProblems; got != want {
+		t.Errorf("last rule %q, want %q", got, want)
 	}
 	if got, want := ve.Truncated, true; got != want {
 		t.Errorf("Truncated=%v, want %v", got, want)

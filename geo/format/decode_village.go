@@ -10,6 +10,7 @@ import (
 	"github.com/paulmach/orb/planar"
 
 	"github.com/covmon/covmon/geo"
+	"github.com/covmon/covmon/geo/format/internal/scan"
 )
 
 // villageGeometryTypes are the geometries a villages/v1 feature may have.
@@ -36,19 +37,27 @@ type villageProps struct {
 	Center             json.RawMessage `json:"center"`
 }
 
-// reset empties p for reuse, keeping its buffers.
-func (p *villageProps) reset() {
-	for _, m := range []*json.RawMessage{&p.VillageID, &p.Name, &p.CommuneCode, &p.CommuneName,
-		&p.ProvinceCode, &p.ProvinceName, &p.LegacyDistrictCode, &p.LegacyCommuneCode, &p.GridPower,
-		&p.GridPowerSince, &p.Households, &p.Programs, &p.Baseline, &p.FoundAt, &p.Deadline, &p.Center} {
-		*m = (*m)[:0]
-	}
+// villageMembers are the property names, in the order of villageProps.members.
+var villageMembers = []string{"village_id", "name", "commune_code", "commune_name", "province_code", "province_name",
+	"legacy_district_code", "legacy_commune_code", "grid_power", "grid_power_since", "households", "programs",
+	"baseline", "found_at", "deadline", "center"}
+
+// members returns pointers to p's fields in the order of villageMembers.
+func (p *villageProps) members() []*json.RawMessage {
+	return []*json.RawMessage{&p.VillageID, &p.Name, &p.CommuneCode, &p.CommuneName, &p.ProvinceCode, &p.ProvinceName,
+		&p.LegacyDistrictCode, &p.LegacyCommuneCode, &p.GridPower, &p.GridPowerSince, &p.Households, &p.Programs,
+		&p.Baseline, &p.FoundAt, &p.Deadline, &p.Center}
 }
+
+// reset empties p for reuse.
+func (p *villageProps) reset() { *p = villageProps{} }
 
 // villageDecoder turns villages/v1 features into Villages.
 type villageDecoder struct {
 	*decoder
-	props villageProps   // reused for every feature
+	props villageProps       // reused for every feature
+	dst   []*json.RawMessage // props.members()
+	lx    scan.Lexer
 	seen  map[string]int // village_id → first feature
 	out   chunks[geo.Village]
 }
@@ -57,7 +66,10 @@ type villageDecoder struct {
 func (d *villageDecoder) feature(i int, feat *rawFeature) {
 	p := &d.props
 	p.reset()
-	propsOK := unmarshalProps(feat.Properties, p)
+	if d.dst == nil {
+		d.dst = p.members()
+	}
+	propsOK := unmarshalProps(&d.lx, feat.Properties, villageMembers, d.dst)
 	f := d.newFeatureReport(i, p.VillageID)
 	if !f.shape(feat, propsOK) {
 		return
@@ -66,20 +78,20 @@ func (d *villageDecoder) feature(i int, feat *rawFeature) {
 	geom, geomOK := f.geometry(feat.Geometry, villageGeometryTypes, true, d.cfg.bounds)
 
 	v.ID = f.id("village_id", p.VillageID)
-	if name, ok := f.str("name", p.Name, true); ok {
+	if name, ok := f.name("name", p.Name, true); ok {
 		if strings.TrimSpace(name) == "" {
 			f.add("name", geo.RuleFieldInvalid, "empty or blank: "+quote(name))
 		}
 		v.Name = name
 	}
 	v.CommuneCode = f.code("commune_code", p.CommuneCode, 5, true)
-	v.CommuneName, _ = f.str("commune_name", p.CommuneName, false)
+	v.CommuneName, _ = f.name("commune_name", p.CommuneName, false)
 	v.ProvinceCode = f.code("province_code", p.ProvinceCode, 2, true)
-	v.ProvinceName, _ = f.str("province_name", p.ProvinceName, false)
+	v.ProvinceName, _ = f.name("province_name", p.ProvinceName, false)
 	v.LegacyDistrictCode = f.code("legacy_district_code", p.LegacyDistrictCode, 3, false)
 	v.LegacyCommuneCode = f.code("legacy_commune_code", p.LegacyCommuneCode, 5, false)
 	v.GridPower, _ = f.boolean("grid_power", p.GridPower, true)
-	v.GridPowerSince = f.when("grid_power_since", p.GridPowerSince, false, false)
+	v.GridPowerSince = f.when(d.cfg, "grid_power_since", p.GridPowerSince, false, false, false)
 	v.Households = f.households(p.Households)
 	v.Programs = f.programs(p.Programs)
 	if d.cfg.knownProgram != nil {
@@ -90,12 +102,12 @@ func (d *villageDecoder) feature(i int, feat *rawFeature) {
 		}
 	}
 	baseline, hasBaseline := f.boolean("baseline", p.Baseline, false)
-	v.FoundAt = f.when("found_at", p.FoundAt, false, false)
+	v.FoundAt = f.when(d.cfg, "found_at", p.FoundAt, false, false, false)
 	v.Baseline = baseline
 	if !hasBaseline {
 		v.Baseline = isNull(p.FoundAt) // default: true unless found_at is set
 	}
-	v.Deadline = f.when("deadline", p.Deadline, false, true)
+	v.Deadline = f.when(d.cfg, "deadline", p.Deadline, false, true, false)
 	center, hasCenter := f.center(p.Center, d.cfg.bounds)
 
 	if geomOK {
@@ -109,8 +121,14 @@ func (d *villageDecoder) feature(i int, feat *rawFeature) {
 		default:
 			v.Area = geom
 			v.Center = center
+			field, what := "center", "center "
 			if !hasCenter {
 				v.Center, _ = planar.CentroidArea(geom)
+				field, what = "geometry", "the area's centroid "
+			}
+			if km := distanceKm(v.Center, geom); km > CenterNearKm {
+				f.add(field, geo.RuleCenterFar, what+fmtPos(v.Center[0], v.Center[1])+" lies "+strconv.FormatFloat(km, 'f', 1, 64)+
+					" km from the village's area; it must lie inside it or within "+strconv.FormatFloat(CenterNearKm, 'f', -1, 64)+" km of its edge")
 			}
 		}
 	}
@@ -164,6 +182,12 @@ func (f *featureReport) programs(raw json.RawMessage) []string {
 			return nil
 		case strings.TrimSpace(s) == "":
 			f.add("programs", geo.RuleFieldInvalid, "empty program ID at index "+strconv.Itoa(i))
+			return nil
+		case len(s) > geo.MaxTextBytes:
+			f.add("programs", geo.RuleTextTooLong, "program ID at index "+strconv.Itoa(i)+" longer than "+
+				strconv.Itoa(geo.MaxTextBytes)+" bytes: "+quote(s))
+			return nil
+		case !f.clean("programs", s):
 			return nil
 		}
 		out = append(out, s)

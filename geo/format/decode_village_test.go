@@ -13,7 +13,8 @@ import (
 // villageRuleCases cover the file-level rules and every rule of villages/v1.
 var villageRuleCases = []ruleCase{
 	{name: "OK", in: fc(village(pointGeom))},
-	{name: "OKEmpty", in: fc()},
+	{name: "NoFeatures", in: fc(), want: []geo.Problem{prob(-1, "", "features", geo.RuleNoFeatures,
+		"the FeatureCollection has no features; an empty file says nothing about coverage and is not stored (send nothing when there is nothing new)")}},
 
 	{name: "NotJSON/Empty", in: "", want: []geo.Problem{prob(-1, "", "", geo.RuleNotJSON, "the file is empty")}},
 	{name: "NotJSON/Truncated", in: `{"type":"FeatureCollection","features":[`,
@@ -35,8 +36,9 @@ var villageRuleCases = []ruleCase{
 		want: []geo.Problem{prob(-1, "", "features", geo.RuleNotGeoJSON, `missing "features" array`)}},
 	{name: "NotGeoJSON/FeaturesObject", in: `{"type":"FeatureCollection","features":{"a":[1]}}`,
 		want: []geo.Problem{prob(-1, "", "features", geo.RuleNotGeoJSON, "want an array of features, got object")}},
-	{name: "NotGeoJSON/FeaturesTwice", in: `{"type":"FeatureCollection","features":[],"features":[]}`,
-		want: []geo.Problem{prob(-1, "", "features", geo.RuleNotGeoJSON, `"features" appears more than once`)}},
+	{name: "DuplicateKey/FeaturesTwice", in: `{"type":"FeatureCollection","features":[` + village(pointGeom) + `],"features":[]}`,
+		want: []geo.Problem{prob(-1, "", "features", geo.RuleDuplicateKey,
+			`member "features" appears more than once in one object (names are exact and may appear once)`)}},
 	{name: "NotGeoJSON/FeatureNumber", in: fc(`5`),
 		want: []geo.Problem{prob(0, "", "", geo.RuleNotGeoJSON, "want a GeoJSON Feature object, got number")}},
 	{name: "NotGeoJSON/FeatureType", in: fc(pointGeom),

@@ -22,6 +22,23 @@ var ErrInvalidOptions = errors.New("format: invalid options")
 // zero.
 const DefaultMaxProblems = 1000
 
+// DefaultMaxReportBytes is how many bytes of problem text a ValidationError keeps when
+// Options.MaxReportBytes is zero: with 1000 problems of bounded length this is never the first
+// limit hit by an honest file, and it keeps a hostile file's report (the 422 body, the uploads
+// row) small.
+const DefaultMaxReportBytes = 256 << 10
+
+// DefaultMinTime is the earliest date or instant any file may name when Options.MinTime is
+// zero: 2000-01-01 00:00 in Vietnam, before any mobile broadband in the country and before any
+// programme covmon tracks. An earlier value is a tool's zero date or a typo, and one such row
+// used to make the backfill write a daily row per day since year 1.
+var DefaultMinTime = time.Date(2000, 1, 1, 0, 0, 0, 0, geo.Vietnam)
+
+// DefaultFutureSkew is how far after the time of upload an observed_at may lie when
+// Options.FutureSkew is zero: carriers' clocks drift and a file may be stamped on a device a
+// few minutes ahead, but never more.
+const DefaultFutureSkew = 10 * time.Minute
+
 // VietnamBounds is the default country bound for positions: longitude 102…117.9 and latitude
 // 6…23.5, which covers the mainland and the islands. Edges count as inside.
 var VietnamBounds = orb.Bound{Min: orb.Point{102, 6}, Max: orb.Point{117.9, 23.5}}
@@ -55,9 +72,18 @@ type Options struct {
 	// Now is the time of upload: an observed_at after it is time_future. Zero means the time
 	// the decoding starts (time.Now()): a file is never checked against no clock at all.
 	Now time.Time
+	// MinTime is the earliest date or instant a file may name (any time field); earlier is
+	// time_too_old. Zero means DefaultMinTime.
+	MinTime time.Time
+	// FutureSkew is how far after Now an observed_at may lie before it is time_future. Zero
+	// means DefaultFutureSkew; a negative value means none.
+	FutureSkew time.Duration
 	// MaxProblems is how many problems to keep before giving up (ValidationError.Truncated);
 	// 0 or less means DefaultMaxProblems.
 	MaxProblems int
+	// MaxReportBytes bounds the problem text kept (file, village, field, rule and reason of
+	// every problem); 0 or less means DefaultMaxReportBytes.
+	MaxReportBytes int
 	// Workers is how many goroutines StreamAreas parses features on; 0 or less means
 	// GOMAXPROCS. The other decoders read on the calling goroutine.
 	Workers int
@@ -74,7 +100,10 @@ type config struct {
 	knownProvince func(code string) bool
 	knownCommune  func(code string) bool
 	now           time.Time
+	minTime       time.Time
+	latest        time.Time // now + the future skew: the latest observed_at accepted
 	maxProblems   int
+	maxBytes      int
 	workers       int
 }
 
@@ -101,8 +130,23 @@ func newConfig(opt *Options) (*config, error) {
 	if c.now.IsZero() {
 		c.now = time.Now()
 	}
+	c.minTime = opt.MinTime
+	if c.minTime.IsZero() {
+		c.minTime = DefaultMinTime
+	}
+	skew := opt.FutureSkew
+	switch {
+	case skew == 0:
+		skew = DefaultFutureSkew
+	case skew < 0:
+		skew = 0
+	}
+	c.latest = c.now.Add(skew)
 	if c.maxProblems <= 0 {
 		c.maxProblems = DefaultMaxProblems
+	}
+	if c.maxBytes <= 0 {
+		c.maxBytes = DefaultMaxReportBytes
 	}
 	if c.workers <= 0 {
 		c.workers = runtime.GOMAXPROCS(0)
@@ -116,6 +160,19 @@ func newConfig(opt *Options) (*config, error) {
 		c.carrier = name
 	}
 	return c, nil
+}
+
+// timeBounds checks a parsed time against the floor and, for observed_at (future true),
+// against the time of upload plus the skew. It returns the rule broken and its reason, or "".
+// s is the value as written, quoted in the reason.
+func (c *config) timeBounds(t time.Time, s string, future bool) (rule, reason string) {
+	switch {
+	case t.Before(c.minTime):
+		return geo.RuleTimeTooOld, reasonTooOld(s, c.minTime)
+	case future && t.After(c.latest):
+		return geo.RuleTimeFuture, reasonFuture(s, c.now, c.latest.Sub(c.now))
+	}
+	return "", ""
 }
 
 // knownCarrier returns the configured spelling of carrier name, matched case-insensitively

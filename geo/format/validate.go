@@ -10,32 +10,41 @@ import (
 	"github.com/covmon/covmon/geo"
 )
 
-// report collects the problems of one file, up to a limit.
+// report collects the problems of one file, up to a number of problems and of bytes, so that
+// no file can make a report (an HTTP 422 body, an uploads row) larger than about
+// DefaultMaxReportBytes, whatever it contains. Every reason passes through boundReason.
 type report struct {
 	file      string
-	max       int
+	max       int // problems kept
+	maxBytes  int // bytes of problem text kept
+	bytes     int
 	problems  []geo.Problem
 	truncated bool
+	dropped   int  // problems found beyond the limits
+	stopped   bool // decoding stopped at the limit, so dropped is a lower bound
+}
+
+// problemBytes is what a problem weighs against the report's byte budget: its texts plus the
+// JSON punctuation and numbers around them.
+func problemBytes(p *geo.Problem) int {
+	return len(p.File) + len(p.VillageID) + len(p.Field) + len(p.Rule) + len(p.Reason) + 64
 }
 
 // add records a problem. It returns false once the limit is exceeded, so the caller can stop.
 func (r *report) add(feature int, villageID, field, rule, reason string) bool {
-	if len(r.problems) >= r.max {
-		r.truncated = true
-		return false
-	}
-	r.problems = append(r.problems, geo.Problem{
-		File: r.file, Feature: feature, VillageID: villageID, Field: field, Rule: rule, Reason: reason,
-	})
-	return true
+	return r.addProblem(geo.Problem{File: r.file, Feature: feature, VillageID: villageID, Field: field, Rule: rule, Reason: reason})
 }
 
 // addProblem records a problem found by a parse worker, which names the file itself.
 func (r *report) addProblem(p geo.Problem) bool {
-	if len(r.problems) >= r.max {
+	p.Reason = boundReason(p.Reason)
+	n := problemBytes(&p)
+	if len(r.problems) >= r.max || r.bytes+n > r.maxBytes {
 		r.truncated = true
+		r.dropped++
 		return false
 	}
+	r.bytes += n
 	r.problems = append(r.problems, p)
 	return true
 }
@@ -44,13 +53,39 @@ func (r *report) addProblem(p geo.Problem) bool {
 func (r *report) full() bool { return r.truncated }
 
 // err returns the collected problems as a *ValidationError, or nil when there are none. Problems
-// are ordered by feature (file-level first), and in the order found within a feature.
+// are ordered by feature (file-level first), and in the order found within a feature; a capped
+// report ends with one too_many_problems problem saying how many more there were.
 func (r *report) err() error {
 	if len(r.problems) == 0 {
 		return nil
 	}
 	slices.SortStableFunc(r.problems, func(a, b geo.Problem) int { return cmp.Compare(a.Feature, b.Feature) })
-	return &geo.ValidationError{File: r.file, Problems: r.problems, Truncated: r.truncated}
+	probs := r.problems
+	if r.truncated {
+		keeps := " (the report keeps " + count(r.max, "problem") + " and " + strconv.Itoa(r.maxBytes>>10) + " KiB)"
+		reason := "… and " + count(r.dropped, "more problem") + keeps
+		if r.stopped {
+			reason = "… and more problems: checking stopped after " + count(len(r.problems)+r.dropped, "problem") + keeps
+		}
+		probs = append(probs, geo.Problem{File: r.file, Feature: -1, Rule: geo.RuleTooManyProblems, Reason: reason})
+	}
+	return &geo.ValidationError{File: r.file, Problems: probs, Truncated: r.truncated}
+}
+
+// maxReason bounds a problem's reason in bytes. Reasons quote at most maxQuoted bytes of any
+// value (quote, shorten, describe), so this only catches a reason built carelessly.
+const maxReason = 512
+
+// boundReason cuts a reason to maxReason bytes on a rune boundary.
+func boundReason(s string) string {
+	if len(s) <= maxReason {
+		return s
+	}
+	cut := maxReason
+	for cut > 0 && !isRuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + "…"
 }
 
 // featureReport records problems of one feature, naming its village when known.

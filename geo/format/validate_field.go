@@ -36,8 +36,45 @@ func (f *featureReport) str(field string, raw json.RawMessage, required bool) (s
 	s, ok = decodeString(raw)
 	if !ok {
 		f.wrongType(field, "a string", raw)
+		return "", false
 	}
-	return s, ok
+	if len(s) > geo.MaxTextBytes {
+		f.add(field, geo.RuleTextTooLong, "longer than "+strconv.Itoa(geo.MaxTextBytes)+" bytes ("+strconv.Itoa(len(s))+"): "+quote(s))
+		return "", false
+	}
+	return s, f.clean(field, s)
+}
+
+// name reads a name (of a village, commune or province): a string of at most geo.MaxNameRunes
+// characters, checked like str.
+func (f *featureReport) name(field string, raw json.RawMessage, required bool) (string, bool) {
+	if isNull(raw) {
+		if required {
+			f.missing(field, raw)
+		}
+		return "", false
+	}
+	s, ok := decodeString(raw)
+	if !ok {
+		f.wrongType(field, "a string", raw)
+		return "", false
+	}
+	if n := utf8.RuneCountInString(s); n > geo.MaxNameRunes {
+		f.add(field, geo.RuleTextTooLong, "longer than "+strconv.Itoa(geo.MaxNameRunes)+" characters ("+strconv.Itoa(n)+"): "+quote(s))
+		return "", false
+	}
+	return s, f.clean(field, s)
+}
+
+// clean refuses text with control characters, terminal escapes, bidirectional overrides or
+// bytes that are not UTF-8 (geo.BadRune): they are refused at the door rather than stored and
+// escaped everywhere they are printed.
+func (f *featureReport) clean(field, s string) bool {
+	if r, at, ok := geo.BadRune(s); !ok {
+		f.add(field, geo.RuleTextControl, geo.DescribeRune(r)+" at byte "+strconv.Itoa(at)+" (control characters are refused): "+quote(s))
+		return false
+	}
+	return true
 }
 
 // isString reports whether raw is the JSON string s, however escaped.
@@ -123,8 +160,11 @@ func (f *featureReport) id(field string, raw json.RawMessage) string {
 }
 
 // when reads a date ("YYYY-MM-DD", 00:00 in Vietnam) or, when instant is true, also an RFC 3339
-// instant with a zone. It returns the zero time when the property is absent or bad.
-func (f *featureReport) when(field string, raw json.RawMessage, required, instant bool) time.Time {
+// instant with a zone. It returns the zero time when the property is absent or bad. Every time
+// is checked against the floor (time_too_old); when future is true (observed_at) also against
+// the time of upload (time_future). A time that breaks a bound is returned zero, so it never reaches
+// the store.
+func (f *featureReport) when(cfg *config, field string, raw json.RawMessage, required, instant, future bool) time.Time {
 	s, ok := f.str(field, raw, required)
 	if !ok {
 		return time.Time{}
@@ -132,6 +172,11 @@ func (f *featureReport) when(field string, raw json.RawMessage, required, instan
 	t, reason := parseWhen(s, instant)
 	if reason != "" {
 		f.add(field, geo.RuleTimeUnparsable, reason)
+		return time.Time{}
+	}
+	if rule, reason := cfg.timeBounds(t, s, future); rule != "" {
+		f.add(field, rule, reason)
+		return time.Time{}
 	}
 	return t
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/paulmach/orb"
 
 	"github.com/covmon/covmon/geo"
+	"github.com/covmon/covmon/geo/format/internal/scan"
 )
 
 // rawGeometry is a GeoJSON geometry object, its members kept raw so that every defect can be
@@ -17,6 +18,9 @@ type rawGeometry struct {
 	Type        json.RawMessage `json:"type"`
 	Coordinates json.RawMessage `json:"coordinates"`
 }
+
+// geometryMembers are the geometry members read, by exact name.
+var geometryMembers = []string{"type", "coordinates"}
 
 // geometryTypes are the geometry types of RFC 7946.
 var geometryTypes = []string{
@@ -52,7 +56,8 @@ func (f *featureReport) geometry(raw json.RawMessage, allowed []string, required
 		return nil, false
 	}
 	var g rawGeometry
-	if raw[0] != '{' || json.Unmarshal(raw, &g) != nil {
+	var lx scan.Lexer
+	if _, ok := splitObject(&lx, raw, geometryMembers, []*json.RawMessage{&g.Type, &g.Coordinates}); !ok {
 		f.add("geometry", geo.RuleNotGeoJSON, "want a geometry object, got "+describe(raw))
 		return nil, false
 	}

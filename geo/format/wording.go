@@ -9,6 +9,7 @@ import (
 	"github.com/paulmach/orb"
 
 	"github.com/covmon/covmon/geo"
+	"github.com/covmon/covmon/geo/format/internal/scan"
 )
 
 // One wording per rule: every format words a problem of the same kind with the functions of
@@ -23,15 +24,20 @@ func reasonCRS(raw []byte) string {
 	if isNull(raw) {
 		return ""
 	}
-	var crs struct {
-		Type       string `json:"type"`
-		Properties struct {
-			Name string `json:"name"`
-		} `json:"properties"`
+	// Read by exact member name, like every object (strict.go).
+	var typ, props, name json.RawMessage
+	var lx scan.Lexer
+	_, ok := splitObject(&lx, raw, []string{"type", "properties"}, []*json.RawMessage{&typ, &props})
+	if ok && len(props) > 0 {
+		_, ok = splitObject(&lx, props, []string{"name"}, []*json.RawMessage{&name})
 	}
-	if raw[0] != '{' || json.Unmarshal(raw, &crs) != nil || crs.Type != "name" || crs.Properties.Name == "" {
+	t, _ := decodeString(typ)
+	n, _ := decodeString(name)
+	if !ok || t != "name" || n == "" {
 		return `want a named crs such as {"type": "name", "properties": {"name": "EPSG:4326"}}, got ` + shorten(string(raw))
 	}
+	crs := struct{ Properties struct{ Name string } }{}
+	crs.Properties.Name = n
 	if isWGS84(crs.Properties.Name) {
 		return ""
 	}
@@ -110,8 +116,13 @@ func reasonUnknownMethod(s string) string {
 }
 
 // reasonFuture is time_future: the instant written s is after the time of upload now.
-func reasonFuture(s string, now time.Time) string {
-	return "after the upload time " + now.Format(time.RFC3339) + ": " + quote(s)
+func reasonFuture(s string, now time.Time, skew time.Duration) string {
+	return "after the upload time " + now.Format(time.RFC3339) + " (plus " + skew.String() + " for clock skew): " + quote(s)
+}
+
+// reasonTooOld is time_too_old: the date or instant written s is before the floor min.
+func reasonTooOld(s string, min time.Time) string {
+	return "before " + min.Format(time.DateOnly) + ", the earliest date covmon accepts: " + quote(s)
 }
 
 // RSRP bounds in dBm, for rsrp_dbm (observations/v1) and min_rsrp_dbm (areas/v1).
@@ -139,7 +150,8 @@ func reasonGeometryType(what string, allowed []string, nullable bool) string {
 }
 
 // checkRing applies the ring rules to ring r at loc ("ring 0", "polygon 1 ring 0"): at least
-// 4 positions (ring_short) and the last equal to the first (ring_unclosed). A good ring costs
+// 4 positions (ring_short), the last equal to the first (ring_unclosed), then an area and no
+// crossing (ring_degenerate, ring_self_intersection; validate_ring.go). A good ring costs
 // no allocation.
 func checkRing(r []orb.Point, loc posLoc, add func(rule, reason string)) {
 	if len(r) < 4 {
@@ -148,5 +160,11 @@ func checkRing(r []orb.Point, loc posLoc, add func(rule, reason string)) {
 	if len(r) > 0 && r[0] != r[len(r)-1] {
 		add(geo.RuleRingUnclosed, loc.String()+" is not closed: first position "+
 			fmtPos(r[0][0], r[0][1])+" and last "+fmtPos(r[len(r)-1][0], r[len(r)-1][1])+" differ")
+		return
+	}
+	if len(r) >= 4 {
+		if rule, reason := ringProblem(r); rule != "" {
+			add(rule, loc.String()+": "+reason)
+		}
 	}
 }

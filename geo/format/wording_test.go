@@ -74,7 +74,7 @@ func TestWording_SameForEveryFormat(t *testing.T) {
 		observations(fc(observation(pointGeom, "technology", `"lte"`))),
 		areas(polygonGeom, `"carrier":"viettel","technology":"lte","observed_at":"2024-06-01"`, ""))
 	same("future", geo.Problem{Field: "observed_at", Rule: geo.RuleTimeFuture,
-		Reason: `after the upload time 2025-01-01T00:00:00Z: "2025-03-01"`},
+		Reason: `after the upload time 2025-01-01T00:00:00Z (plus 10m0s for clock skew): "2025-03-01"`},
 		observations(fc(observation(pointGeom, "observed_at", `"2025-03-01"`))),
 		areas(polygonGeom, `"carrier":"viettel","technology":"4g","observed_at":"2025-03-01"`, ""))
 	same("no time zone", geo.Problem{Field: "observed_at", Rule: geo.RuleTimeUnparsable,

@@ -13,15 +13,61 @@ const MaxDepth = 256
 // member). It is strict RFC 8259 JSON. The first syntax error is kept in Err and every later
 // call fails fast, so callers check Err once at the end.
 type Lexer struct {
-	B       []byte // the value being read
-	Pos     int    // the next byte to read in B
-	Err     error  // the first syntax error, with its offset in B
+	B   []byte // the value being read
+	Pos int    // the next byte to read in B
+	Err error  // the first syntax error, with its offset in B
+	// Dup is the first member name Skip found twice in one object ("" when none): every
+	// format refuses such objects (duplicate_key), whichever reader would keep which value.
+	Dup     string
 	scratch []byte // decoded string with escapes
 }
 
 // Reset starts reading b.
 func (l *Lexer) Reset(b []byte) {
-	l.B, l.Pos, l.Err = b, 0, nil
+	l.B, l.Pos, l.Err, l.Dup = b, 0, nil, ""
+}
+
+// NoteDup records k as a duplicate member name unless one was recorded already.
+func (l *Lexer) NoteDup(k []byte) {
+	if l.Dup == "" {
+		l.Dup = string(k)
+		if l.Dup == "" {
+			l.Dup = `""`
+		}
+	}
+}
+
+// KeySet remembers an object's member names to find one named twice. Objects are small, so
+// a slice is searched until it grows past keySetLinear names, then a map.
+type KeySet struct {
+	list []string
+	m    map[string]struct{}
+}
+
+const keySetLinear = 16
+
+// Add records k and reports whether it was already there.
+func (s *KeySet) Add(k []byte) bool {
+	if s.m != nil {
+		if _, ok := s.m[string(k)]; ok {
+			return true
+		}
+		s.m[string(k)] = struct{}{}
+		return false
+	}
+	for _, x := range s.list {
+		if x == string(k) {
+			return true
+		}
+	}
+	s.list = append(s.list, string(k))
+	if len(s.list) > keySetLinear {
+		s.m = make(map[string]struct{}, 2*len(s.list))
+		for _, x := range s.list {
+			s.m[x] = struct{}{}
+		}
+	}
+	return false
 }
 
 // Fail records a syntax error at the current offset (the first one wins) and ends the input.
@@ -233,8 +279,11 @@ func (l *Lexer) Skip(depth int) {
 	switch l.Peek() {
 	case '{':
 		l.Pos++
+		var seen KeySet
 		for first := true; l.More(&first, '}'); {
-			l.Key()
+			if k := l.Key(); l.Err == nil && seen.Add(k) {
+				l.NoteDup(k)
+			}
 			l.Skip(depth + 1)
 		}
 	case '[':
