@@ -41,7 +41,13 @@ type Inbox struct {
 	Dir string
 	// Settle is how long a file must be unmodified before it is taken (default 30 s).
 	Settle time.Duration
+	// MaxBytes caps a file (default DefaultInboxMaxBytes); a larger one moves to rejected/
+	// with a report saying so, and nothing is recorded.
+	MaxBytes int64
 }
+
+// DefaultInboxMaxBytes is the drop folder's file size limit, as the API's uncompressed one.
+const DefaultInboxMaxBytes = 512 << 20
 
 // RegistryFolder is the inbox folder for village registry files.
 const RegistryFolder = "registry"
@@ -313,16 +319,30 @@ func (r *Runner) ingestInboxFile(ctx context.Context, dir *folder, name string, 
 	if err != nil {
 		return fmt.Errorf("open inbox file: %w", err)
 	}
-	u, err := r.Ingest(ctx, File{Name: name, Kind: kind, Carrier: carrier, Source: "inbox"}, f)
+	max := r.Inbox.MaxBytes
+	if max <= 0 {
+		max = DefaultInboxMaxBytes
+	}
+	var u *geo.Upload
+	if st, serr := f.Stat(); serr == nil && st.Size() > max {
+		err = ErrTooLarge
+	} else {
+		u, err = r.Ingest(ctx, File{Name: name, Kind: kind, Carrier: carrier, Source: "inbox"}, LimitReader(f, max))
+	}
 	f.Close()
-	if err != nil {
+	tooLarge := errors.Is(err, ErrTooLarge)
+	if err != nil && !tooLarge {
 		return fmt.Errorf("ingest inbox file %s: %w", path, err)
 	}
 	sub := "processed"
-	if u.Result == geo.ResultRejected {
+	if tooLarge || u.Result == geo.ResultRejected {
 		sub = "rejected"
 	}
-	r.logger().Info("inbox file ingested", "file", path, "result", u.Result, "upload", u.ID, "problems", len(u.Problems))
+	if tooLarge {
+		r.logger().Warn("inbox file too large: rejected, nothing recorded", "file", path, "limit", max)
+	} else {
+		r.logger().Info("inbox file ingested", "file", path, "result", u.Result, "upload", u.ID, "problems", len(u.Problems))
+	}
 	if err := dir.mkdir(sub); err != nil {
 		return fmt.Errorf("inbox: %w", err)
 	}
@@ -336,6 +356,14 @@ func (r *Runner) ingestInboxFile(ctx context.Context, dir *folder, name string, 
 	base := stamp + "-" + name
 	if err := dir.moveTo(name, dst, base); err != nil {
 		return fmt.Errorf("inbox: %w", err)
+	}
+	if tooLarge {
+		report, _ := json.MarshalIndent(map[string]any{"file": name, "result": "rejected",
+			"error": fmt.Sprintf("the file is larger than the drop folder's limit of %d bytes; nothing was stored: split it", max)}, "", "  ")
+		if err := dst.writeNew(base+".report.json", append(report, '\n')); err != nil && !errors.Is(err, fs.ErrExist) {
+			return fmt.Errorf("inbox: write report: %w", err)
+		}
+		return nil
 	}
 	report, _ := json.MarshalIndent(wire.NewUpload(u), "", "  ")
 	if err := dst.writeNew(base+".report.json", append(report, '\n')); err != nil && !errors.Is(err, fs.ErrExist) {

@@ -192,3 +192,25 @@ func TestInbox_CreatesFolders(t *testing.T) {
 		t.Errorf("processed mode %v", fi.Mode())
 	}
 }
+
+// TestInbox_TooLarge: a file over the drop folder's limit moves to rejected/ with a report
+// saying why, is not read, and records nothing.
+func TestInbox_TooLarge(t *testing.T) {
+	r, _, db := newRunner(t)
+	dir, drop := dropInbox(t, r)
+	r.Inbox.MaxBytes = 100
+	drop("viettel/big.geojson", obsFile("T-1", true, "2025-12-01")) // about 170 bytes
+	if err := r.ScanInbox(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	m, _ := filepath.Glob(filepath.Join(dir, "viettel", "rejected", "*-big.geojson.report.json"))
+	if len(m) != 1 {
+		t.Fatalf("reports: %v (files %v)", m, files(t, filepath.Join(dir, "viettel")))
+	}
+	if b, _ := os.ReadFile(m[0]); !strings.Contains(string(b), "larger than the drop folder's limit of 100 bytes") {
+		t.Errorf("report: %s", b)
+	}
+	if ups := uploadsOf(t, db, "viettel"); len(ups) != 0 {
+		t.Errorf("uploads: %+v", ups)
+	}
+}
