@@ -86,10 +86,10 @@ func decodeAll(tb testing.TB, b []byte) []geo.CoverageArea {
 	return out
 }
 
-// TestAreaJoin_Synthetic checks covgen's data: both layers decode without problems, 15–40%
+// TestJoin_Synthetic checks covgen's data: both layers decode without problems, 15–40%
 // of villages stay uncovered, and the dissolved layer (edge grid, parallel rows) agrees with
 // the brute-force join on a sample of villages.
-func TestAreaJoin_Synthetic(t *testing.T) {
+func TestJoin_Synthetic(t *testing.T) {
 	s := synthData(t, 40000, 8000)
 	ix := cover.NewIndex(s.villages)
 	j := cover.NewJoin(ix)

@@ -50,10 +50,10 @@ type goldenResult struct {
 	Status        string  `json:"status"`
 }
 
-// TestAreaJoin_Golden joins the hand-drawn cases in testdata/areas-*.geojson (boundary
+// TestJoin_Golden joins the hand-drawn cases in testdata/areas-*.geojson (boundary
 // points, hole edges, islands in holes, half-covered settled areas) and compares with
 // testdata/areas-*_out.json. Run with -update to rewrite them, then review the diff.
-func TestAreaJoin_Golden(t *testing.T) {
+func TestJoin_Golden(t *testing.T) {
 	files, err := filepath.Glob("testdata/areas-*.geojson")
 	if err != nil || len(files) == 0 {
 		t.Fatalf("no golden files: %v", err)

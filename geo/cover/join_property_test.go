@@ -75,10 +75,10 @@ func randomJoinCase(seed uint64) ([]geo.Village, []geo.CoverageArea) {
 	return vs, areas
 }
 
-// TestAreaJoin_MatchesBruteForce checks the indexed join against a plain loop over every
+// TestJoin_MatchesBruteForce checks the indexed join against a plain loop over every
 // village and every polygon, exactly, on several random cases; sequential Add and parallel
 // AddAll must agree too.
-func TestAreaJoin_MatchesBruteForce(t *testing.T) {
+func TestJoin_MatchesBruteForce(t *testing.T) {
 	for seed := range uint64(4) {
 		t.Run(fmt.Sprint("seed", seed), func(t *testing.T) {
 			vs, areas := randomJoinCase(seed)
@@ -125,8 +125,8 @@ func TestAreaJoin_MatchesBruteForce(t *testing.T) {
 	}
 }
 
-// TestAreaJoin_RingOrientation checks that reversing every ring changes nothing.
-func TestAreaJoin_RingOrientation(t *testing.T) {
+// TestJoin_RingOrientation checks that reversing every ring changes nothing.
+func TestJoin_RingOrientation(t *testing.T) {
 	vs, areas := randomJoinCase(7)
 	ix := cover.NewIndex(vs)
 	a := cover.NewJoin(ix)
@@ -150,9 +150,9 @@ func TestAreaJoin_RingOrientation(t *testing.T) {
 	}
 }
 
-// TestAreaJoin_EmptyGeometry checks that empty polygons, rings and areas cover nothing and
+// TestJoin_EmptyGeometry checks that empty polygons, rings and areas cover nothing and
 // do not panic (orb's planar.PolygonContains panics on an empty polygon).
-func TestAreaJoin_EmptyGeometry(t *testing.T) {
+func TestJoin_EmptyGeometry(t *testing.T) {
 	vs := []geo.Village{{Center: orb.Point{105, 21}, Area: orb.Polygon{}}, {Center: orb.Point{106, 21}, Area: orb.MultiPolygon{{}}}}
 	j := cover.NewJoin(cover.NewIndex(vs))
 	j.Add(&geo.CoverageArea{Carrier: "viettel", Technology: geo.Tech4G})
