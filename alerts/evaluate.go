@@ -14,8 +14,8 @@ import (
 // synthetic seed data.
 const DemoNotice = "SYNTHETIC DEMO DATA (covmon seed): not real villages or carrier reports"
 
-// NoCarrier is the carrier label of overdue villages that no carrier reported on.
-const NoCarrier = "none"
+// NoCarrier is the carrier label of overdue villages no carrier is responsible for.
+const NoCarrier = geo.Unassigned
 
 // Input is everything an evaluation reads. The Service builds it from a geo.Snapshot
 // and the store.
@@ -122,9 +122,9 @@ func (e *Evaluator) Evaluate(in Input) Result {
 	return r
 }
 
-// overdue groups the overdue villages by province × carrier responsible: every carrier that
-// reported on the village (with or without signal) shares the responsibility, and a village no
-// carrier reported on goes to carrier "none".
+// overdue groups the overdue villages by province × responsible carrier (the carrier assigned
+// to the village in the program, or "unassigned"): each village is in exactly one group,
+// whoever reported on it.
 func (e *Evaluator) overdue(now time.Time, pi *ProgramInput) []Alert {
 	type group struct {
 		code, name, carrier string
@@ -136,19 +136,14 @@ func (e *Evaluator) overdue(now time.Time, pi *ProgramInput) []Alert {
 		if !vs.Overdue {
 			continue
 		}
-		carriers := vs.CarriersReported
-		if len(carriers) == 0 {
-			carriers = []string{NoCarrier}
+		c := geo.Bucket(vs.Responsible)
+		k := [2]string{vs.Village.ProvinceCode, c}
+		g := groups[k]
+		if g == nil {
+			g = &group{code: vs.Village.ProvinceCode, name: vs.Village.ProvinceName, carrier: c}
+			groups[k] = g
 		}
-		for _, c := range carriers {
-			k := [2]string{vs.Village.ProvinceCode, c}
-			g := groups[k]
-			if g == nil {
-				g = &group{code: vs.Village.ProvinceCode, name: vs.Village.ProvinceName, carrier: c}
-				groups[k] = g
-			}
-			g.vs = append(g.vs, vs)
-		}
+		g.vs = append(g.vs, vs)
 	}
 	var out []Alert
 	for _, g := range groups {
@@ -156,7 +151,9 @@ func (e *Evaluator) overdue(now time.Time, pi *ProgramInput) []Alert {
 		ids := make([]string, len(g.vs))
 		names := make([]string, len(g.vs))
 		maxDays, deadline := 0, g.vs[0].Deadline
+		reasons := map[geo.Reason]int{}
 		for i, vs := range g.vs {
+			reasons[vs.Reason]++
 			ids[i] = vs.Village.ID
 			names[i] = vs.Village.Name + " (" + vs.Village.ID + ")"
 			maxDays = max(maxDays, vs.DaysOverdue)
@@ -164,17 +161,24 @@ func (e *Evaluator) overdue(now time.Time, pi *ProgramInput) []Alert {
 				deadline = vs.Deadline
 			}
 		}
-		who := "carrier " + g.carrier
+		who := "responsible carrier " + g.carrier
 		if g.carrier == NoCarrier {
-			who = "no carrier report"
+			who = "no responsible carrier: " + geo.UnassignedLabel
+		}
+		var why []string
+		for _, r := range geo.Reasons {
+			if reasons[r] > 0 {
+				why = append(why, fmt.Sprintf("%s %d", r, reasons[r]))
+			}
 		}
 		out = append(out, newAlert(KindOverdue, "critical", map[string]string{
 			"program": pi.Program.ID, "province_code": g.code, "province": g.name, "carrier": g.carrier,
 		}, map[string]string{
-			"summary": fmt.Sprintf("%d powered village(s) in %s still without signal past the %s deadline (%s)",
+			"summary": fmt.Sprintf("%d village(s) in %s still without signal past their %s deadline (%s)",
 				len(g.vs), g.name, pi.Program.ID, who),
-			"description": fmt.Sprintf("Dead zones past their deadline of %s, up to %d days overdue: %s",
-				deadline.In(geo.Vietnam).Format(time.DateOnly), maxDays, e.list(names)),
+			"description": fmt.Sprintf("In-scope villages without signal past their own deadline (earliest %s), up to %d days overdue (%s): %s",
+				deadline.In(geo.Vietnam).Format(time.DateOnly), maxDays, strings.Join(why, ", "), e.list(names)),
+			"reasons":          strings.Join(why, ", "),
 			"village_count":    strconv.Itoa(len(g.vs)),
 			"village_ids":      e.list(ids),
 			"max_days_overdue": strconv.Itoa(maxDays),

@@ -64,7 +64,7 @@ func WeeklyHistory(ctx context.Context, s HistoryStore, prog geo.Program, p *geo
 		if err != nil {
 			return nil, fmt.Errorf("history of %s: %w", prog.ID, err)
 		}
-		geo.EvaluateAt(part, hist, &prog, p, ats, func(i int, st *geo.VillageStatus) {
+		geo.EvaluateAt(part, hist, &prog, p, nil, ats, func(i int, st *geo.VillageStatus) {
 			if st.Status == geo.StatusDeadZone && st.Village.KnownAt(ats[i]) {
 				out[i].DeadZones++
 				out[i].ByProvince[st.Village.ProvinceCode]++

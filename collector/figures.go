@@ -78,6 +78,11 @@ func (r *Runner) Backfill(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("backfill: %w", err)
 	}
+	as, err := r.Store.Assignments(ctx)
+	if err != nil {
+		return fmt.Errorf("backfill: %w", err)
+	}
+	book := geo.NewAssignments(as)
 	counts := make([][]geo.Counts, len(r.Programs)) // program × day
 	for i := range counts {
 		counts[i] = make([]geo.Counts, len(days))
@@ -95,7 +100,7 @@ func (r *Runner) Backfill(ctx context.Context) error {
 		}
 		for pi := range r.Programs {
 			prog := &r.Programs[pi]
-			geo.EvaluateAt(inProgram(part, prog.ID), hist, prog, &r.Policy, days, func(d int, st *geo.VillageStatus) {
+			geo.EvaluateAt(inProgram(part, prog.ID), hist, prog, &r.Policy, book, days, func(d int, st *geo.VillageStatus) {
 				counts[pi][d].Tally(st, &r.Policy, days[d])
 			})
 		}

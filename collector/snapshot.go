@@ -34,11 +34,16 @@ func BuildSnapshot(ctx context.Context, s SnapshotStore, progs []geo.Program, p 
 	if err != nil {
 		return nil, fmt.Errorf("load signal history: %w", err)
 	}
+	as, err := s.Assignments(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("load assignments: %w", err)
+	}
+	book := geo.NewAssignments(as)
 	snap := &geo.Snapshot{ComputedAt: time.Now(), AsOf: asOf}
 	for i := range progs {
 		prog := progs[i]
 		in := inProgram(vs, prog.ID)
-		sts := geo.Evaluate(in, latest, &prog, p, asOf)
+		sts := geo.Evaluate(in, latest, &prog, p, book, asOf)
 		ps := geo.ProgramState{Program: prog, Summary: geo.Summarize(sts, &prog, p, asOf)}
 		for _, st := range sts {
 			if st.Status == geo.StatusCovered || !st.Village.KnownAt(asOf) {

@@ -12,6 +12,8 @@ import (
 type StatusStore interface {
 	Villages(ctx context.Context, f geo.VillageFilter) ([]geo.Village, error)
 	LatestObservations(ctx context.Context, asOf time.Time, f geo.VillageFilter) (map[string][]geo.Observation, error)
+	// Assignments returns the whole dated history of responsible carriers.
+	Assignments(ctx context.Context) ([]geo.Assignment, error)
 }
 
 // Status evaluates the villages matching f at asOf under program prog (nil for none). Villages
@@ -25,5 +27,9 @@ func Status(ctx context.Context, s StatusStore, f geo.VillageFilter, prog *geo.P
 	if err != nil {
 		return nil, fmt.Errorf("load observations: %w", err)
 	}
-	return geo.Evaluate(vs, latest, prog, p, asOf), nil
+	as, err := s.Assignments(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("load assignments: %w", err)
+	}
+	return geo.Evaluate(vs, latest, prog, p, geo.NewAssignments(as), asOf), nil
 }

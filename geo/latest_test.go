@@ -66,7 +66,7 @@ func TestEvaluateAt(t *testing.T) {
 		ats = append(ats, d)
 	}
 	got := map[string]geo.Status{}
-	geo.EvaluateAt(vs, hist, &prog, &p, ats, func(i int, st *geo.VillageStatus) {
+	geo.EvaluateAt(vs, hist, &prog, &p, nil, ats, func(i int, st *geo.VillageStatus) {
 		got[fmt.Sprint(i, st.Village.ID)] = st.Status
 	})
 	for i, at := range ats {
@@ -82,7 +82,7 @@ func TestEvaluateAt(t *testing.T) {
 				latest[id] = append(latest[id], o)
 			}
 		}
-		for _, st := range geo.Evaluate(vs, latest, &prog, &p, at) {
+		for _, st := range geo.Evaluate(vs, latest, &prog, &p, nil, at) {
 			if g := got[fmt.Sprint(i, st.Village.ID)]; g != st.Status {
 				t.Fatalf("%s at %s: EvaluateAt=%s, Evaluate=%s", st.Village.ID, at.Format(time.DateOnly), g, st.Status)
 			}

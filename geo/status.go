@@ -52,8 +52,8 @@ type Policy struct {
 	// FastDLMbps is the download speed at which 4G counts as meeting the speed threshold
 	// (default 10 Mbit/s).
 	FastDLMbps float64
-	// Carriers is the list of carriers; partial not-spots are villages served by some but not
-	// all of them.
+	// Carriers is the list of configured carriers (the signal distribution counts villages by
+	// how many of them have signal, 0 to len(Carriers)).
 	Carriers []string
 }
 
@@ -89,22 +89,29 @@ type Assessment struct {
 	// such observation is not PartialArea (nothing says part of it is dark). A dead_zone
 	// village is "trắng sóng": no signal that counts at its centre.
 	PartialArea bool
+	// AreaAssessed is true when a latest observation carries an AreaShare: a coverage-area
+	// result judged the settled area (not only the centre).
+	AreaAssessed bool
 }
 
 // Area coverage, as AreaCoverage reports it.
 const (
-	AreaFull    = "full"    // covered, and no area upload says part of the settled area is dark
+	AreaFull    = "full"    // covered, and a coverage-area result covers the whole settled area
 	AreaPartial = "partial" // lõm sóng: centre covered, part of the settled area dark
+	AreaUnknown = "unknown" // covered at the centre; no area assessment says how much of the area
 	AreaDark    = "dark"    // trắng sóng: no signal that counts at the centre (dead_zone, no_power)
 )
 
-// AreaCoverage returns AreaFull, AreaPartial or AreaDark, or "" for a village without data.
+// AreaCoverage returns AreaFull, AreaPartial, AreaUnknown or AreaDark, or "" for a village
+// without data. A covered village is "full" only when an area assessment says so.
 func (a *Assessment) AreaCoverage() string {
 	switch {
 	case a.Status == StatusCovered && a.PartialArea:
 		return AreaPartial
-	case a.Status == StatusCovered:
+	case a.Status == StatusCovered && a.AreaAssessed:
 		return AreaFull
+	case a.Status == StatusCovered:
+		return AreaUnknown
 	case a.Status == StatusDeadZone || a.Status == StatusNoPower:
 		return AreaDark
 	}
@@ -123,6 +130,9 @@ func Assess(v *Village, latest []Observation, p *Policy, asOf time.Time) Assessm
 		}
 		if !slices.Contains(a.CarriersReported, o.Carrier) {
 			a.CarriersReported = append(a.CarriersReported, o.Carrier)
+		}
+		if o.AreaShare != nil {
+			a.AreaAssessed = true
 		}
 		if !p.Counts(o) {
 			continue
@@ -159,30 +169,80 @@ func Assess(v *Village, latest []Observation, p *Policy, asOf time.Time) Assessm
 	return a
 }
 
+// Reason says why an open village (in scope, no signal that counts) counts as open. The list
+// is open-ended: later rules add reasons (a plan past its date, say).
+type Reason string
+
+// Reasons an open village is open.
+const (
+	// ReasonNeverReported: no carrier ever reported the village (status no_data).
+	ReasonNeverReported Reason = "never_reported"
+	// ReasonNoSignal: reported, but no report shows signal that counts (none, or below the
+	// policy's thresholds).
+	ReasonNoSignal Reason = "no_signal"
+	// ReasonDarkCentre: a coverage-area result leaves the village's centre dark (a village with
+	// a settled area whose areas/v1 join found no signal at its centre).
+	ReasonDarkCentre Reason = "dark_centre"
+)
+
+// Reasons lists the reasons in display order.
+var Reasons = []Reason{ReasonNeverReported, ReasonNoSignal, ReasonDarkCentre}
+
+// reason returns why a village without signal that counts is open.
+func reason(a *Assessment, latest []Observation) Reason {
+	if a.Status == StatusNoData {
+		return ReasonNeverReported
+	}
+	for i := range latest {
+		if latest[i].AreaShare != nil {
+			return ReasonDarkCentre
+		}
+	}
+	return ReasonNoSignal
+}
+
 // VillageStatus is a village together with its assessment and deadline standing under a program.
 type VillageStatus struct {
 	Village *Village
 	Assessment
-	// Deadline is the deadline that applies (zero when the village is in no program).
-	Deadline time.Time
-	// Overdue is true for a dead-zone village whose deadline has passed; DaysOverdue counts
-	// whole days since the deadline.
+	// InScope is true when the village is in the program's scope at the instant (InScope).
+	InScope bool
+	// Deadline is the village's own deadline in the program (zero when it is in no program),
+	// DeadlineBasis where it comes from (DeadlineFor).
+	Deadline      time.Time
+	DeadlineBasis DeadlineBasis
+	// Open is true for an in-scope village without signal that counts, whether or not anyone
+	// reported on it; Reason says why (empty when not open).
+	Open   bool
+	Reason Reason
+	// Overdue is true for an open village whose own deadline has passed; DaysOverdue counts
+	// whole days since that deadline (never from before the village was in scope).
 	Overdue     bool
 	DaysOverdue int
+	// Responsible is the carrier assigned to the village in the program at the instant, ""
+	// when none is (see Bucket).
+	Responsible string
 }
 
 // Evaluate assesses every village at asOf under program prog (nil for none). latest maps a
-// village ID to its latest observations at asOf.
-func Evaluate(villages []Village, latest map[string][]Observation, prog *Program, p *Policy, asOf time.Time) []VillageStatus {
+// village ID to its latest observations at asOf; as gives the responsible carriers (nil: none
+// assigned).
+func Evaluate(villages []Village, latest map[string][]Observation, prog *Program, p *Policy, as *Assignments, asOf time.Time) []VillageStatus {
 	out := make([]VillageStatus, 0, len(villages))
 	for i := range villages {
 		v := &villages[i]
 		vs := VillageStatus{Village: v, Assessment: Assess(v, latest[v.ID], p, asOf)}
 		if prog != nil && slices.Contains(v.Programs, prog.ID) {
-			vs.Deadline = DeadlineFor(v, prog)
-			if vs.Status == StatusDeadZone && !asOf.Before(vs.Deadline) {
-				vs.Overdue = true
-				vs.DaysOverdue = int(asOf.Sub(vs.Deadline) / (24 * time.Hour))
+			vs.Deadline, vs.DeadlineBasis = DeadlineFor(v, prog)
+			vs.Responsible = as.At(prog.ID, v.ID, asOf)
+			vs.InScope = InScope(v, prog, asOf)
+			if vs.InScope && vs.Status != StatusCovered {
+				vs.Open = true
+				vs.Reason = reason(&vs.Assessment, latest[v.ID])
+				if !asOf.Before(vs.Deadline) {
+					vs.Overdue = true
+					vs.DaysOverdue = int(asOf.Sub(vs.Deadline) / (24 * time.Hour))
+				}
 			}
 		}
 		out = append(out, vs)

@@ -33,10 +33,10 @@ func TestAssess_PartialArea(t *testing.T) {
 		area    string
 	}{
 		{"NoData", powered, nil, &p, geo.StatusNoData, false, ""},
-		{"PerVillageReportOnly", powered, []geo.Observation{obs("viettel", geo.Tech4G, true, "2025-01-01")}, &p, geo.StatusCovered, false, geo.AreaFull},
+		{"PerVillageReportOnly", powered, []geo.Observation{obs("viettel", geo.Tech4G, true, "2025-01-01")}, &p, geo.StatusCovered, false, geo.AreaUnknown},
 		{"WholeAreaCovered", powered, []geo.Observation{areaObs("viettel", geo.Tech4G, true, f64(1))}, &p, geo.StatusCovered, false, geo.AreaFull},
 		{"HalfAreaCovered", powered, []geo.Observation{areaObs("viettel", geo.Tech4G, true, f64(0.5))}, &p, geo.StatusCovered, true, geo.AreaPartial},
-		{"CentreOnlyVillage", powered, []geo.Observation{areaObs("viettel", geo.Tech4G, true, nil)}, &p, geo.StatusCovered, false, geo.AreaFull},
+		{"CentreOnlyVillage", powered, []geo.Observation{areaObs("viettel", geo.Tech4G, true, nil)}, &p, geo.StatusCovered, false, geo.AreaUnknown},
 		{"DarkCentreHalfArea", powered, []geo.Observation{areaObs("viettel", geo.Tech4G, false, f64(0.5))}, &p, geo.StatusDeadZone, false, geo.AreaDark},
 		{"DarkCentreUnpowered", unpowered, []geo.Observation{areaObs("viettel", geo.Tech4G, false, f64(0))}, &p, geo.StatusNoPower, false, geo.AreaDark},
 		{"OtherCarrierCoversWhole", powered, []geo.Observation{
@@ -110,7 +110,7 @@ func TestSummarize_PartialArea(t *testing.T) {
 		"C": {areaObs("viettel", geo.Tech4G, true, f64(1))},
 	}
 	asOf := day("2026-01-01")
-	s := geo.Summarize(geo.Evaluate(vs, latest, &prog, &p, asOf), &prog, &p, asOf)
+	s := geo.Summarize(geo.Evaluate(vs, latest, &prog, &p, nil, asOf), &prog, &p, asOf)
 	if got, want := s.National.PartialArea, 1; got != want {
 		t.Errorf("National.PartialArea=%d, want %d", got, want)
 	}

@@ -1,6 +1,7 @@
 package geo_test
 
 import (
+	"reflect"
 	"slices"
 	"testing"
 	"time"
@@ -102,7 +103,7 @@ func TestEvaluate_Overdue(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			got := map[string]int{}
-			for _, s := range geo.Evaluate(vs, latest, &prog, &p, tt.asOf) {
+			for _, s := range geo.Evaluate(vs, latest, &prog, &p, nil, tt.asOf) {
 				if s.Overdue {
 					got[s.Village.ID] = s.DaysOverdue
 				}
@@ -142,9 +143,12 @@ func TestSummarize(t *testing.T) {
 		"E": {sig("E", "viettel", false)},
 	}
 	asOf := day("2026-01-01")
-	s := geo.Summarize(geo.Evaluate(vs, latest, &prog, &p, asOf), &prog, &p, asOf)
-	want := geo.Counts{Villages: 5, Baseline: 4, BaselineCovered: 2, FoundLater: 1, Covered: 2, DeadZone: 1, NoPower: 1, NoData: 1, Overdue: 1, TotalNotSpot: 3, PartialNotSpot: 1}
-	if got := s.National; got != want {
+	s := geo.Summarize(geo.Evaluate(vs, latest, &prog, &p, nil, asOf), &prog, &p, asOf)
+	// D (powered, never reported) is overdue too: not reporting does not keep it out. E was
+	// found on 2025-01-01, so its own deadline is a year later: overdue from 2026-01-01.
+	want := geo.Counts{Villages: 5, Baseline: 4, BaselineCovered: 2, FoundLater: 1, Covered: 2, DeadZone: 1, NoPower: 1, NoData: 1,
+		Open: 2, Overdue: 2, OverdueNeverReported: 1, OverdueNoSignal: 1, TotalNotSpot: 1, WithSignal: []int{2, 1, 0, 0, 1}, PoweredNoData: 1}
+	if got := s.National; !reflect.DeepEqual(got, want) {
 		t.Errorf("National=%+v\nwant     %+v", got, want)
 	}
 	if got, want := len(s.Provinces), 2; got != want {
@@ -156,7 +160,7 @@ func TestSummarize(t *testing.T) {
 	}
 	// Before E was found it is not counted.
 	early := day("2024-06-01")
-	s = geo.Summarize(geo.Evaluate(vs, latest, &prog, &p, early), &prog, &p, early)
+	s = geo.Summarize(geo.Evaluate(vs, latest, &prog, &p, nil, early), &prog, &p, early)
 	if got, want := s.National.Villages, 4; got != want {
 		t.Errorf("Villages before E was found=%d, want %d", got, want)
 	}

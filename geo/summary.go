@@ -20,19 +20,31 @@ type Counts struct {
 	DeadZone int
 	NoPower  int
 	NoData   int
-	Overdue  int
+	// Open counts the villages in the program's scope without signal that counts (reported or
+	// not); Overdue those of them past their own deadline, and the Overdue* fields split
+	// Overdue by reason (they add up to Overdue).
+	Open                 int
+	Overdue              int
+	OverdueNeverReported int
+	OverdueNoSignal      int
+	OverdueDarkCentre    int
 
-	// TotalNotSpot: no carrier has signal (dead zone, no power or no data);
-	// PartialNotSpot: covered by some but not all carriers of the policy.
-	TotalNotSpot   int
-	PartialNotSpot int
+	// TotalNotSpot (Ofcom's "total not-spot") counts powered villages that carriers reported
+	// and none of them has signal that counts: the dead zones. Villages never reported are not
+	// in it (they are in NoData).
+	TotalNotSpot int
+	// WithSignal[k] counts the powered in-scope villages where exactly k configured carriers
+	// have signal that counts (k = 0 … number of carriers); villages never reported are in
+	// WithSignal[0] and also in PoweredNoData.
+	WithSignal    []int
+	PoweredNoData int
 
 	// PartialArea counts covered villages that are lõm sóng (Assessment.PartialArea): signal
 	// at the centre, part of the settled area dark. Dead zones (DeadZone) are trắng sóng.
 	PartialArea int
 }
 
-func (c *Counts) add(vs *VillageStatus, carriers int) {
+func (c *Counts) add(vs *VillageStatus, carriers int, asOf time.Time) {
 	c.Villages++
 	if vs.Village.Baseline {
 		c.Baseline++
@@ -45,25 +57,47 @@ func (c *Counts) add(vs *VillageStatus, carriers int) {
 	switch vs.Status {
 	case StatusCovered:
 		c.Covered++
-		if len(vs.CarriersWithSignal) < carriers {
-			c.PartialNotSpot++
-		}
 		if vs.PartialArea {
 			c.PartialArea++
 		}
 	case StatusDeadZone:
 		c.DeadZone++
+		c.TotalNotSpot++
 	case StatusNoPower:
 		c.NoPower++
 	case StatusNoData:
 		c.NoData++
 	}
-	if vs.Status != StatusCovered {
-		c.TotalNotSpot++
+	if vs.InScope && vs.Village.PoweredAt(asOf) {
+		if len(c.WithSignal) < carriers+1 {
+			c.WithSignal = append(c.WithSignal, make([]int, carriers+1-len(c.WithSignal))...)
+		}
+		c.WithSignal[min(len(vs.CarriersWithSignal), carriers)]++
+		if vs.Status == StatusNoData {
+			c.PoweredNoData++
+		}
+	}
+	if vs.Open {
+		c.Open++
 	}
 	if vs.Overdue {
 		c.Overdue++
+		switch vs.Reason {
+		case ReasonNeverReported:
+			c.OverdueNeverReported++
+		case ReasonNoSignal:
+			c.OverdueNoSignal++
+		case ReasonDarkCentre:
+			c.OverdueDarkCentre++
+		}
 	}
+}
+
+// ResponsibleCounts is Counts for the villages one carrier is responsible for (Carrier is the
+// carrier, or Unassigned).
+type ResponsibleCounts struct {
+	Carrier string
+	Counts
 }
 
 // ProvinceCounts is Counts for one province.
@@ -80,6 +114,10 @@ type Summary struct {
 	National Counts
 	// Provinces is sorted by remaining dead zones (most first), then by code.
 	Provinces []ProvinceCounts
+	// Responsible splits the figures by responsible carrier: one row per configured carrier
+	// (in configuration order), then any other assigned carrier, then Unassigned. Each village
+	// is in exactly one row, so the rows add up to National.
+	Responsible []ResponsibleCounts
 }
 
 // Summarize tallies statuses nationally and per province. Villages not yet known at asOf
@@ -88,19 +126,46 @@ func Summarize(statuses []VillageStatus, prog *Program, p *Policy, asOf time.Tim
 	s := Summary{AsOf: asOf, Program: prog}
 	byCode := map[string]*ProvinceCounts{}
 	n := len(p.Carriers)
+	byCarrier := map[string]*ResponsibleCounts{}
+	for _, c := range p.Carriers {
+		byCarrier[c] = &ResponsibleCounts{Carrier: c}
+	}
+	byCarrier[Unassigned] = &ResponsibleCounts{Carrier: Unassigned}
 	for i := range statuses {
 		vs := &statuses[i]
 		if !vs.Village.KnownAt(asOf) {
 			continue
 		}
-		s.National.add(vs, n)
+		s.National.add(vs, n, asOf)
 		pc := byCode[vs.Village.ProvinceCode]
 		if pc == nil {
 			pc = &ProvinceCounts{ProvinceCode: vs.Village.ProvinceCode, ProvinceName: vs.Village.ProvinceName}
 			byCode[vs.Village.ProvinceCode] = pc
 		}
-		pc.add(vs, n)
+		pc.add(vs, n, asOf)
+		b := Bucket(vs.Responsible)
+		rc := byCarrier[b]
+		if rc == nil {
+			rc = &ResponsibleCounts{Carrier: b}
+			byCarrier[b] = rc
+		}
+		rc.add(vs, n, asOf)
 	}
+	for _, c := range p.Carriers {
+		s.Responsible = append(s.Responsible, *byCarrier[c])
+		delete(byCarrier, c)
+	}
+	unassigned := *byCarrier[Unassigned]
+	delete(byCarrier, Unassigned)
+	var others []string
+	for c := range byCarrier {
+		others = append(others, c)
+	}
+	sort.Strings(others)
+	for _, c := range others {
+		s.Responsible = append(s.Responsible, *byCarrier[c])
+	}
+	s.Responsible = append(s.Responsible, unassigned)
 	for _, pc := range byCode {
 		s.Provinces = append(s.Provinces, *pc)
 	}
@@ -128,7 +193,7 @@ type DailyFigure struct {
 // Tally counts vs into c as Summarize does: villages not yet known at asOf are left out.
 func (c *Counts) Tally(vs *VillageStatus, p *Policy, asOf time.Time) {
 	if vs.Village.KnownAt(asOf) {
-		c.add(vs, len(p.Carriers))
+		c.add(vs, len(p.Carriers), asOf)
 	}
 }
 
@@ -142,9 +207,19 @@ func (c *Counts) Add(o Counts) {
 	c.DeadZone += o.DeadZone
 	c.NoPower += o.NoPower
 	c.NoData += o.NoData
+	c.Open += o.Open
 	c.Overdue += o.Overdue
+	c.OverdueNeverReported += o.OverdueNeverReported
+	c.OverdueNoSignal += o.OverdueNoSignal
+	c.OverdueDarkCentre += o.OverdueDarkCentre
 	c.TotalNotSpot += o.TotalNotSpot
-	c.PartialNotSpot += o.PartialNotSpot
+	if len(c.WithSignal) < len(o.WithSignal) {
+		c.WithSignal = append(c.WithSignal, make([]int, len(o.WithSignal)-len(c.WithSignal))...)
+	}
+	for k, n := range o.WithSignal {
+		c.WithSignal[k] += n
+	}
+	c.PoweredNoData += o.PoweredNoData
 	c.PartialArea += o.PartialArea
 }
 
@@ -175,13 +250,13 @@ func LatestAt(history []Observation, ats []time.Time, fn func(i int, latest []Ob
 }
 
 // EvaluateAt evaluates every village of vs at each instant of ats (ascending) from its whole
-// history (histories[id], ordered by observed_at), under program prog, and calls fn with each
-// status. It walks each history once for all the instants (see LatestAt).
-func EvaluateAt(vs []Village, histories map[string][]Observation, prog *Program, p *Policy, ats []time.Time, fn func(i int, st *VillageStatus)) {
+// history (histories[id], ordered by observed_at), under program prog with the responsible carriers of as, and calls fn
+// with each status. It walks each history once for all the instants (see LatestAt).
+func EvaluateAt(vs []Village, histories map[string][]Observation, prog *Program, p *Policy, as *Assignments, ats []time.Time, fn func(i int, st *VillageStatus)) {
 	for k := range vs {
 		v := vs[k : k+1]
 		LatestAt(histories[v[0].ID], ats, func(i int, latest []Observation) {
-			st := Evaluate(v, map[string][]Observation{v[0].ID: latest}, prog, p, ats[i])
+			st := Evaluate(v, map[string][]Observation{v[0].ID: latest}, prog, p, as, ats[i])
 			fn(i, &st[0])
 		})
 	}

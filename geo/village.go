@@ -1,6 +1,7 @@
 package geo
 
 import (
+	"slices"
 	"time"
 
 	"github.com/paulmach/orb"
@@ -39,8 +40,13 @@ type Village struct {
 	// date a village found later was added (zero for baseline villages).
 	Baseline bool
 	FoundAt  time.Time
-	// Deadline overrides the program deadline for this village when non-zero.
+	// Deadline is the registry's legacy per-village deadline (villages/v1 "deadline",
+	// deprecated): when non-zero it applies to every program the village is in, unless
+	// Deadlines names that program.
 	Deadline time.Time
+	// Deadlines holds the registry's per-program deadlines (villages/v1 "deadlines"), by
+	// program ID; nil when none.
+	Deadlines map[string]time.Time
 }
 
 // PoweredAt reports whether the village had grid power at instant t.
@@ -63,28 +69,89 @@ type Program struct {
 	ID       string
 	Name     string
 	Deadline time.Time
-	// PoweredOnly limits the program's deadline to villages with grid power (the default scope).
+	// PoweredOnly limits the program's scope to villages with grid power at the instant.
 	PoweredOnly bool
+	// LateEntryGrace is the time a village that enters the program's scope late (grid power
+	// arrived, or found, after the cut-off) has from its entry date: its deadline is the later
+	// of Deadline and entry + LateEntryGrace (see DeadlineFor).
+	LateEntryGrace time.Duration
+	// ProvinceDeadlines and VillageDeadlines override the computed deadline for every village
+	// of a province (by 2-digit code) and for single villages (by village ID) in this program
+	// only. A village override beats a province override.
+	ProvinceDeadlines map[string]time.Time
+	VillageDeadlines  map[string]time.Time
 }
+
+// DefaultLateEntryGrace is the grace a village entering a program late gets: 365 days.
+const DefaultLateEntryGrace = 365 * 24 * time.Hour
 
 // DefaultProgram is the Prime Minister's order "hoàn thành trước tháng 12/2024": covmon reads
 // "before December 2024" as due before 2024-12-01 00:00 in Vietnam (UTC+7). It is configurable.
 func DefaultProgram() Program {
 	return Program{
-		ID:          "vls-2024",
-		Name:        "Xóa vùng lõm sóng (powered villages, due before 12/2024)",
-		Deadline:    time.Date(2024, 12, 1, 0, 0, 0, 0, Vietnam),
-		PoweredOnly: true,
+		ID:             "vls-2024",
+		Name:           "Xóa vùng lõm sóng (powered villages, due before 12/2024)",
+		Deadline:       time.Date(2024, 12, 1, 0, 0, 0, 0, Vietnam),
+		PoweredOnly:    true,
+		LateEntryGrace: DefaultLateEntryGrace,
 	}
 }
 
-// DeadlineFor returns the deadline that applies to v under p: the village's own override when
-// set, otherwise the program's.
-func DeadlineFor(v *Village, p *Program) time.Time {
-	if !v.Deadline.IsZero() {
-		return v.Deadline
+// DeadlineBasis says where a village's deadline comes from.
+type DeadlineBasis string
+
+// Deadline bases, from the strongest to the weakest.
+const (
+	BasisVillageOverride  DeadlineBasis = "village_override"  // the program's overrides.villages
+	BasisRegistry         DeadlineBasis = "registry"          // the registry's per-program "deadlines"
+	BasisRegistryLegacy   DeadlineBasis = "registry_legacy"   // the registry's deprecated "deadline"
+	BasisProvinceOverride DeadlineBasis = "province_override" // the program's overrides.provinces
+	BasisLateEntry        DeadlineBasis = "late_entry"        // entry date + the program's grace
+	BasisProgram          DeadlineBasis = "program"           // the program's deadline
+)
+
+// EntryDate is when v entered p's scope: the later of the date it was found (villages added
+// after the baseline) and, for a powered-only program, the date grid power arrived. It is zero
+// when neither is known (a baseline village powered since before records).
+func EntryDate(v *Village, p *Program) time.Time {
+	var e time.Time
+	if !v.Baseline {
+		e = v.FoundAt
 	}
-	return p.Deadline
+	if p.PoweredOnly && v.GridPowerSince.After(e) {
+		e = v.GridPowerSince
+	}
+	return e
+}
+
+// DeadlineFor returns the deadline that applies to v under p and where it comes from. The
+// first that exists wins: the program's override for the village, the registry's deadline for
+// this program, the registry's legacy deadline (every program), the program's override for the
+// village's province, and otherwise the rule: the later of the program deadline and the
+// village's entry date (EntryDate) plus the program's LateEntryGrace.
+func DeadlineFor(v *Village, p *Program) (time.Time, DeadlineBasis) {
+	if d, ok := p.VillageDeadlines[v.ID]; ok {
+		return d, BasisVillageOverride
+	}
+	if d, ok := v.Deadlines[p.ID]; ok {
+		return d, BasisRegistry
+	}
+	if !v.Deadline.IsZero() {
+		return v.Deadline, BasisRegistryLegacy
+	}
+	if d, ok := p.ProvinceDeadlines[v.ProvinceCode]; ok {
+		return d, BasisProvinceOverride
+	}
+	if e := EntryDate(v, p); !e.IsZero() && e.Add(p.LateEntryGrace).After(p.Deadline) {
+		return e.Add(p.LateEntryGrace), BasisLateEntry
+	}
+	return p.Deadline, BasisProgram
+}
+
+// InScope reports whether v is in p's scope at t: listed in the program, known at t (found
+// villages from their FoundAt date), and powered at t if the program is powered-only.
+func InScope(v *Village, p *Program, t time.Time) bool {
+	return slices.Contains(v.Programs, p.ID) && v.KnownAt(t) && (!p.PoweredOnly || v.PoweredAt(t))
 }
 
 // VillagePlace is where a village is in the administrative map: what an areas/v1 extent is

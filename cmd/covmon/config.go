@@ -102,6 +102,37 @@ type ProgramConfig struct {
 	Name        string    `yaml:"name"`
 	Deadline    time.Time `yaml:"deadline"`
 	PoweredOnly bool      `yaml:"powered_only"`
+	// LateEntryGrace is the days a village entering the scope late (power arrived, or found,
+	// after the cut-off) has from its entry date (default 365; see docs/figures.md).
+	LateEntryGrace *int `yaml:"late_entry_grace"`
+	// Overrides set deadlines for this program only: dates (YYYY-MM-DD, 00:00 Vietnam time)
+	// by province code and by village ID. A village override beats a province override.
+	Overrides OverridesConfig `yaml:"overrides"`
+}
+
+// OverridesConfig holds a program's deadline overrides.
+type OverridesConfig struct {
+	Provinces map[string]string `yaml:"provinces"`
+	Villages  map[string]string `yaml:"villages"`
+}
+
+// defaultLateEntryGraceDays is ProgramConfig.LateEntryGrace's default.
+const defaultLateEntryGraceDays = 365
+
+// overrideDates parses a program's override dates; field names the map for errors.
+func overrideDates(field string, m map[string]string) (map[string]time.Time, error) {
+	if len(m) == 0 {
+		return nil, nil
+	}
+	out := make(map[string]time.Time, len(m))
+	for k, s := range m {
+		t, err := time.ParseInLocation(time.DateOnly, s, geo.Vietnam)
+		if err != nil {
+			return nil, &ConfigError{field + "." + k, s, fmt.Errorf("%w: want a date YYYY-MM-DD", ErrInvalidValue)}
+		}
+		out[k] = t
+	}
+	return out, nil
 }
 
 // DefaultConfig returns the configuration covmon runs with when there is no file.
@@ -184,6 +215,19 @@ func (c *Config) Validate() error {
 			return &ConfigError{fmt.Sprintf("programs[%d].id", i), p.ID, ErrRequired}
 		case p.Deadline.IsZero():
 			return &ConfigError{fmt.Sprintf("programs[%d].deadline", i), p.Deadline, ErrRequired}
+		case p.LateEntryGrace != nil && (*p.LateEntryGrace < 0 || *p.LateEntryGrace > 3650):
+			return &ConfigError{fmt.Sprintf("programs[%d].late_entry_grace", i), *p.LateEntryGrace, fmt.Errorf("%w: want 0..3650 days", ErrInvalidValue)}
+		}
+		for code := range p.Overrides.Provinces {
+			if len(code) != 2 || strings.Trim(code, "0123456789") != "" {
+				return &ConfigError{fmt.Sprintf("programs[%d].overrides.provinces", i), code, fmt.Errorf("%w: want a 2-digit province code", ErrInvalidValue)}
+			}
+		}
+		if _, err := overrideDates(fmt.Sprintf("programs[%d].overrides.provinces", i), p.Overrides.Provinces); err != nil {
+			return err
+		}
+		if _, err := overrideDates(fmt.Sprintf("programs[%d].overrides.villages", i), p.Overrides.Villages); err != nil {
+			return err
 		}
 	}
 	if _, err := c.Program(c.DefaultProgram); err != nil {
@@ -277,7 +321,14 @@ func (c *Config) Program(id string) (*geo.Program, error) {
 	}
 	for _, p := range c.Programs {
 		if p.ID == id {
-			return &geo.Program{ID: p.ID, Name: p.Name, Deadline: p.Deadline, PoweredOnly: p.PoweredOnly}, nil
+			grace := defaultLateEntryGraceDays
+			if p.LateEntryGrace != nil {
+				grace = *p.LateEntryGrace
+			}
+			prov, _ := overrideDates("", p.Overrides.Provinces)
+			vill, _ := overrideDates("", p.Overrides.Villages)
+			return &geo.Program{ID: p.ID, Name: p.Name, Deadline: p.Deadline, PoweredOnly: p.PoweredOnly,
+				LateEntryGrace: time.Duration(grace) * 24 * time.Hour, ProvinceDeadlines: prov, VillageDeadlines: vill}, nil
 		}
 	}
 	return nil, fmt.Errorf("program %q: %w", id, geo.ErrNotFound)

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/covmon/covmon/geo"
 )
@@ -31,6 +32,7 @@ func TestConfig_Invalid(t *testing.T) {
 		file, err string
 	}{
 		{"invalid-database.yml", "config: database: required (got )"},
+		{"invalid-override-date.yml", "config: programs[0].overrides.provinces.08: invalid value: want a date YYYY-MM-DD (got 30/06/2025)"},
 		{"invalid-unknown-key.yml", "parse config: yaml: unmarshal errors:\n  line 1: field carrierz not found in type main.Config"},
 		{"invalid-carrier-repeated.yml", "config: carriers[1]: invalid value: empty or repeated (got viettel)"},
 		{"invalid-min-technology.yml", "config: policy.min_technology: invalid value: want 2g, 3g, 4g or 5g (got 6g)"},
@@ -76,6 +78,14 @@ func TestConfig_Valid(t *testing.T) {
 	progs := c.GeoPrograms()
 	if len(progs) != 2 || progs[0].ID != "vls-2024" || !progs[0].Deadline.Equal(geo.DefaultProgram().Deadline) {
 		t.Errorf("programs: %+v", progs)
+	}
+	if got, want := progs[0].LateEntryGrace, geo.DefaultLateEntryGrace; got != want {
+		t.Errorf("vls-2024 grace=%v, want the default %v", got, want)
+	}
+	p := progs[1]
+	if p.LateEntryGrace != 180*24*time.Hour || !p.ProvinceDeadlines["08"].Equal(time.Date(2026, 6, 30, 0, 0, 0, 0, geo.Vietnam)) ||
+		!p.VillageDeadlines["V08-0001"].Equal(time.Date(2026, 3, 31, 0, 0, 0, 0, geo.Vietnam)) || len(progs[0].VillageDeadlines) != 0 {
+		t.Errorf("4g-2025: grace %v, overrides %v %v", p.LateEntryGrace, p.ProvinceDeadlines, p.VillageDeadlines)
 	}
 	// Untouched sections keep their defaults.
 	if got, want := c.Collector.RefreshEvery, DefaultConfig().Collector.RefreshEvery; got != want {

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"slices"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -22,8 +24,14 @@ villages without grid power or without any report, per province. With --as-of, t
 it stood at a past date, derived from the stored observations.
 
 Statuses: covered (a carrier has signal that counts), dead_zone (grid power, no signal),
-no_power (no grid power, no signal), no_data (never reported). A dead zone past its
-deadline is overdue. A dead zone is "trắng sóng" (no signal at the centre); a covered
+no_power (no grid power, no signal), no_data (never reported). A village in the program's
+scope (powered, for a powered-only program) without signal that counts is open, whether or
+not anyone reported on it; past its own deadline it is overdue, with the reason
+(never_reported, no_signal, dark_centre). Overdue villages are counted under the carrier
+responsible for them (assignments), or "unassigned" (chưa giao). See docs/figures.md.
+
+With --carrier C --villages: C's work list, the open villages C is responsible for, nearest
+deadline first (--carrier unassigned lists those no carrier is responsible for). A dead zone is "trắng sóng" (no signal at the centre); a covered
 village is "lõm sóng" when coverage-area uploads show signal at its centre but no carrier
 covering its whole settled area (column LOM_SONG; area_coverage "partial" in JSON/GeoJSON).`)
 	asOfS := fs.String("as-of", "", "evaluate as of `DATE` (YYYY-MM-DD, 00:00 Vietnam time) or RFC 3339 instant; default now")
@@ -31,6 +39,7 @@ covering its whole settled area (column LOM_SONG; area_coverage "partial" in JSO
 	program := fs.String("program", "", "program `ID` (default: the configured default program)")
 	format := fs.String("format", "table", "output `format`: table, json, geojson or csv (one row per village: the GeoJSON properties plus lon/lat, UTF-8 with BOM)")
 	villages := fs.Bool("villages", false, "table format: also list every village that is not covered, and the lõm sóng ones")
+	carrier := fs.String("carrier", "", "only the villages `C` is responsible for (\"unassigned\" for none); with --villages, C's work list")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -68,6 +77,20 @@ covering its whole settled area (column LOM_SONG; area_coverage "partial" in JSO
 		return err
 	}
 	sum := geo.Summarize(sts, prog, &pol, asOf)
+	if *carrier != "" {
+		if *carrier != geo.Unassigned && !slices.Contains(pol.Carriers, *carrier) {
+			return fmt.Errorf("--carrier: %q is not a configured carrier (%s) nor %q", *carrier, strings.Join(pol.Carriers, ", "), geo.Unassigned)
+		}
+		wl := geo.WorkList(sts, *carrier)
+		switch *format {
+		case "json":
+			return writeJSON(m.Stdout, wire.NewWorkList(*carrier, prog, asOf, wl, demo))
+		case "geojson":
+			return writeJSON(m.Stdout, wire.FeatureCollection(wl, asOf, demo))
+		}
+		m.printWorkList(*carrier, sum, wl, demo, *villages)
+		return nil
+	}
 	switch *format {
 	case "json":
 		return writeJSON(m.Stdout, wire.NewStatus(sum, sts, demo))
@@ -130,12 +153,15 @@ func (m *Main) printStatus(s geo.Summary, sts []geo.VillageStatus, demo, list bo
 	} else {
 		fmt.Fprintf(w, "Deadline:                    %s (in %d days)\n", s.Program.Deadline.In(geo.Vietnam).Format("2006-01-02"), int(-d.Hours()/24)+1)
 	}
-	fmt.Fprintf(w, "Dead zones (powered, dark):  %d, of which overdue: %d\n", n.DeadZone, n.Overdue)
+	fmt.Fprintf(w, "Dead zones (powered, dark):  %d\n", n.DeadZone)
+	fmt.Fprintf(w, "Open (in scope, no signal):  %d, of which overdue: %d (never reported %d, no signal %d, dark centre %d)\n",
+		n.Open, n.Overdue, n.OverdueNeverReported, n.OverdueNoSignal, n.OverdueDarkCentre)
 	fmt.Fprintf(w, "Trắng / lõm sóng:            %d dark at the centre, %d covered at the centre with part of the area dark\n", n.DeadZone, n.PartialArea)
 	fmt.Fprintf(w, "No grid power, no signal:    %d\n", n.NoPower)
 	fmt.Fprintf(w, "No data (never reported):    %d\n", n.NoData)
 	fmt.Fprintf(w, "Found after the baseline:    %d\n", n.FoundLater)
-	fmt.Fprintf(w, "Not-spots:                   %d total (no carrier), %d partial (some carriers)\n", n.TotalNotSpot, n.PartialNotSpot)
+	fmt.Fprintf(w, "Total not-spots:             %d (powered, reported, no carrier with signal)\n", n.TotalNotSpot)
+	fmt.Fprintf(w, "Powered villages by carriers with signal: %s (never reported, in 0: %d)\n", distribution(n.WithSignal), n.PoweredNoData)
 	fmt.Fprintf(w, "All villages tracked:        %d (%d covered)\n\n", n.Villages, n.Covered)
 
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
@@ -144,12 +170,13 @@ func (m *Main) printStatus(s geo.Summary, sts []geo.VillageStatus, demo, list bo
 		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t\n", p.ProvinceCode, p.ProvinceName, p.Villages, p.Covered, p.PartialArea, p.DeadZone, p.Overdue, p.NoPower, p.NoData)
 	}
 	tw.Flush()
+	printResponsible(w, s.Responsible)
 	if !list {
 		return
 	}
 	fmt.Fprintln(w)
 	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "VILLAGE\tNAME\tCOMMUNE\tPROVINCE\tSTATUS\tAREA\tDAYS_OVERDUE\tCARRIERS_REPORTED\tLAST_OBSERVED")
+	fmt.Fprintln(tw, "VILLAGE\tNAME\tCOMMUNE\tPROVINCE\tSTATUS\tAREA\tDAYS_OVERDUE\tRESPONSIBLE\tCARRIERS_REPORTED\tLAST_OBSERVED")
 	for _, vs := range sts {
 		if (vs.Status == geo.StatusCovered && !vs.PartialArea) || !vs.Village.KnownAt(s.AsOf) {
 			continue
@@ -169,8 +196,8 @@ func (m *Main) printStatus(s geo.Summary, sts []geo.VillageStatus, demo, list bo
 		if vs.Overdue {
 			od = fmt.Sprint(vs.DaysOverdue)
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", vs.Village.ID, vs.Village.Name, vs.Village.CommuneName, vs.Village.ProvinceName,
-			vs.Status, area, od, strings.Join(vs.CarriersReported, ","), last)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", vs.Village.ID, vs.Village.Name, vs.Village.CommuneName, vs.Village.ProvinceName,
+			vs.Status, area, od, geo.Bucket(vs.Responsible), strings.Join(vs.CarriersReported, ","), last)
 	}
 	tw.Flush()
 }
@@ -179,4 +206,74 @@ func writeJSON(w io.Writer, v any) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	return enc.Encode(v)
+}
+
+// distribution writes WithSignal as "0: 12, 1: 40, 2: 100, …".
+func distribution(ws []int) string {
+	parts := make([]string, len(ws))
+	for k, n := range ws {
+		parts[k] = strconv.Itoa(k) + ": " + strconv.Itoa(n)
+	}
+	if len(parts) == 0 {
+		return "-"
+	}
+	return strings.Join(parts, ", ")
+}
+
+// bucketLabel names a responsible-carrier bucket for people.
+func bucketLabel(c string) string {
+	if c == geo.Unassigned {
+		return geo.Unassigned + " (" + geo.UnassignedLabel + ")"
+	}
+	return c
+}
+
+// printResponsible writes the per-responsible-carrier table; its rows add up to the national
+// figures.
+func printResponsible(w io.Writer, rs []geo.ResponsibleCounts) {
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "Per responsible carrier (each village counted once; rows add up to the totals):")
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "CARRIER\tVILLAGES\tCOVERED\tOPEN\tOVERDUE\tNEVER_REPORTED\tNO_SIGNAL\tDARK_CENTRE\t")
+	var t geo.Counts
+	for _, r := range rs {
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t\n", bucketLabel(r.Carrier), r.Villages, r.Covered, r.Open, r.Overdue,
+			r.OverdueNeverReported, r.OverdueNoSignal, r.OverdueDarkCentre)
+		t.Add(r.Counts)
+	}
+	fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t\n", "total", t.Villages, t.Covered, t.Open, t.Overdue,
+		t.OverdueNeverReported, t.OverdueNoSignal, t.OverdueDarkCentre)
+	tw.Flush()
+}
+
+// printWorkList writes carrier's work list: its open villages, nearest deadline first.
+func (m *Main) printWorkList(carrier string, s geo.Summary, wl []geo.VillageStatus, demo, list bool) {
+	w := m.Stdout
+	if demo {
+		fmt.Fprintln(w, demoNotice)
+	}
+	overdue := 0
+	for _, vs := range wl {
+		if vs.Overdue {
+			overdue++
+		}
+	}
+	fmt.Fprintf(w, "Program %s: %s\n", s.Program.ID, s.Program.Name)
+	fmt.Fprintf(w, "As of %s\n", s.AsOf.In(geo.Vietnam).Format("2006-01-02 15:04 (UTC+7)"))
+	fmt.Fprintf(w, "Responsible: %s — %d open village(s), %d overdue\n", bucketLabel(carrier), len(wl), overdue)
+	if !list {
+		return
+	}
+	fmt.Fprintln(w)
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "DEADLINE\tDAYS_OVERDUE\tVILLAGE\tNAME\tCOMMUNE\tPROVINCE\tSTATUS\tREASON\tBASIS")
+	for _, vs := range wl {
+		od := "-"
+		if vs.Overdue {
+			od = strconv.Itoa(vs.DaysOverdue)
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", vs.Deadline.In(geo.Vietnam).Format(time.DateOnly), od,
+			vs.Village.ID, vs.Village.Name, vs.Village.CommuneName, vs.Village.ProvinceName, vs.Status, vs.Reason, vs.DeadlineBasis)
+	}
+	tw.Flush()
 }

@@ -90,11 +90,11 @@ func check(d *dataset) (*figures, error) {
 func printFigures(w io.Writer, f *figures, files []file) {
 	fmt.Fprintln(w, "SYNTHETIC DEMO DATA — story figures (geo.DefaultPolicy, program vls-2024):")
 	fmt.Fprintf(w, "  %-10s %8s %8s %7s %9s %8s %7s %7s %7s %13s\n",
-		"as of", "villages", "baseline", "covered", "dead_zone", "no_power", "no_data", "overdue", "partial", "baseline_cov")
+		"as of", "villages", "baseline", "covered", "dead_zone", "no_power", "no_data", "overdue", "open", "baseline_cov")
 	for _, s := range []snapshot{f.Start, f.Report, f.Deadline, f.End} {
 		c := s.Counts
 		fmt.Fprintf(w, "  %-10s %8d %8d %7d %9d %8d %7d %7d %7d %9d/%d\n", day(s.AsOf),
-			c.Villages, c.Baseline, c.Covered, c.DeadZone, c.NoPower, c.NoData, c.Overdue, c.PartialNotSpot, c.BaselineCovered, c.Baseline)
+			c.Villages, c.Baseline, c.Covered, c.DeadZone, c.NoPower, c.NoData, c.Overdue, c.Open, c.BaselineCovered, c.Baseline)
 	}
 	var byCarriers [5]int
 	provinces := map[string]bool{}

@@ -30,7 +30,7 @@ type figures struct {
 func (d *dataset) evaluate(h history, asOf time.Time) snapshot {
 	pol, prog := geo.DefaultPolicy(), geo.DefaultProgram()
 	latest := h.latest(asOf)
-	st := geo.Evaluate(d.Villages, latest, &prog, &pol, asOf)
+	st := geo.Evaluate(d.Villages, latest, &prog, &pol, nil, asOf)
 	s := snapshot{AsOf: asOf, Counts: geo.Summarize(st, &prog, &pol, asOf).National, Statuses: st, Latest: latest}
 	for _, vs := range st {
 		if vs.Village.Baseline && vs.Status == geo.StatusDeadZone {
@@ -85,12 +85,13 @@ func verifyStory(f *figures) error {
 	check(r.BaselineCovered == 477, "baseline covered on %s = %d, want 477", day(dayReport), r.BaselineCovered)
 	within("baseline covered on "+day(dayStart), s.BaselineCovered, 200, 300)
 	within("dead zones at the end", e.DeadZone, 25, 45)
-	check(e.Overdue == e.DeadZone, "overdue at the end = %d, want every dead zone (%d)", e.Overdue, e.DeadZone)
+	check(e.Overdue >= e.DeadZone, "overdue at the end = %d, want at least every dead zone (%d)", e.Overdue, e.DeadZone)
 	within("no_power at the end", e.NoPower, 10, 20)
 	within("no_data at the end", e.NoData, 3, 6)
 	within("regressions", f.Regressions, 4, 8)
 	within("villages found later", e.FoundLater, 10, 14)
-	check(e.PartialNotSpot >= 100, "partial not-spots at the end = %d, want at least 100", e.PartialNotSpot)
+	check(len(e.WithSignal) == 5 && e.WithSignal[1]+e.WithSignal[2]+e.WithSignal[3] >= 100,
+		"villages covered by 1-3 carriers at the end = %v, want at least 100", e.WithSignal)
 
 	provinces := map[string]bool{}
 	foundDark := 0

@@ -18,17 +18,17 @@ import (
 
 var (
 	villageOpen = prometheus.NewDesc("covmon_village_open",
-		"A village that is not covered (1 per village); status is overdue, dead_zone, no_power or no_data; carriers_reported counts the carriers that reported on it. For maps.",
-		[]string{"program", "village_id", "name", "commune", "province", "province_code", "lat", "lon", "status", "carriers_reported"}, nil)
+		"A village that is not covered (1 per village); status is overdue, dead_zone, no_power or no_data; carriers_reported counts the carriers that reported on it; responsible_carrier is the carrier assigned to it (unassigned for none). For maps.",
+		[]string{"program", "village_id", "name", "commune", "province", "province_code", "lat", "lon", "status", "carriers_reported", "responsible_carrier"}, nil)
 	villageDeadline = prometheus.NewDesc("covmon_village_deadline_timestamp_seconds",
-		"Deadline that applies to an open powered village (dead zone or no data).", []string{"program", "village_id"}, nil)
+		"The village's own deadline in the program, for an open in-scope village (dead zone or no data).", []string{"program", "village_id"}, nil)
 	villageRegressed = prometheus.NewDesc("covmon_village_regressed",
 		"An open village that had signal before (covered, then dark again).", []string{"program", "village_id"}, nil)
 
 	villages = prometheus.NewDesc("covmon_villages",
 		"Villages by status (covered, dead_zone, no_power, no_data) per province.", []string{"program", "province_code", "province", "status"}, nil)
 	villagesOverdue = prometheus.NewDesc("covmon_villages_overdue",
-		"Dead-zone villages past their deadline, per province.", []string{"program", "province_code", "province"}, nil)
+		"In-scope villages without signal past their own deadline (reported or not), per province.", []string{"program", "province_code", "province"}, nil)
 	programTarget = prometheus.NewDesc("covmon_program_target_villages",
 		"Villages on the program's baseline list.", []string{"program"}, nil)
 	programCovered = prometheus.NewDesc("covmon_program_covered_villages",
@@ -36,7 +36,11 @@ var (
 	programFoundLater = prometheus.NewDesc("covmon_program_found_later_villages",
 		"Villages added to the program after the baseline.", []string{"program"}, nil)
 	programNotSpots = prometheus.NewDesc("covmon_program_not_spots",
-		"Not-spots: kind=total (no carrier has signal), kind=partial (some but not all carriers).", []string{"program", "kind"}, nil)
+		"Not-spots: kind=total (powered villages that carriers reported, none with signal that counts).", []string{"program", "kind"}, nil)
+	programSignalCarriers = prometheus.NewDesc("covmon_program_signal_carriers_villages",
+		"Powered in-scope villages by the number of carriers with signal that counts (carriers=0…number of configured carriers; never-reported villages are in 0).", []string{"program", "carriers"}, nil)
+	programResponsible = prometheus.NewDesc("covmon_program_responsible_villages",
+		"Villages in scope per responsible carrier (carrier=unassigned for none): figure=open (no signal that counts) or overdue. Each village is under one carrier; the rows add up to the program's figure.", []string{"program", "carrier", "figure"}, nil)
 	programPartialArea = prometheus.NewDesc("covmon_program_partial_area_villages",
 		"Lõm sóng villages: covered at the centre, but no carrier covering the whole settled area (from coverage-area uploads).", []string{"program"}, nil)
 	programDeadline = prometheus.NewDesc("covmon_program_deadline_timestamp_seconds",
@@ -80,7 +84,7 @@ func NewCollector(snap func() *geo.Snapshot) *Collector { return &Collector{snap
 // Describe implements prometheus.Collector.
 func (c *Collector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{villageOpen, villageDeadline, villageRegressed,
-		villages, villagesOverdue, programTarget, programCovered, programFoundLater, programNotSpots, programPartialArea, programDeadline,
+		villages, villagesOverdue, programTarget, programCovered, programFoundLater, programNotSpots, programSignalCarriers, programResponsible, programPartialArea, programDeadline,
 		programRegressed, programHistory, carrierCovered, demoData, snapshotTime, uploads, lastUpload, problems} {
 		ch <- d
 	}
@@ -162,7 +166,13 @@ func collectProgram(ch chan<- prometheus.Metric, ps *geo.ProgramState, asOf time
 	gauge(ch, programCovered, float64(n.BaselineCovered), id)
 	gauge(ch, programFoundLater, float64(n.FoundLater), id)
 	gauge(ch, programNotSpots, float64(n.TotalNotSpot), id, "total")
-	gauge(ch, programNotSpots, float64(n.PartialNotSpot), id, "partial")
+	for k, c := range n.WithSignal {
+		gauge(ch, programSignalCarriers, float64(c), id, strconv.Itoa(k))
+	}
+	for _, r := range ps.Summary.Responsible {
+		gauge(ch, programResponsible, float64(r.Open), id, r.Carrier, "open")
+		gauge(ch, programResponsible, float64(r.Overdue), id, r.Carrier, "overdue")
+	}
 	gauge(ch, programPartialArea, float64(n.PartialArea), id)
 	gauge(ch, programDeadline, unix(ps.Program.Deadline), id)
 	gauge(ch, programRegressed, float64(len(ps.Regressed)), id)
@@ -191,8 +201,8 @@ func collectProgram(ch chan<- prometheus.Metric, ps *geo.ProgramState, asOf time
 			status = "overdue"
 		}
 		gauge(ch, villageOpen, 1, id, v.ID, v.Name, v.CommuneName, v.ProvinceName, v.ProvinceCode, coord(v.Center.Lat()), coord(v.Center.Lon()),
-			status, strconv.Itoa(len(vs.CarriersReported)))
-		if (vs.Status == geo.StatusDeadZone || (vs.Status == geo.StatusNoData && v.GridPower)) && !vs.Deadline.IsZero() {
+			status, strconv.Itoa(len(vs.CarriersReported)), geo.Bucket(vs.Responsible))
+		if vs.Open && !vs.Deadline.IsZero() {
 			gauge(ch, villageDeadline, unix(vs.Deadline), id, v.ID)
 		}
 		if regressed[v.ID] {

@@ -22,7 +22,8 @@ var asOf = time.Date(2025, 1, 1, 0, 0, 0, 0, geo.Vietnam)
 func snapshot(villages []geo.Village, latest map[string][]geo.Observation, regressed []string) *geo.Snapshot {
 	prog := geo.DefaultProgram()
 	p := geo.DefaultPolicy()
-	sts := geo.Evaluate(villages, latest, &prog, &p, asOf)
+	as := geo.NewAssignments([]geo.Assignment{{VillageID: "B", ProgramID: prog.ID, Carrier: "viettel", AssignedAt: asOf.AddDate(-1, 0, 0)}})
+	sts := geo.Evaluate(villages, latest, &prog, &p, as, asOf)
 	ps := geo.ProgramState{Program: prog, Summary: geo.Summarize(sts, &prog, &p, asOf), Regressed: regressed}
 	for _, st := range sts {
 		if st.Status != geo.StatusCovered {
@@ -54,11 +55,11 @@ func testSnapshot() *geo.Snapshot {
 func TestCollector(t *testing.T) {
 	c := metrics.NewCollector(testSnapshot)
 	want := `
-# HELP covmon_village_open A village that is not covered (1 per village); status is overdue, dead_zone, no_power or no_data; carriers_reported counts the carriers that reported on it. For maps.
+# HELP covmon_village_open A village that is not covered (1 per village); status is overdue, dead_zone, no_power or no_data; carriers_reported counts the carriers that reported on it; responsible_carrier is the carrier assigned to it (unassigned for none). For maps.
 # TYPE covmon_village_open gauge
-covmon_village_open{carriers_reported="1",commune="Xã A",lat="22.65432",lon="103.12346",name="Bản B",program="vls-2024",province="Lào Cai",province_code="15",status="overdue",village_id="B"} 1
-covmon_village_open{carriers_reported="1",commune="Xã A",lat="22.65432",lon="103.12346",name="Bản C",program="vls-2024",province="Lào Cai",province_code="15",status="no_power",village_id="C"} 1
-covmon_village_open{carriers_reported="0",commune="Xã A",lat="22.65432",lon="103.12346",name="Bản D",program="vls-2024",province="Lào Cai",province_code="15",status="no_data",village_id="D"} 1
+covmon_village_open{carriers_reported="1",commune="Xã A",lat="22.65432",lon="103.12346",name="Bản B",program="vls-2024",province="Lào Cai",province_code="15",responsible_carrier="viettel",status="overdue",village_id="B"} 1
+covmon_village_open{carriers_reported="1",commune="Xã A",lat="22.65432",lon="103.12346",name="Bản C",program="vls-2024",province="Lào Cai",province_code="15",responsible_carrier="unassigned",status="no_power",village_id="C"} 1
+covmon_village_open{carriers_reported="0",commune="Xã A",lat="22.65432",lon="103.12346",name="Bản D",program="vls-2024",province="Lào Cai",province_code="15",responsible_carrier="unassigned",status="overdue",village_id="D"} 1
 # HELP covmon_program_covered_villages Baseline villages covered now.
 # TYPE covmon_program_covered_villages gauge
 covmon_program_covered_villages{program="vls-2024"} 1
@@ -79,7 +80,7 @@ covmon_uploads{carrier="viettel",result="accepted"} 2
 	}
 	// The deadline of an open powered village, for "days overdue" on the map.
 	deadline := `
-# HELP covmon_village_deadline_timestamp_seconds Deadline that applies to an open powered village (dead zone or no data).
+# HELP covmon_village_deadline_timestamp_seconds The village's own deadline in the program, for an open in-scope village (dead zone or no data).
 # TYPE covmon_village_deadline_timestamp_seconds gauge
 covmon_village_deadline_timestamp_seconds{program="vls-2024",village_id="B"} 1.732986e+09
 covmon_village_deadline_timestamp_seconds{program="vls-2024",village_id="D"} 1.732986e+09

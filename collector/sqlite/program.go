@@ -9,7 +9,8 @@ import (
 	"github.com/covmon/covmon/geo"
 )
 
-// UpsertProgram creates the program p or replaces its name, deadline and scope. Programs must
+// UpsertProgram creates the program p or replaces its name, deadline and scope (its late-entry
+// grace and deadline overrides are configuration and are not stored). Programs must
 // exist before villages name them.
 func (db *DB) UpsertProgram(ctx context.Context, p geo.Program) error {
 	if p.ID == "" {

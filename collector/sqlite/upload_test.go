@@ -137,6 +137,7 @@ func TestDB_Programs(t *testing.T) {
 		}
 	}
 	p.Name, p.PoweredOnly = "renamed", false
+	p.LateEntryGrace = 0 // the grace and the overrides are configuration, not stored
 	if err := db.UpsertProgram(ctx, p); err != nil {
 		t.Fatal(err)
 	}

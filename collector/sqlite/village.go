@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/encoding/wkb"
@@ -52,8 +53,8 @@ func (db *DB) CommitVillages(ctx context.Context, u *geo.Upload, vs []geo.Villag
 // RowsAffected tells whether anything changed.
 const upsertVillage = `INSERT INTO villages (id, name, commune_code, commune_name,
 	province_code, province_name, legacy_district_code, legacy_commune_code, lon, lat, area,
-	grid_power, grid_power_since, households, baseline, found_at, deadline, upload_id)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+	grid_power, grid_power_since, households, baseline, found_at, deadline, deadlines, upload_id)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 ON CONFLICT (id) DO UPDATE SET
 	name = excluded.name, commune_code = excluded.commune_code,
 	commune_name = excluded.commune_name, province_code = excluded.province_code,
@@ -62,14 +63,14 @@ ON CONFLICT (id) DO UPDATE SET
 	area = excluded.area, grid_power = excluded.grid_power,
 	grid_power_since = excluded.grid_power_since, households = excluded.households,
 	baseline = excluded.baseline, found_at = excluded.found_at, deadline = excluded.deadline,
-	upload_id = excluded.upload_id
+	deadlines = excluded.deadlines, upload_id = excluded.upload_id
 WHERE (name, commune_code, commune_name, province_code, province_name, legacy_district_code,
 	legacy_commune_code, lon, lat, area, grid_power, grid_power_since, households, baseline,
-	found_at, deadline)
+	found_at, deadline, deadlines)
 IS NOT (excluded.name, excluded.commune_code, excluded.commune_name, excluded.province_code,
 	excluded.province_name, excluded.legacy_district_code, excluded.legacy_commune_code,
 	excluded.lon, excluded.lat, excluded.area, excluded.grid_power, excluded.grid_power_since,
-	excluded.households, excluded.baseline, excluded.found_at, excluded.deadline)`
+	excluded.households, excluded.baseline, excluded.found_at, excluded.deadline, excluded.deadlines)`
 
 func upsertVillages(ctx context.Context, tx *sql.Tx, uploadID int64, vs []geo.Village) (int, error) {
 	programs, err := programIDs(ctx, tx)
@@ -104,7 +105,7 @@ func upsertVillages(ctx context.Context, tx *sql.Tx, uploadID int64, vs []geo.Vi
 		res, err := upsert.ExecContext(ctx, v.ID, v.Name, v.CommuneCode, v.CommuneName,
 			v.ProvinceCode, v.ProvinceName, v.LegacyDistrictCode, v.LegacyCommuneCode,
 			v.Center.Lon(), v.Center.Lat(), area, v.GridPower, nullMillis(v.GridPowerSince),
-			v.Households, v.Baseline, nullMillis(v.FoundAt), nullMillis(v.Deadline), uploadID)
+			v.Households, v.Baseline, nullMillis(v.FoundAt), nullMillis(v.Deadline), marshalDeadlines(v.Deadlines), uploadID)
 		if err != nil {
 			return 0, fmt.Errorf("village %q: upsert: %w", v.ID, err)
 		}
@@ -220,4 +221,34 @@ func villageFilter(col string, f geo.VillageFilter) (string, []any, error) {
 		args = append(args, string(b))
 	}
 	return strings.Join(conds, " AND "), args, nil
+}
+
+// marshalDeadlines encodes per-program deadlines as a JSON object of Unix milliseconds (keys
+// sorted, so equal maps encode equally); nil for none.
+func marshalDeadlines(m map[string]time.Time) any {
+	if len(m) == 0 {
+		return nil
+	}
+	ms := make(map[string]int64, len(m))
+	for k, t := range m {
+		ms[k] = t.UnixMilli()
+	}
+	b, _ := json.Marshal(ms)
+	return string(b)
+}
+
+// unmarshalDeadlines decodes marshalDeadlines's encoding.
+func unmarshalDeadlines(s sql.NullString) (map[string]time.Time, error) {
+	if !s.Valid || s.String == "" {
+		return nil, nil
+	}
+	var ms map[string]int64
+	if err := json.Unmarshal([]byte(s.String), &ms); err != nil {
+		return nil, fmt.Errorf("decode deadlines: %w", err)
+	}
+	out := make(map[string]time.Time, len(ms))
+	for k, v := range ms {
+		out[k] = time.UnixMilli(v).In(geo.Vietnam)
+	}
+	return out, nil
 }

@@ -112,7 +112,7 @@ func queryVillages(ctx context.Context, tx *sql.Tx, f geo.VillageFilter) ([]geo.
 	}
 	rows, err := tx.QueryContext(ctx, `SELECT id, name, commune_code, commune_name,
 		province_code, province_name, legacy_district_code, legacy_commune_code, lon, lat, area,
-		grid_power, grid_power_since, households, baseline, found_at, deadline
+		grid_power, grid_power_since, households, baseline, found_at, deadline, deadlines
 		FROM villages`+where+` ORDER BY id`, args...)
 	if err != nil {
 		return nil, err
@@ -126,11 +126,15 @@ func queryVillages(ctx context.Context, tx *sql.Tx, f geo.VillageFilter) ([]geo.
 			lon, lat               float64
 			area                   []byte
 			since, found, deadline sql.NullInt64
+			deadlines              sql.NullString
 		)
 		if err := rows.Scan(&v.ID, &v.Name, &v.CommuneCode, &v.CommuneName, &v.ProvinceCode,
 			&v.ProvinceName, &v.LegacyDistrictCode, &v.LegacyCommuneCode, &lon, &lat, &area,
-			&v.GridPower, &since, &v.Households, &v.Baseline, &found, &deadline); err != nil {
+			&v.GridPower, &since, &v.Households, &v.Baseline, &found, &deadline, &deadlines); err != nil {
 			return nil, err
+		}
+		if v.Deadlines, err = unmarshalDeadlines(deadlines); err != nil {
+			return nil, fmt.Errorf("village %q: %w", v.ID, err)
 		}
 		v.Center = orb.Point{lon, lat}
 		if len(area) > 0 {

@@ -22,9 +22,17 @@ type Counts struct {
 	DeadZone        int `json:"dead_zone"`
 	NoPower         int `json:"no_power"`
 	NoData          int `json:"no_data"`
-	Overdue         int `json:"overdue"`
-	TotalNotSpot    int `json:"total_not_spot"`
-	PartialNotSpot  int `json:"partial_not_spot"`
+	// Open is the in-scope villages without signal that counts, reported or not; Overdue those
+	// past their own deadline, split by reason in OverdueByReason.
+	Open            int            `json:"open"`
+	Overdue         int            `json:"overdue"`
+	OverdueByReason map[string]int `json:"overdue_by_reason"`
+	// TotalNotSpot is the powered villages reported by carriers, none with signal that counts.
+	TotalNotSpot int `json:"total_not_spot"`
+	// WithSignal[k] is the powered in-scope villages with signal from exactly k carriers;
+	// never-reported ones are in WithSignal[0] and also in PoweredNoData.
+	WithSignal    []int `json:"with_signal"`
+	PoweredNoData int   `json:"powered_no_data"`
 	// PartialArea counts lõm sóng villages: covered at the centre, part of the settled area
 	// dark (from coverage-area uploads). DeadZone villages are trắng sóng.
 	PartialArea int `json:"partial_area"`
@@ -32,7 +40,37 @@ type Counts struct {
 
 // NewCounts converts c.
 func NewCounts(c geo.Counts) Counts {
-	return Counts{c.Villages, c.Baseline, c.BaselineCovered, c.FoundLater, c.Covered, c.DeadZone, c.NoPower, c.NoData, c.Overdue, c.TotalNotSpot, c.PartialNotSpot, c.PartialArea}
+	ws := c.WithSignal
+	if ws == nil {
+		ws = []int{}
+	}
+	return Counts{c.Villages, c.Baseline, c.BaselineCovered, c.FoundLater, c.Covered, c.DeadZone, c.NoPower, c.NoData,
+		c.Open, c.Overdue, map[string]int{
+			string(geo.ReasonNeverReported): c.OverdueNeverReported,
+			string(geo.ReasonNoSignal):      c.OverdueNoSignal,
+			string(geo.ReasonDarkCentre):    c.OverdueDarkCentre,
+		}, c.TotalNotSpot, ws, c.PoweredNoData, c.PartialArea}
+}
+
+// Responsible is the figures of the villages one carrier is responsible for; Carrier is
+// "unassigned" (label "chưa giao") for the villages no carrier is.
+type Responsible struct {
+	Carrier string `json:"carrier"`
+	Label   string `json:"label,omitempty"`
+	Counts
+}
+
+// NewResponsible converts rs.
+func NewResponsible(rs []geo.ResponsibleCounts) []Responsible {
+	out := make([]Responsible, 0, len(rs))
+	for _, r := range rs {
+		x := Responsible{Carrier: r.Carrier, Counts: NewCounts(r.Counts)}
+		if r.Carrier == geo.Unassigned {
+			x.Label = geo.UnassignedLabel
+		}
+		out = append(out, x)
+	}
+	return out
 }
 
 // Province is one province's counts.
@@ -56,11 +94,14 @@ type Summary struct {
 	Program   Program    `json:"program"`
 	National  Counts     `json:"national"`
 	Provinces []Province `json:"provinces"`
+	// Responsible splits the figures by responsible carrier (rows add up to national).
+	Responsible []Responsible `json:"responsible"`
 }
 
 // NewSummary converts s; demo adds the synthetic-data notice.
 func NewSummary(s geo.Summary, demo bool) Summary {
-	out := Summary{AsOf: s.AsOf, National: NewCounts(s.National), Provinces: make([]Province, 0, len(s.Provinces))}
+	out := Summary{AsOf: s.AsOf, National: NewCounts(s.National), Provinces: make([]Province, 0, len(s.Provinces)),
+		Responsible: NewResponsible(s.Responsible)}
 	if s.Program != nil {
 		out.Program = NewProgram(s.Program)
 	}
@@ -91,13 +132,25 @@ type Village struct {
 	Level              string     `json:"level"`
 	CarriersWithSignal []string   `json:"carriers_with_signal"`
 	CarriersReported   []string   `json:"carriers_reported"`
-	// AreaCoverage is "full", "partial" (lõm sóng: centre covered, part of the settled area
-	// dark) or "dark" (trắng sóng: no signal that counts at the centre); absent for no_data.
+	// AreaCoverage is "full" (an area assessment covers the whole settled area), "partial"
+	// (lõm sóng: centre covered, part of the settled area dark), "unknown" (covered at the
+	// centre, no area assessment) or "dark" (trắng sóng: no signal that counts at the centre);
+	// absent for no_data.
 	AreaCoverage   string     `json:"area_coverage,omitempty"`
 	LastObservedAt *time.Time `json:"last_observed_at,omitempty"`
-	Deadline       *time.Time `json:"deadline,omitempty"`
-	Overdue        bool       `json:"overdue"`
-	DaysOverdue    int        `json:"days_overdue,omitempty"`
+	// Deadline is the village's own deadline in the program, DeadlineBasis where it comes
+	// from (program, late_entry, province_override, registry, registry_legacy, village_override).
+	Deadline      *time.Time `json:"deadline,omitempty"`
+	DeadlineBasis string     `json:"deadline_basis,omitempty"`
+	// InScope: in the program's scope now; Open: in scope without signal that counts, with
+	// the Reason (never_reported, no_signal, dark_centre).
+	InScope     bool   `json:"in_scope"`
+	Open        bool   `json:"open"`
+	Reason      string `json:"reason,omitempty"`
+	Overdue     bool   `json:"overdue"`
+	DaysOverdue int    `json:"days_overdue,omitempty"`
+	// ResponsibleCarrier is the carrier assigned to the village, or "unassigned".
+	ResponsibleCarrier string `json:"responsible_carrier"`
 }
 
 func opt(t time.Time) *time.Time {
@@ -124,7 +177,9 @@ func NewVillage(vs *geo.VillageStatus) Village {
 		Status: vs.Status, Level: vs.Level.String(),
 		CarriersWithSignal: nonNil(vs.CarriersWithSignal), CarriersReported: nonNil(vs.CarriersReported),
 		AreaCoverage:   vs.AreaCoverage(),
-		LastObservedAt: opt(vs.LastObservedAt), Deadline: opt(vs.Deadline), Overdue: vs.Overdue, DaysOverdue: vs.DaysOverdue,
+		LastObservedAt: opt(vs.LastObservedAt), Deadline: opt(vs.Deadline), DeadlineBasis: string(vs.DeadlineBasis),
+		InScope: vs.InScope, Open: vs.Open, Reason: string(vs.Reason),
+		Overdue: vs.Overdue, DaysOverdue: vs.DaysOverdue, ResponsibleCarrier: geo.Bucket(vs.Responsible),
 	}
 }
 
@@ -166,6 +221,10 @@ func FeatureCollection(sts []geo.VillageStatus, asOf time.Time, demo bool) *geoj
 			"province_code": v.ProvinceCode, "province_name": v.ProvinceName, "grid_power": v.GridPower,
 			"baseline": v.Baseline, "status": v.Status, "level": v.Level, "overdue": v.Overdue,
 			"days_overdue": v.DaysOverdue, "carriers_with_signal": v.CarriersWithSignal, "carriers_reported": v.CarriersReported,
+			"open": v.Open, "responsible_carrier": v.ResponsibleCarrier,
+		}
+		if v.Reason != "" {
+			f.Properties["reason"] = v.Reason
 		}
 		if v.AreaCoverage != "" {
 			f.Properties["area_coverage"] = v.AreaCoverage
@@ -176,4 +235,32 @@ func FeatureCollection(sts []geo.VillageStatus, asOf time.Time, demo bool) *geoj
 		fc.Append(f)
 	}
 	return fc
+}
+
+// WorkList is a carrier's work list: the open villages it is responsible for in a program,
+// nearest deadline first, each with its reason. Carrier is "unassigned" for the villages no
+// carrier is responsible for.
+type WorkList struct {
+	Notice   string    `json:"notice,omitempty"`
+	AsOf     time.Time `json:"as_of"`
+	Program  Program   `json:"program"`
+	Carrier  string    `json:"carrier"`
+	Open     int       `json:"open"`
+	Overdue  int       `json:"overdue"`
+	Villages []Village `json:"villages"`
+}
+
+// NewWorkList converts a work list (geo.WorkList's result).
+func NewWorkList(carrier string, prog *geo.Program, asOf time.Time, wl []geo.VillageStatus, demo bool) WorkList {
+	out := WorkList{AsOf: asOf, Program: NewProgram(prog), Carrier: carrier, Open: len(wl), Villages: make([]Village, 0, len(wl))}
+	if demo {
+		out.Notice = DemoNotice
+	}
+	for i := range wl {
+		if wl[i].Overdue {
+			out.Overdue++
+		}
+		out.Villages = append(out.Villages, NewVillage(&wl[i]))
+	}
+	return out
 }

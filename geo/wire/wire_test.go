@@ -67,7 +67,7 @@ func history() ([]geo.VillageStatus, map[string][]geo.Observation) {
 		"VN-15-0002": {{VillageID: "VN-15-0002", Carrier: "mobifone", Technology: geo.Tech4G, HasSignal: false,
 			ObservedAt: day("2024-11-21"), Method: "drive_test", UploadID: 8}},
 	}
-	return geo.Evaluate(vs, latest, &prog, &pol, asOf), latest
+	return geo.Evaluate(vs, latest, &prog, &pol, geo.NewAssignments([]geo.Assignment{{VillageID: "VN-15-0002", ProgramID: prog.ID, Carrier: "mobifone", AssignedAt: day("2023-01-01")}}), asOf), latest
 }
 
 func TestGolden(t *testing.T) {
