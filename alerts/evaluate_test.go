@@ -26,10 +26,20 @@ func open(id, province string, now time.Time, reported ...string) geo.VillageSta
 	vs := geo.VillageStatus{Village: village(id, province), Deadline: deadline}
 	vs.Status = geo.StatusDeadZone
 	vs.CarriersReported = reported
+	vs.InScope, vs.Open = true, true
+	vs.Reason = geo.ReasonNoSignal
+	if len(reported) == 0 {
+		vs.Reason = geo.ReasonNeverReported
+	}
 	if !now.Before(deadline) {
 		vs.Overdue = true
 		vs.DaysOverdue = int(now.Sub(deadline) / (24 * time.Hour))
 	}
+	return vs
+}
+
+func responsible(vs geo.VillageStatus, carrier string) geo.VillageStatus {
+	vs.Responsible = carrier
 	return vs
 }
 
@@ -77,11 +87,13 @@ func TestEvaluator_Evaluate(t *testing.T) {
 			name: "OverduePerProvinceAndCarrier",
 			in: alerts.Input{Now: after, LastAccepted: recent, Carriers: []string{"viettel", "mobifone"},
 				Programs: []alerts.ProgramInput{{Program: prog, Open: []geo.VillageStatus{
-					open("V1", "14", after, "mobifone", "viettel"),
-					open("V2", "14", after, "viettel"),
-					open("V3", "15", after),
+					// Reported by two carriers, responsible one: under mobifone only.
+					responsible(open("V1", "14", after, "mobifone", "viettel"), "mobifone"),
+					responsible(open("V2", "14", after, "viettel"), "viettel"),
+					responsible(open("V4", "14", after, "viettel"), "vinaphone"),
+					open("V3", "15", after), // nobody reported, nobody responsible
 				}}}},
-			want: []string{"overdue/vls-2024/14/mobifone", "overdue/vls-2024/14/viettel", "overdue/vls-2024/15/none"},
+			want: []string{"overdue/vls-2024/14/mobifone", "overdue/vls-2024/14/viettel", "overdue/vls-2024/14/vinaphone", "overdue/vls-2024/15/unassigned"},
 		},
 		{
 			name: "Regression",
@@ -118,6 +130,18 @@ func TestEvaluator_Evaluate(t *testing.T) {
 			r := tc.ev.Evaluate(tc.in)
 			if got := keys(r.Alerts); !slices.Equal(got, tc.want) {
 				t.Fatalf("keys=%q, want %q", got, tc.want)
+			}
+			listed := map[string]string{} // each overdue village under one carrier only
+			for _, a := range r.Alerts {
+				if a.Kind != alerts.KindOverdue {
+					continue
+				}
+				for _, id := range strings.Split(a.Annotations["village_ids"], ", ") {
+					if prev, dup := listed[id]; dup {
+						t.Errorf("village %s in two overdue alerts: %s and %s", id, prev, a.Key)
+					}
+					listed[id] = a.Key
+				}
 			}
 			for _, a := range r.Alerts {
 				if a.Labels["alertname"] != alerts.AlertName(a.Kind) || a.Labels["source"] != "covmon" || a.Labels["severity"] == "" {

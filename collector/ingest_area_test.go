@@ -129,8 +129,8 @@ func TestIngester_Areas(t *testing.T) {
 		if u.Result != geo.ResultAccepted || u.Inserted != 1 {
 			t.Errorf("near-identical upload: %+v, want accepted with 1 row", u)
 		}
-		if got := areaStatus(t, db)["DARK"]; got != geo.AreaFull {
-			t.Errorf("DARK after its cell: %q, want full", got)
+		if got := areaStatus(t, db)["DARK"]; got != geo.AreaUnknown { // a centre-only village: no area measured
+			t.Errorf("DARK after its cell: %q, want unknown", got)
 		}
 	})
 	t.Run("DryRunWritesNothing", func(t *testing.T) {

@@ -58,8 +58,10 @@ func TestStory(t *testing.T) {
 	if got, want := r.BaselineCovered, 477; got != want {
 		t.Errorf("BaselineCovered on 2022-08-01=%d, want %d", got, want)
 	}
-	if got, want := f.End.Counts.Overdue, f.End.Counts.DeadZone; got != want {
-		t.Errorf("Overdue at the end=%d, want every dead zone (%d)", got, want)
+	// Every dead zone and every powered never-reported village is overdue at the end.
+	if e := f.End.Counts; e.Overdue != e.DeadZone+e.PoweredNoData || e.OverdueNeverReported != e.PoweredNoData {
+		t.Errorf("Overdue at the end=%d (never reported %d), want every dead zone (%d) and powered no-data village (%d)",
+			e.Overdue, e.OverdueNeverReported, e.DeadZone, e.PoweredNoData)
 	}
 }
 
