@@ -77,14 +77,15 @@
   const markerLayer = L.layerGroup().addTo(map);
 
   function category(p) {
-    if (p.status === "dead_zone") return p.overdue ? "overdue" : "dead_zone";
+    if (p.overdue) return "overdue"; // in scope, past its own deadline, reported or not
+    if (p.status === "dead_zone") return "dead_zone";
     if (p.status === "covered") return p.area_coverage === "partial" ? "lom_song" : "covered";
     return p.status;
   }
   function matchesStatus(p, f) {
     switch (f) {
       case "": return true;
-      case "overdue": return p.status === "dead_zone" && p.overdue;
+      case "overdue": return p.overdue; // dead zones and never-reported villages alike
       case "lom_song": return p.status === "covered" && p.area_coverage === "partial";
       default: return p.status === f; // as the API's status filter: dead_zone includes overdue
     }
