@@ -19,6 +19,7 @@ var CSVColumns = []string{
 	"village_id", "name", "commune_code", "commune_name", "province_code", "province_name",
 	"lon", "lat", "grid_power", "baseline", "status", "level", "overdue", "days_overdue",
 	"carriers_with_signal", "carriers_reported", "area_coverage", "last_observed_at",
+	"deadline", "open", "reason", "responsible_carrier",
 }
 
 // CSVListSep joins list-valued properties (carriers_with_signal, carriers_reported) into one

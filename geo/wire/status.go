@@ -226,6 +226,9 @@ func FeatureCollection(sts []geo.VillageStatus, asOf time.Time, demo bool) *geoj
 		if v.Reason != "" {
 			f.Properties["reason"] = v.Reason
 		}
+		if v.Deadline != nil {
+			f.Properties["deadline"] = v.Deadline.Format(time.RFC3339)
+		}
 		if v.AreaCoverage != "" {
 			f.Properties["area_coverage"] = v.AreaCoverage
 		}
