@@ -48,6 +48,13 @@ type ServerConfig struct {
 	MaxBodyBytes     int64         `yaml:"max_body_bytes"`
 	MaxUnzippedBytes int64         `yaml:"max_unzipped_bytes"`
 	RequestTimeout   time.Duration `yaml:"request_timeout"`
+	// Upload admission (docs/security.md): decode slots in all and per uploader, bodies in
+	// reception per uploader, and the rate a body must keep up.
+	MaxConcurrentUploads  int           `yaml:"max_concurrent_uploads"`
+	MaxUploadsPerUploader int           `yaml:"max_uploads_per_uploader"`
+	MaxPendingPerUploader int           `yaml:"max_pending_per_uploader"`
+	MinUploadRate         int64         `yaml:"min_upload_rate"`
+	UploadIdleTimeout     time.Duration `yaml:"upload_idle_timeout"`
 }
 
 // CollectorConfig configures the scheduled jobs.
@@ -146,9 +153,10 @@ func DefaultConfig() Config {
 		Programs: []ProgramConfig{{ID: prog.ID, Name: prog.Name, Deadline: prog.Deadline, PoweredOnly: prog.PoweredOnly}},
 
 		DefaultProgram: prog.ID,
-		Server:         ServerConfig{Listen: "127.0.0.1:8080", PublicRead: true, MaxBodyBytes: 64 << 20, MaxUnzippedBytes: 512 << 20, RequestTimeout: 5 * time.Minute},
-		Collector:      CollectorConfig{InboxEvery: time.Minute, Settle: 30 * time.Second, FeedEvery: 15 * time.Minute, RefreshEvery: 5 * time.Minute},
-		Alerts:         DefaultAlertsConfig(),
+		Server: ServerConfig{Listen: "127.0.0.1:8080", PublicRead: true, MaxBodyBytes: 64 << 20, MaxUnzippedBytes: 512 << 20, RequestTimeout: 5 * time.Minute,
+			MaxConcurrentUploads: 4, MaxUploadsPerUploader: 2, MaxPendingPerUploader: 4, MinUploadRate: 10 << 10, UploadIdleTimeout: 30 * time.Second},
+		Collector: CollectorConfig{InboxEvery: time.Minute, Settle: 30 * time.Second, FeedEvery: 15 * time.Minute, RefreshEvery: 5 * time.Minute},
+		Alerts:    DefaultAlertsConfig(),
 	}
 }
 
@@ -244,6 +252,21 @@ func (c *Config) Validate() error {
 		if d.v < time.Second {
 			return &ConfigError{d.field, d.v, fmt.Errorf("%w: want at least 1s", ErrInvalidValue)}
 		}
+	}
+	for _, n := range []struct {
+		field string
+		v     int64
+	}{{"server.max_concurrent_uploads", int64(c.Server.MaxConcurrentUploads)}, {"server.max_uploads_per_uploader", int64(c.Server.MaxUploadsPerUploader)},
+		{"server.max_pending_per_uploader", int64(c.Server.MaxPendingPerUploader)}, {"server.min_upload_rate", c.Server.MinUploadRate}} {
+		if n.v <= 0 {
+			return &ConfigError{n.field, n.v, fmt.Errorf("%w: want a positive number", ErrInvalidValue)}
+		}
+	}
+	if c.Server.MaxUploadsPerUploader > c.Server.MaxConcurrentUploads {
+		return &ConfigError{"server.max_uploads_per_uploader", c.Server.MaxUploadsPerUploader, fmt.Errorf("%w: more than server.max_concurrent_uploads", ErrInvalidValue)}
+	}
+	if c.Server.UploadIdleTimeout < time.Second {
+		return &ConfigError{"server.upload_idle_timeout", c.Server.UploadIdleTimeout, fmt.Errorf("%w: want at least 1s", ErrInvalidValue)}
 	}
 	if c.Server.MaxBodyBytes <= 0 || c.Server.MaxUnzippedBytes <= 0 {
 		return &ConfigError{"server.max_body_bytes", c.Server.MaxBodyBytes, fmt.Errorf("%w: limits must be positive", ErrInvalidValue)}

@@ -45,6 +45,7 @@ func TestConfig_Invalid(t *testing.T) {
 		{"invalid-feed-metadata.yml", "config: collector.feeds[0].url: invalid value: address refused by the feed network policy: 169.254.169.254 is link-local, where cloud metadata services answer (collector.feed_network.allow_link_local) (got http://169.254.169.254/latest/meta-data/)"},
 		{"invalid-feed-bare.yml", "config: collector.feeds[0].url: invalid value: the URL has no host (got http://)"},
 		{"invalid-feed-loopback.yml", "config: collector.feeds[0].url: invalid value: address refused by the feed network policy: localhost is loopback (collector.feed_network.allow_loopback) (got http://xxxxx@localhost:8080/feed?token=xxxxx)"},
+		{"invalid-upload-slots.yml", "config: server.max_uploads_per_uploader: invalid value: more than server.max_concurrent_uploads (got 5)"},
 		{"invalid-carrier-name.yml", `config: carriers[1]: invalid value: want lower-case letters, digits, - or _ (at most 32; it names the carrier's drop folder), and not "registry" (got ../mobifone)`},
 		{"invalid-feed-kind.yml", "config: collector.feeds[0].kind: invalid value: want observations, areas or villages (got polygons)"},
 	} {

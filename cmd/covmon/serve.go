@@ -103,6 +103,8 @@ Stops cleanly on SIGINT/SIGTERM: HTTP first, then the jobs, then the database.`)
 		Addr: sc.Listen, Store: m.DB, Ingest: runner.Ingest, Snapshot: runner.Snapshot,
 		Programs: m.Config.GeoPrograms(), Policy: m.Config.GeoPolicy(), Logger: logger, Now: runner.Clock.Now,
 		PublicRead: sc.PublicRead, MaxBodyBytes: sc.MaxBodyBytes, MaxUnzippedBytes: sc.MaxUnzippedBytes, RequestTimeout: sc.RequestTimeout,
+		MaxConcurrentUploads: sc.MaxConcurrentUploads, MaxUploadsPerUploader: sc.MaxUploadsPerUploader, MaxPendingPerUploader: sc.MaxPendingPerUploader,
+		MinUploadRate: sc.MinUploadRate, UploadIdleTimeout: sc.UploadIdleTimeout,
 		Metrics: promhttp.HandlerFor(reg, promhttp.HandlerOpts{
 			ErrorLog: slog.NewLogLogger(logger.Handler(), slog.LevelError), ErrorHandling: promhttp.ContinueOnError,
 			Registry: reg, EnableOpenMetrics: true, Timeout: 10 * time.Second, MaxRequestsInFlight: 4,
