@@ -69,6 +69,9 @@ type File struct {
 	Carrier string
 	// Source says where the file came from: "cli", "api", "inbox", "feed" or "seed".
 	Source string
+	// TokenID is the API token that sent the file (0 for the other sources); the upload
+	// record and its ledger entry keep it.
+	TokenID int64
 	// DryRun validates without writing anything, not even the upload record.
 	DryRun bool
 }
@@ -90,7 +93,7 @@ func (in *Ingester) Ingest(ctx context.Context, f File, r io.Reader) (*geo.Uploa
 	if in.Now != nil {
 		now = in.Now
 	}
-	u := &geo.Upload{Kind: f.Kind, Carrier: f.Carrier, FileName: f.Name, Source: f.Source, ReceivedAt: now().UTC()}
+	u := &geo.Upload{Kind: f.Kind, Carrier: f.Carrier, FileName: f.Name, Source: f.Source, TokenID: f.TokenID, ReceivedAt: now().UTC()}
 	h := sha256.New()
 	cr := &countingReader{r: io.TeeReader(r, h)}
 

@@ -31,6 +31,8 @@ type Token struct {
 	CreatedAt  time.Time
 	// RevokedAt is zero while the token is valid.
 	RevokedAt time.Time
+	// LastUsedAt is when the token last authenticated a request, to the minute (zero: never).
+	LastUsedAt time.Time
 }
 
 // A token as a client sends it is "cvm_<id>_<secret>": the ID finds the stored Token, and the

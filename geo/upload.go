@@ -28,13 +28,15 @@ const (
 
 // Upload records one file received, whatever became of it.
 type Upload struct {
-	ID         int64
-	Kind       UploadKind
-	Carrier    string // empty for registry files
-	FileName   string
-	Size       int64
-	SHA256     string // lower-case hex of the file's bytes
-	Source     string // "cli", "api", "inbox", "feed" or "seed"
+	ID       int64
+	Kind     UploadKind
+	Carrier  string // empty for registry files
+	FileName string
+	Size     int64
+	SHA256   string // lower-case hex of the file's bytes
+	Source   string // "cli", "api", "inbox", "feed" or "seed"
+	// TokenID is the API token that sent the file; 0 for the other sources.
+	TokenID    int64
 	ReceivedAt time.Time
 	Result     UploadResult
 	// Features is the number of features in the file; Inserted the rows it added or changed.

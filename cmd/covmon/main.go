@@ -102,6 +102,7 @@ var commands = map[string]command{
 	"seed":     {"load the embedded SYNTHETIC demo data set", (*Main).runSeed, openCreate},
 	"schema":   {"print the JSON Schema of a file format", (*Main).runSchema, openExisting},
 	"version":  {"print the version", (*Main).runVersion, openExisting},
+	"audit":    {"verify or export the tamper-evident ledger of uploads and admin actions", (*Main).runAudit, openExisting},
 	"alerts":   {"list active deadline alerts and undelivered notifications", (*Main).runAlerts, openExisting},
 }
 

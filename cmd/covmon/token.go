@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strconv"
 	"text/tabwriter"
+	"time"
 
 	"github.com/covmon/covmon/geo"
 )
@@ -34,7 +35,7 @@ func (m *Main) runToken(ctx context.Context, args []string) error {
 const tokenUsage = `Usage:
   covmon token create --carrier CARRIER [--name NAME]   a carrier's upload token
   covmon token create --role ministry [--name NAME]     the ministry's token (registry uploads, all uploads)
-  covmon token list                                     tokens (never their secrets)
+  covmon token list                                     tokens (never their secrets), with their last use
   covmon token revoke ID                                revoke a token at once
 
 The secret is printed once, at creation; covmon stores only its SHA-256. Clients send it as
@@ -98,13 +99,15 @@ func (m *Main) tokenList(ctx context.Context, args []string) error {
 		return err
 	}
 	tw := tabwriter.NewWriter(m.Stdout, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "ID\tNAME\tROLE\tCARRIER\tCREATED\tREVOKED")
-	for _, t := range ts {
-		rev := "-"
-		if !t.RevokedAt.IsZero() {
-			rev = t.RevokedAt.In(geo.Vietnam).Format("2006-01-02 15:04")
+	fmt.Fprintln(tw, "ID\tNAME\tROLE\tCARRIER\tCREATED\tLAST_USED\tREVOKED")
+	minute := func(t time.Time) string {
+		if t.IsZero() {
+			return "-"
 		}
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\n", t.ID, t.Name, t.Role, dash(t.Carrier), t.CreatedAt.In(geo.Vietnam).Format("2006-01-02 15:04"), rev)
+		return t.In(geo.Vietnam).Format("2006-01-02 15:04")
+	}
+	for _, t := range ts {
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\n", t.ID, t.Name, t.Role, dash(t.Carrier), minute(t.CreatedAt), minute(t.LastUsedAt), minute(t.RevokedAt))
 	}
 	return tw.Flush()
 }

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/covmon/covmon/geo"
 )
@@ -39,6 +40,12 @@ func (s *Server) authenticate(ctx context.Context, r *http.Request) (*geo.Token,
 	want, err := hex.DecodeString(t.SecretHash)
 	if err != nil || subtle.ConstantTimeCompare(sum[:], want) != 1 || !t.RevokedAt.IsZero() {
 		return nil, errUnauthorized
+	}
+	// The last use is kept to the minute: at most one write a minute per token.
+	if now := s.now(); now.Sub(t.LastUsedAt) >= time.Minute {
+		if err := s.Store.TouchToken(ctx, t.ID, now); err != nil {
+			s.logger().Warn("api: could not record the token's last use", "token", t.ID, "err", err)
+		}
 	}
 	return t, nil
 }

@@ -27,6 +27,8 @@ type Store interface {
 	Observations(ctx context.Context, villageID string) ([]geo.Observation, error)
 	// Token returns the token with the given ID; geo.ErrNotFound when there is none.
 	Token(ctx context.Context, id int64) (*geo.Token, error)
+	// TouchToken records the token's last use (to the minute).
+	TouchToken(ctx context.Context, id int64, at time.Time) error
 	Ping(ctx context.Context) error
 	DailyFigures(ctx context.Context, programID string, from, to time.Time) ([]geo.DailyFigure, error)
 }

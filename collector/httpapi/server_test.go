@@ -29,6 +29,13 @@ func obs(day string) string {
 // newServer returns an API on a real SQLite file with one village and a viettel token.
 func newServer(t *testing.T, configure func(*httpapi.Server)) (*httptest.Server, string) {
 	t.Helper()
+	srv, tok, _ := newServerDB(t, configure)
+	return srv, tok
+}
+
+// newServerDB is newServer that also returns the database.
+func newServerDB(t *testing.T, configure func(*httpapi.Server)) (*httptest.Server, string, *sqlite.DB) {
+	t.Helper()
 	ctx := context.Background()
 	db := sqlite.NewDB(filepath.Join(t.TempDir(), "api.db"))
 	if err := db.Open(ctx); err != nil {
@@ -56,7 +63,46 @@ func newServer(t *testing.T, configure func(*httpapi.Server)) (*httptest.Server,
 	}
 	srv := httptest.NewServer(s.Handler())
 	t.Cleanup(srv.Close)
-	return srv, geo.FormatToken(tok.ID, secret)
+	return srv, geo.FormatToken(tok.ID, secret), db
+}
+
+// TestServer_UploadToken: an API upload records the token that sent it, in the upload and in
+// its ledger entry, and the token shows its last use.
+func TestServer_UploadToken(t *testing.T) {
+	ctx := context.Background()
+	srv, tok, db := newServerDB(t, nil)
+	code, p := post(t, srv.URL+"/api/v1/uploads", tok, strings.NewReader(obs("2025-01-01")))
+	if code != 201 {
+		t.Fatalf("%d %v", code, p)
+	}
+	id := int64(p["upload_id"].(float64))
+	u, err := db.Upload(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if u.TokenID != 1 {
+		t.Fatalf("upload %d: TokenID=%d, want 1", id, u.TokenID)
+	}
+	got, err := db.Token(ctx, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC); !got.LastUsedAt.Equal(want) {
+		t.Fatalf("LastUsedAt=%v, want %v", got.LastUsedAt, want)
+	}
+	var content string
+	db.LedgerEntries(ctx, func(e geo.LedgerEntry) error {
+		if e.Kind == geo.LedgerUpload && e.Ref == id {
+			content = e.Content
+		}
+		return nil
+	})
+	if !strings.Contains(content, `"token_id":1,`) || !strings.Contains(content, `"source":"api"`) {
+		t.Fatalf("ledger entry of upload %d: %s, want token 1", id, content)
+	}
+	if rep, err := db.VerifyLedger(ctx); err != nil || rep.Break != nil {
+		t.Fatalf("verify: %v %v", err, rep.Break)
+	}
 }
 
 func post(t *testing.T, url, token string, body io.Reader, hdr ...string) (int, map[string]any) {

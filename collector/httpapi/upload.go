@@ -37,7 +37,7 @@ func (s *Server) handleUpload(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, Errorf(EFORBIDDEN, "only a ministry token may upload the village registry"))
 		return
 	}
-	f := collector.File{Kind: kind, Source: "api", DryRun: q.Get("dry_run") == "1" || q.Get("dry_run") == "true"}
+	f := collector.File{Kind: kind, Source: "api", TokenID: tok.ID, DryRun: q.Get("dry_run") == "1" || q.Get("dry_run") == "true"}
 	if tok.Role == geo.RoleCarrier {
 		f.Carrier = tok.Carrier
 	} else {

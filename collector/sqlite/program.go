@@ -10,13 +10,23 @@ import (
 )
 
 // UpsertProgram creates the program p or replaces its name, deadline and scope (its late-entry
-// grace and deadline overrides are configuration and are not stored). Programs must
-// exist before villages name them.
+// grace and deadline overrides are configuration and are not stored). Programs must exist
+// before villages name them. A program created or changed is an admin action: it is appended
+// to the ledger (kind program_set) in the same transaction; an unchanged one is not.
 func (db *DB) UpsertProgram(ctx context.Context, p geo.Program) error {
 	if p.ID == "" {
 		return errors.New("upsert program: empty id")
 	}
-	_, err := db.rw.ExecContext(ctx, `INSERT INTO programs (id, name, deadline, powered_only)
+	tx, err := db.rw.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("upsert program %q: %w", p.ID, err)
+	}
+	defer tx.Rollback()
+	before, err := programContent(ctx, tx, p.ID)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return fmt.Errorf("upsert program %q: %w", p.ID, err)
+	}
+	_, err = tx.ExecContext(ctx, `INSERT INTO programs (id, name, deadline, powered_only)
 		VALUES (?, ?, ?, ?)
 		ON CONFLICT (id) DO UPDATE SET
 			name = excluded.name,
@@ -25,6 +35,19 @@ func (db *DB) UpsertProgram(ctx context.Context, p geo.Program) error {
 		p.ID, p.Name, nullMillis(p.Deadline), p.PoweredOnly)
 	if err != nil {
 		return fmt.Errorf("upsert program %q: %w", p.ID, err)
+	}
+	after, err := programContent(ctx, tx, p.ID)
+	if err != nil {
+		return fmt.Errorf("upsert program %q: %w", p.ID, err)
+	}
+	if after == before {
+		return nil
+	}
+	if err := appendLedger(ctx, tx, geo.LedgerProgramSet, programRef(ctx, tx, p.ID), after); err != nil {
+		return fmt.Errorf("upsert program %q: %w", p.ID, err)
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("upsert program %q: commit: %w", p.ID, err)
 	}
 	return nil
 }

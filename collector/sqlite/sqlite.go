@@ -194,6 +194,12 @@ func (db *DB) migrate(ctx context.Context) error {
 	return nil
 }
 
+// postMigrate holds the Go steps of migrations that SQL alone cannot do, run in the
+// migration's transaction right after its SQL.
+var postMigrate = map[string]func(context.Context, *sql.Tx) error{
+	"0013_ledger.sql": backfillLedger,
+}
+
 func (db *DB) migrateFile(ctx context.Context, name string) error {
 	tx, err := db.rw.BeginTx(ctx, nil)
 	if err != nil {
@@ -215,6 +221,11 @@ func (db *DB) migrateFile(ctx context.Context, name string) error {
 	}
 	if _, err := tx.ExecContext(ctx, string(body)); err != nil {
 		return err
+	}
+	if hook := postMigrate[filepath.Base(name)]; hook != nil {
+		if err := hook(ctx, tx); err != nil {
+			return err
+		}
 	}
 	if _, err := tx.ExecContext(ctx,
 		`INSERT INTO schema_migrations (name, applied_at) VALUES (?, ?)`,
@@ -293,4 +304,12 @@ func isUniqueViolation(err error) bool {
 
 func isForeignKeyViolation(err error) bool {
 	return sqliteCode(err) == sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY
+}
+
+// nullID stores an optional row ID: NULL for 0.
+func nullID(id int64) any {
+	if id == 0 {
+		return nil
+	}
+	return id
 }

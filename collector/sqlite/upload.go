@@ -34,6 +34,9 @@ func (db *DB) RecordUpload(ctx context.Context, u *geo.Upload) error {
 	if err != nil {
 		return fmt.Errorf("record upload: %w", err)
 	}
+	if err := ledgerUpload(ctx, tx, id); err != nil {
+		return fmt.Errorf("record upload: %w", err)
+	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("record upload: commit: %w", err)
 	}
@@ -68,13 +71,14 @@ func (db *DB) beginAccepted(ctx context.Context, tx *sql.Tx, u *geo.Upload) (int
 	return insertUpload(ctx, tx, &rec)
 }
 
-// finishAccepted records how many rows an accepted upload added or changed.
+// finishAccepted records how many rows an accepted upload added or changed, and appends the
+// upload, as now stored, to the ledger (in the upload's transaction: both or neither).
 func finishAccepted(ctx context.Context, tx *sql.Tx, id int64, inserted int) error {
 	if _, err := tx.ExecContext(ctx,
 		`UPDATE uploads SET inserted = ? WHERE id = ?`, inserted, id); err != nil {
 		return fmt.Errorf("update upload: %w", err)
 	}
-	return nil
+	return ledgerUpload(ctx, tx, id)
 }
 
 func insertUpload(ctx context.Context, tx *sql.Tx, u *geo.Upload) (int64, error) {
@@ -100,11 +104,11 @@ func insertUpload(ctx context.Context, tx *sql.Tx, u *geo.Upload) (int64, error)
 	}
 	res, err := tx.ExecContext(ctx, `INSERT INTO uploads
 		(kind, carrier, file_name, size, sha256, source, received_at, result,
-		 features, inserted, duplicate_of, problems, extent, marked_dark, notes)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		 features, inserted, duplicate_of, problems, extent, marked_dark, notes, token_id)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		string(u.Kind), u.Carrier, u.FileName, u.Size, u.SHA256, u.Source,
 		u.ReceivedAt.UnixMilli(), string(u.Result), u.Features, u.Inserted, dup, problems,
-		u.Extent, u.MarkedDark, notes)
+		u.Extent, u.MarkedDark, notes, nullID(u.TokenID))
 	if err != nil {
 		if isUniqueViolation(err) {
 			return 0, fmt.Errorf("insert upload: %w", geo.ErrDuplicateUpload)
@@ -118,7 +122,7 @@ func insertUpload(ctx context.Context, tx *sql.Tx, u *geo.Upload) (int64, error)
 }
 
 const uploadColumns = `id, kind, carrier, file_name, size, sha256, source, received_at, result,
-	features, inserted, duplicate_of, problems, extent, marked_dark, notes`
+	features, inserted, duplicate_of, problems, extent, marked_dark, notes, token_id`
 
 type rowScanner interface{ Scan(dest ...any) error }
 
@@ -131,9 +135,10 @@ func scanUpload(s rowScanner) (*geo.Upload, error) {
 		dup      sql.NullInt64
 		problems sql.NullString
 		notes    sql.NullString
+		token    sql.NullInt64
 	)
 	if err := s.Scan(&u.ID, &kind, &u.Carrier, &u.FileName, &u.Size, &u.SHA256, &u.Source,
-		&received, &result, &u.Features, &u.Inserted, &dup, &problems, &u.Extent, &u.MarkedDark, &notes); err != nil {
+		&received, &result, &u.Features, &u.Inserted, &dup, &problems, &u.Extent, &u.MarkedDark, &notes, &token); err != nil {
 		return nil, err
 	}
 	if notes.Valid && notes.String != "" {
@@ -145,6 +150,7 @@ func scanUpload(s rowScanner) (*geo.Upload, error) {
 	u.Result = geo.UploadResult(result)
 	u.ReceivedAt = fromMillis(sql.NullInt64{Int64: received, Valid: true})
 	u.DuplicateOf = dup.Int64
+	u.TokenID = token.Int64
 	if problems.Valid && problems.String != "" {
 		if err := json.Unmarshal([]byte(problems.String), &u.Problems); err != nil {
 			return nil, fmt.Errorf("decode problems of upload %d: %w", u.ID, err)

@@ -1,0 +1,71 @@
+package geo_test
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"strings"
+	"testing"
+
+	"github.com/covmon/covmon/geo"
+)
+
+// TestLedgerHash pins the documented encoding (docs/audit.md) with an independent computation.
+func TestLedgerHash(t *testing.T) {
+	content := `{"token_id":7,"revoked_at_ms":1700000000000}`
+	sum := sha256.Sum256([]byte("covmon-ledger/v1\n3\ntoken_revoked\n7\n" + geo.LedgerGenesis + "\n" + content))
+	if got, want := geo.LedgerHash(3, geo.LedgerTokenRevoked, 7, geo.LedgerGenesis, content), hex.EncodeToString(sum[:]); got != want {
+		t.Fatalf("LedgerHash=%s, want %s", got, want)
+	}
+}
+
+func TestLedgerChecker(t *testing.T) {
+	var chain []geo.LedgerEntry
+	var prev *geo.LedgerEntry
+	for i, c := range []string{`{"a":1}`, `{"a":2}`, `{"a":3}`} {
+		e := geo.NextLedgerEntry(prev, geo.LedgerUpload, int64(i+1), c)
+		chain = append(chain, e)
+		prev = &chain[len(chain)-1]
+	}
+	check := func(es ...geo.LedgerEntry) *geo.LedgerBreak {
+		var c geo.LedgerChecker
+		for _, e := range es {
+			if b := c.Check(e); b != nil {
+				return b
+			}
+		}
+		return nil
+	}
+	if b := check(chain...); b != nil {
+		t.Fatalf("intact chain: %v", b)
+	}
+	edited := chain[1]
+	edited.Content = `{"a":20}`
+	for _, tt := range []struct {
+		name  string
+		chain []geo.LedgerEntry
+		id    int64
+		want  string
+	}{
+		{"Edited", []geo.LedgerEntry{chain[0], edited, chain[2]}, 2, "does not match its content"},
+		{"Dropped", []geo.LedgerEntry{chain[0], chain[2]}, 3, "entries 2 to 2 are missing"},
+		{"HeadDropped", chain[1:], 2, "starts at entry 2"},
+		{"Swapped", []geo.LedgerEntry{chain[0], chain[2], chain[1]}, 3, "missing"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			b := check(tt.chain...)
+			if b == nil || b.EntryID != tt.id || !strings.Contains(b.Reason, tt.want) {
+				t.Fatalf("break %v, want entry %d: %s", b, tt.id, tt.want)
+			}
+		})
+	}
+}
+
+func TestDiffLedgerContent(t *testing.T) {
+	got := geo.DiffLedgerContent(`{"a":1,"b":"x","c":null}`, `{"a":1,"b":"y","c":null}`)
+	if want := `field "b" is "x" in the table, "y" in the ledger`; got != want {
+		t.Fatalf("got %q, want %q", got, want)
+	}
+	if got := geo.DiffLedgerContent(`{"a":1}`, `{"a":1}`); got != "" {
+		t.Fatalf("equal contents: %q", got)
+	}
+}
