@@ -76,7 +76,7 @@ func NextLedgerEntry(prev *LedgerEntry, kind string, ref int64, content string) 
 
 // LedgerUploadContent is the content of an upload entry: the upload record as stored. Times
 // are unix milliseconds (UTC). ProblemsSHA256 is the SHA-256 of the stored problem report
-// (the JSON array as kept with the upload), null when there is none. TokenID is the API
+// (the JSON array as kept with the upload), null when there is none; NotesSHA256 likewise. TokenID is the API
 // token that sent the file, null for files from the command line, the drop folder, a feed or
 // the seed.
 type LedgerUploadContent struct {
@@ -94,6 +94,11 @@ type LedgerUploadContent struct {
 	Inserted       int     `json:"inserted"`
 	DuplicateOf    *int64  `json:"duplicate_of"`
 	ProblemsSHA256 *string `json:"problems_sha256"`
+	// Extent, MarkedDark and NotesSHA256 are what an areas upload said it speaks for (see
+	// Upload.Extent); "", 0 and null for other kinds.
+	Extent      string  `json:"extent"`
+	MarkedDark  int     `json:"marked_dark"`
+	NotesSHA256 *string `json:"notes_sha256"`
 }
 
 // LedgerTokenContent is the content of a token_created entry. The secret is never in it: only

@@ -23,14 +23,15 @@ func (m *Main) runAudit(ctx context.Context, args []string) error {
 	case "export":
 		return m.auditExport(ctx, args)
 	case "-h", "--help", "-help", "help":
-		fmt.Fprint(m.Stdout, auditUsage)
+		fmt.Fprint(m.Stderr, auditUsage)
 		return nil
 	}
 	fmt.Fprint(m.Stderr, auditUsage)
 	return fmt.Errorf("audit: want verify or export, got %q", sub)
 }
 
-const auditUsage = `Usage:
+const auditUsage = `Usage: covmon audit verify|export [flags]
+
   covmon audit verify                  check the ledger against itself and the database
   covmon audit verify --file FILE      check an exported chain (JSON lines) without a database
   covmon audit export [--out FILE]     write the chain as JSON lines (default: standard output)

@@ -48,11 +48,13 @@ func uploadContent(ctx context.Context, q rowQueryer, id int64) (string, error) 
 		token    sql.NullInt64
 		dup      sql.NullInt64
 		problems sql.NullString
+		notes    sql.NullString
 	)
 	err := q.QueryRowContext(ctx, `SELECT id, kind, carrier, file_name, size, sha256, source, token_id,
-		received_at, result, features, inserted, duplicate_of, problems FROM uploads WHERE id = ?`, id).Scan(
+		received_at, result, features, inserted, duplicate_of, problems, extent, marked_dark, notes
+		FROM uploads WHERE id = ?`, id).Scan(
 		&c.UploadID, &c.Kind, &c.Carrier, &c.FileName, &c.Size, &c.SHA256, &c.Source, &token,
-		&c.ReceivedAtMS, &c.Result, &c.Features, &c.Inserted, &dup, &problems)
+		&c.ReceivedAtMS, &c.Result, &c.Features, &c.Inserted, &dup, &problems, &c.Extent, &c.MarkedDark, &notes)
 	if err != nil {
 		return "", err
 	}
@@ -62,11 +64,8 @@ func uploadContent(ctx context.Context, q rowQueryer, id int64) (string, error) 
 	if dup.Valid {
 		c.DuplicateOf = &dup.Int64
 	}
-	if problems.Valid {
-		s := sha256.Sum256([]byte(problems.String))
-		h := hex.EncodeToString(s[:])
-		c.ProblemsSHA256 = &h
-	}
+	c.ProblemsSHA256 = nullSHA256(problems)
+	c.NotesSHA256 = nullSHA256(notes)
 	return geo.LedgerContent(c)
 }
 
@@ -391,4 +390,14 @@ func checkPrograms(ctx context.Context, tx *sql.Tx, latest map[string]geo.Ledger
 		}
 	}
 	return nil, nil
+}
+
+// nullSHA256 returns the hex SHA-256 of a stored text, nil when NULL.
+func nullSHA256(v sql.NullString) *string {
+	if !v.Valid {
+		return nil
+	}
+	s := sha256.Sum256([]byte(v.String))
+	h := hex.EncodeToString(s[:])
+	return &h
 }
