@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -67,8 +68,10 @@ func waitN(t *testing.T, ch <-chan string, n int) {
 func TestUpload_SlowClientsDoNotStarveOthers(t *testing.T) {
 	started := make(chan string, 16)
 	var logs lockedBuffer
+	spoolDir := t.TempDir()
 	s := newSecServer(t, func(s *httpapi.Server) {
 		s.Logger = slog.New(slog.NewTextHandler(&logs, nil))
+		s.SpoolDir = spoolDir
 		s.MaxConcurrentUploads = 4
 		s.MaxPendingPerUploader = 5
 		httpapi.SetSpoolHook(s, func(uploader string) { started <- uploader })
@@ -111,6 +114,9 @@ func TestUpload_SlowClientsDoNotStarveOthers(t *testing.T) {
 	}
 	if ups := uploadsOf(t, s, "viettel"); len(ups) != 0 {
 		t.Errorf("viettel uploads stored: %+v", ups)
+	}
+	if left, _ := os.ReadDir(spoolDir); len(left) != 0 {
+		t.Errorf("temporary files left: %v", left)
 	}
 }
 

@@ -105,18 +105,15 @@ var errTooSlow = errors.New("httpapi: upload body too slow")
 // spool copies rd (the request body or its file part) into a new temporary file under
 // read deadlines: each chunk must arrive within the idle timeout, and the body as a whole at
 // MinUploadRate after the first idle timeout. The file is rewound for reading; the caller
-// closes it (it is already unlinked where the system allows).
+// closes it with closeSpool.
 func (s *Server) spool(w http.ResponseWriter, rd io.Reader) (*os.File, error) {
 	f, err := os.CreateTemp(s.SpoolDir, "covmon-upload-*")
 	if err != nil {
 		return nil, fmt.Errorf("spool: %w", err)
 	}
-	removed := os.Remove(f.Name()) == nil // unlinked now: nothing is left behind, even by a crash
+	os.Remove(f.Name()) // unlinked now where the system allows: nothing is left behind, even by a crash
 	fail := func(err error) (*os.File, error) {
-		f.Close()
-		if !removed {
-			os.Remove(f.Name())
-		}
+		closeSpool(f)
 		return nil, err
 	}
 	rate := s.MinUploadRate
@@ -162,6 +159,12 @@ func (s *Server) spool(w http.ResponseWriter, rd io.Reader) (*os.File, error) {
 		return fail(fmt.Errorf("spool: %w", err))
 	}
 	return f, nil
+}
+
+// closeSpool closes a spooled body and removes its file if it could not be unlinked at once.
+func closeSpool(f *os.File) {
+	f.Close()
+	os.Remove(f.Name())
 }
 
 // clientGone reports whether err means the client went away (closed or reset the connection,

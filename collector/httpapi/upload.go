@@ -87,7 +87,7 @@ func (s *Server) handleUpload(w http.ResponseWriter, r *http.Request) {
 		s.uploadReadError(w, r, uploader, err, maxBody, fmt.Errorf("receive upload: %w", err))
 		return
 	}
-	defer spooled.Close()
+	defer closeSpool(spooled)
 	done, err := s.gate().acquire(r.Context(), uploader)
 	if err != nil {
 		s.logger().Warn("api: upload abandoned: the client went away while it waited for a slot", "uploader", uploader, "file", f.Name)
