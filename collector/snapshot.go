@@ -30,10 +30,6 @@ func BuildSnapshot(ctx context.Context, s SnapshotStore, progs []geo.Program, p 
 	if err != nil {
 		return nil, fmt.Errorf("load observations: %w", err)
 	}
-	ever, err := s.SignalBefore(ctx, asOf, p)
-	if err != nil {
-		return nil, fmt.Errorf("load signal history: %w", err)
-	}
 	as, err := s.Assignments(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("load assignments: %w", err)
@@ -42,6 +38,12 @@ func BuildSnapshot(ctx context.Context, s SnapshotStore, progs []geo.Program, p 
 	snap := &geo.Snapshot{ComputedAt: time.Now(), AsOf: asOf}
 	for i := range progs {
 		prog := progs[i]
+		// A regression is judged under the program's policy in force now: a village that had
+		// signal which counts today and has none now.
+		ever, err := s.SignalBefore(ctx, asOf, geo.PolicyFor(&prog, p, asOf))
+		if err != nil {
+			return nil, fmt.Errorf("load signal history: %w", err)
+		}
 		in := inProgram(vs, prog.ID)
 		sts := geo.Evaluate(in, latest, &prog, p, book, asOf)
 		ps := geo.ProgramState{Program: prog, Summary: geo.Summarize(sts, &prog, p, asOf)}

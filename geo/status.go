@@ -226,8 +226,10 @@ type VillageStatus struct {
 
 // Evaluate assesses every village at asOf under program prog (nil for none). latest maps a
 // village ID to its latest observations at asOf; as gives the responsible carriers (nil: none
-// assigned).
+// assigned). The policy is prog's in force at asOf (Program.PolicyAt) when prog has
+// policies, else p.
 func Evaluate(villages []Village, latest map[string][]Observation, prog *Program, p *Policy, as *Assignments, asOf time.Time) []VillageStatus {
+	p = policyFor(prog, p, asOf)
 	out := make([]VillageStatus, 0, len(villages))
 	for i := range villages {
 		v := &villages[i]

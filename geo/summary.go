@@ -109,8 +109,11 @@ type ProvinceCounts struct {
 
 // Summary is the headline figures at an instant.
 type Summary struct {
-	AsOf     time.Time
-	Program  *Program
+	AsOf    time.Time
+	Program *Program
+	// Policy is the signal policy the figures were computed under: the program's in force at
+	// AsOf (or today's, when Program.PolicyRecomputed).
+	Policy   PolicyVersion
 	National Counts
 	// Provinces is sorted by remaining dead zones (most first), then by code.
 	Provinces []ProvinceCounts
@@ -123,7 +126,11 @@ type Summary struct {
 // Summarize tallies statuses nationally and per province. Villages not yet known at asOf
 // (found later) are left out.
 func Summarize(statuses []VillageStatus, prog *Program, p *Policy, asOf time.Time) Summary {
-	s := Summary{AsOf: asOf, Program: prog}
+	p = policyFor(prog, p, asOf)
+	s := Summary{AsOf: asOf, Program: prog, Policy: PolicyVersion{Policy: *p}}
+	if prog != nil && len(prog.Policies) > 0 {
+		s.Policy = prog.PolicyVersionAt(asOf)
+	}
 	byCode := map[string]*ProvinceCounts{}
 	n := len(p.Carriers)
 	byCarrier := map[string]*ResponsibleCounts{}

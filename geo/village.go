@@ -80,6 +80,11 @@ type Program struct {
 	// only. A village override beats a province override.
 	ProvinceDeadlines map[string]time.Time
 	VillageDeadlines  map[string]time.Time
+	// Policies are the program's signal policies by effective date, ascending (see
+	// PolicyAt); empty means DefaultPolicy throughout. PolicyRecomputed is true for a copy
+	// made by UnderPolicyAt: every instant under one policy, not the one then in force.
+	Policies         []PolicyVersion
+	PolicyRecomputed bool
 }
 
 // DefaultLateEntryGrace is the grace a village entering a program late gets: 365 days.

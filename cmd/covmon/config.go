@@ -115,6 +115,10 @@ type ProgramConfig struct {
 	// Overrides set deadlines for this program only: dates (YYYY-MM-DD, 00:00 Vietnam time)
 	// by province code and by village ID. A village override beats a province override.
 	Overrides OverridesConfig `yaml:"overrides"`
+	// Policies are the program's own signal policies by effective date (ascending). Before
+	// the first, and for a program without any, the top-level policy applies; a field a
+	// version leaves out keeps the top-level value.
+	Policies []PolicyVersionConfig `yaml:"policies"`
 }
 
 // OverridesConfig holds a program's deadline overrides.
@@ -140,6 +144,15 @@ func overrideDates(field string, m map[string]string) (map[string]time.Time, err
 		out[k] = t
 	}
 	return out, nil
+}
+
+// PolicyVersionConfig is one dated signal policy of a program.
+type PolicyVersionConfig struct {
+	// Effective is a date (00:00 in Vietnam) or an RFC 3339 instant.
+	Effective     string   `yaml:"effective"`
+	MinTechnology string   `yaml:"min_technology"`
+	MinRSRPdBm    *float64 `yaml:"min_rsrp_dbm"`
+	FastDLMbps    *float64 `yaml:"fast_dl_mbps"`
 }
 
 // DefaultConfig returns the configuration covmon runs with when there is no file.
@@ -236,6 +249,29 @@ func (c *Config) Validate() error {
 		}
 		if _, err := overrideDates(fmt.Sprintf("programs[%d].overrides.villages", i), p.Overrides.Villages); err != nil {
 			return err
+		}
+		var prev time.Time
+		for j, v := range p.Policies {
+			field := fmt.Sprintf("programs[%d].policies[%d]", i, j)
+			at, err := parseWhen(v.Effective)
+			switch {
+			case v.Effective == "":
+				return &ConfigError{field + ".effective", v.Effective, ErrRequired}
+			case err != nil:
+				return &ConfigError{field + ".effective", v.Effective, fmt.Errorf("%w: %v", ErrInvalidValue, err)}
+			case j > 0 && !at.After(prev):
+				return &ConfigError{field + ".effective", v.Effective, fmt.Errorf("%w: not after the previous version's", ErrInvalidValue)}
+			}
+			prev = at
+			if _, ok := geo.ParseTechnology(v.MinTechnology); v.MinTechnology != "" && !ok {
+				return &ConfigError{field + ".min_technology", v.MinTechnology, fmt.Errorf("%w: want 2g, 3g, 4g or 5g", ErrInvalidValue)}
+			}
+			if v.MinRSRPdBm != nil && (*v.MinRSRPdBm < -160 || *v.MinRSRPdBm > -30) {
+				return &ConfigError{field + ".min_rsrp_dbm", *v.MinRSRPdBm, fmt.Errorf("%w: want -160..-30", ErrInvalidValue)}
+			}
+			if v.FastDLMbps != nil && *v.FastDLMbps < 0 {
+				return &ConfigError{field + ".fast_dl_mbps", *v.FastDLMbps, fmt.Errorf("%w: negative", ErrInvalidValue)}
+			}
 		}
 	}
 	if _, err := c.Program(c.DefaultProgram); err != nil {
@@ -337,6 +373,30 @@ func (c *Config) GeoPolicy() geo.Policy {
 	return geo.Policy{MinTechnology: t, MinRSRPdBm: c.Policy.MinRSRPdBm, FastDLMbps: c.Policy.FastDLMbps, Carriers: slices.Clone(c.Carriers)}
 }
 
+// policies returns program p's signal policies: the top-level policy from the beginning,
+// then p's own versions, each field a version leaves out keeping the top-level value. Call
+// after Validate.
+func (c *Config) policies(p ProgramConfig) []geo.PolicyVersion {
+	top := c.GeoPolicy()
+	out := []geo.PolicyVersion{{Policy: top}}
+	for _, v := range p.Policies {
+		at, _ := parseWhen(v.Effective)
+		pol := top
+		pol.Carriers = slices.Clone(top.Carriers)
+		if t, ok := geo.ParseTechnology(v.MinTechnology); ok {
+			pol.MinTechnology = t
+		}
+		if v.MinRSRPdBm != nil {
+			pol.MinRSRPdBm = *v.MinRSRPdBm
+		}
+		if v.FastDLMbps != nil {
+			pol.FastDLMbps = *v.FastDLMbps
+		}
+		out = append(out, geo.PolicyVersion{Effective: at, Policy: pol})
+	}
+	return out
+}
+
 // Program returns the program with the given ID ("" for the default program).
 func (c *Config) Program(id string) (*geo.Program, error) {
 	if id == "" {
@@ -351,7 +411,7 @@ func (c *Config) Program(id string) (*geo.Program, error) {
 			prov, _ := overrideDates("", p.Overrides.Provinces)
 			vill, _ := overrideDates("", p.Overrides.Villages)
 			return &geo.Program{ID: p.ID, Name: p.Name, Deadline: p.Deadline, PoweredOnly: p.PoweredOnly,
-				LateEntryGrace: time.Duration(grace) * 24 * time.Hour, ProvinceDeadlines: prov, VillageDeadlines: vill}, nil
+				LateEntryGrace: time.Duration(grace) * 24 * time.Hour, ProvinceDeadlines: prov, VillageDeadlines: vill, Policies: c.policies(p)}, nil
 		}
 	}
 	return nil, fmt.Errorf("program %q: %w", id, geo.ErrNotFound)

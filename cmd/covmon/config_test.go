@@ -47,6 +47,7 @@ func TestConfig_Invalid(t *testing.T) {
 		{"invalid-feed-loopback.yml", "config: collector.feeds[0].url: invalid value: address refused by the feed network policy: localhost is loopback (collector.feed_network.allow_loopback) (got http://xxxxx@localhost:8080/feed?token=xxxxx)"},
 		{"invalid-upload-slots.yml", "config: server.max_uploads_per_uploader: invalid value: more than server.max_concurrent_uploads (got 5)"},
 		{"invalid-carrier-name.yml", `config: carriers[1]: invalid value: want lower-case letters, digits, - or _ (at most 32; it names the carrier's drop folder), and not "registry" (got ../mobifone)`},
+		{"invalid-policy-order.yml", "config: programs[0].policies[1].effective: invalid value: not after the previous version's (got 2021-01-01)"},
 		{"invalid-feed-kind.yml", "config: collector.feeds[0].kind: invalid value: want observations, areas or villages (got polygons)"},
 	} {
 		t.Run(strings.TrimSuffix(tt.file, ".yml"), func(t *testing.T) {
@@ -87,6 +88,26 @@ func TestConfig_Valid(t *testing.T) {
 	if p.LateEntryGrace != 180*24*time.Hour || !p.ProvinceDeadlines["08"].Equal(time.Date(2026, 6, 30, 0, 0, 0, 0, geo.Vietnam)) ||
 		!p.VillageDeadlines["V08-0001"].Equal(time.Date(2026, 3, 31, 0, 0, 0, 0, geo.Vietnam)) || len(progs[0].VillageDeadlines) != 0 {
 		t.Errorf("4g-2025: grace %v, overrides %v %v", p.LateEntryGrace, p.ProvinceDeadlines, p.VillageDeadlines)
+	}
+	// The second program's policies: the top-level one (min 4g) before its first version, the
+	// versions from their dates (00:00 in Vietnam), fields left out kept from the top level.
+	p4g := progs[1]
+	for _, tt := range []struct {
+		at   time.Time
+		tech geo.Technology
+		rsrp float64
+	}{
+		{time.Date(2020, 6, 1, 0, 0, 0, 0, geo.Vietnam), geo.Tech4G, -120},
+		{time.Date(2021, 1, 1, 0, 0, 0, 0, geo.Vietnam), geo.Tech3G, -120},
+		{time.Date(2024, 12, 31, 23, 59, 0, 0, geo.Vietnam), geo.Tech3G, -120},
+		{time.Date(2025, 1, 1, 0, 0, 0, 0, geo.Vietnam), geo.Tech4G, -110},
+	} {
+		if got := p4g.PolicyAt(tt.at); got.MinTechnology != tt.tech || got.MinRSRPdBm != tt.rsrp || len(got.Carriers) != 4 {
+			t.Errorf("4g-2025 policy at %s: %+v, want min %s, RSRP %g, 4 carriers", tt.at, got, tt.tech, tt.rsrp)
+		}
+	}
+	if got := progs[0].PolicyAt(time.Now()); got.MinTechnology != geo.Tech4G || len(progs[0].Policies) != 1 {
+		t.Errorf("vls-2024 (no policies of its own): %+v, want the top-level policy only", progs[0].Policies)
 	}
 	// Untouched sections keep their defaults.
 	if got, want := c.Collector.RefreshEvery, DefaultConfig().Collector.RefreshEvery; got != want {

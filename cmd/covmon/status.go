@@ -38,6 +38,7 @@ covering its whole settled area (column LOM_SONG; area_coverage "partial" in JSO
 	province := fs.String("province", "", "only villages of province `code` (2 digits)")
 	program := fs.String("program", "", "program `ID` (default: the configured default program)")
 	format := fs.String("format", "table", "output `format`: table, json, geojson or csv (one row per village: the GeoJSON properties plus lon/lat, UTF-8 with BOM)")
+	policy := fs.String("policy", "in_force", "signal `policy`: in_force (the program's policy in force at --as-of) or current (today's policy, applied to every date)")
 	villages := fs.Bool("villages", false, "table format: also list every village that is not covered, and the lõm sóng ones")
 	carrier := fs.String("carrier", "", "only the villages `C` is responsible for (\"unassigned\" for none); with --villages, C's work list")
 	if err := parseFlags(fs, args); err != nil {
@@ -65,6 +66,14 @@ covering its whole settled area (column LOM_SONG; area_coverage "partial" in JSO
 	prog, err := m.Config.Program(*program)
 	if err != nil {
 		return err
+	}
+	switch *policy {
+	case "in_force":
+	case "current":
+		p := prog.UnderPolicyAt(m.Now())
+		prog = &p
+	default:
+		return fmt.Errorf("--policy: want in_force or current, got %q", *policy)
 	}
 	pol := m.Config.GeoPolicy()
 	f := geo.VillageFilter{ProvinceCode: *province, ProgramID: prog.ID}
@@ -141,7 +150,12 @@ func (m *Main) printStatus(s geo.Summary, sts []geo.VillageStatus, demo, list bo
 	}
 	n := &s.National
 	fmt.Fprintf(w, "Program %s: %s\n", s.Program.ID, s.Program.Name)
-	fmt.Fprintf(w, "As of %s\n\n", s.AsOf.In(geo.Vietnam).Format("2006-01-02 15:04 (UTC+7)"))
+	fmt.Fprintf(w, "As of %s\n", s.AsOf.In(geo.Vietnam).Format("2006-01-02 15:04 (UTC+7)"))
+	if s.Program.PolicyRecomputed {
+		fmt.Fprintf(w, "Signal policy (today's, applied to every date): %s\n\n", s.Policy)
+	} else {
+		fmt.Fprintf(w, "Signal policy in force: %s\n\n", s.Policy)
+	}
 	pct := 0.0
 	if n.Baseline > 0 {
 		pct = 100 * float64(n.BaselineCovered) / float64(n.Baseline)

@@ -252,3 +252,43 @@ func TestServer_BadBody(t *testing.T) {
 		t.Errorf("truncated gzip: %d %v", code, p)
 	}
 }
+
+// TestServer_PolicyCurrent: T-1 has 3G only; the program counts 4G only from 2025-06-01. The
+// summary of 2025-03-01 counts T-1 covered under the policy then in force, and a dead zone
+// with ?policy=current; the policy member says which.
+func TestServer_PolicyCurrent(t *testing.T) {
+	only4g := geo.DefaultPolicy()
+	only4g.MinTechnology = geo.Tech4G
+	srv, tok := newServer(t, func(s *httpapi.Server) {
+		s.Programs[0].Policies = []geo.PolicyVersion{{Policy: geo.DefaultPolicy()},
+			{Effective: time.Date(2025, 6, 1, 0, 0, 0, 0, geo.Vietnam), Policy: only4g}}
+	})
+	body := strings.Replace(strings.Replace(obs("2025-01-01"), `"4g"`, `"3g"`, 1), `"has_signal":false`, `"has_signal":true`, 1)
+	if code, p := post(t, srv.URL+"/api/v1/uploads", tok, strings.NewReader(body)); code != 201 {
+		t.Fatalf("%d %v", code, p)
+	}
+	summary := func(q string) (int, map[string]any) {
+		resp, err := http.Get(srv.URL + "/api/v1/summary?as_of=2025-03-01" + q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var v map[string]any
+		json.NewDecoder(resp.Body).Decode(&v)
+		return resp.StatusCode, v
+	}
+	for _, tt := range []struct {
+		q, basis, tech string
+		covered        float64
+	}{{"", "in_force", "2g", 1}, {"&policy=in_force", "in_force", "2g", 1}, {"&policy=current", "current", "4g", 0}} {
+		code, v := summary(tt.q)
+		pol, _ := v["policy"].(map[string]any)
+		nat, _ := v["national"].(map[string]any)
+		if code != 200 || pol["basis"] != tt.basis || pol["min_technology"] != tt.tech || nat["covered"] != tt.covered {
+			t.Errorf("summary%s: %d policy %v covered %v; want basis %s, min %s, covered %g", tt.q, code, pol, nat["covered"], tt.basis, tt.tech, tt.covered)
+		}
+	}
+	if code, _ := summary("&policy=yesterday"); code != 400 {
+		t.Errorf("policy=yesterday: %d, want 400", code)
+	}
+}

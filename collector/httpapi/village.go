@@ -52,6 +52,16 @@ func (s *Server) parseQuery(w http.ResponseWriter, r *http.Request) (query, bool
 		s.writeError(w, r, Errorf(EINVALID, "program: unknown %q", id))
 		return out, false
 	}
+	switch v := q.Get("policy"); v {
+	case "", "in_force":
+	case "current":
+		// Today's policy at every date, not the one in force at as_of.
+		p := out.program.UnderPolicyAt(s.now())
+		out.program = &p
+	default:
+		s.writeError(w, r, Errorf(EINVALID, "policy: want in_force or current, got %q", v))
+		return out, false
+	}
 	return out, true
 }
 

@@ -92,10 +92,39 @@ type Summary struct {
 	Notice    string     `json:"notice,omitempty"`
 	AsOf      time.Time  `json:"as_of"`
 	Program   Program    `json:"program"`
+	Policy    Policy     `json:"policy"`
 	National  Counts     `json:"national"`
 	Provinces []Province `json:"provinces"`
 	// Responsible splits the figures by responsible carrier (rows add up to national).
 	Responsible []Responsible `json:"responsible"`
+}
+
+// Policy is the signal policy a summary's figures were computed under. Basis is "in_force"
+// (the program's policy in force at as_of) or "current" (today's policy applied to every
+// date, on request); Effective is when the policy took effect (absent: from the beginning);
+// Text says it in words.
+type Policy struct {
+	MinTechnology string     `json:"min_technology"`
+	MinRSRPdBm    float64    `json:"min_rsrp_dbm"`
+	FastDLMbps    float64    `json:"fast_dl_mbps"`
+	Effective     *time.Time `json:"effective,omitempty"`
+	Basis         string     `json:"basis"`
+	Text          string     `json:"text"`
+}
+
+// NewPolicy describes the policy of summary s.
+func NewPolicy(s geo.Summary) Policy {
+	v := s.Policy
+	out := Policy{MinTechnology: v.MinTechnology.String(), MinRSRPdBm: v.MinRSRPdBm, FastDLMbps: v.FastDLMbps, Basis: "in_force", Text: v.String()}
+	if !v.Effective.IsZero() {
+		e := v.Effective
+		out.Effective = &e
+	}
+	if s.Program != nil && s.Program.PolicyRecomputed {
+		out.Basis = "current"
+		out.Text = "today's policy applied to every date: " + out.Text
+	}
+	return out
 }
 
 // NewSummary converts s; demo adds the synthetic-data notice.
@@ -105,6 +134,7 @@ func NewSummary(s geo.Summary, demo bool) Summary {
 	if s.Program != nil {
 		out.Program = NewProgram(s.Program)
 	}
+	out.Policy = NewPolicy(s)
 	if demo {
 		out.Notice = DemoNotice
 	}
