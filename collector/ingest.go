@@ -56,6 +56,10 @@ type Ingester struct {
 	Bounds orb.Bound
 	// MaxProblems caps a validation report (default 1000).
 	MaxProblems int
+	// MinTime and FutureSkew bound the times a file may name (format.Options; zero: the
+	// decoders' defaults, 2000-01-01 and 10 minutes).
+	MinTime    time.Time
+	FutureSkew time.Duration
 	// Now is the clock; observations after it are in the future (default time.Now).
 	Now func() time.Time
 }
@@ -89,6 +93,10 @@ func (in *Ingester) Ingest(ctx context.Context, f File, r io.Reader) (*geo.Uploa
 	if err != nil {
 		return nil, err
 	}
+	// A file name is the carrier's text: control characters and terminal escapes are escaped
+	// and its length bounded before it is stored, logged or printed (the API refuses such
+	// names outright; a drop-folder or feed file is still read, under the escaped name).
+	f.Name = geo.CleanFileName(f.Name)
 	now := time.Now
 	if in.Now != nil {
 		now = in.Now
@@ -97,7 +105,8 @@ func (in *Ingester) Ingest(ctx context.Context, f File, r io.Reader) (*geo.Uploa
 	h := sha256.New()
 	cr := &countingReader{r: io.TeeReader(r, h)}
 
-	opt := format.Options{File: f.Name, Bounds: in.Bounds, Carriers: in.Carriers, Carrier: f.Carrier, Now: u.ReceivedAt, MaxProblems: in.MaxProblems}
+	opt := format.Options{File: f.Name, Bounds: in.Bounds, Carriers: in.Carriers, Carrier: f.Carrier, Now: u.ReceivedAt, MaxProblems: in.MaxProblems,
+		MinTime: in.MinTime, FutureSkew: in.FutureSkew}
 	var villages []geo.Village
 	var obs []geo.Observation
 	var areas *areaPlan
@@ -122,7 +131,8 @@ func (in *Ingester) Ingest(ctx context.Context, f File, r io.Reader) (*geo.Uploa
 			u.Carrier = soleCarrier(obs)
 		}
 	case geo.KindAreas:
-		aopt := format.Options{File: f.Name, Bounds: in.Bounds, Carriers: in.Carriers, Carrier: f.Carrier, Now: u.ReceivedAt, MaxProblems: in.MaxProblems}
+		aopt := format.Options{File: f.Name, Bounds: in.Bounds, Carriers: in.Carriers, Carrier: f.Carrier, Now: u.ReceivedAt, MaxProblems: in.MaxProblems,
+			MinTime: in.MinTime, FutureSkew: in.FutureSkew}
 		areas, err = in.decodeAreas(ctx, cr, aopt)
 		if areas != nil {
 			u.Features = areas.features

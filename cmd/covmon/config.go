@@ -33,6 +33,25 @@ type Config struct {
 	Collector CollectorConfig `yaml:"collector"`
 	// Alerts configures deadline alerts and their receivers (see alerts.go).
 	Alerts AlertsConfig `yaml:"alerts"`
+	// Ingest bounds the times files may name (docs/formats.md, "Parsing").
+	Ingest IngestConfig `yaml:"ingest"`
+}
+
+// IngestConfig bounds what an uploaded file may say, for every source alike.
+type IngestConfig struct {
+	// MinTime is the earliest date (YYYY-MM-DD, Vietnam) any date or instant in a file may
+	// name; earlier is time_too_old. Empty means 2000-01-01.
+	MinTime string `yaml:"min_time"`
+	// FutureSkew is how far after the time of upload an observed_at may lie (default 10m).
+	FutureSkew time.Duration `yaml:"future_skew"`
+}
+
+// minTime parses ingest.min_time; the zero time means the decoders' default.
+func (c IngestConfig) minTime() (time.Time, error) {
+	if c.MinTime == "" {
+		return time.Time{}, nil
+	}
+	return time.ParseInLocation(time.DateOnly, c.MinTime, geo.Vietnam)
 }
 
 // ServerConfig configures the HTTP API.
@@ -217,6 +236,12 @@ func (c *Config) Validate() error {
 		if !carrierName.MatchString(cr) || cr == collector.RegistryFolder {
 			return &ConfigError{fmt.Sprintf("carriers[%d]", i), cr, fmt.Errorf("%w: want lower-case letters, digits, - or _ (at most 32; it names the carrier's drop folder), and not %q", ErrInvalidValue, collector.RegistryFolder)}
 		}
+	}
+	if _, err := c.Ingest.minTime(); err != nil {
+		return &ConfigError{"ingest.min_time", c.Ingest.MinTime, fmt.Errorf("%w: want a date YYYY-MM-DD", ErrInvalidValue)}
+	}
+	if c.Ingest.FutureSkew < 0 {
+		return &ConfigError{"ingest.future_skew", c.Ingest.FutureSkew, fmt.Errorf("%w: want a duration of 0 or more", ErrInvalidValue)}
 	}
 	if _, ok := geo.ParseTechnology(c.Policy.MinTechnology); !ok {
 		return &ConfigError{"policy.min_technology", c.Policy.MinTechnology, fmt.Errorf("%w: want 2g, 3g, 4g or 5g", ErrInvalidValue)}

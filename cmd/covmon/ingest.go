@@ -13,7 +13,9 @@ import (
 )
 
 func (m *Main) ingester() *collector.Ingester {
-	return &collector.Ingester{Store: m.DB, Carriers: m.Config.Carriers, Now: m.Now}
+	minTime, _ := m.Config.Ingest.minTime() // checked by Config.Validate
+	return &collector.Ingester{Store: m.DB, Carriers: m.Config.Carriers, Now: m.Now,
+		MinTime: minTime, FutureSkew: m.Config.Ingest.FutureSkew}
 }
 
 func (m *Main) runVillages(ctx context.Context, args []string) error {

@@ -149,7 +149,7 @@ func (m *Main) printStatus(s geo.Summary, sts []geo.VillageStatus, demo, list bo
 		fmt.Fprintln(w, demoNotice)
 	}
 	n := &s.National
-	fmt.Fprintf(w, "Program %s: %s\n", s.Program.ID, s.Program.Name)
+	fmt.Fprintf(w, "Program %s: %s\n", cell(s.Program.ID), cell(s.Program.Name))
 	fmt.Fprintf(w, "As of %s\n", s.AsOf.In(geo.Vietnam).Format("2006-01-02 15:04 (UTC+7)"))
 	if s.Program.PolicyRecomputed {
 		fmt.Fprintf(w, "Signal policy (today's, applied to every date): %s\n\n", s.Policy)
@@ -181,7 +181,7 @@ func (m *Main) printStatus(s geo.Summary, sts []geo.VillageStatus, demo, list bo
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "PROVINCE\tNAME\tVILLAGES\tCOVERED\tLOM_SONG\tDEAD_ZONE\tOVERDUE\tNO_POWER\tNO_DATA\t")
 	for _, p := range s.Provinces {
-		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t\n", p.ProvinceCode, p.ProvinceName, p.Villages, p.Covered, p.PartialArea, p.DeadZone, p.Overdue, p.NoPower, p.NoData)
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t\n", p.ProvinceCode, cell(p.ProvinceName), p.Villages, p.Covered, p.PartialArea, p.DeadZone, p.Overdue, p.NoPower, p.NoData)
 	}
 	tw.Flush()
 	printResponsible(w, s.Responsible)
@@ -210,7 +210,7 @@ func (m *Main) printStatus(s geo.Summary, sts []geo.VillageStatus, demo, list bo
 		if vs.Overdue {
 			od = fmt.Sprint(vs.DaysOverdue)
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", vs.Village.ID, vs.Village.Name, vs.Village.CommuneName, vs.Village.ProvinceName,
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", vs.Village.ID, cell(vs.Village.Name), cell(vs.Village.CommuneName), cell(vs.Village.ProvinceName),
 			vs.Status, area, od, geo.Bucket(vs.Responsible), strings.Join(vs.CarriersReported, ","), last)
 	}
 	tw.Flush()

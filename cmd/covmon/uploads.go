@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 	"text/tabwriter"
+	"unicode/utf8"
 
 	"github.com/covmon/covmon/geo"
 	"github.com/covmon/covmon/geo/format"
@@ -55,7 +56,7 @@ upload with its full validation report.`)
 	fmt.Fprintln(tw, "ID\tRECEIVED\tKIND\tCARRIER\tFILE\tBYTES\tSOURCE\tRESULT\tFEATURES\tNEW_ROWS\tPROBLEMS")
 	for _, u := range ups {
 		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%d\t%s\t%s\t%d\t%d\t%d\n", u.ID, u.ReceivedAt.In(geo.Vietnam).Format("2006-01-02 15:04"),
-			u.Kind, dash(u.Carrier), u.FileName, u.Size, u.Source, u.Result, u.Features, u.Inserted, len(u.Problems))
+			u.Kind, dash(u.Carrier), cell(u.FileName), u.Size, u.Source, u.Result, u.Features, u.Inserted, len(u.Problems))
 	}
 	return tw.Flush()
 }
@@ -63,7 +64,7 @@ upload with its full validation report.`)
 func (m *Main) printUploadDetail(u *geo.Upload) {
 	w := m.Stdout
 	fmt.Fprintf(w, "Upload %d: %s %s\n", u.ID, u.Kind, u.Result)
-	fmt.Fprintf(w, "  file:      %s (%d bytes, sha256 %s)\n", u.FileName, u.Size, u.SHA256)
+	fmt.Fprintf(w, "  file:      %s (%d bytes, sha256 %s)\n", cell(u.FileName), u.Size, u.SHA256)
 	fmt.Fprintf(w, "  carrier:   %s\n  source:    %s\n  received:  %s\n", dash(u.Carrier), u.Source, u.ReceivedAt.In(geo.Vietnam).Format("2006-01-02 15:04:05 (UTC+7)"))
 	fmt.Fprintf(w, "  features:  %d, new rows: %d\n", u.Features, u.Inserted)
 	if u.DuplicateOf != 0 {
@@ -73,12 +74,12 @@ func (m *Main) printUploadDetail(u *geo.Upload) {
 		fmt.Fprintf(w, "  extent:    %s (%d villages marked without signal)\n", u.Extent, u.MarkedDark)
 	}
 	for _, n := range u.Notes {
-		fmt.Fprintf(w, "  note:      %s\n", n)
+		fmt.Fprintf(w, "  note:      %s\n", geo.EscapeText(n))
 	}
 	if len(u.Problems) > 0 {
 		fmt.Fprintf(w, "  problems (%d):\n", len(u.Problems))
 		for _, p := range u.Problems {
-			fmt.Fprintf(w, "    %s [%s]\n", p, p.Rule)
+			fmt.Fprintf(w, "    %s [%s]\n", geo.EscapeText(p.String()), p.Rule)
 		}
 	}
 }
@@ -109,4 +110,22 @@ before sending them. Without NAME, list the formats.`)
 	}
 	_, err := m.Stdout.Write(b)
 	return err
+}
+
+// maxCell bounds what a table cell prints of a stored text, in bytes.
+const maxCell = 200
+
+// cell renders stored text for a table or a report line: control characters and terminal
+// escapes escaped (geo.EscapeText), so a name can never forge a row or move the cursor, and
+// cut to maxCell bytes, so a huge name stored before the limits cannot flood the terminal.
+func cell(s string) string {
+	s = geo.EscapeText(s)
+	if len(s) <= maxCell {
+		return s
+	}
+	cut := maxCell
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + "…"
 }

@@ -59,6 +59,10 @@ type Server struct {
 	// gzip decompression (default 512 MiB).
 	MaxBodyBytes     int64
 	MaxUnzippedBytes int64
+	// MaxGzipRatio caps how many times larger than its compressed bytes a gzip upload may
+	// grow once past 16 MiB (default collector.DefaultMaxGzipRatio, 200): a decompression bomb
+	// is refused with 413 after a few megabytes instead of being decoded.
+	MaxGzipRatio int
 	// RequestTimeout bounds a request's handling (default 5 minutes, for large uploads).
 	RequestTimeout time.Duration
 	// MaxConcurrentUploads bounds the uploads decoded at once (default 4): a per-village

@@ -79,6 +79,10 @@ func (s *Server) handleUpload(w http.ResponseWriter, r *http.Request) {
 	if name == "" || name == "." || name == "/" {
 		name = "upload.geojson"
 	}
+	if why := geo.CheckFileName(name); why != "" {
+		s.writeError(w, r, Errorf(EINVALID, "name: %s; nothing was stored", why))
+		return
+	}
 	f.Name = name
 
 	// Receive the whole body before taking a decode slot.
@@ -103,7 +107,7 @@ func (s *Server) handleUpload(w http.ResponseWriter, r *http.Request) {
 	var mbe *http.MaxBytesError
 	switch {
 	case errors.As(err, &mbe), errors.Is(err, collector.ErrTooLarge):
-		s.writeError(w, r, Errorf(ETOOLARGE, "the limits are %d bytes as sent and %d bytes uncompressed; split the file", maxBody, s.maxUnzipped()))
+		s.writeError(w, r, Errorf(ETOOLARGE, "the limits are %d bytes as sent, %d bytes uncompressed and a compression ratio of %d (above 16 MiB); split the file", maxBody, s.maxUnzipped(), s.maxGzipRatio()))
 		return
 	case errors.Is(err, collector.ErrUnknownCarrier):
 		s.writeError(w, r, Errorf(EINVALID, "carrier %q is not configured", f.Carrier))
@@ -142,7 +146,7 @@ func (s *Server) uploadReadError(w http.ResponseWriter, r *http.Request, uploade
 	var mbe *http.MaxBytesError
 	switch {
 	case errors.As(err, &mbe):
-		s.writeError(w, r, Errorf(ETOOLARGE, "the limits are %d bytes as sent and %d bytes uncompressed; split the file", maxBody, s.maxUnzipped()))
+		s.writeError(w, r, Errorf(ETOOLARGE, "the limits are %d bytes as sent, %d bytes uncompressed and a compression ratio of %d (above 16 MiB); split the file", maxBody, s.maxUnzipped(), s.maxGzipRatio()))
 	case errors.Is(err, errTooSlow):
 		s.logger().Warn("api: upload cut off: the body came too slowly", "uploader", uploader, "err", err)
 		w.Header().Set("Connection", "close")
@@ -175,6 +179,13 @@ func badBody(err error) bool {
 		errors.As(err, &corrupt)
 }
 
+func (s *Server) maxGzipRatio() int {
+	if s.MaxGzipRatio <= 0 {
+		return collector.DefaultMaxGzipRatio
+	}
+	return s.MaxGzipRatio
+}
+
 func (s *Server) maxUnzipped() int64 {
 	if s.MaxUnzippedBytes <= 0 {
 		return 512 << 20
@@ -189,11 +200,12 @@ func (s *Server) maybeGunzip(r *http.Request, rd io.Reader) (io.Reader, error) {
 	if r.Header.Get("Content-Encoding") != "gzip" && !(len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b) {
 		return br, nil
 	}
-	zr, err := gzip.NewReader(br)
+	in := &collector.CountingReader{R: br}
+	zr, err := gzip.NewReader(in)
 	if err != nil {
 		return nil, err
 	}
-	return collector.LimitReader(zr, s.maxUnzipped()), nil
+	return collector.LimitReader(collector.RatioReader(zr, in, s.MaxGzipRatio), s.maxUnzipped()), nil
 }
 
 // filePart returns the multipart part named "file" (or the first part with a file name).
