@@ -38,6 +38,9 @@ func (f *featureReport) str(field string, raw json.RawMessage, required bool) (s
 		f.wrongType(field, "a string", raw)
 		return "", false
 	}
+	if !f.utf8(field, raw) {
+		return "", false
+	}
 	if len(s) > geo.MaxTextBytes {
 		f.add(field, geo.RuleTextTooLong, "longer than "+strconv.Itoa(geo.MaxTextBytes)+" bytes ("+strconv.Itoa(len(s))+"): "+quote(s))
 		return "", false
@@ -59,11 +62,32 @@ func (f *featureReport) name(field string, raw json.RawMessage, required bool) (
 		f.wrongType(field, "a string", raw)
 		return "", false
 	}
+	if !f.utf8(field, raw) {
+		return "", false
+	}
 	if n := utf8.RuneCountInString(s); n > geo.MaxNameRunes {
 		f.add(field, geo.RuleTextTooLong, "longer than "+strconv.Itoa(geo.MaxNameRunes)+" characters ("+strconv.Itoa(n)+"): "+quote(s))
 		return "", false
 	}
 	return s, f.clean(field, s)
+}
+
+// utf8 refuses a string whose bytes are not UTF-8 (encoding/json would turn them into
+// U+FFFD and store a different text than the one sent).
+func (f *featureReport) utf8(field string, raw json.RawMessage) bool {
+	if utf8.Valid(raw) {
+		return true
+	}
+	at := 0
+	for at < len(raw) {
+		r, n := utf8.DecodeRune(raw[at:])
+		if r == utf8.RuneError && n <= 1 {
+			break
+		}
+		at += n
+	}
+	f.add(field, geo.RuleTextControl, "a byte that is not UTF-8 at byte "+strconv.Itoa(at-1)+" of the string (control characters are refused)")
+	return false
 }
 
 // clean refuses text with control characters, terminal escapes, bidirectional overrides or
