@@ -9,11 +9,12 @@ import (
 	"github.com/covmon/covmon/geo"
 )
 
-// ErrUnknownKind is returned for a file kind other than villages, observations or areas.
+// ErrUnknownKind is returned for a file kind other than villages, observations, areas or
+// assignments.
 var ErrUnknownKind = errors.New("collector: unknown file kind")
 
 // Kinds lists the kinds of file covmon ingests.
-var Kinds = []geo.UploadKind{geo.KindObservations, geo.KindAreas, geo.KindVillages}
+var Kinds = []geo.UploadKind{geo.KindObservations, geo.KindAreas, geo.KindVillages, geo.KindAssignments}
 
 // ParseKind reads a file kind as a person or a client names it (the API's ?kind=, a feed's
 // kind, a drop folder's layout): empty means observations, the carriers' usual file.
@@ -23,7 +24,7 @@ func ParseKind(s string) (geo.UploadKind, error) {
 	}
 	k := geo.UploadKind(strings.ToLower(strings.TrimSpace(s)))
 	if !slices.Contains(Kinds, k) {
-		return "", fmt.Errorf("%w %q: want observations, areas or villages", ErrUnknownKind, s)
+		return "", fmt.Errorf("%w %q: want observations, areas, villages or assignments", ErrUnknownKind, s)
 	}
 	return k, nil
 }
@@ -38,11 +39,17 @@ func (in *Ingester) resolve(f File) (File, error) {
 		return f, fmt.Errorf("ingest %s: %w", f.Name, err)
 	}
 	f.Kind = k
-	if f.Kind == geo.KindVillages {
+	if MinistryOnly(f.Kind) {
 		f.Carrier = ""
 	}
 	if f.Carrier != "" && !slices.Contains(in.carriers(), f.Carrier) {
 		return f, fmt.Errorf("ingest %s: %w: %q (configured: %s)", f.Name, ErrUnknownCarrier, f.Carrier, strings.Join(in.carriers(), ", "))
 	}
 	return f, nil
+}
+
+// MinistryOnly reports whether only the ministry may upload files of kind k: the village
+// registry and the assignments of responsible carriers.
+func MinistryOnly(k geo.UploadKind) bool {
+	return k == geo.KindVillages || k == geo.KindAssignments
 }

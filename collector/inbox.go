@@ -55,6 +55,10 @@ const RegistryFolder = "registry"
 // AreasFolder is the sub-folder of a carrier's inbox folder for coverage-area files.
 const AreasFolder = "areas"
 
+// AssignmentsFolder is the sub-folder of the registry folder (the ministry's area) for
+// assignments files (responsible carriers).
+const AssignmentsFolder = "assignments"
+
 // FolderMode is the mode covmon creates drop-folder directories with (before the umask), and
 // ReportMode the mode of the reports it writes there.
 const (
@@ -107,6 +111,17 @@ func (r *Runner) ScanInbox(ctx context.Context) error {
 			continue
 		}
 		keep(r.scanFolder(ctx, dir, kind, carrier))
+		if kind == geo.KindVillages {
+			if as, err := dir.sub(AssignmentsFolder); errors.Is(err, fs.ErrNotExist) {
+				// no assignments folder
+			} else if err != nil {
+				r.logger().Error("inbox: folder refused", "folder", dir.join(AssignmentsFolder), "err", err)
+				keep(logged(fmt.Errorf("inbox: %w", err)))
+			} else {
+				keep(r.scanFolder(ctx, as, geo.KindAssignments, ""))
+				as.root.Close()
+			}
+		}
 		if kind == geo.KindObservations {
 			if areas, err := dir.sub(AreasFolder); errors.Is(err, fs.ErrNotExist) {
 				// no areas folder
@@ -139,12 +154,13 @@ func (r *Runner) openInbox() (*folder, error) {
 			r.logger().Error("inbox: cannot create folder", "folder", top.join(name), "err", err)
 			continue
 		}
+		sub := AreasFolder
 		if name == RegistryFolder {
-			continue
+			sub = AssignmentsFolder
 		}
 		if c, err := top.sub(name); err == nil {
-			if err := c.mkdir(AreasFolder); err != nil {
-				r.logger().Error("inbox: cannot create folder", "folder", c.join(AreasFolder), "err", err)
+			if err := c.mkdir(sub); err != nil {
+				r.logger().Error("inbox: cannot create folder", "folder", c.join(sub), "err", err)
 			}
 			c.root.Close()
 		}

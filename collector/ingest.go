@@ -27,6 +27,8 @@ type Store interface {
 	AcceptedUploadByHash(ctx context.Context, carrier, sha256hex string) (*geo.Upload, error)
 	CommitVillages(ctx context.Context, u *geo.Upload, vs []geo.Village) error
 	CommitObservations(ctx context.Context, u *geo.Upload, obs []geo.Observation) error
+	// CommitAssignments adds an assignments upload to the dated history of responsible carriers.
+	CommitAssignments(ctx context.Context, u *geo.Upload, as []geo.Assignment) error
 	RecordUpload(ctx context.Context, u *geo.Upload) error
 	// Programs lists the configured programs (a registry file may name only these).
 	Programs(ctx context.Context) ([]geo.Program, error)
@@ -62,6 +64,9 @@ type Ingester struct {
 	FutureSkew time.Duration
 	// Now is the clock; observations after it are in the future (default time.Now).
 	Now func() time.Time
+	// DefaultProgram is the program a registry village that names no program joins (the
+	// upload's notes say how many did); empty leaves such villages in no program.
+	DefaultProgram string
 }
 
 // File describes one file to ingest.
@@ -109,6 +114,7 @@ func (in *Ingester) Ingest(ctx context.Context, f File, r io.Reader) (*geo.Uploa
 		MinTime: in.MinTime, FutureSkew: in.FutureSkew}
 	var villages []geo.Village
 	var obs []geo.Observation
+	var assignments []geo.Assignment
 	var areas *areaPlan
 	switch f.Kind {
 	case geo.KindVillages:
@@ -121,6 +127,22 @@ func (in *Ingester) Ingest(ctx context.Context, f File, r io.Reader) (*geo.Uploa
 		}
 		villages, err = format.DecodeVillages(cr, opt)
 		u.Features = len(villages)
+		if err == nil {
+			in.noteVillages(u, villages)
+		}
+	case geo.KindAssignments:
+		progs, perr := in.Store.Programs(ctx)
+		if perr != nil {
+			return nil, fmt.Errorf("load programs: %w", perr)
+		}
+		opt.KnownProgram = func(id string) bool {
+			return slices.ContainsFunc(progs, func(p geo.Program) bool { return p.ID == id })
+		}
+		if opt.KnownVillage, err = in.Store.KnownVillages(ctx); err != nil {
+			return nil, fmt.Errorf("load village registry: %w", err)
+		}
+		assignments, err = format.DecodeAssignments(cr, opt)
+		u.Features = len(assignments)
 	case geo.KindObservations:
 		if opt.KnownVillage, err = in.Store.KnownVillages(ctx); err != nil {
 			return nil, fmt.Errorf("load village registry: %w", err)
@@ -190,6 +212,8 @@ func (in *Ingester) Ingest(ctx context.Context, f File, r io.Reader) (*geo.Uploa
 		err = in.Store.CommitVillages(ctx, u, villages)
 	case geo.KindObservations:
 		err = in.Store.CommitObservations(ctx, u, obs)
+	case geo.KindAssignments:
+		err = in.Store.CommitAssignments(ctx, u, assignments)
 	case geo.KindAreas:
 		err = in.Store.CommitChangedObservations(ctx, u, areas.observations)
 	}
@@ -238,4 +262,28 @@ func (c *countingReader) Read(p []byte) (int, error) {
 	n, err := c.r.Read(p)
 	c.n += int64(n)
 	return n, err
+}
+
+// noteVillages applies the registry rules that are notices, not errors, and says so in u's
+// notes: villages that name no program join the default program; the legacy per-village
+// "deadline" (every program) is deprecated in favour of "deadlines" (per program).
+func (in *Ingester) noteVillages(u *geo.Upload, vs []geo.Village) {
+	noProgram, legacy := 0, 0
+	for i := range vs {
+		if len(vs[i].Programs) == 0 && in.DefaultProgram != "" {
+			vs[i].Programs = []string{in.DefaultProgram}
+			noProgram++
+		}
+		if !vs[i].Deadline.IsZero() {
+			legacy++
+		}
+	}
+	if noProgram > 0 {
+		u.Notes = append(u.Notes, fmt.Sprintf("Warning: %d of %d villages name no program; they join the default program %q. "+
+			"Name their programs in \"programs\" to change that.", noProgram, len(vs), in.DefaultProgram))
+	}
+	if legacy > 0 {
+		u.Notes = append(u.Notes, fmt.Sprintf("Warning: %d villages carry the deprecated \"deadline\", which applies to every program they are in; "+
+			"use \"deadlines\": {\"program_id\": \"YYYY-MM-DD\"} to set a deadline for one program.", legacy))
+	}
 }

@@ -14,6 +14,7 @@ const (
 	KindVillages     UploadKind = "villages"     // the ministry's registry
 	KindObservations UploadKind = "observations" // carriers' per-village reports
 	KindAreas        UploadKind = "areas"        // carriers' coverage-area polygons
+	KindAssignments  UploadKind = "assignments"  // the ministry's responsible carriers
 )
 
 // UploadResult is how an upload ended.

@@ -15,7 +15,30 @@ import (
 func (m *Main) ingester() *collector.Ingester {
 	minTime, _ := m.Config.Ingest.minTime() // checked by Config.Validate
 	return &collector.Ingester{Store: m.DB, Carriers: m.Config.Carriers, Now: m.Now,
-		MinTime: minTime, FutureSkew: m.Config.Ingest.FutureSkew}
+		MinTime: minTime, FutureSkew: m.Config.Ingest.FutureSkew, DefaultProgram: m.Config.DefaultProgram}
+}
+
+func (m *Main) runAssignments(ctx context.Context, args []string) error {
+	if len(args) == 0 || args[0] != "import" {
+		if len(args) > 0 && (args[0] == "-h" || args[0] == "--help" || args[0] == "-help") {
+			args = []string{"import", "-h"}
+		} else {
+			fmt.Fprintln(m.Stderr, "Usage: covmon assignments import [flags] FILE...")
+			return errors.New(`assignments: want the subcommand "import"`)
+		}
+	}
+	fs := m.flagSet("assignments import", "FILE...", `
+Import the ministry's assignments of responsible carriers: GeoJSON FeatureCollections in the
+assignments/v1 format (see "covmon schema assignments/v1" and docs/formats.md). From its
+assigned_at date a carrier is responsible for a village in a program (carrier null
+unassigns); earlier assignments are kept, so past figures use the assignment in force then.
+Overdue figures, alerts and work lists follow the responsible carrier. A file is
+all-or-nothing; the same file twice counts once. Same as: covmon ingest --kind assignments.`)
+	dryRun := fs.Bool("dry-run", false, "validate only; write nothing")
+	if err := parseFlags(fs, args[1:]); err != nil {
+		return err
+	}
+	return m.ingestFiles(ctx, fs.Args(), collector.File{Kind: geo.KindAssignments, Source: "cli", DryRun: *dryRun})
 }
 
 func (m *Main) runVillages(ctx context.Context, args []string) error {
@@ -50,16 +73,29 @@ technology), streamed and joined to every village of the registry: a village who
 outside the areas is trắng sóng (dark), one whose centre is covered but part of whose settled
 area is not is lõm sóng. Only the villages whose result changed are written. Large files show
 progress on a terminal.
+
+--kind names any file kind: observations (default), areas, villages (the registry) or
+assignments (the ministry's responsible carriers, assignments/v1).
 Exit status: 0 when every file was accepted or a duplicate, 1 otherwise.`)
 	carrier := fs.String("carrier", "", "the uploading `carrier`: files naming another carrier are rejected")
 	dryRun := fs.Bool("dry-run", false, "validate only; write nothing")
-	areas := fs.Bool("areas", false, "the files are coverage areas (areas/v1), not per-village observations")
+	areas := fs.Bool("areas", false, "the files are coverage areas (areas/v1), not per-village observations (--kind areas)")
+	kindS := fs.String("kind", "", "file `kind`: observations, areas, villages or assignments (default observations)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	kind := geo.KindObservations
+	kind, err := collector.ParseKind(*kindS)
+	if err != nil {
+		return fmt.Errorf("--kind: %w", err)
+	}
 	if *areas {
+		if *kindS != "" && kind != geo.KindAreas {
+			return fmt.Errorf("--areas and --kind %s contradict each other", kind)
+		}
 		kind = geo.KindAreas
+	}
+	if collector.MinistryOnly(kind) && *carrier != "" {
+		return fmt.Errorf("--carrier: a %s file is the ministry's, not a carrier's", kind)
 	}
 	return m.ingestFiles(ctx, fs.Args(), collector.File{Kind: kind, Carrier: *carrier, Source: "cli", DryRun: *dryRun})
 }

@@ -93,17 +93,18 @@ type command struct {
 }
 
 var commands = map[string]command{
-	"villages": {"import the village registry (villages import FILE)", (*Main).runVillages, openCreate},
-	"ingest":   {"validate and store carrier files: per-village observations, or coverage areas (--areas)", (*Main).runIngest, openCreate},
-	"serve":    {"run the HTTP API, /metrics and the scheduled collector", (*Main).runServe, openCreate},
-	"token":    {"create, list and revoke API tokens", (*Main).runToken, openExisting},
-	"status":   {"show dead zones, overdue and covered villages, now or as of a date", (*Main).runStatus, openExisting},
-	"uploads":  {"list received uploads and their results", (*Main).runUploads, openExisting},
-	"seed":     {"load the embedded SYNTHETIC demo data set", (*Main).runSeed, openCreate},
-	"schema":   {"print the JSON Schema of a file format", (*Main).runSchema, openExisting},
-	"version":  {"print the version", (*Main).runVersion, openExisting},
-	"audit":    {"verify or export the tamper-evident ledger of uploads and admin actions", (*Main).runAudit, openExisting},
-	"alerts":   {"list active deadline alerts and undelivered notifications", (*Main).runAlerts, openExisting},
+	"villages":    {"import the village registry (villages import FILE)", (*Main).runVillages, openCreate},
+	"assignments": {"import the ministry's responsible carriers (assignments import FILE)", (*Main).runAssignments, openCreate},
+	"ingest":      {"validate and store carrier files: per-village observations, or coverage areas (--areas)", (*Main).runIngest, openCreate},
+	"serve":       {"run the HTTP API, /metrics and the scheduled collector", (*Main).runServe, openCreate},
+	"token":       {"create, list and revoke API tokens", (*Main).runToken, openExisting},
+	"status":      {"show dead zones, overdue and covered villages, now or as of a date", (*Main).runStatus, openExisting},
+	"uploads":     {"list received uploads and their results", (*Main).runUploads, openExisting},
+	"seed":        {"load the embedded SYNTHETIC demo data set", (*Main).runSeed, openCreate},
+	"schema":      {"print the JSON Schema of a file format", (*Main).runSchema, openExisting},
+	"version":     {"print the version", (*Main).runVersion, openExisting},
+	"audit":       {"verify or export the tamper-evident ledger of uploads and admin actions", (*Main).runAudit, openExisting},
+	"alerts":      {"list active deadline alerts and undelivered notifications", (*Main).runAlerts, openExisting},
 }
 
 // Run parses args and runs the command they name.

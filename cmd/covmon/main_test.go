@@ -30,7 +30,7 @@ func run(t testing.TB, db string, args ...string) (stdout, stderr string, err er
 	m.Getenv = func(string) string { return "" }
 	if db != "" {
 		at := 1 // after the command, or after its subcommand
-		if args[0] == "villages" || args[0] == "token" || args[0] == "audit" {
+		if args[0] == "villages" || args[0] == "token" || args[0] == "audit" || args[0] == "assignments" {
 			at = 2
 		}
 		args = append(args[:at:at], append([]string{"--db", db}, args[at:]...)...)

@@ -30,11 +30,11 @@ func (s *Server) handleUpload(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	kind, err := collector.ParseKind(q.Get("kind"))
 	if err != nil {
-		s.writeError(w, r, Errorf(EINVALID, "kind: want observations, areas or villages, got %q", q.Get("kind")))
+		s.writeError(w, r, Errorf(EINVALID, "kind: want observations, areas, villages or assignments, got %q", q.Get("kind")))
 		return
 	}
-	if kind == geo.KindVillages && tok.Role != geo.RoleMinistry {
-		s.writeError(w, r, Errorf(EFORBIDDEN, "only a ministry token may upload the village registry"))
+	if collector.MinistryOnly(kind) && tok.Role != geo.RoleMinistry {
+		s.writeError(w, r, Errorf(EFORBIDDEN, "only a ministry token may upload the village registry or assignments"))
 		return
 	}
 	f := collector.File{Kind: kind, Source: "api", TokenID: tok.ID, DryRun: q.Get("dry_run") == "1" || q.Get("dry_run") == "true"}

@@ -2,9 +2,12 @@ package format
 
 import (
 	"encoding/json"
+	"maps"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/planar"
@@ -34,19 +37,20 @@ type villageProps struct {
 	Baseline           json.RawMessage `json:"baseline"`
 	FoundAt            json.RawMessage `json:"found_at"`
 	Deadline           json.RawMessage `json:"deadline"`
+	Deadlines          json.RawMessage `json:"deadlines"`
 	Center             json.RawMessage `json:"center"`
 }
 
 // villageMembers are the property names, in the order of villageProps.members.
 var villageMembers = []string{"village_id", "name", "commune_code", "commune_name", "province_code", "province_name",
 	"legacy_district_code", "legacy_commune_code", "grid_power", "grid_power_since", "households", "programs",
-	"baseline", "found_at", "deadline", "center"}
+	"baseline", "found_at", "deadline", "deadlines", "center"}
 
 // members returns pointers to p's fields in the order of villageMembers.
 func (p *villageProps) members() []*json.RawMessage {
 	return []*json.RawMessage{&p.VillageID, &p.Name, &p.CommuneCode, &p.CommuneName, &p.ProvinceCode, &p.ProvinceName,
 		&p.LegacyDistrictCode, &p.LegacyCommuneCode, &p.GridPower, &p.GridPowerSince, &p.Households, &p.Programs,
-		&p.Baseline, &p.FoundAt, &p.Deadline, &p.Center}
+		&p.Baseline, &p.FoundAt, &p.Deadline, &p.Deadlines, &p.Center}
 }
 
 // reset empties p for reuse.
@@ -108,6 +112,7 @@ func (d *villageDecoder) feature(i int, feat *rawFeature) {
 		v.Baseline = isNull(p.FoundAt) // default: true unless found_at is set
 	}
 	v.Deadline = f.when(d.cfg, "deadline", p.Deadline, false, true, false)
+	v.Deadlines = f.deadlines(d.cfg, p.Deadlines)
 	center, hasCenter := f.center(p.Center, d.cfg.bounds)
 
 	if geomOK {
@@ -214,4 +219,37 @@ func (f *featureReport) center(raw json.RawMessage, b orb.Bound) (orb.Point, boo
 	pc.check(pt, posLoc{-1, -1, -1}, b)
 	pc.report(f, "center", b)
 	return pt, !pc.bad()
+}
+
+// deadlines reads the optional per-program deadlines: an object {"program_id": date or
+// instant}. Each program must be configured (when the check is on); it need not be one of the
+// village's programs (a deadline for a program the village is not in has no effect).
+func (f *featureReport) deadlines(cfg *config, raw json.RawMessage) map[string]time.Time {
+	if isNull(raw) {
+		return nil
+	}
+	var m map[string]json.RawMessage
+	if raw[0] != '{' || json.Unmarshal(raw, &m) != nil {
+		f.wrongType("deadlines", `an object {"program_id": "YYYY-MM-DD"}`, raw)
+		return nil
+	}
+	out := make(map[string]time.Time, len(m))
+	for _, id := range slices.Sorted(maps.Keys(m)) {
+		field := "deadlines." + id
+		if strings.TrimSpace(id) == "" {
+			f.add("deadlines", geo.RuleFieldInvalid, "empty program ID")
+			continue
+		}
+		if cfg.knownProgram != nil && !cfg.knownProgram(id) {
+			f.add(field, geo.RuleUnknownProgram, "no such program: "+quote(id))
+			continue
+		}
+		if t := f.when(cfg, field, m[id], true, true, false); !t.IsZero() {
+			out[id] = t
+		}
+	}
+	if len(out) == 0 {
+		return nil
+	}
+	return out
 }

@@ -1,0 +1,130 @@
+package main
+
+import (
+	"encoding/json"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/covmon/covmon/geo/wire"
+)
+
+// A hand-made history for the responsibility figures (docs/figures.md has it as a worked
+// example): V1 reported dark by viettel and mobifone, V2 never reported, V3 covered.
+const figuresVillages = `{"type":"FeatureCollection","covmon_schema":"villages/v1","features":[
+{"type":"Feature","geometry":{"type":"Point","coordinates":[104.1,22.1]},"properties":{"village_id":"V1","name":"Bản Một","commune_code":"02710","province_code":"15","grid_power":true,"programs":["vls-2024"]}},
+{"type":"Feature","geometry":{"type":"Point","coordinates":[104.2,22.2]},"properties":{"village_id":"V2","name":"Bản Hai","commune_code":"02710","province_code":"15","grid_power":true,"programs":["vls-2024"]}},
+{"type":"Feature","geometry":{"type":"Point","coordinates":[104.3,22.3]},"properties":{"village_id":"V3","name":"Bản Ba","commune_code":"02710","province_code":"15","grid_power":true,"programs":["vls-2024"]}}]}`
+
+const figuresObservations = `{"type":"FeatureCollection","covmon_schema":"observations/v1","features":[
+{"type":"Feature","geometry":null,"properties":{"village_id":"V1","carrier":"viettel","technology":"4g","has_signal":false,"observed_at":"2024-06-01"}},
+{"type":"Feature","geometry":null,"properties":{"village_id":"V1","carrier":"mobifone","technology":"4g","has_signal":false,"observed_at":"2024-06-01"}},
+{"type":"Feature","geometry":null,"properties":{"village_id":"V3","carrier":"viettel","technology":"4g","has_signal":true,"observed_at":"2024-06-01"}}]}`
+
+const figuresAssignments = `{"type":"FeatureCollection","covmon_schema":"assignments/v1","features":[
+{"type":"Feature","geometry":null,"properties":{"village_id":"V1","program":"vls-2024","carrier":"mobifone","assigned_at":"2023-01-01"}},
+{"type":"Feature","geometry":null,"properties":{"village_id":"V2","program":"vls-2024","carrier":"viettel","assigned_at":"2023-01-01"}},
+{"type":"Feature","geometry":null,"properties":{"village_id":"V1","program":"vls-2024","carrier":"vinaphone","assigned_at":"2025-06-01"}}]}`
+
+func figuresDB(t *testing.T) string {
+	t.Helper()
+	db := filepath.Join(t.TempDir(), "f.db")
+	mustRun(t, db, "villages", "import", writeFile(t, "v.geojson", figuresVillages))
+	mustRun(t, db, "ingest", writeFile(t, "o.geojson", figuresObservations))
+	out := mustRun(t, db, "assignments", "import", writeFile(t, "a.geojson", figuresAssignments))
+	if !strings.Contains(out, "a.geojson: accepted as upload") {
+		t.Fatalf("assignments import:\n%s", out)
+	}
+	return db
+}
+
+func responsible(s wire.Status) map[string][2]int {
+	out := map[string][2]int{}
+	for _, r := range s.Responsible {
+		out[r.Carrier] = [2]int{r.Open, r.Overdue}
+	}
+	return out
+}
+
+func TestMain_ResponsibleCarrier(t *testing.T) {
+	db := figuresDB(t)
+
+	// 2025-01-01, past the deadline: V1 is mobifone's (not viettel's, though viettel reported
+	// it too), V2 — never reported — is viettel's; each once, and the rows add up.
+	s := statusJSON(t, db, "--as-of", "2025-01-01")
+	got := responsible(s)
+	if got["mobifone"] != [2]int{1, 1} || got["viettel"] != [2]int{1, 1} || got["vinaphone"] != [2]int{} || got["unassigned"] != [2]int{} {
+		t.Errorf("2025-01-01 per carrier (open, overdue) = %v", got)
+	}
+	sum := 0
+	for _, r := range s.Responsible {
+		sum += r.Overdue
+	}
+	if sum != s.National.Overdue || s.National.Overdue != 2 || s.National.OverdueByReason["never_reported"] != 1 {
+		t.Errorf("overdue: per carrier %d, national %+v", sum, s.National)
+	}
+	// After the reassignment on 2025-06-01, V1 is vinaphone's; as of before it, still mobifone's.
+	if got := responsible(statusJSON(t, db, "--as-of", "2025-07-01")); got["vinaphone"] != [2]int{1, 1} || got["mobifone"] != [2]int{} {
+		t.Errorf("2025-07-01 per carrier = %v", got)
+	}
+
+	// The per-carrier table in the text output.
+	out := mustRun(t, db, "status", "--as-of", "2025-01-01")
+	for _, want := range []string{"Per responsible carrier", "unassigned (chưa giao)", "Powered villages by carriers with signal: 0: 2, 1: 1, 2: 0, 3: 0, 4: 0"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("status output lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, "partial") {
+		t.Errorf("status output still speaks of partial not-spots:\n%s", out)
+	}
+
+	// viettel's work list: V2, never reported.
+	out = mustRun(t, db, "status", "--as-of", "2025-01-01", "--carrier", "viettel", "--villages")
+	if !strings.Contains(out, "viettel — 1 open village(s), 1 overdue") || !strings.Contains(out, "V2") || !strings.Contains(out, "never_reported") || strings.Contains(out, "V1 ") {
+		t.Errorf("viettel's work list:\n%s", out)
+	}
+	var wl wire.WorkList
+	if err := json.Unmarshal([]byte(mustRun(t, db, "status", "--as-of", "2025-01-01", "--carrier", "mobifone", "--format", "json")), &wl); err != nil {
+		t.Fatal(err)
+	}
+	if wl.Carrier != "mobifone" || len(wl.Villages) != 1 || wl.Villages[0].ID != "V1" || wl.Villages[0].Reason != "no_signal" || wl.Overdue != 1 {
+		t.Errorf("mobifone's work list: %+v", wl)
+	}
+	if _, _, err := run(t, db, "status", "--carrier", "acme"); err == nil {
+		t.Error("--carrier acme: want an error")
+	}
+}
+
+func TestMain_IngestKindAssignments(t *testing.T) {
+	db := figuresDB(t)
+	// The same file again through ingest --kind: a duplicate, counted once.
+	out := mustRun(t, db, "ingest", "--kind", "assignments", writeFile(t, "a.geojson", figuresAssignments))
+	if !strings.Contains(out, "duplicate of upload") {
+		t.Errorf("second import:\n%s", out)
+	}
+	if _, _, err := run(t, db, "ingest", "--kind", "assignments", "--carrier", "viettel", writeFile(t, "b.geojson", figuresAssignments)); err == nil {
+		t.Error("a carrier uploading assignments: want an error")
+	}
+	bad := strings.Replace(figuresAssignments, `"V2"`, `"V9"`, 1)
+	_, errs, err := run(t, db, "assignments", "import", writeFile(t, "bad.geojson", bad))
+	if err == nil || !strings.Contains(errs, `feature 1 (village_id "V9"): field "village_id": not in the registry`) {
+		t.Errorf("unknown village: err=%v\n%s", err, errs)
+	}
+}
+
+func TestMain_RegistryWithoutPrograms(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "p.db")
+	reg := strings.ReplaceAll(figuresVillages, `,"programs":["vls-2024"]`, "")
+	reg = strings.Replace(reg, `"grid_power":true}`, `"grid_power":true,"deadline":"2025-03-31"}`, 1)
+	out := mustRun(t, db, "villages", "import", writeFile(t, "v.geojson", reg))
+	for _, want := range []string{`note: Warning: 3 of 3 villages name no program; they join the default program "vls-2024"`,
+		`note: Warning: 1 villages carry the deprecated "deadline"`} {
+		if !strings.Contains(out, want) {
+			t.Errorf("import output lacks %q:\n%s", want, out)
+		}
+	}
+	if s := statusJSON(t, db); s.National.Baseline != 3 {
+		t.Errorf("baseline villages = %d, want 3 (they joined the default program)", s.National.Baseline)
+	}
+}
