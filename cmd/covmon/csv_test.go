@@ -15,6 +15,7 @@ import (
 // rows), start with a UTF-8 BOM, keep Vietnamese diacritics, and have one row per village of
 // the GeoJSON.
 func TestStatus_CSV(t *testing.T) {
+	t.Parallel() // its own server and database
 	db := seededDB(t)
 	cli := mustRun(t, db, "status", "--format", "csv", "--as-of", "2026-11-20")
 	s := startServe(t, db)

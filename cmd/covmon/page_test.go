@@ -58,9 +58,21 @@ func newBrowser(t *testing.T, exe string, w, h int, mobile bool) *browser {
 	actx, acancel := chromedp.NewExecAllocator(ctx, opts...)
 	t.Cleanup(acancel)
 	bctx, bcancel := chromedp.NewContext(actx)
-	t.Cleanup(func() {
-		bcancel()
-	})
+	t.Cleanup(bcancel)
+	return watch(t, bctx, w, h, mobile)
+}
+
+// newTab opens another tab in b's browser (cheaper than another browser).
+func (b *browser) newTab(t *testing.T, w, h int, mobile bool) *browser {
+	t.Helper()
+	ctx, cancel := chromedp.NewContext(b.ctx)
+	t.Cleanup(cancel)
+	return watch(t, ctx, w, h, mobile)
+}
+
+// watch records the requests and script errors of the tab of ctx and sets its viewport.
+func watch(t *testing.T, bctx context.Context, w, h int, mobile bool) *browser {
+	t.Helper()
 	b := &browser{ctx: bctx}
 	err := chromedp.Listen(bctx, func(ev any) {
 		b.mu.Lock()
@@ -88,10 +100,12 @@ func newBrowser(t *testing.T, exe string, w, h int, mobile bool) *browser {
 	if err != nil {
 		t.Fatalf("start chromium: %v", err)
 	}
+	opts := []chromedp.EmulateViewportOption{}
 	if mobile {
-		if err := chromedp.Do(bctx, chromedp.EmulateViewport(int64(w), int64(h), chromedp.EmulateMobile, chromedp.EmulateTouch, chromedp.EmulateScale(2))); err != nil {
-			t.Fatal(err)
-		}
+		opts = append(opts, chromedp.EmulateMobile, chromedp.EmulateTouch, chromedp.EmulateScale(2))
+	}
+	if err := chromedp.Do(bctx, chromedp.EmulateViewport(int64(w), int64(h), opts...)); err != nil {
+		t.Fatal(err)
 	}
 	return b
 }
@@ -188,6 +202,7 @@ func villagesAPI(t *testing.T, base, query string) []apiFeature {
 // change both, a click on a village opens its history, and the page asks nothing of any other
 // host.
 func TestPage_Browser(t *testing.T) {
+	t.Parallel() // its own server and database: runs beside the CSV test
 	exe := chromium(t)
 	db := seededDB(t)
 	s := startServe(t, db)
@@ -303,7 +318,7 @@ func TestPage_Browser(t *testing.T) {
 		b.screenshot(t, "page-desktop.png")
 	})
 	t.Run("Phone", func(t *testing.T) {
-		p := newBrowser(t, exe, 390, 844, true)
+		p := b.newTab(t, 390, 844, true)
 		p.open(t, s.url+"/")
 		if got := eval[int](t, p, `covmonPage.markerCount()`); got != len(all) {
 			t.Errorf("phone: map draws %d villages, want %d", got, len(all))
