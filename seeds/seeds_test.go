@@ -14,6 +14,7 @@ func TestFS(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := []string{
+		"data/assignments.geojson",
 		"data/observations-mobifone.geojson",
 		"data/observations-vietnamobile.geojson",
 		"data/observations-viettel.geojson",

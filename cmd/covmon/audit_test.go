@@ -59,7 +59,7 @@ func TestMain_Audit(t *testing.T) {
 		}
 		raw.Close()
 		out, _, err := run(t, db, "audit", "verify")
-		if !errors.Is(err, errReported) || !strings.Contains(out, "ledger BROKEN") || !strings.Contains(out, `uploads row 4 differs`) || !strings.Contains(out, `field "carrier" is "mobifone" in the table, "viettel" in the ledger`) {
+		if !errors.Is(err, errReported) || !strings.Contains(out, "ledger BROKEN") || !strings.Contains(out, `uploads row 4 differs`) || !strings.Contains(out, `field "carrier" is "mobifone" in the table, "vietnamobile" in the ledger`) {
 			t.Fatalf("verify after an UPDATE: err=%v\n%s", err, out)
 		}
 	})

@@ -141,15 +141,15 @@ func TestMain_Seed(t *testing.T) {
 	t.Run("SeedTwiceChangesNothing", func(t *testing.T) {
 		before := mustRun(t, db, "uploads", "--limit", "0")
 		out := mustRun(t, db, "seed")
-		if got, want := strings.Count(out, "already loaded as upload"), 5; got != want {
+		if got, want := strings.Count(out, "already loaded as upload"), 6; got != want {
 			t.Errorf("seed files skipped on re-seed=%d, want %d\n%s", got, want, out)
 		}
 		// No upload record is added, not even a duplicate one ("make run" seeds on every start).
 		if after := mustRun(t, db, "uploads", "--limit", "0"); after != before {
 			t.Errorf("re-seeding changed the upload list:\nbefore:\n%s\nafter:\n%s", before, after)
 		}
-		if strings.Count(before, "\n") != 1+5 {
-			t.Errorf("want the header and 5 seed uploads, got:\n%s", before)
+		if strings.Count(before, "\n") != 1+6 {
+			t.Errorf("want the header and 6 seed uploads, got:\n%s", before)
 		}
 	})
 	t.Run("GeoJSON", func(t *testing.T) {

@@ -33,7 +33,8 @@ that covmon can be tried without real data. Loading it twice changes nothing.`)
 	return m.loadSeeds(ctx)
 }
 
-// loadSeeds ingests the registry first, then every observation file, as source "seed".
+// loadSeeds ingests the registry first, then the assignments and every observation file, as
+// source "seed".
 func (m *Main) loadSeeds(ctx context.Context) error {
 	names, err := fs.Glob(seeds.FS, "data/*.geojson")
 	if err != nil {
@@ -58,8 +59,11 @@ func (m *Main) loadSeeds(ctx context.Context) error {
 	in := m.ingester()
 	for _, n := range names {
 		kind := geo.KindObservations
-		if strings.HasPrefix(path.Base(n), "villages") {
+		switch {
+		case strings.HasPrefix(path.Base(n), "villages"):
 			kind = geo.KindVillages
+		case strings.HasPrefix(path.Base(n), "assignments"):
+			kind = geo.KindAssignments
 		}
 		b, err := fs.ReadFile(seeds.FS, n)
 		if err != nil {

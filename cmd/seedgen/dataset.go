@@ -20,6 +20,8 @@ type dataset struct {
 	Villages []geo.Village
 	// Records is indexed like geo.DefaultCarriers.
 	Records [4][]record
+	// Assignments are the responsible carriers (program vls-2024).
+	Assignments []geo.Assignment
 }
 
 // generate builds the dataset for seed. The same seed always gives the same dataset.
@@ -27,7 +29,7 @@ func generate(seed uint64) *dataset {
 	rng := rand.New(rand.NewPCG(seed, 0x636f766d6f6e)) // stream "covmon"
 	villages := registry(rng)
 	plans := story(rng, villages)
-	return &dataset{Villages: villages, Records: observe(rng, villages, plans)}
+	return &dataset{Villages: villages, Records: observe(rng, villages, plans), Assignments: assign(villages)}
 }
 
 // file is one seed file's name and contents.
@@ -44,6 +46,11 @@ func (d *dataset) files() ([]file, error) {
 		return nil, fmt.Errorf("encode villages: %w", err)
 	}
 	out := []file{{"villages.geojson", b}}
+	ab, err := encodeAssignments(d.Assignments)
+	if err != nil {
+		return nil, fmt.Errorf("encode assignments: %w", err)
+	}
+	out = append(out, file{"assignments.geojson", ab})
 	for c, carrier := range geo.DefaultCarriers {
 		b, err := encodeObservations(carrier, d.Records[c])
 		if err != nil {

@@ -108,6 +108,11 @@ func printFigures(w io.Writer, f *figures, files []file) {
 	}
 	fmt.Fprintf(w, "  on %s: %d regressions; dead zones in %d provinces; covered by 1/2/3/4 carriers: %d/%d/%d/%d\n",
 		day(dayEnd), f.Regressions, len(provinces), byCarriers[1], byCarriers[2], byCarriers[3], byCarriers[4])
+	fmt.Fprintf(w, "  overdue on %s per responsible carrier:", day(dayEnd))
+	for _, rc := range f.End.Responsible {
+		fmt.Fprintf(w, " %s %d", rc.Carrier, rc.Overdue)
+	}
+	fmt.Fprintln(w)
 	fmt.Fprint(w, "  baseline dead zones on 1 January:")
 	for _, s := range f.Monthly {
 		if s.AsOf.Month() == 1 {

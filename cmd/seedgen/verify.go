@@ -12,7 +12,9 @@ import (
 type snapshot struct {
 	AsOf     time.Time
 	Counts   geo.Counts
-	Statuses []geo.VillageStatus
+	// Responsible is Counts per responsible carrier (unassigned last).
+	Responsible []geo.ResponsibleCounts
+	Statuses    []geo.VillageStatus
 	Latest   map[string][]geo.Observation
 	// BaselineDead is the baseline villages in dead_zone (powered, no signal): the burn-down.
 	BaselineDead int
@@ -30,8 +32,9 @@ type figures struct {
 func (d *dataset) evaluate(h history, asOf time.Time) snapshot {
 	pol, prog := geo.DefaultPolicy(), geo.DefaultProgram()
 	latest := h.latest(asOf)
-	st := geo.Evaluate(d.Villages, latest, &prog, &pol, nil, asOf)
-	s := snapshot{AsOf: asOf, Counts: geo.Summarize(st, &prog, &pol, asOf).National, Statuses: st, Latest: latest}
+	st := geo.Evaluate(d.Villages, latest, &prog, &pol, geo.NewAssignments(d.Assignments), asOf)
+	sum := geo.Summarize(st, &prog, &pol, asOf)
+	s := snapshot{AsOf: asOf, Counts: sum.National, Responsible: sum.Responsible, Statuses: st, Latest: latest}
 	for _, vs := range st {
 		if vs.Village.Baseline && vs.Status == geo.StatusDeadZone {
 			s.BaselineDead++
@@ -81,6 +84,19 @@ func verifyStory(f *figures) error {
 		check(got >= lo && got <= hi, "%s = %d, want %d..%d", what, got, lo, hi)
 	}
 	r, s, e := f.Report.Counts, f.Start.Counts, f.End.Counts
+	// Responsibility: each overdue village under one carrier or unassigned, every carrier
+	// with some, a few unassigned.
+	sum := 0
+	for _, rc := range f.End.Responsible {
+		sum += rc.Overdue
+		if rc.Carrier != geo.Unassigned {
+			check(rc.Overdue > 0, "no overdue village at the end for responsible carrier %s", rc.Carrier)
+		}
+	}
+	check(sum == e.Overdue, "overdue per responsible carrier adds up to %d, want %d", sum, e.Overdue)
+	if n := len(f.End.Responsible); n > 0 {
+		within("unassigned overdue villages at the end", f.End.Responsible[n-1].Overdue, 1, 8)
+	}
 	check(r.Baseline == 832, "baseline villages = %d, want 832", r.Baseline)
 	check(r.BaselineCovered == 477, "baseline covered on %s = %d, want 477", day(dayReport), r.BaselineCovered)
 	within("baseline covered on "+day(dayStart), s.BaselineCovered, 200, 300)
