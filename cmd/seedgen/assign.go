@@ -62,4 +62,3 @@ func encodeAssignments(as []geo.Assignment) ([]byte, error) {
 	}
 	return collection([]string{"covmon_schema", "assignments/v1", "notice", notice}, features)
 }
-

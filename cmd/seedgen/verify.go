@@ -10,12 +10,12 @@ import (
 
 // snapshot is the dataset evaluated by covmon's own rules at one instant.
 type snapshot struct {
-	AsOf     time.Time
-	Counts   geo.Counts
+	AsOf   time.Time
+	Counts geo.Counts
 	// Responsible is Counts per responsible carrier (unassigned last).
 	Responsible []geo.ResponsibleCounts
 	Statuses    []geo.VillageStatus
-	Latest   map[string][]geo.Observation
+	Latest      map[string][]geo.Observation
 	// BaselineDead is the baseline villages in dead_zone (powered, no signal): the burn-down.
 	BaselineDead int
 }
