@@ -78,6 +78,9 @@ type File struct {
 	Carrier string
 	// Source says where the file came from: "cli", "api", "inbox", "feed" or "seed".
 	Source string
+	// Inspector says the uploader is an inspector: the file is independent measurements of any
+	// carrier (see format.Options.Inspector).
+	Inspector bool
 	// TokenID is the API token that sent the file (0 for the other sources); the upload
 	// record and its ledger entry keep it.
 	TokenID int64
@@ -110,7 +113,7 @@ func (in *Ingester) Ingest(ctx context.Context, f File, r io.Reader) (*geo.Uploa
 	h := sha256.New()
 	cr := &countingReader{r: io.TeeReader(r, h)}
 
-	opt := format.Options{File: f.Name, Bounds: in.Bounds, Carriers: in.Carriers, Carrier: f.Carrier, Now: u.ReceivedAt, MaxProblems: in.MaxProblems,
+	opt := format.Options{File: f.Name, Bounds: in.Bounds, Carriers: in.Carriers, Carrier: f.Carrier, Inspector: f.Inspector, Now: u.ReceivedAt, MaxProblems: in.MaxProblems,
 		MinTime: in.MinTime, FutureSkew: in.FutureSkew}
 	var villages []geo.Village
 	var obs []geo.Observation

@@ -79,7 +79,24 @@ type Observation struct {
 	AreaShare *float64
 	// UploadID is the upload the observation came in; 0 before it is stored.
 	UploadID int64
+	// Source is who stands behind it: SourceCarrier (the carrier's own claim; also the
+	// meaning of "") or SourceIndependent (a measurement by someone else). Inspector names
+	// who measured an independent one ("" when not said).
+	Source    string
+	Inspector string
 }
+
+// Source roles of an observation.
+const (
+	// SourceCarrier is the carrier's own claim: its model, on-air report or drive test.
+	SourceCarrier = "carrier"
+	// SourceIndependent is a measurement by someone other than the carrier: a ministry or
+	// provincial drive test, a field inspection, crowd measurements.
+	SourceIndependent = "independent"
+)
+
+// Independent reports whether o is an independent measurement.
+func (o *Observation) Independent() bool { return o.Source == SourceIndependent }
 
 // Key identifies the series an observation belongs to: the latest observation per key decides
 // status.

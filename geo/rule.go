@@ -42,6 +42,11 @@ const (
 	RuleTextControl       = "text_control"
 	RuleNoFeatures        = "no_features"
 	RuleTooManyProblems   = "too_many_problems"
+
+	// RuleSourceRole: a file's declared source role does not match its uploader (a carrier
+	// declaring independent measurements, an inspector declaring carrier claims), or an
+	// inspector named on a carrier claim (issue 11).
+	RuleSourceRole = "source_role"
 )
 
 // Rules lists every validation rule code in the order docs/formats.md documents them.
@@ -54,4 +59,5 @@ var Rules = []string{
 	RuleUnknownProgram, RuleUnknownProvince, RuleUnknownCommune, RuleDuplicateRow, RuleTimeUnparsable, RuleTimeFuture, RuleRSRPRange, RuleDLNegative,
 	RuleDuplicateKey, RuleTimeTooOld, RuleRingDegenerate, RuleRingSelfIntersect, RuleCenterFar,
 	RuleTextTooLong, RuleTextControl, RuleNoFeatures, RuleTooManyProblems,
+	RuleSourceRole,
 }

@@ -17,6 +17,9 @@ const (
 	RoleCarrier = "carrier"
 	// RoleMinistry may upload the village registry and read every upload.
 	RoleMinistry = "ministry"
+	// RoleInspector uploads independent measurements (drive tests, field inspections, crowd
+	// measurements) of any carrier; never the registry or assignments.
+	RoleInspector = "inspector"
 )
 
 // Token is an API credential. The secret itself is never stored: only its SHA-256.

@@ -61,6 +61,8 @@ type Upload struct {
 // UploadFilter narrows an upload listing. Zero fields do not filter.
 type UploadFilter struct {
 	Carrier string
+	// TokenID keeps the uploads sent with one API token (an inspector sees only its own).
+	TokenID int64
 	Result  UploadResult
 	Limit   int
 }

@@ -64,3 +64,32 @@ func TestMain_Audit(t *testing.T) {
 		}
 	})
 }
+
+// TestMain_Independent: an independent measurement (a trusted operator's import, and an
+// inspector token) is stored but does not change the status as the carriers claim it.
+func TestMain_Independent(t *testing.T) {
+	db := seededDB(t)
+	before := mustRun(t, db, "status", "--format", "json")
+	dark := strings.Replace(strings.Replace(goodObs, `"carrier":"viettel",`, `"carrier":"viettel","source_role":"independent",`, 1),
+		`"has_signal":true`, `"has_signal":false`, 1)
+	dark = strings.Replace(dark, `"method":"drive_test"`, `"method":"drive_test","inspector":"Sở TT&TT"`, 1)
+	out := mustRun(t, db, "ingest", writeFile(t, "inspection.geojson", dark))
+	if !strings.Contains(out, "accepted") {
+		t.Fatalf("ingest: %s", out)
+	}
+	if after := mustRun(t, db, "status", "--format", "json"); after != before {
+		t.Fatal("an independent measurement changed the status as the carriers claim it")
+	}
+	// A carrier cannot pass it off as independent.
+	_, _, err := run(t, db, "ingest", "--carrier", "viettel", writeFile(t, "again.geojson", strings.Replace(dark, "2026-11-01", "2026-11-02", 1)))
+	if err == nil {
+		t.Fatal("a carrier's independent file was accepted")
+	}
+	out = mustRun(t, db, "token", "create", "--role", "inspector", "--name", "thanh tra")
+	if !strings.HasPrefix(out, "cvm_") {
+		t.Fatalf("token create --role inspector: %q", out)
+	}
+	if out := mustRun(t, db, "token", "list"); !strings.Contains(out, "inspector") {
+		t.Fatalf("token list: %s", out)
+	}
+}

@@ -35,6 +35,7 @@ func (m *Main) runToken(ctx context.Context, args []string) error {
 const tokenUsage = `Usage:
   covmon token create --carrier CARRIER [--name NAME]   a carrier's upload token
   covmon token create --role ministry [--name NAME]     the ministry's token (registry uploads, all uploads)
+  covmon token create --role inspector [--name NAME]    an inspector's token: independent measurements of any carrier
   covmon token list                                     tokens (never their secrets), with their last use
   covmon token revoke ID                                revoke a token at once
 
@@ -45,7 +46,7 @@ The secret is printed once, at creation; covmon stores only its SHA-256. Clients
 func (m *Main) tokenCreate(ctx context.Context, args []string) error {
 	fs := m.flagSet("token create", "", "Create an API token and print it once.")
 	carrier := fs.String("carrier", "", "the `carrier` the token uploads for")
-	role := fs.String("role", "", "`role`: carrier (default with --carrier) or ministry")
+	role := fs.String("role", "", "`role`: carrier (default with --carrier), ministry, or inspector (independent measurements of any carrier)")
 	name := fs.String("name", "", "a `name` to recognise the token by")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -53,12 +54,12 @@ func (m *Main) tokenCreate(ctx context.Context, args []string) error {
 	switch {
 	case *role == "" && *carrier != "":
 		*role = geo.RoleCarrier
-	case *role == geo.RoleMinistry && *carrier != "":
-		return errors.New("token create: a ministry token has no carrier")
+	case (*role == geo.RoleMinistry || *role == geo.RoleInspector) && *carrier != "":
+		return fmt.Errorf("token create: a %s token has no carrier", *role)
 	case *role == geo.RoleCarrier && *carrier == "":
 		return errors.New("token create: --carrier is required for a carrier token")
-	case *role != geo.RoleCarrier && *role != geo.RoleMinistry:
-		return errors.New("token create: want --carrier CARRIER or --role ministry")
+	case *role != geo.RoleCarrier && *role != geo.RoleMinistry && *role != geo.RoleInspector:
+		return errors.New("token create: want --carrier CARRIER, --role ministry or --role inspector")
 	}
 	m.mode = openCreate // the first token may come before any data
 	if err := m.open(ctx); err != nil {

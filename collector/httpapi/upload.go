@@ -37,10 +37,17 @@ func (s *Server) handleUpload(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, Errorf(EFORBIDDEN, "only a ministry token may upload the village registry or assignments"))
 		return
 	}
+	if tok.Role == geo.RoleInspector && kind != geo.KindObservations {
+		s.writeError(w, r, Errorf(EFORBIDDEN, "an inspector's token uploads independent measurements (observations/v1) only"))
+		return
+	}
 	f := collector.File{Kind: kind, Source: "api", TokenID: tok.ID, DryRun: q.Get("dry_run") == "1" || q.Get("dry_run") == "true"}
-	if tok.Role == geo.RoleCarrier {
+	switch tok.Role {
+	case geo.RoleCarrier:
 		f.Carrier = tok.Carrier
-	} else {
+	case geo.RoleInspector:
+		f.Inspector = true // measurements of any carrier, each naming its carrier
+	default:
 		f.Carrier = q.Get("carrier")
 	}
 
@@ -239,8 +246,11 @@ func (s *Server) handleUploads(w http.ResponseWriter, r *http.Request) {
 	}
 	q := r.URL.Query()
 	f := geo.UploadFilter{Carrier: q.Get("carrier"), Result: geo.UploadResult(q.Get("result")), Limit: 100}
-	if tok.Role == geo.RoleCarrier {
+	switch tok.Role {
+	case geo.RoleCarrier:
 		f.Carrier = tok.Carrier
+	case geo.RoleInspector:
+		f.TokenID = tok.ID
 	}
 	if l := q.Get("limit"); l != "" {
 		n, err := strconv.Atoi(l)
@@ -270,7 +280,8 @@ func (s *Server) handleUploadByID(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	u, err := s.Store.Upload(r.Context(), id)
-	if errors.Is(err, geo.ErrNotFound) || (err == nil && tok.Role == geo.RoleCarrier && u.Carrier != tok.Carrier) {
+	if errors.Is(err, geo.ErrNotFound) || (err == nil && tok.Role == geo.RoleCarrier && u.Carrier != tok.Carrier) ||
+		(err == nil && tok.Role == geo.RoleInspector && u.TokenID != tok.ID) {
 		s.writeError(w, r, Errorf(ENOTFOUND, "no upload %d", id))
 		return
 	}

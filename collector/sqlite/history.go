@@ -7,7 +7,7 @@ import (
 	"github.com/covmon/covmon/geo"
 )
 
-// ObservationHistories returns the whole observation history of the villages matching f, per
+// ObservationHistories returns the whole history of carrier claims of the villages matching f, per
 // village, each ordered by observed_at then ID. Callers page through a large registry by
 // village IDs (f.IDs) to bound memory.
 func (db *DB) ObservationHistories(ctx context.Context, f geo.VillageFilter) (map[string][]geo.Observation, error) {
@@ -16,9 +16,9 @@ func (db *DB) ObservationHistories(ctx context.Context, f geo.VillageFilter) (ma
 		return nil, fmt.Errorf("observation histories: %w", err)
 	}
 	if where != "" {
-		where = " WHERE " + where
+		where = " AND " + where
 	}
-	rows, err := db.ro.QueryContext(ctx, `SELECT `+observationColumns+` FROM observations o`+where+
+	rows, err := db.ro.QueryContext(ctx, `SELECT `+observationColumns+` FROM observations o WHERE o.source_role = 'carrier'`+where+
 		` ORDER BY o.village_id, o.observed_at, o.id`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("observation histories: %w", err)

@@ -74,15 +74,17 @@ type observationInsert struct {
 // same instant) becomes the latest. NULL-safe comparison with IS.
 func prepareObservationInsert(ctx context.Context, tx *sql.Tx, uploadID int64, skipKnown bool) (*observationInsert, error) {
 	q := `INSERT INTO observations
-		(village_id, carrier, technology, has_signal, rsrp_dbm, dl_mbps, observed_at, method, area_share, upload_id)
-		SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10`
+		(village_id, carrier, technology, has_signal, rsrp_dbm, dl_mbps, observed_at, method, area_share, upload_id,
+		 source_role, inspector)
+		SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12`
 	if skipKnown {
 		q += `
 		WHERE NOT EXISTS (SELECT 1 FROM (
-			SELECT has_signal, rsrp_dbm, dl_mbps, method, area_share FROM observations
-			WHERE village_id = ?1 AND carrier = ?2 AND technology = ?3 AND observed_at = ?7
+			SELECT has_signal, rsrp_dbm, dl_mbps, method, area_share, inspector FROM observations
+			WHERE village_id = ?1 AND carrier = ?2 AND technology = ?3 AND source_role = ?11 AND observed_at = ?7
 			ORDER BY id DESC LIMIT 1) l
-			WHERE l.has_signal = ?4 AND l.rsrp_dbm IS ?5 AND l.dl_mbps IS ?6 AND l.method = ?8 AND l.area_share IS ?9)`
+			WHERE l.has_signal = ?4 AND l.rsrp_dbm IS ?5 AND l.dl_mbps IS ?6 AND l.method = ?8 AND l.area_share IS ?9
+				AND l.inspector = ?12)`
 	}
 	stmt, err := tx.PrepareContext(ctx, q)
 	if err != nil {
@@ -97,7 +99,8 @@ func (ins *observationInsert) close() { ins.stmt.Close() }
 // observation of its series at its instant is identical.
 func (ins *observationInsert) insert(ctx context.Context, i int, o *geo.Observation) (int, error) {
 	res, err := ins.stmt.ExecContext(ctx, o.VillageID, o.Carrier, int64(o.Technology), o.HasSignal,
-		nullFloat(o.RSRPdBm), nullFloat(o.DLMbps), o.ObservedAt.UnixMilli(), o.Method, nullFloat(o.AreaShare), ins.uploadID)
+		nullFloat(o.RSRPdBm), nullFloat(o.DLMbps), o.ObservedAt.UnixMilli(), o.Method, nullFloat(o.AreaShare), ins.uploadID,
+		sourceRole(o), o.Inspector)
 	if err != nil {
 		if isForeignKeyViolation(err) {
 			return 0, fmt.Errorf("observation %d: village %q: %w", i, o.VillageID, geo.ErrNotFound)
@@ -141,7 +144,8 @@ func (db *DB) CommitChangedObservations(ctx context.Context, u *geo.Upload, batc
 		FROM json_each(?) j
 		JOIN observations o ON o.id = (
 			SELECT x.id FROM observations x
-			WHERE x.village_id = j.value AND x.carrier = ? AND x.technology = ? AND x.observed_at <= ?
+			WHERE x.village_id = j.value AND x.carrier = ? AND x.technology = ? AND x.source_role = 'carrier'
+				AND x.observed_at <= ?
 			ORDER BY x.observed_at DESC, x.id DESC
 			LIMIT 1)`)
 	if err != nil {
@@ -227,7 +231,7 @@ func insertChanged(ctx context.Context, latest *sql.Stmt, ins *observationInsert
 }
 
 const observationColumns = `o.id, o.village_id, o.carrier, o.technology, o.has_signal,
-	o.rsrp_dbm, o.dl_mbps, o.observed_at, o.method, o.area_share, o.upload_id`
+	o.rsrp_dbm, o.dl_mbps, o.observed_at, o.method, o.area_share, o.upload_id, o.source_role, o.inspector`
 
 func scanObservation(s rowScanner, o *geo.Observation) error {
 	var (
@@ -237,8 +241,11 @@ func scanObservation(s rowScanner, o *geo.Observation) error {
 		share    sql.NullFloat64
 	)
 	if err := s.Scan(&o.ID, &o.VillageID, &o.Carrier, &tech, &o.HasSignal, &rsrp, &dl,
-		&observed, &o.Method, &share, &o.UploadID); err != nil {
+		&observed, &o.Method, &share, &o.UploadID, &o.Source, &o.Inspector); err != nil {
 		return err
+	}
+	if o.Source == geo.SourceCarrier {
+		o.Source = "" // a carrier claim, as geo.Observation spells it
 	}
 	o.Technology = geo.Technology(tech)
 	o.RSRPdBm, o.DLMbps, o.AreaShare = fromNullFloat(rsrp), fromNullFloat(dl), fromNullFloat(share)
@@ -246,8 +253,9 @@ func scanObservation(s rowScanner, o *geo.Observation) error {
 	return nil
 }
 
-// LatestObservations returns, for each village matching f that has any observation at or
-// before asOf, the latest observation of each carrier × technology observed at or before
+// LatestObservations returns, for each village matching f that has any carrier claim at or
+// before asOf, the latest carrier claim (independent measurements are not claims: see
+// LatestMeasurements) of each carrier × technology observed at or before
 // asOf. When two share the latest instant, the one stored last (highest ID) wins. Each slice
 // is ordered by carrier, then technology; villages without such observations are absent.
 func (db *DB) LatestObservations(ctx context.Context, asOf time.Time, f geo.VillageFilter) (map[string][]geo.Observation, error) {
@@ -264,7 +272,7 @@ func (db *DB) LatestObservations(ctx context.Context, asOf time.Time, f geo.Vill
 		JOIN observations o ON o.id = (
 			SELECT x.id FROM observations x
 			WHERE x.village_id = s.village_id AND x.carrier = s.carrier
-				AND x.technology = s.technology AND x.observed_at <= ?
+				AND x.technology = s.technology AND x.source_role = 'carrier' AND x.observed_at <= ?
 			ORDER BY x.observed_at DESC, x.id DESC
 			LIMIT 1)` + where + `
 		ORDER BY s.village_id, s.carrier, s.technology`
@@ -321,4 +329,12 @@ func (db *DB) Observations(ctx context.Context, villageID string) ([]geo.Observa
 		return nil, fmt.Errorf("observations of %q: %w", villageID, err)
 	}
 	return out, nil
+}
+
+// sourceRole is the stored role of o: "independent", or "carrier" for anything else.
+func sourceRole(o *geo.Observation) string {
+	if o.Independent() {
+		return geo.SourceIndependent
+	}
+	return geo.SourceCarrier
 }

@@ -64,11 +64,11 @@ func (db *DB) ProblemCounts(ctx context.Context) ([]geo.RuleCount, error) {
 	return out, rows.Err()
 }
 
-// SignalBefore returns the villages with at least one observation at or before asOf whose
+// SignalBefore returns the villages with at least one carrier claim at or before asOf whose
 // signal counts under p (the SQL mirrors geo.Policy.Counts).
 func (db *DB) SignalBefore(ctx context.Context, asOf time.Time, p *geo.Policy) (map[string]bool, error) {
 	rows, err := db.ro.QueryContext(ctx, `SELECT DISTINCT village_id FROM observations
-		WHERE has_signal = 1 AND technology >= ? AND observed_at <= ?
+		WHERE has_signal = 1 AND source_role = 'carrier' AND technology >= ? AND observed_at <= ?
 			AND (technology < ? OR rsrp_dbm IS NULL OR rsrp_dbm >= ?)`,
 		int(p.MinTechnology), asOf.UnixMilli(), int(geo.Tech4G), p.MinRSRPdBm)
 	if err != nil {

@@ -196,6 +196,10 @@ func (db *DB) Uploads(ctx context.Context, f geo.UploadFilter) ([]geo.Upload, er
 		where = append(where, "carrier = ?")
 		args = append(args, f.Carrier)
 	}
+	if f.TokenID != 0 {
+		where = append(where, "token_id = ?")
+		args = append(args, f.TokenID)
+	}
 	if f.Result != "" {
 		where = append(where, "result = ?")
 		args = append(args, string(f.Result))

@@ -68,7 +68,7 @@ func DecodeObservations(r io.Reader, opt Options) ([]geo.Observation, error) {
 		return nil, fmt.Errorf("read %s: %w", d.cfg.file, err)
 	}
 	if !c.wrongSchema && !d.rep.full() {
-		od.finish(c.carrier)
+		od.finish(c.carrier, c.sourceRole)
 	}
 	if err := d.rep.err(); err != nil {
 		return nil, err

@@ -44,6 +44,7 @@ type collection struct {
 	// foreign members are skipped.
 	wantCarrier bool
 	carrier     json.RawMessage
+	sourceRole  json.RawMessage // the top-level "source_role" (observation files)
 
 	dec          *json.Decoder
 	in           *errReader
@@ -183,8 +184,8 @@ func (c *collection) member(key string) error {
 	case "features":
 		c.sawFeatures = true
 		return c.features()
-	case "type", "crs", "covmon_schema", "carrier":
-		if key == "carrier" && !c.wantCarrier {
+	case "type", "crs", "covmon_schema", "carrier", "source_role":
+		if (key == "carrier" || key == "source_role") && !c.wantCarrier {
 			break
 		}
 		var raw json.RawMessage
@@ -202,6 +203,8 @@ func (c *collection) member(key string) error {
 			c.checkCRS(raw)
 		case "carrier":
 			c.carrier = raw
+		case "source_role":
+			c.sourceRole = raw
 		default:
 			c.checkSchema(raw)
 		}

@@ -24,14 +24,15 @@ type observationProps struct {
 	DLMbps     json.RawMessage `json:"dl_mbps"`
 	ObservedAt json.RawMessage `json:"observed_at"`
 	Method     json.RawMessage `json:"method"`
+	Inspector  json.RawMessage `json:"inspector"`
 }
 
 // observationMembers are the property names, in the order of observationProps.members.
-var observationMembers = []string{"village_id", "carrier", "technology", "has_signal", "rsrp_dbm", "dl_mbps", "observed_at", "method"}
+var observationMembers = []string{"village_id", "carrier", "technology", "has_signal", "rsrp_dbm", "dl_mbps", "observed_at", "method", "inspector"}
 
 // members returns pointers to p's fields in the order of observationMembers.
 func (p *observationProps) members() []*json.RawMessage {
-	return []*json.RawMessage{&p.VillageID, &p.Carrier, &p.Technology, &p.HasSignal, &p.RSRPdBm, &p.DLMbps, &p.ObservedAt, &p.Method}
+	return []*json.RawMessage{&p.VillageID, &p.Carrier, &p.Technology, &p.HasSignal, &p.RSRPdBm, &p.DLMbps, &p.ObservedAt, &p.Method, &p.Inspector}
 }
 
 // reset empties p for reuse: a property absent from the next feature must read as missing.
@@ -42,6 +43,7 @@ func (p *observationProps) reset() { *p = observationProps{} }
 type observationMeta struct {
 	feature    int
 	ownCarrier bool // the feature names its carrier
+	inspector  bool // the feature names an inspector
 	village    string
 }
 
@@ -118,6 +120,10 @@ func (d *observationDecoder) feature(i int, feat *rawFeature) {
 		}
 		o.Method = s
 	}
+	if s, ok := f.str("inspector", p.Inspector, false); ok {
+		o.Inspector = s
+		m.inspector = true
+	}
 	d.out.add(o)
 	d.meta.add(m)
 }
@@ -132,9 +138,10 @@ type observationRow struct {
 // finish runs the checks that need the top-level "carrier" (raw, possibly absent): features
 // without a carrier take it, features naming another carrier mismatch it, and duplicate rows
 // are found.
-func (d *observationDecoder) finish(raw json.RawMessage) {
+func (d *observationDecoder) finish(raw, roleRaw json.RawMessage) {
 	var top string
 	topBad := false
+	role := d.sourceRole(roleRaw)
 	if s, ok := decodeString(raw); ok {
 		c, known := knownCarrier(d.cfg.carriers, s)
 		switch {
@@ -165,6 +172,12 @@ func (d *observationDecoder) finish(raw json.RawMessage) {
 			d.rep.add(m.feature, m.village, "carrier", geo.RuleFieldMissing,
 				reasonMissing(false, `the file has no top-level "carrier" either`))
 		}
+		if role == geo.SourceIndependent {
+			o.Source = geo.SourceIndependent
+		} else if m.inspector {
+			d.rep.add(m.feature, m.village, "inspector", geo.RuleSourceRole,
+				`"inspector" names who made an independent measurement; this file is the carrier's own claims (no "source_role": "independent")`)
+		}
 		if o.VillageID == "" || o.Carrier == "" || o.Technology == 0 || o.ObservedAt.IsZero() {
 			continue
 		}
@@ -179,4 +192,39 @@ func (d *observationDecoder) finish(raw json.RawMessage) {
 			return
 		}
 	}
+}
+
+// sourceRole decides the role of a file's observations from its top-level "source_role" (raw,
+// possibly absent) and the uploader: an inspector's file is independent, anyone else's is the
+// carrier's claims unless it declares "independent", which an uploader carrier may not.
+func (d *observationDecoder) sourceRole(raw json.RawMessage) string {
+	declared := ""
+	if !isNull(raw) {
+		s, ok := decodeString(raw)
+		switch {
+		case !ok:
+			d.rep.add(-1, "", "source_role", geo.RuleFieldType, reasonWrongType("a string", raw))
+			return ""
+		case s != geo.SourceCarrier && s != geo.SourceIndependent:
+			d.rep.add(-1, "", "source_role", geo.RuleFieldInvalid, `want "carrier" or "independent", got `+quote(s))
+			return ""
+		}
+		declared = s
+	}
+	switch {
+	case d.cfg.inspector && declared == geo.SourceCarrier:
+		d.rep.add(-1, "", "source_role", geo.RuleSourceRole,
+			`an inspector's token uploads independent measurements, not carrier claims: drop "source_role" or send the file with the carrier's token`)
+		return ""
+	case d.cfg.inspector:
+		return geo.SourceIndependent
+	case d.cfg.carrier != "" && declared == geo.SourceIndependent:
+		d.rep.add(-1, "", "source_role", geo.RuleSourceRole,
+			`a carrier's token may not upload independent measurements: they come from an inspector's token (the carrier's own drive tests are its claims: drop "source_role")`)
+		return ""
+	}
+	if declared == "" {
+		return geo.SourceCarrier
+	}
+	return declared
 }

@@ -101,6 +101,45 @@ var observationRuleCases = []ruleCase{
 		want: []geo.Problem{prob(0, "LC-0001", "rsrp_dbm", geo.RuleRSRPRange, "outside -160..-30 dBm: -160.5")}},
 	{name: "DLNegative", in: fc(observation("null", "dl_mbps", "-0.1")),
 		want: []geo.Problem{prob(0, "LC-0001", "dl_mbps", geo.RuleDLNegative, "below 0: -0.1")}},
+	{name: "SourceRole/CarrierDeclaresIndependent", opt: format.Options{Carrier: "viettel"},
+		in: `{"type":"FeatureCollection","source_role":"independent","features":[` + observation("null") + `]}`,
+		want: []geo.Problem{prob(-1, "", "source_role", geo.RuleSourceRole,
+			`a carrier's token may not upload independent measurements: they come from an inspector's token (the carrier's own drive tests are its claims: drop "source_role")`)}},
+	{name: "SourceRole/InspectorDeclaresCarrier", opt: format.Options{Inspector: true},
+		in: `{"type":"FeatureCollection","source_role":"carrier","features":[` + observation("null") + `]}`,
+		want: []geo.Problem{prob(-1, "", "source_role", geo.RuleSourceRole,
+			`an inspector's token uploads independent measurements, not carrier claims: drop "source_role" or send the file with the carrier's token`)}},
+	{name: "SourceRole/InspectorOnAClaim", in: fc(observation("null", "inspector", `"Sở TT&TT Lào Cai"`)),
+		want: []geo.Problem{prob(0, "LC-0001", "inspector", geo.RuleSourceRole,
+			`"inspector" names who made an independent measurement; this file is the carrier's own claims (no "source_role": "independent")`)}},
+	{name: "SourceRole/Unknown",
+		in:   `{"type":"FeatureCollection","source_role":"ministry","features":[` + observation("null") + `]}`,
+		want: []geo.Problem{prob(-1, "", "source_role", geo.RuleFieldInvalid, `want "carrier" or "independent", got "ministry"`)}},
+	{name: "SourceRole/Independent", in: `{"type":"FeatureCollection","source_role":"independent","features":[` +
+		observation("null", "inspector", `"Cục Viễn thông"`) + `]}`},
+	{name: "SourceRole/InspectorToken", opt: format.Options{Inspector: true}, in: fc(observation("null"))},
+}
+
+// TestDecodeObservations_SourceRole: independent measurements carry their role and inspector;
+// a carrier's file (no source_role) is its claims.
+func TestDecodeObservations_SourceRole(t *testing.T) {
+	in := `{"type":"FeatureCollection","source_role":"independent","features":[` +
+		observation("null", "inspector", `"Cục Viễn thông"`) + `]}`
+	obs, err := format.DecodeObservations(strings.NewReader(in), format.Options{File: testFile})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !obs[0].Independent() || obs[0].Inspector != "Cục Viễn thông" {
+		t.Fatalf("got %+v, want independent by Cục Viễn thông", obs[0])
+	}
+	obs, err = format.DecodeObservations(strings.NewReader(fc(observation("null"))), format.Options{File: testFile, Inspector: true})
+	if err != nil || !obs[0].Independent() {
+		t.Fatalf("an inspector's file: %v %+v, want independent", err, obs)
+	}
+	obs, err = format.DecodeObservations(strings.NewReader(fc(observation("null"))), format.Options{File: testFile})
+	if err != nil || obs[0].Independent() {
+		t.Fatalf("a carrier's file: %v %+v, want a claim", err, obs)
+	}
 }
 
 func TestDecodeObservations_Rules(t *testing.T) {

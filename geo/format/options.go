@@ -58,6 +58,11 @@ type Options struct {
 	// carrier_mismatch, and features without a carrier take this one. It must be one of
 	// Carriers (ErrInvalidOptions otherwise).
 	Carrier string
+	// Inspector says the uploader is an inspector (an inspector token): its observations/v1
+	// file is independent measurements of any carrier, and a file declaring "source_role":
+	// "carrier" is refused. Without it, a file's own "source_role" decides, except that an
+	// uploader carrier (Carrier set) may not declare "independent".
+	Inspector bool
 	// KnownVillage reports whether a village ID is in the registry; nil skips the
 	// unknown_village check (observations/v1).
 	KnownVillage func(id string) bool
@@ -95,6 +100,7 @@ type config struct {
 	bounds        orb.Bound
 	carriers      []string
 	carrier       string // canonical spelling, "" when unset
+	inspector     bool
 	knownVillage  func(id string) bool
 	knownProgram  func(id string) bool
 	knownProvince func(code string) bool
@@ -118,6 +124,7 @@ func newConfig(opt *Options) (*config, error) {
 		knownProvince: opt.KnownProvince,
 		knownCommune:  opt.KnownCommune,
 		now:           opt.Now,
+		inspector:     opt.Inspector,
 		maxProblems:   opt.MaxProblems,
 		workers:       opt.Workers,
 	}

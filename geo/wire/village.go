@@ -16,11 +16,19 @@ type Observation struct {
 	ObservedAt time.Time `json:"observed_at"`
 	Method     string    `json:"method"`
 	UploadID   int64     `json:"upload_id"`
+	// SourceRole is "carrier" (the carrier's claim) or "independent" (a measurement by
+	// someone else, by Inspector when named).
+	SourceRole string `json:"source_role"`
+	Inspector  string `json:"inspector,omitempty"`
 }
 
 // NewObservation converts o.
 func NewObservation(o *geo.Observation) Observation {
-	return Observation{o.Carrier, o.Technology.String(), o.HasSignal, o.RSRPdBm, o.DLMbps, o.ObservedAt, o.Method, o.UploadID}
+	role := geo.SourceCarrier
+	if o.Independent() {
+		role = geo.SourceIndependent
+	}
+	return Observation{o.Carrier, o.Technology.String(), o.HasSignal, o.RSRPdBm, o.DLMbps, o.ObservedAt, o.Method, o.UploadID, role, o.Inspector}
 }
 
 // VillageHistory is one village, its status at AsOf and every stored observation of it:
