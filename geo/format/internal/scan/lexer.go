@@ -37,36 +37,49 @@ func (l *Lexer) NoteDup(k []byte) {
 	}
 }
 
-// KeySet remembers an object's member names to find one named twice. Objects are small, so
-// a slice is searched until it grows past keySetLinear names, then a map.
+// KeySet remembers an object's member names to find one named twice. The names of a small
+// object are kept in a fixed array, compared without allocating; a larger object moves them
+// to a map.
 type KeySet struct {
-	list []string
+	buf  [keySetBytes]byte
+	ends [keySetNames]uint16
+	n    int // names in buf
 	m    map[string]struct{}
 }
 
-const keySetLinear = 16
+const (
+	keySetBytes = 256
+	keySetNames = 16
+)
 
 // Add records k and reports whether it was already there.
 func (s *KeySet) Add(k []byte) bool {
-	if s.m != nil {
-		if _, ok := s.m[string(k)]; ok {
-			return true
+	if s.m == nil {
+		start := 0
+		for i := range s.n {
+			end := int(s.ends[i])
+			if string(s.buf[start:end]) == string(k) {
+				return true
+			}
+			start = end
 		}
-		s.m[string(k)] = struct{}{}
-		return false
-	}
-	for _, x := range s.list {
-		if x == string(k) {
-			return true
+		if s.n < keySetNames && start+len(k) <= keySetBytes {
+			copy(s.buf[start:], k)
+			s.ends[s.n] = uint16(start + len(k))
+			s.n++
+			return false
+		}
+		s.m = make(map[string]struct{}, 2*keySetNames)
+		start = 0
+		for i := range s.n {
+			s.m[string(s.buf[start:s.ends[i]])] = struct{}{}
+			start = int(s.ends[i])
 		}
 	}
-	s.list = append(s.list, string(k))
-	if len(s.list) > keySetLinear {
-		s.m = make(map[string]struct{}, 2*len(s.list))
-		for _, x := range s.list {
-			s.m[x] = struct{}{}
-		}
+	if _, ok := s.m[string(k)]; ok {
+		return true
 	}
+	s.m[string(k)] = struct{}{}
 	return false
 }
 
