@@ -19,7 +19,8 @@ import (
 // error is either nil or a *ValidationError.
 func FuzzStreamAreas(f *testing.F) {
 	files, _ := filepath.Glob("testdata/areas-*.geojson")
-	for _, file := range files {
+	hostile, _ := filepath.Glob("../../cmd/covmon/testdata/hostile/areas-*.geojson") // TestHostile's corpus
+	for _, file := range append(files, hostile...) {
 		if b, err := os.ReadFile(file); err == nil {
 			f.Add(b)
 		}

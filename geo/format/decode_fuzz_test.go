@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -16,7 +17,8 @@ import (
 // fuzzSeeds adds the golden inputs and a few edge cases to the corpus.
 func fuzzSeeds(f *testing.F) {
 	paths, _ := filepath.Glob("testdata/*.geojson")
-	for _, p := range paths {
+	hostile, _ := filepath.Glob("../../cmd/covmon/testdata/hostile/*.geojson") // the hostile corpus of TestHostile
+	for _, p := range append(paths, hostile...) {
 		b, err := os.ReadFile(p)
 		if err != nil {
 			f.Fatal(err)
@@ -28,6 +30,8 @@ func fuzzSeeds(f *testing.F) {
 		fc(observation(`{"type":"Point","coordinates":[[1]]}`)),
 		fc(village(`{"type":"MultiPolygon","coordinates":[[[]],[[[1e400,2]]]]}`)),
 		fc(observation("null", "observed_at", `"2024-05-01T8:30:00Z"`, "rsrp_dbm", "-1e309")),
+		`{"type":"FeatureCollection","features":[` + strings.Repeat(" ", 5000) + fc(observation("null")) + `],"features":[]}`,
+		fc(village(polygonGeom, "name", `"a‮b"`, "Name", `"x"`, "center", "[117,23]")),
 	} {
 		f.Add([]byte(s))
 	}
