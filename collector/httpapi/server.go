@@ -101,6 +101,7 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /api/v1/villages", s.handleVillages)
 	mux.HandleFunc("GET /api/v1/villages/{id}", s.handleVillage)
 	mux.HandleFunc("GET /api/v1/summary", s.handleSummary)
+	mux.HandleFunc("GET /api/v1/worklist", s.handleWorkList)
 	mux.HandleFunc("GET /api/v1/burndown", s.handleBurndown)
 	mux.HandleFunc("GET /api/v1/schemas/{name...}", s.handleSchema)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
