@@ -49,6 +49,15 @@ var alertNames = map[string]string{
 	KindUploadRejected:   "CovmonUploadRejected",
 }
 
+// RunbooksURL is where the runbooks of every covmon alert live (docs/runbooks.md), one
+// section per alert name.
+const RunbooksURL = "https://github.com/covmon/covmon/blob/main/docs/runbooks.md"
+
+// RunbookURL returns the runbook of the alert named alertname: its section of docs/runbooks.md,
+// whose anchor is the name in lower case (the heading "## CovmonOverdue" is #covmonoverdue).
+// covmon's engine alerts and the Prometheus rules carry it as the runbook_url annotation.
+func RunbookURL(alertname string) string { return RunbooksURL + "#" + strings.ToLower(alertname) }
+
 // AlertName returns the alertname label of a kind ("" for an unknown kind).
 func AlertName(kind string) string { return alertNames[kind] }
 
@@ -118,6 +127,10 @@ func MakeKey(kind string, labels map[string]string) string {
 func newAlert(kind, severity string, labels, annotations map[string]string, startsAt time.Time) Alert {
 	l := map[string]string{"alertname": alertNames[kind], "severity": severity, "source": "covmon"}
 	maps.Copy(l, labels)
+	if annotations == nil {
+		annotations = map[string]string{}
+	}
+	annotations["runbook_url"] = RunbookURL(alertNames[kind])
 	return Alert{Key: MakeKey(kind, l), Kind: kind, Labels: l, Annotations: annotations, StartsAt: startsAt}
 }
 

@@ -28,6 +28,10 @@ type Input struct {
 	// LastAccepted is when each carrier's newest accepted upload was received; a carrier
 	// missing from the map never had one.
 	LastAccepted map[string]time.Time
+	// DataSince is when covmon accepted its first upload of any kind (zero: never). A carrier
+	// that never uploaded is stale from DataSince + StaleAfter: staleness is judged on the
+	// data's timestamps, so an empty or freshly seeded database raises nothing.
+	DataSince time.Time
 	// Rejected lists recent rejected uploads (older ones than the window are ignored).
 	Rejected []geo.Upload
 	// Demo is true when the database holds the synthetic seed data.
@@ -341,6 +345,9 @@ func (e *Evaluator) stale(in Input) []Alert {
 		if ok && in.Now.Sub(last) < limit {
 			continue
 		}
+		if !ok && (in.DataSince.IsZero() || in.Now.Sub(in.DataSince) < limit) {
+			continue // no data yet to be stale against, or not for long
+		}
 		ann := map[string]string{}
 		var start time.Time
 		if ok {
@@ -349,7 +356,9 @@ func (e *Evaluator) stale(in Input) []Alert {
 				c, int(in.Now.Sub(last)/(24*time.Hour)), last.In(geo.Vietnam).Format(time.DateOnly))
 			ann["last_accepted"] = last.Format(time.RFC3339)
 		} else {
-			ann["summary"] = fmt.Sprintf("No accepted upload from %s on record", c)
+			start = in.DataSince.Add(limit)
+			ann["summary"] = fmt.Sprintf("No accepted upload from %s on record (covmon has had data since %s)", c,
+				in.DataSince.In(geo.Vietnam).Format(time.DateOnly))
 		}
 		out = append(out, newAlert(KindStaleData, "warning", map[string]string{"carrier": c}, ann, start))
 	}

@@ -105,8 +105,22 @@ func TestEvaluator_Evaluate(t *testing.T) {
 		{
 			name: "StaleAndNeverUploaded",
 			in: alerts.Input{Now: after, Carriers: []string{"viettel", "mobifone", "vinaphone"},
-				LastAccepted: map[string]time.Time{"viettel": after.Add(-31 * 24 * time.Hour), "mobifone": after.Add(-29 * 24 * time.Hour)}},
+				LastAccepted: map[string]time.Time{"viettel": after.Add(-31 * 24 * time.Hour), "mobifone": after.Add(-29 * 24 * time.Hour)},
+				DataSince:    after.Add(-31 * 24 * time.Hour)},
 			want: []string{"stale_data/viettel", "stale_data/vinaphone"},
+		},
+		{
+			// Staleness counts on the data's timestamps: with no upload at all (a fresh
+			// database), or data for less than 30 days, a carrier without uploads is not stale.
+			name: "NeverUploadedNoDataYet",
+			in: alerts.Input{Now: after, Carriers: []string{"viettel", "vinaphone"},
+				LastAccepted: map[string]time.Time{"viettel": after.Add(-2 * 24 * time.Hour)}, DataSince: after.Add(-29 * 24 * time.Hour)},
+			want: nil,
+		},
+		{
+			name: "NothingOnRecord",
+			in:   alerts.Input{Now: after, Carriers: []string{"viettel", "vinaphone"}},
+			want: nil,
 		},
 		{
 			name: "StaleDaysConfigurable",

@@ -169,8 +169,14 @@ func (s *Service) input(ctx context.Context, snap *geo.Snapshot) (Input, error) 
 		in.Now = snap.AsOf
 	}
 	for _, u := range snap.Uploads {
-		if u.Result == geo.ResultAccepted && u.Carrier != "" {
+		if u.Result != geo.ResultAccepted {
+			continue
+		}
+		if u.Carrier != "" {
 			in.LastAccepted[u.Carrier] = u.LastAt
+		}
+		if in.DataSince.IsZero() || u.FirstAt.Before(in.DataSince) {
+			in.DataSince = u.FirstAt
 		}
 	}
 	rej, err := s.Store.Uploads(ctx, geo.UploadFilter{Result: geo.ResultRejected, Limit: 200})

@@ -62,9 +62,12 @@ func openService(t *testing.T, clock *clockwork.FakeClock) (*alerts.Service, *ch
 	return s, n, &snap
 }
 
-// stale is a snapshot in which viettel never had an accepted upload; fresh one in which it had
-// one a day before at.
-func stale(at time.Time) *geo.Snapshot { return &geo.Snapshot{AsOf: at} }
+// stale is a snapshot in which viettel never had an accepted upload though covmon has had
+// data (the registry) for 40 days; fresh one in which it had one a day before at.
+func stale(at time.Time) *geo.Snapshot {
+	reg := at.Add(-40 * 24 * time.Hour)
+	return &geo.Snapshot{AsOf: at, Uploads: []geo.UploadStat{{Result: geo.ResultAccepted, Count: 1, FirstAt: reg, LastAt: reg}}}
+}
 func fresh(at time.Time) *geo.Snapshot {
 	return &geo.Snapshot{AsOf: at, Uploads: []geo.UploadStat{{Carrier: "viettel", Result: geo.ResultAccepted, Count: 1, LastAt: at.Add(-24 * time.Hour)}}}
 }

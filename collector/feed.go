@@ -87,6 +87,7 @@ func (fe *Fetcher) clientFor(f Feed, start *url.URL) *http.Client {
 
 type feedState struct {
 	etag, lastModified string
+	rejected           bool // the file last ingested from the feed was rejected
 }
 
 // PullFeeds fetches every feed and ingests changed ones. Errors are logged per feed, once; the
@@ -98,7 +99,11 @@ func (r *Runner) PullFeeds(ctx context.Context) error {
 	}
 	var firstErr error
 	for _, f := range r.Feeds {
-		if err := r.pullFeed(ctx, f); err != nil {
+		rejected, err := r.pullFeed(ctx, f)
+		if r.FeedResult != nil && ctx.Err() == nil {
+			r.FeedResult(f.Name, rejected || err != nil)
+		}
+		if err != nil {
 			r.logger().Error("feed pull failed", "feed", f.Name, "url", RedactURL(f.URL), "err", err)
 			if firstErr == nil {
 				firstErr = logged(err)
@@ -108,14 +113,16 @@ func (r *Runner) PullFeeds(ctx context.Context) error {
 	return firstErr
 }
 
-func (r *Runner) pullFeed(ctx context.Context, f Feed) error {
+// pullFeed pulls one feed; rejected reports that the feed serves a file covmon rejected (the
+// one just ingested, or, on 304 Not Modified, the one ingested before).
+func (r *Runner) pullFeed(ctx context.Context, f Feed) (rejected bool, err error) {
 	fe := r.Fetcher
 	if err := fe.Net.CheckURL(f.URL); err != nil {
-		return fmt.Errorf("feed %s: %w", f.Name, err)
+		return false, fmt.Errorf("feed %s: %w", f.Name, err)
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, f.URL, nil)
 	if err != nil {
-		return fmt.Errorf("feed %s: %w", f.Name, redactErr(err))
+		return false, fmt.Errorf("feed %s: %w", f.Name, redactErr(err))
 	}
 	fe.mu.Lock()
 	st := fe.state[f.URL]
@@ -129,21 +136,21 @@ func (r *Runner) pullFeed(ctx context.Context, f Feed) error {
 	req.Header.Set("Accept", "application/geo+json, application/json")
 	resp, err := fe.clientFor(f, req.URL).Do(req)
 	if err != nil {
-		return fmt.Errorf("feed %s: %w", f.Name, redactErr(err))
+		return false, fmt.Errorf("feed %s: %w", f.Name, redactErr(err))
 	}
 	defer resp.Body.Close()
 	switch {
 	case resp.StatusCode == http.StatusNotModified:
-		return nil
+		return st.rejected, nil
 	case resp.StatusCode != http.StatusOK:
-		return fmt.Errorf("feed %s: HTTP %s", f.Name, resp.Status)
+		return false, fmt.Errorf("feed %s: HTTP %s", f.Name, resp.Status)
 	}
 	max := fe.MaxBytes
 	if max <= 0 {
 		max = 256 << 20
 	}
 	if resp.ContentLength > max {
-		return fmt.Errorf("feed %s: %w: %d bytes, limit %d", f.Name, ErrTooLarge, resp.ContentLength, max)
+		return false, fmt.Errorf("feed %s: %w: %d bytes, limit %d", f.Name, ErrTooLarge, resp.ContentLength, max)
 	}
 	name := f.Name
 	if b := path.Base(req.URL.Path); b != "" && b != "/" && b != "." {
@@ -151,14 +158,15 @@ func (r *Runner) pullFeed(ctx context.Context, f Feed) error {
 	}
 	u, err := r.Ingest(ctx, File{Name: name, Kind: f.Kind, Carrier: f.Carrier, Source: "feed"}, LimitReader(resp.Body, max))
 	if err != nil {
-		return fmt.Errorf("feed %s: %w", f.Name, redactErr(err))
+		return false, fmt.Errorf("feed %s: %w", f.Name, redactErr(err))
 	}
 	r.logger().Info("feed ingested", "feed", f.Name, "result", u.Result, "upload", u.ID, "problems", len(u.Problems))
 	fe.mu.Lock()
 	if fe.state == nil {
 		fe.state = map[string]feedState{}
 	}
-	fe.state[f.URL] = feedState{etag: resp.Header.Get("ETag"), lastModified: resp.Header.Get("Last-Modified")}
+	rejected = u.Result == geo.ResultRejected
+	fe.state[f.URL] = feedState{etag: resp.Header.Get("ETag"), lastModified: resp.Header.Get("Last-Modified"), rejected: rejected}
 	fe.mu.Unlock()
-	return nil
+	return rejected, nil
 }

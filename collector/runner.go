@@ -46,6 +46,10 @@ type Runner struct {
 	Clock clockwork.Clock
 	// Monitor receives job outcomes (e.g. the Prometheus adapter in collector/metrics).
 	Monitor gocron.Monitor
+	// FeedResult, when set, is told after each feed pull whether it failed (a pull error or a
+	// rejected file; an unchanged feed, 304, counts as the pull before it), e.g.
+	// metrics.FeedMonitor.Record.
+	FeedResult func(feed string, failed bool)
 	// OnSnapshot, when set, is called after each new snapshot (alerts evaluate there).
 	OnSnapshot func(ctx context.Context, s *geo.Snapshot)
 

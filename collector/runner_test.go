@@ -256,6 +256,42 @@ func TestRunner_PullFeeds(t *testing.T) {
 			t.Errorf("mobifone signal by village: %v, want T-2 covered and T-1 not", got)
 		}
 	})
+	t.Run("FeedResult", func(t *testing.T) {
+		// A feed that answers 503, then serves a file covmon rejects (still failing, also
+		// while it answers 304 for it), then a good file.
+		var step atomic.Int32
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+			switch step.Load() {
+			case 0:
+				http.Error(w, "down", http.StatusServiceUnavailable)
+			case 1:
+				if req.Header.Get("If-None-Match") == `"bad"` {
+					w.WriteHeader(http.StatusNotModified)
+					return
+				}
+				w.Header().Set("ETag", `"bad"`)
+				w.Write([]byte(`{"type":"FeatureCollection","features":[{"type":"Feature"}]}`))
+			default:
+				w.Write([]byte(obsFile("T-2", false, "2025-12-03")))
+			}
+		}))
+		defer srv.Close()
+		var got []bool
+		r.FeedResult = func(feed string, failed bool) {
+			if feed == "flaky" {
+				got = append(got, failed)
+			}
+		}
+		defer func() { r.FeedResult = nil }()
+		r.Feeds = []collector.Feed{{Name: "flaky", URL: srv.URL + "/f.geojson", Carrier: "viettel"}}
+		for _, st := range []int32{0, 1, 1, 2} {
+			step.Store(st)
+			r.PullFeeds(ctx)
+		}
+		if fmt.Sprint(got) != "[true true true false]" {
+			t.Errorf("feed results %v, want [true true true false] (503, rejected, 304 of the rejected file, good)", got)
+		}
+	})
 	t.Run("ErrorStatus", func(t *testing.T) {
 		bad := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { http.Error(w, "down", http.StatusServiceUnavailable) }))
 		defer bad.Close()

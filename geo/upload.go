@@ -72,8 +72,9 @@ type UploadStat struct {
 	Carrier string
 	Result  UploadResult
 	Count   int
-	// LastAt is when the newest of them was received.
-	LastAt time.Time
+	// LastAt is when the newest of them was received, FirstAt the oldest.
+	LastAt  time.Time
+	FirstAt time.Time
 }
 
 // RuleCount counts validation problems of one rule over all rejected uploads.

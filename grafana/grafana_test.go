@@ -13,6 +13,8 @@ import (
 	"testing"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/covmon/covmon/alerts"
 )
 
 // The datasource every panel, target, variable and annotation must use (provisioned by
@@ -603,15 +605,24 @@ func TestRules(t *testing.T) {
 				if r.Annotations["summary"] == "" || r.Annotations["description"] == "" {
 					t.Errorf("%s: want summary and description annotations", r.Alert)
 				}
+				if want := alerts.RunbookURL(r.Alert); r.Annotations["runbook_url"] != want {
+					t.Errorf("%s: runbook_url=%q, want %q", r.Alert, r.Annotations["runbook_url"], want)
+				}
 				if !firing[r.Alert] || !quiet[r.Alert] {
 					t.Errorf("%s: unit tests: firing=%v not firing=%v, want both", r.Alert, firing[r.Alert], quiet[r.Alert])
 				}
 			}
 		}
-		for _, want := range []string{"CovmonDeadlinePassedWithDeadZones", "CovmonDeadlineApproaching", "CovmonCarrierDataStale",
-			"CovmonVillageRegressed", "CovmonUploadsFailing", "CovmonSnapshotStale"} {
+		for _, want := range []string{"CovmonDown", "CovmonScrapesFailing", "CovmonSnapshotStale", "CovmonJobFailing",
+			"CovmonFeedFailing", "CovmonAlertDeliveryStuck"} {
 			if !slices.Contains(names, want) {
 				t.Errorf("alert %s missing", want)
+			}
+		}
+		// One source per alert: no rule raises an alert covmon's engine raises.
+		for _, k := range alerts.Kinds {
+			if n := alerts.AlertName(k); slices.Contains(names, n) {
+				t.Errorf("alert %s is both a Prometheus rule and covmon's engine alert (kind %s)", n, k)
 			}
 		}
 	})
@@ -646,6 +657,31 @@ func TestMetricNames(t *testing.T) {
 			if !documented[base] {
 				t.Errorf("%s uses %s, which docs/metrics.md does not document", path, name)
 			}
+		}
+	}
+}
+
+// TestRunbooks checks that docs/runbooks.md has a section for every Prometheus rule and every
+// alert of covmon's engine: their runbook_url annotations point at it.
+func TestRunbooks(t *testing.T) {
+	b, err := os.ReadFile("../docs/runbooks.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rf ruleFile
+	readYAML(t, rulesPath, &rf)
+	var names []string
+	for _, g := range rf.Groups {
+		for _, r := range g.Rules {
+			names = append(names, r.Alert)
+		}
+	}
+	for _, k := range alerts.Kinds {
+		names = append(names, alerts.AlertName(k))
+	}
+	for _, n := range names {
+		if !regexp.MustCompile(`(?m)^#+ ` + n + `$`).Match(b) {
+			t.Errorf("docs/runbooks.md has no section %q (runbook_url %s)", n, alerts.RunbookURL(n))
 		}
 	}
 }

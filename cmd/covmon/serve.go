@@ -75,6 +75,11 @@ Stops cleanly on SIGINT/SIGTERM: HTTP first, then the jobs, then the database.`)
 		InboxEvery: cc.InboxEvery, FeedEvery: cc.FeedEvery, RefreshEvery: cc.RefreshEvery,
 		Clock: m.Clock, Monitor: metrics.NewJobMonitor(reg),
 	}
+	feedNames := make([]string, len(feeds))
+	for i, f := range feeds {
+		feedNames[i] = f.Name
+	}
+	runner.FeedResult = metrics.NewFeedMonitor(reg, feedNames).Record
 	reg.MustRegister(metrics.NewCollector(runner.Snapshot))
 	// The jobs and alert loops outlive the signal until HTTP has stopped: shutdown is HTTP
 	// first (uploads in flight finish), then the jobs, then the database.

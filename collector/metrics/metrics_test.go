@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/go-co-op/gocron/v2"
 	"github.com/paulmach/orb"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -160,6 +161,42 @@ covmon_job_runs_total{job_name="inbox",status="success"} 1
 	}
 	if got := testutil.CollectAndCount(reg, "covmon_job_last_success_timestamp_seconds"); got != 1 {
 		t.Errorf("last success series=%d, want 1", got)
+	}
+}
+
+// TestJobMonitor_ConsecutiveFailures: failures in a row count up, a success resets them.
+func TestJobMonitor_ConsecutiveFailures(t *testing.T) {
+	reg := prometheus.NewRegistry()
+	m := metrics.NewJobMonitor(reg)
+	for _, st := range []string{"fail", "fail", "success", "fail", "fail", "fail", "skip"} {
+		m.IncrementJob([16]byte{}, "feeds", nil, gocron.JobStatus(st))
+	}
+	if err := testutil.GatherAndCompare(reg, strings.NewReader(`
+# HELP covmon_job_consecutive_failures Runs of the job that failed in a row (0 after a success).
+# TYPE covmon_job_consecutive_failures gauge
+covmon_job_consecutive_failures{job_name="feeds"} 3
+`), "covmon_job_consecutive_failures"); err != nil {
+		t.Error(err)
+	}
+	f := metrics.NewFeedMonitor(reg, []string{"viettel-feed", "quiet"})
+	f.Record("viettel-feed", true)
+	f.Record("viettel-feed", true)
+	if err := testutil.GatherAndCompare(reg, strings.NewReader(`
+# HELP covmon_feed_consecutive_failures Pulls of the feed that failed in a row (HTTP error, refused address, too large, or a rejected file; 0 after a success).
+# TYPE covmon_feed_consecutive_failures gauge
+covmon_feed_consecutive_failures{feed="quiet"} 0
+covmon_feed_consecutive_failures{feed="viettel-feed"} 2
+`), "covmon_feed_consecutive_failures"); err != nil {
+		t.Error(err)
+	}
+	f.Record("viettel-feed", false)
+	if err := testutil.GatherAndCompare(reg, strings.NewReader(`
+# HELP covmon_feed_consecutive_failures Pulls of the feed that failed in a row (HTTP error, refused address, too large, or a rejected file; 0 after a success).
+# TYPE covmon_feed_consecutive_failures gauge
+covmon_feed_consecutive_failures{feed="quiet"} 0
+covmon_feed_consecutive_failures{feed="viettel-feed"} 0
+`), "covmon_feed_consecutive_failures"); err != nil {
+		t.Errorf("after a success: %v", err)
 	}
 }
 

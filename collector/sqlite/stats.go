@@ -22,7 +22,7 @@ func (db *DB) Ping(ctx context.Context) error {
 // UploadStats counts uploads per carrier and result, with the newest one's receipt time.
 // Registry uploads have the carrier "".
 func (db *DB) UploadStats(ctx context.Context) ([]geo.UploadStat, error) {
-	rows, err := db.ro.QueryContext(ctx, `SELECT carrier, result, count(*), max(received_at)
+	rows, err := db.ro.QueryContext(ctx, `SELECT carrier, result, count(*), max(received_at), min(received_at)
 		FROM uploads GROUP BY carrier, result ORDER BY carrier, result`)
 	if err != nil {
 		return nil, fmt.Errorf("upload stats: %w", err)
@@ -31,13 +31,14 @@ func (db *DB) UploadStats(ctx context.Context) ([]geo.UploadStat, error) {
 	var out []geo.UploadStat
 	for rows.Next() {
 		var (
-			s    geo.UploadStat
-			last int64
+			s           geo.UploadStat
+			last, first int64
 		)
-		if err := rows.Scan(&s.Carrier, &s.Result, &s.Count, &last); err != nil {
+		if err := rows.Scan(&s.Carrier, &s.Result, &s.Count, &last, &first); err != nil {
 			return nil, fmt.Errorf("upload stats: %w", err)
 		}
 		s.LastAt = time.UnixMilli(last).In(geo.Vietnam)
+		s.FirstAt = time.UnixMilli(first).In(geo.Vietnam)
 		out = append(out, s)
 	}
 	return out, rows.Err()
