@@ -36,7 +36,7 @@ run: build ## build, load the SYNTHETIC seed data, show the status, then serve t
 	@./$(BIN) serve --db $(DB) --listen $(LISTEN)
 
 test: vet fmt-check lint ## vet, gofmt check, staticcheck and every test with the race detector
-	$(GO) test -race -count=1 ./...
+	$(GO) test -race -count=1 -timeout 45m ./...  # cmd/covmon's end-to-end tests run real processes: past go test's 10-minute default on a loaded 2-core machine under -race
 
 lint: ## staticcheck, the version pinned by the tool directive in go.mod
 	$(GO) tool staticcheck ./...

@@ -52,7 +52,7 @@ func TestEndToEnd(t *testing.T) {
 	if err != nil {
 		t.Fatalf("prometheus not found (%v): run .ci/run, or apt-get install prometheus (Debian)", err)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
 	tmp := t.TempDir()
 
@@ -229,8 +229,8 @@ func startCovmon(ctx context.Context, t *testing.T, tmp string) string {
 		return u
 	case <-proc.Exited:
 		t.Fatalf("covmon serve exited before serving:\n%s", promtest.Tail(proc.Log))
-	case <-time.After(90 * time.Second):
-		t.Fatalf("covmon serve did not print its URL within 90s:\n%s", promtest.Tail(proc.Log))
+	case <-time.After(5 * time.Minute):
+		t.Fatalf("covmon serve did not print its URL within 5m:\n%s", promtest.Tail(proc.Log))
 	case <-ctx.Done():
 		t.Fatalf("covmon serve: %v", ctx.Err())
 	}
@@ -391,7 +391,7 @@ func waitForData(ctx context.Context, t *testing.T, base string) {
 		`count_over_time(covmon_job_runs_total[1m]) >= 5`,
 		`covmon_program_history_villages`, // published once the background backfill ran
 	}
-	deadline := time.Now().Add(90 * time.Second)
+	deadline := time.Now().Add(5 * time.Minute) // returns as soon as every check holds
 	for {
 		var missing []string
 		for _, c := range checks {

@@ -190,7 +190,7 @@ func (r *receiver) missing(trs []alerts.Transition, viaAM bool, from int) []stri
 // until waits for cond (checked under the lock) to hold, woken by each arrival.
 func (r *receiver) until(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	timeout := time.After(time.Minute)
+	timeout := time.After(e2eWait)
 	for {
 		r.mu.Lock()
 		ok, changed := cond(), r.changed
@@ -211,7 +211,7 @@ func (r *receiver) until(t *testing.T, what string, cond func() bool) {
 func (r *receiver) waitFor(t *testing.T, what string, trs []alerts.Transition, viaAM bool, from int) {
 	t.Helper()
 	var miss []string
-	timeout := time.After(time.Minute)
+	timeout := time.After(e2eWait)
 	for {
 		r.mu.Lock()
 		changed := r.changed
@@ -229,6 +229,11 @@ func (r *receiver) waitFor(t *testing.T, what string, trs []alerts.Transition, v
 
 // waitUntil polls cond every 20ms until it holds, for state outside the test's control (a
 // child process, an HTTP API); it fails after timeout.
+// e2eWait bounds every wait of the end-to-end tests for an event (a process ready, an alert
+// evaluated, a scrape done). A wait returns as soon as its event happens, so a generous bound
+// costs nothing on a fast machine and keeps a loaded one (CI under -race) from failing.
+const e2eWait = 5 * time.Minute
+
 func waitUntil(t *testing.T, what string, timeout time.Duration, cond func() bool) {
 	t.Helper()
 	tick := time.NewTicker(20 * time.Millisecond)
@@ -581,7 +586,7 @@ func TestAlerts_EndToEnd(t *testing.T) {
 
 	// The webhook got every transition exactly once and nothing else: once the outbox is empty
 	// every POST has returned, so no delivery is still on its way.
-	waitUntil(t, "outbox empty", time.Minute, func() bool {
+	waitUntil(t, "outbox empty", e2eWait, func() bool {
 		pend, err := h.m.DB.PendingDeliveries(ctx)
 		return err == nil && pend["hook"] == 0 && pend["alertmanager"] == 0
 	})
@@ -619,7 +624,7 @@ func TestAlerts_EndToEnd(t *testing.T) {
 	}
 	sort.Strings(want)
 	var held []string
-	waitUntil(t, "Alertmanager holds covmon's active alerts", time.Minute, func() bool {
+	waitUntil(t, "Alertmanager holds covmon's active alerts", e2eWait, func() bool {
 		held = amAlerts(t, amURL)
 		return slices.Equal(held, want)
 	})
@@ -741,7 +746,7 @@ func TestAlerts_OneSource(t *testing.T) {
 	prom := promtest.StartPrometheus(t, promBin, t.TempDir(), rules, u.Host)
 
 	var engine []wire.Alert
-	waitUntil(t, "covmon serve evaluates alerts", time.Minute, func() bool {
+	waitUntil(t, "covmon serve evaluates alerts", e2eWait, func() bool {
 		out, _, err := run(t, db, "alerts", "--format", "json")
 		return err == nil && json.Unmarshal([]byte(out), &engine) == nil && len(engine) > 0
 	})
@@ -752,7 +757,7 @@ func TestAlerts_OneSource(t *testing.T) {
 	if !ours[alerts.AlertName(alerts.KindOverdue)] || !ours[alerts.AlertName(alerts.KindRegression)] {
 		t.Errorf("engine alerts on the seeds: %v, want overdue and regression among them", ours)
 	}
-	waitUntil(t, "Prometheus scrapes covmon", time.Minute, func() bool {
+	waitUntil(t, "Prometheus scrapes covmon", e2eWait, func() bool {
 		return len(promVector(t, prom, `up{job="covmon"} == 1`, "instance")) > 0
 	})
 	for _, name := range promVector(t, prom, "ALERTS", "alertname") {

@@ -61,7 +61,7 @@ scrape_configs:
 		"--web.listen-address="+addr, "--log.level=warn")).WaitReady(t, base+"/-/ready", 30*time.Second)
 
 	var up map[string]string
-	waitUntil(t, "Prometheus scrapes both jobs", time.Minute, func() bool {
+	waitUntil(t, "Prometheus scrapes both jobs", e2eWait, func() bool {
 		up = promValues(t, base, "up", "job")
 		return up["covmon"] != "" && up["anonymous"] != ""
 	})

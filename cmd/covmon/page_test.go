@@ -50,7 +50,7 @@ type browser struct {
 
 func newBrowser(t *testing.T, exe string, w, h int, mobile bool) *browser {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), 6*time.Minute)
 	t.Cleanup(cancel)
 	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(exe), chromedp.NoSandbox,
 		chromedp.WindowSize(w, h), chromedp.Flag("lang", "vi-VN"), chromedp.Flag("hide-scrollbars", true),

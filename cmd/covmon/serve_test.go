@@ -44,9 +44,9 @@ func startServe(t *testing.T, db string, extra ...string) *server {
 	case err := <-done:
 		cancel()
 		t.Fatalf("serve exited: %v\n%s", err, errb.String())
-	case <-time.After(60 * time.Second):
+	case <-time.After(e2eWait):
 		cancel()
-		t.Fatal("serve did not start within 60s")
+		t.Fatalf("serve did not start within %v", e2eWait)
 	}
 	var once bool
 	s.stop = func() {
@@ -271,7 +271,7 @@ func TestServe_EndToEnd(t *testing.T) {
 		// The summary comes from the snapshot, which the upload refreshes after its response
 		// (off the request path): wait for it rather than for a time.
 		want := before["dead_zone"].(float64) - 1
-		waitUntil(t, fmt.Sprintf("summary dead_zone %v after the upload", want), time.Minute, func() bool {
+		waitUntil(t, fmt.Sprintf("summary dead_zone %v after the upload", want), e2eWait, func() bool {
 			got := do(t, "GET", s.url+"/api/v1/summary", "", "", nil).json(t)["national"].(map[string]any)["dead_zone"]
 			return got == want
 		})
@@ -292,7 +292,7 @@ func TestServe_EndToEnd(t *testing.T) {
 				Backfilled      bool   `json:"backfilled"`
 			} `json:"points"`
 		}
-		waitUntil(t, "the background backfill fills the burn-down", time.Minute, func() bool {
+		waitUntil(t, "the background backfill fills the burn-down", e2eWait, func() bool {
 			r := do(t, "GET", s.url+"/api/v1/burndown", "", "", nil)
 			if err := json.Unmarshal(r.body, &b); err != nil {
 				t.Fatal(err)
