@@ -109,7 +109,7 @@ func (in *Ingester) Ingest(ctx context.Context, f File, r io.Reader) (*geo.Uploa
 	if in.Now != nil {
 		now = in.Now
 	}
-	u := &geo.Upload{Kind: f.Kind, Carrier: f.Carrier, FileName: f.Name, Source: f.Source, TokenID: f.TokenID, ReceivedAt: now().UTC()}
+	u := &geo.Upload{Kind: f.Kind, Carrier: f.Carrier, FileName: f.Name, Source: f.Source, TokenID: f.TokenID, ReceivedAt: time.UnixMilli(now().UnixMilli()).In(geo.Vietnam)}
 	h := sha256.New()
 	cr := &countingReader{r: io.TeeReader(r, h)}
 

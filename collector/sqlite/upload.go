@@ -12,7 +12,8 @@ import (
 )
 
 // RecordUpload stores an upload that wrote no data: a rejected file (with its Problems) or a
-// duplicate (with DuplicateOf). A zero ReceivedAt is set from db.Now. It sets u.ID.
+// duplicate (with DuplicateOf). A zero ReceivedAt is set from db.Now, and ReceivedAt is set to
+// the instant as stored (milliseconds, geo.Vietnam). It sets u.ID.
 // Recording an accepted upload whose SHA256 was already accepted returns an error wrapping
 // geo.ErrDuplicateUpload.
 func (db *DB) RecordUpload(ctx context.Context, u *geo.Upload) error {
@@ -27,9 +28,7 @@ func (db *DB) RecordUpload(ctx context.Context, u *geo.Upload) error {
 	}
 	defer tx.Rollback()
 
-	if u.ReceivedAt.IsZero() {
-		u.ReceivedAt = db.now()
-	}
+	db.stamp(u)
 	id, err := insertUpload(ctx, tx, u)
 	if err != nil {
 		return fmt.Errorf("record upload: %w", err)
@@ -60,15 +59,23 @@ func (db *DB) beginAccepted(ctx context.Context, tx *sql.Tx, u *geo.Upload) (int
 	case !errors.Is(err, sql.ErrNoRows):
 		return 0, fmt.Errorf("check duplicate: %w", err)
 	}
-	if u.ReceivedAt.IsZero() {
-		u.ReceivedAt = db.now()
-	}
+	db.stamp(u)
 	rec := *u
 	rec.Result = geo.ResultAccepted
 	rec.Inserted = 0
 	rec.DuplicateOf = 0
 	rec.Problems = nil
 	return insertUpload(ctx, tx, &rec)
+}
+
+// stamp sets a zero u.ReceivedAt from db.Now, then rounds it as it is stored (unix
+// milliseconds, in geo.Vietnam), so the upload a caller reports at once (the API's response to
+// a POST) says the same instant, to the same digits, as every later read of it.
+func (db *DB) stamp(u *geo.Upload) {
+	if u.ReceivedAt.IsZero() {
+		u.ReceivedAt = db.now()
+	}
+	u.ReceivedAt = fromMillis(sql.NullInt64{Int64: u.ReceivedAt.UnixMilli(), Valid: true})
 }
 
 // finishAccepted records how many rows an accepted upload added or changed, and appends the

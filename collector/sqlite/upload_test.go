@@ -55,6 +55,34 @@ func TestDB_RecordUpload(t *testing.T) {
 		}
 	})
 
+	// The upload a caller holds after recording it (what POST /api/v1/uploads answers) must say
+	// the instant exactly as every later read does: same milliseconds, same zone.
+	t.Run("ReceivedAtAsStored", func(t *testing.T) {
+		db := MustOpenDB(t)
+		mustCommitVillages(t, db, testVillages(1)...)
+		received := time.Date(2025, 2, 3, 4, 5, 6, 123_456_789, time.UTC)
+		rejected := newUpload(geo.KindObservations, "viettel")
+		rejected.Result = geo.ResultRejected
+		rejected.ReceivedAt = received
+		if err := db.RecordUpload(ctx, rejected); err != nil {
+			t.Fatal(err)
+		}
+		accepted := newUpload(geo.KindObservations, "viettel")
+		accepted.ReceivedAt = received
+		if err := db.CommitObservations(ctx, accepted, []geo.Observation{obsAt("V000", "viettel", geo.Tech4G, true, day(1))}); err != nil {
+			t.Fatal(err)
+		}
+		for _, u := range []*geo.Upload{rejected, accepted} {
+			got, err := db.Upload(ctx, u.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if a, b := u.ReceivedAt.Format(time.RFC3339Nano), got.ReceivedAt.Format(time.RFC3339Nano); a != b {
+				t.Errorf("upload %d (%s): ReceivedAt %s after recording, %s when read back", u.ID, u.Result, a, b)
+			}
+		}
+	})
+
 	t.Run("ErrInvalidResult", func(t *testing.T) {
 		db := MustOpenDB(t)
 		if err := db.RecordUpload(ctx, newUpload(geo.KindVillages, "")); err == nil {
