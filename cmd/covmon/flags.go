@@ -103,18 +103,25 @@ func (m *Main) checkDatabase() (string, error) {
 	return "", fmt.Errorf("%w at %s (give --db or $COVMON_DB; covmon seed, villages import or ingest create one)", errNoDatabase, path)
 }
 
-// parseAsOf reads an --as-of value (see parseWhen) and refuses an instant after now: covmon
-// says what was known at a date; it does not forecast, and a status "as of" next year would
-// only restate today's reports with a later clock, making villages look overdue that may well
-// be covered by then.
+// parseAsOf reads an --as-of value through geo.ParseAsOf, which the API's ?as_of= uses too,
+// so both accept the same dates and both refuse the future.
 func parseAsOf(s string, now time.Time) (time.Time, error) {
-	t, err := parseWhen(s)
-	if err != nil {
-		return t, err
+	t, err := geo.ParseAsOf(s, now)
+	if errors.Is(err, geo.ErrFuture) {
+		return t, fmt.Errorf("%w; leave out --as-of for now", err)
 	}
-	if t.After(now) {
-		return time.Time{}, fmt.Errorf("%s is in the future (now is %s): covmon reports what is known as of a past date and does not forecast; leave out --as-of for now",
-			s, now.In(geo.Vietnam).Format("2006-01-02 15:04 UTC+7"))
+	return t, err
+}
+
+// parseWhen reads a date (00:00 in Vietnam) or an RFC 3339 instant, in the past or the future
+// (a policy's effective date in the configuration may be ahead).
+func parseWhen(s string) (time.Time, error) {
+	if t, err := time.ParseInLocation("2006-01-02", s, geo.Vietnam); err == nil {
+		return t, nil
+	}
+	t, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("want YYYY-MM-DD or an RFC 3339 instant, got %q", s)
 	}
 	return t, nil
 }

@@ -115,18 +115,6 @@ covering its whole settled area (column LOM_SONG; area_coverage "partial" in JSO
 	return nil
 }
 
-// parseWhen reads a date (00:00 in Vietnam) or an RFC 3339 instant.
-func parseWhen(s string) (time.Time, error) {
-	if t, err := time.ParseInLocation("2006-01-02", s, geo.Vietnam); err == nil {
-		return t, nil
-	}
-	t, err := time.Parse(time.RFC3339, s)
-	if err != nil {
-		return time.Time{}, fmt.Errorf("want YYYY-MM-DD or an RFC 3339 instant, got %q", s)
-	}
-	return t, nil
-}
-
 // demoData reports whether the database holds the synthetic seed data.
 func (m *Main) demoData(ctx context.Context) (bool, error) {
 	ups, err := m.DB.Uploads(ctx, geo.UploadFilter{})

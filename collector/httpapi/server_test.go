@@ -160,6 +160,8 @@ func TestServer_Errors(t *testing.T) {
 	}{
 		{"UnknownEndpoint", "GET", "/api/v2/nothing", 404, "not-found"},
 		{"BadAsOf", "GET", "/api/v1/summary?as_of=yesterday", 400, "invalid-request"},
+		{"FutureAsOf", "GET", "/api/v1/summary?as_of=2999-01-01", 400, "invalid-request"}, // as the CLI refuses --as-of in the future
+		{"FutureAsOfVillages", "GET", "/api/v1/villages?as_of=2999-01-01", 400, "invalid-request"},
 		{"UnknownProgram", "GET", "/api/v1/villages?program=nope", 400, "invalid-request"},
 		{"UnknownStatus", "GET", "/api/v1/villages?status=dark", 400, "invalid-request"},
 		{"UnknownVillage", "GET", "/api/v1/villages/NOPE", 404, "not-found"},

@@ -32,12 +32,10 @@ func (s *Server) parseQuery(w http.ResponseWriter, r *http.Request) (query, bool
 	q := r.URL.Query()
 	out := query{asOf: s.now(), province: q.Get("province")}
 	if v := q.Get("as_of"); v != "" {
-		t, err := time.ParseInLocation("2006-01-02", v, geo.Vietnam)
+		t, err := geo.ParseAsOf(v, out.asOf)
 		if err != nil {
-			if t, err = time.Parse(time.RFC3339, v); err != nil {
-				s.writeError(w, r, Errorf(EINVALID, "as_of: want YYYY-MM-DD or RFC 3339, got %q", v))
-				return out, false
-			}
+			s.writeError(w, r, Errorf(EINVALID, "as_of: %v", err))
+			return out, false
 		}
 		out.asOf = t
 	}
