@@ -27,6 +27,16 @@ const (
 	ResultDuplicate UploadResult = "duplicate"
 )
 
+// ParseUploadResult reads a result filter: "" (any), accepted, rejected or duplicate. Anything
+// else is an error, so a mistyped filter is refused instead of silently matching nothing.
+func ParseUploadResult(s string) (UploadResult, error) {
+	switch r := UploadResult(s); r {
+	case "", ResultAccepted, ResultRejected, ResultDuplicate:
+		return r, nil
+	}
+	return "", fmt.Errorf("result %q: want accepted, rejected or duplicate", s)
+}
+
 // Upload records one file received, whatever became of it.
 type Upload struct {
 	ID       int64

@@ -45,7 +45,11 @@ upload with its full validation report.`)
 		m.printUploadDetail(u)
 		return nil
 	}
-	ups, err := m.DB.Uploads(ctx, geo.UploadFilter{Carrier: *carrier, Result: geo.UploadResult(*result), Limit: *limit})
+	res, err := geo.ParseUploadResult(*result)
+	if err != nil {
+		return err
+	}
+	ups, err := m.DB.Uploads(ctx, geo.UploadFilter{Carrier: *carrier, Result: res, Limit: *limit})
 	if err != nil {
 		return err
 	}

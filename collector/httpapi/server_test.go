@@ -167,6 +167,7 @@ func TestServer_Errors(t *testing.T) {
 		{"UnknownVillage", "GET", "/api/v1/villages/NOPE", 404, "not-found"},
 		{"BadKind", "POST", "/api/v1/uploads?kind=pictures", 400, "invalid-request"},
 		{"BadUploadID", "GET", "/api/v1/uploads/abc", 400, "invalid-request"},
+		{"UnknownUploadResult", "GET", "/api/v1/uploads?result=xx", 400, "invalid-request"}, // not an empty list that looks like "none rejected"
 		{"UnknownSchema", "GET", "/api/v1/schemas/nope/v9", 404, "not-found"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {

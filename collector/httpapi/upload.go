@@ -245,7 +245,12 @@ func (s *Server) handleUploads(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	q := r.URL.Query()
-	f := geo.UploadFilter{Carrier: q.Get("carrier"), Result: geo.UploadResult(q.Get("result")), Limit: 100}
+	res, err := geo.ParseUploadResult(q.Get("result"))
+	if err != nil {
+		s.writeError(w, r, Errorf(EINVALID, "%v", err))
+		return
+	}
+	f := geo.UploadFilter{Carrier: q.Get("carrier"), Result: res, Limit: 100}
 	switch tok.Role {
 	case geo.RoleCarrier:
 		f.Carrier = tok.Carrier
