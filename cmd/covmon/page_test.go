@@ -181,6 +181,7 @@ type apiFeature struct {
 		ProvinceCode string `json:"province_code"`
 		Status       string `json:"status"`
 		Overdue      bool   `json:"overdue"`
+		Responsible  string `json:"responsible_carrier"`
 	} `json:"properties"`
 }
 
@@ -267,6 +268,23 @@ func TestPage_Browser(t *testing.T) {
 			t.Errorf("province %s, overdue: map draws %d, the API returns %d (of %d overdue)", prov, got, len(want), len(overdue))
 		}
 		checkFigures(t, b, do(t, "GET", s.url+"/api/v1/summary?province="+prov, "", "", nil).json(t))
+	})
+	t.Run("FilterResponsible", func(t *testing.T) {
+		b.choose(t, "f-province", "")
+		b.choose(t, "f-status", "")
+		by := map[string]int{}
+		for _, f := range all {
+			by[f.Properties.Responsible]++
+		}
+		for c, want := range by {
+			b.choose(t, "f-responsible", c)
+			if got := eval[int](t, b, `covmonPage.markerCount()`); got != want {
+				t.Errorf("responsible %q: map draws %d, the API's GeoJSON has %d", c, got, want)
+			}
+		}
+		b.choose(t, "f-responsible", "")
+		b.choose(t, "f-status", "overdue")
+		b.choose(t, "f-province", clicked.Properties.ProvinceCode)
 	})
 	t.Run("ClickVillage", func(t *testing.T) {
 		id := clicked.Properties.ID

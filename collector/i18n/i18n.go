@@ -141,6 +141,7 @@ var labels = map[string]Label{
 	"field.method":               {"Phương pháp", "Method"},
 	"field.upload_id":            {"Lần tải lên", "Upload"},
 	"field.carrier":              {"Nhà mạng", "Carrier"},
+	"field.responsible_carrier":  {"Nhà mạng chịu trách nhiệm", "Responsible carrier"},
 
 	// The status page.
 	"page.title":           {"Xóa vùng lõm sóng — tình hình thôn bản", "Mobile dead zones — village status"},
@@ -148,6 +149,8 @@ var labels = map[string]Label{
 	"page.province":        {"Tỉnh", "Province"},
 	"page.status":          {"Trạng thái", "Status"},
 	"page.carrier":         {"Nhà mạng đã báo cáo", "Carrier that reported"},
+	"page.responsible":     {"Nhà mạng chịu trách nhiệm", "Responsible carrier"},
+	"page.unassigned":      {"Chưa giao", "Unassigned"},
 	"page.all":             {"Tất cả", "All"},
 	"page.as_of":           {"Tính đến ngày", "As of"},
 	"page.today":           {"Hôm nay", "Today"},

@@ -125,6 +125,7 @@
   }
   function drawMarkers() {
     const prov = $("f-province").value, status = $("f-status").value, carrier = $("f-carrier").value;
+    const resp = $("f-responsible").value;
     const counts = Object.fromEntries(CATS.map((c) => [c.key, 0]));
     let shown = 0;
     // Off the map while the group changes: the canvas is redrawn once, not per marker.
@@ -135,6 +136,7 @@
       const p = v.f.properties;
       if (prov && p.province_code !== prov) continue;
       if (carrier && !(p.carriers_reported || []).includes(carrier)) continue;
+      if (resp && (p.responsible_carrier || "unassigned") !== resp) continue;
       counts[v.cat]++;
       if (!matchesStatus(p, status)) continue;
       markerLayer.addLayer(v.marker);
@@ -271,6 +273,7 @@
       ["field.grid_power", bothText(v.grid_power ? "page.yes" : "page.no")],
       ["field.carriers_with_signal", (v.carriers_with_signal || []).join(", ") || "–"],
       ["field.carriers_reported", (v.carriers_reported || []).join(", ") || "–"],
+      ["field.responsible_carrier", !v.responsible_carrier || v.responsible_carrier === "unassigned" ? bothText("page.unassigned") : v.responsible_carrier],
       ["field.deadline", v.deadline ? vnDate(v.deadline) : "–"],
       ["field.days_overdue", v.overdue ? String(v.days_overdue) : "–"],
       ["field.last_observed_at", v.last_observed_at ? vnDateTime(v.last_observed_at) : "–"],
@@ -369,6 +372,8 @@
     }
     setOptions($("f-province"), [["", bothText("page.all")], ...[...provs].sort((a, b) => a[1].localeCompare(b[1], "vi")).map(([c, n]) => [c, n + " (" + c + ")"])], true);
     setOptions($("f-carrier"), [["", bothText("page.all")], ...[...carriers].sort().map((c) => [c, c])], true);
+    const resp = new Set(st.features.map((f) => f.properties.responsible_carrier || "unassigned"));
+    setOptions($("f-responsible"), [["", bothText("page.all")], ...[...resp].sort().map((c) => [c, c === "unassigned" ? bothText("page.unassigned") : c])], true);
   }
 
   async function start() {
@@ -397,6 +402,7 @@
     $("f-province").addEventListener("change", refilter);
     $("f-status").addEventListener("change", drawMarkers);
     $("f-carrier").addEventListener("change", drawMarkers);
+    $("f-responsible").addEventListener("change", drawMarkers);
     $("panel-close").addEventListener("click", () => { $("panel").hidden = true; });
     await load();
   }
