@@ -95,7 +95,7 @@ func (d *villageDecoder) feature(i int, feat *rawFeature) {
 	v.LegacyDistrictCode = f.code("legacy_district_code", p.LegacyDistrictCode, 3, false)
 	v.LegacyCommuneCode = f.code("legacy_commune_code", p.LegacyCommuneCode, 5, false)
 	v.GridPower, _ = f.boolean("grid_power", p.GridPower, true)
-	v.GridPowerSince = f.when(d.cfg, "grid_power_since", p.GridPowerSince, false, false, false)
+	v.GridPowerSince = f.when(d.cfg, "grid_power_since", p.GridPowerSince, false, false, true)
 	v.Households = f.households(p.Households)
 	v.Programs = f.programs(p.Programs)
 	if d.cfg.knownProgram != nil {
@@ -106,7 +106,7 @@ func (d *villageDecoder) feature(i int, feat *rawFeature) {
 		}
 	}
 	baseline, hasBaseline := f.boolean("baseline", p.Baseline, false)
-	v.FoundAt = f.when(d.cfg, "found_at", p.FoundAt, false, false, false)
+	v.FoundAt = f.when(d.cfg, "found_at", p.FoundAt, false, false, true)
 	v.Baseline = baseline
 	if !hasBaseline {
 		v.Baseline = isNull(p.FoundAt) // default: true unless found_at is set

@@ -3,6 +3,7 @@ package format_test
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/paulmach/orb"
 
@@ -149,6 +150,16 @@ var villageRuleCases = []ruleCase{
 		want: []geo.Problem{prob(1, "LC-0001", "village_id", geo.RuleDuplicateRow, "same village_id as feature 0")}},
 	{name: "TimeUnparsable/Date", in: fc(village(pointGeom, "grid_power_since", `"2023-02-30"`)),
 		want: []geo.Problem{prob(0, "LC-0001", "grid_power_since", geo.RuleTimeUnparsable, `not a date (YYYY-MM-DD): "2023-02-30"`)}},
+	// Power that has not arrived yet, or a village not yet found, would silently keep a
+	// village out of every program's scope: a typo (2052 for 2025) must not hide it.
+	{name: "TimeFuture/GridPowerSince", in: fc(village(pointGeom, "grid_power_since", `"2025-01-02"`)),
+		opt: format.Options{Now: time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)},
+		want: []geo.Problem{prob(0, "LC-0001", "grid_power_since", geo.RuleTimeFuture,
+			`after the upload time 2025-01-01T00:00:00Z (plus 10m0s for clock skew): "2025-01-02"`)}},
+	{name: "TimeFuture/FoundAt", in: fc(village(pointGeom, "found_at", `"2999-01-01"`)),
+		opt: format.Options{Now: time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)},
+		want: []geo.Problem{prob(0, "LC-0001", "found_at", geo.RuleTimeFuture,
+			`after the upload time 2025-01-01T00:00:00Z (plus 10m0s for clock skew): "2999-01-01"`)}},
 	{name: "TimeUnparsable/NoZone", in: fc(village(pointGeom, "deadline", `"2024-12-01T00:00:00"`)),
 		want: []geo.Problem{prob(0, "LC-0001", "deadline", geo.RuleTimeUnparsable,
 			`instant without a time zone (add Z or an offset such as +07:00): "2024-12-01T00:00:00"`)}},

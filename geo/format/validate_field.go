@@ -185,7 +185,7 @@ func (f *featureReport) id(field string, raw json.RawMessage) string {
 
 // when reads a date ("YYYY-MM-DD", 00:00 in Vietnam) or, when instant is true, also an RFC 3339
 // instant with a zone. It returns the zero time when the property is absent or bad. Every time
-// is checked against the floor (time_too_old); when future is true (observed_at) also against
+// is checked against the floor (time_too_old); when future is true (observed_at, assigned_at, grid_power_since, found_at) also against
 // the time of upload (time_future). A time that breaks a bound is returned zero, so it never reaches
 // the store.
 func (f *featureReport) when(cfg *config, field string, raw json.RawMessage, required, instant, future bool) time.Time {
