@@ -42,12 +42,16 @@ all-or-nothing; the same file twice counts once. Same as: covmon ingest --kind a
 }
 
 func (m *Main) runVillages(ctx context.Context, args []string) error {
+	if len(args) > 0 && args[0] == "find" {
+		m.mode = openExisting
+		return m.runVillagesFind(ctx, args[1:])
+	}
 	if len(args) == 0 || args[0] != "import" {
 		if len(args) > 0 && (args[0] == "-h" || args[0] == "--help" || args[0] == "-help") {
 			args = []string{"import", "-h"}
 		} else {
-			fmt.Fprintln(m.Stderr, "Usage: covmon villages import [flags] FILE...")
-			return errors.New(`villages: want the subcommand "import"`)
+			fmt.Fprintln(m.Stderr, "Usage: covmon villages import [flags] FILE...\n       covmon villages find [flags] TEXT")
+			return errors.New(`villages: want the subcommand "import" or "find"`)
 		}
 	}
 	fs := m.flagSet("villages import", "FILE...", `

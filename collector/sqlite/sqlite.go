@@ -133,6 +133,9 @@ func (db *DB) Open(ctx context.Context) (err error) {
 	if err := db.migrate(ctx); err != nil {
 		return fmt.Errorf("open db: %w", err)
 	}
+	if err := db.fillSearchKeys(ctx); err != nil {
+		return fmt.Errorf("open db: %w", err)
+	}
 
 	// The reader opens after the writer so the file exists and is already in WAL mode.
 	db.ro, err = sql.Open("sqlite", uri+"?mode=ro&"+fmt.Sprintf("_pragma=cache_size(-%d)&", positive(db.ReaderCacheKiB, 16384))+common)

@@ -53,8 +53,8 @@ func (db *DB) CommitVillages(ctx context.Context, u *geo.Upload, vs []geo.Villag
 // RowsAffected tells whether anything changed.
 const upsertVillage = `INSERT INTO villages (id, name, commune_code, commune_name,
 	province_code, province_name, legacy_district_code, legacy_commune_code, lon, lat, area,
-	grid_power, grid_power_since, households, baseline, found_at, deadline, deadlines, upload_id)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+	grid_power, grid_power_since, households, baseline, found_at, deadline, deadlines, upload_id, search_key)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 ON CONFLICT (id) DO UPDATE SET
 	name = excluded.name, commune_code = excluded.commune_code,
 	commune_name = excluded.commune_name, province_code = excluded.province_code,
@@ -63,7 +63,7 @@ ON CONFLICT (id) DO UPDATE SET
 	area = excluded.area, grid_power = excluded.grid_power,
 	grid_power_since = excluded.grid_power_since, households = excluded.households,
 	baseline = excluded.baseline, found_at = excluded.found_at, deadline = excluded.deadline,
-	deadlines = excluded.deadlines, upload_id = excluded.upload_id
+	deadlines = excluded.deadlines, upload_id = excluded.upload_id, search_key = excluded.search_key
 WHERE (name, commune_code, commune_name, province_code, province_name, legacy_district_code,
 	legacy_commune_code, lon, lat, area, grid_power, grid_power_since, households, baseline,
 	found_at, deadline, deadlines)
@@ -105,7 +105,8 @@ func upsertVillages(ctx context.Context, tx *sql.Tx, uploadID int64, vs []geo.Vi
 		res, err := upsert.ExecContext(ctx, v.ID, v.Name, v.CommuneCode, v.CommuneName,
 			v.ProvinceCode, v.ProvinceName, v.LegacyDistrictCode, v.LegacyCommuneCode,
 			v.Center.Lon(), v.Center.Lat(), area, v.GridPower, nullMillis(v.GridPowerSince),
-			v.Households, v.Baseline, nullMillis(v.FoundAt), nullMillis(v.Deadline), marshalDeadlines(v.Deadlines), uploadID)
+			v.Households, v.Baseline, nullMillis(v.FoundAt), nullMillis(v.Deadline), marshalDeadlines(v.Deadlines), uploadID,
+			geo.SearchKey(v.Name, v.CommuneName))
 		if err != nil {
 			return 0, fmt.Errorf("village %q: upsert: %w", v.ID, err)
 		}
@@ -211,6 +212,15 @@ func villageFilter(col string, f geo.VillageFilter) (string, []any, error) {
 		conds = append(conds, col+` IN (SELECT village_id FROM village_programs WHERE program_id = ?)`)
 		args = append(args, f.ProgramID)
 	}
+	if words := strings.Fields(geo.Fold(f.Name)); len(words) > 0 {
+		// Folded words hold only letters, digits and no LIKE wildcards.
+		like := make([]string, len(words))
+		for i, w := range words {
+			like[i] = "search_key LIKE ?"
+			args = append(args, "%"+w+"%")
+		}
+		conds = append(conds, col+` IN (SELECT id FROM villages WHERE `+strings.Join(like, " AND ")+`)`)
+	}
 	if len(f.IDs) > 0 {
 		// One JSON array parameter instead of one placeholder per ID.
 		b, err := json.Marshal(f.IDs)
@@ -251,4 +261,40 @@ func unmarshalDeadlines(s sql.NullString) (map[string]time.Time, error) {
 		out[k] = time.UnixMilli(v).In(geo.Vietnam)
 	}
 	return out, nil
+}
+
+// fillSearchKeys computes the search key of the villages stored before it existed (NULL), in
+// one transaction; a no-op once every village has one.
+func (db *DB) fillSearchKeys(ctx context.Context) error {
+	tx, err := db.rw.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("fill search keys: %w", err)
+	}
+	defer tx.Rollback()
+	rows, err := tx.QueryContext(ctx, `SELECT id, name, commune_name FROM villages WHERE search_key IS NULL`)
+	if err != nil {
+		return fmt.Errorf("fill search keys: %w", err)
+	}
+	var keys [][2]string
+	for rows.Next() {
+		var id, name, commune string
+		if err := rows.Scan(&id, &name, &commune); err != nil {
+			rows.Close()
+			return fmt.Errorf("fill search keys: %w", err)
+		}
+		keys = append(keys, [2]string{id, geo.SearchKey(name, commune)})
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("fill search keys: %w", err)
+	}
+	if len(keys) == 0 {
+		return nil
+	}
+	for _, k := range keys {
+		if _, err := tx.ExecContext(ctx, `UPDATE villages SET search_key = ? WHERE id = ?`, k[1], k[0]); err != nil {
+			return fmt.Errorf("fill search keys: %w", err)
+		}
+	}
+	return tx.Commit()
 }

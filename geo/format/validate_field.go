@@ -108,18 +108,20 @@ func isString(raw []byte, s string) bool {
 }
 
 // decodeString decodes a JSON string, taking a fast path when it has no escapes.
+// Every string is normalised to NFC here, at the door, so names are stored and compared in one
+// form whatever tool wrote the file (geo.NFC).
 func decodeString(raw json.RawMessage) (string, bool) {
 	if len(raw) < 2 || raw[0] != '"' {
 		return "", false
 	}
 	if inner := raw[1 : len(raw)-1]; bytes.IndexByte(inner, '\\') < 0 && utf8.Valid(inner) {
-		return string(inner), true
+		return geo.NFC(string(inner)), true
 	}
 	var s string
 	if err := json.Unmarshal(raw, &s); err != nil {
 		return "", false
 	}
-	return s, true
+	return geo.NFC(s), true
 }
 
 // boolean reads a boolean property, like str.
