@@ -66,7 +66,8 @@ func (s *Server) parseQuery(w http.ResponseWriter, r *http.Request) (query, bool
 // handleVillages serves GET /api/v1/villages: a GeoJSON FeatureCollection of villages with
 // their status, or CSV (f=csv or Accept: text/csv). Query: as_of, program, province, status
 // (covered, dead_zone, no_power, no_data or overdue), carrier (villages that carrier reported
-// on), f.
+// on), q (name or commune name containing every word, ignoring case and diacritics: "ban
+// khoang" finds "Bản Khoang"), f.
 func (s *Server) handleVillages(w http.ResponseWriter, r *http.Request) {
 	q, ok := s.readRequest(w, r)
 	if !ok {
@@ -82,7 +83,12 @@ func (s *Server) handleVillages(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, Errorf(EINVALID, "status: unknown %q", status))
 		return
 	}
-	sts, err := collector.Status(r.Context(), s.Store, geo.VillageFilter{ProvinceCode: q.province, ProgramID: q.program.ID}, q.program, &s.Policy, q.asOf)
+	name := r.URL.Query().Get("q")
+	if name != "" && geo.Fold(name) == "" {
+		s.writeError(w, r, Errorf(EINVALID, "q: no letters or digits to search for in %q", name))
+		return
+	}
+	sts, err := collector.Status(r.Context(), s.Store, geo.VillageFilter{ProvinceCode: q.province, ProgramID: q.program.ID, Name: name}, q.program, &s.Policy, q.asOf)
 	if err != nil {
 		s.writeError(w, r, fmt.Errorf("status: %w", err))
 		return
