@@ -9,12 +9,16 @@ import (
 	"github.com/covmon/covmon/geo"
 )
 
-// ErrUnknownKind is returned for a file kind other than villages, observations, areas or
-// assignments.
+// ErrUnknownKind is returned for a file kind other than villages, observations, areas,
+// assignments or crosswalk.
 var ErrUnknownKind = errors.New("collector: unknown file kind")
 
 // Kinds lists the kinds of file covmon ingests.
-var Kinds = []geo.UploadKind{geo.KindObservations, geo.KindAreas, geo.KindVillages, geo.KindAssignments}
+var Kinds = []geo.UploadKind{geo.KindObservations, geo.KindAreas, geo.KindVillages, geo.KindAssignments, geo.KindCrosswalk}
+
+// ErrMinistryOnly is returned when a carrier sends a file only the ministry may send (a
+// crosswalk of administrative units).
+var ErrMinistryOnly = errors.New("collector: only the ministry sends this kind of file")
 
 // ParseKind reads a file kind as a person or a client names it (the API's ?kind=, a feed's
 // kind, a drop folder's layout): empty means observations, the carriers' usual file.
@@ -24,7 +28,7 @@ func ParseKind(s string) (geo.UploadKind, error) {
 	}
 	k := geo.UploadKind(strings.ToLower(strings.TrimSpace(s)))
 	if !slices.Contains(Kinds, k) {
-		return "", fmt.Errorf("%w %q: want observations, areas, villages or assignments", ErrUnknownKind, s)
+		return "", fmt.Errorf("%w %q: want observations, areas, villages, assignments or crosswalk", ErrUnknownKind, s)
 	}
 	return k, nil
 }
@@ -41,6 +45,9 @@ func (in *Ingester) resolve(f File) (File, error) {
 	f.Kind = k
 	if MinistryOnly(f.Kind) {
 		f.Carrier = ""
+	}
+	if f.Kind == geo.KindCrosswalk && f.Carrier != "" {
+		return f, fmt.Errorf("ingest %s: %w: a crosswalk from carrier %q", f.Name, ErrMinistryOnly, f.Carrier)
 	}
 	if f.Carrier != "" && !slices.Contains(in.carriers(), f.Carrier) {
 		return f, fmt.Errorf("ingest %s: %w: %q (configured: %s)", f.Name, ErrUnknownCarrier, f.Carrier, strings.Join(in.carriers(), ", "))

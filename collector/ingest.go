@@ -29,6 +29,8 @@ type Store interface {
 	CommitObservations(ctx context.Context, u *geo.Upload, obs []geo.Observation) error
 	// CommitAssignments adds an assignments upload to the dated history of responsible carriers.
 	CommitAssignments(ctx context.Context, u *geo.Upload, as []geo.Assignment) error
+	// CommitCrosswalk stores a crosswalk of administrative units like CommitVillages.
+	CommitCrosswalk(ctx context.Context, u *geo.Upload, rows []geo.CrosswalkRow) error
 	RecordUpload(ctx context.Context, u *geo.Upload) error
 	// Programs lists the configured programs (a registry file may name only these).
 	Programs(ctx context.Context) ([]geo.Program, error)
@@ -119,6 +121,7 @@ func (in *Ingester) Ingest(ctx context.Context, f File, r io.Reader) (*geo.Uploa
 	var obs []geo.Observation
 	var assignments []geo.Assignment
 	var areas *areaPlan
+	var crosswalk []geo.CrosswalkRow
 	switch f.Kind {
 	case geo.KindVillages:
 		progs, perr := in.Store.Programs(ctx)
@@ -155,6 +158,9 @@ func (in *Ingester) Ingest(ctx context.Context, f File, r io.Reader) (*geo.Uploa
 		if u.Carrier == "" {
 			u.Carrier = soleCarrier(obs)
 		}
+	case geo.KindCrosswalk:
+		crosswalk, err = format.DecodeCrosswalk(cr, opt)
+		u.Features = len(crosswalk)
 	case geo.KindAreas:
 		aopt := format.Options{File: f.Name, Bounds: in.Bounds, Carriers: in.Carriers, Carrier: f.Carrier, Now: u.ReceivedAt, MaxProblems: in.MaxProblems,
 			MinTime: in.MinTime, FutureSkew: in.FutureSkew}
@@ -219,6 +225,8 @@ func (in *Ingester) Ingest(ctx context.Context, f File, r io.Reader) (*geo.Uploa
 		err = in.Store.CommitAssignments(ctx, u, assignments)
 	case geo.KindAreas:
 		err = in.Store.CommitChangedObservations(ctx, u, areas.observations)
+	case geo.KindCrosswalk:
+		err = in.Store.CommitCrosswalk(ctx, u, crosswalk)
 	}
 	if errors.Is(err, geo.ErrDuplicateUpload) {
 		// Another upload of the same bytes won the race.

@@ -15,6 +15,7 @@ const (
 	KindObservations UploadKind = "observations" // carriers' per-village reports
 	KindAreas        UploadKind = "areas"        // carriers' coverage-area polygons
 	KindAssignments  UploadKind = "assignments"  // the ministry's responsible carriers
+	KindCrosswalk    UploadKind = "crosswalk"    // the ministry's crosswalk of administrative units
 )
 
 // UploadResult is how an upload ended.

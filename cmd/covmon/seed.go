@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io/fs"
 	"path"
+	"slices"
 	"sort"
 	"strings"
 
@@ -48,6 +49,8 @@ func (m *Main) loadSeeds(ctx context.Context) error {
 		}
 		return names[i] < names[j]
 	})
+	// Then the crosswalks: the real 2025 province merger and the synthetic demo communes.
+	names = slices.Insert(names, 1, seeds.ProvinceCrosswalk, seeds.CommuneCrosswalk)
 	// Seeding is idempotent: a seed file whose bytes were already accepted is skipped before
 	// ingest, so that "make run" and "serve --seed" do not record a duplicate upload per file
 	// on every start.
@@ -64,6 +67,8 @@ func (m *Main) loadSeeds(ctx context.Context) error {
 			kind = geo.KindVillages
 		case strings.HasPrefix(path.Base(n), "assignments"):
 			kind = geo.KindAssignments
+		case strings.HasPrefix(path.Base(n), "crosswalk"):
+			kind = geo.KindCrosswalk
 		}
 		b, err := fs.ReadFile(seeds.FS, n)
 		if err != nil {

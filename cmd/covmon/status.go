@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"slices"
@@ -39,6 +40,7 @@ covering its whole settled area (column LOM_SONG; area_coverage "partial" in JSO
 	program := fs.String("program", "", "program `ID` (default: the configured default program)")
 	format := fs.String("format", "table", "output `format`: table, json, geojson or csv (one row per village: the GeoJSON properties plus lon/lat, UTF-8 with BOM)")
 	policy := fs.String("policy", "in_force", "signal `policy`: in_force (the program's policy in force at --as-of) or current (today's policy, applied to every date)")
+	geography := fs.String("geography", "", "group by the provinces and communes in force on `DATE` (YYYY-MM-DD; 2024-12-01: the 63 provinces before the 2025 merger); default: today's units")
 	villages := fs.Bool("villages", false, "table format: also list every village that is not covered, and the lõm sóng ones")
 	carrier := fs.String("carrier", "", "only the villages `C` is responsible for (\"unassigned\" for none); with --villages, C's work list")
 	if err := parseFlags(fs, args); err != nil {
@@ -54,6 +56,14 @@ covering its whole settled area (column LOM_SONG; area_coverage "partial" in JSO
 			return fmt.Errorf("--as-of: %w", err)
 		}
 		asOf = t
+	}
+	var geoAt time.Time
+	if *geography != "" {
+		t, err := time.ParseInLocation("2006-01-02", *geography, geo.Vietnam)
+		if err != nil {
+			return fmt.Errorf("--geography: want a date YYYY-MM-DD, got %q", *geography)
+		}
+		geoAt = t
 	}
 	switch *format {
 	case "table", "json", "geojson", "csv":
@@ -77,9 +87,25 @@ covering its whole settled area (column LOM_SONG; area_coverage "partial" in JSO
 	}
 	pol := m.Config.GeoPolicy()
 	f := geo.VillageFilter{ProvinceCode: *province, ProgramID: prog.ID}
+	if !geoAt.IsZero() {
+		f.ProvinceCode = "" // --province names a unit of that geography: filtered below
+	}
 	sts, err := collector.Status(ctx, m.DB, f, prog, &pol, asOf)
 	if err != nil {
 		return err
+	}
+	if !geoAt.IsZero() {
+		rows, err := m.DB.Crosswalk(ctx)
+		if err != nil {
+			return err
+		}
+		if len(rows) == 0 {
+			return errors.New("--geography: no crosswalk of administrative units in this database (covmon crosswalk import FILE; covmon seed loads the 2025 one)")
+		}
+		sts = geo.NewCrosswalk(rows).InGeography(sts, geoAt)
+		if *province != "" {
+			sts = slices.DeleteFunc(sts, func(st geo.VillageStatus) bool { return st.Village.ProvinceCode != *province })
+		}
 	}
 	demo, err := m.demoData(ctx)
 	if err != nil {
@@ -102,7 +128,9 @@ covering its whole settled area (column LOM_SONG; area_coverage "partial" in JSO
 	}
 	switch *format {
 	case "json":
-		return writeJSON(m.Stdout, wire.NewStatus(sum, sts, demo))
+		out := wire.NewStatus(sum, sts, demo)
+		out.Geography = *geography
+		return writeJSON(m.Stdout, out)
 	case "geojson":
 		return writeJSON(m.Stdout, wire.FeatureCollection(sts, asOf, demo))
 	case "csv":
@@ -110,6 +138,9 @@ covering its whole settled area (column LOM_SONG; area_coverage "partial" in JSO
 			fmt.Fprintln(m.Stderr, demoNotice)
 		}
 		return wire.WriteCSV(m.Stdout, wire.FeatureCollection(sts, asOf, demo))
+	}
+	if *geography != "" {
+		fmt.Fprintf(m.Stdout, "Provinces and communes as in force on %s (from the crosswalk of administrative units).\n", *geography)
 	}
 	m.printStatus(sum, sts, demo, *villages)
 	return nil

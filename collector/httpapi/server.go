@@ -31,6 +31,8 @@ type Store interface {
 	TouchToken(ctx context.Context, id int64, at time.Time) error
 	Ping(ctx context.Context) error
 	DailyFigures(ctx context.Context, programID string, from, to time.Time) ([]geo.DailyFigure, error)
+	// Crosswalk returns the crosswalk of administrative units (reports under a past geography).
+	Crosswalk(ctx context.Context) ([]geo.CrosswalkRow, error)
 }
 
 // IngestFunc ingests one file (collector.Runner.Ingest).

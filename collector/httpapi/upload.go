@@ -20,7 +20,7 @@ import (
 
 // handleUpload serves POST /api/v1/uploads: a raw or multipart (field "file") body, optionally
 // gzip-compressed (Content-Encoding: gzip, or gzip bytes). Query: kind (observations, the
-// default; areas for coverage areas; or villages for the ministry), name (file name when the
+// default; areas for coverage areas; or villages or crosswalk for the ministry), name (file name when the
 // body has none), dry_run=1.
 func (s *Server) handleUpload(w http.ResponseWriter, r *http.Request) {
 	tok := s.requireToken(w, r)
@@ -30,7 +30,7 @@ func (s *Server) handleUpload(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	kind, err := collector.ParseKind(q.Get("kind"))
 	if err != nil {
-		s.writeError(w, r, Errorf(EINVALID, "kind: want observations, areas, villages or assignments, got %q", q.Get("kind")))
+		s.writeError(w, r, Errorf(EINVALID, "kind: want observations, areas, villages, assignments or crosswalk, got %q", q.Get("kind")))
 		return
 	}
 	if collector.MinistryOnly(kind) && tok.Role != geo.RoleMinistry {
@@ -39,6 +39,10 @@ func (s *Server) handleUpload(w http.ResponseWriter, r *http.Request) {
 	}
 	if tok.Role == geo.RoleInspector && kind != geo.KindObservations {
 		s.writeError(w, r, Errorf(EFORBIDDEN, "an inspector's token uploads independent measurements (observations/v1) only"))
+		return
+	}
+	if kind == geo.KindCrosswalk && tok.Role != geo.RoleMinistry {
+		s.writeError(w, r, Errorf(EFORBIDDEN, "only a ministry token may upload a crosswalk of administrative units"))
 		return
 	}
 	f := collector.File{Kind: kind, Source: "api", TokenID: tok.ID, DryRun: q.Get("dry_run") == "1" || q.Get("dry_run") == "true"}

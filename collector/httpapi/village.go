@@ -158,7 +158,17 @@ func (s *Server) handleSummary(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	if r.URL.Query().Get("as_of") == "" && q.province == "" && s.Snapshot != nil {
+	geography := r.URL.Query().Get("geography")
+	var geoAt time.Time
+	if geography != "" {
+		t, err := time.ParseInLocation("2006-01-02", geography, geo.Vietnam)
+		if err != nil {
+			s.writeError(w, r, Errorf(EINVALID, "geography: want a date YYYY-MM-DD, got %q", geography))
+			return
+		}
+		geoAt = t
+	}
+	if r.URL.Query().Get("as_of") == "" && q.province == "" && geography == "" && s.Snapshot != nil {
 		if snap := s.Snapshot(); snap != nil {
 			if ps := snap.Program(q.program.ID); ps != nil {
 				writeJSON(w, http.StatusOK, "", wire.NewSummary(ps.Summary, snap.Demo))
@@ -166,10 +176,31 @@ func (s *Server) handleSummary(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 	}
-	sts, err := collector.Status(r.Context(), s.Store, geo.VillageFilter{ProvinceCode: q.province, ProgramID: q.program.ID}, q.program, &s.Policy, q.asOf)
+	f := geo.VillageFilter{ProvinceCode: q.province, ProgramID: q.program.ID}
+	if geography != "" {
+		f.ProvinceCode = "" // province names a unit of that geography
+	}
+	sts, err := collector.Status(r.Context(), s.Store, f, q.program, &s.Policy, q.asOf)
 	if err != nil {
 		s.writeError(w, r, fmt.Errorf("status: %w", err))
 		return
 	}
-	writeJSON(w, http.StatusOK, "", wire.NewSummary(geo.Summarize(sts, q.program, &s.Policy, q.asOf), s.demo()))
+	if geography != "" {
+		rows, err := s.Store.Crosswalk(r.Context())
+		if err != nil {
+			s.writeError(w, r, fmt.Errorf("crosswalk: %w", err))
+			return
+		}
+		if len(rows) == 0 {
+			s.writeError(w, r, Errorf(EINVALID, "geography: no crosswalk of administrative units has been uploaded"))
+			return
+		}
+		sts = geo.NewCrosswalk(rows).InGeography(sts, geoAt)
+		if q.province != "" {
+			sts = slices.DeleteFunc(sts, func(st geo.VillageStatus) bool { return st.Village.ProvinceCode != q.province })
+		}
+	}
+	out := wire.NewSummary(geo.Summarize(sts, q.program, &s.Policy, q.asOf), s.demo())
+	out.Geography = geography
+	writeJSON(w, http.StatusOK, "", out)
 }

@@ -89,8 +89,11 @@ type Program struct {
 
 // Summary is the headline figures.
 type Summary struct {
-	Notice    string     `json:"notice,omitempty"`
-	AsOf      time.Time  `json:"as_of"`
+	Notice string    `json:"notice,omitempty"`
+	AsOf   time.Time `json:"as_of"`
+	// Geography, when set, is the date whose administrative units the provinces are (a report
+	// under a past geography, e.g. the 63 provinces before 2025-07-01); empty: today's units.
+	Geography string     `json:"geography,omitempty"`
 	Program   Program    `json:"program"`
 	Policy    Policy     `json:"policy"`
 	National  Counts     `json:"national"`
