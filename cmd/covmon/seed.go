@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io/fs"
 	"path"
-	"slices"
 	"sort"
 	"strings"
 
@@ -49,8 +48,9 @@ func (m *Main) loadSeeds(ctx context.Context) error {
 		}
 		return names[i] < names[j]
 	})
-	// Then the crosswalks: the real 2025 province merger and the synthetic demo communes.
-	names = slices.Insert(names, 1, seeds.ProvinceCrosswalk, seeds.CommuneCrosswalk)
+	// Last the crosswalks (the real 2025 province merger, the synthetic demo communes), so the
+	// registry and carrier files keep upload IDs 1 to 5.
+	names = append(names, seeds.ProvinceCrosswalk, seeds.CommuneCrosswalk)
 	// Seeding is idempotent: a seed file whose bytes were already accepted is skipped before
 	// ingest, so that "make run" and "serve --seed" do not record a duplicate upload per file
 	// on every start.
