@@ -99,7 +99,7 @@ Exit status: 0 when every file was accepted or a duplicate, 1 otherwise.`)
 		kind = geo.KindAreas
 	}
 	if collector.MinistryOnly(kind) && *carrier != "" {
-		return fmt.Errorf("--carrier: a %s file is the ministry's, not a carrier's", kind)
+		return fmt.Errorf("--carrier: %s files are the ministry's, not a carrier's", kind)
 	}
 	return m.ingestFiles(ctx, fs.Args(), collector.File{Kind: kind, Carrier: *carrier, Source: "cli", DryRun: *dryRun})
 }
