@@ -76,6 +76,8 @@ type UploadFilter struct {
 	TokenID int64
 	Result  UploadResult
 	Limit   int
+	// BeforeID keeps uploads with a smaller ID (the next page of a newest-first list); 0: all.
+	BeforeID int64
 }
 
 // UploadStat counts the uploads of one carrier with one result.

@@ -13,7 +13,7 @@ import (
 // plus monthly points backfilled from the stored observations for the time before covmon
 // ran). Query: program, from, to (YYYY-MM-DD; default: everything up to today).
 func (s *Server) handleBurndown(w http.ResponseWriter, r *http.Request) {
-	q, ok := s.readRequest(w, r)
+	q, ok := s.readRequest(w, r, "program", "from", "to")
 	if !ok {
 		return
 	}

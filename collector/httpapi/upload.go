@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"path"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/covmon/covmon/collector"
@@ -241,11 +242,21 @@ func filePart(r *http.Request, body io.ReadCloser) (io.ReadCloser, string, error
 	}
 }
 
-// handleUploads serves GET /api/v1/uploads: a carrier sees its own uploads, the ministry all.
-// Query: carrier (ministry only), result, limit (default 100, at most 1000).
+// handleUploads serves GET /api/v1/uploads: a carrier sees its own uploads, the ministry all,
+// newest first. Query: carrier (ministry only), result, limit (default 100, at most 1000),
+// cursor (from the previous page's next link).
 func (s *Server) handleUploads(w http.ResponseWriter, r *http.Request) {
 	tok := s.requireToken(w, r)
 	if tok == nil {
+		return
+	}
+	if err := checkParams(r, "carrier", "result", "limit", "cursor"); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	pg, err := parsePaging(r, 100, 1000)
+	if err != nil {
+		s.writeError(w, r, err)
 		return
 	}
 	q := r.URL.Query()
@@ -254,33 +265,46 @@ func (s *Server) handleUploads(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, Errorf(EINVALID, "%v", err))
 		return
 	}
-	f := geo.UploadFilter{Carrier: q.Get("carrier"), Result: res, Limit: 100}
+	f := geo.UploadFilter{Carrier: q.Get("carrier"), Result: res, Limit: pg.limit + 1}
 	switch tok.Role {
 	case geo.RoleCarrier:
 		f.Carrier = tok.Carrier
 	case geo.RoleInspector:
 		f.TokenID = tok.ID
 	}
-	if l := q.Get("limit"); l != "" {
-		n, err := strconv.Atoi(l)
-		if err != nil || n < 1 || n > 1000 {
-			s.writeError(w, r, Errorf(EINVALID, "limit: want 1..1000"))
+	if pg.cursor != "" {
+		idText, ok := strings.CutPrefix(pg.cursor, "upload:")
+		id, err := strconv.ParseInt(idText, 10, 64)
+		if !ok || err != nil || id < 1 {
+			s.writeError(w, r, badCursor())
 			return
 		}
-		f.Limit = n
+		f.BeforeID = id
 	}
 	ups, err := s.Store.Uploads(r.Context(), f)
 	if err != nil {
 		s.writeError(w, r, fmt.Errorf("list uploads: %w", err))
 		return
 	}
-	writeJSON(w, http.StatusOK, "", wire.NewUploads(ups))
+	next := ""
+	if len(ups) > pg.limit {
+		ups = ups[:pg.limit]
+		next = nextURL(r, "upload:"+strconv.FormatInt(ups[len(ups)-1].ID, 10))
+		setNextLink(w, next)
+	}
+	out := wire.NewUploads(ups)
+	out.Next = next
+	writeJSON(w, http.StatusOK, "", out)
 }
 
 // handleUploadByID serves GET /api/v1/uploads/{id}; a carrier's token sees only its own.
 func (s *Server) handleUploadByID(w http.ResponseWriter, r *http.Request) {
 	tok := s.requireToken(w, r)
 	if tok == nil {
+		return
+	}
+	if err := checkParams(r); err != nil {
+		s.writeError(w, r, err)
 		return
 	}
 	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/covmon/covmon/collector"
@@ -12,10 +14,15 @@ import (
 	"github.com/covmon/covmon/geo/wire"
 )
 
-// readRequest enforces the read policy (open when PublicRead, else any valid token) and parses
-// the common query parameters; on failure it has written the response and returns false.
-func (s *Server) readRequest(w http.ResponseWriter, r *http.Request) (query, bool) {
+// readRequest enforces the read policy (open when PublicRead, else any valid token), refuses
+// query parameters other than allowed, and parses the common ones (as_of, program,
+// province); on failure it has written the response and returns false.
+func (s *Server) readRequest(w http.ResponseWriter, r *http.Request, allowed ...string) (query, bool) {
 	if !s.PublicRead && s.requireToken(w, r) == nil {
+		return query{}, false
+	}
+	if err := checkParams(r, allowed...); err != nil {
+		s.writeError(w, r, err)
 		return query{}, false
 	}
 	return s.parseQuery(w, r)
@@ -63,13 +70,31 @@ func (s *Server) parseQuery(w http.ResponseWriter, r *http.Request) (query, bool
 	return out, true
 }
 
+// parseInstant reads a date (YYYY-MM-DD, the start of that day in Vietnam) or an RFC 3339
+// instant.
+func parseInstant(v string) (time.Time, error) {
+	t, err := time.ParseInLocation("2006-01-02", v, geo.Vietnam)
+	if err != nil {
+		return time.Parse(time.RFC3339, v)
+	}
+	return t, nil
+}
+
+// villageParams are the query parameters of GET /api/v1/villages.
+var villageParams = []string{"as_of", "program", "province", "status", "carrier", "f", "lon", "lat", "radius_km", "bbox", "limit", "cursor"}
+
+// maxVillagesLimit bounds limit on the village lists. Without limit the whole list comes
+// back (the status page and the exports want every village; it is gzip-compressed).
+const maxVillagesLimit = 100000
+
 // handleVillages serves GET /api/v1/villages: a GeoJSON FeatureCollection of villages with
 // their status, or CSV (f=csv or Accept: text/csv). Query: as_of, program, province, status
 // (covered, dead_zone, no_power, no_data or overdue), carrier (villages that carrier reported
 // on), q (name or commune name containing every word, ignoring case and diacritics: "ban
-// khoang" finds "Bản Khoang"), f.
+// khoang" finds "Bản Khoang"), lon+lat (nearest first, with distance_km; radius_km keeps
+// those within), bbox, limit, cursor, f. Any other parameter is a 400 naming it.
 func (s *Server) handleVillages(w http.ResponseWriter, r *http.Request) {
-	q, ok := s.readRequest(w, r)
+	q, ok := s.readRequest(w, r, villageParams...)
 	if !ok {
 		return
 	}
@@ -78,9 +103,9 @@ func (s *Server) handleVillages(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	status, carrier := r.URL.Query().Get("status"), r.URL.Query().Get("carrier")
-	if status != "" && status != "overdue" && !slices.Contains(geo.Statuses, geo.Status(status)) {
-		s.writeError(w, r, Errorf(EINVALID, "status: unknown %q", status))
+	vq, err := parseVillageQuery(r)
+	if err != nil {
+		s.writeError(w, r, err)
 		return
 	}
 	name := r.URL.Query().Get("q")
@@ -93,23 +118,25 @@ func (s *Server) handleVillages(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, fmt.Errorf("status: %w", err))
 		return
 	}
-	kept := sts[:0]
-	for _, st := range sts {
-		switch {
-		case status == "overdue" && !st.Overdue,
-			status != "" && status != "overdue" && string(st.Status) != status,
-			carrier != "" && !slices.Contains(st.CarriersReported, carrier):
-			continue
-		}
-		kept = append(kept, st)
+	pg, err := vq.run(sts, q.asOf)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
 	}
-	fc := wire.FeatureCollection(kept, q.asOf, s.demo())
+	fc := wire.FeatureCollection(pg.items, q.asOf, s.demo())
+	wire.SetDistances(fc, pg.distKM)
+	next := ""
+	if pg.next != "" {
+		next = nextURL(r, pg.next)
+		setNextLink(w, next)
+	}
 	if csv {
 		if err := writeVillagesCSV(w, fc, q.asOf, s.demo()); err != nil {
 			s.logger().Warn("villages csv", "err", err)
 		}
 		return
 	}
+	wire.SetPaging(fc, pg.matched, next)
 	writeJSON(w, http.StatusOK, "application/geo+json", fc)
 }
 
@@ -122,14 +149,20 @@ func (s *Server) demo() bool {
 }
 
 // handleVillage serves GET /api/v1/villages/{id}: the village, its status now (or as_of) and
-// its whole observation history with provenance (the upload each came in).
+// its observation history with provenance (the upload each came in), oldest first; limit and
+// cursor page through the history.
 func (s *Server) handleVillage(w http.ResponseWriter, r *http.Request) {
-	q, ok := s.readRequest(w, r)
+	q, ok := s.readRequest(w, r, "as_of", "program", "limit", "cursor")
 	if !ok {
 		return
 	}
+	pg, err := parsePaging(r, 0, maxVillagesLimit)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
 	id := r.PathValue("id")
-	_, err := s.Store.Village(r.Context(), id)
+	_, err = s.Store.Village(r.Context(), id)
 	if errors.Is(err, geo.ErrNotFound) {
 		s.writeError(w, r, Errorf(ENOTFOUND, "no village %q", id))
 		return
@@ -148,13 +181,45 @@ func (s *Server) handleVillage(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, fmt.Errorf("village history: %w", err))
 		return
 	}
-	writeJSON(w, http.StatusOK, "", wire.NewVillageHistory(&sts[0], q.asOf, hist, s.demo()))
+	hist, next, err := pageHistory(hist, pg)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	out := wire.NewVillageHistory(&sts[0], q.asOf, hist, s.demo())
+	if next != "" {
+		out.Next = nextURL(r, next)
+		setNextLink(w, out.Next)
+	}
+	writeJSON(w, http.StatusOK, "", out)
+}
+
+// pageHistory cuts a page from a village's observations (in the store's order: observed_at,
+// then ID). The position is the last observation's ID: an observation recorded later with an
+// older date sorts before it and is not on later pages, but nothing is returned twice.
+func pageHistory(hist []geo.Observation, pg paging) ([]geo.Observation, string, error) {
+	if pg.cursor != "" {
+		idText, ok := strings.CutPrefix(pg.cursor, "obs:")
+		id, err := strconv.ParseInt(idText, 10, 64)
+		if !ok || err != nil {
+			return nil, "", badCursor()
+		}
+		i := slices.IndexFunc(hist, func(o geo.Observation) bool { return o.ID == id })
+		if i < 0 {
+			return nil, "", badCursor()
+		}
+		hist = hist[i+1:]
+	}
+	if pg.limit > 0 && len(hist) > pg.limit {
+		return hist[:pg.limit], "obs:" + strconv.FormatInt(hist[pg.limit-1].ID, 10), nil
+	}
+	return hist, "", nil
 }
 
 // handleSummary serves GET /api/v1/summary: the headline figures nationally and per province,
 // now (from the latest snapshot) or as_of a date.
 func (s *Server) handleSummary(w http.ResponseWriter, r *http.Request) {
-	q, ok := s.readRequest(w, r)
+	q, ok := s.readRequest(w, r, "as_of", "program", "province")
 	if !ok {
 		return
 	}

@@ -211,6 +211,10 @@ func (db *DB) Uploads(ctx context.Context, f geo.UploadFilter) ([]geo.Upload, er
 		where = append(where, "result = ?")
 		args = append(args, string(f.Result))
 	}
+	if f.BeforeID > 0 {
+		where = append(where, "id < ?")
+		args = append(args, f.BeforeID)
+	}
 	q := `SELECT ` + uploadColumns + ` FROM uploads`
 	if len(where) > 0 {
 		q += " WHERE " + strings.Join(where, " AND ")

@@ -1,6 +1,7 @@
 package wire
 
 import (
+	"math"
 	"time"
 
 	"github.com/paulmach/orb"
@@ -299,4 +300,25 @@ func NewWorkList(carrier string, prog *geo.Program, asOf time.Time, wl []geo.Vil
 		out.Villages = append(out.Villages, NewVillage(&wl[i]))
 	}
 	return out
+}
+
+// SetDistances adds "distance_km" (rounded to metres) to each feature of a point query, in
+// order; km is nil for other queries.
+func SetDistances(fc *geojson.FeatureCollection, km []float64) {
+	for i, d := range km {
+		if i < len(fc.Features) {
+			fc.Features[i].Properties["distance_km"] = math.Round(d*1000) / 1000
+		}
+	}
+}
+
+// SetPaging adds the paging members of a village list: "number_matched" (villages matching
+// the query over all pages), "number_returned" and, when more follow, "next" (the URL of the
+// next page).
+func SetPaging(fc *geojson.FeatureCollection, matched int, next string) {
+	fc.ExtraMembers["number_matched"] = matched
+	fc.ExtraMembers["number_returned"] = len(fc.Features)
+	if next != "" {
+		fc.ExtraMembers["next"] = next
+	}
 }

@@ -58,6 +58,8 @@ func NewUpload(u *geo.Upload) Upload {
 // --format json.
 type Uploads struct {
 	Uploads []Upload `json:"uploads"`
+	// Next is the URL of the next page, when more follow.
+	Next string `json:"next,omitempty"`
 }
 
 // NewUploads converts upload records.

@@ -38,6 +38,8 @@ type VillageHistory struct {
 	Notice       string        `json:"notice,omitempty"`
 	AsOf         time.Time     `json:"as_of"`
 	Observations []Observation `json:"observations"`
+	// Next is the URL of the next page of observations, when more follow.
+	Next string `json:"next,omitempty"`
 }
 
 // NewVillageHistory converts a village's status at asOf and its history; demo adds the
