@@ -57,14 +57,22 @@ func parsePaging(r *http.Request, def, max int) (paging, error) {
 		}
 		p.limit = n
 	}
-	if v, ok := q["cursor"]; ok {
-		b, err := base64.RawURLEncoding.DecodeString(v[0])
-		if err != nil || len(b) == 0 {
-			return p, Errorf(EINVALID, "cursor: not a cursor this server gave (use the next link as it is)")
-		}
-		p.cursor = string(b)
+	var err error
+	p.cursor, err = parseCursor(r)
+	return p, err
+}
+
+// parseCursor decodes the cursor parameter ("" when absent).
+func parseCursor(r *http.Request) (string, error) {
+	v, ok := r.URL.Query()["cursor"]
+	if !ok {
+		return "", nil
 	}
-	return p, nil
+	b, err := base64.RawURLEncoding.DecodeString(v[0])
+	if err != nil || len(b) == 0 {
+		return "", Errorf(EINVALID, "cursor: not a cursor this server gave (use the next link as it is)")
+	}
+	return string(b), nil
 }
 
 // encodeCursor makes a cursor from a position.

@@ -115,6 +115,7 @@ func (s *Server) Handler() http.Handler {
 		mux.HandleFunc("GET /metrics", s.handleMetrics)
 	}
 	s.routePage(mux)
+	s.routeOGC(mux)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, Errorf(ENOTFOUND, "no such endpoint: %s %s", r.Method, r.URL.Path))
 	})

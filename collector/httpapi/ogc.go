@@ -1,0 +1,260 @@
+package httpapi
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/paulmach/orb"
+
+	"github.com/covmon/covmon/collector"
+	"github.com/covmon/covmon/geo"
+	"github.com/covmon/covmon/geo/wire"
+)
+
+// OGC API – Features, Part 1 (Core, GeoJSON) under /ogc: the standard QGIS, GDAL/OGR and
+// ArcGIS read. One collection, "villages": the villages of a program with their status at an
+// instant (the datetime parameter), the same features and properties as GET /api/v1/villages.
+
+const (
+	ogcDefaultLimit = 100
+	ogcMaxLimit     = 10000
+	geoJSONType     = "application/geo+json"
+	jsonType        = "application/json"
+)
+
+func (s *Server) routeOGC(mux *http.ServeMux) {
+	mux.HandleFunc("GET /ogc", s.handleOGCLanding)
+	mux.HandleFunc("GET /ogc/{$}", s.handleOGCLanding)
+	mux.HandleFunc("GET /ogc/conformance", s.handleOGCConformance)
+	mux.HandleFunc("GET /ogc/collections", s.handleOGCCollections)
+	mux.HandleFunc("GET /ogc/collections/villages", s.handleOGCCollection)
+	mux.HandleFunc("GET /ogc/collections/villages/items", s.handleOGCItems)
+	mux.HandleFunc("GET /ogc/collections/villages/items/{id}", s.handleOGCItem)
+}
+
+// ogcStart enforces the read policy and the parameters (f is accepted as json or geojson:
+// only JSON is served); on failure it has answered.
+func (s *Server) ogcStart(w http.ResponseWriter, r *http.Request, allowed ...string) bool {
+	if !s.PublicRead && s.requireToken(w, r) == nil {
+		return false
+	}
+	if err := checkParams(r, append(allowed, "f")...); err != nil {
+		s.writeError(w, r, err)
+		return false
+	}
+	if f := r.URL.Query().Get("f"); f != "" && f != "json" && f != "geojson" {
+		s.writeError(w, r, Errorf(EINVALID, "f: only json is served, got %q", f))
+		return false
+	}
+	return true
+}
+
+func (s *Server) ogcURL(r *http.Request, path string) string { return absURL(r, "/ogc"+path, nil) }
+
+func (s *Server) handleOGCLanding(w http.ResponseWriter, r *http.Request) {
+	if !s.ogcStart(w, r) {
+		return
+	}
+	desc := "Vùng lõm sóng: the villages of Vietnam's coverage programs and their mobile-coverage status (covmon). Status: covered, dead_zone, no_power, no_data; overdue villages are past their program's deadline."
+	if s.demo() {
+		desc += " " + wire.DemoNotice
+	}
+	writeJSON(w, http.StatusOK, jsonType, wire.OGCLanding{
+		Title:       "covmon — trạng thái phủ sóng thôn, bản (village coverage status)",
+		Description: desc,
+		Links: []wire.Link{
+			{Href: s.ogcURL(r, ""), Rel: "self", Type: jsonType, Title: "this document"},
+			{Href: s.ogcURL(r, "/conformance"), Rel: "conformance", Type: jsonType, Title: "conformance classes"},
+			{Href: s.ogcURL(r, "/collections"), Rel: "data", Type: jsonType, Title: "collections"},
+			{Href: absURL(r, "/", nil), Rel: "service-doc", Type: "text/html", Title: "the status page"},
+		},
+	})
+}
+
+func (s *Server) handleOGCConformance(w http.ResponseWriter, r *http.Request) {
+	if !s.ogcStart(w, r) {
+		return
+	}
+	writeJSON(w, http.StatusOK, jsonType, wire.OGCConformance{ConformsTo: wire.OGCConformsTo})
+}
+
+func (s *Server) handleOGCCollections(w http.ResponseWriter, r *http.Request) {
+	if !s.ogcStart(w, r) {
+		return
+	}
+	c, err := s.villagesCollection(r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, jsonType, wire.OGCCollections{
+		Links:       []wire.Link{{Href: s.ogcURL(r, "/collections"), Rel: "self", Type: jsonType}},
+		Collections: []wire.OGCCollection{c},
+	})
+}
+
+func (s *Server) handleOGCCollection(w http.ResponseWriter, r *http.Request) {
+	if !s.ogcStart(w, r) {
+		return
+	}
+	c, err := s.villagesCollection(r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, jsonType, c)
+}
+
+// villagesCollection describes the villages collection; its extent is the bounding box of
+// every registered village.
+func (s *Server) villagesCollection(r *http.Request) (wire.OGCCollection, error) {
+	vs, err := s.Store.Villages(r.Context(), geo.VillageFilter{})
+	if err != nil {
+		return wire.OGCCollection{}, fmt.Errorf("villages: %w", err)
+	}
+	desc := "Villages (thôn, bản) with their mobile-coverage status as of the datetime parameter (an instant; default now), for the default program unless program= names another. Properties as in covmon's GET /api/v1/villages (docs/api.md)."
+	if s.demo() {
+		desc += " " + wire.DemoNotice
+	}
+	c := wire.OGCCollection{
+		ID: "villages", Title: "Thôn, bản và trạng thái phủ sóng (villages and coverage status)", Description: desc,
+		ItemType: "feature", CRS: []string{wire.CRS84},
+		Links: []wire.Link{
+			{Href: s.ogcURL(r, "/collections/villages"), Rel: "self", Type: jsonType},
+			{Href: s.ogcURL(r, "/collections/villages/items"), Rel: "items", Type: geoJSONType, Title: "the villages"},
+		},
+	}
+	if len(vs) > 0 {
+		b := orb.Bound{Min: orb.Point(vs[0].Center), Max: orb.Point(vs[0].Center)}
+		for _, v := range vs[1:] {
+			b = b.Extend(orb.Point(v.Center))
+		}
+		ext := &wire.OGCExtent{}
+		ext.Spatial.BBox = [][4]float64{{b.Min.Lon(), b.Min.Lat(), b.Max.Lon(), b.Max.Lat()}}
+		ext.Spatial.CRS = wire.CRS84
+		ext.Temporal.Interval = [][2]*string{{nil, nil}}
+		c.Extent = ext
+	}
+	return c, nil
+}
+
+// ogcQuery reads program and datetime (the as-of instant: a date, 00:00 Vietnam time, or an
+// RFC 3339 instant; an interval is refused, a status is at an instant).
+func (s *Server) ogcQuery(r *http.Request) (*geo.Program, time.Time, error) {
+	q := r.URL.Query()
+	asOf := s.now()
+	if v := q.Get("datetime"); v != "" {
+		if strings.Contains(v, "/") {
+			return nil, asOf, Errorf(EINVALID, "datetime: want an instant (the status as of it), not an interval, got %q", v)
+		}
+		t, err := parseInstant(v)
+		if err != nil {
+			return nil, asOf, Errorf(EINVALID, "datetime: want YYYY-MM-DD or an RFC 3339 instant, got %q", v)
+		}
+		asOf = t
+	}
+	id := q.Get("program")
+	for i := range s.Programs {
+		if s.Programs[i].ID == id || (id == "" && i == 0) {
+			return &s.Programs[i], asOf, nil
+		}
+	}
+	return nil, asOf, Errorf(EINVALID, "program: unknown %q", id)
+}
+
+// handleOGCItems serves the villages as GeoJSON: bbox, limit (default 100; a larger one than
+// 10000 is served as 10000, as the standard asks), datetime, program, cursor (from the next
+// link), numberMatched and numberReturned.
+func (s *Server) handleOGCItems(w http.ResponseWriter, r *http.Request) {
+	if !s.ogcStart(w, r, "bbox", "limit", "datetime", "program", "cursor") {
+		return
+	}
+	prog, asOf, err := s.ogcQuery(r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	vq := villageQuery{page: paging{limit: ogcDefaultLimit}}
+	if vq.bbox, err = parseBBox(r); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if v := r.URL.Query().Get("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			s.writeError(w, r, Errorf(EINVALID, "limit: want a whole number from 1, got %q", v))
+			return
+		}
+		vq.page.limit = min(n, ogcMaxLimit)
+	}
+	if vq.page.cursor, err = parseCursor(r); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	sts, err := collector.Status(r.Context(), s.Store, geo.VillageFilter{ProgramID: prog.ID}, prog, &s.Policy, asOf)
+	if err != nil {
+		s.writeError(w, r, fmt.Errorf("status: %w", err))
+		return
+	}
+	pg, err := vq.run(sts, asOf)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	fc := wire.FeatureCollection(pg.items, asOf, s.demo())
+	self := absURL(r, r.URL.Path, r.URL.Query())
+	links := []wire.Link{{Href: self, Rel: "self", Type: geoJSONType, Title: "this page"}}
+	if pg.next != "" {
+		q := r.URL.Query()
+		q.Set("cursor", encodeCursor(pg.next))
+		q.Set("limit", strconv.Itoa(vq.page.limit))
+		links = append(links, wire.Link{Href: absURL(r, r.URL.Path, q), Rel: "next", Type: geoJSONType, Title: "next page"})
+	}
+	links = append(links, wire.Link{Href: s.ogcURL(r, "/collections/villages"), Rel: "collection", Type: jsonType})
+	wire.SetOGCItems(fc, pg.matched, s.now().UTC().Format(time.RFC3339), links)
+	w.Header().Set("Content-Crs", "<"+wire.CRS84+">")
+	writeJSON(w, http.StatusOK, geoJSONType, fc)
+}
+
+// handleOGCItem serves one village as a GeoJSON Feature (datetime and program as for items).
+func (s *Server) handleOGCItem(w http.ResponseWriter, r *http.Request) {
+	if !s.ogcStart(w, r, "datetime", "program") {
+		return
+	}
+	prog, asOf, err := s.ogcQuery(r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	id := r.PathValue("id")
+	if _, err := s.Store.Village(r.Context(), id); errors.Is(err, geo.ErrNotFound) {
+		s.writeError(w, r, Errorf(ENOTFOUND, "no village %q", id))
+		return
+	} else if err != nil {
+		s.writeError(w, r, fmt.Errorf("get village: %w", err))
+		return
+	}
+	sts, err := collector.Status(r.Context(), s.Store, geo.VillageFilter{IDs: []string{id}}, prog, &s.Policy, asOf)
+	if err != nil {
+		s.writeError(w, r, fmt.Errorf("village status of %s: %w", id, err))
+		return
+	}
+	fc := wire.FeatureCollection(sts, asOf, s.demo())
+	if len(fc.Features) != 1 {
+		s.writeError(w, r, Errorf(ENOTFOUND, "village %q is not known as of %s", id, asOf.In(geo.Vietnam).Format(time.RFC3339)))
+		return
+	}
+	f := fc.Features[0]
+	f.ExtraMembers = map[string]any{"links": []wire.Link{
+		{Href: absURL(r, r.URL.Path, nil), Rel: "self", Type: geoJSONType},
+		{Href: s.ogcURL(r, "/collections/villages"), Rel: "collection", Type: jsonType},
+		{Href: absURL(r, "/api/v1/villages/"+url.PathEscape(id), nil), Rel: "alternate", Type: jsonType, Title: "history and provenance"},
+	}}
+	w.Header().Set("Content-Crs", "<"+wire.CRS84+">")
+	writeJSON(w, http.StatusOK, geoJSONType, f)
+}
