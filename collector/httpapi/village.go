@@ -81,7 +81,7 @@ func parseInstant(v string) (time.Time, error) {
 }
 
 // villageParams are the query parameters of GET /api/v1/villages.
-var villageParams = []string{"as_of", "program", "province", "status", "carrier", "f", "lon", "lat", "radius_km", "bbox", "limit", "cursor"}
+var villageParams = []string{"as_of", "program", "policy", "province", "status", "carrier", "f", "lon", "lat", "radius_km", "bbox", "limit", "cursor"}
 
 // maxVillagesLimit bounds limit on the village lists. Without limit the whole list comes
 // back (the status page and the exports want every village; it is gzip-compressed).
@@ -152,7 +152,7 @@ func (s *Server) demo() bool {
 // its observation history with provenance (the upload each came in), oldest first; limit and
 // cursor page through the history.
 func (s *Server) handleVillage(w http.ResponseWriter, r *http.Request) {
-	q, ok := s.readRequest(w, r, "as_of", "program", "limit", "cursor")
+	q, ok := s.readRequest(w, r, "as_of", "program", "policy", "limit", "cursor")
 	if !ok {
 		return
 	}
@@ -219,7 +219,7 @@ func pageHistory(hist []geo.Observation, pg paging) ([]geo.Observation, string, 
 // handleSummary serves GET /api/v1/summary: the headline figures nationally and per province,
 // now (from the latest snapshot) or as_of a date.
 func (s *Server) handleSummary(w http.ResponseWriter, r *http.Request) {
-	q, ok := s.readRequest(w, r, "as_of", "program", "province")
+	q, ok := s.readRequest(w, r, "as_of", "program", "policy", "province")
 	if !ok {
 		return
 	}
