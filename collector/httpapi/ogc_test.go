@@ -20,14 +20,14 @@ func linkTo(links []ogcLink, rel string) string {
 func TestOGC_Documents(t *testing.T) {
 	srv := newGridServer(t)
 	var landing struct{ Links []ogcLink }
-	getJSON(t, srv.URL+"/ogc", &landing)
+	getDoc(t, srv.URL+"/ogc", &landing)
 	for _, rel := range []string{"self", "conformance", "data"} {
 		if linkTo(landing.Links, rel) == "" {
 			t.Errorf("landing page: no %s link in %+v", rel, landing.Links)
 		}
 	}
 	var conf struct{ ConformsTo []string }
-	getJSON(t, linkTo(landing.Links, "conformance"), &conf)
+	getDoc(t, linkTo(landing.Links, "conformance"), &conf)
 	if !strings.Contains(strings.Join(conf.ConformsTo, " "), "ogcapi-features-1/1.0/conf/geojson") {
 		t.Errorf("conformance: %v", conf.ConformsTo)
 	}
@@ -38,7 +38,7 @@ func TestOGC_Documents(t *testing.T) {
 			Links  []ogcLink
 		}
 	}
-	getJSON(t, linkTo(landing.Links, "data"), &cols)
+	getDoc(t, linkTo(landing.Links, "data"), &cols)
 	if len(cols.Collections) != 1 || cols.Collections[0].ID != "villages" {
 		t.Fatalf("collections: %+v", cols)
 	}
@@ -55,7 +55,7 @@ func TestOGC_Documents(t *testing.T) {
 			NumberMatched, NumberReturned int
 			Links                         []ogcLink
 		}
-		getJSON(t, url, &page)
+		getDoc(t, url, &page)
 		if page.NumberMatched != 10 || page.NumberReturned != len(page.Features) {
 			t.Errorf("numberMatched %d numberReturned %d (%d features)", page.NumberMatched, page.NumberReturned, len(page.Features))
 		}
@@ -70,7 +70,7 @@ func TestOGC_Documents(t *testing.T) {
 
 	// A limit over the maximum is served as the maximum, not refused (the standard's rule).
 	var all fcDoc
-	if resp := getJSON(t, srv.URL+"/ogc/collections/villages/items?limit=1000000", &all); resp.StatusCode != 200 || len(all.Features) != 10 {
+	if resp := getDoc(t, srv.URL+"/ogc/collections/villages/items?limit=1000000", &all); resp.StatusCode != 200 || len(all.Features) != 10 {
 		t.Errorf("limit=1000000: %d, %d features", resp.StatusCode, len(all.Features))
 	}
 	// datetime is the instant of the status (a date is 00:00 Vietnam time).
@@ -78,7 +78,7 @@ func TestOGC_Documents(t *testing.T) {
 		var at struct {
 			AsOf string `json:"as_of"`
 		}
-		getJSON(t, srv.URL+"/ogc/collections/villages/items?datetime="+dt, &at)
+		getDoc(t, srv.URL+"/ogc/collections/villages/items?datetime="+dt, &at)
 		if at.AsOf != want {
 			t.Errorf("datetime=%s: as_of %q, want %q", dt, at.AsOf, want)
 		}
@@ -89,7 +89,7 @@ func TestOGC_Documents(t *testing.T) {
 		Properties map[string]any
 		Links      []ogcLink
 	}
-	getJSON(t, srv.URL+"/ogc/collections/villages/items/Q-3", &f)
+	getDoc(t, srv.URL+"/ogc/collections/villages/items/Q-3", &f)
 	if f.ID != "Q-3" || f.Properties["status"] != "no_data" || linkTo(f.Links, "collection") == "" {
 		t.Errorf("item: %+v", f)
 	}

@@ -60,7 +60,7 @@ type fcDoc struct {
 	Next     string `json:"next"`
 }
 
-func getJSON(t *testing.T, url string, v any) *http.Response {
+func getDoc(t *testing.T, url string, v any) *http.Response {
 	t.Helper()
 	resp, err := http.Get(url)
 	if err != nil {
@@ -84,7 +84,7 @@ func ids(fc fcDoc) string {
 func TestVillages_Nearest(t *testing.T) {
 	srv := newGridServer(t)
 	var fc fcDoc
-	resp := getJSON(t, srv.URL+"/api/v1/villages?lon=103.9&lat=22.4&limit=3", &fc)
+	resp := getDoc(t, srv.URL+"/api/v1/villages?lon=103.9&lat=22.4&limit=3", &fc)
 	if resp.StatusCode != 200 {
 		t.Fatalf("status %d", resp.StatusCode)
 	}
@@ -104,13 +104,13 @@ func TestVillages_Nearest(t *testing.T) {
 	}
 	// The next link goes on from the same point.
 	var fc2 fcDoc
-	getJSON(t, fc.Next, &fc2)
+	getDoc(t, fc.Next, &fc2)
 	if got := ids(fc2); got != "Q-6 Q-5 Q-4" {
 		t.Errorf("second page: %s", got)
 	}
 	// A radius keeps those within it: Q-9 (0 km) and Q-8 (10.3 km), not Q-7 (20.6 km).
 	var fc3 fcDoc
-	getJSON(t, srv.URL+"/api/v1/villages?lon=103.9&lat=22.4&radius_km=15", &fc3)
+	getDoc(t, srv.URL+"/api/v1/villages?lon=103.9&lat=22.4&radius_km=15", &fc3)
 	if got := ids(fc3); got != "Q-9 Q-8" || fc3.Next != "" {
 		t.Errorf("within 15 km: %s (next %q)", got, fc3.Next)
 	}
@@ -129,7 +129,7 @@ func TestVillages_PagingAndBBox(t *testing.T) {
 	pages := 0
 	for url != "" {
 		var fc fcDoc
-		resp := getJSON(t, url, &fc)
+		resp := getDoc(t, url, &fc)
 		if fc.Next != "" && !strings.Contains(resp.Header.Get("Link"), `rel="next"`) {
 			t.Errorf("no Link header with next: %q", resp.Header.Get("Link"))
 		}
@@ -143,7 +143,7 @@ func TestVillages_PagingAndBBox(t *testing.T) {
 		t.Errorf("pages %d: %s", pages, got)
 	}
 	var fc fcDoc
-	getJSON(t, srv.URL+"/api/v1/villages?bbox=103.15,22,103.45,23", &fc)
+	getDoc(t, srv.URL+"/api/v1/villages?bbox=103.15,22,103.45,23", &fc)
 	if got := ids(fc); got != "Q-2 Q-3 Q-4" || fc.Matched != 3 {
 		t.Errorf("bbox: %s (matched %d)", got, fc.Matched)
 	}
@@ -161,7 +161,7 @@ func TestVillages_PagingAndBBox(t *testing.T) {
 func getProblem(t *testing.T, url string) (int, httpapi.Problem) {
 	t.Helper()
 	var p httpapi.Problem
-	resp := getJSON(t, url, &p)
+	resp := getDoc(t, url, &p)
 	return resp.StatusCode, p
 }
 
