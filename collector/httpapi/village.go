@@ -81,7 +81,7 @@ func parseInstant(v string) (time.Time, error) {
 }
 
 // villageParams are the query parameters of GET /api/v1/villages.
-var villageParams = []string{"as_of", "program", "policy", "province", "status", "carrier", "f", "lon", "lat", "radius_km", "bbox", "limit", "cursor"}
+var villageParams = []string{"as_of", "program", "policy", "province", "q", "status", "carrier", "f", "lon", "lat", "radius_km", "bbox", "limit", "cursor"}
 
 // maxVillagesLimit bounds limit on the village lists. Without limit the whole list comes
 // back (the status page and the exports want every village; it is gzip-compressed).
@@ -219,7 +219,7 @@ func pageHistory(hist []geo.Observation, pg paging) ([]geo.Observation, string, 
 // handleSummary serves GET /api/v1/summary: the headline figures nationally and per province,
 // now (from the latest snapshot) or as_of a date.
 func (s *Server) handleSummary(w http.ResponseWriter, r *http.Request) {
-	q, ok := s.readRequest(w, r, "as_of", "program", "policy", "province")
+	q, ok := s.readRequest(w, r, "as_of", "program", "policy", "province", "geography")
 	if !ok {
 		return
 	}
