@@ -168,6 +168,18 @@ func TestMain_DryRunCreatesNoDatabase(t *testing.T) {
 	}
 }
 
+// TestMain_MissingFileCreatesNoDatabase: a mistyped file name is named, and no empty database
+// is left behind by a command that would have created one.
+func TestMain_MissingFileCreatesNoDatabase(t *testing.T) {
+	db := missingDB(t)
+	missing := filepath.Join(t.TempDir(), "missing.geojson")
+	_, errs, err := run(t, "", "ingest", missing, "--db", db)
+	if err == nil || !strings.Contains(err.Error()+errs, "missing.geojson") {
+		t.Errorf("ingest of a missing file: err %v, stderr %q; want an error naming the file", err, errs)
+	}
+	assertAbsent(t, db)
+}
+
 func TestMain_FutureAsOfRefused(t *testing.T) {
 	db := filepath.Join(t.TempDir(), "asof.db")
 	mustRun(t, db, "token", "create", "--role", "ministry")

@@ -110,6 +110,17 @@ func (m *Main) ingestFiles(ctx context.Context, paths []string, tmpl collector.F
 	if len(paths) == 0 {
 		return errors.New("no files given")
 	}
+	// A file that cannot be read is named before any database is opened, so a typo in a
+	// file name never leaves an empty database behind.
+	for _, p := range paths {
+		st, err := os.Stat(p)
+		if err != nil {
+			return err
+		}
+		if st.IsDir() {
+			return fmt.Errorf("%s: a directory, not a file", p)
+		}
+	}
 	if tmpl.DryRun {
 		m.mode = openDryRun
 	}
