@@ -31,7 +31,7 @@ func fuzzSeeds(f *testing.F) {
 		fc(village(`{"type":"MultiPolygon","coordinates":[[[]],[[[1e400,2]]]]}`)),
 		fc(observation("null", "observed_at", `"2024-05-01T8:30:00Z"`, "rsrp_dbm", "-1e309")),
 		`{"type":"FeatureCollection","features":[` + strings.Repeat(" ", 5000) + fc(observation("null")) + `],"features":[]}`,
-		fc(village(polygonGeom, "name", `"a‮b"`, "Name", `"x"`, "center", "[117,23]")),
+		fc(village(polygonGeom, "name", `"a\u202eb"`, "Name", `"x"`, "center", "[117,23]")),
 	} {
 		f.Add([]byte(s))
 	}
