@@ -10,6 +10,7 @@ type engineMetrics struct {
 	deliveries *prometheus.CounterVec
 	pending    *prometheus.GaugeVec
 	forecast   *prometheus.GaugeVec
+	national   *prometheus.GaugeVec
 }
 
 func newEngineMetrics(reg prometheus.Registerer, receivers []string) *engineMetrics {
@@ -28,8 +29,12 @@ func newEngineMetrics(reg prometheus.Registerer, receivers []string) *engineMetr
 		}, []string{"receiver"}),
 		forecast: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "covmon_forecast_zero_timestamp_seconds",
-			Help: "When the remaining dead zones of a program are projected to reach zero (Theil–Sen trend over weekly counts); province=\"all\" is nationwide. Absent when the trend never reaches zero.",
+			Help: "When a province's remaining dead zones in a program are projected to reach zero (Theil–Sen trend over weekly counts). Absent when the trend never reaches zero.",
 		}, []string{"program", "province_code", "province"}),
+		national: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "covmon_program_forecast_zero_timestamp_seconds",
+			Help: "When a program's remaining dead zones nationwide are projected to reach zero (Theil–Sen trend over weekly counts). Absent when the trend never reaches zero.",
+		}, []string{"program"}),
 	}
 	for _, k := range Kinds {
 		m.firing.WithLabelValues(k)
@@ -40,7 +45,7 @@ func newEngineMetrics(reg prometheus.Registerer, receivers []string) *engineMetr
 		m.pending.WithLabelValues(r)
 	}
 	if reg != nil {
-		reg.MustRegister(m.firing, m.deliveries, m.pending, m.forecast)
+		reg.MustRegister(m.firing, m.deliveries, m.pending, m.forecast, m.national)
 	}
 	return m
 }
@@ -53,8 +58,13 @@ func (m *engineMetrics) setFiring(as []Alert) {
 
 func (m *engineMetrics) setProjections(ps []Projection) {
 	m.forecast.Reset()
+	m.national.Reset()
 	for _, p := range ps {
 		if p.ZeroAt.IsZero() {
+			continue
+		}
+		if p.ProvinceCode == National {
+			m.national.WithLabelValues(p.Program).Set(float64(p.ZeroAt.Unix()))
 			continue
 		}
 		m.forecast.WithLabelValues(p.Program, p.ProvinceCode, p.ProvinceName).Set(float64(p.ZeroAt.Unix()))

@@ -386,8 +386,8 @@ func waitForData(ctx context.Context, t *testing.T, base string) {
 	checks := []string{
 		`up{job="covmon"} == 1`,
 		`count_over_time(covmon_snapshot_timestamp_seconds[1m]) >= 5`,
-		`covmon_uploads{result="rejected"}`,
-		`covmon_validation_problems`,
+		`covmon_uploads_total{result="rejected"}`,
+		`covmon_validation_problems_total`,
 		`count_over_time(covmon_job_runs_total[1m]) >= 5`,
 		`covmon_program_history_villages`, // published once the background backfill ran
 	}

@@ -12,6 +12,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/covmon/covmon/collector"
+	"github.com/covmon/covmon/collector/metrics"
 	"github.com/covmon/covmon/geo"
 )
 
@@ -35,6 +36,8 @@ type Config struct {
 	Alerts AlertsConfig `yaml:"alerts"`
 	// Ingest bounds the times files may name (docs/formats.md, "Parsing").
 	Ingest IngestConfig `yaml:"ingest"`
+	// Metrics configures /metrics.
+	Metrics MetricsConfig `yaml:"metrics"`
 }
 
 // IngestConfig bounds what an uploaded file may say, for every source alike.
@@ -52,6 +55,13 @@ func (c IngestConfig) minTime() (time.Time, error) {
 		return time.Time{}, nil
 	}
 	return time.ParseInLocation(time.DateOnly, c.MinTime, geo.Vietnam)
+}
+
+// MetricsConfig configures /metrics.
+type MetricsConfig struct {
+	// MaxVillageSeries caps the open villages given per-village series, most overdue first
+	// (default 2000; 0: none). The aggregates always count every village.
+	MaxVillageSeries int `yaml:"max_village_series"`
 }
 
 // ServerConfig configures the HTTP API.
@@ -189,6 +199,7 @@ func DefaultConfig() Config {
 			MaxConcurrentUploads: 4, MaxUploadsPerUploader: 2, MaxPendingPerUploader: 4, MinUploadRate: 10 << 10, UploadIdleTimeout: 30 * time.Second},
 		Collector: CollectorConfig{InboxEvery: time.Minute, Settle: 30 * time.Second, FeedEvery: 15 * time.Minute, RefreshEvery: 5 * time.Minute},
 		Alerts:    DefaultAlertsConfig(),
+		Metrics:   MetricsConfig{MaxVillageSeries: metrics.DefaultMaxVillageSeries},
 	}
 }
 
@@ -325,6 +336,9 @@ func (c *Config) Validate() error {
 	}
 	if c.Server.MaxUploadsPerUploader > c.Server.MaxConcurrentUploads {
 		return &ConfigError{"server.max_uploads_per_uploader", c.Server.MaxUploadsPerUploader, fmt.Errorf("%w: more than server.max_concurrent_uploads", ErrInvalidValue)}
+	}
+	if c.Metrics.MaxVillageSeries < 0 {
+		return &ConfigError{"metrics.max_village_series", c.Metrics.MaxVillageSeries, fmt.Errorf("%w: want 0 or more", ErrInvalidValue)}
 	}
 	if c.Server.UploadIdleTimeout < time.Second {
 		return &ConfigError{"server.upload_idle_timeout", c.Server.UploadIdleTimeout, fmt.Errorf("%w: want at least 1s", ErrInvalidValue)}

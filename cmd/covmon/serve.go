@@ -80,7 +80,9 @@ Stops cleanly on SIGINT/SIGTERM: HTTP first, then the jobs, then the database.`)
 		feedNames[i] = f.Name
 	}
 	runner.FeedResult = metrics.NewFeedMonitor(reg, feedNames).Record
-	reg.MustRegister(metrics.NewCollector(runner.Snapshot))
+	mc := metrics.NewCollector(runner.Snapshot)
+	mc.MaxVillageSeries = m.Config.Metrics.MaxVillageSeries
+	reg.MustRegister(mc)
 	// The jobs and alert loops outlive the signal until HTTP has stopped: shutdown is HTTP
 	// first (uploads in flight finish), then the jobs, then the database.
 	jobsCtx, stopJobs := context.WithCancel(context.WithoutCancel(ctx))

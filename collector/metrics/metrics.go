@@ -2,11 +2,14 @@
 // metrics from the latest snapshot at scrape time, and a gocron Monitor that counts job runs.
 // Names and labels are documented in docs/metrics.md.
 //
-// Per-village series exist only for villages that are not covered, so the number of series
-// is bounded by the open problem, not by the registry.
+// Per-village series exist only for villages that are not covered, and for at most
+// Collector.MaxVillageSeries of them (the most overdue first), so a scrape stays small at any
+// registry size; the aggregates are always complete.
 package metrics
 
 import (
+	"cmp"
+	"slices"
 	"strconv"
 	"sync"
 	"time"
@@ -57,12 +60,17 @@ var (
 	snapshotTime = prometheus.NewDesc("covmon_snapshot_timestamp_seconds",
 		"When the figures were last computed.", nil, nil)
 
-	uploads = prometheus.NewDesc("covmon_uploads",
-		"Uploads recorded in the database, by carrier and result (accepted, rejected, duplicate).", []string{"carrier", "result"}, nil)
+	villageSeriesMax = prometheus.NewDesc("covmon_village_series_max_villages",
+		"The most open villages given per-village series (covmon_village_open and the rest) in a scrape, over all programs: metrics.max_village_series.", nil, nil)
+	villageSeriesOmitted = prometheus.NewDesc("covmon_village_series_omitted_villages",
+		"Open villages of the program left without per-village series by metrics.max_village_series (the least overdue); the aggregates still count them.", []string{"program"}, nil)
+
+	uploads = prometheus.NewDesc("covmon_uploads_total",
+		"Uploads recorded in the database, by carrier (registry for village registry uploads) and result (accepted, rejected, duplicate); counted from the database, so it survives restarts.", []string{"carrier", "result"}, nil)
 	lastUpload = prometheus.NewDesc("covmon_last_upload_timestamp_seconds",
 		"When the newest upload of the carrier with the result was received.", []string{"carrier", "result"}, nil)
-	problems = prometheus.NewDesc("covmon_validation_problems",
-		"Validation problems in rejected uploads, by rule.", []string{"rule"}, nil)
+	problems = prometheus.NewDesc("covmon_validation_problems_total",
+		"Validation problems in rejected uploads, by rule code; counted from the database, so it survives restarts.", []string{"rule"}, nil)
 )
 
 // Collector emits covmon's state from the latest snapshot. It implements prometheus.Collector.
@@ -70,6 +78,10 @@ var (
 // A snapshot never changes once built, so the metrics made from it are built once and reused
 // by every scrape until the next snapshot.
 type Collector struct {
+	// MaxVillageSeries caps the open villages given per-village series, over all programs
+	// (default DefaultMaxVillageSeries; 0: none). Set it before the first scrape.
+	MaxVillageSeries int
+
 	snapshot func() *geo.Snapshot
 
 	mu        sync.Mutex
@@ -79,13 +91,19 @@ type Collector struct {
 
 // NewCollector returns a Collector reading snapshots from snap (nil snapshots emit nothing
 // but the absence of data).
-func NewCollector(snap func() *geo.Snapshot) *Collector { return &Collector{snapshot: snap} }
+func NewCollector(snap func() *geo.Snapshot) *Collector {
+	return &Collector{snapshot: snap, MaxVillageSeries: DefaultMaxVillageSeries}
+}
+
+// DefaultMaxVillageSeries is the default cap on villages with per-village series: about
+// 6000 series, some 0.6 MB a scrape.
+const DefaultMaxVillageSeries = 2000
 
 // Describe implements prometheus.Collector.
 func (c *Collector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{villageOpen, villageDeadline, villageRegressed,
 		villages, villagesOverdue, programTarget, programCovered, programFoundLater, programNotSpots, programSignalCarriers, programResponsible, programPartialArea, programDeadline,
-		programRegressed, programHistory, carrierCovered, demoData, snapshotTime, uploads, lastUpload, problems} {
+		programRegressed, programHistory, carrierCovered, demoData, snapshotTime, villageSeriesMax, villageSeriesOmitted, uploads, lastUpload, problems} {
 		ch <- d
 	}
 }
@@ -107,7 +125,7 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 	}
 	c.mu.Lock()
 	if c.cachedFor != s {
-		c.cached, c.cachedFor = build(s), s
+		c.cached, c.cachedFor = build(s, c.MaxVillageSeries), s
 	}
 	ms := c.cached
 	c.mu.Unlock()
@@ -117,7 +135,7 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 }
 
 // build makes every metric of snapshot s.
-func build(s *geo.Snapshot) []prometheus.Metric {
+func build(s *geo.Snapshot, maxVillages int) []prometheus.Metric {
 	ms := make(chan prometheus.Metric, 256)
 	var out []prometheus.Metric
 	done := make(chan struct{})
@@ -127,13 +145,13 @@ func build(s *geo.Snapshot) []prometheus.Metric {
 		}
 		close(done)
 	}()
-	emit(ms, s)
+	emit(ms, s, maxVillages)
 	close(ms)
 	<-done
 	return out
 }
 
-func emit(ch chan<- prometheus.Metric, s *geo.Snapshot) {
+func emit(ch chan<- prometheus.Metric, s *geo.Snapshot, maxVillages int) {
 	demo := 0.0
 	if s.Demo {
 		demo = 1
@@ -143,6 +161,8 @@ func emit(ch chan<- prometheus.Metric, s *geo.Snapshot) {
 	for i := range s.Programs {
 		collectProgram(ch, &s.Programs[i], s.AsOf)
 	}
+	gauge(ch, villageSeriesMax, float64(maxVillages))
+	collectVillages(ch, s, maxVillages)
 	for _, ct := range s.CarrierTech {
 		gauge(ch, carrierCovered, float64(ct.Villages), ct.Carrier, ct.Technology.String())
 	}
@@ -151,11 +171,11 @@ func emit(ch chan<- prometheus.Metric, s *geo.Snapshot) {
 		if carrier == "" {
 			carrier = "registry" // the ministry's village registry uploads
 		}
-		gauge(ch, uploads, float64(u.Count), carrier, string(u.Result))
+		ch <- prometheus.MustNewConstMetric(uploads, prometheus.CounterValue, float64(u.Count), carrier, string(u.Result))
 		gauge(ch, lastUpload, unix(u.LastAt), carrier, string(u.Result))
 	}
 	for _, p := range s.Problems {
-		gauge(ch, problems, float64(p.Count), p.Rule)
+		ch <- prometheus.MustNewConstMetric(problems, prometheus.CounterValue, float64(p.Count), p.Rule)
 	}
 }
 
@@ -189,12 +209,75 @@ func collectProgram(ch chan<- prometheus.Metric, ps *geo.ProgramState, asOf time
 		}
 		gauge(ch, villagesOverdue, float64(p.Overdue), id, p.ProvinceCode, p.ProvinceName)
 	}
-	regressed := make(map[string]bool, len(ps.Regressed))
-	for _, v := range ps.Regressed {
-		regressed[v] = true
+}
+
+// openVillage is one program's open village, a candidate for per-village series.
+type openVillage struct {
+	ps *geo.ProgramState
+	vs *geo.VillageStatus
+}
+
+// rank orders the open villages for the cap: overdue first, then dead zones, no data, no power;
+// within each the earliest deadline first (the most days overdue; no deadline last); then
+// program and village ID, so the same villages keep their series from scrape to scrape.
+func rank(a, b openVillage) int {
+	class := func(vs *geo.VillageStatus) int {
+		switch {
+		case vs.Overdue:
+			return 0
+		case vs.Status == geo.StatusDeadZone:
+			return 1
+		case vs.Status == geo.StatusNoData:
+			return 2
+		}
+		return 3
 	}
-	for i := range ps.Open {
-		vs := &ps.Open[i]
+	deadline := func(vs *geo.VillageStatus) int64 {
+		if vs.Deadline.IsZero() {
+			return 1<<63 - 1
+		}
+		return vs.Deadline.Unix()
+	}
+	return cmp.Or(cmp.Compare(class(a.vs), class(b.vs)), cmp.Compare(deadline(a.vs), deadline(b.vs)),
+		cmp.Compare(a.ps.Program.ID, b.ps.Program.ID), cmp.Compare(a.vs.Village.ID, b.vs.Village.ID))
+}
+
+// collectVillages emits the per-village series of at most maxVillages open villages over all
+// programs, the most overdue first, and per program how many were left out.
+func collectVillages(ch chan<- prometheus.Metric, s *geo.Snapshot, maxVillages int) {
+	var all []openVillage
+	for i := range s.Programs {
+		ps := &s.Programs[i]
+		for j := range ps.Open {
+			all = append(all, openVillage{ps, &ps.Open[j]})
+		}
+	}
+	if len(all) > maxVillages {
+		slices.SortFunc(all, rank)
+	}
+	kept := all[:min(len(all), max(maxVillages, 0))]
+	omitted := make(map[string]int, len(s.Programs))
+	for i := range s.Programs {
+		omitted[s.Programs[i].Program.ID] = 0
+	}
+	for _, o := range all[len(kept):] {
+		omitted[o.ps.Program.ID]++
+	}
+	for i := range s.Programs {
+		id := s.Programs[i].Program.ID
+		gauge(ch, villageSeriesOmitted, float64(omitted[id]), id)
+	}
+	regressed := make(map[*geo.ProgramState]map[string]bool, len(s.Programs))
+	for i := range s.Programs {
+		ps := &s.Programs[i]
+		m := make(map[string]bool, len(ps.Regressed))
+		for _, v := range ps.Regressed {
+			m[v] = true
+		}
+		regressed[ps] = m
+	}
+	for _, o := range kept {
+		vs, id := o.vs, o.ps.Program.ID
 		v := vs.Village
 		status := string(vs.Status)
 		if vs.Overdue {
@@ -205,7 +288,7 @@ func collectProgram(ch chan<- prometheus.Metric, ps *geo.ProgramState, asOf time
 		if vs.Open && !vs.Deadline.IsZero() {
 			gauge(ch, villageDeadline, unix(vs.Deadline), id, v.ID)
 		}
-		if regressed[v.ID] {
+		if regressed[o.ps][v.ID] {
 			gauge(ch, villageRegressed, 1, id, v.ID)
 		}
 	}

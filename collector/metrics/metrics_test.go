@@ -70,13 +70,13 @@ covmon_program_target_villages{program="vls-2024"} 4
 # HELP covmon_village_regressed An open village that had signal before (covered, then dark again).
 # TYPE covmon_village_regressed gauge
 covmon_village_regressed{program="vls-2024",village_id="B"} 1
-# HELP covmon_uploads Uploads recorded in the database, by carrier and result (accepted, rejected, duplicate).
-# TYPE covmon_uploads gauge
-covmon_uploads{carrier="registry",result="accepted"} 1
-covmon_uploads{carrier="viettel",result="accepted"} 2
+# HELP covmon_uploads_total Uploads recorded in the database, by carrier (registry for village registry uploads) and result (accepted, rejected, duplicate); counted from the database, so it survives restarts.
+# TYPE covmon_uploads_total counter
+covmon_uploads_total{carrier="registry",result="accepted"} 1
+covmon_uploads_total{carrier="viettel",result="accepted"} 2
 `
 	if err := testutil.CollectAndCompare(c, strings.NewReader(want), "covmon_village_open", "covmon_program_covered_villages",
-		"covmon_program_target_villages", "covmon_village_regressed", "covmon_uploads"); err != nil {
+		"covmon_program_target_villages", "covmon_village_regressed", "covmon_uploads_total"); err != nil {
 		t.Error(err)
 	}
 	// The deadline of an open powered village, for "days overdue" on the map.
@@ -142,6 +142,81 @@ func TestCollector_BoundedCardinality(t *testing.T) {
 	c := metrics.NewCollector(func() *geo.Snapshot { return snapshot(vs, latest, nil) })
 	if got, want := testutil.CollectAndCount(c, "covmon_village_open"), 10; got != want {
 		t.Errorf("per-village series=%d, want %d", got, want)
+	}
+}
+
+// TestCollector_VillageSeriesCap: at most MaxVillageSeries villages get per-village series,
+// the overdue ones first, and the cap and the number left out are exported (issue 16); the
+// aggregates still count every village.
+func TestCollector_VillageSeriesCap(t *testing.T) {
+	var vs []geo.Village
+	latest := map[string][]geo.Observation{}
+	for i := range 30 {
+		id := fmt.Sprintf("V%02d", i)
+		vs = append(vs, village(id, i >= 20)) // V00…V19 without power, V20…V29 overdue dead zones
+		latest[id] = obs(id, false)
+	}
+	c := metrics.NewCollector(func() *geo.Snapshot { return snapshot(vs, latest, nil) })
+	c.MaxVillageSeries = 12
+	reg := prometheus.NewPedanticRegistry()
+	reg.MustRegister(c)
+	mfs, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	kept := map[string]string{}
+	for _, mf := range mfs {
+		if mf.GetName() != "covmon_village_open" {
+			continue
+		}
+		for _, m := range mf.GetMetric() {
+			l := map[string]string{}
+			for _, lp := range m.GetLabel() {
+				l[lp.GetName()] = lp.GetValue()
+			}
+			kept[l["village_id"]] = l["status"]
+		}
+	}
+	// The 10 overdue villages, then the first two others by ID.
+	if len(kept) != 12 || kept["V00"] != "no_power" || kept["V01"] != "no_power" || kept["V02"] != "" {
+		t.Errorf("kept %v", kept)
+	}
+	for i := 20; i < 30; i++ {
+		if kept[fmt.Sprintf("V%02d", i)] != "overdue" {
+			t.Errorf("overdue V%02d left out: %v", i, kept)
+		}
+	}
+	if err := testutil.GatherAndCompare(reg, strings.NewReader(`
+# HELP covmon_village_series_max_villages The most open villages given per-village series (covmon_village_open and the rest) in a scrape, over all programs: metrics.max_village_series.
+# TYPE covmon_village_series_max_villages gauge
+covmon_village_series_max_villages 12
+# HELP covmon_village_series_omitted_villages Open villages of the program left without per-village series by metrics.max_village_series (the least overdue); the aggregates still count them.
+# TYPE covmon_village_series_omitted_villages gauge
+covmon_village_series_omitted_villages{program="vls-2024"} 18
+`), "covmon_village_series_max_villages", "covmon_village_series_omitted_villages"); err != nil {
+		t.Error(err)
+	}
+	if got := testutil.CollectAndCount(c, "covmon_village_deadline_timestamp_seconds"); got > 12 {
+		t.Errorf("%d deadline series for 12 villages", got)
+	}
+	// The aggregates count all 30: 20 without power, 10 overdue.
+	var noPower, overdue float64
+	for _, mf := range mfs {
+		for _, m := range mf.GetMetric() {
+			switch mf.GetName() {
+			case "covmon_villages":
+				for _, lp := range m.GetLabel() {
+					if lp.GetName() == "status" && lp.GetValue() == "no_power" {
+						noPower += m.GetGauge().GetValue()
+					}
+				}
+			case "covmon_villages_overdue":
+				overdue += m.GetGauge().GetValue()
+			}
+		}
+	}
+	if noPower != 20 || overdue != 10 {
+		t.Errorf("aggregates: no_power %g, overdue %g; want 20, 10", noPower, overdue)
 	}
 }
 
@@ -217,7 +292,9 @@ func BenchmarkScrape(b *testing.B) {
 			}
 			snap := snapshot(vs, latest, nil)
 			reg := prometheus.NewRegistry()
-			reg.MustRegister(metrics.NewCollector(func() *geo.Snapshot { return snap }))
+			c := metrics.NewCollector(func() *geo.Snapshot { return snap })
+			c.MaxVillageSeries = open // every open village's series, as before the cap
+			reg.MustRegister(c)
 			h := promhttp.HandlerFor(reg, promhttp.HandlerOpts{})
 			b.ReportAllocs()
 			b.ResetTimer()
