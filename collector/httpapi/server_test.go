@@ -8,12 +8,10 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/covmon/covmon/collector"
 	"github.com/covmon/covmon/collector/httpapi"
 	"github.com/covmon/covmon/collector/sqlite"
 	"github.com/covmon/covmon/geo"
@@ -33,37 +31,12 @@ func newServer(t *testing.T, configure func(*httpapi.Server)) (*httptest.Server,
 	return srv, tok
 }
 
-// newServerDB is newServer that also returns the database.
+// newServerDB is newServer that also returns the database: the API of newSecServer with one
+// viettel carrier token.
 func newServerDB(t *testing.T, configure func(*httpapi.Server)) (*httptest.Server, string, *sqlite.DB) {
 	t.Helper()
-	ctx := context.Background()
-	db := sqlite.NewDB(filepath.Join(t.TempDir(), "api.db"))
-	if err := db.Open(ctx); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	prog := geo.DefaultProgram()
-	db.UpsertProgram(ctx, prog)
-	now := func() time.Time { return time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC) }
-	in := &collector.Ingester{Store: db, Now: now}
-	if u, err := in.Ingest(ctx, collector.File{Name: "v.geojson", Kind: geo.KindVillages}, strings.NewReader(villages)); err != nil || u.Result != geo.ResultAccepted {
-		t.Fatalf("registry: %v %+v", err, u)
-	}
-	secret, hash, err := geo.NewTokenSecret()
-	if err != nil {
-		t.Fatal(err)
-	}
-	tok := &geo.Token{Name: "v", Role: geo.RoleCarrier, Carrier: "viettel", SecretHash: hash, CreatedAt: now()}
-	if err := db.CreateToken(ctx, tok); err != nil {
-		t.Fatal(err)
-	}
-	s := &httpapi.Server{Store: db, Ingest: in.Ingest, Programs: []geo.Program{prog}, Policy: geo.DefaultPolicy(), Now: now, PublicRead: true}
-	if configure != nil {
-		configure(s)
-	}
-	srv := httptest.NewServer(s.Handler())
-	t.Cleanup(srv.Close)
-	return srv, geo.FormatToken(tok.ID, secret), db
+	s := newSecServer(t, configure)
+	return s.Server, s.token(t, geo.RoleCarrier, "viettel"), s.db
 }
 
 // TestServer_UploadToken: an API upload records the token that sent it, in the upload and in
