@@ -5,24 +5,23 @@ import (
 	"crypto/sha256"
 	"database/sql"
 	"encoding/hex"
-	"errors"
 	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/covmon/covmon/collector/sqlite"
+	"github.com/covmon/covmon/collector/storetest"
 	"github.com/covmon/covmon/geo"
 )
 
 var dump = flag.Bool("dump", false, "keep the test database files and log their paths")
 
 // now is the fixed clock of every test DB.
-var now = time.Date(2025, 3, 1, 12, 0, 0, 0, geo.Vietnam)
+var now = storetest.Now
 
 // MustOpenDB opens a fresh database file under a temporary directory (kept with -dump) and
 // closes it when the test ends.
@@ -131,111 +130,4 @@ func TestDB_Open(t *testing.T) {
 			t.Fatal("expected an error for :memory:")
 		}
 	})
-}
-
-// TestDB_Concurrent commits from several goroutines while others read; run with -race. Half
-// of the writers go through a second DB on the same file, as another process would. Every
-// call must succeed: writers queue on the single writer connection, and across DBs on
-// BEGIN IMMEDIATE and busy_timeout, so none sees SQLITE_BUSY.
-func TestDB_Concurrent(t *testing.T) {
-	db := MustOpenDB(t)
-	ctx := context.Background()
-	mustCommitVillages(t, db, testVillages(20)...)
-	other := sqlite.NewDB(db.Path())
-	if err := other.Open(ctx); err != nil {
-		t.Fatal(err)
-	}
-	defer other.Close()
-	dbs := []*sqlite.DB{db, other}
-
-	const writers, readers, uploads = 4, 4, 10
-	var (
-		wg      sync.WaitGroup
-		done    = make(chan struct{})
-		errs    = make(chan error, writers*uploads+readers)
-		written atomic.Int64
-	)
-	for w := range writers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range uploads {
-				var obs []geo.Observation
-				for v := range 20 {
-					obs = append(obs, obsAt(fmt.Sprintf("V%03d", v), "viettel", geo.Tech4G, true,
-						now.Add(-time.Duration(w*uploads+i)*time.Hour)))
-				}
-				u := newUpload(geo.KindObservations, "viettel")
-				if err := dbs[w%2].CommitObservations(ctx, u, obs); err != nil {
-					errs <- err
-					return
-				}
-				written.Add(int64(u.Inserted))
-			}
-		}()
-	}
-	var rwg sync.WaitGroup
-	for r := range readers {
-		rwg.Add(1)
-		db := dbs[r%2]
-		go func() {
-			defer rwg.Done()
-			for {
-				select {
-				case <-done:
-					return
-				default:
-				}
-				if _, err := db.LatestObservations(ctx, now, geo.VillageFilter{}); err != nil {
-					errs <- err
-					return
-				}
-				if _, err := db.Villages(ctx, geo.VillageFilter{ProvinceCode: "15"}); err != nil {
-					errs <- err
-					return
-				}
-				if _, err := db.Uploads(ctx, geo.UploadFilter{Limit: 5}); err != nil {
-					errs <- err
-					return
-				}
-			}
-		}()
-	}
-	wg.Wait()
-	close(done)
-	rwg.Wait()
-	close(errs)
-	for err := range errs {
-		t.Error(err)
-	}
-	if got, want := written.Load(), int64(writers*uploads*20); got != want {
-		t.Fatalf("inserted=%d, want %d", got, want)
-	}
-	ups, err := db.Uploads(ctx, geo.UploadFilter{Carrier: "viettel"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got, want := len(ups), writers*uploads; got != want {
-		t.Fatalf("uploads=%d, want %d", got, want)
-	}
-}
-
-func TestDB_ErrorsAreSentinels(t *testing.T) {
-	db := MustOpenDB(t)
-	ctx := context.Background()
-	if _, err := db.Village(ctx, "nope"); !errors.Is(err, geo.ErrNotFound) {
-		t.Fatalf("Village: err=%v, want ErrNotFound", err)
-	}
-	if _, err := db.Program(ctx, "nope"); !errors.Is(err, geo.ErrNotFound) {
-		t.Fatalf("Program: err=%v, want ErrNotFound", err)
-	}
-	if _, err := db.Upload(ctx, 42); !errors.Is(err, geo.ErrNotFound) {
-		t.Fatalf("Upload: err=%v, want ErrNotFound", err)
-	}
-	if _, err := db.AcceptedUploadByHash(ctx, "", "00"); !errors.Is(err, geo.ErrNotFound) {
-		t.Fatalf("AcceptedUploadByHash: err=%v, want ErrNotFound", err)
-	}
-	if _, err := db.Observations(ctx, "nope"); !errors.Is(err, geo.ErrNotFound) {
-		t.Fatalf("Observations: err=%v, want ErrNotFound", err)
-	}
 }

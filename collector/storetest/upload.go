@@ -1,4 +1,4 @@
-package sqlite_test
+package storetest
 
 import (
 	"context"
@@ -10,11 +10,11 @@ import (
 	"github.com/covmon/covmon/geo"
 )
 
-func TestDB_RecordUpload(t *testing.T) {
+func contractRecordUpload(t *testing.T, h *Harness) {
 	ctx := context.Background()
 
 	t.Run("ProblemsRoundTrip", func(t *testing.T) {
-		db := MustOpenDB(t)
+		db := h.Open(t)
 		u := newUpload(geo.KindObservations, "mobifone")
 		u.Result = geo.ResultRejected
 		u.Features = 12
@@ -44,7 +44,7 @@ func TestDB_RecordUpload(t *testing.T) {
 	})
 
 	t.Run("DefaultReceivedAt", func(t *testing.T) {
-		db := MustOpenDB(t)
+		db := h.Open(t)
 		u := newUpload(geo.KindVillages, "")
 		u.Result = geo.ResultRejected
 		if err := db.RecordUpload(ctx, u); err != nil {
@@ -58,7 +58,7 @@ func TestDB_RecordUpload(t *testing.T) {
 	// The upload a caller holds after recording it (what POST /api/v1/uploads answers) must say
 	// the instant exactly as every later read does: same milliseconds, same zone.
 	t.Run("ReceivedAtAsStored", func(t *testing.T) {
-		db := MustOpenDB(t)
+		db := h.Open(t)
 		mustCommitVillages(t, db, testVillages(1)...)
 		received := time.Date(2025, 2, 3, 4, 5, 6, 123_456_789, time.UTC)
 		rejected := newUpload(geo.KindObservations, "viettel")
@@ -84,14 +84,14 @@ func TestDB_RecordUpload(t *testing.T) {
 	})
 
 	t.Run("ErrInvalidResult", func(t *testing.T) {
-		db := MustOpenDB(t)
+		db := h.Open(t)
 		if err := db.RecordUpload(ctx, newUpload(geo.KindVillages, "")); err == nil {
 			t.Fatal("expected an error for an empty result")
 		}
 	})
 
 	t.Run("ErrDuplicateAccepted", func(t *testing.T) {
-		db := MustOpenDB(t)
+		db := h.Open(t)
 		u := newUpload(geo.KindAreas, "viettel")
 		u.Result = geo.ResultAccepted
 		if err := db.RecordUpload(ctx, u); err != nil {
@@ -111,8 +111,8 @@ func TestDB_RecordUpload(t *testing.T) {
 	})
 }
 
-func TestDB_Uploads(t *testing.T) {
-	db := MustOpenDB(t)
+func contractUploads(t *testing.T, h *Harness) {
+	db := h.Open(t)
 	ctx := context.Background()
 	mustCommitVillages(t, db, testVillages(1)...) // upload 1: villages, accepted
 	mustCommitObservations(t, db, obsAt("V000", "viettel", geo.Tech4G, true, day(1)))
@@ -154,8 +154,8 @@ func TestDB_Uploads(t *testing.T) {
 	}
 }
 
-func TestDB_Programs(t *testing.T) {
-	db := MustOpenDB(t)
+func contractPrograms(t *testing.T, h *Harness) {
+	db := h.Open(t)
 	ctx := context.Background()
 	p := geo.DefaultProgram()
 	other := geo.Program{ID: "4g-2030", Name: "4G everywhere"} // zero deadline

@@ -1,4 +1,4 @@
-package sqlite_test
+package storetest
 
 import (
 	"context"
@@ -14,8 +14,8 @@ import (
 // TestDB_LatestObservations checks as-of selection over a hand-made history. Each observation
 // is named by a label carried in Method ("m-<label>"), and a case lists, per village, the
 // labels it wants back in carrier × technology order.
-func TestDB_LatestObservations(t *testing.T) {
-	db := MustOpenDB(t)
+func contractLatestObservations(t *testing.T, h *Harness) {
+	db := h.Open(t)
 	ctx := context.Background()
 	mustCommitVillages(t, db, testVillages(4)...) // V000 (15, vls), V001 (10), V002 (15), V003 (10, vls)
 
@@ -88,8 +88,8 @@ func TestDB_LatestObservations(t *testing.T) {
 
 // TestDB_LatestObservations_MatchesNaive compares the store against a scan of the full
 // history for every instant at which something changes.
-func TestDB_LatestObservations_MatchesNaive(t *testing.T) {
-	db := MustOpenDB(t)
+func contractLatestObservations_MatchesNaive(t *testing.T, h *Harness) {
+	db := h.Open(t)
 	ctx := context.Background()
 	mustCommitVillages(t, db, testVillages(3)...)
 	var all []geo.Observation

@@ -1,4 +1,4 @@
-package sqlite_test
+package storetest
 
 import (
 	"context"
@@ -14,7 +14,6 @@ import (
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
 	"github.com/covmon/covmon/alerts"
-	"github.com/covmon/covmon/collector/sqlite"
 )
 
 func testAlert(kind, carrier string, start time.Time) alerts.Alert {
@@ -31,7 +30,7 @@ func statuses(trs []alerts.Transition) []string {
 	return out
 }
 
-func mustApply(tb testing.TB, db *sqlite.DB, at time.Time, firing []alerts.Alert, receivers ...string) []alerts.Transition {
+func mustApply(tb testing.TB, db Store, at time.Time, firing []alerts.Alert, receivers ...string) []alerts.Transition {
 	tb.Helper()
 	trs, err := db.ApplyEvaluation(context.Background(), at, firing, receivers)
 	if err != nil {
@@ -40,9 +39,9 @@ func mustApply(tb testing.TB, db *sqlite.DB, at time.Time, firing []alerts.Alert
 	return trs
 }
 
-func TestDB_ApplyEvaluation(t *testing.T) {
+func contractApplyEvaluation(t *testing.T, h *Harness) {
 	ctx := context.Background()
-	db := MustOpenDB(t)
+	db := h.Open(t)
 	t0 := now
 	a := testAlert(alerts.KindStaleData, "viettel", t0.Add(-time.Hour))
 	b := testAlert(alerts.KindStaleData, "mobifone", time.Time{})
@@ -55,7 +54,7 @@ func TestDB_ApplyEvaluation(t *testing.T) {
 		if !trs[0].Alert.StartsAt.Equal(a.StartsAt) || !trs[1].Alert.StartsAt.Equal(t0) {
 			t.Fatalf("StartsAt %v, %v: want the alert's own start and now", trs[0].Alert.StartsAt, trs[1].Alert.StartsAt)
 		}
-		if got, want := rawQueryInt(t, db, `SELECT count(*) FROM alert_outbox WHERE sent_at IS NULL`), 4; got != want {
+		if got, want := h.QueryInt(t, db, `SELECT count(*) FROM alert_outbox WHERE sent_at IS NULL`), 4; got != want {
 			t.Fatalf("outbox rows=%d, want %d", got, want)
 		}
 	})
@@ -101,9 +100,9 @@ func TestDB_ApplyEvaluation(t *testing.T) {
 	})
 }
 
-func TestDB_DueDeliveries_Order(t *testing.T) {
+func contractDueDeliveries_Order(t *testing.T, h *Harness) {
 	ctx := context.Background()
-	db := MustOpenDB(t)
+	db := h.Open(t)
 	mustApply(t, db, now, []alerts.Alert{testAlert(alerts.KindStaleData, "viettel", time.Time{})}, "hook")
 	mustApply(t, db, now.Add(time.Minute), nil, "hook")
 
@@ -173,9 +172,9 @@ func (r *recorder) got() []string {
 	return slices.Clone(r.seen)
 }
 
-func TestEngine_RetryWithBackoff(t *testing.T) {
+func contractEngine_RetryWithBackoff(t *testing.T, h *Harness) {
 	ctx := context.Background()
-	db := MustOpenDB(t)
+	db := h.Open(t)
 	clock := clockwork.NewFakeClockAt(now)
 	rec := &recorder{fail: 2}
 	reg := prometheus.NewRegistry()
@@ -246,17 +245,13 @@ func mustVec(t *testing.T, reg *prometheus.Registry, name string, values ...stri
 	return nil
 }
 
-func TestEngine_RestartNeitherLosesNorRepeats(t *testing.T) {
+func contractEngine_RestartNeitherLosesNorRepeats(t *testing.T, h *Harness) {
 	ctx := context.Background()
-	db := MustOpenDB(t)
-	path := db.Path()
+	db := h.Open(t)
 	rec := &recorder{}
 	firing := []alerts.Alert{testAlert(alerts.KindStaleData, "viettel", time.Time{})}
-	open := func() (*sqlite.DB, *alerts.Engine) {
-		d := sqlite.NewDB(path)
-		if err := d.Open(ctx); err != nil {
-			t.Fatal(err)
-		}
+	open := func() (Store, *alerts.Engine) {
+		d := h.Reopen(t, db)
 		e, err := alerts.NewEngine(d, []alerts.Notifier{&notifier{"hook", rec.notify}}, nil)
 		if err != nil {
 			t.Fatal(err)
@@ -286,9 +281,9 @@ func TestEngine_RestartNeitherLosesNorRepeats(t *testing.T) {
 	}
 }
 
-func TestEngine_DeadReceiverDoesNotBlock(t *testing.T) {
+func contractEngine_DeadReceiverDoesNotBlock(t *testing.T, h *Harness) {
 	ctx := context.Background()
-	db := MustOpenDB(t)
+	db := h.Open(t)
 	live := make(chan string, 10)
 	hanging := make(chan struct{}, 10)
 	release := make(chan struct{})
@@ -345,9 +340,9 @@ func TestEngine_DeadReceiverDoesNotBlock(t *testing.T) {
 
 // TestEngine_PermanentFailureDropped: a notification the receiver refuses for good (4xx) is
 // dropped and counted, and does not hold back the receiver's later notifications.
-func TestEngine_PermanentFailureDropped(t *testing.T) {
+func contractEngine_PermanentFailureDropped(t *testing.T, h *Harness) {
 	ctx := context.Background()
-	db := MustOpenDB(t)
+	db := h.Open(t)
 	clock := clockwork.NewFakeClockAt(now)
 	var got []string
 	refuse := true

@@ -1,4 +1,4 @@
-package sqlite_test
+package storetest
 
 import (
 	"context"
@@ -10,8 +10,8 @@ import (
 	"github.com/covmon/covmon/geo/cover"
 )
 
-func TestDB_VillageShapes(t *testing.T) {
-	db := MustOpenDB(t)
+func contractVillageShapes(t *testing.T, h *Harness) {
+	db := h.Open(t)
 	vs := testVillages(3)
 	area := orb.Polygon{{{103.9, 22.4}, {103.91, 22.4}, {103.91, 22.41}, {103.9, 22.4}}}
 	vs[1].Area = area

@@ -1,0 +1,180 @@
+package storetest
+
+import (
+	"context"
+	"errors"
+	"reflect"
+	"testing"
+	"time"
+
+	"github.com/covmon/covmon/geo"
+)
+
+func ptr(f float64) *float64 { return &f }
+
+func obsAt(village, carrier string, tech geo.Technology, signal bool, at time.Time) geo.Observation {
+	return geo.Observation{VillageID: village, Carrier: carrier, Technology: tech,
+		HasSignal: signal, ObservedAt: at, Method: "drive_test"}
+}
+
+// day returns midnight of 2024-01-d in Vietnam.
+func day(d int) time.Time { return time.Date(2024, 1, d, 0, 0, 0, 0, geo.Vietnam) }
+
+func mustCommitObservations(tb testing.TB, db Store, obs ...geo.Observation) *geo.Upload {
+	tb.Helper()
+	u := newUpload(geo.KindObservations, "viettel")
+	u.Features = len(obs)
+	if err := db.CommitObservations(context.Background(), u, obs); err != nil {
+		tb.Fatal(err)
+	}
+	return u
+}
+
+func contractCommitObservations(t *testing.T, h *Harness) {
+	ctx := context.Background()
+
+	t.Run("RoundTrip", func(t *testing.T) {
+		db := h.Open(t)
+		mustCommitVillages(t, db, testVillages(2)...)
+		a := obsAt("V000", "viettel", geo.Tech4G, true, day(2).Add(90*time.Minute))
+		a.RSRPdBm, a.DLMbps = ptr(-98.5), ptr(24.1)
+		b := obsAt("V000", "viettel", geo.Tech2G, false, day(1))
+		u := mustCommitObservations(t, db, a, b)
+		if got, want := u.Inserted, 2; got != want {
+			t.Fatalf("Inserted=%d, want %d", got, want)
+		}
+		got, err := db.Observations(ctx, "V000")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got) != 2 {
+			t.Fatalf("observations=%d, want 2", len(got))
+		}
+		b.ID, b.UploadID = got[0].ID, u.ID
+		a.ID, a.UploadID = got[1].ID, u.ID
+		for i, want := range []geo.Observation{b, a} {
+			if !got[i].ObservedAt.Equal(want.ObservedAt) {
+				t.Fatalf("[%d] ObservedAt=%v, want %v", i, got[i].ObservedAt, want.ObservedAt)
+			}
+			got[i].ObservedAt = want.ObservedAt
+			if !reflect.DeepEqual(got[i], want) {
+				t.Fatalf("[%d]=%+v, want %+v", i, got[i], want)
+			}
+		}
+		if got, err := db.Observations(ctx, "V001"); err != nil || len(got) != 0 {
+			t.Fatalf("V001: %v, %v; want none", got, err)
+		}
+	})
+
+	t.Run("AllOrNothing", func(t *testing.T) {
+		db := h.Open(t)
+		mustCommitVillages(t, db, testVillages(2)...)
+		obs := []geo.Observation{
+			obsAt("V000", "viettel", geo.Tech4G, true, day(1)),
+			obsAt("V001", "viettel", geo.Tech4G, true, day(1)),
+			obsAt("GHOST", "viettel", geo.Tech4G, true, day(1)),
+		}
+		u := newUpload(geo.KindObservations, "viettel")
+		err := db.CommitObservations(ctx, u, obs)
+		if !errors.Is(err, geo.ErrNotFound) {
+			t.Fatalf("err=%v, want ErrNotFound", err)
+		}
+		if u.ID != 0 {
+			t.Fatalf("ID=%d, want 0", u.ID)
+		}
+		if _, err := db.AcceptedUploadByHash(ctx, u.Carrier, u.SHA256); !errors.Is(err, geo.ErrNotFound) {
+			t.Fatalf("upload recorded: err=%v", err)
+		}
+		if got := h.QueryInt(t, db, `SELECT count(*) FROM observations`); got != 0 {
+			t.Fatalf("observations=%d, want 0", got)
+		}
+		// The same bytes may be committed once fixed.
+		if err := db.CommitObservations(ctx, u, obs[:2]); err != nil {
+			t.Fatal(err)
+		}
+	})
+
+	t.Run("ErrDuplicateUpload", func(t *testing.T) {
+		db := h.Open(t)
+		mustCommitVillages(t, db, testVillages(1)...)
+		first := mustCommitObservations(t, db, obsAt("V000", "viettel", geo.Tech4G, true, day(1)))
+		again := &geo.Upload{Kind: geo.KindObservations, Carrier: "viettel", SHA256: first.SHA256,
+			FileName: "again.geojson", Source: "api"}
+		err := db.CommitObservations(ctx, again, []geo.Observation{
+			obsAt("V000", "viettel", geo.Tech4G, false, day(2))})
+		if !errors.Is(err, geo.ErrDuplicateUpload) {
+			t.Fatalf("err=%v, want ErrDuplicateUpload", err)
+		}
+		if again.DuplicateOf != first.ID || again.Result != geo.ResultDuplicate {
+			t.Fatalf("upload=%+v, want duplicate of %d", again, first.ID)
+		}
+		if got := h.QueryInt(t, db, `SELECT count(*) FROM observations`); got != 1 {
+			t.Fatalf("observations=%d, want 1", got)
+		}
+		if err := db.RecordUpload(ctx, again); err != nil {
+			t.Fatal(err)
+		}
+		got, err := db.Upload(ctx, again.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Result != geo.ResultDuplicate || got.DuplicateOf != first.ID || got.Inserted != 0 {
+			t.Fatalf("recorded=%+v", got)
+		}
+	})
+
+	t.Run("CorrectionBackToAnEarlierValue", func(t *testing.T) {
+		db := h.Open(t)
+		mustCommitVillages(t, db, testVillages(1)...)
+		on := obsAt("V000", "viettel", geo.Tech4G, true, day(1))
+		off := on
+		off.HasSignal = false
+		for i, o := range []geo.Observation{on, off, on} {
+			if got := mustCommitObservations(t, db, o).Inserted; got != 1 {
+				t.Fatalf("upload %d: Inserted=%d, want 1", i, got)
+			}
+		}
+		latest, err := db.LatestObservations(ctx, day(2), geo.VillageFilter{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := latest["V000"]; len(got) != 1 || !got[0].HasSignal {
+			t.Fatalf("latest=%+v, want the last correction (signal)", got)
+		}
+	})
+
+	t.Run("IdenticalSkipped", func(t *testing.T) {
+		db := h.Open(t)
+		mustCommitVillages(t, db, testVillages(1)...)
+		// One row per series and instant, as validation guarantees within a file.
+		base := obsAt("V000", "viettel", geo.Tech4G, true, day(1))
+		withRSRP := obsAt("V000", "viettel", geo.Tech4G, true, day(2))
+		withRSRP.RSRPdBm = ptr(-100)
+		mustCommitObservations(t, db, base, withRSRP)
+
+		otherMethod := base
+		otherMethod.Method = "crowd"
+		otherDL := withRSRP
+		otherDL.DLMbps = ptr(5)
+		// base and withRSRP are what is known at their instants: skipped. The other two
+		// differ from the latest at their instants: stored (they become the latest).
+		u := mustCommitObservations(t, db, base, withRSRP)
+		if got, want := u.Inserted, 0; got != want {
+			t.Fatalf("re-sent observations: Inserted=%d, want %d", got, want)
+		}
+		u = mustCommitObservations(t, db, otherMethod, otherDL)
+		if got, want := u.Inserted, 2; got != want {
+			t.Fatalf("Inserted=%d, want %d", got, want)
+		}
+		stored, err := db.Upload(ctx, u.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, want := stored.Inserted, 2; got != want {
+			t.Fatalf("stored Inserted=%d, want %d", got, want)
+		}
+		if got := h.QueryInt(t, db, `SELECT count(*) FROM observations`); got != 4 {
+			t.Fatalf("observations=%d, want 4", got)
+		}
+	})
+}

@@ -1,0 +1,188 @@
+package storetest
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"testing"
+
+	"github.com/covmon/covmon/geo"
+)
+
+// areaObsAt is an observation made from a coverage-area upload.
+func areaObsAt(village string, signal bool, share *float64, d int) geo.Observation {
+	o := obsAt(village, "viettel", geo.Tech4G, signal, day(d))
+	o.Method, o.AreaShare = "model", share
+	return o
+}
+
+func contractAreaShare(t *testing.T, h *Harness) {
+	ctx := context.Background()
+	db := h.Open(t)
+	mustCommitVillages(t, db, testVillages(2)...)
+
+	half := areaObsAt("V000", true, ptr(0.5), 1)
+	none := areaObsAt("V001", true, nil, 1)
+	u := mustCommitObservations(t, db, half, none)
+	if got, want := u.Inserted, 2; got != want {
+		t.Fatalf("Inserted=%d, want %d", got, want)
+	}
+	t.Run("RoundTrip", func(t *testing.T) {
+		got, err := db.Observations(ctx, "V000")
+		if err != nil || len(got) != 1 {
+			t.Fatalf("observations: %v, %v", got, err)
+		}
+		if got[0].AreaShare == nil || *got[0].AreaShare != 0.5 {
+			t.Errorf("AreaShare=%v, want 0.5", got[0].AreaShare)
+		}
+		latest, err := db.LatestObservations(ctx, day(2), geo.VillageFilter{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if s := latest["V000"][0].AreaShare; s == nil || *s != 0.5 {
+			t.Errorf("latest AreaShare=%v, want 0.5", s)
+		}
+		if s := latest["V001"][0].AreaShare; s != nil {
+			t.Errorf("latest AreaShare of a centre-only village=%v, want nil", *s)
+		}
+	})
+	t.Run("ShareIsPartOfIdentity", func(t *testing.T) {
+		same := areaObsAt("V000", true, ptr(0.5), 1)
+		other := areaObsAt("V000", true, ptr(0.75), 1)
+		again := areaObsAt("V001", true, nil, 1)
+		u := mustCommitObservations(t, db, same, other, again)
+		if got, want := u.Inserted, 1; got != want {
+			t.Errorf("Inserted=%d, want %d (only the other share)", got, want)
+		}
+	})
+	t.Run("ShareOutOfRange", func(t *testing.T) {
+		bad := areaObsAt("V001", true, ptr(1.5), 3)
+		err := db.CommitObservations(ctx, newUpload(geo.KindAreas, "viettel"), []geo.Observation{bad})
+		if err == nil {
+			t.Fatal("a share of 1.5 was stored")
+		}
+	})
+}
+
+func batches(bs ...[]geo.Observation) func(yield func([]geo.Observation) bool) {
+	return func(yield func([]geo.Observation) bool) {
+		for _, b := range bs {
+			if !yield(b) {
+				return
+			}
+		}
+	}
+}
+
+func contractCommitChangedObservations(t *testing.T, h *Harness) {
+	ctx := context.Background()
+	db := h.Open(t)
+	mustCommitVillages(t, db, testVillages(4)...)
+	commit := func(t *testing.T, bs ...[]geo.Observation) *geo.Upload {
+		t.Helper()
+		u := newUpload(geo.KindAreas, "viettel")
+		if err := db.CommitChangedObservations(ctx, u, batches(bs...)); err != nil {
+			t.Fatal(err)
+		}
+		return u
+	}
+	first := []geo.Observation{
+		areaObsAt("V000", true, ptr(1), 10),
+		areaObsAt("V001", true, ptr(0.5), 10),
+		areaObsAt("V002", false, ptr(0), 10),
+		areaObsAt("V003", true, nil, 10),
+	}
+
+	t.Run("FirstUploadWritesAll", func(t *testing.T) {
+		if got, want := commit(t, first[:2], first[2:]).Inserted, 4; got != want {
+			t.Errorf("Inserted=%d, want %d", got, want)
+		}
+	})
+	t.Run("SameResultsLaterWriteNothing", func(t *testing.T) {
+		later := slices.Clone(first)
+		for i := range later {
+			later[i].ObservedAt = day(20)
+		}
+		u := commit(t, later)
+		if got, want := u.Inserted, 0; got != want {
+			t.Errorf("Inserted=%d, want %d", got, want)
+		}
+		if u.ID == 0 || u.Result != geo.ResultAccepted {
+			t.Errorf("upload not recorded: %+v", u)
+		}
+	})
+	t.Run("OnlyChangedWritten", func(t *testing.T) {
+		later := slices.Clone(first)
+		for i := range later {
+			later[i].ObservedAt = day(21)
+		}
+		later[1].AreaShare = ptr(0.75)                           // share changed
+		later[2].HasSignal, later[2].AreaShare = true, ptr(0.25) // centre now covered
+		u := commit(t, later)
+		if got, want := u.Inserted, 2; got != want {
+			t.Errorf("Inserted=%d, want %d", got, want)
+		}
+		latest, err := db.LatestObservations(ctx, day(22), geo.VillageFilter{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if o := latest["V001"][0]; !o.ObservedAt.Equal(day(21)) || *o.AreaShare != 0.75 {
+			t.Errorf("V001 latest=%+v, want the day-21 share 0.75", o)
+		}
+		if o := latest["V000"][0]; !o.ObservedAt.Equal(day(10)) {
+			t.Errorf("V000 latest observed %v, want the unchanged day-10 one", o.ObservedAt)
+		}
+	})
+	t.Run("ComparedAtTheirInstant", func(t *testing.T) {
+		// Back-filling day 15 compares with day 10, not with the newer day-21 results.
+		back := slices.Clone(first)
+		for i := range back {
+			back[i].ObservedAt = day(15)
+		}
+		if got, want := commit(t, back).Inserted, 0; got != want {
+			t.Errorf("Inserted=%d, want %d", got, want)
+		}
+	})
+	t.Run("PerVillageReportDiffers", func(t *testing.T) {
+		mustCommitObservations(t, db, obsAt("V003", "viettel", geo.Tech4G, true, day(25)))
+		o := areaObsAt("V003", true, nil, 26)
+		o.Method = "model"
+		if got, want := commit(t, []geo.Observation{o}).Inserted, 0; got != want {
+			t.Errorf("same signal from a drive test: Inserted=%d, want %d", got, want)
+		}
+		o = areaObsAt("V003", true, ptr(1), 26)
+		if got, want := commit(t, []geo.Observation{o}).Inserted, 1; got != want {
+			t.Errorf("a share where the drive test had none: Inserted=%d, want %d", got, want)
+		}
+	})
+	t.Run("MixedBatchRejected", func(t *testing.T) {
+		mixed := []geo.Observation{areaObsAt("V000", true, ptr(1), 30), areaObsAt("V001", true, ptr(1), 31)}
+		u := newUpload(geo.KindAreas, "viettel")
+		if err := db.CommitChangedObservations(ctx, u, batches(mixed)); err == nil {
+			t.Fatal("a batch mixing instants was accepted")
+		}
+		if got, err := db.Observations(ctx, "V000"); err != nil || len(got) != 1 {
+			// V000 has only its day-10 observation: nothing of the failed upload stayed.
+			t.Errorf("V000 observations=%d (%v), want 1", len(got), err)
+		}
+	})
+	t.Run("Duplicate", func(t *testing.T) {
+		u := newUpload(geo.KindAreas, "viettel")
+		if err := db.CommitChangedObservations(ctx, u, batches(first)); err != nil {
+			t.Fatal(err)
+		}
+		v := *u
+		v.ID = 0
+		err := db.CommitChangedObservations(ctx, &v, batches(first))
+		if !errors.Is(err, geo.ErrDuplicateUpload) || v.DuplicateOf != u.ID {
+			t.Errorf("err=%v DuplicateOf=%d, want ErrDuplicateUpload of %d", err, v.DuplicateOf, u.ID)
+		}
+	})
+	t.Run("UnknownVillage", func(t *testing.T) {
+		u := newUpload(geo.KindAreas, "viettel")
+		err := db.CommitChangedObservations(ctx, u, batches([]geo.Observation{areaObsAt("GHOST", true, nil, 40)}))
+		if !errors.Is(err, geo.ErrNotFound) {
+			t.Errorf("err=%v, want ErrNotFound", err)
+		}
+	})
+}
