@@ -128,7 +128,7 @@ func TestDashboards_SDK(t *testing.T) {
 			p := firstPanel(d, "stat")
 			p["options"].(map[string]any)["colourMode"] = "value"
 		},
-		"unknown panel type": func(d map[string]any) { firstPanel(d, "stat")["type"] = "statt" },
+		"unknown panel type":      func(d map[string]any) { firstPanel(d, "stat")["type"] = "statt" },
 		"unknown dashboard field": func(d map[string]any) { d["timeZone"] = "browser" },
 		"unknown custom field config": func(d map[string]any) {
 			p := firstPanel(d, "timeseries")
