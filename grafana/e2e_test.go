@@ -98,6 +98,13 @@ func TestEndToEnd(t *testing.T) {
 				default:
 					t.Logf("%s %s: %d series: %s", filepath.Base(path), q.where, n, expr)
 				}
+				// A fallback ("or vector(-1)": the forecast's "never at this pace") must not
+				// hide a misspelt metric: the seeds converge, so the left side has data too.
+				if left, _, ok := strings.Cut(expr, " or vector("); ok {
+					if n, err := instantQuery(ctx, promURL, left); err != nil || n == 0 {
+						t.Errorf("%s %s: left of the fallback: %d series (%v)\n  expr: %s", filepath.Base(path), q.where, n, err, left)
+					}
+				}
 			}
 			for _, q := range vars {
 				values, err := labelValues(ctx, promURL, substitute(t, q.text))
