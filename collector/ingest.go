@@ -25,7 +25,9 @@ import (
 type Store interface {
 	KnownVillages(ctx context.Context) (func(id string) bool, error)
 	AcceptedUploadByHash(ctx context.Context, carrier, sha256hex string) (*geo.Upload, error)
-	CommitVillages(ctx context.Context, u *geo.Upload, vs []geo.Village) error
+	// CommitVillageStream stores a registry upload in one transaction from batches read in
+	// order (none retained; an error from batches aborts it and nothing is written).
+	CommitVillageStream(ctx context.Context, u *geo.Upload, batches iter.Seq2[[]geo.Village, error]) error
 	CommitObservations(ctx context.Context, u *geo.Upload, obs []geo.Observation) error
 	// CommitAssignments adds an assignments upload to the dated history of responsible carriers.
 	CommitAssignments(ctx context.Context, u *geo.Upload, as []geo.Assignment) error
@@ -117,7 +119,7 @@ func (in *Ingester) Ingest(ctx context.Context, f File, r io.Reader) (*geo.Uploa
 
 	opt := format.Options{File: f.Name, Bounds: in.Bounds, Carriers: in.Carriers, Carrier: f.Carrier, Inspector: f.Inspector, Now: u.ReceivedAt, MaxProblems: in.MaxProblems,
 		MinTime: in.MinTime, FutureSkew: in.FutureSkew}
-	var villages []geo.Village
+	var villages *villageSpill
 	var obs []geo.Observation
 	var assignments []geo.Assignment
 	var areas *areaPlan
@@ -131,10 +133,25 @@ func (in *Ingester) Ingest(ctx context.Context, f File, r io.Reader) (*geo.Uploa
 		opt.KnownProgram = func(id string) bool {
 			return slices.ContainsFunc(progs, func(p geo.Program) bool { return p.ID == id })
 		}
-		villages, err = format.DecodeVillages(cr, opt)
-		u.Features = len(villages)
+		// Two streaming passes: this one validates the file and spills each village (in a
+		// compact form, to a temporary file) while the file is clean; the commit below reads
+		// the spill back into one transaction. Memory does not grow with the registry.
+		if !f.DryRun {
+			if villages, err = newVillageSpill(); err != nil {
+				return nil, err
+			}
+			defer villages.close()
+		}
+		var notes villageNotes
+		_, err = format.StreamVillages(cr, opt, func(v geo.Village) {
+			notes.add(&v, in.DefaultProgram)
+			if villages != nil {
+				villages.add(&v)
+			}
+		})
 		if err == nil {
-			in.noteVillages(u, villages)
+			u.Features = notes.villages
+			notes.report(u, in.DefaultProgram)
 		}
 	case geo.KindAssignments:
 		progs, perr := in.Store.Programs(ctx)
@@ -218,7 +235,9 @@ func (in *Ingester) Ingest(ctx context.Context, f File, r io.Reader) (*geo.Uploa
 	u.Result = geo.ResultAccepted
 	switch f.Kind {
 	case geo.KindVillages:
-		err = in.Store.CommitVillages(ctx, u, villages)
+		if err = villages.finish(); err == nil {
+			err = in.Store.CommitVillageStream(ctx, u, villages.batches())
+		}
 	case geo.KindObservations:
 		err = in.Store.CommitObservations(ctx, u, obs)
 	case geo.KindAssignments:
@@ -275,26 +294,34 @@ func (c *countingReader) Read(p []byte) (int, error) {
 	return n, err
 }
 
-// noteVillages applies the registry rules that are notices, not errors, and says so in u's
-// notes: villages that name no program join the default program; the legacy per-village
-// "deadline" (every program) is deprecated in favour of "deadlines" (per program).
-func (in *Ingester) noteVillages(u *geo.Upload, vs []geo.Village) {
-	noProgram, legacy := 0, 0
-	for i := range vs {
-		if len(vs[i].Programs) == 0 && in.DefaultProgram != "" {
-			vs[i].Programs = []string{in.DefaultProgram}
-			noProgram++
-		}
-		if !vs[i].Deadline.IsZero() {
-			legacy++
-		}
+// villageNotes applies the registry rules that are notices, not errors, village by village,
+// and says so in the upload's notes: villages that name no program join the default program;
+// the legacy per-village "deadline" (every program) is deprecated in favour of "deadlines"
+// (per program).
+type villageNotes struct {
+	villages, noProgram, legacy int
+}
+
+// add applies the rules to v and counts it.
+func (n *villageNotes) add(v *geo.Village, defaultProgram string) {
+	n.villages++
+	if len(v.Programs) == 0 && defaultProgram != "" {
+		v.Programs = []string{defaultProgram}
+		n.noProgram++
 	}
-	if noProgram > 0 {
+	if !v.Deadline.IsZero() {
+		n.legacy++
+	}
+}
+
+// report adds the notes to u.
+func (n *villageNotes) report(u *geo.Upload, defaultProgram string) {
+	if n.noProgram > 0 {
 		u.Notes = append(u.Notes, fmt.Sprintf("Warning: %d of %d villages name no program; they join the default program %q. "+
-			"Name their programs in \"programs\" to change that.", noProgram, len(vs), in.DefaultProgram))
+			"Name their programs in \"programs\" to change that.", n.noProgram, n.villages, defaultProgram))
 	}
-	if legacy > 0 {
+	if n.legacy > 0 {
 		u.Notes = append(u.Notes, fmt.Sprintf("Warning: %d villages carry the deprecated \"deadline\", which applies to every program they are in; "+
-			"use \"deadlines\": {\"program_id\": \"YYYY-MM-DD\"} to set a deadline for one program.", legacy))
+			"use \"deadlines\": {\"program_id\": \"YYYY-MM-DD\"} to set a deadline for one program.", n.legacy))
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"iter"
 	"slices"
 	"strings"
 	"time"
@@ -15,16 +16,28 @@ import (
 	"github.com/covmon/covmon/geo"
 )
 
-// CommitVillages stores a registry upload in one transaction: it records u as accepted and
-// creates or updates every village in vs by ID, with its program memberships (which replace
-// the stored ones). On success it sets u.ID, u.Result and u.Inserted, the number of villages
-// that were new or changed. Every program a village names must already exist (UpsertProgram);
-// otherwise the error wraps geo.ErrNotFound and nothing is written.
+// CommitVillages stores a registry upload held in memory: CommitVillageStream with vs as one
+// batch.
+func (db *DB) CommitVillages(ctx context.Context, u *geo.Upload, vs []geo.Village) error {
+	return db.CommitVillageStream(ctx, u, func(yield func([]geo.Village, error) bool) { yield(vs, nil) })
+}
+
+// CommitVillageStream stores a registry upload in one transaction: it records u as accepted
+// and creates or updates every village of every batch by ID, with its program memberships
+// (which replace the stored ones). Batches are written as they come and not retained, so a
+// registry of any size is written in bounded memory; a batch may be reused by the caller once
+// the next one is asked for. When batches yields an error (the source failed), nothing is
+// written and the error is returned wrapped. On success it sets u.ID, u.Result and u.Inserted,
+// the number of villages that were new or changed. Every program a village names must already
+// exist (UpsertProgram); otherwise the error wraps geo.ErrNotFound and nothing is written.
+//
+// A village's row is compared with the stored one in SQL (the upsert's WHERE), so that a
+// re-import that changes nothing writes nothing but the upload record.
 //
 // If bytes with u.SHA256 were already accepted, nothing is written, u.Result becomes
 // geo.ResultDuplicate, u.DuplicateOf is set, and the error wraps geo.ErrDuplicateUpload; the
 // caller may then store the duplicate with RecordUpload.
-func (db *DB) CommitVillages(ctx context.Context, u *geo.Upload, vs []geo.Village) error {
+func (db *DB) CommitVillageStream(ctx context.Context, u *geo.Upload, batches iter.Seq2[[]geo.Village, error]) error {
 	tx, err := db.rw.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("commit villages: %w", err)
@@ -35,27 +48,43 @@ func (db *DB) CommitVillages(ctx context.Context, u *geo.Upload, vs []geo.Villag
 	if err != nil {
 		return fmt.Errorf("commit villages: %w", err)
 	}
-	changed, err := upsertVillages(ctx, tx, id, vs)
+	w, err := newVillageWriter(ctx, tx, id)
 	if err != nil {
 		return fmt.Errorf("commit villages: %w", err)
 	}
-	if err := finishAccepted(ctx, tx, id, changed); err != nil {
+	defer w.close()
+	for batch, err := range batches {
+		if err != nil {
+			return fmt.Errorf("commit villages: %w", err)
+		}
+		if err := w.write(ctx, batch); err != nil {
+			return fmt.Errorf("commit villages: %w", err)
+		}
+	}
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("commit villages: %w", err)
+	}
+	if err := finishAccepted(ctx, tx, id, w.changed); err != nil {
 		return fmt.Errorf("commit villages: %w", err)
 	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("commit villages: commit: %w", err)
 	}
-	u.ID, u.Result, u.Inserted, u.DuplicateOf = id, geo.ResultAccepted, changed, 0
+	u.ID, u.Result, u.Inserted, u.DuplicateOf = id, geo.ResultAccepted, w.changed, 0
 	return nil
 }
 
-// upsertVillage inserts a village, or updates it only when a column differs, so that
-// RowsAffected tells whether anything changed.
-const upsertVillage = `INSERT INTO villages (id, name, commune_code, commune_name,
-	province_code, province_name, legacy_district_code, legacy_commune_code, lon, lat, area,
-	grid_power, grid_power_since, households, baseline, found_at, deadline, deadlines, upload_id, search_key)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-ON CONFLICT (id) DO UPDATE SET
+// villageColumns are the columns a registry upload writes, in the order of villageArgs.
+const villageColumns = `id, name, commune_code, commune_name, province_code, province_name,
+	legacy_district_code, legacy_commune_code, lon, lat, area, grid_power, grid_power_since,
+	households, baseline, found_at, deadline, deadlines, upload_id, search_key`
+
+// villageParams is the number of villageColumns.
+const villageParams = 20
+
+// villageConflict updates a stored village only when a column differs, so that RETURNING
+// names exactly the villages that were new or changed.
+const villageConflict = ` ON CONFLICT (id) DO UPDATE SET
 	name = excluded.name, commune_code = excluded.commune_code,
 	commune_name = excluded.commune_name, province_code = excluded.province_code,
 	province_name = excluded.province_name, legacy_district_code = excluded.legacy_district_code,
@@ -70,119 +99,225 @@ WHERE (name, commune_code, commune_name, province_code, province_name, legacy_di
 IS NOT (excluded.name, excluded.commune_code, excluded.commune_name, excluded.province_code,
 	excluded.province_name, excluded.legacy_district_code, excluded.legacy_commune_code,
 	excluded.lon, excluded.lat, excluded.area, excluded.grid_power, excluded.grid_power_since,
-	excluded.households, excluded.baseline, excluded.found_at, excluded.deadline, excluded.deadlines)`
+	excluded.households, excluded.baseline, excluded.found_at, excluded.deadline, excluded.deadlines)
+RETURNING id`
 
-func upsertVillages(ctx context.Context, tx *sql.Tx, uploadID int64, vs []geo.Village) (int, error) {
-	programs, err := programIDs(ctx, tx)
-	if err != nil {
-		return 0, err
-	}
-	upsert, err := tx.PrepareContext(ctx, upsertVillage)
-	if err != nil {
-		return 0, fmt.Errorf("prepare village upsert: %w", err)
-	}
-	defer upsert.Close()
-	current, err := tx.PrepareContext(ctx,
-		`SELECT program_id FROM village_programs WHERE village_id = ? ORDER BY program_id`)
-	if err != nil {
-		return 0, fmt.Errorf("prepare village programs: %w", err)
-	}
-	defer current.Close()
+// villageBatch is the number of villages written by one multi-row statement: a statement per
+// village costs more in the driver than SQLite spends storing the row (20 parameters each,
+// 4000 per statement, well under SQLite's limit of 32766).
+const villageBatch = 200
 
-	changed := 0
-	for i := range vs {
-		v := &vs[i]
-		want := slices.Compact(slices.Sorted(slices.Values(v.Programs)))
-		for _, p := range want {
-			if !programs[p] {
-				return 0, fmt.Errorf("village %q: program %q: %w", v.ID, p, geo.ErrNotFound)
+// villageWriter writes a registry upload's villages in multi-row statements.
+type villageWriter struct {
+	uploadID int64
+	programs map[string]bool
+	upsert   *sql.Stmt // villageBatch rows
+	tx       *sql.Tx
+	current  *sql.Stmt // the stored programs of a JSON array of village IDs
+	delete   *sql.Stmt // the programs of a JSON array of village IDs
+	touch    *sql.Stmt // upload_id of a JSON array of village IDs
+	changed  int
+
+	args    []any
+	pending []*geo.Village // the villages of the statement being built, one ID each
+	ids     map[string]bool
+}
+
+func newVillageWriter(ctx context.Context, tx *sql.Tx, uploadID int64) (*villageWriter, error) {
+	w := &villageWriter{uploadID: uploadID, tx: tx, ids: map[string]bool{}}
+	var err error
+	if w.programs, err = programIDs(ctx, tx); err != nil {
+		return nil, err
+	}
+	if w.upsert, err = tx.PrepareContext(ctx, villageUpsertSQL(villageBatch)); err != nil {
+		w.close()
+		return nil, fmt.Errorf("prepare village upsert: %w", err)
+	}
+	if w.current, err = tx.PrepareContext(ctx, `SELECT village_id, program_id FROM village_programs
+		WHERE village_id IN (SELECT value FROM json_each(?)) ORDER BY village_id, program_id`); err != nil {
+		w.close()
+		return nil, fmt.Errorf("prepare village programs: %w", err)
+	}
+	if w.delete, err = tx.PrepareContext(ctx, `DELETE FROM village_programs
+		WHERE village_id IN (SELECT value FROM json_each(?))`); err != nil {
+		w.close()
+		return nil, fmt.Errorf("prepare village programs: %w", err)
+	}
+	if w.touch, err = tx.PrepareContext(ctx, `UPDATE villages SET upload_id = ?
+		WHERE id IN (SELECT value FROM json_each(?))`); err != nil {
+		w.close()
+		return nil, fmt.Errorf("prepare village programs: %w", err)
+	}
+	return w, nil
+}
+
+func (w *villageWriter) close() {
+	for _, s := range []*sql.Stmt{w.upsert, w.current, w.delete, w.touch} {
+		if s != nil {
+			s.Close()
+		}
+	}
+}
+
+// villageUpsertSQL is the upsert of n villages.
+func villageUpsertSQL(n int) string {
+	return `INSERT INTO villages (` + villageColumns + `) VALUES ` + placeholders(n, villageParams) + villageConflict
+}
+
+// placeholders returns n rows of k parameters: (?, ?), (?, ?).
+func placeholders(n, k int) string {
+	row := "(" + strings.Repeat("?, ", k-1) + "?)"
+	return strings.Repeat(row+", ", n-1) + row
+}
+
+// write adds a batch of villages, writing every full statement's worth.
+func (w *villageWriter) write(ctx context.Context, batch []geo.Village) error {
+	for i := range batch {
+		v := &batch[i]
+		if w.ids[v.ID] {
+			// The same village twice: the first must be stored before the second is compared.
+			if err := w.flush(ctx); err != nil {
+				return err
+			}
+		}
+		w.ids[v.ID] = true
+		w.pending = append(w.pending, v)
+		if len(w.pending) == villageBatch {
+			if err := w.flush(ctx); err != nil {
+				return err
+			}
+		}
+	}
+	// The batch may be reused by the caller once write returns.
+	return w.flush(ctx)
+}
+
+// flush writes the pending villages.
+func (w *villageWriter) flush(ctx context.Context) error {
+	if len(w.pending) == 0 {
+		return nil
+	}
+	defer func() {
+		w.pending = w.pending[:0]
+		clear(w.ids)
+	}()
+	w.args = w.args[:0]
+	for _, v := range w.pending {
+		for _, p := range v.Programs {
+			if !w.programs[p] {
+				return fmt.Errorf("village %q: program %q: %w", v.ID, p, geo.ErrNotFound)
 			}
 		}
 		area, err := marshalArea(v.Area)
 		if err != nil {
-			return 0, fmt.Errorf("village %q: %w", v.ID, err)
+			return fmt.Errorf("village %q: %w", v.ID, err)
 		}
-		res, err := upsert.ExecContext(ctx, v.ID, v.Name, v.CommuneCode, v.CommuneName,
+		w.args = append(w.args, v.ID, v.Name, v.CommuneCode, v.CommuneName,
 			v.ProvinceCode, v.ProvinceName, v.LegacyDistrictCode, v.LegacyCommuneCode,
 			v.Center.Lon(), v.Center.Lat(), area, v.GridPower, nullMillis(v.GridPowerSince),
-			v.Households, v.Baseline, nullMillis(v.FoundAt), nullMillis(v.Deadline), marshalDeadlines(v.Deadlines), uploadID,
+			v.Households, v.Baseline, nullMillis(v.FoundAt), nullMillis(v.Deadline), marshalDeadlines(v.Deadlines), w.uploadID,
 			geo.SearchKey(v.Name, v.CommuneName))
-		if err != nil {
-			return 0, fmt.Errorf("village %q: upsert: %w", v.ID, err)
-		}
-		n, err := res.RowsAffected()
-		if err != nil {
-			return 0, fmt.Errorf("village %q: upsert: %w", v.ID, err)
-		}
-		progChanged, err := syncVillagePrograms(ctx, tx, current, v.ID, want)
-		if err != nil {
-			return 0, fmt.Errorf("village %q: %w", v.ID, err)
-		}
-		if progChanged && n == 0 {
-			if _, err := tx.ExecContext(ctx,
-				`UPDATE villages SET upload_id = ? WHERE id = ?`, uploadID, v.ID); err != nil {
-				return 0, fmt.Errorf("village %q: %w", v.ID, err)
-			}
-		}
-		if n > 0 || progChanged {
-			changed++
-		}
 	}
-	return changed, nil
-}
-
-// syncVillagePrograms makes the village's program memberships equal want (sorted, unique) and
-// reports whether they changed.
-func syncVillagePrograms(ctx context.Context, tx *sql.Tx, current *sql.Stmt, villageID string, want []string) (bool, error) {
-	rows, err := current.QueryContext(ctx, villageID)
+	var rows *sql.Rows
+	var err error
+	if len(w.pending) == villageBatch {
+		rows, err = w.upsert.QueryContext(ctx, w.args...)
+	} else {
+		rows, err = w.tx.QueryContext(ctx, villageUpsertSQL(len(w.pending)), w.args...)
+	}
 	if err != nil {
-		return false, fmt.Errorf("read programs: %w", err)
+		return fmt.Errorf("upsert villages: %w", err)
 	}
-	var have []string
-	for rows.Next() {
-		var p string
-		if err := rows.Scan(&p); err != nil {
-			rows.Close()
-			return false, fmt.Errorf("read programs: %w", err)
-		}
-		have = append(have, p)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return false, fmt.Errorf("read programs: %w", err)
-	}
-	if slices.Equal(have, want) {
-		return false, nil
-	}
-	if _, err := tx.ExecContext(ctx,
-		`DELETE FROM village_programs WHERE village_id = ?`, villageID); err != nil {
-		return false, fmt.Errorf("replace programs: %w", err)
-	}
-	for _, p := range want {
-		if _, err := tx.ExecContext(ctx,
-			`INSERT INTO village_programs (village_id, program_id) VALUES (?, ?)`,
-			villageID, p); err != nil {
-			return false, fmt.Errorf("replace programs: %w", err)
-		}
-	}
-	return true, nil
-}
-
-func programIDs(ctx context.Context, tx *sql.Tx) (map[string]bool, error) {
-	rows, err := tx.QueryContext(ctx, `SELECT id FROM programs`)
-	if err != nil {
-		return nil, fmt.Errorf("read programs: %w", err)
-	}
-	defer rows.Close()
-	ids := map[string]bool{}
+	changed := map[string]bool{}
 	for rows.Next() {
 		var id string
 		if err := rows.Scan(&id); err != nil {
-			return nil, fmt.Errorf("read programs: %w", err)
+			rows.Close()
+			return fmt.Errorf("upsert villages: %w", err)
 		}
-		ids[id] = true
+		changed[id] = true
 	}
-	return ids, rows.Err()
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("upsert villages: %w", err)
+	}
+	progChanged, err := w.syncPrograms(ctx)
+	if err != nil {
+		return err
+	}
+	var touch []string
+	for _, id := range progChanged {
+		if !changed[id] {
+			changed[id] = true
+			touch = append(touch, id)
+		}
+	}
+	if len(touch) > 0 {
+		if _, err := w.touch.ExecContext(ctx, w.uploadID, jsonIDs(touch)); err != nil {
+			return fmt.Errorf("village programs: %w", err)
+		}
+	}
+	w.changed += len(changed)
+	return nil
+}
+
+// syncPrograms makes the pending villages' program memberships equal to what they name and
+// returns the IDs of the villages whose memberships changed.
+func (w *villageWriter) syncPrograms(ctx context.Context) ([]string, error) {
+	ids := make([]string, len(w.pending))
+	for i, v := range w.pending {
+		ids[i] = v.ID
+	}
+	rows, err := w.current.QueryContext(ctx, jsonIDs(ids))
+	if err != nil {
+		return nil, fmt.Errorf("read village programs: %w", err)
+	}
+	have := map[string][]string{}
+	for rows.Next() {
+		var v, p string
+		if err := rows.Scan(&v, &p); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("read village programs: %w", err)
+		}
+		have[v] = append(have[v], p)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("read village programs: %w", err)
+	}
+	var differ []string
+	var pairs []any
+	for _, v := range w.pending {
+		want := slices.Compact(slices.Sorted(slices.Values(v.Programs)))
+		if slices.Equal(have[v.ID], want) {
+			continue
+		}
+		differ = append(differ, v.ID)
+		for _, p := range want {
+			pairs = append(pairs, v.ID, p)
+		}
+	}
+	if len(differ) == 0 {
+		return nil, nil
+	}
+	if _, err := w.delete.ExecContext(ctx, jsonIDs(differ)); err != nil {
+		return nil, fmt.Errorf("replace village programs: %w", err)
+	}
+	for len(pairs) > 0 {
+		n := min(len(pairs), 2*500)
+		if _, err := w.tx.ExecContext(ctx, `INSERT INTO village_programs (village_id, program_id) VALUES `+
+			placeholders(n/2, 2), pairs[:n]...); err != nil {
+			return nil, fmt.Errorf("replace village programs: %w", err)
+		}
+		pairs = pairs[n:]
+	}
+	return differ, nil
+}
+
+// jsonIDs encodes IDs as a JSON array, one parameter for json_each.
+func jsonIDs(ids []string) string {
+	b, _ := json.Marshal(ids)
+	return string(b)
 }
 
 // marshalArea encodes a settled area as WKB; nil stays NULL.
@@ -297,4 +432,21 @@ func (db *DB) fillSearchKeys(ctx context.Context) error {
 		}
 	}
 	return tx.Commit()
+}
+
+func programIDs(ctx context.Context, tx *sql.Tx) (map[string]bool, error) {
+	rows, err := tx.QueryContext(ctx, `SELECT id FROM programs`)
+	if err != nil {
+		return nil, fmt.Errorf("read programs: %w", err)
+	}
+	defer rows.Close()
+	ids := map[string]bool{}
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, fmt.Errorf("read programs: %w", err)
+		}
+		ids[id] = true
+	}
+	return ids, rows.Err()
 }

@@ -43,12 +43,33 @@ func DecodeVillages(r io.Reader, opt Options) ([]geo.Village, error) {
 	if err != nil {
 		return nil, err
 	}
-	vd := &villageDecoder{decoder: d, seen: map[string]int{}}
+	var out chunks[geo.Village]
+	vd := &villageDecoder{decoder: d, seen: map[string]int32{}, keep: out.add}
 	c := &collection{schema: "villages/v1", kind: geo.KindVillages, feature: vd.feature}
 	if err := d.run(r, c); err != nil {
 		return nil, err
 	}
-	return vd.out.all(), nil
+	return out.all(), nil
+}
+
+// StreamVillages reads a villages/v1 FeatureCollection like DecodeVillages but holds none of
+// it: it calls keep (when not nil) with each village, in file order, for as long as the file
+// has no problem, and returns the number of features read. When the file has a problem the
+// villages already given to keep must be discarded: the error is a *ValidationError listing
+// every problem, as for DecodeVillages. Memory does not grow with the file beyond one ID per
+// village (kept to find duplicates). keep may retain v.
+func StreamVillages(r io.Reader, opt Options, keep func(v geo.Village)) (int, error) {
+	d, err := newDecoder(&opt)
+	if err != nil {
+		return 0, err
+	}
+	if keep == nil {
+		keep = func(geo.Village) {}
+	}
+	vd := &villageDecoder{decoder: d, seen: map[string]int32{}, keep: keep}
+	c := &collection{schema: "villages/v1", kind: geo.KindVillages, feature: vd.feature}
+	err = d.run(r, c)
+	return c.featureCount, err
 }
 
 // DecodeObservations reads an observations/v1 FeatureCollection (carrier per-village reports,

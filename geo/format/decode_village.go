@@ -62,8 +62,8 @@ type villageDecoder struct {
 	props villageProps       // reused for every feature
 	dst   []*json.RawMessage // props.members()
 	lx    scan.Lexer
-	seen  map[string]int // village_id → first feature
-	out   chunks[geo.Village]
+	seen  map[string]int32  // village_id → first feature
+	keep  func(geo.Village) // gets each village while the file is clean
 }
 
 // feature validates feature i and, while the file is still clean, keeps its Village.
@@ -140,13 +140,13 @@ func (d *villageDecoder) feature(i int, feat *rawFeature) {
 
 	if v.ID != "" {
 		if first, dup := d.seen[v.ID]; dup {
-			f.add("village_id", geo.RuleDuplicateRow, "same village_id as feature "+strconv.Itoa(first))
+			f.add("village_id", geo.RuleDuplicateRow, "same village_id as feature "+strconv.Itoa(int(first)))
 		} else {
-			d.seen[v.ID] = i
+			d.seen[v.ID] = int32(i)
 		}
 	}
 	if len(d.rep.problems) == 0 {
-		d.out.add(v)
+		d.keep(v)
 	}
 }
 

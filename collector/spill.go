@@ -1,0 +1,297 @@
+package collector
+
+import (
+	"bufio"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"iter"
+	"maps"
+	"math"
+	"os"
+	"slices"
+	"time"
+
+	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/encoding/wkb"
+
+	"github.com/covmon/covmon/geo"
+)
+
+// villageSpill holds a registry file's villages between the two passes of an import: the
+// first pass validates the file and writes each village here in a compact binary form (a
+// temporary file, removed by close), the second reads them back in batches for the store's
+// one transaction. So neither pass holds the registry in memory, whatever its size, and a
+// reader that cannot be rewound (an HTTP body, a gzip stream) is read only once.
+type villageSpill struct {
+	f   *os.File
+	w   *bufio.Writer
+	n   int
+	err error // the first write error
+	buf []byte
+}
+
+// spillBatch is the number of villages per batch handed to the store.
+const spillBatch = 1000
+
+func newVillageSpill() (*villageSpill, error) {
+	f, err := os.CreateTemp("", "covmon-villages-*.spill")
+	if err != nil {
+		return nil, fmt.Errorf("village spill: %w", err)
+	}
+	return &villageSpill{f: f, w: bufio.NewWriterSize(f, 1<<20)}, nil
+}
+
+// close removes the temporary file.
+func (s *villageSpill) close() {
+	if s == nil {
+		return
+	}
+	s.f.Close()
+	os.Remove(s.f.Name())
+}
+
+// add writes v; a write error is kept and returned by finish.
+func (s *villageSpill) add(v *geo.Village) {
+	if s.err != nil {
+		return
+	}
+	b, err := appendVillage(s.buf[:0], v)
+	if err != nil {
+		s.err = err
+		return
+	}
+	s.buf = b
+	var hdr [binary.MaxVarintLen64]byte
+	if _, err := s.w.Write(hdr[:binary.PutUvarint(hdr[:], uint64(len(b)))]); err != nil {
+		s.err = err
+		return
+	}
+	if _, err := s.w.Write(b); err != nil {
+		s.err = err
+		return
+	}
+	s.n++
+}
+
+// finish flushes what was written and rewinds the file for batches.
+func (s *villageSpill) finish() error {
+	if s.err == nil {
+		s.err = s.w.Flush()
+	}
+	if s.err == nil {
+		_, s.err = s.f.Seek(0, io.SeekStart)
+	}
+	if s.err != nil {
+		return fmt.Errorf("village spill: %w", s.err)
+	}
+	return nil
+}
+
+// batches reads the villages back in file order, spillBatch at a time; the batch slice is
+// reused, so a consumer must not keep it past its turn.
+func (s *villageSpill) batches() iter.Seq2[[]geo.Village, error] {
+	return func(yield func([]geo.Village, error) bool) {
+		r := bufio.NewReaderSize(s.f, 1<<20)
+		batch := make([]geo.Village, 0, spillBatch)
+		var buf []byte
+		for i := 0; i < s.n; i++ {
+			size, err := binary.ReadUvarint(r)
+			if err != nil {
+				yield(nil, fmt.Errorf("village spill: read: %w", unexpected(err)))
+				return
+			}
+			buf = slices.Grow(buf[:0], int(size))[:size]
+			if _, err := io.ReadFull(r, buf); err != nil {
+				yield(nil, fmt.Errorf("village spill: read: %w", unexpected(err)))
+				return
+			}
+			batch = batch[:len(batch)+1]
+			if err := readVillage(buf, &batch[len(batch)-1]); err != nil {
+				yield(nil, fmt.Errorf("village spill: village %d: %w", i, err))
+				return
+			}
+			if len(batch) == spillBatch {
+				if !yield(batch, nil) {
+					return
+				}
+				batch = batch[:0]
+			}
+		}
+		if len(batch) > 0 {
+			yield(batch, nil)
+		}
+	}
+}
+
+func unexpected(err error) error {
+	if err == io.EOF {
+		return io.ErrUnexpectedEOF
+	}
+	return err
+}
+
+// appendVillage encodes v: strings and byte strings length-prefixed, numbers as varints or
+// float bits, times as Unix nanoseconds (0 for the zero time), the area as WKB.
+func appendVillage(b []byte, v *geo.Village) ([]byte, error) {
+	for _, s := range []string{v.ID, v.Name, v.CommuneCode, v.CommuneName, v.ProvinceCode, v.ProvinceName, v.LegacyDistrictCode, v.LegacyCommuneCode} {
+		b = appendString(b, s)
+	}
+	b = binary.LittleEndian.AppendUint64(b, math.Float64bits(v.Center[0]))
+	b = binary.LittleEndian.AppendUint64(b, math.Float64bits(v.Center[1]))
+	var area []byte
+	if v.Area != nil {
+		var err error
+		if area, err = wkb.Marshal(v.Area); err != nil {
+			return nil, fmt.Errorf("village %q: encode area: %w", v.ID, err)
+		}
+	}
+	b = appendString(b, string(area))
+	b = appendBool(b, v.GridPower)
+	b = appendTime(b, v.GridPowerSince)
+	b = binary.AppendVarint(b, int64(v.Households))
+	b = binary.AppendUvarint(b, uint64(len(v.Programs)))
+	for _, p := range v.Programs {
+		b = appendString(b, p)
+	}
+	b = appendBool(b, v.Baseline)
+	b = appendTime(b, v.FoundAt)
+	b = appendTime(b, v.Deadline)
+	b = binary.AppendUvarint(b, uint64(len(v.Deadlines)))
+	for _, k := range slices.Sorted(maps.Keys(v.Deadlines)) {
+		b = appendString(b, k)
+		b = appendTime(b, v.Deadlines[k])
+	}
+	return b, nil
+}
+
+func appendString(b []byte, s string) []byte {
+	b = binary.AppendUvarint(b, uint64(len(s)))
+	return append(b, s...)
+}
+
+func appendBool(b []byte, v bool) []byte {
+	if v {
+		return append(b, 1)
+	}
+	return append(b, 0)
+}
+
+func appendTime(b []byte, t time.Time) []byte {
+	if t.IsZero() {
+		return append(b, 0)
+	}
+	b = append(b, 1)
+	return binary.AppendVarint(b, t.UnixNano())
+}
+
+// errSpillCorrupt is returned when a spilled village does not decode (the temporary file was
+// changed underneath covmon).
+var errSpillCorrupt = errors.New("corrupt record")
+
+// spillReader decodes one record of appendVillage.
+type spillReader struct {
+	b   []byte
+	bad bool
+}
+
+func (r *spillReader) uvarint() uint64 {
+	v, n := binary.Uvarint(r.b)
+	if n <= 0 {
+		r.bad, r.b = true, nil
+		return 0
+	}
+	r.b = r.b[n:]
+	return v
+}
+
+func (r *spillReader) varint() int64 {
+	v, n := binary.Varint(r.b)
+	if n <= 0 {
+		r.bad, r.b = true, nil
+		return 0
+	}
+	r.b = r.b[n:]
+	return v
+}
+
+func (r *spillReader) bytes() []byte {
+	n := r.uvarint()
+	if n > uint64(len(r.b)) {
+		r.bad, r.b = true, nil
+		return nil
+	}
+	s := r.b[:n]
+	r.b = r.b[n:]
+	return s
+}
+
+func (r *spillReader) string() string { return string(r.bytes()) }
+
+func (r *spillReader) byte() byte {
+	if len(r.b) == 0 {
+		r.bad = true
+		return 0
+	}
+	c := r.b[0]
+	r.b = r.b[1:]
+	return c
+}
+
+func (r *spillReader) float() float64 {
+	if len(r.b) < 8 {
+		r.bad, r.b = true, nil
+		return 0
+	}
+	f := math.Float64frombits(binary.LittleEndian.Uint64(r.b))
+	r.b = r.b[8:]
+	return f
+}
+
+func (r *spillReader) time() time.Time {
+	if r.byte() == 0 {
+		return time.Time{}
+	}
+	return time.Unix(0, r.varint()).In(geo.Vietnam)
+}
+
+// readVillage decodes appendVillage's encoding into v, overwriting all of it.
+func readVillage(b []byte, v *geo.Village) error {
+	r := &spillReader{b: b}
+	*v = geo.Village{}
+	for _, s := range []*string{&v.ID, &v.Name, &v.CommuneCode, &v.CommuneName, &v.ProvinceCode, &v.ProvinceName, &v.LegacyDistrictCode, &v.LegacyCommuneCode} {
+		*s = r.string()
+	}
+	v.Center = orb.Point{r.float(), r.float()}
+	if area := r.bytes(); len(area) > 0 {
+		g, err := wkb.Unmarshal(area)
+		if err != nil {
+			return fmt.Errorf("decode area: %w", err)
+		}
+		v.Area = g
+	}
+	v.GridPower = r.byte() == 1
+	v.GridPowerSince = r.time()
+	v.Households = int(r.varint())
+	if n := r.uvarint(); n > 0 && n <= uint64(len(r.b)) {
+		v.Programs = make([]string, n)
+		for i := range v.Programs {
+			v.Programs[i] = r.string()
+		}
+	}
+	v.Baseline = r.byte() == 1
+	v.FoundAt = r.time()
+	v.Deadline = r.time()
+	if n := r.uvarint(); n > 0 && n <= uint64(len(r.b)) {
+		v.Deadlines = make(map[string]time.Time, n)
+		for range n {
+			k := r.string()
+			v.Deadlines[k] = r.time()
+		}
+	}
+	if r.bad || len(r.b) != 0 {
+		return errSpillCorrupt
+	}
+	return nil
+}

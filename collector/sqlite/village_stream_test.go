@@ -1,0 +1,122 @@
+package sqlite_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"testing"
+
+	"github.com/covmon/covmon/geo"
+)
+
+// batchesOf yields vs in batches of n, reusing one slice as a streaming reader does.
+func batchesOf(vs []geo.Village, n int) func(yield func([]geo.Village, error) bool) {
+	return func(yield func([]geo.Village, error) bool) {
+		buf := make([]geo.Village, 0, n)
+		for i := range vs {
+			buf = append(buf, vs[i])
+			if len(buf) == n || i == len(vs)-1 {
+				if !yield(buf, nil) {
+					return
+				}
+				for j := range buf {
+					buf[j] = geo.Village{ID: "CLOBBERED"} // the store must not keep a batch
+				}
+				buf = buf[:0]
+			}
+		}
+	}
+}
+
+func TestDB_CommitVillageStream(t *testing.T) {
+	ctx := context.Background()
+
+	t.Run("ManyStatements", func(t *testing.T) {
+		// More villages than one multi-row statement holds, in batches that do not line up
+		// with it: every village stored once, with its programs; a re-import that changes a
+		// few counts exactly those.
+		db := MustOpenDB(t)
+		if err := db.UpsertProgram(ctx, geo.DefaultProgram()); err != nil {
+			t.Fatal(err)
+		}
+		vs := testVillages(1037)
+		u := newUpload(geo.KindVillages, "")
+		if err := db.CommitVillageStream(ctx, u, batchesOf(vs, 333)); err != nil {
+			t.Fatal(err)
+		}
+		if u.Inserted != len(vs) {
+			t.Fatalf("Inserted=%d, want %d", u.Inserted, len(vs))
+		}
+		got, err := db.Villages(ctx, geo.VillageFilter{})
+		if err != nil || len(got) != len(vs) {
+			t.Fatalf("villages=%d (%v), want %d", len(got), err, len(vs))
+		}
+		inProgram, err := db.Villages(ctx, geo.VillageFilter{ProgramID: geo.DefaultProgram().ID})
+		if err != nil || len(inProgram) != (len(vs)+2)/3 {
+			t.Fatalf("villages in the program=%d (%v), want %d", len(inProgram), err, (len(vs)+2)/3)
+		}
+
+		vs[5].Name = "Bản Mới"                             // the row changes
+		vs[7].Programs = []string{"vls-2024"}              // the programs change (7 had none)
+		vs[9].Programs = nil                               // and here (9 had one)
+		vs[12].Programs = []string{"vls-2024", "vls-2024"} // a repeat is the same membership
+		u2 := newUpload(geo.KindVillages, "")
+		if err := db.CommitVillageStream(ctx, u2, batchesOf(vs, 1000)); err != nil {
+			t.Fatal(err)
+		}
+		if u2.Inserted != 3 {
+			t.Fatalf("re-import Inserted=%d, want 3 (a name, two memberships)", u2.Inserted)
+		}
+		for _, id := range []string{"V005", "V007", "V009"} {
+			if got, err := db.VillageUploadID(ctx, id); err != nil || got != u2.ID {
+				t.Errorf("%s: upload_id=%d (%v), want the re-import %d", id, got, err, u2.ID)
+			}
+		}
+		if got, err := db.VillageUploadID(ctx, "V012"); err != nil || got != u.ID {
+			t.Errorf("V012 unchanged: upload_id=%d (%v), want %d", got, err, u.ID)
+		}
+	})
+
+	t.Run("SourceFails", func(t *testing.T) {
+		// The reader fails after some batches were written: nothing is stored, not even the
+		// upload record.
+		db := MustOpenDB(t)
+		if err := db.UpsertProgram(ctx, geo.DefaultProgram()); err != nil {
+			t.Fatal(err)
+		}
+		errRead := errors.New("disk on fire")
+		vs := testVillages(500)
+		err := db.CommitVillageStream(ctx, newUpload(geo.KindVillages, ""), func(yield func([]geo.Village, error) bool) {
+			if yield(vs[:250], nil) && yield(vs[250:], nil) {
+				yield(nil, errRead)
+			}
+		})
+		if !errors.Is(err, errRead) {
+			t.Fatalf("err=%v, want the source's error", err)
+		}
+		if got, _ := db.Villages(ctx, geo.VillageFilter{}); len(got) != 0 {
+			t.Fatalf("villages=%d, want none written", len(got))
+		}
+		if got, _ := db.Uploads(ctx, geo.UploadFilter{}); len(got) != 0 {
+			t.Fatalf("uploads=%d, want none written", len(got))
+		}
+	})
+
+	t.Run("SameVillageTwice", func(t *testing.T) {
+		// A caller that names a village twice (a file cannot: duplicate_row) gets the later
+		// one, as if the villages were written one by one: each write that changed it counts.
+		db := MustOpenDB(t)
+		vs := testVillages(3)
+		later := vs[1]
+		later.Name = "Bản Sau"
+		later.Programs = []string{"vls-2024"}
+		u := mustCommitVillages(t, db, append(vs, later)...)
+		if u.Inserted != 4 {
+			t.Fatalf("Inserted=%d, want 4", u.Inserted)
+		}
+		v, err := db.Village(ctx, vs[1].ID)
+		if err != nil || v.Name != "Bản Sau" || fmt.Sprint(v.Programs) != "[vls-2024]" {
+			t.Fatalf("village=%+v (%v), want the later one", v, err)
+		}
+	})
+}
