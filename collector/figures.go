@@ -3,6 +3,7 @@ package collector
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/covmon/covmon/geo"
@@ -74,10 +75,6 @@ func (r *Runner) Backfill(ctx context.Context) error {
 	for day := time.Date(y, m, 1, 0, 0, 0, 0, geo.Vietnam); !day.After(now); day = day.AddDate(0, 1, 0) {
 		days = append(days, day)
 	}
-	vs, err := r.Store.Villages(ctx, geo.VillageFilter{})
-	if err != nil {
-		return fmt.Errorf("backfill: %w", err)
-	}
 	as, err := r.Store.Assignments(ctx)
 	if err != nil {
 		return fmt.Errorf("backfill: %w", err)
@@ -87,16 +84,17 @@ func (r *Runner) Backfill(ctx context.Context) error {
 	for i := range counts {
 		counts[i] = make([]geo.Counts, len(days))
 	}
+	// The registry streams by; a chunk of villages at a time is held with its histories.
 	const chunk = 5000
-	for start := 0; start < len(vs); start += chunk {
-		part := vs[start:min(start+chunk, len(vs))]
+	part := make([]geo.Village, 0, chunk)
+	flush := func() error {
 		ids := make([]string, len(part))
 		for i := range part {
 			ids[i] = part[i].ID
 		}
 		hist, err := r.Figures.ObservationHistories(ctx, geo.VillageFilter{IDs: ids})
 		if err != nil {
-			return fmt.Errorf("backfill: %w", err)
+			return err
 		}
 		for pi := range r.Programs {
 			prog := &r.Programs[pi]
@@ -104,9 +102,20 @@ func (r *Runner) Backfill(ctx context.Context) error {
 				counts[pi][d].Tally(st, &r.Policy, days[d])
 			})
 		}
-		if ctx.Err() != nil {
-			return ctx.Err()
+		part = part[:0]
+		return ctx.Err()
+	}
+	err = r.Store.EachVillage(ctx, geo.VillageFilter{}, func(v *geo.Village) error {
+		if part = append(part, *v); len(part) == chunk {
+			return flush()
 		}
+		return nil
+	})
+	if err == nil && len(part) > 0 {
+		err = flush()
+	}
+	if err != nil {
+		return fmt.Errorf("backfill: %w", err)
 	}
 	var out []geo.DailyFigure
 	for pi := range r.Programs {
@@ -117,8 +126,34 @@ func (r *Runner) Backfill(ctx context.Context) error {
 	if err := r.Figures.SaveDailyFigures(ctx, out); err != nil {
 		return err
 	}
-	// Publish the history at once rather than at the next scheduled refresh.
-	return r.Refresh(ctx)
+	// Publish the history at once rather than at the next scheduled refresh: the snapshot's
+	// figures are unchanged, so only its history is read again (no second evaluation).
+	return r.refreshHistory(ctx)
+}
+
+// refreshHistory replaces the history of the current snapshot (a whole refresh when there is
+// none yet).
+func (r *Runner) refreshHistory(ctx context.Context) error {
+	r.refreshMu.Lock()
+	cur := r.snap.Load()
+	if cur == nil {
+		r.refreshMu.Unlock()
+		return r.Refresh(ctx)
+	}
+	defer r.refreshMu.Unlock()
+	next := *cur
+	next.Programs = slices.Clone(cur.Programs)
+	for i := range next.Programs {
+		next.Programs[i].History = nil
+	}
+	if err := r.loadHistory(ctx, &next); err != nil {
+		return err
+	}
+	r.snap.Store(&next)
+	if r.OnSnapshot != nil {
+		r.OnSnapshot(ctx, &next)
+	}
+	return nil
 }
 
 // inProgram returns the villages that belong to program id.

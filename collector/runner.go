@@ -123,10 +123,14 @@ func (r *Runner) Start(ctx context.Context) error {
 		if every <= 0 {
 			every = def
 		}
-		_, err := s.NewJob(gocron.DurationJob(every), r.task(name, fn),
-			gocron.WithName(name), gocron.WithContext(ctx),
-			gocron.WithSingletonMode(gocron.LimitModeReschedule),
-			gocron.WithStartAt(gocron.WithStartImmediately()))
+		opts := []gocron.JobOption{gocron.WithName(name), gocron.WithContext(ctx),
+			gocron.WithSingletonMode(gocron.LimitModeReschedule)}
+		// A snapshot built before Start (covmon serve builds one before it listens) is not
+		// built again at once: start-up does each full computation once.
+		if name != "refresh" || r.snap.Load() == nil {
+			opts = append(opts, gocron.WithStartAt(gocron.WithStartImmediately()))
+		}
+		_, err := s.NewJob(gocron.DurationJob(every), r.task(name, fn), opts...)
 		if err != nil {
 			return fmt.Errorf("schedule %s: %w", name, err)
 		}

@@ -33,3 +33,35 @@ func Status(ctx context.Context, s StatusStore, f geo.VillageFilter, prog *geo.P
 	}
 	return geo.Evaluate(vs, latest, prog, p, geo.NewAssignments(as), asOf), nil
 }
+
+// StreamStore is what StatusSummary needs from storage.
+type StreamStore interface {
+	Assignments(ctx context.Context) ([]geo.Assignment, error)
+	EachVillageLatest(ctx context.Context, asOf time.Time, f geo.VillageFilter, fn func(v *geo.Village, latest []geo.Observation) error) error
+}
+
+// StatusSummary is Status followed by geo.Summarize, streaming: it evaluates the villages
+// matching f one at a time as the store reads them and tallies the summary as it goes, keeping
+// only the statuses keep accepts (nil: none). Its memory is that of the summary and the kept
+// villages, whatever the size of the registry.
+func StatusSummary(ctx context.Context, s StreamStore, f geo.VillageFilter, prog *geo.Program, p *geo.Policy, asOf time.Time, keep func(*geo.VillageStatus) bool) (geo.Summary, []geo.VillageStatus, error) {
+	as, err := s.Assignments(ctx)
+	if err != nil {
+		return geo.Summary{}, nil, fmt.Errorf("load assignments: %w", err)
+	}
+	e := geo.NewEvaluator(prog, p, geo.NewAssignments(as), asOf)
+	b := geo.NewSummaryBuilder(prog, p, asOf)
+	var kept []geo.VillageStatus
+	err = s.EachVillageLatest(ctx, asOf, f, func(v *geo.Village, latest []geo.Observation) error {
+		st := e.Evaluate(v, latest)
+		b.Add(&st)
+		if keep != nil && keep(&st) {
+			kept = append(kept, st)
+		}
+		return ctx.Err()
+	})
+	if err != nil {
+		return geo.Summary{}, nil, fmt.Errorf("evaluate villages: %w", err)
+	}
+	return b.Summary(), kept, nil
+}

@@ -56,25 +56,48 @@ func (s *Snapshot) Program(id string) *ProgramState {
 // villages whose latest observation by that carrier on that technology shows signal that
 // counts under p. The result is sorted by carrier, then technology.
 func CountCarrierTech(latest map[string][]Observation, p *Policy) []CarrierTech {
-	type key struct {
-		c string
-		t Technology
-	}
-	n := map[key]int{}
-	for _, c := range p.Carriers {
-		for _, t := range Technologies {
-			n[key{c, t}] = 0
-		}
-	}
+	c := NewCarrierTechCounter(p)
 	for _, os := range latest {
-		for i := range os {
-			if p.Counts(&os[i]) {
-				n[key{os[i].Carrier, os[i].Technology}]++
-			}
+		c.Add(os)
+	}
+	return c.Counts()
+}
+
+type carrierTech struct {
+	c string
+	t Technology
+}
+
+// CarrierTechCounter is CountCarrierTech one village at a time.
+type CarrierTechCounter struct {
+	p *Policy
+	n map[carrierTech]int
+}
+
+// NewCarrierTechCounter starts counting under p.
+func NewCarrierTechCounter(p *Policy) *CarrierTechCounter {
+	c := &CarrierTechCounter{p: p, n: map[carrierTech]int{}}
+	for _, carrier := range p.Carriers {
+		for _, t := range Technologies {
+			c.n[carrierTech{carrier, t}] = 0
 		}
 	}
-	out := make([]CarrierTech, 0, len(n))
-	for k, v := range n {
+	return c
+}
+
+// Add counts one village's latest observations (one per carrier × technology).
+func (c *CarrierTechCounter) Add(latest []Observation) {
+	for i := range latest {
+		if c.p.Counts(&latest[i]) {
+			c.n[carrierTech{latest[i].Carrier, latest[i].Technology}]++
+		}
+	}
+}
+
+// Counts returns the counts sorted by carrier, then technology.
+func (c *CarrierTechCounter) Counts() []CarrierTech {
+	out := make([]CarrierTech, 0, len(c.n))
+	for k, v := range c.n {
 		out = append(out, CarrierTech{k.c, k.t, v})
 	}
 	sort.Slice(out, func(i, j int) bool {

@@ -229,25 +229,45 @@ type VillageStatus struct {
 // assigned). The policy is prog's in force at asOf (Program.PolicyAt) when prog has
 // policies, else p.
 func Evaluate(villages []Village, latest map[string][]Observation, prog *Program, p *Policy, as *Assignments, asOf time.Time) []VillageStatus {
-	p = policyFor(prog, p, asOf)
+	e := NewEvaluator(prog, p, as, asOf)
 	out := make([]VillageStatus, 0, len(villages))
 	for i := range villages {
-		v := &villages[i]
-		vs := VillageStatus{Village: v, Assessment: Assess(v, latest[v.ID], p, asOf)}
-		if prog != nil && slices.Contains(v.Programs, prog.ID) {
-			vs.Deadline, vs.DeadlineBasis = DeadlineFor(v, prog)
-			vs.Responsible = as.At(prog.ID, v.ID, asOf)
-			vs.InScope = InScope(v, prog, asOf)
-			if vs.InScope && vs.Status != StatusCovered {
-				vs.Open = true
-				vs.Reason = reason(&vs.Assessment, latest[v.ID])
-				if !asOf.Before(vs.Deadline) {
-					vs.Overdue = true
-					vs.DaysOverdue = int(asOf.Sub(vs.Deadline) / (24 * time.Hour))
-				}
-			}
-		}
-		out = append(out, vs)
+		out = append(out, e.Evaluate(&villages[i], latest[villages[i].ID]))
 	}
 	return out
+}
+
+// Evaluator evaluates villages one at a time, as Evaluate does for a slice: for callers that
+// stream the registry instead of holding it (collector.BuildSnapshot).
+type Evaluator struct {
+	prog *Program
+	p    *Policy
+	as   *Assignments
+	asOf time.Time
+}
+
+// NewEvaluator returns an Evaluator of program prog (nil for none) at asOf, under prog's policy
+// in force at asOf, else p; as gives the responsible carriers (nil: none assigned).
+func NewEvaluator(prog *Program, p *Policy, as *Assignments, asOf time.Time) *Evaluator {
+	return &Evaluator{prog: prog, p: policyFor(prog, p, asOf), as: as, asOf: asOf}
+}
+
+// Evaluate assesses v from latest, its latest observations at the Evaluator's instant.
+func (e *Evaluator) Evaluate(v *Village, latest []Observation) VillageStatus {
+	prog, asOf := e.prog, e.asOf
+	vs := VillageStatus{Village: v, Assessment: Assess(v, latest, e.p, asOf)}
+	if prog != nil && slices.Contains(v.Programs, prog.ID) {
+		vs.Deadline, vs.DeadlineBasis = DeadlineFor(v, prog)
+		vs.Responsible = e.as.At(prog.ID, v.ID, asOf)
+		vs.InScope = InScope(v, prog, asOf)
+		if vs.InScope && vs.Status != StatusCovered {
+			vs.Open = true
+			vs.Reason = reason(&vs.Assessment, latest)
+			if !asOf.Before(vs.Deadline) {
+				vs.Overdue = true
+				vs.DaysOverdue = int(asOf.Sub(vs.Deadline) / (24 * time.Hour))
+			}
+		}
+	}
+	return vs
 }

@@ -1,6 +1,7 @@
 package geo
 
 import (
+	"slices"
 	"sort"
 	"time"
 )
@@ -126,55 +127,87 @@ type Summary struct {
 // Summarize tallies statuses nationally and per province. Villages not yet known at asOf
 // (found later) are left out.
 func Summarize(statuses []VillageStatus, prog *Program, p *Policy, asOf time.Time) Summary {
-	p = policyFor(prog, p, asOf)
-	s := Summary{AsOf: asOf, Program: prog, Policy: PolicyVersion{Policy: *p}}
-	if prog != nil && len(prog.Policies) > 0 {
-		s.Policy = prog.PolicyVersionAt(asOf)
-	}
-	byCode := map[string]*ProvinceCounts{}
-	n := len(p.Carriers)
-	byCarrier := map[string]*ResponsibleCounts{}
-	for _, c := range p.Carriers {
-		byCarrier[c] = &ResponsibleCounts{Carrier: c}
-	}
-	byCarrier[Unassigned] = &ResponsibleCounts{Carrier: Unassigned}
+	b := NewSummaryBuilder(prog, p, asOf)
 	for i := range statuses {
-		vs := &statuses[i]
-		if !vs.Village.KnownAt(asOf) {
-			continue
-		}
-		s.National.add(vs, n, asOf)
-		pc := byCode[vs.Village.ProvinceCode]
-		if pc == nil {
-			pc = &ProvinceCounts{ProvinceCode: vs.Village.ProvinceCode, ProvinceName: vs.Village.ProvinceName}
-			byCode[vs.Village.ProvinceCode] = pc
-		}
-		pc.add(vs, n, asOf)
-		b := Bucket(vs.Responsible)
-		rc := byCarrier[b]
-		if rc == nil {
-			rc = &ResponsibleCounts{Carrier: b}
-			byCarrier[b] = rc
-		}
-		rc.add(vs, n, asOf)
+		b.Add(&statuses[i])
+	}
+	return b.Summary()
+}
+
+// SummaryBuilder tallies statuses one at a time, as Summarize does for a slice: its memory is
+// one Counts per province and carrier, whatever the number of villages.
+type SummaryBuilder struct {
+	s         Summary
+	carriers  []string
+	byCode    map[string]*ProvinceCounts
+	byCarrier map[string]*ResponsibleCounts
+}
+
+// NewSummaryBuilder starts the summary of program prog (nil for none) at asOf.
+func NewSummaryBuilder(prog *Program, p *Policy, asOf time.Time) *SummaryBuilder {
+	p = policyFor(prog, p, asOf)
+	b := &SummaryBuilder{
+		s:         Summary{AsOf: asOf, Program: prog, Policy: PolicyVersion{Policy: *p}},
+		carriers:  p.Carriers,
+		byCode:    map[string]*ProvinceCounts{},
+		byCarrier: map[string]*ResponsibleCounts{},
+	}
+	if prog != nil && len(prog.Policies) > 0 {
+		b.s.Policy = prog.PolicyVersionAt(asOf)
 	}
 	for _, c := range p.Carriers {
-		s.Responsible = append(s.Responsible, *byCarrier[c])
-		delete(byCarrier, c)
+		b.byCarrier[c] = &ResponsibleCounts{Carrier: c}
 	}
-	unassigned := *byCarrier[Unassigned]
-	delete(byCarrier, Unassigned)
+	b.byCarrier[Unassigned] = &ResponsibleCounts{Carrier: Unassigned}
+	return b
+}
+
+// Add tallies vs; a village not yet known at the instant is left out.
+func (b *SummaryBuilder) Add(vs *VillageStatus) {
+	asOf, n := b.s.AsOf, len(b.carriers)
+	if !vs.Village.KnownAt(asOf) {
+		return
+	}
+	b.s.National.add(vs, n, asOf)
+	pc := b.byCode[vs.Village.ProvinceCode]
+	if pc == nil {
+		pc = &ProvinceCounts{ProvinceCode: vs.Village.ProvinceCode, ProvinceName: vs.Village.ProvinceName}
+		b.byCode[vs.Village.ProvinceCode] = pc
+	}
+	pc.add(vs, n, asOf)
+	c := Bucket(vs.Responsible)
+	rc := b.byCarrier[c]
+	if rc == nil {
+		rc = &ResponsibleCounts{Carrier: c}
+		b.byCarrier[c] = rc
+	}
+	rc.add(vs, n, asOf)
+}
+
+// Summary returns the figures tallied so far.
+func (b *SummaryBuilder) Summary() Summary {
+	s := b.s
+	s.National.WithSignal = slices.Clone(s.National.WithSignal)
+	s.Responsible = nil
+	for _, c := range b.carriers {
+		s.Responsible = append(s.Responsible, b.byCarrier[c].clone())
+	}
 	var others []string
-	for c := range byCarrier {
-		others = append(others, c)
+	for c := range b.byCarrier {
+		if c != Unassigned && !slices.Contains(b.carriers, c) {
+			others = append(others, c)
+		}
 	}
 	sort.Strings(others)
 	for _, c := range others {
-		s.Responsible = append(s.Responsible, *byCarrier[c])
+		s.Responsible = append(s.Responsible, b.byCarrier[c].clone())
 	}
-	s.Responsible = append(s.Responsible, unassigned)
-	for _, pc := range byCode {
-		s.Provinces = append(s.Provinces, *pc)
+	s.Responsible = append(s.Responsible, b.byCarrier[Unassigned].clone())
+	s.Provinces = nil
+	for _, pc := range b.byCode {
+		c := *pc
+		c.WithSignal = slices.Clone(c.WithSignal)
+		s.Provinces = append(s.Provinces, c)
 	}
 	sort.Slice(s.Provinces, func(i, j int) bool {
 		a, b := &s.Provinces[i], &s.Provinces[j]
@@ -184,6 +217,12 @@ func Summarize(statuses []VillageStatus, prog *Program, p *Policy, asOf time.Tim
 		return a.ProvinceCode < b.ProvinceCode
 	})
 	return s
+}
+
+func (r *ResponsibleCounts) clone() ResponsibleCounts {
+	c := *r
+	c.WithSignal = slices.Clone(c.WithSignal)
+	return c
 }
 
 // DailyFigure is a program's headline figures on one day, for burn-down charts.

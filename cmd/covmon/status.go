@@ -90,32 +90,52 @@ covering its whole settled area (column LOM_SONG; area_coverage "partial" in JSO
 	if !geoAt.IsZero() {
 		f.ProvinceCode = "" // --province names a unit of that geography: filtered below
 	}
-	sts, err := collector.Status(ctx, m.DB, f, prog, &pol, asOf)
-	if err != nil {
-		return err
+	if *carrier != "" && *carrier != geo.Unassigned && !slices.Contains(pol.Carriers, *carrier) {
+		return fmt.Errorf("--carrier: %q is not a configured carrier (%s) nor %q", *carrier, strings.Join(pol.Carriers, ", "), geo.Unassigned)
 	}
-	if !geoAt.IsZero() {
-		rows, err := m.DB.Crosswalk(ctx)
-		if err != nil {
+	var (
+		sum geo.Summary
+		sts []geo.VillageStatus
+	)
+	if geoAt.IsZero() && (*format == "table" || *carrier != "") {
+		// What is printed is the summary and, at most, a list of villages: the registry streams
+		// through, evaluated one village at a time, and only the listed villages are kept.
+		var keep func(*geo.VillageStatus) bool
+		switch {
+		case *carrier != "":
+			keep = func(st *geo.VillageStatus) bool { return st.Open && geo.Bucket(st.Responsible) == *carrier }
+		case *villages:
+			keep = func(st *geo.VillageStatus) bool {
+				return (st.Status != geo.StatusCovered || st.PartialArea) && st.Village.KnownAt(asOf)
+			}
+		}
+		if sum, sts, err = collector.StatusSummary(ctx, m.DB, f, prog, &pol, asOf, keep); err != nil {
 			return err
 		}
-		if len(rows) == 0 {
-			return errors.New("--geography: no crosswalk of administrative units in this database (covmon crosswalk import FILE; covmon seed loads the 2025 one)")
+	} else {
+		if sts, err = collector.Status(ctx, m.DB, f, prog, &pol, asOf); err != nil {
+			return err
 		}
-		sts = geo.NewCrosswalk(rows).InGeography(sts, geoAt)
-		if *province != "" {
-			sts = slices.DeleteFunc(sts, func(st geo.VillageStatus) bool { return st.Village.ProvinceCode != *province })
+		if !geoAt.IsZero() {
+			rows, err := m.DB.Crosswalk(ctx)
+			if err != nil {
+				return err
+			}
+			if len(rows) == 0 {
+				return errors.New("--geography: no crosswalk of administrative units in this database (covmon crosswalk import FILE; covmon seed loads the 2025 one)")
+			}
+			sts = geo.NewCrosswalk(rows).InGeography(sts, geoAt)
+			if *province != "" {
+				sts = slices.DeleteFunc(sts, func(st geo.VillageStatus) bool { return st.Village.ProvinceCode != *province })
+			}
 		}
+		sum = geo.Summarize(sts, prog, &pol, asOf)
 	}
 	demo, err := m.demoData(ctx)
 	if err != nil {
 		return err
 	}
-	sum := geo.Summarize(sts, prog, &pol, asOf)
 	if *carrier != "" {
-		if *carrier != geo.Unassigned && !slices.Contains(pol.Carriers, *carrier) {
-			return fmt.Errorf("--carrier: %q is not a configured carrier (%s) nor %q", *carrier, strings.Join(pol.Carriers, ", "), geo.Unassigned)
-		}
 		wl := geo.WorkList(sts, *carrier)
 		switch *format {
 		case "json":

@@ -2,6 +2,7 @@ package sqlite
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"time"
 
@@ -85,6 +86,43 @@ func (db *DB) SignalBefore(ctx context.Context, asOf time.Time, p *geo.Policy) (
 		out[id] = true
 	}
 	return out, rows.Err()
+}
+
+// SignalAmong returns which of the villages ids have at least one carrier claim at or before
+// asOf whose signal counts under p (the SQL mirrors geo.Policy.Counts). It seeks each
+// village's observations by index, so its cost follows len(ids), not the whole history.
+func (db *DB) SignalAmong(ctx context.Context, asOf time.Time, p *geo.Policy, ids []string) (map[string]bool, error) {
+	out := map[string]bool{}
+	const chunk = 10000
+	for start := 0; start < len(ids); start += chunk {
+		b, err := json.Marshal(ids[start:min(start+chunk, len(ids))])
+		if err != nil {
+			return nil, fmt.Errorf("signal history: %w", err)
+		}
+		rows, err := db.ro.QueryContext(ctx, `SELECT v.value FROM json_each(?) v
+			WHERE EXISTS (SELECT 1 FROM observations
+				WHERE village_id = v.value AND has_signal = 1 AND source_role = 'carrier'
+					AND technology >= ? AND observed_at <= ?
+					AND (technology < ? OR rsrp_dbm IS NULL OR rsrp_dbm >= ?))`,
+			string(b), int(p.MinTechnology), asOf.UnixMilli(), int(geo.Tech4G), p.MinRSRPdBm)
+		if err != nil {
+			return nil, fmt.Errorf("signal history: %w", err)
+		}
+		for rows.Next() {
+			var id string
+			if err := rows.Scan(&id); err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("signal history: %w", err)
+			}
+			out[id] = true
+		}
+		err = rows.Err()
+		rows.Close()
+		if err != nil {
+			return nil, fmt.Errorf("signal history: %w", err)
+		}
+	}
+	return out, nil
 }
 
 // HasSource reports whether an accepted upload came from source (e.g. "seed").

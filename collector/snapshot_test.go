@@ -1,0 +1,187 @@
+package collector_test
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/covmon/covmon/collector"
+	"github.com/covmon/covmon/collector/sqlite"
+	"github.com/covmon/covmon/geo"
+)
+
+// registry returns a villages/v1 file of n powered villages of the default program over 4
+// provinces and 40 communes, with names as long as real ones.
+func registry(n int) string {
+	var b strings.Builder
+	b.WriteString(`{"type":"FeatureCollection","covmon_schema":"villages/v1","features":[`)
+	for i := range n {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		fmt.Fprintf(&b, `{"type":"Feature","geometry":{"type":"Point","coordinates":[%.4f,22.40]},"properties":{"village_id":"V-%06d","name":"Bản Nậm Khòa Thượng %d","commune_code":"0%04d","commune_name":"Xã Nậm Khòa %d","province_code":"%d","province_name":"Tỉnh số %d","grid_power":true,"programs":["vls-2024"]}}`,
+			103+float64(i)/1e5, i, i, 2700+i%40, i%40, 10+i%4, 10+i%4)
+	}
+	b.WriteString(`]}`)
+	return b.String()
+}
+
+// signals returns an observations/v1 file giving every one of n villages 4G signal on day.
+func signals(n int, day string) string {
+	var b strings.Builder
+	b.WriteString(`{"type":"FeatureCollection","features":[`)
+	for i := range n {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		fmt.Fprintf(&b, `{"type":"Feature","geometry":null,"properties":{"village_id":"V-%06d","technology":"4g","has_signal":true,"observed_at":%q}}`, i, day)
+	}
+	b.WriteString(`]}`)
+	return b.String()
+}
+
+// TestSnapshot_BytesPerVillage guards the snapshot's memory: it holds the open villages, at a
+// bounded number of bytes each (measured by collector.SnapshotBytes, not by the runtime), and
+// once every village is covered its size no longer depends on the registry at all.
+func TestSnapshot_BytesPerVillage(t *testing.T) {
+	const perOpenVillage = 800 // bytes: a VillageStatus and a Village without area are ~560, and the slice grows by doubling
+	ctx := context.Background()
+	asOf := time.Date(2026, 1, 10, 8, 0, 0, 0, geo.Vietnam)
+	sizes := map[int][2]int{} // n → {all open, all covered}
+	for _, n := range []int{300, 1200} {
+		db := sqlite.NewDB(filepath.Join(t.TempDir(), "s.db"))
+		if err := db.Open(ctx); err != nil {
+			t.Fatal(err)
+		}
+		defer db.Close()
+		prog := geo.DefaultProgram()
+		if err := db.UpsertProgram(ctx, prog); err != nil {
+			t.Fatal(err)
+		}
+		in := &collector.Ingester{Store: db, Now: func() time.Time { return asOf }}
+		ingest := func(kind geo.UploadKind, carrier, body string) {
+			t.Helper()
+			u, err := in.Ingest(ctx, collector.File{Name: string(kind), Kind: kind, Carrier: carrier, Source: "cli"}, strings.NewReader(body))
+			if err != nil || u.Result != geo.ResultAccepted {
+				t.Fatalf("%s: %v %+v", kind, err, u)
+			}
+		}
+		build := func() *geo.Snapshot {
+			t.Helper()
+			s, err := collector.BuildSnapshot(ctx, db, []geo.Program{prog}, ptr(geo.DefaultPolicy()), asOf)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return s
+		}
+		ingest(geo.KindVillages, "", registry(n))
+		open := build()
+		if got := len(open.Programs[0].Open); got != n {
+			t.Fatalf("n=%d: %d open villages, want every one", n, got)
+		}
+		ingest(geo.KindObservations, "viettel", signals(n, "2025-12-01"))
+		covered := build()
+		if c := covered.Programs[0].Summary.National; c.Covered != n || len(covered.Programs[0].Open) != 0 {
+			t.Fatalf("n=%d: covered %d, open %d; want %d and 0", n, c.Covered, len(covered.Programs[0].Open), n)
+		}
+		sizes[n] = [2]int{collector.SnapshotBytes(open), collector.SnapshotBytes(covered)}
+		t.Logf("n=%d: %d bytes with every village open (%d per village), %d with every village covered",
+			n, sizes[n][0], sizes[n][0]/n, sizes[n][1])
+	}
+	small, large := sizes[300], sizes[1200]
+	if per := (large[0] - small[0]) / 900; per > perOpenVillage {
+		t.Errorf("each open village costs %d bytes of snapshot, want at most %d", per, perOpenVillage)
+	}
+	if large[0] > 1200*perOpenVillage+64<<10 {
+		t.Errorf("snapshot of 1200 open villages: %d bytes, want at most %d per village", large[0], perOpenVillage)
+	}
+	if large[1] != small[1] {
+		t.Errorf("snapshot with every village covered: %d bytes for 1200 villages, %d for 300; want the same (nothing per village)", large[1], small[1])
+	}
+}
+
+func ptr[T any](v T) *T { return &v }
+
+// TestSnapshot_SameAsStatus pins the streaming snapshot to the plain evaluation: the same
+// summary, open villages and statuses as collector.Status and geo.Summarize over the whole
+// registry, on a history mixing carriers, technologies, signal and none.
+func TestSnapshot_SameAsStatus(t *testing.T) {
+	ctx := context.Background()
+	asOf := time.Date(2026, 1, 10, 8, 0, 0, 0, geo.Vietnam)
+	db := sqlite.NewDB(filepath.Join(t.TempDir(), "s.db"))
+	if err := db.Open(ctx); err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	prog := geo.DefaultProgram()
+	if err := db.UpsertProgram(ctx, prog); err != nil {
+		t.Fatal(err)
+	}
+	in := &collector.Ingester{Store: db, Now: func() time.Time { return asOf }}
+	ingest := func(kind geo.UploadKind, carrier, body string) {
+		t.Helper()
+		u, err := in.Ingest(ctx, collector.File{Name: fmt.Sprint(kind, carrier, len(body)), Kind: kind, Carrier: carrier, Source: "cli"}, strings.NewReader(body))
+		if err != nil || u.Result != geo.ResultAccepted {
+			t.Fatalf("%s: %v %+v", kind, err, u)
+		}
+	}
+	const n = 240
+	ingest(geo.KindVillages, "", registry(n))
+	for c, carrier := range []string{"viettel", "mobifone", "vinaphone"} {
+		var b strings.Builder
+		b.WriteString(`{"type":"FeatureCollection","features":[`)
+		k := 0
+		for i := range n {
+			if (i+c)%3 == 0 {
+				continue // this carrier never reported the village
+			}
+			for d, tech := range []string{"2g", "4g"} {
+				if k > 0 {
+					b.WriteByte(',')
+				}
+				k++
+				fmt.Fprintf(&b, `{"type":"Feature","geometry":null,"properties":{"village_id":"V-%06d","technology":%q,"has_signal":%t,"observed_at":"2025-1%d-0%d"}}`,
+					i, tech, (i*7+c*3+d)%5 == 0, d+1, 1+(i+c)%9)
+			}
+		}
+		b.WriteString(`]}`)
+		ingest(geo.KindObservations, carrier, b.String())
+	}
+	pol := geo.DefaultPolicy()
+	snap, err := collector.BuildSnapshot(ctx, db, []geo.Program{prog}, &pol, asOf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sts, err := collector.Status(ctx, db, geo.VillageFilter{ProgramID: prog.ID}, &prog, &pol, asOf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := geo.Summarize(sts, &prog, &pol, asOf)
+	got := snap.Programs[0].Summary
+	if got.Program.ID != want.Program.ID {
+		t.Errorf("program %s, want %s", got.Program.ID, want.Program.ID)
+	}
+	got.Program, want.Program = nil, nil
+	if fmt.Sprintf("%+v", got) != fmt.Sprintf("%+v", want) {
+		t.Errorf("summary:\n got %+v\nwant %+v", got, want)
+	}
+	if got.National.Covered == 0 || got.National.Open == 0 {
+		t.Fatalf("the history should leave some villages covered and some open: %+v", got.National)
+	}
+	var open []string
+	for _, st := range sts {
+		if st.Status != geo.StatusCovered {
+			open = append(open, fmt.Sprintf("%s %s %v %s", st.Village.ID, st.Status, st.CarriersReported, st.LastObservedAt))
+		}
+	}
+	var gotOpen []string
+	for _, st := range snap.Programs[0].Open {
+		gotOpen = append(gotOpen, fmt.Sprintf("%s %s %v %s", st.Village.ID, st.Status, st.CarriersReported, st.LastObservedAt))
+	}
+	if fmt.Sprint(gotOpen) != fmt.Sprint(open) {
+		t.Errorf("open villages:\n got %v\nwant %v", gotOpen, open)
+	}
+}

@@ -1,0 +1,207 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"time"
+
+	"github.com/paulmach/orb"
+
+	"github.com/covmon/covmon/geo"
+)
+
+// EachVillageLatest calls fn for every village matching f, in ID order, with its programs
+// (sorted) and its latest carrier claims at asOf (as LatestObservations returns them; empty for
+// a village without any). The village comes without its settled area (Area is nil): status
+// never reads it. Villages, programs and observations are read in one read transaction, so fn
+// sees one consistent state of the database, and three cursors are merged as they go: memory
+// stays that of one village, whatever the size of the registry. Each call gets a new village,
+// which fn may keep; latest belongs to fn only during the call (the next call reuses its
+// array). An error from fn stops the walk and is returned.
+func (db *DB) EachVillageLatest(ctx context.Context, asOf time.Time, f geo.VillageFilter, fn func(v *geo.Village, latest []geo.Observation) error) error {
+	tx, err := db.ro.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return fmt.Errorf("village states: %w", err)
+	}
+	defer tx.Rollback()
+	if err := eachVillage(ctx, tx, &asOf, f, fn); err != nil {
+		return fmt.Errorf("village states: %w", err)
+	}
+	return nil
+}
+
+// EachVillage calls fn for every village matching f, in ID order, with its programs (sorted)
+// and without its settled area, streaming as EachVillageLatest does but without observations.
+func (db *DB) EachVillage(ctx context.Context, f geo.VillageFilter, fn func(v *geo.Village) error) error {
+	tx, err := db.ro.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return fmt.Errorf("list villages: %w", err)
+	}
+	defer tx.Rollback()
+	err = eachVillage(ctx, tx, nil, f, func(v *geo.Village, _ []geo.Observation) error { return fn(v) })
+	if err != nil {
+		return fmt.Errorf("list villages: %w", err)
+	}
+	return nil
+}
+
+// eachVillage is EachVillageLatest, without observations when asOf is nil.
+func eachVillage(ctx context.Context, tx *sql.Tx, asOf *time.Time, f geo.VillageFilter, fn func(v *geo.Village, latest []geo.Observation) error) error {
+	where, args, err := villageFilter("id", f)
+	if err != nil {
+		return err
+	}
+	if where != "" {
+		where = " WHERE " + where
+	}
+	vrows, err := tx.QueryContext(ctx, `SELECT id, name, commune_code, commune_name,
+		province_code, province_name, legacy_district_code, legacy_commune_code, lon, lat,
+		grid_power, grid_power_since, households, baseline, found_at, deadline, deadlines
+		FROM villages`+where+` ORDER BY id`, args...)
+	if err != nil {
+		return err
+	}
+	defer vrows.Close()
+
+	pwhere, pargs, err := villageFilter("village_id", f)
+	if err != nil {
+		return err
+	}
+	if pwhere != "" {
+		pwhere = " WHERE " + pwhere
+	}
+	prows, err := tx.QueryContext(ctx, `SELECT village_id, program_id FROM village_programs`+
+		pwhere+` ORDER BY village_id, program_id`, pargs...)
+	if err != nil {
+		return fmt.Errorf("read programs: %w", err)
+	}
+	defer prows.Close()
+
+	var orows *sql.Rows
+	if asOf != nil {
+		owhere, oargs, err := villageFilter("s.village_id", f)
+		if err != nil {
+			return err
+		}
+		if owhere != "" {
+			owhere = " WHERE " + owhere
+		}
+		// The latest-per-series query of LatestObservations: one index seek per series.
+		orows, err = tx.QueryContext(ctx, `SELECT `+observationColumns+`
+		FROM observation_series s
+		JOIN observations o ON o.id = (
+			SELECT x.id FROM observations x
+			WHERE x.village_id = s.village_id AND x.carrier = s.carrier
+				AND x.technology = s.technology AND x.source_role = 'carrier' AND x.observed_at <= ?
+			ORDER BY x.observed_at DESC, x.id DESC
+			LIMIT 1)`+owhere+`
+		ORDER BY s.village_id, s.carrier, s.technology`, append([]any{asOf.UnixMilli()}, oargs...)...)
+		if err != nil {
+			return fmt.Errorf("read observations: %w", err)
+		}
+		defer orows.Close()
+	}
+
+	// Carriers, methods and roles repeat on millions of rows: one string each.
+	in := interner{}
+	var (
+		pid, pprog string // the programs cursor's current row ("" when done)
+		pok        = prows.Next()
+		o          geo.Observation // the observations cursor's current row
+		ook        = orows != nil && orows.Next()
+		latest     []geo.Observation
+	)
+	if pok {
+		if err := prows.Scan(&pid, &pprog); err != nil {
+			return fmt.Errorf("read programs: %w", err)
+		}
+	}
+	if ook {
+		if err := scanObservation(orows, &o); err != nil {
+			return fmt.Errorf("read observations: %w", err)
+		}
+	}
+	for vrows.Next() {
+		var (
+			v                      geo.Village
+			lon, lat               float64
+			since, found, deadline sql.NullInt64
+			deadlines              sql.NullString
+		)
+		if err := vrows.Scan(&v.ID, &v.Name, &v.CommuneCode, &v.CommuneName, &v.ProvinceCode,
+			&v.ProvinceName, &v.LegacyDistrictCode, &v.LegacyCommuneCode, &lon, &lat,
+			&v.GridPower, &since, &v.Households, &v.Baseline, &found, &deadline, &deadlines); err != nil {
+			return err
+		}
+		if v.Deadlines, err = unmarshalDeadlines(deadlines); err != nil {
+			return fmt.Errorf("village %q: %w", v.ID, err)
+		}
+		v.Center = orb.Point{lon, lat}
+		v.GridPowerSince, v.FoundAt, v.Deadline = fromMillis(since), fromMillis(found), fromMillis(deadline)
+		v.CommuneCode, v.CommuneName = in.get(v.CommuneCode), in.get(v.CommuneName)
+		v.ProvinceCode, v.ProvinceName = in.get(v.ProvinceCode), in.get(v.ProvinceName)
+		v.LegacyDistrictCode, v.LegacyCommuneCode = in.get(v.LegacyDistrictCode), in.get(v.LegacyCommuneCode)
+
+		// Rows of the other cursors for villages before this one belong to no listed village.
+		for pok && pid <= v.ID {
+			if pid == v.ID {
+				v.Programs = append(v.Programs, in.get(pprog))
+			}
+			if pok = prows.Next(); pok {
+				if err := prows.Scan(&pid, &pprog); err != nil {
+					return fmt.Errorf("read programs: %w", err)
+				}
+			}
+		}
+		latest = latest[:0]
+		for ook && o.VillageID <= v.ID {
+			if o.VillageID == v.ID {
+				o.VillageID = v.ID
+				o.Carrier, o.Method, o.Source, o.Inspector = in.get(o.Carrier), in.get(o.Method), in.get(o.Source), in.get(o.Inspector)
+				latest = append(latest, o)
+			}
+			o = geo.Observation{}
+			if ook = orows.Next(); ook {
+				if err := scanObservation(orows, &o); err != nil {
+					return fmt.Errorf("read observations: %w", err)
+				}
+			}
+		}
+		if err := fn(&v, latest); err != nil {
+			return err
+		}
+	}
+	if err := vrows.Err(); err != nil {
+		return err
+	}
+	if err := prows.Err(); err != nil {
+		return fmt.Errorf("read programs: %w", err)
+	}
+	if orows != nil {
+		if err := orows.Err(); err != nil {
+			return fmt.Errorf("read observations: %w", err)
+		}
+	}
+	return nil
+}
+
+// interner returns one copy of each distinct string of a small set (codes, names of provinces
+// and communes, carriers): a million villages share a few thousand strings.
+type interner map[string]string
+
+// maxInterned bounds the table: past it, strings are returned as they are.
+const maxInterned = 1 << 16
+
+func (in interner) get(s string) string {
+	if s == "" {
+		return ""
+	}
+	if t, ok := in[s]; ok {
+		return t
+	}
+	if len(in) < maxInterned {
+		in[s] = s
+	}
+	return s
+}

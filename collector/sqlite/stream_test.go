@@ -1,0 +1,112 @@
+package sqlite_test
+
+import (
+	"context"
+	"errors"
+	"reflect"
+	"testing"
+	"time"
+
+	"github.com/covmon/covmon/geo"
+)
+
+// TestDB_EachVillageLatest checks the streaming walk against Villages and LatestObservations on
+// a hand-made history: the same villages (without their area), in ID order, each with exactly
+// the latest observations LatestObservations gives it, under every kind of filter.
+func TestDB_EachVillageLatest(t *testing.T) {
+	db := MustOpenDB(t)
+	ctx := context.Background()
+	mustCommitVillages(t, db, testVillages(6)...)
+	mustCommitObservations(t, db,
+		obsAt("V000", "viettel", geo.Tech4G, true, day(1)),
+		obsAt("V000", "viettel", geo.Tech4G, false, day(5)),
+		obsAt("V000", "mobifone", geo.Tech2G, true, day(3)),
+		obsAt("V002", "viettel", geo.Tech4G, true, day(2)),
+		obsAt("V005", "vinaphone", geo.Tech3G, false, day(6)),
+	)
+	mustCommitObservations(t, db, obsAt("V002", "viettel", geo.Tech4G, false, day(2))) // a tie, stored later
+	for _, asOf := range []time.Time{day(0), day(2), day(4), day(30)} {
+		for _, f := range []geo.VillageFilter{{}, {ProvinceCode: "10"}, {ProgramID: "vls-2024"}, {IDs: []string{"V002", "V005", "nope"}}, {ProgramID: "none"}} {
+			vs, err := db.Villages(ctx, f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			latest, err := db.LatestObservations(ctx, asOf, f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			i := 0
+			err = db.EachVillageLatest(ctx, asOf, f, func(v *geo.Village, got []geo.Observation) error {
+				if i >= len(vs) {
+					t.Fatalf("%v %+v: extra village %s", asOf, f, v.ID)
+				}
+				want := vs[i]
+				want.Area = nil
+				if !reflect.DeepEqual(*v, want) {
+					t.Errorf("%v %+v: village\n got %+v\nwant %+v", asOf, f, *v, want)
+				}
+				if len(got) != len(latest[v.ID]) || (len(got) > 0 && !reflect.DeepEqual(got, latest[v.ID])) {
+					t.Errorf("%v %+v: %s latest\n got %+v\nwant %+v", asOf, f, v.ID, got, latest[v.ID])
+				}
+				i++
+				return nil
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if i != len(vs) {
+				t.Errorf("%v %+v: %d villages, want %d", asOf, f, i, len(vs))
+			}
+		}
+	}
+
+	stop := errors.New("stop")
+	n := 0
+	err := db.EachVillageLatest(ctx, day(30), geo.VillageFilter{}, func(*geo.Village, []geo.Observation) error {
+		n++
+		return stop
+	})
+	if !errors.Is(err, stop) || n != 1 {
+		t.Errorf("an error from fn: got %v after %d calls, want it returned after 1", err, n)
+	}
+}
+
+// TestDB_SignalAmong checks SignalAmong against SignalBefore: the same answer, restricted to
+// the villages asked about, under policies that count and do not count each observation.
+func TestDB_SignalAmong(t *testing.T) {
+	db := MustOpenDB(t)
+	ctx := context.Background()
+	mustCommitVillages(t, db, testVillages(5)...)
+	weak := obsAt("V003", "viettel", geo.Tech4G, true, day(2))
+	rsrp := -125.0
+	weak.RSRPdBm = &rsrp
+	mustCommitObservations(t, db,
+		obsAt("V000", "viettel", geo.Tech4G, true, day(1)),
+		obsAt("V000", "viettel", geo.Tech4G, false, day(5)),
+		obsAt("V001", "mobifone", geo.Tech2G, true, day(3)),
+		obsAt("V002", "viettel", geo.Tech4G, false, day(2)),
+		weak,
+	)
+	ids := []string{"V000", "V001", "V002", "V003", "V004", "unknown"}
+	for _, asOf := range []time.Time{day(0), day(1), day(3), day(30)} {
+		for _, p := range []geo.Policy{geo.DefaultPolicy(), {MinTechnology: geo.Tech4G, MinRSRPdBm: -130}} {
+			all, err := db.SignalBefore(ctx, asOf, &p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := db.SignalAmong(ctx, asOf, &p, ids[1:])
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := map[string]bool{}
+			for _, id := range ids[1:] {
+				if all[id] {
+					want[id] = true
+				}
+			}
+			if !reflect.DeepEqual(got, want) {
+				t.Errorf("%v %+v: got %v, want %v", asOf, p, got, want)
+			}
+		}
+	}
+}
