@@ -49,6 +49,9 @@ type Store interface {
 	UploadStats(ctx context.Context) ([]geo.UploadStat, error)
 	ProblemCounts(ctx context.Context) ([]geo.RuleCount, error)
 	SignalBefore(ctx context.Context, asOf time.Time, p *geo.Policy) (map[string]bool, error)
+	SignalAmong(ctx context.Context, asOf time.Time, p *geo.Policy, ids []string) (map[string]bool, error)
+	EachVillageLatest(ctx context.Context, asOf time.Time, f geo.VillageFilter, fn func(v *geo.Village, latest []geo.Observation) error) error
+	EachVillage(ctx context.Context, f geo.VillageFilter, fn func(v *geo.Village) error) error
 	HasSource(ctx context.Context, source string) (bool, error)
 	SaveDailyFigures(ctx context.Context, fs []geo.DailyFigure) error
 	DailyFigures(ctx context.Context, programID string, from, to time.Time) ([]geo.DailyFigure, error)
@@ -106,6 +109,8 @@ func Run(t *testing.T, h Harness) {
 		contractCommitObservations,
 		contractLatestObservations,
 		contractLatestObservations_MatchesNaive,
+		contractEachVillageLatest,
+		contractSignalAmong,
 		contractAreaShare,
 		contractCommitChangedObservations,
 		contractRecordUpload,

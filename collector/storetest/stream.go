@@ -1,4 +1,4 @@
-package sqlite_test
+package storetest
 
 import (
 	"context"
@@ -10,11 +10,11 @@ import (
 	"github.com/covmon/covmon/geo"
 )
 
-// TestDB_EachVillageLatest checks the streaming walk against Villages and LatestObservations on
+// contractEachVillageLatest checks the streaming walk against Villages and LatestObservations on
 // a hand-made history: the same villages (without their area), in ID order, each with exactly
 // the latest observations LatestObservations gives it, under every kind of filter.
-func TestDB_EachVillageLatest(t *testing.T) {
-	db := MustOpenDB(t)
+func contractEachVillageLatest(t *testing.T, h *Harness) {
+	db := h.Open(t)
 	ctx := context.Background()
 	mustCommitVillages(t, db, testVillages(6)...)
 	mustCommitObservations(t, db,
@@ -60,9 +60,29 @@ func TestDB_EachVillageLatest(t *testing.T) {
 		}
 	}
 
+	var ids []string
+	if err := db.EachVillage(ctx, geo.VillageFilter{ProvinceCode: "10"}, func(v *geo.Village) error {
+		ids = append(ids, v.ID)
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	vs, err := db.Villages(ctx, geo.VillageFilter{ProvinceCode: "10"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ids) != len(vs) || len(ids) == 0 {
+		t.Errorf("EachVillage in province 10: %v, want the %d of Villages", ids, len(vs))
+	}
+	for i := range min(len(ids), len(vs)) {
+		if ids[i] != vs[i].ID {
+			t.Errorf("EachVillage: village %d is %s, want %s", i, ids[i], vs[i].ID)
+		}
+	}
+
 	stop := errors.New("stop")
 	n := 0
-	err := db.EachVillageLatest(ctx, day(30), geo.VillageFilter{}, func(*geo.Village, []geo.Observation) error {
+	err = db.EachVillageLatest(ctx, day(30), geo.VillageFilter{}, func(*geo.Village, []geo.Observation) error {
 		n++
 		return stop
 	})
@@ -71,10 +91,10 @@ func TestDB_EachVillageLatest(t *testing.T) {
 	}
 }
 
-// TestDB_SignalAmong checks SignalAmong against SignalBefore: the same answer, restricted to
+// contractSignalAmong checks SignalAmong against SignalBefore: the same answer, restricted to
 // the villages asked about, under policies that count and do not count each observation.
-func TestDB_SignalAmong(t *testing.T) {
-	db := MustOpenDB(t)
+func contractSignalAmong(t *testing.T, h *Harness) {
+	db := h.Open(t)
 	ctx := context.Background()
 	mustCommitVillages(t, db, testVillages(5)...)
 	weak := obsAt("V003", "viettel", geo.Tech4G, true, day(2))
