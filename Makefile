@@ -21,7 +21,8 @@ run: build ## build, load the SYNTHETIC seed data, show the status, then serve t
 	@./$(BIN) status --db $(DB)
 	@echo
 	@echo "== as of 2022-08-01 (the ministry's 2022 report) =="
-	@./$(BIN) status --db $(DB) --as-of 2022-08-01 | grep 'Baseline villages covered'
+	@./$(BIN) status --db $(DB) --as-of 2022-08-01 | grep 'Thôn ban đầu đã có sóng'
+	@./$(BIN) status --db $(DB) --as-of 2022-08-01 --lang en | grep 'Baseline villages covered'
 	@echo
 	@echo "Status page (map, figures, burn-down; works offline): http://$(LISTEN)/"
 	@echo
@@ -29,6 +30,7 @@ run: build ## build, load the SYNTHETIC seed data, show the status, then serve t
 	@echo "  ./$(BIN) status --db $(DB) --villages              # every village still dark"
 	@echo "  ./$(BIN) status --db $(DB) --as-of 2024-12-01      # at the deadline"
 	@echo "  ./$(BIN) status --db $(DB) --format csv > v.csv    # a spreadsheet (UTF-8 with BOM)"
+	@echo "  ./$(BIN) status --db $(DB) --lang en               # the table in English"
 	@echo "  ./$(BIN) uploads --db $(DB)                        # what was ingested"
 	@echo "  ./$(BIN) token create --db $(DB) --carrier viettel # a token to upload with"
 	@echo "  ./$(BIN) help"

@@ -65,7 +65,7 @@ func TestMain_IngestAreas(t *testing.T) {
 			t.Errorf("National.PartialArea=%d, want at least TA-HALF", s.National.PartialArea)
 		}
 
-		table := mustRun(t, db, "status", "--villages", "--province", "46")
+		table := mustRun(t, db, "status", "--villages", "--province", "46", "--lang", "en")
 		for _, want := range []string{"LOM_SONG", "Trắng / lõm sóng:", "TA-HALF", "lõm sóng", "TA-DARK", "trắng sóng"} {
 			if !strings.Contains(table, want) {
 				t.Errorf("status table lacks %q:\n%s", want, table)

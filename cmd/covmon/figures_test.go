@@ -69,7 +69,7 @@ func TestMain_ResponsibleCarrier(t *testing.T) {
 	}
 
 	// The per-carrier table in the text output.
-	out := mustRun(t, db, "status", "--as-of", "2025-01-01")
+	out := mustRun(t, db, "status", "--as-of", "2025-01-01", "--lang", "en")
 	for _, want := range []string{"Per responsible carrier", "unassigned (chưa giao)", "Powered villages by carriers with signal: 0: 2, 1: 1, 2: 0, 3: 0, 4: 0"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("status output lacks %q:\n%s", want, out)
@@ -80,7 +80,7 @@ func TestMain_ResponsibleCarrier(t *testing.T) {
 	}
 
 	// viettel's work list: V2, never reported.
-	out = mustRun(t, db, "status", "--as-of", "2025-01-01", "--carrier", "viettel", "--villages")
+	out = mustRun(t, db, "status", "--as-of", "2025-01-01", "--carrier", "viettel", "--villages", "--lang", "en")
 	if !strings.Contains(out, "viettel — 1 open village(s), 1 overdue") || !strings.Contains(out, "V2") || !strings.Contains(out, "never_reported") || strings.Contains(out, "V1 ") {
 		t.Errorf("viettel's work list:\n%s", out)
 	}

@@ -110,7 +110,7 @@ func TestMain_ReadOnlyCommandsNeedTheDatabase(t *testing.T) {
 		if _, err := os.Stat(db); err != nil {
 			t.Fatalf("token create did not create the database: %v", err)
 		}
-		if out := mustRun(t, "", "status", "--db", db); !strings.Contains(out, "As of") {
+		if out := mustRun(t, "", "status", "--db", db, "--lang", "en"); !strings.Contains(out, "As of") {
 			t.Errorf("status on the new, empty database:\n%s", out)
 		}
 	})

@@ -61,7 +61,7 @@ func TestMain_Geography(t *testing.T) {
 			t.Errorf("village %s: province %s under the 2024 units, want 02 and a today's-08 village", v.ID, v.ProvinceCode)
 		}
 	}
-	out := mustRun(t, db, "status", "--geography", "2024-12-01")
+	out := mustRun(t, db, "status", "--geography", "2024-12-01", "--lang", "en")
 	if !strings.Contains(out, "Hà Giang") || !strings.Contains(out, "in force on 2024-12-01") {
 		t.Errorf("table under the 2024 geography:\n%s", out)
 	}

@@ -133,7 +133,7 @@ func TestMain_Seed(t *testing.T) {
 		}
 	})
 	t.Run("TableSaysSynthetic", func(t *testing.T) {
-		out := mustRun(t, db, "status")
+		out := mustRun(t, db, "status", "--lang", "en")
 		if !strings.Contains(out, "SYNTHETIC DEMO DATA") || !strings.Contains(out, "Baseline villages covered:") {
 			t.Errorf("status table lacks the notice or the headline:\n%s", out)
 		}

@@ -24,14 +24,14 @@ func TestStatus_PolicyVersions(t *testing.T) {
 		t.Fatal(err)
 	}
 	covered := regexp.MustCompile(`Baseline villages covered: +(\d+) of (\d+)`)
-	inForce := mustRun(t, db, "status", "--config", cfg, "--as-of", "2022-08-01")
+	inForce := mustRun(t, db, "status", "--config", cfg, "--as-of", "2022-08-01", "--lang", "en")
 	if m := covered.FindStringSubmatch(inForce); m == nil || m[1] != "477" || m[2] != "832" {
 		t.Errorf("2022-08-01 under the policy then in force: %q, want 477 of 832\n%s", m, inForce)
 	}
 	if !strings.Contains(inForce, "Signal policy in force: min 2G, RSRP ≥ -120 dBm, fast 4G ≥ 10 Mbit/s\n") {
 		t.Errorf("headline does not name the 2G policy:\n%s", inForce)
 	}
-	current := mustRun(t, db, "status", "--config", cfg, "--as-of", "2022-08-01", "--policy", "current")
+	current := mustRun(t, db, "status", "--config", cfg, "--as-of", "2022-08-01", "--policy", "current", "--lang", "en")
 	m := covered.FindStringSubmatch(current)
 	if m == nil || m[1] == "477" || m[2] != "832" {
 		t.Errorf("2022-08-01 under today's 4G policy: %q, want fewer than 477 of 832", m)
@@ -39,7 +39,7 @@ func TestStatus_PolicyVersions(t *testing.T) {
 	if !strings.Contains(current, "Signal policy (today's, applied to every date): min 4G, RSRP ≥ -120 dBm, fast 4G ≥ 10 Mbit/s (in force since 2025-01-01)") {
 		t.Errorf("headline does not name today's policy:\n%s", current)
 	}
-	now := mustRun(t, db, "status", "--config", cfg)
+	now := mustRun(t, db, "status", "--config", cfg, "--lang", "en")
 	if !strings.Contains(now, "Signal policy in force: min 4G") {
 		t.Errorf("today's headline does not name the 4G policy:\n%s", now)
 	}

@@ -11,8 +11,10 @@ import (
 	"strings"
 	"text/tabwriter"
 	"time"
+	"unicode/utf8"
 
 	"github.com/covmon/covmon/collector"
+	"github.com/covmon/covmon/collector/i18n"
 	"github.com/covmon/covmon/geo"
 	"github.com/covmon/covmon/geo/wire"
 )
@@ -43,6 +45,7 @@ covering its whole settled area (column LOM_SONG; area_coverage "partial" in JSO
 	geography := fs.String("geography", "", "group by the provinces and communes in force on `DATE` (YYYY-MM-DD; 2024-12-01: the 63 provinces before the 2025 merger); default: today's units")
 	villages := fs.Bool("villages", false, "table format: also list every village that is not covered, and the lõm sóng ones")
 	carrier := fs.String("carrier", "", "only the villages `C` is responsible for (\"unassigned\" for none); with --villages, C's work list")
+	langS := fs.String("lang", "vi", "table format: `language` of the labels, headers and status words: vi (tiếng Việt) or en; JSON, GeoJSON and CSV keep their English keys and values")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -64,6 +67,10 @@ covering its whole settled area (column LOM_SONG; area_coverage "partial" in JSO
 			return fmt.Errorf("--geography: want a date YYYY-MM-DD, got %q", *geography)
 		}
 		geoAt = t
+	}
+	lang, ok := i18n.ParseLang(*langS)
+	if !ok {
+		return fmt.Errorf("--lang: want vi or en, got %q", *langS)
 	}
 	switch *format {
 	case "table", "json", "geojson", "csv":
@@ -143,7 +150,7 @@ covering its whole settled area (column LOM_SONG; area_coverage "partial" in JSO
 		case "geojson":
 			return writeJSON(m.Stdout, wire.FeatureCollection(wl, asOf, demo))
 		}
-		m.printWorkList(*carrier, sum, wl, demo, *villages)
+		m.printWorkList(*carrier, sum, wl, demo, *villages, lang)
 		return nil
 	}
 	switch *format {
@@ -160,9 +167,9 @@ covering its whole settled area (column LOM_SONG; area_coverage "partial" in JSO
 		return wire.WriteCSV(m.Stdout, wire.FeatureCollection(sts, asOf, demo))
 	}
 	if *geography != "" {
-		fmt.Fprintf(m.Stdout, "Provinces and communes as in force on %s (from the crosswalk of administrative units).\n", *geography)
+		fmt.Fprintf(m.Stdout, i18n.Text("cli.geography", lang)+"\n", *geography)
 	}
-	m.printStatus(sum, sts, demo, *villages)
+	m.printStatus(sum, sts, demo, *villages, lang)
 	return nil
 }
 
@@ -182,54 +189,81 @@ func (m *Main) demoData(ctx context.Context) (bool, error) {
 
 const demoNotice = "NOTE: this database holds " + wire.DemoNotice + "."
 
-func (m *Main) printStatus(s geo.Summary, sts []geo.VillageStatus, demo, list bool) {
+// printDemo writes the synthetic-data notice: in Vietnamese, the Vietnamese one and then the
+// English one (which scripts and tests look for).
+func printDemo(w io.Writer, lang i18n.Lang) {
+	if lang == i18n.Vi {
+		fmt.Fprintln(w, i18n.Text("cli.demo", lang))
+	}
+	fmt.Fprintln(w, demoNotice)
+}
+
+func (m *Main) printStatus(s geo.Summary, sts []geo.VillageStatus, demo, list bool, lang i18n.Lang) {
 	w := m.Stdout
+	tr := func(key string) string { return i18n.Text(key, lang) }
 	if demo {
-		fmt.Fprintln(w, demoNotice)
+		printDemo(w, lang)
 	}
 	n := &s.National
-	fmt.Fprintf(w, "Program %s: %s\n", cell(s.Program.ID), cell(s.Program.Name))
-	fmt.Fprintf(w, "As of %s\n", s.AsOf.In(geo.Vietnam).Format("2006-01-02 15:04 (UTC+7)"))
+	fmt.Fprintf(w, "%s %s: %s\n", tr("cli.program"), cell(s.Program.ID), cell(s.Program.Name))
+	fmt.Fprintf(w, "%s %s\n", tr("cli.as_of"), s.AsOf.In(geo.Vietnam).Format("2006-01-02 15:04 (UTC+7)"))
 	if s.Program.PolicyRecomputed {
-		fmt.Fprintf(w, "Signal policy (today's, applied to every date): %s\n\n", s.Policy)
+		fmt.Fprintf(w, "%s: %s\n\n", tr("cli.policy_current"), s.Policy)
 	} else {
-		fmt.Fprintf(w, "Signal policy in force: %s\n\n", s.Policy)
+		fmt.Fprintf(w, "%s: %s\n\n", tr("cli.policy_in_force"), s.Policy)
 	}
 	pct := 0.0
 	if n.Baseline > 0 {
 		pct = 100 * float64(n.BaselineCovered) / float64(n.Baseline)
 	}
-	fmt.Fprintf(w, "Baseline villages covered:   %d of %d (%.1f%%)\n", n.BaselineCovered, n.Baseline, pct)
-	d := s.AsOf.Sub(s.Program.Deadline)
-	if d >= 0 {
-		fmt.Fprintf(w, "Deadline:                    %s (passed %d days ago)\n", s.Program.Deadline.In(geo.Vietnam).Format("2006-01-02"), int(d.Hours()/24))
+	deadline := s.Program.Deadline.In(geo.Vietnam).Format("2006-01-02")
+	if d := s.AsOf.Sub(s.Program.Deadline); d >= 0 {
+		deadline = fmt.Sprintf(tr("cli.deadline_passed_value"), deadline, int(d.Hours()/24))
 	} else {
-		fmt.Fprintf(w, "Deadline:                    %s (in %d days)\n", s.Program.Deadline.In(geo.Vietnam).Format("2006-01-02"), int(-d.Hours()/24)+1)
+		deadline = fmt.Sprintf(tr("cli.deadline_left_value"), deadline, int(-d.Hours()/24)+1)
 	}
-	fmt.Fprintf(w, "Dead zones (powered, dark):  %d\n", n.DeadZone)
-	fmt.Fprintf(w, "Open (in scope, no signal):  %d, of which overdue: %d (never reported %d, no signal %d, dark centre %d)\n",
-		n.Open, n.Overdue, n.OverdueNeverReported, n.OverdueNoSignal, n.OverdueDarkCentre)
-	fmt.Fprintf(w, "Trắng / lõm sóng:            %d dark at the centre, %d covered at the centre with part of the area dark\n", n.DeadZone, n.PartialArea)
-	fmt.Fprintf(w, "No grid power, no signal:    %d\n", n.NoPower)
-	fmt.Fprintf(w, "No data (never reported):    %d\n", n.NoData)
-	fmt.Fprintf(w, "Found after the baseline:    %d\n", n.FoundLater)
-	fmt.Fprintf(w, "Total not-spots:             %d (powered, reported, no carrier with signal)\n", n.TotalNotSpot)
-	fmt.Fprintf(w, "Powered villages by carriers with signal: %s (never reported, in 0: %d)\n", distribution(n.WithSignal), n.PoweredNoData)
-	fmt.Fprintf(w, "All villages tracked:        %d (%d covered)\n\n", n.Villages, n.Covered)
+	rows := [][2]string{
+		{"cli.baseline_covered", fmt.Sprintf(tr("cli.baseline_covered_value"), n.BaselineCovered, n.Baseline, pct)},
+		{"cli.deadline", deadline},
+		{"cli.dead_zones", fmt.Sprint(n.DeadZone)},
+		{"cli.open", fmt.Sprintf(tr("cli.open_value"), n.Open, n.Overdue, n.OverdueNeverReported, n.OverdueNoSignal, n.OverdueDarkCentre)},
+		{"cli.trang_lom", fmt.Sprintf(tr("cli.trang_lom_value"), n.DeadZone, n.PartialArea)},
+		{"cli.no_power", fmt.Sprint(n.NoPower)},
+		{"cli.no_data", fmt.Sprint(n.NoData)},
+		{"cli.found_later", fmt.Sprint(n.FoundLater)},
+		{"cli.not_spots", fmt.Sprintf(tr("cli.not_spots_value"), n.TotalNotSpot)},
+		{"cli.with_signal", ""}, // a line of its own, not aligned
+		{"cli.villages", fmt.Sprintf(tr("cli.villages_value"), n.Villages, n.Covered)},
+	}
+	width := 0
+	for _, r := range rows {
+		if r[1] != "" {
+			width = max(width, utf8.RuneCountInString(tr(r[0])))
+		}
+	}
+	for _, r := range rows {
+		if r[1] == "" {
+			fmt.Fprintf(w, tr(r[0])+"\n", distribution(n.WithSignal), n.PoweredNoData)
+			continue
+		}
+		label := tr(r[0]) + ":"
+		fmt.Fprintf(w, "%s%s%s\n", label, strings.Repeat(" ", width+3-utf8.RuneCountInString(label)), r[1])
+	}
+	fmt.Fprintln(w)
 
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "PROVINCE\tNAME\tVILLAGES\tCOVERED\tLOM_SONG\tDEAD_ZONE\tOVERDUE\tNO_POWER\tNO_DATA\t")
+	fmt.Fprintln(tw, tr("cli.province_header"))
 	for _, p := range s.Provinces {
 		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t\n", p.ProvinceCode, cell(p.ProvinceName), p.Villages, p.Covered, p.PartialArea, p.DeadZone, p.Overdue, p.NoPower, p.NoData)
 	}
 	tw.Flush()
-	printResponsible(w, s.Responsible)
+	printResponsible(w, s.Responsible, lang)
 	if !list {
 		return
 	}
 	fmt.Fprintln(w)
 	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "VILLAGE\tNAME\tCOMMUNE\tPROVINCE\tSTATUS\tAREA\tDAYS_OVERDUE\tRESPONSIBLE\tCARRIERS_REPORTED\tLAST_OBSERVED")
+	fmt.Fprintln(tw, tr("cli.village_header"))
 	for _, vs := range sts {
 		if (vs.Status == geo.StatusCovered && !vs.PartialArea) || !vs.Village.KnownAt(s.AsOf) {
 			continue
@@ -250,9 +284,26 @@ func (m *Main) printStatus(s geo.Summary, sts []geo.VillageStatus, demo, list bo
 			od = fmt.Sprint(vs.DaysOverdue)
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", vs.Village.ID, cell(vs.Village.Name), cell(vs.Village.CommuneName), cell(vs.Village.ProvinceName),
-			vs.Status, area, od, geo.Bucket(vs.Responsible), strings.Join(vs.CarriersReported, ","), last)
+			statusWord(vs.Status, lang), area, od, bucketWord(geo.Bucket(vs.Responsible), lang), strings.Join(vs.CarriersReported, ","), last)
 	}
 	tw.Flush()
+}
+
+// statusWord names a status in lang: the API's value in English (what scripts read), a short
+// Vietnamese word otherwise.
+func statusWord(st geo.Status, lang i18n.Lang) string {
+	if lang == i18n.En {
+		return string(st)
+	}
+	return i18n.Text("cli.status."+string(st), lang)
+}
+
+// reasonWord names why a village is open: the API's value in English, Vietnamese otherwise.
+func reasonWord(r geo.Reason, lang i18n.Lang) string {
+	if lang == i18n.En || r == "" {
+		return string(r)
+	}
+	return i18n.Text("cli.reason."+string(r), lang)
 }
 
 func writeJSON(w io.Writer, v any) error {
@@ -274,36 +325,49 @@ func distribution(ws []int) string {
 }
 
 // bucketLabel names a responsible-carrier bucket for people.
-func bucketLabel(c string) string {
+func bucketLabel(c string, lang i18n.Lang) string {
 	if c == geo.Unassigned {
+		if lang == i18n.Vi {
+			return geo.UnassignedLabel
+		}
 		return geo.Unassigned + " (" + geo.UnassignedLabel + ")"
+	}
+	return c
+}
+
+// bucketWord names a responsible-carrier bucket in a table cell: the API's value in English,
+// "chưa giao" for unassigned in Vietnamese.
+func bucketWord(c string, lang i18n.Lang) string {
+	if c == geo.Unassigned && lang == i18n.Vi {
+		return geo.UnassignedLabel
 	}
 	return c
 }
 
 // printResponsible writes the per-responsible-carrier table; its rows add up to the national
 // figures.
-func printResponsible(w io.Writer, rs []geo.ResponsibleCounts) {
+func printResponsible(w io.Writer, rs []geo.ResponsibleCounts, lang i18n.Lang) {
 	fmt.Fprintln(w)
-	fmt.Fprintln(w, "Per responsible carrier (each village counted once; rows add up to the totals):")
+	fmt.Fprintln(w, i18n.Text("cli.responsible_title", lang))
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "CARRIER\tVILLAGES\tCOVERED\tOPEN\tOVERDUE\tNEVER_REPORTED\tNO_SIGNAL\tDARK_CENTRE\t")
+	fmt.Fprintln(tw, i18n.Text("cli.responsible_header", lang))
 	var t geo.Counts
 	for _, r := range rs {
-		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t\n", bucketLabel(r.Carrier), r.Villages, r.Covered, r.Open, r.Overdue,
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t\n", bucketLabel(r.Carrier, lang), r.Villages, r.Covered, r.Open, r.Overdue,
 			r.OverdueNeverReported, r.OverdueNoSignal, r.OverdueDarkCentre)
 		t.Add(r.Counts)
 	}
-	fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t\n", "total", t.Villages, t.Covered, t.Open, t.Overdue,
+	fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t\n", i18n.Text("cli.total", lang), t.Villages, t.Covered, t.Open, t.Overdue,
 		t.OverdueNeverReported, t.OverdueNoSignal, t.OverdueDarkCentre)
 	tw.Flush()
 }
 
 // printWorkList writes carrier's work list: its open villages, nearest deadline first.
-func (m *Main) printWorkList(carrier string, s geo.Summary, wl []geo.VillageStatus, demo, list bool) {
+func (m *Main) printWorkList(carrier string, s geo.Summary, wl []geo.VillageStatus, demo, list bool, lang i18n.Lang) {
 	w := m.Stdout
+	tr := func(key string) string { return i18n.Text(key, lang) }
 	if demo {
-		fmt.Fprintln(w, demoNotice)
+		printDemo(w, lang)
 	}
 	overdue := 0
 	for _, vs := range wl {
@@ -311,22 +375,22 @@ func (m *Main) printWorkList(carrier string, s geo.Summary, wl []geo.VillageStat
 			overdue++
 		}
 	}
-	fmt.Fprintf(w, "Program %s: %s\n", s.Program.ID, s.Program.Name)
-	fmt.Fprintf(w, "As of %s\n", s.AsOf.In(geo.Vietnam).Format("2006-01-02 15:04 (UTC+7)"))
-	fmt.Fprintf(w, "Responsible: %s — %d open village(s), %d overdue\n", bucketLabel(carrier), len(wl), overdue)
+	fmt.Fprintf(w, "%s %s: %s\n", tr("cli.program"), cell(s.Program.ID), cell(s.Program.Name))
+	fmt.Fprintf(w, "%s %s\n", tr("cli.as_of"), s.AsOf.In(geo.Vietnam).Format("2006-01-02 15:04 (UTC+7)"))
+	fmt.Fprintf(w, tr("cli.worklist_value")+"\n", bucketLabel(carrier, lang), len(wl), overdue)
 	if !list {
 		return
 	}
 	fmt.Fprintln(w)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "DEADLINE\tDAYS_OVERDUE\tVILLAGE\tNAME\tCOMMUNE\tPROVINCE\tSTATUS\tREASON\tBASIS")
+	fmt.Fprintln(tw, tr("cli.worklist_header"))
 	for _, vs := range wl {
 		od := "-"
 		if vs.Overdue {
 			od = strconv.Itoa(vs.DaysOverdue)
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", vs.Deadline.In(geo.Vietnam).Format(time.DateOnly), od,
-			vs.Village.ID, vs.Village.Name, vs.Village.CommuneName, vs.Village.ProvinceName, vs.Status, vs.Reason, vs.DeadlineBasis)
+			vs.Village.ID, cell(vs.Village.Name), cell(vs.Village.CommuneName), cell(vs.Village.ProvinceName), statusWord(vs.Status, lang), reasonWord(vs.Reason, lang), vs.DeadlineBasis)
 	}
 	tw.Flush()
 }

@@ -4,7 +4,8 @@
 //
 // Keys are stable dotted names: "status.<status>" for the statuses of the API (covered,
 // dead_zone, no_power, no_data, overdue) and the page's map categories (lom_song),
-// "level.<level>", "area.<area_coverage>", "field.<GeoJSON property>" and "page.<text>".
+// "level.<level>", "area.<area_coverage>", "reason.<reason>", "field.<GeoJSON property>",
+// "cli.<text>" (covmon status --lang) and "page.<text>".
 // Machine-readable output (JSON, GeoJSON and CSV column names) stays in English snake_case;
 // labels are for people.
 package i18n
@@ -142,6 +143,53 @@ var labels = map[string]Label{
 	"field.upload_id":            {"Lần tải lên", "Upload"},
 	"field.carrier":              {"Nhà mạng", "Carrier"},
 	"field.responsible_carrier":  {"Nhà mạng chịu trách nhiệm", "Responsible carrier"},
+
+	// covmon status, table format (--lang vi|en); the *_value, *_title and *_header labels are
+	// fmt formats or tab-separated column headers. The English ones print what the command
+	// printed before it had --lang.
+	"cli.demo":                   {"LƯU Ý: cơ sở dữ liệu này chứa DỮ LIỆU MẪU TỔNG HỢP của covmon seed: không phải thôn bản thật, không phải báo cáo thật của nhà mạng.", "NOTE: this database holds SYNTHETIC DEMO DATA."},
+	"cli.program":                {"Chương trình", "Program"},
+	"cli.as_of":                  {"Tính đến", "As of"},
+	"cli.geography":              {"Tỉnh và xã theo đơn vị hành chính có hiệu lực ngày %s (theo bảng chuyển đổi đơn vị hành chính).", "Provinces and communes as in force on %s (from the crosswalk of administrative units)."},
+	"cli.policy_in_force":        {"Tiêu chí sóng đang áp dụng", "Signal policy in force"},
+	"cli.policy_current":         {"Tiêu chí sóng (hiện hành, áp dụng cho mọi ngày)", "Signal policy (today's, applied to every date)"},
+	"cli.baseline_covered":       {"Thôn ban đầu đã có sóng", "Baseline villages covered"},
+	"cli.baseline_covered_value": {"%d trên %d (%.1f%%)", "%d of %d (%.1f%%)"},
+	"cli.deadline":               {"Hạn hoàn thành", "Deadline"},
+	"cli.deadline_passed_value":  {"%s (đã quá hạn %d ngày)", "%s (passed %d days ago)"},
+	"cli.deadline_left_value":    {"%s (còn %d ngày)", "%s (in %d days)"},
+	"cli.dead_zones":             {"Thôn trắng sóng (có điện)", "Dead zones (powered, dark)"},
+	"cli.open":                   {"Chưa xong (trong phạm vi, chưa có sóng)", "Open (in scope, no signal)"},
+	"cli.open_value":             {"%d, trong đó quá hạn: %d (chưa từng báo cáo %d, chưa có sóng %d, trung tâm chưa có sóng %d)", "%d, of which overdue: %d (never reported %d, no signal %d, dark centre %d)"},
+	"cli.trang_lom":              {"Trắng / lõm sóng", "Trắng / lõm sóng"},
+	"cli.trang_lom_value":        {"%d không có sóng ở trung tâm, %d có sóng ở trung tâm nhưng một phần khu dân cư chưa có", "%d dark at the centre, %d covered at the centre with part of the area dark"},
+	"cli.no_power":               {"Chưa có điện lưới, chưa có sóng", "No grid power, no signal"},
+	"cli.no_data":                {"Chưa có số liệu (chưa từng báo cáo)", "No data (never reported)"},
+	"cli.found_later":            {"Phát hiện sau danh sách ban đầu", "Found after the baseline"},
+	"cli.not_spots":              {"Không nhà mạng nào có sóng", "Total not-spots"},
+	"cli.not_spots_value":        {"%d (có điện, đã báo cáo, không nhà mạng nào có sóng)", "%d (powered, reported, no carrier with signal)"},
+	"cli.with_signal":            {"Thôn có điện theo số nhà mạng có sóng: %s (chưa từng báo cáo, tính vào 0: %d)", "Powered villages by carriers with signal: %s (never reported, in 0: %d)"},
+	"cli.villages":               {"Tổng số thôn theo dõi", "All villages tracked"},
+	"cli.villages_value":         {"%d (%d đã có sóng)", "%d (%d covered)"},
+	"cli.province_header":        {"MÃ TỈNH\tTỈNH\tSỐ THÔN\tCÓ SÓNG\tLÕM SÓNG\tTRẮNG SÓNG\tQUÁ HẠN\tCHƯA CÓ ĐIỆN\tCHƯA CÓ SỐ LIỆU\t", "PROVINCE\tNAME\tVILLAGES\tCOVERED\tLOM_SONG\tDEAD_ZONE\tOVERDUE\tNO_POWER\tNO_DATA\t"},
+	"cli.responsible_title":      {"Theo nhà mạng chịu trách nhiệm (mỗi thôn tính một lần; cộng các dòng bằng tổng):", "Per responsible carrier (each village counted once; rows add up to the totals):"},
+	"cli.responsible_header":     {"NHÀ MẠNG\tSỐ THÔN\tCÓ SÓNG\tCHƯA XONG\tQUÁ HẠN\tCHƯA TỪNG BÁO CÁO\tCHƯA CÓ SÓNG\tTRUNG TÂM CHƯA CÓ SÓNG\t", "CARRIER\tVILLAGES\tCOVERED\tOPEN\tOVERDUE\tNEVER_REPORTED\tNO_SIGNAL\tDARK_CENTRE\t"},
+	"cli.total":                  {"tổng", "total"},
+	"cli.village_header":         {"MÃ THÔN\tTÊN\tXÃ\tTỈNH\tTRẠNG THÁI\tKHU DÂN CƯ\tSỐ NGÀY QUÁ HẠN\tCHỊU TRÁCH NHIỆM\tNHÀ MẠNG ĐÃ BÁO CÁO\tQUAN SÁT GẦN NHẤT", "VILLAGE\tNAME\tCOMMUNE\tPROVINCE\tSTATUS\tAREA\tDAYS_OVERDUE\tRESPONSIBLE\tCARRIERS_REPORTED\tLAST_OBSERVED"},
+	"cli.worklist_value":         {"Chịu trách nhiệm: %s — %d thôn chưa xong, %d quá hạn", "Responsible: %s — %d open village(s), %d overdue"},
+	"cli.worklist_header":        {"HẠN\tSỐ NGÀY QUÁ HẠN\tMÃ THÔN\tTÊN\tXÃ\tTỈNH\tTRẠNG THÁI\tLÝ DO\tCĂN CỨ HẠN", "DEADLINE\tDAYS_OVERDUE\tVILLAGE\tNAME\tCOMMUNE\tPROVINCE\tSTATUS\tREASON\tBASIS"},
+	"cli.status.covered":         {"có sóng", "covered"},
+	"cli.status.dead_zone":       {"trắng sóng", "dead_zone"},
+	"cli.status.no_power":        {"chưa có điện", "no_power"},
+	"cli.status.no_data":         {"chưa có số liệu", "no_data"},
+	"cli.reason.never_reported":  {"chưa từng báo cáo", "never_reported"},
+	"cli.reason.no_signal":       {"chưa có sóng", "no_signal"},
+	"cli.reason.dark_centre":     {"trung tâm chưa có sóng", "dark_centre"},
+
+	// Why an open village is open (geo.Reason values), for people.
+	"reason.never_reported": {"Chưa nhà mạng nào báo cáo về thôn này", "No carrier has ever reported on this village"},
+	"reason.no_signal":      {"Đã có báo cáo nhưng chưa có sóng đạt chuẩn", "Reported, but no signal that counts"},
+	"reason.dark_centre":    {"Trung tâm thôn chưa có sóng (theo vùng phủ sóng)", "Dark at the village centre (coverage areas)"},
 
 	// The status page.
 	"page.title":           {"Xóa vùng lõm sóng — tình hình thôn bản", "Mobile dead zones — village status"},

@@ -1,6 +1,9 @@
 package i18n
 
 import (
+	"regexp"
+	"slices"
+	"strings"
 	"testing"
 	"unicode/utf8"
 
@@ -57,5 +60,35 @@ func TestText(t *testing.T) {
 	}
 	if got := (Label{"Quá hạn", "Overdue"}).Both(); got != "Quá hạn / Overdue" {
 		t.Errorf("Both = %q", got)
+	}
+}
+
+// TestTable_CLI: covmon status --lang names every status and every reason an open village can
+// have, and each cli label has the same fmt verbs and the same number of tab-separated columns
+// in both languages (a Vietnamese format with a verb missing would print %!(EXTRA …)).
+func TestTable_CLI(t *testing.T) {
+	for _, s := range geo.Statuses {
+		if _, ok := Lookup("cli.status." + string(s)); !ok {
+			t.Errorf("no cli label for status %q", s)
+		}
+	}
+	for _, r := range geo.Reasons {
+		for _, k := range []string{"cli.reason.", "reason."} {
+			if _, ok := Lookup(k + string(r)); !ok {
+				t.Errorf("no label %s%s", k, r)
+			}
+		}
+	}
+	verbs := regexp.MustCompile(`%[-+# 0-9.]*[a-zA-Z%]`)
+	for k, l := range Table() {
+		if !strings.HasPrefix(k, "cli.") {
+			continue
+		}
+		if v, e := verbs.FindAllString(l.Vi, -1), verbs.FindAllString(l.En, -1); !slices.Equal(v, e) {
+			t.Errorf("%s: verbs vi %q, en %q", k, v, e)
+		}
+		if v, e := strings.Count(l.Vi, "\t"), strings.Count(l.En, "\t"); v != e {
+			t.Errorf("%s: %d columns in vi, %d in en", k, v, e)
+		}
 	}
 }

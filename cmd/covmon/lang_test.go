@@ -1,0 +1,66 @@
+package main
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+)
+
+// TestStatus_Lang: the table is Vietnamese by default (labels, headers, status and reason
+// words from collector/i18n), with the same figures as --lang en, which prints the English
+// labels and the API's status values; the synthetic-data notice is in both; JSON keeps its
+// English keys whatever --lang says; an unknown language is refused.
+func TestStatus_Lang(t *testing.T) {
+	db := seededDB(t)
+	s := statusJSON(t, db, "--as-of", "2025-01-01")
+	n := s.National
+	vi := mustRun(t, db, "status", "--as-of", "2025-01-01", "--villages")
+	en := mustRun(t, db, "status", "--as-of", "2025-01-01", "--villages", "--lang", "en")
+	if vi2 := mustRun(t, db, "status", "--as-of", "2025-01-01", "--villages", "--lang", "vi"); vi2 != vi {
+		t.Error("--lang vi differs from the default")
+	}
+	for _, want := range []string{
+		"DỮ LIỆU MẪU TỔNG HỢP", "SYNTHETIC DEMO DATA",
+		"Tính đến 2025-01-01 00:00 (UTC+7)",
+		"Thôn ban đầu đã có sóng:",
+		fmt.Sprintf(" %d trên %d (", n.BaselineCovered, n.Baseline),
+		fmt.Sprintf(" %d, trong đó quá hạn: %d (", n.Open, n.Overdue),
+		"MÃ TỈNH", "SỐ NGÀY QUÁ HẠN", "trắng sóng", "chưa giao", "tổng",
+	} {
+		if !strings.Contains(vi, want) {
+			t.Errorf("default (vi) table lacks %q:\n%s", want, vi)
+		}
+	}
+	for _, unwanted := range []string{"Baseline villages covered", "PROVINCE", "dead_zone", "unassigned"} {
+		if strings.Contains(vi, unwanted) {
+			t.Errorf("vi table has the English %q", unwanted)
+		}
+	}
+	for _, want := range []string{
+		fmt.Sprintf("Baseline villages covered:   %d of %d (", n.BaselineCovered, n.Baseline),
+		fmt.Sprintf("Open (in scope, no signal):  %d, of which overdue: %d (", n.Open, n.Overdue),
+		"PROVINCE", "DAYS_OVERDUE", "dead_zone",
+	} {
+		if !strings.Contains(en, want) {
+			t.Errorf("--lang en table lacks %q:\n%s", want, en)
+		}
+	}
+	// One more line in Vietnamese: the synthetic-data notice in both languages.
+	if got, want := strings.Count(vi, "\n"), strings.Count(en, "\n")+1; got != want {
+		t.Errorf("vi has %d lines, want %d (en's and the Vietnamese notice)", got, want)
+	}
+
+	wl := mustRun(t, db, "status", "--as-of", "2025-01-01", "--carrier", "viettel", "--villages")
+	for _, want := range []string{"Chịu trách nhiệm: viettel", "LÝ DO", "chưa có sóng"} {
+		if !strings.Contains(wl, want) {
+			t.Errorf("vi work list lacks %q:\n%s", want, wl)
+		}
+	}
+
+	if js := mustRun(t, db, "status", "--as-of", "2025-01-01", "--format", "json", "--lang", "vi"); !strings.Contains(js, `"baseline_covered"`) || !strings.Contains(js, `"dead_zone"`) {
+		t.Errorf("--lang vi changed the JSON keys or values:\n%.400s", js)
+	}
+	if _, _, err := run(t, db, "status", "--lang", "fr"); err == nil || !strings.Contains(err.Error(), "--lang") {
+		t.Errorf("--lang fr: %v", err)
+	}
+}
