@@ -16,16 +16,17 @@ import (
 // docs/api.md). Anything else is EINTERNAL: logged once, and answered without its text, so no
 // SQL or internal detail reaches a client.
 const (
-	EINVALID      = "invalid-request"  // the request is malformed: a parameter, the body's encoding
-	EUNAUTHORIZED = "unauthorized"     // no valid bearer token
-	EFORBIDDEN    = "forbidden"        // the token's role may not do this
-	ENOTFOUND     = "not-found"        // no such endpoint, upload, village or schema
-	ETOOLARGE     = "too-large"        // the upload is over the size limits
-	ETOOSLOW      = "too-slow"         // the upload's body did not keep up the minimum rate
-	EBUSY         = "too-many-uploads" // the uploader already has the most uploads in flight
-	EREJECTED     = "invalid-upload"   // the file was read and rejected; the report lists why
-	ENOTREADY     = "not-ready"        // the database or the first evaluation is not ready
-	EINTERNAL     = "internal"         // covmon failed
+	EINVALID      = "invalid-request"    // the request is malformed: a parameter, the body's encoding
+	EUNAUTHORIZED = "unauthorized"       // no valid bearer token
+	EFORBIDDEN    = "forbidden"          // the token's role may not do this
+	ENOTFOUND     = "not-found"          // no such endpoint, upload, village or schema
+	EMETHOD       = "method-not-allowed" // a known path, a method it does not take (Allow lists those it does)
+	ETOOLARGE     = "too-large"          // the upload is over the size limits
+	ETOOSLOW      = "too-slow"           // the upload's body did not keep up the minimum rate
+	EBUSY         = "too-many-uploads"   // the uploader already has the most uploads in flight
+	EREJECTED     = "invalid-upload"     // the file was read and rejected; the report lists why
+	ENOTREADY     = "not-ready"          // the database or the first evaluation is not ready
+	EINTERNAL     = "internal"           // covmon failed
 )
 
 // codes is the one map from error code to HTTP status and problem title.
@@ -37,6 +38,7 @@ var codes = map[string]struct {
 	EUNAUTHORIZED: {http.StatusUnauthorized, "Unauthorized"},
 	EFORBIDDEN:    {http.StatusForbidden, "Forbidden"},
 	ENOTFOUND:     {http.StatusNotFound, "Not found"},
+	EMETHOD:       {http.StatusMethodNotAllowed, "Method not allowed"},
 	ETOOLARGE:     {http.StatusRequestEntityTooLarge, "Upload too large"},
 	ETOOSLOW:      {http.StatusRequestTimeout, "Upload too slow"},
 	EBUSY:         {http.StatusTooManyRequests, "Too many uploads in flight"},

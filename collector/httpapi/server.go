@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 
@@ -117,9 +118,36 @@ func (s *Server) Handler() http.Handler {
 	s.routePage(mux)
 	s.routeOGC(mux)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		if allow := allowedMethods(mux, r); len(allow) > 0 {
+			w.Header().Set("Allow", strings.Join(allow, ", "))
+			s.writeError(w, r, Errorf(EMETHOD, "%s %s: this endpoint takes %s", r.Method, r.URL.Path, strings.Join(allow, ", ")))
+			return
+		}
 		s.writeError(w, r, Errorf(ENOTFOUND, "no such endpoint: %s %s", r.Method, r.URL.Path))
 	})
 	return withGzip(mux)
+}
+
+// probeMethods are the methods allowedMethods tries.
+var probeMethods = []string{http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete, http.MethodOptions}
+
+// allowedMethods lists the methods mux routes r's path to a real endpoint with (anything but
+// the catch-all "/"), so a known path asked with the wrong method is a 405 naming them rather
+// than a 404. The catch-all matches every method, which keeps ServeMux from answering 405
+// by itself.
+func allowedMethods(mux *http.ServeMux, r *http.Request) []string {
+	var allow []string
+	for _, m := range probeMethods {
+		if m == r.Method {
+			continue
+		}
+		probe := r.Clone(r.Context())
+		probe.Method = m
+		if _, pattern := mux.Handler(probe); pattern != "" && pattern != "/" {
+			allow = append(allow, m)
+		}
+	}
+	return allow
 }
 
 // Open listens on Addr and serves in the background. Use Listener().Addr() to learn the

@@ -163,6 +163,46 @@ func TestServer_Errors(t *testing.T) {
 	}
 }
 
+// TestServer_MethodNotAllowed: a known path asked with a method it does not take is a 405
+// problem with an Allow header listing the methods it takes (not a 404 saying the endpoint does
+// not exist); an unknown path stays a 404 whatever the method.
+func TestServer_MethodNotAllowed(t *testing.T) {
+	srv, tok := newServer(t, nil)
+	for _, tt := range []struct {
+		method, path string
+		status       int
+		allow        string
+	}{
+		{"DELETE", "/api/v1/uploads", 405, "GET, HEAD, POST"},
+		{"PUT", "/api/v1/uploads/1", 405, "GET, HEAD"},
+		{"POST", "/api/v1/summary", 405, "GET, HEAD"},
+		{"DELETE", "/api/v1/villages/T-1", 405, "GET, HEAD"},
+		{"PATCH", "/ogc/collections/villages/items", 405, "GET, HEAD"},
+		{"POST", "/", 405, "GET, HEAD"},
+		{"POST", "/healthz", 405, "GET, HEAD"},
+		{"DELETE", "/api/v2/nothing", 404, ""},
+		{"GET", "/api/v1/uploads", 200, ""},
+	} {
+		t.Run(tt.method+tt.path, func(t *testing.T) {
+			req, _ := http.NewRequest(tt.method, srv.URL+tt.path, nil)
+			req.Header.Set("Authorization", "Bearer "+tok)
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer resp.Body.Close()
+			var p httpapi.Problem
+			json.NewDecoder(resp.Body).Decode(&p)
+			if resp.StatusCode != tt.status || resp.Header.Get("Allow") != tt.allow {
+				t.Errorf("%d Allow=%q, want %d Allow=%q (%+v)", resp.StatusCode, resp.Header.Get("Allow"), tt.status, tt.allow, p)
+			}
+			if tt.status == 405 && (p.Type != "urn:covmon:problem:method-not-allowed" || !strings.Contains(p.Detail, tt.allow)) {
+				t.Errorf("problem %+v", p)
+			}
+		})
+	}
+}
+
 func TestServer_PrivateRead(t *testing.T) {
 	srv, tok := newServer(t, func(s *httpapi.Server) { s.PublicRead = false })
 	resp, err := http.Get(srv.URL + "/api/v1/summary")
