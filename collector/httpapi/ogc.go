@@ -216,7 +216,7 @@ func (s *Server) handleOGCItems(w http.ResponseWriter, r *http.Request) {
 		links = append(links, wire.Link{Href: absURL(r, r.URL.Path, q), Rel: "next", Type: geoJSONType, Title: "next page"})
 	}
 	links = append(links, wire.Link{Href: s.ogcURL(r, "/collections/villages"), Rel: "collection", Type: jsonType})
-	wire.SetOGCItems(fc, pg.matched, s.now().UTC().Format(time.RFC3339), links)
+	wire.SetOGCItems(fc, pg.matched, wire.VN(s.now()).Format(time.RFC3339), links)
 	w.Header().Set("Content-Crs", "<"+wire.CRS84+">")
 	writeJSON(w, http.StatusOK, geoJSONType, fc)
 }

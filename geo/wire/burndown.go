@@ -29,7 +29,7 @@ type Burndown struct {
 }
 
 // NewProgram converts p.
-func NewProgram(p *geo.Program) Program { return Program{p.ID, p.Name, p.Deadline} }
+func NewProgram(p *geo.Program) Program { return Program{p.ID, p.Name, VN(p.Deadline)} }
 
 // NewBurndown converts a program's daily figures; demo adds the synthetic-data notice.
 func NewBurndown(p *geo.Program, fs []geo.DailyFigure, demo bool) Burndown {

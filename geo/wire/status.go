@@ -121,8 +121,7 @@ func NewPolicy(s geo.Summary) Policy {
 	v := s.Policy
 	out := Policy{MinTechnology: v.MinTechnology.String(), MinRSRPdBm: v.MinRSRPdBm, FastDLMbps: v.FastDLMbps, Basis: "in_force", Text: v.String()}
 	if !v.Effective.IsZero() {
-		e := v.Effective
-		out.Effective = &e
+		out.Effective = opt(v.Effective)
 	}
 	if s.Program != nil && s.Program.PolicyRecomputed {
 		out.Basis = "current"
@@ -133,7 +132,7 @@ func NewPolicy(s geo.Summary) Policy {
 
 // NewSummary converts s; demo adds the synthetic-data notice.
 func NewSummary(s geo.Summary, demo bool) Summary {
-	out := Summary{AsOf: s.AsOf, National: NewCounts(s.National), Provinces: make([]Province, 0, len(s.Provinces)),
+	out := Summary{AsOf: VN(s.AsOf), National: NewCounts(s.National), Provinces: make([]Province, 0, len(s.Provinces)),
 		Responsible: NewResponsible(s.Responsible)}
 	if s.Program != nil {
 		out.Program = NewProgram(s.Program)
@@ -191,8 +190,14 @@ func opt(t time.Time) *time.Time {
 	if t.IsZero() {
 		return nil
 	}
+	t = VN(t)
 	return &t
 }
+
+// VN is t in Vietnam time. Every time a document of this package carries is shown this way
+// (RFC 3339 with +07:00, the instant unchanged), whatever zone the store or the clock gave it:
+// one rule, docs/api.md.
+func VN(t time.Time) time.Time { return t.In(geo.Vietnam) }
 
 func nonNil(s []string) []string {
 	if s == nil {
@@ -238,7 +243,7 @@ func NewStatus(s geo.Summary, sts []geo.VillageStatus, demo bool) Status {
 // collection carries "as_of" and, for demo data, "notice" foreign members.
 func FeatureCollection(sts []geo.VillageStatus, asOf time.Time, demo bool) *geojson.FeatureCollection {
 	fc := geojson.NewFeatureCollection()
-	fc.ExtraMembers = geojson.Properties{"as_of": asOf.Format(time.RFC3339)}
+	fc.ExtraMembers = geojson.Properties{"as_of": VN(asOf).Format(time.RFC3339)}
 	if demo {
 		fc.ExtraMembers["notice"] = DemoNotice
 	}
@@ -289,7 +294,7 @@ type WorkList struct {
 
 // NewWorkList converts a work list (geo.WorkList's result).
 func NewWorkList(carrier string, prog *geo.Program, asOf time.Time, wl []geo.VillageStatus, demo bool) WorkList {
-	out := WorkList{AsOf: asOf, Program: NewProgram(prog), Carrier: carrier, Open: len(wl), Villages: make([]Village, 0, len(wl))}
+	out := WorkList{AsOf: VN(asOf), Program: NewProgram(prog), Carrier: carrier, Open: len(wl), Villages: make([]Village, 0, len(wl))}
 	if demo {
 		out.Notice = DemoNotice
 	}

@@ -50,7 +50,7 @@ func NewUpload(u *geo.Upload) Upload {
 	for _, p := range u.Problems {
 		ps = append(ps, Problem{p.File, p.Feature, p.VillageID, p.Field, p.Rule, p.Reason})
 	}
-	return Upload{u.ID, string(u.Kind), u.Carrier, u.FileName, u.Size, u.SHA256, u.Source, u.ReceivedAt,
+	return Upload{u.ID, string(u.Kind), u.Carrier, u.FileName, u.Size, u.SHA256, u.Source, VN(u.ReceivedAt),
 		string(u.Result), u.Features, u.Inserted, u.DuplicateOf, ps, u.Extent, u.MarkedDark, u.Notes}
 }
 

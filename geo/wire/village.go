@@ -28,7 +28,7 @@ func NewObservation(o *geo.Observation) Observation {
 	if o.Independent() {
 		role = geo.SourceIndependent
 	}
-	return Observation{o.Carrier, o.Technology.String(), o.HasSignal, o.RSRPdBm, o.DLMbps, o.ObservedAt, o.Method, o.UploadID, role, o.Inspector}
+	return Observation{o.Carrier, o.Technology.String(), o.HasSignal, o.RSRPdBm, o.DLMbps, VN(o.ObservedAt), o.Method, o.UploadID, role, o.Inspector}
 }
 
 // VillageHistory is one village, its status at AsOf and every stored observation of it:
@@ -45,7 +45,7 @@ type VillageHistory struct {
 // NewVillageHistory converts a village's status at asOf and its history; demo adds the
 // synthetic-data notice.
 func NewVillageHistory(vs *geo.VillageStatus, asOf time.Time, hist []geo.Observation, demo bool) VillageHistory {
-	out := VillageHistory{Village: NewVillage(vs), AsOf: asOf, Observations: make([]Observation, 0, len(hist))}
+	out := VillageHistory{Village: NewVillage(vs), AsOf: VN(asOf), Observations: make([]Observation, 0, len(hist))}
 	if demo {
 		out.Notice = DemoNotice
 	}
