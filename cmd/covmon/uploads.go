@@ -78,12 +78,12 @@ func (m *Main) printUploadDetail(u *geo.Upload) {
 		fmt.Fprintf(w, "  extent:    %s (%d villages marked without signal)\n", u.Extent, u.MarkedDark)
 	}
 	for _, n := range u.Notes {
-		fmt.Fprintf(w, "  note:      %s\n", geo.EscapeText(n))
+		fmt.Fprintf(w, "  note:      %s\n", termText(n))
 	}
 	if len(u.Problems) > 0 {
 		fmt.Fprintf(w, "  problems (%d):\n", len(u.Problems))
 		for _, p := range u.Problems {
-			fmt.Fprintf(w, "    %s [%s]\n", geo.EscapeText(p.String()), p.Rule)
+			fmt.Fprintf(w, "    %s [%s]\n", termText(p.String()), p.Rule)
 		}
 	}
 }
@@ -120,10 +120,10 @@ before sending them. Without NAME, list the formats.`)
 const maxCell = 200
 
 // cell renders stored text for a table or a report line: control characters and terminal
-// escapes escaped (geo.EscapeText), so a name can never forge a row or move the cursor, and
-// cut to maxCell bytes, so a huge name stored before the limits cannot flood the terminal.
+// escapes escaped (termText), so a name can never forge a row or move the cursor, and cut to
+// maxCell bytes, so a huge name stored before the limits cannot flood the terminal.
 func cell(s string) string {
-	s = geo.EscapeText(s)
+	s = termText(s)
 	if len(s) <= maxCell {
 		return s
 	}
@@ -132,4 +132,17 @@ func cell(s string) string {
 		cut--
 	}
 	return s[:cut] + "…"
+}
+
+// termText renders stored text for a terminal. Text without a refused rune is printed as
+// stored: covmon stores names either clean (the API refuses a name with control characters)
+// or already escaped (geo.CleanFileName, for the drop folder and feeds, writes ESC as the four
+// characters \x1b and a backslash as \\), so escaping it again would print \\x1b for a name
+// stored as \x1b. Text that still holds a refused rune (stored before the rules) is escaped
+// with geo.EscapeText.
+func termText(s string) string {
+	if _, _, ok := geo.BadRune(s); ok {
+		return s
+	}
+	return geo.EscapeText(s)
 }
