@@ -307,6 +307,16 @@ func TestPage_Browser(t *testing.T) {
 		if got := text(t, b, "panel-name"); got != clicked.Properties.Name {
 			t.Errorf("panel name %q, want %q", got, clicked.Properties.Name)
 		}
+		// The village's reason, as the API gives it, in the label table's words.
+		labels := do(t, "GET", s.url+"/api/v1/labels", "", "", nil).json(t)
+		reason, _ := v["reason"].(string)
+		if reason == "" {
+			t.Fatalf("village %s is overdue but the API gives no reason: %v", id, v)
+		}
+		l := labels["reason."+reason].(map[string]any)
+		if got, want := eval[string](t, b, `document.querySelector('#panel-facts tr[data-field="reason"] td').textContent`), l["vi"].(string)+" / "+l["en"].(string); got != want {
+			t.Errorf("reason shown %q, want %q (the API's %s)", got, want, reason)
+		}
 		// Provenance: every row names its upload.
 		first := eval[string](t, b, `document.querySelector("#panel-history tr.obs td:last-child").textContent`)
 		if !strings.HasPrefix(first, "#") {

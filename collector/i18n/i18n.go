@@ -143,6 +143,7 @@ var labels = map[string]Label{
 	"field.upload_id":            {"Lần tải lên", "Upload"},
 	"field.carrier":              {"Nhà mạng", "Carrier"},
 	"field.responsible_carrier":  {"Nhà mạng chịu trách nhiệm", "Responsible carrier"},
+	"field.reason":               {"Lý do chưa xong", "Why it is open"},
 
 	// covmon status, table format (--lang vi|en); the *_value, *_title and *_header labels are
 	// fmt formats or tab-separated column headers. The English ones print what the command

@@ -268,6 +268,7 @@
     const cat = category(v);
     const facts = [
       ["field.status", bothText(CATS.find((c) => c.key === cat).label)],
+      ["field.reason", v.reason ? bothText("reason." + v.reason) : "–"],
       ["field.level", bothText("level." + v.level)],
       ["field.area_coverage", v.area_coverage ? bothText("area." + v.area_coverage) : "–"],
       ["field.grid_power", bothText(v.grid_power ? "page.yes" : "page.no")],
@@ -283,6 +284,7 @@
     t.textContent = "";
     for (const [k, val] of facts) {
       const tr = el("tr");
+      tr.dataset.field = k.slice("field.".length);
       tr.append(both(el("th"), k), el("td", "", val));
       t.append(tr);
     }
