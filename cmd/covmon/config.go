@@ -19,7 +19,8 @@ import (
 // Config is covmon's configuration file (YAML). Every field has a default; a file only names
 // what it changes. Unknown keys are errors.
 type Config struct {
-	// Database is the SQLite file (flag --db and env COVMON_DB override it).
+	// Database is the SQLite file, or a postgres:// URL for the PostgreSQL store (flag --db
+	// and env COVMON_DB override it).
 	Database string `yaml:"database"`
 	// Carriers is the list of carriers files may name.
 	Carriers []string `yaml:"carriers"`

@@ -28,7 +28,7 @@ func (m *Main) parseGlobal(args []string) ([]string, error) {
 // commonFlags adds --db and --config to fs. They are Func flags so that a command's flag set
 // does not reset what was given before the command.
 func (m *Main) commonFlags(fs *flag.FlagSet) {
-	fs.Func("db", "SQLite database `path` (default $COVMON_DB, config database, covmon.db)", func(s string) error {
+	fs.Func("db", "SQLite database `path`, or a postgres:// URL (default $COVMON_DB, config database, covmon.db)", func(s string) error {
 		m.dbPath = s
 		return nil
 	})

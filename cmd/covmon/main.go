@@ -18,9 +18,8 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/covmon/covmon/collector/postgres"
 	"github.com/jonboulle/clockwork"
-
-	"github.com/covmon/covmon/collector/sqlite"
 )
 
 // version is stamped at build time with -ldflags "-X main.version=…".
@@ -63,7 +62,7 @@ type Main struct {
 	Clock clockwork.Clock
 
 	Config Config
-	DB     *sqlite.DB
+	DB     Store
 
 	// serveReady, when set, is called with the base URL once covmon serve listens (tests).
 	serveReady func(url string)
@@ -106,6 +105,7 @@ var commands = map[string]command{
 	"version":     {"print the version", (*Main).runVersion, openExisting},
 	"audit":       {"verify or export the tamper-evident ledger of uploads and admin actions", (*Main).runAudit, openExisting},
 	"alerts":      {"list active deadline alerts and undelivered notifications", (*Main).runAlerts, openExisting},
+	"migrate":     {"copy an SQLite database into PostgreSQL (migrate --from FILE --to postgres://…)", (*Main).runMigrate, openExisting},
 }
 
 // Run parses args and runs the command they name.
@@ -210,14 +210,16 @@ func (m *Main) open(ctx context.Context) error {
 	if err := m.loadConfig(); err != nil {
 		return err
 	}
-	path, err := m.checkDatabase()
-	if err != nil {
-		return err
+	path := m.Config.Database
+	if !postgres.IsURL(path) {
+		var err error
+		if path, err = m.checkDatabase(); err != nil {
+			return err
+		}
 	}
-	db := sqlite.NewDB(path)
-	db.Now = m.Now
+	db := newStore(path, m.Now)
 	if err := db.Open(ctx); err != nil {
-		return fmt.Errorf("open database %s: %w", m.Config.Database, err)
+		return fmt.Errorf("open database %s: %w", displayDatabase(m.Config.Database), err)
 	}
 	m.DB = db
 	for i := range m.Config.Programs {

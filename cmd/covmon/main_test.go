@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/covmon/covmon/collector/postgres/pgtest"
 	"github.com/covmon/covmon/geo/wire"
 )
 
@@ -85,7 +86,7 @@ func seededDB(t testing.TB) string {
 }
 
 func TestMain(m *testing.M) {
-	code := m.Run()
+	code := pgtest.Main(m) // a throwaway PostgreSQL cluster for the tests that use one
 	if seedFile != "" {
 		os.RemoveAll(filepath.Dir(seedFile))
 	}

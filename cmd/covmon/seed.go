@@ -58,7 +58,7 @@ func (m *Main) loadSeeds(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintln(m.Stderr, "loading SYNTHETIC DEMO DATA (not real villages or carrier reports) into", m.Config.Database)
+	fmt.Fprintln(m.Stderr, "loading SYNTHETIC DEMO DATA (not real villages or carrier reports) into", displayDatabase(m.Config.Database))
 	in := m.ingester()
 	for _, n := range names {
 		kind := geo.KindObservations

@@ -121,7 +121,7 @@ Stops cleanly on SIGINT/SIGTERM: HTTP first, then the jobs, then the database.`)
 		return fmt.Errorf("listen on %s: %w", sc.Listen, err)
 	}
 	url := srv.URL()
-	logger.Info("covmon serving", "url", url, "db", m.Config.Database, "inbox", cc.Inbox, "feeds", len(feeds))
+	logger.Info("covmon serving", "url", url, "db", displayDatabase(m.Config.Database), "inbox", cc.Inbox, "feeds", len(feeds))
 	if snap := runner.Snapshot(); snap != nil && snap.Demo {
 		logger.Warn("the database holds SYNTHETIC DEMO DATA (covmon seed): not real villages or carrier reports")
 	}

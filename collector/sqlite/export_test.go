@@ -22,10 +22,3 @@ func (db *DB) BackfillLedger(ctx context.Context) error {
 func (db *DB) Exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
 	return db.rw.ExecContext(ctx, q, args...)
 }
-
-// VillageUploadID returns the upload that last created or changed the village (tests).
-func (db *DB) VillageUploadID(ctx context.Context, id string) (int64, error) {
-	var u int64
-	err := db.ro.QueryRowContext(ctx, `SELECT upload_id FROM villages WHERE id = ?`, id).Scan(&u)
-	return u, err
-}

@@ -33,6 +33,7 @@ type Store interface {
 	KnownVillages(ctx context.Context) (func(id string) bool, error)
 	AcceptedUploadByHash(ctx context.Context, carrier, sha256hex string) (*geo.Upload, error)
 	CommitVillages(ctx context.Context, u *geo.Upload, vs []geo.Village) error
+	CommitVillageStream(ctx context.Context, u *geo.Upload, batches iter.Seq2[[]geo.Village, error]) error
 	CommitObservations(ctx context.Context, u *geo.Upload, obs []geo.Observation) error
 	CommitAssignments(ctx context.Context, u *geo.Upload, as []geo.Assignment) error
 	CommitCrosswalk(ctx context.Context, u *geo.Upload, rows []geo.CrosswalkRow) error
@@ -99,10 +100,11 @@ type Harness struct {
 	QueryInt func(t testing.TB, db Store, q string, args ...any) int
 }
 
-// Run runs the whole contract against h.
+// Run runs the whole contract against h, the tests in parallel (each opens its own stores).
 func Run(t *testing.T, h Harness) {
 	for _, f := range []func(*testing.T, *Harness){
 		contractCommitVillages,
+		contractCommitVillageStream,
 		contractVillages,
 		contractKnownVillagesFollowsRegistry,
 		contractVillageShapes,
@@ -129,6 +131,9 @@ func Run(t *testing.T, h Harness) {
 	} {
 		name := runtime.FuncForPC(reflect.ValueOf(f).Pointer()).Name()
 		name = name[strings.LastIndex(name, ".contract")+len(".contract"):]
-		t.Run(name, func(t *testing.T) { f(t, &h) })
+		t.Run(name, func(t *testing.T) {
+			t.Parallel() // each test has a database of its own
+			f(t, &h)
+		})
 	}
 }

@@ -1,4 +1,4 @@
-package sqlite_test
+package storetest
 
 import (
 	"context"
@@ -28,14 +28,14 @@ func batchesOf(vs []geo.Village, n int) func(yield func([]geo.Village, error) bo
 	}
 }
 
-func TestDB_CommitVillageStream(t *testing.T) {
+func contractCommitVillageStream(t *testing.T, h *Harness) {
 	ctx := context.Background()
 
 	t.Run("ManyStatements", func(t *testing.T) {
 		// More villages than one multi-row statement holds, in batches that do not line up
 		// with it: every village stored once, with its programs; a re-import that changes a
 		// few counts exactly those.
-		db := MustOpenDB(t)
+		db := h.Open(t)
 		if err := db.UpsertProgram(ctx, geo.DefaultProgram()); err != nil {
 			t.Fatal(err)
 		}
@@ -68,19 +68,19 @@ func TestDB_CommitVillageStream(t *testing.T) {
 			t.Fatalf("re-import Inserted=%d, want 3 (a name, two memberships)", u2.Inserted)
 		}
 		for _, id := range []string{"V005", "V007", "V009"} {
-			if got, err := db.VillageUploadID(ctx, id); err != nil || got != u2.ID {
-				t.Errorf("%s: upload_id=%d (%v), want the re-import %d", id, got, err, u2.ID)
+			if got := h.QueryInt(t, db, `SELECT upload_id FROM villages WHERE id = ?`, id); int64(got) != u2.ID {
+				t.Errorf("%s: upload_id=%d, want the re-import %d", id, got, u2.ID)
 			}
 		}
-		if got, err := db.VillageUploadID(ctx, "V012"); err != nil || got != u.ID {
-			t.Errorf("V012 unchanged: upload_id=%d (%v), want %d", got, err, u.ID)
+		if got := h.QueryInt(t, db, `SELECT upload_id FROM villages WHERE id = ?`, "V012"); int64(got) != u.ID {
+			t.Errorf("V012 unchanged: upload_id=%d, want %d", got, u.ID)
 		}
 	})
 
 	t.Run("SourceFails", func(t *testing.T) {
 		// The reader fails after some batches were written: nothing is stored, not even the
 		// upload record.
-		db := MustOpenDB(t)
+		db := h.Open(t)
 		if err := db.UpsertProgram(ctx, geo.DefaultProgram()); err != nil {
 			t.Fatal(err)
 		}
@@ -105,7 +105,7 @@ func TestDB_CommitVillageStream(t *testing.T) {
 	t.Run("SameVillageTwice", func(t *testing.T) {
 		// A caller that names a village twice (a file cannot: duplicate_row) gets the later
 		// one, as if the villages were written one by one: each write that changed it counts.
-		db := MustOpenDB(t)
+		db := h.Open(t)
 		vs := testVillages(3)
 		later := vs[1]
 		later.Name = "Bản Sau"

@@ -1,0 +1,88 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/covmon/covmon/geo"
+)
+
+// CommitCrosswalk stores a crosswalk upload in one transaction: it records u as accepted and
+// creates or updates every row (identified by level, effective date, old and new code). It
+// sets u.ID, u.Result and u.Inserted (rows new or changed). A duplicate of accepted bytes is
+// handled as in CommitVillages.
+func (db *DB) CommitCrosswalk(ctx context.Context, u *geo.Upload, rows []geo.CrosswalkRow) error {
+	tx, err := db.begin(ctx)
+	if err != nil {
+		return fmt.Errorf("commit crosswalk: %w", err)
+	}
+	defer tx.Rollback(ctx)
+	id, err := db.beginAccepted(ctx, tx, u)
+	if err != nil {
+		return fmt.Errorf("commit crosswalk: %w", err)
+	}
+	const upsertCrosswalk = `INSERT INTO crosswalk AS c (level, effective, old_code, new_code,
+		old_name, new_name, old_province, new_province, share, upload_id)
+	VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+	ON CONFLICT (level, effective, old_code, new_code) DO UPDATE SET
+		old_name = excluded.old_name, new_name = excluded.new_name,
+		old_province = excluded.old_province, new_province = excluded.new_province,
+		share = excluded.share, upload_id = excluded.upload_id
+	WHERE (c.old_name, c.new_name, c.old_province, c.new_province, c.share)
+		IS DISTINCT FROM (excluded.old_name, excluded.new_name, excluded.old_province, excluded.new_province, excluded.share)`
+	changed := 0
+	for _, r := range rows {
+		var share *float64
+		if r.Share > 0 {
+			share = &r.Share
+		}
+		res, err := tx.Exec(ctx, upsertCrosswalk, r.Level, r.Effective.UnixMilli(), r.OldCode, r.NewCode,
+			r.OldName, r.NewName, r.OldProvince, r.NewProvince, share, id)
+		if err != nil {
+			return fmt.Errorf("commit crosswalk: %s %s → %s: %w", r.Level, r.OldCode, r.NewCode, err)
+		}
+		if res.RowsAffected() > 0 {
+			changed++
+		}
+	}
+	if err := finishAccepted(ctx, tx, id, changed); err != nil {
+		return fmt.Errorf("commit crosswalk: %w", err)
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return fmt.Errorf("commit crosswalk: commit: %w", err)
+	}
+	u.ID, u.Result, u.Inserted, u.DuplicateOf = id, geo.ResultAccepted, changed, 0
+	return nil
+}
+
+// Crosswalk returns every stored crosswalk row, ordered by level, date and codes.
+func (db *DB) Crosswalk(ctx context.Context) ([]geo.CrosswalkRow, error) {
+	rows, err := db.pool.Query(ctx, `SELECT level, effective, old_code, new_code, old_name,
+		new_name, old_province, new_province, share FROM crosswalk
+		ORDER BY level, effective, old_code, new_code`)
+	if err != nil {
+		return nil, fmt.Errorf("crosswalk: %w", err)
+	}
+	defer rows.Close()
+	var out []geo.CrosswalkRow
+	for rows.Next() {
+		var (
+			r     geo.CrosswalkRow
+			eff   *int64
+			share *float64
+		)
+		if err := rows.Scan(&r.Level, &eff, &r.OldCode, &r.NewCode, &r.OldName, &r.NewName,
+			&r.OldProvince, &r.NewProvince, &share); err != nil {
+			return nil, fmt.Errorf("crosswalk: %w", err)
+		}
+		r.Effective = fromMillis(eff)
+		if share != nil {
+			r.Share = *share
+		}
+		out = append(out, r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("crosswalk: %w", err)
+	}
+	return out, nil
+}

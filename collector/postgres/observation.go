@@ -1,0 +1,386 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"iter"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/covmon/covmon/geo"
+)
+
+// CommitObservations stores a carrier upload in one transaction: it records u as accepted and
+// inserts obs, skipping an observation equal to the latest one of its series (village ×
+// carrier × technology × source role) at its instant, so re-sending known rows adds nothing
+// and a correction (even back to an earlier value) becomes the latest. On success it sets
+// u.ID, u.Result and u.Inserted.
+//
+// The rows go to a temporary table with COPY, then into observations with one INSERT …
+// SELECT in file order, all inside the upload's transaction. Duplicates of accepted bytes and
+// unknown villages behave as in the SQLite store (geo.ErrDuplicateUpload, geo.ErrNotFound
+// naming the first unknown village).
+func (db *DB) CommitObservations(ctx context.Context, u *geo.Upload, obs []geo.Observation) error {
+	return db.commitStaged(ctx, "commit observations", u, true, func(ctx context.Context, st *stage) error {
+		return st.copy(ctx, obs)
+	})
+}
+
+// CommitChangedObservations stores an upload like CommitObservations but inserts an
+// observation only when it changes its series: when the latest carrier claim stored for its
+// village × carrier × technology at or before its ObservedAt is missing or says something
+// else (geo.Observation.SameResult). Batches are applied in order, each compared with what
+// the earlier ones wrote; all observations of one batch must share carrier, technology and
+// observed_at and name each village at most once.
+func (db *DB) CommitChangedObservations(ctx context.Context, u *geo.Upload, batches iter.Seq[[]geo.Observation]) error {
+	return db.commitStaged(ctx, "commit changed observations", u, false, func(ctx context.Context, st *stage) error {
+		for batch := range batches {
+			if err := st.changed(ctx, batch); err != nil {
+				return err
+			}
+		}
+		return ctx.Err()
+	})
+}
+
+// commitStaged runs an observations upload: the duplicate check, fill (which COPYs rows into
+// the stage), then the insert from the stage and the upload's ledger entry.
+func (db *DB) commitStaged(ctx context.Context, op string, u *geo.Upload, skipKnown bool, fill func(context.Context, *stage) error) error {
+	tx, err := db.begin(ctx)
+	if err != nil {
+		return fmt.Errorf("%s: %w", op, err)
+	}
+	defer tx.Rollback(ctx)
+	id, err := db.beginAccepted(ctx, tx, u)
+	if err != nil {
+		return fmt.Errorf("%s: %w", op, err)
+	}
+	st, err := newStage(ctx, tx)
+	if err != nil {
+		return fmt.Errorf("%s: %w", op, err)
+	}
+	if err := fill(ctx, st); err != nil {
+		return fmt.Errorf("%s: %w", op, err)
+	}
+	inserted, err := st.flush(ctx, id, skipKnown)
+	if err != nil {
+		return fmt.Errorf("%s: %w", op, err)
+	}
+	if err := finishAccepted(ctx, tx, id, inserted); err != nil {
+		return fmt.Errorf("%s: %w", op, err)
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return fmt.Errorf("%s: commit: %w", op, err)
+	}
+	u.ID, u.Result, u.Inserted, u.DuplicateOf = id, geo.ResultAccepted, inserted, 0
+	return nil
+}
+
+// stage is a temporary table of one upload's observations, in file order (ord).
+type stage struct {
+	tx pgx.Tx
+	n  int64 // rows copied so far
+}
+
+func newStage(ctx context.Context, tx pgx.Tx) (*stage, error) {
+	if _, err := tx.Exec(ctx, `CREATE TEMP TABLE obs_stage (
+		ord         BIGINT NOT NULL,
+		village_id  TEXT NOT NULL,
+		carrier     TEXT NOT NULL,
+		technology  SMALLINT NOT NULL,
+		has_signal  BOOLEAN NOT NULL,
+		rsrp_dbm    DOUBLE PRECISION,
+		dl_mbps     DOUBLE PRECISION,
+		observed_at BIGINT NOT NULL,
+		method      TEXT NOT NULL,
+		area_share  DOUBLE PRECISION,
+		source_role TEXT NOT NULL,
+		inspector   TEXT NOT NULL
+	) ON COMMIT DROP`); err != nil {
+		return nil, fmt.Errorf("create stage: %w", err)
+	}
+	return &stage{tx: tx}, nil
+}
+
+var stageColumns = []string{"ord", "village_id", "carrier", "technology", "has_signal", "rsrp_dbm",
+	"dl_mbps", "observed_at", "method", "area_share", "source_role", "inspector"}
+
+// copy appends obs to the stage with COPY.
+func (st *stage) copy(ctx context.Context, obs []geo.Observation) error {
+	if len(obs) == 0 {
+		return nil
+	}
+	first := st.n
+	i := 0
+	src := pgx.CopyFromFunc(func() ([]any, error) {
+		if i == len(obs) {
+			return nil, nil
+		}
+		o := &obs[i]
+		row := []any{first + int64(i), o.VillageID, o.Carrier, int16(o.Technology), o.HasSignal, o.RSRPdBm,
+			o.DLMbps, o.ObservedAt.UnixMilli(), o.Method, o.AreaShare, sourceRole(o), o.Inspector}
+		i++
+		return row, nil
+	})
+	n, err := st.tx.CopyFrom(ctx, pgx.Identifier{"obs_stage"}, stageColumns, src)
+	if err != nil {
+		return fmt.Errorf("copy observations: %w", err)
+	}
+	st.n += n
+	return nil
+}
+
+// changed stages the observations of batch that differ from the latest carrier claim of
+// their series at or before their instant (the earlier batches already flushed count too).
+func (st *stage) changed(ctx context.Context, batch []geo.Observation) error {
+	if len(batch) == 0 {
+		return nil
+	}
+	o0 := &batch[0]
+	ids := make([]string, len(batch))
+	for i := range batch {
+		o := &batch[i]
+		if o.Carrier != o0.Carrier || o.Technology != o0.Technology || !o.ObservedAt.Equal(o0.ObservedAt) {
+			return fmt.Errorf("observation %d: batch mixes series keys", st.n+int64(i))
+		}
+		ids[i] = o.VillageID
+	}
+	// Rows staged by earlier batches are not in observations yet: the latest is looked up
+	// in both (a staged row is newer than any stored one of the same instant).
+	rows, err := st.tx.Query(ctx, `SELECT DISTINCT ON (l.village_id) l.village_id, l.has_signal, l.rsrp_dbm, l.dl_mbps, l.area_share
+		FROM (
+			SELECT o.village_id, o.has_signal, o.rsrp_dbm, o.dl_mbps, o.area_share, o.observed_at, 0 AS staged, o.id AS seq
+			FROM unnest($1::text[]) j(id)
+			JOIN LATERAL (SELECT * FROM observations x
+				WHERE x.village_id = j.id AND x.carrier = $2 AND x.technology = $3 AND x.source_role = 'carrier'
+					AND x.observed_at <= $4
+				ORDER BY x.observed_at DESC, x.id DESC LIMIT 1) o ON true
+			UNION ALL
+			SELECT s.village_id, s.has_signal, s.rsrp_dbm, s.dl_mbps, s.area_share, s.observed_at, 1, s.ord
+			FROM obs_stage s
+			WHERE s.village_id = ANY($1::text[]) AND s.carrier = $2 AND s.technology = $3
+				AND s.source_role = 'carrier' AND s.observed_at <= $4
+		) l
+		ORDER BY l.village_id, l.observed_at DESC, l.staged DESC, l.seq DESC`,
+		ids, o0.Carrier, int16(o0.Technology), o0.ObservedAt.UnixMilli())
+	if err != nil {
+		return fmt.Errorf("latest of batch: %w", err)
+	}
+	prev := make(map[string]geo.Observation, len(batch))
+	for rows.Next() {
+		var p geo.Observation
+		if err := rows.Scan(&p.VillageID, &p.HasSignal, &p.RSRPdBm, &p.DLMbps, &p.AreaShare); err != nil {
+			rows.Close()
+			return fmt.Errorf("latest of batch: %w", err)
+		}
+		prev[p.VillageID] = p
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("latest of batch: %w", err)
+	}
+	keep := make([]geo.Observation, 0, len(batch))
+	for i := range batch {
+		if p, ok := prev[batch[i].VillageID]; ok && p.SameResult(&batch[i]) {
+			continue
+		}
+		keep = append(keep, batch[i])
+	}
+	return st.copy(ctx, keep)
+}
+
+// flush inserts the staged rows into observations in file order and returns how many it
+// inserted. With skipKnown, a row equal to the latest of its series at its instant (the row
+// before it in the file, or else the latest stored) is skipped. An unknown village fails
+// with geo.ErrNotFound naming the first one.
+func (st *stage) flush(ctx context.Context, uploadID int64, skipKnown bool) (int, error) {
+	if st.n == 0 {
+		return 0, nil
+	}
+	var (
+		ord     int64
+		village string
+	)
+	err := st.tx.QueryRow(ctx, `SELECT s.ord, s.village_id FROM obs_stage s
+		WHERE NOT EXISTS (SELECT 1 FROM villages v WHERE v.id = s.village_id)
+		ORDER BY s.ord LIMIT 1`).Scan(&ord, &village)
+	switch {
+	case err == nil:
+		return 0, fmt.Errorf("observation %d: village %q: %w", ord, village, geo.ErrNotFound)
+	case !errors.Is(err, pgx.ErrNoRows):
+		return 0, fmt.Errorf("check villages: %w", err)
+	}
+	filter := ""
+	if skipKnown {
+		filter = `
+		WHERE NOT CASE WHEN s.p_ord IS NOT NULL THEN
+			s.p_has_signal = s.has_signal AND s.p_rsrp_dbm IS NOT DISTINCT FROM s.rsrp_dbm
+			AND s.p_dl_mbps IS NOT DISTINCT FROM s.dl_mbps AND s.p_method = s.method
+			AND s.p_area_share IS NOT DISTINCT FROM s.area_share AND s.p_inspector = s.inspector
+		ELSE EXISTS (SELECT 1 FROM (
+			SELECT has_signal, rsrp_dbm, dl_mbps, method, area_share, inspector FROM observations
+			WHERE village_id = s.village_id AND carrier = s.carrier AND technology = s.technology
+				AND source_role = s.source_role AND observed_at = s.observed_at
+			ORDER BY id DESC LIMIT 1) l
+			WHERE l.has_signal = s.has_signal AND l.rsrp_dbm IS NOT DISTINCT FROM s.rsrp_dbm
+				AND l.dl_mbps IS NOT DISTINCT FROM s.dl_mbps AND l.method = s.method
+				AND l.area_share IS NOT DISTINCT FROM s.area_share AND l.inspector = s.inspector)
+		END`
+	}
+	tag, err := st.tx.Exec(ctx, `INSERT INTO observations
+		(village_id, carrier, technology, has_signal, rsrp_dbm, dl_mbps, observed_at, method, area_share,
+		 upload_id, source_role, inspector)
+		SELECT s.village_id, s.carrier, s.technology, s.has_signal, s.rsrp_dbm, s.dl_mbps, s.observed_at,
+			s.method, s.area_share, $1, s.source_role, s.inspector
+		FROM (SELECT s.*,
+			lag(ord) OVER w AS p_ord, lag(has_signal) OVER w AS p_has_signal, lag(rsrp_dbm) OVER w AS p_rsrp_dbm,
+			lag(dl_mbps) OVER w AS p_dl_mbps, lag(method) OVER w AS p_method,
+			lag(area_share) OVER w AS p_area_share, lag(inspector) OVER w AS p_inspector
+			FROM obs_stage s
+			WINDOW w AS (PARTITION BY village_id, carrier, technology, source_role, observed_at ORDER BY ord)) s`+filter+`
+		ORDER BY s.ord`, uploadID)
+	if err != nil {
+		if isForeignKeyViolation(err) {
+			return 0, fmt.Errorf("observations: %w", geo.ErrNotFound)
+		}
+		return 0, fmt.Errorf("insert observations: %w", err)
+	}
+	if _, err := st.tx.Exec(ctx, `INSERT INTO observation_series (village_id, carrier, technology)
+		SELECT DISTINCT village_id, carrier, technology FROM obs_stage
+		ON CONFLICT DO NOTHING`); err != nil {
+		return 0, fmt.Errorf("insert series: %w", err)
+	}
+	return int(tag.RowsAffected()), nil
+}
+
+const observationColumns = `o.id, o.village_id, o.carrier, o.technology, o.has_signal,
+	o.rsrp_dbm, o.dl_mbps, o.observed_at, o.method, o.area_share, o.upload_id, o.source_role, o.inspector`
+
+func scanObservation(s pgx.Row, o *geo.Observation) error {
+	var (
+		tech     int16
+		observed int64
+	)
+	if err := s.Scan(&o.ID, &o.VillageID, &o.Carrier, &tech, &o.HasSignal, &o.RSRPdBm, &o.DLMbps,
+		&observed, &o.Method, &o.AreaShare, &o.UploadID, &o.Source, &o.Inspector); err != nil {
+		return err
+	}
+	if o.Source == geo.SourceCarrier {
+		o.Source = "" // a carrier claim, as geo.Observation spells it
+	}
+	o.Technology = geo.Technology(tech)
+	o.ObservedAt = msTime(observed)
+	return nil
+}
+
+// LatestObservations returns, for each village matching f that has any carrier claim at or
+// before asOf, the latest carrier claim of each carrier × technology observed at or before
+// asOf. When two share the latest instant, the one stored last (highest ID) wins. Each slice
+// is ordered by carrier, then technology; villages without such observations are absent.
+func (db *DB) LatestObservations(ctx context.Context, asOf time.Time, f geo.VillageFilter) (map[string][]geo.Observation, error) {
+	a := args{asOf.UnixMilli()}
+	where := villageFilter("s.village_id", f, &a)
+	if where != "" {
+		where = " WHERE " + where
+	}
+	// One index seek per series (observations_latest) instead of a scan of the whole history.
+	q := `SELECT ` + observationColumns + `
+		FROM observation_series s
+		JOIN LATERAL (
+			SELECT * FROM observations x
+			WHERE x.village_id = s.village_id AND x.carrier = s.carrier
+				AND x.technology = s.technology AND x.source_role = 'carrier' AND x.observed_at <= $1
+			ORDER BY x.observed_at DESC, x.id DESC
+			LIMIT 1) o ON true` + where + `
+		ORDER BY s.village_id, s.carrier, s.technology`
+	rows, err := db.pool.Query(ctx, q, a...)
+	if err != nil {
+		return nil, fmt.Errorf("latest observations: %w", err)
+	}
+	defer rows.Close()
+	out := map[string][]geo.Observation{}
+	for rows.Next() {
+		var o geo.Observation
+		if err := scanObservation(rows, &o); err != nil {
+			return nil, fmt.Errorf("latest observations: %w", err)
+		}
+		out[o.VillageID] = append(out[o.VillageID], o)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("latest observations: %w", err)
+	}
+	return out, nil
+}
+
+// Observations returns the full history of a village, each with its UploadID, ordered by
+// observed_at then ID. It returns an error wrapping geo.ErrNotFound for an unknown village.
+func (db *DB) Observations(ctx context.Context, villageID string) ([]geo.Observation, error) {
+	tx, err := db.readTx(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("observations of %q: %w", villageID, err)
+	}
+	defer tx.Rollback(ctx)
+	var n int
+	if err := tx.QueryRow(ctx, `SELECT count(*) FROM villages WHERE id = $1`, villageID).Scan(&n); err != nil {
+		return nil, fmt.Errorf("observations of %q: %w", villageID, err)
+	}
+	if n == 0 {
+		return nil, fmt.Errorf("observations of %q: %w", villageID, geo.ErrNotFound)
+	}
+	rows, err := tx.Query(ctx, `SELECT `+observationColumns+` FROM observations o
+		WHERE o.village_id = $1 ORDER BY o.observed_at, o.id`, villageID)
+	if err != nil {
+		return nil, fmt.Errorf("observations of %q: %w", villageID, err)
+	}
+	defer rows.Close()
+	var out []geo.Observation
+	for rows.Next() {
+		var o geo.Observation
+		if err := scanObservation(rows, &o); err != nil {
+			return nil, fmt.Errorf("observations of %q: %w", villageID, err)
+		}
+		out = append(out, o)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("observations of %q: %w", villageID, err)
+	}
+	return out, nil
+}
+
+// ObservationHistories returns the whole history of carrier claims of the villages matching
+// f, per village, each ordered by observed_at then ID.
+func (db *DB) ObservationHistories(ctx context.Context, f geo.VillageFilter) (map[string][]geo.Observation, error) {
+	var a args
+	where := villageFilter("o.village_id", f, &a)
+	if where != "" {
+		where = " AND " + where
+	}
+	rows, err := db.pool.Query(ctx, `SELECT `+observationColumns+` FROM observations o WHERE o.source_role = 'carrier'`+where+
+		` ORDER BY o.village_id, o.observed_at, o.id`, a...)
+	if err != nil {
+		return nil, fmt.Errorf("observation histories: %w", err)
+	}
+	defer rows.Close()
+	out := map[string][]geo.Observation{}
+	for rows.Next() {
+		var o geo.Observation
+		if err := scanObservation(rows, &o); err != nil {
+			return nil, fmt.Errorf("observation histories: %w", err)
+		}
+		out[o.VillageID] = append(out[o.VillageID], o)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("observation histories: %w", err)
+	}
+	return out, nil
+}
+
+// sourceRole is the stored role of o: "independent", or "carrier" for anything else.
+func sourceRole(o *geo.Observation) string {
+	if o.Independent() {
+		return geo.SourceIndependent
+	}
+	return geo.SourceCarrier
+}

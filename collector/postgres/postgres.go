@@ -1,0 +1,281 @@
+// Package postgres is covmon's store on PostgreSQL with PostGIS, through jackc/pgx v5. It
+// implements the same store interfaces as collector/sqlite and keeps the same contract
+// (collector/storetest): the same upload gives the same villages, observations, as-of
+// answers, alerts and ledger in both.
+//
+// The schema mirrors SQLite's table by table (instants as unix milliseconds), so `covmon
+// migrate` copies a database row by row and the ledger, whose entries hash the rows' contents,
+// verifies on both. Villages also carry PostGIS geometry (geom: the centre, area_geom: the
+// settled area; SRID 4326, GiST indexes) for GIS users; covmon's coverage join stays in Go.
+//
+// Every write method is one transaction. Writers are serialised by a transaction-level
+// advisory lock, as SQLite's single writer serialises them: the ledger is one chain, and an
+// upload's duplicate check and its insert must see no other upload in between — also when
+// several covmon instances share the database. Large uploads are written with COPY into a
+// temporary table inside the upload's transaction, then inserted in one statement.
+//
+// Errors wrap a short operation phrase around the cause; callers test for geo.ErrNotFound and
+// geo.ErrDuplicateUpload with errors.Is.
+package postgres
+
+import (
+	"context"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"path"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/covmon/covmon/geo"
+)
+
+//go:embed migration/*.sql
+var migrationFS embed.FS
+
+// Advisory lock keys (pg_advisory_xact_lock): one for every write, one for migrations.
+const (
+	writeLockKey   = 0x636f766d6f6e01 // "covmon" 01
+	migrateLockKey = 0x636f766d6f6e02
+)
+
+// DB is the PostgreSQL store. Create it with NewDB, set optional fields, then call Open.
+type DB struct {
+	// Now returns the current time; it stamps uploads received without a ReceivedAt.
+	// Defaults to time.Now; tests replace it.
+	Now func() time.Time
+	// MaxConns bounds the connection pool (default 8).
+	MaxConns int32
+
+	url  string
+	pool *pgxpool.Pool
+
+	known knownCache
+}
+
+// NewDB returns a DB for the database at url (postgres://… or postgresql://…, or a key=value
+// connection string).
+func NewDB(url string) *DB {
+	return &DB{Now: time.Now, MaxConns: 8, url: url}
+}
+
+// IsURL reports whether s names a PostgreSQL database rather than an SQLite file.
+func IsURL(s string) bool {
+	return strings.HasPrefix(s, "postgres://") || strings.HasPrefix(s, "postgresql://")
+}
+
+// URL returns the database URL given to NewDB.
+func (db *DB) URL() string { return db.url }
+
+// Open connects and applies any pending migrations.
+func (db *DB) Open(ctx context.Context) (err error) {
+	cfg, err := pgxpool.ParseConfig(db.url)
+	if err != nil {
+		return fmt.Errorf("open db: %w", err)
+	}
+	if db.MaxConns > 0 {
+		cfg.MaxConns = db.MaxConns
+	}
+	cfg.ConnConfig.RuntimeParams["application_name"] = "covmon"
+	cfg.ConnConfig.RuntimeParams["timezone"] = "UTC"
+	db.pool, err = pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return fmt.Errorf("open db: %w", err)
+	}
+	defer func() {
+		if err != nil {
+			db.Close()
+		}
+	}()
+	if err := db.pool.Ping(ctx); err != nil {
+		return fmt.Errorf("open db: %w", err)
+	}
+	if err := db.migrate(ctx); err != nil {
+		return fmt.Errorf("open db: %w", err)
+	}
+	return nil
+}
+
+// Close closes the pool. It is safe to call twice and on a DB that failed to open.
+func (db *DB) Close() error {
+	if db.pool != nil {
+		db.pool.Close()
+		db.pool = nil
+	}
+	return nil
+}
+
+// Ping checks that the database answers.
+func (db *DB) Ping(ctx context.Context) error {
+	if err := db.pool.Ping(ctx); err != nil {
+		return fmt.Errorf("ping: %w", err)
+	}
+	return nil
+}
+
+// Pool returns the connection pool (leader election and tests use it).
+func (db *DB) Pool() *pgxpool.Pool { return db.pool }
+
+// migrate applies the embedded migration files not yet recorded in schema_migrations, in name
+// order, each in its own transaction, under an advisory lock so that instances starting
+// together migrate once.
+func (db *DB) migrate(ctx context.Context) error {
+	conn, err := db.pool.Acquire(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Release()
+	if _, err := conn.Exec(ctx, `SELECT pg_advisory_lock($1)`, int64(migrateLockKey)); err != nil {
+		return fmt.Errorf("migration lock: %w", err)
+	}
+	defer conn.Exec(context.Background(), `SELECT pg_advisory_unlock($1)`, int64(migrateLockKey))
+	if _, err := conn.Exec(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
+		name TEXT PRIMARY KEY,
+		applied_at BIGINT NOT NULL
+	)`); err != nil {
+		return fmt.Errorf("create schema_migrations: %w", err)
+	}
+	names, err := fs.Glob(migrationFS, "migration/*.sql")
+	if err != nil {
+		return fmt.Errorf("list migrations: %w", err)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		if err := db.migrateFile(ctx, conn.Conn(), name); err != nil {
+			return fmt.Errorf("migration %s: %w", path.Base(name), err)
+		}
+	}
+	return nil
+}
+
+func (db *DB) migrateFile(ctx context.Context, conn *pgx.Conn, name string) error {
+	tx, err := conn.Begin(ctx)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback(ctx)
+	var n int
+	if err := tx.QueryRow(ctx, `SELECT count(*) FROM schema_migrations WHERE name = $1`, path.Base(name)).Scan(&n); err != nil {
+		return err
+	}
+	if n > 0 {
+		return nil
+	}
+	body, err := fs.ReadFile(migrationFS, name)
+	if err != nil {
+		return err
+	}
+	if _, err := tx.Exec(ctx, string(body)); err != nil {
+		return err
+	}
+	if _, err := tx.Exec(ctx, `INSERT INTO schema_migrations (name, applied_at) VALUES ($1, $2)`,
+		path.Base(name), db.now().UnixMilli()); err != nil {
+		return err
+	}
+	return tx.Commit(ctx)
+}
+
+// begin starts a write transaction holding the write lock until it ends.
+func (db *DB) begin(ctx context.Context) (pgx.Tx, error) {
+	tx, err := db.pool.Begin(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, int64(writeLockKey)); err != nil {
+		tx.Rollback(ctx)
+		return nil, fmt.Errorf("write lock: %w", err)
+	}
+	return tx, nil
+}
+
+// readTx starts a read-only transaction with one snapshot (REPEATABLE READ).
+func (db *DB) readTx(ctx context.Context) (pgx.Tx, error) {
+	return db.pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
+}
+
+func (db *DB) now() time.Time {
+	if db.Now == nil {
+		return time.Now()
+	}
+	return db.Now()
+}
+
+// nullMillis stores t as unix milliseconds, or NULL when t is zero.
+func nullMillis(t time.Time) *int64 {
+	if t.IsZero() {
+		return nil
+	}
+	ms := t.UnixMilli()
+	return &ms
+}
+
+// fromMillis reads a nullable unix-milliseconds column.
+func fromMillis(v *int64) time.Time {
+	if v == nil {
+		return time.Time{}
+	}
+	return time.UnixMilli(*v).In(geo.Vietnam)
+}
+
+func msTime(ms int64) time.Time { return time.UnixMilli(ms).In(geo.Vietnam) }
+
+// nullID stores an optional row ID: NULL for 0.
+func nullID(id int64) *int64 {
+	if id == 0 {
+		return nil
+	}
+	return &id
+}
+
+func pgCode(err error) string {
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		return pe.Code
+	}
+	return ""
+}
+
+func isUniqueViolation(err error) bool     { return pgCode(err) == "23505" }
+func isForeignKeyViolation(err error) bool { return pgCode(err) == "23503" }
+
+// args builds a positional argument list: add returns the placeholder of a new argument.
+type args []any
+
+func (a *args) add(v any) string {
+	*a = append(*a, v)
+	return "$" + strconv.Itoa(len(*a))
+}
+
+// knownCache holds the registry's village IDs as of the newest accepted villages upload.
+type knownCache struct {
+	mu  sync.Mutex
+	key int64
+	ids map[string]struct{}
+}
+
+// TableCounts returns the number of rows of every table covmon keeps (what `covmon migrate`
+// compares between the source and the target).
+func (db *DB) TableCounts(ctx context.Context) (map[string]int64, error) {
+	out := map[string]int64{}
+	for _, t := range Tables {
+		var n int64
+		if err := db.pool.QueryRow(ctx, `SELECT count(*) FROM `+pgx.Identifier{t}.Sanitize()).Scan(&n); err != nil {
+			return nil, fmt.Errorf("count %s: %w", t, err)
+		}
+		out[t] = n
+	}
+	return out, nil
+}
+
+// Tables lists covmon's tables in an order that respects their foreign keys.
+var Tables = []string{"programs", "tokens", "uploads", "villages", "village_programs",
+	"observations", "observation_series", "daily_figures", "alerts", "alert_outbox",
+	"assignments", "ledger", "crosswalk"}

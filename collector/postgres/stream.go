@@ -1,0 +1,237 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/paulmach/orb"
+
+	"github.com/covmon/covmon/geo"
+)
+
+// fetchSize is how many rows a cursor fetches at a time.
+const fetchSize = 2000
+
+// cursor reads a server-side cursor a chunk at a time, so that several can be merged on one
+// connection (pgx reads one result at a time per connection).
+type cursor[T any] struct {
+	tx   pgx.Tx
+	name string
+	scan func(pgx.Rows, *T) error
+	buf  []T
+	pos  int
+	done bool
+}
+
+func openCursor[T any](ctx context.Context, tx pgx.Tx, name, q string, a args, scan func(pgx.Rows, *T) error) (*cursor[T], error) {
+	if _, err := tx.Exec(ctx, `DECLARE `+name+` NO SCROLL CURSOR FOR `+q, a...); err != nil {
+		return nil, err
+	}
+	return &cursor[T]{tx: tx, name: name, scan: scan}, nil
+}
+
+// next returns the next row, or nil at the end.
+func (c *cursor[T]) next(ctx context.Context) (*T, error) {
+	if c.pos == len(c.buf) {
+		if c.done {
+			return nil, nil
+		}
+		c.buf, c.pos = c.buf[:0], 0
+		rows, err := c.tx.Query(ctx, fmt.Sprintf(`FETCH %d FROM %s`, fetchSize, c.name))
+		if err != nil {
+			return nil, err
+		}
+		for rows.Next() {
+			var t T
+			if err := c.scan(rows, &t); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			c.buf = append(c.buf, t)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+		if len(c.buf) < fetchSize {
+			c.done = true
+		}
+		if len(c.buf) == 0 {
+			return nil, nil
+		}
+	}
+	c.pos++
+	return &c.buf[c.pos-1], nil
+}
+
+// EachVillageLatest calls fn for every village matching f, in ID order, with its programs
+// (sorted) and its latest carrier claims at asOf (as LatestObservations returns them). The
+// village comes without its settled area. Villages, programs and observations are read in
+// one read transaction through three server-side cursors merged as they go, so memory stays
+// that of a few thousand rows whatever the size of the registry. fn may keep the village;
+// latest belongs to fn only during the call.
+func (db *DB) EachVillageLatest(ctx context.Context, asOf time.Time, f geo.VillageFilter, fn func(v *geo.Village, latest []geo.Observation) error) error {
+	if err := db.eachVillage(ctx, &asOf, f, fn); err != nil {
+		return fmt.Errorf("village states: %w", err)
+	}
+	return nil
+}
+
+// EachVillage calls fn for every village matching f, in ID order, with its programs (sorted)
+// and without its settled area, streaming as EachVillageLatest does.
+func (db *DB) EachVillage(ctx context.Context, f geo.VillageFilter, fn func(v *geo.Village) error) error {
+	err := db.eachVillage(ctx, nil, f, func(v *geo.Village, _ []geo.Observation) error { return fn(v) })
+	if err != nil {
+		return fmt.Errorf("list villages: %w", err)
+	}
+	return nil
+}
+
+type membership struct{ village, program string }
+
+func (db *DB) eachVillage(ctx context.Context, asOf *time.Time, f geo.VillageFilter, fn func(v *geo.Village, latest []geo.Observation) error) error {
+	tx, err := db.readTx(ctx)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback(ctx)
+
+	var a args
+	where := villageFilter("id", f, &a)
+	if where != "" {
+		where = " WHERE " + where
+	}
+	vc, err := openCursor(ctx, tx, "villages_c", `SELECT id, name, commune_code, commune_name,
+		province_code, province_name, legacy_district_code, legacy_commune_code, lon, lat,
+		grid_power, grid_power_since, households, baseline, found_at, deadline, deadlines
+		FROM villages`+where+` ORDER BY id`, a, scanStreamVillage)
+	if err != nil {
+		return err
+	}
+	a = nil
+	where = villageFilter("village_id", f, &a)
+	if where != "" {
+		where = " WHERE " + where
+	}
+	pc, err := openCursor(ctx, tx, "programs_c", `SELECT village_id, program_id FROM village_programs`+
+		where+` ORDER BY village_id, program_id`, a, func(r pgx.Rows, m *membership) error { return r.Scan(&m.village, &m.program) })
+	if err != nil {
+		return fmt.Errorf("read programs: %w", err)
+	}
+	var oc *cursor[geo.Observation]
+	if asOf != nil {
+		a = args{asOf.UnixMilli()}
+		where = villageFilter("s.village_id", f, &a)
+		if where != "" {
+			where = " WHERE " + where
+		}
+		oc, err = openCursor(ctx, tx, "observations_c", `SELECT `+observationColumns+`
+		FROM observation_series s
+		JOIN LATERAL (
+			SELECT * FROM observations x
+			WHERE x.village_id = s.village_id AND x.carrier = s.carrier
+				AND x.technology = s.technology AND x.source_role = 'carrier' AND x.observed_at <= $1
+			ORDER BY x.observed_at DESC, x.id DESC
+			LIMIT 1) o ON true`+where+`
+		ORDER BY s.village_id, s.carrier, s.technology`, a, func(r pgx.Rows, o *geo.Observation) error { return scanObservation(r, o) })
+		if err != nil {
+			return fmt.Errorf("read observations: %w", err)
+		}
+	}
+
+	p, err := pc.next(ctx)
+	if err != nil {
+		return fmt.Errorf("read programs: %w", err)
+	}
+	var o *geo.Observation
+	if oc != nil {
+		if o, err = oc.next(ctx); err != nil {
+			return fmt.Errorf("read observations: %w", err)
+		}
+	}
+	var latest []geo.Observation
+	for {
+		row, err := vc.next(ctx)
+		if err != nil {
+			return err
+		}
+		if row == nil {
+			return nil
+		}
+		v := *row // a new village per call: fn may keep it
+		for p != nil && p.village <= v.ID {
+			if p.village == v.ID {
+				v.Programs = append(v.Programs, p.program)
+			}
+			if p, err = pc.next(ctx); err != nil {
+				return fmt.Errorf("read programs: %w", err)
+			}
+		}
+		latest = latest[:0]
+		for o != nil && o.VillageID <= v.ID {
+			if o.VillageID == v.ID {
+				latest = append(latest, *o)
+			}
+			if o, err = oc.next(ctx); err != nil {
+				return fmt.Errorf("read observations: %w", err)
+			}
+		}
+		if err := fn(&v, latest); err != nil {
+			return err
+		}
+	}
+}
+
+func scanStreamVillage(rows pgx.Rows, v *geo.Village) error {
+	var (
+		lon, lat               float64
+		since, found, deadline *int64
+		deadlines              *string
+	)
+	if err := rows.Scan(&v.ID, &v.Name, &v.CommuneCode, &v.CommuneName, &v.ProvinceCode,
+		&v.ProvinceName, &v.LegacyDistrictCode, &v.LegacyCommuneCode, &lon, &lat,
+		&v.GridPower, &since, &v.Households, &v.Baseline, &found, &deadline, &deadlines); err != nil {
+		return err
+	}
+	var err error
+	if v.Deadlines, err = unmarshalDeadlines(deadlines); err != nil {
+		return fmt.Errorf("village %q: %w", v.ID, err)
+	}
+	v.Center = orb.Point{lon, lat}
+	v.GridPowerSince, v.FoundAt, v.Deadline = fromMillis(since), fromMillis(found), fromMillis(deadline)
+	return nil
+}
+
+// SignalAmong returns which of the villages ids have at least one carrier claim at or before
+// asOf whose signal counts under p (the SQL mirrors geo.Policy.Counts), seeking each village's
+// observations by index.
+func (db *DB) SignalAmong(ctx context.Context, asOf time.Time, p *geo.Policy, ids []string) (map[string]bool, error) {
+	out := map[string]bool{}
+	const chunk = 10000
+	for start := 0; start < len(ids); start += chunk {
+		rows, err := db.pool.Query(ctx, `SELECT v FROM unnest($1::text[]) v
+			WHERE EXISTS (SELECT 1 FROM observations
+				WHERE village_id = v AND has_signal AND source_role = 'carrier'
+					AND technology >= $2 AND observed_at <= $3
+					AND (technology < $4 OR rsrp_dbm IS NULL OR rsrp_dbm >= $5))`,
+			ids[start:min(start+chunk, len(ids))], int(p.MinTechnology), asOf.UnixMilli(), int(geo.Tech4G), p.MinRSRPdBm)
+		if err != nil {
+			return nil, fmt.Errorf("signal history: %w", err)
+		}
+		for rows.Next() {
+			var id string
+			if err := rows.Scan(&id); err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("signal history: %w", err)
+			}
+			out[id] = true
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, fmt.Errorf("signal history: %w", err)
+		}
+	}
+	return out, nil
+}

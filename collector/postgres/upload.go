@@ -1,0 +1,232 @@
+package postgres
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/covmon/covmon/geo"
+)
+
+// RecordUpload stores an upload that wrote no data: a rejected file (with its Problems) or a
+// duplicate (with DuplicateOf). A zero ReceivedAt is set from db.Now, and ReceivedAt is set to
+// the instant as stored (milliseconds, geo.Vietnam). It sets u.ID. Recording an accepted
+// upload whose SHA256 was already accepted returns an error wrapping geo.ErrDuplicateUpload.
+func (db *DB) RecordUpload(ctx context.Context, u *geo.Upload) error {
+	switch u.Result {
+	case geo.ResultAccepted, geo.ResultRejected, geo.ResultDuplicate:
+	default:
+		return fmt.Errorf("record upload: invalid result %q", u.Result)
+	}
+	tx, err := db.begin(ctx)
+	if err != nil {
+		return fmt.Errorf("record upload: %w", err)
+	}
+	defer tx.Rollback(ctx)
+
+	db.stamp(u)
+	id, err := insertUpload(ctx, tx, u)
+	if err != nil {
+		return fmt.Errorf("record upload: %w", err)
+	}
+	if err := ledgerUpload(ctx, tx, id); err != nil {
+		return fmt.Errorf("record upload: %w", err)
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return fmt.Errorf("record upload: commit: %w", err)
+	}
+	u.ID = id
+	return nil
+}
+
+// beginAccepted refuses bytes already accepted (setting u.Result to duplicate and
+// u.DuplicateOf, and returning an error wrapping geo.ErrDuplicateUpload), then inserts u as
+// accepted and returns its new ID. The caller holds the write lock, so no other upload of the
+// same bytes can slip in between.
+func (db *DB) beginAccepted(ctx context.Context, tx pgx.Tx, u *geo.Upload) (int64, error) {
+	var prev int64
+	err := tx.QueryRow(ctx,
+		`SELECT id FROM uploads WHERE carrier = $1 AND sha256 = $2 AND result = 'accepted'`, u.Carrier, u.SHA256).Scan(&prev)
+	switch {
+	case err == nil:
+		u.Result = geo.ResultDuplicate
+		u.DuplicateOf = prev
+		return 0, fmt.Errorf("same bytes as upload %d: %w", prev, geo.ErrDuplicateUpload)
+	case !errors.Is(err, pgx.ErrNoRows):
+		return 0, fmt.Errorf("check duplicate: %w", err)
+	}
+	db.stamp(u)
+	rec := *u
+	rec.Result = geo.ResultAccepted
+	rec.Inserted = 0
+	rec.DuplicateOf = 0
+	rec.Problems = nil
+	return insertUpload(ctx, tx, &rec)
+}
+
+// stamp sets a zero u.ReceivedAt from db.Now, then rounds it as it is stored.
+func (db *DB) stamp(u *geo.Upload) {
+	if u.ReceivedAt.IsZero() {
+		u.ReceivedAt = db.now()
+	}
+	u.ReceivedAt = msTime(u.ReceivedAt.UnixMilli())
+}
+
+// finishAccepted records how many rows an accepted upload added or changed, and appends the
+// upload, as now stored, to the ledger (in the upload's transaction: both or neither).
+func finishAccepted(ctx context.Context, tx pgx.Tx, id int64, inserted int) error {
+	if _, err := tx.Exec(ctx, `UPDATE uploads SET inserted = $1 WHERE id = $2`, inserted, id); err != nil {
+		return fmt.Errorf("update upload: %w", err)
+	}
+	return ledgerUpload(ctx, tx, id)
+}
+
+func insertUpload(ctx context.Context, tx pgx.Tx, u *geo.Upload) (int64, error) {
+	var problems, notes *string
+	if len(u.Problems) > 0 {
+		b, err := json.Marshal(u.Problems)
+		if err != nil {
+			return 0, fmt.Errorf("encode problems: %w", err)
+		}
+		s := string(b)
+		problems = &s
+	}
+	if len(u.Notes) > 0 {
+		b, err := json.Marshal(u.Notes)
+		if err != nil {
+			return 0, fmt.Errorf("encode notes: %w", err)
+		}
+		s := string(b)
+		notes = &s
+	}
+	var id int64
+	err := tx.QueryRow(ctx, `INSERT INTO uploads
+		(kind, carrier, file_name, size, sha256, source, received_at, result,
+		 features, inserted, duplicate_of, problems, extent, marked_dark, notes, token_id)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
+		RETURNING id`,
+		string(u.Kind), u.Carrier, u.FileName, u.Size, u.SHA256, u.Source,
+		u.ReceivedAt.UnixMilli(), string(u.Result), u.Features, u.Inserted, nullID(u.DuplicateOf), problems,
+		u.Extent, u.MarkedDark, notes, nullID(u.TokenID)).Scan(&id)
+	if err != nil {
+		if isUniqueViolation(err) {
+			return 0, fmt.Errorf("insert upload: %w", geo.ErrDuplicateUpload)
+		}
+		if isForeignKeyViolation(err) {
+			return 0, fmt.Errorf("insert upload: duplicate_of %d: %w", u.DuplicateOf, geo.ErrNotFound)
+		}
+		return 0, fmt.Errorf("insert upload: %w", err)
+	}
+	return id, nil
+}
+
+const uploadColumns = `id, kind, carrier, file_name, size, sha256, source, received_at, result,
+	features, inserted, duplicate_of, problems, extent, marked_dark, notes, token_id`
+
+func scanUpload(s pgx.Row) (*geo.Upload, error) {
+	var (
+		u              geo.Upload
+		kind, result   string
+		received       int64
+		dup, token     *int64
+		problems, note *string
+	)
+	if err := s.Scan(&u.ID, &kind, &u.Carrier, &u.FileName, &u.Size, &u.SHA256, &u.Source,
+		&received, &result, &u.Features, &u.Inserted, &dup, &problems, &u.Extent, &u.MarkedDark, &note, &token); err != nil {
+		return nil, err
+	}
+	if note != nil && *note != "" {
+		if err := json.Unmarshal([]byte(*note), &u.Notes); err != nil {
+			return nil, fmt.Errorf("decode notes of upload %d: %w", u.ID, err)
+		}
+	}
+	u.Kind = geo.UploadKind(kind)
+	u.Result = geo.UploadResult(result)
+	u.ReceivedAt = msTime(received)
+	if dup != nil {
+		u.DuplicateOf = *dup
+	}
+	if token != nil {
+		u.TokenID = *token
+	}
+	if problems != nil && *problems != "" {
+		if err := json.Unmarshal([]byte(*problems), &u.Problems); err != nil {
+			return nil, fmt.Errorf("decode problems of upload %d: %w", u.ID, err)
+		}
+	}
+	return &u, nil
+}
+
+// AcceptedUploadByHash returns the accepted upload of carrier ("" for registry files) with the
+// given SHA-256, or an error wrapping geo.ErrNotFound.
+func (db *DB) AcceptedUploadByHash(ctx context.Context, carrier, sha256hex string) (*geo.Upload, error) {
+	u, err := scanUpload(db.pool.QueryRow(ctx, `SELECT `+uploadColumns+` FROM uploads
+		WHERE carrier = $1 AND sha256 = $2 AND result = 'accepted'`, carrier, sha256hex))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, fmt.Errorf("upload by hash %s: %w", sha256hex, geo.ErrNotFound)
+	} else if err != nil {
+		return nil, fmt.Errorf("upload by hash: %w", err)
+	}
+	return u, nil
+}
+
+// Upload returns the upload with the given ID, Problems included, or an error wrapping
+// geo.ErrNotFound.
+func (db *DB) Upload(ctx context.Context, id int64) (*geo.Upload, error) {
+	u, err := scanUpload(db.pool.QueryRow(ctx, `SELECT `+uploadColumns+` FROM uploads WHERE id = $1`, id))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, fmt.Errorf("upload %d: %w", id, geo.ErrNotFound)
+	} else if err != nil {
+		return nil, fmt.Errorf("upload %d: %w", id, err)
+	}
+	return u, nil
+}
+
+// Uploads lists uploads newest first, narrowed by f. A positive f.Limit caps the count.
+func (db *DB) Uploads(ctx context.Context, f geo.UploadFilter) ([]geo.Upload, error) {
+	var (
+		where []string
+		a     args
+	)
+	if f.Carrier != "" {
+		where = append(where, "carrier = "+a.add(f.Carrier))
+	}
+	if f.TokenID != 0 {
+		where = append(where, "token_id = "+a.add(f.TokenID))
+	}
+	if f.Result != "" {
+		where = append(where, "result = "+a.add(string(f.Result)))
+	}
+	if f.BeforeID > 0 {
+		where = append(where, "id < "+a.add(f.BeforeID))
+	}
+	q := `SELECT ` + uploadColumns + ` FROM uploads`
+	if len(where) > 0 {
+		q += " WHERE " + strings.Join(where, " AND ")
+	}
+	q += " ORDER BY id DESC"
+	if f.Limit > 0 {
+		q += " LIMIT " + a.add(f.Limit)
+	}
+	rows, err := db.pool.Query(ctx, q, a...)
+	if err != nil {
+		return nil, fmt.Errorf("list uploads: %w", err)
+	}
+	defer rows.Close()
+	var out []geo.Upload
+	for rows.Next() {
+		u, err := scanUpload(rows)
+		if err != nil {
+			return nil, fmt.Errorf("list uploads: %w", err)
+		}
+		out = append(out, *u)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list uploads: %w", err)
+	}
+	return out, nil
+}
