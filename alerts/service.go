@@ -12,6 +12,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/covmon/covmon/geo"
+	"github.com/covmon/covmon/geo/wire"
 )
 
 // ServiceStore is what the Service reads and writes: the alert states and outbox, the
@@ -52,6 +53,9 @@ type Service struct {
 		asOf   time.Time
 		points map[string][]Point
 	}
+
+	fmu       sync.Mutex // guards forecasts
+	forecasts map[string]wire.Forecast
 
 	kick   chan struct{}
 	cancel context.CancelFunc
@@ -157,7 +161,44 @@ func (s *Service) EvaluateSnapshot(ctx context.Context, snap *geo.Snapshot) ([]T
 	if err != nil {
 		return nil, err
 	}
-	return s.Engine.Apply(ctx, s.Evaluator.Evaluate(in))
+	r := s.Evaluator.Evaluate(in)
+	s.keepForecasts(snap.AsOf, in.Programs, r.Projections)
+	return s.Engine.Apply(ctx, r)
+}
+
+// keepForecasts keeps each program's national forecast of the evaluation for Forecast: the
+// projection the metric covmon_program_forecast_zero_timestamp_seconds is set from.
+func (s *Service) keepForecasts(at time.Time, ps []ProgramInput, projs []Projection) {
+	out := make(map[string]wire.Forecast, len(ps))
+	for _, pi := range ps {
+		var proj Projection
+		ok := false
+		for _, p := range projs {
+			if p.Program == pi.Program.ID && p.ProvinceCode == National {
+				proj, ok = p, true
+			}
+		}
+		out[pi.Program.ID] = ForecastWire(proj, ok, s.weeks(), at, pi.Program.Deadline)
+	}
+	s.fmu.Lock()
+	s.forecasts = out
+	s.fmu.Unlock()
+}
+
+// Forecast returns program's national completion forecast from the latest evaluation; ok is
+// false before the first evaluation (or for a program it does not know).
+func (s *Service) Forecast(program string) (wire.Forecast, bool) {
+	s.fmu.Lock()
+	defer s.fmu.Unlock()
+	f, ok := s.forecasts[program]
+	return f, ok
+}
+
+func (s *Service) weeks() int {
+	if s.ForecastWeeks <= 0 {
+		return 12
+	}
+	return s.ForecastWeeks
 }
 
 // input assembles the evaluation input: village states and upload counts from the snapshot,
@@ -187,7 +228,7 @@ func (s *Service) input(ctx context.Context, snap *geo.Snapshot) (Input, error) 
 	if !s.history.asOf.Equal(snap.AsOf) || s.history.points == nil {
 		points := map[string][]Point{}
 		for _, p := range s.Programs {
-			pts, err := WeeklyHistory(ctx, s.Store, p, &s.Policy, snap.AsOf, s.ForecastWeeks)
+			pts, err := WeeklyHistory(ctx, s.Store, p, &s.Policy, snap.AsOf, s.weeks())
 			if err != nil {
 				return in, err
 			}

@@ -1,6 +1,12 @@
 package alerts
 
-import "github.com/covmon/covmon/geo/wire"
+import (
+	"context"
+	"time"
+
+	"github.com/covmon/covmon/geo"
+	"github.com/covmon/covmon/geo/wire"
+)
 
 // ToWire returns a's public JSON form, the one shape the command line and the webhooks print.
 func ToWire(a Alert) wire.Alert {
@@ -25,4 +31,22 @@ func ToWireList(as []Alert) []wire.Alert {
 		out = append(out, ToWire(a))
 	}
 	return out
+}
+
+// ForecastWire converts a national projection (Project's result over weeks weekly points, the
+// newest at at) to the API's forecast.
+func ForecastWire(p Projection, ok bool, weeks int, at, deadline time.Time) wire.Forecast {
+	return wire.NewForecast(ok, p.Remaining, p.SlopePerWeek, p.Points, weeks, p.ZeroAt, at, deadline)
+}
+
+// Forecast computes prog's national completion forecast as of at the way the Service does for
+// the metric covmon_program_forecast_zero_timestamp_seconds: WeeklyHistory over weeks weekly
+// points ending at at, then Project. covmon status uses it; it reads every village's history.
+func Forecast(ctx context.Context, s HistoryStore, prog geo.Program, p *geo.Policy, at time.Time, weeks int) (wire.Forecast, error) {
+	pts, err := WeeklyHistory(ctx, s, prog, p, at, weeks)
+	if err != nil {
+		return wire.Forecast{}, err
+	}
+	proj, ok := Project(pts, National)
+	return ForecastWire(proj, ok, weeks, at, prog.Deadline), nil
 }

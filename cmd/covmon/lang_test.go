@@ -64,3 +64,31 @@ func TestStatus_Lang(t *testing.T) {
 		t.Errorf("--lang fr: %v", err)
 	}
 }
+
+// TestStatus_Forecast: covmon status gives the program's completion forecast as of --as-of,
+// with its method, in JSON and in the table (the same date in both, Vietnam time); the seeds
+// close dead zones every week before the deadline, so the trend converges; --forecast=false
+// leaves it out.
+func TestStatus_Forecast(t *testing.T) {
+	db := seededDB(t)
+	s := statusJSON(t, db, "--as-of", "2024-06-01")
+	f := s.Forecast
+	if f == nil || f.Status != "converging" || f.ZeroAt == nil || f.Points != 12 || f.Remaining != s.National.DeadZone ||
+		f.SlopePerWeek >= 0 || !strings.Contains(f.Method, "Theil–Sen") {
+		t.Fatalf("forecast as of 2024-06-01: %+v", f)
+	}
+	if !f.ZeroAt.After(s.AsOf) || f.ZeroAt.Format("-07:00") != "+07:00" {
+		t.Errorf("zero_at %v: want after as_of %v, in +07:00", f.ZeroAt, s.AsOf)
+	}
+	en := mustRun(t, db, "status", "--as-of", "2024-06-01", "--lang", "en")
+	if want := "Completion forecast:         " + f.ZeroAt.Format("2006-01-02"); !strings.Contains(en, want) {
+		t.Errorf("table lacks %q:\n%s", want, en)
+	}
+	vi := mustRun(t, db, "status", "--as-of", "2024-06-01")
+	if !strings.Contains(vi, "Dự báo hoàn thành (cả nước):") || !strings.Contains(vi, f.ZeroAt.Format("2006-01-02")) {
+		t.Errorf("vi table lacks the forecast:\n%s", vi)
+	}
+	if out := mustRun(t, db, "status", "--as-of", "2024-06-01", "--forecast=false", "--format", "json"); strings.Contains(out, `"forecast"`) {
+		t.Error("--forecast=false still computes the forecast")
+	}
+}

@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -50,10 +51,17 @@ type browser struct {
 
 func newBrowser(t *testing.T, exe string, w, h int, mobile bool) *browser {
 	t.Helper()
+	return newBrowserLang(t, exe, "vi-VN", w, h, mobile)
+}
+
+// newBrowserLang is newBrowser with the browser's locale lang (en-US writes dates mm/dd/yyyy in
+// a date input).
+func newBrowserLang(t *testing.T, exe, lang string, w, h int, mobile bool) *browser {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 6*time.Minute)
 	t.Cleanup(cancel)
 	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(exe), chromedp.NoSandbox,
-		chromedp.WindowSize(w, h), chromedp.Flag("lang", "vi-VN"), chromedp.Flag("hide-scrollbars", true),
+		chromedp.WindowSize(w, h), chromedp.Flag("lang", lang), chromedp.Flag("hide-scrollbars", true),
 		chromedp.UserDataDir(t.TempDir()))
 	actx, acancel := chromedp.NewExecAllocator(ctx, opts...)
 	t.Cleanup(acancel)
@@ -150,6 +158,17 @@ func eval[T any](t *testing.T, b *browser, js string) T {
 func text(t *testing.T, b *browser, id string) string {
 	t.Helper()
 	return eval[string](t, b, `document.getElementById(`+strconv.Quote(id)+`).textContent`)
+}
+
+// chooseDate sets a date input by script, as a person's typing or picking would end, whatever
+// the locale shows (dd/mm/yyyy, mm/dd/yyyy): the value is always YYYY-MM-DD; input and change
+// events follow. It waits for the page to redraw.
+func (b *browser) chooseDate(t *testing.T, id, value string) {
+	t.Helper()
+	eval[bool](t, b, fmt.Sprintf(`(() => { const s = document.getElementById(%q); s.value = %q;
+		s.dispatchEvent(new Event("input", {bubbles: true})); s.dispatchEvent(new Event("change", {bubbles: true}));
+		return s.value === %q; })()`, id, value, value))
+	b.waitReady(t)
 }
 
 // choose selects value in a filter and waits for the page to redraw.
@@ -249,6 +268,65 @@ func TestPage_Browser(t *testing.T) {
 		}
 	})
 
+	t.Run("Forecast", func(t *testing.T) {
+		// covmon evaluates the forecast just after it starts: wait for it, then reload.
+		forecast := func() map[string]any {
+			f, _ := do(t, "GET", s.url+"/api/v1/summary", "", "", nil).json(t)["forecast"].(map[string]any)
+			return f
+		}
+		waitUntil(t, "forecast evaluated", e2eWait, func() bool { f := forecast(); return f != nil && f["status"] != "not_evaluated" })
+		before := forecast()
+		b.open(t, s.url+"/")
+		after := forecast() // an evaluation may have run in between: the page shows one of the two
+		shown := eval[string](t, b, `document.getElementById("forecast").dataset.zeroAt`)
+		status := eval[string](t, b, `document.getElementById("forecast").dataset.status`)
+		var api map[string]any
+		for _, f := range []map[string]any{before, after} {
+			if z, _ := f["zero_at"].(string); z == shown && f["status"] == status {
+				api = f
+			}
+		}
+		if api == nil {
+			t.Fatalf("page shows forecast %s %q, the API %v then %v", status, shown, before, after)
+		}
+		if status != "converging" {
+			t.Fatalf("seeds: forecast %v, want converging (the seeds close dead zones every week)", api)
+		}
+		// The same figure as the metric, to the second (the metric may be one evaluation newer).
+		metrics := string(do(t, "GET", s.url+"/metrics", "", "", nil).body)
+		m := regexp.MustCompile(`(?m)^covmon_program_forecast_zero_timestamp_seconds\{program="vls-2024"\} (\S+)$`).FindStringSubmatch(metrics)
+		if m == nil {
+			t.Fatalf("no covmon_program_forecast_zero_timestamp_seconds for vls-2024 in /metrics")
+		}
+		secs, _ := strconv.ParseFloat(m[1], 64)
+		metricAt := time.Unix(int64(secs), 0)
+		matched := false
+		for _, f := range []map[string]any{before, after, forecast()} {
+			if z, _ := f["zero_at"].(string); z != "" {
+				if at, err := time.Parse(time.RFC3339, z); err == nil && at.Equal(metricAt) {
+					matched = true
+				}
+			}
+		}
+		if !matched {
+			t.Errorf("metric says %s, the API's zero_at %v / %v", metricAt, before["zero_at"], after["zero_at"])
+		}
+		at, err := time.Parse(time.RFC3339, shown)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := at.In(time.FixedZone("UTC+7", 7*3600)).Format("02/01/2006")
+		if got := text(t, b, "forecast-value"); !strings.HasPrefix(got, want) {
+			t.Errorf("forecast shown as %q, want the API's %s as %s (Vietnam time)", got, shown, want)
+		}
+		if late := eval[bool](t, b, `!!document.querySelector("#forecast-value .late")`); late != api["misses_deadline"].(bool) {
+			t.Errorf("page says late=%v, the API misses_deadline=%v", late, api["misses_deadline"])
+		}
+		if got, want := text(t, b, "forecast-method"), fmt.Sprintf("Theil–Sen của %v số liệu tuần", api["points"]); !strings.Contains(got, want) {
+			t.Errorf("method shown %q, want it to say %q", got, want)
+		}
+	})
+
 	var clicked apiFeature
 	t.Run("FilterStatus", func(t *testing.T) {
 		b.choose(t, "f-status", "overdue")
@@ -333,12 +411,34 @@ func TestPage_Browser(t *testing.T) {
 	t.Run("AsOf", func(t *testing.T) {
 		b.choose(t, "f-province", "")
 		b.choose(t, "f-status", "")
-		b.choose(t, "f-asof", "2022-08-01")
-		checkFigures(t, b, do(t, "GET", s.url+"/api/v1/summary?as_of=2022-08-01", "", "", nil).json(t))
-		if got := text(t, b, "fig-baseline-covered"); got != "477" {
+		// A browser whose locale writes dates mm/dd/yyyy: the date picker's value is what counts.
+		us := newBrowserLang(t, exe, "en-US", 1024, 768, false)
+		us.open(t, s.url+"/")
+		if lang := eval[string](t, us, `navigator.language`); lang != "en-US" {
+			t.Fatalf("browser locale %q, want en-US", lang)
+		}
+		us.chooseDate(t, "f-asof", "2022-08-01")
+		asOf := do(t, "GET", s.url+"/api/v1/summary?as_of=2022-08-01", "", "", nil).json(t)
+		checkFigures(t, us, asOf)
+		if got := text(t, us, "fig-baseline-covered"); got != "477" {
 			t.Errorf("as of 2022-08-01: %s baseline villages covered, the seeds' story says 477", got)
 		}
-		b.choose(t, "f-asof", "")
+		if got := text(t, us, "fig-asof"); !strings.Contains(got, "01/08/2022 00:00") {
+			t.Errorf("headline says %q, want as of 01/08/2022 00:00 (the API's as_of %v in Vietnam time)", got, asOf["as_of"])
+		}
+		if _, has := asOf["forecast"]; has {
+			t.Errorf("a summary as of a past date carries a forecast: %v", asOf["forecast"])
+		}
+		if got := eval[string](t, us, `document.getElementById("forecast").dataset.status`); got != "" {
+			t.Errorf("as of 2022-08-01 the page shows a forecast (%s)", got)
+		}
+		// Back to today: the headline is the API's current one again.
+		eval[bool](t, us, `(() => { document.getElementById("f-today").click(); return true; })()`)
+		us.waitReady(t)
+		checkFigures(t, us, do(t, "GET", s.url+"/api/v1/summary", "", "", nil).json(t))
+		if errs := us.scriptErrors(); len(errs) > 0 {
+			t.Errorf("en-US browser: script errors: %v", errs)
+		}
 	})
 	t.Run("Screenshot", func(t *testing.T) {
 		eval[bool](t, b, `(() => { covmonPage.map.fitBounds([[7.5, 102.1], [23.4, 116.5]], {animate: false}); return true; })()`)

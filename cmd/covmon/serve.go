@@ -108,7 +108,7 @@ Stops cleanly on SIGINT/SIGTERM: HTTP first, then the jobs, then the database.`)
 	sc := m.Config.Server
 	srv := &httpapi.Server{
 		Addr: sc.Listen, Store: m.DB, Ingest: runner.Ingest, Snapshot: runner.Snapshot,
-		Programs: m.Config.GeoPrograms(), Policy: m.Config.GeoPolicy(), Logger: logger, Now: runner.Clock.Now,
+		Programs: m.Config.GeoPrograms(), Policy: m.Config.GeoPolicy(), Logger: logger, Now: runner.Clock.Now, Forecast: alertSvc.Forecast,
 		PublicRead: sc.PublicRead, MaxBodyBytes: sc.MaxBodyBytes, MaxUnzippedBytes: sc.MaxUnzippedBytes, RequestTimeout: sc.RequestTimeout,
 		MaxConcurrentUploads: sc.MaxConcurrentUploads, MaxUploadsPerUploader: sc.MaxUploadsPerUploader, MaxPendingPerUploader: sc.MaxPendingPerUploader,
 		MinUploadRate: sc.MinUploadRate, UploadIdleTimeout: sc.UploadIdleTimeout,

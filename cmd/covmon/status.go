@@ -13,6 +13,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/covmon/covmon/alerts"
 	"github.com/covmon/covmon/collector"
 	"github.com/covmon/covmon/collector/i18n"
 	"github.com/covmon/covmon/geo"
@@ -45,6 +46,7 @@ covering its whole settled area (column LOM_SONG; area_coverage "partial" in JSO
 	geography := fs.String("geography", "", "group by the provinces and communes in force on `DATE` (YYYY-MM-DD; 2024-12-01: the 63 provinces before the 2025 merger); default: today's units")
 	villages := fs.Bool("villages", false, "table format: also list every village that is not covered, and the lõm sóng ones")
 	carrier := fs.String("carrier", "", "only the villages `C` is responsible for (\"unassigned\" for none); with --villages, C's work list")
+	forecast := fs.Bool("forecast", true, "table and json formats: the program's completion forecast as of --as-of (reads every village's observation history: --forecast=false skips it)")
 	langS := fs.String("lang", "vi", "table format: `language` of the labels, headers and status words: vi (tiếng Việt) or en; JSON, GeoJSON and CSV keep their English keys and values")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -142,6 +144,14 @@ covering its whole settled area (column LOM_SONG; area_coverage "partial" in JSO
 	if err != nil {
 		return err
 	}
+	var fc *wire.Forecast
+	if *forecast && *carrier == "" && (*format == "table" || *format == "json") {
+		f, err := alerts.Forecast(ctx, m.DB, *prog, &pol, asOf, m.Config.Alerts.ForecastWeeks)
+		if err != nil {
+			return fmt.Errorf("forecast: %w", err)
+		}
+		fc = &f
+	}
 	if *carrier != "" {
 		wl := geo.WorkList(sts, *carrier)
 		switch *format {
@@ -157,6 +167,7 @@ covering its whole settled area (column LOM_SONG; area_coverage "partial" in JSO
 	case "json":
 		out := wire.NewStatus(sum, sts, demo)
 		out.Geography = *geography
+		out.Forecast = fc
 		return writeJSON(m.Stdout, out)
 	case "geojson":
 		return writeJSON(m.Stdout, wire.FeatureCollection(sts, asOf, demo))
@@ -169,7 +180,7 @@ covering its whole settled area (column LOM_SONG; area_coverage "partial" in JSO
 	if *geography != "" {
 		fmt.Fprintf(m.Stdout, i18n.Text("cli.geography", lang)+"\n", *geography)
 	}
-	m.printStatus(sum, sts, demo, *villages, lang)
+	m.printStatus(sum, sts, demo, *villages, lang, fc)
 	return nil
 }
 
@@ -198,7 +209,7 @@ func printDemo(w io.Writer, lang i18n.Lang) {
 	fmt.Fprintln(w, demoNotice)
 }
 
-func (m *Main) printStatus(s geo.Summary, sts []geo.VillageStatus, demo, list bool, lang i18n.Lang) {
+func (m *Main) printStatus(s geo.Summary, sts []geo.VillageStatus, demo, list bool, lang i18n.Lang, fc *wire.Forecast) {
 	w := m.Stdout
 	tr := func(key string) string { return i18n.Text(key, lang) }
 	if demo {
@@ -225,6 +236,7 @@ func (m *Main) printStatus(s geo.Summary, sts []geo.VillageStatus, demo, list bo
 	rows := [][2]string{
 		{"cli.baseline_covered", fmt.Sprintf(tr("cli.baseline_covered_value"), n.BaselineCovered, n.Baseline, pct)},
 		{"cli.deadline", deadline},
+		{"cli.forecast", forecastText(fc, lang)},
 		{"cli.dead_zones", fmt.Sprint(n.DeadZone)},
 		{"cli.open", fmt.Sprintf(tr("cli.open_value"), n.Open, n.Overdue, n.OverdueNeverReported, n.OverdueNoSignal, n.OverdueDarkCentre)},
 		{"cli.trang_lom", fmt.Sprintf(tr("cli.trang_lom_value"), n.DeadZone, n.PartialArea)},
@@ -241,6 +253,7 @@ func (m *Main) printStatus(s geo.Summary, sts []geo.VillageStatus, demo, list bo
 			width = max(width, utf8.RuneCountInString(tr(r[0])))
 		}
 	}
+	rows = slices.DeleteFunc(rows, func(r [2]string) bool { return r[0] == "cli.forecast" && fc == nil })
 	for _, r := range rows {
 		if r[1] == "" {
 			fmt.Fprintf(w, tr(r[0])+"\n", distribution(n.WithSignal), n.PoweredNoData)
@@ -287,6 +300,30 @@ func (m *Main) printStatus(s geo.Summary, sts []geo.VillageStatus, demo, list bo
 			statusWord(vs.Status, lang), area, od, bucketWord(geo.Bucket(vs.Responsible), lang), strings.Join(vs.CarriersReported, ","), last)
 	}
 	tw.Flush()
+}
+
+// forecastText says a forecast in lang: the projected date (Vietnam time) or why there is
+// none, with the trend it comes from.
+func forecastText(f *wire.Forecast, lang i18n.Lang) string {
+	if f == nil {
+		return ""
+	}
+	tr := func(key string) string { return i18n.Text(key, lang) }
+	var out string
+	switch f.Status {
+	case wire.ForecastConverging:
+		out = f.ZeroAt.Format(time.DateOnly)
+		if f.MissesDeadline {
+			out += ", " + tr("cli.forecast_late")
+		}
+	case wire.ForecastNotConverging:
+		out = tr("cli.forecast_never")
+	case wire.ForecastDone:
+		return tr("cli.forecast_done")
+	default:
+		return tr("cli.forecast_insufficient")
+	}
+	return out + " " + fmt.Sprintf(tr("cli.forecast_trend"), f.Points, f.Remaining, f.SlopePerWeek)
 }
 
 // statusWord names a status in lang: the API's value in English (what scripts read), a short

@@ -17,6 +17,7 @@ import (
 	"github.com/covmon/covmon/collector"
 	"github.com/covmon/covmon/geo"
 	"github.com/covmon/covmon/geo/format"
+	"github.com/covmon/covmon/geo/wire"
 )
 
 // Store is what the API reads.
@@ -54,6 +55,9 @@ type Server struct {
 	Logger  *slog.Logger
 	// Now is the clock for "as of now" queries (default time.Now).
 	Now func() time.Time
+	// Forecast returns a program's completion forecast from the latest alert evaluation
+	// (alerts.Service.Forecast); ok false before the first. Nil: summaries carry no forecast.
+	Forecast func(program string) (wire.Forecast, bool)
 	// PublicRead lets anyone read villages and the summary (GET /api/v1/villages, /summary)
 	// without a token. Uploads always need one.
 	PublicRead bool

@@ -236,7 +236,9 @@ func (s *Server) handleSummary(w http.ResponseWriter, r *http.Request) {
 	if r.URL.Query().Get("as_of") == "" && q.province == "" && geography == "" && s.Snapshot != nil {
 		if snap := s.Snapshot(); snap != nil {
 			if ps := snap.Program(q.program.ID); ps != nil {
-				writeJSON(w, http.StatusOK, "", wire.NewSummary(ps.Summary, snap.Demo))
+				out := wire.NewSummary(ps.Summary, snap.Demo)
+				out.Forecast = s.forecast(q.program.ID)
+				writeJSON(w, http.StatusOK, "", out)
 				return
 			}
 		}
@@ -267,5 +269,22 @@ func (s *Server) handleSummary(w http.ResponseWriter, r *http.Request) {
 	}
 	out := wire.NewSummary(geo.Summarize(sts, q.program, &s.Policy, q.asOf), s.demo())
 	out.Geography = geography
+	if r.URL.Query().Get("as_of") == "" {
+		out.Forecast = s.forecast(q.program.ID)
+	}
 	writeJSON(w, http.StatusOK, "", out)
+}
+
+// forecast is program's completion forecast for a summary of now: the latest evaluation's
+// (the metric's figure), "not_evaluated" before the first one, nil when the server has no
+// forecasts at all (Forecast unset).
+func (s *Server) forecast(program string) *wire.Forecast {
+	if s.Forecast == nil {
+		return nil
+	}
+	f, ok := s.Forecast(program)
+	if !ok {
+		f = wire.Forecast{Status: wire.ForecastNotEvaluated}
+	}
+	return &f
 }

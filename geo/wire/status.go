@@ -101,6 +101,9 @@ type Summary struct {
 	Provinces []Province `json:"provinces"`
 	// Responsible splits the figures by responsible carrier (rows add up to national).
 	Responsible []Responsible `json:"responsible"`
+	// Forecast is the program's completion forecast (nationwide, whatever the province);
+	// absent from a summary as of a past date.
+	Forecast *Forecast `json:"forecast,omitempty"`
 }
 
 // Policy is the signal policy a summary's figures were computed under. Basis is "in_force"

@@ -198,6 +198,7 @@
       tr.append(both(el("td"), key), td);
       t.append(tr);
     }
+    showForecast(s.forecast, s.program.deadline);
     const notice = $("notice");
     if (s.notice) {
       notice.hidden = false;
@@ -205,6 +206,39 @@
       notice.append(lab("page.demo").vi, el("span", "en", s.notice));
     } else {
       notice.hidden = true;
+    }
+  }
+
+  // showForecast writes the program's completion forecast (the API's, the same figure as the
+  // metric covmon_program_forecast_zero_timestamp_seconds); a summary as of a past date has none.
+  function showForecast(f, deadline) {
+    const box = $("forecast");
+    box.textContent = "";
+    box.dataset.status = f ? f.status : "";
+    box.dataset.zeroAt = f && f.zero_at ? f.zero_at : "";
+    if (!f) {
+      both(box, "page.forecast_none");
+      return;
+    }
+    const head = el("div", "big-date");
+    head.id = "forecast-value";
+    switch (f.status) {
+      case "converging":
+        head.textContent = vnDate(f.zero_at);
+        if (f.misses_deadline) head.append(" ", both(el("span", "late"), "page.forecast_late"));
+        break;
+      case "not_converging": both(head, "page.forecast_never"); break;
+      case "done": both(head, "page.forecast_done"); break;
+      case "not_evaluated": both(head, "page.forecast_not_evaluated"); break;
+      default: both(head, "page.forecast_insufficient");
+    }
+    box.append(head);
+    if (f.points) {
+      const m = both(el("div", "note"), "page.forecast_method",
+        { n: f.points, left: f.remaining, slope: (f.slope_per_week > 0 ? "+" : "") + f.slope_per_week.toFixed(1) });
+      m.id = "forecast-method";
+      m.title = f.method;
+      box.append(m);
     }
   }
 

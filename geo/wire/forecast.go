@@ -1,0 +1,71 @@
+package wire
+
+import (
+	"fmt"
+	"time"
+)
+
+// Forecast statuses.
+const (
+	// ForecastConverging: the trend reaches zero; ZeroAt says when.
+	ForecastConverging = "converging"
+	// ForecastNotConverging: dead zones remain and the trend is flat or rising: never at this
+	// pace (the metric is absent then; the dashboards say "never").
+	ForecastNotConverging = "not_converging"
+	// ForecastDone: no dead zone remains; ZeroAt is the newest point's instant.
+	ForecastDone = "done"
+	// ForecastInsufficient: fewer weekly points than a trend needs.
+	ForecastInsufficient = "insufficient_history"
+	// ForecastNotEvaluated: covmon serve has not evaluated the forecast since it started.
+	ForecastNotEvaluated = "not_evaluated"
+)
+
+// Forecast is a program's completion forecast: when its remaining dead zones nationwide reach
+// zero on their trend. ZeroAt is the figure the metric covmon_program_forecast_zero_timestamp_seconds
+// exports (to the second, shown in +07:00); Method says how it was computed. The summary of
+// GET /api/v1/summary (without as_of) and covmon status carry it.
+type Forecast struct {
+	Status string     `json:"status"`
+	ZeroAt *time.Time `json:"zero_at,omitempty"`
+	Method string     `json:"method"`
+	// Remaining is the dead-zone count at the newest weekly point, SlopePerWeek the trend in
+	// villages per week (negative when closing), Points the weekly counts it was fitted on.
+	Remaining    int     `json:"remaining"`
+	SlopePerWeek float64 `json:"slope_per_week"`
+	Points       int     `json:"points"`
+	// ComputedAt is the instant of the newest weekly point.
+	ComputedAt *time.Time `json:"computed_at,omitempty"`
+	// MissesDeadline: dead zones remain and the trend reaches zero after the program's deadline,
+	// or never.
+	MissesDeadline bool `json:"misses_deadline"`
+}
+
+// ForecastMethod describes the forecast's method for a fit over weeks weekly points.
+func ForecastMethod(weeks int) string {
+	return fmt.Sprintf("Theil–Sen linear trend of the program's dead zones (powered villages without signal that counts) nationwide, counted weekly over the last %d weeks; zero_at is where the trend line reaches zero", weeks)
+}
+
+// NewForecast builds a forecast from a fitted trend: ok false when there were too few points.
+// zeroAt is zero when the trend never reaches zero; at is the newest point's instant.
+func NewForecast(ok bool, remaining int, slope float64, points, weeks int, zeroAt, at, deadline time.Time) Forecast {
+	f := Forecast{Method: ForecastMethod(weeks), Points: points, ComputedAt: opt(at)}
+	if !ok {
+		f.Status = ForecastInsufficient
+		return f
+	}
+	f.Remaining, f.SlopePerWeek = remaining, slope
+	switch {
+	case remaining == 0:
+		f.Status = ForecastDone
+	case zeroAt.IsZero():
+		f.Status = ForecastNotConverging
+		f.MissesDeadline = true
+	default:
+		f.Status = ForecastConverging
+		f.MissesDeadline = !deadline.IsZero() && zeroAt.After(deadline)
+	}
+	if !zeroAt.IsZero() {
+		f.ZeroAt = opt(time.Unix(zeroAt.Unix(), 0)) // the metric's seconds
+	}
+	return f
+}
