@@ -186,7 +186,7 @@ func (e *Evaluator) overdue(now time.Time, pi *ProgramInput) []Alert {
 			"village_count":    strconv.Itoa(len(g.vs)),
 			"village_ids":      e.list(ids),
 			"max_days_overdue": strconv.Itoa(maxDays),
-			"deadline":         deadline.Format(time.RFC3339),
+			"deadline":         deadline.In(geo.Vietnam).Format(time.RFC3339),
 		}, deadline))
 	}
 	return out
@@ -232,7 +232,7 @@ func (e *Evaluator) reminders(now time.Time, pi *ProgramInput) []Alert {
 		}, map[string]string{
 			"summary": fmt.Sprintf("%s deadline in %s: %d dead-zone village(s) remain",
 				pi.Program.ID, humanDuration(left), n),
-			"deadline":        dl.Format(time.RFC3339),
+			"deadline":        dl.In(geo.Vietnam).Format(time.RFC3339),
 			"dead_zone_count": strconv.Itoa(n),
 		}, start))
 	}
@@ -319,7 +319,7 @@ func (e *Evaluator) forecasts(now time.Time, pi *ProgramInput) ([]Alert, []Proje
 		}
 		zero := "+Inf"
 		if !p.Never() {
-			zero = p.ZeroAt.Format(time.RFC3339)
+			zero = p.ZeroAt.In(geo.Vietnam).Format(time.RFC3339)
 		}
 		alerts = append(alerts, newAlert(KindForecastMiss, "warning", map[string]string{
 			"program": pi.Program.ID, "province_code": code, "province": p.ProvinceName,
@@ -331,7 +331,7 @@ func (e *Evaluator) forecasts(now time.Time, pi *ProgramInput) ([]Alert, []Proje
 			"projected_zero":  zero,
 			"slope_per_week":  strconv.FormatFloat(p.SlopePerWeek, 'f', 2, 64),
 			"dead_zone_count": strconv.Itoa(p.Remaining),
-			"deadline":        dl.Format(time.RFC3339),
+			"deadline":        dl.In(geo.Vietnam).Format(time.RFC3339),
 		}, time.Time{}))
 	}
 	return alerts, projs
@@ -354,7 +354,7 @@ func (e *Evaluator) stale(in Input) []Alert {
 			start = last.Add(limit)
 			ann["summary"] = fmt.Sprintf("No accepted upload from %s for %d days (last %s)",
 				c, int(in.Now.Sub(last)/(24*time.Hour)), last.In(geo.Vietnam).Format(time.DateOnly))
-			ann["last_accepted"] = last.Format(time.RFC3339)
+			ann["last_accepted"] = last.In(geo.Vietnam).Format(time.RFC3339)
 		} else {
 			start = in.DataSince.Add(limit)
 			ann["summary"] = fmt.Sprintf("No accepted upload from %s on record (covmon has had data since %s)", c,
@@ -400,7 +400,7 @@ func (e *Evaluator) rejected(in Input) []Alert {
 			"problem_count": strconv.Itoa(len(u.Problems)),
 			"rules":         strings.Join(ruleList, ", "),
 			"first_problem": first,
-			"received_at":   u.ReceivedAt.Format(time.RFC3339),
+			"received_at":   u.ReceivedAt.In(geo.Vietnam).Format(time.RFC3339),
 		}, u.ReceivedAt))
 	}
 	return out

@@ -324,3 +324,31 @@ func TestMakeKey_Escapes(t *testing.T) {
 		t.Fatalf("key %q: the value's slash was not escaped", a)
 	}
 }
+
+// TestEvaluator_AnnotationTimesVietnam: every time an alert's annotations carry (deadline,
+// projected_zero, last_accepted, received_at) is RFC 3339 in +07:00, as everywhere covmon shows
+// times (docs/api.md), though the clock, the stored uploads and the weekly points here are UTC.
+func TestEvaluator_AnnotationTimesVietnam(t *testing.T) {
+	now := deadline.AddDate(0, 0, -28).UTC()
+	in := alerts.Input{Now: now, Carriers: []string{"viettel"},
+		LastAccepted: map[string]time.Time{"viettel": now.Add(-40 * 24 * time.Hour)}, DataSince: now.Add(-60 * 24 * time.Hour),
+		Rejected: []geo.Upload{{ID: 7, Carrier: "viettel", Result: geo.ResultRejected, ReceivedAt: now.Add(-time.Hour)}},
+		Programs: []alerts.ProgramInput{{Program: prog, History: weekly(now, 26, 24, 22, 20),
+			Open: []geo.VillageStatus{open("V1", "14", now)}}}}
+	ev := alerts.Evaluator{ReminderDays: []int{30}}
+	r := ev.Evaluate(in)
+	seen := map[string]bool{}
+	for _, a := range r.Alerts {
+		seen[a.Kind] = true
+		for k, v := range a.Annotations {
+			if _, err := time.Parse(time.RFC3339, v); err == nil && !strings.HasSuffix(v, "+07:00") {
+				t.Errorf("%s: %s = %s, want +07:00", a.Key, k, v)
+			}
+		}
+	}
+	for _, k := range []string{alerts.KindForecastMiss, alerts.KindStaleData, alerts.KindUploadRejected, alerts.KindDeadlineReminder} {
+		if !seen[k] {
+			t.Errorf("no %s alert: the test checks less than it says (%v)", k, seen)
+		}
+	}
+}
