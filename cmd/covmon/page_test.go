@@ -444,6 +444,11 @@ func TestPage_Browser(t *testing.T) {
 		eval[bool](t, b, `(() => { covmonPage.map.fitBounds([[7.5, 102.1], [23.4, 116.5]], {animate: false}); return true; })()`)
 		b.waitReady(t)
 		b.screenshot(t, "page-desktop.png")
+		// The side with the panel closed, scrolled to the burn-down and the forecast beside it.
+		eval[bool](t, b, `(() => { document.getElementById("panel").hidden = true;
+			const side = document.getElementById("side"); side.scrollTop = side.scrollHeight; return true; })()`)
+		b.waitReady(t)
+		b.screenshot(t, "page-forecast.png")
 	})
 	t.Run("Phone", func(t *testing.T) {
 		p := b.newTab(t, 390, 844, true)
