@@ -9,12 +9,12 @@ import (
 	"github.com/covmon/covmon/geo"
 )
 
-// ErrUnknownKind is returned for a file kind other than villages, observations, areas,
+// ErrUnknownKind is returned for a file kind other than villages, observations, areas, plans,
 // assignments or crosswalk.
 var ErrUnknownKind = errors.New("collector: unknown file kind")
 
 // Kinds lists the kinds of file covmon ingests.
-var Kinds = []geo.UploadKind{geo.KindObservations, geo.KindAreas, geo.KindVillages, geo.KindAssignments, geo.KindCrosswalk}
+var Kinds = []geo.UploadKind{geo.KindObservations, geo.KindAreas, geo.KindPlans, geo.KindVillages, geo.KindAssignments, geo.KindCrosswalk}
 
 // ErrMinistryOnly is returned when a carrier sends a file only the ministry may send (a
 // crosswalk of administrative units).
@@ -28,7 +28,7 @@ func ParseKind(s string) (geo.UploadKind, error) {
 	}
 	k := geo.UploadKind(strings.ToLower(strings.TrimSpace(s)))
 	if !slices.Contains(Kinds, k) {
-		return "", fmt.Errorf("%w %q: want observations, areas, villages, assignments or crosswalk", ErrUnknownKind, s)
+		return "", fmt.Errorf("%w %q: want observations, areas, plans, villages, assignments or crosswalk", ErrUnknownKind, s)
 	}
 	return k, nil
 }

@@ -55,6 +55,10 @@ const RegistryFolder = "registry"
 // AreasFolder is the sub-folder of a carrier's inbox folder for coverage-area files.
 const AreasFolder = "areas"
 
+// PlansFolder is the sub-folder of a carrier's inbox folder for plans files (the carrier's
+// plans and build progress).
+const PlansFolder = "plans"
+
 // AssignmentsFolder is the sub-folder of the registry folder (the ministry's area) for
 // assignments files (responsible carriers).
 const AssignmentsFolder = "assignments"
@@ -132,6 +136,15 @@ func (r *Runner) ScanInbox(ctx context.Context) error {
 				keep(r.scanFolder(ctx, areas, geo.KindAreas, carrier))
 				areas.root.Close()
 			}
+			if plans, err := dir.sub(PlansFolder); errors.Is(err, fs.ErrNotExist) {
+				// no plans folder
+			} else if err != nil {
+				r.logger().Error("inbox: folder refused", "folder", dir.join(PlansFolder), "err", err)
+				keep(logged(fmt.Errorf("inbox: %w", err)))
+			} else {
+				keep(r.scanFolder(ctx, plans, geo.KindPlans, carrier))
+				plans.root.Close()
+			}
 		}
 		dir.root.Close()
 	}
@@ -154,13 +167,15 @@ func (r *Runner) openInbox() (*folder, error) {
 			r.logger().Error("inbox: cannot create folder", "folder", top.join(name), "err", err)
 			continue
 		}
-		sub := AreasFolder
+		subs := []string{AreasFolder, PlansFolder}
 		if name == RegistryFolder {
-			sub = AssignmentsFolder
+			subs = []string{AssignmentsFolder}
 		}
 		if c, err := top.sub(name); err == nil {
-			if err := c.mkdir(sub); err != nil {
-				r.logger().Error("inbox: cannot create folder", "folder", c.join(sub), "err", err)
+			for _, sub := range subs {
+				if err := c.mkdir(sub); err != nil {
+					r.logger().Error("inbox: cannot create folder", "folder", c.join(sub), "err", err)
+				}
 			}
 			c.root.Close()
 		}

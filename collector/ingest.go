@@ -31,6 +31,11 @@ type Store interface {
 	CommitObservations(ctx context.Context, u *geo.Upload, obs []geo.Observation) error
 	// CommitAssignments adds an assignments upload to the dated history of responsible carriers.
 	CommitAssignments(ctx context.Context, u *geo.Upload, as []geo.Assignment) error
+	// CommitPlans adds a carrier's plans upload to the history of plans.
+	CommitPlans(ctx context.Context, u *geo.Upload, ps []geo.Plan) error
+	// Assignments returns the whole dated history of responsible carriers (a plans file may
+	// plan only the uploader's villages).
+	Assignments(ctx context.Context) ([]geo.Assignment, error)
 	// CommitCrosswalk stores a crosswalk of administrative units like CommitVillages.
 	CommitCrosswalk(ctx context.Context, u *geo.Upload, rows []geo.CrosswalkRow) error
 	RecordUpload(ctx context.Context, u *geo.Upload) error
@@ -124,6 +129,7 @@ func (in *Ingester) Ingest(ctx context.Context, f File, r io.Reader) (*geo.Uploa
 	var assignments []geo.Assignment
 	var areas *areaPlan
 	var crosswalk []geo.CrosswalkRow
+	var plans []geo.Plan
 	switch f.Kind {
 	case geo.KindVillages:
 		progs, perr := in.Store.Programs(ctx)
@@ -166,6 +172,29 @@ func (in *Ingester) Ingest(ctx context.Context, f File, r io.Reader) (*geo.Uploa
 		}
 		assignments, err = format.DecodeAssignments(cr, opt)
 		u.Features = len(assignments)
+	case geo.KindPlans:
+		progs, perr := in.Store.Programs(ctx)
+		if perr != nil {
+			return nil, fmt.Errorf("load programs: %w", perr)
+		}
+		opt.KnownProgram = func(id string) bool {
+			return slices.ContainsFunc(progs, func(p geo.Program) bool { return p.ID == id })
+		}
+		if opt.KnownVillage, err = in.Store.KnownVillages(ctx); err != nil {
+			return nil, fmt.Errorf("load village registry: %w", err)
+		}
+		as, aerr := in.Store.Assignments(ctx)
+		if aerr != nil {
+			return nil, fmt.Errorf("load assignments: %w", aerr)
+		}
+		// Responsibility at the time of upload: a carrier plans only its own villages.
+		book, at := geo.NewAssignments(as), u.ReceivedAt
+		opt.Responsible = func(prog, village string) string { return book.At(prog, village, at) }
+		plans, err = format.DecodePlans(cr, opt)
+		u.Features = len(plans)
+		if u.Carrier == "" {
+			u.Carrier = solePlanCarrier(plans)
+		}
 	case geo.KindObservations:
 		if opt.KnownVillage, err = in.Store.KnownVillages(ctx); err != nil {
 			return nil, fmt.Errorf("load village registry: %w", err)
@@ -246,6 +275,8 @@ func (in *Ingester) Ingest(ctx context.Context, f File, r io.Reader) (*geo.Uploa
 		err = in.Store.CommitChangedObservations(ctx, u, areas.observations)
 	case geo.KindCrosswalk:
 		err = in.Store.CommitCrosswalk(ctx, u, crosswalk)
+	case geo.KindPlans:
+		err = in.Store.CommitPlans(ctx, u, plans)
 	}
 	if errors.Is(err, geo.ErrDuplicateUpload) {
 		// Another upload of the same bytes won the race.
@@ -275,6 +306,19 @@ func soleCarrier(obs []geo.Observation) string {
 		case c == "":
 			c = obs[i].Carrier
 		case c != obs[i].Carrier:
+			return ""
+		}
+	}
+	return c
+}
+
+func solePlanCarrier(ps []geo.Plan) string {
+	c := ""
+	for i := range ps {
+		switch {
+		case c == "":
+			c = ps[i].Carrier
+		case c != ps[i].Carrier:
 			return ""
 		}
 	}

@@ -40,6 +40,17 @@ func BuildSnapshot(ctx context.Context, s SnapshotStore, progs []geo.Program, p 
 		return nil, fmt.Errorf("load assignments: %w", err)
 	}
 	book := geo.NewAssignments(as)
+	// Plans and independent measurements are few (a carrier plans its open villages, inspectors
+	// measure a sample): held whole, looked up per village for its lifecycle step.
+	ps, err := s.Plans(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("load plans: %w", err)
+	}
+	plans := geo.NewPlans(ps)
+	measured, err := s.LatestMeasurements(ctx, asOf, geo.VillageFilter{})
+	if err != nil {
+		return nil, fmt.Errorf("load independent measurements: %w", err)
+	}
 	evals := make([]*geo.Evaluator, len(progs))
 	sums := make([]*geo.SummaryBuilder, len(progs))
 	open := make([][]geo.VillageStatus, len(progs))
@@ -55,6 +66,7 @@ func BuildSnapshot(ctx context.Context, s SnapshotStore, progs []geo.Program, p 
 				continue
 			}
 			st := evals[i].Evaluate(v, latest)
+			st.Lifecycle = geo.LifecycleOf(&st, latest, measured[v.ID], plans, book, &progs[i], p, asOf)
 			sums[i].Add(&st)
 			if st.Status == geo.StatusCovered || !v.KnownAt(asOf) {
 				continue

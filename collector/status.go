@@ -14,10 +14,15 @@ type StatusStore interface {
 	LatestObservations(ctx context.Context, asOf time.Time, f geo.VillageFilter) (map[string][]geo.Observation, error)
 	// Assignments returns the whole dated history of responsible carriers.
 	Assignments(ctx context.Context) ([]geo.Assignment, error)
+	// Plans returns every carrier plan uploaded, with its upload's received_at.
+	Plans(ctx context.Context) ([]geo.Plan, error)
+	// LatestMeasurements is LatestObservations for independent measurements.
+	LatestMeasurements(ctx context.Context, asOf time.Time, f geo.VillageFilter) (map[string][]geo.Observation, error)
 }
 
 // Status evaluates the villages matching f at asOf under program prog (nil for none). Villages
 // found after asOf are included with their status; geo.Summarize leaves them out of the counts.
+// Under a program each village also gets its lifecycle step (geo.LifecycleOf).
 func Status(ctx context.Context, s StatusStore, f geo.VillageFilter, prog *geo.Program, p *geo.Policy, asOf time.Time) ([]geo.VillageStatus, error) {
 	vs, err := s.Villages(ctx, f)
 	if err != nil {
@@ -31,7 +36,30 @@ func Status(ctx context.Context, s StatusStore, f geo.VillageFilter, prog *geo.P
 	if err != nil {
 		return nil, fmt.Errorf("load assignments: %w", err)
 	}
-	return geo.Evaluate(vs, latest, prog, p, geo.NewAssignments(as), asOf), nil
+	book := geo.NewAssignments(as)
+	sts := geo.Evaluate(vs, latest, prog, p, book, asOf)
+	if prog != nil {
+		if err := applyLifecycles(ctx, s, sts, f, latest, book, prog, p, asOf); err != nil {
+			return nil, err
+		}
+	}
+	return sts, nil
+}
+
+// applyLifecycles loads the plans and the independent measurements and sets the lifecycle
+// step of every village of sts.
+func applyLifecycles(ctx context.Context, s StatusStore, sts []geo.VillageStatus, f geo.VillageFilter, latest map[string][]geo.Observation,
+	book *geo.Assignments, prog *geo.Program, p *geo.Policy, asOf time.Time) error {
+	ps, err := s.Plans(ctx)
+	if err != nil {
+		return fmt.Errorf("load plans: %w", err)
+	}
+	measured, err := s.LatestMeasurements(ctx, asOf, f)
+	if err != nil {
+		return fmt.Errorf("load independent measurements: %w", err)
+	}
+	geo.ApplyLifecycles(sts, latest, measured, geo.NewPlans(ps), book, prog, p, asOf)
+	return nil
 }
 
 // StreamStore is what StatusSummary needs from storage.

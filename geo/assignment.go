@@ -87,3 +87,23 @@ func WorkList(sts []VillageStatus, carrier string) []VillageStatus {
 	})
 	return out
 }
+
+// Since returns when the responsibility in force at t for the village in the program began:
+// the assigned_at of the first of the consecutive assignments to the same carrier that end
+// with the one in force (re-assigning the same carrier does not restart it), and the upload
+// it came in; zero and 0 when no carrier is responsible.
+func (b *Assignments) Since(programID, villageID string, t time.Time) (time.Time, int64) {
+	if b == nil {
+		return time.Time{}, 0
+	}
+	h := b.byKey[[2]string{programID, villageID}]
+	i := sort.Search(len(h), func(i int) bool { return h[i].AssignedAt.After(t) })
+	if i == 0 || h[i-1].Carrier == "" {
+		return time.Time{}, 0
+	}
+	j := i - 1
+	for j > 0 && h[j-1].Carrier == h[i-1].Carrier {
+		j--
+	}
+	return h[j].AssignedAt, h[j].UploadID
+}

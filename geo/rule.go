@@ -47,6 +47,10 @@ const (
 	// declaring independent measurements, an inspector declaring carrier claims), or an
 	// inspector named on a carrier claim (issue 11).
 	RuleSourceRole = "source_role"
+
+	// RuleNotResponsible: a plans/v1 feature plans a village the carrier is not responsible
+	// for in the program at the time of upload (issue 11).
+	RuleNotResponsible = "not_responsible"
 )
 
 // Rules lists every validation rule code in the order docs/formats.md documents them.
@@ -59,5 +63,5 @@ var Rules = []string{
 	RuleUnknownProgram, RuleUnknownProvince, RuleUnknownCommune, RuleDuplicateRow, RuleTimeUnparsable, RuleTimeFuture, RuleRSRPRange, RuleDLNegative,
 	RuleDuplicateKey, RuleTimeTooOld, RuleRingDegenerate, RuleRingSelfIntersect, RuleCenterFar,
 	RuleTextTooLong, RuleTextControl, RuleNoFeatures, RuleTooManyProblems,
-	RuleSourceRole,
+	RuleSourceRole, RuleNotResponsible,
 }

@@ -222,6 +222,9 @@ type VillageStatus struct {
 	// Responsible is the carrier assigned to the village in the program at the instant, ""
 	// when none is (see Bucket).
 	Responsible string
+	// Lifecycle is the village's step in the program and its evidence (LifecycleOf); the zero
+	// value until the plans and measurements are applied, and for a village out of scope.
+	Lifecycle Lifecycle
 }
 
 // Evaluate assesses every village at asOf under program prog (nil for none). latest maps a

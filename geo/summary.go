@@ -43,10 +43,22 @@ type Counts struct {
 	// PartialArea counts covered villages that are lõm sóng (Assessment.PartialArea): signal
 	// at the centre, part of the settled area dark. Dead zones (DeadZone) are trắng sóng.
 	PartialArea int
+
+	// Steps counts the villages per lifecycle step (VillageStatus.Lifecycle), in the order of
+	// the package's Steps; villages without a step (out of scope) are in none. Late counts the
+	// open villages late against their responsible carrier's own plan.
+	Steps [NumSteps]int
+	Late  int
 }
 
 func (c *Counts) add(vs *VillageStatus, carriers int, asOf time.Time) {
 	c.Villages++
+	if i := vs.Lifecycle.Step.index(); i >= 0 {
+		c.Steps[i]++
+	}
+	if vs.Lifecycle.Late {
+		c.Late++
+	}
 	if vs.Village.Baseline {
 		c.Baseline++
 		if vs.Status == StatusCovered {

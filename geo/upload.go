@@ -16,6 +16,7 @@ const (
 	KindAreas        UploadKind = "areas"        // carriers' coverage-area polygons
 	KindAssignments  UploadKind = "assignments"  // the ministry's responsible carriers
 	KindCrosswalk    UploadKind = "crosswalk"    // the ministry's crosswalk of administrative units
+	KindPlans        UploadKind = "plans"        // a carrier's plans and build progress for its villages
 )
 
 // UploadResult is how an upload ended.

@@ -78,13 +78,14 @@ outside the areas is trắng sóng (dark), one whose centre is covered but part 
 area is not is lõm sóng. Only the villages whose result changed are written. Large files show
 progress on a terminal.
 
---kind names any file kind: observations (default), areas, villages (the registry) or
-assignments (the ministry's responsible carriers, assignments/v1).
+--kind names any file kind: observations (default), areas, plans (a carrier's plans and build
+progress, plans/v1: only its own villages), villages (the registry) or assignments (the
+ministry's responsible carriers, assignments/v1).
 Exit status: 0 when every file was accepted or a duplicate, 1 otherwise.`)
 	carrier := fs.String("carrier", "", "the uploading `carrier`: files naming another carrier are rejected")
 	dryRun := fs.Bool("dry-run", false, "validate only; write nothing")
 	areas := fs.Bool("areas", false, "the files are coverage areas (areas/v1), not per-village observations (--kind areas)")
-	kindS := fs.String("kind", "", "file `kind`: observations, areas, villages or assignments (default observations)")
+	kindS := fs.String("kind", "", "file `kind`: observations, areas, plans, villages or assignments (default observations)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}

@@ -21,7 +21,8 @@ import (
 
 // handleUpload serves POST /api/v1/uploads: a raw or multipart (field "file") body, optionally
 // gzip-compressed (Content-Encoding: gzip, or gzip bytes). Query: kind (observations, the
-// default; areas for coverage areas; or villages or crosswalk for the ministry), name (file name when the
+// default; areas for coverage areas; plans for a carrier's plans; or villages, assignments or
+// crosswalk for the ministry), name (file name when the
 // body has none), dry_run=1.
 func (s *Server) handleUpload(w http.ResponseWriter, r *http.Request) {
 	tok := s.requireToken(w, r)
@@ -31,7 +32,7 @@ func (s *Server) handleUpload(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	kind, err := collector.ParseKind(q.Get("kind"))
 	if err != nil {
-		s.writeError(w, r, Errorf(EINVALID, "kind: want observations, areas, villages, assignments or crosswalk, got %q", q.Get("kind")))
+		s.writeError(w, r, Errorf(EINVALID, "kind: want observations, areas, plans, villages, assignments or crosswalk, got %q", q.Get("kind")))
 		return
 	}
 	if collector.MinistryOnly(kind) && tok.Role != geo.RoleMinistry {

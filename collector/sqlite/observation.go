@@ -259,6 +259,18 @@ func scanObservation(s rowScanner, o *geo.Observation) error {
 // asOf. When two share the latest instant, the one stored last (highest ID) wins. Each slice
 // is ordered by carrier, then technology; villages without such observations are absent.
 func (db *DB) LatestObservations(ctx context.Context, asOf time.Time, f geo.VillageFilter) (map[string][]geo.Observation, error) {
+	return db.latestOf(ctx, geo.SourceCarrier, asOf, f)
+}
+
+// LatestMeasurements returns, like LatestObservations, the latest independent measurement of
+// each carrier × technology observed at or before asOf, per village matching f.
+func (db *DB) LatestMeasurements(ctx context.Context, asOf time.Time, f geo.VillageFilter) (map[string][]geo.Observation, error) {
+	return db.latestOf(ctx, geo.SourceIndependent, asOf, f)
+}
+
+// latestOf returns the latest observation of source role role per village × carrier ×
+// technology observed at or before asOf.
+func (db *DB) latestOf(ctx context.Context, role string, asOf time.Time, f geo.VillageFilter) (map[string][]geo.Observation, error) {
 	where, args, err := villageFilter("s.village_id", f)
 	if err != nil {
 		return nil, fmt.Errorf("latest observations: %w", err)
@@ -272,11 +284,11 @@ func (db *DB) LatestObservations(ctx context.Context, asOf time.Time, f geo.Vill
 		JOIN observations o ON o.id = (
 			SELECT x.id FROM observations x
 			WHERE x.village_id = s.village_id AND x.carrier = s.carrier
-				AND x.technology = s.technology AND x.source_role = 'carrier' AND x.observed_at <= ?
+				AND x.technology = s.technology AND x.source_role = ? AND x.observed_at <= ?
 			ORDER BY x.observed_at DESC, x.id DESC
 			LIMIT 1)` + where + `
 		ORDER BY s.village_id, s.carrier, s.technology`
-	rows, err := db.ro.QueryContext(ctx, q, append([]any{asOf.UnixMilli()}, args...)...)
+	rows, err := db.ro.QueryContext(ctx, q, append([]any{role, asOf.UnixMilli()}, args...)...)
 	if err != nil {
 		return nil, fmt.Errorf("latest observations: %w", err)
 	}

@@ -149,7 +149,7 @@ func TestDecodeObservations_Rules(t *testing.T) {
 // TestDecode_RuleCoverage checks that the rule cases exercise every rule code.
 func TestDecode_RuleCoverage(t *testing.T) {
 	seen := map[string]bool{}
-	for _, tc := range slices.Concat(villageRuleCases, observationRuleCases, areaExtentRuleCases) {
+	for _, tc := range slices.Concat(villageRuleCases, observationRuleCases, areaExtentRuleCases, planRuleCases) {
 		for _, p := range tc.want {
 			seen[p.Rule] = true
 		}

@@ -69,6 +69,10 @@ type Options struct {
 	// KnownProgram reports whether a program ID is configured; nil skips the unknown_program
 	// check (villages/v1).
 	KnownProgram func(id string) bool
+	// Responsible returns the carrier responsible for a village in a program at the time of
+	// upload ("" for none): a plans/v1 feature for a village of another carrier is
+	// not_responsible. nil skips the check.
+	Responsible func(programID, villageID string) string
 	// KnownProvince and KnownCommune report whether a 2025 province or commune code has a
 	// village in the registry; nil skips the unknown_province and unknown_commune checks of an
 	// areas/v1 extent.
@@ -103,6 +107,7 @@ type config struct {
 	inspector     bool
 	knownVillage  func(id string) bool
 	knownProgram  func(id string) bool
+	responsible   func(programID, villageID string) string
 	knownProvince func(code string) bool
 	knownCommune  func(code string) bool
 	now           time.Time
@@ -121,6 +126,7 @@ func newConfig(opt *Options) (*config, error) {
 		carriers:      opt.Carriers,
 		knownVillage:  opt.KnownVillage,
 		knownProgram:  opt.KnownProgram,
+		responsible:   opt.Responsible,
 		knownProvince: opt.KnownProvince,
 		knownCommune:  opt.KnownCommune,
 		now:           opt.Now,

@@ -17,7 +17,7 @@ import (
 )
 
 func TestSchemaNames(t *testing.T) {
-	if got, want := format.SchemaNames(), []string{"areas/v1", "assignments/v1", "observations/v1", "villages/v1"}; !slices.Equal(got, want) {
+	if got, want := format.SchemaNames(), []string{"areas/v1", "assignments/v1", "observations/v1", "plans/v1", "villages/v1"}; !slices.Equal(got, want) {
 		t.Errorf("SchemaNames()=%v, want %v", got, want)
 	}
 	if _, ok := format.Schema("areas/v9"); ok {

@@ -62,7 +62,7 @@ func reasonSchema(raw []byte, want string, kind geo.UploadKind) string {
 	switch geo.UploadKind(name) {
 	case kind:
 		return "unknown version " + quote(s) + "; this covmon reads " + want
-	case geo.KindVillages, geo.KindObservations, geo.KindAreas, geo.KindAssignments:
+	case geo.KindVillages, geo.KindObservations, geo.KindAreas, geo.KindAssignments, geo.KindPlans:
 		return "a " + quote(s) + " file where " + want + " is expected"
 	}
 	return "unknown covmon_schema " + quote(s) + "; want " + want
