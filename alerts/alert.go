@@ -34,10 +34,11 @@ const (
 	KindStaleData        = "stale_data"
 	KindRegression       = "regression"
 	KindUploadRejected   = "upload_rejected"
+	KindPlanLate         = "plan_late"
 )
 
 // Kinds lists every kind, for metrics that must show zeros.
-var Kinds = []string{KindOverdue, KindDeadlineReminder, KindForecastMiss, KindStaleData, KindRegression, KindUploadRejected}
+var Kinds = []string{KindOverdue, KindDeadlineReminder, KindForecastMiss, KindStaleData, KindRegression, KindUploadRejected, KindPlanLate}
 
 // alertNames maps a kind to its alertname label.
 var alertNames = map[string]string{
@@ -47,6 +48,7 @@ var alertNames = map[string]string{
 	KindStaleData:        "CovmonCarrierDataStale",
 	KindRegression:       "CovmonVillageRegressed",
 	KindUploadRejected:   "CovmonUploadRejected",
+	KindPlanLate:         "CovmonPlanLate",
 }
 
 // RunbooksURL is where the runbooks of every covmon alert live (docs/runbooks.md), one
@@ -110,6 +112,7 @@ var identifying = map[string][]string{
 	KindStaleData:        {"carrier"},
 	KindRegression:       {"program", "village_id"},
 	KindUploadRejected:   {"carrier", "upload_id"},
+	KindPlanLate:         {"program", "carrier"},
 }
 
 // MakeKey returns the stable key of an alert of kind with labels: the kind and the values of its

@@ -111,6 +111,7 @@ func (e *Evaluator) Evaluate(in Input) Result {
 		r.Alerts = append(r.Alerts, e.overdue(in.Now, pi)...)
 		r.Alerts = append(r.Alerts, e.reminders(in.Now, pi)...)
 		r.Alerts = append(r.Alerts, e.regressions(pi)...)
+		r.Alerts = append(r.Alerts, e.plansLate(pi)...)
 		fa, projs := e.forecasts(in.Now, pi)
 		r.Alerts = append(r.Alerts, fa...)
 		r.Projections = append(r.Projections, projs...)
@@ -188,6 +189,47 @@ func (e *Evaluator) overdue(now time.Time, pi *ProgramInput) []Alert {
 			"max_days_overdue": strconv.Itoa(maxDays),
 			"deadline":         deadline.In(geo.Vietnam).Format(time.RFC3339),
 		}, deadline))
+	}
+	return out
+}
+
+// plansLate raises one alert per program × responsible carrier with open villages late
+// against that carrier's own plan (the target on-air date passed without signal that counts;
+// docs/figures.md#lifecycle). It starts at the earliest day after a missed target.
+func (e *Evaluator) plansLate(pi *ProgramInput) []Alert {
+	byCarrier := map[string][]*geo.VillageStatus{}
+	for i := range pi.Open {
+		vs := &pi.Open[i]
+		if vs.Lifecycle.Late && vs.Lifecycle.Plan != nil && vs.Responsible != "" {
+			byCarrier[vs.Responsible] = append(byCarrier[vs.Responsible], vs)
+		}
+	}
+	var out []Alert
+	for carrier, vss := range byCarrier {
+		sort.Slice(vss, func(i, j int) bool { return vss[i].Village.ID < vss[j].Village.ID })
+		ids := make([]string, len(vss))
+		names := make([]string, len(vss))
+		maxDays, since := 0, time.Time{}
+		for i, vs := range vss {
+			p := vs.Lifecycle.Plan
+			ids[i] = vs.Village.ID
+			names[i] = fmt.Sprintf("%s (%s, site %s, target %s)", vs.Village.Name, vs.Village.ID, p.SiteID, p.TargetOnAir.In(geo.Vietnam).Format(time.DateOnly))
+			maxDays = max(maxDays, vs.Lifecycle.DaysLate)
+			if due := p.TargetOnAir.AddDate(0, 0, 1); since.IsZero() || due.Before(since) {
+				since = due
+			}
+		}
+		out = append(out, newAlert(KindPlanLate, "warning", map[string]string{
+			"program": pi.Program.ID, "carrier": carrier,
+		}, map[string]string{
+			"summary": fmt.Sprintf("%d village(s) of %s in %s late against the carrier's own plan (target on-air date passed, no signal)",
+				len(vss), carrier, pi.Program.ID),
+			"description": fmt.Sprintf("Villages whose plan's target on-air date has passed without signal that counts, up to %d days late: %s",
+				maxDays, e.list(names)),
+			"village_count": strconv.Itoa(len(vss)),
+			"village_ids":   e.list(ids),
+			"max_days_late": strconv.Itoa(maxDays),
+		}, since))
 	}
 	return out
 }

@@ -279,6 +279,10 @@ func (c *Counts) Add(o Counts) {
 	}
 	c.PoweredNoData += o.PoweredNoData
 	c.PartialArea += o.PartialArea
+	for i, n := range o.Steps {
+		c.Steps[i] += n
+	}
+	c.Late += o.Late
 }
 
 // LatestAt calls fn for each instant of ats (ascending) with the latest observation per

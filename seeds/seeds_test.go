@@ -19,6 +19,7 @@ func TestFS(t *testing.T) {
 		"data/observations-vietnamobile.geojson",
 		"data/observations-viettel.geojson",
 		"data/observations-vinaphone.geojson",
+		"data/plans.geojson",
 		seeds.Villages,
 	}
 	if got := len(names); got != len(want) {

@@ -33,8 +33,8 @@ that covmon can be tried without real data. Loading it twice changes nothing.`)
 	return m.loadSeeds(ctx)
 }
 
-// loadSeeds ingests the registry first, then the assignments and every observation file, as
-// source "seed".
+// loadSeeds ingests the registry first, then the assignments, every observation file and the
+// plans (which need the assignments), as source "seed".
 func (m *Main) loadSeeds(ctx context.Context) error {
 	names, err := fs.Glob(seeds.FS, "data/*.geojson")
 	if err != nil {
@@ -67,6 +67,8 @@ func (m *Main) loadSeeds(ctx context.Context) error {
 			kind = geo.KindVillages
 		case strings.HasPrefix(path.Base(n), "assignments"):
 			kind = geo.KindAssignments
+		case strings.HasPrefix(path.Base(n), "plans"):
+			kind = geo.KindPlans
 		case strings.HasPrefix(path.Base(n), "crosswalk"):
 			kind = geo.KindCrosswalk
 		}

@@ -246,6 +246,8 @@ func (m *Main) printStatus(s geo.Summary, sts []geo.VillageStatus, demo, list bo
 		{"cli.not_spots", fmt.Sprintf(tr("cli.not_spots_value"), n.TotalNotSpot)},
 		{"cli.with_signal", ""}, // a line of its own, not aligned
 		{"cli.villages", fmt.Sprintf(tr("cli.villages_value"), n.Villages, n.Covered)},
+		{"cli.lifecycle", lifecycleCounts(n.Steps, lang)},
+		{"cli.late", fmt.Sprintf(tr("cli.late_value"), n.Late)},
 	}
 	width := 0
 	for _, r := range rows {
@@ -296,8 +298,9 @@ func (m *Main) printStatus(s geo.Summary, sts []geo.VillageStatus, demo, list bo
 		if vs.Overdue {
 			od = fmt.Sprint(vs.DaysOverdue)
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", vs.Village.ID, cell(vs.Village.Name), cell(vs.Village.CommuneName), cell(vs.Village.ProvinceName),
-			statusWord(vs.Status, lang), area, od, bucketWord(geo.Bucket(vs.Responsible), lang), strings.Join(vs.CarriersReported, ","), last)
+		step, since, late := stepCells(&vs.Lifecycle, lang)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", vs.Village.ID, cell(vs.Village.Name), cell(vs.Village.CommuneName), cell(vs.Village.ProvinceName),
+			statusWord(vs.Status, lang), area, od, bucketWord(geo.Bucket(vs.Responsible), lang), step, since, late, strings.Join(vs.CarriersReported, ","), last)
 	}
 	tw.Flush()
 }
@@ -333,6 +336,39 @@ func statusWord(st geo.Status, lang i18n.Lang) string {
 		return string(st)
 	}
 	return i18n.Text("cli.status."+string(st), lang)
+}
+
+// stepWord names a lifecycle step: the API's value in English, Vietnamese otherwise.
+func stepWord(st geo.Step, lang i18n.Lang) string {
+	if lang == i18n.En {
+		return string(st)
+	}
+	return geo.StepLabel(st)
+}
+
+// lifecycleCounts writes the villages per lifecycle step: "flagged 3, assigned 10, …".
+func lifecycleCounts(n [geo.NumSteps]int, lang i18n.Lang) string {
+	parts := make([]string, len(n))
+	for i, s := range geo.Steps {
+		parts[i] = stepWord(s, lang) + " " + strconv.Itoa(n[i])
+	}
+	return strings.Join(parts, ", ")
+}
+
+// stepCells are a village's lifecycle step, the date of its evidence and its days late
+// against its plan, "-" where there is none.
+func stepCells(lc *geo.Lifecycle, lang i18n.Lang) (step, since, late string) {
+	step, since, late = "-", "-", "-"
+	if lc.Step != "" {
+		step = stepWord(lc.Step, lang)
+	}
+	if !lc.Since.IsZero() {
+		since = lc.Since.In(geo.Vietnam).Format(time.DateOnly)
+	}
+	if lc.Late {
+		late = strconv.Itoa(lc.DaysLate)
+	}
+	return step, since, late
 }
 
 // reasonWord names why a village is open: the API's value in English, Vietnamese otherwise.
@@ -390,12 +426,12 @@ func printResponsible(w io.Writer, rs []geo.ResponsibleCounts, lang i18n.Lang) {
 	fmt.Fprintln(tw, i18n.Text("cli.responsible_header", lang))
 	var t geo.Counts
 	for _, r := range rs {
-		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t\n", bucketLabel(r.Carrier, lang), r.Villages, r.Covered, r.Open, r.Overdue,
-			r.OverdueNeverReported, r.OverdueNoSignal, r.OverdueDarkCentre)
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t\n", bucketLabel(r.Carrier, lang), r.Villages, r.Covered, r.Open, r.Overdue,
+			r.OverdueNeverReported, r.OverdueNoSignal, r.OverdueDarkCentre, r.Late)
 		t.Add(r.Counts)
 	}
-	fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t\n", i18n.Text("cli.total", lang), t.Villages, t.Covered, t.Open, t.Overdue,
-		t.OverdueNeverReported, t.OverdueNoSignal, t.OverdueDarkCentre)
+	fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t\n", i18n.Text("cli.total", lang), t.Villages, t.Covered, t.Open, t.Overdue,
+		t.OverdueNeverReported, t.OverdueNoSignal, t.OverdueDarkCentre, t.Late)
 	tw.Flush()
 }
 
@@ -426,8 +462,14 @@ func (m *Main) printWorkList(carrier string, s geo.Summary, wl []geo.VillageStat
 		if vs.Overdue {
 			od = strconv.Itoa(vs.DaysOverdue)
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", vs.Deadline.In(geo.Vietnam).Format(time.DateOnly), od,
-			vs.Village.ID, cell(vs.Village.Name), cell(vs.Village.CommuneName), cell(vs.Village.ProvinceName), statusWord(vs.Status, lang), reasonWord(vs.Reason, lang), vs.DeadlineBasis)
+		step, _, late := stepCells(&vs.Lifecycle, lang)
+		site, target := "-", "-"
+		if p := vs.Lifecycle.Plan; p != nil {
+			site, target = cell(p.SiteID), p.TargetOnAir.In(geo.Vietnam).Format(time.DateOnly)
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", vs.Deadline.In(geo.Vietnam).Format(time.DateOnly), od,
+			vs.Village.ID, cell(vs.Village.Name), cell(vs.Village.CommuneName), cell(vs.Village.ProvinceName), statusWord(vs.Status, lang), reasonWord(vs.Reason, lang), vs.DeadlineBasis,
+			step, site, target, late)
 	}
 	tw.Flush()
 }

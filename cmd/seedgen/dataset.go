@@ -22,6 +22,8 @@ type dataset struct {
 	Records [4][]record
 	// Assignments are the responsible carriers (program vls-2024).
 	Assignments []geo.Assignment
+	// Plans are the carriers' plans for some open villages (plans/v1).
+	Plans []geo.Plan
 }
 
 // generate builds the dataset for seed. The same seed always gives the same dataset.
@@ -29,7 +31,9 @@ func generate(seed uint64) *dataset {
 	rng := rand.New(rand.NewPCG(seed, 0x636f766d6f6e)) // stream "covmon"
 	villages := registry(rng)
 	plans := story(rng, villages)
-	return &dataset{Villages: villages, Records: observe(rng, villages, plans), Assignments: assign(villages)}
+	d := &dataset{Villages: villages, Records: observe(rng, villages, plans), Assignments: assign(villages)}
+	d.Plans = makePlans(d)
+	return d
 }
 
 // file is one seed file's name and contents.
@@ -51,6 +55,11 @@ func (d *dataset) files() ([]file, error) {
 		return nil, fmt.Errorf("encode assignments: %w", err)
 	}
 	out = append(out, file{"assignments.geojson", ab})
+	pb, err := encodePlans(d.Plans)
+	if err != nil {
+		return nil, fmt.Errorf("encode plans: %w", err)
+	}
+	out = append(out, file{"plans.geojson", pb})
 	for c, carrier := range geo.DefaultCarriers {
 		b, err := encodeObservations(carrier, d.Records[c])
 		if err != nil {

@@ -83,6 +83,9 @@ func check(d *dataset) (*figures, error) {
 	if err := verifyStory(f); err != nil {
 		return nil, fmt.Errorf("verify story: %w", err)
 	}
+	if err := verifyPlans(d, f); err != nil {
+		return nil, fmt.Errorf("verify plans: %w", err)
+	}
 	return f, nil
 }
 

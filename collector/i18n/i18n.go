@@ -180,11 +180,14 @@ var labels = map[string]Label{
 	"cli.villages_value":         {"%d (%d đã có sóng)", "%d (%d covered)"},
 	"cli.province_header":        {"MÃ TỈNH\tTỈNH\tSỐ THÔN\tCÓ SÓNG\tLÕM SÓNG\tTRẮNG SÓNG\tQUÁ HẠN\tCHƯA CÓ ĐIỆN\tCHƯA CÓ SỐ LIỆU\t", "PROVINCE\tNAME\tVILLAGES\tCOVERED\tLOM_SONG\tDEAD_ZONE\tOVERDUE\tNO_POWER\tNO_DATA\t"},
 	"cli.responsible_title":      {"Theo nhà mạng chịu trách nhiệm (mỗi thôn tính một lần; cộng các dòng bằng tổng):", "Per responsible carrier (each village counted once; rows add up to the totals):"},
-	"cli.responsible_header":     {"NHÀ MẠNG\tSỐ THÔN\tCÓ SÓNG\tCHƯA XONG\tQUÁ HẠN\tCHƯA TỪNG BÁO CÁO\tCHƯA CÓ SÓNG\tTRUNG TÂM CHƯA CÓ SÓNG\t", "CARRIER\tVILLAGES\tCOVERED\tOPEN\tOVERDUE\tNEVER_REPORTED\tNO_SIGNAL\tDARK_CENTRE\t"},
+	"cli.responsible_header":     {"NHÀ MẠNG\tSỐ THÔN\tCÓ SÓNG\tCHƯA XONG\tQUÁ HẠN\tCHƯA TỪNG BÁO CÁO\tCHƯA CÓ SÓNG\tTRUNG TÂM CHƯA CÓ SÓNG\tCHẬM KẾ HOẠCH\t", "CARRIER\tVILLAGES\tCOVERED\tOPEN\tOVERDUE\tNEVER_REPORTED\tNO_SIGNAL\tDARK_CENTRE\tLATE_VS_PLAN\t"},
 	"cli.total":                  {"tổng", "total"},
-	"cli.village_header":         {"MÃ THÔN\tTÊN\tXÃ\tTỈNH\tTRẠNG THÁI\tKHU DÂN CƯ\tSỐ NGÀY QUÁ HẠN\tCHỊU TRÁCH NHIỆM\tNHÀ MẠNG ĐÃ BÁO CÁO\tQUAN SÁT GẦN NHẤT", "VILLAGE\tNAME\tCOMMUNE\tPROVINCE\tSTATUS\tAREA\tDAYS_OVERDUE\tRESPONSIBLE\tCARRIERS_REPORTED\tLAST_OBSERVED"},
+	"cli.lifecycle":              {"Bước triển khai (trong phạm vi)", "Lifecycle (in scope)"},
+	"cli.late":                   {"Chậm so với kế hoạch của nhà mạng", "Late against own plan"},
+	"cli.late_value":             {"%d (đã qua ngày phát sóng dự kiến, chưa có sóng)", "%d (target on-air date passed, no signal)"},
+	"cli.village_header":         {"MÃ THÔN\tTÊN\tXÃ\tTỈNH\tTRẠNG THÁI\tKHU DÂN CƯ\tSỐ NGÀY QUÁ HẠN\tCHỊU TRÁCH NHIỆM\tBƯỚC\tTỪ NGÀY\tSỐ NGÀY CHẬM\tNHÀ MẠNG ĐÃ BÁO CÁO\tQUAN SÁT GẦN NHẤT", "VILLAGE\tNAME\tCOMMUNE\tPROVINCE\tSTATUS\tAREA\tDAYS_OVERDUE\tRESPONSIBLE\tSTEP\tSTEP_SINCE\tDAYS_LATE\tCARRIERS_REPORTED\tLAST_OBSERVED"},
 	"cli.worklist_value":         {"Chịu trách nhiệm: %s — %d thôn chưa xong, %d quá hạn", "Responsible: %s — %d open village(s), %d overdue"},
-	"cli.worklist_header":        {"HẠN\tSỐ NGÀY QUÁ HẠN\tMÃ THÔN\tTÊN\tXÃ\tTỈNH\tTRẠNG THÁI\tLÝ DO\tCĂN CỨ HẠN", "DEADLINE\tDAYS_OVERDUE\tVILLAGE\tNAME\tCOMMUNE\tPROVINCE\tSTATUS\tREASON\tBASIS"},
+	"cli.worklist_header":        {"HẠN\tSỐ NGÀY QUÁ HẠN\tMÃ THÔN\tTÊN\tXÃ\tTỈNH\tTRẠNG THÁI\tLÝ DO\tCĂN CỨ HẠN\tBƯỚC\tTRẠM\tNGÀY PHÁT SÓNG DỰ KIẾN\tSỐ NGÀY CHẬM", "DEADLINE\tDAYS_OVERDUE\tVILLAGE\tNAME\tCOMMUNE\tPROVINCE\tSTATUS\tREASON\tBASIS\tSTEP\tSITE\tTARGET_ON_AIR\tDAYS_LATE"},
 	"cli.status.covered":         {"có sóng", "covered"},
 	"cli.status.dead_zone":       {"trắng sóng", "dead_zone"},
 	"cli.status.no_power":        {"chưa có điện", "no_power"},
@@ -197,6 +200,18 @@ var labels = map[string]Label{
 	"reason.never_reported": {"Chưa nhà mạng nào báo cáo về thôn này", "No carrier has ever reported on this village"},
 	"reason.no_signal":      {"Đã có báo cáo nhưng chưa có sóng đạt chuẩn", "Reported, but no signal that counts"},
 	"reason.dark_centre":    {"Trung tâm thôn chưa có sóng (theo vùng phủ sóng)", "Dark at the village centre (coverage areas)"},
+
+	"field.lifecycle_step": {"Bước triển khai", "Lifecycle step"},
+	"field.plan":           {"Kế hoạch (trạm, ngày phát sóng dự kiến)", "Plan (site, target on-air date)"},
+	"field.days_late":      {"Số ngày chậm so với kế hoạch", "Days late against the plan"},
+
+	// Lifecycle steps (docs/figures.md#lifecycle); the Vietnamese is geo.StepLabel's.
+	"step.flagged":  {"Lõm sóng", "Flagged"},
+	"step.assigned": {"Đã giao", "Assigned"},
+	"step.planned":  {"Có kế hoạch", "Planned"},
+	"step.built":    {"Đã xây trạm", "Built"},
+	"step.on_air":   {"Đã phát sóng", "On air"},
+	"step.verified": {"Đã kiểm chứng", "Verified"},
 
 	// The status page.
 	"page.title":                  {"Xóa vùng lõm sóng — tình hình thôn bản", "Mobile dead zones — village status"},

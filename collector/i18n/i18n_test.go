@@ -21,6 +21,14 @@ func TestTable_CoversStatusesAndLevels(t *testing.T) {
 			t.Errorf("no label for level %q", l)
 		}
 	}
+	for _, st := range geo.Steps {
+		l, ok := Lookup("step." + string(st))
+		if !ok {
+			t.Errorf("no label for lifecycle step %q", st)
+		} else if !strings.EqualFold(l.Vi, geo.StepLabel(st)) {
+			t.Errorf("step %q: label %q, geo.StepLabel %q", st, l.Vi, geo.StepLabel(st))
+		}
+	}
 	for _, a := range []string{geo.AreaFull, geo.AreaPartial, geo.AreaDark} {
 		if _, ok := Lookup("area." + a); !ok {
 			t.Errorf("no label for area coverage %q", a)

@@ -44,6 +44,10 @@ var (
 		"Powered in-scope villages by the number of carriers with signal that counts (carriers=0…number of configured carriers; never-reported villages are in 0).", []string{"program", "carriers"}, nil)
 	programResponsible = prometheus.NewDesc("covmon_program_responsible_villages",
 		"Villages in scope per responsible carrier (carrier=unassigned for none): figure=open (no signal that counts) or overdue. Each village is under one carrier; the rows add up to the program's figure.", []string{"program", "carrier", "figure"}, nil)
+	programLifecycle = prometheus.NewDesc("covmon_program_lifecycle_villages",
+		"In-scope villages per lifecycle step: flagged, assigned, planned, built, on_air, verified (docs/figures.md#lifecycle).", []string{"program", "step"}, nil)
+	plansLate = prometheus.NewDesc("covmon_plans_late",
+		"Open villages late against their responsible carrier's own plan (its target on-air date has passed without signal that counts), per responsible carrier.", []string{"program", "carrier"}, nil)
 	programPartialArea = prometheus.NewDesc("covmon_program_partial_area_villages",
 		"Lõm sóng villages: covered at the centre, but no carrier covering the whole settled area (from coverage-area uploads).", []string{"program"}, nil)
 	programDeadline = prometheus.NewDesc("covmon_program_deadline_timestamp_seconds",
@@ -102,7 +106,7 @@ const DefaultMaxVillageSeries = 2000
 // Describe implements prometheus.Collector.
 func (c *Collector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{villageOpen, villageDeadline, villageRegressed,
-		villages, villagesOverdue, programTarget, programCovered, programFoundLater, programNotSpots, programSignalCarriers, programResponsible, programPartialArea, programDeadline,
+		villages, villagesOverdue, programTarget, programCovered, programFoundLater, programNotSpots, programSignalCarriers, programResponsible, programLifecycle, plansLate, programPartialArea, programDeadline,
 		programRegressed, programHistory, carrierCovered, demoData, snapshotTime, villageSeriesMax, villageSeriesOmitted, uploads, lastUpload, problems} {
 		ch <- d
 	}
@@ -192,6 +196,12 @@ func collectProgram(ch chan<- prometheus.Metric, ps *geo.ProgramState, asOf time
 	for _, r := range ps.Summary.Responsible {
 		gauge(ch, programResponsible, float64(r.Open), id, r.Carrier, "open")
 		gauge(ch, programResponsible, float64(r.Overdue), id, r.Carrier, "overdue")
+		if r.Carrier != geo.Unassigned {
+			gauge(ch, plansLate, float64(r.Late), id, r.Carrier)
+		}
+	}
+	for i, step := range geo.Steps {
+		gauge(ch, programLifecycle, float64(n.Steps[i]), id, string(step))
 	}
 	gauge(ch, programPartialArea, float64(n.PartialArea), id)
 	gauge(ch, programDeadline, unix(ps.Program.Deadline), id)

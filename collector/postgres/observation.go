@@ -280,7 +280,19 @@ func scanObservation(s pgx.Row, o *geo.Observation) error {
 // asOf. When two share the latest instant, the one stored last (highest ID) wins. Each slice
 // is ordered by carrier, then technology; villages without such observations are absent.
 func (db *DB) LatestObservations(ctx context.Context, asOf time.Time, f geo.VillageFilter) (map[string][]geo.Observation, error) {
-	a := args{asOf.UnixMilli()}
+	return db.latestOf(ctx, geo.SourceCarrier, asOf, f)
+}
+
+// LatestMeasurements returns, like LatestObservations, the latest independent measurement of
+// each carrier × technology observed at or before asOf, per village matching f.
+func (db *DB) LatestMeasurements(ctx context.Context, asOf time.Time, f geo.VillageFilter) (map[string][]geo.Observation, error) {
+	return db.latestOf(ctx, geo.SourceIndependent, asOf, f)
+}
+
+// latestOf returns the latest observation of source role role per village × carrier ×
+// technology observed at or before asOf.
+func (db *DB) latestOf(ctx context.Context, role string, asOf time.Time, f geo.VillageFilter) (map[string][]geo.Observation, error) {
+	a := args{asOf.UnixMilli(), role}
 	where := villageFilter("s.village_id", f, &a)
 	if where != "" {
 		where = " WHERE " + where
@@ -291,7 +303,7 @@ func (db *DB) LatestObservations(ctx context.Context, asOf time.Time, f geo.Vill
 		JOIN LATERAL (
 			SELECT * FROM observations x
 			WHERE x.village_id = s.village_id AND x.carrier = s.carrier
-				AND x.technology = s.technology AND x.source_role = 'carrier' AND x.observed_at <= $1
+				AND x.technology = s.technology AND x.source_role = $2 AND x.observed_at <= $1
 			ORDER BY x.observed_at DESC, x.id DESC
 			LIMIT 1) o ON true` + where + `
 		ORDER BY s.village_id, s.carrier, s.technology`

@@ -278,4 +278,4 @@ func (db *DB) TableCounts(ctx context.Context) (map[string]int64, error) {
 // Tables lists covmon's tables in an order that respects their foreign keys.
 var Tables = []string{"programs", "tokens", "uploads", "villages", "village_programs",
 	"observations", "observation_series", "daily_figures", "alerts", "alert_outbox",
-	"assignments", "ledger", "crosswalk"}
+	"assignments", "ledger", "crosswalk", "plans"}

@@ -20,6 +20,7 @@ var CSVColumns = []string{
 	"lon", "lat", "grid_power", "baseline", "status", "level", "overdue", "days_overdue",
 	"carriers_with_signal", "carriers_reported", "area_coverage", "last_observed_at",
 	"deadline", "open", "reason", "responsible_carrier",
+	"lifecycle_step", "lifecycle_since", "site_id", "target_on_air", "late_against_plan", "days_late",
 }
 
 // CSVListSep joins list-valued properties (carriers_with_signal, carriers_reported) into one

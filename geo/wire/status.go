@@ -37,6 +37,11 @@ type Counts struct {
 	// PartialArea counts lõm sóng villages: covered at the centre, part of the settled area
 	// dark (from coverage-area uploads). DeadZone villages are trắng sóng.
 	PartialArea int `json:"partial_area"`
+	// Lifecycle counts the in-scope villages per lifecycle step (flagged, assigned, planned,
+	// built, on_air, verified); LateAgainstPlan the open villages late against their
+	// responsible carrier's own plan (docs/figures.md#lifecycle).
+	Lifecycle       map[string]int `json:"lifecycle"`
+	LateAgainstPlan int            `json:"late_against_plan"`
 }
 
 // NewCounts converts c.
@@ -50,7 +55,15 @@ func NewCounts(c geo.Counts) Counts {
 			string(geo.ReasonNeverReported): c.OverdueNeverReported,
 			string(geo.ReasonNoSignal):      c.OverdueNoSignal,
 			string(geo.ReasonDarkCentre):    c.OverdueDarkCentre,
-		}, c.TotalNotSpot, ws, c.PoweredNoData, c.PartialArea}
+		}, c.TotalNotSpot, ws, c.PoweredNoData, c.PartialArea, stepCounts(c.Steps), c.Late}
+}
+
+func stepCounts(n [geo.NumSteps]int) map[string]int {
+	out := make(map[string]int, len(n))
+	for i, s := range geo.Steps {
+		out[string(s)] = n[i]
+	}
+	return out
 }
 
 // Responsible is the figures of the villages one carrier is responsible for; Carrier is
@@ -187,6 +200,49 @@ type Village struct {
 	DaysOverdue int    `json:"days_overdue,omitempty"`
 	// ResponsibleCarrier is the carrier assigned to the village, or "unassigned".
 	ResponsibleCarrier string `json:"responsible_carrier"`
+	// Lifecycle is the village's step in the program with its evidence; absent out of scope.
+	Lifecycle *Lifecycle `json:"lifecycle,omitempty"`
+}
+
+// Lifecycle is a village's lifecycle step (docs/figures.md#lifecycle): Step and its Vietnamese
+// Label, the date (Since) and upload (UploadID) of its evidence, the responsible carrier's plan
+// that counts, and whether the village is late against it (DaysLate whole days).
+type Lifecycle struct {
+	Step     string     `json:"step"`
+	Label    string     `json:"label"`
+	Since    *time.Time `json:"since,omitempty"`
+	UploadID int64      `json:"upload_id,omitempty"`
+	Plan     *Plan      `json:"plan,omitempty"`
+	Late     bool       `json:"late"`
+	DaysLate int        `json:"days_late,omitempty"`
+}
+
+// Plan is a carrier's plan for a village (plans/v1): TargetOnAir is a date (YYYY-MM-DD).
+type Plan struct {
+	Carrier     string     `json:"carrier"`
+	SiteID      string     `json:"site_id"`
+	TargetOnAir string     `json:"target_on_air"`
+	Progress    string     `json:"progress"`
+	PlannedAt   time.Time  `json:"planned_at"`
+	BuiltAt     *time.Time `json:"built_at,omitempty"`
+	OnAirAt     *time.Time `json:"on_air_at,omitempty"`
+	UploadID    int64      `json:"upload_id"`
+	ReceivedAt  time.Time  `json:"received_at"`
+}
+
+// NewLifecycle converts lc; nil for the zero Lifecycle (no step).
+func NewLifecycle(lc *geo.Lifecycle) *Lifecycle {
+	if lc.Step == "" {
+		return nil
+	}
+	out := &Lifecycle{Step: string(lc.Step), Label: geo.StepLabel(lc.Step), Since: opt(lc.Since), UploadID: lc.UploadID,
+		Late: lc.Late, DaysLate: lc.DaysLate}
+	if p := lc.Plan; p != nil {
+		out.Plan = &Plan{Carrier: p.Carrier, SiteID: p.SiteID, TargetOnAir: p.TargetOnAir.In(geo.Vietnam).Format(time.DateOnly),
+			Progress: string(p.Progress), PlannedAt: p.PlannedAt, BuiltAt: opt(p.BuiltAt), OnAirAt: opt(p.OnAirAt),
+			UploadID: p.UploadID, ReceivedAt: p.ReceivedAt}
+	}
+	return out
 }
 
 func opt(t time.Time) *time.Time {
@@ -222,6 +278,7 @@ func NewVillage(vs *geo.VillageStatus) Village {
 		LastObservedAt: opt(vs.LastObservedAt), Deadline: opt(vs.Deadline), DeadlineBasis: string(vs.DeadlineBasis),
 		InScope: vs.InScope, Open: vs.Open, Reason: string(vs.Reason),
 		Overdue: vs.Overdue, DaysOverdue: vs.DaysOverdue, ResponsibleCarrier: geo.Bucket(vs.Responsible),
+		Lifecycle: NewLifecycle(&vs.Lifecycle),
 	}
 }
 
@@ -276,6 +333,20 @@ func FeatureCollection(sts []geo.VillageStatus, asOf time.Time, demo bool) *geoj
 		}
 		if v.LastObservedAt != nil {
 			f.Properties["last_observed_at"] = v.LastObservedAt.Format(time.RFC3339)
+		}
+		if lc := v.Lifecycle; lc != nil {
+			f.Properties["lifecycle_step"] = lc.Step
+			f.Properties["late_against_plan"] = lc.Late
+			if lc.Since != nil {
+				f.Properties["lifecycle_since"] = lc.Since.Format(time.RFC3339)
+			}
+			if lc.Late {
+				f.Properties["days_late"] = lc.DaysLate
+			}
+			if lc.Plan != nil {
+				f.Properties["site_id"] = lc.Plan.SiteID
+				f.Properties["target_on_air"] = lc.Plan.TargetOnAir
+			}
 		}
 		fc.Append(f)
 	}
