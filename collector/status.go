@@ -65,6 +65,8 @@ func applyLifecycles(ctx context.Context, s StatusStore, sts []geo.VillageStatus
 // StreamStore is what StatusSummary needs from storage.
 type StreamStore interface {
 	Assignments(ctx context.Context) ([]geo.Assignment, error)
+	Plans(ctx context.Context) ([]geo.Plan, error)
+	LatestMeasurements(ctx context.Context, asOf time.Time, f geo.VillageFilter) (map[string][]geo.Observation, error)
 	EachVillageLatest(ctx context.Context, asOf time.Time, f geo.VillageFilter, fn func(v *geo.Village, latest []geo.Observation) error) error
 }
 
@@ -77,11 +79,22 @@ func StatusSummary(ctx context.Context, s StreamStore, f geo.VillageFilter, prog
 	if err != nil {
 		return geo.Summary{}, nil, fmt.Errorf("load assignments: %w", err)
 	}
-	e := geo.NewEvaluator(prog, p, geo.NewAssignments(as), asOf)
+	book := geo.NewAssignments(as)
+	ps, err := s.Plans(ctx)
+	if err != nil {
+		return geo.Summary{}, nil, fmt.Errorf("load plans: %w", err)
+	}
+	plans := geo.NewPlans(ps)
+	measured, err := s.LatestMeasurements(ctx, asOf, f)
+	if err != nil {
+		return geo.Summary{}, nil, fmt.Errorf("load independent measurements: %w", err)
+	}
+	e := geo.NewEvaluator(prog, p, book, asOf)
 	b := geo.NewSummaryBuilder(prog, p, asOf)
 	var kept []geo.VillageStatus
 	err = s.EachVillageLatest(ctx, asOf, f, func(v *geo.Village, latest []geo.Observation) error {
 		st := e.Evaluate(v, latest)
+		st.Lifecycle = geo.LifecycleOf(&st, latest, measured[v.ID], plans, book, prog, p, asOf)
 		b.Add(&st)
 		if keep != nil && keep(&st) {
 			kept = append(kept, st)

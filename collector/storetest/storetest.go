@@ -36,6 +36,7 @@ type Store interface {
 	CommitVillageStream(ctx context.Context, u *geo.Upload, batches iter.Seq2[[]geo.Village, error]) error
 	CommitObservations(ctx context.Context, u *geo.Upload, obs []geo.Observation) error
 	CommitAssignments(ctx context.Context, u *geo.Upload, as []geo.Assignment) error
+	CommitPlans(ctx context.Context, u *geo.Upload, ps []geo.Plan) error
 	CommitCrosswalk(ctx context.Context, u *geo.Upload, rows []geo.CrosswalkRow) error
 	RecordUpload(ctx context.Context, u *geo.Upload) error
 	Programs(ctx context.Context) ([]geo.Program, error)
@@ -47,6 +48,8 @@ type Store interface {
 	Villages(ctx context.Context, f geo.VillageFilter) ([]geo.Village, error)
 	LatestObservations(ctx context.Context, asOf time.Time, f geo.VillageFilter) (map[string][]geo.Observation, error)
 	Assignments(ctx context.Context) ([]geo.Assignment, error)
+	Plans(ctx context.Context) ([]geo.Plan, error)
+	LatestMeasurements(ctx context.Context, asOf time.Time, f geo.VillageFilter) (map[string][]geo.Observation, error)
 	UploadStats(ctx context.Context) ([]geo.UploadStat, error)
 	ProblemCounts(ctx context.Context) ([]geo.RuleCount, error)
 	SignalBefore(ctx context.Context, asOf time.Time, p *geo.Policy) (map[string]bool, error)
@@ -111,6 +114,8 @@ func Run(t *testing.T, h Harness) {
 		contractCommitObservations,
 		contractLatestObservations,
 		contractLatestObservations_MatchesNaive,
+		contractLatestMeasurements,
+		contractPlans,
 		contractEachVillageLatest,
 		contractSignalAmong,
 		contractAreaShare,
