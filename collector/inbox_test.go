@@ -169,7 +169,7 @@ func TestInbox_CreatesFolders(t *testing.T) {
 	if err := r.ScanInbox(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	for _, p := range []string{".", "registry", "viettel", "viettel/areas", "mobifone", "mobifone/areas"} {
+	for _, p := range []string{".", "registry", "registry/assignments", "viettel", "viettel/areas", "viettel/plans", "mobifone", "mobifone/areas", "mobifone/plans"} {
 		fi, err := os.Lstat(filepath.Join(dir, p))
 		if err != nil || !fi.IsDir() || fi.Mode().Perm()&^collector.FolderMode != 0 {
 			t.Errorf("%s: %v %v", p, fi.Mode(), err)
@@ -212,5 +212,42 @@ func TestInbox_TooLarge(t *testing.T) {
 	}
 	if ups := uploadsOf(t, db, "viettel"); len(ups) != 0 {
 		t.Errorf("uploads: %+v", ups)
+	}
+}
+
+// TestInbox_Plans: a carrier drops its plans in inbox/<carrier>/plans/; the folder names the
+// uploader, so a plan for a village assigned to another carrier is rejected (not_responsible),
+// the file moved to rejected/ with its report, and nothing of it stored.
+func TestInbox_Plans(t *testing.T) {
+	r, _, db := newRunner(t)
+	dir, drop := dropInbox(t, r)
+	for _, p := range []string{"registry/assignments", "viettel/plans", "mobifone/plans"} {
+		os.MkdirAll(filepath.Join(dir, p), 0o750)
+	}
+	drop("registry/assignments/a.geojson", `{"type":"FeatureCollection","covmon_schema":"assignments/v1","features":[
+{"type":"Feature","geometry":null,"properties":{"village_id":"T-1","program":"vls-2024","carrier":"viettel","assigned_at":"2025-06-01"}}]}`)
+	if err := r.ScanInbox(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	plan := `{"type":"FeatureCollection","covmon_schema":"plans/v1","features":[
+{"type":"Feature","geometry":null,"properties":{"village_id":"T-1","program":"vls-2024","site_id":"LCI-1","target_on_air":"2026-06-30","progress":"planned","planned_at":"2025-12-01"}}]}`
+	drop("mobifone/plans/p.geojson", plan)
+	drop("viettel/plans/p.geojson", plan)
+	if err := r.ScanInbox(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	m, _ := filepath.Glob(filepath.Join(dir, "mobifone", "plans", "rejected", "*-p.geojson.report.json"))
+	if len(m) != 1 {
+		t.Fatalf("mobifone's report: %v (files %v)", m, files(t, filepath.Join(dir, "mobifone")))
+	}
+	if b, _ := os.ReadFile(m[0]); !strings.Contains(string(b), "not_responsible") || !strings.Contains(string(b), `assigned to \"viettel\"`) {
+		t.Errorf("report: %s", b)
+	}
+	if ups := uploadsOf(t, db, "viettel"); len(ups) != 1 || ups[0].Kind != geo.KindPlans || ups[0].Result != geo.ResultAccepted {
+		t.Errorf("viettel's uploads: %+v, want its plans accepted", ups)
+	}
+	ps, err := db.Plans(context.Background())
+	if err != nil || len(ps) != 1 || ps[0].Carrier != "viettel" {
+		t.Errorf("plans %v %+v, want viettel's only", err, ps)
 	}
 }

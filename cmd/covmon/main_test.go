@@ -142,15 +142,15 @@ func TestMain_Seed(t *testing.T) {
 	t.Run("SeedTwiceChangesNothing", func(t *testing.T) {
 		before := mustRun(t, db, "uploads", "--limit", "0")
 		out := mustRun(t, db, "seed")
-		if got, want := strings.Count(out, "already loaded as upload"), 8; got != want {
+		if got, want := strings.Count(out, "already loaded as upload"), 9; got != want {
 			t.Errorf("seed files skipped on re-seed=%d, want %d\n%s", got, want, out)
 		}
 		// No upload record is added, not even a duplicate one ("make run" seeds on every start).
 		if after := mustRun(t, db, "uploads", "--limit", "0"); after != before {
 			t.Errorf("re-seeding changed the upload list:\nbefore:\n%s\nafter:\n%s", before, after)
 		}
-		if strings.Count(before, "\n") != 1+8 {
-			t.Errorf("want the header and 8 seed uploads (registry, assignments, 4 carriers, 2 crosswalks), got:\n%s", before)
+		if strings.Count(before, "\n") != 1+9 {
+			t.Errorf("want the header and 9 seed uploads (registry, assignments, 4 carriers, plans, 2 crosswalks), got:\n%s", before)
 		}
 	})
 	t.Run("GeoJSON", func(t *testing.T) {

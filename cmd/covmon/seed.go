@@ -49,7 +49,7 @@ func (m *Main) loadSeeds(ctx context.Context) error {
 		return names[i] < names[j]
 	})
 	// Last the crosswalks (the real 2025 province merger, the synthetic demo communes), so the
-	// registry and carrier files keep upload IDs 1 to 5.
+	// registry, assignments, carrier and plans files keep upload IDs 1 to 7.
 	names = append(names, seeds.ProvinceCrosswalk, seeds.CommuneCrosswalk)
 	// Seeding is idempotent: a seed file whose bytes were already accepted is skipped before
 	// ingest, so that "make run" and "serve --seed" do not record a duplicate upload per file

@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"os/exec"
 	"runtime"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -347,9 +348,5 @@ func TestServe_EndToEnd(t *testing.T) {
 	s.stop()
 }
 
-func jsonNum(f float64) string { return strings.TrimSuffix(strings.TrimRight(jsonFloat(f), "0"), ".") }
-
-func jsonFloat(f float64) string {
-	b, _ := json.Marshal(f)
-	return string(b)
-}
+// jsonNum prints a JSON number as a path segment: 10, not "1" (trimming zeros from "10" did).
+func jsonNum(f float64) string { return strconv.FormatFloat(f, 'f', -1, 64) }
