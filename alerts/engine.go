@@ -34,6 +34,10 @@ type Engine struct {
 	MinBackoff, MaxBackoff time.Duration
 	// BatchSize is the most rows sent in one Notify call (default 100).
 	BatchSize int
+	// Elector, when set, says whether this instance leads (several instances on one
+	// database): the delivery and resend loops skip their turn on the others. Drain and
+	// Resend called directly do not ask.
+	Elector Elector
 
 	metrics *engineMetrics
 	kicks   map[string]chan struct{}
@@ -146,8 +150,10 @@ func (e *Engine) deliverLoop(ctx context.Context, n Notifier) {
 		every = 10 * time.Second
 	}
 	for {
-		if err := e.Drain(ctx, n); err != nil && ctx.Err() == nil {
-			e.logger().Warn("alert delivery", "receiver", n.Name(), "err", err)
+		if e.leads(ctx) { // otherwise another instance delivers
+			if err := e.Drain(ctx, n); err != nil && ctx.Err() == nil {
+				e.logger().Warn("alert delivery", "receiver", n.Name(), "err", err)
+			}
 		}
 		t := e.Clock.NewTimer(every)
 		select {
@@ -159,6 +165,19 @@ func (e *Engine) deliverLoop(ctx context.Context, n Notifier) {
 		}
 		t.Stop()
 	}
+}
+
+// Elector tells whether this instance leads among several sharing one database (gocron's
+// Elector has the same method; collector/postgres.Elector implements both).
+type Elector interface {
+	// IsLeader returns nil when this instance leads.
+	IsLeader(ctx context.Context) error
+}
+
+// leads reports whether this instance should run its loops' work now: always without an
+// Elector.
+func (e *Engine) leads(ctx context.Context) bool {
+	return e.Elector == nil || e.Elector.IsLeader(ctx) == nil
 }
 
 // errReceiver wraps a failed Notify; Drain returns it after scheduling the retry.
@@ -266,8 +285,10 @@ func (e *Engine) resendLoop(ctx context.Context, r Resender) {
 	t := e.Clock.NewTicker(every)
 	defer t.Stop()
 	for {
-		if err := e.Resend(ctx, r); err != nil && ctx.Err() == nil {
-			e.logger().Warn("alert resend", "receiver", r.Name(), "err", err)
+		if e.leads(ctx) { // otherwise another instance re-posts
+			if err := e.Resend(ctx, r); err != nil && ctx.Err() == nil {
+				e.logger().Warn("alert resend", "receiver", r.Name(), "err", err)
+			}
 		}
 		select {
 		case <-ctx.Done():

@@ -47,6 +47,10 @@ type Service struct {
 	// Clock is "now" for evaluations, the schedule and deliveries (default: the real clock).
 	Clock  clockwork.Clock
 	Logger *slog.Logger
+	// Elector, when set, says whether this instance leads (several instances on one
+	// database): only the leader's loops evaluate and deliver, so a receiver hears each
+	// transition from one instance. Evaluate called directly does not ask.
+	Elector Elector
 
 	mu      sync.Mutex // one evaluation at a time; guards history
 	history struct {
@@ -88,7 +92,7 @@ func (s *Service) Open(ctx context.Context) error {
 	if s.cancel != nil {
 		return errors.New("alerts: service already open")
 	}
-	s.Engine.Clock, s.Engine.Logger = s.Clock, s.Logger
+	s.Engine.Clock, s.Engine.Logger, s.Engine.Elector = s.Clock, s.Logger, s.Elector
 	ctx, s.cancel = context.WithCancel(ctx)
 	s.Engine.Start(ctx)
 	s.wg.Add(1)
@@ -127,8 +131,10 @@ func (s *Service) evaluateLoop(ctx context.Context) {
 	t := s.Clock.NewTicker(every)
 	defer t.Stop()
 	for {
-		if _, err := s.Evaluate(ctx); err != nil && ctx.Err() == nil {
-			s.logger().Error("alert evaluation", "err", err)
+		if s.Elector == nil || s.Elector.IsLeader(ctx) == nil { // otherwise another instance evaluates
+			if _, err := s.Evaluate(ctx); err != nil && ctx.Err() == nil {
+				s.logger().Error("alert evaluation", "err", err)
+			}
 		}
 		select {
 		case <-ctx.Done():

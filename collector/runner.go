@@ -52,8 +52,16 @@ type Runner struct {
 	FeedResult func(feed string, failed bool)
 	// OnSnapshot, when set, is called after each new snapshot (alerts evaluate there).
 	OnSnapshot func(ctx context.Context, s *geo.Snapshot)
+	// Elector, when set, elects one instance among several sharing a database (e.g.
+	// collector/postgres.Elector): the drop folder, the feeds and the backfill run on the
+	// leader only, through a scheduler of their own with gocron's distributed elector. The
+	// refresh runs on every instance, since each serves the API and /metrics from its own
+	// snapshot of the shared data (the daily figures it records are keyed by program and day,
+	// so two instances recording the same day store one row).
+	Elector gocron.Elector
 
 	sched     gocron.Scheduler
+	lead      gocron.Scheduler // the leader-only jobs' scheduler when Elector is set
 	snap      atomic.Pointer[geo.Snapshot]
 	refreshMu sync.Mutex
 	refresh   refresher
@@ -119,7 +127,13 @@ func (r *Runner) Start(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("new scheduler: %w", err)
 	}
-	add := func(name string, every, def time.Duration, fn func(context.Context) error) error {
+	lead := s
+	if r.Elector != nil {
+		if lead, err = gocron.NewScheduler(append(opts, gocron.WithDistributedElector(r.Elector))...); err != nil {
+			return fmt.Errorf("new scheduler: %w", err)
+		}
+	}
+	add := func(s gocron.Scheduler, name string, every, def time.Duration, fn func(context.Context) error) error {
 		if every <= 0 {
 			every = def
 		}
@@ -136,28 +150,34 @@ func (r *Runner) Start(ctx context.Context) error {
 		}
 		return nil
 	}
-	if err := add("refresh", r.RefreshEvery, 5*time.Minute, r.Refresh); err != nil {
+	if err := add(s, "refresh", r.RefreshEvery, 5*time.Minute, r.Refresh); err != nil {
 		return err
 	}
 	if r.Inbox.Dir != "" {
-		if err := add("inbox", r.InboxEvery, time.Minute, r.ScanInbox); err != nil {
+		if err := add(lead, "inbox", r.InboxEvery, time.Minute, r.ScanInbox); err != nil {
 			return err
 		}
 	}
 	if len(r.Feeds) > 0 {
-		if err := add("feeds", r.FeedEvery, 15*time.Minute, r.PullFeeds); err != nil {
+		if err := add(lead, "feeds", r.FeedEvery, 15*time.Minute, r.PullFeeds); err != nil {
 			return err
 		}
 	}
 	if r.Figures != nil {
-		if _, err := s.NewJob(gocron.OneTimeJob(gocron.OneTimeJobStartImmediately()), r.task("backfill", r.Backfill),
+		if _, err := lead.NewJob(gocron.OneTimeJob(gocron.OneTimeJobStartImmediately()), r.task("backfill", r.Backfill),
 			gocron.WithName("backfill"), gocron.WithContext(ctx)); err != nil {
 			return fmt.Errorf("schedule backfill: %w", err)
 		}
 	}
 	r.sched = s
+	if lead != s {
+		r.lead = lead
+	}
 	r.startRefresher()
 	s.Start()
+	if r.lead != nil {
+		r.lead.Start()
+	}
 	return nil
 }
 
@@ -187,6 +207,9 @@ func (r *Runner) Shutdown() error {
 	r.shutdownOnce.Do(func() {
 		if r.sched != nil {
 			r.shutdownErr = r.sched.Shutdown()
+		}
+		if r.lead != nil {
+			r.shutdownErr = errors.Join(r.shutdownErr, r.lead.Shutdown())
 		}
 		r.stopRefresher()
 	})

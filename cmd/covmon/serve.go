@@ -15,6 +15,7 @@ import (
 	"github.com/covmon/covmon/collector"
 	"github.com/covmon/covmon/collector/httpapi"
 	"github.com/covmon/covmon/collector/metrics"
+	"github.com/covmon/covmon/collector/postgres"
 	"github.com/covmon/covmon/geo"
 )
 
@@ -80,6 +81,24 @@ Stops cleanly on SIGINT/SIGTERM: HTTP first, then the jobs, then the database.`)
 		feedNames[i] = f.Name
 	}
 	runner.FeedResult = metrics.NewFeedMonitor(reg, feedNames).Record
+	// On PostgreSQL several instances may share the database: one of them, elected by an
+	// advisory lock, runs the drop folder, the feeds, the backfill and the alert evaluation
+	// and delivery; every instance refreshes its snapshot and serves (docs/deployment.md).
+	var elector *postgres.Elector
+	if pg, ok := m.DB.(*postgres.DB); ok {
+		elector = postgres.NewElector(pg.URL(), "covmon-jobs")
+		defer elector.Close() // after the jobs and alert loops have stopped (deferred later)
+		runner.Elector = elector
+		reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "covmon_instance_leader",
+			Help: "1 when this instance leads the instances sharing the PostgreSQL database (it runs the drop folder, feeds, backfill and alerts), else 0.",
+		}, func() float64 {
+			if elector.Leading() {
+				return 1
+			}
+			return 0
+		}))
+	}
 	mc := metrics.NewCollector(runner.Snapshot)
 	mc.MaxVillageSeries = m.Config.Metrics.MaxVillageSeries
 	reg.MustRegister(mc)
@@ -91,6 +110,9 @@ Stops cleanly on SIGINT/SIGTERM: HTTP first, then the jobs, then the database.`)
 	alertSvc, err := m.newAlertService(runner.Snapshot, reg, m.Clock, logger)
 	if err != nil {
 		return err
+	}
+	if elector != nil {
+		alertSvc.Elector = elector
 	}
 	runner.OnSnapshot = func(context.Context, *geo.Snapshot) { alertSvc.Kick() }
 	if err := alertSvc.Open(jobsCtx); err != nil {

@@ -1,10 +1,12 @@
 package postgres
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/covmon/covmon/alerts"
@@ -201,19 +203,27 @@ func (db *DB) ActiveAlerts(ctx context.Context) ([]alerts.Alert, error) {
 	return as, nil
 }
 
-// DueDeliveries returns up to limit undelivered outbox rows of receiver due at now, oldest first.
-// Rows queued after an undelivered row that is waiting for its retry are held back too, so a
-// receiver sees the transitions in the order they happened.
+// DueDeliveries returns up to limit undelivered outbox rows of receiver due at now, oldest first,
+// and claims them: rows are locked with FOR UPDATE SKIP LOCKED and their next attempt moved to
+// now + ClaimLease, so another instance asking at the same time gets none of them, and none
+// until MarkSent, MarkFailed or MarkDropped settles them — or, when the instance that claimed
+// them dies first, until the lease ends (delivery stays at least once). Rows queued after an
+// undelivered row that is waiting for its retry (or claimed) are held back too, so a receiver
+// sees the transitions in the order they happened.
 func (db *DB) DueDeliveries(ctx context.Context, receiver string, now time.Time, limit int) ([]alerts.Delivery, error) {
 	if limit <= 0 {
 		limit = 100
 	}
-	rows, err := db.pool.Query(ctx, `SELECT id, transition, alert, attempts, created_at
-		FROM alert_outbox
-		WHERE receiver = $1 AND sent_at IS NULL AND next_attempt_at <= $2
-			AND id < coalesce((SELECT min(id) FROM alert_outbox
-				WHERE receiver = $1 AND sent_at IS NULL AND next_attempt_at > $2), 9223372036854775807)
-		ORDER BY id LIMIT $3`, receiver, now.UnixMilli(), limit)
+	rows, err := db.pool.Query(ctx, `WITH due AS (
+			SELECT id FROM alert_outbox
+			WHERE receiver = $1 AND sent_at IS NULL AND next_attempt_at <= $2
+				AND id < coalesce((SELECT min(id) FROM alert_outbox
+					WHERE receiver = $1 AND sent_at IS NULL AND next_attempt_at > $2), 9223372036854775807)
+			ORDER BY id LIMIT $3
+			FOR UPDATE SKIP LOCKED)
+		UPDATE alert_outbox o SET next_attempt_at = $4 FROM due WHERE o.id = due.id
+		RETURNING o.id, o.transition, o.alert, o.attempts, o.created_at`,
+		receiver, now.UnixMilli(), limit, now.Add(ClaimLease).UnixMilli())
 	if err != nil {
 		return nil, fmt.Errorf("due deliveries: %w", err)
 	}
@@ -239,8 +249,16 @@ func (db *DB) DueDeliveries(ctx context.Context, receiver string, now time.Time,
 		}
 		out = append(out, d)
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	slices.SortFunc(out, func(a, b alerts.Delivery) int { return cmp.Compare(a.ID, b.ID) })
+	return out, nil
 }
+
+// ClaimLease is how long rows returned by DueDeliveries stay claimed by the instance that
+// asked, unless it settles them sooner.
+const ClaimLease = 5 * time.Minute
 
 // MarkSent marks outbox rows delivered at at.
 func (db *DB) MarkSent(ctx context.Context, ids []int64, at time.Time) error {
