@@ -16,16 +16,6 @@ func areaObsAt(village string, signal bool, share *float64, d int) geo.Observati
 	return o
 }
 
-func batches(bs ...[]geo.Observation) func(yield func([]geo.Observation) bool) {
-	return func(yield func([]geo.Observation) bool) {
-		for _, b := range bs {
-			if !yield(b) {
-				return
-			}
-		}
-	}
-}
-
 func TestDB_Migration0004(t *testing.T) {
 	// Take a database back to its state before 0004 (no area_share column, the old identity
 	// index), then reopen it: the migration runs and the old rows read with a nil share.

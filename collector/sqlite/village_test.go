@@ -51,11 +51,3 @@ func mustCommitVillages(tb testing.TB, db *sqlite.DB, vs ...geo.Village) *geo.Up
 	}
 	return u
 }
-
-func villageIDs(vs []geo.Village) []string {
-	ids := []string{}
-	for _, v := range vs {
-		ids = append(ids, v.ID)
-	}
-	return ids
-}
