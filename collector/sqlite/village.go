@@ -116,7 +116,9 @@ type villageWriter struct {
 	current  *sql.Stmt // the stored programs of a JSON array of village IDs
 	delete   *sql.Stmt // the programs of a JSON array of village IDs
 	touch    *sql.Stmt // upload_id of a JSON array of village IDs
-	changed  int
+	// programStmts insert n (village, program) pairs, by n
+	programStmts map[int]*sql.Stmt
+	changed      int
 
 	args    []any
 	pending []*geo.Village // the villages of the statement being built, one ID each
@@ -156,6 +158,9 @@ func (w *villageWriter) close() {
 		if s != nil {
 			s.Close()
 		}
+	}
+	for _, s := range w.programStmts {
+		s.Close()
 	}
 }
 
@@ -304,14 +309,34 @@ func (w *villageWriter) syncPrograms(ctx context.Context) ([]string, error) {
 		return nil, fmt.Errorf("replace village programs: %w", err)
 	}
 	for len(pairs) > 0 {
-		n := min(len(pairs), 2*500)
-		if _, err := w.tx.ExecContext(ctx, `INSERT INTO village_programs (village_id, program_id) VALUES `+
-			placeholders(n/2, 2), pairs[:n]...); err != nil {
+		n := min(len(pairs), 2*villageBatch)
+		ins, err := w.insertPrograms(ctx, n/2)
+		if err != nil {
+			return nil, err
+		}
+		if _, err := ins.ExecContext(ctx, pairs[:n]...); err != nil {
 			return nil, fmt.Errorf("replace village programs: %w", err)
 		}
 		pairs = pairs[n:]
 	}
 	return differ, nil
+}
+
+// insertPrograms returns the statement inserting n (village, program) pairs, prepared once
+// per n.
+func (w *villageWriter) insertPrograms(ctx context.Context, n int) (*sql.Stmt, error) {
+	if s := w.programStmts[n]; s != nil {
+		return s, nil
+	}
+	s, err := w.tx.PrepareContext(ctx, `INSERT INTO village_programs (village_id, program_id) VALUES `+placeholders(n, 2))
+	if err != nil {
+		return nil, fmt.Errorf("prepare village programs: %w", err)
+	}
+	if w.programStmts == nil {
+		w.programStmts = map[int]*sql.Stmt{}
+	}
+	w.programStmts[n] = s
+	return s, nil
 }
 
 // jsonIDs encodes IDs as a JSON array, one parameter for json_each.
