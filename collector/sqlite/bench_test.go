@@ -69,6 +69,83 @@ func BenchmarkCommitObservations(b *testing.B) {
 	b.ReportMetric(float64(rows*b.N)/b.Elapsed().Seconds(), "rows/s")
 }
 
+// BenchmarkObservationsVsFloor commits the same 100k new observations per iteration three
+// times, into three databases holding the same registry: through CommitObservations (an
+// observations file), through CommitChangedObservations in batches of one layer (an areas
+// upload's results), and through the floor (a plain prepared INSERT per row from Go into the
+// same schema, one transaction). It reports the times and the ratios to the floor, measured
+// in one run (issue 16: within 1.5×).
+func BenchmarkObservationsVsFloor(b *testing.B) {
+	const villages, rows = 10_000, 100_000
+	ctx := context.Background()
+	vs := benchVillages(villages)
+	commitDB, floorDB, areaDB := MustOpenDB(b), MustOpenDB(b), MustOpenDB(b)
+	mustCommitVillages(b, commitDB, vs...)
+	mustCommitVillages(b, floorDB, vs...)
+	mustCommitVillages(b, areaDB, vs...)
+	var area time.Duration
+	base := time.Date(2020, 1, 1, 0, 0, 0, 0, geo.Vietnam)
+	obs := make([]geo.Observation, rows)
+	var commit, floor time.Duration
+	iter := 0
+	for b.Loop() {
+		b.StopTimer()
+		for k := range obs {
+			obs[k] = geo.Observation{
+				VillageID:  vs[k%villages].ID,
+				Carrier:    benchCarriers[(k/villages)%4],
+				Technology: geo.Technology(2 + (k/(4*villages))%3),
+				HasSignal:  iter%2 == 0, // every series changes: the areas path writes changes only
+				RSRPdBm:    ptr(-90 - float64(k%30)),
+				ObservedAt: base.Add(time.Duration(iter) * time.Hour),
+				Method:     "drive_test",
+			}
+		}
+		iter++
+		fu := newUpload(geo.KindObservations, "")
+		fu.Result = geo.ResultRejected // an upload row for the floor's rows to refer to
+		if err := floorDB.RecordUpload(ctx, fu); err != nil {
+			b.Fatal(err)
+		}
+		b.StartTimer()
+		t0 := time.Now()
+		if err := floorDB.FloorInsertObservations(ctx, fu.ID, obs); err != nil {
+			b.Fatal(err)
+		}
+		t1 := time.Now()
+		u := newUpload(geo.KindObservations, "")
+		if err := commitDB.CommitObservations(ctx, u, obs); err != nil {
+			b.Fatal(err)
+		}
+		t2 := time.Now()
+		if u.Inserted != rows {
+			b.Fatalf("Inserted=%d, want %d", u.Inserted, rows)
+		}
+		au := newUpload(geo.KindAreas, "")
+		if err := areaDB.CommitChangedObservations(ctx, au, func(yield func([]geo.Observation) bool) {
+			for k := 0; k < rows; k += villages { // obs is ordered by layer, villages apart
+				if !yield(obs[k : k+villages]) {
+					return
+				}
+			}
+		}); err != nil {
+			b.Fatal(err)
+		}
+		t3 := time.Now()
+		if au.Inserted != rows {
+			b.Fatalf("areas Inserted=%d, want %d", au.Inserted, rows)
+		}
+		floor += t1.Sub(t0)
+		commit += t2.Sub(t1)
+		area += t3.Sub(t2)
+	}
+	b.ReportMetric(floor.Seconds()/float64(b.N), "floor_s")
+	b.ReportMetric(commit.Seconds()/float64(b.N), "commit_s")
+	b.ReportMetric(area.Seconds()/float64(b.N), "areas_s")
+	b.ReportMetric(commit.Seconds()/floor.Seconds(), "commit/floor")
+	b.ReportMetric(area.Seconds()/floor.Seconds(), "areas/floor")
+}
+
 // BenchmarkLatestObservations reads the latest observations of 10k villages × 4 carriers × 2
 // technologies, each series with 12 observations (960k stored).
 func BenchmarkLatestObservations(b *testing.B) {

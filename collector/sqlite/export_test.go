@@ -3,6 +3,8 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+
+	"github.com/covmon/covmon/geo"
 )
 
 // BackfillLedger runs the ledger migration's Go step in its own transaction (tests).
@@ -21,4 +23,30 @@ func (db *DB) BackfillLedger(ctx context.Context) error {
 // Exec runs a statement on the writer connection, as a person with the database file could.
 func (db *DB) Exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
 	return db.rw.ExecContext(ctx, q, args...)
+}
+
+// FloorInsertObservations is the floor a commit of observations is measured against: a plain
+// prepared INSERT per row, from Go, into the same schema, in one transaction (benchmarks).
+func (db *DB) FloorInsertObservations(ctx context.Context, uploadID int64, obs []geo.Observation) error {
+	tx, err := db.rw.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	stmt, err := tx.PrepareContext(ctx, `INSERT INTO observations
+		(village_id, carrier, technology, has_signal, rsrp_dbm, dl_mbps, observed_at, method, area_share, upload_id,
+		 source_role, inspector) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+	if err != nil {
+		return err
+	}
+	defer stmt.Close()
+	for i := range obs {
+		o := &obs[i]
+		if _, err := stmt.ExecContext(ctx, o.VillageID, o.Carrier, int64(o.Technology), o.HasSignal,
+			nullFloat(o.RSRPdBm), nullFloat(o.DLMbps), o.ObservedAt.UnixMilli(), o.Method, nullFloat(o.AreaShare), uploadID,
+			sourceRole(o), o.Inspector); err != nil {
+			return err
+		}
+	}
+	return tx.Commit()
 }

@@ -66,6 +66,9 @@ func insertObservations(ctx context.Context, tx *sql.Tx, uploadID int64, obs []g
 type observationInsert struct {
 	stmt     *sql.Stmt
 	uploadID int64
+	tx       *sql.Tx
+	rows     *sql.Stmt // observationRows rows at once, prepared when first used
+	args     []any
 }
 
 // prepareObservationInsert prepares the insert of one upload's observations. With skipKnown,
@@ -90,10 +93,15 @@ func prepareObservationInsert(ctx context.Context, tx *sql.Tx, uploadID int64, s
 	if err != nil {
 		return nil, fmt.Errorf("prepare observation insert: %w", err)
 	}
-	return &observationInsert{stmt: stmt, uploadID: uploadID}, nil
+	return &observationInsert{stmt: stmt, uploadID: uploadID, tx: tx}, nil
 }
 
-func (ins *observationInsert) close() { ins.stmt.Close() }
+func (ins *observationInsert) close() {
+	ins.stmt.Close()
+	if ins.rows != nil {
+		ins.rows.Close()
+	}
+}
 
 // insert stores o (the i-th of its upload, for errors) and returns 1, or 0 when the latest
 // observation of its series at its instant is identical.
@@ -215,19 +223,65 @@ func insertChanged(ctx context.Context, latest *sql.Stmt, ins *observationInsert
 	if err := rows.Err(); err != nil {
 		return 0, fmt.Errorf("latest of batch: %w", err)
 	}
-	inserted := 0
+	changed := make([]int, 0, len(batch))
 	for i := range batch {
 		o := &batch[i]
 		if p, ok := prev[o.VillageID]; ok && p.SameResult(o) {
 			continue
 		}
-		n, err := ins.insert(ctx, first+i, o)
-		if err != nil {
+		changed = append(changed, i)
+	}
+	inserted := len(changed)
+	for len(changed) > 0 {
+		n := min(len(changed), observationRows)
+		if err := ins.insertRows(ctx, first, batch, changed[:n]); err != nil {
 			return 0, err
 		}
-		inserted += n
+		changed = changed[n:]
 	}
 	return inserted, nil
+}
+
+// observationRows is the number of observations one multi-row insert writes: a statement per
+// row costs more in the driver than SQLite spends storing it (12 parameters each).
+const observationRows = 200
+
+// insertRows inserts batch[i] for each i in idx (at most observationRows; the batch's first
+// observation is the upload's first-th, for errors) in one statement, without the check
+// against the latest stored one.
+func (ins *observationInsert) insertRows(ctx context.Context, first int, batch []geo.Observation, idx []int) error {
+	ins.args = ins.args[:0]
+	for _, i := range idx {
+		o := &batch[i]
+		ins.args = append(ins.args, o.VillageID, o.Carrier, int64(o.Technology), o.HasSignal,
+			nullFloat(o.RSRPdBm), nullFloat(o.DLMbps), o.ObservedAt.UnixMilli(), o.Method, nullFloat(o.AreaShare), ins.uploadID,
+			sourceRole(o), o.Inspector)
+	}
+	q := `INSERT INTO observations (village_id, carrier, technology, has_signal, rsrp_dbm, dl_mbps,
+		observed_at, method, area_share, upload_id, source_role, inspector) VALUES ` + placeholders(len(idx), 12)
+	var err error
+	if len(idx) == observationRows {
+		if ins.rows == nil {
+			if ins.rows, err = ins.tx.PrepareContext(ctx, q); err != nil {
+				return fmt.Errorf("prepare observation insert: %w", err)
+			}
+		}
+		_, err = ins.rows.ExecContext(ctx, ins.args...)
+	} else {
+		_, err = ins.tx.ExecContext(ctx, q, ins.args...)
+	}
+	if err == nil {
+		return nil
+	}
+	if isForeignKeyViolation(err) {
+		// The statement was undone as a whole: insert its rows one by one to name the one.
+		for _, i := range idx {
+			if _, err := ins.insert(ctx, first+i, &batch[i]); err != nil {
+				return err
+			}
+		}
+	}
+	return fmt.Errorf("observations %d to %d: %w", first+idx[0], first+idx[len(idx)-1], err)
 }
 
 const observationColumns = `o.id, o.village_id, o.carrier, o.technology, o.has_signal,
