@@ -3,8 +3,6 @@ package sqlite_test
 import (
 	"context"
 	"database/sql"
-	"errors"
-	"strings"
 	"testing"
 
 	"github.com/covmon/covmon/collector/sqlite"
@@ -61,47 +59,5 @@ func TestDB_Migration0004(t *testing.T) {
 	o := areaObsAt("V000", true, ptr(0.5), 1)
 	if err := db2.CommitObservations(ctx, u, []geo.Observation{o}); err != nil || u.Inserted != 1 {
 		t.Fatalf("insert with a share after the migration: %v, Inserted=%d", err, u.Inserted)
-	}
-}
-
-// TestDB_CommitChangedObservations_ManyRows: an areas upload's results go in multi-row
-// statements; more rows than one statement holds are all stored, and a row naming a village
-// the registry does not hold fails the upload naming that row, with nothing written.
-func TestDB_CommitChangedObservations_ManyRows(t *testing.T) {
-	ctx := context.Background()
-	db := MustOpenDB(t)
-	vs := testVillages(450)
-	mustCommitVillages(t, db, vs...)
-	layer := make([]geo.Observation, len(vs))
-	for i := range vs {
-		layer[i] = areaObsAt(vs[i].ID, i%2 == 0, nil, 1)
-	}
-	u := newUpload(geo.KindAreas, "viettel")
-	if err := db.CommitChangedObservations(ctx, u, batches(layer)); err != nil {
-		t.Fatal(err)
-	}
-	if u.Inserted != len(vs) {
-		t.Fatalf("Inserted=%d, want %d", u.Inserted, len(vs))
-	}
-	latest, err := db.LatestObservations(ctx, day(2), geo.VillageFilter{})
-	if err != nil || len(latest) != len(vs) {
-		t.Fatalf("latest of %d villages (%v), want %d", len(latest), err, len(vs))
-	}
-	if got := latest["V301"]; len(got) != 1 || got[0].HasSignal || got[0].Method != "model" {
-		t.Fatalf("V301=%+v, want one dark model observation", got)
-	}
-
-	next := make([]geo.Observation, len(vs))
-	for i := range vs {
-		next[i] = areaObsAt(vs[i].ID, i%2 == 1, nil, 3) // every village changes
-	}
-	next[333].VillageID = "NOT-IN-REGISTRY"
-	u2 := newUpload(geo.KindAreas, "viettel")
-	err = db.CommitChangedObservations(ctx, u2, batches(next))
-	if !errors.Is(err, geo.ErrNotFound) || !strings.Contains(err.Error(), `"NOT-IN-REGISTRY"`) || !strings.Contains(err.Error(), "observation 333") {
-		t.Fatalf("err=%v, want ErrNotFound naming observation 333 and its village", err)
-	}
-	if latest, err := db.LatestObservations(ctx, day(4), geo.VillageFilter{}); err != nil || latest["V000"][0].ObservedAt.Equal(day(3)) {
-		t.Fatalf("the failed upload left rows: %v %+v", err, latest["V000"])
 	}
 }

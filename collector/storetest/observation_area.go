@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/covmon/covmon/geo"
@@ -185,4 +186,46 @@ func contractCommitChangedObservations(t *testing.T, h *Harness) {
 			t.Errorf("err=%v, want ErrNotFound", err)
 		}
 	})
+}
+
+// contractCommitChangedObservations_ManyRows: an areas upload's results go in multi-row
+// statements; more rows than one statement holds are all stored, and a row naming a village
+// the registry does not hold fails the upload naming that row, with nothing written.
+func contractCommitChangedObservations_ManyRows(t *testing.T, h *Harness) {
+	ctx := context.Background()
+	db := h.Open(t)
+	vs := testVillages(450)
+	mustCommitVillages(t, db, vs...)
+	layer := make([]geo.Observation, len(vs))
+	for i := range vs {
+		layer[i] = areaObsAt(vs[i].ID, i%2 == 0, nil, 1)
+	}
+	u := newUpload(geo.KindAreas, "viettel")
+	if err := db.CommitChangedObservations(ctx, u, batches(layer)); err != nil {
+		t.Fatal(err)
+	}
+	if u.Inserted != len(vs) {
+		t.Fatalf("Inserted=%d, want %d", u.Inserted, len(vs))
+	}
+	latest, err := db.LatestObservations(ctx, day(2), geo.VillageFilter{})
+	if err != nil || len(latest) != len(vs) {
+		t.Fatalf("latest of %d villages (%v), want %d", len(latest), err, len(vs))
+	}
+	if got := latest["V301"]; len(got) != 1 || got[0].HasSignal || got[0].Method != "model" {
+		t.Fatalf("V301=%+v, want one dark model observation", got)
+	}
+
+	next := make([]geo.Observation, len(vs))
+	for i := range vs {
+		next[i] = areaObsAt(vs[i].ID, i%2 == 1, nil, 3) // every village changes
+	}
+	next[333].VillageID = "NOT-IN-REGISTRY"
+	u2 := newUpload(geo.KindAreas, "viettel")
+	err = db.CommitChangedObservations(ctx, u2, batches(next))
+	if !errors.Is(err, geo.ErrNotFound) || !strings.Contains(err.Error(), `"NOT-IN-REGISTRY"`) || !strings.Contains(err.Error(), "observation 333") {
+		t.Fatalf("err=%v, want ErrNotFound naming observation 333 and its village", err)
+	}
+	if latest, err := db.LatestObservations(ctx, day(4), geo.VillageFilter{}); err != nil || latest["V000"][0].ObservedAt.Equal(day(3)) {
+		t.Fatalf("the failed upload left rows: %v %+v", err, latest["V000"])
+	}
 }

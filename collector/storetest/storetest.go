@@ -120,6 +120,7 @@ func Run(t *testing.T, h Harness) {
 		contractSignalAmong,
 		contractAreaShare,
 		contractCommitChangedObservations,
+		contractCommitChangedObservations_ManyRows,
 		contractRecordUpload,
 		contractUploads,
 		contractPrograms,
