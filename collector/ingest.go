@@ -28,7 +28,9 @@ type Store interface {
 	// CommitVillageStream stores a registry upload in one transaction from batches read in
 	// order (none retained; an error from batches aborts it and nothing is written).
 	CommitVillageStream(ctx context.Context, u *geo.Upload, batches iter.Seq2[[]geo.Village, error]) error
-	CommitObservations(ctx context.Context, u *geo.Upload, obs []geo.Observation) error
+	// CommitObservationStream stores an observations upload in one transaction from batches
+	// read in order (none retained; an error from batches aborts it and nothing is written).
+	CommitObservationStream(ctx context.Context, u *geo.Upload, batches iter.Seq2[[]geo.Observation, error]) error
 	// CommitAssignments adds an assignments upload to the dated history of responsible carriers.
 	CommitAssignments(ctx context.Context, u *geo.Upload, as []geo.Assignment) error
 	// CommitPlans adds a carrier's plans upload to the history of plans.
@@ -125,7 +127,8 @@ func (in *Ingester) Ingest(ctx context.Context, f File, r io.Reader) (*geo.Uploa
 	opt := format.Options{File: f.Name, Bounds: in.Bounds, Carriers: in.Carriers, Carrier: f.Carrier, Inspector: f.Inspector, Now: u.ReceivedAt, MaxProblems: in.MaxProblems,
 		MinTime: in.MinTime, FutureSkew: in.FutureSkew}
 	var villages *villageSpill
-	var obs []geo.Observation
+	var obs *observationSpill
+	var obsFile *format.ObservationFile
 	var assignments []geo.Assignment
 	var areas *areaPlan
 	var crosswalk []geo.CrosswalkRow
@@ -199,10 +202,21 @@ func (in *Ingester) Ingest(ctx context.Context, f File, r io.Reader) (*geo.Uploa
 		if opt.KnownVillage, err = in.Store.KnownVillages(ctx); err != nil {
 			return nil, fmt.Errorf("load village registry: %w", err)
 		}
-		obs, err = format.DecodeObservations(cr, opt)
-		u.Features = len(obs)
-		if u.Carrier == "" {
-			u.Carrier = soleCarrier(obs)
+		// Streamed like a registry: the rows wait in a temporary file between the passes
+		// (validation, the end-of-file checks, the commit), so memory does not grow with the
+		// file beyond the duplicate check's fingerprint per row.
+		if obs, err = newObservationSpill(); err != nil {
+			return nil, err
+		}
+		defer obs.close()
+		if obsFile, err = format.StreamObservations(cr, opt, obs); err == nil {
+			u.Features = obs.n
+			if u.Carrier == "" {
+				var serr error
+				if u.Carrier, serr = soleCarrier(obs.batches(obsFile)); serr != nil {
+					return nil, fmt.Errorf("read %s: %w", f.Name, serr)
+				}
+			}
 		}
 	case geo.KindCrosswalk:
 		crosswalk, err = format.DecodeCrosswalk(cr, opt)
@@ -268,7 +282,7 @@ func (in *Ingester) Ingest(ctx context.Context, f File, r io.Reader) (*geo.Uploa
 			err = in.Store.CommitVillageStream(ctx, u, villages.batches())
 		}
 	case geo.KindObservations:
-		err = in.Store.CommitObservations(ctx, u, obs)
+		err = in.Store.CommitObservationStream(ctx, u, obs.batches(obsFile))
 	case geo.KindAssignments:
 		err = in.Store.CommitAssignments(ctx, u, assignments)
 	case geo.KindAreas:
@@ -299,17 +313,23 @@ func (in *Ingester) carriers() []string {
 	return in.Carriers
 }
 
-func soleCarrier(obs []geo.Observation) string {
+// soleCarrier returns the carrier of every observation, or "" when they name more than one.
+func soleCarrier(batches iter.Seq2[[]geo.Observation, error]) (string, error) {
 	c := ""
-	for i := range obs {
-		switch {
-		case c == "":
-			c = obs[i].Carrier
-		case c != obs[i].Carrier:
-			return ""
+	for obs, err := range batches {
+		if err != nil {
+			return "", err
+		}
+		for i := range obs {
+			switch {
+			case c == "":
+				c = obs[i].Carrier
+			case c != obs[i].Carrier:
+				return "", nil
+			}
 		}
 	}
-	return c
+	return c, nil
 }
 
 func solePlanCarrier(ps []geo.Plan) string {

@@ -17,39 +17,140 @@ import (
 	"github.com/paulmach/orb/encoding/wkb"
 
 	"github.com/covmon/covmon/geo"
+	"github.com/covmon/covmon/geo/format"
 )
 
-// villageSpill holds a registry file's villages between the two passes of an import: the
-// first pass validates the file and writes each village here in a compact binary form (a
-// temporary file, removed by close), the second reads them back in batches for the store's
-// one transaction. So neither pass holds the registry in memory, whatever its size, and a
-// reader that cannot be rewound (an HTTP body, a gzip stream) is read only once.
-type villageSpill struct {
+// spill holds a file's records between the passes of an import: the first pass validates the
+// file and writes each record here in a compact binary form (a temporary file, removed by
+// close), later passes read them back. So no pass holds the file's rows in memory, whatever its
+// size, and a reader that cannot be rewound (an HTTP body, a gzip stream) is read only once.
+type spill struct {
 	f   *os.File
 	w   *bufio.Writer
 	n   int
 	err error // the first write error
-	buf []byte
+	hdr [binary.MaxVarintLen64]byte
 }
 
-// spillBatch is the number of villages per batch handed to the store.
+// spillBatch is the number of rows per batch handed to the store.
 const spillBatch = 1000
 
-func newVillageSpill() (*villageSpill, error) {
-	f, err := os.CreateTemp("", "covmon-villages-*.spill")
+func newSpill(what string) (*spill, error) {
+	f, err := os.CreateTemp("", "covmon-"+what+"-*.spill")
 	if err != nil {
-		return nil, fmt.Errorf("village spill: %w", err)
+		return nil, fmt.Errorf("%s spill: %w", what, err)
 	}
-	return &villageSpill{f: f, w: bufio.NewWriterSize(f, 1<<20)}, nil
+	return &spill{f: f, w: bufio.NewWriterSize(f, 1<<20)}, nil
 }
 
 // close removes the temporary file.
-func (s *villageSpill) close() {
+func (s *spill) close() {
 	if s == nil {
 		return
 	}
 	s.f.Close()
 	os.Remove(s.f.Name())
+}
+
+// add appends one record; a write error is kept and returned by rewind.
+func (s *spill) add(b []byte) {
+	if s.err != nil {
+		return
+	}
+	if _, err := s.w.Write(s.hdr[:binary.PutUvarint(s.hdr[:], uint64(len(b)))]); err != nil {
+		s.err = err
+		return
+	}
+	if _, err := s.w.Write(b); err != nil {
+		s.err = err
+		return
+	}
+	s.n++
+}
+
+// rewind flushes what was written and goes back to the first record.
+func (s *spill) rewind() error {
+	if s.err == nil {
+		s.err = s.w.Flush()
+	}
+	if s.err == nil {
+		_, s.err = s.f.Seek(0, io.SeekStart)
+	}
+	if s.err != nil {
+		return fmt.Errorf("spill: %w", s.err)
+	}
+	return nil
+}
+
+// records reads every record back from the start, in order; the slice is reused.
+func (s *spill) records() iter.Seq2[[]byte, error] {
+	return func(yield func([]byte, error) bool) {
+		if err := s.rewind(); err != nil {
+			yield(nil, err)
+			return
+		}
+		r := bufio.NewReaderSize(s.f, 1<<20)
+		var buf []byte
+		for range s.n {
+			size, err := binary.ReadUvarint(r)
+			if err != nil {
+				yield(nil, fmt.Errorf("spill: read: %w", unexpected(err)))
+				return
+			}
+			buf = slices.Grow(buf[:0], int(size))[:size]
+			if _, err := io.ReadFull(r, buf); err != nil {
+				yield(nil, fmt.Errorf("spill: read: %w", unexpected(err)))
+				return
+			}
+			if !yield(buf, nil) {
+				return
+			}
+		}
+	}
+}
+
+// inBatches decodes the records with read into batches of at most spillBatch; the batch slice
+// is reused, so a consumer must not keep it past its turn.
+func inBatches[T any](s *spill, read func([]byte, *T) error) iter.Seq2[[]T, error] {
+	return func(yield func([]T, error) bool) {
+		batch := make([]T, 0, spillBatch)
+		i := 0
+		for b, err := range s.records() {
+			if err != nil {
+				yield(nil, err)
+				return
+			}
+			batch = batch[:len(batch)+1]
+			if err := read(b, &batch[len(batch)-1]); err != nil {
+				yield(nil, fmt.Errorf("spill: record %d: %w", i, err))
+				return
+			}
+			i++
+			if len(batch) == spillBatch {
+				if !yield(batch, nil) {
+					return
+				}
+				batch = batch[:0]
+			}
+		}
+		if len(batch) > 0 {
+			yield(batch, nil)
+		}
+	}
+}
+
+// villageSpill holds a registry file's villages between the two passes of an import.
+type villageSpill struct {
+	*spill
+	buf []byte
+}
+
+func newVillageSpill() (*villageSpill, error) {
+	s, err := newSpill("villages")
+	if err != nil {
+		return nil, err
+	}
+	return &villageSpill{spill: s}, nil
 }
 
 // add writes v; a write error is kept and returned by finish.
@@ -63,66 +164,135 @@ func (s *villageSpill) add(v *geo.Village) {
 		return
 	}
 	s.buf = b
-	var hdr [binary.MaxVarintLen64]byte
-	if _, err := s.w.Write(hdr[:binary.PutUvarint(hdr[:], uint64(len(b)))]); err != nil {
-		s.err = err
-		return
-	}
-	if _, err := s.w.Write(b); err != nil {
-		s.err = err
-		return
-	}
-	s.n++
+	s.spill.add(b)
 }
 
-// finish flushes what was written and rewinds the file for batches.
+// finish reports a write error of the first pass.
 func (s *villageSpill) finish() error {
-	if s.err == nil {
-		s.err = s.w.Flush()
-	}
-	if s.err == nil {
-		_, s.err = s.f.Seek(0, io.SeekStart)
-	}
-	if s.err != nil {
-		return fmt.Errorf("village spill: %w", s.err)
+	if err := s.rewind(); err != nil {
+		return fmt.Errorf("village %w", err)
 	}
 	return nil
 }
 
-// batches reads the villages back in file order, spillBatch at a time; the batch slice is
-// reused, so a consumer must not keep it past its turn.
+// batches reads the villages back in file order.
 func (s *villageSpill) batches() iter.Seq2[[]geo.Village, error] {
-	return func(yield func([]geo.Village, error) bool) {
-		r := bufio.NewReaderSize(s.f, 1<<20)
-		batch := make([]geo.Village, 0, spillBatch)
-		var buf []byte
-		for i := 0; i < s.n; i++ {
-			size, err := binary.ReadUvarint(r)
+	return inBatches(s.spill, readVillage)
+}
+
+// observationSpill holds an observations file's rows between the passes of an ingest; it is
+// the format's RowSpool.
+type observationSpill struct {
+	*spill
+	buf []byte
+	row format.ObservationRow
+}
+
+func newObservationSpill() (*observationSpill, error) {
+	s, err := newSpill("observations")
+	if err != nil {
+		return nil, err
+	}
+	return &observationSpill{spill: s}, nil
+}
+
+// Add writes row (format.RowSpool).
+func (s *observationSpill) Add(row *format.ObservationRow) {
+	s.buf = appendObservationRow(s.buf[:0], row)
+	s.spill.add(s.buf)
+}
+
+// Rows reads the rows back in file order (format.RowSpool); the row is reused.
+func (s *observationSpill) Rows() iter.Seq2[*format.ObservationRow, error] {
+	return func(yield func(*format.ObservationRow, error) bool) {
+		i := 0
+		for b, err := range s.records() {
 			if err != nil {
-				yield(nil, fmt.Errorf("village spill: read: %w", unexpected(err)))
+				yield(nil, err)
 				return
 			}
-			buf = slices.Grow(buf[:0], int(size))[:size]
-			if _, err := io.ReadFull(r, buf); err != nil {
-				yield(nil, fmt.Errorf("village spill: read: %w", unexpected(err)))
+			if err := readObservationRow(b, &s.row); err != nil {
+				yield(nil, fmt.Errorf("spill: row %d: %w", i, err))
 				return
 			}
-			batch = batch[:len(batch)+1]
-			if err := readVillage(buf, &batch[len(batch)-1]); err != nil {
-				yield(nil, fmt.Errorf("village spill: village %d: %w", i, err))
+			i++
+			if !yield(&s.row, nil) {
 				return
 			}
-			if len(batch) == spillBatch {
-				if !yield(batch, nil) {
-					return
-				}
-				batch = batch[:0]
-			}
-		}
-		if len(batch) > 0 {
-			yield(batch, nil)
 		}
 	}
+}
+
+// batches reads the observations back in file order, each completed by file.Resolve.
+func (s *observationSpill) batches(file *format.ObservationFile) iter.Seq2[[]geo.Observation, error] {
+	return inBatches(s.spill, func(b []byte, o *geo.Observation) error {
+		if err := readObservationRow(b, &s.row); err != nil {
+			return err
+		}
+		*o = s.row.Observation
+		file.Resolve(o)
+		return nil
+	})
+}
+
+// appendObservationRow encodes row like appendVillage.
+func appendObservationRow(b []byte, row *format.ObservationRow) []byte {
+	o := &row.Observation
+	b = appendString(b, o.VillageID)
+	b = appendString(b, o.Carrier)
+	b = binary.AppendVarint(b, int64(o.Technology))
+	b = appendBool(b, o.HasSignal)
+	b = appendFloat(b, o.RSRPdBm)
+	b = appendFloat(b, o.DLMbps)
+	b = appendTime(b, o.ObservedAt)
+	b = appendString(b, o.Method)
+	b = appendFloat(b, o.AreaShare)
+	b = appendString(b, o.Source)
+	b = appendString(b, o.Inspector)
+	b = binary.AppendVarint(b, int64(row.Feature))
+	b = appendBool(b, row.OwnCarrier)
+	return appendBool(b, row.Inspector)
+}
+
+// readObservationRow decodes appendObservationRow's encoding into row, overwriting all of it.
+func readObservationRow(b []byte, row *format.ObservationRow) error {
+	r := &spillReader{b: b}
+	*row = format.ObservationRow{}
+	o := &row.Observation
+	o.VillageID = r.string()
+	o.Carrier = r.string()
+	o.Technology = geo.Technology(r.varint())
+	o.HasSignal = r.byte() == 1
+	o.RSRPdBm = r.optFloat()
+	o.DLMbps = r.optFloat()
+	o.ObservedAt = r.time()
+	o.Method = r.string()
+	o.AreaShare = r.optFloat()
+	o.Source = r.string()
+	o.Inspector = r.string()
+	row.Feature = int(r.varint())
+	row.OwnCarrier = r.byte() == 1
+	row.Inspector = r.byte() == 1
+	if r.bad || len(r.b) != 0 {
+		return errSpillCorrupt
+	}
+	return nil
+}
+
+func appendFloat(b []byte, f *float64) []byte {
+	if f == nil {
+		return append(b, 0)
+	}
+	b = append(b, 1)
+	return binary.LittleEndian.AppendUint64(b, math.Float64bits(*f))
+}
+
+func (r *spillReader) optFloat() *float64 {
+	if r.byte() == 0 {
+		return nil
+	}
+	f := r.float()
+	return &f
 }
 
 func unexpected(err error) error {

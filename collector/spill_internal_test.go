@@ -8,6 +8,7 @@ import (
 	"github.com/paulmach/orb"
 
 	"github.com/covmon/covmon/geo"
+	"github.com/covmon/covmon/geo/format"
 )
 
 // TestVillageSpill_RoundTrip: every field of a village comes back from the spill as it went in,
@@ -67,5 +68,54 @@ func TestVillageSpill_RoundTrip(t *testing.T) {
 		if !reflect.DeepEqual(got[i], want[i]) {
 			t.Fatalf("village %d:\n got %+v\nwant %+v", i, got[i], want[i])
 		}
+	}
+}
+
+// TestObservationSpill_RoundTrip: every field of a row comes back as it went in, through Rows
+// (twice) and through batches, which completes each with the file's carrier and role.
+func TestObservationSpill_RoundTrip(t *testing.T) {
+	f := func(v float64) *float64 { return &v }
+	at := time.Date(2024, 5, 6, 7, 8, 9, 123456789, geo.Vietnam)
+	rows := []format.ObservationRow{
+		{Observation: geo.Observation{VillageID: "V1", Carrier: "viettel", Technology: geo.Tech4G, HasSignal: true,
+			RSRPdBm: f(-101.5), DLMbps: f(0), ObservedAt: at, Method: "drive_test", AreaShare: f(0.25), Inspector: "Sở TT&TT"},
+			Feature: 0, OwnCarrier: true, Inspector: true},
+		{Observation: geo.Observation{VillageID: "V2", Technology: geo.Tech2G, ObservedAt: at.Add(time.Hour), Method: "on_air_report"},
+			Feature: 7},
+	}
+	s, err := newObservationSpill()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.close()
+	for i := range rows {
+		s.Add(&rows[i])
+	}
+	for pass := range 2 {
+		i := 0
+		for got, err := range s.Rows() {
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(*got, rows[i]) {
+				t.Fatalf("pass %d row %d:\n got %+v\nwant %+v", pass, i, *got, rows[i])
+			}
+			i++
+		}
+		if i != len(rows) {
+			t.Fatalf("pass %d: %d rows, want %d", pass, i, len(rows))
+		}
+	}
+	var got []geo.Observation
+	for b, err := range s.batches(&format.ObservationFile{Carrier: "mobifone", Role: geo.SourceIndependent}) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, b...)
+	}
+	want0, want1 := rows[0].Observation, rows[1].Observation
+	want0.Source, want1.Source, want1.Carrier = geo.SourceIndependent, geo.SourceIndependent, "mobifone"
+	if len(got) != 2 || !reflect.DeepEqual(got[0], want0) || !reflect.DeepEqual(got[1], want1) {
+		t.Fatalf("batches:\n got %+v\nwant %+v", got, []geo.Observation{want0, want1})
 	}
 }

@@ -11,16 +11,25 @@ import (
 	"github.com/covmon/covmon/geo"
 )
 
-// CommitObservations stores a carrier upload in one transaction: it records u as accepted and
-// inserts obs. An observation identical to one already stored (same village, carrier,
-// technology, observed_at, method, has_signal, RSRP, download speed and area share) is skipped. On success
-// it sets u.ID, u.Result and u.Inserted, the number of observations actually added.
+// CommitObservations stores a carrier upload held in memory: CommitObservationStream with obs
+// as one batch.
+func (db *DB) CommitObservations(ctx context.Context, u *geo.Upload, obs []geo.Observation) error {
+	return db.CommitObservationStream(ctx, u, func(yield func([]geo.Observation, error) bool) { yield(obs, nil) })
+}
+
+// CommitObservationStream stores a carrier upload in one transaction: it records u as
+// accepted and inserts the observations of every batch, in order (a batch is not retained and
+// may be reused by the caller once the next is asked for). An observation identical to one
+// already stored (same village, carrier, technology, observed_at, method, has_signal, RSRP,
+// download speed and area share) is skipped. When batches yields an error (the source
+// failed), nothing is written and the error is returned wrapped. On success it sets u.ID,
+// u.Result and u.Inserted, the number of observations actually added.
 //
 // If bytes with u.SHA256 were already accepted, nothing is written, u.Result becomes
 // geo.ResultDuplicate, u.DuplicateOf is set, and the error wraps geo.ErrDuplicateUpload. An
 // observation naming an unknown village fails the whole upload with an error wrapping
 // geo.ErrNotFound; callers are expected to validate village IDs first (KnownVillages).
-func (db *DB) CommitObservations(ctx context.Context, u *geo.Upload, obs []geo.Observation) error {
+func (db *DB) CommitObservationStream(ctx context.Context, u *geo.Upload, batches iter.Seq2[[]geo.Observation, error]) error {
 	tx, err := db.rw.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("commit observations: %w", err)
@@ -31,8 +40,26 @@ func (db *DB) CommitObservations(ctx context.Context, u *geo.Upload, obs []geo.O
 	if err != nil {
 		return fmt.Errorf("commit observations: %w", err)
 	}
-	inserted, err := insertObservations(ctx, tx, id, obs)
+	ins, err := prepareObservationInsert(ctx, tx, id, true)
 	if err != nil {
+		return fmt.Errorf("commit observations: %w", err)
+	}
+	defer ins.close()
+	inserted, seen := 0, 0
+	for batch, err := range batches {
+		if err != nil {
+			return fmt.Errorf("commit observations: %w", err)
+		}
+		for i := range batch {
+			n, err := ins.insert(ctx, seen+i, &batch[i])
+			if err != nil {
+				return fmt.Errorf("commit observations: %w", err)
+			}
+			inserted += n
+		}
+		seen += len(batch)
+	}
+	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("commit observations: %w", err)
 	}
 	if err := finishAccepted(ctx, tx, id, inserted); err != nil {
@@ -43,23 +70,6 @@ func (db *DB) CommitObservations(ctx context.Context, u *geo.Upload, obs []geo.O
 	}
 	u.ID, u.Result, u.Inserted, u.DuplicateOf = id, geo.ResultAccepted, inserted, 0
 	return nil
-}
-
-func insertObservations(ctx context.Context, tx *sql.Tx, uploadID int64, obs []geo.Observation) (int, error) {
-	ins, err := prepareObservationInsert(ctx, tx, uploadID, true)
-	if err != nil {
-		return 0, err
-	}
-	defer ins.close()
-	inserted := 0
-	for i := range obs {
-		n, err := ins.insert(ctx, i, &obs[i])
-		if err != nil {
-			return 0, err
-		}
-		inserted += n
-	}
-	return inserted, nil
 }
 
 // observationInsert is a prepared insert of one upload's observations.

@@ -35,6 +35,7 @@ type Store interface {
 	CommitVillages(ctx context.Context, u *geo.Upload, vs []geo.Village) error
 	CommitVillageStream(ctx context.Context, u *geo.Upload, batches iter.Seq2[[]geo.Village, error]) error
 	CommitObservations(ctx context.Context, u *geo.Upload, obs []geo.Observation) error
+	CommitObservationStream(ctx context.Context, u *geo.Upload, batches iter.Seq2[[]geo.Observation, error]) error
 	CommitAssignments(ctx context.Context, u *geo.Upload, as []geo.Assignment) error
 	CommitPlans(ctx context.Context, u *geo.Upload, ps []geo.Plan) error
 	CommitCrosswalk(ctx context.Context, u *geo.Upload, rows []geo.CrosswalkRow) error
@@ -112,6 +113,7 @@ func Run(t *testing.T, h Harness) {
 		contractKnownVillagesFollowsRegistry,
 		contractVillageShapes,
 		contractCommitObservations,
+		contractCommitObservationStream,
 		contractLatestObservations,
 		contractLatestObservations_MatchesNaive,
 		contractLatestMeasurements,

@@ -120,3 +120,64 @@ func contractCommitVillageStream(t *testing.T, h *Harness) {
 		}
 	})
 }
+
+func contractCommitObservationStream(t *testing.T, h *Harness) {
+	ctx := context.Background()
+
+	t.Run("Batches", func(t *testing.T) {
+		// Batches in order, the slice reused by the source: every observation stored once; a
+		// later batch repeating an earlier one's observation adds nothing.
+		db := h.Open(t)
+		mustCommitVillages(t, db, testVillages(300)...)
+		var obs []geo.Observation
+		for i := range 300 {
+			obs = append(obs, obsAt(fmt.Sprintf("V%03d", i), "viettel", geo.Tech4G, i%2 == 0, day(1+i%5)))
+		}
+		obs = append(obs, obs[7]) // the same observation again, in the last batch
+		u := newUpload(geo.KindObservations, "viettel")
+		err := db.CommitObservationStream(ctx, u, func(yield func([]geo.Observation, error) bool) {
+			buf := make([]geo.Observation, 0, 64)
+			for i := range obs {
+				buf = append(buf, obs[i])
+				if len(buf) == cap(buf) || i == len(obs)-1 {
+					if !yield(buf, nil) {
+						return
+					}
+					for j := range buf {
+						buf[j] = geo.Observation{VillageID: "CLOBBERED"}
+					}
+					buf = buf[:0]
+				}
+			}
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if u.Inserted != 300 {
+			t.Fatalf("Inserted=%d, want 300", u.Inserted)
+		}
+		if n := h.QueryInt(t, db, `SELECT count(*) FROM observations WHERE upload_id = ?`, u.ID); n != 300 {
+			t.Fatalf("%d rows stored, want 300", n)
+		}
+	})
+
+	t.Run("SourceFails", func(t *testing.T) {
+		db := h.Open(t)
+		mustCommitVillages(t, db, testVillages(2)...)
+		errRead := errors.New("spill file gone")
+		err := db.CommitObservationStream(ctx, newUpload(geo.KindObservations, "viettel"), func(yield func([]geo.Observation, error) bool) {
+			if yield([]geo.Observation{obsAt("V000", "viettel", geo.Tech4G, true, day(1))}, nil) {
+				yield(nil, errRead)
+			}
+		})
+		if !errors.Is(err, errRead) {
+			t.Fatalf("err=%v, want the source's error", err)
+		}
+		if n := h.QueryInt(t, db, `SELECT count(*) FROM observations`); n != 0 {
+			t.Fatalf("%d observations stored, want none", n)
+		}
+		if n := h.QueryInt(t, db, `SELECT count(*) FROM uploads WHERE kind = 'observations'`); n != 0 {
+			t.Fatalf("%d observation uploads stored, want none", n)
+		}
+	})
+}

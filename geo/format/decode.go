@@ -78,23 +78,51 @@ func StreamVillages(r io.Reader, opt Options, keep func(v geo.Village)) (int, er
 // reading r is returned wrapped. Observations without a "carrier" take the file's top-level
 // "carrier", else opt.Carrier; "method" defaults to on_air_report.
 func DecodeObservations(r io.Reader, opt Options) ([]geo.Observation, error) {
+	spool := &memorySpool{}
+	file, err := StreamObservations(r, opt, spool)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]geo.Observation, 0, spool.rows.len())
+	for i := range spool.rows.len() {
+		o := spool.rows.at(i).Observation
+		file.Resolve(&o)
+		out = append(out, o)
+	}
+	return out, nil
+}
+
+// StreamObservations reads an observations/v1 FeatureCollection like DecodeObservations, but
+// keeps its rows in spool instead of in memory: a first pass validates each feature and adds
+// its row to the spool; a second reads the spool back for the checks that need the whole file
+// (the top-level "carrier" may follow the features; duplicate rows). Beyond the spool it holds
+// a 20-byte fingerprint per row. When the file has any problem the error is a
+// *ValidationError as for DecodeObservations; otherwise the rows of the spool, each completed
+// with the returned file's Resolve, are the file's observations.
+func StreamObservations(r io.Reader, opt Options, spool RowSpool) (*ObservationFile, error) {
 	d, err := newDecoder(&opt)
 	if err != nil {
 		return nil, err
 	}
-	od := &observationDecoder{decoder: d}
+	od := &observationDecoder{decoder: d, spool: spool}
 	c := &collection{schema: "observations/v1", kind: geo.KindObservations, feature: od.feature, wantCarrier: true}
 	c.rep = d.rep
 	if err := c.decode(r); err != nil {
 		return nil, fmt.Errorf("read %s: %w", d.cfg.file, err)
 	}
+	var file *ObservationFile
 	if !c.wrongSchema && !d.rep.full() {
-		od.finish(c.carrier, c.sourceRole)
+		if file, err = od.finish(c.carrier, c.sourceRole); err != nil {
+			return nil, fmt.Errorf("read %s: %w", d.cfg.file, err)
+		}
 	}
 	if err := d.rep.err(); err != nil {
 		return nil, err
 	}
-	return od.out.all(), nil
+	if file == nil { // not reached: a file that did not finish has problems
+		file = &ObservationFile{Role: geo.SourceCarrier}
+	}
+	return file, nil
 }
 
 // chunks is an append-only list stored in fixed-size chunks, so that collecting n results

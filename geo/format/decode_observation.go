@@ -2,6 +2,9 @@ package format
 
 import (
 	"encoding/json"
+	"hash"
+	"hash/fnv"
+	"iter"
 	"strconv"
 
 	"github.com/covmon/covmon/geo"
@@ -38,13 +41,56 @@ func (p *observationProps) members() []*json.RawMessage {
 // reset empties p for reuse: a property absent from the next feature must read as missing.
 func (p *observationProps) reset() { *p = observationProps{} }
 
-// observationMeta is what the end-of-file pass needs to know about an observation: the
-// top-level "carrier" may come after the features.
-type observationMeta struct {
-	feature    int
-	ownCarrier bool // the feature names its carrier
-	inspector  bool // the feature names an inspector
-	village    string
+// ObservationRow is one feature of an observations/v1 file as the first pass of
+// StreamObservations saw it: its observation (the carrier left empty when neither the feature
+// nor the uploader names one; the file's top-level "carrier" may come after the features) and
+// what the end-of-file checks need to know about it.
+type ObservationRow struct {
+	Observation geo.Observation
+	Feature     int
+	OwnCarrier  bool // the feature names its carrier
+	Inspector   bool // the feature names an inspector
+}
+
+// RowSpool keeps an observations file's rows between the passes of StreamObservations: Add
+// gets every feature's row in file order (it must copy what it keeps: the row is reused);
+// Rows reads them back in the same order (each row may be reused), any number of times.
+type RowSpool interface {
+	Add(row *ObservationRow)
+	Rows() iter.Seq2[*ObservationRow, error]
+}
+
+// memorySpool keeps the rows in memory (DecodeObservations).
+type memorySpool struct{ rows chunks[ObservationRow] }
+
+func (m *memorySpool) Add(row *ObservationRow) { m.rows.add(*row) }
+
+func (m *memorySpool) Rows() iter.Seq2[*ObservationRow, error] {
+	return func(yield func(*ObservationRow, error) bool) {
+		for i := range m.rows.len() {
+			if !yield(m.rows.at(i), nil) {
+				return
+			}
+		}
+	}
+}
+
+// ObservationFile is what the end of an accepted observations file decides for all its rows:
+// the file's carrier and source role.
+type ObservationFile struct {
+	Carrier string // the top-level "carrier" ("" when absent)
+	Role    string // geo.SourceCarrier or geo.SourceIndependent
+}
+
+// Resolve completes an observation of the file as stored: one without a carrier takes the
+// file's, and an independent file's observations are independent.
+func (f *ObservationFile) Resolve(o *geo.Observation) {
+	if o.Carrier == "" {
+		o.Carrier = f.Carrier
+	}
+	if f.Role == geo.SourceIndependent {
+		o.Source = geo.SourceIndependent
+	}
 }
 
 // observationDecoder turns observations/v1 features into Observations.
@@ -53,8 +99,8 @@ type observationDecoder struct {
 	props observationProps   // reused for every feature
 	dst   []*json.RawMessage // props.members()
 	lx    scan.Lexer
-	out   chunks[geo.Observation]
-	meta  chunks[observationMeta]
+	spool RowSpool
+	row   ObservationRow // reused
 }
 
 // feature validates feature i and keeps its Observation for the end-of-file pass. Fields that
@@ -70,15 +116,15 @@ func (d *observationDecoder) feature(i int, feat *rawFeature) {
 	if !f.shape(feat, propsOK) {
 		return
 	}
-	var o geo.Observation
-	m := observationMeta{feature: i, village: f.villageID}
+	d.row = ObservationRow{Feature: i}
+	o, m := &d.row.Observation, &d.row
 	f.geometry(feat.Geometry, observationGeometryTypes, false, d.cfg.bounds)
 
 	o.VillageID = f.id("village_id", p.VillageID)
 	if o.VillageID != "" && d.cfg.knownVillage != nil && !d.cfg.knownVillage(o.VillageID) {
 		f.add("village_id", geo.RuleUnknownVillage, "not in the registry: "+quote(o.VillageID))
 	}
-	m.ownCarrier = !isNull(p.Carrier)
+	m.OwnCarrier = !isNull(p.Carrier)
 	if s, ok := f.str("carrier", p.Carrier, false); ok {
 		c, known := knownCarrier(d.cfg.carriers, s)
 		switch {
@@ -89,7 +135,7 @@ func (d *observationDecoder) feature(i int, feat *rawFeature) {
 		default:
 			o.Carrier = c
 		}
-	} else if !m.ownCarrier {
+	} else if !m.OwnCarrier {
 		o.Carrier = d.cfg.carrier // "" until the end-of-file pass when no uploader carrier
 	}
 	if s, ok := f.str("technology", p.Technology, true); ok {
@@ -122,23 +168,37 @@ func (d *observationDecoder) feature(i int, feat *rawFeature) {
 	}
 	if s, ok := f.str("inspector", p.Inspector, false); ok {
 		o.Inspector = s
-		m.inspector = true
+		m.Inspector = true
 	}
-	d.out.add(o)
-	d.meta.add(m)
+	d.spool.Add(&d.row)
 }
 
-// observationRow identifies a row for the duplicate check.
-type observationRow struct {
-	village, carrier string
-	tech             geo.Technology
-	at               int64 // Unix nanoseconds: the same instant in any zone is the same row
+// rowKey identifies a row for the duplicate check: a 128-bit fingerprint of village,
+// carrier, technology and instant (Unix nanoseconds: the same instant in any zone is the same
+// row), so that the check holds 20 bytes per row whatever the lengths of the IDs; two
+// different rows share a fingerprint with a probability of about n²/2¹²⁹.
+type rowKey [16]byte
+
+// fingerprint computes o's rowKey with h (reset first).
+func fingerprint(h hash.Hash, o *geo.Observation, buf []byte) (rowKey, []byte) {
+	buf = buf[:0]
+	buf = strconv.AppendQuote(buf, o.VillageID)
+	buf = strconv.AppendQuote(buf, o.Carrier)
+	buf = strconv.AppendInt(buf, int64(o.Technology), 10)
+	buf = append(buf, ' ')
+	buf = strconv.AppendInt(buf, o.ObservedAt.UnixNano(), 10)
+	h.Reset()
+	h.Write(buf)
+	var k rowKey
+	h.Sum(k[:0])
+	return k, buf
 }
 
-// finish runs the checks that need the top-level "carrier" (raw, possibly absent): features
-// without a carrier take it, features naming another carrier mismatch it, and duplicate rows
-// are found.
-func (d *observationDecoder) finish(raw, roleRaw json.RawMessage) {
+// finish runs the checks that need the top-level "carrier" (raw, possibly absent) over every
+// row of the spool: features without a carrier take it, features naming another carrier
+// mismatch it, and duplicate rows are found. It returns what the file decided, or an error
+// reading the spool.
+func (d *observationDecoder) finish(raw, roleRaw json.RawMessage) (*ObservationFile, error) {
 	var top string
 	topBad := false
 	role := d.sourceRole(roleRaw)
@@ -158,40 +218,46 @@ func (d *observationDecoder) finish(raw, roleRaw json.RawMessage) {
 		d.rep.add(-1, "", "carrier", geo.RuleFieldType, reasonWrongType("a string", raw))
 		topBad = true
 	}
-	seen := map[observationRow]int{}
-	for i := range d.out.len() {
-		o, m := d.out.at(i), d.meta.at(i)
+	file := &ObservationFile{Carrier: top, Role: role}
+	seen := map[rowKey]int32{}
+	h := fnv.New128a()
+	var buf []byte
+	for row, err := range d.spool.Rows() {
+		if err != nil {
+			return nil, err
+		}
+		o, village := row.Observation, row.Observation.VillageID
 		switch {
-		case m.ownCarrier && top != "" && d.cfg.carrier == "" && o.Carrier != "" && o.Carrier != top:
-			d.rep.add(m.feature, m.village, "carrier", geo.RuleCarrierMismatch,
+		case row.OwnCarrier && top != "" && d.cfg.carrier == "" && o.Carrier != "" && o.Carrier != top:
+			d.rep.add(row.Feature, village, "carrier", geo.RuleCarrierMismatch,
 				reasonNotFileCarrier(o.Carrier, top))
 			o.Carrier = ""
-		case !m.ownCarrier && o.Carrier == "" && top != "":
+		case !row.OwnCarrier && o.Carrier == "" && top != "":
 			o.Carrier = top
-		case !m.ownCarrier && o.Carrier == "" && !topBad:
-			d.rep.add(m.feature, m.village, "carrier", geo.RuleFieldMissing,
+		case !row.OwnCarrier && o.Carrier == "" && !topBad:
+			d.rep.add(row.Feature, village, "carrier", geo.RuleFieldMissing,
 				reasonMissing(false, `the file has no top-level "carrier" either`))
 		}
-		if role == geo.SourceIndependent {
-			o.Source = geo.SourceIndependent
-		} else if m.inspector {
-			d.rep.add(m.feature, m.village, "inspector", geo.RuleSourceRole,
+		if role != geo.SourceIndependent && row.Inspector {
+			d.rep.add(row.Feature, village, "inspector", geo.RuleSourceRole,
 				`"inspector" names who made an independent measurement; this file is the carrier's own claims (no "source_role": "independent")`)
 		}
 		if o.VillageID == "" || o.Carrier == "" || o.Technology == 0 || o.ObservedAt.IsZero() {
 			continue
 		}
-		k := observationRow{o.VillageID, o.Carrier, o.Technology, o.ObservedAt.UnixNano()}
+		var k rowKey
+		k, buf = fingerprint(h, &o, buf)
 		if first, dup := seen[k]; dup {
-			d.rep.add(m.feature, m.village, "", geo.RuleDuplicateRow,
-				"same village_id, carrier, technology and observed_at as feature "+strconv.Itoa(first))
+			d.rep.add(row.Feature, village, "", geo.RuleDuplicateRow,
+				"same village_id, carrier, technology and observed_at as feature "+strconv.Itoa(int(first)))
 		} else {
-			seen[k] = m.feature
+			seen[k] = int32(row.Feature)
 		}
 		if d.rep.full() {
-			return
+			break
 		}
 	}
+	return file, nil
 }
 
 // sourceRole decides the role of a file's observations from its top-level "source_role" (raw,
