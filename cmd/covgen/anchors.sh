@@ -1,5 +1,6 @@
 #!/bin/sh
-# make bench-anchors: load covgen data into a throwaway PostGIS on 127.0.0.1 and time the
+# make bench-anchors: load covgen data into a throwaway PostGIS on 127.0.0.1 (the villages
+# load timed beside covmon villages import of the same file) and time the
 # GiST-indexed ST_Intersects join (cells) and the join against ST_Subdivide'd pieces of the
 # dissolved layer, then covmon's join on the same files, and print the ratios.
 # Needs root (apt-get) or the packages already installed. BENCH_SIZE and BENCH_DIR as for
@@ -20,8 +21,10 @@ BIN=$DIR/bin
 mkdir -p "$BIN"
 $GO build -o "$BIN/covgen" ./cmd/covgen
 $GO build -o "$BIN/areabench" ./cmd/covgen/areabench
+$GO build -o "$BIN/covmon" ./cmd/covmon
 D=$DIR/data
-if [ ! -f "$D/areas-viettel-4g-dissolved.geojson" ] || [ "$(cat "$D/.n" 2>/dev/null)" != "$N/$M" ]; then
+case "$(cat "$D/.n" 2>/dev/null)" in "$N/$M" | "$N/$M/"*) have=yes ;; *) have=no ;; esac # make bench adds /observations
+if [ ! -f "$D/areas-viettel-4g-dissolved.geojson" ] || [ "$have" = no ]; then
 	rm -rf "$D"
 	"$BIN/covgen" -villages "$N" -polygons "$M" -dissolved -out "$D"
 	echo "$N/$M" >"$D/.n"
@@ -42,8 +45,18 @@ psql -X -q -h 127.0.0.1 -p "$PORT" -U postgres -d postgres -c "CREATE DATABASE b
 psql_ -c "CREATE EXTENSION postgis" >/dev/null
 echo "== $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg); PostgreSQL $(psql_ -At -c 'SHOW server_version'), PostGIS $(psql_ -At -c 'SELECT postgis_lib_version()'), $(ogr2ogr --version | cut -d, -f1); N=$N, M=$M; one backend (no parallel workers) =="
 PGC="PG:host=127.0.0.1 port=$PORT user=postgres dbname=bench"
+# The registry import anchor: ogr2ogr of the villages file into PostgreSQL (COPY, GiST index),
+# beside covmon villages import of the same file into a fresh SQLite database, in one run.
 t0=$(date +%s.%N)
 ogr2ogr -f PostgreSQL "$PGC" "$D/villages.geojson" -nln villages -lco GEOMETRY_NAME=geom -lco SPATIAL_INDEX=GIST -gt 65536 --config PG_USE_COPY YES
+ogrv=$(echo "$(date +%s.%N) - $t0" | bc)
+echo "bench: what=ogr2ogr-villages s=$ogrv"
+rm -f "$DIR/anchor.db" "$DIR/anchor.db-wal" "$DIR/anchor.db-shm"
+"$BIN/areabench" run villages-import "$BIN/covmon" villages import --db "$DIR/anchor.db" "$D/villages.geojson" | tee "$DIR/import.out"
+rm -f "$DIR/anchor.db" "$DIR/anchor.db-wal" "$DIR/anchor.db-shm"
+awk -v ogr="$ogrv" '/^bench: what=villages-import/ { for (i = 2; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
+	printf "bench: what=ratio-villages-import ogr2ogr_s=%s covmon_s=%s ratio=%.2f peak_rss_mb=%s\n", ogr, v["wall_s"], ogr / v["wall_s"], v["peak_rss_mb"] }' "$DIR/import.out"
+t0=$(date +%s.%N)
 ogr2ogr -f PostgreSQL "$PGC" "$D/areas-viettel-4g.geojson" -nln cells -nlt MULTIPOLYGON -lco GEOMETRY_NAME=geom -lco SPATIAL_INDEX=GIST -gt 65536 --config PG_USE_COPY YES
 ogr2ogr -f PostgreSQL "$PGC" "$D/areas-viettel-4g-dissolved.geojson" -nln dissolved -nlt MULTIPOLYGON -lco GEOMETRY_NAME=geom -gt 65536 --config PG_USE_COPY YES
 psql_ -c "VACUUM ANALYZE villages" -c "VACUUM ANALYZE cells" -c "VACUUM ANALYZE dissolved"

@@ -2,7 +2,8 @@
 # make bench: coverage-area ingest on covgen data (see docs/benchmarks.md).
 # BENCH_SIZE=small (default: 100k villages, 20k cells) or large (1M villages, 200k cells).
 # BENCH_DIR keeps the generated data and database there (default: a temporary directory,
-# removed at the end). Prints "bench:" lines: throughput, wall time and peak RSS.
+# removed at the end). BENCH_OBS rows of observations (default 1000000) are ingested beside
+# the floor they are measured against. Prints "bench:" lines: throughput, wall time and peak RSS.
 set -eu
 GO=${GO:-go}
 case "${BENCH_SIZE:-small}" in
@@ -18,11 +19,12 @@ $GO build -o "$BIN/covmon" ./cmd/covmon
 $GO build -o "$BIN/areabench" ./cmd/covgen/areabench
 echo "== $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg), $(go version | cut -d' ' -f3-4); N=$N villages, M=$M cells =="
 
+OBS=${BENCH_OBS:-1000000}
 D=$DIR/data
-if [ ! -f "$D/areas-viettel-4g-dissolved.geojson" ] || [ "$(cat "$D/.n" 2>/dev/null)" != "$N/$M" ]; then
+if [ ! -f "$D/areas-viettel-4g-dissolved.geojson" ] || [ "$(cat "$D/.n" 2>/dev/null)" != "$N/$M/$OBS" ]; then
 	rm -rf "$D"
-	"$BIN/areabench" run covgen "$BIN/covgen" -villages "$N" -polygons "$M" -dissolved -out "$D"
-	echo "$N/$M" >"$D/.n"
+	"$BIN/areabench" run covgen "$BIN/covgen" -villages "$N" -polygons "$M" -observations "$OBS" -dissolved -out "$D"
+	echo "$N/$M/$OBS" >"$D/.n"
 fi
 CELLS=$D/areas-viettel-4g.geojson
 DISS=$D/areas-viettel-4g-dissolved.geojson
@@ -35,6 +37,18 @@ DB=$DIR/bench.db
 rm -f "$DB" "$DB-wal" "$DB-shm"
 "$BIN/areabench" run "villages-import" "$BIN/covmon" villages import --db "$DB" "$D/villages.geojson"
 size() { wc -c <"$1" | tr -d ' '; }
+
+echo "== observations/v1, $OBS rows: covmon ingest vs the floor (a plain prepared INSERT per row from Go, same schema, one transaction), each on a copy of the database just imported =="
+OBSF=$D/observations-viettel.geojson
+for f in obs floor; do rm -f "$DIR/$f.db" "$DIR/$f.db-wal" "$DIR/$f.db-shm"; cp "$DB" "$DIR/$f.db"; done
+"$BIN/areabench" floor "$DIR/floor.db" "$OBSF" | tee "$DIR/floor.out"
+"$BIN/areabench" run ingest-observations "$BIN/covmon" ingest --db "$DIR/obs.db" "$OBSF" | tee "$DIR/obs.out"
+cat "$DIR/floor.out" "$DIR/obs.out" | awk -v mb="$(size "$OBSF")" '
+	/^bench: / { delete v; for (i = 2; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] } }
+	/what=observations-floor/ { fl = v["s"] }
+	/what=ingest-observations/ { c = v["wall_s"] }
+	END { printf "bench: what=observations-vs-floor file_mb=%.0f covmon_s=%s floor_s=%s ratio=%.2f (target <= 1.5)\n", mb / 1e6, c, fl, c / fl }'
+rm -f "$DIR/obs.db"* "$DIR/floor.db"*
 ingest() { # name file features
 	out=$("$BIN/areabench" run "$1" "$BIN/covmon" ingest --areas --db "$DB" "$2")
 	echo "$out"

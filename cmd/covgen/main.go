@@ -8,9 +8,12 @@
 // raster of about a million bytes are held, so N=1M, M=200k runs in well under 100 MB.
 // All data is synthetic.
 //
+// With -observations R it also writes R rows of per-village observations (observations/v1)
+// of the first carrier.
+//
 // Usage:
 //
-//	covgen [-villages N] [-polygons M] [-dissolved] [-out DIR] [-seed S] [-carriers a,b] [-technologies 4g,3g]
+//	covgen [-villages N] [-polygons M] [-observations R] [-dissolved] [-out DIR] [-seed S] [-carriers a,b] [-technologies 4g,3g]
 package main
 
 import (
@@ -36,6 +39,7 @@ func main() {
 // config is the parsed command line.
 type config struct {
 	villages, polygons int
+	observations       int
 	dissolved          bool
 	out                string
 	seed               uint64
@@ -50,6 +54,7 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	c := &config{}
 	fs.IntVar(&c.villages, "villages", 10000, "number of villages N")
 	fs.IntVar(&c.polygons, "polygons", 2000, "cell polygons M per carrier × technology")
+	fs.IntVar(&c.observations, "observations", 0, "also write observations-CARRIER.geojson with this many rows (the first carrier)")
 	fs.BoolVar(&c.dissolved, "dissolved", false, "also write each layer as one dissolved MultiPolygon")
 	fs.StringVar(&c.out, "out", "covgen-out", "output directory")
 	fs.Uint64Var(&c.seed, "seed", 1, "random seed (same seed, same bytes)")
@@ -66,8 +71,11 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	if fs.NArg() > 0 {
 		return nil, fmt.Errorf("unexpected argument %q", fs.Arg(0))
 	}
-	if c.villages < 0 || c.polygons < 0 || c.res <= 0 {
-		return nil, errors.New("-villages and -polygons must be ≥ 0 and -res > 0")
+	if c.villages < 0 || c.polygons < 0 || c.observations < 0 || c.res <= 0 {
+		return nil, errors.New("-villages, -polygons and -observations must be ≥ 0 and -res > 0")
+	}
+	if c.observations > 0 && c.villages == 0 {
+		return nil, errors.New("-observations needs villages")
 	}
 	c.carriers = strings.Split(*carriers, ",")
 	for _, t := range strings.Split(*techs, ",") {
@@ -108,6 +116,16 @@ func generate(c *config, log io.Writer) error {
 		return err
 	}
 	fmt.Fprintf(log, "villages.geojson: %d villages (%s)\n", len(pts), time.Since(t0).Round(time.Millisecond))
+	if c.observations > 0 {
+		t0 = time.Now()
+		name := "observations-" + c.carriers[0] + ".geojson"
+		if err := writeFile(filepath.Join(c.out, name), func(w io.Writer) error {
+			return synth.WriteObservations(w, pts, c.observations, c.carriers[0])
+		}); err != nil {
+			return err
+		}
+		fmt.Fprintf(log, "%s: %d rows (%s)\n", name, c.observations, time.Since(t0).Round(time.Millisecond))
+	}
 	layer := uint64(0)
 	for _, carrier := range c.carriers {
 		for _, tech := range c.techs {

@@ -10,7 +10,13 @@
 //	areabench run NAME COMMAND ARGS...
 //
 // runs a command and prints its wall time and peak RSS (the child's maximum resident set),
-// as /usr/bin/time -v would. Output lines start with "bench:" and are key=value pairs.
+// as /usr/bin/time -v would;
+//
+//	areabench floor DB OBSERVATIONS.geojson
+//
+// decodes an observations file (not timed), then times the floor an observations upload is
+// measured against: a plain prepared INSERT per row from Go into the observations table of a
+// covmon database (same schema, the writer's pragmas), in one transaction. Output lines start with "bench:" and are key=value pairs.
 package main
 
 import (
@@ -29,7 +35,7 @@ import (
 
 func main() {
 	if len(os.Args) < 3 {
-		fmt.Fprintln(os.Stderr, "usage: areabench join VILLAGES AREAS... | areabench run NAME COMMAND ARGS...")
+		fmt.Fprintln(os.Stderr, "usage: areabench join VILLAGES AREAS... | areabench run NAME COMMAND ARGS... | areabench floor DB OBSERVATIONS")
 		os.Exit(2)
 	}
 	var err error
@@ -38,6 +44,12 @@ func main() {
 		err = join(os.Args[2], os.Args[3:])
 	case "run":
 		err = runCmd(os.Args[2], os.Args[3:])
+	case "floor":
+		if len(os.Args) != 4 {
+			err = fmt.Errorf("floor: want DB OBSERVATIONS")
+			break
+		}
+		err = floor(os.Args[2], os.Args[3])
 	default:
 		err = fmt.Errorf("unknown mode %q", os.Args[1])
 	}

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"io"
 	"strconv"
+	"time"
 
 	"github.com/paulmach/orb"
 )
@@ -143,4 +144,43 @@ func appendPoint(b []byte, p orb.Point) []byte {
 	b = append(b, ',')
 	b = strconv.AppendFloat(b, p[1], 'f', -1, 64)
 	return append(b, ']')
+}
+
+// WriteObservations writes an observations/v1 file of n rows from carrier over the villages at
+// pts: row i reports village i mod len(pts), technology 2g, 3g, 4g in turn for each pass over
+// the villages, a day later after every three passes, so no two rows share a series and an
+// instant. Half the rows have signal, with an RSRP; every row is a drive test.
+func WriteObservations(w io.Writer, pts []orb.Point, n int, carrier string) error {
+	bw := bufio.NewWriterSize(w, 1<<16)
+	bw.WriteString(`{"type":"FeatureCollection","covmon_schema":"observations/v1","carrier":` + strconv.Quote(carrier) + `,"features":[` + "\n")
+	base := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
+	techs := []string{"2g", "3g", "4g"}
+	var b []byte
+	for i := range n {
+		k := i % len(pts)
+		pass := i / len(pts)
+		b = b[:0]
+		if i > 0 {
+			b = append(b, ",\n"...)
+		}
+		b = append(b, `{"type":"Feature","geometry":null,"properties":{"village_id":`...)
+		b = strconv.AppendQuote(b, VillageAt(k, pts[k]).ID)
+		b = append(b, `,"technology":"`...)
+		b = append(b, techs[pass%3]...)
+		signal := (i/7)%2 == 0
+		b = append(b, `","has_signal":`...)
+		b = strconv.AppendBool(b, signal)
+		if signal {
+			b = append(b, `,"rsrp_dbm":`...)
+			b = strconv.AppendFloat(b, -80-float64(i%40), 'f', 1, 64)
+		}
+		b = append(b, `,"observed_at":"`...)
+		b = base.AddDate(0, 0, pass/3).AppendFormat(b, "2006-01-02")
+		b = append(b, `","method":"drive_test"}}`...)
+		if _, err := bw.Write(b); err != nil {
+			return err
+		}
+	}
+	bw.WriteString("\n]}\n")
+	return bw.Flush()
 }
