@@ -45,9 +45,9 @@ for f in obs floor; do rm -f "$DIR/$f.db" "$DIR/$f.db-wal" "$DIR/$f.db-shm"; cp 
 "$BIN/areabench" run ingest-observations "$BIN/covmon" ingest --db "$DIR/obs.db" "$OBSF" | tee "$DIR/obs.out"
 cat "$DIR/floor.out" "$DIR/obs.out" | awk -v mb="$(size "$OBSF")" '
 	/^bench: / { delete v; for (i = 2; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] } }
-	/what=observations-floor/ { fl = v["s"] }
-	/what=ingest-observations/ { c = v["wall_s"] }
-	END { printf "bench: what=observations-vs-floor file_mb=%.0f covmon_s=%s floor_s=%s ratio=%.2f (target <= 1.5)\n", mb / 1e6, c, fl, c / fl }'
+	/what=observations-floor/ { fl = v["s"]; flc = v["cpu_s"] }
+	/what=ingest-observations/ { c = v["wall_s"]; cc = v["cpu_s"] }
+	END { printf "bench: what=observations-vs-floor file_mb=%.0f covmon_s=%s floor_s=%s ratio=%.2f covmon_cpu_s=%s floor_cpu_s=%s cpu_ratio=%.2f (target <= 1.5)\n", mb / 1e6, c, fl, c / fl, cc, flc, cc / flc }'
 rm -f "$DIR/obs.db"* "$DIR/floor.db"*
 ingest() { # name file features
 	out=$("$BIN/areabench" run "$1" "$BIN/covmon" ingest --areas --db "$DB" "$2")

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"os"
+	"syscall"
 	"time"
 
 	_ "modernc.org/sqlite" // the driver covmon's store uses
@@ -42,7 +43,7 @@ func floor(dbPath, obsPath string) error {
 	if err != nil {
 		return err
 	}
-	t0 := time.Now()
+	t0, cpu0 := time.Now(), cpuTime()
 	tx, err := db.BeginTx(ctx, nil)
 	if err != nil {
 		return err
@@ -71,6 +72,15 @@ func floor(dbPath, obsPath string) error {
 	if err := tx.Commit(); err != nil {
 		return err
 	}
-	fmt.Printf("bench: what=observations-floor rows=%d s=%.2f\n", len(obs), time.Since(t0).Seconds())
+	fmt.Printf("bench: what=observations-floor rows=%d s=%.2f cpu_s=%.2f\n", len(obs), time.Since(t0).Seconds(), (cpuTime() - cpu0).Seconds())
 	return nil
+}
+
+// cpuTime is the CPU time (user + system) this process has used so far.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }

@@ -147,6 +147,9 @@ func runCmd(name string, argv []string) error {
 	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
 		rss = float64(ru.Maxrss) / 1024
 	}
-	fmt.Printf("bench: what=%s wall_s=%.2f peak_rss_mb=%.1f exit=%d\n", name, wall.Seconds(), rss, cmd.ProcessState.ExitCode())
+	// CPU time (user + system) beside the wall time: on a shared machine the wall time
+	// stretches with the load, the CPU time much less.
+	cpu := cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
+	fmt.Printf("bench: what=%s wall_s=%.2f cpu_s=%.2f peak_rss_mb=%.1f exit=%d\n", name, wall.Seconds(), cpu.Seconds(), rss, cmd.ProcessState.ExitCode())
 	return err
 }
