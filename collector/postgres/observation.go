@@ -23,8 +23,23 @@ import (
 // unknown villages behave as in the SQLite store (geo.ErrDuplicateUpload, geo.ErrNotFound
 // naming the first unknown village).
 func (db *DB) CommitObservations(ctx context.Context, u *geo.Upload, obs []geo.Observation) error {
+	return db.CommitObservationStream(ctx, u, func(yield func([]geo.Observation, error) bool) { yield(obs, nil) })
+}
+
+// CommitObservationStream stores an upload like CommitObservations from batches read in order
+// (each COPYed into the stage as it comes, none retained); when batches yields an error (the
+// source failed) nothing is written and the error is returned wrapped.
+func (db *DB) CommitObservationStream(ctx context.Context, u *geo.Upload, batches iter.Seq2[[]geo.Observation, error]) error {
 	return db.commitStaged(ctx, "commit observations", u, true, func(ctx context.Context, st *stage) error {
-		return st.copy(ctx, obs)
+		for batch, err := range batches {
+			if err != nil {
+				return err
+			}
+			if err := st.copy(ctx, batch); err != nil {
+				return err
+			}
+		}
+		return ctx.Err()
 	})
 }
 
