@@ -12,6 +12,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/covmon/covmon/collector"
 	"github.com/covmon/covmon/geo"
@@ -174,5 +175,47 @@ func TestFeed_CredentialsRedacted(t *testing.T) {
 	}
 	if got := collector.RedactURL("https://u:p@h.example/a?token=t&x=1#frag"); got != "https://xxxxx@h.example/a?token=xxxxx&x=xxxxx" {
 		t.Errorf("RedactURL: %s", got)
+	}
+}
+
+// TestFeed_Plans: a carrier's feed of kind plans is ingested as that carrier's plans; the feed's
+// carrier is the uploader, so a plan for another carrier's village rejects the file.
+func TestFeed_Plans(t *testing.T) {
+	r, clock, db := newRunner(t)
+	ctx := context.Background()
+	if u, err := r.Ingester.Ingest(ctx, collector.File{Name: "a.geojson", Kind: geo.KindAssignments, Source: "cli"}, strings.NewReader(`{"type":"FeatureCollection","covmon_schema":"assignments/v1","features":[
+{"type":"Feature","geometry":null,"properties":{"village_id":"T-1","program":"vls-2024","carrier":"viettel","assigned_at":"2025-06-01"}},
+{"type":"Feature","geometry":null,"properties":{"village_id":"T-2","program":"vls-2024","carrier":"mobifone","assigned_at":"2025-06-01"}}]}`)); err != nil || u.Result != geo.ResultAccepted {
+		t.Fatalf("assignments: %v %+v", err, u)
+	}
+	plan := func(village string) string {
+		return `{"type":"Feature","geometry":null,"properties":{"village_id":"` + village + `","program":"vls-2024","site_id":"S-` + village + `","target_on_air":"2026-06-30","progress":"planned","planned_at":"2025-12-01"}}`
+	}
+	feed := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		body := plan("T-1")
+		if req.URL.Path == "/both.geojson" {
+			body += "," + plan("T-2")
+		}
+		w.Write([]byte(`{"type":"FeatureCollection","covmon_schema":"plans/v1","features":[` + body + `]}`))
+	}))
+	defer feed.Close()
+	r.Fetcher = &collector.Fetcher{Net: collector.NetPolicy{AllowLoopback: true}} // the tests run on loopback
+
+	r.Feeds = []collector.Feed{{Name: "both", URL: feed.URL + "/both.geojson", Carrier: "viettel", Kind: geo.KindPlans}}
+	r.PullFeeds(ctx) // a rejected file is the feed's error
+	ups, _ := db.Uploads(ctx, geo.UploadFilter{Carrier: "viettel"})
+	if len(ups) != 1 || ups[0].Kind != geo.KindPlans || ups[0].Result != geo.ResultRejected || ups[0].Source != "feed" {
+		t.Fatalf("uploads %+v, want viettel's plans rejected", ups)
+	}
+	if p := ups[0].Problems; len(p) != 1 || p[0].Rule != geo.RuleNotResponsible || p[0].Feature != 1 {
+		t.Errorf("problems %+v, want feature 1 not_responsible", p)
+	}
+	clock.Advance(time.Minute)
+	r.Feeds = []collector.Feed{{Name: "own", URL: feed.URL + "/own.geojson", Carrier: "viettel", Kind: geo.KindPlans}}
+	if err := r.PullFeeds(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if ps, err := db.Plans(ctx); err != nil || len(ps) != 1 || ps[0].VillageID != "T-1" || ps[0].Carrier != "viettel" {
+		t.Errorf("plans %v %+v, want viettel's T-1", err, ps)
 	}
 }

@@ -371,8 +371,8 @@ func (c *Config) Validate() error {
 			return &ConfigError{field + ".carrier", f.Carrier, ErrRequired}
 		case f.Carrier != "" && !slices.Contains(c.Carriers, f.Carrier):
 			return &ConfigError{field + ".carrier", f.Carrier, fmt.Errorf("%w: not among carriers", ErrInvalidValue)}
-		case f.Kind != "" && f.Kind != string(geo.KindObservations) && f.Kind != string(geo.KindAreas) && f.Kind != string(geo.KindVillages):
-			return &ConfigError{field + ".kind", f.Kind, fmt.Errorf("%w: want observations, areas or villages", ErrInvalidValue)}
+		case f.Kind != "" && f.Kind != string(geo.KindObservations) && f.Kind != string(geo.KindAreas) && f.Kind != string(geo.KindPlans) && f.Kind != string(geo.KindVillages):
+			return &ConfigError{field + ".kind", f.Kind, fmt.Errorf("%w: want observations, areas, plans or villages", ErrInvalidValue)}
 		}
 	}
 	// alerts: checked in alerts.go.

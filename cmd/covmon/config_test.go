@@ -48,7 +48,7 @@ func TestConfig_Invalid(t *testing.T) {
 		{"invalid-upload-slots.yml", "config: server.max_uploads_per_uploader: invalid value: more than server.max_concurrent_uploads (got 5)"},
 		{"invalid-carrier-name.yml", `config: carriers[1]: invalid value: want lower-case letters, digits, - or _ (at most 32; it names the carrier's drop folder), and not "registry" (got ../mobifone)`},
 		{"invalid-policy-order.yml", "config: programs[0].policies[1].effective: invalid value: not after the previous version's (got 2021-01-01)"},
-		{"invalid-feed-kind.yml", "config: collector.feeds[0].kind: invalid value: want observations, areas or villages (got polygons)"},
+		{"invalid-feed-kind.yml", "config: collector.feeds[0].kind: invalid value: want observations, areas, plans or villages (got polygons)"},
 	} {
 		t.Run(strings.TrimSuffix(tt.file, ".yml"), func(t *testing.T) {
 			_, err := loadTestConfig(t, tt.file)
