@@ -1,6 +1,7 @@
 package collector
 
 import (
+	"math"
 	"reflect"
 	"testing"
 	"time"
@@ -32,7 +33,7 @@ func TestVillageSpill_RoundTrip(t *testing.T) {
 		Deadline:  at("2025-06-30 23:59:59.999000000"),
 		Deadlines: map[string]time.Time{"vls-2024": at("2024-12-01 00:00:00.000000000"), "other": at("2026-01-01 00:00:00.000000000")},
 	}
-	bare := geo.Village{ID: "B", Name: "b", Center: orb.Point{-0.0, 1e-300}}
+	bare := geo.Village{ID: "B", Name: "b", Center: orb.Point{math.Copysign(0, -1), 1e-300}}
 	poly := geo.Village{ID: "P", Name: "p", Area: orb.Polygon{{{1, 1}, {2, 1}, {2, 2}, {1, 1}}}, Households: -0}
 
 	s, err := newVillageSpill()
