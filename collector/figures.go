@@ -16,6 +16,9 @@ type FiguresStore interface {
 	FirstObservation(ctx context.Context) (time.Time, error)
 	// ObservationHistories returns the villages' whole histories, each ordered by observed_at.
 	ObservationHistories(ctx context.Context, f geo.VillageFilter) (map[string][]geo.Observation, error)
+	// VillageVersions returns every version of the villages matching f (on their current
+	// rows), retired villages included, ordered by village ID then ValidFrom.
+	VillageVersions(ctx context.Context, f geo.VillageFilter) ([]geo.VillageVersion, error)
 }
 
 // dayOf returns 00:00 in Vietnam of t's day.
@@ -84,34 +87,49 @@ func (r *Runner) Backfill(ctx context.Context) error {
 	for i := range counts {
 		counts[i] = make([]geo.Counts, len(days))
 	}
-	// The registry streams by; a chunk of villages at a time is held with its histories.
+	// The registry streams by; a chunk of villages at a time is held with its histories. Each
+	// day counts the registry as it was that day: every version of a village (retired villages
+	// included) is evaluated on the days it was in force only, so a village that moved counts
+	// where it was, and a merged pair counts twice before the merge and its successor once
+	// after.
 	const chunk = 5000
-	part := make([]geo.Village, 0, chunk)
+	ids := make([]string, 0, chunk)
 	flush := func() error {
-		ids := make([]string, len(part))
-		for i := range part {
-			ids[i] = part[i].ID
+		vs, err := r.Figures.VillageVersions(ctx, geo.VillageFilter{IDs: ids})
+		if err != nil {
+			return err
 		}
 		hist, err := r.Figures.ObservationHistories(ctx, geo.VillageFilter{IDs: ids})
 		if err != nil {
 			return err
 		}
-		for pi := range r.Programs {
-			prog := &r.Programs[pi]
-			geo.EvaluateAt(inProgram(part, prog.ID), hist, prog, &r.Policy, book, days, func(d int, st *geo.VillageStatus) {
-				counts[pi][d].Tally(st, &r.Policy, days[d])
-			})
+		for i := range vs {
+			ver := &vs[i]
+			lo, hi := versionDays(ver, days)
+			if lo >= hi {
+				continue
+			}
+			one := []geo.Village{ver.Village}
+			for pi := range r.Programs {
+				prog := &r.Programs[pi]
+				if !slices.Contains(ver.Programs, prog.ID) {
+					continue
+				}
+				geo.EvaluateAt(one, hist, prog, &r.Policy, book, days[lo:hi], func(d int, st *geo.VillageStatus) {
+					counts[pi][lo+d].Tally(st, &r.Policy, days[lo+d])
+				})
+			}
 		}
-		part = part[:0]
+		ids = ids[:0]
 		return ctx.Err()
 	}
-	err = r.Store.EachVillage(ctx, geo.VillageFilter{}, func(v *geo.Village) error {
-		if part = append(part, *v); len(part) == chunk {
+	err = r.Store.EachVillage(ctx, geo.VillageFilter{WithRetired: true}, func(v *geo.Village) error {
+		if ids = append(ids, v.ID); len(ids) == chunk {
 			return flush()
 		}
 		return nil
 	})
-	if err == nil && len(part) > 0 {
+	if err == nil && len(ids) > 0 {
 		err = flush()
 	}
 	if err != nil {
@@ -154,6 +172,18 @@ func (r *Runner) refreshHistory(ctx context.Context) error {
 		r.OnSnapshot(ctx, &next)
 	}
 	return nil
+}
+
+// versionDays returns the range [lo, hi) of the ascending days on which version v was in force.
+func versionDays(v *geo.VillageVersion, days []time.Time) (lo, hi int) {
+	if !v.ValidFrom.IsZero() {
+		lo, _ = slices.BinarySearchFunc(days, v.ValidFrom, time.Time.Compare)
+	}
+	hi = len(days)
+	if !v.ValidTo.IsZero() {
+		hi, _ = slices.BinarySearchFunc(days, v.ValidTo, time.Time.Compare)
+	}
+	return lo, hi
 }
 
 // inProgram returns the villages that belong to program id.

@@ -151,13 +151,28 @@ func (in *Ingester) Ingest(ctx context.Context, f File, r io.Reader) (*geo.Uploa
 			}
 			defer villages.close()
 		}
+		// The registry's IDs are loaded only if the file names predecessors (retirements):
+		// a plain re-import does not hold the whole registry's IDs in memory.
+		var known func(string) bool
+		var knownErr error
+		opt.KnownVillage = func(id string) bool {
+			if known == nil && knownErr == nil {
+				known, knownErr = in.Store.KnownVillages(ctx)
+			}
+			return knownErr != nil || known(id)
+		}
 		var notes villageNotes
-		_, err = format.StreamVillages(cr, opt, func(v geo.Village) {
+		var info format.RegistryInfo
+		info, err = format.StreamRegistry(cr, opt, func(v geo.Village) {
 			notes.add(&v, in.DefaultProgram)
 			if villages != nil {
 				villages.add(&v)
 			}
 		})
+		if knownErr != nil {
+			return nil, fmt.Errorf("load village registry: %w", knownErr)
+		}
+		u.Effective = info.Effective
 		if err == nil {
 			u.Features = notes.villages
 			notes.report(u, in.DefaultProgram)

@@ -333,6 +333,10 @@ func appendVillage(b []byte, v *geo.Village) ([]byte, error) {
 		b = appendString(b, k)
 		b = appendTime(b, v.Deadlines[k])
 	}
+	b = binary.AppendUvarint(b, uint64(len(v.Predecessors)))
+	for _, p := range v.Predecessors {
+		b = appendString(b, p)
+	}
 	return b, nil
 }
 
@@ -458,6 +462,12 @@ func readVillage(b []byte, v *geo.Village) error {
 		for range n {
 			k := r.string()
 			v.Deadlines[k] = r.time()
+		}
+	}
+	if n := r.uvarint(); n > 0 && n <= uint64(len(r.b)) {
+		v.Predecessors = make([]string, n)
+		for i := range v.Predecessors {
+			v.Predecessors[i] = r.string()
 		}
 	}
 	if r.bad || len(r.b) != 0 {

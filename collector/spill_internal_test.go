@@ -30,8 +30,9 @@ func TestVillageSpill_RoundTrip(t *testing.T) {
 			{{{104, 22}, {104.1, 22}, {104.1, 22.1}, {104, 22}}, {{104.01, 22.01}, {104.02, 22.01}, {104.02, 22.02}, {104.01, 22.01}}}},
 		GridPower: true, GridPowerSince: at("2021-03-04 05:06:07.000000008"), Households: 123,
 		Programs: []string{"vls-2024", "other"}, Baseline: false, FoundAt: at("2023-01-02 00:00:00.000000000"),
-		Deadline:  at("2025-06-30 23:59:59.999000000"),
-		Deadlines: map[string]time.Time{"vls-2024": at("2024-12-01 00:00:00.000000000"), "other": at("2026-01-01 00:00:00.000000000")},
+		Deadline:     at("2025-06-30 23:59:59.999000000"),
+		Deadlines:    map[string]time.Time{"vls-2024": at("2024-12-01 00:00:00.000000000"), "other": at("2026-01-01 00:00:00.000000000")},
+		Predecessors: []string{"V15-0000", "V15-0002"},
 	}
 	bare := geo.Village{ID: "B", Name: "b", Center: orb.Point{math.Copysign(0, -1), 1e-300}}
 	poly := geo.Village{ID: "P", Name: "p", Area: orb.Polygon{{{1, 1}, {2, 1}, {2, 2}, {1, 1}}}, Households: -0}

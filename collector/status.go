@@ -20,10 +20,13 @@ type StatusStore interface {
 	LatestMeasurements(ctx context.Context, asOf time.Time, f geo.VillageFilter) (map[string][]geo.Observation, error)
 }
 
-// Status evaluates the villages matching f at asOf under program prog (nil for none). Villages
-// found after asOf are included with their status; geo.Summarize leaves them out of the counts.
-// Under a program each village also gets its lifecycle step (geo.LifecycleOf).
+// Status evaluates the villages matching f at asOf under program prog (nil for none), each in
+// the version the registry had at asOf (villages retired by then, and successors created later,
+// are left out; see docs/figures.md). Villages found after asOf are included with their status;
+// geo.Summarize leaves them out of the counts. Under a program each village also gets its
+// lifecycle step (geo.LifecycleOf).
 func Status(ctx context.Context, s StatusStore, f geo.VillageFilter, prog *geo.Program, p *geo.Policy, asOf time.Time) ([]geo.VillageStatus, error) {
+	f.AsOf = asOf
 	vs, err := s.Villages(ctx, f)
 	if err != nil {
 		return nil, fmt.Errorf("load villages: %w", err)
@@ -79,6 +82,7 @@ func StatusSummary(ctx context.Context, s StreamStore, f geo.VillageFilter, prog
 	if err != nil {
 		return geo.Summary{}, nil, fmt.Errorf("load assignments: %w", err)
 	}
+	f.AsOf = asOf // the registry as it was at asOf
 	book := geo.NewAssignments(as)
 	ps, err := s.Plans(ctx)
 	if err != nil {

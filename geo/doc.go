@@ -26,4 +26,7 @@ var (
 	ErrDuplicateUpload = errors.New("geo: duplicate upload")
 	// ErrNotFound means a requested village, upload or program does not exist.
 	ErrNotFound = errors.New("geo: not found")
+	// ErrConflict means a change contradicts what is stored, such as a registry change dated
+	// before the version it would replace, or a change to a retired village.
+	ErrConflict = errors.New("geo: conflict")
 )

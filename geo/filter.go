@@ -1,5 +1,7 @@
 package geo
 
+import "time"
+
 // VillageFilter narrows a village query. Zero fields do not filter.
 type VillageFilter struct {
 	ProvinceCode string
@@ -8,6 +10,12 @@ type VillageFilter struct {
 	// Name keeps the villages whose name or commune name contains every word of it, ignoring
 	// case and diacritics (the rule of NameMatches): "ban khoang" finds "Bản Khoang".
 	Name string
+	// AsOf reads the registry as it was at that instant (each village's version then in force,
+	// villages retired by then or created later left out); zero reads today's registry.
+	AsOf time.Time
+	// WithRetired, with AsOf zero, lists retired villages too (their last version): what a
+	// walk over the registry's whole history needs.
+	WithRetired bool
 }
 
 // SearchKey is the text a Name filter searches for village v: its folded name and commune name.

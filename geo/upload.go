@@ -68,6 +68,10 @@ type Upload struct {
 	Extent     string
 	MarkedDark int
 	Notes      []string
+
+	// Effective is the instant a registry (villages) upload takes effect: the file's
+	// "effective", else ReceivedAt. Zero for other kinds.
+	Effective time.Time
 }
 
 // UploadFilter narrows an upload listing. Zero fields do not filter.

@@ -47,6 +47,37 @@ type Village struct {
 	// Deadlines holds the registry's per-program deadlines (villages/v1 "deadlines"), by
 	// program ID; nil when none.
 	Deadlines map[string]time.Time
+
+	// Predecessors are the villages this one succeeds (villages/v1 "predecessors"): they are
+	// retired at the registry's effective instant, a merge naming two or more, each half of a
+	// split naming the same one. Nil when none.
+	Predecessors []string
+}
+
+// VillageVersion is one version of a village in the registry's history: its content during
+// [ValidFrom, ValidTo). A zero ValidFrom means since always, a zero ValidTo until now.
+type VillageVersion struct {
+	Village
+	ValidFrom time.Time
+	ValidTo   time.Time
+	// Retired is true when ValidTo is the village's retirement (not a later version).
+	Retired bool
+	// UploadID is the registry upload that made this version.
+	UploadID int64
+}
+
+// ValidAt reports whether the version was in force at instant t.
+func (v *VillageVersion) ValidAt(t time.Time) bool {
+	return (v.ValidFrom.IsZero() || !v.ValidFrom.After(t)) && (v.ValidTo.IsZero() || t.Before(v.ValidTo))
+}
+
+// Succession is a retirement recorded in the registry: from Effective on, Predecessor is
+// retired and Successor carries on.
+type Succession struct {
+	Predecessor string
+	Successor   string
+	Effective   time.Time
+	UploadID    int64
 }
 
 // PoweredAt reports whether the village had grid power at instant t.

@@ -25,6 +25,7 @@ const (
 	ETOOSLOW      = "too-slow"           // the upload's body did not keep up the minimum rate
 	EBUSY         = "too-many-uploads"   // the uploader already has the most uploads in flight
 	EREJECTED     = "invalid-upload"     // the file was read and rejected; the report lists why
+	ECONFLICT     = "conflict"           // the upload contradicts the stored registry (its history)
 	ENOTREADY     = "not-ready"          // the database or the first evaluation is not ready
 	EINTERNAL     = "internal"           // covmon failed
 )
@@ -43,6 +44,7 @@ var codes = map[string]struct {
 	ETOOSLOW:      {http.StatusRequestTimeout, "Upload too slow"},
 	EBUSY:         {http.StatusTooManyRequests, "Too many uploads in flight"},
 	EREJECTED:     {http.StatusUnprocessableEntity, "Upload rejected"},
+	ECONFLICT:     {http.StatusConflict, "Conflicts with the stored registry"},
 	ENOTREADY:     {http.StatusServiceUnavailable, "Not ready"},
 	EINTERNAL:     {http.StatusInternalServerError, "Internal error"},
 }

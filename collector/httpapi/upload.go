@@ -128,6 +128,10 @@ func (s *Server) handleUpload(w http.ResponseWriter, r *http.Request) {
 	case badBody(err):
 		s.writeError(w, r, Errorf(EINVALID, "the body could not be read to the end (truncated or corrupt upload, or bad gzip); nothing was stored"))
 		return
+	case errors.Is(err, geo.ErrConflict):
+		// The store's text names villages, dates and the rule, never SQL.
+		s.writeError(w, r, Errorf(ECONFLICT, "%s; nothing was stored", strings.TrimSuffix(err.Error(), ": "+geo.ErrConflict.Error())))
+		return
 	case err != nil && clientGone(r, err):
 		s.logger().Warn("api: upload abandoned: the client disconnected before it was stored; nothing was stored", "uploader", uploader, "file", f.Name)
 		return

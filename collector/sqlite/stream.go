@@ -3,7 +3,9 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/paulmach/orb"
@@ -48,23 +50,52 @@ func (db *DB) EachVillage(ctx context.Context, f geo.VillageFilter, fn func(v *g
 
 // eachVillage is EachVillageLatest, without observations when asOf is nil.
 func eachVillage(ctx context.Context, tx *sql.Tx, asOf *time.Time, f geo.VillageFilter, fn func(v *geo.Village, latest []geo.Observation) error) error {
-	where, args, err := villageFilter("id", f)
-	if err != nil {
-		return err
+	// The villages: today's registry (retired villages left out unless f.WithRetired), or with
+	// f.AsOf the registry as it was then (a superseded version brings its own programs).
+	const cols = `name, commune_code, commune_name, province_code, province_name,
+		legacy_district_code, legacy_commune_code, lon, lat, grid_power, grid_power_since,
+		households, baseline, found_at, deadline, deadlines`
+	var (
+		q    string
+		args []any
+	)
+	if f.AsOf.IsZero() {
+		where, wargs, err := villageFilter("id", f)
+		if err != nil {
+			return err
+		}
+		conds := []string{}
+		if !f.WithRetired {
+			conds = append(conds, "retired_at IS NULL")
+		}
+		if where != "" {
+			conds = append(conds, where)
+		}
+		q, args = `SELECT id, 1, `+cols+`, NULL FROM villages`, wargs
+		if len(conds) > 0 {
+			q += ` WHERE ` + strings.Join(conds, " AND ")
+		}
+		q += ` ORDER BY id`
+	} else {
+		reg, regArgs := registryAsOf(f.AsOf)
+		rf := f
+		rf.AsOf = time.Time{}
+		where, wargs, err := versionFilter(rf)
+		if err != nil {
+			return err
+		}
+		q, args = `SELECT r.id, r.cur, `+prefixed("r.", cols)+`, r.programs FROM (`+reg+`) r WHERE `+where+` ORDER BY r.id`, append(regArgs, wargs...)
 	}
-	if where != "" {
-		where = " WHERE " + where
-	}
-	vrows, err := tx.QueryContext(ctx, `SELECT id, name, commune_code, commune_name,
-		province_code, province_name, legacy_district_code, legacy_commune_code, lon, lat,
-		grid_power, grid_power_since, households, baseline, found_at, deadline, deadlines
-		FROM villages`+where+` ORDER BY id`, args...)
+	vrows, err := tx.QueryContext(ctx, q, args...)
 	if err != nil {
 		return err
 	}
 	defer vrows.Close()
 
-	pwhere, pargs, err := villageFilter("village_id", f)
+	// The programs of today's rows (a superset when f.AsOf is set: matched by ID below).
+	cf := f
+	cf.AsOf = time.Time{}
+	pwhere, pargs, err := villageFilter("village_id", cf)
 	if err != nil {
 		return err
 	}
@@ -125,14 +156,23 @@ func eachVillage(ctx context.Context, tx *sql.Tx, asOf *time.Time, f geo.Village
 	for vrows.Next() {
 		var (
 			v                      geo.Village
+			cur                    bool
 			lon, lat               float64
 			since, found, deadline sql.NullInt64
-			deadlines              sql.NullString
+			deadlines, programs    sql.NullString
 		)
-		if err := vrows.Scan(&v.ID, &v.Name, &v.CommuneCode, &v.CommuneName, &v.ProvinceCode,
+		if err := vrows.Scan(&v.ID, &cur, &v.Name, &v.CommuneCode, &v.CommuneName, &v.ProvinceCode,
 			&v.ProvinceName, &v.LegacyDistrictCode, &v.LegacyCommuneCode, &lon, &lat,
-			&v.GridPower, &since, &v.Households, &v.Baseline, &found, &deadline, &deadlines); err != nil {
+			&v.GridPower, &since, &v.Households, &v.Baseline, &found, &deadline, &deadlines, &programs); err != nil {
 			return err
+		}
+		if !cur {
+			if err := json.Unmarshal([]byte(programs.String), &v.Programs); err != nil {
+				return fmt.Errorf("village %q: decode programs: %w", v.ID, err)
+			}
+			if len(v.Programs) == 0 {
+				v.Programs = nil
+			}
 		}
 		if v.Deadlines, err = unmarshalDeadlines(deadlines); err != nil {
 			return fmt.Errorf("village %q: %w", v.ID, err)
@@ -145,7 +185,7 @@ func eachVillage(ctx context.Context, tx *sql.Tx, asOf *time.Time, f geo.Village
 
 		// Rows of the other cursors for villages before this one belong to no listed village.
 		for pok && pid <= v.ID {
-			if pid == v.ID {
+			if pid == v.ID && cur {
 				v.Programs = append(v.Programs, in.get(pprog))
 			}
 			if pok = prows.Next(); pok {

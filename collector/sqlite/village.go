@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"iter"
 	"slices"
@@ -34,6 +35,15 @@ func (db *DB) CommitVillages(ctx context.Context, u *geo.Upload, vs []geo.Villag
 // A village's row is compared with the stored one in SQL (the upsert's WHERE), so that a
 // re-import that changes nothing writes nothing but the upload record.
 //
+// The registry keeps its history: when a village changes, the trigger villages_history copies
+// its stored version to village_versions, valid until the upload's effective instant
+// (u.Effective, else u.ReceivedAt), and the new content is valid from then on. A village's
+// first version is valid since always, except a successor's (one naming Predecessors), which
+// starts at the effective instant, when its predecessors are retired. A change dated before
+// the village's current version, a change to a retired village, or a predecessor already
+// retired into another successor is an error wrapping geo.ErrConflict (an unknown
+// predecessor: geo.ErrNotFound), and nothing is written; u.Inserted counts retirements too.
+//
 // If bytes with u.SHA256 were already accepted, nothing is written, u.Result becomes
 // geo.ResultDuplicate, u.DuplicateOf is set, and the error wraps geo.ErrDuplicateUpload; the
 // caller may then store the duplicate with RecordUpload.
@@ -48,7 +58,15 @@ func (db *DB) CommitVillageStream(ctx context.Context, u *geo.Upload, batches it
 	if err != nil {
 		return fmt.Errorf("commit villages: %w", err)
 	}
-	w, err := newVillageWriter(ctx, tx, id)
+	effective := u.Effective
+	if effective.IsZero() {
+		effective = u.ReceivedAt
+	}
+	effective = time.UnixMilli(effective.UnixMilli()).In(geo.Vietnam)
+	if _, err := tx.ExecContext(ctx, `UPDATE uploads SET effective = ? WHERE id = ?`, effective.UnixMilli(), id); err != nil {
+		return fmt.Errorf("commit villages: %w", err)
+	}
+	w, err := newVillageWriter(ctx, tx, id, effective)
 	if err != nil {
 		return fmt.Errorf("commit villages: %w", err)
 	}
@@ -64,6 +82,9 @@ func (db *DB) CommitVillageStream(ctx context.Context, u *geo.Upload, batches it
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("commit villages: %w", err)
 	}
+	if err := w.retire(ctx); err != nil {
+		return fmt.Errorf("commit villages: %w", err)
+	}
 	if err := finishAccepted(ctx, tx, id, w.changed); err != nil {
 		return fmt.Errorf("commit villages: %w", err)
 	}
@@ -71,19 +92,29 @@ func (db *DB) CommitVillageStream(ctx context.Context, u *geo.Upload, batches it
 		return fmt.Errorf("commit villages: commit: %w", err)
 	}
 	u.ID, u.Result, u.Inserted, u.DuplicateOf = id, geo.ResultAccepted, w.changed, 0
+	u.Effective = effective
 	return nil
 }
 
 // villageColumns are the columns a registry upload writes, in the order of villageArgs.
 const villageColumns = `id, name, commune_code, commune_name, province_code, province_name,
 	legacy_district_code, legacy_commune_code, lon, lat, area, grid_power, grid_power_since,
-	households, baseline, found_at, deadline, deadlines, upload_id, search_key`
+	households, baseline, found_at, deadline, deadlines, upload_id, search_key, valid_from`
 
 // villageParams is the number of villageColumns.
-const villageParams = 20
+const villageParams = 21
+
+// contentColumns are the content columns of a village row, the same in villages and
+// village_versions: what a version is.
+const contentColumns = `name, commune_code, commune_name, province_code, province_name,
+	legacy_district_code, legacy_commune_code, lon, lat, area, grid_power, grid_power_since,
+	households, baseline, found_at, deadline, deadlines`
 
 // villageConflict updates a stored village only when a column differs, so that RETURNING
-// names exactly the villages that were new or changed.
+// names exactly the villages that were new or changed; the new content is valid from the
+// upload's effective instant (the trigger villages_history keeps the old version). A retired
+// village, or one whose current version starts after the effective instant, is never updated
+// here: villageWriter.conflicts refuses such a change before.
 const villageConflict = ` ON CONFLICT (id) DO UPDATE SET
 	name = excluded.name, commune_code = excluded.commune_code,
 	commune_name = excluded.commune_name, province_code = excluded.province_code,
@@ -92,8 +123,11 @@ const villageConflict = ` ON CONFLICT (id) DO UPDATE SET
 	area = excluded.area, grid_power = excluded.grid_power,
 	grid_power_since = excluded.grid_power_since, households = excluded.households,
 	baseline = excluded.baseline, found_at = excluded.found_at, deadline = excluded.deadline,
-	deadlines = excluded.deadlines, upload_id = excluded.upload_id, search_key = excluded.search_key
-WHERE (name, commune_code, commune_name, province_code, province_name, legacy_district_code,
+	deadlines = excluded.deadlines, upload_id = excluded.upload_id, search_key = excluded.search_key,
+	valid_from = (SELECT effective FROM uploads WHERE id = excluded.upload_id)
+WHERE retired_at IS NULL
+	AND (valid_from IS NULL OR valid_from <= (SELECT effective FROM uploads WHERE id = excluded.upload_id))
+	AND (name, commune_code, commune_name, province_code, province_name, legacy_district_code,
 	legacy_commune_code, lon, lat, area, grid_power, grid_power_since, households, baseline,
 	found_at, deadline, deadlines)
 IS NOT (excluded.name, excluded.commune_code, excluded.commune_name, excluded.province_code,
@@ -109,13 +143,18 @@ const villageBatch = 200
 
 // villageWriter writes a registry upload's villages in multi-row statements.
 type villageWriter struct {
-	uploadID int64
-	programs map[string]bool
-	upsert   *sql.Stmt // villageBatch rows
-	tx       *sql.Tx
-	current  *sql.Stmt // the stored programs of a JSON array of village IDs
-	delete   *sql.Stmt // the programs of a JSON array of village IDs
-	touch    *sql.Stmt // upload_id of a JSON array of village IDs
+	uploadID  int64
+	effective time.Time
+	programs  map[string]bool
+	suspect   *sql.Stmt // of a JSON array of IDs, those retired or with a version after effective
+	differs   *sql.Stmt // whether a village's stored content differs from the given one
+
+	successions []geo.Succession // named by the villages written, applied by retire
+	upsert      *sql.Stmt        // villageBatch rows
+	tx          *sql.Tx
+	current     *sql.Stmt // the stored programs of a JSON array of village IDs
+	delete      *sql.Stmt // the programs of a JSON array of village IDs
+	touch       *sql.Stmt // upload_id of a JSON array of village IDs
 	// programStmts insert n (village, program) pairs, by n
 	programStmts map[int]*sql.Stmt
 	changed      int
@@ -125,9 +164,19 @@ type villageWriter struct {
 	ids     map[string]bool
 }
 
-func newVillageWriter(ctx context.Context, tx *sql.Tx, uploadID int64) (*villageWriter, error) {
-	w := &villageWriter{uploadID: uploadID, tx: tx, ids: map[string]bool{}}
+func newVillageWriter(ctx context.Context, tx *sql.Tx, uploadID int64, effective time.Time) (*villageWriter, error) {
+	w := &villageWriter{uploadID: uploadID, effective: effective, tx: tx, ids: map[string]bool{}}
 	var err error
+	if w.suspect, err = tx.PrepareContext(ctx, `SELECT id, valid_from, retired_at FROM villages
+		WHERE id IN (SELECT value FROM json_each(?)) AND (retired_at IS NOT NULL OR valid_from > ?)`); err != nil {
+		return nil, fmt.Errorf("prepare village history check: %w", err)
+	}
+	n := strings.Count(contentColumns, ",") + 1
+	if w.differs, err = tx.PrepareContext(ctx, `SELECT (`+contentColumns+`) IS NOT (`+
+		strings.TrimSuffix(strings.Repeat("?, ", n), ", ")+`) FROM villages WHERE id = ?`); err != nil {
+		w.close()
+		return nil, fmt.Errorf("prepare village history check: %w", err)
+	}
 	if w.programs, err = programIDs(ctx, tx); err != nil {
 		return nil, err
 	}
@@ -145,7 +194,7 @@ func newVillageWriter(ctx context.Context, tx *sql.Tx, uploadID int64) (*village
 		w.close()
 		return nil, fmt.Errorf("prepare village programs: %w", err)
 	}
-	if w.touch, err = tx.PrepareContext(ctx, `UPDATE villages SET upload_id = ?
+	if w.touch, err = tx.PrepareContext(ctx, `UPDATE villages SET upload_id = ?, valid_from = ?
 		WHERE id IN (SELECT value FROM json_each(?))`); err != nil {
 		w.close()
 		return nil, fmt.Errorf("prepare village programs: %w", err)
@@ -154,7 +203,7 @@ func newVillageWriter(ctx context.Context, tx *sql.Tx, uploadID int64) (*village
 }
 
 func (w *villageWriter) close() {
-	for _, s := range []*sql.Stmt{w.upsert, w.current, w.delete, w.touch} {
+	for _, s := range []*sql.Stmt{w.upsert, w.current, w.delete, w.touch, w.suspect, w.differs} {
 		if s != nil {
 			s.Close()
 		}
@@ -206,6 +255,7 @@ func (w *villageWriter) flush(ctx context.Context) error {
 		w.pending = w.pending[:0]
 		clear(w.ids)
 	}()
+	eff := w.effective.UnixMilli()
 	w.args = w.args[:0]
 	for _, v := range w.pending {
 		for _, p := range v.Programs {
@@ -217,14 +267,27 @@ func (w *villageWriter) flush(ctx context.Context) error {
 		if err != nil {
 			return fmt.Errorf("village %q: %w", v.ID, err)
 		}
+		var validFrom any // a new village: since always (the first registry describes the past too)
+		if len(v.Predecessors) > 0 {
+			validFrom = eff // a successor exists from its predecessors' retirement on
+			for _, p := range v.Predecessors {
+				w.successions = append(w.successions, geo.Succession{Predecessor: p, Successor: v.ID, Effective: w.effective, UploadID: w.uploadID})
+			}
+		}
 		w.args = append(w.args, v.ID, v.Name, v.CommuneCode, v.CommuneName,
 			v.ProvinceCode, v.ProvinceName, v.LegacyDistrictCode, v.LegacyCommuneCode,
 			v.Center.Lon(), v.Center.Lat(), area, v.GridPower, nullMillis(v.GridPowerSince),
 			v.Households, v.Baseline, nullMillis(v.FoundAt), nullMillis(v.Deadline), marshalDeadlines(v.Deadlines), w.uploadID,
-			geo.SearchKey(v.Name, v.CommuneName))
+			geo.SearchKey(v.Name, v.CommuneName), validFrom)
+	}
+	have, err := w.storedPrograms(ctx)
+	if err != nil {
+		return err
+	}
+	if err := w.conflicts(ctx, have); err != nil {
+		return err
 	}
 	var rows *sql.Rows
-	var err error
 	if len(w.pending) == villageBatch {
 		rows, err = w.upsert.QueryContext(ctx, w.args...)
 	} else {
@@ -246,29 +309,30 @@ func (w *villageWriter) flush(ctx context.Context) error {
 	if err := rows.Err(); err != nil {
 		return fmt.Errorf("upsert villages: %w", err)
 	}
-	progChanged, err := w.syncPrograms(ctx)
-	if err != nil {
-		return err
-	}
+	differ, pairs := w.programDiff(have)
 	var touch []string
-	for _, id := range progChanged {
+	for _, id := range differ {
 		if !changed[id] {
 			changed[id] = true
 			touch = append(touch, id)
 		}
 	}
 	if len(touch) > 0 {
-		if _, err := w.touch.ExecContext(ctx, w.uploadID, jsonIDs(touch)); err != nil {
+		// A change of programs alone is a new version too: the trigger keeps the old one
+		// (village_programs still holds its programs).
+		if _, err := w.touch.ExecContext(ctx, w.uploadID, eff, jsonIDs(touch)); err != nil {
 			return fmt.Errorf("village programs: %w", err)
 		}
+	}
+	if err := w.replacePrograms(ctx, differ, pairs); err != nil {
+		return err
 	}
 	w.changed += len(changed)
 	return nil
 }
 
-// syncPrograms makes the pending villages' program memberships equal to what they name and
-// returns the IDs of the villages whose memberships changed.
-func (w *villageWriter) syncPrograms(ctx context.Context) ([]string, error) {
+// storedPrograms reads the stored program memberships of the pending villages, sorted.
+func (w *villageWriter) storedPrograms(ctx context.Context) (map[string][]string, error) {
 	ids := make([]string, len(w.pending))
 	for i, v := range w.pending {
 		ids[i] = v.ID
@@ -277,19 +341,79 @@ func (w *villageWriter) syncPrograms(ctx context.Context) ([]string, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read village programs: %w", err)
 	}
+	defer rows.Close()
 	have := map[string][]string{}
 	for rows.Next() {
 		var v, p string
 		if err := rows.Scan(&v, &p); err != nil {
-			rows.Close()
 			return nil, fmt.Errorf("read village programs: %w", err)
 		}
 		have[v] = append(have[v], p)
 	}
-	rows.Close()
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("read village programs: %w", err)
 	}
+	return have, nil
+}
+
+// conflicts refuses a change the registry's history cannot take: to a retired village, or
+// dated before the village's current version. One indexed query per batch finds the suspects
+// (normally none); only those are compared with what the file says.
+func (w *villageWriter) conflicts(ctx context.Context, have map[string][]string) error {
+	ids := make([]string, len(w.pending))
+	byID := make(map[string]int, len(w.pending))
+	for i, v := range w.pending {
+		ids[i] = v.ID
+		byID[v.ID] = i
+	}
+	eff := w.effective.UnixMilli()
+	rows, err := w.suspect.QueryContext(ctx, jsonIDs(ids), eff)
+	if err != nil {
+		return fmt.Errorf("check village history: %w", err)
+	}
+	type suspect struct {
+		id            string
+		from, retired sql.NullInt64
+	}
+	var sus []suspect
+	for rows.Next() {
+		var s suspect
+		if err := rows.Scan(&s.id, &s.from, &s.retired); err != nil {
+			rows.Close()
+			return fmt.Errorf("check village history: %w", err)
+		}
+		sus = append(sus, s)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("check village history: %w", err)
+	}
+	when := func(ms int64) string { return time.UnixMilli(ms).In(geo.Vietnam).Format(time.RFC3339) }
+	for _, s := range sus {
+		i := byID[s.id]
+		v := w.pending[i]
+		// This village's content parameters in w.args: after its ID, before upload_id.
+		content := w.args[i*villageParams+1 : i*villageParams+18]
+		var differs bool
+		if err := w.differs.QueryRowContext(ctx, append(slices.Clip(content), s.id)...).Scan(&differs); err != nil {
+			return fmt.Errorf("check village history: %w", err)
+		}
+		if !differs && slices.Equal(have[s.id], slices.Compact(slices.Sorted(slices.Values(v.Programs)))) {
+			continue // the same village again: nothing to record
+		}
+		if s.retired.Valid {
+			return fmt.Errorf("village %q was retired at %s; a retired village cannot change (leave it out of the file): %w",
+				s.id, when(s.retired.Int64), geo.ErrConflict)
+		}
+		return fmt.Errorf("village %q: the registry's effective instant %s is before the village's current version (valid from %s); changes are recorded in effective order: %w",
+			s.id, when(eff), when(s.from.Int64), geo.ErrConflict)
+	}
+	return nil
+}
+
+// programDiff returns the pending villages whose program memberships differ from have, and
+// the (village, program) pairs they should have.
+func (w *villageWriter) programDiff(have map[string][]string) ([]string, []any) {
 	var differ []string
 	var pairs []any
 	for _, v := range w.pending {
@@ -302,24 +426,77 @@ func (w *villageWriter) syncPrograms(ctx context.Context) ([]string, error) {
 			pairs = append(pairs, v.ID, p)
 		}
 	}
+	return differ, pairs
+}
+
+// replacePrograms makes the memberships of the villages differ equal pairs.
+func (w *villageWriter) replacePrograms(ctx context.Context, differ []string, pairs []any) error {
 	if len(differ) == 0 {
-		return nil, nil
+		return nil
 	}
 	if _, err := w.delete.ExecContext(ctx, jsonIDs(differ)); err != nil {
-		return nil, fmt.Errorf("replace village programs: %w", err)
+		return fmt.Errorf("replace village programs: %w", err)
 	}
 	for len(pairs) > 0 {
 		n := min(len(pairs), 2*villageBatch)
 		ins, err := w.insertPrograms(ctx, n/2)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		if _, err := ins.ExecContext(ctx, pairs[:n]...); err != nil {
-			return nil, fmt.Errorf("replace village programs: %w", err)
+			return fmt.Errorf("replace village programs: %w", err)
 		}
 		pairs = pairs[n:]
 	}
-	return differ, nil
+	return nil
+}
+
+// retire applies the successions the upload's villages named: each predecessor is retired at
+// the effective instant. A succession already recorded (the same file re-exported, or the
+// registry re-imported whole) changes nothing; a predecessor may be named by several
+// successors of one upload (a split).
+func (w *villageWriter) retire(ctx context.Context) error {
+	eff := w.effective.UnixMilli()
+	for _, s := range w.successions {
+		var n int
+		if err := w.tx.QueryRowContext(ctx, `SELECT count(*) FROM village_successions WHERE predecessor = ? AND successor = ?`,
+			s.Predecessor, s.Successor).Scan(&n); err != nil {
+			return fmt.Errorf("village %q: predecessor %q: %w", s.Successor, s.Predecessor, err)
+		}
+		if n > 0 {
+			continue
+		}
+		var (
+			from, retired sql.NullInt64
+		)
+		err := w.tx.QueryRowContext(ctx, `SELECT valid_from, retired_at FROM villages WHERE id = ?`, s.Predecessor).Scan(&from, &retired)
+		switch {
+		case errors.Is(err, sql.ErrNoRows):
+			return fmt.Errorf("village %q: predecessor %q: %w", s.Successor, s.Predecessor, geo.ErrNotFound)
+		case err != nil:
+			return fmt.Errorf("village %q: predecessor %q: %w", s.Successor, s.Predecessor, err)
+		}
+		day := func(ms int64) string { return time.UnixMilli(ms).In(geo.Vietnam).Format(time.RFC3339) }
+		switch {
+		case retired.Valid && retired.Int64 == eff:
+			// retired by another successor of this upload, or of one with the same instant
+		case retired.Valid:
+			return fmt.Errorf("village %q: predecessor %q was already retired at %s: %w", s.Successor, s.Predecessor, day(retired.Int64), geo.ErrConflict)
+		case from.Valid && from.Int64 > eff:
+			return fmt.Errorf("village %q: predecessor %q: the effective instant %s is before its current version (valid from %s): %w",
+				s.Successor, s.Predecessor, day(eff), day(from.Int64), geo.ErrConflict)
+		default:
+			if _, err := w.tx.ExecContext(ctx, `UPDATE villages SET retired_at = ? WHERE id = ?`, eff, s.Predecessor); err != nil {
+				return fmt.Errorf("village %q: retire predecessor %q: %w", s.Successor, s.Predecessor, err)
+			}
+			w.changed++
+		}
+		if _, err := w.tx.ExecContext(ctx, `INSERT INTO village_successions (predecessor, successor, effective, upload_id) VALUES (?, ?, ?, ?)`,
+			s.Predecessor, s.Successor, eff, w.uploadID); err != nil {
+			return fmt.Errorf("village %q: record predecessor %q: %w", s.Successor, s.Predecessor, err)
+		}
+	}
+	return nil
 }
 
 // insertPrograms returns the statement inserting n (village, program) pairs, prepared once
@@ -358,8 +535,19 @@ func marshalArea(g orb.Geometry) (any, error) {
 }
 
 // villageFilter returns SQL conditions, joined with AND, restricting the village ID column col
-// to f, and their arguments. The conditions are empty when f does not filter.
+// to f, and their arguments. The conditions are empty when f does not filter. With f.AsOf set,
+// province, program and name match the version of each village in force then.
 func villageFilter(col string, f geo.VillageFilter) (string, []any, error) {
+	if !f.AsOf.IsZero() && (f.ProvinceCode != "" || f.ProgramID != "" || f.Name != "") {
+		reg, regArgs := registryAsOf(f.AsOf)
+		rf := f
+		rf.AsOf = time.Time{}
+		where, args, err := versionFilter(rf)
+		if err != nil {
+			return "", nil, err
+		}
+		return col + ` IN (SELECT r.id FROM (` + reg + `) r WHERE ` + where + `)`, append(regArgs, args...), nil
+	}
 	var (
 		conds []string
 		args  []any
@@ -388,6 +576,49 @@ func villageFilter(col string, f geo.VillageFilter) (string, []any, error) {
 			return "", nil, fmt.Errorf("encode village ids: %w", err)
 		}
 		conds = append(conds, col+` IN (SELECT value FROM json_each(?))`)
+		args = append(args, string(b))
+	}
+	return strings.Join(conds, " AND "), args, nil
+}
+
+// registryAsOf returns a query of the registry as it was at instant t, and its arguments: one
+// row per village then in force, with the columns id, cur (1 for the current row in villages,
+// 0 for a superseded version), contentColumns, search_key, programs (the version's JSON array;
+// NULL for a current row, whose programs are in village_programs) and upload_id. Retired
+// villages are left out from their retirement on, successors before their creation.
+func registryAsOf(t time.Time) (string, []any) {
+	ms := t.UnixMilli()
+	return `SELECT id, 1 AS cur, ` + contentColumns + `, search_key, NULL AS programs, upload_id FROM villages
+		WHERE (valid_from IS NULL OR valid_from <= ?) AND (retired_at IS NULL OR retired_at > ?)
+		UNION ALL
+		SELECT village_id, 0, ` + contentColumns + `, search_key, programs, upload_id FROM village_versions
+		WHERE valid_to > ? AND (valid_from IS NULL OR valid_from <= ?)`, []any{ms, ms, ms, ms}
+}
+
+// versionFilter returns the conditions, joined with AND (1 when none), that restrict rows r of
+// registryAsOf to f, on the rows' own columns.
+func versionFilter(f geo.VillageFilter) (string, []any, error) {
+	conds := []string{"1"}
+	var args []any
+	if f.ProvinceCode != "" {
+		conds = append(conds, `r.province_code = ?`)
+		args = append(args, f.ProvinceCode)
+	}
+	if f.ProgramID != "" {
+		conds = append(conds, `(r.cur = 1 AND r.id IN (SELECT village_id FROM village_programs WHERE program_id = ?)
+			OR r.cur = 0 AND EXISTS (SELECT 1 FROM json_each(r.programs) WHERE value = ?))`)
+		args = append(args, f.ProgramID, f.ProgramID)
+	}
+	for _, w := range strings.Fields(geo.Fold(f.Name)) {
+		conds = append(conds, "r.search_key LIKE ?")
+		args = append(args, "%"+w+"%")
+	}
+	if len(f.IDs) > 0 {
+		b, err := json.Marshal(f.IDs)
+		if err != nil {
+			return "", nil, fmt.Errorf("encode village ids: %w", err)
+		}
+		conds = append(conds, `r.id IN (SELECT value FROM json_each(?))`)
 		args = append(args, string(b))
 	}
 	return strings.Join(conds, " AND "), args, nil

@@ -3,8 +3,11 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"fmt"
+	"strings"
 	"sync"
+	"time"
 
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/encoding/wkb"
@@ -103,58 +106,71 @@ func (db *DB) Village(ctx context.Context, id string) (*geo.Village, error) {
 }
 
 func queryVillages(ctx context.Context, tx *sql.Tx, f geo.VillageFilter) ([]geo.Village, error) {
-	where, args, err := villageFilter("id", f)
-	if err != nil {
-		return nil, err
+	var (
+		q    string
+		args []any
+	)
+	if f.AsOf.IsZero() {
+		where, wargs, err := villageFilter("id", f)
+		if err != nil {
+			return nil, err
+		}
+		if where != "" {
+			where = " AND " + where
+		}
+		live := "retired_at IS NULL"
+		if f.WithRetired {
+			live = "1"
+		}
+		q, args = `SELECT id, 1, `+contentColumns+`, NULL FROM villages WHERE `+live+where+` ORDER BY id`, wargs
+	} else {
+		reg, regArgs := registryAsOf(f.AsOf)
+		rf := f
+		rf.AsOf = time.Time{}
+		where, wargs, err := versionFilter(rf)
+		if err != nil {
+			return nil, err
+		}
+		q, args = `SELECT r.id, r.cur, `+prefixed("r.", contentColumns)+`, r.programs FROM (`+reg+`) r WHERE `+where+` ORDER BY r.id`, append(regArgs, wargs...)
 	}
-	if where != "" {
-		where = " WHERE " + where
-	}
-	rows, err := tx.QueryContext(ctx, `SELECT id, name, commune_code, commune_name,
-		province_code, province_name, legacy_district_code, legacy_commune_code, lon, lat, area,
-		grid_power, grid_power_since, households, baseline, found_at, deadline, deadlines
-		FROM villages`+where+` ORDER BY id`, args...)
+	rows, err := tx.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
 	var vs []geo.Village
-	index := map[string]int{}
+	index := map[string]int{} // the villages whose programs are in village_programs
 	for rows.Next() {
 		var (
-			v                      geo.Village
-			lon, lat               float64
-			area                   []byte
-			since, found, deadline sql.NullInt64
-			deadlines              sql.NullString
+			v        geo.Village
+			cur      bool
+			programs sql.NullString
 		)
-		if err := rows.Scan(&v.ID, &v.Name, &v.CommuneCode, &v.CommuneName, &v.ProvinceCode,
-			&v.ProvinceName, &v.LegacyDistrictCode, &v.LegacyCommuneCode, &lon, &lat, &area,
-			&v.GridPower, &since, &v.Households, &v.Baseline, &found, &deadline, &deadlines); err != nil {
+		if err := scanVillage(rows, &v, []any{&v.ID, &cur}, &programs); err != nil {
 			return nil, err
 		}
-		if v.Deadlines, err = unmarshalDeadlines(deadlines); err != nil {
-			return nil, fmt.Errorf("village %q: %w", v.ID, err)
+		if cur {
+			index[v.ID] = len(vs)
+		} else if err := json.Unmarshal([]byte(programs.String), &v.Programs); err != nil {
+			return nil, fmt.Errorf("village %q: decode programs: %w", v.ID, err)
+		} else if len(v.Programs) == 0 {
+			v.Programs = nil
 		}
-		v.Center = orb.Point{lon, lat}
-		if len(area) > 0 {
-			if v.Area, err = wkb.Unmarshal(area); err != nil {
-				return nil, fmt.Errorf("village %q: decode area: %w", v.ID, err)
-			}
-		}
-		v.GridPowerSince, v.FoundAt, v.Deadline = fromMillis(since), fromMillis(found), fromMillis(deadline)
-		index[v.ID] = len(vs)
 		vs = append(vs, v)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
 	rows.Close()
-	if len(vs) == 0 {
+	if len(index) == 0 {
 		return vs, nil
 	}
 
-	where, args, err = villageFilter("village_id", f)
+	// The current rows' programs: the current filter reads a superset of them (a village's
+	// current row has its current province, programs and name); only indexed ones are kept.
+	cf := f
+	cf.AsOf = time.Time{}
+	where, args, err := villageFilter("village_id", cf)
 	if err != nil {
 		return nil, err
 	}
@@ -180,6 +196,15 @@ func queryVillages(ctx context.Context, tx *sql.Tx, f geo.VillageFilter) ([]geo.
 		return nil, fmt.Errorf("read programs: %w", err)
 	}
 	return vs, nil
+}
+
+// prefixed puts p before every name of a comma-separated column list.
+func prefixed(p, columns string) string {
+	names := strings.Split(columns, ",")
+	for i, n := range names {
+		names[i] = p + strings.TrimSpace(n)
+	}
+	return strings.Join(names, ", ")
 }
 
 // VillageShapes returns every village's ID with its centre and settled area, ordered by ID:
@@ -238,4 +263,152 @@ func (db *DB) VillagePlaces(ctx context.Context) ([]geo.VillagePlace, error) {
 		return nil, fmt.Errorf("village places: %w", err)
 	}
 	return out, nil
+}
+
+// VillageVersions returns every version of the villages matching f (on their current rows),
+// retired villages included, ordered by village ID then ValidFrom: the registry's whole
+// history, what a backfill of past figures evaluates day by day.
+func (db *DB) VillageVersions(ctx context.Context, f geo.VillageFilter) ([]geo.VillageVersion, error) {
+	tx, err := db.ro.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return nil, fmt.Errorf("village versions: %w", err)
+	}
+	defer tx.Rollback()
+	f.AsOf = time.Time{}
+	cur, err := currentVersions(ctx, tx, f)
+	if err != nil {
+		return nil, fmt.Errorf("village versions: %w", err)
+	}
+	where, args, err := villageFilter("village_id", f)
+	if err != nil {
+		return nil, fmt.Errorf("village versions: %w", err)
+	}
+	if where != "" {
+		where = " WHERE " + where
+	}
+	rows, err := tx.QueryContext(ctx, `SELECT village_id, valid_from, valid_to, upload_id, `+contentColumns+`, programs
+		FROM village_versions`+where+` ORDER BY village_id, valid_to`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("village versions: %w", err)
+	}
+	defer rows.Close()
+	past := map[string][]geo.VillageVersion{}
+	for rows.Next() {
+		var (
+			ver      geo.VillageVersion
+			from, to sql.NullInt64
+			up       sql.NullInt64
+			programs sql.NullString
+		)
+		if err := scanVillage(rows, &ver.Village, []any{&ver.ID, &from, &to, &up}, &programs); err != nil {
+			return nil, fmt.Errorf("village versions: %w", err)
+		}
+		if err := json.Unmarshal([]byte(programs.String), &ver.Programs); err != nil {
+			return nil, fmt.Errorf("village versions: %q: decode programs: %w", ver.ID, err)
+		}
+		if len(ver.Programs) == 0 {
+			ver.Programs = nil
+		}
+		ver.ValidFrom, ver.ValidTo, ver.UploadID = fromMillis(from), fromMillis(to), up.Int64
+		past[ver.ID] = append(past[ver.ID], ver)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("village versions: %w", err)
+	}
+	out := make([]geo.VillageVersion, 0, len(cur))
+	for _, c := range cur {
+		out = append(out, past[c.ID]...)
+		out = append(out, c)
+	}
+	return out, nil
+}
+
+// scanVillage scans a row of the columns head..., contentColumns, tail into v (head's targets
+// are the caller's, such as &v.ID).
+func scanVillage(rows *sql.Rows, v *geo.Village, head []any, tail ...any) error {
+	var (
+		lon, lat               float64
+		area                   []byte
+		since, found, deadline sql.NullInt64
+		deadlines              sql.NullString
+	)
+	dst := append(head, &v.Name, &v.CommuneCode, &v.CommuneName, &v.ProvinceCode,
+		&v.ProvinceName, &v.LegacyDistrictCode, &v.LegacyCommuneCode, &lon, &lat, &area,
+		&v.GridPower, &since, &v.Households, &v.Baseline, &found, &deadline, &deadlines)
+	if err := rows.Scan(append(dst, tail...)...); err != nil {
+		return err
+	}
+	var err error
+	if v.Deadlines, err = unmarshalDeadlines(deadlines); err != nil {
+		return fmt.Errorf("village %q: %w", v.ID, err)
+	}
+	v.Center = orb.Point{lon, lat}
+	if len(area) > 0 {
+		if v.Area, err = wkb.Unmarshal(area); err != nil {
+			return fmt.Errorf("village %q: decode area: %w", v.ID, err)
+		}
+	}
+	v.GridPowerSince, v.FoundAt, v.Deadline = fromMillis(since), fromMillis(found), fromMillis(deadline)
+	return nil
+}
+
+// currentVersions returns the current rows of the villages matching f (f.AsOf zero), retired
+// ones included, as versions, with their programs, ordered by ID.
+func currentVersions(ctx context.Context, tx *sql.Tx, f geo.VillageFilter) ([]geo.VillageVersion, error) {
+	where, args, err := villageFilter("id", f)
+	if err != nil {
+		return nil, err
+	}
+	if where != "" {
+		where = " WHERE " + where
+	}
+	rows, err := tx.QueryContext(ctx, `SELECT id, valid_from, retired_at, upload_id, `+contentColumns+` FROM villages`+where+` ORDER BY id`, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []geo.VillageVersion
+	index := map[string]int{}
+	for rows.Next() {
+		var (
+			ver      geo.VillageVersion
+			from, to sql.NullInt64
+			up       sql.NullInt64
+		)
+		if err := scanVillage(rows, &ver.Village, []any{&ver.ID, &from, &to, &up}); err != nil {
+			return nil, err
+		}
+		ver.ValidFrom, ver.ValidTo, ver.Retired, ver.UploadID = fromMillis(from), fromMillis(to), to.Valid, up.Int64
+		index[ver.ID] = len(out)
+		out = append(out, ver)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	rows.Close()
+	if len(out) == 0 {
+		return out, nil
+	}
+	where, args, err = villageFilter("village_id", f)
+	if err != nil {
+		return nil, err
+	}
+	if where != "" {
+		where = " WHERE " + where
+	}
+	prows, err := tx.QueryContext(ctx, `SELECT village_id, program_id FROM village_programs`+where+` ORDER BY village_id, program_id`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("read programs: %w", err)
+	}
+	defer prows.Close()
+	for prows.Next() {
+		var vid, pid string
+		if err := prows.Scan(&vid, &pid); err != nil {
+			return nil, fmt.Errorf("read programs: %w", err)
+		}
+		if i, ok := index[vid]; ok {
+			out[i].Programs = append(out[i].Programs, pid)
+		}
+	}
+	return out, prows.Err()
 }

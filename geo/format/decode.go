@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"time"
 
 	"github.com/covmon/covmon/geo"
 	"github.com/covmon/covmon/geo/format/internal/scan"
@@ -39,17 +40,11 @@ func (d *decoder) run(r io.Reader, c *collection) error {
 // listing every problem found (up to opt.MaxProblems); an error reading r is returned wrapped.
 // A village with an area geometry and no "center" gets the area's centroid as its centre.
 func DecodeVillages(r io.Reader, opt Options) ([]geo.Village, error) {
-	d, err := newDecoder(&opt)
+	reg, err := DecodeRegistry(r, opt)
 	if err != nil {
 		return nil, err
 	}
-	var out chunks[geo.Village]
-	vd := &villageDecoder{decoder: d, seen: map[string]int32{}, keep: out.add}
-	c := &collection{schema: "villages/v1", kind: geo.KindVillages, feature: vd.feature}
-	if err := d.run(r, c); err != nil {
-		return nil, err
-	}
-	return out.all(), nil
+	return reg.Villages, nil
 }
 
 // StreamVillages reads a villages/v1 FeatureCollection like DecodeVillages but holds none of
@@ -59,17 +54,59 @@ func DecodeVillages(r io.Reader, opt Options) ([]geo.Village, error) {
 // every problem, as for DecodeVillages. Memory does not grow with the file beyond one ID per
 // village (kept to find duplicates). keep may retain v.
 func StreamVillages(r io.Reader, opt Options, keep func(v geo.Village)) (int, error) {
+	info, err := StreamRegistry(r, opt, keep)
+	return info.Features, err
+}
+
+// RegistryInfo is what a villages/v1 file says besides its villages.
+type RegistryInfo struct {
+	// Features is the number of features read.
+	Features int
+	// Effective is the file's top-level "effective" instant (a date is 00:00 in Vietnam),
+	// zero when the file has none: the upload then takes effect when it is received.
+	Effective time.Time
+}
+
+// StreamRegistry is StreamVillages with the file's top-level "effective" (which may not lie in
+// the future). A village's "predecessors" must not be villages of the same file, which is
+// checked at the end: keep may have been given villages of a file that then has a problem.
+func StreamRegistry(r io.Reader, opt Options, keep func(v geo.Village)) (RegistryInfo, error) {
 	d, err := newDecoder(&opt)
 	if err != nil {
-		return 0, err
+		return RegistryInfo{}, err
 	}
 	if keep == nil {
 		keep = func(geo.Village) {}
 	}
 	vd := &villageDecoder{decoder: d, seen: map[string]int32{}, keep: keep}
-	c := &collection{schema: "villages/v1", kind: geo.KindVillages, feature: vd.feature}
-	err = d.run(r, c)
-	return c.featureCount, err
+	c := &collection{schema: "villages/v1", kind: geo.KindVillages, feature: vd.feature, wantEffective: true}
+	c.rep = d.rep
+	if err := c.decode(r); err != nil {
+		return RegistryInfo{Features: c.featureCount}, fmt.Errorf("read %s: %w", d.cfg.file, err)
+	}
+	info := RegistryInfo{Features: c.featureCount}
+	if !c.wrongSchema && !d.rep.full() {
+		vd.finish()
+		top := &featureReport{rep: d.rep, index: -1}
+		info.Effective = top.when(d.cfg, "effective", c.effective, false, true, true)
+	}
+	return info, d.rep.err()
+}
+
+// Registry is a decoded villages/v1 file.
+type Registry struct {
+	RegistryInfo
+	Villages []geo.Village
+}
+
+// DecodeRegistry reads a villages/v1 file like DecodeVillages, with its top-level "effective".
+func DecodeRegistry(r io.Reader, opt Options) (Registry, error) {
+	var out chunks[geo.Village]
+	info, err := StreamRegistry(r, opt, out.add)
+	if err != nil {
+		return Registry{}, err
+	}
+	return Registry{RegistryInfo: info, Villages: out.all()}, nil
 }
 
 // DecodeObservations reads an observations/v1 FeatureCollection (carrier per-village reports,

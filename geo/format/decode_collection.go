@@ -45,6 +45,9 @@ type collection struct {
 	wantCarrier bool
 	carrier     json.RawMessage
 	sourceRole  json.RawMessage // the top-level "source_role" (observation files)
+	// wantEffective keeps a top-level "effective" member (registry files) in effective.
+	wantEffective bool
+	effective     json.RawMessage
 
 	dec          *json.Decoder
 	in           *errReader
@@ -184,8 +187,8 @@ func (c *collection) member(key string) error {
 	case "features":
 		c.sawFeatures = true
 		return c.features()
-	case "type", "crs", "covmon_schema", "carrier", "source_role":
-		if (key == "carrier" || key == "source_role") && !c.wantCarrier {
+	case "type", "crs", "covmon_schema", "carrier", "source_role", "effective":
+		if (key == "carrier" || key == "source_role") && !c.wantCarrier || key == "effective" && !c.wantEffective {
 			break
 		}
 		var raw json.RawMessage
@@ -205,6 +208,8 @@ func (c *collection) member(key string) error {
 			c.carrier = raw
 		case "source_role":
 			c.sourceRole = raw
+		case "effective":
+			c.effective = raw
 		default:
 			c.checkSchema(raw)
 		}

@@ -39,18 +39,19 @@ type villageProps struct {
 	Deadline           json.RawMessage `json:"deadline"`
 	Deadlines          json.RawMessage `json:"deadlines"`
 	Center             json.RawMessage `json:"center"`
+	Predecessors       json.RawMessage `json:"predecessors"`
 }
 
 // villageMembers are the property names, in the order of villageProps.members.
 var villageMembers = []string{"village_id", "name", "commune_code", "commune_name", "province_code", "province_name",
 	"legacy_district_code", "legacy_commune_code", "grid_power", "grid_power_since", "households", "programs",
-	"baseline", "found_at", "deadline", "deadlines", "center"}
+	"baseline", "found_at", "deadline", "deadlines", "center", "predecessors"}
 
 // members returns pointers to p's fields in the order of villageMembers.
 func (p *villageProps) members() []*json.RawMessage {
 	return []*json.RawMessage{&p.VillageID, &p.Name, &p.CommuneCode, &p.CommuneName, &p.ProvinceCode, &p.ProvinceName,
 		&p.LegacyDistrictCode, &p.LegacyCommuneCode, &p.GridPower, &p.GridPowerSince, &p.Households, &p.Programs,
-		&p.Baseline, &p.FoundAt, &p.Deadline, &p.Deadlines, &p.Center}
+		&p.Baseline, &p.FoundAt, &p.Deadline, &p.Deadlines, &p.Center, &p.Predecessors}
 }
 
 // reset empties p for reuse.
@@ -64,6 +65,14 @@ type villageDecoder struct {
 	lx    scan.Lexer
 	seen  map[string]int32  // village_id → first feature
 	keep  func(geo.Village) // gets each village while the file is clean
+	// retires lists every predecessor named, checked against the file's villages at the end.
+	retires []retirement
+}
+
+// retirement is one predecessor named by the successor of feature index.
+type retirement struct {
+	index                  int
+	successor, predecessor string
 }
 
 // feature validates feature i and, while the file is still clean, keeps its Village.
@@ -114,6 +123,7 @@ func (d *villageDecoder) feature(i int, feat *rawFeature) {
 	v.Deadline = f.when(d.cfg, "deadline", p.Deadline, false, true, false)
 	v.Deadlines = f.deadlines(d.cfg, p.Deadlines)
 	center, hasCenter := f.center(p.Center, d.cfg.bounds)
+	v.Predecessors = d.predecessors(f, i, v.ID, p.Predecessors)
 
 	if geomOK {
 		switch g := geom.(type) {
@@ -252,4 +262,60 @@ func (f *featureReport) deadlines(cfg *config, raw json.RawMessage) map[string]t
 		return nil
 	}
 	return out
+}
+
+// predecessors reads the optional array of the village IDs that village id succeeds (retired
+// at the file's effective instant). Each must be in the registry (when the check is on), not
+// the village itself, and named once.
+func (d *villageDecoder) predecessors(f *featureReport, i int, id string, raw json.RawMessage) []string {
+	const field = "predecessors"
+	if isNull(raw) {
+		return nil
+	}
+	var items []json.RawMessage
+	if raw[0] != '[' || json.Unmarshal(raw, &items) != nil {
+		f.wrongType(field, "an array of village IDs", raw)
+		return nil
+	}
+	if len(items) == 0 {
+		return nil
+	}
+	out := make([]string, 0, len(items))
+	for k, it := range items {
+		s, ok := decodeString(it)
+		at := " at index " + strconv.Itoa(k)
+		switch {
+		case !ok:
+			f.add(field, geo.RuleFieldType, "want an array of strings, got "+describe(it)+at)
+			return nil
+		case !validID(s):
+			f.add(field, geo.RuleFieldInvalid, "not "+idRule+at+": "+quote(s))
+			return nil
+		case s == id:
+			f.add(field, geo.RuleFieldInvalid, "a village cannot succeed itself: "+quote(s))
+			return nil
+		case slices.Contains(out, s):
+			f.add(field, geo.RuleDuplicateRow, "named twice: "+quote(s))
+			return nil
+		case d.cfg.knownVillage != nil && !d.cfg.knownVillage(s):
+			f.add(field, geo.RuleUnknownVillage, "not in the registry (a predecessor is a village already stored, which this file retires): "+quote(s))
+			return nil
+		}
+		out = append(out, s)
+	}
+	for _, s := range out {
+		d.retires = append(d.retires, retirement{index: i, successor: id, predecessor: s})
+	}
+	return out
+}
+
+// finish checks what only the whole file shows: a village this file retires (a predecessor)
+// cannot also be one of its villages.
+func (d *villageDecoder) finish() {
+	for _, r := range d.retires {
+		if at, ok := d.seen[r.predecessor]; ok {
+			d.rep.add(r.index, r.successor, "predecessors", geo.RuleFieldInvalid, "village "+quote(r.predecessor)+
+				" is retired by this file (a predecessor) and also listed as feature "+strconv.Itoa(int(at))+"; leave a retired village out of the file")
+		}
+	}
 }

@@ -1,0 +1,132 @@
+package sqlite_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/covmon/covmon/collector/sqlite"
+	"github.com/covmon/covmon/geo"
+)
+
+// commitAt commits vs as a registry upload effective at eff (zero: its receipt).
+func commitAt(t *testing.T, db *sqlite.DB, eff time.Time, vs ...geo.Village) (*geo.Upload, error) {
+	t.Helper()
+	u := newUpload(geo.KindVillages, "")
+	u.Features = len(vs)
+	u.Effective = eff
+	return u, db.CommitVillages(context.Background(), u, vs)
+}
+
+// idsAsOf lists the IDs of the registry as of at, each with its province.
+func idsAsOf(t *testing.T, db *sqlite.DB, at time.Time, f geo.VillageFilter) string {
+	t.Helper()
+	f.AsOf = at
+	vs, err := db.Villages(context.Background(), f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, v := range vs {
+		out = append(out, v.ID+"@"+v.ProvinceCode+strings.Join(v.Programs, "+"))
+	}
+	return fmt.Sprint(out)
+}
+
+// TestDB_RegistryHistory: a change keeps the old version until the effective instant; as-of
+// reads (including their province, program and name filters) see each village as it was;
+// today's read leaves retired villages out.
+func TestDB_RegistryHistory(t *testing.T) {
+	db := MustOpenDB(t)
+	ctx := context.Background()
+	if err := db.UpsertProgram(ctx, geo.Program{ID: "p2", Name: "P2"}); err != nil {
+		t.Fatal(err)
+	}
+	vs := testVillages(3) // V000 (15, vls-2024), V001 (10), V002 (15)
+	mustCommitVillages(t, db, vs...)
+	d := func(y int, m time.Month, dd int) time.Time { return time.Date(y, m, dd, 0, 0, 0, 0, geo.Vietnam) }
+
+	// V000 moves to province 10 and into p2 on 2025-07-01.
+	v := vs[0]
+	v.ProvinceCode, v.CommuneCode, v.Programs = "10", "03001", []string{"p2", "vls-2024"}
+	if u, err := commitAt(t, db, d(2025, 7, 1), v); err != nil || u.Inserted != 1 {
+		t.Fatalf("move: %v %+v", err, u)
+	}
+	for _, c := range []struct {
+		at   time.Time
+		f    geo.VillageFilter
+		want string
+	}{
+		{d(2025, 6, 30), geo.VillageFilter{}, "[V000@15vls-2024 V001@10 V002@15]"},
+		{d(2025, 7, 1), geo.VillageFilter{}, "[V000@10p2+vls-2024 V001@10 V002@15]"},
+		{d(2025, 6, 30), geo.VillageFilter{ProvinceCode: "15"}, "[V000@15vls-2024 V002@15]"},
+		{d(2025, 7, 2), geo.VillageFilter{ProvinceCode: "15"}, "[V002@15]"},
+		{d(2025, 6, 30), geo.VillageFilter{ProgramID: "p2"}, "[]"},
+		{d(2025, 7, 2), geo.VillageFilter{ProgramID: "p2"}, "[V000@10p2+vls-2024]"},
+		{d(2025, 6, 30), geo.VillageFilter{IDs: []string{"V000"}}, "[V000@15vls-2024]"},
+		{d(2025, 6, 30), geo.VillageFilter{Name: "ban 0"}, "[V000@15vls-2024]"},
+	} {
+		if got := idsAsOf(t, db, c.at, c.f); got != c.want {
+			t.Errorf("as of %s %+v: %s, want %s", c.at.Format(time.DateOnly), c.f, got, c.want)
+		}
+	}
+
+	// A change dated before the village's current version is refused; nothing is written.
+	v.Households = 40
+	if _, err := commitAt(t, db, d(2025, 1, 1), v); !errors.Is(err, geo.ErrConflict) || !strings.Contains(err.Error(), `"V000"`) {
+		t.Errorf("out-of-order change: err=%v, want a conflict naming V000", err)
+	}
+
+	// Split: V001 splits into V001a and V001b on 2025-09-01 (both name it).
+	a, b := vs[1], vs[1]
+	a.ID, a.Predecessors = "V001a", []string{"V001"}
+	b.ID, b.Predecessors = "V001b", []string{"V001"}
+	if u, err := commitAt(t, db, d(2025, 9, 1), a, b); err != nil || u.Inserted != 3 {
+		t.Fatalf("split: %v %+v", err, u)
+	}
+	if got, want := idsAsOf(t, db, d(2025, 8, 31), geo.VillageFilter{ProvinceCode: "10"}), "[V000@10p2+vls-2024 V001@10]"; got != want {
+		t.Errorf("before the split: %s, want %s", got, want)
+	}
+	if got, want := idsAsOf(t, db, d(2025, 9, 1), geo.VillageFilter{ProvinceCode: "10"}), "[V000@10p2+vls-2024 V001a@10 V001b@10]"; got != want {
+		t.Errorf("after the split: %s, want %s", got, want)
+	}
+	cur, err := db.Villages(ctx, geo.VillageFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := fmt.Sprint(villageIDs(cur)), "[V000 V001a V001b V002]"; got != want {
+		t.Errorf("today: %s, want %s", got, want)
+	}
+	// Observations of the retired village stay readable (its row stays).
+	if _, err := db.Village(ctx, "V001"); !errors.Is(err, geo.ErrNotFound) {
+		t.Errorf("today's registry still has the retired V001: %v", err)
+	}
+
+	// A retired village cannot change, nor be retired again into another successor.
+	old := vs[1]
+	old.Households = 7
+	if _, err := commitAt(t, db, time.Time{}, old); !errors.Is(err, geo.ErrConflict) || !strings.Contains(err.Error(), "retired") {
+		t.Errorf("change to a retired village: err=%v", err)
+	}
+	c := vs[2]
+	c.ID, c.Predecessors = "V00X", []string{"V001"}
+	if _, err := commitAt(t, db, time.Time{}, c); !errors.Is(err, geo.ErrConflict) {
+		t.Errorf("retiring a retired village again: err=%v", err)
+	}
+	// The split again (the registry re-imported whole) changes nothing.
+	if u, err := commitAt(t, db, d(2025, 10, 1), a, b); err != nil || u.Inserted != 0 {
+		t.Errorf("split again: %v %+v", err, u)
+	}
+	// An unknown predecessor is refused.
+	c.Predecessors = []string{"NOPE"}
+	if _, err := commitAt(t, db, time.Time{}, c); !errors.Is(err, geo.ErrNotFound) {
+		t.Errorf("unknown predecessor: err=%v", err)
+	}
+	// The refused uploads wrote nothing.
+	if got, want := idsAsOf(t, db, time.Now(), geo.VillageFilter{}), "[V000@10p2+vls-2024 V001a@10 V001b@10 V002@15]"; got != want {
+		t.Errorf("after refusals: %s, want %s", got, want)
+	}
+}
