@@ -62,6 +62,7 @@ type Store interface {
 	DailyFigures(ctx context.Context, programID string, from, to time.Time) ([]geo.DailyFigure, error)
 	FirstObservation(ctx context.Context) (time.Time, error)
 	ObservationHistories(ctx context.Context, f geo.VillageFilter) (map[string][]geo.Observation, error)
+	VillageVersions(ctx context.Context, f geo.VillageFilter) ([]geo.VillageVersion, error)
 
 	// httpapi.Store
 	Uploads(ctx context.Context, f geo.UploadFilter) ([]geo.Upload, error)
@@ -110,6 +111,7 @@ func Run(t *testing.T, h Harness) {
 		contractCommitVillages,
 		contractCommitVillageStream,
 		contractVillages,
+		contractRegistryHistory,
 		contractKnownVillagesFollowsRegistry,
 		contractVillageShapes,
 		contractCommitObservations,

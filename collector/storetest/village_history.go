@@ -1,4 +1,4 @@
-package sqlite_test
+package storetest
 
 import (
 	"context"
@@ -8,12 +8,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/covmon/covmon/collector/sqlite"
 	"github.com/covmon/covmon/geo"
 )
 
 // commitAt commits vs as a registry upload effective at eff (zero: its receipt).
-func commitAt(t *testing.T, db *sqlite.DB, eff time.Time, vs ...geo.Village) (*geo.Upload, error) {
+func commitAt(t *testing.T, db Store, eff time.Time, vs ...geo.Village) (*geo.Upload, error) {
 	t.Helper()
 	u := newUpload(geo.KindVillages, "")
 	u.Features = len(vs)
@@ -22,7 +21,7 @@ func commitAt(t *testing.T, db *sqlite.DB, eff time.Time, vs ...geo.Village) (*g
 }
 
 // idsAsOf lists the IDs of the registry as of at, each with its province.
-func idsAsOf(t *testing.T, db *sqlite.DB, at time.Time, f geo.VillageFilter) string {
+func idsAsOf(t *testing.T, db Store, at time.Time, f geo.VillageFilter) string {
 	t.Helper()
 	f.AsOf = at
 	vs, err := db.Villages(context.Background(), f)
@@ -36,11 +35,11 @@ func idsAsOf(t *testing.T, db *sqlite.DB, at time.Time, f geo.VillageFilter) str
 	return fmt.Sprint(out)
 }
 
-// TestDB_RegistryHistory: a change keeps the old version until the effective instant; as-of
+// contractRegistryHistory: a change keeps the old version until the effective instant; as-of
 // reads (including their province, program and name filters) see each village as it was;
-// today's read leaves retired villages out.
-func TestDB_RegistryHistory(t *testing.T) {
-	db := MustOpenDB(t)
+// today's read leaves retired villages out; VillageVersions lists every version.
+func contractRegistryHistory(t *testing.T, h *Harness) {
+	db := h.Open(t)
 	ctx := context.Background()
 	if err := db.UpsertProgram(ctx, geo.Program{ID: "p2", Name: "P2"}); err != nil {
 		t.Fatal(err)
@@ -129,4 +128,22 @@ func TestDB_RegistryHistory(t *testing.T) {
 	if got, want := idsAsOf(t, db, time.Now(), geo.VillageFilter{}), "[V000@10p2+vls-2024 V001a@10 V001b@10 V002@15]"; got != want {
 		t.Errorf("after refusals: %s, want %s", got, want)
 	}
+	vers, err := db.VillageVersions(ctx, geo.VillageFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, v := range vers {
+		got = append(got, fmt.Sprintf("%s:%s..%s:%s:%t", v.ID, ymd(v.ValidFrom), ymd(v.ValidTo), v.ProvinceCode, v.Retired))
+	}
+	if want := "[V000:..2025-07-01:15:false V000:2025-07-01..:10:false V001:..2025-09-01:10:true V001a:2025-09-01..:10:false V001b:2025-09-01..:10:false V002:..:15:false]"; fmt.Sprint(got) != want {
+		t.Errorf("versions:\n got %v\nwant %s", got, want)
+	}
+}
+
+func ymd(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.In(geo.Vietnam).Format(time.DateOnly)
 }
