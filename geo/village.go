@@ -52,6 +52,10 @@ type Village struct {
 	// retired at the registry's effective instant, a merge naming two or more, each half of a
 	// split naming the same one. Nil when none.
 	Predecessors []string
+	// RetiredAt is when the village was retired (it names the successors' effective
+	// instant); zero for a village in today's registry. Only a read of one village by ID
+	// (Village) returns retired villages.
+	RetiredAt time.Time
 }
 
 // VillageVersion is one version of a village in the registry's history: its content during

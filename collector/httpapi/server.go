@@ -26,6 +26,8 @@ type Store interface {
 	Uploads(ctx context.Context, f geo.UploadFilter) ([]geo.Upload, error)
 	Upload(ctx context.Context, id int64) (*geo.Upload, error)
 	Village(ctx context.Context, id string) (*geo.Village, error)
+	// Successions returns the retirements of a village's lineage (geo.Succession).
+	Successions(ctx context.Context, id string) ([]geo.Succession, error)
 	Observations(ctx context.Context, villageID string) ([]geo.Observation, error)
 	// Token returns the token with the given ID; geo.ErrNotFound when there is none.
 	Token(ctx context.Context, id int64) (*geo.Token, error)

@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"net/http"
@@ -162,7 +163,7 @@ func (s *Server) handleVillage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	id := r.PathValue("id")
-	_, err = s.Store.Village(r.Context(), id)
+	v, err := s.Store.Village(r.Context(), id)
 	if errors.Is(err, geo.ErrNotFound) {
 		s.writeError(w, r, Errorf(ENOTFOUND, "no village %q", id))
 		return
@@ -171,22 +172,58 @@ func (s *Server) handleVillage(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, fmt.Errorf("get village: %w", err))
 		return
 	}
-	sts, err := collector.Status(r.Context(), s.Store, geo.VillageFilter{IDs: []string{id}}, q.program, &s.Policy, q.asOf)
-	if err != nil || len(sts) != 1 {
-		s.writeError(w, r, fmt.Errorf("village status of %s: %v (%d rows)", id, err, len(sts)))
+	lineage, err := s.Store.Successions(r.Context(), id)
+	if err != nil {
+		s.writeError(w, r, fmt.Errorf("village lineage: %w", err))
 		return
 	}
+	asOf := q.asOf
+	if !v.RetiredAt.IsZero() && !asOf.Before(v.RetiredAt) {
+		// A retired village's history stays readable: its status at the last instant it was
+		// in the registry.
+		asOf = v.RetiredAt.Add(-time.Millisecond)
+	}
+	sts, err := collector.Status(r.Context(), s.Store, geo.VillageFilter{IDs: []string{id}}, q.program, &s.Policy, asOf)
+	if err != nil {
+		s.writeError(w, r, fmt.Errorf("village status of %s: %w", id, err))
+		return
+	}
+	if len(sts) != 1 {
+		s.writeError(w, r, Errorf(ENOTFOUND, "village %q is not in the registry as of %s (a successor joins it when its predecessors retire)",
+			id, asOf.In(geo.Vietnam).Format(time.RFC3339)))
+		return
+	}
+	// The history: the village's own observations and its predecessors', in one timeline.
 	hist, err := s.Store.Observations(r.Context(), id)
 	if err != nil {
 		s.writeError(w, r, fmt.Errorf("village history: %w", err))
 		return
+	}
+	successors, predecessors := wire.NewLineage(id, lineage)
+	for _, p := range predecessors {
+		more, err := s.Store.Observations(r.Context(), p.VillageID)
+		if err != nil {
+			s.writeError(w, r, fmt.Errorf("village history of predecessor %s: %w", p.VillageID, err))
+			return
+		}
+		hist = append(hist, more...)
+	}
+	if len(predecessors) > 0 {
+		slices.SortStableFunc(hist, func(a, b geo.Observation) int {
+			return cmp.Or(a.ObservedAt.Compare(b.ObservedAt), cmp.Compare(a.ID, b.ID))
+		})
 	}
 	hist, next, err := pageHistory(hist, pg)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	out := wire.NewVillageHistory(&sts[0], q.asOf, hist, s.demo())
+	out := wire.NewVillageHistory(&sts[0], asOf, hist, s.demo())
+	out.Successors, out.Predecessors = successors, predecessors
+	if !v.RetiredAt.IsZero() {
+		retired := wire.VN(v.RetiredAt)
+		out.RetiredAt = &retired
+	}
 	if next != "" {
 		out.Next = nextURL(r, next)
 		setNextLink(w, out.Next)

@@ -88,21 +88,60 @@ func (db *DB) Villages(ctx context.Context, f geo.VillageFilter) ([]geo.Village,
 	return vs, nil
 }
 
-// Village returns the village with the given ID, or an error wrapping geo.ErrNotFound.
+// Village returns the village with the given ID as it is stored today, retired or not (then
+// with RetiredAt), or an error wrapping geo.ErrNotFound.
 func (db *DB) Village(ctx context.Context, id string) (*geo.Village, error) {
 	tx, err := db.ro.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
 	if err != nil {
 		return nil, fmt.Errorf("village %q: %w", id, err)
 	}
 	defer tx.Rollback()
-	vs, err := queryVillages(ctx, tx, geo.VillageFilter{IDs: []string{id}})
+	vs, err := currentVersions(ctx, tx, geo.VillageFilter{IDs: []string{id}})
 	if err != nil {
 		return nil, fmt.Errorf("village %q: %w", id, err)
 	}
 	if len(vs) == 0 {
 		return nil, fmt.Errorf("village %q: %w", id, geo.ErrNotFound)
 	}
-	return &vs[0], nil
+	v := vs[0].Village
+	if vs[0].Retired {
+		v.RetiredAt = vs[0].ValidTo
+	}
+	return &v, nil
+}
+
+// Successions returns the retirements in village id's lineage: every succession leading to it
+// (its predecessors, theirs, and so on) and those that retired it (its successors), ordered by
+// effective instant, predecessor and successor.
+func (db *DB) Successions(ctx context.Context, id string) ([]geo.Succession, error) {
+	rows, err := db.ro.QueryContext(ctx, `WITH RECURSIVE ancestors (vid) AS (
+			SELECT ?
+			UNION
+			SELECT s.predecessor FROM village_successions s JOIN ancestors a ON s.successor = a.vid
+		)
+		SELECT predecessor, successor, effective, upload_id FROM village_successions
+		WHERE successor IN (SELECT vid FROM ancestors) OR predecessor = ?
+		ORDER BY effective, predecessor, successor`, id, id)
+	if err != nil {
+		return nil, fmt.Errorf("successions of %q: %w", id, err)
+	}
+	defer rows.Close()
+	var out []geo.Succession
+	for rows.Next() {
+		var (
+			s   geo.Succession
+			eff int64
+		)
+		if err := rows.Scan(&s.Predecessor, &s.Successor, &eff, &s.UploadID); err != nil {
+			return nil, fmt.Errorf("successions of %q: %w", id, err)
+		}
+		s.Effective = time.UnixMilli(eff).In(geo.Vietnam)
+		out = append(out, s)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("successions of %q: %w", id, err)
+	}
+	return out, nil
 }
 
 func queryVillages(ctx context.Context, tx *sql.Tx, f geo.VillageFilter) ([]geo.Village, error) {

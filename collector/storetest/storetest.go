@@ -68,6 +68,7 @@ type Store interface {
 	Uploads(ctx context.Context, f geo.UploadFilter) ([]geo.Upload, error)
 	Upload(ctx context.Context, id int64) (*geo.Upload, error)
 	Village(ctx context.Context, id string) (*geo.Village, error)
+	Successions(ctx context.Context, id string) ([]geo.Succession, error)
 	Observations(ctx context.Context, villageID string) ([]geo.Observation, error)
 	Token(ctx context.Context, id int64) (*geo.Token, error)
 	TouchToken(ctx context.Context, id int64, at time.Time) error

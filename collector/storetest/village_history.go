@@ -99,9 +99,27 @@ func contractRegistryHistory(t *testing.T, h *Harness) {
 	if got, want := fmt.Sprint(villageIDs(cur)), "[V000 V001a V001b V002]"; got != want {
 		t.Errorf("today: %s, want %s", got, want)
 	}
-	// Observations of the retired village stay readable (its row stays).
-	if _, err := db.Village(ctx, "V001"); !errors.Is(err, geo.ErrNotFound) {
-		t.Errorf("today's registry still has the retired V001: %v", err)
+	// The retired village stays readable by ID, with its retirement; its lineage names its
+	// successors, theirs their predecessor.
+	if rv, err := db.Village(ctx, "V001"); err != nil || !rv.RetiredAt.Equal(d(2025, 9, 1)) {
+		t.Errorf("retired V001: %+v %v", rv, err)
+	}
+	if lv, err := db.Village(ctx, "V000"); err != nil || !lv.RetiredAt.IsZero() {
+		t.Errorf("V000: %+v %v", lv, err)
+	}
+	for _, id := range []string{"V001", "V001a"} {
+		ss, err := db.Successions(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, s := range ss {
+			got = append(got, s.Predecessor+">"+s.Successor+"@"+ymd(s.Effective))
+		}
+		want := map[string]string{"V001": "[V001>V001a@2025-09-01 V001>V001b@2025-09-01]", "V001a": "[V001>V001a@2025-09-01]"}[id]
+		if fmt.Sprint(got) != want {
+			t.Errorf("successions of %s: %v, want %s", id, got, want)
+		}
 	}
 
 	// A retired village cannot change, nor be retired again into another successor.

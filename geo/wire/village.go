@@ -20,6 +20,9 @@ type Observation struct {
 	// someone else, by Inspector when named).
 	SourceRole string `json:"source_role"`
 	Inspector  string `json:"inspector,omitempty"`
+	// Predecessor names the retired village an observation was made at, in a successor's
+	// history; absent for the village's own observations.
+	Predecessor string `json:"predecessor,omitempty"`
 }
 
 // NewObservation converts o.
@@ -28,7 +31,7 @@ func NewObservation(o *geo.Observation) Observation {
 	if o.Independent() {
 		role = geo.SourceIndependent
 	}
-	return Observation{o.Carrier, o.Technology.String(), o.HasSignal, o.RSRPdBm, o.DLMbps, VN(o.ObservedAt), o.Method, o.UploadID, role, o.Inspector}
+	return Observation{o.Carrier, o.Technology.String(), o.HasSignal, o.RSRPdBm, o.DLMbps, VN(o.ObservedAt), o.Method, o.UploadID, role, o.Inspector, ""}
 }
 
 // VillageHistory is one village, its status at AsOf and every stored observation of it:
@@ -38,8 +41,34 @@ type VillageHistory struct {
 	Notice       string        `json:"notice,omitempty"`
 	AsOf         time.Time     `json:"as_of"`
 	Observations []Observation `json:"observations"`
+	// RetiredAt is when the village was retired (then AsOf is the last instant it was in the
+	// registry, its status then); Successors and Predecessors are its lineage in the registry
+	// (predecessors' observations are in Observations, each naming its predecessor).
+	RetiredAt    *time.Time `json:"retired_at,omitempty"`
+	Successors   []Lineage  `json:"successors,omitempty"`
+	Predecessors []Lineage  `json:"predecessors,omitempty"`
 	// Next is the URL of the next page of observations, when more follow.
 	Next string `json:"next,omitempty"`
+}
+
+// Lineage is one village of another's lineage: a successor, or a predecessor (of it or of one
+// of its predecessors), with the instant of the succession.
+type Lineage struct {
+	VillageID string    `json:"village_id"`
+	Effective time.Time `json:"effective"`
+}
+
+// NewLineage splits the successions of village id into its successors (it is their
+// predecessor) and its predecessors (every other succession of its lineage).
+func NewLineage(id string, ss []geo.Succession) (successors, predecessors []Lineage) {
+	for _, s := range ss {
+		if s.Predecessor == id {
+			successors = append(successors, Lineage{s.Successor, VN(s.Effective)})
+		} else {
+			predecessors = append(predecessors, Lineage{s.Predecessor, VN(s.Effective)})
+		}
+	}
+	return successors, predecessors
 }
 
 // NewVillageHistory converts a village's status at asOf and its history; demo adds the
@@ -50,7 +79,11 @@ func NewVillageHistory(vs *geo.VillageStatus, asOf time.Time, hist []geo.Observa
 		out.Notice = DemoNotice
 	}
 	for i := range hist {
-		out.Observations = append(out.Observations, NewObservation(&hist[i]))
+		o := NewObservation(&hist[i])
+		if hist[i].VillageID != vs.Village.ID {
+			o.Predecessor = hist[i].VillageID
+		}
+		out.Observations = append(out.Observations, o)
 	}
 	return out
 }
