@@ -73,6 +73,19 @@ func contractRegistryHistory(t *testing.T, h *Harness) {
 		}
 	}
 
+	// A change of programs alone is a version too.
+	v2 := vs[2]
+	v2.Programs = []string{"p2"}
+	if u, err := commitAt(t, db, d(2025, 8, 1), v2); err != nil || u.Inserted != 1 {
+		t.Fatalf("programs: %v %+v", err, u)
+	}
+	if got, want := idsAsOf(t, db, d(2025, 7, 31), geo.VillageFilter{IDs: []string{"V002"}}), "[V002@15]"; got != want {
+		t.Errorf("V002 before joining p2: %s, want %s", got, want)
+	}
+	if got, want := idsAsOf(t, db, d(2025, 8, 1), geo.VillageFilter{ProgramID: "p2"}), "[V000@10p2+vls-2024 V002@15p2]"; got != want {
+		t.Errorf("p2 after V002 joined: %s, want %s", got, want)
+	}
+
 	// A change dated before the village's current version is refused; nothing is written.
 	v.Households = 40
 	if _, err := commitAt(t, db, d(2025, 1, 1), v); !errors.Is(err, geo.ErrConflict) || !strings.Contains(err.Error(), `"V000"`) {
@@ -143,7 +156,7 @@ func contractRegistryHistory(t *testing.T, h *Harness) {
 		t.Errorf("unknown predecessor: err=%v", err)
 	}
 	// The refused uploads wrote nothing.
-	if got, want := idsAsOf(t, db, time.Now(), geo.VillageFilter{}), "[V000@10p2+vls-2024 V001a@10 V001b@10 V002@15]"; got != want {
+	if got, want := idsAsOf(t, db, time.Now(), geo.VillageFilter{}), "[V000@10p2+vls-2024 V001a@10 V001b@10 V002@15p2]"; got != want {
 		t.Errorf("after refusals: %s, want %s", got, want)
 	}
 	vers, err := db.VillageVersions(ctx, geo.VillageFilter{})
@@ -154,7 +167,7 @@ func contractRegistryHistory(t *testing.T, h *Harness) {
 	for _, v := range vers {
 		got = append(got, fmt.Sprintf("%s:%s..%s:%s:%t", v.ID, ymd(v.ValidFrom), ymd(v.ValidTo), v.ProvinceCode, v.Retired))
 	}
-	if want := "[V000:..2025-07-01:15:false V000:2025-07-01..:10:false V001:..2025-09-01:10:true V001a:2025-09-01..:10:false V001b:2025-09-01..:10:false V002:..:15:false]"; fmt.Sprint(got) != want {
+	if want := "[V000:..2025-07-01:15:false V000:2025-07-01..:10:false V001:..2025-09-01:10:true V001a:2025-09-01..:10:false V001b:2025-09-01..:10:false V002:..2025-08-01:15:false V002:2025-08-01..:15:false]"; fmt.Sprint(got) != want {
 		t.Errorf("versions:\n got %v\nwant %s", got, want)
 	}
 }
