@@ -170,12 +170,16 @@ covering its whole settled area (column LOM_SONG; area_coverage "partial" in JSO
 		out.Forecast = fc
 		return writeJSON(m.Stdout, out)
 	case "geojson":
-		return writeJSON(m.Stdout, wire.FeatureCollection(sts, asOf, demo))
+		fc := wire.FeatureCollection(sts, asOf, demo)
+		wire.SetGeography(fc, *geography)
+		return writeJSON(m.Stdout, fc)
 	case "csv":
 		if demo {
 			fmt.Fprintln(m.Stderr, demoNotice)
 		}
-		return wire.WriteCSV(m.Stdout, wire.FeatureCollection(sts, asOf, demo))
+		fc := wire.FeatureCollection(sts, asOf, demo)
+		wire.SetGeography(fc, *geography)
+		return wire.WriteCSV(m.Stdout, fc)
 	}
 	if *geography != "" {
 		fmt.Fprintf(m.Stdout, i18n.Text("cli.geography", lang)+"\n", *geography)

@@ -70,4 +70,41 @@ func TestServer_SummaryGeography(t *testing.T) {
 	if code, _ := summary("geography=yesterday"); code != http.StatusBadRequest {
 		t.Errorf("bad geography: %d, want 400", code)
 	}
+
+	// The village list and its CSV export put the village in the units of that date, and say so.
+	_, body := get(t, srv.URL+"/api/v1/villages?f=csv&geography=2024-12-01", "")
+	lines := strings.Split(strings.TrimPrefix(body, "\uFEFF"), "\n")
+	head := strings.Split(lines[0], ",")
+	col := func(row []string, name string) string {
+		for i, h := range head {
+			if h == name && i < len(row) {
+				return row[i]
+			}
+		}
+		return "(no column " + name + ")"
+	}
+	row := strings.Split(lines[1], ",")
+	if col(row, "province_code") != "10" || col(row, "commune_code") != "02711" || col(row, "geography") != "2024-12-01" {
+		t.Errorf("CSV under the 2024 geography:\n%s", body)
+	}
+	_, body = get(t, srv.URL+"/api/v1/villages?f=csv", "")
+	lines = strings.Split(strings.TrimPrefix(body, "\uFEFF"), "\n")
+	head = strings.Split(lines[0], ",")
+	if row := strings.Split(lines[1], ","); col(row, "province_code") != "15" || col(row, "commune_code") != "02710" {
+		t.Errorf("CSV under today's units:\n%s", body)
+	}
+	var fc struct {
+		Geography string `json:"geography"`
+		Features  []struct {
+			Properties map[string]any `json:"properties"`
+		} `json:"features"`
+	}
+	getDoc(t, srv.URL+"/api/v1/villages?geography=2024-12-01&province=10", &fc)
+	if fc.Geography != "2024-12-01" || len(fc.Features) != 1 || fc.Features[0].Properties["province_code"] != "10" {
+		t.Errorf("villages under the 2024 geography, province 10: %+v", fc)
+	}
+	getDoc(t, srv.URL+"/api/v1/villages?geography=2024-12-01&province=15", &fc)
+	if len(fc.Features) != 0 {
+		t.Errorf("province 15 did not exist under that name on 2024-12-01 for this village: %+v", fc)
+	}
 }

@@ -82,7 +82,7 @@ func parseInstant(v string) (time.Time, error) {
 }
 
 // villageParams are the query parameters of GET /api/v1/villages.
-var villageParams = []string{"as_of", "program", "policy", "province", "q", "status", "carrier", "f", "lon", "lat", "radius_km", "bbox", "limit", "cursor"}
+var villageParams = []string{"as_of", "program", "policy", "province", "geography", "q", "status", "carrier", "f", "lon", "lat", "radius_km", "bbox", "limit", "cursor"}
 
 // maxVillagesLimit bounds limit on the village lists. Without limit the whole list comes
 // back (the status page and the exports want every village; it is gzip-compressed).
@@ -114,9 +114,22 @@ func (s *Server) handleVillages(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, Errorf(EINVALID, "q: no letters or digits to search for in %q", name))
 		return
 	}
-	sts, err := collector.Status(r.Context(), s.Store, geo.VillageFilter{ProvinceCode: q.province, ProgramID: q.program.ID, Name: name}, q.program, &s.Policy, q.asOf)
+	geography, geoAt, err := parseGeography(r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	f := geo.VillageFilter{ProvinceCode: q.province, ProgramID: q.program.ID, Name: name}
+	if geography != "" {
+		f.ProvinceCode = "" // province names a unit of that geography
+	}
+	sts, err := collector.Status(r.Context(), s.Store, f, q.program, &s.Policy, q.asOf)
 	if err != nil {
 		s.writeError(w, r, fmt.Errorf("status: %w", err))
+		return
+	}
+	if sts, err = s.inGeography(r, sts, geoAt, q.province); err != nil {
+		s.writeError(w, r, err)
 		return
 	}
 	pg, err := vq.run(sts, q.asOf)
@@ -126,6 +139,7 @@ func (s *Server) handleVillages(w http.ResponseWriter, r *http.Request) {
 	}
 	fc := wire.FeatureCollection(pg.items, q.asOf, s.demo())
 	wire.SetDistances(fc, pg.distKM)
+	wire.SetGeography(fc, geography)
 	next := ""
 	if pg.next != "" {
 		next = nextURL(r, pg.next)
@@ -260,15 +274,10 @@ func (s *Server) handleSummary(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	geography := r.URL.Query().Get("geography")
-	var geoAt time.Time
-	if geography != "" {
-		t, err := time.ParseInLocation("2006-01-02", geography, geo.Vietnam)
-		if err != nil {
-			s.writeError(w, r, Errorf(EINVALID, "geography: want a date YYYY-MM-DD, got %q", geography))
-			return
-		}
-		geoAt = t
+	geography, geoAt, err := parseGeography(r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
 	}
 	if r.URL.Query().Get("as_of") == "" && q.province == "" && geography == "" && s.Snapshot != nil {
 		if snap := s.Snapshot(); snap != nil {
@@ -289,20 +298,9 @@ func (s *Server) handleSummary(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, fmt.Errorf("status: %w", err))
 		return
 	}
-	if geography != "" {
-		rows, err := s.Store.Crosswalk(r.Context())
-		if err != nil {
-			s.writeError(w, r, fmt.Errorf("crosswalk: %w", err))
-			return
-		}
-		if len(rows) == 0 {
-			s.writeError(w, r, Errorf(EINVALID, "geography: no crosswalk of administrative units has been uploaded"))
-			return
-		}
-		sts = geo.NewCrosswalk(rows).InGeography(sts, geoAt)
-		if q.province != "" {
-			sts = slices.DeleteFunc(sts, func(st geo.VillageStatus) bool { return st.Village.ProvinceCode != q.province })
-		}
+	if sts, err = s.inGeography(r, sts, geoAt, q.province); err != nil {
+		s.writeError(w, r, err)
+		return
 	}
 	out := wire.NewSummary(geo.Summarize(sts, q.program, &s.Policy, q.asOf), s.demo())
 	out.Geography = geography
@@ -324,4 +322,39 @@ func (s *Server) forecast(program string) *wire.Forecast {
 		f = wire.Forecast{Status: wire.ForecastNotEvaluated}
 	}
 	return &f
+}
+
+// parseGeography reads ?geography=YYYY-MM-DD: report by the administrative units in force on
+// that date (zero: today's units, the registry's own).
+func parseGeography(r *http.Request) (string, time.Time, error) {
+	geography := r.URL.Query().Get("geography")
+	if geography == "" {
+		return "", time.Time{}, nil
+	}
+	t, err := time.ParseInLocation("2006-01-02", geography, geo.Vietnam)
+	if err != nil {
+		return "", time.Time{}, Errorf(EINVALID, "geography: want a date YYYY-MM-DD, got %q", geography)
+	}
+	return geography, t, nil
+}
+
+// inGeography puts each village of sts in the units in force at geoAt (from the uploaded
+// crosswalk) and keeps those of province (a unit of that date) when given. A zero geoAt
+// returns sts as they are.
+func (s *Server) inGeography(r *http.Request, sts []geo.VillageStatus, geoAt time.Time, province string) ([]geo.VillageStatus, error) {
+	if geoAt.IsZero() {
+		return sts, nil
+	}
+	rows, err := s.Store.Crosswalk(r.Context())
+	if err != nil {
+		return nil, fmt.Errorf("crosswalk: %w", err)
+	}
+	if len(rows) == 0 {
+		return nil, Errorf(EINVALID, "geography: no crosswalk of administrative units has been uploaded")
+	}
+	sts = geo.NewCrosswalk(rows).InGeography(sts, geoAt)
+	if province != "" {
+		sts = slices.DeleteFunc(sts, func(st geo.VillageStatus) bool { return st.Village.ProvinceCode != province })
+	}
+	return sts, nil
 }

@@ -391,6 +391,22 @@ func SetDistances(fc *geojson.FeatureCollection, km []float64) {
 	}
 }
 
+// SetGeography says, in each feature's "geography" property and the collection's member, the
+// date whose administrative units the features' province and commune are (a report under a
+// past geography, ?geography=); nothing when date is empty (today's units).
+func SetGeography(fc *geojson.FeatureCollection, date string) {
+	if date == "" {
+		return
+	}
+	if fc.ExtraMembers == nil {
+		fc.ExtraMembers = geojson.Properties{}
+	}
+	fc.ExtraMembers["geography"] = date
+	for _, f := range fc.Features {
+		f.Properties["geography"] = date
+	}
+}
+
 // SetPaging adds the paging members of a village list: "number_matched" (villages matching
 // the query over all pages), "number_returned" and, when more follow, "next" (the URL of the
 // next page).
