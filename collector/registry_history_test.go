@@ -197,6 +197,22 @@ func TestRegistryHistory_AsOfFiguresKeep(t *testing.T) {
 		if n := geo.Summarize(sts, prog, &pol, c.at).National.Villages; n != len(c.want) {
 			t.Errorf("as of %s: %d villages counted, want %d", c.at.Format(time.RFC3339), n, len(c.want))
 		}
+		// The streaming summary (covmon status) reads the same registry.
+		sum, _, err := collector.StatusSummary(ctx, db, geo.VillageFilter{ProgramID: prog.ID}, prog, &pol, c.at, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if sum.National.Villages != len(c.want) {
+			t.Errorf("as of %s: the streamed summary counts %d villages, want %d", c.at.Format(time.RFC3339), sum.National.Villages, len(c.want))
+		}
+	}
+
+	// Today's snapshot (the page, the metrics) counts the successor, not the retired pair.
+	if err := r.Refresh(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if n := r.Snapshot().Programs[0].Summary.National.Villages; n != 3 {
+		t.Errorf("snapshot after the merge: %d villages, want 3", n)
 	}
 
 	// 3. The same registry twice counts once: the same bytes are a duplicate, the same content
