@@ -79,7 +79,7 @@ func (db *DB) ImportFrom(ctx context.Context, src Source) ([]TableCount, error) 
 		}
 	}
 	// Identity columns continue after the copied IDs.
-	for _, c := range [][2]string{{"programs", "ref"}, {"tokens", "id"}, {"uploads", "id"}, {"observations", "id"}, {"alert_outbox", "id"}} {
+	for _, c := range [][2]string{{"programs", "ref"}, {"tokens", "id"}, {"uploads", "id"}, {"observations", "id"}, {"alert_outbox", "id"}, {"village_versions", "id"}} {
 		if _, err := tx.Exec(ctx, fmt.Sprintf(`SELECT setval(pg_get_serial_sequence('%s', '%s'), coalesce(max(%s), 0) + 1, false) FROM %s`,
 			c[0], c[1], c[1], c[0])); err != nil {
 			return nil, fmt.Errorf("import: sequence of %s.%s: %w", c[0], c[1], err)

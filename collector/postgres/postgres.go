@@ -276,6 +276,6 @@ func (db *DB) TableCounts(ctx context.Context) (map[string]int64, error) {
 }
 
 // Tables lists covmon's tables in an order that respects their foreign keys.
-var Tables = []string{"programs", "tokens", "uploads", "villages", "village_programs",
+var Tables = []string{"programs", "tokens", "uploads", "villages", "village_programs", "village_versions", "village_successions",
 	"observations", "observation_series", "daily_figures", "alerts", "alert_outbox",
 	"assignments", "ledger", "crosswalk", "plans"}

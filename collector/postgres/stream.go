@@ -98,20 +98,25 @@ func (db *DB) eachVillage(ctx context.Context, asOf *time.Time, f geo.VillageFil
 	}
 	defer tx.Rollback(ctx)
 
+	// The villages: today's registry (retired villages only with f.WithRetired), or with f.AsOf
+	// the registry as it was then (a superseded version brings its own programs).
 	var a args
-	where := villageFilter("id", f, &a)
-	if where != "" {
-		where = " WHERE " + where
-	}
-	vc, err := openCursor(ctx, tx, "villages_c", `SELECT id, name, commune_code, commune_name,
-		province_code, province_name, legacy_district_code, legacy_commune_code, lon, lat,
-		grid_power, grid_power_since, households, baseline, found_at, deadline, deadlines
-		FROM villages`+where+` ORDER BY id`, a, scanStreamVillage)
+	src := registrySource(f, &a)
+	rf := f
+	rf.AsOf = time.Time{}
+	vc, err := openCursor(ctx, tx, "villages_c", `SELECT r.id, r.name, r.commune_code, r.commune_name,
+		r.province_code, r.province_name, r.legacy_district_code, r.legacy_commune_code, r.lon, r.lat,
+		r.grid_power, r.grid_power_since, r.households, r.baseline, r.found_at, r.deadline, r.deadlines,
+		r.cur, r.programs
+		FROM (`+src+`) r WHERE `+versionFilter(rf, &a)+` ORDER BY r.id`, a, scanStreamVillage)
 	if err != nil {
 		return err
 	}
+	// The programs of today's rows (a superset when f.AsOf is set: matched by ID below).
 	a = nil
-	where = villageFilter("village_id", f, &a)
+	cf := f
+	cf.AsOf = time.Time{}
+	where := villageFilter("village_id", cf, &a)
 	if where != "" {
 		where = " WHERE " + where
 	}
@@ -160,9 +165,9 @@ func (db *DB) eachVillage(ctx context.Context, asOf *time.Time, f geo.VillageFil
 		if row == nil {
 			return nil
 		}
-		v := *row // a new village per call: fn may keep it
+		v := row.Village // a new village per call: fn may keep it
 		for p != nil && p.village <= v.ID {
-			if p.village == v.ID {
+			if p.village == v.ID && row.cur {
 				v.Programs = append(v.Programs, p.program)
 			}
 			if p, err = pc.next(ctx); err != nil {
@@ -184,18 +189,31 @@ func (db *DB) eachVillage(ctx context.Context, asOf *time.Time, f geo.VillageFil
 	}
 }
 
-func scanStreamVillage(rows pgx.Rows, v *geo.Village) error {
+// streamVillage is one row of the villages cursor: a village, whether it is a current row
+// (its programs come from the programs cursor) or a superseded version (with its own).
+type streamVillage struct {
+	geo.Village
+	cur bool
+}
+
+func scanStreamVillage(rows pgx.Rows, sv *streamVillage) error {
 	var (
 		lon, lat               float64
 		since, found, deadline *int64
-		deadlines              *string
+		deadlines, programs    *string
 	)
+	v := &sv.Village
 	if err := rows.Scan(&v.ID, &v.Name, &v.CommuneCode, &v.CommuneName, &v.ProvinceCode,
 		&v.ProvinceName, &v.LegacyDistrictCode, &v.LegacyCommuneCode, &lon, &lat,
-		&v.GridPower, &since, &v.Households, &v.Baseline, &found, &deadline, &deadlines); err != nil {
+		&v.GridPower, &since, &v.Households, &v.Baseline, &found, &deadline, &deadlines, &sv.cur, &programs); err != nil {
 		return err
 	}
 	var err error
+	if !sv.cur {
+		if v.Programs, err = decodePrograms(programs); err != nil {
+			return fmt.Errorf("village %q: %w", v.ID, err)
+		}
+	}
 	if v.Deadlines, err = unmarshalDeadlines(deadlines); err != nil {
 		return fmt.Errorf("village %q: %w", v.ID, err)
 	}

@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"iter"
 	"slices"
@@ -33,6 +34,11 @@ func (db *DB) CommitVillages(ctx context.Context, u *geo.Upload, vs []geo.Villag
 // otherwise the error wraps geo.ErrNotFound and nothing is written. Duplicates of accepted
 // bytes: nothing is written, u.Result becomes geo.ResultDuplicate, u.DuplicateOf is set and
 // the error wraps geo.ErrDuplicateUpload.
+//
+// The registry keeps its history as in the SQLite store (see its CommitVillageStream): the
+// trigger villages_history keeps each replaced version, valid until the upload's effective
+// instant; successors start then and retire their predecessors; a change to a retired village
+// or dated before a village's current version is geo.ErrConflict.
 func (db *DB) CommitVillageStream(ctx context.Context, u *geo.Upload, batches iter.Seq2[[]geo.Village, error]) error {
 	tx, err := db.begin(ctx)
 	if err != nil {
@@ -44,6 +50,14 @@ func (db *DB) CommitVillageStream(ctx context.Context, u *geo.Upload, batches it
 	if err != nil {
 		return fmt.Errorf("commit villages: %w", err)
 	}
+	effective := u.Effective
+	if effective.IsZero() {
+		effective = u.ReceivedAt
+	}
+	effective = time.UnixMilli(effective.UnixMilli()).In(geo.Vietnam)
+	if _, err := tx.Exec(ctx, `UPDATE uploads SET effective = $1 WHERE id = $2`, effective.UnixMilli(), id); err != nil {
+		return fmt.Errorf("commit villages: %w", err)
+	}
 	programs, err := programIDs(ctx, tx)
 	if err != nil {
 		return fmt.Errorf("commit villages: %w", err)
@@ -51,12 +65,13 @@ func (db *DB) CommitVillageStream(ctx context.Context, u *geo.Upload, batches it
 	if _, err := tx.Exec(ctx, `CREATE TEMP TABLE village_stage (LIKE villages INCLUDING DEFAULTS) ON COMMIT DROP`); err != nil {
 		return fmt.Errorf("commit villages: stage: %w", err)
 	}
+	w := &villageWriter{uploadID: id, effective: effective, programs: programs}
 	changed := 0
 	for batch, err := range batches {
 		if err != nil {
 			return fmt.Errorf("commit villages: %w", err)
 		}
-		n, err := upsertVillages(ctx, tx, id, programs, batch)
+		n, err := w.upsertVillages(ctx, tx, batch)
 		if err != nil {
 			return fmt.Errorf("commit villages: %w", err)
 		}
@@ -65,6 +80,11 @@ func (db *DB) CommitVillageStream(ctx context.Context, u *geo.Upload, batches it
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("commit villages: %w", err)
 	}
+	n, err := w.retire(ctx, tx)
+	if err != nil {
+		return fmt.Errorf("commit villages: %w", err)
+	}
+	changed += n
 	if err := finishAccepted(ctx, tx, id, changed); err != nil {
 		return fmt.Errorf("commit villages: %w", err)
 	}
@@ -72,22 +92,23 @@ func (db *DB) CommitVillageStream(ctx context.Context, u *geo.Upload, batches it
 		return fmt.Errorf("commit villages: commit: %w", err)
 	}
 	u.ID, u.Result, u.Inserted, u.DuplicateOf = id, geo.ResultAccepted, changed, 0
+	u.Effective = effective
 	return nil
 }
 
 // villageCopyColumns are the columns a registry upload writes.
 var villageCopyColumns = []string{"id", "name", "commune_code", "commune_name", "province_code", "province_name",
 	"legacy_district_code", "legacy_commune_code", "lon", "lat", "area", "grid_power", "grid_power_since",
-	"households", "baseline", "found_at", "deadline", "deadlines", "upload_id", "search_key"}
+	"households", "baseline", "found_at", "deadline", "deadlines", "upload_id", "search_key", "valid_from"}
 
 // upsertFromStage upserts the staged villages, changing a stored one only when a column
 // differs, and returns the IDs it inserted or changed.
 const upsertFromStage = `INSERT INTO villages AS v (id, name, commune_code, commune_name,
 	province_code, province_name, legacy_district_code, legacy_commune_code, lon, lat, area,
-	grid_power, grid_power_since, households, baseline, found_at, deadline, deadlines, upload_id, search_key)
+	grid_power, grid_power_since, households, baseline, found_at, deadline, deadlines, upload_id, search_key, valid_from)
 SELECT id, name, commune_code, commune_name, province_code, province_name, legacy_district_code,
 	legacy_commune_code, lon, lat, area, grid_power, grid_power_since, households, baseline, found_at,
-	deadline, deadlines, upload_id, search_key
+	deadline, deadlines, upload_id, search_key, valid_from
 FROM village_stage
 ON CONFLICT (id) DO UPDATE SET
 	name = excluded.name, commune_code = excluded.commune_code,
@@ -97,8 +118,9 @@ ON CONFLICT (id) DO UPDATE SET
 	area = excluded.area, grid_power = excluded.grid_power,
 	grid_power_since = excluded.grid_power_since, households = excluded.households,
 	baseline = excluded.baseline, found_at = excluded.found_at, deadline = excluded.deadline,
-	deadlines = excluded.deadlines, upload_id = excluded.upload_id, search_key = excluded.search_key
-WHERE (v.name, v.commune_code, v.commune_name, v.province_code, v.province_name, v.legacy_district_code,
+	deadlines = excluded.deadlines, upload_id = excluded.upload_id, search_key = excluded.search_key,
+	valid_from = $1
+WHERE v.retired_at IS NULL AND (v.valid_from IS NULL OR v.valid_from <= $1) AND (v.name, v.commune_code, v.commune_name, v.province_code, v.province_name, v.legacy_district_code,
 	v.legacy_commune_code, v.lon, v.lat, v.area, v.grid_power, v.grid_power_since, v.households, v.baseline,
 	v.found_at, v.deadline, v.deadlines)
 IS DISTINCT FROM (excluded.name, excluded.commune_code, excluded.commune_name, excluded.province_code,
@@ -110,12 +132,12 @@ RETURNING v.id`
 // upsertVillages writes one batch and returns how many writes of its villages were new or
 // changed, in columns or in programs. A village named twice (a file cannot: duplicate_row) is
 // written twice in order, as if the villages were written one by one.
-func upsertVillages(ctx context.Context, tx pgx.Tx, uploadID int64, programs map[string]bool, batch []geo.Village) (int, error) {
+func (w *villageWriter) upsertVillages(ctx context.Context, tx pgx.Tx, batch []geo.Village) (int, error) {
 	changed, start := 0, 0
 	seen := make(map[string]bool, len(batch))
 	for i := range batch {
 		if seen[batch[i].ID] {
-			n, err := upsertSegment(ctx, tx, uploadID, programs, batch[start:i])
+			n, err := w.upsertSegment(ctx, tx, batch[start:i])
 			if err != nil {
 				return 0, err
 			}
@@ -124,12 +146,13 @@ func upsertVillages(ctx context.Context, tx pgx.Tx, uploadID int64, programs map
 		}
 		seen[batch[i].ID] = true
 	}
-	n, err := upsertSegment(ctx, tx, uploadID, programs, batch[start:])
+	n, err := w.upsertSegment(ctx, tx, batch[start:])
 	return changed + n, err
 }
 
 // upsertSegment writes villages with distinct IDs.
-func upsertSegment(ctx context.Context, tx pgx.Tx, uploadID int64, programs map[string]bool, batch []geo.Village) (int, error) {
+func (w *villageWriter) upsertSegment(ctx context.Context, tx pgx.Tx, batch []geo.Village) (int, error) {
+	uploadID, programs, eff := w.uploadID, w.programs, w.effective.UnixMilli()
 	ids := make([]string, 0, len(batch))
 	want := make(map[string][]string, len(batch))
 	rows := make([][]any, 0, len(batch))
@@ -147,11 +170,18 @@ func upsertSegment(ctx context.Context, tx pgx.Tx, uploadID int64, programs map[
 		}
 		ids = append(ids, v.ID)
 		want[v.ID] = ps
+		var validFrom *int64 // a new village: since always
+		if len(v.Predecessors) > 0 {
+			validFrom = &eff // a successor: from its predecessors' retirement on
+			for _, p := range v.Predecessors {
+				w.successions = append(w.successions, geo.Succession{Predecessor: p, Successor: v.ID, Effective: w.effective, UploadID: uploadID})
+			}
+		}
 		rows = append(rows, []any{v.ID, v.Name, v.CommuneCode, v.CommuneName,
 			v.ProvinceCode, v.ProvinceName, v.LegacyDistrictCode, v.LegacyCommuneCode,
 			v.Center.Lon(), v.Center.Lat(), area, v.GridPower, nullMillis(v.GridPowerSince),
 			int64(v.Households), v.Baseline, nullMillis(v.FoundAt), nullMillis(v.Deadline), marshalDeadlines(v.Deadlines), uploadID,
-			geo.SearchKey(v.Name, v.CommuneName)})
+			geo.SearchKey(v.Name, v.CommuneName), validFrom})
 	}
 	if len(ids) == 0 {
 		return 0, nil
@@ -162,25 +192,7 @@ func upsertSegment(ctx context.Context, tx pgx.Tx, uploadID int64, programs map[
 	if _, err := tx.CopyFrom(ctx, pgx.Identifier{"village_stage"}, villageCopyColumns, pgx.CopyFromRows(rows)); err != nil {
 		return 0, fmt.Errorf("stage villages: %w", err)
 	}
-	changed := make(map[string]bool, len(ids))
-	crows, err := tx.Query(ctx, upsertFromStage)
-	if err != nil {
-		return 0, fmt.Errorf("upsert villages: %w", err)
-	}
-	for crows.Next() {
-		var id string
-		if err := crows.Scan(&id); err != nil {
-			crows.Close()
-			return 0, fmt.Errorf("upsert villages: %w", err)
-		}
-		changed[id] = true
-	}
-	crows.Close()
-	if err := crows.Err(); err != nil {
-		return 0, fmt.Errorf("upsert villages: %w", err)
-	}
-
-	// Program memberships: read the stored ones of the batch, replace those that differ.
+	// Program memberships: read the stored ones of the batch before anything changes them.
 	have := map[string][]string{}
 	prows, err := tx.Query(ctx, `SELECT village_id, program_id FROM village_programs
 		WHERE village_id = ANY($1) ORDER BY village_id, program_id`, ids)
@@ -199,6 +211,28 @@ func upsertSegment(ctx context.Context, tx pgx.Tx, uploadID int64, programs map[
 	if err := prows.Err(); err != nil {
 		return 0, fmt.Errorf("read programs: %w", err)
 	}
+	if err := w.conflicts(ctx, tx, have, want); err != nil {
+		return 0, err
+	}
+
+	changed := make(map[string]bool, len(ids))
+	crows, err := tx.Query(ctx, upsertFromStage, eff)
+	if err != nil {
+		return 0, fmt.Errorf("upsert villages: %w", err)
+	}
+	for crows.Next() {
+		var id string
+		if err := crows.Scan(&id); err != nil {
+			crows.Close()
+			return 0, fmt.Errorf("upsert villages: %w", err)
+		}
+		changed[id] = true
+	}
+	crows.Close()
+	if err := crows.Err(); err != nil {
+		return 0, fmt.Errorf("upsert villages: %w", err)
+	}
+
 	var redo, touch []string
 	var members [][]any
 	for _, id := range ids {
@@ -214,6 +248,13 @@ func upsertSegment(ctx context.Context, tx pgx.Tx, uploadID int64, programs map[
 			changed[id] = true
 		}
 	}
+	if len(touch) > 0 {
+		// A change of programs alone is a new version: the trigger keeps the old one, whose
+		// programs are still stored.
+		if _, err := tx.Exec(ctx, `UPDATE villages SET upload_id = $1, valid_from = $2 WHERE id = ANY($3)`, uploadID, eff, touch); err != nil {
+			return 0, fmt.Errorf("replace programs: %w", err)
+		}
+	}
 	if len(redo) > 0 {
 		if _, err := tx.Exec(ctx, `DELETE FROM village_programs WHERE village_id = ANY($1)`, redo); err != nil {
 			return 0, fmt.Errorf("replace programs: %w", err)
@@ -222,12 +263,100 @@ func upsertSegment(ctx context.Context, tx pgx.Tx, uploadID int64, programs map[
 			return 0, fmt.Errorf("replace programs: %w", err)
 		}
 	}
-	if len(touch) > 0 {
-		if _, err := tx.Exec(ctx, `UPDATE villages SET upload_id = $1 WHERE id = ANY($2)`, uploadID, touch); err != nil {
-			return 0, fmt.Errorf("replace programs: %w", err)
+	return len(changed), nil
+}
+
+// villageWriter carries one registry upload's state across its batches.
+type villageWriter struct {
+	uploadID    int64
+	effective   time.Time
+	programs    map[string]bool
+	successions []geo.Succession // named by the villages written, applied by retire
+}
+
+// conflicts refuses a change the registry's history cannot take: to a retired village, or
+// dated before the village's current version (the staged batch against the stored rows).
+func (w *villageWriter) conflicts(ctx context.Context, tx pgx.Tx, have, want map[string][]string) error {
+	rows, err := tx.Query(ctx, `SELECT v.id, v.valid_from, v.retired_at,
+		(v.name, v.commune_code, v.commune_name, v.province_code, v.province_name, v.legacy_district_code,
+		v.legacy_commune_code, v.lon, v.lat, v.area, v.grid_power, v.grid_power_since, v.households, v.baseline,
+		v.found_at, v.deadline, v.deadlines)
+		IS DISTINCT FROM (s.name, s.commune_code, s.commune_name, s.province_code, s.province_name,
+		s.legacy_district_code, s.legacy_commune_code, s.lon, s.lat, s.area, s.grid_power, s.grid_power_since,
+		s.households, s.baseline, s.found_at, s.deadline, s.deadlines)
+		FROM villages v JOIN village_stage s ON s.id = v.id
+		WHERE v.retired_at IS NOT NULL OR v.valid_from > $1
+		ORDER BY v.id`, w.effective.UnixMilli())
+	if err != nil {
+		return fmt.Errorf("check village history: %w", err)
+	}
+	defer rows.Close()
+	when := func(ms int64) string { return time.UnixMilli(ms).In(geo.Vietnam).Format(time.RFC3339) }
+	for rows.Next() {
+		var (
+			id            string
+			from, retired *int64
+			differs       bool
+		)
+		if err := rows.Scan(&id, &from, &retired, &differs); err != nil {
+			return fmt.Errorf("check village history: %w", err)
+		}
+		if !differs && slices.Equal(have[id], want[id]) {
+			continue
+		}
+		if retired != nil {
+			return fmt.Errorf("village %q was retired at %s; a retired village cannot change (leave it out of the file): %w",
+				id, when(*retired), geo.ErrConflict)
+		}
+		return fmt.Errorf("village %q: the registry's effective instant %s is before the village's current version (valid from %s); changes are recorded in effective order: %w",
+			id, when(w.effective.UnixMilli()), when(*from), geo.ErrConflict)
+	}
+	return rows.Err()
+}
+
+// retire applies the successions the upload's villages named (see the SQLite store) and
+// returns the number of villages it retired.
+func (w *villageWriter) retire(ctx context.Context, tx pgx.Tx) (int, error) {
+	eff := w.effective.UnixMilli()
+	when := func(ms int64) string { return time.UnixMilli(ms).In(geo.Vietnam).Format(time.RFC3339) }
+	retired := 0
+	for _, s := range w.successions {
+		var n int
+		if err := tx.QueryRow(ctx, `SELECT count(*) FROM village_successions WHERE predecessor = $1 AND successor = $2`,
+			s.Predecessor, s.Successor).Scan(&n); err != nil {
+			return 0, fmt.Errorf("village %q: predecessor %q: %w", s.Successor, s.Predecessor, err)
+		}
+		if n > 0 {
+			continue
+		}
+		var from, ret *int64
+		err := tx.QueryRow(ctx, `SELECT valid_from, retired_at FROM villages WHERE id = $1`, s.Predecessor).Scan(&from, &ret)
+		switch {
+		case errors.Is(err, pgx.ErrNoRows):
+			return 0, fmt.Errorf("village %q: predecessor %q: %w", s.Successor, s.Predecessor, geo.ErrNotFound)
+		case err != nil:
+			return 0, fmt.Errorf("village %q: predecessor %q: %w", s.Successor, s.Predecessor, err)
+		}
+		switch {
+		case ret != nil && *ret == eff:
+			// retired by another successor of this upload (a split)
+		case ret != nil:
+			return 0, fmt.Errorf("village %q: predecessor %q was already retired at %s: %w", s.Successor, s.Predecessor, when(*ret), geo.ErrConflict)
+		case from != nil && *from > eff:
+			return 0, fmt.Errorf("village %q: predecessor %q: the effective instant %s is before its current version (valid from %s): %w",
+				s.Successor, s.Predecessor, when(eff), when(*from), geo.ErrConflict)
+		default:
+			if _, err := tx.Exec(ctx, `UPDATE villages SET retired_at = $1 WHERE id = $2`, eff, s.Predecessor); err != nil {
+				return 0, fmt.Errorf("village %q: retire predecessor %q: %w", s.Successor, s.Predecessor, err)
+			}
+			retired++
+		}
+		if _, err := tx.Exec(ctx, `INSERT INTO village_successions (predecessor, successor, effective, upload_id) VALUES ($1, $2, $3, $4)`,
+			s.Predecessor, s.Successor, eff, w.uploadID); err != nil {
+			return 0, fmt.Errorf("village %q: record predecessor %q: %w", s.Successor, s.Predecessor, err)
 		}
 	}
-	return len(changed), nil
+	return retired, nil
 }
 
 func programIDs(ctx context.Context, tx pgx.Tx) (map[string]bool, error) {
@@ -260,8 +389,15 @@ func marshalArea(g orb.Geometry) ([]byte, error) {
 }
 
 // villageFilter returns SQL conditions, joined with AND, restricting the village ID column col
-// to f, adding their arguments to a. The conditions are empty when f does not filter.
+// to f, adding their arguments to a. The conditions are empty when f does not filter. With
+// f.AsOf set, province, program and name match the version of each village in force then.
 func villageFilter(col string, f geo.VillageFilter, a *args) string {
+	if !f.AsOf.IsZero() && (f.ProvinceCode != "" || f.ProgramID != "" || f.Name != "") {
+		src := registrySource(f, a)
+		rf := f
+		rf.AsOf = time.Time{}
+		return col + ` IN (SELECT r.id FROM (` + src + `) r WHERE ` + versionFilter(rf, a) + `)`
+	}
 	var conds []string
 	if f.ProvinceCode != "" {
 		conds = append(conds, col+` IN (SELECT id FROM villages WHERE province_code = `+a.add(f.ProvinceCode)+`)`)
@@ -279,6 +415,54 @@ func villageFilter(col string, f geo.VillageFilter, a *args) string {
 	}
 	if len(f.IDs) > 0 {
 		conds = append(conds, col+` = ANY(`+a.add(f.IDs)+`::text[])`)
+	}
+	return strings.Join(conds, " AND ")
+}
+
+// contentColumns are a village row's content columns, the same in villages and
+// village_versions.
+const contentColumns = `name, commune_code, commune_name, province_code, province_name,
+	legacy_district_code, legacy_commune_code, lon, lat, area, grid_power, grid_power_since,
+	households, baseline, found_at, deadline, deadlines`
+
+// registrySource returns a query of the registry f reads, with the columns id, cur (true for
+// a row of villages, false for a superseded version), contentColumns, search_key and programs
+// (a version's JSON array; NULL for a current row, whose programs are in village_programs):
+// with f.AsOf zero today's registry (retired villages only with f.WithRetired), else the
+// registry as it was at f.AsOf (see the SQLite store's migration 0030).
+func registrySource(f geo.VillageFilter, a *args) string {
+	if f.AsOf.IsZero() {
+		q := `SELECT id, true AS cur, ` + contentColumns + `, search_key, NULL::text AS programs FROM villages`
+		if !f.WithRetired {
+			q += ` WHERE retired_at IS NULL`
+		}
+		return q
+	}
+	t := a.add(f.AsOf.UnixMilli())
+	return `SELECT id, true AS cur, ` + contentColumns + `, search_key, NULL::text AS programs FROM villages
+		WHERE (valid_from IS NULL OR valid_from <= ` + t + `) AND (retired_at IS NULL OR retired_at > ` + t + `)
+		UNION ALL
+		SELECT village_id, false, ` + contentColumns + `, search_key, programs FROM village_versions
+		WHERE valid_to > ` + t + ` AND (valid_from IS NULL OR valid_from <= ` + t + `)`
+}
+
+// versionFilter returns the conditions (true when none) restricting rows r of registrySource
+// to f, on the rows' own columns.
+func versionFilter(f geo.VillageFilter, a *args) string {
+	conds := []string{"true"}
+	if f.ProvinceCode != "" {
+		conds = append(conds, `r.province_code = `+a.add(f.ProvinceCode))
+	}
+	if f.ProgramID != "" {
+		p := a.add(f.ProgramID)
+		conds = append(conds, `(r.cur AND r.id IN (SELECT village_id FROM village_programs WHERE program_id = `+p+`)
+			OR NOT r.cur AND EXISTS (SELECT 1 FROM json_array_elements_text(r.programs::json) e WHERE e = `+p+`))`)
+	}
+	for _, w := range strings.Fields(geo.Fold(f.Name)) {
+		conds = append(conds, "r.search_key LIKE "+a.add("%"+w+"%"))
+	}
+	if len(f.IDs) > 0 {
+		conds = append(conds, `r.id = ANY(`+a.add(f.IDs)+`::text[])`)
 	}
 	return strings.Join(conds, " AND ")
 }
@@ -366,77 +550,66 @@ func (db *DB) Villages(ctx context.Context, f geo.VillageFilter) ([]geo.Village,
 	return vs, nil
 }
 
-// Village returns the village with the given ID, or an error wrapping geo.ErrNotFound.
+// Village returns the village with the given ID as it is stored today, retired or not (then
+// with RetiredAt), or an error wrapping geo.ErrNotFound.
 func (db *DB) Village(ctx context.Context, id string) (*geo.Village, error) {
-	tx, err := db.readTx(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("village %q: %w", id, err)
-	}
-	defer tx.Rollback(ctx)
-	vs, err := queryVillages(ctx, tx, geo.VillageFilter{IDs: []string{id}})
+	vs, err := db.VillageVersions(ctx, geo.VillageFilter{IDs: []string{id}})
 	if err != nil {
 		return nil, fmt.Errorf("village %q: %w", id, err)
 	}
 	if len(vs) == 0 {
 		return nil, fmt.Errorf("village %q: %w", id, geo.ErrNotFound)
 	}
-	return &vs[0], nil
+	last := vs[len(vs)-1]
+	v := last.Village
+	if last.Retired {
+		v.RetiredAt = last.ValidTo
+	}
+	return &v, nil
 }
 
 func queryVillages(ctx context.Context, tx pgx.Tx, f geo.VillageFilter) ([]geo.Village, error) {
 	var a args
-	where := villageFilter("id", f, &a)
-	if where != "" {
-		where = " WHERE " + where
-	}
-	rows, err := tx.Query(ctx, `SELECT id, name, commune_code, commune_name,
-		province_code, province_name, legacy_district_code, legacy_commune_code, lon, lat, area,
-		grid_power, grid_power_since, households, baseline, found_at, deadline, deadlines
-		FROM villages`+where+` ORDER BY id`, a...)
+	src := registrySource(f, &a)
+	rf := f
+	rf.AsOf = time.Time{}
+	rows, err := tx.Query(ctx, `SELECT r.id, r.cur, `+prefixed("r.", contentColumns)+`, r.programs
+		FROM (`+src+`) r WHERE `+versionFilter(rf, &a)+` ORDER BY r.id`, a...)
 	if err != nil {
 		return nil, err
 	}
 	var vs []geo.Village
-	index := map[string]int{}
+	index := map[string]int{} // the villages whose programs are in village_programs
 	for rows.Next() {
 		var (
-			v                      geo.Village
-			lon, lat               float64
-			area                   []byte
-			since, found, deadline *int64
-			deadlines              *string
+			v        geo.Village
+			cur      bool
+			programs *string
 		)
-		if err := rows.Scan(&v.ID, &v.Name, &v.CommuneCode, &v.CommuneName, &v.ProvinceCode,
-			&v.ProvinceName, &v.LegacyDistrictCode, &v.LegacyCommuneCode, &lon, &lat, &area,
-			&v.GridPower, &since, &v.Households, &v.Baseline, &found, &deadline, &deadlines); err != nil {
+		if err := scanVillage(rows, &v, []any{&v.ID, &cur}, &programs); err != nil {
 			rows.Close()
 			return nil, err
 		}
-		if v.Deadlines, err = unmarshalDeadlines(deadlines); err != nil {
+		if cur {
+			index[v.ID] = len(vs)
+		} else if v.Programs, err = decodePrograms(programs); err != nil {
 			rows.Close()
 			return nil, fmt.Errorf("village %q: %w", v.ID, err)
 		}
-		v.Center = orb.Point{lon, lat}
-		if len(area) > 0 {
-			if v.Area, err = wkb.Unmarshal(area); err != nil {
-				rows.Close()
-				return nil, fmt.Errorf("village %q: decode area: %w", v.ID, err)
-			}
-		}
-		v.GridPowerSince, v.FoundAt, v.Deadline = fromMillis(since), fromMillis(found), fromMillis(deadline)
-		index[v.ID] = len(vs)
 		vs = append(vs, v)
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
-	if len(vs) == 0 {
+	if len(index) == 0 {
 		return vs, nil
 	}
-
+	// The current rows' programs: the current filter reads a superset of them.
 	a = nil
-	where = villageFilter("village_id", f, &a)
+	cf := f
+	cf.AsOf = time.Time{}
+	where := villageFilter("village_id", cf, &a)
 	if where != "" {
 		where = " WHERE " + where
 	}
@@ -459,6 +632,201 @@ func queryVillages(ctx context.Context, tx pgx.Tx, f geo.VillageFilter) ([]geo.V
 		return nil, fmt.Errorf("read programs: %w", err)
 	}
 	return vs, nil
+}
+
+// decodePrograms reads a version's JSON array of program IDs (nil for none).
+func decodePrograms(s *string) ([]string, error) {
+	if s == nil {
+		return nil, nil
+	}
+	var ps []string
+	if err := json.Unmarshal([]byte(*s), &ps); err != nil {
+		return nil, fmt.Errorf("decode programs: %w", err)
+	}
+	if len(ps) == 0 {
+		return nil, nil
+	}
+	return ps, nil
+}
+
+// prefixed puts p before every name of a comma-separated column list.
+func prefixed(p, columns string) string {
+	names := strings.Split(columns, ",")
+	for i, n := range names {
+		names[i] = p + strings.TrimSpace(n)
+	}
+	return strings.Join(names, ", ")
+}
+
+// scanVillage scans a row of the columns head..., contentColumns, tail into v.
+func scanVillage(rows pgx.Rows, v *geo.Village, head []any, tail ...any) error {
+	var (
+		lon, lat               float64
+		area                   []byte
+		since, found, deadline *int64
+		deadlines              *string
+	)
+	dst := append(head, &v.Name, &v.CommuneCode, &v.CommuneName, &v.ProvinceCode,
+		&v.ProvinceName, &v.LegacyDistrictCode, &v.LegacyCommuneCode, &lon, &lat, &area,
+		&v.GridPower, &since, &v.Households, &v.Baseline, &found, &deadline, &deadlines)
+	if err := rows.Scan(append(dst, tail...)...); err != nil {
+		return err
+	}
+	var err error
+	if v.Deadlines, err = unmarshalDeadlines(deadlines); err != nil {
+		return fmt.Errorf("village %q: %w", v.ID, err)
+	}
+	v.Center = orb.Point{lon, lat}
+	if len(area) > 0 {
+		if v.Area, err = wkb.Unmarshal(area); err != nil {
+			return fmt.Errorf("village %q: decode area: %w", v.ID, err)
+		}
+	}
+	v.GridPowerSince, v.FoundAt, v.Deadline = fromMillis(since), fromMillis(found), fromMillis(deadline)
+	return nil
+}
+
+// VillageVersions returns every version of the villages matching f (on their current rows),
+// retired villages included, ordered by village ID then ValidFrom.
+func (db *DB) VillageVersions(ctx context.Context, f geo.VillageFilter) ([]geo.VillageVersion, error) {
+	tx, err := db.readTx(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("village versions: %w", err)
+	}
+	defer tx.Rollback(ctx)
+	f.AsOf, f.WithRetired = time.Time{}, true
+	var a args
+	where := villageFilter("id", f, &a)
+	if where != "" {
+		where = " WHERE " + where
+	}
+	rows, err := tx.Query(ctx, `SELECT id, valid_from, retired_at, upload_id, `+contentColumns+`
+		FROM villages`+where+` ORDER BY id`, a...)
+	if err != nil {
+		return nil, fmt.Errorf("village versions: %w", err)
+	}
+	var cur []geo.VillageVersion
+	index := map[string]int{}
+	for rows.Next() {
+		var (
+			ver      geo.VillageVersion
+			from, to *int64
+			up       *int64
+		)
+		if err := scanVillage(rows, &ver.Village, []any{&ver.ID, &from, &to, &up}); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("village versions: %w", err)
+		}
+		ver.ValidFrom, ver.ValidTo, ver.Retired = fromMillis(from), fromMillis(to), to != nil
+		if up != nil {
+			ver.UploadID = *up
+		}
+		index[ver.ID] = len(cur)
+		cur = append(cur, ver)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("village versions: %w", err)
+	}
+	if len(cur) == 0 {
+		return cur, nil
+	}
+	a = nil
+	where = villageFilter("village_id", f, &a)
+	if where != "" {
+		where = " WHERE " + where
+	}
+	prows, err := tx.Query(ctx, `SELECT village_id, program_id FROM village_programs`+where+` ORDER BY village_id, program_id`, a...)
+	if err != nil {
+		return nil, fmt.Errorf("village versions: %w", err)
+	}
+	for prows.Next() {
+		var vid, pid string
+		if err := prows.Scan(&vid, &pid); err != nil {
+			prows.Close()
+			return nil, fmt.Errorf("village versions: %w", err)
+		}
+		if i, ok := index[vid]; ok {
+			cur[i].Programs = append(cur[i].Programs, pid)
+		}
+	}
+	prows.Close()
+	if err := prows.Err(); err != nil {
+		return nil, fmt.Errorf("village versions: %w", err)
+	}
+	a = nil
+	where = villageFilter("village_id", f, &a)
+	if where != "" {
+		where = " WHERE " + where
+	}
+	vrows, err := tx.Query(ctx, `SELECT village_id, valid_from, valid_to, upload_id, `+contentColumns+`, programs
+		FROM village_versions`+where+` ORDER BY village_id, valid_to, id`, a...)
+	if err != nil {
+		return nil, fmt.Errorf("village versions: %w", err)
+	}
+	defer vrows.Close()
+	past := map[string][]geo.VillageVersion{}
+	for vrows.Next() {
+		var (
+			ver      geo.VillageVersion
+			from, to *int64
+			up       *int64
+			programs *string
+		)
+		if err := scanVillage(vrows, &ver.Village, []any{&ver.ID, &from, &to, &up}, &programs); err != nil {
+			return nil, fmt.Errorf("village versions: %w", err)
+		}
+		if ver.Programs, err = decodePrograms(programs); err != nil {
+			return nil, fmt.Errorf("village versions: %q: %w", ver.ID, err)
+		}
+		ver.ValidFrom, ver.ValidTo = fromMillis(from), fromMillis(to)
+		if up != nil {
+			ver.UploadID = *up
+		}
+		past[ver.ID] = append(past[ver.ID], ver)
+	}
+	if err := vrows.Err(); err != nil {
+		return nil, fmt.Errorf("village versions: %w", err)
+	}
+	out := make([]geo.VillageVersion, 0, len(cur))
+	for _, c := range cur {
+		out = append(out, past[c.ID]...)
+		out = append(out, c)
+	}
+	return out, nil
+}
+
+// Successions returns the retirements in village id's lineage: every succession leading to it
+// and those that retired it, ordered by effective instant, predecessor and successor.
+func (db *DB) Successions(ctx context.Context, id string) ([]geo.Succession, error) {
+	rows, err := db.pool.Query(ctx, `WITH RECURSIVE ancestors (vid) AS (
+			SELECT $1::text
+			UNION
+			SELECT s.predecessor FROM village_successions s JOIN ancestors a ON s.successor = a.vid
+		)
+		SELECT predecessor, successor, effective, upload_id FROM village_successions
+		WHERE successor IN (SELECT vid FROM ancestors) OR predecessor = $1
+		ORDER BY effective, predecessor, successor`, id)
+	if err != nil {
+		return nil, fmt.Errorf("successions of %q: %w", id, err)
+	}
+	defer rows.Close()
+	var out []geo.Succession
+	for rows.Next() {
+		var (
+			s   geo.Succession
+			eff int64
+		)
+		if err := rows.Scan(&s.Predecessor, &s.Successor, &eff, &s.UploadID); err != nil {
+			return nil, fmt.Errorf("successions of %q: %w", id, err)
+		}
+		s.Effective = time.UnixMilli(eff).In(geo.Vietnam)
+		out = append(out, s)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("successions of %q: %w", id, err)
+	}
+	return out, nil
 }
 
 // VillageShapes returns every village's ID with its centre and settled area, ordered by ID.
