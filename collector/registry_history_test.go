@@ -234,7 +234,7 @@ func TestRegistryHistory_AsOfFiguresKeep(t *testing.T) {
 	}
 	var got []string
 	for _, v := range vers {
-		got = append(got, fmt.Sprintf("%s:%s..%s:%s", v.ID, day(v.ValidFrom), day(v.ValidTo), v.ProvinceCode))
+		got = append(got, fmt.Sprintf("%s:%s..%s:%s", v.ID, ymdOf(v.ValidFrom), ymdOf(v.ValidTo), v.ProvinceCode))
 	}
 	want := "[T-1:..2026-02-01:15 T-12:2026-02-01..:15 T-2:..2026-02-01:15 T-3:..:15 T-4:..2026-01-10:15 T-4:2026-01-10..:08]"
 	if fmt.Sprint(got) != want {
@@ -242,7 +242,7 @@ func TestRegistryHistory_AsOfFiguresKeep(t *testing.T) {
 	}
 }
 
-func day(t time.Time) string {
+func ymdOf(t time.Time) string {
 	if t.IsZero() {
 		return ""
 	}
