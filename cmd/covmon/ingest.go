@@ -46,12 +46,16 @@ func (m *Main) runVillages(ctx context.Context, args []string) error {
 		m.mode = openExisting
 		return m.runVillagesFind(ctx, args[1:])
 	}
+	if len(args) > 0 && args[0] == "show" {
+		m.mode = openExisting
+		return m.runVillagesShow(ctx, args[1:])
+	}
 	if len(args) == 0 || args[0] != "import" {
 		if len(args) > 0 && (args[0] == "-h" || args[0] == "--help" || args[0] == "-help") {
 			args = []string{"import", "-h"}
 		} else {
-			fmt.Fprintln(m.Stderr, "Usage: covmon villages import [flags] FILE...\n       covmon villages find [flags] TEXT")
-			return errors.New(`villages: want the subcommand "import" or "find"`)
+			fmt.Fprintln(m.Stderr, "Usage: covmon villages import [flags] FILE...\n       covmon villages find [flags] TEXT\n       covmon villages show [flags] ID")
+			return errors.New(`villages: want the subcommand "import", "find" or "show"`)
 		}
 	}
 	fs := m.flagSet("villages import", "FILE...", `

@@ -92,7 +92,7 @@ type command struct {
 }
 
 var commands = map[string]command{
-	"villages":    {"import the village registry (villages import FILE), find villages by name (villages find TEXT)", (*Main).runVillages, openCreate},
+	"villages":    {"import the village registry (villages import FILE), find villages by name (villages find TEXT), show one's history (villages show ID)", (*Main).runVillages, openCreate},
 	"crosswalk":   {"import a dated crosswalk of provinces and communes (crosswalk import FILE)", (*Main).runCrosswalk, openCreate},
 	"assignments": {"import the ministry's responsible carriers (assignments import FILE)", (*Main).runAssignments, openCreate},
 	"ingest":      {"validate and store carrier files: per-village observations, or coverage areas (--areas)", (*Main).runIngest, openCreate},
