@@ -28,27 +28,29 @@ import (
 
 // Kinds of alert.
 const (
-	KindOverdue          = "overdue"
-	KindDeadlineReminder = "deadline_reminder"
-	KindForecastMiss     = "forecast_miss"
-	KindStaleData        = "stale_data"
-	KindRegression       = "regression"
-	KindUploadRejected   = "upload_rejected"
-	KindPlanLate         = "plan_late"
+	KindOverdue           = "overdue"
+	KindDeadlineReminder  = "deadline_reminder"
+	KindForecastMiss      = "forecast_miss"
+	KindStaleData         = "stale_data"
+	KindRegression        = "regression"
+	KindUploadRejected    = "upload_rejected"
+	KindPlanLate          = "plan_late"
+	KindClaimContradicted = "claim_contradicted"
 )
 
 // Kinds lists every kind, for metrics that must show zeros.
-var Kinds = []string{KindOverdue, KindDeadlineReminder, KindForecastMiss, KindStaleData, KindRegression, KindUploadRejected, KindPlanLate}
+var Kinds = []string{KindOverdue, KindDeadlineReminder, KindForecastMiss, KindStaleData, KindRegression, KindUploadRejected, KindPlanLate, KindClaimContradicted}
 
 // alertNames maps a kind to its alertname label.
 var alertNames = map[string]string{
-	KindOverdue:          "CovmonOverdue",
-	KindDeadlineReminder: "CovmonDeadlineReminder",
-	KindForecastMiss:     "CovmonForecastMiss",
-	KindStaleData:        "CovmonCarrierDataStale",
-	KindRegression:       "CovmonVillageRegressed",
-	KindUploadRejected:   "CovmonUploadRejected",
-	KindPlanLate:         "CovmonPlanLate",
+	KindOverdue:           "CovmonOverdue",
+	KindDeadlineReminder:  "CovmonDeadlineReminder",
+	KindForecastMiss:      "CovmonForecastMiss",
+	KindStaleData:         "CovmonCarrierDataStale",
+	KindRegression:        "CovmonVillageRegressed",
+	KindUploadRejected:    "CovmonUploadRejected",
+	KindPlanLate:          "CovmonPlanLate",
+	KindClaimContradicted: "CovmonClaimContradicted",
 }
 
 // RunbooksURL is where the runbooks of every covmon alert live (docs/runbooks.md), one
@@ -106,13 +108,14 @@ func (a Alert) Clone() Alert {
 
 // identifying lists, per kind, the labels that tell two alerts of that kind apart, in key order.
 var identifying = map[string][]string{
-	KindOverdue:          {"program", "province_code", "carrier"},
-	KindDeadlineReminder: {"program", "days_before"},
-	KindForecastMiss:     {"program", "province_code"},
-	KindStaleData:        {"carrier"},
-	KindRegression:       {"program", "village_id"},
-	KindUploadRejected:   {"carrier", "upload_id"},
-	KindPlanLate:         {"program", "carrier"},
+	KindOverdue:           {"program", "province_code", "carrier"},
+	KindDeadlineReminder:  {"program", "days_before"},
+	KindForecastMiss:      {"program", "province_code"},
+	KindStaleData:         {"carrier"},
+	KindRegression:        {"program", "village_id"},
+	KindUploadRejected:    {"carrier", "upload_id"},
+	KindPlanLate:          {"program", "carrier"},
+	KindClaimContradicted: {"program", "carrier"},
 }
 
 // MakeKey returns the stable key of an alert of kind with labels: the kind and the values of its

@@ -2,6 +2,7 @@ package alerts
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -47,6 +48,9 @@ type ProgramInput struct {
 	Regressed []string
 	// History is the weekly dead-zone counts, oldest first (see WeeklyHistory); it may be empty.
 	History []Point
+	// Discrepant lists the program's known villages with a discrepancy (a carrier's claim
+	// contradicted by a newer independent measurement), covered or not.
+	Discrepant []geo.VillageStatus
 }
 
 // Evaluator decides which alerts fire. Zero fields take the defaults shown.
@@ -112,6 +116,7 @@ func (e *Evaluator) Evaluate(in Input) Result {
 		r.Alerts = append(r.Alerts, e.reminders(in.Now, pi)...)
 		r.Alerts = append(r.Alerts, e.regressions(pi)...)
 		r.Alerts = append(r.Alerts, e.plansLate(pi)...)
+		r.Alerts = append(r.Alerts, e.contradicted(pi)...)
 		fa, projs := e.forecasts(in.Now, pi)
 		r.Alerts = append(r.Alerts, fa...)
 		r.Projections = append(r.Projections, projs...)
@@ -230,6 +235,66 @@ func (e *Evaluator) plansLate(pi *ProgramInput) []Alert {
 			"village_ids":   e.list(ids),
 			"max_days_late": strconv.Itoa(maxDays),
 		}, since))
+	}
+	return out
+}
+
+// contradicted raises one alert per program × carrier whose claims of signal a newer
+// independent measurement contradicts (geo.Overstated discrepancies). The carrier label is the
+// carrier whose claim it is, so Alertmanager routes it as it routes that carrier's overdue
+// alerts; a village's responsible carrier, when another, is named in the annotations.
+// Understated discrepancies (the carrier claims no signal, a measurement found some) raise
+// nothing: they ask nothing of the carrier, and show in the figures. The alert resolves when
+// no claim of the carrier stands contradicted: a confirming inspection, or a newer claim.
+func (e *Evaluator) contradicted(pi *ProgramInput) []Alert {
+	type item struct {
+		vs *geo.VillageStatus
+		d  geo.Discrepancy
+	}
+	by := map[string][]item{}
+	for i := range pi.Discrepant {
+		vs := &pi.Discrepant[i]
+		for _, d := range vs.Discrepancies {
+			if d.Kind == geo.Overstated {
+				by[d.Carrier] = append(by[d.Carrier], item{vs, d})
+			}
+		}
+	}
+	var out []Alert
+	for carrier, items := range by {
+		sort.Slice(items, func(i, j int) bool {
+			if items[i].vs.Village.ID != items[j].vs.Village.ID {
+				return items[i].vs.Village.ID < items[j].vs.Village.ID
+			}
+			return items[i].d.Technology < items[j].d.Technology
+		})
+		var ids, lines []string
+		start := items[0].d.Measurement.ObservedAt
+		for _, it := range items {
+			if !slices.Contains(ids, it.vs.Village.ID) {
+				ids = append(ids, it.vs.Village.ID)
+			}
+			line := fmt.Sprintf("%s (%s) %s: claim %s (upload %d), measured dark %s (upload %d)", it.vs.Village.Name, it.vs.Village.ID,
+				it.d.Technology, it.d.Claim.ObservedAt.In(geo.Vietnam).Format(time.DateOnly), it.d.Claim.UploadID,
+				it.d.Measurement.ObservedAt.In(geo.Vietnam).Format(time.DateOnly), it.d.Measurement.UploadID)
+			if r := it.vs.Responsible; r != carrier {
+				line += ", responsible: " + geo.Bucket(r)
+			}
+			lines = append(lines, line)
+			if it.d.Measurement.ObservedAt.Before(start) {
+				start = it.d.Measurement.ObservedAt
+			}
+		}
+		out = append(out, newAlert(KindClaimContradicted, "warning", map[string]string{
+			"program": pi.Program.ID, "carrier": carrier,
+		}, map[string]string{
+			"summary": fmt.Sprintf("%s claims signal in %d village(s) of %s where a newer independent measurement found none",
+				carrier, len(ids), pi.Program.ID),
+			"description":   "Carrier claims contradicted by a newer inspection: " + e.list(lines),
+			"village_count": strconv.Itoa(len(ids)),
+			"village_ids":   e.list(ids),
+			"trust":         string(geo.TrustOf(&pi.Program)),
+		}, start))
 	}
 	return out
 }

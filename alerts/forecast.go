@@ -20,7 +20,8 @@ const Week = 7 * 24 * time.Hour
 // HistoryStore is what the weekly history is computed from (collector/sqlite implements it).
 type HistoryStore interface {
 	Villages(ctx context.Context, f geo.VillageFilter) ([]geo.Village, error)
-	// ObservationHistories returns the villages' whole histories, each ordered by observed_at.
+	// ObservationHistories returns the villages' whole histories (carrier claims and
+	// independent measurements), each ordered by observed_at.
 	ObservationHistories(ctx context.Context, f geo.VillageFilter) (map[string][]geo.Observation, error)
 }
 

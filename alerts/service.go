@@ -244,7 +244,7 @@ func (s *Service) input(ctx context.Context, snap *geo.Snapshot) (Input, error) 
 	}
 	for _, ps := range snap.Programs {
 		in.Programs = append(in.Programs, ProgramInput{Program: ps.Program, Open: ps.Open,
-			Regressed: ps.Regressed, History: s.history.points[ps.Program.ID]})
+			Regressed: ps.Regressed, History: s.history.points[ps.Program.ID], Discrepant: ps.Discrepant})
 	}
 	return in, nil
 }

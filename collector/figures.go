@@ -14,7 +14,8 @@ type FiguresStore interface {
 	SaveDailyFigures(ctx context.Context, fs []geo.DailyFigure) error
 	DailyFigures(ctx context.Context, programID string, from, to time.Time) ([]geo.DailyFigure, error)
 	FirstObservation(ctx context.Context) (time.Time, error)
-	// ObservationHistories returns the villages' whole histories, each ordered by observed_at.
+	// ObservationHistories returns the villages' whole histories (carrier claims and
+	// independent measurements), each ordered by observed_at.
 	ObservationHistories(ctx context.Context, f geo.VillageFilter) (map[string][]geo.Observation, error)
 	// VillageVersions returns every version of the villages matching f (on their current
 	// rows), retired villages included, ordered by village ID then ValidFrom.

@@ -54,6 +54,7 @@ func BuildSnapshot(ctx context.Context, s SnapshotStore, progs []geo.Program, p 
 	evals := make([]*geo.Evaluator, len(progs))
 	sums := make([]*geo.SummaryBuilder, len(progs))
 	open := make([][]geo.VillageStatus, len(progs))
+	discrepant := make([][]geo.VillageStatus, len(progs))
 	for i := range progs {
 		evals[i] = geo.NewEvaluator(&progs[i], p, book, asOf)
 		sums[i] = geo.NewSummaryBuilder(&progs[i], p, asOf)
@@ -65,10 +66,16 @@ func BuildSnapshot(ctx context.Context, s SnapshotStore, progs []geo.Program, p 
 			if !slices.Contains(v.Programs, progs[i].ID) {
 				continue
 			}
-			st := evals[i].Evaluate(v, latest)
+			st := evals[i].EvaluateMeasured(v, latest, measured[v.ID])
 			st.Lifecycle = geo.LifecycleOf(&st, latest, measured[v.ID], plans, book, &progs[i], p, asOf)
 			sums[i].Add(&st)
-			if st.Status == geo.StatusCovered || !v.KnownAt(asOf) {
+			if !v.KnownAt(asOf) {
+				continue
+			}
+			if len(st.Discrepancies) > 0 {
+				discrepant[i] = append(discrepant[i], st)
+			}
+			if st.Status == geo.StatusCovered {
 				continue
 			}
 			open[i] = append(open[i], st) // keeps v: the store hands out a new one per village
@@ -80,7 +87,7 @@ func BuildSnapshot(ctx context.Context, s SnapshotStore, progs []geo.Program, p 
 	}
 	snap := &geo.Snapshot{ComputedAt: time.Now(), AsOf: asOf, CarrierTech: ct.Counts()}
 	for i := range progs {
-		ps := geo.ProgramState{Program: progs[i], Summary: sums[i].Summary(), Open: open[i]}
+		ps := geo.ProgramState{Program: progs[i], Summary: sums[i].Summary(), Open: open[i], Discrepant: discrepant[i]}
 		// A regression is judged under the program's policy in force now: a village that had
 		// signal which counts today and has none now.
 		ids := make([]string, len(open[i]))

@@ -12,15 +12,17 @@ import (
 type StatusStore interface {
 	Villages(ctx context.Context, f geo.VillageFilter) ([]geo.Village, error)
 	LatestObservations(ctx context.Context, asOf time.Time, f geo.VillageFilter) (map[string][]geo.Observation, error)
+	// LatestMeasurements is LatestObservations for independent measurements: the latest per
+	// village × carrier × technology at or before asOf.
+	LatestMeasurements(ctx context.Context, asOf time.Time, f geo.VillageFilter) (map[string][]geo.Observation, error)
 	// Assignments returns the whole dated history of responsible carriers.
 	Assignments(ctx context.Context) ([]geo.Assignment, error)
 	// Plans returns every carrier plan uploaded, with its upload's received_at.
 	Plans(ctx context.Context) ([]geo.Plan, error)
-	// LatestMeasurements is LatestObservations for independent measurements.
-	LatestMeasurements(ctx context.Context, asOf time.Time, f geo.VillageFilter) (map[string][]geo.Observation, error)
 }
 
-// Status evaluates the villages matching f at asOf under program prog (nil for none), each in
+// Status evaluates the villages matching f at asOf under program prog (nil for none), with
+// the independent measurements known at asOf (discrepancies, the program's trust rule), each in
 // the version the registry had at asOf (villages retired by then, and successors created later,
 // are left out; see docs/figures.md). Villages found after asOf are included with their status;
 // geo.Summarize leaves them out of the counts. Under a program each village also gets its
@@ -35,31 +37,30 @@ func Status(ctx context.Context, s StatusStore, f geo.VillageFilter, prog *geo.P
 	if err != nil {
 		return nil, fmt.Errorf("load observations: %w", err)
 	}
+	measured, err := s.LatestMeasurements(ctx, asOf, f)
+	if err != nil {
+		return nil, fmt.Errorf("load measurements: %w", err)
+	}
 	as, err := s.Assignments(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("load assignments: %w", err)
 	}
 	book := geo.NewAssignments(as)
-	sts := geo.Evaluate(vs, latest, prog, p, book, asOf)
+	sts := geo.EvaluateEvidence(vs, latest, measured, prog, p, book, asOf)
 	if prog != nil {
-		if err := applyLifecycles(ctx, s, sts, f, latest, book, prog, p, asOf); err != nil {
+		if err := applyLifecycles(ctx, s, sts, latest, measured, book, prog, p, asOf); err != nil {
 			return nil, err
 		}
 	}
 	return sts, nil
 }
 
-// applyLifecycles loads the plans and the independent measurements and sets the lifecycle
-// step of every village of sts.
-func applyLifecycles(ctx context.Context, s StatusStore, sts []geo.VillageStatus, f geo.VillageFilter, latest map[string][]geo.Observation,
+// applyLifecycles loads the plans and sets the lifecycle step of every village of sts.
+func applyLifecycles(ctx context.Context, s StatusStore, sts []geo.VillageStatus, latest, measured map[string][]geo.Observation,
 	book *geo.Assignments, prog *geo.Program, p *geo.Policy, asOf time.Time) error {
 	ps, err := s.Plans(ctx)
 	if err != nil {
 		return fmt.Errorf("load plans: %w", err)
-	}
-	measured, err := s.LatestMeasurements(ctx, asOf, f)
-	if err != nil {
-		return fmt.Errorf("load independent measurements: %w", err)
 	}
 	geo.ApplyLifecycles(sts, latest, measured, geo.NewPlans(ps), book, prog, p, asOf)
 	return nil
@@ -76,7 +77,8 @@ type StreamStore interface {
 // StatusSummary is Status followed by geo.Summarize, streaming: it evaluates the villages
 // matching f one at a time as the store reads them and tallies the summary as it goes, keeping
 // only the statuses keep accepts (nil: none). Its memory is that of the summary and the kept
-// villages, whatever the size of the registry.
+// villages, whatever the size of the registry; the independent measurements (few beside the
+// claims) are loaded whole beforehand.
 func StatusSummary(ctx context.Context, s StreamStore, f geo.VillageFilter, prog *geo.Program, p *geo.Policy, asOf time.Time, keep func(*geo.VillageStatus) bool) (geo.Summary, []geo.VillageStatus, error) {
 	as, err := s.Assignments(ctx)
 	if err != nil {
@@ -97,7 +99,7 @@ func StatusSummary(ctx context.Context, s StreamStore, f geo.VillageFilter, prog
 	b := geo.NewSummaryBuilder(prog, p, asOf)
 	var kept []geo.VillageStatus
 	err = s.EachVillageLatest(ctx, asOf, f, func(v *geo.Village, latest []geo.Observation) error {
-		st := e.Evaluate(v, latest)
+		st := e.EvaluateMeasured(v, latest, measured[v.ID])
 		st.Lifecycle = geo.LifecycleOf(&st, latest, measured[v.ID], plans, book, prog, p, asOf)
 		b.Add(&st)
 		if keep != nil && keep(&st) {

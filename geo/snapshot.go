@@ -29,6 +29,9 @@ type ProgramState struct {
 	Open []VillageStatus
 	// Regressed lists the IDs of open villages that had signal before (covered, then dark).
 	Regressed []string
+	// Discrepant lists the program's known villages with at least one discrepancy (a claim
+	// contradicted by a newer independent measurement), covered or not, sorted by ID.
+	Discrepant []VillageStatus
 	// History holds the program's figures on the first day of each month since the first
 	// observation (from the daily figures; empty until the backfill ran).
 	History []DailyFigure

@@ -92,6 +92,17 @@ type Assessment struct {
 	// AreaAssessed is true when a latest observation carries an AreaShare: a coverage-area
 	// result judged the settled area (not only the centre).
 	AreaAssessed bool
+	// Trust is the trust rule the status was decided under (TrustClaims or TrustVerified).
+	Trust Trust
+	// Claims holds each latest carrier claim with the measurement confirming it, if any.
+	Claims []ClaimEvidence
+	// Discrepancies lists the series whose latest claim the latest independent measurement
+	// contradicts (FindDiscrepancies), ordered by carrier, then technology. Under TrustClaims
+	// a contradicted claim still counts: the village is covered and flagged.
+	Discrepancies []Discrepancy
+	// Unconfirmed counts the claims of signal that did not count because TrustVerified is in
+	// force and no independent measurement confirms them.
+	Unconfirmed int
 }
 
 // Area coverage, as AreaCoverage reports it.
@@ -119,9 +130,18 @@ func (a *Assessment) AreaCoverage() string {
 }
 
 // Assess decides v's status at asOf from latest, the latest observation per carrier ×
-// technology observed at or before asOf (older or later ones must not be passed).
+// technology observed at or before asOf (older or later ones must not be passed), trusting
+// the claims (TrustClaims) and without independent measurements.
 func Assess(v *Village, latest []Observation, p *Policy, asOf time.Time) Assessment {
+	return AssessEvidence(v, latest, nil, nil, p, asOf)
+}
+
+// AssessEvidence is Assess with measured, the latest independent measurement per carrier ×
+// technology at or before asOf, under prog's trust rule and discrepancy window (prog nil:
+// TrustClaims, DefaultEvidenceMaxAge).
+func AssessEvidence(v *Village, latest, measured []Observation, prog *Program, p *Policy, asOf time.Time) Assessment {
 	var a Assessment
+	counts := judge(&a, latest, measured, prog, p, asOf)
 	areaSeen, areaFull := false, false
 	for i := range latest {
 		o := &latest[i]
@@ -134,7 +154,7 @@ func Assess(v *Village, latest []Observation, p *Policy, asOf time.Time) Assessm
 		if o.AreaShare != nil {
 			a.AreaAssessed = true
 		}
-		if !p.Counts(o) {
+		if !counts[i] {
 			continue
 		}
 		if !slices.Contains(a.CarriersWithSignal, o.Carrier) {
@@ -183,15 +203,28 @@ const (
 	// ReasonDarkCentre: a coverage-area result leaves the village's centre dark (a village with
 	// a settled area whose areas/v1 join found no signal at its centre).
 	ReasonDarkCentre Reason = "dark_centre"
+	// ReasonContradicted (TrustVerified only): a carrier claims signal that counts, and a
+	// newer independent measurement found none (a flagged Overstated discrepancy).
+	ReasonContradicted Reason = "contradicted"
+	// ReasonUnconfirmed (TrustVerified only): a carrier claims signal that counts, and no
+	// independent measurement at or after the claim confirms it.
+	ReasonUnconfirmed Reason = "unconfirmed"
 )
 
 // Reasons lists the reasons in display order.
-var Reasons = []Reason{ReasonNeverReported, ReasonNoSignal, ReasonDarkCentre}
+var Reasons = []Reason{ReasonNeverReported, ReasonNoSignal, ReasonDarkCentre, ReasonContradicted, ReasonUnconfirmed}
 
-// reason returns why a village without signal that counts is open.
+// reason returns why a village without signal that counts is open. A claim of signal the
+// trust rule did not count explains it before anything else.
 func reason(a *Assessment, latest []Observation) Reason {
 	if a.Status == StatusNoData {
 		return ReasonNeverReported
+	}
+	if a.Unconfirmed > 0 {
+		if a.contradicted() {
+			return ReasonContradicted
+		}
+		return ReasonUnconfirmed
 	}
 	for i := range latest {
 		if latest[i].AreaShare != nil {
@@ -230,12 +263,25 @@ type VillageStatus struct {
 // Evaluate assesses every village at asOf under program prog (nil for none). latest maps a
 // village ID to its latest observations at asOf; as gives the responsible carriers (nil: none
 // assigned). The policy is prog's in force at asOf (Program.PolicyAt) when prog has
-// policies, else p.
+// policies, else p. Without independent measurements (see EvaluateEvidence), a program
+// trusting only verified claims counts no claim.
 func Evaluate(villages []Village, latest map[string][]Observation, prog *Program, p *Policy, as *Assignments, asOf time.Time) []VillageStatus {
 	e := NewEvaluator(prog, p, as, asOf)
 	out := make([]VillageStatus, 0, len(villages))
 	for i := range villages {
 		out = append(out, e.Evaluate(&villages[i], latest[villages[i].ID]))
+	}
+	return out
+}
+
+// EvaluateEvidence is Evaluate with measured, the latest independent measurements per village
+// (carrier × technology, at or before asOf): they flag discrepancies and, under
+// TrustVerified, decide which claims count (AssessEvidence).
+func EvaluateEvidence(villages []Village, latest, measured map[string][]Observation, prog *Program, p *Policy, as *Assignments, asOf time.Time) []VillageStatus {
+	e := NewEvaluator(prog, p, as, asOf)
+	out := make([]VillageStatus, 0, len(villages))
+	for i := range villages {
+		out = append(out, e.EvaluateMeasured(&villages[i], latest[villages[i].ID], measured[villages[i].ID]))
 	}
 	return out
 }
@@ -255,10 +301,17 @@ func NewEvaluator(prog *Program, p *Policy, as *Assignments, asOf time.Time) *Ev
 	return &Evaluator{prog: prog, p: policyFor(prog, p, asOf), as: as, asOf: asOf}
 }
 
-// Evaluate assesses v from latest, its latest observations at the Evaluator's instant.
+// Evaluate assesses v from latest, its latest observations at the Evaluator's instant, without
+// independent measurements.
 func (e *Evaluator) Evaluate(v *Village, latest []Observation) VillageStatus {
+	return e.EvaluateMeasured(v, latest, nil)
+}
+
+// EvaluateMeasured is Evaluate with measured, v's latest independent measurements at the
+// Evaluator's instant (see AssessEvidence).
+func (e *Evaluator) EvaluateMeasured(v *Village, latest, measured []Observation) VillageStatus {
 	prog, asOf := e.prog, e.asOf
-	vs := VillageStatus{Village: v, Assessment: Assess(v, latest, e.p, asOf)}
+	vs := VillageStatus{Village: v, Assessment: AssessEvidence(v, latest, measured, prog, e.p, asOf)}
 	if prog != nil && slices.Contains(v.Programs, prog.ID) {
 		vs.Deadline, vs.DeadlineBasis = DeadlineFor(v, prog)
 		vs.Responsible = e.as.At(prog.ID, v.ID, asOf)

@@ -29,6 +29,11 @@ type Counts struct {
 	OverdueNeverReported int
 	OverdueNoSignal      int
 	OverdueDarkCentre    int
+	OverdueContradicted  int
+	OverdueUnconfirmed   int
+	// Discrepancies counts the villages with at least one discrepancy (a carrier's claim
+	// contradicted by a newer independent measurement, either way), covered or not.
+	Discrepancies int
 
 	// TotalNotSpot (Ofcom's "total not-spot") counts powered villages that carriers reported
 	// and none of them has signal that counts: the dead zones. Villages never reported are not
@@ -102,7 +107,14 @@ func (c *Counts) add(vs *VillageStatus, carriers int, asOf time.Time) {
 			c.OverdueNoSignal++
 		case ReasonDarkCentre:
 			c.OverdueDarkCentre++
+		case ReasonContradicted:
+			c.OverdueContradicted++
+		case ReasonUnconfirmed:
+			c.OverdueUnconfirmed++
 		}
+	}
+	if len(vs.Discrepancies) > 0 {
+		c.Discrepancies++
 	}
 }
 
@@ -134,6 +146,10 @@ type Summary struct {
 	// (in configuration order), then any other assigned carrier, then Unassigned. Each village
 	// is in exactly one row, so the rows add up to National.
 	Responsible []ResponsibleCounts
+	// Trust is the trust rule the figures were computed under; Discrepancies counts, per
+	// carrier whose claim it is, the villages whose claim a newer measurement contradicts.
+	Trust         Trust
+	Discrepancies []DiscrepancyCount
 }
 
 // Summarize tallies statuses nationally and per province. Villages not yet known at asOf
@@ -153,16 +169,18 @@ type SummaryBuilder struct {
 	carriers  []string
 	byCode    map[string]*ProvinceCounts
 	byCarrier map[string]*ResponsibleCounts
+	disc      *discrepancyTally
 }
 
 // NewSummaryBuilder starts the summary of program prog (nil for none) at asOf.
 func NewSummaryBuilder(prog *Program, p *Policy, asOf time.Time) *SummaryBuilder {
 	p = policyFor(prog, p, asOf)
 	b := &SummaryBuilder{
-		s:         Summary{AsOf: asOf, Program: prog, Policy: PolicyVersion{Policy: *p}},
+		s:         Summary{AsOf: asOf, Program: prog, Policy: PolicyVersion{Policy: *p}, Trust: TrustOf(prog)},
 		carriers:  p.Carriers,
 		byCode:    map[string]*ProvinceCounts{},
 		byCarrier: map[string]*ResponsibleCounts{},
+		disc:      newDiscrepancyTally(p.Carriers),
 	}
 	if prog != nil && len(prog.Policies) > 0 {
 		b.s.Policy = prog.PolicyVersionAt(asOf)
@@ -194,6 +212,7 @@ func (b *SummaryBuilder) Add(vs *VillageStatus) {
 		b.byCarrier[c] = rc
 	}
 	rc.add(vs, n, asOf)
+	b.disc.add(vs)
 }
 
 // Summary returns the figures tallied so far.
@@ -215,6 +234,7 @@ func (b *SummaryBuilder) Summary() Summary {
 		s.Responsible = append(s.Responsible, b.byCarrier[c].clone())
 	}
 	s.Responsible = append(s.Responsible, b.byCarrier[Unassigned].clone())
+	s.Discrepancies = b.disc.counts()
 	s.Provinces = nil
 	for _, pc := range b.byCode {
 		c := *pc
@@ -270,6 +290,9 @@ func (c *Counts) Add(o Counts) {
 	c.OverdueNeverReported += o.OverdueNeverReported
 	c.OverdueNoSignal += o.OverdueNoSignal
 	c.OverdueDarkCentre += o.OverdueDarkCentre
+	c.OverdueContradicted += o.OverdueContradicted
+	c.OverdueUnconfirmed += o.OverdueUnconfirmed
+	c.Discrepancies += o.Discrepancies
 	c.TotalNotSpot += o.TotalNotSpot
 	if len(c.WithSignal) < len(o.WithSignal) {
 		c.WithSignal = append(c.WithSignal, make([]int, len(o.WithSignal)-len(c.WithSignal))...)
@@ -312,14 +335,41 @@ func LatestAt(history []Observation, ats []time.Time, fn func(i int, latest []Ob
 }
 
 // EvaluateAt evaluates every village of vs at each instant of ats (ascending) from its whole
-// history (histories[id], ordered by observed_at), under program prog with the responsible carriers of as, and calls fn
+// history (histories[id], ordered by observed_at: carrier claims and independent measurements,
+// told apart by Source), under program prog with the responsible carriers of as, and calls fn
 // with each status. It walks each history once for all the instants (see LatestAt).
 func EvaluateAt(vs []Village, histories map[string][]Observation, prog *Program, p *Policy, as *Assignments, ats []time.Time, fn func(i int, st *VillageStatus)) {
 	for k := range vs {
 		v := vs[k : k+1]
-		LatestAt(histories[v[0].ID], ats, func(i int, latest []Observation) {
-			st := Evaluate(v, map[string][]Observation{v[0].ID: latest}, prog, p, as, ats[i])
+		claims, measured := splitSources(histories[v[0].ID])
+		var measuredAt [][]Observation // the latest measurements per instant; nil without any
+		if len(measured) > 0 {
+			measuredAt = make([][]Observation, len(ats))
+			LatestAt(measured, ats, func(i int, latest []Observation) { measuredAt[i] = slices.Clone(latest) })
+		}
+		LatestAt(claims, ats, func(i int, latest []Observation) {
+			var m map[string][]Observation
+			if measuredAt != nil {
+				m = map[string][]Observation{v[0].ID: measuredAt[i]}
+			}
+			st := EvaluateEvidence(v, map[string][]Observation{v[0].ID: latest}, m, prog, p, as, ats[i])
 			fn(i, &st[0])
 		})
 	}
+}
+
+// splitSources splits a history into carrier claims and independent measurements, each in
+// its original order. Without measurements, claims is h itself.
+func splitSources(h []Observation) (claims, measured []Observation) {
+	if !slices.ContainsFunc(h, func(o Observation) bool { return o.Independent() }) {
+		return h, nil
+	}
+	for _, o := range h {
+		if o.Independent() {
+			measured = append(measured, o)
+		} else {
+			claims = append(claims, o)
+		}
+	}
+	return claims, measured
 }

@@ -120,6 +120,11 @@ type Program struct {
 	// made by UnderPolicyAt: every instant under one policy, not the one then in force.
 	Policies         []PolicyVersion
 	PolicyRecomputed bool
+	// Trust is how far the program trusts carrier claims: TrustClaims ("" means it too) or
+	// TrustVerified. EvidenceMaxAge is how old an independent measurement may be at the as-of
+	// instant and still flag a discrepancy (0: DefaultEvidenceMaxAge).
+	Trust          Trust
+	EvidenceMaxAge time.Duration
 }
 
 // DefaultLateEntryGrace is the grace a village entering a program late gets: 365 days.

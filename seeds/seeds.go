@@ -25,7 +25,8 @@ const Villages = "data/villages.geojson"
 // FS holds data/villages.geojson, data/assignments.geojson (the responsible carriers,
 // assignments/v1), data/plans.geojson (the carriers' plans, plans/v1),
 // data/observations-<carrier>.geojson for the carriers viettel,
-// vinaphone, mobifone and vietnamobile, data/crosswalk-communes.csv (SYNTHETIC, like the
+// vinaphone, mobifone and vietnamobile, data/inspections.geojson (independent measurements
+// of their claims, observations/v1 with "source_role": "independent"), data/crosswalk-communes.csv (SYNTHETIC, like the
 // rest of data/) and reference/crosswalk-provinces-2025.csv.
 //
 //go:embed data/*.geojson data/*.csv reference/*.csv

@@ -15,6 +15,7 @@ func TestFS(t *testing.T) {
 	}
 	want := []string{
 		"data/assignments.geojson",
+		"data/inspections.geojson",
 		"data/observations-mobifone.geojson",
 		"data/observations-vietnamobile.geojson",
 		"data/observations-viettel.geojson",

@@ -149,6 +149,13 @@ type ProgramConfig struct {
 	// the first, and for a program without any, the top-level policy applies; a field a
 	// version leaves out keeps the top-level value.
 	Policies []PolicyVersionConfig `yaml:"policies"`
+	// Trust is how far the program trusts carrier claims: "claims" (the default: a claim of
+	// signal counts) or "verified" (it counts once an independent measurement at or after it
+	// confirms it). See docs/figures.md.
+	Trust string `yaml:"trust"`
+	// DiscrepancyMaxAge is the days an independent measurement may be old, at the as-of
+	// instant, and still flag a claim it contradicts (default 180).
+	DiscrepancyMaxAge *int `yaml:"discrepancy_max_age"`
 }
 
 // OverridesConfig holds a program's deadline overrides.
@@ -275,6 +282,11 @@ func (c *Config) Validate() error {
 			return &ConfigError{fmt.Sprintf("programs[%d].deadline", i), p.Deadline, ErrRequired}
 		case p.LateEntryGrace != nil && (*p.LateEntryGrace < 0 || *p.LateEntryGrace > 3650):
 			return &ConfigError{fmt.Sprintf("programs[%d].late_entry_grace", i), *p.LateEntryGrace, fmt.Errorf("%w: want 0..3650 days", ErrInvalidValue)}
+		case p.DiscrepancyMaxAge != nil && (*p.DiscrepancyMaxAge < 1 || *p.DiscrepancyMaxAge > 3650):
+			return &ConfigError{fmt.Sprintf("programs[%d].discrepancy_max_age", i), *p.DiscrepancyMaxAge, fmt.Errorf("%w: want 1..3650 days", ErrInvalidValue)}
+		}
+		if _, err := geo.ParseTrust(p.Trust); err != nil {
+			return &ConfigError{fmt.Sprintf("programs[%d].trust", i), p.Trust, fmt.Errorf("%w: want claims or verified", ErrInvalidValue)}
 		}
 		for code := range p.Overrides.Provinces {
 			if len(code) != 2 || strings.Trim(code, "0123456789") != "" {
@@ -450,8 +462,14 @@ func (c *Config) Program(id string) (*geo.Program, error) {
 			}
 			prov, _ := overrideDates("", p.Overrides.Provinces)
 			vill, _ := overrideDates("", p.Overrides.Villages)
+			trust, _ := geo.ParseTrust(p.Trust)
+			maxAge := geo.DefaultEvidenceMaxAge
+			if p.DiscrepancyMaxAge != nil {
+				maxAge = time.Duration(*p.DiscrepancyMaxAge) * 24 * time.Hour
+			}
 			return &geo.Program{ID: p.ID, Name: p.Name, Deadline: p.Deadline, PoweredOnly: p.PoweredOnly,
-				LateEntryGrace: time.Duration(grace) * 24 * time.Hour, ProvinceDeadlines: prov, VillageDeadlines: vill, Policies: c.policies(p)}, nil
+				LateEntryGrace: time.Duration(grace) * 24 * time.Hour, ProvinceDeadlines: prov, VillageDeadlines: vill, Policies: c.policies(p),
+				Trust: trust, EvidenceMaxAge: maxAge}, nil
 		}
 	}
 	return nil, fmt.Errorf("program %q: %w", id, geo.ErrNotFound)

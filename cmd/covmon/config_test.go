@@ -48,6 +48,8 @@ func TestConfig_Invalid(t *testing.T) {
 		{"invalid-upload-slots.yml", "config: server.max_uploads_per_uploader: invalid value: more than server.max_concurrent_uploads (got 5)"},
 		{"invalid-carrier-name.yml", `config: carriers[1]: invalid value: want lower-case letters, digits, - or _ (at most 32; it names the carrier's drop folder), and not "registry" (got ../mobifone)`},
 		{"invalid-policy-order.yml", "config: programs[0].policies[1].effective: invalid value: not after the previous version's (got 2021-01-01)"},
+		{"invalid-trust.yml", "config: programs[0].trust: invalid value: want claims or verified (got carriers)"},
+		{"invalid-discrepancy-age.yml", "config: programs[0].discrepancy_max_age: invalid value: want 1..3650 days (got 0)"},
 		{"invalid-feed-kind.yml", "config: collector.feeds[0].kind: invalid value: want observations, areas, plans or villages (got polygons)"},
 	} {
 		t.Run(strings.TrimSuffix(tt.file, ".yml"), func(t *testing.T) {
@@ -83,6 +85,11 @@ func TestConfig_Valid(t *testing.T) {
 	}
 	if got, want := progs[0].LateEntryGrace, geo.DefaultLateEntryGrace; got != want {
 		t.Errorf("vls-2024 grace=%v, want the default %v", got, want)
+	}
+	if progs[0].Trust != geo.TrustClaims || progs[0].EvidenceMaxAge != geo.DefaultEvidenceMaxAge ||
+		progs[1].Trust != geo.TrustVerified || progs[1].EvidenceMaxAge != 90*24*time.Hour {
+		t.Errorf("trust: vls-2024 %s (%v), 4g-2025 %s (%v); want claims (180 days), verified (90 days)",
+			progs[0].Trust, progs[0].EvidenceMaxAge, progs[1].Trust, progs[1].EvidenceMaxAge)
 	}
 	p := progs[1]
 	if p.LateEntryGrace != 180*24*time.Hour || !p.ProvinceDeadlines["08"].Equal(time.Date(2026, 6, 30, 0, 0, 0, 0, geo.Vietnam)) ||

@@ -133,6 +133,43 @@ func TestMain_Seed(t *testing.T) {
 			t.Errorf("Notice=%q, want %q", got, want)
 		}
 	})
+	// The seeds' inspections (autumn 2026): 5 claims contradicted, 1 understated, none in 2022.
+	t.Run("Discrepancies", func(t *testing.T) {
+		s := statusJSON(t, db)
+		got := map[string][2]int{}
+		for _, d := range s.Discrepancies {
+			got[d.Carrier] = [2]int{d.Overstated, d.Understated}
+		}
+		want := map[string][2]int{"viettel": {2, 0}, "vinaphone": {1, 0}, "mobifone": {2, 0}, "vietnamobile": {0, 1}}
+		if !reflect.DeepEqual(got, want) || s.National.Discrepancies != 6 || s.Trust != "claims" {
+			t.Errorf("discrepancies %v (%d villages, trust %s), want %v (6, claims)", got, s.National.Discrepancies, s.Trust, want)
+		}
+		listed := 0
+		for _, v := range s.Villages {
+			for _, d := range v.Discrepancies {
+				listed++
+				if d.Claim.UploadID == 0 || d.Measurement.UploadID == 0 || !d.Measurement.ObservedAt.After(d.Claim.ObservedAt) ||
+					d.Measurement.SourceRole != "independent" || v.Explanation == nil {
+					t.Errorf("%s: discrepancy %+v, explanation %v: want both sides with uploads, the measurement newer", v.ID, d, v.Explanation)
+				}
+			}
+		}
+		if listed != 6 {
+			t.Errorf("villages list %d discrepancies, want 6", listed)
+		}
+		if s := statusJSON(t, db, "--as-of", "2022-08-01"); s.National.Discrepancies != 0 {
+			t.Errorf("on 2022-08-01: %d discrepancies, want none (nothing was inspected then)", s.National.Discrepancies)
+		}
+		out := mustRun(t, db, "status", "--villages", "--lang", "en")
+		if !strings.Contains(out, "Discrepancies (claim vs independent measurement): 6 village(s); per carrier: viettel 2 (2 overstated, 0 understated)") ||
+			!strings.Contains(out, "contradicted by inspection 2026-") || !strings.Contains(out, "Trust rule: claims") {
+			t.Errorf("status --villages lacks the discrepancy line, the explanations or the trust rule:\n%s", out)
+		}
+		out = mustRun(t, db, "status", "--villages")
+		if !strings.Contains(out, "Chênh lệch báo cáo / đo kiểm độc lập") || !strings.Contains(out, "bị kiểm tra ngày 2026-") || !strings.Contains(out, "Quy tắc tin cậy: claims") {
+			t.Errorf("status --villages (Vietnamese) lacks the discrepancy line, the explanations or the trust rule:\n%s", out)
+		}
+	})
 	t.Run("TableSaysSynthetic", func(t *testing.T) {
 		out := mustRun(t, db, "status", "--lang", "en")
 		if !strings.Contains(out, "SYNTHETIC DEMO DATA") || !strings.Contains(out, "Baseline villages covered:") {
@@ -142,15 +179,15 @@ func TestMain_Seed(t *testing.T) {
 	t.Run("SeedTwiceChangesNothing", func(t *testing.T) {
 		before := mustRun(t, db, "uploads", "--limit", "0")
 		out := mustRun(t, db, "seed")
-		if got, want := strings.Count(out, "already loaded as upload"), 9; got != want {
+		if got, want := strings.Count(out, "already loaded as upload"), 10; got != want {
 			t.Errorf("seed files skipped on re-seed=%d, want %d\n%s", got, want, out)
 		}
 		// No upload record is added, not even a duplicate one ("make run" seeds on every start).
 		if after := mustRun(t, db, "uploads", "--limit", "0"); after != before {
 			t.Errorf("re-seeding changed the upload list:\nbefore:\n%s\nafter:\n%s", before, after)
 		}
-		if strings.Count(before, "\n") != 1+9 {
-			t.Errorf("want the header and 9 seed uploads (registry, assignments, 4 carriers, plans, 2 crosswalks), got:\n%s", before)
+		if strings.Count(before, "\n") != 1+10 {
+			t.Errorf("want the header and 10 seed uploads (registry, assignments, 4 carriers, plans, inspections, 2 crosswalks), got:\n%s", before)
 		}
 	})
 	t.Run("GeoJSON", func(t *testing.T) {

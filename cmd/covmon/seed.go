@@ -40,16 +40,25 @@ func (m *Main) loadSeeds(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("list seeds: %w", err)
 	}
-	// villages.geojson first: observations name its villages.
+	// villages.geojson first: observations name its villages. The inspections (independent
+	// measurements) after the carriers' files, so those keep their upload IDs.
+	rank := func(n string) int {
+		switch b := path.Base(n); {
+		case strings.HasPrefix(b, "villages"):
+			return 0
+		case strings.HasPrefix(b, "inspections"):
+			return 2
+		}
+		return 1
+	}
 	sort.Slice(names, func(i, j int) bool {
-		vi, vj := strings.HasPrefix(path.Base(names[i]), "villages"), strings.HasPrefix(path.Base(names[j]), "villages")
-		if vi != vj {
-			return vi
+		if ri, rj := rank(names[i]), rank(names[j]); ri != rj {
+			return ri < rj
 		}
 		return names[i] < names[j]
 	})
 	// Last the crosswalks (the real 2025 province merger, the synthetic demo communes), so the
-	// registry, assignments, carrier and plans files keep upload IDs 1 to 7.
+	// registry, assignments, carrier and plans files keep upload IDs 1 to 7 (the inspections 8).
 	names = append(names, seeds.ProvinceCrosswalk, seeds.CommuneCrosswalk)
 	// Seeding is idempotent: a seed file whose bytes were already accepted is skipped before
 	// ingest, so that "make run" and "serve --seed" do not record a duplicate upload per file

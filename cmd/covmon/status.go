@@ -114,8 +114,8 @@ covering its whole settled area (column LOM_SONG; area_coverage "partial" in JSO
 		case *carrier != "":
 			keep = func(st *geo.VillageStatus) bool { return st.Open && geo.Bucket(st.Responsible) == *carrier }
 		case *villages:
-			keep = func(st *geo.VillageStatus) bool {
-				return (st.Status != geo.StatusCovered || st.PartialArea) && st.Village.KnownAt(asOf)
+			keep = func(st *geo.VillageStatus) bool { // the village table, and the discrepancy table
+				return (st.Status != geo.StatusCovered || st.PartialArea || len(st.Discrepancies) > 0) && st.Village.KnownAt(asOf)
 			}
 		}
 		if sum, sts, err = collector.StatusSummary(ctx, m.DB, f, prog, &pol, asOf, keep); err != nil {
@@ -223,10 +223,11 @@ func (m *Main) printStatus(s geo.Summary, sts []geo.VillageStatus, demo, list bo
 	fmt.Fprintf(w, "%s %s: %s\n", tr("cli.program"), cell(s.Program.ID), cell(s.Program.Name))
 	fmt.Fprintf(w, "%s %s\n", tr("cli.as_of"), s.AsOf.In(geo.Vietnam).Format("2006-01-02 15:04 (UTC+7)"))
 	if s.Program.PolicyRecomputed {
-		fmt.Fprintf(w, "%s: %s\n\n", tr("cli.policy_current"), s.Policy)
+		fmt.Fprintf(w, "%s: %s\n", tr("cli.policy_current"), s.Policy)
 	} else {
-		fmt.Fprintf(w, "%s: %s\n\n", tr("cli.policy_in_force"), s.Policy)
+		fmt.Fprintf(w, "%s: %s\n", tr("cli.policy_in_force"), s.Policy)
 	}
+	fmt.Fprintf(w, "%s: %s\n\n", tr("cli.trust"), tr("cli.trust."+string(geo.TrustOf(s.Program))))
 	pct := 0.0
 	if n.Baseline > 0 {
 		pct = 100 * float64(n.BaselineCovered) / float64(n.Baseline)
@@ -237,12 +238,17 @@ func (m *Main) printStatus(s geo.Summary, sts []geo.VillageStatus, demo, list bo
 	} else {
 		deadline = fmt.Sprintf(tr("cli.deadline_left_value"), deadline, int(-d.Hours()/24)+1)
 	}
+	open := fmt.Sprintf(tr("cli.open_value"), n.Open, n.Overdue, n.OverdueNeverReported, n.OverdueNoSignal, n.OverdueDarkCentre)
+	if geo.TrustOf(s.Program) == geo.TrustVerified {
+		// The reasons only the verified rule gives, inside the same parentheses.
+		open = strings.TrimSuffix(open, ")") + fmt.Sprintf(tr("cli.open_verified_value"), n.OverdueContradicted, n.OverdueUnconfirmed) + ")"
+	}
 	rows := [][2]string{
 		{"cli.baseline_covered", fmt.Sprintf(tr("cli.baseline_covered_value"), n.BaselineCovered, n.Baseline, pct)},
 		{"cli.deadline", deadline},
 		{"cli.forecast", forecastText(fc, lang)},
 		{"cli.dead_zones", fmt.Sprint(n.DeadZone)},
-		{"cli.open", fmt.Sprintf(tr("cli.open_value"), n.Open, n.Overdue, n.OverdueNeverReported, n.OverdueNoSignal, n.OverdueDarkCentre)},
+		{"cli.open", open},
 		{"cli.trang_lom", fmt.Sprintf(tr("cli.trang_lom_value"), n.DeadZone, n.PartialArea)},
 		{"cli.no_power", fmt.Sprint(n.NoPower)},
 		{"cli.no_data", fmt.Sprint(n.NoData)},
@@ -268,6 +274,7 @@ func (m *Main) printStatus(s geo.Summary, sts []geo.VillageStatus, demo, list bo
 		label := tr(r[0]) + ":"
 		fmt.Fprintf(w, "%s%s%s\n", label, strings.Repeat(" ", width+3-utf8.RuneCountInString(label)), r[1])
 	}
+	fmt.Fprintf(w, tr("cli.discrepancies")+"\n", n.Discrepancies, discrepancyLine(s.Discrepancies, lang))
 	fmt.Fprintln(w)
 
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
@@ -305,6 +312,50 @@ func (m *Main) printStatus(s geo.Summary, sts []geo.VillageStatus, demo, list bo
 		step, since, late := stepCells(&vs.Lifecycle, lang)
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", vs.Village.ID, cell(vs.Village.Name), cell(vs.Village.CommuneName), cell(vs.Village.ProvinceName),
 			statusWord(vs.Status, lang), area, od, bucketWord(geo.Bucket(vs.Responsible), lang), step, since, late, strings.Join(vs.CarriersReported, ","), last)
+	}
+	tw.Flush()
+	printDiscrepancies(w, sts, s.AsOf, lang)
+}
+
+// discrepancyLine writes the per-carrier discrepancy counts: "viettel 2 (2 overstated, 0
+// understated), mobifone 0, …".
+func discrepancyLine(cs []geo.DiscrepancyCount, lang i18n.Lang) string {
+	parts := make([]string, 0, len(cs))
+	for _, c := range cs {
+		p := c.Carrier + " " + strconv.Itoa(c.Villages)
+		if c.Villages > 0 {
+			p += fmt.Sprintf(i18n.Text("cli.discrepancy_kinds", lang), c.Overstated, c.Understated)
+		}
+		parts = append(parts, p)
+	}
+	if len(parts) == 0 {
+		return "-"
+	}
+	return strings.Join(parts, ", ")
+}
+
+// printDiscrepancies lists every discrepancy with both sides and, in words, what it means.
+func printDiscrepancies(w io.Writer, sts []geo.VillageStatus, asOf time.Time, lang i18n.Lang) {
+	var rows []*geo.VillageStatus
+	for i := range sts {
+		if len(sts[i].Discrepancies) > 0 && sts[i].Village.KnownAt(asOf) {
+			rows = append(rows, &sts[i])
+		}
+	}
+	if len(rows) == 0 {
+		return
+	}
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, i18n.Text("cli.discrepancy_title", lang))
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, i18n.Text("cli.discrepancy_header", lang))
+	for _, vs := range rows {
+		for _, d := range vs.Discrepancies {
+			why := i18n.ExplainDiscrepancy(d, vs.Trust).In(lang)
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%d\t%s\t%d\t%s\t%s\n", vs.Village.ID, cell(vs.Village.Name), statusWord(vs.Status, lang),
+				d.Carrier, d.Technology, d.Kind, d.Claim.ObservedAt.In(geo.Vietnam).Format(time.DateOnly), d.Claim.UploadID,
+				d.Measurement.ObservedAt.In(geo.Vietnam).Format(time.DateOnly), d.Measurement.UploadID, cell(d.Measurement.Inspector), why)
+		}
 	}
 	tw.Flush()
 }

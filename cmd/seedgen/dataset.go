@@ -24,6 +24,8 @@ type dataset struct {
 	Assignments []geo.Assignment
 	// Plans are the carriers' plans for some open villages (plans/v1).
 	Plans []geo.Plan
+	// Inspections are independent measurements of the carriers' claims (inspect).
+	Inspections []record
 }
 
 // generate builds the dataset for seed. The same seed always gives the same dataset.
@@ -33,6 +35,7 @@ func generate(seed uint64) *dataset {
 	plans := story(rng, villages)
 	d := &dataset{Villages: villages, Records: observe(rng, villages, plans), Assignments: assign(villages)}
 	d.Plans = makePlans(d)
+	d.Inspections = d.inspect()
 	return d
 }
 
@@ -67,6 +70,11 @@ func (d *dataset) files() ([]file, error) {
 		}
 		out = append(out, file{"observations-" + carrier + ".geojson", b})
 	}
+	ib, err := encodeInspections(d.Inspections)
+	if err != nil {
+		return nil, fmt.Errorf("encode inspections: %w", err)
+	}
+	out = append(out, file{"inspections.geojson", ib})
 	return out, nil
 }
 

@@ -45,7 +45,8 @@ func run(args []string, stderr io.Writer) error {
 		fmt.Fprintf(fs.Output(), `Usage: seedgen [-out DIR] [-seed N]
 
 Writes covmon's SYNTHETIC DEMO DATA (not real villages, not real carrier reports):
-villages.geojson (villages/v1) and observations-<carrier>.geojson (observations/v1).
+villages.geojson (villages/v1), observations-<carrier>.geojson (observations/v1) and
+inspections.geojson (independent measurements, observations/v1).
 The story is checked with covmon's status rules before anything is written.
 
 `)
@@ -116,6 +117,11 @@ func printFigures(w io.Writer, f *figures, files []file) {
 		fmt.Fprintf(w, " %s %d", rc.Carrier, rc.Overdue)
 	}
 	fmt.Fprintln(w)
+	fmt.Fprintf(w, "  on %s: %d inspected claims confirmed; discrepancies (villages) per carrier:", day(dayEnd), f.End.Confirmed)
+	for _, dc := range f.End.Discrepancies {
+		fmt.Fprintf(w, " %s %d (%d overstated, %d understated)", dc.Carrier, dc.Villages, dc.Overstated, dc.Understated)
+	}
+	fmt.Fprintf(w, "; baseline covered under trust: verified %d/%d\n", f.End.VerifiedCovered, f.End.Counts.Baseline)
 	fmt.Fprint(w, "  baseline dead zones on 1 January:")
 	for _, s := range f.Monthly {
 		if s.AsOf.Month() == 1 {

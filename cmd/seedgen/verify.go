@@ -18,6 +18,12 @@ type snapshot struct {
 	Latest      map[string][]geo.Observation
 	// BaselineDead is the baseline villages in dead_zone (powered, no signal): the burn-down.
 	BaselineDead int
+	// Discrepancies counts the inspected claims contradicted, per carrier; Confirmed the
+	// claims of signal an inspection confirms; VerifiedCovered the baseline villages covered
+	// under trust: verified.
+	Discrepancies   []geo.DiscrepancyCount
+	Confirmed       int
+	VerifiedCovered int
 }
 
 // figures are the story's numbers: the four key instants and the first of every month.
@@ -31,10 +37,23 @@ type figures struct {
 // evaluate runs geo.Evaluate and geo.Summarize under the default policy and program at asOf.
 func (d *dataset) evaluate(h history, asOf time.Time) snapshot {
 	pol, prog := geo.DefaultPolicy(), geo.DefaultProgram()
-	latest := h.latest(asOf)
-	st := geo.Evaluate(d.Villages, latest, &prog, &pol, geo.NewAssignments(d.Assignments), asOf)
+	latest, measured := h.latest(asOf), d.measuredAt(asOf)
+	st := geo.EvaluateEvidence(d.Villages, latest, measured, &prog, &pol, geo.NewAssignments(d.Assignments), asOf)
 	sum := geo.Summarize(st, &prog, &pol, asOf)
-	s := snapshot{AsOf: asOf, Counts: sum.National, Responsible: sum.Responsible, Statuses: st, Latest: latest}
+	s := snapshot{AsOf: asOf, Counts: sum.National, Responsible: sum.Responsible, Statuses: st, Latest: latest, Discrepancies: sum.Discrepancies}
+	for _, vs := range st {
+		for _, c := range vs.Claims {
+			if c.Confirmation != nil {
+				s.Confirmed++
+			}
+		}
+	}
+	if len(measured) > 0 {
+		verified := prog
+		verified.Trust = geo.TrustVerified
+		vst := geo.EvaluateEvidence(d.Villages, latest, measured, &verified, &pol, nil, asOf)
+		s.VerifiedCovered = geo.Summarize(vst, &verified, &pol, asOf).National.BaselineCovered
+	}
 	for _, vs := range st {
 		if vs.Village.Baseline && vs.Status == geo.StatusDeadZone {
 			s.BaselineDead++
@@ -97,6 +116,16 @@ func verifyStory(f *figures) error {
 	if n := len(f.End.Responsible); n > 0 {
 		within("unassigned overdue villages at the end", f.End.Responsible[n-1].Overdue, 1, 8)
 	}
+	// Inspections: a few claims contradicted (overstated), one understated, a dozen confirmed.
+	over, under := 0, 0
+	for _, dc := range f.End.Discrepancies {
+		over += dc.Overstated
+		under += dc.Understated
+	}
+	within("overstated claims at the end", over, 3, 6)
+	within("understated claims at the end", under, 1, 1)
+	within("confirmed claims at the end", f.End.Confirmed, 8, 40)
+	check(len(f.Report.Discrepancies) == 0 || f.Report.Counts.Discrepancies == 0, "discrepancies on %s, want none (the inspections are of 2026)", day(dayReport))
 	check(r.Baseline == 832, "baseline villages = %d, want 832", r.Baseline)
 	check(r.BaselineCovered == 477, "baseline covered on %s = %d, want 477", day(dayReport), r.BaselineCovered)
 	within("baseline covered on "+day(dayStart), s.BaselineCovered, 200, 300)

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/covmon/covmon/collector"
+	"github.com/covmon/covmon/collector/i18n"
 	"github.com/covmon/covmon/geo"
 	"github.com/covmon/covmon/geo/wire"
 )
@@ -237,6 +238,11 @@ func (s *Server) handleVillage(w http.ResponseWriter, r *http.Request) {
 	if !v.RetiredAt.IsZero() {
 		retired := wire.VN(v.RetiredAt)
 		out.RetiredAt = &retired
+	}
+	if e := out.Village.Explanation; e != nil {
+		if l := i18n.Explain(sts[0].Explain()); l.En != "" {
+			e.Text = map[string]string{string(i18n.Vi): l.Vi, string(i18n.En): l.En}
+		}
 	}
 	if next != "" {
 		out.Next = nextURL(r, next)

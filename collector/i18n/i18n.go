@@ -101,6 +101,21 @@ var labels = map[string]Label{
 	"status.overdue":   {"Trắng sóng quá hạn", "Overdue dead zone"},
 	"status.lom_song":  {"Lõm sóng (một phần khu dân cư chưa có sóng)", "Partly covered (part of the settled area dark)"},
 
+	// Discrepancies (geo.DiscrepancyKind values) and trust rules (geo.Trust values).
+	"discrepancy.overstated":  {"Báo có sóng, đo kiểm không có sóng", "Claims signal, measured none"},
+	"discrepancy.understated": {"Báo không có sóng, đo kiểm có sóng", "Claims no signal, measured signal"},
+	"trust.claims":            {"Tính theo báo cáo của nhà mạng", "Counts carrier claims"},
+	"trust.verified":          {"Chỉ tính khi đã được kiểm tra độc lập xác nhận", "Counts claims confirmed by an independent measurement"},
+
+	// Explanations of a status (Explain): %[1]s carrier, %[2]s technology, %[3]s claim date,
+	// %[4]s measurement date.
+	"explain.covered":                {"có sóng theo báo cáo của %[1]s (%[2]s) ngày %[3]s", "covered per %[1]s claim (%[2]s) %[3]s"},
+	"explain.covered_contradicted":   {"có sóng theo báo cáo của %[1]s (%[2]s) ngày %[3]s, bị kiểm tra ngày %[4]s bác bỏ", "covered per %[1]s claim (%[2]s) %[3]s, contradicted by inspection %[4]s"},
+	"explain.covered_confirmed":      {"có sóng theo báo cáo của %[1]s (%[2]s) ngày %[3]s, được kiểm tra ngày %[4]s xác nhận", "covered per %[1]s claim (%[2]s) %[3]s, confirmed by inspection %[4]s"},
+	"explain.uncounted_contradicted": {"không tính: %[1]s báo có sóng (%[2]s) ngày %[3]s, bị kiểm tra ngày %[4]s bác bỏ", "not counted: %[1]s claims signal (%[2]s) %[3]s, contradicted by inspection %[4]s"},
+	"explain.understated":            {"%[1]s báo không có sóng (%[2]s) ngày %[3]s, kiểm tra ngày %[4]s đo được sóng", "%[1]s claims no signal (%[2]s) %[3]s, inspection %[4]s measured signal"},
+	"explain.uncounted_unconfirmed":  {"không tính: %[1]s báo có sóng (%[2]s) ngày %[3]s, chưa có kiểm tra nào từ ngày đó xác nhận", "not counted: %[1]s claims signal (%[2]s) %[3]s, no inspection since confirms it"},
+
 	// Coverage levels (geo.Level values).
 	"level.none":    {"Không có sóng", "No signal"},
 	"level.voice":   {"Thoại 2G/3G", "Voice 2G/3G"},
@@ -178,6 +193,14 @@ var labels = map[string]Label{
 	"cli.with_signal":            {"Thôn có điện theo số nhà mạng có sóng: %s (chưa từng báo cáo, tính vào 0: %d)", "Powered villages by carriers with signal: %s (never reported, in 0: %d)"},
 	"cli.villages":               {"Tổng số thôn theo dõi", "All villages tracked"},
 	"cli.villages_value":         {"%d (%d đã có sóng)", "%d (%d covered)"},
+	"cli.trust":                  {"Quy tắc tin cậy", "Trust rule"},
+	"cli.trust.claims":           {"claims (tính theo báo cáo mới nhất của nhà mạng; đo kiểm độc lập chỉ đánh dấu chênh lệch)", "claims (a carrier's latest claim counts; independent measurements flag discrepancies)"},
+	"cli.trust.verified":         {"verified (báo cáo có sóng chỉ được tính khi một lần đo kiểm độc lập từ ngày báo cáo trở đi xác nhận)", "verified (a carrier's claim of signal counts once an independent measurement at or after it confirms it)"},
+	"cli.open_verified_value":    {", báo cáo bị bác bỏ %d, báo cáo chưa được xác nhận %d", ", claim contradicted %d, claim unconfirmed %d"},
+	"cli.discrepancies":          {"Chênh lệch báo cáo / đo kiểm độc lập: %d thôn; theo nhà mạng: %s", "Discrepancies (claim vs independent measurement): %d village(s); per carrier: %s"},
+	"cli.discrepancy_kinds":      {" (%d báo có sóng nhưng đo không có, %d báo không có nhưng đo có)", " (%d overstated, %d understated)"},
+	"cli.discrepancy_title":      {"Chênh lệch (báo cáo mới nhất của nhà mạng so với lần đo kiểm độc lập mới hơn):", "Discrepancies (the carrier's latest claim against a newer independent measurement):"},
+	"cli.discrepancy_header":     {"MÃ THÔN\tTÊN\tTRẠNG THÁI\tNHÀ MẠNG\tCÔNG NGHỆ\tLOẠI\tBÁO CÁO\tTỆP BÁO CÁO\tĐO KIỂM\tTỆP ĐO KIỂM\tĐƠN VỊ ĐO\tGIẢI THÍCH", "VILLAGE\tNAME\tSTATUS\tCARRIER\tTECH\tKIND\tCLAIM\tCLAIM_UPLOAD\tMEASURED\tMEASURED_UPLOAD\tINSPECTOR\tWHY"},
 	"cli.province_header":        {"MÃ TỈNH\tTỈNH\tSỐ THÔN\tCÓ SÓNG\tLÕM SÓNG\tTRẮNG SÓNG\tQUÁ HẠN\tCHƯA CÓ ĐIỆN\tCHƯA CÓ SỐ LIỆU\t", "PROVINCE\tNAME\tVILLAGES\tCOVERED\tLOM_SONG\tDEAD_ZONE\tOVERDUE\tNO_POWER\tNO_DATA\t"},
 	"cli.responsible_title":      {"Theo nhà mạng chịu trách nhiệm (mỗi thôn tính một lần; cộng các dòng bằng tổng):", "Per responsible carrier (each village counted once; rows add up to the totals):"},
 	"cli.responsible_header":     {"NHÀ MẠNG\tSỐ THÔN\tCÓ SÓNG\tCHƯA XONG\tQUÁ HẠN\tCHƯA TỪNG BÁO CÁO\tCHƯA CÓ SÓNG\tTRUNG TÂM CHƯA CÓ SÓNG\tCHẬM KẾ HOẠCH\t", "CARRIER\tVILLAGES\tCOVERED\tOPEN\tOVERDUE\tNEVER_REPORTED\tNO_SIGNAL\tDARK_CENTRE\tLATE_VS_PLAN\t"},
@@ -195,11 +218,15 @@ var labels = map[string]Label{
 	"cli.reason.never_reported":  {"chưa từng báo cáo", "never_reported"},
 	"cli.reason.no_signal":       {"chưa có sóng", "no_signal"},
 	"cli.reason.dark_centre":     {"trung tâm chưa có sóng", "dark_centre"},
+	"cli.reason.contradicted":    {"bị kiểm tra bác bỏ", "contradicted"},
+	"cli.reason.unconfirmed":     {"chưa được xác nhận", "unconfirmed"},
 
 	// Why an open village is open (geo.Reason values), for people.
 	"reason.never_reported": {"Chưa nhà mạng nào báo cáo về thôn này", "No carrier has ever reported on this village"},
 	"reason.no_signal":      {"Đã có báo cáo nhưng chưa có sóng đạt chuẩn", "Reported, but no signal that counts"},
 	"reason.dark_centre":    {"Trung tâm thôn chưa có sóng (theo vùng phủ sóng)", "Dark at the village centre (coverage areas)"},
+	"reason.contradicted":   {"Nhà mạng báo có sóng nhưng kiểm tra độc lập sau đó không đo được sóng", "The carrier claims signal; a newer independent measurement found none"},
+	"reason.unconfirmed":    {"Nhà mạng báo có sóng nhưng chưa có kiểm tra độc lập nào xác nhận", "The carrier claims signal; no independent measurement confirms it yet"},
 
 	"field.lifecycle_step": {"Bước triển khai", "Lifecycle step"},
 	"field.plan":           {"Kế hoạch (trạm, ngày phát sóng dự kiến)", "Plan (site, target on-air date)"},
@@ -231,6 +258,8 @@ var labels = map[string]Label{
 	"page.deadline_left":          {"còn {n} ngày", "in {n} days"},
 	"page.dead_zones":             {"Thôn trắng sóng", "Dead zones"},
 	"page.baseline_left":          {"Thôn ban đầu chưa có sóng", "Baseline villages not covered"},
+	"page.trust":                  {"Quy tắc tin cậy", "Trust rule"},
+	"page.discrepancies":          {"Chênh lệch báo cáo / đo kiểm độc lập", "Claim vs inspection discrepancies"},
 	"page.found_later":            {"Phát hiện sau danh sách ban đầu", "Found after the baseline"},
 	"page.villages":               {"Thôn", "Villages"},
 	"page.shown":                  {"thôn trên bản đồ", "villages on the map"},

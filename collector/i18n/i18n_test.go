@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 	"unicode/utf8"
 
 	"github.com/covmon/covmon/geo"
@@ -97,6 +98,45 @@ func TestTable_CLI(t *testing.T) {
 		}
 		if v, e := strings.Count(l.Vi, "\t"), strings.Count(l.En, "\t"); v != e {
 			t.Errorf("%s: %d columns in vi, %d in en", k, v, e)
+		}
+	}
+}
+
+func TestExplain(t *testing.T) {
+	at := func(s string) time.Time { d, _ := time.ParseInLocation(time.DateOnly, s, geo.Vietnam); return d }
+	claim := &geo.Observation{Carrier: "viettel", Technology: geo.Tech4G, HasSignal: true, ObservedAt: at("2025-03-02")}
+	insp := &geo.Observation{Carrier: "viettel", Technology: geo.Tech4G, ObservedAt: at("2025-04-10"), Source: geo.SourceIndependent}
+	for _, tc := range []struct {
+		e      geo.Explanation
+		en, vi string
+	}{
+		{geo.Explanation{Trust: geo.TrustClaims, Claim: claim, Contradiction: insp},
+			"covered per viettel claim (4g) 2025-03-02, contradicted by inspection 2025-04-10",
+			"có sóng theo báo cáo của viettel (4g) ngày 2025-03-02, bị kiểm tra ngày 2025-04-10 bác bỏ"},
+		{geo.Explanation{Trust: geo.TrustVerified, Claim: claim, Confirmation: insp},
+			"covered per viettel claim (4g) 2025-03-02, confirmed by inspection 2025-04-10",
+			"có sóng theo báo cáo của viettel (4g) ngày 2025-03-02, được kiểm tra ngày 2025-04-10 xác nhận"},
+		{geo.Explanation{Trust: geo.TrustVerified, Claim: claim},
+			"not counted: viettel claims signal (4g) 2025-03-02, no inspection since confirms it",
+			"không tính: viettel báo có sóng (4g) ngày 2025-03-02, chưa có kiểm tra nào từ ngày đó xác nhận"},
+		{geo.Explanation{Trust: geo.TrustClaims, Claim: claim}, "covered per viettel claim (4g) 2025-03-02", "có sóng theo báo cáo của viettel (4g) ngày 2025-03-02"},
+		{geo.Explanation{Trust: geo.TrustClaims}, "", ""},
+	} {
+		if got := Explain(tc.e); got.En != tc.en || got.Vi != tc.vi {
+			t.Errorf("Explain = %+v\nwant en %q\n     vi %q", got, tc.en, tc.vi)
+		}
+	}
+	d := geo.Discrepancy{Carrier: "viettel", Technology: geo.Tech4G, Kind: geo.Understated, Claim: *claim, Measurement: *insp}
+	if got := ExplainDiscrepancy(d, geo.TrustClaims).En; got != "viettel claims no signal (4g) 2025-03-02, inspection 2025-04-10 measured signal" {
+		t.Errorf("understated: %q", got)
+	}
+	d.Kind = geo.Overstated
+	if got := ExplainDiscrepancy(d, geo.TrustVerified).En; got != "not counted: viettel claims signal (4g) 2025-03-02, contradicted by inspection 2025-04-10" {
+		t.Errorf("overstated under verified: %q", got)
+	}
+	for _, r := range geo.Reasons {
+		if _, ok := Lookup("reason." + string(r)); !ok {
+			t.Errorf("no label for reason %q", r)
 		}
 	}
 }

@@ -50,6 +50,10 @@ var (
 		"Open villages late against their responsible carrier's own plan (its target on-air date has passed without signal that counts), per responsible carrier.", []string{"program", "carrier"}, nil)
 	programPartialArea = prometheus.NewDesc("covmon_program_partial_area_villages",
 		"Lõm sóng villages: covered at the centre, but no carrier covering the whole settled area (from coverage-area uploads).", []string{"program"}, nil)
+	discrepancies = prometheus.NewDesc("covmon_discrepancies",
+		"Villages where a newer independent measurement contradicts the carrier's latest claim (either way: claims signal and measured none, or the reverse), per carrier whose claim it is; one village counts once per carrier.", []string{"program", "carrier"}, nil)
+	programTrust = prometheus.NewDesc("covmon_program_trust_info",
+		"1 for the trust rule the program's figures count carrier claims under: trust=claims (a claim of signal counts) or verified (once an independent measurement confirms it).", []string{"program", "trust"}, nil)
 	programDeadline = prometheus.NewDesc("covmon_program_deadline_timestamp_seconds",
 		"The program deadline.", []string{"program"}, nil)
 	programRegressed = prometheus.NewDesc("covmon_program_regressed_villages",
@@ -106,7 +110,7 @@ const DefaultMaxVillageSeries = 2000
 // Describe implements prometheus.Collector.
 func (c *Collector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{villageOpen, villageDeadline, villageRegressed,
-		villages, villagesOverdue, programTarget, programCovered, programFoundLater, programNotSpots, programSignalCarriers, programResponsible, programLifecycle, plansLate, programPartialArea, programDeadline,
+		villages, villagesOverdue, programTarget, programCovered, programFoundLater, programNotSpots, programSignalCarriers, programResponsible, programLifecycle, plansLate, programPartialArea, discrepancies, programTrust, programDeadline,
 		programRegressed, programHistory, carrierCovered, demoData, snapshotTime, villageSeriesMax, villageSeriesOmitted, uploads, lastUpload, problems} {
 		ch <- d
 	}
@@ -204,6 +208,10 @@ func collectProgram(ch chan<- prometheus.Metric, ps *geo.ProgramState, asOf time
 		gauge(ch, programLifecycle, float64(n.Steps[i]), id, string(step))
 	}
 	gauge(ch, programPartialArea, float64(n.PartialArea), id)
+	for _, d := range ps.Summary.Discrepancies {
+		gauge(ch, discrepancies, float64(d.Villages), id, d.Carrier)
+	}
+	gauge(ch, programTrust, 1, id, string(geo.TrustOf(&ps.Program)))
 	gauge(ch, programDeadline, unix(ps.Program.Deadline), id)
 	gauge(ch, programRegressed, float64(len(ps.Regressed)), id)
 	for _, f := range ps.History {

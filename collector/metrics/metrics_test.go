@@ -314,3 +314,32 @@ func BenchmarkScrape(b *testing.B) {
 		})
 	}
 }
+
+// TestCollector_Discrepancies: covmon_discrepancies counts, per carrier whose claim it is, the
+// villages whose claim a newer independent measurement contradicts; the trust rule is an info
+// series.
+func TestCollector_Discrepancies(t *testing.T) {
+	prog := geo.DefaultProgram()
+	p := geo.DefaultPolicy()
+	vs := []geo.Village{village("A", true), village("B", true)}
+	latest := map[string][]geo.Observation{"A": obs("A", true), "B": obs("B", true)}
+	insp := obs("A", false)
+	insp[0].ObservedAt, insp[0].Source = asOf.AddDate(0, 0, -7), geo.SourceIndependent
+	sts := geo.EvaluateEvidence(vs, latest, map[string][]geo.Observation{"A": insp}, &prog, &p, nil, asOf)
+	snap := &geo.Snapshot{ComputedAt: asOf, AsOf: asOf, Programs: []geo.ProgramState{{Program: prog, Summary: geo.Summarize(sts, &prog, &p, asOf)}}}
+	c := metrics.NewCollector(func() *geo.Snapshot { return snap })
+	want := `
+# HELP covmon_discrepancies Villages where a newer independent measurement contradicts the carrier's latest claim (either way: claims signal and measured none, or the reverse), per carrier whose claim it is; one village counts once per carrier.
+# TYPE covmon_discrepancies gauge
+covmon_discrepancies{carrier="mobifone",program="vls-2024"} 0
+covmon_discrepancies{carrier="viettel",program="vls-2024"} 1
+covmon_discrepancies{carrier="vietnamobile",program="vls-2024"} 0
+covmon_discrepancies{carrier="vinaphone",program="vls-2024"} 0
+# HELP covmon_program_trust_info 1 for the trust rule the program's figures count carrier claims under: trust=claims (a claim of signal counts) or verified (once an independent measurement confirms it).
+# TYPE covmon_program_trust_info gauge
+covmon_program_trust_info{program="vls-2024",trust="claims"} 1
+`
+	if err := testutil.CollectAndCompare(c, strings.NewReader(want), "covmon_discrepancies", "covmon_program_trust_info"); err != nil {
+		t.Error(err)
+	}
+}

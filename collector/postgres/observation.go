@@ -298,12 +298,6 @@ func (db *DB) LatestObservations(ctx context.Context, asOf time.Time, f geo.Vill
 	return db.latestOf(ctx, geo.SourceCarrier, asOf, f)
 }
 
-// LatestMeasurements returns, like LatestObservations, the latest independent measurement of
-// each carrier × technology observed at or before asOf, per village matching f.
-func (db *DB) LatestMeasurements(ctx context.Context, asOf time.Time, f geo.VillageFilter) (map[string][]geo.Observation, error) {
-	return db.latestOf(ctx, geo.SourceIndependent, asOf, f)
-}
-
 // latestOf returns the latest observation of source role role per village × carrier ×
 // technology observed at or before asOf.
 func (db *DB) latestOf(ctx context.Context, role string, asOf time.Time, f geo.VillageFilter) (map[string][]geo.Observation, error) {
@@ -341,6 +335,12 @@ func (db *DB) latestOf(ctx context.Context, role string, asOf time.Time, f geo.V
 	return out, nil
 }
 
+// LatestMeasurements returns, like LatestObservations, the latest independent measurement of
+// each carrier × technology observed at or before asOf, per village matching f.
+func (db *DB) LatestMeasurements(ctx context.Context, asOf time.Time, f geo.VillageFilter) (map[string][]geo.Observation, error) {
+	return db.latestOf(ctx, geo.SourceIndependent, asOf, f)
+}
+
 // Observations returns the full history of a village, each with its UploadID, ordered by
 // observed_at then ID. It returns an error wrapping geo.ErrNotFound for an unknown village.
 func (db *DB) Observations(ctx context.Context, villageID string) ([]geo.Observation, error) {
@@ -376,15 +376,16 @@ func (db *DB) Observations(ctx context.Context, villageID string) ([]geo.Observa
 	return out, nil
 }
 
-// ObservationHistories returns the whole history of carrier claims of the villages matching
-// f, per village, each ordered by observed_at then ID.
+// ObservationHistories returns the whole history of the villages matching f, carrier claims
+// and independent measurements (Observation.Source tells them apart), per village, each
+// ordered by observed_at then ID.
 func (db *DB) ObservationHistories(ctx context.Context, f geo.VillageFilter) (map[string][]geo.Observation, error) {
 	var a args
 	where := villageFilter("o.village_id", f, &a)
 	if where != "" {
 		where = " AND " + where
 	}
-	rows, err := db.pool.Query(ctx, `SELECT `+observationColumns+` FROM observations o WHERE o.source_role = 'carrier'`+where+
+	rows, err := db.pool.Query(ctx, `SELECT `+observationColumns+` FROM observations o WHERE true`+where+
 		` ORDER BY o.village_id, o.observed_at, o.id`, a...)
 	if err != nil {
 		return nil, fmt.Errorf("observation histories: %w", err)

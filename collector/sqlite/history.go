@@ -7,8 +7,9 @@ import (
 	"github.com/covmon/covmon/geo"
 )
 
-// ObservationHistories returns the whole history of carrier claims of the villages matching f, per
-// village, each ordered by observed_at then ID. Callers page through a large registry by
+// ObservationHistories returns the whole history of the villages matching f, carrier claims
+// and independent measurements (Observation.Source tells them apart), per village, each
+// ordered by observed_at then ID. Callers page through a large registry by
 // village IDs (f.IDs) to bound memory.
 func (db *DB) ObservationHistories(ctx context.Context, f geo.VillageFilter) (map[string][]geo.Observation, error) {
 	where, args, err := villageFilter("o.village_id", f)
@@ -18,7 +19,7 @@ func (db *DB) ObservationHistories(ctx context.Context, f geo.VillageFilter) (ma
 	if where != "" {
 		where = " AND " + where
 	}
-	rows, err := db.ro.QueryContext(ctx, `SELECT `+observationColumns+` FROM observations o WHERE o.source_role = 'carrier'`+where+
+	rows, err := db.ro.QueryContext(ctx, `SELECT `+observationColumns+` FROM observations o WHERE 1`+where+
 		` ORDER BY o.village_id, o.observed_at, o.id`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("observation histories: %w", err)

@@ -326,12 +326,6 @@ func (db *DB) LatestObservations(ctx context.Context, asOf time.Time, f geo.Vill
 	return db.latestOf(ctx, geo.SourceCarrier, asOf, f)
 }
 
-// LatestMeasurements returns, like LatestObservations, the latest independent measurement of
-// each carrier × technology observed at or before asOf, per village matching f.
-func (db *DB) LatestMeasurements(ctx context.Context, asOf time.Time, f geo.VillageFilter) (map[string][]geo.Observation, error) {
-	return db.latestOf(ctx, geo.SourceIndependent, asOf, f)
-}
-
 // latestOf returns the latest observation of source role role per village × carrier ×
 // technology observed at or before asOf.
 func (db *DB) latestOf(ctx context.Context, role string, asOf time.Time, f geo.VillageFilter) (map[string][]geo.Observation, error) {
@@ -369,6 +363,12 @@ func (db *DB) latestOf(ctx context.Context, role string, asOf time.Time, f geo.V
 		return nil, fmt.Errorf("latest observations: %w", err)
 	}
 	return out, nil
+}
+
+// LatestMeasurements returns, like LatestObservations, the latest independent measurement of
+// each carrier × technology observed at or before asOf, per village matching f.
+func (db *DB) LatestMeasurements(ctx context.Context, asOf time.Time, f geo.VillageFilter) (map[string][]geo.Observation, error) {
+	return db.latestOf(ctx, geo.SourceIndependent, asOf, f)
 }
 
 // Observations returns the full history of a village, each with its UploadID, ordered by

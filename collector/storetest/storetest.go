@@ -48,9 +48,9 @@ type Store interface {
 	// collector.StatusStore, SnapshotStore, FiguresStore
 	Villages(ctx context.Context, f geo.VillageFilter) ([]geo.Village, error)
 	LatestObservations(ctx context.Context, asOf time.Time, f geo.VillageFilter) (map[string][]geo.Observation, error)
+	LatestMeasurements(ctx context.Context, asOf time.Time, f geo.VillageFilter) (map[string][]geo.Observation, error)
 	Assignments(ctx context.Context) ([]geo.Assignment, error)
 	Plans(ctx context.Context) ([]geo.Plan, error)
-	LatestMeasurements(ctx context.Context, asOf time.Time, f geo.VillageFilter) (map[string][]geo.Observation, error)
 	UploadStats(ctx context.Context) ([]geo.UploadStat, error)
 	ProblemCounts(ctx context.Context) ([]geo.RuleCount, error)
 	SignalBefore(ctx context.Context, asOf time.Time, p *geo.Policy) (map[string]bool, error)
@@ -123,6 +123,8 @@ func Run(t *testing.T, h Harness) {
 		contractPlans,
 		contractEachVillageLatest,
 		contractSignalAmong,
+		contractLatestMeasurements_Filters,
+		contractObservationHistories_BothRoles,
 		contractAreaShare,
 		contractCommitChangedObservations,
 		contractCommitChangedObservations_ManyRows,

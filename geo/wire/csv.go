@@ -19,11 +19,12 @@ var CSVColumns = []string{
 	"village_id", "name", "commune_code", "commune_name", "province_code", "province_name",
 	"lon", "lat", "grid_power", "baseline", "status", "level", "overdue", "days_overdue",
 	"carriers_with_signal", "carriers_reported", "area_coverage", "last_observed_at",
-	"deadline", "open", "reason", "responsible_carrier",
+	"deadline", "open", "reason", "responsible_carrier", "discrepancies",
 	"lifecycle_step", "lifecycle_since", "site_id", "target_on_air", "late_against_plan", "days_late",
 }
 
-// CSVListSep joins list-valued properties (carriers_with_signal, carriers_reported) into one
+// CSVListSep joins list-valued properties (carriers_with_signal, carriers_reported,
+// discrepancies) into one
 // flat string: "viettel;vnpt".
 const CSVListSep = ";"
 

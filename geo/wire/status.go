@@ -42,6 +42,9 @@ type Counts struct {
 	// responsible carrier's own plan (docs/figures.md#lifecycle).
 	Lifecycle       map[string]int `json:"lifecycle"`
 	LateAgainstPlan int            `json:"late_against_plan"`
+	// Discrepancies counts the villages with a carrier's claim contradicted by a newer
+	// independent measurement (either way), covered or not.
+	Discrepancies int `json:"discrepancies"`
 }
 
 // NewCounts converts c.
@@ -55,7 +58,9 @@ func NewCounts(c geo.Counts) Counts {
 			string(geo.ReasonNeverReported): c.OverdueNeverReported,
 			string(geo.ReasonNoSignal):      c.OverdueNoSignal,
 			string(geo.ReasonDarkCentre):    c.OverdueDarkCentre,
-		}, c.TotalNotSpot, ws, c.PoweredNoData, c.PartialArea, stepCounts(c.Steps), c.Late}
+			string(geo.ReasonContradicted):  c.OverdueContradicted,
+			string(geo.ReasonUnconfirmed):   c.OverdueUnconfirmed,
+		}, c.TotalNotSpot, ws, c.PoweredNoData, c.PartialArea, stepCounts(c.Steps), c.Late, c.Discrepancies}
 }
 
 func stepCounts(n [geo.NumSteps]int) map[string]int {
@@ -117,6 +122,12 @@ type Summary struct {
 	// Forecast is the program's completion forecast (nationwide, whatever the province);
 	// absent from a summary as of a past date.
 	Forecast *Forecast `json:"forecast,omitempty"`
+	// Trust is the rule the figures count claims under: "claims" (a carrier's claim of signal
+	// counts) or "verified" (only once an independent measurement confirms it).
+	Trust string `json:"trust"`
+	// Discrepancies counts, per carrier whose claim it is, the villages where a newer
+	// independent measurement contradicts its latest claim.
+	Discrepancies []DiscrepancyCount `json:"discrepancies"`
 }
 
 // Policy is the signal policy a summary's figures were computed under. Basis is "in_force"
@@ -149,7 +160,10 @@ func NewPolicy(s geo.Summary) Policy {
 // NewSummary converts s; demo adds the synthetic-data notice.
 func NewSummary(s geo.Summary, demo bool) Summary {
 	out := Summary{AsOf: VN(s.AsOf), National: NewCounts(s.National), Provinces: make([]Province, 0, len(s.Provinces)),
-		Responsible: NewResponsible(s.Responsible)}
+		Responsible: NewResponsible(s.Responsible), Trust: string(s.Trust), Discrepancies: NewDiscrepancyCounts(s.Discrepancies)}
+	if out.Trust == "" {
+		out.Trust = string(geo.TrustClaims)
+	}
 	if s.Program != nil {
 		out.Program = NewProgram(s.Program)
 	}
@@ -202,6 +216,11 @@ type Village struct {
 	ResponsibleCarrier string `json:"responsible_carrier"`
 	// Lifecycle is the village's step in the program with its evidence; absent out of scope.
 	Lifecycle *Lifecycle `json:"lifecycle,omitempty"`
+	// Discrepancies lists the carrier claims a newer independent measurement contradicts,
+	// with both sides (absent when none); Explanation what the status rests on when an
+	// independent measurement bears on it or only verified claims count (absent otherwise).
+	Discrepancies []Discrepancy `json:"discrepancies,omitempty"`
+	Explanation   *Explanation  `json:"explanation,omitempty"`
 }
 
 // Lifecycle is a village's lifecycle step (docs/figures.md#lifecycle): Step and its Vietnamese
@@ -278,7 +297,8 @@ func NewVillage(vs *geo.VillageStatus) Village {
 		LastObservedAt: opt(vs.LastObservedAt), Deadline: opt(vs.Deadline), DeadlineBasis: string(vs.DeadlineBasis),
 		InScope: vs.InScope, Open: vs.Open, Reason: string(vs.Reason),
 		Overdue: vs.Overdue, DaysOverdue: vs.DaysOverdue, ResponsibleCarrier: geo.Bucket(vs.Responsible),
-		Lifecycle: NewLifecycle(&vs.Lifecycle),
+		Lifecycle:     NewLifecycle(&vs.Lifecycle),
+		Discrepancies: NewDiscrepancies(vs.Discrepancies), Explanation: NewExplanation(&vs.Assessment),
 	}
 }
 
@@ -324,6 +344,9 @@ func FeatureCollection(sts []geo.VillageStatus, asOf time.Time, demo bool) *geoj
 		}
 		if v.Reason != "" {
 			f.Properties["reason"] = v.Reason
+		}
+		if len(vs.Discrepancies) > 0 {
+			f.Properties["discrepancies"] = discrepancyProperty(vs.Discrepancies)
 		}
 		if v.Deadline != nil {
 			f.Properties["deadline"] = v.Deadline.Format(time.RFC3339)

@@ -48,8 +48,9 @@ var (
 	pol  = geo.DefaultPolicy()
 )
 
-// history is a hand-made registry of three villages: one covered (on air), one dark and overdue
-// and late against mobifone's plan, one never reported (unpowered: out of scope).
+// history is a hand-made registry of three villages: one covered (on air; its claim contradicted
+// by a newer inspection: a discrepancy), one dark and overdue and late against mobifone's plan,
+// one never reported (unpowered: out of scope).
 func history() ([]geo.VillageStatus, map[string][]geo.Observation) {
 	day := func(s string) time.Time { t, _ := time.ParseInLocation(time.DateOnly, s, geo.Vietnam); return t }
 	rsrp := -98.5
@@ -67,12 +68,16 @@ func history() ([]geo.VillageStatus, map[string][]geo.Observation) {
 		"VN-15-0002": {{VillageID: "VN-15-0002", Carrier: "mobifone", Technology: geo.Tech4G, HasSignal: false,
 			ObservedAt: day("2024-11-21"), Method: "drive_test", UploadID: 8}},
 	}
+	measured := map[string][]geo.Observation{
+		"VN-15-0001": {{VillageID: "VN-15-0001", Carrier: "viettel", Technology: geo.Tech4G, HasSignal: false,
+			ObservedAt: day("2024-12-10"), Method: "drive_test", UploadID: 11, Source: geo.SourceIndependent, Inspector: "Sở KH&CN Lào Cai"}},
+	}
 	book := geo.NewAssignments([]geo.Assignment{{VillageID: "VN-15-0002", ProgramID: prog.ID, Carrier: "mobifone", AssignedAt: day("2023-01-01"), UploadID: 3}})
-	sts := geo.Evaluate(vs, latest, &prog, &pol, book, asOf)
+	sts := geo.EvaluateEvidence(vs, latest, measured, &prog, &pol, book, asOf)
 	plans := geo.NewPlans([]geo.Plan{{VillageID: "VN-15-0002", ProgramID: prog.ID, Carrier: "mobifone", SiteID: "MBF-LCI-0231",
 		TargetOnAir: day("2024-12-31"), Progress: geo.ProgressBuilt, PlannedAt: day("2024-03-01"), BuiltAt: day("2024-11-05"),
 		UploadID: 5, ReceivedAt: time.Date(2024, 11, 6, 10, 0, 0, 0, geo.Vietnam)}})
-	geo.ApplyLifecycles(sts, latest, nil, plans, book, &prog, &pol, asOf)
+	geo.ApplyLifecycles(sts, latest, measured, plans, book, &prog, &pol, asOf)
 	return sts, latest
 }
 

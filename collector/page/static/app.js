@@ -179,6 +179,7 @@
     const dlEl = $("fig-deadline");
     dlEl.textContent = bothText("page.deadline") + ": " + vnDate(s.program.deadline) + " — ";
     dlEl.append(both(el("span"), at >= dl ? "page.deadline_passed" : "page.deadline_left", { n: at >= dl ? days : days + 1 }));
+    $("fig-trust").textContent = bothText("page.trust") + ": " + bothText("trust." + (s.trust || "claims"));
     const rows = [
       ["dead_zone", "page.dead_zones", n.dead_zone],
       ["overdue", "status.overdue", n.overdue],
@@ -188,6 +189,7 @@
       ["covered", "status.covered", n.covered],
       ["found_later", "page.found_later", n.found_later],
       ["villages", "page.villages", n.villages],
+      ["discrepancies", "page.discrepancies", n.discrepancies || 0],
     ];
     const t = $("counts");
     t.textContent = "";

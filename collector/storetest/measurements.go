@@ -1,0 +1,111 @@
+package storetest
+
+import (
+	"context"
+	"reflect"
+	"testing"
+	"time"
+
+	"github.com/covmon/covmon/geo"
+)
+
+// contractLatestMeasurements_Filters: the latest independent measurement per village × carrier ×
+// technology at an instant, never a carrier claim; and the claims never an independent row.
+func contractLatestMeasurements_Filters(t *testing.T, h *Harness) {
+	db := h.Open(t)
+	ctx := context.Background()
+	mustCommitVillages(t, db, testVillages(4)...) // V000 (15, vls), V001 (10), V002 (15), V003 (10, vls)
+
+	o := func(label, village, carrier string, signal bool, at time.Time, independent bool) geo.Observation {
+		ob := obsAt(village, carrier, geo.Tech4G, signal, at)
+		ob.Method = "m-" + label
+		if independent {
+			ob.Source, ob.Inspector = geo.SourceIndependent, "Sở TTTT"
+		}
+		return ob
+	}
+	mustCommitObservations(t, db,
+		o("c1", "V000", "viettel", true, day(1), false),
+		o("c2", "V000", "viettel", true, day(20), false), // the carrier claims again after the inspection
+		o("c3", "V001", "viettel", true, day(1), false),
+	)
+	mustCommitObservations(t, db,
+		o("i1", "V000", "viettel", false, day(5), true),
+		o("i2", "V000", "viettel", true, day(10), true),
+		o("i3", "V000", "mobifone", false, day(7), true),
+		o("i4", "V003", "viettel", false, day(3), true),
+	)
+	mustCommitObservations(t, db, o("i2tie", "V000", "viettel", false, day(10), true)) // stored later: wins the tie
+
+	labels := func(m map[string][]geo.Observation) map[string][]string {
+		got := map[string][]string{}
+		for vid, os := range m {
+			for _, ob := range os {
+				if ob.VillageID != vid || ob.UploadID == 0 {
+					t.Fatalf("bad observation %+v under %s", ob, vid)
+				}
+				got[vid] = append(got[vid], ob.Method[2:])
+			}
+		}
+		return got
+	}
+	for _, tt := range []struct {
+		name   string
+		asOf   time.Time
+		filter geo.VillageFilter
+		want   map[string][]string
+	}{
+		{"BeforeAny", day(2), geo.VillageFilter{}, map[string][]string{}},
+		{"AsOfInThePast", day(6), geo.VillageFilter{}, map[string][]string{"V000": {"i1"}, "V003": {"i4"}}},
+		{"Tie", day(30), geo.VillageFilter{}, map[string][]string{"V000": {"i3", "i2tie"}, "V003": {"i4"}}},
+		{"IDs", day(30), geo.VillageFilter{IDs: []string{"V003"}}, map[string][]string{"V003": {"i4"}}},
+		{"Program", day(30), geo.VillageFilter{ProgramID: "vls-2024"}, map[string][]string{"V000": {"i3", "i2tie"}, "V003": {"i4"}}},
+		{"Province", day(30), geo.VillageFilter{ProvinceCode: "15"}, map[string][]string{"V000": {"i3", "i2tie"}}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			m, err := db.LatestMeasurements(ctx, tt.asOf, tt.filter)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, os := range m {
+				for _, ob := range os {
+					if !ob.Independent() || ob.Inspector != "Sở TTTT" || ob.ObservedAt.After(tt.asOf) {
+						t.Fatalf("measurement %+v: want independent, with its inspector, at or before %v", ob, tt.asOf)
+					}
+				}
+			}
+			if got := labels(m); !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("got %v, want %v", got, tt.want)
+			}
+		})
+	}
+	claims, err := db.LatestObservations(ctx, day(30), geo.VillageFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := labels(claims), map[string][]string{"V000": {"c2"}, "V001": {"c3"}}; !reflect.DeepEqual(got, want) {
+		t.Errorf("claims = %v, want %v (no independent row)", got, want)
+	}
+}
+
+// contractObservationHistories_BothRoles: a village's history holds its carrier claims and its
+// independent measurements, told apart by Source, in observed_at order (the burn-down backfill
+// applies the trust rule from it).
+func contractObservationHistories_BothRoles(t *testing.T, h *Harness) {
+	db := h.Open(t)
+	ctx := context.Background()
+	mustCommitVillages(t, db, testVillages(1)...)
+	c := obsAt("V000", "viettel", geo.Tech4G, true, day(1))
+	m := obsAt("V000", "viettel", geo.Tech4G, false, day(2))
+	m.Source, m.Inspector = geo.SourceIndependent, "Sở TTTT"
+	mustCommitObservations(t, db, c)
+	mustCommitObservations(t, db, m)
+	hist, err := db.ObservationHistories(ctx, geo.VillageFilter{IDs: []string{"V000"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := hist["V000"]
+	if len(got) != 2 || got[0].Independent() || !got[1].Independent() || got[1].Inspector != "Sở TTTT" {
+		t.Fatalf("history %+v: want the claim, then the independent measurement with its inspector", got)
+	}
+}

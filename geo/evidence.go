@@ -1,0 +1,305 @@
+package geo
+
+import (
+	"fmt"
+	"slices"
+	"sort"
+	"time"
+)
+
+// Trust is how much a program trusts a carrier's claim of signal.
+type Trust string
+
+// The trust rules.
+const (
+	// TrustClaims counts a carrier's latest claim as it stands (the default, and covmon's
+	// behaviour before independent measurements): a contradicted claim still counts, and the
+	// contradiction is flagged as a Discrepancy.
+	TrustClaims Trust = "claims"
+	// TrustVerified counts a claim of signal only once an independent measurement observed at
+	// or after the claim, and the latest such measurement, confirms it (shows signal that counts
+	// under the same policy).
+	TrustVerified Trust = "verified"
+)
+
+// ParseTrust reads "claims" or "verified"; "" is TrustClaims.
+func ParseTrust(s string) (Trust, error) {
+	switch Trust(s) {
+	case "", TrustClaims:
+		return TrustClaims, nil
+	case TrustVerified:
+		return TrustVerified, nil
+	}
+	return "", fmt.Errorf("trust %q: want %q or %q", s, TrustClaims, TrustVerified)
+}
+
+// DefaultEvidenceMaxAge is how old an independent measurement may be, at the as-of instant,
+// and still flag a discrepancy: 180 days.
+const DefaultEvidenceMaxAge = 180 * 24 * time.Hour
+
+// TrustOf returns prog's trust rule (TrustClaims for nil or unset).
+func TrustOf(prog *Program) Trust {
+	if prog == nil || prog.Trust == "" {
+		return TrustClaims
+	}
+	return prog.Trust
+}
+
+// evidenceMaxAge returns prog's discrepancy window (DefaultEvidenceMaxAge for nil or unset).
+func evidenceMaxAge(prog *Program) time.Duration {
+	if prog == nil || prog.EvidenceMaxAge <= 0 {
+		return DefaultEvidenceMaxAge
+	}
+	return prog.EvidenceMaxAge
+}
+
+// DiscrepancyKind says which way a claim and a measurement disagree.
+type DiscrepancyKind string
+
+// The two kinds of discrepancy.
+const (
+	// Overstated: the carrier claims signal that counts, the independent measurement found none.
+	Overstated DiscrepancyKind = "overstated"
+	// Understated: the carrier claims no signal that counts, the measurement found signal.
+	Understated DiscrepancyKind = "understated"
+)
+
+// Discrepancy is one carrier × technology series of a village whose carrier's latest claim
+// and latest independent measurement disagree (see FindDiscrepancies). Claim and Measurement
+// are the two observations, with their dates (ObservedAt) and uploads (UploadID).
+type Discrepancy struct {
+	Carrier     string
+	Technology  Technology
+	Kind        DiscrepancyKind
+	Claim       Observation
+	Measurement Observation
+}
+
+// FindDiscrepancies compares a village's latest carrier claims (claims: one per carrier ×
+// technology, observed at or before asOf) with its latest independent measurements (measured:
+// likewise) under policy p. A series is a discrepancy when both exist and
+//   - the measurement is strictly newer than the claim (a claim made after the measurement
+//     may report a fix: it is not contradicted by what was measured before it),
+//   - the measurement is at most maxAge old at asOf (an old drive test says little about
+//     today's network), and
+//   - one counts as signal under p and the other does not.
+//
+// A measurement without a claim of the same carrier × technology flags nothing: there is no
+// claim to contradict. The result is ordered by carrier, then technology.
+func FindDiscrepancies(claims, measured []Observation, p *Policy, maxAge time.Duration, asOf time.Time) []Discrepancy {
+	var out []Discrepancy
+	for i := range claims {
+		c := &claims[i]
+		m := matching(measured, c)
+		if m == nil || !m.ObservedAt.After(c.ObservedAt) || asOf.Sub(m.ObservedAt) > maxAge {
+			continue
+		}
+		cc, mc := p.Counts(c), p.Counts(m)
+		if cc == mc {
+			continue
+		}
+		d := Discrepancy{Carrier: c.Carrier, Technology: c.Technology, Kind: Overstated, Claim: *c, Measurement: *m}
+		if mc {
+			d.Kind = Understated
+		}
+		out = append(out, d)
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Carrier != out[j].Carrier {
+			return out[i].Carrier < out[j].Carrier
+		}
+		return out[i].Technology < out[j].Technology
+	})
+	return out
+}
+
+// matching returns the observation of os with c's carrier and technology, or nil.
+func matching(os []Observation, c *Observation) *Observation {
+	for i := range os {
+		if os[i].Carrier == c.Carrier && os[i].Technology == c.Technology {
+			return &os[i]
+		}
+	}
+	return nil
+}
+
+// Confirmed reports whether claim c is confirmed by measured (the latest independent
+// measurements per carrier × technology): the series' measurement was observed at or after
+// the claim and shows signal that counts under p. It is what TrustVerified asks of a claim
+// of signal. No age limit applies: a claim confirmed stays confirmed until the carrier
+// claims something newer (or a newer measurement says otherwise).
+func Confirmed(c *Observation, measured []Observation, p *Policy) bool {
+	m := matching(measured, c)
+	return m != nil && !m.ObservedAt.Before(c.ObservedAt) && p.Counts(m)
+}
+
+// Explanation is the evidence a village's status rests on, for people: which claim makes it
+// covered (or would, were it confirmed) and what an independent measurement said about it.
+// collector/i18n renders it in Vietnamese or English.
+type Explanation struct {
+	// Trust is the rule in force.
+	Trust Trust
+	// Claim is the newest claim of signal that counts, nil when no carrier claims any.
+	Claim *Observation
+	// Confirmation is the measurement confirming Claim (nil when none does).
+	Confirmation *Observation
+	// Contradiction is the newer measurement contradicting Claim (nil when none does).
+	Contradiction *Observation
+}
+
+// Explain returns the evidence behind a's status: among the claims of signal that counts under
+// the policy, a confirmed one first, then one no measurement contradicts, then a contradicted
+// one; the newest among equals.
+func (a *Assessment) Explain() Explanation {
+	e := Explanation{Trust: a.Trust}
+	if a.Trust == "" {
+		e.Trust = TrustClaims
+	}
+	rank := -1
+	for i := range a.Claims {
+		c := &a.Claims[i]
+		if !c.counts {
+			continue
+		}
+		var contra *Observation
+		for j := range a.Discrepancies {
+			d := &a.Discrepancies[j]
+			if d.Carrier == c.Claim.Carrier && d.Technology == c.Claim.Technology {
+				contra = &d.Measurement
+			}
+		}
+		r := 1
+		switch {
+		case c.Confirmation != nil:
+			r = 2
+		case contra != nil:
+			r = 0
+		}
+		if r > rank || (r == rank && c.Claim.ObservedAt.After(e.Claim.ObservedAt)) {
+			rank = r
+			e.Claim, e.Confirmation, e.Contradiction = &c.Claim, c.Confirmation, contra
+		}
+	}
+	return e
+}
+
+// ClaimEvidence is one claim of a village with what the trust rule made of it.
+type ClaimEvidence struct {
+	Claim Observation
+	// Confirmation is the latest independent measurement of the series when it confirms the
+	// claim (Confirmed), else nil.
+	Confirmation *Observation
+	// counts: the claim shows signal that counts under the policy (before the trust rule).
+	counts bool
+}
+
+// judge applies the trust rule to a village's claims: it returns, per claim, whether it
+// counts as signal, and fills a's Claims, Discrepancies and Unconfirmed.
+func judge(a *Assessment, latest, measured []Observation, prog *Program, p *Policy, asOf time.Time) []bool {
+	a.Trust = TrustOf(prog)
+	a.Discrepancies = FindDiscrepancies(latest, measured, p, evidenceMaxAge(prog), asOf)
+	counts := make([]bool, len(latest))
+	for i := range latest {
+		o := &latest[i]
+		ce := ClaimEvidence{Claim: *o, counts: p.Counts(o)}
+		if ce.counts && Confirmed(o, measured, p) {
+			m := *matching(measured, o)
+			ce.Confirmation = &m
+		}
+		counts[i] = ce.counts && (a.Trust != TrustVerified || ce.Confirmation != nil)
+		if ce.counts && !counts[i] {
+			a.Unconfirmed++
+		}
+		a.Claims = append(a.Claims, ce)
+	}
+	return counts
+}
+
+// contradicted reports whether a has a claim of signal contradicted by a flagged discrepancy.
+func (a *Assessment) contradicted() bool {
+	return slices.ContainsFunc(a.Discrepancies, func(d Discrepancy) bool { return d.Kind == Overstated })
+}
+
+// DiscrepancyCount is, for one carrier, the villages where its latest claim disagrees with the
+// latest independent measurement (a village counts once per carrier, whatever the number of
+// technologies): Overstated (claims signal, measured none), Understated (the reverse), and
+// Villages (either).
+type DiscrepancyCount struct {
+	Carrier     string
+	Villages    int
+	Overstated  int
+	Understated int
+}
+
+// CountDiscrepancies counts the discrepancies of sts per carrier whose claim it is: one row
+// per configured carrier of p (zero included, in configuration order), then any other carrier
+// in name order. Villages not yet known at asOf are left out.
+func CountDiscrepancies(sts []VillageStatus, p *Policy, asOf time.Time) []DiscrepancyCount {
+	t := newDiscrepancyTally(p.Carriers)
+	for i := range sts {
+		if sts[i].Village.KnownAt(asOf) {
+			t.add(&sts[i])
+		}
+	}
+	return t.counts()
+}
+
+// discrepancyTally counts discrepancies one village at a time (SummaryBuilder, CountDiscrepancies).
+type discrepancyTally struct {
+	carriers []string
+	by       map[string]*DiscrepancyCount
+}
+
+func newDiscrepancyTally(carriers []string) *discrepancyTally {
+	t := &discrepancyTally{carriers: carriers, by: map[string]*DiscrepancyCount{}}
+	for _, c := range carriers {
+		t.by[c] = &DiscrepancyCount{Carrier: c}
+	}
+	return t
+}
+
+// add counts vs's discrepancies: the village once per carrier, and once per kind.
+func (t *discrepancyTally) add(vs *VillageStatus) {
+	if len(vs.Discrepancies) == 0 {
+		return
+	}
+	seen := map[string]bool{}
+	for _, d := range vs.Discrepancies {
+		r := t.by[d.Carrier]
+		if r == nil {
+			r = &DiscrepancyCount{Carrier: d.Carrier}
+			t.by[d.Carrier] = r
+		}
+		if !seen[d.Carrier] {
+			r.Villages++
+		}
+		k := d.Carrier + "/" + string(d.Kind)
+		if !seen[k] {
+			if d.Kind == Overstated {
+				r.Overstated++
+			} else {
+				r.Understated++
+			}
+		}
+		seen[d.Carrier], seen[k] = true, true
+	}
+}
+
+// counts returns the rows: the configured carriers in order, then any other in name order.
+func (t *discrepancyTally) counts() []DiscrepancyCount {
+	out := make([]DiscrepancyCount, 0, len(t.by))
+	for _, c := range t.carriers {
+		out = append(out, *t.by[c])
+	}
+	var extra []string
+	for c := range t.by {
+		if !slices.Contains(t.carriers, c) {
+			extra = append(extra, c)
+		}
+	}
+	sort.Strings(extra)
+	for _, c := range extra {
+		out = append(out, *t.by[c])
+	}
+	return out
+}

@@ -1,0 +1,212 @@
+package geo_test
+
+import (
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/covmon/covmon/geo"
+)
+
+// These tests pin the discrepancy rule and the trust rule on hand-made histories (docs/figures.md
+// has the same cases as worked examples). A claim is the carrier's own report; a measurement an
+// independent one (an inspection) of the same carrier × technology.
+
+func claim(signal bool, at string) geo.Observation {
+	o := obs("viettel", geo.Tech4G, signal, at)
+	o.UploadID = 1
+	return o
+}
+
+func inspection(signal bool, at string) geo.Observation {
+	o := obs("viettel", geo.Tech4G, signal, at)
+	o.Source, o.Inspector, o.UploadID = geo.SourceIndependent, "Sở TTTT Hà Giang", 2
+	return o
+}
+
+func evalEvidence(t *testing.T, trust geo.Trust, claims, measured []geo.Observation, asOf string) geo.VillageStatus {
+	t.Helper()
+	prog := geo.DefaultProgram()
+	prog.Trust = trust
+	v := geo.Village{ID: "V1", GridPower: true, Baseline: true, Programs: []string{prog.ID}}
+	p := geo.DefaultPolicy()
+	return geo.EvaluateEvidence([]geo.Village{v}, map[string][]geo.Observation{"V1": claims},
+		map[string][]geo.Observation{"V1": measured}, &prog, &p, nil, day(asOf))[0]
+}
+
+func TestDiscrepancies(t *testing.T) {
+	weak := inspection(true, "2025-04-10")
+	weak.RSRPdBm = f64(-124) // below the default −120 dBm: dark
+	other := inspection(false, "2025-04-10")
+	other.Carrier = "mobifone"
+	for _, tt := range []struct {
+		name     string
+		claims   []geo.Observation
+		measured []geo.Observation
+		asOf     string
+		want     geo.DiscrepancyKind // "" for none
+	}{
+		{"claim covered, newer inspection dark", []geo.Observation{claim(true, "2025-03-02")}, []geo.Observation{inspection(false, "2025-04-10")}, "2025-05-01", geo.Overstated},
+		{"inspection signal under the RSRP threshold counts as dark", []geo.Observation{claim(true, "2025-03-02")}, []geo.Observation{weak}, "2025-05-01", geo.Overstated},
+		{"reverse: claim dark, newer inspection covered", []geo.Observation{claim(false, "2025-03-02")}, []geo.Observation{inspection(true, "2025-04-10")}, "2025-05-01", geo.Understated},
+		// The carrier may have fixed it since the inspection: its newer claim is not contradicted.
+		{"claim newer than the inspection", []geo.Observation{claim(true, "2025-05-01")}, []geo.Observation{inspection(false, "2025-04-10")}, "2025-06-01", ""},
+		{"same instant: not newer", []geo.Observation{claim(true, "2025-04-10")}, []geo.Observation{inspection(false, "2025-04-10")}, "2025-05-01", ""},
+		{"inspection confirms", []geo.Observation{claim(true, "2025-03-02")}, []geo.Observation{inspection(true, "2025-04-10")}, "2025-05-01", ""},
+		{"inspection 180 days old still counts", []geo.Observation{claim(true, "2025-03-02")}, []geo.Observation{inspection(false, "2025-04-10")}, "2025-10-07", geo.Overstated},
+		{"inspection older than 180 days", []geo.Observation{claim(true, "2025-03-02")}, []geo.Observation{inspection(false, "2025-04-10")}, "2025-10-08", ""},
+		{"inspection of another carrier", []geo.Observation{claim(true, "2025-03-02")}, []geo.Observation{other}, "2025-05-01", ""},
+		{"inspection without any claim", nil, []geo.Observation{inspection(false, "2025-04-10")}, "2025-05-01", ""},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			st := evalEvidence(t, geo.TrustClaims, tt.claims, tt.measured, tt.asOf)
+			if tt.want == "" {
+				if len(st.Discrepancies) != 0 {
+					t.Fatalf("Discrepancies = %+v, want none", st.Discrepancies)
+				}
+				return
+			}
+			if len(st.Discrepancies) != 1 {
+				t.Fatalf("Discrepancies = %+v, want one %s", st.Discrepancies, tt.want)
+			}
+			d := st.Discrepancies[0]
+			if d.Kind != tt.want || d.Carrier != "viettel" || d.Technology != geo.Tech4G {
+				t.Errorf("discrepancy = %s %s %s, want %s viettel 4g", d.Kind, d.Carrier, d.Technology, tt.want)
+			}
+			if !d.Claim.ObservedAt.Equal(tt.claims[0].ObservedAt) || d.Claim.UploadID != 1 ||
+				!d.Measurement.ObservedAt.Equal(tt.measured[0].ObservedAt) || d.Measurement.UploadID != 2 {
+				t.Errorf("sides = claim %v (upload %d), measurement %v (upload %d); want both observations with their uploads",
+					d.Claim.ObservedAt, d.Claim.UploadID, d.Measurement.ObservedAt, d.Measurement.UploadID)
+			}
+			// Under the default trust rule a contradicted claim still counts.
+			if tt.want == geo.Overstated && st.Status != geo.StatusCovered {
+				t.Errorf("Status = %s under trust: claims, want covered (flagged)", st.Status)
+			}
+		})
+	}
+}
+
+// TestDiscrepancy_NoResponsibleCarrier: a village nobody is responsible for still has its
+// discrepancies; they belong to the carrier whose claim it is.
+func TestDiscrepancy_NoResponsibleCarrier(t *testing.T) {
+	st := evalEvidence(t, geo.TrustClaims, []geo.Observation{claim(true, "2025-03-02")}, []geo.Observation{inspection(false, "2025-04-10")}, "2025-05-01")
+	if st.Responsible != "" || len(st.Discrepancies) != 1 {
+		t.Fatalf("Responsible=%q Discrepancies=%d, want unassigned with one", st.Responsible, len(st.Discrepancies))
+	}
+	p := geo.DefaultPolicy()
+	counts := geo.CountDiscrepancies([]geo.VillageStatus{st}, &p, day("2025-05-01"))
+	if counts[0].Carrier != "viettel" || counts[0].Villages != 1 || counts[0].Overstated != 1 {
+		t.Errorf("counts = %+v, want viettel first with 1 overstated village", counts)
+	}
+	for _, c := range counts[1:] {
+		if c.Villages != 0 {
+			t.Errorf("%s counted %d villages, want 0", c.Carrier, c.Villages)
+		}
+	}
+}
+
+// TestTrust runs both rules on the same histories.
+func TestTrust(t *testing.T) {
+	for _, tt := range []struct {
+		name                 string
+		claims, measured     []geo.Observation
+		claimsSt, verifiedSt geo.Status
+		verifiedReason       geo.Reason
+	}{
+		{"claim alone", []geo.Observation{claim(true, "2025-03-02")}, nil, geo.StatusCovered, geo.StatusDeadZone, geo.ReasonUnconfirmed},
+		{"confirmed later", []geo.Observation{claim(true, "2025-03-02")}, []geo.Observation{inspection(true, "2025-04-10")}, geo.StatusCovered, geo.StatusCovered, ""},
+		{"confirmed the same instant", []geo.Observation{claim(true, "2025-04-10")}, []geo.Observation{inspection(true, "2025-04-10")}, geo.StatusCovered, geo.StatusCovered, ""},
+		// A confirmation years ago still confirms: the carrier has claimed nothing newer.
+		{"confirmation older than the window", []geo.Observation{claim(true, "2023-03-02")}, []geo.Observation{inspection(true, "2023-04-10")}, geo.StatusCovered, geo.StatusCovered, ""},
+		{"measured before the claim", []geo.Observation{claim(true, "2025-05-01")}, []geo.Observation{inspection(true, "2025-04-10")}, geo.StatusCovered, geo.StatusDeadZone, geo.ReasonUnconfirmed},
+		{"contradicted", []geo.Observation{claim(true, "2025-03-02")}, []geo.Observation{inspection(false, "2025-04-10")}, geo.StatusCovered, geo.StatusDeadZone, geo.ReasonContradicted},
+		// The carrier itself claims no signal: nothing to confirm; the measured signal is flagged
+		// (understated), not counted: covmon counts carriers' claims, measurements check them.
+		{"reverse", []geo.Observation{claim(false, "2025-03-02")}, []geo.Observation{inspection(true, "2025-04-10")}, geo.StatusDeadZone, geo.StatusDeadZone, geo.ReasonNoSignal},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			c := evalEvidence(t, geo.TrustClaims, tt.claims, tt.measured, "2025-05-01")
+			v := evalEvidence(t, geo.TrustVerified, tt.claims, tt.measured, "2025-05-01")
+			if c.Status != tt.claimsSt || c.Trust != geo.TrustClaims {
+				t.Errorf("trust claims: %s (%s), want %s", c.Status, c.Trust, tt.claimsSt)
+			}
+			if v.Status != tt.verifiedSt || v.Reason != tt.verifiedReason || v.Trust != geo.TrustVerified {
+				t.Errorf("trust verified: %s reason %q (%s), want %s reason %q", v.Status, v.Reason, v.Trust, tt.verifiedSt, tt.verifiedReason)
+			}
+		})
+	}
+}
+
+// TestTrust_Summary: the headline figures say which rule they were computed under, and count
+// an unconfirmed overdue village under its own reason.
+func TestTrust_Summary(t *testing.T) {
+	prog := geo.DefaultProgram()
+	prog.Trust = geo.TrustVerified
+	p := geo.DefaultPolicy()
+	st := evalEvidence(t, geo.TrustVerified, []geo.Observation{claim(true, "2025-03-02")}, []geo.Observation{inspection(false, "2025-04-10")}, "2025-05-01")
+	s := geo.Summarize([]geo.VillageStatus{st}, &prog, &p, day("2025-05-01"))
+	if s.Trust != geo.TrustVerified || s.National.OverdueContradicted != 1 || s.National.Overdue != 1 || s.National.Discrepancies != 1 {
+		t.Errorf("summary: trust %s, overdue %d (contradicted %d), discrepancies %d; want verified, 1 (1), 1",
+			s.Trust, s.National.Overdue, s.National.OverdueContradicted, s.National.Discrepancies)
+	}
+	if s := geo.Summarize(nil, nil, &p, day("2025-05-01")); s.Trust != geo.TrustClaims {
+		t.Errorf("no program: trust %s, want claims", s.Trust)
+	}
+}
+
+func TestExplain(t *testing.T) {
+	st := evalEvidence(t, geo.TrustClaims, []geo.Observation{claim(true, "2025-03-02")}, []geo.Observation{inspection(false, "2025-04-10")}, "2025-05-01")
+	e := st.Explain()
+	if e.Claim == nil || !e.Claim.ObservedAt.Equal(day("2025-03-02")) || e.Contradiction == nil ||
+		!e.Contradiction.ObservedAt.Equal(day("2025-04-10")) || e.Confirmation != nil {
+		t.Fatalf("Explain = %+v, want the 2025-03-02 claim contradicted by the 2025-04-10 inspection", e)
+	}
+	st = evalEvidence(t, geo.TrustVerified, []geo.Observation{claim(true, "2025-03-02")}, []geo.Observation{inspection(true, "2025-04-10")}, "2025-05-01")
+	if e := st.Explain(); e.Confirmation == nil || e.Contradiction != nil || e.Trust != geo.TrustVerified {
+		t.Errorf("Explain = %+v, want a confirmed claim under trust verified", e)
+	}
+}
+
+// TestExplain_PrefersUncontradicted: a village covered by two claims, one contradicted, rests
+// on the other (older, but standing) claim; the discrepancy is still listed.
+func TestExplain_PrefersUncontradicted(t *testing.T) {
+	old := claim(true, "2025-01-05")
+	old.Carrier = "mobifone"
+	st := evalEvidence(t, geo.TrustClaims, []geo.Observation{old, claim(true, "2025-03-02")}, []geo.Observation{inspection(false, "2025-04-10")}, "2025-05-01")
+	e := st.Explain()
+	if e.Claim == nil || e.Claim.Carrier != "mobifone" || e.Contradiction != nil || len(st.Discrepancies) != 1 {
+		t.Errorf("Explain = %+v with %d discrepancies, want mobifone's standing claim and viettel's discrepancy", e, len(st.Discrepancies))
+	}
+}
+
+func TestParseTrust(t *testing.T) {
+	for in, want := range map[string]geo.Trust{"": geo.TrustClaims, "claims": geo.TrustClaims, "verified": geo.TrustVerified} {
+		if got, err := geo.ParseTrust(in); err != nil || got != want {
+			t.Errorf("ParseTrust(%q) = %q, %v; want %q", in, got, err, want)
+		}
+	}
+	if _, err := geo.ParseTrust("trusted"); err == nil {
+		t.Error("ParseTrust(trusted) succeeded")
+	}
+}
+
+// TestEvaluateAt_Trust: the burn-down backfill applies the trust rule with the measurements
+// observed by each day, from one history holding claims and measurements.
+func TestEvaluateAt_Trust(t *testing.T) {
+	prog := geo.DefaultProgram()
+	prog.Trust = geo.TrustVerified
+	p := geo.DefaultPolicy()
+	v := geo.Village{ID: "V1", GridPower: true, Baseline: true, Programs: []string{prog.ID}}
+	hist := map[string][]geo.Observation{"V1": {claim(true, "2025-03-02"), inspection(true, "2025-04-10")}}
+	ats := []time.Time{day("2025-04-01"), day("2025-05-01")}
+	var got []geo.Status
+	geo.EvaluateAt([]geo.Village{v}, hist, &prog, &p, nil, ats, func(_ int, st *geo.VillageStatus) { got = append(got, st.Status) })
+	if want := []geo.Status{geo.StatusDeadZone, geo.StatusCovered}; !slices.Equal(got, want) {
+		t.Errorf("verified: %v, want %v (confirmed on 2025-04-10)", got, want)
+	}
+	prog.Trust, got = geo.TrustClaims, nil
+	geo.EvaluateAt([]geo.Village{v}, hist, &prog, &p, nil, ats, func(_ int, st *geo.VillageStatus) { got = append(got, st.Status) })
+	if want := []geo.Status{geo.StatusCovered, geo.StatusCovered}; !slices.Equal(got, want) {
+		t.Errorf("claims: %v, want %v (the measurement is not a claim)", got, want)
+	}
+}
