@@ -329,6 +329,20 @@ func (w *villageWriter) retire(ctx context.Context, tx pgx.Tx) (int, error) {
 		if n > 0 {
 			continue
 		}
+		// The successor must be in the registry at the effective instant: a retired one (a
+		// cycle in the lineage) or one whose current version starts later would leave the
+		// predecessor in no figure.
+		var sFrom, sRet *int64
+		if err := tx.QueryRow(ctx, `SELECT valid_from, retired_at FROM villages WHERE id = $1`, s.Successor).Scan(&sFrom, &sRet); err != nil {
+			return 0, fmt.Errorf("village %q: %w", s.Successor, err)
+		}
+		switch {
+		case sRet != nil:
+			return 0, fmt.Errorf("village %q was retired at %s; a retired village cannot be a successor: %w", s.Successor, when(*sRet), geo.ErrConflict)
+		case sFrom != nil && *sFrom > eff:
+			return 0, fmt.Errorf("village %q: the effective instant %s is before its current version (valid from %s); a succession is recorded in effective order: %w",
+				s.Successor, when(eff), when(*sFrom), geo.ErrConflict)
+		}
 		var from, ret *int64
 		err := tx.QueryRow(ctx, `SELECT valid_from, retired_at FROM villages WHERE id = $1`, s.Predecessor).Scan(&from, &ret)
 		switch {

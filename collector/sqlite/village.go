@@ -466,6 +466,17 @@ func (w *villageWriter) retire(ctx context.Context) error {
 		if n > 0 {
 			continue
 		}
+		day := func(ms int64) string { return time.UnixMilli(ms).In(geo.Vietnam).Format(time.RFC3339) }
+		// The successor must be in the registry at the effective instant: a retired one (a
+		// cycle in the lineage) or one whose current version starts later would leave the
+		// predecessor in no figure.
+		var sFrom, sRetired sql.NullInt64
+		if err := w.tx.QueryRowContext(ctx, `SELECT valid_from, retired_at FROM villages WHERE id = ?`, s.Successor).Scan(&sFrom, &sRetired); err != nil {
+			return fmt.Errorf("village %q: %w", s.Successor, err)
+		}
+		if err := successorConflict(s.Successor, eff, sFrom, sRetired, day); err != nil {
+			return err
+		}
 		var (
 			from, retired sql.NullInt64
 		)
@@ -476,7 +487,6 @@ func (w *villageWriter) retire(ctx context.Context) error {
 		case err != nil:
 			return fmt.Errorf("village %q: predecessor %q: %w", s.Successor, s.Predecessor, err)
 		}
-		day := func(ms int64) string { return time.UnixMilli(ms).In(geo.Vietnam).Format(time.RFC3339) }
 		switch {
 		case retired.Valid && retired.Int64 == eff:
 			// retired by another successor of this upload, or of one with the same instant
@@ -495,6 +505,19 @@ func (w *villageWriter) retire(ctx context.Context) error {
 			s.Predecessor, s.Successor, eff, w.uploadID); err != nil {
 			return fmt.Errorf("village %q: record predecessor %q: %w", s.Successor, s.Predecessor, err)
 		}
+	}
+	return nil
+}
+
+// successorConflict is the geo.ErrConflict for a successor that is not in the registry at
+// the succession's effective instant eff: retired (at any time), or valid only from later.
+func successorConflict(id string, eff int64, from, retired sql.NullInt64, day func(int64) string) error {
+	switch {
+	case retired.Valid:
+		return fmt.Errorf("village %q was retired at %s; a retired village cannot be a successor: %w", id, day(retired.Int64), geo.ErrConflict)
+	case from.Valid && from.Int64 > eff:
+		return fmt.Errorf("village %q: the effective instant %s is before its current version (valid from %s); a succession is recorded in effective order: %w",
+			id, day(eff), day(from.Int64), geo.ErrConflict)
 	}
 	return nil
 }

@@ -155,6 +155,20 @@ func contractRegistryHistory(t *testing.T, h *Harness) {
 	if _, err := commitAt(t, db, time.Time{}, c); !errors.Is(err, geo.ErrNotFound) {
 		t.Errorf("unknown predecessor: err=%v", err)
 	}
+	// A retired village cannot become a successor: V001 (retired into V001a) naming V001a
+	// would retire V001a into a village in no figure, and make the lineage a cycle.
+	cyc := vs[1]
+	cyc.Predecessors = []string{"V001a"}
+	if _, err := commitAt(t, db, d(2025, 10, 1), cyc); !errors.Is(err, geo.ErrConflict) || !strings.Contains(err.Error(), `"V001"`) {
+		t.Errorf("a retired village as successor: err=%v, want a conflict naming V001", err)
+	}
+	// Nor can a succession be dated before its successor's current version: V001a exists
+	// from 2025-09-01, so V002 retired into it on 2025-08-15 would be in no figure for 17 days.
+	early := a
+	early.Predecessors = []string{"V002"}
+	if _, err := commitAt(t, db, d(2025, 8, 15), early); !errors.Is(err, geo.ErrConflict) || !strings.Contains(err.Error(), `"V001a"`) {
+		t.Errorf("a succession before its successor existed: err=%v, want a conflict naming V001a", err)
+	}
 	// The refused uploads wrote nothing.
 	if got, want := idsAsOf(t, db, time.Now(), geo.VillageFilter{}), "[V000@10p2+vls-2024 V001a@10 V001b@10 V002@15p2]"; got != want {
 		t.Errorf("after refusals: %s, want %s", got, want)
