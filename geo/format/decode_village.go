@@ -281,6 +281,7 @@ func (d *villageDecoder) predecessors(f *featureReport, i int, id string, raw js
 		return nil
 	}
 	out := make([]string, 0, len(items))
+	named := make(map[string]bool, len(items)) // a set: a list of every registry village stays linear
 	for k, it := range items {
 		s, ok := decodeString(it)
 		at := " at index " + strconv.Itoa(k)
@@ -294,13 +295,14 @@ func (d *villageDecoder) predecessors(f *featureReport, i int, id string, raw js
 		case s == id:
 			f.add(field, geo.RuleFieldInvalid, "a village cannot succeed itself: "+quote(s))
 			return nil
-		case slices.Contains(out, s):
+		case named[s]:
 			f.add(field, geo.RuleDuplicateRow, "named twice: "+quote(s))
 			return nil
 		case d.cfg.knownVillage != nil && !d.cfg.knownVillage(s):
 			f.add(field, geo.RuleUnknownVillage, "not in the registry (a predecessor is a village already stored, which this file retires): "+quote(s))
 			return nil
 		}
+		named[s] = true
 		out = append(out, s)
 	}
 	for _, s := range out {
