@@ -60,8 +60,13 @@ func (m *Main) runVillages(ctx context.Context, args []string) error {
 	}
 	fs := m.flagSet("villages import", "FILE...", `
 Import the village registry: GeoJSON FeatureCollections in the villages/v1 format (see
-"covmon schema villages/v1" and docs/formats.md). Villages are matched by village_id, so a
-re-import updates them. A file is all-or-nothing; the same file twice counts once.`)
+"covmon schema villages/v1" and docs/formats.md). Villages are matched by village_id; a
+re-import records what changed as a new version from the file's "effective" date (default:
+now), keeping the old one for earlier as-of figures, and a village naming "predecessors"
+retires them then (a merge or split). A file is all-or-nothing; the same file twice counts
+once. A change that contradicts the registry's history (dated before a village's current
+version, to a retired village, a predecessor or successor already retired) is refused whole;
+--dry-run checks the file and its predecessors' existence only, not these conflicts.`)
 	dryRun := fs.Bool("dry-run", false, "validate only; write nothing")
 	if err := parseFlags(fs, args[1:]); err != nil {
 		return err
