@@ -76,7 +76,17 @@ func WriteCSV(w io.Writer, fc *geojson.FeatureCollection) error {
 	return cw.Error()
 }
 
+// csvCell is v as a cell: text (strings, lists joined with CSVListSep) through textCell,
+// numbers and booleans as they are.
 func csvCell(v any) string {
+	switch v.(type) {
+	case nil, bool, int, float64:
+		return rawCell(v)
+	}
+	return textCell(rawCell(v))
+}
+
+func rawCell(v any) string {
 	switch v := v.(type) {
 	case nil:
 		return ""
@@ -93,9 +103,21 @@ func csvCell(v any) string {
 	case []any:
 		s := make([]string, len(v))
 		for i, e := range v {
-			s[i] = csvCell(e)
+			s[i] = rawCell(e)
 		}
 		return strings.Join(s, CSVListSep)
 	}
 	return fmt.Sprint(v)
+}
+
+// textCell keeps a spreadsheet from reading a text cell as a formula: text starting with
+// =, +, -, @, a tab or a carriage return gets a leading apostrophe (OWASP's advice for CSV
+// injection). Some of the text is not the ministry's — a carrier names its own site_id in
+// its plans file — and the export is made to be opened in Excel. Numbers are not text and
+// are written as they are (-3 stays -3); no name, code or date starts with these characters.
+func textCell(s string) string {
+	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
+		return "'" + s
+	}
+	return s
 }

