@@ -144,7 +144,8 @@ func (s *Server) villagesCollection(r *http.Request) (wire.OGCCollection, error)
 }
 
 // ogcQuery reads program and datetime (the as-of instant: a date, 00:00 Vietnam time, or an
-// RFC 3339 instant; an interval is refused, a status is at an instant).
+// RFC 3339 instant; an interval is refused, a status is at an instant, and so is a future
+// instant, as the API's as_of: covmon does not forecast).
 func (s *Server) ogcQuery(r *http.Request) (*geo.Program, time.Time, error) {
 	q := r.URL.Query()
 	asOf := s.now()
@@ -152,9 +153,9 @@ func (s *Server) ogcQuery(r *http.Request) (*geo.Program, time.Time, error) {
 		if strings.Contains(v, "/") {
 			return nil, asOf, Errorf(EINVALID, "datetime: want an instant (the status as of it), not an interval, got %q", v)
 		}
-		t, err := parseInstant(v)
+		t, err := geo.ParseAsOf(v, asOf) // a future instant is refused, as the API's as_of
 		if err != nil {
-			return nil, asOf, Errorf(EINVALID, "datetime: want YYYY-MM-DD or an RFC 3339 instant, got %q", v)
+			return nil, asOf, Errorf(EINVALID, "datetime: %v", err)
 		}
 		asOf = t
 	}

@@ -19,12 +19,20 @@ func (s *Server) routePage(mux *http.ServeMux) {
 
 // handleLabels serves GET /api/v1/labels: every label for people, {"key": {"vi": …, "en": …}}.
 func (s *Server) handleLabels(w http.ResponseWriter, r *http.Request) {
+	if err := checkParams(r); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
 	writeJSON(w, http.StatusOK, "", i18n.Table())
 }
 
 // handlePrograms serves GET /api/v1/programs: the configured programs, the default first.
 func (s *Server) handlePrograms(w http.ResponseWriter, r *http.Request) {
 	if !s.PublicRead && s.requireToken(w, r) == nil {
+		return
+	}
+	if err := checkParams(r); err != nil {
+		s.writeError(w, r, err)
 		return
 	}
 	out := make([]wire.Program, 0, len(s.Programs))

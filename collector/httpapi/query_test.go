@@ -189,6 +189,9 @@ func TestQueryParams_Refused(t *testing.T) {
 		{"/api/v1/burndown?as_of=2026-01-01", "as_of"},
 		{"/api/v1/villages/Q-1?bogus=1", "bogus"},
 		{"/api/v1/villages/Q-1?cursor=b2JzOjk5OTk", "cursor"}, // obs:9999, not in this history
+		{"/api/v1/labels?lang=vi", "lang"},
+		{"/api/v1/programs?bogus=1", "bogus"},
+		{"/api/v1/schemas/observations/v1?version=2", "version"},
 	} {
 		status, p := getProblem(t, srv.URL+c.path)
 		if status != 400 || p.Type != "urn:covmon:problem:invalid-request" || !strings.HasPrefix(p.Detail, c.param+":") {

@@ -244,6 +244,10 @@ func (s *Server) handleMetrics(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) handleSchema(w http.ResponseWriter, r *http.Request) {
+	if err := checkParams(r); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
 	b, ok := format.Schema(r.PathValue("name"))
 	if !ok {
 		s.writeError(w, r, Errorf(ENOTFOUND, "no schema %s", r.PathValue("name")))

@@ -72,16 +72,6 @@ func (s *Server) parseQuery(w http.ResponseWriter, r *http.Request) (query, bool
 	return out, true
 }
 
-// parseInstant reads a date (YYYY-MM-DD, the start of that day in Vietnam) or an RFC 3339
-// instant.
-func parseInstant(v string) (time.Time, error) {
-	t, err := time.ParseInLocation("2006-01-02", v, geo.Vietnam)
-	if err != nil {
-		return time.Parse(time.RFC3339, v)
-	}
-	return t, nil
-}
-
 // villageParams are the query parameters of GET /api/v1/villages.
 var villageParams = []string{"as_of", "program", "policy", "province", "geography", "q", "status", "carrier", "f", "lon", "lat", "radius_km", "bbox", "limit", "cursor"}
 

@@ -19,6 +19,10 @@ func (s *Server) handleWorkList(w http.ResponseWriter, r *http.Request) {
 	if tok == nil {
 		return
 	}
+	if err := checkParams(r, "carrier", "as_of", "program", "policy", "province"); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
 	q, ok := s.parseQuery(w, r)
 	if !ok {
 		return

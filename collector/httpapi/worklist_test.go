@@ -59,4 +59,8 @@ func TestWorkList(t *testing.T) {
 	if code, _ := list("", "?carrier=viettel"); code != http.StatusUnauthorized {
 		t.Errorf("no token: %d, want 401", code)
 	}
+	// A misspelt filter is a 400 naming it, not the whole list as if it were an answer.
+	if code, body := get(t, s.URL+"/api/v1/worklist?carrier=viettel&provnce=15", ministry); code != http.StatusBadRequest || !strings.Contains(body, "provnce: unknown query parameter") {
+		t.Errorf("misspelt filter: %d %s, want 400 naming provnce", code, body)
+	}
 }
