@@ -268,6 +268,26 @@ func TestPage_Browser(t *testing.T) {
 		}
 	})
 
+	t.Run("TooltipIsText", func(t *testing.T) {
+		// A village's name is the registry's text, not HTML: a name with markup shows as
+		// written in the marker's tooltip and runs nothing.
+		got := eval[string](t, b, `(() => {
+			let group = null, marker = null;
+			covmonPage.map.eachLayer((l) => { if (l.getLayers && l.getTooltip && l.getTooltip()) group = l; });
+			if (!group) return "no tooltip group";
+			marker = group.getLayers().find((l) => l._map);
+			marker.options.tip = '<img id="covmon-xss" src="x" onerror="window.covmonXSS=1">Bản <b>A</b>';
+			marker.fire("mouseover", { latlng: marker.getLatLng() }, true); // as a pointer over it
+			const tip = document.querySelector(".leaflet-tooltip");
+			const out = (document.getElementById("covmon-xss") ? "markup ran: " : "") + (tip ? tip.textContent : "no tooltip");
+			group.closeTooltip();
+			return out;
+		})()`)
+		if want := `<img id="covmon-xss" src="x" onerror="window.covmonXSS=1">Bản <b>A</b>`; got != want {
+			t.Errorf("tooltip %q, want the name as text %q", got, want)
+		}
+	})
+
 	t.Run("Forecast", func(t *testing.T) {
 		// covmon evaluates the forecast just after it starts: wait for it, then reload.
 		forecast := func() map[string]any {

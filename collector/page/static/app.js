@@ -78,7 +78,9 @@
   // (per-marker handlers cost seconds at 10k villages).
   const markerLayer = L.featureGroup().addTo(map);
   markerLayer.on("click", (e) => openVillage(e.layer.options.villageId));
-  markerLayer.bindTooltip((layer) => layer.options.tip, { direction: "top" });
+  // The tooltip is a text node: Leaflet would insert a string as HTML, and a village's name
+  // is the registry's text, not markup.
+  markerLayer.bindTooltip((layer) => document.createTextNode(layer.options.tip), { direction: "top" });
 
   function category(p) {
     if (p.overdue) return "overdue"; // in scope, past its own deadline, reported or not
