@@ -131,10 +131,12 @@ func (s *Service) evaluateLoop(ctx context.Context) {
 	t := s.Clock.NewTicker(every)
 	defer t.Stop()
 	for {
-		if s.Elector == nil || s.Elector.IsLeader(ctx) == nil { // otherwise another instance evaluates
+		if s.Elector == nil || s.Elector.IsLeader(ctx) == nil {
 			if _, err := s.Evaluate(ctx); err != nil && ctx.Err() == nil {
 				s.logger().Error("alert evaluation", "err", err)
 			}
+		} else if err := s.Project(ctx); err != nil && ctx.Err() == nil { // another instance evaluates
+			s.logger().Error("completion forecast", "err", err)
 		}
 		select {
 		case <-ctx.Done():
@@ -170,6 +172,33 @@ func (s *Service) EvaluateSnapshot(ctx context.Context, snap *geo.Snapshot) ([]T
 	r := s.Evaluator.Evaluate(in)
 	s.keepForecasts(snap.AsOf, in.Programs, r.Projections)
 	return s.Engine.Apply(ctx, r)
+}
+
+// Project computes the forecasts of the latest snapshot the way Evaluate does, for Forecast
+// and the forecast metrics, without applying the evaluation: no alert state is stored and
+// nothing is queued for delivery. A follower (another instance leads and evaluates) runs it on
+// the evaluation schedule, so every instance answers the summary's forecast and exports
+// covmon_program_forecast_zero_timestamp_seconds from the same data, not only the leader.
+func (s *Service) Project(ctx context.Context) error {
+	if s.Snapshot == nil {
+		return nil
+	}
+	snap := s.Snapshot()
+	if snap == nil {
+		return nil
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	in, err := s.input(ctx, snap)
+	if err != nil {
+		return err
+	}
+	r := s.Evaluator.Evaluate(in)
+	s.keepForecasts(snap.AsOf, in.Programs, r.Projections)
+	if s.Engine.metrics != nil {
+		s.Engine.metrics.setProjections(r.Projections)
+	}
+	return nil
 }
 
 // keepForecasts keeps each program's national forecast of the evaluation for Forecast: the

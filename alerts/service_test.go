@@ -2,6 +2,7 @@ package alerts_test
 
 import (
 	"context"
+	"errors"
 	"path/filepath"
 	"sync/atomic"
 	"testing"
@@ -13,6 +14,7 @@ import (
 	"github.com/covmon/covmon/alerts"
 	"github.com/covmon/covmon/collector/sqlite"
 	"github.com/covmon/covmon/geo"
+	"github.com/covmon/covmon/geo/wire"
 )
 
 // chanNotifier passes every alert it is sent, as "status key", to a channel.
@@ -147,5 +149,54 @@ func TestService_Evaluate(t *testing.T) {
 	}
 	if trs, err = s.Evaluate(ctx); err != nil || len(trs) != 0 {
 		t.Fatalf("the same snapshot again: %v, %v; want no transition", trs, err)
+	}
+}
+
+// follower is an Elector for an instance that does not lead.
+type follower struct{}
+
+func (follower) IsLeader(context.Context) error { return errors.New("another instance leads") }
+
+// TestService_Follower: an instance that does not lead stores no alert state and delivers
+// nothing, but computes the completion forecast on its evaluation schedule, so Forecast (the
+// summary API's forecast) answers on every instance, not only on the leader.
+func TestService_Follower(t *testing.T) {
+	t0 := time.Date(2026, 11, 2, 9, 0, 0, 0, geo.Vietnam)
+	clock := clockwork.NewFakeClockAt(t0)
+	s, n, snap := openService(t, clock)
+	s.Elector = follower{}
+	sn := stale(t0) // the leader would fire stale_data/viettel
+	sn.Programs = []geo.ProgramState{{Program: geo.Program{ID: "vls-2024", Deadline: t0.AddDate(1, 0, 0)}}}
+	snap.Store(sn)
+	if _, ok := s.Forecast("vls-2024"); ok {
+		t.Fatal("a forecast before the first evaluation")
+	}
+	ctx := context.Background()
+	if err := s.Open(ctx); err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	deadline := time.Now().Add(time.Minute) // bounds a broken loop; a working one answers at once
+	var f wire.Forecast
+	for ok := false; !ok; {
+		if time.Now().After(deadline) {
+			t.Fatal("the follower has no forecast")
+		}
+		time.Sleep(5 * time.Millisecond)
+		f, ok = s.Forecast("vls-2024")
+	}
+	if f.Status == "" || f.Status == wire.ForecastNotEvaluated {
+		t.Fatalf("the follower's forecast %+v, want an evaluated status", f)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if as, err := s.Store.ActiveAlerts(ctx); err != nil || len(as) != 0 {
+		t.Fatalf("the follower stored alerts %+v (%v), want none", as, err)
+	}
+	select {
+	case got := <-n.ch:
+		t.Fatalf("the follower delivered %q", got)
+	default:
 	}
 }
