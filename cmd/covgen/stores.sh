@@ -1,0 +1,85 @@
+#!/bin/sh
+# make bench-stores: SQLite and PostgreSQL side by side on the same covgen files (see
+# docs/benchmarks.md): registry import, an observations/v1 upload (BENCH_OBS rows, default 1M)
+# beside a plain COPY of the same rows as CSV (the anchor, PostgreSQL only), covmon status, and
+# covmon serve's start and summary API. BENCH_SIZE=small (100k villages, default) or large (1M).
+# PostgreSQL runs as a throwaway cluster on 127.0.0.1 (as the postgres user when root).
+set -eu
+GO=${GO:-go}
+case "${BENCH_SIZE:-small}" in
+small) N=100000 ;;
+large) N=1000000 ;;
+*) echo "BENCH_SIZE: want small or large" >&2; exit 2 ;;
+esac
+OBS=${BENCH_OBS:-1000000}
+PGBIN=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)
+DIR=$(mktemp -d)
+PG=$(mktemp -d /tmp/covmon-pg.XXXXXX)
+as_pg() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
+cleanup() { [ -n "${SPID:-}" ] && kill "$SPID" 2>/dev/null; as_pg "$PGBIN/pg_ctl" -D "$PG/data" -m fast stop >/dev/null 2>&1 || true; rm -rf "$PG" "$DIR"; }
+trap cleanup EXIT
+[ "$(id -u)" = 0 ] && chown postgres "$PG"
+BIN=$DIR/bin
+mkdir -p "$BIN"
+$GO build -o "$BIN/covgen" ./cmd/covgen
+$GO build -o "$BIN/covmon" ./cmd/covmon
+$GO build -o "$BIN/areabench" ./cmd/covgen/areabench
+D=$DIR/data
+"$BIN/covgen" -villages "$N" -polygons 1 -observations "$OBS" -out "$D" >/dev/null
+PORT=${PGPORT_BENCH:-55433}
+as_pg "$PGBIN/initdb" -D "$PG/data" -U postgres -A trust >/dev/null
+as_pg "$PGBIN/pg_ctl" -D "$PG/data" -l "$PG/log" -w -o "-c listen_addresses=127.0.0.1 -p $PORT -k $PG -c shared_buffers=1GB -c max_parallel_workers_per_gather=0 -c fsync=off -c synchronous_commit=off" start >/dev/null
+psql_() { psql -X -q -h 127.0.0.1 -p "$PORT" -U postgres "$@"; }
+psql_ -d postgres -c "CREATE DATABASE bench" >/dev/null
+psql_ -d bench -c "CREATE EXTENSION postgis" >/dev/null
+URL="postgres://postgres@127.0.0.1:$PORT/bench?sslmode=disable"
+echo "== $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg), $($GO version | cut -d' ' -f3-4); PostgreSQL $(psql_ -d bench -At -c 'SHOW server_version') (fsync off); N=$N villages, $OBS observation rows =="
+
+# The anchor's CSV: the same rows as the observations file, as the store keeps them.
+OBSF=$D/observations-viettel.geojson
+python3 - "$OBSF" "$D/obs.csv" <<'PY'
+import csv, json, sys, datetime
+tz = datetime.timezone(datetime.timedelta(hours=7))
+tech = {"2g": 2, "3g": 3, "4g": 4, "5g": 5}
+with open(sys.argv[1]) as f, open(sys.argv[2], "w", newline="") as o:
+    w = csv.writer(o)
+    for line in f:
+        if '"village_id"' not in line:
+            continue
+        p = json.loads(line.strip().rstrip(","))["properties"]
+        at = datetime.datetime.strptime(p["observed_at"], "%Y-%m-%d").replace(tzinfo=tz)
+        w.writerow([p["village_id"], "viettel", tech[p["technology"]], "t" if p["has_signal"] else "f",
+                    p.get("rsrp_dbm", ""), p.get("dl_mbps", ""), int(at.timestamp() * 1000), p["method"], 1])
+PY
+
+for store in sqlite postgres; do
+	if [ "$store" = sqlite ]; then DB=$DIR/bench.db; else DB=$URL; fi
+	echo "== $store =="
+	"$BIN/areabench" run "$store-villages-import" "$BIN/covmon" villages import --db "$DB" "$D/villages.geojson"
+	if [ "$store" = postgres ]; then
+		# The anchor: COPY of the same rows as CSV into a copy of the observations table (its
+		# indexes and checks, not its foreign keys), timed by psql, before covmon's upload.
+		psql_ -d bench -c "CREATE TABLE obs_anchor (LIKE observations INCLUDING DEFAULTS INCLUDING IDENTITY INCLUDING CONSTRAINTS INCLUDING INDEXES)" >/dev/null
+		t0=$(date +%s.%N)
+		psql_ -d bench -c "\\copy obs_anchor (village_id, carrier, technology, has_signal, rsrp_dbm, dl_mbps, observed_at, method, upload_id) FROM '$D/obs.csv' WITH (FORMAT csv)" >/dev/null
+		echo "bench: what=postgres-copy-csv-anchor wall_s=$(echo "$(date +%s.%N) - $t0" | bc)" | tee "$DIR/anchor.out"
+		psql_ -d bench -c "DROP TABLE obs_anchor" >/dev/null
+	fi
+	"$BIN/areabench" run "$store-ingest-observations" "$BIN/covmon" ingest --db "$DB" "$OBSF" | tee "$DIR/$store-obs.out"
+	"$BIN/areabench" run "$store-status" "$BIN/covmon" status --db "$DB" --forecast=false
+	# serve: from start to ready (the first snapshot), then the summary API.
+	ADDR=127.0.0.1:$((PORT + 1))
+	t0=$(date +%s.%N)
+	"$BIN/covmon" serve --db "$DB" --listen "$ADDR" --log-level error >/dev/null 2>&1 &
+	SPID=$!
+	until curl -fs "http://$ADDR/readyz" >/dev/null 2>&1; do sleep 0.1; done
+	echo "bench: what=$store-serve-ready wall_s=$(echo "$(date +%s.%N) - $t0" | bc) rss_mb=$(($(awk '/VmHWM/ {print $2}' /proc/$SPID/status) / 1024))"
+	for i in 1 2 3; do
+		curl -fs -o /dev/null -w "bench: what=$store-summary-api run=$i wall_s=%{time_total} bytes=%{size_download}\n" "http://$ADDR/api/v1/summary"
+	done
+	kill "$SPID"; wait "$SPID" 2>/dev/null || true; SPID=
+done
+awk '/^bench: / { delete v; for (i = 2; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] } }
+	/what=postgres-copy-csv-anchor/ { a = v["wall_s"] }
+	/what=postgres-ingest-observations/ { c = v["wall_s"] }
+	END { printf "bench: what=postgres-observations-vs-copy covmon_s=%s copy_s=%s ratio=%.2f (target <= 2)\n", c, a, c / a }' "$DIR/anchor.out" "$DIR/postgres-obs.out"
