@@ -199,3 +199,49 @@ func TestLifecycle_HandMadeHistory(t *testing.T) {
 		t.Errorf("late: national %d, per carrier %v; want 2, all viettel's", s.National.Late, late)
 	}
 }
+
+// TestLifecycle_ReplanAfterTargetStaysLate: a carrier late against its plan cannot stop being
+// late by uploading a new plan with a later target. Re-planning before the target passes moves
+// the target (L-4 above); once a target has been missed, lateness counts from it until signal,
+// and the missed target is shown beside the new plan.
+func TestLifecycle_ReplanAfterTargetStaysLate(t *testing.T) {
+	w := newLifecycleWorld(t)
+	w.assign("2024-01-01", "2024-01-05", "L-3", "viettel")
+	w.plan("viettel", "2024-03-01", "L-3", `"site_id":"LCI-03","target_on_air":"2024-09-30","progress":"planned","planned_at":"2024-02-20"`)
+	// 10 days late, viettel re-dates the plan to mid-2025.
+	moved := w.plan("viettel", "2024-10-11", "L-3", `"site_id":"LCI-03","target_on_air":"2025-06-30","progress":"planned","planned_at":"2024-02-20"`)
+	// And again, later: the earliest missed target still counts.
+	w.plan("viettel", "2025-07-05", "L-3", `"site_id":"LCI-03","target_on_air":"2026-06-30","progress":"planned","planned_at":"2024-02-20"`)
+
+	for _, c := range []struct {
+		asOf     string
+		late     bool
+		daysLate int
+		missed   string
+	}{
+		{"2024-10-10", true, 9, ""},            // the first plan, late
+		{"2024-10-20", true, 19, "2024-09-30"}, // moved after the target passed: still late, from 2024-10-01
+		{"2025-08-01", true, 304, "2024-09-30"},
+	} {
+		lc := w.at(day(c.asOf))["L-3"].Lifecycle
+		if lc.Late != c.late || lc.DaysLate != c.daysLate || missedOf(&lc) != c.missed {
+			t.Errorf("L-3 as of %s: late %v, %d days, missed target %q; want %v, %d, %q", c.asOf, lc.Late, lc.DaysLate, missedOf(&lc), c.late, c.daysLate, c.missed)
+		}
+		if c.asOf == "2024-10-20" && (lc.Plan == nil || lc.Plan.UploadID != moved) {
+			t.Errorf("L-3 as of %s: the plan that counts is %+v, want the moved one (upload %d)", c.asOf, lc.Plan, moved)
+		}
+	}
+	// Signal ends lateness, whatever was missed.
+	w.observe("L-3", "2025-08-10", true, false)
+	if lc := w.at(day("2025-08-20"))["L-3"].Lifecycle; lc.Late || lc.Step != geo.StepOnAir {
+		t.Errorf("L-3 with signal: %+v, want on_air, not late", lc)
+	}
+}
+
+// missedOf is lc's missed target as a date, "" for none.
+func missedOf(lc *geo.Lifecycle) string {
+	if lc.MissedTarget.IsZero() {
+		return ""
+	}
+	return lc.MissedTarget.In(geo.Vietnam).Format(time.DateOnly)
+}

@@ -97,6 +97,30 @@ func (b *Plans) Latest(programID, villageID, carrier string, since, asOf time.Ti
 	return nil
 }
 
+// MissedTarget returns the earliest target on-air date of carrier's plans for the village in
+// the program (received in [since, asOf], as Latest) that had already passed when a later plan
+// of the same carrier replaced it: a target missed and then moved. Zero when there is none.
+// Re-planning before the target is the carrier's right; re-dating a target already missed does
+// not make the village less late (LifecycleOf counts lateness from the missed target).
+func (b *Plans) MissedTarget(programID, villageID, carrier string, since, asOf time.Time) time.Time {
+	if b == nil || carrier == "" {
+		return time.Time{}
+	}
+	var missed time.Time
+	var prev *Plan
+	for _, p := range b.byKey[[2]string{programID, villageID}] {
+		if p.Carrier != carrier || p.ReceivedAt.Before(since) || p.ReceivedAt.After(asOf) {
+			continue
+		}
+		if prev != nil && !prev.TargetOnAir.IsZero() && !p.ReceivedAt.Before(prev.TargetOnAir.AddDate(0, 0, 1)) &&
+			(missed.IsZero() || prev.TargetOnAir.Before(missed)) {
+			missed = prev.TargetOnAir
+		}
+		prev = &p
+	}
+	return missed
+}
+
 // Step is where a village stands in a program's lifecycle, from the dead zone on the list to
 // signal an independent measurement confirms.
 type Step string
@@ -170,6 +194,11 @@ type Lifecycle struct {
 	// covered; DaysLate counts whole days since the day after the target.
 	Late     bool
 	DaysLate int
+	// MissedTarget is the earliest target of the carrier's plans (this responsibility) that
+	// had passed when a later plan moved it (Plans.MissedTarget), zero for none. Late and
+	// DaysLate count from it when it is before the current plan's target: a village late
+	// against its plan stays late, with the same days, when the carrier re-dates the plan.
+	MissedTarget time.Time
 }
 
 // PlanLate reports whether a village without signal that counts is late at asOf against a
@@ -201,6 +230,7 @@ func LifecycleOf(st *VillageStatus, claims, measured []Observation, plans *Plans
 		since, upload := as.Since(prog.ID, st.Village.ID, asOf)
 		lc = Lifecycle{Step: StepAssigned, Since: since, UploadID: upload}
 		lc.Plan = plans.Latest(prog.ID, st.Village.ID, st.Responsible, since, asOf)
+		lc.MissedTarget = plans.MissedTarget(prog.ID, st.Village.ID, st.Responsible, since, asOf)
 	} else {
 		lc = Lifecycle{Step: StepFlagged}
 	}
@@ -241,8 +271,12 @@ func LifecycleOf(st *VillageStatus, claims, measured []Observation, plans *Plans
 		if lc.Plan.Progress != ProgressPlanned {
 			lc.Step, lc.Since = StepBuilt, lc.Plan.BuiltAt
 		}
+		target := lc.Plan.TargetOnAir
+		if m := lc.MissedTarget; !m.IsZero() && m.Before(target) {
+			target = m
+		}
 		if st.Open {
-			lc.Late, lc.DaysLate = PlanLate(lc.Plan.TargetOnAir, asOf)
+			lc.Late, lc.DaysLate = PlanLate(target, asOf)
 		}
 	}
 	return lc

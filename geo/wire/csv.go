@@ -21,6 +21,7 @@ var CSVColumns = []string{
 	"carriers_with_signal", "carriers_reported", "area_coverage", "last_observed_at",
 	"deadline", "open", "reason", "responsible_carrier", "discrepancies",
 	"lifecycle_step", "lifecycle_since", "site_id", "target_on_air", "late_against_plan", "days_late",
+	"missed_target_on_air",
 }
 
 // CSVListSep joins list-valued properties (carriers_with_signal, carriers_reported,

@@ -234,6 +234,9 @@ type Lifecycle struct {
 	Plan     *Plan      `json:"plan,omitempty"`
 	Late     bool       `json:"late"`
 	DaysLate int        `json:"days_late,omitempty"`
+	// MissedTarget (YYYY-MM-DD) is a target of the carrier's that passed before a later plan
+	// moved it; Late and DaysLate count from it (docs/figures.md#lifecycle).
+	MissedTarget string `json:"missed_target_on_air,omitempty"`
 }
 
 // Plan is a carrier's plan for a village (plans/v1): TargetOnAir is a date (YYYY-MM-DD).
@@ -256,6 +259,9 @@ func NewLifecycle(lc *geo.Lifecycle) *Lifecycle {
 	}
 	out := &Lifecycle{Step: string(lc.Step), Label: geo.StepLabel(lc.Step), Since: opt(lc.Since), UploadID: lc.UploadID,
 		Late: lc.Late, DaysLate: lc.DaysLate}
+	if !lc.MissedTarget.IsZero() {
+		out.MissedTarget = lc.MissedTarget.In(geo.Vietnam).Format(time.DateOnly)
+	}
 	if p := lc.Plan; p != nil {
 		out.Plan = &Plan{Carrier: p.Carrier, SiteID: p.SiteID, TargetOnAir: p.TargetOnAir.In(geo.Vietnam).Format(time.DateOnly),
 			Progress: string(p.Progress), PlannedAt: p.PlannedAt, BuiltAt: opt(p.BuiltAt), OnAirAt: opt(p.OnAirAt),
@@ -369,6 +375,9 @@ func FeatureCollection(sts []geo.VillageStatus, asOf time.Time, demo bool) *geoj
 			if lc.Plan != nil {
 				f.Properties["site_id"] = lc.Plan.SiteID
 				f.Properties["target_on_air"] = lc.Plan.TargetOnAir
+			}
+			if lc.MissedTarget != "" {
+				f.Properties["missed_target_on_air"] = lc.MissedTarget
 			}
 		}
 		fc.Append(f)
