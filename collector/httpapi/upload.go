@@ -61,7 +61,13 @@ func (s *Server) handleUpload(w http.ResponseWriter, r *http.Request) {
 	if maxBody <= 0 {
 		maxBody = 64 << 20
 	}
+	// The slots are shared by a carrier's tokens (one company) and by the ministry's; each
+	// inspector token is its own uploader: inspectors are separate bodies (provinces, a crowd
+	// app), and one holding its slots must not lock every other inspector out.
 	uploader := tok.Role + ":" + tok.Carrier
+	if tok.Role == geo.RoleInspector {
+		uploader = tok.Role + ":" + strconv.FormatInt(tok.ID, 10)
+	}
 	leave, ok := s.gate().admit(uploader)
 	if !ok {
 		w.Header().Set("Retry-After", "60")
