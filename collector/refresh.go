@@ -17,7 +17,8 @@ type refreshLevel int
 const (
 	refreshNone    refreshLevel = iota
 	refreshUploads              // a rejected or duplicate upload: only the upload figures
-	refreshAll                  // an accepted upload: everything
+	refreshTouched              // accepted observations: the villages they touched
+	refreshAll                  // an accepted registry, assignments or crosswalk: everything
 )
 
 // refresher is the Runner's coalescing refresh queue.
@@ -85,6 +86,8 @@ func (r *Runner) refreshLoop(ctx context.Context) {
 		switch level {
 		case refreshAll:
 			err = r.Refresh(ctx)
+		case refreshTouched:
+			err = r.refreshTouched(ctx)
 		case refreshUploads:
 			err = r.refreshUploads(ctx)
 		}

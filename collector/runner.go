@@ -65,6 +65,11 @@ type Runner struct {
 	snap      atomic.Pointer[geo.Snapshot]
 	refreshMu sync.Mutex
 	refresh   refresher
+	// live is what the current snapshot was tallied from (guarded by refreshMu; nil when an
+	// update failed halfway): refreshTouched updates it for the villages an upload touched.
+	live *tally
+	// evaluated counts the villages evaluated by refreshes, whole or touched.
+	evaluated atomic.Uint64
 
 	shutdownOnce sync.Once
 	shutdownErr  error
@@ -87,11 +92,20 @@ func (r *Runner) logger() *slog.Logger {
 	return r.Logger
 }
 
+// VillagesEvaluated returns how many villages the refreshes have evaluated so far: the whole
+// registry per whole refresh, the villages it touched per upload (see refreshTouched).
+func (r *Runner) VillagesEvaluated() uint64 { return r.evaluated.Load() }
+
 // Refresh rebuilds the snapshot now. Concurrent calls are serialised.
 func (r *Runner) Refresh(ctx context.Context) error {
 	r.refreshMu.Lock()
 	defer r.refreshMu.Unlock()
-	s, err := BuildSnapshot(ctx, r.Store, r.Programs, &r.Policy, r.now())
+	return r.refreshLocked(ctx)
+}
+
+func (r *Runner) refreshLocked(ctx context.Context) error {
+	r.live = nil
+	s, live, err := buildSnapshot(ctx, r.Store, r.Programs, &r.Policy, r.now(), &r.evaluated)
 	if err != nil {
 		return err
 	}
@@ -103,6 +117,7 @@ func (r *Runner) Refresh(ctx context.Context) error {
 		return err
 	}
 	r.snap.Store(s)
+	r.live = live
 	if r.OnSnapshot != nil {
 		r.OnSnapshot(ctx, s)
 	}
@@ -216,13 +231,18 @@ func (r *Runner) Shutdown() error {
 	return r.shutdownErr
 }
 
-// ingested is called after every ingest: an accepted upload asks for a whole refresh, so
-// metrics and alerts see it without waiting for the schedule; a rejected or duplicate one only
-// for the upload figures, which is cheap. Neither waits for it (see refresher).
+// ingested is called after every ingest: an accepted upload asks for a refresh, so metrics
+// and alerts see it without waiting for the schedule (of the villages it touched, for
+// observations and coverage areas; of everything, for the registry, assignments and
+// crosswalks); a rejected or duplicate one only for the upload figures, which is cheap. None
+// waits for it (see refresher).
 func (r *Runner) ingested(u *geo.Upload) {
-	if u.Result == geo.ResultAccepted {
+	switch {
+	case u.Result == geo.ResultAccepted && (u.Kind == geo.KindObservations || u.Kind == geo.KindAreas):
+		r.requestRefresh(refreshTouched)
+	case u.Result == geo.ResultAccepted:
 		r.requestRefresh(refreshAll)
-	} else {
+	default:
 		r.requestRefresh(refreshUploads)
 	}
 }

@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jonboulle/clockwork"
+
 	"github.com/covmon/covmon/collector"
 	"github.com/covmon/covmon/collector/sqlite"
 	"github.com/covmon/covmon/geo"
@@ -183,5 +185,107 @@ func TestSnapshot_SameAsStatus(t *testing.T) {
 	}
 	if fmt.Sprint(gotOpen) != fmt.Sprint(open) {
 		t.Errorf("open villages:\n got %v\nwant %v", gotOpen, open)
+	}
+}
+
+// observations returns an observations/v1 file: one 4G report per village of ids on day.
+func observations(day string, signal bool, ids ...int) string {
+	var b strings.Builder
+	b.WriteString(`{"type":"FeatureCollection","features":[`)
+	for k, i := range ids {
+		if k > 0 {
+			b.WriteByte(',')
+		}
+		fmt.Fprintf(&b, `{"type":"Feature","geometry":null,"properties":{"village_id":"V-%06d","technology":"4g","has_signal":%t,"observed_at":%q}}`, i, signal, day)
+	}
+	b.WriteString(`]}`)
+	return b.String()
+}
+
+// TestRunner_UploadEvaluatesTouchedVillages guards the cost of an upload's refresh: an upload
+// touching k villages evaluates k villages (counted, not timed), and the snapshot it gives is
+// exactly the one a whole evaluation at the same instant gives. An upload observed after the
+// snapshot's instant cannot count at that instant: it costs a whole evaluation, at now.
+func TestRunner_UploadEvaluatesTouchedVillages(t *testing.T) {
+	ctx := context.Background()
+	clock := clockwork.NewFakeClockAt(time.Date(2026, 1, 10, 8, 0, 0, 0, geo.Vietnam))
+	db := sqlite.NewDB(filepath.Join(t.TempDir(), "s.db"))
+	if err := db.Open(ctx); err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	prog := geo.DefaultProgram()
+	if err := db.UpsertProgram(ctx, prog); err != nil {
+		t.Fatal(err)
+	}
+	in := &collector.Ingester{Store: db, Now: clock.Now}
+	const n = 60
+	if u, err := in.Ingest(ctx, collector.File{Name: "villages", Kind: geo.KindVillages, Source: "cli"}, strings.NewReader(registry(n))); err != nil || u.Result != geo.ResultAccepted {
+		t.Fatalf("registry: %v %+v", err, u)
+	}
+	if u, err := in.Ingest(ctx, collector.File{Name: "first", Kind: geo.KindObservations, Carrier: "viettel", Source: "cli"},
+		strings.NewReader(observations("2025-11-01", true, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9))); err != nil || u.Result != geo.ResultAccepted {
+		t.Fatalf("observations: %v %+v", err, u)
+	}
+	r := &collector.Runner{Ingester: in, Store: db, Programs: []geo.Program{prog}, Policy: geo.DefaultPolicy(), Clock: clock}
+	defer r.Shutdown()
+	if err := r.Refresh(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got := r.VillagesEvaluated(); got != n {
+		t.Fatalf("a whole refresh evaluated %d villages, want %d", got, n)
+	}
+	same := func(step string) {
+		t.Helper()
+		got := r.Snapshot()
+		want, err := collector.BuildSnapshot(ctx, db, r.Programs, &r.Policy, got.AsOf)
+		if err != nil {
+			t.Fatal(err)
+		}
+		describe := func(s *geo.Snapshot) string {
+			ps := s.Programs[0]
+			sum := ps.Summary
+			sum.Program = nil
+			var open []string
+			for _, st := range ps.Open {
+				open = append(open, fmt.Sprintf("%s:%s:%s:%d", st.Village.ID, st.Status, st.Reason, st.DaysOverdue))
+			}
+			return fmt.Sprintf("%+v\nopen %v\nregressed %v\ncarrier×tech %v\nuploads %v", sum, open, ps.Regressed, s.CarrierTech, s.Uploads)
+		}
+		if g, w := describe(got), describe(want); g != w {
+			t.Errorf("%s: the snapshot differs from a whole evaluation at %v:\n got %s\nwant %s", step, got.AsOf, g, w)
+		}
+	}
+	upload := func(name, body string, touched uint64) {
+		t.Helper()
+		before := r.VillagesEvaluated()
+		u, err := r.Ingest(ctx, collector.File{Name: name, Kind: geo.KindObservations, Carrier: "mobifone", Source: "api"}, strings.NewReader(body))
+		if err != nil || u.Result != geo.ResultAccepted {
+			t.Fatalf("%s: %v %+v", name, err, u)
+		}
+		if err := r.WaitRefreshed(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if got := r.VillagesEvaluated() - before; got != touched {
+			t.Errorf("%s: %d villages evaluated, want %d", name, got, touched)
+		}
+		same(name)
+	}
+	asOf := r.Snapshot().AsOf
+	upload("three covered", observations("2025-12-01", true, 20, 21, 22), 3)
+	// mobifone had signal in 20 and 21, now none: still covered by nobody else, so both are
+	// regressions; 40 reported dark for the first time.
+	upload("two dark again", observations("2025-12-15", false, 20, 21, 40), 3)
+	if got := r.Snapshot().Programs[0].Regressed; fmt.Sprint(got) != "[V-000020 V-000021]" {
+		t.Errorf("regressed %v, want V-000020 and V-000021", got)
+	}
+	if got := r.Snapshot().AsOf; !got.Equal(asOf) {
+		t.Errorf("the snapshot's instant moved to %v, want %v", got, asOf)
+	}
+	// Observed after the snapshot's instant: the whole registry, at the clock's now.
+	clock.Advance(time.Hour)
+	upload("observed after", observations(clock.Now().Add(-time.Minute).Format(time.RFC3339), true, 50), n)
+	if got := r.Snapshot().AsOf; !got.Equal(clock.Now()) {
+		t.Errorf("after an upload observed after the snapshot, it is as of %v, want now (%v)", got, clock.Now())
 	}
 }

@@ -71,7 +71,7 @@ type StreamStore interface {
 	Assignments(ctx context.Context) ([]geo.Assignment, error)
 	Plans(ctx context.Context) ([]geo.Plan, error)
 	LatestMeasurements(ctx context.Context, asOf time.Time, f geo.VillageFilter) (map[string][]geo.Observation, error)
-	EachVillageLatest(ctx context.Context, asOf time.Time, f geo.VillageFilter, fn func(v *geo.Village, latest []geo.Observation) error) error
+	EachVillageLatest(ctx context.Context, asOf time.Time, upTo int64, f geo.VillageFilter, fn func(v *geo.Village, latest []geo.Observation) error) error
 }
 
 // StatusSummary is Status followed by geo.Summarize, streaming: it evaluates the villages
@@ -98,7 +98,7 @@ func StatusSummary(ctx context.Context, s StreamStore, f geo.VillageFilter, prog
 	e := geo.NewEvaluator(prog, p, book, asOf)
 	b := geo.NewSummaryBuilder(prog, p, asOf)
 	var kept []geo.VillageStatus
-	err = s.EachVillageLatest(ctx, asOf, f, func(v *geo.Village, latest []geo.Observation) error {
+	err = s.EachVillageLatest(ctx, asOf, 0, f, func(v *geo.Village, latest []geo.Observation) error {
 		st := e.EvaluateMeasured(v, latest, measured[v.ID])
 		st.Lifecycle = geo.LifecycleOf(&st, latest, measured[v.ID], plans, book, prog, p, asOf)
 		b.Add(&st)

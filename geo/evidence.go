@@ -238,7 +238,7 @@ func CountDiscrepancies(sts []VillageStatus, p *Policy, asOf time.Time) []Discre
 	t := newDiscrepancyTally(p.Carriers)
 	for i := range sts {
 		if sts[i].Village.KnownAt(asOf) {
-			t.add(&sts[i])
+			t.addN(&sts[i], 1)
 		}
 	}
 	return t.counts()
@@ -258,30 +258,37 @@ func newDiscrepancyTally(carriers []string) *discrepancyTally {
 	return t
 }
 
-// add counts vs's discrepancies: the village once per carrier, and once per kind.
-func (t *discrepancyTally) add(vs *VillageStatus) {
+// addN counts vs's discrepancies d times (1 to add, -1 to take back what an add counted): the
+// village once per carrier, and once per kind. A carrier outside the configured ones whose
+// counts fall back to zero is dropped, as if never counted.
+func (t *discrepancyTally) addN(vs *VillageStatus, d int) {
 	if len(vs.Discrepancies) == 0 {
 		return
 	}
 	seen := map[string]bool{}
-	for _, d := range vs.Discrepancies {
-		r := t.by[d.Carrier]
+	for _, dc := range vs.Discrepancies {
+		r := t.by[dc.Carrier]
 		if r == nil {
-			r = &DiscrepancyCount{Carrier: d.Carrier}
-			t.by[d.Carrier] = r
+			r = &DiscrepancyCount{Carrier: dc.Carrier}
+			t.by[dc.Carrier] = r
 		}
-		if !seen[d.Carrier] {
-			r.Villages++
+		if !seen[dc.Carrier] {
+			r.Villages += d
 		}
-		k := d.Carrier + "/" + string(d.Kind)
+		k := dc.Carrier + "/" + string(dc.Kind)
 		if !seen[k] {
-			if d.Kind == Overstated {
-				r.Overstated++
+			if dc.Kind == Overstated {
+				r.Overstated += d
 			} else {
-				r.Understated++
+				r.Understated += d
 			}
 		}
-		seen[d.Carrier], seen[k] = true, true
+		seen[dc.Carrier], seen[k] = true, true
+	}
+	for _, dc := range vs.Discrepancies {
+		if r := t.by[dc.Carrier]; r != nil && *r == (DiscrepancyCount{Carrier: dc.Carrier}) && !slices.Contains(t.carriers, dc.Carrier) {
+			delete(t.by, dc.Carrier)
+		}
 	}
 }
 

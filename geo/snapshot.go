@@ -97,6 +97,15 @@ func (c *CarrierTechCounter) Add(latest []Observation) {
 	}
 }
 
+// Remove takes back a village's observations Add counted.
+func (c *CarrierTechCounter) Remove(latest []Observation) {
+	for i := range latest {
+		if c.p.Counts(&latest[i]) {
+			c.n[carrierTech{latest[i].Carrier, latest[i].Technology}]--
+		}
+	}
+}
+
 // Counts returns the counts sorted by carrier, then technology.
 func (c *CarrierTechCounter) Counts() []CarrierTech {
 	out := make([]CarrierTech, 0, len(c.n))

@@ -56,65 +56,68 @@ type Counts struct {
 	Late  int
 }
 
-func (c *Counts) add(vs *VillageStatus, carriers int, asOf time.Time) {
-	c.Villages++
+func (c *Counts) add(vs *VillageStatus, carriers int, asOf time.Time) { c.addN(vs, carriers, asOf, 1) }
+
+// addN adds vs to c d times (d = -1 takes it out again).
+func (c *Counts) addN(vs *VillageStatus, carriers int, asOf time.Time, d int) {
+	c.Villages += d
 	if i := vs.Lifecycle.Step.index(); i >= 0 {
-		c.Steps[i]++
+		c.Steps[i] += d
 	}
 	if vs.Lifecycle.Late {
-		c.Late++
+		c.Late += d
 	}
 	if vs.Village.Baseline {
-		c.Baseline++
+		c.Baseline += d
 		if vs.Status == StatusCovered {
-			c.BaselineCovered++
+			c.BaselineCovered += d
 		}
 	} else {
-		c.FoundLater++
+		c.FoundLater += d
 	}
 	switch vs.Status {
 	case StatusCovered:
-		c.Covered++
+		c.Covered += d
 		if vs.PartialArea {
-			c.PartialArea++
+			c.PartialArea += d
 		}
 	case StatusDeadZone:
-		c.DeadZone++
-		c.TotalNotSpot++
+		c.DeadZone += d
+		c.TotalNotSpot += d
 	case StatusNoPower:
-		c.NoPower++
+		c.NoPower += d
 	case StatusNoData:
-		c.NoData++
+		c.NoData += d
 	}
 	if vs.InScope && vs.Village.PoweredAt(asOf) {
 		if len(c.WithSignal) < carriers+1 {
 			c.WithSignal = append(c.WithSignal, make([]int, carriers+1-len(c.WithSignal))...)
 		}
-		c.WithSignal[min(len(vs.CarriersWithSignal), carriers)]++
+		c.WithSignal[min(len(vs.CarriersWithSignal), carriers)] += d
 		if vs.Status == StatusNoData {
-			c.PoweredNoData++
+			c.PoweredNoData += d
 		}
 	}
 	if vs.Open {
-		c.Open++
+		c.Open += d
 	}
 	if vs.Overdue {
-		c.Overdue++
+		c.Overdue += d
 		switch vs.Reason {
 		case ReasonNeverReported:
-			c.OverdueNeverReported++
+			c.OverdueNeverReported += d
 		case ReasonNoSignal:
-			c.OverdueNoSignal++
+			c.OverdueNoSignal += d
 		case ReasonDarkCentre:
-			c.OverdueDarkCentre++
+			c.OverdueDarkCentre += d
 		case ReasonContradicted:
-			c.OverdueContradicted++
+			c.OverdueContradicted += d
 		case ReasonUnconfirmed:
-			c.OverdueUnconfirmed++
+			c.OverdueUnconfirmed += d
 		}
 	}
 	if len(vs.Discrepancies) > 0 {
-		c.Discrepancies++
+		c.Discrepancies += d
 	}
 }
 
@@ -212,7 +215,26 @@ func (b *SummaryBuilder) Add(vs *VillageStatus) {
 		b.byCarrier[c] = rc
 	}
 	rc.add(vs, n, asOf)
-	b.disc.add(vs)
+	b.disc.addN(vs, 1)
+}
+
+// Remove takes back a status Add tallied (the village's earlier status, when it is evaluated
+// again): Add(old), Remove(old), Add(new) tallies what Add(new) alone would. It returns false,
+// changing nothing, when vs cannot have been added (its province or carrier was never seen).
+func (b *SummaryBuilder) Remove(vs *VillageStatus) bool {
+	asOf, n := b.s.AsOf, len(b.carriers)
+	if !vs.Village.KnownAt(asOf) {
+		return true
+	}
+	pc, rc := b.byCode[vs.Village.ProvinceCode], b.byCarrier[Bucket(vs.Responsible)]
+	if pc == nil || rc == nil || pc.Villages == 0 || rc.Villages == 0 {
+		return false
+	}
+	b.s.National.addN(vs, n, asOf, -1)
+	pc.addN(vs, n, asOf, -1)
+	rc.addN(vs, n, asOf, -1)
+	b.disc.addN(vs, -1)
+	return true
 }
 
 // Summary returns the figures tallied so far.

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -21,13 +22,17 @@ import (
 // stays that of one village, whatever the size of the registry. Each call gets a new village,
 // which fn may keep; latest belongs to fn only during the call (the next call reuses its
 // array). An error from fn stops the walk and is returned.
-func (db *DB) EachVillageLatest(ctx context.Context, asOf time.Time, f geo.VillageFilter, fn func(v *geo.Village, latest []geo.Observation) error) error {
+//
+// upTo, when not 0, leaves out every observation stored after the one with that ID (see
+// ObservationMark): the state as it was when the mark was read, for the observations. A
+// negative upTo leaves out every observation (the mark of a store that had none).
+func (db *DB) EachVillageLatest(ctx context.Context, asOf time.Time, upTo int64, f geo.VillageFilter, fn func(v *geo.Village, latest []geo.Observation) error) error {
 	tx, err := db.ro.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
 	if err != nil {
 		return fmt.Errorf("village states: %w", err)
 	}
 	defer tx.Rollback()
-	if err := eachVillage(ctx, tx, &asOf, f, fn); err != nil {
+	if err := eachVillage(ctx, tx, &asOf, upTo, f, fn); err != nil {
 		return fmt.Errorf("village states: %w", err)
 	}
 	return nil
@@ -41,7 +46,7 @@ func (db *DB) EachVillage(ctx context.Context, f geo.VillageFilter, fn func(v *g
 		return fmt.Errorf("list villages: %w", err)
 	}
 	defer tx.Rollback()
-	err = eachVillage(ctx, tx, nil, f, func(v *geo.Village, _ []geo.Observation) error { return fn(v) })
+	err = eachVillage(ctx, tx, nil, 0, f, func(v *geo.Village, _ []geo.Observation) error { return fn(v) })
 	if err != nil {
 		return fmt.Errorf("list villages: %w", err)
 	}
@@ -49,7 +54,7 @@ func (db *DB) EachVillage(ctx context.Context, f geo.VillageFilter, fn func(v *g
 }
 
 // eachVillage is EachVillageLatest, without observations when asOf is nil.
-func eachVillage(ctx context.Context, tx *sql.Tx, asOf *time.Time, f geo.VillageFilter, fn func(v *geo.Village, latest []geo.Observation) error) error {
+func eachVillage(ctx context.Context, tx *sql.Tx, asOf *time.Time, upTo int64, f geo.VillageFilter, fn func(v *geo.Village, latest []geo.Observation) error) error {
 	// The villages: today's registry (retired villages left out unless f.WithRetired), or with
 	// f.AsOf the registry as it was then (a superseded version brings its own programs).
 	const cols = `name, commune_code, commune_name, province_code, province_name,
@@ -118,13 +123,17 @@ func eachVillage(ctx context.Context, tx *sql.Tx, asOf *time.Time, f geo.Village
 		if owhere != "" {
 			owhere = " WHERE " + owhere
 		}
+		bound := ""
+		if upTo != 0 {
+			bound = " AND x.id <= " + strconv.FormatInt(upTo, 10)
+		}
 		// The latest-per-series query of LatestObservations: one index seek per series.
 		orows, err = tx.QueryContext(ctx, `SELECT `+observationColumns+`
 		FROM observation_series s
 		JOIN observations o ON o.id = (
 			SELECT x.id FROM observations x
 			WHERE x.village_id = s.village_id AND x.carrier = s.carrier
-				AND x.technology = s.technology AND x.source_role = 'carrier' AND x.observed_at <= ?
+				AND x.technology = s.technology AND x.source_role = 'carrier' AND x.observed_at <= ?`+bound+`
 			ORDER BY x.observed_at DESC, x.id DESC
 			LIMIT 1)`+owhere+`
 		ORDER BY s.village_id, s.carrier, s.technology`, append([]any{asOf.UnixMilli()}, oargs...)...)
@@ -244,4 +253,63 @@ func (in interner) get(s string) string {
 		in[s] = s
 	}
 	return s
+}
+
+// ObservationMark returns the ID of the newest observation stored (0 for none). Observation
+// IDs grow in commit order (one writer), so the observations stored after a mark are exactly
+// those with a greater ID.
+func (db *DB) ObservationMark(ctx context.Context) (int64, error) {
+	var mark int64
+	if err := db.ro.QueryRowContext(ctx, `SELECT coalesce(max(id), 0) FROM observations`).Scan(&mark); err != nil {
+		return 0, fmt.Errorf("observation mark: %w", err)
+	}
+	return mark, nil
+}
+
+// ObservationsSince returns the villages with an observation stored after mark, sorted, the
+// new mark (the newest observation's ID) and the latest observed_at among those observations.
+// When more than limit observations were stored after mark it returns only the new mark and
+// ok false, without reading them: the caller re-evaluates everything instead.
+func (db *DB) ObservationsSince(ctx context.Context, mark int64, limit int) (ids []string, next int64, latest time.Time, ok bool, err error) {
+	tx, err := db.ro.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return nil, 0, time.Time{}, false, fmt.Errorf("observations since %d: %w", mark, err)
+	}
+	defer tx.Rollback()
+	if err := tx.QueryRowContext(ctx, `SELECT coalesce(max(id), 0) FROM observations`).Scan(&next); err != nil {
+		return nil, 0, time.Time{}, false, fmt.Errorf("observations since %d: %w", mark, err)
+	}
+	var n int
+	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM (SELECT 1 FROM observations WHERE id > ? AND id <= ? LIMIT ?)`,
+		mark, next, limit+1).Scan(&n); err != nil {
+		return nil, 0, time.Time{}, false, fmt.Errorf("observations since %d: %w", mark, err)
+	}
+	if n > limit {
+		return nil, next, time.Time{}, false, nil
+	}
+	rows, err := tx.QueryContext(ctx, `SELECT village_id, max(observed_at) FROM observations
+		WHERE id > ? AND id <= ? GROUP BY village_id ORDER BY village_id`, mark, next)
+	if err != nil {
+		return nil, 0, time.Time{}, false, fmt.Errorf("observations since %d: %w", mark, err)
+	}
+	defer rows.Close()
+	var last int64
+	for rows.Next() {
+		var (
+			id string
+			at int64
+		)
+		if err := rows.Scan(&id, &at); err != nil {
+			return nil, 0, time.Time{}, false, fmt.Errorf("observations since %d: %w", mark, err)
+		}
+		ids = append(ids, id)
+		last = max(last, at)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, 0, time.Time{}, false, fmt.Errorf("observations since %d: %w", mark, err)
+	}
+	if len(ids) > 0 {
+		latest = time.UnixMilli(last).In(geo.Vietnam)
+	}
+	return ids, next, latest, true, nil
 }

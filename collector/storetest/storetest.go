@@ -55,7 +55,9 @@ type Store interface {
 	ProblemCounts(ctx context.Context) ([]geo.RuleCount, error)
 	SignalBefore(ctx context.Context, asOf time.Time, p *geo.Policy) (map[string]bool, error)
 	SignalAmong(ctx context.Context, asOf time.Time, p *geo.Policy, ids []string) (map[string]bool, error)
-	EachVillageLatest(ctx context.Context, asOf time.Time, f geo.VillageFilter, fn func(v *geo.Village, latest []geo.Observation) error) error
+	EachVillageLatest(ctx context.Context, asOf time.Time, upTo int64, f geo.VillageFilter, fn func(v *geo.Village, latest []geo.Observation) error) error
+	ObservationMark(ctx context.Context) (int64, error)
+	ObservationsSince(ctx context.Context, mark int64, limit int) (ids []string, next int64, latest time.Time, ok bool, err error)
 	EachVillage(ctx context.Context, f geo.VillageFilter, fn func(v *geo.Village) error) error
 	HasSource(ctx context.Context, source string) (bool, error)
 	SaveDailyFigures(ctx context.Context, fs []geo.DailyFigure) error
@@ -125,6 +127,7 @@ func Run(t *testing.T, h Harness) {
 		contractSignalAmong,
 		contractLatestMeasurements_Filters,
 		contractObservationHistories_BothRoles,
+		contractObservationsSince,
 		contractAreaShare,
 		contractCommitChangedObservations,
 		contractCommitChangedObservations_ManyRows,

@@ -3,6 +3,7 @@ package storetest
 import (
 	"context"
 	"errors"
+	"fmt"
 	"reflect"
 	"testing"
 	"time"
@@ -36,7 +37,7 @@ func contractEachVillageLatest(t *testing.T, h *Harness) {
 				t.Fatal(err)
 			}
 			i := 0
-			err = db.EachVillageLatest(ctx, asOf, f, func(v *geo.Village, got []geo.Observation) error {
+			err = db.EachVillageLatest(ctx, asOf, 0, f, func(v *geo.Village, got []geo.Observation) error {
 				if i >= len(vs) {
 					t.Fatalf("%v %+v: extra village %s", asOf, f, v.ID)
 				}
@@ -82,7 +83,7 @@ func contractEachVillageLatest(t *testing.T, h *Harness) {
 
 	stop := errors.New("stop")
 	n := 0
-	err = db.EachVillageLatest(ctx, day(30), geo.VillageFilter{}, func(*geo.Village, []geo.Observation) error {
+	err = db.EachVillageLatest(ctx, day(30), 0, geo.VillageFilter{}, func(*geo.Village, []geo.Observation) error {
 		n++
 		return stop
 	})
@@ -128,5 +129,66 @@ func contractSignalAmong(t *testing.T, h *Harness) {
 				t.Errorf("%v %+v: got %v, want %v", asOf, p, got, want)
 			}
 		}
+	}
+}
+
+// contractObservationsSince checks the marks an upload's refresh relies on: the villages
+// touched since a mark, the new mark, the latest observed_at among them, the limit, and that
+// EachVillageLatest bounded by a mark sees the observations as they were at the mark.
+func contractObservationsSince(t *testing.T, h *Harness) {
+	db := h.Open(t)
+	ctx := context.Background()
+	mustCommitVillages(t, db, testVillages(5)...)
+	m0, err := db.ObservationMark(ctx)
+	if err != nil || m0 != 0 {
+		t.Fatalf("mark of an empty store: %d %v, want 0", m0, err)
+	}
+	mustCommitObservations(t, db,
+		obsAt("V000", "viettel", geo.Tech4G, false, day(1)),
+		obsAt("V001", "viettel", geo.Tech4G, false, day(1)))
+	m1, err := db.ObservationMark(ctx)
+	if err != nil || m1 <= m0 {
+		t.Fatalf("mark after an upload: %d %v, want more than %d", m1, err, m0)
+	}
+	mustCommitObservations(t, db,
+		obsAt("V003", "mobifone", geo.Tech2G, true, day(4)),
+		obsAt("V001", "viettel", geo.Tech4G, true, day(2)),
+		obsAt("V001", "viettel", geo.Tech3G, true, day(3)))
+	ids, m2, latest, ok, err := db.ObservationsSince(ctx, m1, 10)
+	if err != nil || !ok {
+		t.Fatalf("since %d: %v %v", m1, ok, err)
+	}
+	if fmt.Sprint(ids) != "[V001 V003]" || !latest.Equal(day(4)) || m2 <= m1 {
+		t.Errorf("since %d: %v, latest %v, mark %d; want [V001 V003], %v, more than %d", m1, ids, latest, m2, day(4), m1)
+	}
+	if mark, err := db.ObservationMark(ctx); err != nil || mark != m2 {
+		t.Errorf("mark %d %v, want %d", mark, err, m2)
+	}
+	if _, next, _, ok, err := db.ObservationsSince(ctx, m1, 2); err != nil || ok || next != m2 {
+		t.Errorf("3 observations since, limit 2: ok=%v next=%d %v; want false, %d", ok, next, err, m2)
+	}
+	if ids, next, _, ok, err := db.ObservationsSince(ctx, m2, 10); err != nil || !ok || len(ids) != 0 || next != m2 {
+		t.Errorf("nothing since the newest mark: %v %d %v %v", ids, next, ok, err)
+	}
+	// Bounded by m1, V001 has only its day-1 report and V003 none.
+	got := map[string]int{}
+	if err := db.EachVillageLatest(ctx, day(30), -1, geo.VillageFilter{}, func(v *geo.Village, latest []geo.Observation) error {
+		if len(latest) > 0 {
+			t.Errorf("bounded by -1 (a store without observations), %s has %d", v.ID, len(latest))
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	for _, upTo := range []int64{m1, m2} {
+		if err := db.EachVillageLatest(ctx, day(30), upTo, geo.VillageFilter{IDs: []string{"V001", "V003"}}, func(v *geo.Village, latest []geo.Observation) error {
+			got[fmt.Sprintf("%v %s", upTo == m1, v.ID)] = len(latest)
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if want := map[string]int{"true V001": 1, "true V003": 0, "false V001": 2, "false V003": 1}; !reflect.DeepEqual(got, want) {
+		t.Errorf("latest per village bounded by a mark: %v, want %v", got, want)
 	}
 }

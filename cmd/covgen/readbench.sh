@@ -1,0 +1,109 @@
+#!/bin/sh
+# make bench (read path, issue 16): covmon status against the sqlite3 CLI floor of the same
+# latest-per-series query, covmon serve's time to ready and RSS over SERVE_MINUTES, a /metrics
+# scrape's time and bytes, the first page of /api/v1/villages. BENCH_SIZE=small (100k villages)
+# or large (1M); 13 observations per village (4 carriers × 3 technologies, and an older report
+# of one series), 1.3M or 13M rows. The registry is imported by covmon; the observations are
+# written by SQL straight into covmon's schema (this measures reading them, not writing them:
+# see bench.sh for the write path). Prints "bench:" lines. BENCH_DIR keeps the data.
+set -eu
+GO=${GO:-go}
+case "${BENCH_SIZE:-small}" in
+small) N=100000 ;;
+large) N=1000000 ;;
+*) echo "BENCH_SIZE: want small or large" >&2; exit 2 ;;
+esac
+MIN=${SERVE_MINUTES:-5}
+PORT=${BENCH_PORT:-18391}
+if [ -n "${BENCH_DIR:-}" ]; then DIR=$BENCH_DIR; mkdir -p "$DIR"; else DIR=$(mktemp -d); trap 'rm -rf "$DIR"' EXIT; fi
+BIN=$DIR/bin
+mkdir -p "$BIN"
+$GO build -o "$BIN/covgen" ./cmd/covgen
+$GO build -o "$BIN/covmon" ./cmd/covmon
+load() { cut -d' ' -f1-3 /proc/loadavg; }
+echo "== $(nproc) CPUs, load $(load); N=$N villages, $((N * 13)) observations =="
+
+DB=$DIR/read-$N.db
+if [ ! -f "$DB" ]; then
+	"$BIN/covgen" -villages "$N" -polygons 0 -out "$DIR/villages-$N" >/dev/null
+	"$BIN/covmon" villages import --db "$DB.tmp" "$DIR/villages-$N/villages.geojson" >/dev/null
+	# 4 carriers × 3 technologies per village, signal in about 3 of 4 series (a quarter of the
+	# villages none at all), RSRP on 4G; one older 4G report per village, superseded.
+	sqlite3 "$DB.tmp" <<SQL
+PRAGMA journal_mode = WAL;
+BEGIN;
+INSERT INTO uploads (kind, carrier, file_name, sha256, source, received_at, result)
+SELECT 'observations', c, 'bench-' || c, lower(hex(randomblob(32))), 'cli', 1767225600000, 'accepted'
+FROM (SELECT 'viettel' AS c UNION ALL SELECT 'vinaphone' UNION ALL SELECT 'mobifone' UNION ALL SELECT 'vietnamobile');
+WITH c(carrier, k) AS (SELECT 'viettel', 0 UNION ALL SELECT 'vinaphone', 1 UNION ALL SELECT 'mobifone', 2 UNION ALL SELECT 'vietnamobile', 3),
+     t(tech) AS (SELECT 2 UNION ALL SELECT 3 UNION ALL SELECT 4)
+INSERT INTO observations (village_id, carrier, technology, has_signal, rsrp_dbm, observed_at, method, upload_id)
+SELECT v.id, c.carrier, t.tech,
+	(v.rowid % 4 != 0) AND ((v.rowid + c.k * 7 + t.tech) % 5 != 0),
+	CASE WHEN t.tech = 4 THEN -80 - ((v.rowid + c.k) % 50) END,
+	1764547200000 + (v.rowid % 86400) * 1000,
+	'drive_test', (SELECT id FROM uploads WHERE file_name = 'bench-' || c.carrier)
+FROM villages v, c, t
+UNION ALL
+SELECT v.id, 'viettel', 4, 1, -90, 1761955200000, 'drive_test', (SELECT id FROM uploads WHERE file_name = 'bench-viettel')
+FROM villages v;
+COMMIT;
+ANALYZE;
+SQL
+	mv "$DB.tmp" "$DB"; rm -f "$DB.tmp-wal" "$DB.tmp-shm"
+fi
+
+echo "== covmon status vs the sqlite3 CLI, the same latest-per-series query =="
+rss_time() { # name cmd...: wall seconds and peak RSS of one run
+	name=$1; shift
+	/usr/bin/time -f "%e %M" -o "$DIR/time" "$@" >/dev/null
+	read -r wall kib <"$DIR/time"
+	echo "bench: what=$name wall_s=$wall rss_mib=$((kib / 1024)) load=\"$(load)\""
+}
+rss_time sqlite3-latest sqlite3 "$DB" "SELECT o.id, o.village_id, o.carrier, o.technology, o.has_signal,
+	o.rsrp_dbm, o.dl_mbps, o.observed_at, o.method, o.area_share, o.upload_id, o.source_role, o.inspector
+	FROM observation_series s JOIN observations o ON o.id = (
+		SELECT x.id FROM observations x WHERE x.village_id = s.village_id AND x.carrier = s.carrier
+			AND x.technology = s.technology AND x.source_role = 'carrier' AND x.observed_at <= 1893456000000
+		ORDER BY x.observed_at DESC, x.id DESC LIMIT 1)
+	ORDER BY s.village_id, s.carrier, s.technology"
+floor=$(cut -d' ' -f1 "$DIR/time")
+rss_time covmon-status "$BIN/covmon" status --db "$DB"
+awk -v f="$floor" -v c="$(cut -d' ' -f1 "$DIR/time")" 'BEGIN { printf "bench: what=status-vs-sqlite3 ratio=%.2f (covmon ÷ sqlite3; target ≤ 2)\n", c / f }'
+
+echo "== covmon serve: time to ready, RSS over $MIN minutes, /metrics, first page =="
+cat >"$DIR/serve.yaml" <<YAML
+database: $DB
+server:
+  listen: 127.0.0.1:$PORT
+  public_read: true
+YAML
+start=$(date +%s.%N)
+"$BIN/covmon" serve --config "$DIR/serve.yaml" >"$DIR/serve.log" 2>&1 &
+PID=$!
+trap 'kill $PID 2>/dev/null; wait $PID 2>/dev/null; [ -z "${BENCH_DIR:-}" ] && rm -rf "$DIR"' EXIT
+until curl -fs "http://127.0.0.1:$PORT/readyz" >/dev/null 2>&1; do
+	kill -0 $PID 2>/dev/null || { cat "$DIR/serve.log"; exit 1; }
+	sleep 0.1
+done
+ready=$(date +%s.%N)
+rss() { awk '/^VmRSS/ { print int($2 / 1024) }' /proc/$PID/status; }
+echo "bench: what=serve-ready wall_s=$(echo "$ready - $start" | bc) rss_mib=$(rss) load=\"$(load)\""
+scrape() {
+	curl -fs -o "$DIR/metrics" -w '%{time_total} %{size_download}' "http://127.0.0.1:$PORT/metrics" >"$DIR/scrape"
+	read -r s b <"$DIR/scrape"
+	echo "bench: what=scrape$1 wall_s=$s bytes=$b series=$(grep -vc '^#' "$DIR/metrics") load=\"$(load)\""
+}
+scrape ""
+page=$(curl -fs -o /dev/null -w '%{time_total}' "http://127.0.0.1:$PORT/api/v1/villages?limit=100")
+echo "bench: what=first-page wall_s=$page load=\"$(load)\""
+peak=0
+i=0
+while [ $i -lt $((MIN * 6)) ]; do
+	sleep 10
+	r=$(rss)
+	[ "$r" -gt "$peak" ] && peak=$r
+	i=$((i + 1))
+	[ $((i % 6)) -eq 0 ] && echo "bench: what=serve-rss minute=$((i / 6)) rss_mib=$r peak_mib=$peak load=\"$(load)\""
+done
+scrape "-after"

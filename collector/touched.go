@@ -1,0 +1,169 @@
+package collector
+
+import (
+	"context"
+	"fmt"
+	"reflect"
+	"slices"
+
+	"github.com/covmon/covmon/geo"
+)
+
+// maxTouchedRows is the number of observations stored since the snapshot beyond which an
+// upload's refresh evaluates the whole registry again rather than the villages it touched
+// (each touched village is read twice, so past a share of the registry the whole pass is
+// cheaper).
+const maxTouchedRows = 100_000
+
+// refreshTouched updates the snapshot for the observations stored since it was computed,
+// evaluating again only the villages they touched: k villages touched, k villages evaluated,
+// whatever the size of the registry.
+//
+// The snapshot keeps its instant (AsOf): each touched village is evaluated at that instant
+// from the observations stored up to the snapshot's mark (what the snapshot counted for it,
+// taken back out of the figures) and then from every observation stored since (counted in).
+// Every figure thus stays exactly what a whole evaluation at AsOf of the same observations
+// gives. When an observation stored since was observed after AsOf it cannot count at AsOf, so
+// the whole snapshot is computed again, at now; so it is after a failure, when there is no
+// snapshot yet, and when more than maxTouchedRows observations arrived.
+func (r *Runner) refreshTouched(ctx context.Context) error {
+	r.refreshMu.Lock()
+	defer r.refreshMu.Unlock()
+	cur, t := r.snap.Load(), r.live
+	if cur == nil || t == nil {
+		return r.refreshLocked(ctx)
+	}
+	ids, next, latest, ok, err := r.Store.ObservationsSince(ctx, t.mark, maxTouchedRows)
+	if err != nil {
+		return err
+	}
+	if !ok || latest.After(t.asOf) {
+		return r.refreshLocked(ctx)
+	}
+	// An independent measurement can move a touched village's lifecycle step (verified): the
+	// old evaluation must see the measurements as they were, so a change means a whole refresh.
+	measured, err := r.Store.LatestMeasurements(ctx, t.asOf, geo.VillageFilter{IDs: ids})
+	if err != nil {
+		return err
+	}
+	for _, id := range ids {
+		if !reflect.DeepEqual(measured[id], t.measured[id]) {
+			return r.refreshLocked(ctx)
+		}
+	}
+	r.live = nil // until the update is complete: a failure halfway leaves the tally unusable
+	progs := r.Programs
+	f := geo.VillageFilter{IDs: ids}
+	// Take the touched villages out of the figures as the snapshot counted them.
+	consistent := true
+	err = r.Store.EachVillageLatest(ctx, t.asOf, upTo(t.mark), f, func(v *geo.Village, latest []geo.Observation) error {
+		t.ct.Remove(latest)
+		for i := range progs {
+			if slices.Contains(v.Programs, progs[i].ID) {
+				st := t.evaluate(progs, i, &r.Policy, v, latest)
+				consistent = t.sums[i].Remove(&st) && consistent
+			}
+		}
+		return ctx.Err()
+	})
+	if err != nil {
+		return fmt.Errorf("evaluate touched villages: %w", err)
+	}
+	if !consistent { // the registry changed under the snapshot: a whole refresh follows it
+		return r.refreshLocked(ctx)
+	}
+	// And count them in again with every observation stored since.
+	open := make([][]geo.VillageStatus, len(progs))
+	discrepant := make([][]geo.VillageStatus, len(progs))
+	err = r.Store.EachVillageLatest(ctx, t.asOf, upTo(next), f, func(v *geo.Village, latest []geo.Observation) error {
+		r.evaluated.Add(1)
+		t.ct.Add(latest)
+		for i := range progs {
+			if !slices.Contains(v.Programs, progs[i].ID) {
+				continue
+			}
+			st := t.evaluate(progs, i, &r.Policy, v, latest)
+			t.sums[i].Add(&st)
+			if !v.KnownAt(t.asOf) {
+				continue
+			}
+			if len(st.Discrepancies) > 0 {
+				discrepant[i] = append(discrepant[i], st)
+			}
+			if st.Status != geo.StatusCovered {
+				open[i] = append(open[i], st)
+			}
+		}
+		return ctx.Err()
+	})
+	if err != nil {
+		return fmt.Errorf("evaluate touched villages: %w", err)
+	}
+	next2 := *cur
+	next2.ComputedAt = r.now()
+	next2.CarrierTech = t.ct.Counts()
+	next2.Programs = slices.Clone(cur.Programs)
+	touched := func(id string) bool { _, found := slices.BinarySearch(ids, id); return found }
+	for i := range next2.Programs {
+		ps := &next2.Programs[i]
+		ps.Summary = t.sums[i].Summary()
+		ps.History = nil
+		ps.Open = mergeOpen(ps.Open, open[i], touched)
+		ps.Discrepant = mergeOpen(ps.Discrepant, discrepant[i], touched)
+		reg, err := regressed(ctx, r.Store, &progs[i], &r.Policy, t.asOf, open[i])
+		if err != nil {
+			return err
+		}
+		ps.Regressed = mergeIDs(ps.Regressed, reg, touched)
+	}
+	if err := uploadFigures(ctx, r.Store, &next2); err != nil {
+		return err
+	}
+	if err := r.recordDay(ctx, &next2); err != nil {
+		return fmt.Errorf("record daily figures: %w", err)
+	}
+	if err := r.loadHistory(ctx, &next2); err != nil {
+		return err
+	}
+	t.mark = next
+	r.snap.Store(&next2)
+	r.live = t
+	if r.OnSnapshot != nil {
+		r.OnSnapshot(ctx, &next2)
+	}
+	return nil
+}
+
+// mergeOpen returns old without the touched villages, merged with fresh (the touched villages
+// that are open now), sorted by village ID like both.
+func mergeOpen(old, fresh []geo.VillageStatus, touched func(string) bool) []geo.VillageStatus {
+	out := make([]geo.VillageStatus, 0, len(old)+len(fresh))
+	j := 0
+	for i := range old {
+		id := old[i].Village.ID
+		for j < len(fresh) && fresh[j].Village.ID < id {
+			out = append(out, fresh[j])
+			j++
+		}
+		if !touched(id) {
+			out = append(out, old[i])
+		}
+	}
+	return append(out, fresh[j:]...)
+}
+
+// mergeIDs is mergeOpen for sorted ID lists.
+func mergeIDs(old, fresh []string, touched func(string) bool) []string {
+	var out []string
+	j := 0
+	for _, id := range old {
+		for j < len(fresh) && fresh[j] < id {
+			out = append(out, fresh[j])
+			j++
+		}
+		if !touched(id) {
+			out = append(out, id)
+		}
+	}
+	return append(out, fresh[j:]...)
+}
