@@ -23,6 +23,8 @@ import (
 // Store is what the API reads.
 type Store interface {
 	collector.StatusStore
+	// EachVillageLatest streams the villages with their latest observations (the village list).
+	EachVillageLatest(ctx context.Context, asOf time.Time, upTo int64, f geo.VillageFilter, fn func(v *geo.Village, latest []geo.Observation) error) error
 	Uploads(ctx context.Context, f geo.UploadFilter) ([]geo.Upload, error)
 	Upload(ctx context.Context, id int64) (*geo.Upload, error)
 	Village(ctx context.Context, id string) (*geo.Village, error)

@@ -111,22 +111,36 @@ func (s *Server) handleVillages(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	f := geo.VillageFilter{ProvinceCode: q.province, ProgramID: q.program.ID, Name: name}
-	if geography != "" {
-		f.ProvinceCode = "" // province names a unit of that geography
-	}
-	sts, err := collector.Status(r.Context(), s.Store, f, q.program, &s.Policy, q.asOf)
-	if err != nil {
-		s.writeError(w, r, fmt.Errorf("status: %w", err))
+	var pg villagePage
+	switch {
+	case vq.point != nil || geography != "":
+		// Nearest first: every match is ranked before the page is cut. With ?geography= each
+		// village is put in the units of that date (the crosswalk) before province keeps its
+		// own, so the list is built in memory too.
+		if geography != "" {
+			f.ProvinceCode = "" // province names a unit of that geography
+		}
+		sts, err := collector.Status(r.Context(), s.Store, f, q.program, &s.Policy, q.asOf)
+		if err != nil {
+			s.writeError(w, r, fmt.Errorf("status: %w", err))
+			return
+		}
+		if sts, err = s.inGeography(r, sts, geoAt, q.province); err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		if pg, err = vq.run(sts, q.asOf); err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+	case vq.page.limit == 0 && !csv:
+		s.streamVillages(w, r, &q, &vq, f)
 		return
-	}
-	if sts, err = s.inGeography(r, sts, geoAt, q.province); err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	pg, err := vq.run(sts, q.asOf)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
+	default:
+		if pg, err = s.pageVillages(r.Context(), &q, &vq, f); err != nil {
+			s.writeError(w, r, err)
+			return
+		}
 	}
 	fc := wire.FeatureCollection(pg.items, q.asOf, s.demo())
 	wire.SetDistances(fc, pg.distKM)

@@ -102,23 +102,9 @@ func (vq *villageQuery) run(sts []geo.VillageStatus, asOf time.Time) (villagePag
 	var items []item
 	for i := range sts {
 		vs := &sts[i]
-		c := orb.Point(vs.Village.Center)
-		switch {
-		case !vs.Village.KnownAt(asOf),
-			vq.status == "overdue" && !vs.Overdue,
-			vq.status != "" && vq.status != "overdue" && string(vs.Status) != vq.status,
-			vq.carrier != "" && !slices.Contains(vs.CarriersReported, vq.carrier),
-			vq.bbox != nil && !vq.bbox.Contains(c):
-			continue
+		if d, ok := vq.match(vs, asOf); ok {
+			items = append(items, item{vs: vs, d: d})
 		}
-		it := item{vs: vs}
-		if vq.point != nil {
-			it.d = orbgeo.DistanceHaversine(*vq.point, c) / 1000
-			if vq.radiusKM > 0 && it.d > vq.radiusKM {
-				continue
-			}
-		}
-		items = append(items, it)
 	}
 	slices.SortFunc(items, func(a, b item) int {
 		return cmp.Or(cmp.Compare(a.d, b.d), strings.Compare(a.vs.Village.ID, b.vs.Village.ID))
@@ -152,6 +138,25 @@ func (vq *villageQuery) run(sts []geo.VillageStatus, asOf time.Time) (villagePag
 		pg.next = vq.position(last.d, last.vs.Village.ID)
 	}
 	return pg, nil
+}
+
+// match reports whether vs passes the query's filters (known at asOf, status, carrier, bbox,
+// radius), with its distance in km from the query's point (0 without one).
+func (vq *villageQuery) match(vs *geo.VillageStatus, asOf time.Time) (float64, bool) {
+	c := orb.Point(vs.Village.Center)
+	switch {
+	case !vs.Village.KnownAt(asOf),
+		vq.status == "overdue" && !vs.Overdue,
+		vq.status != "" && vq.status != "overdue" && string(vs.Status) != vq.status,
+		vq.carrier != "" && !slices.Contains(vs.CarriersReported, vq.carrier),
+		vq.bbox != nil && !vq.bbox.Contains(c):
+		return 0, false
+	}
+	if vq.point == nil {
+		return 0, true
+	}
+	d := orbgeo.DistanceHaversine(*vq.point, c) / 1000
+	return d, vq.radiusKM <= 0 || d <= vq.radiusKM
 }
 
 // position encodes an order key: "id:<village>" by ID, "near:<lon>,<lat>:<km>:<village>"

@@ -1,0 +1,59 @@
+package httpapi_test
+
+import (
+	"encoding/json"
+	"io"
+	"net/http"
+	"reflect"
+	"testing"
+)
+
+// TestVillages_StreamedEqualsPaged pins the list without a limit, written while the villages
+// are evaluated, to the paged list: the same features in the same order, whole-list counts
+// after the features, valid GeoJSON; and a filter applies to both alike.
+func TestVillages_StreamedEqualsPaged(t *testing.T) {
+	srv := newGridServer(t)
+	for _, q := range []string{"", "status=no_data&", "bbox=103.15,22,103.55,23&"} {
+		resp, err := http.Get(srv.URL + "/api/v1/villages?" + q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 200 || resp.Header.Get("Content-Type") != "application/geo+json" {
+			t.Fatalf("%s: %d %s", q, resp.StatusCode, resp.Header.Get("Content-Type"))
+		}
+		var all fcDoc
+		var raw map[string]any
+		if err := json.Unmarshal(body, &all); err != nil || json.Unmarshal(body, &raw) != nil {
+			t.Fatalf("%s: not JSON: %v\n%s", q, err, body)
+		}
+		if raw["type"] != "FeatureCollection" || raw["as_of"] == nil {
+			t.Errorf("%s: members %v", q, raw)
+		}
+		var paged fcDoc
+		url := srv.URL + "/api/v1/villages?" + q + "limit=3"
+		pages := 0
+		for url != "" {
+			var pg fcDoc
+			getDoc(t, url, &pg)
+			if pg.Matched != all.Matched {
+				t.Errorf("%s: page number_matched %d, the whole list's %d", q, pg.Matched, all.Matched)
+			}
+			paged.Features = append(paged.Features, pg.Features...)
+			url = pg.Next
+			if pages++; pages > 10 {
+				t.Fatal("paging does not end")
+			}
+		}
+		if ids(all) != ids(paged) || !reflect.DeepEqual(all.Features, paged.Features) {
+			t.Errorf("%s: streamed %s, paged %s", q, ids(all), ids(paged))
+		}
+		if all.Matched != len(all.Features) || all.Returned != len(all.Features) {
+			t.Errorf("%s: number_matched %d, number_returned %d for %d features", q, all.Matched, all.Returned, len(all.Features))
+		}
+		if q == "" && all.Matched != 10 || q == "bbox=103.15,22,103.55,23&" && ids(all) != "Q-2 Q-3 Q-4 Q-5" {
+			t.Errorf("%s: %s", q, ids(all))
+		}
+	}
+}
