@@ -6,7 +6,7 @@ BIN      := bin/covmon
 DB       ?= var/covmon.db
 LISTEN   ?= 127.0.0.1:8080
 
-.PHONY: run build test vet fmt-check lint bench bench-stores bench-go bench-anchors bench-layers12 cover fuzz-smoke seeds clean help
+.PHONY: run build test vet fmt-check lint bench bench-read bench-stores bench-go bench-anchors bench-layers12 cover fuzz-smoke seeds clean help
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -50,13 +50,17 @@ fmt-check: ## fail if gofmt would change a file
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 	if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
 
-bench: ## coverage-area ingest: throughput, wall time, peak RSS (BENCH_SIZE=large for 1M×200k; docs/benchmarks.md)
+bench: ## coverage-area ingest, then the read path (bench-read): BENCH_SIZE=large for 1M villages; docs/benchmarks.md
 	GO=$(GO) sh cmd/covgen/bench.sh
 	GO=$(GO) sh cmd/covgen/layers12.sh  # 12 layers end to end beside ogr2ogr + PostGIS, one run, with the ratio
 	GO=$(GO) sh cmd/covgen/stores.sh  # SQLite and PostgreSQL side by side, the upload beside a plain COPY
+	GO=$(GO) sh cmd/covgen/readbench.sh
 
 bench-stores: ## SQLite and PostgreSQL side by side: registry import, observations upload vs a plain COPY, status, summary API
 	GO=$(GO) sh cmd/covgen/stores.sh
+
+bench-read: ## read path: status vs the sqlite3 floor, serve time to ready and RSS (SERVE_MINUTES, default 5), /metrics, first page
+	GO=$(GO) sh cmd/covgen/readbench.sh
 
 bench-anchors: ## the same data through PostGIS (installs postgresql-15-postgis-3 and gdal-bin), with ratios
 	GO=$(GO) sh cmd/covgen/anchors.sh
