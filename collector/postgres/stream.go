@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -71,9 +72,10 @@ func (c *cursor[T]) next(ctx context.Context) (*T, error) {
 // village comes without its settled area. Villages, programs and observations are read in
 // one read transaction through three server-side cursors merged as they go, so memory stays
 // that of a few thousand rows whatever the size of the registry. fn may keep the village;
-// latest belongs to fn only during the call.
-func (db *DB) EachVillageLatest(ctx context.Context, asOf time.Time, f geo.VillageFilter, fn func(v *geo.Village, latest []geo.Observation) error) error {
-	if err := db.eachVillage(ctx, &asOf, f, fn); err != nil {
+// latest belongs to fn only during the call. upTo, when not 0, leaves out every observation
+// stored after the one with that ID (ObservationMark; negative: every observation).
+func (db *DB) EachVillageLatest(ctx context.Context, asOf time.Time, upTo int64, f geo.VillageFilter, fn func(v *geo.Village, latest []geo.Observation) error) error {
+	if err := db.eachVillage(ctx, &asOf, upTo, f, fn); err != nil {
 		return fmt.Errorf("village states: %w", err)
 	}
 	return nil
@@ -82,7 +84,7 @@ func (db *DB) EachVillageLatest(ctx context.Context, asOf time.Time, f geo.Villa
 // EachVillage calls fn for every village matching f, in ID order, with its programs (sorted)
 // and without its settled area, streaming as EachVillageLatest does.
 func (db *DB) EachVillage(ctx context.Context, f geo.VillageFilter, fn func(v *geo.Village) error) error {
-	err := db.eachVillage(ctx, nil, f, func(v *geo.Village, _ []geo.Observation) error { return fn(v) })
+	err := db.eachVillage(ctx, nil, 0, f, func(v *geo.Village, _ []geo.Observation) error { return fn(v) })
 	if err != nil {
 		return fmt.Errorf("list villages: %w", err)
 	}
@@ -91,7 +93,7 @@ func (db *DB) EachVillage(ctx context.Context, f geo.VillageFilter, fn func(v *g
 
 type membership struct{ village, program string }
 
-func (db *DB) eachVillage(ctx context.Context, asOf *time.Time, f geo.VillageFilter, fn func(v *geo.Village, latest []geo.Observation) error) error {
+func (db *DB) eachVillage(ctx context.Context, asOf *time.Time, upTo int64, f geo.VillageFilter, fn func(v *geo.Village, latest []geo.Observation) error) error {
 	tx, err := db.readTx(ctx)
 	if err != nil {
 		return err
@@ -128,6 +130,10 @@ func (db *DB) eachVillage(ctx context.Context, asOf *time.Time, f geo.VillageFil
 	var oc *cursor[geo.Observation]
 	if asOf != nil {
 		a = args{asOf.UnixMilli()}
+		bound := ""
+		if upTo != 0 {
+			bound = " AND x.id <= " + strconv.FormatInt(upTo, 10)
+		}
 		where = villageFilter("s.village_id", f, &a)
 		if where != "" {
 			where = " WHERE " + where
@@ -137,7 +143,7 @@ func (db *DB) eachVillage(ctx context.Context, asOf *time.Time, f geo.VillageFil
 		JOIN LATERAL (
 			SELECT * FROM observations x
 			WHERE x.village_id = s.village_id AND x.carrier = s.carrier
-				AND x.technology = s.technology AND x.source_role = 'carrier' AND x.observed_at <= $1
+				AND x.technology = s.technology AND x.source_role = 'carrier' AND x.observed_at <= $1`+bound+`
 			ORDER BY x.observed_at DESC, x.id DESC
 			LIMIT 1) o ON true`+where+`
 		ORDER BY s.village_id, s.carrier, s.technology`, a, func(r pgx.Rows, o *geo.Observation) error { return scanObservation(r, o) })
@@ -252,4 +258,62 @@ func (db *DB) SignalAmong(ctx context.Context, asOf time.Time, p *geo.Policy, id
 		}
 	}
 	return out, nil
+}
+
+// ObservationMark returns the ID of the newest observation stored (0 for none). Every write
+// holds the write lock, so observation IDs grow in commit order and the observations stored
+// after a mark are exactly those with a greater ID.
+func (db *DB) ObservationMark(ctx context.Context) (int64, error) {
+	var mark int64
+	if err := db.pool.QueryRow(ctx, `SELECT coalesce(max(id), 0) FROM observations`).Scan(&mark); err != nil {
+		return 0, fmt.Errorf("observation mark: %w", err)
+	}
+	return mark, nil
+}
+
+// ObservationsSince returns the villages with an observation stored after mark, sorted, the
+// new mark and the latest observed_at among those observations; ok is false (only next set)
+// when more than limit observations were stored after mark.
+func (db *DB) ObservationsSince(ctx context.Context, mark int64, limit int) (ids []string, next int64, latest time.Time, ok bool, err error) {
+	tx, err := db.readTx(ctx)
+	if err != nil {
+		return nil, 0, time.Time{}, false, fmt.Errorf("observations since %d: %w", mark, err)
+	}
+	defer tx.Rollback(ctx)
+	if err := tx.QueryRow(ctx, `SELECT coalesce(max(id), 0) FROM observations`).Scan(&next); err != nil {
+		return nil, 0, time.Time{}, false, fmt.Errorf("observations since %d: %w", mark, err)
+	}
+	var n int
+	if err := tx.QueryRow(ctx, `SELECT count(*) FROM (SELECT 1 FROM observations WHERE id > $1 AND id <= $2 LIMIT $3) x`,
+		mark, next, limit+1).Scan(&n); err != nil {
+		return nil, 0, time.Time{}, false, fmt.Errorf("observations since %d: %w", mark, err)
+	}
+	if n > limit {
+		return nil, next, time.Time{}, false, nil
+	}
+	rows, err := tx.Query(ctx, `SELECT village_id, max(observed_at) FROM observations
+		WHERE id > $1 AND id <= $2 GROUP BY village_id ORDER BY village_id COLLATE "C"`, mark, next)
+	if err != nil {
+		return nil, 0, time.Time{}, false, fmt.Errorf("observations since %d: %w", mark, err)
+	}
+	defer rows.Close()
+	var last int64
+	for rows.Next() {
+		var (
+			id string
+			at int64
+		)
+		if err := rows.Scan(&id, &at); err != nil {
+			return nil, 0, time.Time{}, false, fmt.Errorf("observations since %d: %w", mark, err)
+		}
+		ids = append(ids, id)
+		last = max(last, at)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, 0, time.Time{}, false, fmt.Errorf("observations since %d: %w", mark, err)
+	}
+	if len(ids) > 0 {
+		latest = time.UnixMilli(last).In(geo.Vietnam)
+	}
+	return ids, next, latest, true, nil
 }
