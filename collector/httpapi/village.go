@@ -157,6 +157,9 @@ func (s *Server) handleVillages(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	wire.SetPaging(fc, pg.matched, next)
+	if pg.matched < 0 { // not counted: the page's walk stopped before the end of the list
+		delete(fc.ExtraMembers, "number_matched")
+	}
 	writeJSON(w, http.StatusOK, "application/geo+json", fc)
 }
 

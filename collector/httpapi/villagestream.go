@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"slices"
@@ -44,8 +45,13 @@ func (vq *villageQuery) cursorID() (string, error) {
 	return id, err
 }
 
-// pageVillages returns one page in ID order, counting every match for number_matched but
-// keeping only the page's villages.
+// errPageFull stops the walk of a page once the village after it is found.
+var errPageFull = errors.New("page full")
+
+// pageVillages returns one page in ID order, keeping only the page's villages. The walk stops
+// at the first match after the page: number_matched is known (and matched set) only when the
+// walk reached the end of the list, so that the first page of a million villages costs the
+// page, not the registry; matched is -1 otherwise.
 func (s *Server) pageVillages(ctx context.Context, q *query, vq *villageQuery, f geo.VillageFilter) (villagePage, error) {
 	var pg villagePage
 	after, err := vq.cursorID()
@@ -55,14 +61,19 @@ func (s *Server) pageVillages(ctx context.Context, q *query, vq *villageQuery, f
 	err = s.walkVillages(ctx, q, vq, f, func(st *geo.VillageStatus) error {
 		pg.matched++
 		switch {
-		case st.Village.ID <= after && after != "":
+		case after != "" && st.Village.ID <= after:
 		case vq.page.limit == 0 || len(pg.items) < vq.page.limit:
 			pg.items = append(pg.items, *st)
-		case pg.next == "":
+		default:
 			pg.next = vq.position(0, pg.items[len(pg.items)-1].Village.ID)
+			return errPageFull
 		}
 		return nil
 	})
+	if errors.Is(err, errPageFull) {
+		pg.matched = -1
+		err = nil
+	}
 	if err != nil {
 		return pg, fmt.Errorf("status: %w", err)
 	}
