@@ -65,7 +65,7 @@ func eachVillage(ctx context.Context, tx *sql.Tx, asOf *time.Time, upTo int64, f
 		args []any
 	)
 	if f.AsOf.IsZero() {
-		where, wargs, err := villageFilter("id", f)
+		where, wargs, err := villageFilter("villages.id", f)
 		if err != nil {
 			return err
 		}
@@ -100,7 +100,7 @@ func eachVillage(ctx context.Context, tx *sql.Tx, asOf *time.Time, upTo int64, f
 	// The programs of today's rows (a superset when f.AsOf is set: matched by ID below).
 	cf := f
 	cf.AsOf = time.Time{}
-	pwhere, pargs, err := villageFilter("village_id", cf)
+	pwhere, pargs, err := villageFilter("village_programs.village_id", cf)
 	if err != nil {
 		return err
 	}

@@ -575,12 +575,15 @@ func villageFilter(col string, f geo.VillageFilter) (string, []any, error) {
 		conds []string
 		args  []any
 	)
+	// Correlated EXISTS rather than IN (subquery): IN builds the whole set of matching IDs
+	// before the first row, EXISTS probes the primary key per row, so a walk that stops early
+	// (a page of villages) costs its rows, not the registry.
 	if f.ProvinceCode != "" {
-		conds = append(conds, col+` IN (SELECT id FROM villages WHERE province_code = ?)`)
+		conds = append(conds, `EXISTS (SELECT 1 FROM villages fv WHERE fv.id = `+col+` AND fv.province_code = ?)`)
 		args = append(args, f.ProvinceCode)
 	}
 	if f.ProgramID != "" {
-		conds = append(conds, col+` IN (SELECT village_id FROM village_programs WHERE program_id = ?)`)
+		conds = append(conds, `EXISTS (SELECT 1 FROM village_programs fp WHERE fp.village_id = `+col+` AND fp.program_id = ?)`)
 		args = append(args, f.ProgramID)
 	}
 	if words := strings.Fields(geo.Fold(f.Name)); len(words) > 0 {

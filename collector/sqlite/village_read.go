@@ -150,7 +150,7 @@ func queryVillages(ctx context.Context, tx *sql.Tx, f geo.VillageFilter) ([]geo.
 		args []any
 	)
 	if f.AsOf.IsZero() {
-		where, wargs, err := villageFilter("id", f)
+		where, wargs, err := villageFilter("villages.id", f)
 		if err != nil {
 			return nil, err
 		}
@@ -209,7 +209,7 @@ func queryVillages(ctx context.Context, tx *sql.Tx, f geo.VillageFilter) ([]geo.
 	// current row has its current province, programs and name); only indexed ones are kept.
 	cf := f
 	cf.AsOf = time.Time{}
-	where, args, err := villageFilter("village_id", cf)
+	where, args, err := villageFilter("village_programs.village_id", cf)
 	if err != nil {
 		return nil, err
 	}
@@ -318,7 +318,7 @@ func (db *DB) VillageVersions(ctx context.Context, f geo.VillageFilter) ([]geo.V
 	if err != nil {
 		return nil, fmt.Errorf("village versions: %w", err)
 	}
-	where, args, err := villageFilter("village_id", f)
+	where, args, err := villageFilter("village_versions.village_id", f)
 	if err != nil {
 		return nil, fmt.Errorf("village versions: %w", err)
 	}
@@ -394,7 +394,7 @@ func scanVillage(rows *sql.Rows, v *geo.Village, head []any, tail ...any) error 
 // currentVersions returns the current rows of the villages matching f (f.AsOf zero), retired
 // ones included, as versions, with their programs, ordered by ID.
 func currentVersions(ctx context.Context, tx *sql.Tx, f geo.VillageFilter) ([]geo.VillageVersion, error) {
-	where, args, err := villageFilter("id", f)
+	where, args, err := villageFilter("villages.id", f)
 	if err != nil {
 		return nil, err
 	}
@@ -428,7 +428,7 @@ func currentVersions(ctx context.Context, tx *sql.Tx, f geo.VillageFilter) ([]ge
 	if len(out) == 0 {
 		return out, nil
 	}
-	where, args, err = villageFilter("village_id", f)
+	where, args, err = villageFilter("village_programs.village_id", f)
 	if err != nil {
 		return nil, err
 	}
