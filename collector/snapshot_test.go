@@ -282,6 +282,20 @@ func TestRunner_UploadEvaluatesTouchedVillages(t *testing.T) {
 	if got := r.Snapshot().AsOf; !got.Equal(asOf) {
 		t.Errorf("the snapshot's instant moved to %v, want %v", got, asOf)
 	}
+	// An inspector's measurement can verify a village (its lifecycle step): the evaluation as
+	// counted before cannot be redone without it, so the whole registry is evaluated again.
+	before := r.VillagesEvaluated()
+	inspected := strings.Replace(observations("2025-12-20", true, 22), `"village_id"`, `"carrier":"mobifone","village_id"`, 1)
+	if u, err := r.Ingest(ctx, collector.File{Name: "inspected", Kind: geo.KindObservations, Inspector: true, Source: "api"}, strings.NewReader(inspected)); err != nil || u.Result != geo.ResultAccepted {
+		t.Fatalf("inspection: %v %+v", err, u)
+	}
+	if err := r.WaitRefreshed(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got := r.VillagesEvaluated() - before; got != n {
+		t.Errorf("an independent measurement: %d villages evaluated, want the whole %d", got, n)
+	}
+	same("inspected")
 	// Observed after the snapshot's instant: the whole registry, at the clock's now.
 	clock.Advance(time.Hour)
 	upload("observed after", observations(clock.Now().Add(-time.Minute).Format(time.RFC3339), true, 50), n)
