@@ -74,38 +74,56 @@ type StreamStore interface {
 	EachVillageLatest(ctx context.Context, asOf time.Time, upTo int64, f geo.VillageFilter, fn func(v *geo.Village, latest []geo.Observation) error) error
 }
 
+// EachStatus is Status one village at a time: it calls fn with the status (lifecycle
+// included, under a program) of each village matching f, in ID order, as the store streams
+// them. fn may keep the status; an error from fn stops the walk and is returned as it is.
+func EachStatus(ctx context.Context, s StreamStore, f geo.VillageFilter, prog *geo.Program, p *geo.Policy, asOf time.Time, fn func(st *geo.VillageStatus) error) error {
+	f.AsOf = asOf // the registry as it was at asOf, as Status reads it
+	as, err := s.Assignments(ctx)
+	if err != nil {
+		return fmt.Errorf("load assignments: %w", err)
+	}
+	book := geo.NewAssignments(as)
+	// The independent measurements (few beside the claims) are loaded whole beforehand.
+	measured, err := s.LatestMeasurements(ctx, asOf, f)
+	if err != nil {
+		return fmt.Errorf("load independent measurements: %w", err)
+	}
+	var plans *geo.Plans
+	if prog != nil {
+		ps, err := s.Plans(ctx)
+		if err != nil {
+			return fmt.Errorf("load plans: %w", err)
+		}
+		plans = geo.NewPlans(ps)
+	}
+	e := geo.NewEvaluator(prog, p, book, asOf)
+	return s.EachVillageLatest(ctx, asOf, 0, f, func(v *geo.Village, latest []geo.Observation) error {
+		st := e.EvaluateMeasured(v, latest, measured[v.ID])
+		if prog != nil {
+			st.Lifecycle = geo.LifecycleOf(&st, latest, measured[v.ID], plans, book, prog, p, asOf)
+		}
+		if err := fn(&st); err != nil {
+			return err
+		}
+		return ctx.Err()
+	})
+}
+
 // StatusSummary is Status followed by geo.Summarize, streaming: it evaluates the villages
 // matching f one at a time as the store reads them and tallies the summary as it goes, keeping
 // only the statuses keep accepts (nil: none). Its memory is that of the summary and the kept
 // villages, whatever the size of the registry; the independent measurements (few beside the
 // claims) are loaded whole beforehand.
 func StatusSummary(ctx context.Context, s StreamStore, f geo.VillageFilter, prog *geo.Program, p *geo.Policy, asOf time.Time, keep func(*geo.VillageStatus) bool) (geo.Summary, []geo.VillageStatus, error) {
-	as, err := s.Assignments(ctx)
-	if err != nil {
-		return geo.Summary{}, nil, fmt.Errorf("load assignments: %w", err)
-	}
-	f.AsOf = asOf // the registry as it was at asOf
-	book := geo.NewAssignments(as)
-	ps, err := s.Plans(ctx)
-	if err != nil {
-		return geo.Summary{}, nil, fmt.Errorf("load plans: %w", err)
-	}
-	plans := geo.NewPlans(ps)
-	measured, err := s.LatestMeasurements(ctx, asOf, f)
-	if err != nil {
-		return geo.Summary{}, nil, fmt.Errorf("load independent measurements: %w", err)
-	}
-	e := geo.NewEvaluator(prog, p, book, asOf)
 	b := geo.NewSummaryBuilder(prog, p, asOf)
 	var kept []geo.VillageStatus
-	err = s.EachVillageLatest(ctx, asOf, 0, f, func(v *geo.Village, latest []geo.Observation) error {
-		st := e.EvaluateMeasured(v, latest, measured[v.ID])
-		st.Lifecycle = geo.LifecycleOf(&st, latest, measured[v.ID], plans, book, prog, p, asOf)
-		b.Add(&st)
-		if keep != nil && keep(&st) {
-			kept = append(kept, st)
+	err := EachStatus(ctx, s, f, prog, p, asOf, func(st *geo.VillageStatus) error {
+		b.Add(st)
+		if keep != nil && keep(st) {
+			kept = append(kept, *st)
 		}
-		return ctx.Err()
+		return nil
 	})
 	if err != nil {
 		return geo.Summary{}, nil, fmt.Errorf("evaluate villages: %w", err)

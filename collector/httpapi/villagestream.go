@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"slices"
 
+	"github.com/covmon/covmon/collector"
 	"github.com/covmon/covmon/geo"
 	"github.com/covmon/covmon/geo/wire"
 )
@@ -21,18 +22,11 @@ import (
 // walkVillages evaluates the villages matching f under q, in ID order, calling fn with each
 // that passes vq's filters.
 func (s *Server) walkVillages(ctx context.Context, q *query, vq *villageQuery, f geo.VillageFilter, fn func(st *geo.VillageStatus) error) error {
-	as, err := s.Store.Assignments(ctx)
-	if err != nil {
-		return fmt.Errorf("load assignments: %w", err)
-	}
-	e := geo.NewEvaluator(q.program, &s.Policy, geo.NewAssignments(as), q.asOf)
-	f.AsOf = q.asOf // the registry as it was at as_of, as collector.Status reads it
-	return s.Store.EachVillageLatest(ctx, q.asOf, 0, f, func(v *geo.Village, latest []geo.Observation) error {
-		st := e.Evaluate(v, latest)
-		if _, ok := vq.match(&st, q.asOf); !ok {
+	return collector.EachStatus(ctx, s.Store, f, q.program, &s.Policy, q.asOf, func(st *geo.VillageStatus) error {
+		if _, ok := vq.match(st, q.asOf); !ok {
 			return nil
 		}
-		return fn(&st)
+		return fn(st)
 	})
 }
 
