@@ -560,6 +560,8 @@ func marshalArea(g orb.Geometry) (any, error) {
 // villageFilter returns SQL conditions, joined with AND, restricting the village ID column col
 // to f, and their arguments. The conditions are empty when f does not filter. With f.AsOf set,
 // province, program and name match the version of each village in force then.
+// col must name its table (villages.id, not id): inside the correlated EXISTS conditions an
+// unqualified name would be the subquery's own column, and the condition always true.
 func villageFilter(col string, f geo.VillageFilter) (string, []any, error) {
 	if !f.AsOf.IsZero() && (f.ProvinceCode != "" || f.ProgramID != "" || f.Name != "") {
 		reg, regArgs := registryAsOf(f.AsOf)

@@ -184,6 +184,26 @@ func contractRegistryHistory(t *testing.T, h *Harness) {
 	if want := "[V000:..2025-07-01:15:false V000:2025-07-01..:10:false V001:..2025-09-01:10:true V001a:2025-09-01..:10:false V001b:2025-09-01..:10:false V002:..2025-08-01:15:false V002:2025-08-01..:15:false]"; fmt.Sprint(got) != want {
 		t.Errorf("versions:\n got %v\nwant %s", got, want)
 	}
+	// Filtered by today's province or programs: only those villages' versions.
+	for _, c := range []struct {
+		f    geo.VillageFilter
+		want string
+	}{
+		{geo.VillageFilter{ProvinceCode: "15"}, "[V002:..2025-08-01:15 V002:2025-08-01..:15]"},
+		{geo.VillageFilter{ProgramID: "p2"}, "[V000:..2025-07-01:15 V000:2025-07-01..:10 V002:..2025-08-01:15 V002:2025-08-01..:15]"},
+	} {
+		vers, err := db.VillageVersions(ctx, c.f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, v := range vers {
+			got = append(got, fmt.Sprintf("%s:%s..%s:%s", v.ID, ymd(v.ValidFrom), ymd(v.ValidTo), v.ProvinceCode))
+		}
+		if fmt.Sprint(got) != c.want {
+			t.Errorf("versions of %+v:\n got %v\nwant %s", c.f, got, c.want)
+		}
+	}
 }
 
 func ymd(t time.Time) string {
