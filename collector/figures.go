@@ -186,17 +186,3 @@ func versionDays(v *geo.VillageVersion, days []time.Time) (lo, hi int) {
 	}
 	return lo, hi
 }
-
-// inProgram returns the villages that belong to program id.
-func inProgram(vs []geo.Village, id string) []geo.Village {
-	var out []geo.Village
-	for _, v := range vs {
-		for _, p := range v.Programs {
-			if p == id {
-				out = append(out, v)
-				break
-			}
-		}
-	}
-	return out
-}
