@@ -256,3 +256,61 @@ func jsonKeys(s string, out *[]string) error {
 	}
 	return nil
 }
+
+// LedgerWalk is a store's side of a verification: the checks only the database can make.
+// Verify walks the chain with them, so both stores agree on the order and on what is checked.
+type LedgerWalk struct {
+	// CheckRecord compares entry e with the row it records, as stored now.
+	CheckRecord func(e LedgerEntry) (*LedgerBreak, error)
+	// CheckPrograms compares the latest program_set entry of each program with the table.
+	CheckPrograms func(latest map[string]LedgerEntry) (*LedgerBreak, error)
+	// Unchained returns a break naming the first recorded row with no entry among seen
+	// (kind → ref).
+	Unchained func(seen map[string]map[int64]bool) (*LedgerBreak, error)
+}
+
+// Verify checks entries (the whole chain, in ID order): each links to the one before it, each
+// matches the row it records, then the programs and the rows no entry records. The error is
+// non-nil only when the database could not be read.
+func (w LedgerWalk) Verify(entries []LedgerEntry) (*LedgerReport, error) {
+	var (
+		c    LedgerChecker
+		brk  *LedgerBreak
+		err  error
+		seen = map[string]map[int64]bool{}
+		// programs: the latest program_set entry of each program, checked against the
+		// table after the walk (earlier entries are its history).
+		programs = map[string]LedgerEntry{}
+	)
+	for _, e := range entries {
+		if brk = c.Check(e); brk != nil {
+			break
+		}
+		if brk, err = w.CheckRecord(e); err != nil {
+			return nil, fmt.Errorf("entry %d: %w", e.ID, err)
+		} else if brk != nil {
+			break
+		}
+		if seen[e.Kind] == nil {
+			seen[e.Kind] = map[int64]bool{}
+		}
+		seen[e.Kind][e.Ref] = true
+		if e.Kind == LedgerProgramSet {
+			var pc LedgerProgramContent
+			if json.Unmarshal([]byte(e.Content), &pc) == nil {
+				programs[pc.ProgramID] = e
+			}
+		}
+	}
+	if brk == nil {
+		if brk, err = w.CheckPrograms(programs); err != nil {
+			return nil, err
+		}
+	}
+	if brk == nil {
+		if brk, err = w.Unchained(seen); err != nil {
+			return nil, err
+		}
+	}
+	return &LedgerReport{Entries: c.Count(), Head: c.Head(), Break: brk}, nil
+}

@@ -5,7 +5,6 @@ import (
 	"crypto/sha256"
 	"database/sql"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 
@@ -213,14 +212,6 @@ func (db *DB) VerifyLedger(ctx context.Context) (*geo.LedgerReport, error) {
 	}
 	defer tx.Rollback()
 
-	var (
-		c    geo.LedgerChecker
-		brk  *geo.LedgerBreak
-		seen = map[string]map[int64]bool{}
-		// programs: the latest program_set entry of each program, checked against the
-		// table after the walk (earlier entries are its history).
-		programs = map[string]geo.LedgerEntry{}
-	)
 	rows, err := tx.QueryContext(ctx, `SELECT id, kind, ref, content, prev_hash, hash FROM ledger ORDER BY id`)
 	if err != nil {
 		return nil, fmt.Errorf("verify ledger: %w", err)
@@ -238,39 +229,17 @@ func (db *DB) VerifyLedger(ctx context.Context) (*geo.LedgerReport, error) {
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("verify ledger: %w", err)
 	}
-	for _, e := range entries {
-		if brk = c.Check(e); brk != nil {
-			break
-		}
-		if brk, err = checkRecord(ctx, tx, e); err != nil {
-			return nil, fmt.Errorf("verify ledger: entry %d: %w", e.ID, err)
-		} else if brk != nil {
-			break
-		}
-		if seen[e.Kind] == nil {
-			seen[e.Kind] = map[int64]bool{}
-		}
-		seen[e.Kind][e.Ref] = true
-		if e.Kind == geo.LedgerProgramSet {
-			var pc geo.LedgerProgramContent
-			if json.Unmarshal([]byte(e.Content), &pc) == nil {
-				programs[pc.ProgramID] = e
-			}
-		}
+	rep, err := geo.LedgerWalk{
+		CheckRecord: func(e geo.LedgerEntry) (*geo.LedgerBreak, error) { return checkRecord(ctx, tx, e) },
+		CheckPrograms: func(latest map[string]geo.LedgerEntry) (*geo.LedgerBreak, error) {
+			return checkPrograms(ctx, tx, latest)
+		},
+		Unchained: func(seen map[string]map[int64]bool) (*geo.LedgerBreak, error) { return unchained(ctx, tx, seen) },
+	}.Verify(entries)
+	if err != nil {
+		return nil, fmt.Errorf("verify ledger: %w", err)
 	}
-	if brk == nil {
-		brk, err = checkPrograms(ctx, tx, programs)
-		if err != nil {
-			return nil, fmt.Errorf("verify ledger: %w", err)
-		}
-	}
-	if brk == nil {
-		brk, err = unchained(ctx, tx, seen)
-		if err != nil {
-			return nil, fmt.Errorf("verify ledger: %w", err)
-		}
-	}
-	return &geo.LedgerReport{Entries: c.Count(), Head: c.Head(), Break: brk}, nil
+	return rep, nil
 }
 
 // checkRecord compares entry e with the row it records, as stored now.
