@@ -21,11 +21,12 @@ import (
 //	DIR/<carrier>/*.geojson        observation files of that carrier (observations/v1)
 //	DIR/<carrier>/areas/*.geojson  coverage-area files of that carrier (areas/v1)
 //	DIR/registry/*.geojson         village registry files (villages/v1)
+//	DIR/inspector/*.geojson        independent measurements of any carrier (observations/v1)
 //
 // After ingest a file moves to processed/ or rejected/ in its folder, with a JSON report next
 // to it. Files whose names start with "." or end in .tmp or .part, and files modified within
 // the last Settle, are left alone (they may still be being written). Folders that are not a
-// configured carrier or "registry" are skipped with a log line.
+// configured carrier, "registry" or "inspector" are skipped with a log line.
 //
 // A carrier controls what is inside its own folder, so covmon never follows a symbolic link
 // there: each folder is opened as an os.Root (nothing resolved through it can leave it), a
@@ -51,6 +52,16 @@ const DefaultInboxMaxBytes = 512 << 20
 
 // RegistryFolder is the inbox folder for village registry files.
 const RegistryFolder = "registry"
+
+// InspectorFolder is the inbox folder for independent measurements (observations/v1 of any
+// carrier, read as an inspector's token's files are: a file declaring "source_role":
+// "carrier" is rejected). Its uploads are recorded with the source InspectorSource. It has no
+// sub-folders to scan: inspectors never send the registry, areas, assignments or plans.
+const InspectorFolder = "inspector"
+
+// InspectorSource is the upload source of a file from the inspector folder (the uploader is
+// "the drop folder's inspector", not a token).
+const InspectorSource = "inbox-inspector"
 
 // AreasFolder is the sub-folder of a carrier's inbox folder for coverage-area files.
 const AreasFolder = "areas"
@@ -99,9 +110,13 @@ func (r *Runner) ScanInbox(ctx context.Context) error {
 		if strings.HasPrefix(d.Name(), ".") {
 			continue
 		}
-		kind, carrier := geo.KindObservations, d.Name()
+		kind, carrier, inspector := geo.KindObservations, d.Name(), false
 		if d.Name() == RegistryFolder {
 			kind, carrier = geo.KindVillages, ""
+		} else if d.Name() == InspectorFolder {
+			// Before the carriers: a configuration naming a carrier "inspector" is refused
+			// (cmd/covmon), and a library user's would not make this folder a carrier's.
+			carrier, inspector = "", true
 		} else if !slices.Contains(r.Ingester.carriers(), carrier) {
 			if d.IsDir() || d.Type()&fs.ModeSymlink != 0 {
 				r.logger().Warn("inbox: skipping folder that is not a configured carrier", "folder", d.Name())
@@ -114,7 +129,11 @@ func (r *Runner) ScanInbox(ctx context.Context) error {
 			keep(logged(fmt.Errorf("inbox: %w", err)))
 			continue
 		}
-		keep(r.scanFolder(ctx, dir, kind, carrier))
+		keep(r.scanFolder(ctx, dir, kind, carrier, inspector))
+		if inspector {
+			dir.root.Close()
+			continue
+		}
 		if kind == geo.KindVillages {
 			if as, err := dir.sub(AssignmentsFolder); errors.Is(err, fs.ErrNotExist) {
 				// no assignments folder
@@ -122,7 +141,7 @@ func (r *Runner) ScanInbox(ctx context.Context) error {
 				r.logger().Error("inbox: folder refused", "folder", dir.join(AssignmentsFolder), "err", err)
 				keep(logged(fmt.Errorf("inbox: %w", err)))
 			} else {
-				keep(r.scanFolder(ctx, as, geo.KindAssignments, ""))
+				keep(r.scanFolder(ctx, as, geo.KindAssignments, "", false))
 				as.root.Close()
 			}
 		}
@@ -133,7 +152,7 @@ func (r *Runner) ScanInbox(ctx context.Context) error {
 				r.logger().Error("inbox: folder refused", "folder", dir.join(AreasFolder), "err", err)
 				keep(logged(fmt.Errorf("inbox: %w", err)))
 			} else {
-				keep(r.scanFolder(ctx, areas, geo.KindAreas, carrier))
+				keep(r.scanFolder(ctx, areas, geo.KindAreas, carrier, false))
 				areas.root.Close()
 			}
 			if plans, err := dir.sub(PlansFolder); errors.Is(err, fs.ErrNotExist) {
@@ -142,7 +161,7 @@ func (r *Runner) ScanInbox(ctx context.Context) error {
 				r.logger().Error("inbox: folder refused", "folder", dir.join(PlansFolder), "err", err)
 				keep(logged(fmt.Errorf("inbox: %w", err)))
 			} else {
-				keep(r.scanFolder(ctx, plans, geo.KindPlans, carrier))
+				keep(r.scanFolder(ctx, plans, geo.KindPlans, carrier, false))
 				plans.root.Close()
 			}
 		}
@@ -162,10 +181,13 @@ func (r *Runner) openInbox() (*folder, error) {
 		return nil, fmt.Errorf("inbox: %w", err)
 	}
 	top := &folder{root: root, path: r.Inbox.Dir}
-	for _, name := range append([]string{RegistryFolder}, r.Ingester.carriers()...) {
+	for _, name := range append([]string{RegistryFolder, InspectorFolder}, r.Ingester.carriers()...) {
 		if err := top.mkdir(name); err != nil {
 			r.logger().Error("inbox: cannot create folder", "folder", top.join(name), "err", err)
 			continue
+		}
+		if name == InspectorFolder {
+			continue // no sub-folders: observations only
 		}
 		subs := []string{AreasFolder, PlansFolder}
 		if name == RegistryFolder {
@@ -299,7 +321,7 @@ func (f *folder) writeNew(name string, b []byte) error {
 	return w.Close()
 }
 
-func (r *Runner) scanFolder(ctx context.Context, dir *folder, kind geo.UploadKind, carrier string) error {
+func (r *Runner) scanFolder(ctx context.Context, dir *folder, kind geo.UploadKind, carrier string, inspector bool) error {
 	entries, err := dir.list()
 	if err != nil {
 		return err
@@ -327,7 +349,7 @@ func (r *Runner) scanFolder(ctx context.Context, dir *folder, kind geo.UploadKin
 		if r.now().Sub(info.ModTime()) < settle {
 			continue
 		}
-		if err := r.ingestInboxFile(ctx, dir, name, kind, carrier); err != nil {
+		if err := r.ingestInboxFile(ctx, dir, name, kind, carrier, inspector); err != nil {
 			// Go on with the folder's other files; the failing one stays and is retried.
 			r.logger().Error("inbox file not ingested", "file", dir.join(name), "err", err)
 			if firstErr == nil {
@@ -338,7 +360,7 @@ func (r *Runner) scanFolder(ctx context.Context, dir *folder, kind geo.UploadKin
 	return firstErr
 }
 
-func (r *Runner) ingestInboxFile(ctx context.Context, dir *folder, name string, kind geo.UploadKind, carrier string) error {
+func (r *Runner) ingestInboxFile(ctx context.Context, dir *folder, name string, kind geo.UploadKind, carrier string, inspector bool) error {
 	path := dir.join(name)
 	// A link as processed/ or rejected/ is refused before anything is recorded.
 	for _, sub := range []string{"processed", "rejected"} {
@@ -358,7 +380,11 @@ func (r *Runner) ingestInboxFile(ctx context.Context, dir *folder, name string, 
 	if st, serr := f.Stat(); serr == nil && st.Size() > max {
 		err = ErrTooLarge
 	} else {
-		u, err = r.Ingest(ctx, File{Name: name, Kind: kind, Carrier: carrier, Source: "inbox"}, LimitReader(f, max))
+		file := File{Name: name, Kind: kind, Carrier: carrier, Source: "inbox"}
+		if inspector {
+			file.Inspector, file.Source = true, InspectorSource
+		}
+		u, err = r.Ingest(ctx, file, LimitReader(f, max))
 	}
 	f.Close()
 	tooLarge := errors.Is(err, ErrTooLarge)

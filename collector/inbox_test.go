@@ -251,3 +251,127 @@ func TestInbox_Plans(t *testing.T) {
 		t.Errorf("plans %v %+v, want viettel's only", err, ps)
 	}
 }
+
+// inspectorFile is an inspector's measurements of two carriers (each feature names its
+// carrier and who measured), without "source_role": the inspector folder makes it independent.
+const inspectorFile = `{"type":"FeatureCollection","covmon_schema":"observations/v1","features":[
+{"type":"Feature","geometry":null,"properties":{"village_id":"T-1","carrier":"viettel","technology":"4g","has_signal":false,"rsrp_dbm":-124,"observed_at":"2025-12-05","method":"drive_test","inspector":"Sở TT&TT Lào Cai"}},
+{"type":"Feature","geometry":null,"properties":{"village_id":"T-2","carrier":"mobifone","technology":"4g","has_signal":true,"observed_at":"2025-12-05","method":"drive_test","inspector":"Sở TT&TT Lào Cai"}}]}`
+
+// TestInbox_Inspector: inbox/inspector/ takes observations/v1 of any carrier as independent
+// measurements, recorded with the source "inbox-inspector" and no token, each in the ledger;
+// the same file dropped twice counts once; a file declaring "source_role": "carrier" is
+// rejected with a report naming file, feature, field and reason; sub-folders such as areas/
+// are not scanned; and a symbolic link as the inspector folder is refused, not followed.
+func TestInbox_Inspector(t *testing.T) {
+	r, clock, db := newRunner(t)
+	ctx := context.Background()
+	dir, drop := dropInbox(t, r)
+	if fi, err := os.Lstat(filepath.Join(dir, collector.InspectorFolder)); err != nil || !fi.IsDir() || fi.Mode().Perm()&^collector.FolderMode != 0 {
+		t.Fatalf("inspector folder not created as a folder of mode %v: %v %v", collector.FolderMode, fi, err)
+	}
+	drop("inspector/m.geojson", inspectorFile)
+	if err := r.ScanInbox(ctx); err != nil {
+		t.Fatal(err)
+	}
+	ups := uploadsOf(t, db, "")
+	var got []geo.Upload
+	for _, u := range ups {
+		if u.Source == collector.InspectorSource {
+			got = append(got, u)
+		}
+	}
+	if len(got) != 1 || got[0].Result != geo.ResultAccepted || got[0].TokenID != 0 || got[0].Kind != geo.KindObservations || got[0].Inserted != 2 {
+		t.Fatalf("inspector uploads: %+v, want one accepted observations upload of 2 rows, no token", got)
+	}
+	if m, _ := filepath.Glob(filepath.Join(dir, "inspector", "processed", "*-m.geojson.report.json")); len(m) != 1 {
+		t.Errorf("processed report: %v", files(t, filepath.Join(dir, "inspector")))
+	}
+	for village, carrier := range map[string]string{"T-1": "viettel", "T-2": "mobifone"} {
+		obs, err := db.Observations(ctx, village)
+		if err != nil || len(obs) != 1 {
+			t.Fatalf("%s: %v %+v", village, err, obs)
+		}
+		if o := obs[0]; !o.Independent() || o.Carrier != carrier || o.Inspector != "Sở TT&TT Lào Cai" {
+			t.Errorf("%s: %+v, want an independent measurement of %s by Sở TT&TT Lào Cai", village, o, carrier)
+		}
+	}
+	// The ledger's entry for the upload says where it came from.
+	var entry string
+	if err := db.LedgerEntries(ctx, func(e geo.LedgerEntry) error {
+		if e.Ref == got[0].ID && e.Kind == "upload" {
+			entry = e.Content
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(entry, `"source":"inbox-inspector"`) || !strings.Contains(entry, `"token_id":null`) {
+		t.Errorf("ledger entry: %q", entry)
+	}
+
+	// The same bytes again: a duplicate, nothing stored twice.
+	clock.Advance(time.Minute)
+	drop("inspector/m-again.geojson", inspectorFile)
+	if err := r.ScanInbox(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if obs, _ := db.Observations(ctx, "T-1"); len(obs) != 1 {
+		t.Errorf("T-1 after the duplicate: %d observations", len(obs))
+	}
+	m, _ := filepath.Glob(filepath.Join(dir, "inspector", "processed", "*-m-again.geojson.report.json"))
+	if len(m) != 1 {
+		t.Fatalf("duplicate's report: %v", files(t, filepath.Join(dir, "inspector")))
+	}
+	if b, _ := os.ReadFile(m[0]); !strings.Contains(string(b), `"result": "duplicate"`) {
+		t.Errorf("duplicate's report: %s", b)
+	}
+
+	// A carrier claim in the inspectors' folder: rejected, the report names the problem.
+	clock.Advance(time.Minute)
+	drop("inspector/claim.geojson", strings.Replace(inspectorFile, `"covmon_schema":"observations/v1",`, `"covmon_schema":"observations/v1","source_role":"carrier",`, 1))
+	// Registry or areas in the inspectors' folder are not read: a sub-folder is not scanned.
+	os.MkdirAll(filepath.Join(dir, "inspector", "areas"), 0o750)
+	drop("inspector/areas/a.geojson", `{"type":"FeatureCollection","covmon_schema":"areas/v1","features":[]}`)
+	if err := r.ScanInbox(ctx); err != nil {
+		t.Fatal(err)
+	}
+	m, _ = filepath.Glob(filepath.Join(dir, "inspector", "rejected", "*-claim.geojson.report.json"))
+	if len(m) != 1 {
+		t.Fatalf("rejected report: %v", files(t, filepath.Join(dir, "inspector")))
+	}
+	b, _ := os.ReadFile(m[0])
+	for _, want := range []string{`"result": "rejected"`, `"file": "claim.geojson"`, `"field": "source_role"`, `"feature": -1`} {
+		if !strings.Contains(string(b), want) {
+			t.Errorf("rejected report lacks %s: %s", want, b)
+		}
+	}
+	if _, err := os.Lstat(filepath.Join(dir, "inspector", "areas", "a.geojson")); err != nil {
+		t.Errorf("a file under inspector/areas/ was touched: %v", err)
+	}
+
+	// The inspector folder as a link (here to viettel's folder) is refused, not followed.
+	os.RemoveAll(filepath.Join(dir, "inspector"))
+	if err := os.Symlink("viettel", filepath.Join(dir, "inspector")); err != nil {
+		t.Fatal(err)
+	}
+	drop("viettel/.hidden.geojson", inspectorFile) // nothing a scan of viettel would take
+	drop("viettel/v.geojson", obsFile("T-2", true, "2025-12-06"))
+	clock.Advance(time.Minute)
+	err := r.ScanInbox(ctx)
+	if err == nil || !strings.Contains(err.Error(), "symbolic link refused") {
+		t.Errorf("scan with inspector a link: %v, want the link refused", err)
+	}
+	n := 0
+	for _, u := range uploadsOf(t, db, "") {
+		if u.Source == collector.InspectorSource {
+			n++
+		}
+	}
+	if n != 3 {
+		t.Errorf("inspector uploads after the link: %d, want the 3 before it", n)
+	}
+	if obs, _ := db.Observations(ctx, "T-2"); len(obs) != 2 || obs[1].Independent() == obs[0].Independent() {
+		t.Errorf("T-2: %+v, want mobifone's measurement and viettel's own claim (as a claim)", obs)
+	}
+}

@@ -87,7 +87,8 @@ type File struct {
 	// Carrier is the uploader's carrier when known (an API token or a --carrier flag); a file
 	// naming another carrier is rejected. Empty for registry files and trusted local imports.
 	Carrier string
-	// Source says where the file came from: "cli", "api", "inbox", "feed" or "seed".
+	// Source says where the file came from: "cli", "api", "inbox", "inbox-inspector"
+	// (InspectorSource), "feed" or "seed".
 	Source string
 	// Inspector says the uploader is an inspector: the file is independent measurements of any
 	// carrier (see format.Options.Inspector).

@@ -47,7 +47,7 @@ type Upload struct {
 	FileName string
 	Size     int64
 	SHA256   string // lower-case hex of the file's bytes
-	Source   string // "cli", "api", "inbox", "feed" or "seed"
+	Source   string // "cli", "api", "inbox", "inbox-inspector" (inbox/inspector/), "feed" or "seed"
 	// TokenID is the API token that sent the file; 0 for the other sources.
 	TokenID    int64
 	ReceivedAt time.Time

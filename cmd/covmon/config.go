@@ -255,6 +255,11 @@ func (c *Config) Validate() error {
 		if !carrierName.MatchString(cr) || cr == collector.RegistryFolder {
 			return &ConfigError{fmt.Sprintf("carriers[%d]", i), cr, fmt.Errorf("%w: want lower-case letters, digits, - or _ (at most 32; it names the carrier's drop folder), and not %q", ErrInvalidValue, collector.RegistryFolder)}
 		}
+		if cr == collector.InspectorFolder {
+			// inbox/inspector/ is the inspectors' folder: a carrier of that name would have its
+			// claims read as independent measurements of itself.
+			return &ConfigError{fmt.Sprintf("carriers[%d]", i), cr, fmt.Errorf("%w: %q names the inspectors' drop folder (inbox/%s/, independent measurements); rename the carrier", ErrInvalidValue, cr, collector.InspectorFolder)}
+		}
 	}
 	if _, err := c.Ingest.minTime(); err != nil {
 		return &ConfigError{"ingest.min_time", c.Ingest.MinTime, fmt.Errorf("%w: want a date YYYY-MM-DD", ErrInvalidValue)}

@@ -47,6 +47,7 @@ func TestConfig_Invalid(t *testing.T) {
 		{"invalid-feed-loopback.yml", "config: collector.feeds[0].url: invalid value: address refused by the feed network policy: localhost is loopback (collector.feed_network.allow_loopback) (got http://xxxxx@localhost:8080/feed?token=xxxxx)"},
 		{"invalid-upload-slots.yml", "config: server.max_uploads_per_uploader: invalid value: more than server.max_concurrent_uploads (got 5)"},
 		{"invalid-carrier-name.yml", `config: carriers[1]: invalid value: want lower-case letters, digits, - or _ (at most 32; it names the carrier's drop folder), and not "registry" (got ../mobifone)`},
+		{"invalid-carrier-inspector.yml", `config: carriers[2]: invalid value: "inspector" names the inspectors' drop folder (inbox/inspector/, independent measurements); rename the carrier (got inspector)`},
 		{"invalid-policy-order.yml", "config: programs[0].policies[1].effective: invalid value: not after the previous version's (got 2021-01-01)"},
 		{"invalid-trust.yml", "config: programs[0].trust: invalid value: want claims or verified (got carriers)"},
 		{"invalid-discrepancy-age.yml", "config: programs[0].discrepancy_max_age: invalid value: want 1..3650 days (got 0)"},
