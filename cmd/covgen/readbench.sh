@@ -70,10 +70,14 @@ rss_time sqlite3-latest sqlite3 "$DB" "SELECT o.id, o.village_id, o.carrier, o.t
 		ORDER BY x.observed_at DESC, x.id DESC LIMIT 1)
 	ORDER BY s.village_id, s.carrier, s.technology"
 floor=$(cut -d' ' -f1 "$DIR/time") floorcpu=$(cat "$DIR/cpu")
-rss_time covmon-status "$BIN/covmon" status --db "$DB"
+# covmon status as a user runs it (the completion forecast reads every village's history), then
+# without the forecast: the latest-per-series evaluation alone, the floor's query.
 # On a shared machine the CPU ratio is the steadier one; both are printed.
-awk -v f="$floor" -v c="$(cut -d' ' -f1 "$DIR/time")" -v fc="$floorcpu" -v cc="$(cat "$DIR/cpu")" \
-	'BEGIN { printf "bench: what=status-vs-sqlite3 wall_ratio=%.2f cpu_ratio=%.2f (covmon ÷ sqlite3; target ≤ 2)\n", c / f, cc / fc }'
+for fc in true false; do
+	rss_time "covmon-status-forecast-$fc" "$BIN/covmon" status --db "$DB" --forecast=$fc
+	awk -v f="$floor" -v c="$(cut -d' ' -f1 "$DIR/time")" -v fc="$floorcpu" -v cc="$(cat "$DIR/cpu")" -v n="$fc" \
+		'BEGIN { printf "bench: what=status-vs-sqlite3 forecast=%s wall_ratio=%.2f cpu_ratio=%.2f (covmon ÷ sqlite3; target ≤ 2)\n", n, c / f, cc / fc }'
+done
 
 echo "== covmon serve: time to ready, RSS over $MIN minutes, /metrics, first page =="
 cat >"$DIR/serve.yaml" <<YAML
@@ -111,3 +115,6 @@ while [ $i -lt $((MIN * 6)) ]; do
 	[ $((i % 6)) -eq 0 ] && echo "bench: what=serve-rss minute=$((i / 6)) rss_mib=$r peak_mib=$peak load=\"$(load)\""
 done
 scrape "-after"
+page=$(curl -fs -o /dev/null -w '%{time_total}' "http://127.0.0.1:$PORT/api/v1/villages?limit=100")
+echo "bench: what=first-page-after wall_s=$page load=\"$(load)\""
+echo "bench: what=serve-cpu cpu_s=$(awk -v hz="$(getconf CLK_TCK)" '{ sub(/^.*\) /, ""); print ($12 + $13) / hz }' /proc/$PID/stat) load=\"$(load)\""

@@ -30,6 +30,17 @@ PORT=${PGPORT_BENCH:-55433}
 as_pg "$PGBIN/initdb" -D "$PG/data" -U postgres -A trust >/dev/null
 as_pg "$PGBIN/pg_ctl" -D "$PG/data" -l "$PG/log" -w -o "-c listen_addresses=127.0.0.1 -p $PORT -k $PG -c shared_buffers=1GB -c max_parallel_workers_per_gather=0 -c fsync=off -c synchronous_commit=off" start >/dev/null
 psql_() { psql -X -q -h 127.0.0.1 -p "$PORT" -U postgres "$@"; }
+load() { cut -d' ' -f1-3 /proc/loadavg; }
+# The server's CPU seconds so far: the postmaster's own and its reaped children's (a backend
+# that exited is counted in its parent's cutime/cstime) plus every live child's (backends,
+# checkpointer, WAL writer, autovacuum). The difference across a step is the server's CPU for it.
+pgcpu() {
+	pm=$(head -1 "$PG/data/postmaster.pid")
+	{
+		sed 's/^.*) //' "/proc/$pm/stat" | awk '{ print $12 + $13 + $14 + $15 }'
+		for c in $(ps -o pid= --ppid "$pm"); do sed 's/^.*) //' "/proc/$c/stat" 2>/dev/null | awk '{ print $12 + $13 }'; done
+	} | awk -v hz="$(getconf CLK_TCK)" '{ s += $1 } END { printf "%.2f", s / hz }'
+}
 psql_ -d postgres -c "CREATE DATABASE bench" >/dev/null
 psql_ -d bench -c "CREATE EXTENSION postgis" >/dev/null
 URL="postgres://postgres@127.0.0.1:$PORT/bench?sslmode=disable"
@@ -52,21 +63,38 @@ with open(sys.argv[1]) as f, open(sys.argv[2], "w", newline="") as o:
                     p.get("rsrp_dbm", ""), p.get("dl_mbps", ""), int(at.timestamp() * 1000), p["method"], 1])
 PY
 
+# step name cmd...: one covmon run timed by areabench (wall, its CPU, peak RSS), with the
+# PostgreSQL server's CPU for the step when the store is PostgreSQL, and the load after it.
+step() {
+	name=$1; shift
+	s0=$(pgcpu)
+	out=$("$BIN/areabench" run "$name" "$@" | grep '^bench:')
+	case $name in postgres-*) out="$out server_cpu_s=$(echo "$(pgcpu) - $s0" | bc)" ;; esac
+	echo "$out load=\"$(load)\""
+}
 for store in sqlite postgres; do
 	if [ "$store" = sqlite ]; then DB=$DIR/bench.db; else DB=$URL; fi
 	echo "== $store =="
-	"$BIN/areabench" run "$store-villages-import" "$BIN/covmon" villages import --db "$DB" "$D/villages.geojson"
+	step "$store-villages-import" "$BIN/covmon" villages import --db "$DB" "$D/villages.geojson"
 	if [ "$store" = postgres ]; then
-		# The anchor: COPY of the same rows as CSV into a copy of the observations table (its
-		# indexes and checks, not its foreign keys), timed by psql, before covmon's upload.
-		psql_ -d bench -c "CREATE TABLE obs_anchor (LIKE observations INCLUDING DEFAULTS INCLUDING IDENTITY INCLUDING CONSTRAINTS INCLUDING INDEXES)" >/dev/null
-		t0=$(date +%s.%N)
-		psql_ -d bench -c "\\copy obs_anchor (village_id, carrier, technology, has_signal, rsrp_dbm, dl_mbps, observed_at, method, upload_id) FROM '$D/obs.csv' WITH (FORMAT csv)" >/dev/null
-		echo "bench: what=postgres-copy-csv-anchor wall_s=$(echo "$(date +%s.%N) - $t0" | bc)" | tee "$DIR/anchor.out"
-		psql_ -d bench -c "DROP TABLE obs_anchor" >/dev/null
+		# The anchor: COPY of the same rows as CSV into a fresh copy of the observations table
+		# (its columns, defaults, identity, checks and indexes, and its foreign keys to villages
+		# and uploads: the same table definition covmon writes into), timed before covmon's upload
+		# on the same cluster; psql's CPU and the server's CPU (every backend) measured too.
+		psql_ -d bench -v ON_ERROR_STOP=1 >/dev/null <<'SQL'
+CREATE TABLE obs_anchor (LIKE observations INCLUDING ALL);
+SELECT format('ALTER TABLE obs_anchor ADD %s', pg_get_constraintdef(oid)) FROM pg_constraint
+WHERE conrelid = 'observations'::regclass AND contype = 'f' \gexec
+SQL
+		psql_ -d bench -c CHECKPOINT >/dev/null
+		s0=$(pgcpu) t0=$(date +%s.%N)
+		/usr/bin/time -f "%U %S" -o "$DIR/time" psql -X -q -h 127.0.0.1 -p "$PORT" -U postgres -d bench -c "\\copy obs_anchor (village_id, carrier, technology, has_signal, rsrp_dbm, dl_mbps, observed_at, method, upload_id) FROM '$D/obs.csv' WITH (FORMAT csv)" >/dev/null
+		t1=$(date +%s.%N) s1=$(pgcpu)
+		echo "bench: what=postgres-copy-csv-anchor wall_s=$(echo "$t1 - $t0" | bc) client_cpu_s=$(awk '{ print $1 + $2 }' "$DIR/time") server_cpu_s=$(echo "$s1 - $s0" | bc) rows=$(psql_ -d bench -At -c 'SELECT count(*) FROM obs_anchor') fks=$(psql_ -d bench -At -c "SELECT count(*) FROM pg_constraint WHERE conrelid = 'obs_anchor'::regclass AND contype = 'f'") load=\"$(load)\"" | tee "$DIR/anchor.out"
+		psql_ -d bench -c "DROP TABLE obs_anchor" -c CHECKPOINT >/dev/null
 	fi
-	"$BIN/areabench" run "$store-ingest-observations" "$BIN/covmon" ingest --db "$DB" "$OBSF" | tee "$DIR/$store-obs.out"
-	"$BIN/areabench" run "$store-status" "$BIN/covmon" status --db "$DB" --forecast=false
+	step "$store-ingest-observations" "$BIN/covmon" ingest --db "$DB" "$OBSF" | tee "$DIR/$store-obs.out"
+	step "$store-status" "$BIN/covmon" status --db "$DB" --forecast=false
 	# serve: from start to ready (the first snapshot), then the summary API.
 	ADDR=127.0.0.1:$((PORT + 1))
 	t0=$(date +%s.%N)
@@ -82,4 +110,7 @@ done
 awk '/^bench: / { delete v; for (i = 2; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] } }
 	/what=postgres-copy-csv-anchor/ { a = v["wall_s"] }
 	/what=postgres-ingest-observations/ { c = v["wall_s"] }
-	END { printf "bench: what=postgres-observations-vs-copy covmon_s=%s copy_s=%s ratio=%.2f (target <= 2)\n", c, a, c / a }' "$DIR/anchor.out" "$DIR/postgres-obs.out"
+	/what=postgres-copy-csv-anchor/ { acpu = v["client_cpu_s"] + v["server_cpu_s"]; asrv = v["server_cpu_s"] }
+	/what=postgres-ingest-observations/ { ccpu = v["cpu_s"] + v["server_cpu_s"]; csrv = v["server_cpu_s"] }
+	END { printf "bench: what=postgres-observations-vs-copy covmon_s=%s copy_s=%s ratio=%.2f server_cpu_ratio=%.2f cpu_ratio=%.2f (client + server; target <= 2)\n", c, a, c / a, csrv / asrv, ccpu / acpu }' "$DIR/anchor.out" "$DIR/postgres-obs.out"
+echo "== load after: $(load) =="
