@@ -148,10 +148,44 @@ func (db *DB) migrate(ctx context.Context) error {
 		return fmt.Errorf("list migrations: %w", err)
 	}
 	sort.Strings(names)
+	if err := refuseNewer(ctx, conn.Conn(), names); err != nil {
+		return err
+	}
 	for _, name := range names {
 		if err := db.migrateFile(ctx, conn.Conn(), name); err != nil {
 			return fmt.Errorf("migration %s: %w", path.Base(name), err)
 		}
+	}
+	return nil
+}
+
+// refuseNewer fails when schema_migrations records a migration that is not among known (the
+// embedded files): a newer covmon migrated the database. Serving it would run this binary's
+// rules on a schema it does not know — and with several instances on one database, an older
+// one restarted after the others were upgraded could take the lead and evaluate and deliver
+// alerts by its older rules.
+func refuseNewer(ctx context.Context, conn *pgx.Conn, known []string) error {
+	rows, err := conn.Query(ctx, `SELECT name FROM schema_migrations ORDER BY name`)
+	if err != nil {
+		return fmt.Errorf("read schema_migrations: %w", err)
+	}
+	applied, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return fmt.Errorf("read schema_migrations: %w", err)
+	}
+	have := map[string]bool{}
+	for _, n := range known {
+		have[path.Base(n)] = true
+	}
+	var unknown []string
+	for _, n := range applied {
+		if !have[n] {
+			unknown = append(unknown, n)
+		}
+	}
+	if len(unknown) > 0 {
+		return fmt.Errorf("the database was migrated by a newer covmon (migrations %s, which this covmon does not know): run the newer version (every instance sharing the database runs the same one)",
+			strings.Join(unknown, ", "))
 	}
 	return nil
 }
