@@ -24,6 +24,7 @@ const (
 	ETOOLARGE     = "too-large"          // the upload is over the size limits
 	ETOOSLOW      = "too-slow"           // the upload's body did not keep up the minimum rate
 	EBUSY         = "too-many-uploads"   // the uploader already has the most uploads in flight
+	ELISTS        = "too-many-lists"     // the most whole village lists are being written already
 	EREJECTED     = "invalid-upload"     // the file was read and rejected; the report lists why
 	ECONFLICT     = "conflict"           // the upload contradicts the stored registry (its history)
 	ENOTREADY     = "not-ready"          // the database or the first evaluation is not ready
@@ -43,6 +44,7 @@ var codes = map[string]struct {
 	ETOOLARGE:     {http.StatusRequestEntityTooLarge, "Upload too large"},
 	ETOOSLOW:      {http.StatusRequestTimeout, "Upload too slow"},
 	EBUSY:         {http.StatusTooManyRequests, "Too many uploads in flight"},
+	ELISTS:        {http.StatusServiceUnavailable, "Too many village lists being written"},
 	EREJECTED:     {http.StatusUnprocessableEntity, "Upload rejected"},
 	ECONFLICT:     {http.StatusConflict, "Conflicts with the stored registry"},
 	ENOTREADY:     {http.StatusServiceUnavailable, "Not ready"},

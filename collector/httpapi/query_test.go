@@ -31,6 +31,13 @@ func gridVillages(n int) string {
 // newGridServer is an API on a real SQLite file holding gridVillages(10).
 func newGridServer(t *testing.T) *httptest.Server {
 	t.Helper()
+	srv, _ := newGridAPI(t)
+	return srv
+}
+
+// newGridAPI is newGridServer that also returns the API's Server.
+func newGridAPI(t *testing.T) (*httptest.Server, *httpapi.Server) {
+	t.Helper()
 	ctx := context.Background()
 	db := sqlite.NewDB(filepath.Join(t.TempDir(), "grid.db"))
 	if err := db.Open(ctx); err != nil {
@@ -47,7 +54,7 @@ func newGridServer(t *testing.T) *httptest.Server {
 	s := &httpapi.Server{Store: db, Ingest: in.Ingest, Programs: []geo.Program{prog}, Policy: geo.DefaultPolicy(), Now: now, PublicRead: true}
 	srv := httptest.NewServer(s.Handler())
 	t.Cleanup(srv.Close)
-	return srv
+	return srv, s
 }
 
 type fcDoc struct {

@@ -94,8 +94,19 @@ type Server struct {
 	UploadIdleTimeout time.Duration
 	SpoolDir          string
 
+	// MaxVillageStreams bounds the whole village lists (GET /api/v1/villages without a limit)
+	// written at once (default 2). Such a list is written while the store reads it, so it holds
+	// a database connection until the client has read the last byte: without a bound, a few
+	// clients that read nothing took every connection of the pool (PostgreSQL's 8, SQLite's 4
+	// readers) for the whole request timeout, and uploads and every other read of the instance
+	// waited. One more is answered 503 too-many-lists at once; a page (?limit=) is not bounded,
+	// since it is read before it is written.
+	MaxVillageStreams int
+
 	uploads         *uploadGate
 	uploadSlotsOnce sync.Once
+	streams         chan struct{}
+	streamsOnce     sync.Once
 	// spoolHook, when set (tests), is called when a body starts being received.
 	spoolHook func(uploader string)
 

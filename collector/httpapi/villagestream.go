@@ -30,6 +30,27 @@ func (s *Server) walkVillages(ctx context.Context, q *query, vq *villageQuery, f
 	})
 }
 
+// defaultMaxVillageStreams is MaxVillageStreams' default: below every store's read pool.
+const defaultMaxVillageStreams = 2
+
+// streamSlot takes one of the MaxVillageStreams places of a whole list written while it is
+// read; ok false when every one is taken.
+func (s *Server) streamSlot() (release func(), ok bool) {
+	s.streamsOnce.Do(func() {
+		n := s.MaxVillageStreams
+		if n <= 0 {
+			n = defaultMaxVillageStreams
+		}
+		s.streams = make(chan struct{}, n)
+	})
+	select {
+	case s.streams <- struct{}{}:
+		return func() { <-s.streams }, true
+	default:
+		return nil, false
+	}
+}
+
 // cursorID returns the village ID after which the page starts ("" for the first page).
 func (vq *villageQuery) cursorID() (string, error) {
 	if vq.page.cursor == "" {
@@ -83,6 +104,13 @@ func (s *Server) streamVillages(w http.ResponseWriter, r *http.Request, q *query
 		s.writeError(w, r, err)
 		return
 	}
+	release, ok := s.streamSlot()
+	if !ok {
+		w.Header().Set("Retry-After", "30")
+		s.writeError(w, r, Errorf(ELISTS, "%d whole village lists are being written already; retry later, or read the list in pages (?limit=1000 and next)", cap(s.streams)))
+		return
+	}
+	defer release()
 	demo := s.demo()
 	w.Header().Set("Content-Type", "application/geo+json")
 	w.Header().Set("X-Content-Type-Options", "nosniff")

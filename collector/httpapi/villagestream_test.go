@@ -5,7 +5,10 @@ import (
 	"io"
 	"net/http"
 	"reflect"
+	"strings"
 	"testing"
+
+	"github.com/covmon/covmon/collector/httpapi"
 )
 
 // TestVillages_StreamedEqualsPaged pins the list without a limit, written while the villages
@@ -56,5 +59,35 @@ func TestVillages_StreamedEqualsPaged(t *testing.T) {
 		if q == "" && all.Matched != 10 || q == "bbox=103.15,22,103.55,23&" && ids(all) != "Q-2 Q-3 Q-4 Q-5" {
 			t.Errorf("%s: %s", q, ids(all))
 		}
+	}
+}
+
+// TestVillages_StreamsBounded: a whole list is written while the store reads it, holding a
+// database connection until the client has read it all, so only MaxVillageStreams are written
+// at once: with every place held (slow clients reading nothing), another whole list is 503
+// too-many-lists with Retry-After at once — it does not wait for, or take, a connection that
+// uploads and other reads need — while a page, read before it is written, is still answered;
+// once the places are free the whole list is answered again.
+func TestVillages_StreamsBounded(t *testing.T) {
+	srv, api := newGridAPI(t)
+	release := httpapi.HoldVillageStreams(api)
+	resp, err := http.Get(srv.URL + "/api/v1/villages")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusServiceUnavailable || resp.Header.Get("Retry-After") == "" ||
+		!strings.Contains(string(body), "urn:covmon:problem:too-many-lists") || !strings.Contains(string(body), "limit=") {
+		t.Fatalf("whole list with every place held: %d Retry-After %q\n%s", resp.StatusCode, resp.Header.Get("Retry-After"), body)
+	}
+	var pg fcDoc
+	if r := getDoc(t, srv.URL+"/api/v1/villages?limit=3", &pg); r.StatusCode != 200 || len(pg.Features) != 3 {
+		t.Fatalf("a page with every place held: %d, %d features", r.StatusCode, len(pg.Features))
+	}
+	release()
+	var all fcDoc
+	if r := getDoc(t, srv.URL+"/api/v1/villages", &all); r.StatusCode != 200 || len(all.Features) != 10 {
+		t.Fatalf("whole list once released: %d, %d features", r.StatusCode, len(all.Features))
 	}
 }
