@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/covmon/covmon/collector/internal/sqlstore"
 	"github.com/covmon/covmon/geo"
 )
 
@@ -22,28 +23,7 @@ func (db *DB) UpsertProgram(ctx context.Context, p geo.Program) error {
 		return fmt.Errorf("upsert program %q: %w", p.ID, err)
 	}
 	defer tx.Rollback()
-	before, err := programContent(ctx, tx, p.ID)
-	if err != nil && !errors.Is(err, sql.ErrNoRows) {
-		return fmt.Errorf("upsert program %q: %w", p.ID, err)
-	}
-	_, err = tx.ExecContext(ctx, `INSERT INTO programs (id, name, deadline, powered_only)
-		VALUES (?, ?, ?, ?)
-		ON CONFLICT (id) DO UPDATE SET
-			name = excluded.name,
-			deadline = excluded.deadline,
-			powered_only = excluded.powered_only`,
-		p.ID, p.Name, nullMillis(p.Deadline), p.PoweredOnly)
-	if err != nil {
-		return fmt.Errorf("upsert program %q: %w", p.ID, err)
-	}
-	after, err := programContent(ctx, tx, p.ID)
-	if err != nil {
-		return fmt.Errorf("upsert program %q: %w", p.ID, err)
-	}
-	if after == before {
-		return nil
-	}
-	if err := appendLedger(ctx, tx, geo.LedgerProgramSet, programRef(ctx, tx, p.ID), after); err != nil {
+	if err := queries.UpsertProgram(ctx, sq(tx), p); err != nil {
 		return fmt.Errorf("upsert program %q: %w", p.ID, err)
 	}
 	if err := tx.Commit(); err != nil {
@@ -52,36 +32,10 @@ func (db *DB) UpsertProgram(ctx context.Context, p geo.Program) error {
 	return nil
 }
 
-const programColumns = `id, name, deadline, powered_only`
-
-func scanProgram(s rowScanner) (*geo.Program, error) {
-	var (
-		p        geo.Program
-		deadline sql.NullInt64
-	)
-	if err := s.Scan(&p.ID, &p.Name, &deadline, &p.PoweredOnly); err != nil {
-		return nil, err
-	}
-	p.Deadline = fromMillis(deadline)
-	return &p, nil
-}
-
 // Programs lists every program ordered by ID.
 func (db *DB) Programs(ctx context.Context) ([]geo.Program, error) {
-	rows, err := db.ro.QueryContext(ctx, `SELECT `+programColumns+` FROM programs ORDER BY id`)
+	out, err := sqlstore.Collect(ctx, sq(db.ro), sqlstore.ScanProgram, `SELECT `+sqlstore.ProgramColumns+` FROM programs ORDER BY id`)
 	if err != nil {
-		return nil, fmt.Errorf("list programs: %w", err)
-	}
-	defer rows.Close()
-	var out []geo.Program
-	for rows.Next() {
-		p, err := scanProgram(rows)
-		if err != nil {
-			return nil, fmt.Errorf("list programs: %w", err)
-		}
-		out = append(out, *p)
-	}
-	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("list programs: %w", err)
 	}
 	return out, nil
@@ -89,12 +43,12 @@ func (db *DB) Programs(ctx context.Context) ([]geo.Program, error) {
 
 // Program returns the program with the given ID, or an error wrapping geo.ErrNotFound.
 func (db *DB) Program(ctx context.Context, id string) (*geo.Program, error) {
-	p, err := scanProgram(db.ro.QueryRowContext(ctx,
-		`SELECT `+programColumns+` FROM programs WHERE id = ?`, id))
+	p, err := sqlstore.ScanProgram(db.ro.QueryRowContext(ctx,
+		`SELECT `+sqlstore.ProgramColumns+` FROM programs WHERE id = ?`, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("program %q: %w", id, geo.ErrNotFound)
 	} else if err != nil {
 		return nil, fmt.Errorf("program %q: %w", id, err)
 	}
-	return p, nil
+	return &p, nil
 }

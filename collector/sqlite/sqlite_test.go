@@ -2,14 +2,10 @@ package sqlite_test
 
 import (
 	"context"
-	"crypto/sha256"
 	"database/sql"
-	"encoding/hex"
 	"flag"
-	"fmt"
 	"os"
 	"path/filepath"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -50,21 +46,19 @@ func MustOpenDB(tb testing.TB) *sqlite.DB {
 	return db
 }
 
-var uploadSeq atomic.Int64
+// The store contract's fixtures (collector/storetest), by the short names these tests use.
+var (
+	testVillages           = storetest.Villages
+	mustCommitVillages     = storetest.MustCommitVillages
+	newUpload              = storetest.NewUpload
+	obsAt                  = storetest.ObsAt
+	day                    = storetest.Day
+	mustCommitObservations = storetest.MustCommitObservations
+	ledgerHistory          = storetest.LedgerHistory
+	mustVerify             = storetest.MustVerify
+)
 
-// newUpload returns an upload with a unique SHA-256.
-func newUpload(kind geo.UploadKind, carrier string) *geo.Upload {
-	n := uploadSeq.Add(1)
-	sum := sha256.Sum256(fmt.Appendf(nil, "upload %d", n))
-	return &geo.Upload{
-		Kind:     kind,
-		Carrier:  carrier,
-		FileName: fmt.Sprintf("file-%d.geojson", n),
-		Size:     100 + n,
-		SHA256:   hex.EncodeToString(sum[:]),
-		Source:   "cli",
-	}
-}
+func ptr(f float64) *float64 { return &f }
 
 // rawQueryInt runs a counting query on a separate connection to the database file.
 func rawQueryInt(tb testing.TB, db *sqlite.DB, q string, args ...any) int {

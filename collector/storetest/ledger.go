@@ -9,44 +9,6 @@ import (
 	"github.com/covmon/covmon/geo"
 )
 
-// ledgerHistory fills db with one of each ledgered record: a program, a registry upload, an
-// accepted and a rejected observations upload (the first sent with a token), a token created
-// and revoked. It returns the accepted observations upload.
-func ledgerHistory(t *testing.T, db Store) *geo.Upload {
-	t.Helper()
-	ctx := context.Background()
-	mustCommitVillages(t, db, testVillages(2)...)
-	tok := &geo.Token{Name: "viettel", Role: geo.RoleCarrier, Carrier: "viettel", SecretHash: strings.Repeat("ab", 32), CreatedAt: now}
-	if err := db.CreateToken(ctx, tok); err != nil {
-		t.Fatal(err)
-	}
-	u := newUpload(geo.KindObservations, "viettel")
-	u.TokenID = tok.ID
-	u.Features = 1
-	if err := db.CommitObservations(ctx, u, []geo.Observation{obsAt("V000", "viettel", geo.Tech4G, true, day(2))}); err != nil {
-		t.Fatal(err)
-	}
-	r := newUpload(geo.KindObservations, "viettel")
-	r.Result = geo.ResultRejected
-	r.Problems = []geo.Problem{{File: r.FileName, Feature: 0, Field: "observed_at", Rule: "time_unparsable", Reason: "not a date"}}
-	if err := db.RecordUpload(ctx, r); err != nil {
-		t.Fatal(err)
-	}
-	if err := db.RevokeToken(ctx, tok.ID, now.Add(time.Hour)); err != nil {
-		t.Fatal(err)
-	}
-	return u
-}
-
-func mustVerify(t *testing.T, db Store) *geo.LedgerReport {
-	t.Helper()
-	rep, err := db.VerifyLedger(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	return rep
-}
-
 func contractVerifyLedger(t *testing.T, h *Harness) {
 	ctx := context.Background()
 

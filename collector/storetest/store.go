@@ -2,8 +2,6 @@ package storetest
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"sync"
@@ -16,22 +14,6 @@ import (
 
 // now is the fixed clock of every test store (Now).
 var now = Now
-
-var uploadSeq atomic.Int64
-
-// newUpload returns an upload with a unique SHA-256.
-func newUpload(kind geo.UploadKind, carrier string) *geo.Upload {
-	n := uploadSeq.Add(1)
-	sum := sha256.Sum256(fmt.Appendf(nil, "upload %d", n))
-	return &geo.Upload{
-		Kind:     kind,
-		Carrier:  carrier,
-		FileName: fmt.Sprintf("file-%d.geojson", n),
-		Size:     100 + n,
-		SHA256:   hex.EncodeToString(sum[:]),
-		Source:   "cli",
-	}
-}
 
 // contractConcurrent commits from several goroutines while others read; run with -race. Half
 // of the writers go through a second handle on the same database, as another process (or

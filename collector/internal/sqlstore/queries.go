@@ -1,0 +1,25 @@
+package sqlstore
+
+// Queries are a store's statements that the shared logic runs, in the store's dialect. The
+// comment of each field names the parameters it takes, in order, and the columns it returns.
+type Queries struct {
+	// The ledger.
+	LedgerHead   string // → id, hash of the newest entry
+	LedgerInsert string // id, kind, ref, content, prev_hash, hash
+	LedgerAll    string // → id, kind, ref, content, prev_hash, hash of every entry in ID order
+
+	// What the ledger records, read back from the tables.
+	UploadRow      string // upload id → id, kind, carrier, file_name, size, sha256, source, token_id, received_at, result, features, inserted, duplicate_of, problems, extent, marked_dark, notes
+	TokenRow       string // token id → id, name, role, carrier, secret_hash, created_at
+	TokenRevokedAt string // token id → revoked_at
+	ProgramRow     string // program id → id, name, deadline, powered_only
+	ProgramRef     string // program id → the number the ledger refers to the program by
+	ProgramIDs     string // → every program's id, in id order
+	UploadIDs      string // → every upload's id, in id order
+	TokenIDs       string // → every token's id, in id order
+	RevokedIDs     string // → the ids of the revoked tokens, in id order
+
+	// Writes the shared logic makes.
+	TokenRevoke   string // revoked_at, token id
+	ProgramUpsert string // id, name, deadline, powered_only: insert or replace the three
+}
