@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/covmon/covmon/collector/internal/sqlstore"
 	"github.com/covmon/covmon/geo"
 )
 
@@ -25,11 +26,9 @@ func (db *DB) SaveDailyFigures(ctx context.Context, fs []geo.DailyFigure) error 
 			overdue = excluded.overdue, found_later = excluded.found_later,
 			backfilled = excluded.backfilled, computed_at = excluded.computed_at
 		WHERE NOT excluded.backfilled OR daily_figures.backfilled`
-	now := db.now().UnixMilli()
+	now := db.now()
 	for _, f := range fs {
-		c := f.Counts
-		if _, err := tx.Exec(ctx, upsertFigure, f.Day.In(geo.Vietnam).Format(time.DateOnly), f.ProgramID, c.Baseline, c.BaselineCovered,
-			c.Covered, c.DeadZone, c.NoPower, c.NoData, c.Overdue, c.FoundLater, f.Backfilled, now); err != nil {
+		if _, err := tx.Exec(ctx, upsertFigure, sqlstore.DailyFigureValues(f, now)...); err != nil {
 			return fmt.Errorf("save daily figures: %w", err)
 		}
 	}
@@ -41,32 +40,16 @@ func (db *DB) SaveDailyFigures(ctx context.Context, fs []geo.DailyFigure) error 
 
 // DailyFigures returns a program's figures from day from to day to (inclusive), oldest first.
 func (db *DB) DailyFigures(ctx context.Context, programID string, from, to time.Time) ([]geo.DailyFigure, error) {
-	rows, err := db.pool.Query(ctx, `SELECT day, baseline, baseline_covered, covered, dead_zone, no_power,
-			no_data, overdue, found_later, backfilled
+	out, err := sqlstore.Collect(ctx, sq(db.pool), sqlstore.ScanDailyFigure, `SELECT `+sqlstore.DailyFigureColumns+`
 		FROM daily_figures WHERE program_id = $1 AND day BETWEEN $2 AND $3 ORDER BY day`,
-		programID, from.In(geo.Vietnam).Format(time.DateOnly), to.In(geo.Vietnam).Format(time.DateOnly))
+		programID, sqlstore.Day(from), sqlstore.Day(to))
 	if err != nil {
 		return nil, fmt.Errorf("daily figures: %w", err)
 	}
-	defer rows.Close()
-	var out []geo.DailyFigure
-	for rows.Next() {
-		var (
-			f   geo.DailyFigure
-			day string
-			c   = &f.Counts
-		)
-		if err := rows.Scan(&day, &c.Baseline, &c.BaselineCovered, &c.Covered, &c.DeadZone, &c.NoPower,
-			&c.NoData, &c.Overdue, &c.FoundLater, &f.Backfilled); err != nil {
-			return nil, fmt.Errorf("daily figures: %w", err)
-		}
-		if f.Day, err = time.ParseInLocation(time.DateOnly, day, geo.Vietnam); err != nil {
-			return nil, fmt.Errorf("daily figures: %w", err)
-		}
-		f.ProgramID = programID
-		out = append(out, f)
+	for i := range out {
+		out[i].ProgramID = programID
 	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // FirstObservation returns the instant of the oldest observation; zero when there is none.
@@ -75,8 +58,5 @@ func (db *DB) FirstObservation(ctx context.Context) (time.Time, error) {
 	if err := db.pool.QueryRow(ctx, `SELECT min(observed_at) FROM observations`).Scan(&ms); err != nil {
 		return time.Time{}, fmt.Errorf("first observation: %w", err)
 	}
-	if ms == nil {
-		return time.Time{}, nil
-	}
-	return time.UnixMilli(*ms).In(geo.Vietnam), nil
+	return sqlstore.NullTime(ms), nil
 }

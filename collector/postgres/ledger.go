@@ -28,6 +28,9 @@ var queries = &sqlstore.Queries{
 	TokenIDs:       `SELECT id FROM tokens ORDER BY id`,
 	RevokedIDs:     `SELECT id FROM tokens WHERE revoked_at IS NOT NULL ORDER BY id`,
 
+	UploadAccepted: `SELECT id FROM uploads WHERE carrier = $1 AND sha256 = $2 AND result = 'accepted'`,
+	UploadInserted: `UPDATE uploads SET inserted = $1 WHERE id = $2`,
+
 	TokenRevoke: `UPDATE tokens SET revoked_at = $1 WHERE id = $2`,
 	ProgramUpsert: `INSERT INTO programs (id, name, deadline, powered_only)
 		VALUES ($1, $2, $3, $4)

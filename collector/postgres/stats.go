@@ -5,75 +5,44 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/covmon/covmon/collector/internal/sqlstore"
 	"github.com/covmon/covmon/geo"
 )
 
 // UploadStats counts uploads per carrier and result, with the newest one's receipt time.
 // Registry uploads have the carrier "".
 func (db *DB) UploadStats(ctx context.Context) ([]geo.UploadStat, error) {
-	rows, err := db.pool.Query(ctx, `SELECT carrier, result, count(*), max(received_at), min(received_at)
+	out, err := sqlstore.Collect(ctx, sq(db.pool), sqlstore.ScanUploadStat, `SELECT carrier, result, count(*), max(received_at), min(received_at)
 		FROM uploads GROUP BY carrier, result ORDER BY carrier, result`)
 	if err != nil {
 		return nil, fmt.Errorf("upload stats: %w", err)
 	}
-	defer rows.Close()
-	var out []geo.UploadStat
-	for rows.Next() {
-		var (
-			s           geo.UploadStat
-			last, first int64
-		)
-		if err := rows.Scan(&s.Carrier, &s.Result, &s.Count, &last, &first); err != nil {
-			return nil, fmt.Errorf("upload stats: %w", err)
-		}
-		s.LastAt = time.UnixMilli(last).In(geo.Vietnam)
-		s.FirstAt = time.UnixMilli(first).In(geo.Vietnam)
-		out = append(out, s)
-	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // ProblemCounts counts the problems of rejected uploads by rule.
 func (db *DB) ProblemCounts(ctx context.Context) ([]geo.RuleCount, error) {
-	rows, err := db.pool.Query(ctx, `SELECT p.value ->> 'rule' AS rule, count(*)
+	out, err := sqlstore.Collect(ctx, sq(db.pool), sqlstore.ScanRuleCount, `SELECT p.value ->> 'rule' AS rule, count(*)
 		FROM uploads u, jsonb_array_elements(u.problems::jsonb) p(value)
 		WHERE u.result = 'rejected' AND u.problems IS NOT NULL
 		GROUP BY rule ORDER BY rule`)
 	if err != nil {
 		return nil, fmt.Errorf("problem counts: %w", err)
 	}
-	defer rows.Close()
-	var out []geo.RuleCount
-	for rows.Next() {
-		var c geo.RuleCount
-		if err := rows.Scan(&c.Rule, &c.Count); err != nil {
-			return nil, fmt.Errorf("problem counts: %w", err)
-		}
-		out = append(out, c)
-	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // SignalBefore returns the villages with at least one carrier claim at or before asOf whose
 // signal counts under p (the SQL mirrors geo.Policy.Counts).
 func (db *DB) SignalBefore(ctx context.Context, asOf time.Time, p *geo.Policy) (map[string]bool, error) {
-	rows, err := db.pool.Query(ctx, `SELECT DISTINCT village_id FROM observations
+	out, err := sqlstore.Set[string](ctx, sq(db.pool), `SELECT DISTINCT village_id FROM observations
 		WHERE has_signal AND source_role = 'carrier' AND technology >= $1 AND observed_at <= $2
 			AND (technology < $3 OR rsrp_dbm IS NULL OR rsrp_dbm >= $4)`,
 		int(p.MinTechnology), asOf.UnixMilli(), int(geo.Tech4G), p.MinRSRPdBm)
 	if err != nil {
 		return nil, fmt.Errorf("signal history: %w", err)
 	}
-	defer rows.Close()
-	out := map[string]bool{}
-	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			return nil, fmt.Errorf("signal history: %w", err)
-		}
-		out[id] = true
-	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // HasSource reports whether an accepted upload came from source (e.g. "seed").

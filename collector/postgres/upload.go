@@ -2,13 +2,13 @@ package postgres
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/covmon/covmon/collector/internal/sqlstore"
 	"github.com/covmon/covmon/geo"
 )
 
@@ -48,70 +48,31 @@ func (db *DB) RecordUpload(ctx context.Context, u *geo.Upload) error {
 // accepted and returns its new ID. The caller holds the write lock, so no other upload of the
 // same bytes can slip in between.
 func (db *DB) beginAccepted(ctx context.Context, tx pgx.Tx, u *geo.Upload) (int64, error) {
-	var prev int64
-	err := tx.QueryRow(ctx,
-		`SELECT id FROM uploads WHERE carrier = $1 AND sha256 = $2 AND result = 'accepted'`, u.Carrier, u.SHA256).Scan(&prev)
-	switch {
-	case err == nil:
-		u.Result = geo.ResultDuplicate
-		u.DuplicateOf = prev
-		return 0, fmt.Errorf("same bytes as upload %d: %w", prev, geo.ErrDuplicateUpload)
-	case !errors.Is(err, pgx.ErrNoRows):
-		return 0, fmt.Errorf("check duplicate: %w", err)
-	}
-	db.stamp(u)
-	rec := *u
-	rec.Result = geo.ResultAccepted
-	rec.Inserted = 0
-	rec.DuplicateOf = 0
-	rec.Problems = nil
-	return insertUpload(ctx, tx, &rec)
+	return queries.BeginAccepted(ctx, sq(tx), u, db.now(), func(rec *geo.Upload) (int64, error) {
+		return insertUpload(ctx, tx, rec)
+	})
 }
 
 // stamp sets a zero u.ReceivedAt from db.Now, then rounds it as it is stored.
-func (db *DB) stamp(u *geo.Upload) {
-	if u.ReceivedAt.IsZero() {
-		u.ReceivedAt = db.now()
-	}
-	u.ReceivedAt = msTime(u.ReceivedAt.UnixMilli())
-}
+func (db *DB) stamp(u *geo.Upload) { sqlstore.Stamp(u, db.now()) }
 
 // finishAccepted records how many rows an accepted upload added or changed, and appends the
 // upload, as now stored, to the ledger (in the upload's transaction: both or neither).
 func finishAccepted(ctx context.Context, tx pgx.Tx, id int64, inserted int) error {
-	if _, err := tx.Exec(ctx, `UPDATE uploads SET inserted = $1 WHERE id = $2`, inserted, id); err != nil {
-		return fmt.Errorf("update upload: %w", err)
-	}
-	return ledgerUpload(ctx, tx, id)
+	return queries.FinishAccepted(ctx, sq(tx), id, inserted)
 }
 
 func insertUpload(ctx context.Context, tx pgx.Tx, u *geo.Upload) (int64, error) {
-	var problems, notes *string
-	if len(u.Problems) > 0 {
-		b, err := json.Marshal(u.Problems)
-		if err != nil {
-			return 0, fmt.Errorf("encode problems: %w", err)
-		}
-		s := string(b)
-		problems = &s
-	}
-	if len(u.Notes) > 0 {
-		b, err := json.Marshal(u.Notes)
-		if err != nil {
-			return 0, fmt.Errorf("encode notes: %w", err)
-		}
-		s := string(b)
-		notes = &s
+	vals, err := sqlstore.UploadValues(u)
+	if err != nil {
+		return 0, err
 	}
 	var id int64
-	err := tx.QueryRow(ctx, `INSERT INTO uploads
+	err = tx.QueryRow(ctx, `INSERT INTO uploads
 		(kind, carrier, file_name, size, sha256, source, received_at, result,
 		 features, inserted, duplicate_of, problems, extent, marked_dark, notes, token_id)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
-		RETURNING id`,
-		string(u.Kind), u.Carrier, u.FileName, u.Size, u.SHA256, u.Source,
-		u.ReceivedAt.UnixMilli(), string(u.Result), u.Features, u.Inserted, nullID(u.DuplicateOf), problems,
-		u.Extent, u.MarkedDark, notes, nullID(u.TokenID)).Scan(&id)
+		RETURNING id`, vals...).Scan(&id)
 	if err != nil {
 		if isUniqueViolation(err) {
 			return 0, fmt.Errorf("insert upload: %w", geo.ErrDuplicateUpload)
@@ -124,66 +85,29 @@ func insertUpload(ctx context.Context, tx pgx.Tx, u *geo.Upload) (int64, error) 
 	return id, nil
 }
 
-const uploadColumns = `id, kind, carrier, file_name, size, sha256, source, received_at, result,
-	features, inserted, duplicate_of, problems, extent, marked_dark, notes, token_id`
-
-func scanUpload(s pgx.Row) (*geo.Upload, error) {
-	var (
-		u              geo.Upload
-		kind, result   string
-		received       int64
-		dup, token     *int64
-		problems, note *string
-	)
-	if err := s.Scan(&u.ID, &kind, &u.Carrier, &u.FileName, &u.Size, &u.SHA256, &u.Source,
-		&received, &result, &u.Features, &u.Inserted, &dup, &problems, &u.Extent, &u.MarkedDark, &note, &token); err != nil {
-		return nil, err
-	}
-	if note != nil && *note != "" {
-		if err := json.Unmarshal([]byte(*note), &u.Notes); err != nil {
-			return nil, fmt.Errorf("decode notes of upload %d: %w", u.ID, err)
-		}
-	}
-	u.Kind = geo.UploadKind(kind)
-	u.Result = geo.UploadResult(result)
-	u.ReceivedAt = msTime(received)
-	if dup != nil {
-		u.DuplicateOf = *dup
-	}
-	if token != nil {
-		u.TokenID = *token
-	}
-	if problems != nil && *problems != "" {
-		if err := json.Unmarshal([]byte(*problems), &u.Problems); err != nil {
-			return nil, fmt.Errorf("decode problems of upload %d: %w", u.ID, err)
-		}
-	}
-	return &u, nil
-}
-
 // AcceptedUploadByHash returns the accepted upload of carrier ("" for registry files) with the
 // given SHA-256, or an error wrapping geo.ErrNotFound.
 func (db *DB) AcceptedUploadByHash(ctx context.Context, carrier, sha256hex string) (*geo.Upload, error) {
-	u, err := scanUpload(db.pool.QueryRow(ctx, `SELECT `+uploadColumns+` FROM uploads
+	u, err := sqlstore.ScanUpload(db.pool.QueryRow(ctx, `SELECT `+sqlstore.UploadColumns+` FROM uploads
 		WHERE carrier = $1 AND sha256 = $2 AND result = 'accepted'`, carrier, sha256hex))
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, fmt.Errorf("upload by hash %s: %w", sha256hex, geo.ErrNotFound)
 	} else if err != nil {
 		return nil, fmt.Errorf("upload by hash: %w", err)
 	}
-	return u, nil
+	return &u, nil
 }
 
 // Upload returns the upload with the given ID, Problems included, or an error wrapping
 // geo.ErrNotFound.
 func (db *DB) Upload(ctx context.Context, id int64) (*geo.Upload, error) {
-	u, err := scanUpload(db.pool.QueryRow(ctx, `SELECT `+uploadColumns+` FROM uploads WHERE id = $1`, id))
+	u, err := sqlstore.ScanUpload(db.pool.QueryRow(ctx, `SELECT `+sqlstore.UploadColumns+` FROM uploads WHERE id = $1`, id))
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, fmt.Errorf("upload %d: %w", id, geo.ErrNotFound)
 	} else if err != nil {
 		return nil, fmt.Errorf("upload %d: %w", id, err)
 	}
-	return u, nil
+	return &u, nil
 }
 
 // Uploads lists uploads newest first, narrowed by f. A positive f.Limit caps the count.
@@ -204,7 +128,7 @@ func (db *DB) Uploads(ctx context.Context, f geo.UploadFilter) ([]geo.Upload, er
 	if f.BeforeID > 0 {
 		where = append(where, "id < "+a.add(f.BeforeID))
 	}
-	q := `SELECT ` + uploadColumns + ` FROM uploads`
+	q := `SELECT ` + sqlstore.UploadColumns + ` FROM uploads`
 	if len(where) > 0 {
 		q += " WHERE " + strings.Join(where, " AND ")
 	}
@@ -219,11 +143,11 @@ func (db *DB) Uploads(ctx context.Context, f geo.UploadFilter) ([]geo.Upload, er
 	defer rows.Close()
 	var out []geo.Upload
 	for rows.Next() {
-		u, err := scanUpload(rows)
+		u, err := sqlstore.ScanUpload(rows)
 		if err != nil {
 			return nil, fmt.Errorf("list uploads: %w", err)
 		}
-		out = append(out, *u)
+		out = append(out, u)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("list uploads: %w", err)

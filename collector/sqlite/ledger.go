@@ -27,6 +27,9 @@ var queries = &sqlstore.Queries{
 	TokenIDs:       `SELECT id FROM tokens ORDER BY id`,
 	RevokedIDs:     `SELECT id FROM tokens WHERE revoked_at IS NOT NULL ORDER BY id`,
 
+	UploadAccepted: `SELECT id FROM uploads WHERE carrier = ? AND sha256 = ? AND result = 'accepted'`,
+	UploadInserted: `UPDATE uploads SET inserted = ? WHERE id = ?`,
+
 	TokenRevoke: `UPDATE tokens SET revoked_at = ? WHERE id = ?`,
 	ProgramUpsert: `INSERT INTO programs (id, name, deadline, powered_only)
 		VALUES (?, ?, ?, ?)

@@ -39,3 +39,6 @@ func (a querier) Exec(ctx context.Context, query string, args ...any) error {
 type sqlRows struct{ *sql.Rows }
 
 func (r sqlRows) Close() { r.Rows.Close() }
+
+// rowScanner is a row or the current row of rows.
+type rowScanner interface{ Scan(dest ...any) error }

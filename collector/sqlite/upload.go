@@ -3,11 +3,11 @@ package sqlite
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
 
+	"github.com/covmon/covmon/collector/internal/sqlstore"
 	"github.com/covmon/covmon/geo"
 )
 
@@ -48,74 +48,31 @@ func (db *DB) RecordUpload(ctx context.Context, u *geo.Upload) error {
 // geo.ErrDuplicateUpload), then inserts u as accepted and returns its new ID. Inserted is
 // filled in by finishAccepted.
 func (db *DB) beginAccepted(ctx context.Context, tx *sql.Tx, u *geo.Upload) (int64, error) {
-	var prev int64
-	err := tx.QueryRowContext(ctx,
-		`SELECT id FROM uploads WHERE carrier = ? AND sha256 = ? AND result = 'accepted'`, u.Carrier, u.SHA256).Scan(&prev)
-	switch {
-	case err == nil:
-		u.Result = geo.ResultDuplicate
-		u.DuplicateOf = prev
-		return 0, fmt.Errorf("same bytes as upload %d: %w", prev, geo.ErrDuplicateUpload)
-	case !errors.Is(err, sql.ErrNoRows):
-		return 0, fmt.Errorf("check duplicate: %w", err)
-	}
-	db.stamp(u)
-	rec := *u
-	rec.Result = geo.ResultAccepted
-	rec.Inserted = 0
-	rec.DuplicateOf = 0
-	rec.Problems = nil
-	return insertUpload(ctx, tx, &rec)
+	return queries.BeginAccepted(ctx, sq(tx), u, db.now(), func(rec *geo.Upload) (int64, error) {
+		return insertUpload(ctx, tx, rec)
+	})
 }
 
 // stamp sets a zero u.ReceivedAt from db.Now, then rounds it as it is stored (unix
 // milliseconds, in geo.Vietnam), so the upload a caller reports at once (the API's response to
 // a POST) says the same instant, to the same digits, as every later read of it.
-func (db *DB) stamp(u *geo.Upload) {
-	if u.ReceivedAt.IsZero() {
-		u.ReceivedAt = db.now()
-	}
-	u.ReceivedAt = fromMillis(sql.NullInt64{Int64: u.ReceivedAt.UnixMilli(), Valid: true})
-}
+func (db *DB) stamp(u *geo.Upload) { sqlstore.Stamp(u, db.now()) }
 
 // finishAccepted records how many rows an accepted upload added or changed, and appends the
 // upload, as now stored, to the ledger (in the upload's transaction: both or neither).
 func finishAccepted(ctx context.Context, tx *sql.Tx, id int64, inserted int) error {
-	if _, err := tx.ExecContext(ctx,
-		`UPDATE uploads SET inserted = ? WHERE id = ?`, inserted, id); err != nil {
-		return fmt.Errorf("update upload: %w", err)
-	}
-	return ledgerUpload(ctx, tx, id)
+	return queries.FinishAccepted(ctx, sq(tx), id, inserted)
 }
 
 func insertUpload(ctx context.Context, tx *sql.Tx, u *geo.Upload) (int64, error) {
-	var problems any
-	if len(u.Problems) > 0 {
-		b, err := json.Marshal(u.Problems)
-		if err != nil {
-			return 0, fmt.Errorf("encode problems: %w", err)
-		}
-		problems = string(b)
-	}
-	var notes any
-	if len(u.Notes) > 0 {
-		b, err := json.Marshal(u.Notes)
-		if err != nil {
-			return 0, fmt.Errorf("encode notes: %w", err)
-		}
-		notes = string(b)
-	}
-	var dup any
-	if u.DuplicateOf != 0 {
-		dup = u.DuplicateOf
+	vals, err := sqlstore.UploadValues(u)
+	if err != nil {
+		return 0, err
 	}
 	res, err := tx.ExecContext(ctx, `INSERT INTO uploads
 		(kind, carrier, file_name, size, sha256, source, received_at, result,
 		 features, inserted, duplicate_of, problems, extent, marked_dark, notes, token_id)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		string(u.Kind), u.Carrier, u.FileName, u.Size, u.SHA256, u.Source,
-		u.ReceivedAt.UnixMilli(), string(u.Result), u.Features, u.Inserted, dup, problems,
-		u.Extent, u.MarkedDark, notes, nullID(u.TokenID))
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, vals...)
 	if err != nil {
 		if isUniqueViolation(err) {
 			return 0, fmt.Errorf("insert upload: %w", geo.ErrDuplicateUpload)
@@ -128,69 +85,31 @@ func insertUpload(ctx context.Context, tx *sql.Tx, u *geo.Upload) (int64, error)
 	return res.LastInsertId()
 }
 
-const uploadColumns = `id, kind, carrier, file_name, size, sha256, source, received_at, result,
-	features, inserted, duplicate_of, problems, extent, marked_dark, notes, token_id`
-
-type rowScanner interface{ Scan(dest ...any) error }
-
-func scanUpload(s rowScanner) (*geo.Upload, error) {
-	var (
-		u        geo.Upload
-		kind     string
-		result   string
-		received int64
-		dup      sql.NullInt64
-		problems sql.NullString
-		notes    sql.NullString
-		token    sql.NullInt64
-	)
-	if err := s.Scan(&u.ID, &kind, &u.Carrier, &u.FileName, &u.Size, &u.SHA256, &u.Source,
-		&received, &result, &u.Features, &u.Inserted, &dup, &problems, &u.Extent, &u.MarkedDark, &notes, &token); err != nil {
-		return nil, err
-	}
-	if notes.Valid && notes.String != "" {
-		if err := json.Unmarshal([]byte(notes.String), &u.Notes); err != nil {
-			return nil, fmt.Errorf("decode notes of upload %d: %w", u.ID, err)
-		}
-	}
-	u.Kind = geo.UploadKind(kind)
-	u.Result = geo.UploadResult(result)
-	u.ReceivedAt = fromMillis(sql.NullInt64{Int64: received, Valid: true})
-	u.DuplicateOf = dup.Int64
-	u.TokenID = token.Int64
-	if problems.Valid && problems.String != "" {
-		if err := json.Unmarshal([]byte(problems.String), &u.Problems); err != nil {
-			return nil, fmt.Errorf("decode problems of upload %d: %w", u.ID, err)
-		}
-	}
-	return &u, nil
-}
-
 // AcceptedUploadByHash returns the accepted upload of carrier ("" for registry files) with the
 // given SHA-256, or an error wrapping geo.ErrNotFound. Duplicates are judged per carrier.
 func (db *DB) AcceptedUploadByHash(ctx context.Context, carrier, sha256hex string) (*geo.Upload, error) {
-	row := db.ro.QueryRowContext(ctx, `SELECT `+uploadColumns+` FROM uploads
+	row := db.ro.QueryRowContext(ctx, `SELECT `+sqlstore.UploadColumns+` FROM uploads
 		WHERE carrier = ? AND sha256 = ? AND result = 'accepted'`, carrier, sha256hex)
-	u, err := scanUpload(row)
+	u, err := sqlstore.ScanUpload(row)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("upload by hash %s: %w", sha256hex, geo.ErrNotFound)
 	} else if err != nil {
 		return nil, fmt.Errorf("upload by hash: %w", err)
 	}
-	return u, nil
+	return &u, nil
 }
 
 // Upload returns the upload with the given ID, Problems included, or an error wrapping
 // geo.ErrNotFound.
 func (db *DB) Upload(ctx context.Context, id int64) (*geo.Upload, error) {
-	row := db.ro.QueryRowContext(ctx, `SELECT `+uploadColumns+` FROM uploads WHERE id = ?`, id)
-	u, err := scanUpload(row)
+	row := db.ro.QueryRowContext(ctx, `SELECT `+sqlstore.UploadColumns+` FROM uploads WHERE id = ?`, id)
+	u, err := sqlstore.ScanUpload(row)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("upload %d: %w", id, geo.ErrNotFound)
 	} else if err != nil {
 		return nil, fmt.Errorf("upload %d: %w", id, err)
 	}
-	return u, nil
+	return &u, nil
 }
 
 // Uploads lists uploads newest first, narrowed by f. A positive f.Limit caps the count.
@@ -215,7 +134,7 @@ func (db *DB) Uploads(ctx context.Context, f geo.UploadFilter) ([]geo.Upload, er
 		where = append(where, "id < ?")
 		args = append(args, f.BeforeID)
 	}
-	q := `SELECT ` + uploadColumns + ` FROM uploads`
+	q := `SELECT ` + sqlstore.UploadColumns + ` FROM uploads`
 	if len(where) > 0 {
 		q += " WHERE " + strings.Join(where, " AND ")
 	}
@@ -231,11 +150,11 @@ func (db *DB) Uploads(ctx context.Context, f geo.UploadFilter) ([]geo.Upload, er
 	defer rows.Close()
 	var out []geo.Upload
 	for rows.Next() {
-		u, err := scanUpload(rows)
+		u, err := sqlstore.ScanUpload(rows)
 		if err != nil {
 			return nil, fmt.Errorf("list uploads: %w", err)
 		}
-		out = append(out, *u)
+		out = append(out, u)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("list uploads: %w", err)

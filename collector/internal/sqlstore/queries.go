@@ -19,6 +19,10 @@ type Queries struct {
 	TokenIDs       string // → every token's id, in id order
 	RevokedIDs     string // → the ids of the revoked tokens, in id order
 
+	// Uploads.
+	UploadAccepted string // carrier, sha256 → id of the accepted upload of these bytes
+	UploadInserted string // inserted, upload id: set an accepted upload's count
+
 	// Writes the shared logic makes.
 	TokenRevoke   string // revoked_at, token id
 	ProgramUpsert string // id, name, deadline, powered_only: insert or replace the three
