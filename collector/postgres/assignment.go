@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/covmon/covmon/collector/internal/sqlstore"
 	"github.com/covmon/covmon/geo"
 )
 
@@ -21,17 +22,10 @@ func (db *DB) CommitAssignments(ctx context.Context, u *geo.Upload, as []geo.Ass
 	if err != nil {
 		return fmt.Errorf("commit assignments: %w", err)
 	}
-	const insertAssignment = `INSERT INTO assignments (village_id, program_id, carrier, assigned_at, upload_id)
-		VALUES ($1, $2, $3, $4, $5)`
-	for i := range as {
-		a := &as[i]
-		var carrier *string
-		if a.Carrier != "" {
-			carrier = &a.Carrier
-		}
-		if _, err := tx.Exec(ctx, insertAssignment, a.VillageID, a.ProgramID, carrier, a.AssignedAt.UnixMilli(), id); err != nil {
-			return fmt.Errorf("commit assignments: village %q program %q: %w", a.VillageID, a.ProgramID, err)
-		}
+	if _, err := sqlstore.ExecEach(ctx, sq(tx), `INSERT INTO assignments (`+sqlstore.AssignmentColumns+`) VALUES ($1, $2, $3, $4, $5)`, len(as),
+		func(i int) []any { return sqlstore.AssignmentValues(&as[i], id) },
+		func(i int) string { return fmt.Sprintf("village %q program %q", as[i].VillageID, as[i].ProgramID) }); err != nil {
+		return fmt.Errorf("commit assignments: %w", err)
 	}
 	if err := finishAccepted(ctx, tx, id, len(as)); err != nil {
 		return fmt.Errorf("commit assignments: %w", err)
@@ -46,29 +40,9 @@ func (db *DB) CommitAssignments(ctx context.Context, u *geo.Upload, as []geo.Ass
 // Assignments returns the whole assignment history (every program), ordered by program,
 // village, assigned_at and upload.
 func (db *DB) Assignments(ctx context.Context) ([]geo.Assignment, error) {
-	rows, err := db.pool.Query(ctx, `SELECT village_id, program_id, carrier, assigned_at, upload_id
+	out, err := sqlstore.Collect(ctx, sq(db.pool), sqlstore.ScanAssignment, `SELECT `+sqlstore.AssignmentColumns+`
 		FROM assignments ORDER BY program_id, village_id, assigned_at, upload_id`)
 	if err != nil {
-		return nil, fmt.Errorf("assignments: %w", err)
-	}
-	defer rows.Close()
-	var out []geo.Assignment
-	for rows.Next() {
-		var (
-			a       geo.Assignment
-			carrier *string
-			at      *int64
-		)
-		if err := rows.Scan(&a.VillageID, &a.ProgramID, &carrier, &at, &a.UploadID); err != nil {
-			return nil, fmt.Errorf("assignments: %w", err)
-		}
-		if carrier != nil {
-			a.Carrier = *carrier
-		}
-		a.AssignedAt = fromMillis(at)
-		out = append(out, a)
-	}
-	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("assignments: %w", err)
 	}
 	return out, nil

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/covmon/covmon/collector/internal/sqlstore"
 	"github.com/covmon/covmon/geo"
 )
 
@@ -21,7 +22,7 @@ func (db *DB) CommitCrosswalk(ctx context.Context, u *geo.Upload, rows []geo.Cro
 	if err != nil {
 		return fmt.Errorf("commit crosswalk: %w", err)
 	}
-	const upsertCrosswalk = `INSERT INTO crosswalk AS c (level, effective, old_code, new_code,
+	changed, err := sqlstore.ExecEach(ctx, sq(tx), `INSERT INTO crosswalk AS c (level, effective, old_code, new_code,
 		old_name, new_name, old_province, new_province, share, upload_id)
 	VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
 	ON CONFLICT (level, effective, old_code, new_code) DO UPDATE SET
@@ -29,21 +30,13 @@ func (db *DB) CommitCrosswalk(ctx context.Context, u *geo.Upload, rows []geo.Cro
 		old_province = excluded.old_province, new_province = excluded.new_province,
 		share = excluded.share, upload_id = excluded.upload_id
 	WHERE (c.old_name, c.new_name, c.old_province, c.new_province, c.share)
-		IS DISTINCT FROM (excluded.old_name, excluded.new_name, excluded.old_province, excluded.new_province, excluded.share)`
-	changed := 0
-	for _, r := range rows {
-		var share *float64
-		if r.Share > 0 {
-			share = &r.Share
-		}
-		res, err := tx.Exec(ctx, upsertCrosswalk, r.Level, r.Effective.UnixMilli(), r.OldCode, r.NewCode,
-			r.OldName, r.NewName, r.OldProvince, r.NewProvince, share, id)
-		if err != nil {
-			return fmt.Errorf("commit crosswalk: %s %s → %s: %w", r.Level, r.OldCode, r.NewCode, err)
-		}
-		if res.RowsAffected() > 0 {
-			changed++
-		}
+		IS DISTINCT FROM (excluded.old_name, excluded.new_name, excluded.old_province, excluded.new_province, excluded.share)`, len(rows),
+		func(i int) []any { return sqlstore.CrosswalkValues(&rows[i], id) },
+		func(i int) string {
+			return fmt.Sprintf("%s %s → %s", rows[i].Level, rows[i].OldCode, rows[i].NewCode)
+		})
+	if err != nil {
+		return fmt.Errorf("commit crosswalk: %w", err)
 	}
 	if err := finishAccepted(ctx, tx, id, changed); err != nil {
 		return fmt.Errorf("commit crosswalk: %w", err)
@@ -57,31 +50,9 @@ func (db *DB) CommitCrosswalk(ctx context.Context, u *geo.Upload, rows []geo.Cro
 
 // Crosswalk returns every stored crosswalk row, ordered by level, date and codes.
 func (db *DB) Crosswalk(ctx context.Context) ([]geo.CrosswalkRow, error) {
-	rows, err := db.pool.Query(ctx, `SELECT level, effective, old_code, new_code, old_name,
-		new_name, old_province, new_province, share FROM crosswalk
+	out, err := sqlstore.Collect(ctx, sq(db.pool), sqlstore.ScanCrosswalkRow, `SELECT `+sqlstore.CrosswalkColumns+` FROM crosswalk
 		ORDER BY level, effective, old_code, new_code`)
 	if err != nil {
-		return nil, fmt.Errorf("crosswalk: %w", err)
-	}
-	defer rows.Close()
-	var out []geo.CrosswalkRow
-	for rows.Next() {
-		var (
-			r     geo.CrosswalkRow
-			eff   *int64
-			share *float64
-		)
-		if err := rows.Scan(&r.Level, &eff, &r.OldCode, &r.NewCode, &r.OldName, &r.NewName,
-			&r.OldProvince, &r.NewProvince, &share); err != nil {
-			return nil, fmt.Errorf("crosswalk: %w", err)
-		}
-		r.Effective = fromMillis(eff)
-		if share != nil {
-			r.Share = *share
-		}
-		out = append(out, r)
-	}
-	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("crosswalk: %w", err)
 	}
 	return out, nil

@@ -37,3 +37,24 @@ func (a querier) Exec(ctx context.Context, query string, args ...any) error {
 	_, err := a.q.Exec(ctx, query, args...)
 	return err
 }
+
+// Prepare returns query to run as is: pgx prepares and caches each statement on its
+// connection by itself.
+func (a querier) Prepare(ctx context.Context, query string) (sqlstore.Stmt, error) {
+	return stmt{a.q, query}, nil
+}
+
+type stmt struct {
+	q     pgQuerier
+	query string
+}
+
+func (s stmt) Exec(ctx context.Context, args ...any) (int64, error) {
+	tag, err := s.q.Exec(ctx, s.query, args...)
+	if err != nil {
+		return 0, err
+	}
+	return tag.RowsAffected(), nil
+}
+
+func (s stmt) Close() {}

@@ -2,9 +2,9 @@ package sqlite
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 
+	"github.com/covmon/covmon/collector/internal/sqlstore"
 	"github.com/covmon/covmon/geo"
 )
 
@@ -22,21 +22,10 @@ func (db *DB) CommitAssignments(ctx context.Context, u *geo.Upload, as []geo.Ass
 	if err != nil {
 		return fmt.Errorf("commit assignments: %w", err)
 	}
-	ins, err := tx.PrepareContext(ctx, `INSERT INTO assignments (village_id, program_id, carrier, assigned_at, upload_id)
-		VALUES (?, ?, ?, ?, ?)`)
-	if err != nil {
+	if _, err := sqlstore.ExecEach(ctx, sq(tx), `INSERT INTO assignments (`+sqlstore.AssignmentColumns+`) VALUES (?, ?, ?, ?, ?)`, len(as),
+		func(i int) []any { return sqlstore.AssignmentValues(&as[i], id) },
+		func(i int) string { return fmt.Sprintf("village %q program %q", as[i].VillageID, as[i].ProgramID) }); err != nil {
 		return fmt.Errorf("commit assignments: %w", err)
-	}
-	defer ins.Close()
-	for i := range as {
-		a := &as[i]
-		var carrier any
-		if a.Carrier != "" {
-			carrier = a.Carrier
-		}
-		if _, err := ins.ExecContext(ctx, a.VillageID, a.ProgramID, carrier, a.AssignedAt.UnixMilli(), id); err != nil {
-			return fmt.Errorf("commit assignments: village %q program %q: %w", a.VillageID, a.ProgramID, err)
-		}
 	}
 	if err := finishAccepted(ctx, tx, id, len(as)); err != nil {
 		return fmt.Errorf("commit assignments: %w", err)
@@ -51,26 +40,9 @@ func (db *DB) CommitAssignments(ctx context.Context, u *geo.Upload, as []geo.Ass
 // Assignments returns the whole assignment history (every program), ordered by program,
 // village, assigned_at and upload.
 func (db *DB) Assignments(ctx context.Context) ([]geo.Assignment, error) {
-	rows, err := db.ro.QueryContext(ctx, `SELECT village_id, program_id, carrier, assigned_at, upload_id
+	out, err := sqlstore.Collect(ctx, sq(db.ro), sqlstore.ScanAssignment, `SELECT `+sqlstore.AssignmentColumns+`
 		FROM assignments ORDER BY program_id, village_id, assigned_at, upload_id`)
 	if err != nil {
-		return nil, fmt.Errorf("assignments: %w", err)
-	}
-	defer rows.Close()
-	var out []geo.Assignment
-	for rows.Next() {
-		var (
-			a       geo.Assignment
-			carrier sql.NullString
-			at      sql.NullInt64
-		)
-		if err := rows.Scan(&a.VillageID, &a.ProgramID, &carrier, &at, &a.UploadID); err != nil {
-			return nil, fmt.Errorf("assignments: %w", err)
-		}
-		a.Carrier, a.AssignedAt = carrier.String, fromMillis(at)
-		out = append(out, a)
-	}
-	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("assignments: %w", err)
 	}
 	return out, nil

@@ -11,6 +11,7 @@ package sqlstore
 import (
 	"context"
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/covmon/covmon/geo"
@@ -37,6 +38,36 @@ type Querier interface {
 	Query(ctx context.Context, query string, args ...any) (Rows, error)
 	QueryRow(ctx context.Context, query string, args ...any) Row
 	Exec(ctx context.Context, query string, args ...any) error
+	// Prepare readies query to be run many times in the transaction (SQLite prepares it;
+	// pgx prepares and caches every statement itself).
+	Prepare(ctx context.Context, query string) (Stmt, error)
+}
+
+// Stmt is a prepared statement; Exec returns how many rows it changed.
+type Stmt interface {
+	Exec(ctx context.Context, args ...any) (int64, error)
+	Close()
+}
+
+// ExecEach runs stmt in tx n times, with the values args(i) gives, and returns how many runs
+// changed a row. A failure is named by what(i).
+func ExecEach(ctx context.Context, tx Querier, stmt string, n int, args func(i int) []any, what func(i int) string) (int, error) {
+	st, err := tx.Prepare(ctx, stmt)
+	if err != nil {
+		return 0, err
+	}
+	defer st.Close()
+	changed := 0
+	for i := range n {
+		k, err := st.Exec(ctx, args(i)...)
+		if err != nil {
+			return 0, fmt.Errorf("%s: %w", what(i), err)
+		}
+		if k > 0 {
+			changed++
+		}
+	}
+	return changed, nil
 }
 
 // Collect runs query through q and scans every row with scan.

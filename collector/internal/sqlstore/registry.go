@@ -1,0 +1,92 @@
+package sqlstore
+
+import "github.com/covmon/covmon/geo"
+
+// PlanColumns are the plans columns PlanValues gives, in order.
+const PlanColumns = `village_id, program_id, carrier, site_id, target_on_air, progress, planned_at, built_at, on_air_at, upload_id`
+
+// PlanValues are plan p's values for PlanColumns, stored by upload id.
+func PlanValues(p *geo.Plan, id int64) []any {
+	return []any{p.VillageID, p.ProgramID, p.Carrier, p.SiteID, p.TargetOnAir.UnixMilli(),
+		string(p.Progress), p.PlannedAt.UnixMilli(), NullMillis(p.BuiltAt), NullMillis(p.OnAirAt), id}
+}
+
+// ScanPlan reads a plan's PlanColumns followed by its upload's received_at.
+func ScanPlan(s Row) (geo.Plan, error) {
+	var (
+		p                                       geo.Plan
+		progress                                string
+		target, planned, built, onAir, received *int64
+	)
+	if err := s.Scan(&p.VillageID, &p.ProgramID, &p.Carrier, &p.SiteID, &target, &progress, &planned, &built, &onAir,
+		&p.UploadID, &received); err != nil {
+		return geo.Plan{}, err
+	}
+	p.Progress = geo.Progress(progress)
+	p.TargetOnAir, p.PlannedAt, p.BuiltAt, p.OnAirAt = NullTime(target), NullTime(planned), NullTime(built), NullTime(onAir)
+	p.ReceivedAt = NullTime(received)
+	return p, nil
+}
+
+// AssignmentColumns are the assignments columns AssignmentValues gives and ScanAssignment
+// reads, in order.
+const AssignmentColumns = `village_id, program_id, carrier, assigned_at, upload_id`
+
+// AssignmentValues are assignment a's values for AssignmentColumns, stored by upload id; an
+// empty carrier is NULL.
+func AssignmentValues(a *geo.Assignment, id int64) []any {
+	var carrier any
+	if a.Carrier != "" {
+		carrier = a.Carrier
+	}
+	return []any{a.VillageID, a.ProgramID, carrier, a.AssignedAt.UnixMilli(), id}
+}
+
+// ScanAssignment reads an assignment's AssignmentColumns.
+func ScanAssignment(s Row) (geo.Assignment, error) {
+	var (
+		a       geo.Assignment
+		carrier *string
+		at      *int64
+	)
+	if err := s.Scan(&a.VillageID, &a.ProgramID, &carrier, &at, &a.UploadID); err != nil {
+		return geo.Assignment{}, err
+	}
+	if carrier != nil {
+		a.Carrier = *carrier
+	}
+	a.AssignedAt = NullTime(at)
+	return a, nil
+}
+
+// CrosswalkColumns are the crosswalk columns CrosswalkValues gives (then upload_id) and
+// ScanCrosswalkRow reads, in order.
+const CrosswalkColumns = `level, effective, old_code, new_code, old_name, new_name, old_province, new_province, share`
+
+// CrosswalkValues are row r's values for CrosswalkColumns and upload_id; a zero share is NULL.
+func CrosswalkValues(r *geo.CrosswalkRow, id int64) []any {
+	var share any
+	if r.Share > 0 {
+		share = r.Share
+	}
+	return []any{r.Level, r.Effective.UnixMilli(), r.OldCode, r.NewCode,
+		r.OldName, r.NewName, r.OldProvince, r.NewProvince, share, id}
+}
+
+// ScanCrosswalkRow reads a row's CrosswalkColumns.
+func ScanCrosswalkRow(s Row) (geo.CrosswalkRow, error) {
+	var (
+		r     geo.CrosswalkRow
+		eff   *int64
+		share *float64
+	)
+	if err := s.Scan(&r.Level, &eff, &r.OldCode, &r.NewCode, &r.OldName, &r.NewName,
+		&r.OldProvince, &r.NewProvince, &share); err != nil {
+		return geo.CrosswalkRow{}, err
+	}
+	r.Effective = NullTime(eff)
+	if share != nil {
+		r.Share = *share
+	}
+	return r, nil
+}
