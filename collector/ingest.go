@@ -10,6 +10,7 @@ import (
 	"io"
 	"iter"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/paulmach/orb"
@@ -49,6 +50,10 @@ type Store interface {
 	// VillagePlaces returns every village's ID, province and commune, ordered by ID (an areas
 	// file's extent is matched against them).
 	VillagePlaces(ctx context.Context) ([]geo.VillagePlace, error)
+	// RegistryVersion returns a number that changes whenever the village registry changes
+	// (any accepted registry upload), from this process or another: what VillageShapes and
+	// VillagePlaces return is the same while it is. Other uploads leave it alone.
+	RegistryVersion(ctx context.Context) (int64, error)
 	// CommitChangedObservations commits an upload like CommitObservations but writes an
 	// observation only when it differs from the latest stored one of its village × carrier ×
 	// technology at its instant. Each batch shares carrier, technology and observed_at and is
@@ -78,6 +83,14 @@ type Ingester struct {
 	// DefaultProgram is the program a registry village that names no program joins (the
 	// upload's notes say how many did); empty leaves such villages in no program.
 	DefaultProgram string
+
+	// RegistryReads counts the reads of the registry for areas uploads: one per registry
+	// version while uploads keep coming (see areaRegistry). Read it only between uploads.
+	RegistryReads int
+
+	regMu   sync.Mutex
+	reg     *areaRegistry
+	regDrop *time.Timer
 }
 
 // File describes one file to ingest.

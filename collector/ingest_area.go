@@ -10,6 +10,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/paulmach/orb"
+
 	"github.com/covmon/covmon/geo"
 	"github.com/covmon/covmon/geo/cover"
 	"github.com/covmon/covmon/geo/format"
@@ -62,25 +64,13 @@ type areaPlan struct {
 // point per layer are held, never the file. A *geo.ValidationError lists every problem,
 // including layers beyond AreaLayerLimit.
 func (in *Ingester) decodeAreas(ctx context.Context, r io.Reader, opt format.Options) (*areaPlan, error) {
-	ids, shapes, err := in.Store.VillageShapes(ctx)
+	reg, err := in.areaRegistry(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("load village registry: %w", err)
 	}
-	places, err := in.Store.VillagePlaces(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("load village registry: %w", err)
-	}
-	if len(places) != len(ids) || (len(ids) > 0 && (places[0].ID != ids[0] || places[len(ids)-1].ID != ids[len(ids)-1])) {
-		return nil, fmt.Errorf("load village registry: %w", errRegistryMoved)
-	}
-	provinces, communes := map[string]bool{}, map[string]bool{}
-	for _, pl := range places {
-		provinces[pl.ProvinceCode], communes[pl.CommuneCode] = true, true
-	}
-	opt.KnownProvince = func(c string) bool { return provinces[c] }
-	opt.KnownCommune = func(c string) bool { return communes[c] }
-	// Only the index and the IDs are kept: the shapes are garbage once the index is built.
-	p := &areaPlan{ids: ids, ix: cover.NewIndexShapes(shapes)}
+	opt.KnownProvince = func(c string) bool { return reg.provinces[c] }
+	opt.KnownCommune = func(c string) bool { return reg.communes[c] }
+	p := &areaPlan{ids: reg.ids, ix: reg.ix}
 	type key struct {
 		carrier string
 		tech    geo.Technology
@@ -128,12 +118,91 @@ func (in *Ingester) decodeAreas(ctx context.Context, r io.Reader, opt format.Opt
 		l.res = l.join.Results()
 	}
 	if p.extent != nil {
-		p.inside = make([]bool, len(ids))
-		for i := range ids {
-			p.inside[i] = cover.InExtent(p.extent, places[i].ProvinceCode, places[i].CommuneCode, shapes[i].Center)
+		p.inside = make([]bool, len(reg.ids))
+		for i := range reg.ids {
+			p.inside[i] = cover.InExtent(p.extent, reg.places[i].ProvinceCode, reg.places[i].CommuneCode, reg.centres[i])
 		}
 	}
 	return p, nil
+}
+
+// areaRegistry is what an areas upload needs of the village registry: the IDs in index order,
+// the index of centres and settled-area samples, each village's place and centre (for a
+// file's extent), and the known province and commune codes. It is read-only once built, so
+// the uploads of one registry version share it (see Ingester.areaRegistry).
+type areaRegistry struct {
+	version             int64
+	ids                 []string
+	ix                  *cover.Index
+	places              []geo.VillagePlace // ID left empty: ids[i] names it
+	centres             []orb.Point
+	provinces, communes map[string]bool
+}
+
+// registryKeep is how long the last registry read for an areas upload is kept after its last
+// use: a batch of layers (the CLI's files, a carrier's monthly uploads to a server) reads
+// the registry once, and an idle server does not hold it.
+const registryKeep = 10 * time.Minute
+
+// areaRegistry returns the registry read for areas uploads: the kept one while the store's
+// registry version is the one it was read at, else a fresh read (kept in its place). A
+// registry upload in between, from this process or another on the same database, changes
+// the version, so an upload never joins against a registry older than the one it would
+// read itself.
+func (in *Ingester) areaRegistry(ctx context.Context) (*areaRegistry, error) {
+	in.regMu.Lock()
+	defer in.regMu.Unlock()
+	// The version is read before the registry: a registry changed in between leaves a newer
+	// registry under an older version, which the next upload reads again.
+	v, err := in.Store.RegistryVersion(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if in.reg == nil || in.reg.version != v {
+		in.reg = nil // the old one is garbage while the new one is read
+		if in.reg, err = readAreaRegistry(ctx, in.Store, v); err != nil {
+			return nil, err
+		}
+		in.RegistryReads++
+	}
+	if in.regDrop == nil {
+		in.regDrop = time.AfterFunc(registryKeep, in.dropAreaRegistry)
+	} else {
+		in.regDrop.Reset(registryKeep)
+	}
+	return in.reg, nil
+}
+
+// dropAreaRegistry forgets the kept registry.
+func (in *Ingester) dropAreaRegistry() {
+	in.regMu.Lock()
+	defer in.regMu.Unlock()
+	in.reg = nil
+}
+
+func readAreaRegistry(ctx context.Context, st Store, version int64) (*areaRegistry, error) {
+	ids, shapes, err := st.VillageShapes(ctx)
+	if err != nil {
+		return nil, err
+	}
+	places, err := st.VillagePlaces(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if len(places) != len(ids) || (len(ids) > 0 && (places[0].ID != ids[0] || places[len(ids)-1].ID != ids[len(ids)-1])) {
+		return nil, errRegistryMoved
+	}
+	reg := &areaRegistry{version: version, ids: ids, places: places, centres: make([]orb.Point, len(ids)),
+		provinces: map[string]bool{}, communes: map[string]bool{}}
+	for i := range places {
+		reg.provinces[places[i].ProvinceCode], reg.communes[places[i].CommuneCode] = true, true
+		places[i].ID = ""
+		reg.centres[i] = shapes[i].Center
+	}
+	// Only the index, the IDs, places and centres are kept: the shapes are garbage once the
+	// index is built.
+	reg.ix = cover.NewIndexShapes(shapes)
+	return reg, nil
 }
 
 // errRegistryMoved is returned when the registry changed between the two reads of an areas

@@ -98,6 +98,17 @@ func (db *DB) AcceptedUploadByHash(ctx context.Context, carrier, sha256hex strin
 	return &u, nil
 }
 
+// RegistryVersion returns the ID of the latest accepted registry upload (0 before the
+// first): every change of the villages table is one, in one transaction with its upload row,
+// so the version changes whenever the registry does and with nothing else.
+func (db *DB) RegistryVersion(ctx context.Context) (int64, error) {
+	var v int64
+	if err := db.pool.QueryRow(ctx, `SELECT coalesce(max(id), 0) FROM uploads WHERE kind = 'villages' AND result = 'accepted'`).Scan(&v); err != nil {
+		return 0, fmt.Errorf("registry version: %w", err)
+	}
+	return v, nil
+}
+
 // Upload returns the upload with the given ID, Problems included, or an error wrapping
 // geo.ErrNotFound.
 func (db *DB) Upload(ctx context.Context, id int64) (*geo.Upload, error) {

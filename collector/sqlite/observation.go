@@ -171,9 +171,10 @@ func (db *DB) CommitChangedObservations(ctx context.Context, u *geo.Upload, batc
 	}
 	defer latest.Close()
 
+	cc := &changedCompare{latest: latest, tx: tx, stored: map[seriesKey]bool{}}
 	inserted, seen := 0, 0
 	for batch := range batches {
-		n, err := insertChanged(ctx, latest, ins, seen, batch)
+		n, err := cc.insertChanged(ctx, ins, seen, batch)
 		if err != nil {
 			return fmt.Errorf("commit changed observations: %w", err)
 		}
@@ -193,9 +194,27 @@ func (db *DB) CommitChangedObservations(ctx context.Context, u *geo.Upload, batc
 	return nil
 }
 
+// seriesKey is a carrier × technology.
+type seriesKey struct {
+	carrier string
+	tech    geo.Technology
+}
+
+// changedCompare compares an upload's batches with the latest stored observation of each
+// village's series.
+type changedCompare struct {
+	latest *sql.Stmt
+	tx     *sql.Tx
+	// stored says, per carrier × technology, whether any observation of it may be stored: a
+	// layer never uploaded before has nothing to compare with, which one query tells, instead
+	// of an index seek per village (the first upload of a layer at national scale). Set once
+	// this upload writes one.
+	stored map[seriesKey]bool
+}
+
 // insertChanged inserts the observations of one batch (the first has index first in the
 // upload) that differ from the latest stored one of their series.
-func insertChanged(ctx context.Context, latest *sql.Stmt, ins *observationInsert, first int, batch []geo.Observation) (int, error) {
+func (c *changedCompare) insertChanged(ctx context.Context, ins *observationInsert, first int, batch []geo.Observation) (int, error) {
 	if len(batch) == 0 {
 		return 0, nil
 	}
@@ -208,30 +227,22 @@ func insertChanged(ctx context.Context, latest *sql.Stmt, ins *observationInsert
 		}
 		ids[i] = o.VillageID
 	}
-	idJSON, err := json.Marshal(ids)
-	if err != nil {
-		return 0, err
-	}
-	rows, err := latest.QueryContext(ctx, string(idJSON), o0.Carrier, int64(o0.Technology), o0.ObservedAt.UnixMilli())
-	if err != nil {
-		return 0, fmt.Errorf("latest of batch: %w", err)
+	k := seriesKey{o0.Carrier, o0.Technology}
+	stored, ok := c.stored[k]
+	if !ok {
+		// observation_series holds every village × carrier × technology with any observation
+		// (claims and measurements alike: a measurement only means the seeks below are made).
+		if err := c.tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM observation_series WHERE carrier = ? AND technology = ?)`,
+			k.carrier, int64(k.tech)).Scan(&stored); err != nil {
+			return 0, fmt.Errorf("series stored: %w", err)
+		}
+		c.stored[k] = stored
 	}
 	prev := make(map[string]geo.Observation, len(batch))
-	for rows.Next() {
-		var (
-			p               geo.Observation
-			rsrp, dl, share sql.NullFloat64
-		)
-		if err := rows.Scan(&p.VillageID, &p.HasSignal, &rsrp, &dl, &share); err != nil {
-			rows.Close()
-			return 0, fmt.Errorf("latest of batch: %w", err)
+	if stored {
+		if err := c.latestOf(ctx, o0, ids, prev); err != nil {
+			return 0, err
 		}
-		p.RSRPdBm, p.DLMbps, p.AreaShare = fromNullFloat(rsrp), fromNullFloat(dl), fromNullFloat(share)
-		prev[p.VillageID] = p
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return 0, fmt.Errorf("latest of batch: %w", err)
 	}
 	changed := make([]int, 0, len(batch))
 	for i := range batch {
@@ -242,6 +253,9 @@ func insertChanged(ctx context.Context, latest *sql.Stmt, ins *observationInsert
 		changed = append(changed, i)
 	}
 	inserted := len(changed)
+	if inserted > 0 {
+		c.stored[k] = true
+	}
 	for len(changed) > 0 {
 		n := min(len(changed), observationRows)
 		if err := ins.insertRows(ctx, first, batch, changed[:n]); err != nil {
@@ -250,6 +264,36 @@ func insertChanged(ctx context.Context, latest *sql.Stmt, ins *observationInsert
 		changed = changed[n:]
 	}
 	return inserted, nil
+}
+
+// latestOf puts into prev the latest carrier claim of each village of ids in o0's series at
+// or before o0's instant.
+func (c *changedCompare) latestOf(ctx context.Context, o0 *geo.Observation, ids []string, prev map[string]geo.Observation) error {
+	idJSON, err := json.Marshal(ids)
+	if err != nil {
+		return err
+	}
+	rows, err := c.latest.QueryContext(ctx, string(idJSON), o0.Carrier, int64(o0.Technology), o0.ObservedAt.UnixMilli())
+	if err != nil {
+		return fmt.Errorf("latest of batch: %w", err)
+	}
+	for rows.Next() {
+		var (
+			p               geo.Observation
+			rsrp, dl, share sql.NullFloat64
+		)
+		if err := rows.Scan(&p.VillageID, &p.HasSignal, &rsrp, &dl, &share); err != nil {
+			rows.Close()
+			return fmt.Errorf("latest of batch: %w", err)
+		}
+		p.RSRPdBm, p.DLMbps, p.AreaShare = fromNullFloat(rsrp), fromNullFloat(dl), fromNullFloat(share)
+		prev[p.VillageID] = p
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("latest of batch: %w", err)
+	}
+	return nil
 }
 
 // observationRows is the number of observations one multi-row insert writes: a statement per

@@ -3,9 +3,11 @@ package storetest
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/covmon/covmon/geo"
 )
@@ -227,5 +229,114 @@ func contractCommitChangedObservations_ManyRows(t *testing.T, h *Harness) {
 	}
 	if latest, err := db.LatestObservations(ctx, day(4), geo.VillageFilter{}); err != nil || latest["V000"][0].ObservedAt.Equal(day(3)) {
 		t.Fatalf("the failed upload left rows: %v %+v", err, latest["V000"])
+	}
+}
+
+// contractCommitChangedObservations_NewLayers: a layer (carrier × technology) with nothing
+// stored is written whole, and one with claims stored is compared with them, whatever other
+// layers hold: the first upload of a layer need not look up each village, but a layer that
+// another layer's rows or an inspector's measurements of the same series sit beside is still
+// compared with its own latest claims only. Two layers of one series in one upload: the
+// later is compared with what the earlier wrote.
+func contractCommitChangedObservations_NewLayers(t *testing.T, h *Harness) {
+	ctx := context.Background()
+	db := h.Open(t)
+	mustCommitVillages(t, db, testVillages(4)...)
+	layer := func(carrier string, tech geo.Technology, d int, signal ...bool) []geo.Observation {
+		var out []geo.Observation
+		for i, s := range signal {
+			o := obsAt(fmt.Sprintf("V%03d", i), carrier, tech, s, day(d))
+			o.Method = "model"
+			out = append(out, o)
+		}
+		return out
+	}
+	commit := func(t *testing.T, bs ...[]geo.Observation) int {
+		t.Helper()
+		u := newUpload(geo.KindAreas, "")
+		if err := db.CommitChangedObservations(ctx, u, batches(bs...)); err != nil {
+			t.Fatal(err)
+		}
+		return u.Inserted
+	}
+	if got := commit(t, layer("viettel", geo.Tech4G, 10, true, false, true, false)); got != 4 {
+		t.Fatalf("first viettel 4G layer: Inserted=%d, want 4", got)
+	}
+	// An inspector measured mobifone 4G in V000: a measurement, not a claim to compare with.
+	m := obsAt("V000", "mobifone", geo.Tech4G, true, day(5))
+	m.Method, m.Source, m.Inspector = "model", geo.SourceIndependent, "Sở TTTT"
+	mustCommitObservations(t, db, m)
+	// Two new layers and a second one of viettel 4G, in one upload: the new ones are written
+	// whole; the second viettel 3G layer repeats the first except V001 (compared with the
+	// first layer's rows of this very upload); viettel 4G changes only V003.
+	got := commit(t,
+		layer("mobifone", geo.Tech4G, 10, true, true, false, false),
+		layer("viettel", geo.Tech3G, 10, false, false, false, false),
+		layer("viettel", geo.Tech3G, 11, false, true, false, false),
+		layer("viettel", geo.Tech4G, 11, true, false, true, true))
+	if want := 4 + 4 + 1 + 1; got != want {
+		t.Fatalf("Inserted=%d, want %d", got, want)
+	}
+	latest, err := db.LatestObservations(ctx, day(12), geo.VillageFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{ // village: carrier/tech signal@day, in LatestObservations' order
+		"V000": "mobifone/4G 1@10 viettel/3G 0@10 viettel/4G 1@10",
+		"V001": "mobifone/4G 1@10 viettel/3G 1@11 viettel/4G 0@10",
+		"V002": "mobifone/4G 0@10 viettel/3G 0@10 viettel/4G 1@10",
+		"V003": "mobifone/4G 0@10 viettel/3G 0@10 viettel/4G 1@11",
+	}
+	for v, w := range want {
+		var parts []string
+		for _, o := range latest[v] {
+			s := 0
+			if o.HasSignal {
+				s = 1
+			}
+			parts = append(parts, fmt.Sprintf("%s/%s %d@%d", o.Carrier, strings.ToUpper(o.Technology.String()), s, o.ObservedAt.Sub(day(0))/(24*time.Hour)))
+		}
+		if g := strings.Join(parts, " "); g != w {
+			t.Errorf("%s latest: %s, want %s", v, g, w)
+		}
+	}
+}
+
+// contractRegistryVersion: the registry version changes with every accepted registry upload
+// and with nothing else (an areas upload keeps the registry read for the one before).
+func contractRegistryVersion(t *testing.T, h *Harness) {
+	ctx := context.Background()
+	db := h.Open(t)
+	version := func() int64 {
+		t.Helper()
+		v, err := db.RegistryVersion(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	v0 := version()
+	vs := testVillages(3)
+	mustCommitVillages(t, db, vs...)
+	v1 := version()
+	if v1 == v0 {
+		t.Fatalf("version %d unchanged by a registry upload", v1)
+	}
+	mustCommitObservations(t, db, obsAt("V000", "viettel", geo.Tech4G, true, day(1)))
+	if err := db.CommitChangedObservations(ctx, newUpload(geo.KindAreas, "viettel"), batches([]geo.Observation{areaObsAt("V001", true, nil, 2)})); err != nil {
+		t.Fatal(err)
+	}
+	bad := newUpload(geo.KindVillages, "")
+	bad.Result, bad.Problems = geo.ResultRejected, []geo.Problem{{File: "x", Feature: 0, Field: "id", Rule: "required", Reason: "missing"}}
+	if err := db.RecordUpload(ctx, bad); err != nil {
+		t.Fatal(err)
+	}
+	if v := version(); v != v1 {
+		t.Fatalf("version %d after observations, an areas upload and a rejected registry, want %d", v, v1)
+	}
+	vs[0].Name = "Bản mới"
+	mustCommitVillages(t, db, vs...)
+	if v := version(); v == v1 || v == v0 {
+		t.Fatalf("version %d unchanged by a second registry upload (was %d)", v, v1)
 	}
 }

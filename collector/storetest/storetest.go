@@ -43,6 +43,7 @@ type Store interface {
 	Programs(ctx context.Context) ([]geo.Program, error)
 	VillageShapes(ctx context.Context) ([]string, []cover.VillageShape, error)
 	VillagePlaces(ctx context.Context) ([]geo.VillagePlace, error)
+	RegistryVersion(ctx context.Context) (int64, error)
 	CommitChangedObservations(ctx context.Context, u *geo.Upload, batches iter.Seq[[]geo.Observation]) error
 
 	// collector.StatusStore, SnapshotStore, FiguresStore
@@ -131,6 +132,8 @@ func Run(t *testing.T, h Harness) {
 		contractAreaShare,
 		contractCommitChangedObservations,
 		contractCommitChangedObservations_ManyRows,
+		contractCommitChangedObservations_NewLayers,
+		contractRegistryVersion,
 		contractRecordUpload,
 		contractUploads,
 		contractPrograms,
