@@ -9,36 +9,6 @@ import (
 	"github.com/covmon/covmon/geo"
 )
 
-// queries are this store's statements for the logic it shares with collector/postgres.
-var queries = &sqlstore.Queries{
-	LedgerHead:   `SELECT id, hash FROM ledger ORDER BY id DESC LIMIT 1`,
-	LedgerInsert: `INSERT INTO ledger (id, kind, ref, content, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?)`,
-	LedgerAll:    `SELECT id, kind, ref, content, prev_hash, hash FROM ledger ORDER BY id`,
-
-	UploadRow: `SELECT id, kind, carrier, file_name, size, sha256, source, token_id,
-		received_at, result, features, inserted, duplicate_of, problems, extent, marked_dark, notes
-		FROM uploads WHERE id = ?`,
-	TokenRow:       `SELECT id, name, role, carrier, secret_hash, created_at FROM tokens WHERE id = ?`,
-	TokenRevokedAt: `SELECT revoked_at FROM tokens WHERE id = ?`,
-	ProgramRow:     `SELECT id, name, deadline, powered_only FROM programs WHERE id = ?`,
-	ProgramRef:     `SELECT rowid FROM programs WHERE id = ?`, // programs are keyed by text; the ledger refers to rows by number
-	ProgramIDs:     `SELECT id FROM programs ORDER BY id`,
-	UploadIDs:      `SELECT id FROM uploads ORDER BY id`,
-	TokenIDs:       `SELECT id FROM tokens ORDER BY id`,
-	RevokedIDs:     `SELECT id FROM tokens WHERE revoked_at IS NOT NULL ORDER BY id`,
-
-	UploadAccepted: `SELECT id FROM uploads WHERE carrier = ? AND sha256 = ? AND result = 'accepted'`,
-	UploadInserted: `UPDATE uploads SET inserted = ? WHERE id = ?`,
-
-	TokenRevoke: `UPDATE tokens SET revoked_at = ? WHERE id = ?`,
-	ProgramUpsert: `INSERT INTO programs (id, name, deadline, powered_only)
-		VALUES (?, ?, ?, ?)
-		ON CONFLICT (id) DO UPDATE SET
-			name = excluded.name,
-			deadline = excluded.deadline,
-			powered_only = excluded.powered_only`,
-}
-
 // appendLedger appends an entry recording kind/ref with the given content to the chain, in
 // tx: the entry and what it records are committed together or not at all. The writer
 // connection is single and its transactions are IMMEDIATE, so no other append interleaves.

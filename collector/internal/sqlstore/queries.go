@@ -23,6 +23,16 @@ type Queries struct {
 	UploadAccepted string // carrier, sha256 → id of the accepted upload of these bytes
 	UploadInserted string // inserted, upload id: set an accepted upload's count
 
+	// Alert states and the delivery outbox.
+	AlertsFiring string // → AlertColumns of the firing alerts, by key
+	AlertEndsAt  string // key → ends_at
+	AlertRefresh string // labels, annotations, updated_at, key: a firing alert's new text
+	AlertFire    string // key, kind, labels, annotations, starts_at, updated_at: insert or restart as firing
+	AlertResolve string // ends_at, updated_at, key
+	OutboxInsert string // receiver, alert_key, transition, starts_at, alert, created_at, next_attempt_at; a repeat does nothing
+	OutboxPrune  string // sent_at bound: delete the rows delivered before it
+	AlertsPrune  string // ends_at bound: delete the alerts resolved before it
+
 	// Writes the shared logic makes.
 	TokenRevoke   string // revoked_at, token id
 	ProgramUpsert string // id, name, deadline, powered_only: insert or replace the three

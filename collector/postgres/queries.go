@@ -1,0 +1,50 @@
+package postgres
+
+import "github.com/covmon/covmon/collector/internal/sqlstore"
+
+// queries are this store's statements for the logic it shares with collector/sqlite.
+var queries = &sqlstore.Queries{
+	LedgerHead:   `SELECT id, hash FROM ledger ORDER BY id DESC LIMIT 1`,
+	LedgerInsert: `INSERT INTO ledger (id, kind, ref, content, prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6)`,
+	LedgerAll:    `SELECT id, kind, ref, content, prev_hash, hash FROM ledger ORDER BY id`,
+
+	UploadRow: `SELECT id, kind, carrier, file_name, size, sha256, source, token_id,
+		received_at, result, features, inserted, duplicate_of, problems, extent, marked_dark, notes
+		FROM uploads WHERE id = $1`,
+	TokenRow:       `SELECT id, name, role, carrier, secret_hash, created_at FROM tokens WHERE id = $1`,
+	TokenRevokedAt: `SELECT revoked_at FROM tokens WHERE id = $1`,
+	ProgramRow:     `SELECT id, name, deadline, powered_only FROM programs WHERE id = $1`,
+	ProgramRef:     `SELECT ref FROM programs WHERE id = $1`, // programs are keyed by text; the ledger refers to rows by number
+	ProgramIDs:     `SELECT id FROM programs ORDER BY id`,
+	UploadIDs:      `SELECT id FROM uploads ORDER BY id`,
+	TokenIDs:       `SELECT id FROM tokens ORDER BY id`,
+	RevokedIDs:     `SELECT id FROM tokens WHERE revoked_at IS NOT NULL ORDER BY id`,
+
+	UploadAccepted: `SELECT id FROM uploads WHERE carrier = $1 AND sha256 = $2 AND result = 'accepted'`,
+	UploadInserted: `UPDATE uploads SET inserted = $1 WHERE id = $2`,
+
+	AlertsFiring: `SELECT ` + sqlstore.AlertColumns + ` FROM alerts WHERE state = 'firing' ORDER BY key`,
+	AlertEndsAt:  `SELECT ends_at FROM alerts WHERE key = $1`,
+	AlertRefresh: `UPDATE alerts SET labels = $1, annotations = $2, updated_at = $3 WHERE key = $4`,
+	AlertFire: `INSERT INTO alerts
+		(key, kind, labels, annotations, state, starts_at, ends_at, updated_at)
+		VALUES ($1, $2, $3, $4, 'firing', $5, NULL, $6)
+		ON CONFLICT (key) DO UPDATE SET kind = excluded.kind, labels = excluded.labels,
+			annotations = excluded.annotations, state = 'firing', starts_at = excluded.starts_at,
+			ends_at = NULL, updated_at = excluded.updated_at`,
+	AlertResolve: `UPDATE alerts SET state = 'resolved', ends_at = $1, updated_at = $2 WHERE key = $3`,
+	OutboxInsert: `INSERT INTO alert_outbox
+		(receiver, alert_key, transition, starts_at, alert, created_at, next_attempt_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7)
+		ON CONFLICT DO NOTHING`,
+	OutboxPrune: `DELETE FROM alert_outbox WHERE sent_at IS NOT NULL AND sent_at < $1`,
+	AlertsPrune: `DELETE FROM alerts WHERE state = 'resolved' AND ends_at < $1`,
+
+	TokenRevoke: `UPDATE tokens SET revoked_at = $1 WHERE id = $2`,
+	ProgramUpsert: `INSERT INTO programs (id, name, deadline, powered_only)
+		VALUES ($1, $2, $3, $4)
+		ON CONFLICT (id) DO UPDATE SET
+			name = excluded.name,
+			deadline = excluded.deadline,
+			powered_only = excluded.powered_only`,
+}
