@@ -14,6 +14,7 @@ import (
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/encoding/wkb"
 
+	"github.com/covmon/covmon/collector/internal/sqlstore"
 	"github.com/covmon/covmon/geo"
 	"github.com/covmon/covmon/geo/cover"
 )
@@ -374,20 +375,11 @@ func (w *villageWriter) retire(ctx context.Context, tx pgx.Tx) (int, error) {
 }
 
 func programIDs(ctx context.Context, tx pgx.Tx) (map[string]bool, error) {
-	rows, err := tx.Query(ctx, `SELECT id FROM programs`)
+	ids, err := sqlstore.Set[string](ctx, sq(tx), `SELECT id FROM programs`)
 	if err != nil {
 		return nil, fmt.Errorf("read programs: %w", err)
 	}
-	defer rows.Close()
-	ids := map[string]bool{}
-	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			return nil, fmt.Errorf("read programs: %w", err)
-		}
-		ids[id] = true
-	}
-	return ids, rows.Err()
+	return ids, nil
 }
 
 // marshalArea encodes a settled area as WKB; nil stays NULL.
@@ -813,7 +805,7 @@ func (db *DB) VillageVersions(ctx context.Context, f geo.VillageFilter) ([]geo.V
 // Successions returns the retirements in village id's lineage: every succession leading to it
 // and those that retired it, ordered by effective instant, predecessor and successor.
 func (db *DB) Successions(ctx context.Context, id string) ([]geo.Succession, error) {
-	rows, err := db.pool.Query(ctx, `WITH RECURSIVE ancestors (vid) AS (
+	out, err := sqlstore.Collect(ctx, sq(db.pool), sqlstore.ScanSuccession, `WITH RECURSIVE ancestors (vid) AS (
 			SELECT $1::text
 			UNION
 			SELECT s.predecessor FROM village_successions s JOIN ancestors a ON s.successor = a.vid
@@ -824,55 +816,13 @@ func (db *DB) Successions(ctx context.Context, id string) ([]geo.Succession, err
 	if err != nil {
 		return nil, fmt.Errorf("successions of %q: %w", id, err)
 	}
-	defer rows.Close()
-	var out []geo.Succession
-	for rows.Next() {
-		var (
-			s   geo.Succession
-			eff int64
-		)
-		if err := rows.Scan(&s.Predecessor, &s.Successor, &eff, &s.UploadID); err != nil {
-			return nil, fmt.Errorf("successions of %q: %w", id, err)
-		}
-		s.Effective = time.UnixMilli(eff).In(geo.Vietnam)
-		out = append(out, s)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("successions of %q: %w", id, err)
-	}
 	return out, nil
 }
 
 // VillageShapes returns every village's ID with its centre and settled area, ordered by ID.
 func (db *DB) VillageShapes(ctx context.Context) ([]string, []cover.VillageShape, error) {
-	rows, err := db.pool.Query(ctx, `SELECT id, lon, lat, area FROM villages ORDER BY id`)
+	ids, shapes, err := sqlstore.VillageShapes(ctx, sq(db.pool), `SELECT id, lon, lat, area FROM villages ORDER BY id`)
 	if err != nil {
-		return nil, nil, fmt.Errorf("village shapes: %w", err)
-	}
-	defer rows.Close()
-	var (
-		ids    []string
-		shapes []cover.VillageShape
-	)
-	for rows.Next() {
-		var (
-			id       string
-			lon, lat float64
-			area     []byte
-		)
-		if err := rows.Scan(&id, &lon, &lat, &area); err != nil {
-			return nil, nil, fmt.Errorf("village shapes: %w", err)
-		}
-		s := cover.VillageShape{Center: orb.Point{lon, lat}}
-		if len(area) > 0 {
-			if s.Area, err = wkb.Unmarshal(area); err != nil {
-				return nil, nil, fmt.Errorf("village shapes: %s: area: %w", id, err)
-			}
-		}
-		ids = append(ids, id)
-		shapes = append(shapes, s)
-	}
-	if err := rows.Err(); err != nil {
 		return nil, nil, fmt.Errorf("village shapes: %w", err)
 	}
 	return ids, shapes, nil
@@ -880,20 +830,8 @@ func (db *DB) VillageShapes(ctx context.Context) ([]string, []cover.VillageShape
 
 // VillagePlaces returns every village's ID, province and commune code, ordered by ID.
 func (db *DB) VillagePlaces(ctx context.Context) ([]geo.VillagePlace, error) {
-	rows, err := db.pool.Query(ctx, `SELECT id, province_code, commune_code FROM villages ORDER BY id`)
+	out, err := sqlstore.Collect(ctx, sq(db.pool), sqlstore.ScanVillagePlace, `SELECT id, province_code, commune_code FROM villages ORDER BY id`)
 	if err != nil {
-		return nil, fmt.Errorf("village places: %w", err)
-	}
-	defer rows.Close()
-	var out []geo.VillagePlace
-	for rows.Next() {
-		var p geo.VillagePlace
-		if err := rows.Scan(&p.ID, &p.ProvinceCode, &p.CommuneCode); err != nil {
-			return nil, fmt.Errorf("village places: %w", err)
-		}
-		out = append(out, p)
-	}
-	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("village places: %w", err)
 	}
 	return out, nil

@@ -14,6 +14,7 @@ import (
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/encoding/wkb"
 
+	"github.com/covmon/covmon/collector/internal/sqlstore"
 	"github.com/covmon/covmon/geo"
 )
 
@@ -719,18 +720,9 @@ func (db *DB) fillSearchKeys(ctx context.Context) error {
 }
 
 func programIDs(ctx context.Context, tx *sql.Tx) (map[string]bool, error) {
-	rows, err := tx.QueryContext(ctx, `SELECT id FROM programs`)
+	ids, err := sqlstore.Set[string](ctx, sq(tx), `SELECT id FROM programs`)
 	if err != nil {
 		return nil, fmt.Errorf("read programs: %w", err)
 	}
-	defer rows.Close()
-	ids := map[string]bool{}
-	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			return nil, fmt.Errorf("read programs: %w", err)
-		}
-		ids[id] = true
-	}
-	return ids, rows.Err()
+	return ids, nil
 }

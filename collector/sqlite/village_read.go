@@ -12,6 +12,7 @@ import (
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/encoding/wkb"
 
+	"github.com/covmon/covmon/collector/internal/sqlstore"
 	"github.com/covmon/covmon/geo"
 	"github.com/covmon/covmon/geo/cover"
 )
@@ -114,7 +115,7 @@ func (db *DB) Village(ctx context.Context, id string) (*geo.Village, error) {
 // (its predecessors, theirs, and so on) and those that retired it (its successors), ordered by
 // effective instant, predecessor and successor.
 func (db *DB) Successions(ctx context.Context, id string) ([]geo.Succession, error) {
-	rows, err := db.ro.QueryContext(ctx, `WITH RECURSIVE ancestors (vid) AS (
+	out, err := sqlstore.Collect(ctx, sq(db.ro), sqlstore.ScanSuccession, `WITH RECURSIVE ancestors (vid) AS (
 			SELECT ?
 			UNION
 			SELECT s.predecessor FROM village_successions s JOIN ancestors a ON s.successor = a.vid
@@ -123,22 +124,6 @@ func (db *DB) Successions(ctx context.Context, id string) ([]geo.Succession, err
 		WHERE successor IN (SELECT vid FROM ancestors) OR predecessor = ?
 		ORDER BY effective, predecessor, successor`, id, id)
 	if err != nil {
-		return nil, fmt.Errorf("successions of %q: %w", id, err)
-	}
-	defer rows.Close()
-	var out []geo.Succession
-	for rows.Next() {
-		var (
-			s   geo.Succession
-			eff int64
-		)
-		if err := rows.Scan(&s.Predecessor, &s.Successor, &eff, &s.UploadID); err != nil {
-			return nil, fmt.Errorf("successions of %q: %w", id, err)
-		}
-		s.Effective = time.UnixMilli(eff).In(geo.Vietnam)
-		out = append(out, s)
-	}
-	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("successions of %q: %w", id, err)
 	}
 	return out, nil
@@ -249,34 +234,8 @@ func prefixed(p, columns string) string {
 // VillageShapes returns every village's ID with its centre and settled area, ordered by ID:
 // what a coverage join needs, at a fraction of the memory of Villages.
 func (db *DB) VillageShapes(ctx context.Context) ([]string, []cover.VillageShape, error) {
-	rows, err := db.ro.QueryContext(ctx, `SELECT id, lon, lat, area FROM villages ORDER BY id`)
+	ids, shapes, err := sqlstore.VillageShapes(ctx, sq(db.ro), `SELECT id, lon, lat, area FROM villages ORDER BY id`)
 	if err != nil {
-		return nil, nil, fmt.Errorf("village shapes: %w", err)
-	}
-	defer rows.Close()
-	var (
-		ids    []string
-		shapes []cover.VillageShape
-	)
-	for rows.Next() {
-		var (
-			id       string
-			lon, lat float64
-			area     []byte
-		)
-		if err := rows.Scan(&id, &lon, &lat, &area); err != nil {
-			return nil, nil, fmt.Errorf("village shapes: %w", err)
-		}
-		s := cover.VillageShape{Center: orb.Point{lon, lat}}
-		if len(area) > 0 {
-			if s.Area, err = wkb.Unmarshal(area); err != nil {
-				return nil, nil, fmt.Errorf("village shapes: %s: area: %w", id, err)
-			}
-		}
-		ids = append(ids, id)
-		shapes = append(shapes, s)
-	}
-	if err := rows.Err(); err != nil {
 		return nil, nil, fmt.Errorf("village shapes: %w", err)
 	}
 	return ids, shapes, nil
@@ -285,20 +244,8 @@ func (db *DB) VillageShapes(ctx context.Context) ([]string, []cover.VillageShape
 // VillagePlaces returns every village's ID, province and commune code, ordered by ID (the
 // order of VillageShapes).
 func (db *DB) VillagePlaces(ctx context.Context) ([]geo.VillagePlace, error) {
-	rows, err := db.ro.QueryContext(ctx, `SELECT id, province_code, commune_code FROM villages ORDER BY id`)
+	out, err := sqlstore.Collect(ctx, sq(db.ro), sqlstore.ScanVillagePlace, `SELECT id, province_code, commune_code FROM villages ORDER BY id`)
 	if err != nil {
-		return nil, fmt.Errorf("village places: %w", err)
-	}
-	defer rows.Close()
-	var out []geo.VillagePlace
-	for rows.Next() {
-		var p geo.VillagePlace
-		if err := rows.Scan(&p.ID, &p.ProvinceCode, &p.CommuneCode); err != nil {
-			return nil, fmt.Errorf("village places: %w", err)
-		}
-		out = append(out, p)
-	}
-	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("village places: %w", err)
 	}
 	return out, nil
