@@ -9,6 +9,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/covmon/covmon/collector/internal/sqlstore"
 	"github.com/covmon/covmon/geo"
 )
 
@@ -385,21 +386,13 @@ func (db *DB) ObservationHistories(ctx context.Context, f geo.VillageFilter) (ma
 	if where != "" {
 		where = " AND " + where
 	}
-	rows, err := db.pool.Query(ctx, `SELECT `+observationColumns+` FROM observations o WHERE true`+where+
+	out, err := sqlstore.Group(ctx, sq(db.pool), func(r sqlstore.Row) (geo.Observation, error) {
+		var o geo.Observation
+		err := scanObservation(r, &o)
+		return o, err
+	}, func(o *geo.Observation) string { return o.VillageID }, `SELECT `+observationColumns+` FROM observations o WHERE true`+where+
 		` ORDER BY o.village_id, o.observed_at, o.id`, a...)
 	if err != nil {
-		return nil, fmt.Errorf("observation histories: %w", err)
-	}
-	defer rows.Close()
-	out := map[string][]geo.Observation{}
-	for rows.Next() {
-		var o geo.Observation
-		if err := scanObservation(rows, &o); err != nil {
-			return nil, fmt.Errorf("observation histories: %w", err)
-		}
-		out[o.VillageID] = append(out[o.VillageID], o)
-	}
-	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("observation histories: %w", err)
 	}
 	return out, nil

@@ -23,6 +23,11 @@ var queries = &sqlstore.Queries{
 	UploadAccepted: `SELECT id FROM uploads WHERE carrier = $1 AND sha256 = $2 AND result = 'accepted'`,
 	UploadInserted: `UPDATE uploads SET inserted = $1 WHERE id = $2`,
 
+	ObservationMark:   `SELECT coalesce(max(id), 0) FROM observations`,
+	ObservationsCount: `SELECT count(*) FROM (SELECT 1 FROM observations WHERE id > $1 AND id <= $2 LIMIT $3) x`,
+	ObservedSince: `SELECT village_id, max(observed_at) FROM observations
+		WHERE id > $1 AND id <= $2 GROUP BY village_id ORDER BY village_id COLLATE "C"`,
+
 	AlertsFiring: `SELECT ` + sqlstore.AlertColumns + ` FROM alerts WHERE state = 'firing' ORDER BY key`,
 	AlertEndsAt:  `SELECT ends_at FROM alerts WHERE key = $1`,
 	AlertRefresh: `UPDATE alerts SET labels = $1, annotations = $2, updated_at = $3 WHERE key = $4`,

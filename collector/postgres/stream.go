@@ -280,40 +280,9 @@ func (db *DB) ObservationsSince(ctx context.Context, mark int64, limit int) (ids
 		return nil, 0, time.Time{}, false, fmt.Errorf("observations since %d: %w", mark, err)
 	}
 	defer tx.Rollback(ctx)
-	if err := tx.QueryRow(ctx, `SELECT coalesce(max(id), 0) FROM observations`).Scan(&next); err != nil {
-		return nil, 0, time.Time{}, false, fmt.Errorf("observations since %d: %w", mark, err)
-	}
-	var n int
-	if err := tx.QueryRow(ctx, `SELECT count(*) FROM (SELECT 1 FROM observations WHERE id > $1 AND id <= $2 LIMIT $3) x`,
-		mark, next, limit+1).Scan(&n); err != nil {
-		return nil, 0, time.Time{}, false, fmt.Errorf("observations since %d: %w", mark, err)
-	}
-	if n > limit {
-		return nil, next, time.Time{}, false, nil
-	}
-	rows, err := tx.Query(ctx, `SELECT village_id, max(observed_at) FROM observations
-		WHERE id > $1 AND id <= $2 GROUP BY village_id ORDER BY village_id COLLATE "C"`, mark, next)
+	ids, next, latest, ok, err = queries.ObservationsSince(ctx, sq(tx), mark, limit)
 	if err != nil {
 		return nil, 0, time.Time{}, false, fmt.Errorf("observations since %d: %w", mark, err)
 	}
-	defer rows.Close()
-	var last int64
-	for rows.Next() {
-		var (
-			id string
-			at int64
-		)
-		if err := rows.Scan(&id, &at); err != nil {
-			return nil, 0, time.Time{}, false, fmt.Errorf("observations since %d: %w", mark, err)
-		}
-		ids = append(ids, id)
-		last = max(last, at)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, 0, time.Time{}, false, fmt.Errorf("observations since %d: %w", mark, err)
-	}
-	if len(ids) > 0 {
-		latest = time.UnixMilli(last).In(geo.Vietnam)
-	}
-	return ids, next, latest, true, nil
+	return ids, next, latest, ok, nil
 }

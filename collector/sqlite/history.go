@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/covmon/covmon/collector/internal/sqlstore"
 	"github.com/covmon/covmon/geo"
 )
 
@@ -19,21 +20,13 @@ func (db *DB) ObservationHistories(ctx context.Context, f geo.VillageFilter) (ma
 	if where != "" {
 		where = " AND " + where
 	}
-	rows, err := db.ro.QueryContext(ctx, `SELECT `+observationColumns+` FROM observations o WHERE 1`+where+
+	out, err := sqlstore.Group(ctx, sq(db.ro), func(r sqlstore.Row) (geo.Observation, error) {
+		var o geo.Observation
+		err := scanObservation(r, &o)
+		return o, err
+	}, func(o *geo.Observation) string { return o.VillageID }, `SELECT `+observationColumns+` FROM observations o WHERE 1`+where+
 		` ORDER BY o.village_id, o.observed_at, o.id`, args...)
 	if err != nil {
-		return nil, fmt.Errorf("observation histories: %w", err)
-	}
-	defer rows.Close()
-	out := map[string][]geo.Observation{}
-	for rows.Next() {
-		var o geo.Observation
-		if err := scanObservation(rows, &o); err != nil {
-			return nil, fmt.Errorf("observation histories: %w", err)
-		}
-		out[o.VillageID] = append(out[o.VillageID], o)
-	}
-	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("observation histories: %w", err)
 	}
 	return out, nil

@@ -23,6 +23,11 @@ var queries = &sqlstore.Queries{
 	UploadAccepted: `SELECT id FROM uploads WHERE carrier = ? AND sha256 = ? AND result = 'accepted'`,
 	UploadInserted: `UPDATE uploads SET inserted = ? WHERE id = ?`,
 
+	ObservationMark:   `SELECT coalesce(max(id), 0) FROM observations`,
+	ObservationsCount: `SELECT count(*) FROM (SELECT 1 FROM observations WHERE id > ? AND id <= ? LIMIT ?)`,
+	ObservedSince: `SELECT village_id, max(observed_at) FROM observations
+		WHERE id > ? AND id <= ? GROUP BY village_id ORDER BY village_id`,
+
 	AlertsFiring: `SELECT ` + sqlstore.AlertColumns + ` FROM alerts WHERE state = 'firing' ORDER BY key`,
 	AlertEndsAt:  `SELECT ends_at FROM alerts WHERE key = ?`,
 	AlertRefresh: `UPDATE alerts SET labels = ?, annotations = ?, updated_at = ? WHERE key = ?`,

@@ -23,6 +23,11 @@ type Queries struct {
 	UploadAccepted string // carrier, sha256 → id of the accepted upload of these bytes
 	UploadInserted string // inserted, upload id: set an accepted upload's count
 
+	// Observations stored since a mark.
+	ObservationMark   string // → the newest observation's id, 0 for none
+	ObservationsCount string // mark, next, limit → how many observations have mark < id <= next, counting at most limit
+	ObservedSince     string // mark, next → village_id, max(observed_at) of the observations with mark < id <= next, by village_id (byte order)
+
 	// Alert states and the delivery outbox.
 	AlertsFiring string // → AlertColumns of the firing alerts, by key
 	AlertEndsAt  string // key → ends_at
