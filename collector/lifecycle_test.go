@@ -245,3 +245,76 @@ func missedOf(lc *geo.Lifecycle) string {
 	}
 	return lc.MissedTarget.In(geo.Vietnam).Format(time.DateOnly)
 }
+
+// TestDiscrepancy_ReclaimThroughUploads: through real uploads into real SQLite, a carrier that
+// re-uploads its contradicted claim with a newer date keeps the flag (marked re-claimed), a
+// newer confirming inspection clears it and verifies the village, a carrier that concedes
+// clears it; an as-of before the re-claim sees the plain flag (docs/figures.md#discrepancies).
+func TestDiscrepancy_ReclaimThroughUploads(t *testing.T) {
+	w := newLifecycleWorld(t)
+	claim := w.observe("L-1", "2024-03-01", true, false)
+	insp := w.observe("L-1", "2024-04-10", false, true)
+	reclaim := w.observe("L-1", "2024-05-01", true, false)
+	w.observe("L-2", "2024-03-01", true, false)
+	w.observe("L-2", "2024-04-10", false, true)
+	w.observe("L-2", "2024-05-01", false, false) // viettel concedes
+
+	p := geo.DefaultPolicy()
+	check := func(asOf time.Time, reclaimWant int64) {
+		t.Helper()
+		sts := w.at(asOf)
+		st := sts["L-1"]
+		if len(st.Discrepancies) != 1 {
+			t.Fatalf("L-1 as of %s: %+v, want one discrepancy", asOf.Format(time.DateOnly), st.Discrepancies)
+		}
+		d := st.Discrepancies[0]
+		var got int64
+		if d.Reclaim != nil {
+			got = d.Reclaim.UploadID
+		}
+		if d.Kind != geo.Overstated || d.Claim.UploadID != claim || d.Measurement.UploadID != insp || got != reclaimWant {
+			t.Errorf("L-1 as of %s: %s claim upload %d, measurement %d, re-claim %d; want overstated %d, %d, %d",
+				asOf.Format(time.DateOnly), d.Kind, d.Claim.UploadID, d.Measurement.UploadID, got, claim, insp, reclaimWant)
+		}
+		if st.Status != geo.StatusCovered {
+			t.Errorf("L-1 as of %s: %s, want covered under trust: claims (flagged)", asOf.Format(time.DateOnly), st.Status)
+		}
+		if len(sts["L-2"].Discrepancies) != 0 && asOf.After(day("2024-05-01")) {
+			t.Errorf("L-2 (conceded): %+v, want none", sts["L-2"].Discrepancies)
+		}
+		var all []geo.VillageStatus
+		for _, s := range sts {
+			all = append(all, s)
+		}
+		want := 1
+		if asOf.Before(day("2024-05-01")) {
+			want = 2 // L-2 before it conceded
+		}
+		if n := geo.CountDiscrepancies(all, &p, asOf)[0].Villages; n != want {
+			t.Errorf("as of %s: viettel's discrepancies %d, want %d", asOf.Format(time.DateOnly), n, want)
+		}
+	}
+	check(day("2024-04-20"), 0)       // between the inspection and the re-claim: plain
+	check(day("2024-05-10"), reclaim) // re-claimed: still flagged
+
+	// Under trust: verified the re-claimed village is not covered: contradicted.
+	prog := geo.DefaultProgram()
+	prog.Trust = geo.TrustVerified
+	sts, err := collector.Status(context.Background(), w.db, geo.VillageFilter{IDs: []string{"L-1"}}, &prog, &p, day("2024-05-10"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sts[0].Status != geo.StatusDeadZone || sts[0].Reason != geo.ReasonContradicted || len(sts[0].Discrepancies) != 1 {
+		t.Errorf("trust verified: %s (%s) with %d discrepancies, want dead_zone contradicted, flagged", sts[0].Status, sts[0].Reason, len(sts[0].Discrepancies))
+	}
+
+	// A newer inspection confirming the re-claim clears the flag and verifies the village.
+	confirm := w.observe("L-1", "2024-06-15", true, true)
+	st := w.at(day("2024-06-20"))["L-1"]
+	if len(st.Discrepancies) != 0 || st.Lifecycle.Step != geo.StepVerified || st.Lifecycle.UploadID != confirm {
+		t.Errorf("after the confirming inspection: %+v, step %s (upload %d); want none, verified by upload %d",
+			st.Discrepancies, st.Lifecycle.Step, st.Lifecycle.UploadID, confirm)
+	}
+	// The past as of is unchanged by the later uploads.
+	check(day("2024-05-10"), reclaim)
+}

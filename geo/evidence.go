@@ -64,41 +64,71 @@ const (
 	Understated DiscrepancyKind = "understated"
 )
 
-// Discrepancy is one carrier × technology series of a village whose carrier's latest claim
-// and latest independent measurement disagree (see FindDiscrepancies). Claim and Measurement
-// are the two observations, with their dates (ObservedAt) and uploads (UploadID).
+// Discrepancy is one carrier × technology series of a village whose latest independent
+// measurement contradicts the carrier's claim in force at the measurement's instant, while the
+// carrier's latest claim still says what was contradicted (see FindDiscrepancies). Claim and
+// Measurement are the two observations, with their dates (ObservedAt) and uploads (UploadID).
 type Discrepancy struct {
 	Carrier     string
 	Technology  Technology
 	Kind        DiscrepancyKind
 	Claim       Observation
 	Measurement Observation
+	// Reclaim is the carrier's latest claim when the carrier claimed again after the
+	// measurement, saying the same as the contradicted Claim (signal that counts, or none):
+	// "contradicted by inspection; re-claimed; awaiting re-inspection". nil when the latest
+	// claim is Claim itself.
+	Reclaim *Observation
 }
 
-// FindDiscrepancies compares a village's latest carrier claims (claims: one per carrier ×
-// technology, observed at or before asOf) with its latest independent measurements (measured:
-// likewise) under policy p. A series is a discrepancy when both exist and
-//   - the measurement is strictly newer than the claim (a claim made after the measurement
-//     may report a fix: it is not contradicted by what was measured before it),
+// Reclaimed reports whether the carrier re-claimed what the measurement contradicted.
+func (d *Discrepancy) Reclaimed() bool { return d.Reclaim != nil }
+
+// FindDiscrepancies compares, per carrier × technology series of a village, the latest
+// independent measurement (measured: one per series observed at or before asOf, each with its
+// ClaimInForce) with the carrier's claim in force at the measurement's instant, and with the
+// carrier's latest claim (claims: one per series observed at or before asOf), under policy p.
+// A series is a discrepancy when
+//   - the carrier had a claim in force at the measurement's instant (observed at or before it:
+//     a claim made only after the measurement may report a fix and is not contradicted by what
+//     was measured before it; a claim at the same instant is judged by it),
 //   - the measurement is at most maxAge old at asOf (an old drive test says little about
-//     today's network), and
-//   - one counts as signal under p and the other does not.
+//     today's network),
+//   - the claim in force and the measurement disagree (one counts as signal under p, the other
+//     not), and
+//   - the carrier's latest claim still disagrees with the measurement. A carrier that concedes
+//     (claims what was measured) clears the flag; one that claims again what was contradicted
+//     does not: the discrepancy stays, with the re-claim (Reclaim), until a newer independent
+//     measurement judges the new claim. Re-uploading a claim with a newer date changes nothing
+//     on the ground, so it cannot erase a contradiction.
 //
 // A measurement without a claim of the same carrier × technology flags nothing: there is no
 // claim to contradict. The result is ordered by carrier, then technology.
 func FindDiscrepancies(claims, measured []Observation, p *Policy, maxAge time.Duration, asOf time.Time) []Discrepancy {
 	var out []Discrepancy
-	for i := range claims {
-		c := &claims[i]
-		m := matching(measured, c)
-		if m == nil || !m.ObservedAt.After(c.ObservedAt) || asOf.Sub(m.ObservedAt) > maxAge {
+	for i := range measured {
+		m := &measured[i]
+		c0 := m.ClaimInForce
+		if c0 == nil || m.ObservedAt.After(asOf) || asOf.Sub(m.ObservedAt) > maxAge {
 			continue
 		}
-		cc, mc := p.Counts(c), p.Counts(m)
-		if cc == mc {
+		mc := p.Counts(m)
+		if p.Counts(c0) == mc {
 			continue
 		}
-		d := Discrepancy{Carrier: c.Carrier, Technology: c.Technology, Kind: Overstated, Claim: *c, Measurement: *m}
+		last := matching(claims, m)
+		if last == nil {
+			last = c0
+		}
+		if p.Counts(last) == mc {
+			continue // the carrier conceded
+		}
+		d := Discrepancy{Carrier: m.Carrier, Technology: m.Technology, Kind: Overstated, Claim: *c0, Measurement: *m}
+		d.Measurement.ClaimInForce = nil
+		if last.ObservedAt.After(m.ObservedAt) {
+			r := *last
+			d.Reclaim = &r
+		}
 		if mc {
 			d.Kind = Understated
 		}
@@ -110,6 +140,39 @@ func FindDiscrepancies(claims, measured []Observation, p *Policy, maxAge time.Du
 		}
 		return out[i].Technology < out[j].Technology
 	})
+	return out
+}
+
+// ClaimInForceAt returns the claim of m's carrier × technology in force at m's instant: the
+// last of claims (a history ordered by observed_at, then ID, as the stores give it) of that
+// series observed at or before m, or nil.
+func ClaimInForceAt(claims []Observation, m *Observation) *Observation {
+	var in *Observation
+	for i := range claims {
+		c := &claims[i]
+		if c.Carrier == m.Carrier && c.Technology == m.Technology && !c.ObservedAt.After(m.ObservedAt) {
+			in = c
+		}
+	}
+	return in
+}
+
+// WithClaimsInForce returns measured with each measurement's ClaimInForce set from claims (a
+// history of carrier claims ordered by observed_at, then ID; see ClaimInForceAt). It is what
+// the stores' LatestMeasurements does in SQL, for callers holding whole histories.
+func WithClaimsInForce(claims, measured []Observation) []Observation {
+	if len(measured) == 0 {
+		return measured
+	}
+	out := make([]Observation, len(measured))
+	for i := range measured {
+		out[i] = measured[i]
+		if c := ClaimInForceAt(claims, &measured[i]); c != nil {
+			cc := *c
+			cc.ClaimInForce = nil
+			out[i].ClaimInForce = &cc
+		}
+	}
 	return out
 }
 
@@ -143,8 +206,12 @@ type Explanation struct {
 	Claim *Observation
 	// Confirmation is the measurement confirming Claim (nil when none does).
 	Confirmation *Observation
-	// Contradiction is the newer measurement contradicting Claim (nil when none does).
+	// Contradiction is the measurement contradicting Claim (nil when none does): a
+	// discrepancy of Claim's series (FindDiscrepancies).
 	Contradiction *Observation
+	// Contradicted is the claim Contradiction contradicted when the carrier has claimed the
+	// same again since (Claim is then that re-claim, awaiting re-inspection); nil otherwise.
+	Contradicted *Observation
 }
 
 // Explain returns the evidence behind a's status: among the claims of signal that counts under
@@ -161,11 +228,14 @@ func (a *Assessment) Explain() Explanation {
 		if !c.counts {
 			continue
 		}
-		var contra *Observation
+		var contra, contradicted *Observation
 		for j := range a.Discrepancies {
 			d := &a.Discrepancies[j]
 			if d.Carrier == c.Claim.Carrier && d.Technology == c.Claim.Technology {
 				contra = &d.Measurement
+				if d.Reclaim != nil {
+					contradicted = &d.Claim
+				}
 			}
 		}
 		r := 1
@@ -177,7 +247,7 @@ func (a *Assessment) Explain() Explanation {
 		}
 		if r > rank || (r == rank && c.Claim.ObservedAt.After(e.Claim.ObservedAt)) {
 			rank = r
-			e.Claim, e.Confirmation, e.Contradiction = &c.Claim, c.Confirmation, contra
+			e.Claim, e.Confirmation, e.Contradiction, e.Contradicted = &c.Claim, c.Confirmation, contra, contradicted
 		}
 	}
 	return e

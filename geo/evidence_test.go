@@ -24,14 +24,36 @@ func inspection(signal bool, at string) geo.Observation {
 	return o
 }
 
+// evalEvidence evaluates village V1 at asOf from its history (claims and measured, each in
+// order), as EvaluateAt does for the figures: the latest claim and measurement per series,
+// each measurement with the claim in force at its instant.
 func evalEvidence(t *testing.T, trust geo.Trust, claims, measured []geo.Observation, asOf string) geo.VillageStatus {
 	t.Helper()
 	prog := geo.DefaultProgram()
 	prog.Trust = trust
 	v := geo.Village{ID: "V1", GridPower: true, Baseline: true, Programs: []string{prog.ID}}
 	p := geo.DefaultPolicy()
-	return geo.EvaluateEvidence([]geo.Village{v}, map[string][]geo.Observation{"V1": claims},
-		map[string][]geo.Observation{"V1": measured}, &prog, &p, nil, day(asOf))[0]
+	hist := append(slices.Clone(claims), measured...)
+	slices.SortStableFunc(hist, func(a, b geo.Observation) int { return a.ObservedAt.Compare(b.ObservedAt) })
+	var st *geo.VillageStatus
+	geo.EvaluateAt([]geo.Village{v}, map[string][]geo.Observation{"V1": hist}, &prog, &p, nil, []time.Time{day(asOf)},
+		func(_ int, s *geo.VillageStatus) { c := *s; st = &c })
+	// The same evaluation from the latest observations, as the stores give them.
+	latest, ms := latestOf(claims, day(asOf)), geo.WithClaimsInForce(claims, latestOf(measured, day(asOf)))
+	direct := geo.EvaluateEvidence([]geo.Village{v}, map[string][]geo.Observation{"V1": latest},
+		map[string][]geo.Observation{"V1": ms}, &prog, &p, nil, day(asOf))[0]
+	if direct.Status != st.Status || len(direct.Discrepancies) != len(st.Discrepancies) {
+		t.Fatalf("EvaluateEvidence %s with %d discrepancies, EvaluateAt %s with %d", direct.Status, len(direct.Discrepancies), st.Status, len(st.Discrepancies))
+	}
+	return *st
+}
+
+// latestOf returns the latest observation per carrier × technology of h observed at or before
+// asOf (the last among equals).
+func latestOf(h []geo.Observation, asOf time.Time) []geo.Observation {
+	var out []geo.Observation
+	geo.LatestAt(h, []time.Time{asOf}, func(_ int, l []geo.Observation) { out = slices.Clone(l) })
+	return out
 }
 
 func TestDiscrepancies(t *testing.T) {
@@ -51,7 +73,9 @@ func TestDiscrepancies(t *testing.T) {
 		{"reverse: claim dark, newer inspection covered", []geo.Observation{claim(false, "2025-03-02")}, []geo.Observation{inspection(true, "2025-04-10")}, "2025-05-01", geo.Understated},
 		// The carrier may have fixed it since the inspection: its newer claim is not contradicted.
 		{"claim newer than the inspection", []geo.Observation{claim(true, "2025-05-01")}, []geo.Observation{inspection(false, "2025-04-10")}, "2025-06-01", ""},
-		{"same instant: not newer", []geo.Observation{claim(true, "2025-04-10")}, []geo.Observation{inspection(false, "2025-04-10")}, "2025-05-01", ""},
+		// A claim dated the very instant of the inspection is in force at it: judged by it (a
+		// carrier cannot dodge an inspection by dating its claim the same instant).
+		{"same instant: judged", []geo.Observation{claim(true, "2025-04-10")}, []geo.Observation{inspection(false, "2025-04-10")}, "2025-05-01", geo.Overstated},
 		{"inspection confirms", []geo.Observation{claim(true, "2025-03-02")}, []geo.Observation{inspection(true, "2025-04-10")}, "2025-05-01", ""},
 		{"inspection 180 days old still counts", []geo.Observation{claim(true, "2025-03-02")}, []geo.Observation{inspection(false, "2025-04-10")}, "2025-10-07", geo.Overstated},
 		{"inspection older than 180 days", []geo.Observation{claim(true, "2025-03-02")}, []geo.Observation{inspection(false, "2025-04-10")}, "2025-10-08", ""},
@@ -210,3 +234,129 @@ func TestEvaluateAt_Trust(t *testing.T) {
 		t.Errorf("claims: %v, want %v (the measurement is not a claim)", got, want)
 	}
 }
+
+// TestDiscrepancies_ClaimInForce pins the rule that a measurement judges the carrier's claim
+// in force at its instant, so a carrier cannot erase a contradiction by claiming the same
+// again with a newer date (docs/figures.md#discrepancies has these cases as worked examples).
+func TestDiscrepancies_ClaimInForce(t *testing.T) {
+	const t1, t2, t3, t4 = "2025-03-02", "2025-04-10", "2025-05-01", "2025-06-15"
+	other3G := claim(true, t3)
+	other3G.Technology = geo.Tech3G
+	for _, tt := range []struct {
+		name     string
+		claims   []geo.Observation
+		measured []geo.Observation
+		asOf     string
+		want     geo.DiscrepancyKind // "" for none
+		// the dates of the contradicted claim, the measurement and the re-claim ("" for none)
+		claimAt, measuredAt, reclaimAt string
+		// status under trust: claims and trust: verified
+		claimsSt, verifiedSt geo.Status
+	}{
+		{"a: claim covered, inspection dark", []geo.Observation{claim(true, t1)}, []geo.Observation{inspection(false, t2)}, t3,
+			geo.Overstated, t1, t2, "", geo.StatusCovered, geo.StatusDeadZone},
+		{"b: re-claimed covered after the dark inspection", []geo.Observation{claim(true, t1), claim(true, t3)}, []geo.Observation{inspection(false, t2)}, t4,
+			geo.Overstated, t1, t2, t3, geo.StatusCovered, geo.StatusDeadZone},
+		{"b: re-claimed with a signal reading", []geo.Observation{claim(true, t1), func() geo.Observation { o := claim(true, t3); o.RSRPdBm = f64(-80); return o }()}, []geo.Observation{inspection(false, t2)}, t4,
+			geo.Overstated, t1, t2, t3, geo.StatusCovered, geo.StatusDeadZone},
+		{"c: a newer inspection confirms the re-claim", []geo.Observation{claim(true, t1), claim(true, t3)}, []geo.Observation{inspection(false, t2), inspection(true, t4)}, "2025-07-01",
+			"", "", "", "", geo.StatusCovered, geo.StatusCovered},
+		{"c: a newer inspection dark again: plain, against the re-claim", []geo.Observation{claim(true, t1), claim(true, t3)}, []geo.Observation{inspection(false, t2), inspection(false, t4)}, "2025-07-01",
+			geo.Overstated, t3, t4, "", geo.StatusCovered, geo.StatusDeadZone},
+		{"d: the carrier concedes", []geo.Observation{claim(true, t1), claim(false, t3)}, []geo.Observation{inspection(false, t2)}, t4,
+			"", "", "", "", geo.StatusDeadZone, geo.StatusDeadZone},
+		// Conceding, then claiming signal again, is a re-claim of what was contradicted: still
+		// flagged until an inspection judges it (else two uploads would erase any flag).
+		{"d: concedes, then claims signal again", []geo.Observation{claim(true, t1), claim(false, t3), claim(true, "2025-05-20")}, []geo.Observation{inspection(false, t2)}, t4,
+			geo.Overstated, t1, t2, "2025-05-20", geo.StatusCovered, geo.StatusDeadZone},
+		{"e: measured before any claim", []geo.Observation{claim(true, t3)}, []geo.Observation{inspection(false, t2)}, t4,
+			"", "", "", "", geo.StatusCovered, geo.StatusDeadZone},
+		{"e: claim dark, inspection agrees, claim covered after", []geo.Observation{claim(false, t1), claim(true, t3)}, []geo.Observation{inspection(false, t2)}, t4,
+			"", "", "", "", geo.StatusCovered, geo.StatusDeadZone},
+		{"f: understated", []geo.Observation{claim(false, t1)}, []geo.Observation{inspection(true, t2)}, t3,
+			geo.Understated, t1, t2, "", geo.StatusDeadZone, geo.StatusDeadZone},
+		{"f: understated, re-claimed dark", []geo.Observation{claim(false, t1), claim(false, t3)}, []geo.Observation{inspection(true, t2)}, t4,
+			geo.Understated, t1, t2, t3, geo.StatusDeadZone, geo.StatusDeadZone},
+		{"f: understated, the carrier concedes", []geo.Observation{claim(false, t1), claim(true, t3)}, []geo.Observation{inspection(true, t2)}, t4,
+			"", "", "", "", geo.StatusCovered, geo.StatusDeadZone},
+		{"g: the inspection older than the window", []geo.Observation{claim(true, t1), claim(true, t3)}, []geo.Observation{inspection(false, t2)}, "2025-10-08",
+			"", "", "", "", geo.StatusCovered, geo.StatusDeadZone},
+		{"g: the re-claim does not extend the window", []geo.Observation{claim(true, t1), claim(true, t3)}, []geo.Observation{inspection(false, t2)}, "2025-10-07",
+			geo.Overstated, t1, t2, t3, geo.StatusCovered, geo.StatusDeadZone},
+		{"h: as of between the inspection and the re-claim: plain", []geo.Observation{claim(true, t1), claim(true, t3)}, []geo.Observation{inspection(false, t2)}, "2025-04-20",
+			geo.Overstated, t1, t2, "", geo.StatusCovered, geo.StatusDeadZone},
+		// Another technology is another series: the 3G claim neither clears nor inherits the
+		// 4G flag; it counts under trust: claims, and needs its own confirmation.
+		{"re-claim of another technology only", []geo.Observation{claim(true, t1), other3G}, []geo.Observation{inspection(false, t2)}, t4,
+			geo.Overstated, t1, t2, "", geo.StatusCovered, geo.StatusDeadZone},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			c := evalEvidence(t, geo.TrustClaims, tt.claims, tt.measured, tt.asOf)
+			v := evalEvidence(t, geo.TrustVerified, tt.claims, tt.measured, tt.asOf)
+			if c.Status != tt.claimsSt || v.Status != tt.verifiedSt {
+				t.Errorf("status %s (claims), %s (verified); want %s, %s", c.Status, v.Status, tt.claimsSt, tt.verifiedSt)
+			}
+			for _, st := range []geo.VillageStatus{c, v} {
+				if tt.want == "" {
+					if len(st.Discrepancies) != 0 {
+						t.Fatalf("trust %s: Discrepancies = %+v, want none", st.Trust, st.Discrepancies)
+					}
+					continue
+				}
+				if len(st.Discrepancies) != 1 {
+					t.Fatalf("trust %s: Discrepancies = %+v, want one %s", st.Trust, st.Discrepancies, tt.want)
+				}
+				d := st.Discrepancies[0]
+				reclaim := ""
+				if d.Reclaim != nil {
+					reclaim = date(d.Reclaim.ObservedAt)
+				}
+				if d.Kind != tt.want || date(d.Claim.ObservedAt) != tt.claimAt || date(d.Measurement.ObservedAt) != tt.measuredAt || reclaim != tt.reclaimAt || d.Reclaimed() != (reclaim != "") {
+					t.Errorf("trust %s: %s claim %s measured %s re-claim %q; want %s %s %s %q", st.Trust,
+						d.Kind, date(d.Claim.ObservedAt), date(d.Measurement.ObservedAt), reclaim, tt.want, tt.claimAt, tt.measuredAt, tt.reclaimAt)
+				}
+			}
+			// The summary counts the flag whatever the re-claim; under trust: verified an
+			// overstated village is open as contradicted.
+			p := geo.DefaultPolicy()
+			if n := geo.CountDiscrepancies([]geo.VillageStatus{c}, &p, day(tt.asOf))[0].Villages; n != min(1, len(tt.want)) {
+				t.Errorf("viettel's discrepancy count %d", n)
+			}
+			if tt.want == geo.Overstated && tt.claimsSt == geo.StatusCovered && v.Reason != geo.ReasonContradicted {
+				t.Errorf("trust verified: reason %q, want contradicted", v.Reason)
+			}
+		})
+	}
+}
+
+// TestExplain_Reclaim: the explanation of a re-claimed village rests on the re-claim and names
+// the claim the inspection contradicted.
+func TestExplain_Reclaim(t *testing.T) {
+	st := evalEvidence(t, geo.TrustClaims, []geo.Observation{claim(true, "2025-03-02"), claim(true, "2025-05-01")}, []geo.Observation{inspection(false, "2025-04-10")}, "2025-06-01")
+	e := st.Explain()
+	if e.Claim == nil || date(e.Claim.ObservedAt) != "2025-05-01" || e.Contradiction == nil || date(e.Contradiction.ObservedAt) != "2025-04-10" ||
+		e.Contradicted == nil || date(e.Contradicted.ObservedAt) != "2025-03-02" {
+		t.Errorf("Explain = %+v, want the 2025-05-01 re-claim, the 2025-04-10 inspection contradicting the 2025-03-02 claim", e)
+	}
+	st = evalEvidence(t, geo.TrustClaims, []geo.Observation{claim(true, "2025-03-02")}, []geo.Observation{inspection(false, "2025-04-10")}, "2025-06-01")
+	if e := st.Explain(); e.Contradicted != nil {
+		t.Errorf("plain contradiction: Contradicted = %+v, want nil", e.Contradicted)
+	}
+}
+
+// TestDiscrepancy_SameInstantInspections: two inspections of a series at the same instant that
+// disagree: the one stored last (higher ID) is the latest, as for claims.
+func TestDiscrepancy_SameInstantInspections(t *testing.T) {
+	dark, lit := inspection(false, "2025-04-10"), inspection(true, "2025-04-10")
+	dark.ID, lit.ID = 7, 8
+	c := claim(true, "2025-03-02")
+	c.ID = 1
+	if st := evalEvidence(t, geo.TrustClaims, []geo.Observation{c}, []geo.Observation{dark, lit}, "2025-05-01"); len(st.Discrepancies) != 0 {
+		t.Errorf("dark then lit: %+v, want none (the lit one, stored last, confirms)", st.Discrepancies)
+	}
+	if st := evalEvidence(t, geo.TrustClaims, []geo.Observation{c}, []geo.Observation{lit, dark}, "2025-05-01"); len(st.Discrepancies) != 1 {
+		t.Errorf("lit then dark: %+v, want overstated (the dark one, stored last)", st.Discrepancies)
+	}
+}
+
+func date(t time.Time) string { return t.In(geo.Vietnam).Format(time.DateOnly) }

@@ -84,6 +84,12 @@ type Observation struct {
 	// who measured an independent one ("" when not said).
 	Source    string
 	Inspector string
+	// ClaimInForce is, for an independent measurement as the stores' LatestMeasurements give
+	// it, the carrier claim of the same village × carrier × technology in force at the
+	// measurement's instant: the newest claim observed at or before it (the one stored last
+	// among equals), nil when the carrier had claimed nothing by then. It is the claim the
+	// measurement judges (FindDiscrepancies); nil on every other observation.
+	ClaimInForce *Observation
 }
 
 // Source roles of an observation.

@@ -139,7 +139,9 @@ const (
 	StepBuilt Step = "built"
 	// StepOnAir: a carrier claim shows signal that counts (the village is covered).
 	StepOnAir Step = "on_air"
-	// StepVerified: covered, and the latest independent measurement shows signal that counts.
+	// StepVerified: on air, and an independent measurement confirms the on_air carrier's
+	// claim: the newest measurement of the claim's carrier × technology, observed at or after
+	// the claim, shows signal that counts (LifecycleOf).
 	StepVerified Step = "verified"
 )
 
@@ -253,16 +255,24 @@ func LifecycleOf(st *VillageStatus, claims, measured []Observation, plans *Plans
 		if best != nil {
 			lc.Step, lc.Since, lc.UploadID = StepOnAir, best.ObservedAt, best.UploadID
 		}
-		// verified: the newest independent measurement shows signal that counts.
-		var last *Observation
-		for i := range measured {
-			o := &measured[i]
-			if last == nil || o.ObservedAt.After(last.ObservedAt) || o.ObservedAt.Equal(last.ObservedAt) && o.ID > last.ID {
-				last = o
+		// verified: a claim of signal that counts which its series' newest independent
+		// measurement confirms (Confirmed: observed at or after the claim, showing signal
+		// that counts) — the responsible carrier's claim when the responsible carrier is on
+		// air, any carrier's otherwise. A measurement older than the claim predates the signal
+		// and verifies nothing; a measurement of another carrier or technology does not verify
+		// the responsible carrier's signal.
+		var conf *Observation
+		for i := range claims {
+			o := &claims[i]
+			if best == nil || best.Carrier == st.Responsible && o.Carrier != st.Responsible || !p.Counts(o) || !Confirmed(o, measured, p) {
+				continue
+			}
+			if m := matching(measured, o); conf == nil || m.ObservedAt.After(conf.ObservedAt) {
+				conf = m
 			}
 		}
-		if best != nil && last != nil && p.Counts(last) {
-			lc.Step, lc.Since, lc.UploadID = StepVerified, last.ObservedAt, last.UploadID
+		if conf != nil {
+			lc.Step, lc.Since, lc.UploadID = StepVerified, conf.ObservedAt, conf.UploadID
 		}
 		return lc
 	}

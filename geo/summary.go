@@ -364,6 +364,7 @@ func EvaluateAt(vs []Village, histories map[string][]Observation, prog *Program,
 	for k := range vs {
 		v := vs[k : k+1]
 		claims, measured := splitSources(histories[v[0].ID])
+		measured = WithClaimsInForce(claims, measured)
 		var measuredAt [][]Observation // the latest measurements per instant; nil without any
 		if len(measured) > 0 {
 			measuredAt = make([][]Observation, len(ats))

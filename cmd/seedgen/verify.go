@@ -38,6 +38,9 @@ type figures struct {
 func (d *dataset) evaluate(h history, asOf time.Time) snapshot {
 	pol, prog := geo.DefaultPolicy(), geo.DefaultProgram()
 	latest, measured := h.latest(asOf), d.measuredAt(asOf)
+	for id, ms := range measured {
+		measured[id] = geo.WithClaimsInForce(h[id], ms) // the claim each measurement judges
+	}
 	st := geo.EvaluateEvidence(d.Villages, latest, measured, &prog, &pol, geo.NewAssignments(d.Assignments), asOf)
 	sum := geo.Summarize(st, &prog, &pol, asOf)
 	s := snapshot{AsOf: asOf, Counts: sum.National, Responsible: sum.Responsible, Statuses: st, Latest: latest, Discrepancies: sum.Discrepancies}

@@ -325,6 +325,7 @@ func TestCollector_Discrepancies(t *testing.T) {
 	latest := map[string][]geo.Observation{"A": obs("A", true), "B": obs("B", true)}
 	insp := obs("A", false)
 	insp[0].ObservedAt, insp[0].Source = asOf.AddDate(0, 0, -7), geo.SourceIndependent
+	insp[0].ClaimInForce = &latest["A"][0] // claimed before the inspection (as the stores give it)
 	sts := geo.EvaluateEvidence(vs, latest, map[string][]geo.Observation{"A": insp}, &prog, &p, nil, asOf)
 	snap := &geo.Snapshot{ComputedAt: asOf, AsOf: asOf, Programs: []geo.ProgramState{{Program: prog, Summary: geo.Summarize(sts, &prog, &p, asOf)}}}
 	c := metrics.NewCollector(func() *geo.Snapshot { return snap })

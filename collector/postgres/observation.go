@@ -300,22 +300,37 @@ func (db *DB) LatestObservations(ctx context.Context, asOf time.Time, f geo.Vill
 }
 
 // latestOf returns the latest observation of source role role per village × carrier ×
-// technology observed at or before asOf.
+// technology observed at or before asOf. For independent measurements each row also carries
+// the carrier claim of its series in force at its instant (geo.Observation.ClaimInForce).
 func (db *DB) latestOf(ctx context.Context, role string, asOf time.Time, f geo.VillageFilter) (map[string][]geo.Observation, error) {
 	a := args{asOf.UnixMilli(), role}
 	where := villageFilter("s.village_id", f, &a)
 	if where != "" {
 		where = " WHERE " + where
 	}
+	measured := role == geo.SourceIndependent
+	cols, join := observationColumns, ""
+	if measured {
+		// The claim in force at the measurement's instant: one more seek on the same index,
+		// paid only by the series that have a measurement.
+		cols += ", " + claimInForceColumns
+		join = `
+		LEFT JOIN LATERAL (
+			SELECT * FROM observations y
+			WHERE y.village_id = o.village_id AND y.carrier = o.carrier
+				AND y.technology = o.technology AND y.source_role = 'carrier' AND y.observed_at <= o.observed_at
+			ORDER BY y.observed_at DESC, y.id DESC
+			LIMIT 1) c ON true`
+	}
 	// One index seek per series (observations_latest) instead of a scan of the whole history.
-	q := `SELECT ` + observationColumns + `
+	q := `SELECT ` + cols + `
 		FROM observation_series s
 		JOIN LATERAL (
 			SELECT * FROM observations x
 			WHERE x.village_id = s.village_id AND x.carrier = s.carrier
 				AND x.technology = s.technology AND x.source_role = $2 AND x.observed_at <= $1
 			ORDER BY x.observed_at DESC, x.id DESC
-			LIMIT 1) o ON true` + where + `
+			LIMIT 1) o ON true` + join + where + `
 		ORDER BY s.village_id, s.carrier, s.technology`
 	rows, err := db.pool.Query(ctx, q, a...)
 	if err != nil {
@@ -325,7 +340,12 @@ func (db *DB) latestOf(ctx context.Context, role string, asOf time.Time, f geo.V
 	out := map[string][]geo.Observation{}
 	for rows.Next() {
 		var o geo.Observation
-		if err := scanObservation(rows, &o); err != nil {
+		if measured {
+			err = scanMeasurement(rows, &o)
+		} else {
+			err = scanObservation(rows, &o)
+		}
+		if err != nil {
 			return nil, fmt.Errorf("latest observations: %w", err)
 		}
 		out[o.VillageID] = append(out[o.VillageID], o)
@@ -336,8 +356,49 @@ func (db *DB) latestOf(ctx context.Context, role string, asOf time.Time, f geo.V
 	return out, nil
 }
 
+// claimInForceColumns are the columns of c, the claim in force at a measurement's instant
+// (NULL when there is none); its village, carrier and technology are the measurement's.
+const claimInForceColumns = `c.id, c.has_signal, c.rsrp_dbm, c.dl_mbps, c.observed_at, c.method, c.area_share, c.upload_id`
+
+// scanMeasurement scans observationColumns, then claimInForceColumns into o.ClaimInForce.
+func scanMeasurement(s pgx.Row, o *geo.Observation) error {
+	var (
+		tech               int16
+		observed           int64
+		cID, cObserved     *int64
+		cUpload            *int64
+		cSignal            *bool
+		cRSRP, cDL, cShare *float64
+		cMethod            *string
+	)
+	if err := s.Scan(&o.ID, &o.VillageID, &o.Carrier, &tech, &o.HasSignal, &o.RSRPdBm, &o.DLMbps,
+		&observed, &o.Method, &o.AreaShare, &o.UploadID, &o.Source, &o.Inspector,
+		&cID, &cSignal, &cRSRP, &cDL, &cObserved, &cMethod, &cShare, &cUpload); err != nil {
+		return err
+	}
+	o.Technology = geo.Technology(tech)
+	o.ObservedAt = msTime(observed)
+	if cID != nil {
+		c := &geo.Observation{ID: *cID, VillageID: o.VillageID, Carrier: o.Carrier, Technology: o.Technology,
+			HasSignal: cSignal != nil && *cSignal, RSRPdBm: cRSRP, DLMbps: cDL, AreaShare: cShare}
+		if cObserved != nil {
+			c.ObservedAt = msTime(*cObserved)
+		}
+		if cMethod != nil {
+			c.Method = *cMethod
+		}
+		if cUpload != nil {
+			c.UploadID = *cUpload
+		}
+		o.ClaimInForce = c
+	}
+	return nil
+}
+
 // LatestMeasurements returns, like LatestObservations, the latest independent measurement of
-// each carrier × technology observed at or before asOf, per village matching f.
+// each carrier × technology observed at or before asOf, per village matching f, each with the
+// carrier claim of its series in force at its instant (geo.Observation.ClaimInForce: the
+// newest claim observed at or before it, the one stored last among equals; nil for none).
 func (db *DB) LatestMeasurements(ctx context.Context, asOf time.Time, f geo.VillageFilter) (map[string][]geo.Observation, error) {
 	return db.latestOf(ctx, geo.SourceIndependent, asOf, f)
 }

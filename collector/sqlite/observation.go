@@ -371,7 +371,8 @@ func (db *DB) LatestObservations(ctx context.Context, asOf time.Time, f geo.Vill
 }
 
 // latestOf returns the latest observation of source role role per village × carrier ×
-// technology observed at or before asOf.
+// technology observed at or before asOf. For independent measurements each row also carries
+// the carrier claim of its series in force at its instant (geo.Observation.ClaimInForce).
 func (db *DB) latestOf(ctx context.Context, role string, asOf time.Time, f geo.VillageFilter) (map[string][]geo.Observation, error) {
 	where, args, err := villageFilter("s.village_id", f)
 	if err != nil {
@@ -380,15 +381,29 @@ func (db *DB) latestOf(ctx context.Context, role string, asOf time.Time, f geo.V
 	if where != "" {
 		where = " WHERE " + where
 	}
+	measured := role == geo.SourceIndependent
+	cols, join := observationColumns, ""
+	if measured {
+		// The claim in force at the measurement's instant: one more seek on the same index,
+		// paid only by the series that have a measurement.
+		cols += ", " + claimInForceColumns
+		join = `
+		LEFT JOIN observations c ON c.id = (
+			SELECT y.id FROM observations y
+			WHERE y.village_id = o.village_id AND y.carrier = o.carrier
+				AND y.technology = o.technology AND y.source_role = 'carrier' AND y.observed_at <= o.observed_at
+			ORDER BY y.observed_at DESC, y.id DESC
+			LIMIT 1)`
+	}
 	// One index seek per series (observations_latest) instead of a scan of the whole history.
-	q := `SELECT ` + observationColumns + `
+	q := `SELECT ` + cols + `
 		FROM observation_series s
 		JOIN observations o ON o.id = (
 			SELECT x.id FROM observations x
 			WHERE x.village_id = s.village_id AND x.carrier = s.carrier
 				AND x.technology = s.technology AND x.source_role = ? AND x.observed_at <= ?
 			ORDER BY x.observed_at DESC, x.id DESC
-			LIMIT 1)` + where + `
+			LIMIT 1)` + join + where + `
 		ORDER BY s.village_id, s.carrier, s.technology`
 	rows, err := db.ro.QueryContext(ctx, q, append([]any{role, asOf.UnixMilli()}, args...)...)
 	if err != nil {
@@ -398,7 +413,12 @@ func (db *DB) latestOf(ctx context.Context, role string, asOf time.Time, f geo.V
 	out := map[string][]geo.Observation{}
 	for rows.Next() {
 		var o geo.Observation
-		if err := scanObservation(rows, &o); err != nil {
+		if measured {
+			err = scanMeasurement(rows, &o)
+		} else {
+			err = scanObservation(rows, &o)
+		}
+		if err != nil {
 			return nil, fmt.Errorf("latest observations: %w", err)
 		}
 		out[o.VillageID] = append(out[o.VillageID], o)
@@ -409,8 +429,41 @@ func (db *DB) latestOf(ctx context.Context, role string, asOf time.Time, f geo.V
 	return out, nil
 }
 
+// claimInForceColumns are the columns of c, the claim in force at a measurement's instant
+// (NULL when there is none); its village, carrier and technology are the measurement's.
+const claimInForceColumns = `c.id, c.has_signal, c.rsrp_dbm, c.dl_mbps, c.observed_at, c.method, c.area_share, c.upload_id`
+
+// scanMeasurement scans observationColumns, then claimInForceColumns into o.ClaimInForce.
+func scanMeasurement(s rowScanner, o *geo.Observation) error {
+	var (
+		tech, observed          int64
+		rsrp, dl, share         sql.NullFloat64
+		cID, cObserved, cUpload sql.NullInt64
+		cSignal                 sql.NullBool
+		cRSRP, cDL, cShare      sql.NullFloat64
+		cMethod                 sql.NullString
+	)
+	if err := s.Scan(&o.ID, &o.VillageID, &o.Carrier, &tech, &o.HasSignal, &rsrp, &dl,
+		&observed, &o.Method, &share, &o.UploadID, &o.Source, &o.Inspector,
+		&cID, &cSignal, &cRSRP, &cDL, &cObserved, &cMethod, &cShare, &cUpload); err != nil {
+		return err
+	}
+	o.Technology = geo.Technology(tech)
+	o.RSRPdBm, o.DLMbps, o.AreaShare = fromNullFloat(rsrp), fromNullFloat(dl), fromNullFloat(share)
+	o.ObservedAt = time.UnixMilli(observed).In(geo.Vietnam)
+	if cID.Valid {
+		o.ClaimInForce = &geo.Observation{ID: cID.Int64, VillageID: o.VillageID, Carrier: o.Carrier, Technology: o.Technology,
+			HasSignal: cSignal.Bool, RSRPdBm: fromNullFloat(cRSRP), DLMbps: fromNullFloat(cDL),
+			ObservedAt: time.UnixMilli(cObserved.Int64).In(geo.Vietnam), Method: cMethod.String,
+			AreaShare: fromNullFloat(cShare), UploadID: cUpload.Int64}
+	}
+	return nil
+}
+
 // LatestMeasurements returns, like LatestObservations, the latest independent measurement of
-// each carrier × technology observed at or before asOf, per village matching f.
+// each carrier × technology observed at or before asOf, per village matching f, each with the
+// carrier claim of its series in force at its instant (geo.Observation.ClaimInForce: the
+// newest claim observed at or before it, the one stored last among equals; nil for none).
 func (db *DB) LatestMeasurements(ctx context.Context, asOf time.Time, f geo.VillageFilter) (map[string][]geo.Observation, error) {
 	return db.latestOf(ctx, geo.SourceIndependent, asOf, f)
 }

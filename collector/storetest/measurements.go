@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"context"
+	"fmt"
 	"reflect"
 	"testing"
 	"time"
@@ -107,5 +108,98 @@ func contractObservationHistories_BothRoles(t *testing.T, h *Harness) {
 	got := hist["V000"]
 	if len(got) != 2 || got[0].Independent() || !got[1].Independent() || got[1].Inspector != "Sở TTTT" {
 		t.Fatalf("history %+v: want the claim, then the independent measurement with its inspector", got)
+	}
+}
+
+// contractLatestMeasurements_ClaimInForce: each latest independent measurement carries the
+// carrier claim of its series in force at its instant (the newest observed at or before it,
+// the one stored last among equals), which the discrepancy rule judges (geo.FindDiscrepancies);
+// a claim made after the measurement is not it, nor is a claim of another technology or
+// carrier. It equals geo.ClaimInForceAt on the village's whole history.
+func contractLatestMeasurements_ClaimInForce(t *testing.T, h *Harness) {
+	db := h.Open(t)
+	ctx := context.Background()
+	mustCommitVillages(t, db, testVillages(3)...)
+	ind := func(village, carrier string, tech geo.Technology, signal bool, at time.Time) geo.Observation {
+		o := obsAt(village, carrier, tech, signal, at)
+		o.Source, o.Inspector = geo.SourceIndependent, "Sở TT&TT Lào Cai"
+		return o
+	}
+	covered := obsAt("V000", "viettel", geo.Tech4G, true, day(1))
+	covered.RSRPdBm = ptr(-90.5)
+	// V000: claim covered (day 1), inspection dark (day 3), re-claim covered (day 5); a
+	// mobifone claim, and an inspection of viettel's 3G, which viettel never claimed.
+	c1 := mustCommitObservations(t, db, covered, obsAt("V000", "mobifone", geo.Tech4G, true, day(1)))
+	mustCommitObservations(t, db, ind("V000", "viettel", geo.Tech4G, false, day(3)), ind("V000", "viettel", geo.Tech3G, false, day(3)))
+	mustCommitObservations(t, db, obsAt("V000", "viettel", geo.Tech4G, true, day(5)))
+	// V001: two claims at the inspection's very instant, the later stored one lit.
+	mustCommitObservations(t, db, obsAt("V001", "viettel", geo.Tech4G, false, day(4)))
+	c4 := mustCommitObservations(t, db, obsAt("V001", "viettel", geo.Tech4G, true, day(4)))
+	mustCommitObservations(t, db, ind("V001", "viettel", geo.Tech4G, false, day(4)))
+	// V002: inspected before the carrier claimed anything.
+	mustCommitObservations(t, db, ind("V002", "viettel", geo.Tech4G, false, day(2)))
+	mustCommitObservations(t, db, obsAt("V002", "viettel", geo.Tech4G, true, day(6)))
+
+	type key struct {
+		village string
+		tech    geo.Technology
+	}
+	for _, tt := range []struct {
+		asOf time.Time
+		want map[key]string // the claim in force: "day N upload U", "" for none
+	}{
+		{day(2), map[key]string{{"V002", geo.Tech4G}: ""}},
+		{day(10), map[key]string{
+			{"V000", geo.Tech4G}: fmt.Sprintf("day 1 upload %d", c1.ID),
+			{"V000", geo.Tech3G}: "",
+			{"V001", geo.Tech4G}: fmt.Sprintf("day 4 upload %d", c4.ID),
+			{"V002", geo.Tech4G}: "",
+		}},
+	} {
+		m, err := db.LatestMeasurements(ctx, tt.asOf, geo.VillageFilter{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := map[key]string{}
+		for id, ms := range m {
+			hist, err := db.Observations(ctx, id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var claims []geo.Observation
+			for _, o := range hist {
+				if !o.Independent() {
+					claims = append(claims, o)
+				}
+			}
+			for _, o := range ms {
+				s := ""
+				if c := o.ClaimInForce; c != nil {
+					s = fmt.Sprintf("day %d upload %d", c.ObservedAt.Day(), c.UploadID)
+					ref := geo.ClaimInForceAt(claims, &o)
+					if ref == nil || c.ID != ref.ID || c.HasSignal != ref.HasSignal || !reflect.DeepEqual(c.RSRPdBm, ref.RSRPdBm) ||
+						c.Method != ref.Method || c.Carrier != o.Carrier || c.Technology != o.Technology || c.VillageID != id || c.Independent() {
+						t.Errorf("as of %v: %s %s %s: claim in force %+v, want %+v", tt.asOf, id, o.Carrier, o.Technology, c, ref)
+					}
+				}
+				got[key{id, o.Technology}] = s
+			}
+		}
+		if !reflect.DeepEqual(got, tt.want) {
+			t.Errorf("as of %v: claims in force %v, want %v", tt.asOf, got, tt.want)
+		}
+	}
+	// The claim carries its reading: the discrepancy shows both sides.
+	m, err := db.LatestMeasurements(ctx, day(10), geo.VillageFilter{IDs: []string{"V000"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, o := range m["V000"] {
+		if o.Technology == geo.Tech4G && (o.ClaimInForce == nil || o.ClaimInForce.RSRPdBm == nil || *o.ClaimInForce.RSRPdBm != -90.5 || !o.ClaimInForce.HasSignal) {
+			t.Errorf("V000 4g claim in force %+v, want the day-1 claim at −90.5 dBm", o.ClaimInForce)
+		}
+	}
+	if len(m) != 1 {
+		t.Errorf("filtered to V000: %d villages", len(m))
 	}
 }

@@ -127,6 +127,7 @@ func Run(t *testing.T, h Harness) {
 		contractEachVillageLatest,
 		contractSignalAmong,
 		contractLatestMeasurements_Filters,
+		contractLatestMeasurements_ClaimInForce,
 		contractObservationHistories_BothRoles,
 		contractObservationsSince,
 		contractAreaShare,
