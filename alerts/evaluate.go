@@ -49,7 +49,7 @@ type ProgramInput struct {
 	// History is the weekly dead-zone counts, oldest first (see WeeklyHistory); it may be empty.
 	History []Point
 	// Discrepant lists the program's known villages with a discrepancy (a carrier's claim
-	// contradicted by a newer independent measurement), covered or not.
+	// contradicted by an independent measurement, not conceded since), covered or not.
 	Discrepant []geo.VillageStatus
 }
 
@@ -245,7 +245,9 @@ func (e *Evaluator) plansLate(pi *ProgramInput) []Alert {
 // alerts; a village's responsible carrier, when another, is named in the annotations.
 // Understated discrepancies (the carrier claims no signal, a measurement found some) raise
 // nothing: they ask nothing of the carrier, and show in the figures. The alert resolves when
-// no claim of the carrier stands contradicted: a confirming inspection, or a newer claim.
+// no claim of the carrier stands contradicted: a newer confirming inspection, or the carrier
+// conceding (claiming no signal); re-claiming signal after the inspection does not resolve it
+// (geo.FindDiscrepancies), and the annotation says "re-claimed …, awaiting re-inspection".
 func (e *Evaluator) contradicted(pi *ProgramInput) []Alert {
 	type item struct {
 		vs *geo.VillageStatus
@@ -277,6 +279,9 @@ func (e *Evaluator) contradicted(pi *ProgramInput) []Alert {
 			line := fmt.Sprintf("%s (%s) %s: claim %s (upload %d), measured dark %s (upload %d)", it.vs.Village.Name, it.vs.Village.ID,
 				it.d.Technology, it.d.Claim.ObservedAt.In(geo.Vietnam).Format(time.DateOnly), it.d.Claim.UploadID,
 				it.d.Measurement.ObservedAt.In(geo.Vietnam).Format(time.DateOnly), it.d.Measurement.UploadID)
+			if r := it.d.Reclaim; r != nil {
+				line += fmt.Sprintf(", re-claimed %s (upload %d), awaiting re-inspection", r.ObservedAt.In(geo.Vietnam).Format(time.DateOnly), r.UploadID)
+			}
 			if r := it.vs.Responsible; r != carrier {
 				line += ", responsible: " + geo.Bucket(r)
 			}

@@ -290,15 +290,18 @@ func (a *Assessment) contradicted() bool {
 	return slices.ContainsFunc(a.Discrepancies, func(d Discrepancy) bool { return d.Kind == Overstated })
 }
 
-// DiscrepancyCount is, for one carrier, the villages where its latest claim disagrees with the
-// latest independent measurement (a village counts once per carrier, whatever the number of
-// technologies): Overstated (claims signal, measured none), Understated (the reverse), and
-// Villages (either).
+// DiscrepancyCount is, for one carrier, the villages flagged by FindDiscrepancies (the latest
+// independent measurement contradicts its claim in force then, and its latest claim still
+// says the same; a village counts once per carrier, whatever the number of technologies):
+// Overstated (claims signal, measured none), Understated (the reverse), and Villages (either).
 type DiscrepancyCount struct {
 	Carrier     string
 	Villages    int
 	Overstated  int
 	Understated int
+	// Reclaimed counts the villages (of Villages) where the carrier claimed again what the
+	// measurement contradicted (Discrepancy.Reclaim): awaiting re-inspection.
+	Reclaimed int
 }
 
 // CountDiscrepancies counts the discrepancies of sts per carrier whose claim it is: one row
@@ -352,6 +355,10 @@ func (t *discrepancyTally) addN(vs *VillageStatus, d int) {
 			} else {
 				r.Understated += d
 			}
+		}
+		if dc.Reclaim != nil && !seen[dc.Carrier+"/reclaimed"] {
+			r.Reclaimed += d
+			seen[dc.Carrier+"/reclaimed"] = true
 		}
 		seen[dc.Carrier], seen[k] = true, true
 	}

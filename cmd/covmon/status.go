@@ -318,12 +318,16 @@ func (m *Main) printStatus(s geo.Summary, sts []geo.VillageStatus, demo, list bo
 }
 
 // discrepancyLine writes the per-carrier discrepancy counts: "viettel 2 (2 overstated, 0
-// understated), mobifone 0, …".
+// understated), mobifone 0, …", with "; 1 re-claimed since the inspection, awaiting
+// re-inspection" inside the brackets of a carrier that re-claimed.
 func discrepancyLine(cs []geo.DiscrepancyCount, lang i18n.Lang) string {
 	parts := make([]string, 0, len(cs))
 	for _, c := range cs {
 		p := c.Carrier + " " + strconv.Itoa(c.Villages)
-		if c.Villages > 0 {
+		switch {
+		case c.Reclaimed > 0:
+			p += fmt.Sprintf(i18n.Text("cli.discrepancy_reclaimed", lang), c.Overstated, c.Understated, c.Reclaimed)
+		case c.Villages > 0:
 			p += fmt.Sprintf(i18n.Text("cli.discrepancy_kinds", lang), c.Overstated, c.Understated)
 		}
 		parts = append(parts, p)

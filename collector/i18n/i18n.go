@@ -114,6 +114,9 @@ var labels = map[string]Label{
 	"explain.covered_confirmed":      {"có sóng theo báo cáo của %[1]s (%[2]s) ngày %[3]s, được kiểm tra ngày %[4]s xác nhận", "covered per %[1]s claim (%[2]s) %[3]s, confirmed by inspection %[4]s"},
 	"explain.uncounted_contradicted": {"không tính: %[1]s báo có sóng (%[2]s) ngày %[3]s, bị kiểm tra ngày %[4]s bác bỏ", "not counted: %[1]s claims signal (%[2]s) %[3]s, contradicted by inspection %[4]s"},
 	"explain.understated":            {"%[1]s báo không có sóng (%[2]s) ngày %[3]s, kiểm tra ngày %[4]s đo được sóng", "%[1]s claims no signal (%[2]s) %[3]s, inspection %[4]s measured signal"},
+	"explain.covered_reclaimed":      {"có sóng theo báo cáo của %[1]s (%[2]s) ngày %[3]s, bị kiểm tra ngày %[4]s bác bỏ; đã khai lại ngày %[5]s, chờ kiểm tra lại", "covered per %[1]s claim (%[2]s) %[3]s, contradicted by inspection %[4]s; re-claimed %[5]s, awaiting re-inspection"},
+	"explain.uncounted_reclaimed":    {"không tính: %[1]s báo có sóng (%[2]s) ngày %[3]s, bị kiểm tra ngày %[4]s bác bỏ; đã khai lại ngày %[5]s, chờ kiểm tra lại", "not counted: %[1]s claims signal (%[2]s) %[3]s, contradicted by inspection %[4]s; re-claimed %[5]s, awaiting re-inspection"},
+	"explain.understated_reclaimed":  {"%[1]s báo không có sóng (%[2]s) ngày %[3]s, kiểm tra ngày %[4]s đo được sóng; đã khai lại ngày %[5]s, chờ kiểm tra lại", "%[1]s claims no signal (%[2]s) %[3]s, inspection %[4]s measured signal; re-claimed %[5]s, awaiting re-inspection"},
 	"explain.uncounted_unconfirmed":  {"không tính: %[1]s báo có sóng (%[2]s) ngày %[3]s, chưa có kiểm tra nào từ ngày đó xác nhận", "not counted: %[1]s claims signal (%[2]s) %[3]s, no inspection since confirms it"},
 
 	// Coverage levels (geo.Level values).
@@ -199,7 +202,8 @@ var labels = map[string]Label{
 	"cli.open_verified_value":    {", báo cáo bị bác bỏ %d, báo cáo chưa được xác nhận %d", ", claim contradicted %d, claim unconfirmed %d"},
 	"cli.discrepancies":          {"Chênh lệch báo cáo / đo kiểm độc lập: %d thôn; theo nhà mạng: %s", "Discrepancies (claim vs independent measurement): %d village(s); per carrier: %s"},
 	"cli.discrepancy_kinds":      {" (%d báo có sóng nhưng đo không có, %d báo không có nhưng đo có)", " (%d overstated, %d understated)"},
-	"cli.discrepancy_title":      {"Chênh lệch (báo cáo mới nhất của nhà mạng so với lần đo kiểm độc lập mới hơn):", "Discrepancies (the carrier's latest claim against a newer independent measurement):"},
+	"cli.discrepancy_reclaimed":  {" (%d báo có sóng nhưng đo không có, %d báo không có nhưng đo có; %d đã khai lại sau kiểm tra, chờ kiểm tra lại)", " (%d overstated, %d understated; %d re-claimed since the inspection, awaiting re-inspection)"},
+	"cli.discrepancy_title":      {"Chênh lệch (lần đo kiểm độc lập mới nhất so với báo cáo của nhà mạng có hiệu lực lúc đo, nhà mạng chưa thừa nhận):", "Discrepancies (the latest independent measurement against the carrier's claim in force when measured, not since conceded):"},
 	"cli.discrepancy_header":     {"MÃ THÔN\tTÊN\tTRẠNG THÁI\tNHÀ MẠNG\tCÔNG NGHỆ\tLOẠI\tBÁO CÁO\tTỆP BÁO CÁO\tĐO KIỂM\tTỆP ĐO KIỂM\tĐƠN VỊ ĐO\tGIẢI THÍCH", "VILLAGE\tNAME\tSTATUS\tCARRIER\tTECH\tKIND\tCLAIM\tCLAIM_UPLOAD\tMEASURED\tMEASURED_UPLOAD\tINSPECTOR\tWHY"},
 	"cli.province_header":        {"MÃ TỈNH\tTỈNH\tSỐ THÔN\tCÓ SÓNG\tLÕM SÓNG\tTRẮNG SÓNG\tQUÁ HẠN\tCHƯA CÓ ĐIỆN\tCHƯA CÓ SỐ LIỆU\t", "PROVINCE\tNAME\tVILLAGES\tCOVERED\tLOM_SONG\tDEAD_ZONE\tOVERDUE\tNO_POWER\tNO_DATA\t"},
 	"cli.responsible_title":      {"Theo nhà mạng chịu trách nhiệm (mỗi thôn tính một lần; cộng các dòng bằng tổng):", "Per responsible carrier (each village counted once; rows add up to the totals):"},

@@ -106,6 +106,7 @@ func TestExplain(t *testing.T) {
 	at := func(s string) time.Time { d, _ := time.ParseInLocation(time.DateOnly, s, geo.Vietnam); return d }
 	claim := &geo.Observation{Carrier: "viettel", Technology: geo.Tech4G, HasSignal: true, ObservedAt: at("2025-03-02")}
 	insp := &geo.Observation{Carrier: "viettel", Technology: geo.Tech4G, ObservedAt: at("2025-04-10"), Source: geo.SourceIndependent}
+	reclaim := &geo.Observation{Carrier: "viettel", Technology: geo.Tech4G, HasSignal: true, ObservedAt: at("2025-05-01")}
 	for _, tc := range []struct {
 		e      geo.Explanation
 		en, vi string
@@ -120,6 +121,12 @@ func TestExplain(t *testing.T) {
 			"not counted: viettel claims signal (4g) 2025-03-02, no inspection since confirms it",
 			"không tính: viettel báo có sóng (4g) ngày 2025-03-02, chưa có kiểm tra nào từ ngày đó xác nhận"},
 		{geo.Explanation{Trust: geo.TrustClaims, Claim: claim}, "covered per viettel claim (4g) 2025-03-02", "có sóng theo báo cáo của viettel (4g) ngày 2025-03-02"},
+		{geo.Explanation{Trust: geo.TrustClaims, Claim: reclaim, Contradiction: insp, Contradicted: claim},
+			"covered per viettel claim (4g) 2025-03-02, contradicted by inspection 2025-04-10; re-claimed 2025-05-01, awaiting re-inspection",
+			"có sóng theo báo cáo của viettel (4g) ngày 2025-03-02, bị kiểm tra ngày 2025-04-10 bác bỏ; đã khai lại ngày 2025-05-01, chờ kiểm tra lại"},
+		{geo.Explanation{Trust: geo.TrustVerified, Claim: reclaim, Contradiction: insp, Contradicted: claim},
+			"not counted: viettel claims signal (4g) 2025-03-02, contradicted by inspection 2025-04-10; re-claimed 2025-05-01, awaiting re-inspection",
+			"không tính: viettel báo có sóng (4g) ngày 2025-03-02, bị kiểm tra ngày 2025-04-10 bác bỏ; đã khai lại ngày 2025-05-01, chờ kiểm tra lại"},
 		{geo.Explanation{Trust: geo.TrustClaims}, "", ""},
 	} {
 		if got := Explain(tc.e); got.En != tc.en || got.Vi != tc.vi {
@@ -133,6 +140,11 @@ func TestExplain(t *testing.T) {
 	d.Kind = geo.Overstated
 	if got := ExplainDiscrepancy(d, geo.TrustVerified).En; got != "not counted: viettel claims signal (4g) 2025-03-02, contradicted by inspection 2025-04-10" {
 		t.Errorf("overstated under verified: %q", got)
+	}
+	d.Kind, d.Reclaim = geo.Understated, &geo.Observation{Carrier: "viettel", Technology: geo.Tech4G, ObservedAt: at("2025-05-01")}
+	if got := ExplainDiscrepancy(d, geo.TrustClaims); got.En != "viettel claims no signal (4g) 2025-03-02, inspection 2025-04-10 measured signal; re-claimed 2025-05-01, awaiting re-inspection" ||
+		got.Vi != "viettel báo không có sóng (4g) ngày 2025-03-02, kiểm tra ngày 2025-04-10 đo được sóng; đã khai lại ngày 2025-05-01, chờ kiểm tra lại" {
+		t.Errorf("understated, re-claimed: %+v", got)
 	}
 	for _, r := range geo.Reasons {
 		if _, ok := Lookup("reason." + string(r)); !ok {

@@ -51,7 +51,7 @@ var (
 	programPartialArea = prometheus.NewDesc("covmon_program_partial_area_villages",
 		"Lõm sóng villages: covered at the centre, but no carrier covering the whole settled area (from coverage-area uploads).", []string{"program"}, nil)
 	discrepancies = prometheus.NewDesc("covmon_discrepancies",
-		"Villages where a newer independent measurement contradicts the carrier's latest claim (either way: claims signal and measured none, or the reverse), per carrier whose claim it is; one village counts once per carrier.", []string{"program", "carrier"}, nil)
+		"Villages where the latest independent measurement contradicts the carrier's claim in force when it was measured and the carrier has not conceded since (a re-claim of the same keeps the flag), either way: claims signal and measured none, or the reverse; per carrier whose claim it is; one village counts once per carrier.", []string{"program", "carrier"}, nil)
 	programTrust = prometheus.NewDesc("covmon_program_trust_info",
 		"1 for the trust rule the program's figures count carrier claims under: trust=claims (a claim of signal counts) or verified (once an independent measurement confirms it).", []string{"program", "trust"}, nil)
 	programDeadline = prometheus.NewDesc("covmon_program_deadline_timestamp_seconds",

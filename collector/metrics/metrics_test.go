@@ -330,7 +330,7 @@ func TestCollector_Discrepancies(t *testing.T) {
 	snap := &geo.Snapshot{ComputedAt: asOf, AsOf: asOf, Programs: []geo.ProgramState{{Program: prog, Summary: geo.Summarize(sts, &prog, &p, asOf)}}}
 	c := metrics.NewCollector(func() *geo.Snapshot { return snap })
 	want := `
-# HELP covmon_discrepancies Villages where a newer independent measurement contradicts the carrier's latest claim (either way: claims signal and measured none, or the reverse), per carrier whose claim it is; one village counts once per carrier.
+# HELP covmon_discrepancies Villages where the latest independent measurement contradicts the carrier's claim in force when it was measured and the carrier has not conceded since (a re-claim of the same keeps the flag), either way: claims signal and measured none, or the reverse; per carrier whose claim it is; one village counts once per carrier.
 # TYPE covmon_discrepancies gauge
 covmon_discrepancies{carrier="mobifone",program="vls-2024"} 0
 covmon_discrepancies{carrier="viettel",program="vls-2024"} 1

@@ -7,15 +7,19 @@ import (
 	"github.com/covmon/covmon/geo"
 )
 
-// Discrepancy is a carrier × technology series of a village whose latest carrier claim the
-// latest independent measurement contradicts: Kind is "overstated" (claims signal, measured
-// none) or "understated" (the reverse); both sides with their dates and uploads.
+// Discrepancy is a carrier × technology series of a village whose latest independent
+// measurement contradicts the carrier's claim in force when it was measured, while the
+// carrier's latest claim still says the same: Kind is "overstated" (claims signal, measured
+// none) or "understated" (the reverse); both sides with their dates and uploads. Reclaim,
+// present only when the carrier claimed the same again after the measurement, is that latest
+// claim: contradicted, re-claimed, awaiting re-inspection.
 type Discrepancy struct {
-	Carrier     string   `json:"carrier"`
-	Technology  string   `json:"technology"`
-	Kind        string   `json:"kind"`
-	Claim       Evidence `json:"claim"`
-	Measurement Evidence `json:"measurement"`
+	Carrier     string    `json:"carrier"`
+	Technology  string    `json:"technology"`
+	Kind        string    `json:"kind"`
+	Claim       Evidence  `json:"claim"`
+	Measurement Evidence  `json:"measurement"`
+	Reclaim     *Evidence `json:"reclaim,omitempty"`
 }
 
 // Evidence is one side of a discrepancy or explanation: an observation with its upload.
@@ -49,21 +53,29 @@ func NewDiscrepancies(ds []geo.Discrepancy) []Discrepancy {
 	out := make([]Discrepancy, 0, len(ds))
 	for i := range ds {
 		d := &ds[i]
-		out = append(out, Discrepancy{Carrier: d.Carrier, Technology: d.Technology.String(), Kind: string(d.Kind),
-			Claim: NewEvidence(&d.Claim), Measurement: NewEvidence(&d.Measurement)})
+		w := Discrepancy{Carrier: d.Carrier, Technology: d.Technology.String(), Kind: string(d.Kind),
+			Claim: NewEvidence(&d.Claim), Measurement: NewEvidence(&d.Measurement)}
+		if d.Reclaim != nil {
+			r := NewEvidence(d.Reclaim)
+			w.Reclaim = &r
+		}
+		out = append(out, w)
 	}
 	return out
 }
 
 // Explanation says what a village's status rests on: the claim of signal (the newest, a
-// confirmed one first), and the independent measurement confirming or contradicting it. Text
-// is the same in words, Vietnamese and English, when the server fills it in.
+// confirmed one first), and the independent measurement confirming or contradicting it;
+// ContradictedClaim, when the carrier re-claimed after that measurement, is the earlier claim
+// the measurement contradicted (Claim is then the re-claim, awaiting re-inspection). Text is
+// the same in words, Vietnamese and English, when the server fills it in.
 type Explanation struct {
-	Trust          string            `json:"trust"`
-	Claim          *Evidence         `json:"claim,omitempty"`
-	ConfirmedBy    *Evidence         `json:"confirmed_by,omitempty"`
-	ContradictedBy *Evidence         `json:"contradicted_by,omitempty"`
-	Text           map[string]string `json:"text,omitempty"`
+	Trust             string            `json:"trust"`
+	Claim             *Evidence         `json:"claim,omitempty"`
+	ConfirmedBy       *Evidence         `json:"confirmed_by,omitempty"`
+	ContradictedBy    *Evidence         `json:"contradicted_by,omitempty"`
+	ContradictedClaim *Evidence         `json:"contradicted_claim,omitempty"`
+	Text              map[string]string `json:"text,omitempty"`
 }
 
 // NewExplanation converts the explanation of a village's status; nil when the claims are
@@ -87,6 +99,10 @@ func NewExplanation(a *geo.Assessment) *Explanation {
 		c := NewEvidence(e.Contradiction)
 		out.ContradictedBy = &c
 	}
+	if e.Contradicted != nil {
+		c := NewEvidence(e.Contradicted)
+		out.ContradictedClaim = &c
+	}
 	return out
 }
 
@@ -96,26 +112,33 @@ type DiscrepancyCount struct {
 	Villages    int    `json:"villages"`
 	Overstated  int    `json:"overstated"`
 	Understated int    `json:"understated"`
+	// Reclaimed: of Villages, those where the carrier re-claimed after the measurement.
+	Reclaimed int `json:"reclaimed"`
 }
 
 // NewDiscrepancyCounts converts cs (an empty list, never null).
 func NewDiscrepancyCounts(cs []geo.DiscrepancyCount) []DiscrepancyCount {
 	out := make([]DiscrepancyCount, 0, len(cs))
 	for _, c := range cs {
-		out = append(out, DiscrepancyCount{c.Carrier, c.Villages, c.Overstated, c.Understated})
+		out = append(out, DiscrepancyCount{c.Carrier, c.Villages, c.Overstated, c.Understated, c.Reclaimed})
 	}
 	return out
 }
 
 // discrepancyProperty is the GeoJSON/CSV form of a village's discrepancies: one string per
 // series, "viettel 4g overstated: claim 2025-03-02 (upload 3), measurement 2025-04-10
-// (upload 9)".
+// (upload 9)", followed by "; re-claimed 2025-05-01 (upload 12), awaiting re-inspection" when
+// the carrier claimed the same again after the measurement.
 func discrepancyProperty(ds []geo.Discrepancy) []string {
 	out := make([]string, 0, len(ds))
 	for _, d := range ds {
-		out = append(out, d.Carrier+" "+d.Technology.String()+" "+string(d.Kind)+
-			": claim "+d.Claim.ObservedAt.In(geo.Vietnam).Format(time.DateOnly)+" (upload "+strconv.FormatInt(d.Claim.UploadID, 10)+
-			"), measurement "+d.Measurement.ObservedAt.In(geo.Vietnam).Format(time.DateOnly)+" (upload "+strconv.FormatInt(d.Measurement.UploadID, 10)+")")
+		s := d.Carrier + " " + d.Technology.String() + " " + string(d.Kind) +
+			": claim " + d.Claim.ObservedAt.In(geo.Vietnam).Format(time.DateOnly) + " (upload " + strconv.FormatInt(d.Claim.UploadID, 10) +
+			"), measurement " + d.Measurement.ObservedAt.In(geo.Vietnam).Format(time.DateOnly) + " (upload " + strconv.FormatInt(d.Measurement.UploadID, 10) + ")"
+		if r := d.Reclaim; r != nil {
+			s += "; re-claimed " + r.ObservedAt.In(geo.Vietnam).Format(time.DateOnly) + " (upload " + strconv.FormatInt(r.UploadID, 10) + "), awaiting re-inspection"
+		}
+		out = append(out, s)
 	}
 	return out
 }

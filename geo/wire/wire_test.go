@@ -68,10 +68,14 @@ func history() ([]geo.VillageStatus, map[string][]geo.Observation) {
 		"VN-15-0002": {{VillageID: "VN-15-0002", Carrier: "mobifone", Technology: geo.Tech4G, HasSignal: false,
 			ObservedAt: day("2024-11-21"), Method: "drive_test", UploadID: 8}},
 	}
+	// viettel's 2024-11-20 claim, contradicted by the 2024-12-10 inspection, claimed again on
+	// 2024-12-20 (upload 12): still a discrepancy, re-claimed, awaiting re-inspection.
+	judged := latest["VN-15-0001"][0]
+	latest["VN-15-0001"][0].ObservedAt, latest["VN-15-0001"][0].UploadID = day("2024-12-20"), 12
 	measured := map[string][]geo.Observation{
 		"VN-15-0001": {{VillageID: "VN-15-0001", Carrier: "viettel", Technology: geo.Tech4G, HasSignal: false,
 			ObservedAt: day("2024-12-10"), Method: "drive_test", UploadID: 11, Source: geo.SourceIndependent, Inspector: "Sở KH&CN Lào Cai",
-			ClaimInForce: &latest["VN-15-0001"][0]}}, // the claim it judged, as the stores give it
+			ClaimInForce: &judged}}, // the claim it judged, as the stores give it
 	}
 	book := geo.NewAssignments([]geo.Assignment{{VillageID: "VN-15-0002", ProgramID: prog.ID, Carrier: "mobifone", AssignedAt: day("2023-01-01"), UploadID: 3}})
 	sts := geo.EvaluateEvidence(vs, latest, measured, &prog, &pol, book, asOf)
