@@ -89,7 +89,7 @@ type Observation struct {
 	// measurement's instant: the newest claim observed at or before it (the one stored last
 	// among equals), nil when the carrier had claimed nothing by then. It is the claim the
 	// measurement judges (FindDiscrepancies); nil on every other observation.
-	ClaimInForce *Observation
+	ClaimInForce *Observation `json:"-"`
 }
 
 // Source roles of an observation.
