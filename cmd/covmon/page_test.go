@@ -5,11 +5,13 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"maps"
 	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -201,6 +203,8 @@ type apiFeature struct {
 		Status       string `json:"status"`
 		Overdue      bool   `json:"overdue"`
 		Responsible  string `json:"responsible_carrier"`
+		Step         string `json:"lifecycle_step"`
+		StepSince    string `json:"lifecycle_since"`
 	} `json:"properties"`
 }
 
@@ -381,6 +385,48 @@ func TestPage_Browser(t *testing.T) {
 			}
 		}
 		b.choose(t, "f-responsible", "")
+		b.choose(t, "f-status", "overdue")
+		b.choose(t, "f-province", clicked.Properties.ProvinceCode)
+	})
+	t.Run("FilterStep", func(t *testing.T) {
+		// The lifecycle step filter keeps the villages at that step, as the API's GeoJSON
+		// says, and a marker's tooltip shows its step and the step's date (UTC+7).
+		b.choose(t, "f-province", "")
+		b.choose(t, "f-status", "")
+		by := map[string][]apiFeature{}
+		for _, f := range all {
+			if f.Properties.Step != "" {
+				by[f.Properties.Step] = append(by[f.Properties.Step], f)
+			}
+		}
+		if len(by["flagged"]) == 0 || len(by["on_air"]) == 0 {
+			t.Fatalf("seeds: steps %v, want flagged and on_air villages at least", slices.Collect(maps.Keys(by)))
+		}
+		labels := do(t, "GET", s.url+"/api/v1/labels", "", "", nil).json(t)
+		for step, fs := range by {
+			b.choose(t, "f-step", step)
+			if got := eval[int](t, b, `covmonPage.markerCount()`); got != len(fs) {
+				t.Errorf("step %s: map draws %d, the API's GeoJSON has %d", step, got, len(fs))
+			}
+			f := fs[len(fs)/2].Properties
+			tip := eval[string](t, b, fmt.Sprintf(`covmonPage.markerTip(%q)`, f.ID))
+			l := labels["step."+step].(map[string]any)
+			want := l["vi"].(string) + " / " + l["en"].(string)
+			if f.StepSince != "" {
+				at, err := time.Parse(time.RFC3339, f.StepSince)
+				if err != nil {
+					t.Fatal(err)
+				}
+				want += " " + at.In(time.FixedZone("UTC+7", 7*3600)).Format("02/01/2006")
+			}
+			if !strings.HasSuffix(tip, want) {
+				t.Errorf("step %s: %s's tooltip %q, want it to end with %q", step, f.ID, tip, want)
+			}
+		}
+		b.choose(t, "f-step", "")
+		if got := eval[int](t, b, `covmonPage.markerCount()`); got != len(all) {
+			t.Errorf("every step: map draws %d, want %d", got, len(all))
+		}
 		b.choose(t, "f-status", "overdue")
 		b.choose(t, "f-province", clicked.Properties.ProvinceCode)
 	})

@@ -251,6 +251,7 @@ var labels = map[string]Label{
 	"page.status":                 {"Trạng thái", "Status"},
 	"page.carrier":                {"Nhà mạng đã báo cáo", "Carrier that reported"},
 	"page.responsible":            {"Nhà mạng chịu trách nhiệm", "Responsible carrier"},
+	"page.step":                   {"Bước trong vòng đời", "Lifecycle step"},
 	"page.unassigned":             {"Chưa giao", "Unassigned"},
 	"page.all":                    {"Tất cả", "All"},
 	"page.as_of":                  {"Tính đến ngày", "As of"},

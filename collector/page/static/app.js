@@ -13,6 +13,8 @@
   ];
   const COLOR = Object.fromEntries(CATS.map((c) => [c.key, c.color]));
   const STATUS_FILTERS = ["overdue", "dead_zone", "lom_song", "no_power", "no_data", "covered"];
+  // The lifecycle steps in order (docs/figures.md#lifecycle); a village out of scope has none.
+  const STEPS = ["flagged", "assigned", "planned", "built", "on_air", "verified"];
 
   const $ = (id) => document.getElementById(id);
   let L10N = {};
@@ -122,12 +124,17 @@
       const p = v.f.properties, [lon, lat] = v.f.geometry.coordinates;
       v.marker = L.circleMarker([lat, lon], { renderer: canvas, radius: v.cat === "covered" ? 3.5 : 5,
         color: "#222", weight: 0.6, fillColor: COLOR[v.cat], fillOpacity: 0.9,
-        villageId: p.village_id, tip: p.name + " — " + bothText(CATS.find((c) => c.key === v.cat).label) });
+        villageId: p.village_id, tip: p.name + " — " + bothText(CATS.find((c) => c.key === v.cat).label) + stepText(p) });
     }
+  }
+  // stepText is a village's lifecycle step and the date of its evidence, for its tooltip.
+  function stepText(p) {
+    if (!p.lifecycle_step) return "";
+    return " · " + bothText("step." + p.lifecycle_step) + (p.lifecycle_since ? " " + vnDate(p.lifecycle_since) : "");
   }
   function drawMarkers() {
     const prov = $("f-province").value, status = $("f-status").value, carrier = $("f-carrier").value;
-    const resp = $("f-responsible").value;
+    const resp = $("f-responsible").value, step = $("f-step").value;
     const counts = Object.fromEntries(CATS.map((c) => [c.key, 0]));
     let shown = 0;
     // Off the map while the group changes: the canvas is redrawn once, not per marker.
@@ -139,6 +146,7 @@
       if (prov && p.province_code !== prov) continue;
       if (carrier && !(p.carriers_reported || []).includes(carrier)) continue;
       if (resp && (p.responsible_carrier || "unassigned") !== resp) continue;
+      if (step && p.lifecycle_step !== step) continue;
       counts[v.cat]++;
       if (!matchesStatus(p, status)) continue;
       markerLayer.addLayer(v.marker);
@@ -430,6 +438,7 @@
     for (const e of document.querySelectorAll("[data-l]")) both(e, e.dataset.l);
     for (const e of document.querySelectorAll("[data-l1]")) e.textContent = bothText(e.dataset.l1);
     setOptions($("f-status"), [["", bothText("page.all")], ...STATUS_FILTERS.map((s) => [s, bothText("status." + s)])]);
+    setOptions($("f-step"), [["", bothText("page.all")], ...STEPS.map((s) => [s, bothText("step." + s)])]);
     try {
       st.programs = await get("api/v1/programs");
       await loadBase();
@@ -446,6 +455,7 @@
     $("f-status").addEventListener("change", drawMarkers);
     $("f-carrier").addEventListener("change", drawMarkers);
     $("f-responsible").addEventListener("change", drawMarkers);
+    $("f-step").addEventListener("change", drawMarkers);
     $("panel-close").addEventListener("click", () => { $("panel").hidden = true; });
     await load();
   }
@@ -457,6 +467,7 @@
     markerPoint: (id) => { const m = st.markers.get(id); if (!m) return null; const p = map.latLngToContainerPoint(m.getLatLng()); const r = $("map").getBoundingClientRect(); return [p.x + r.left, p.y + r.top]; },
     markerLatLng: (id) => { const m = st.markers.get(id); return m ? m.getLatLng() : null; },
     shownIDs: () => [...st.markers.keys()],
+    markerTip: (id) => { const m = st.markers.get(id); return m ? m.options.tip : null; },
   };
   start();
 })();
