@@ -198,6 +198,28 @@ func TestLifecycle_HandMadeHistory(t *testing.T) {
 	if s.National.Late != 2 || late["viettel"] != 2 || late["mobifone"] != 0 {
 		t.Errorf("late: national %d, per carrier %v; want 2, all viettel's", s.National.Late, late)
 	}
+	// L-4's target was moved before it passed, L-3's has not been moved: no slip.
+	if s.National.TargetSlips != 0 {
+		t.Errorf("target slips %d, want 0", s.National.TargetSlips)
+	}
+}
+
+// slips returns the summary's target slips at asOf per responsible carrier, and nationally.
+func (w *lifecycleWorld) slips(asOf time.Time) (map[string]int, int) {
+	w.t.Helper()
+	p, prog := geo.DefaultPolicy(), geo.DefaultProgram()
+	sts, err := collector.Status(context.Background(), w.db, geo.VillageFilter{}, &prog, &p, asOf)
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	s := geo.Summarize(sts, &prog, &p, asOf)
+	out := map[string]int{}
+	for _, r := range s.Responsible {
+		if r.TargetSlips != 0 {
+			out[r.Carrier] = r.TargetSlips
+		}
+	}
+	return out, s.National.TargetSlips
 }
 
 // TestLifecycle_ReplanAfterTargetStaysLate: a carrier late against its plan cannot stop being
@@ -235,6 +257,22 @@ func TestLifecycle_ReplanAfterTargetStaysLate(t *testing.T) {
 	w.observe("L-3", "2025-08-10", true, false)
 	if lc := w.at(day("2025-08-20"))["L-3"].Lifecycle; lc.Late || lc.Step != geo.StepOnAir {
 		t.Errorf("L-3 with signal: %+v, want on_air, not late", lc)
+	}
+	// Target slips: L-3 counts once for viettel from the first re-dating after its target
+	// passed (not before it, not twice for the second), and still once it is on air.
+	for _, c := range []struct {
+		asOf string
+		want int
+	}{{"2024-10-10", 0}, {"2024-10-11", 1}, {"2025-08-01", 1}, {"2025-08-20", 1}} {
+		per, national := w.slips(day(c.asOf))
+		if per["viettel"] != c.want || national != c.want || len(per) > 1 {
+			t.Errorf("target slips as of %s: %v, national %d; want viettel %d", c.asOf, per, national, c.want)
+		}
+	}
+	// A new responsibility starts a new record: reassigned to mobifone, L-3 is nobody's slip.
+	w.assign("2025-09-01", "2025-09-01", "L-3", "mobifone")
+	if per, national := w.slips(day("2025-09-10")); national != 0 {
+		t.Errorf("target slips after reassignment: %v, national %d; want none", per, national)
 	}
 }
 

@@ -51,9 +51,13 @@ type Counts struct {
 
 	// Steps counts the villages per lifecycle step (VillageStatus.Lifecycle), in the order of
 	// the package's Steps; villages without a step (out of scope) are in none. Late counts the
-	// open villages late against their responsible carrier's own plan.
-	Steps [NumSteps]int
-	Late  int
+	// open villages late against their responsible carrier's own plan. TargetSlips counts the
+	// villages whose responsible carrier moved a target on-air date after it had passed
+	// (Lifecycle.MissedTarget set), covered or not: a record of the carrier's planning, once per
+	// village however often re-dated (docs/figures.md#lifecycle).
+	Steps       [NumSteps]int
+	Late        int
+	TargetSlips int
 }
 
 func (c *Counts) add(vs *VillageStatus, carriers int, asOf time.Time) { c.addN(vs, carriers, asOf, 1) }
@@ -66,6 +70,9 @@ func (c *Counts) addN(vs *VillageStatus, carriers int, asOf time.Time, d int) {
 	}
 	if vs.Lifecycle.Late {
 		c.Late += d
+	}
+	if !vs.Lifecycle.MissedTarget.IsZero() {
+		c.TargetSlips += d
 	}
 	if vs.Village.Baseline {
 		c.Baseline += d
@@ -328,6 +335,7 @@ func (c *Counts) Add(o Counts) {
 		c.Steps[i] += n
 	}
 	c.Late += o.Late
+	c.TargetSlips += o.TargetSlips
 }
 
 // LatestAt calls fn for each instant of ats (ascending) with the latest observation per

@@ -48,6 +48,8 @@ var (
 		"In-scope villages per lifecycle step: flagged, assigned, planned, built, on_air, verified (docs/figures.md#lifecycle).", []string{"program", "step"}, nil)
 	plansLate = prometheus.NewDesc("covmon_plans_late",
 		"Open villages late against their responsible carrier's own plan (its target on-air date has passed without signal that counts), per responsible carrier.", []string{"program", "carrier"}, nil)
+	plansTargetSlips = prometheus.NewDesc("covmon_plans_target_slips",
+		"In-scope villages whose responsible carrier moved a target on-air date after it had passed (re-planned a missed target), per responsible carrier; covered or not, once per village (docs/figures.md#lifecycle).", []string{"program", "carrier"}, nil)
 	programPartialArea = prometheus.NewDesc("covmon_program_partial_area_villages",
 		"Lõm sóng villages: covered at the centre, but no carrier covering the whole settled area (from coverage-area uploads).", []string{"program"}, nil)
 	discrepancies = prometheus.NewDesc("covmon_discrepancies",
@@ -110,7 +112,7 @@ const DefaultMaxVillageSeries = 2000
 // Describe implements prometheus.Collector.
 func (c *Collector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{villageOpen, villageDeadline, villageRegressed,
-		villages, villagesOverdue, programTarget, programCovered, programFoundLater, programNotSpots, programSignalCarriers, programResponsible, programLifecycle, plansLate, programPartialArea, discrepancies, programTrust, programDeadline,
+		villages, villagesOverdue, programTarget, programCovered, programFoundLater, programNotSpots, programSignalCarriers, programResponsible, programLifecycle, plansLate, plansTargetSlips, programPartialArea, discrepancies, programTrust, programDeadline,
 		programRegressed, programHistory, carrierCovered, demoData, snapshotTime, villageSeriesMax, villageSeriesOmitted, uploads, lastUpload, problems} {
 		ch <- d
 	}
@@ -202,6 +204,7 @@ func collectProgram(ch chan<- prometheus.Metric, ps *geo.ProgramState, asOf time
 		gauge(ch, programResponsible, float64(r.Overdue), id, r.Carrier, "overdue")
 		if r.Carrier != geo.Unassigned {
 			gauge(ch, plansLate, float64(r.Late), id, r.Carrier)
+			gauge(ch, plansTargetSlips, float64(r.TargetSlips), id, r.Carrier)
 		}
 	}
 	for i, step := range geo.Steps {

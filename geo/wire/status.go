@@ -39,9 +39,11 @@ type Counts struct {
 	PartialArea int `json:"partial_area"`
 	// Lifecycle counts the in-scope villages per lifecycle step (flagged, assigned, planned,
 	// built, on_air, verified); LateAgainstPlan the open villages late against their
-	// responsible carrier's own plan (docs/figures.md#lifecycle).
+	// responsible carrier's own plan; TargetSlips the villages whose responsible carrier moved
+	// a target on-air date after it had passed (docs/figures.md#lifecycle).
 	Lifecycle       map[string]int `json:"lifecycle"`
 	LateAgainstPlan int            `json:"late_against_plan"`
+	TargetSlips     int            `json:"target_slips"`
 	// Discrepancies counts the villages with a carrier's claim contradicted by a newer
 	// independent measurement (either way), covered or not.
 	Discrepancies int `json:"discrepancies"`
@@ -60,7 +62,7 @@ func NewCounts(c geo.Counts) Counts {
 			string(geo.ReasonDarkCentre):    c.OverdueDarkCentre,
 			string(geo.ReasonContradicted):  c.OverdueContradicted,
 			string(geo.ReasonUnconfirmed):   c.OverdueUnconfirmed,
-		}, c.TotalNotSpot, ws, c.PoweredNoData, c.PartialArea, stepCounts(c.Steps), c.Late, c.Discrepancies}
+		}, c.TotalNotSpot, ws, c.PoweredNoData, c.PartialArea, stepCounts(c.Steps), c.Late, c.TargetSlips, c.Discrepancies}
 }
 
 func stepCounts(n [geo.NumSteps]int) map[string]int {
