@@ -50,13 +50,11 @@ func (db *DB) CommitObservationStream(ctx context.Context, u *geo.Upload, batche
 		if err != nil {
 			return fmt.Errorf("commit observations: %w", err)
 		}
-		for i := range batch {
-			n, err := ins.insert(ctx, seen+i, &batch[i])
-			if err != nil {
-				return fmt.Errorf("commit observations: %w", err)
-			}
-			inserted += n
+		n, err := ins.insertKnown(ctx, seen, batch)
+		if err != nil {
+			return fmt.Errorf("commit observations: %w", err)
 		}
+		inserted += n
 		seen += len(batch)
 	}
 	if err := ctx.Err(); err != nil {
@@ -78,6 +76,7 @@ type observationInsert struct {
 	uploadID int64
 	tx       *sql.Tx
 	rows     *sql.Stmt // observationRows rows at once, prepared when first used
+	known    *sql.Stmt // observationRows rows at once, unless known (insertKnownRows)
 	args     []any
 }
 
@@ -108,8 +107,10 @@ func prepareObservationInsert(ctx context.Context, tx *sql.Tx, uploadID int64, s
 
 func (ins *observationInsert) close() {
 	ins.stmt.Close()
-	if ins.rows != nil {
-		ins.rows.Close()
+	for _, s := range []*sql.Stmt{ins.rows, ins.known} {
+		if s != nil {
+			s.Close()
+		}
 	}
 }
 
@@ -128,6 +129,106 @@ func (ins *observationInsert) insert(ctx context.Context, i int, o *geo.Observat
 	n, err := res.RowsAffected()
 	if err != nil {
 		return 0, fmt.Errorf("observation %d: %w", i, err)
+	}
+	return int(n), nil
+}
+
+// seriesInstant is what an observation is compared on by the known-observation check: its
+// series (village, carrier, technology, source role) and instant.
+type seriesInstant struct {
+	village, carrier, role string
+	tech                   geo.Technology
+	at                     int64
+}
+
+// insertKnown stores the observations of batch (the first is the upload's first-th, for
+// errors) that are not already known, like insert, observationRows at a time in multi-row
+// statements, and returns how many it stored. The rows of one statement are compared with
+// what was stored before it (SQLite evaluates the whole SELECT before inserting, because it
+// reads the table it writes), so a statement never holds two rows of the same series and
+// instant: a repeat goes into the next one, compared with the first as insert would.
+func (ins *observationInsert) insertKnown(ctx context.Context, first int, batch []geo.Observation) (int, error) {
+	inserted, start := 0, 0
+	keys := make(map[seriesInstant]bool, observationRows)
+	flush := func(end int) error {
+		if start == end {
+			return nil
+		}
+		n, err := ins.insertKnownRows(ctx, first+start, batch[start:end])
+		inserted += n
+		start = end
+		clear(keys)
+		return err
+	}
+	for i := range batch {
+		o := &batch[i]
+		k := seriesInstant{o.VillageID, o.Carrier, sourceRole(o), o.Technology, o.ObservedAt.UnixMilli()}
+		if keys[k] || i-start == observationRows {
+			if err := flush(i); err != nil {
+				return inserted, err
+			}
+		}
+		keys[k] = true
+	}
+	return inserted, flush(len(batch))
+}
+
+// knownRowsSQL is the multi-row form of prepareObservationInsert's statement with
+// skipKnown, for n rows.
+func knownRowsSQL(n int) string {
+	return `INSERT INTO observations (village_id, carrier, technology, has_signal, rsrp_dbm, dl_mbps,
+		observed_at, method, area_share, upload_id, source_role, inspector)
+	SELECT v.column1, v.column2, v.column3, v.column4, v.column5, v.column6, v.column7, v.column8,
+		v.column9, v.column10, v.column11, v.column12
+	FROM (VALUES ` + placeholders(n, 12) + `) v
+	WHERE NOT EXISTS (SELECT 1 FROM observations l
+		WHERE l.id = (SELECT x.id FROM observations x
+			WHERE x.village_id = v.column1 AND x.carrier = v.column2 AND x.technology = v.column3
+				AND x.source_role = v.column11 AND x.observed_at = v.column7
+			ORDER BY x.id DESC LIMIT 1)
+		AND l.has_signal = v.column4 AND l.rsrp_dbm IS v.column5 AND l.dl_mbps IS v.column6
+		AND l.method = v.column8 AND l.area_share IS v.column9 AND l.inspector = v.column12)`
+}
+
+// insertKnownRows stores the rows of obs (at most observationRows, no two of the same series
+// and instant; the first is the upload's first-th) that are not already known, in one
+// statement.
+func (ins *observationInsert) insertKnownRows(ctx context.Context, first int, obs []geo.Observation) (int, error) {
+	ins.args = ins.args[:0]
+	for i := range obs {
+		o := &obs[i]
+		ins.args = append(ins.args, o.VillageID, o.Carrier, int64(o.Technology), o.HasSignal,
+			nullFloat(o.RSRPdBm), nullFloat(o.DLMbps), o.ObservedAt.UnixMilli(), o.Method, nullFloat(o.AreaShare), ins.uploadID,
+			sourceRole(o), o.Inspector)
+	}
+	var (
+		res sql.Result
+		err error
+	)
+	if len(obs) == observationRows {
+		if ins.known == nil {
+			if ins.known, err = ins.tx.PrepareContext(ctx, knownRowsSQL(observationRows)); err != nil {
+				return 0, fmt.Errorf("prepare observation insert: %w", err)
+			}
+		}
+		res, err = ins.known.ExecContext(ctx, ins.args...)
+	} else {
+		res, err = ins.tx.ExecContext(ctx, knownRowsSQL(len(obs)), ins.args...)
+	}
+	if err != nil {
+		if isForeignKeyViolation(err) {
+			// The statement was undone as a whole: insert its rows one by one to name the one.
+			for i := range obs {
+				if _, err := ins.insert(ctx, first+i, &obs[i]); err != nil {
+					return 0, err
+				}
+			}
+		}
+		return 0, fmt.Errorf("observations %d to %d: %w", first, first+len(obs)-1, err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return 0, fmt.Errorf("observations %d to %d: %w", first, first+len(obs)-1, err)
 	}
 	return int(n), nil
 }

@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/encoding/wkb"
+	sqlite3 "modernc.org/sqlite/lib"
 
 	"github.com/covmon/covmon/collector/internal/sqlstore"
 	"github.com/covmon/covmon/geo"
@@ -48,12 +50,23 @@ func (db *DB) CommitVillages(ctx context.Context, u *geo.Upload, vs []geo.Villag
 // If bytes with u.SHA256 were already accepted, nothing is written, u.Result becomes
 // geo.ResultDuplicate, u.DuplicateOf is set, and the error wraps geo.ErrDuplicateUpload; the
 // caller may then store the duplicate with RecordUpload.
+//
+// The first import into an empty registry takes a bulk path (beginRegistry): foreign keys are
+// not checked row by row (every reference is to a row the upload itself writes, or to a
+// program checked in Go) and the secondary indexes of villages and village_programs are
+// built once at the end instead of row by row; the rows stored are the same.
 func (db *DB) CommitVillageStream(ctx context.Context, u *geo.Upload, batches iter.Seq2[[]geo.Village, error]) error {
-	tx, err := db.rw.BeginTx(ctx, nil)
+	conn, tx, first, err := db.beginRegistry(ctx)
 	if err != nil {
 		return fmt.Errorf("commit villages: %w", err)
 	}
-	defer tx.Rollback()
+	defer db.endRegistry(conn, tx, first)
+	var indexes []string
+	if first {
+		if indexes, err = dropIndexes(ctx, tx, "villages", "village_programs"); err != nil {
+			return fmt.Errorf("commit villages: %w", err)
+		}
+	}
 
 	id, err := db.beginAccepted(ctx, tx, u)
 	if err != nil {
@@ -86,6 +99,11 @@ func (db *DB) CommitVillageStream(ctx context.Context, u *geo.Upload, batches it
 	if err := w.retire(ctx); err != nil {
 		return fmt.Errorf("commit villages: %w", err)
 	}
+	for _, q := range indexes {
+		if _, err := tx.ExecContext(ctx, q); err != nil {
+			return fmt.Errorf("commit villages: rebuild index: %w", err)
+		}
+	}
 	if err := finishAccepted(ctx, tx, id, w.changed); err != nil {
 		return fmt.Errorf("commit villages: %w", err)
 	}
@@ -95,6 +113,111 @@ func (db *DB) CommitVillageStream(ctx context.Context, u *geo.Upload, batches it
 	u.ID, u.Result, u.Inserted, u.DuplicateOf = id, geo.ResultAccepted, w.changed, 0
 	u.Effective = effective
 	return nil
+}
+
+// beginRegistry begins a registry upload's transaction on the writer's connection, and says
+// whether the registry is empty (no village at all, retired ones included): then foreign keys
+// are off on the connection for the transaction (PRAGMA foreign_keys cannot change inside
+// one), and endRegistry turns them on again. Emptiness is checked again inside the
+// transaction, which holds the write lock: had another writer added villages in between,
+// the transaction starts over, with foreign keys on.
+func (db *DB) beginRegistry(ctx context.Context) (*sql.Conn, *sql.Tx, bool, error) {
+	conn, err := db.rw.Conn(ctx)
+	if err != nil {
+		return nil, nil, false, err
+	}
+	empty := func(q interface {
+		QueryRowContext(context.Context, string, ...any) *sql.Row
+	}) (bool, error) {
+		var some bool
+		err := q.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM villages)`).Scan(&some)
+		return !some, err
+	}
+	first, err := empty(conn)
+	if err == nil && first {
+		_, err = conn.ExecContext(ctx, `PRAGMA foreign_keys = OFF`)
+	}
+	if err != nil {
+		db.releaseConn(conn, false)
+		return nil, nil, false, err
+	}
+	tx, err := conn.BeginTx(ctx, nil)
+	if err == nil && first {
+		var still bool
+		if still, err = empty(tx); err == nil && !still {
+			tx.Rollback()
+			db.releaseConn(conn, true)
+			if conn, err = db.rw.Conn(ctx); err != nil {
+				return nil, nil, false, err
+			}
+			first = false
+			tx, err = conn.BeginTx(ctx, nil)
+		}
+	}
+	if err != nil {
+		if tx != nil {
+			tx.Rollback()
+		}
+		db.releaseConn(conn, first)
+		return nil, nil, false, err
+	}
+	return conn, tx, first, nil
+}
+
+// endRegistry rolls tx back unless it was committed and hands the connection back, foreign
+// keys on again after a first import.
+func (db *DB) endRegistry(conn *sql.Conn, tx *sql.Tx, first bool) {
+	tx.Rollback()
+	db.releaseConn(conn, first)
+}
+
+// releaseConn returns a writer connection to the pool, with foreign keys turned on again
+// when fkOff; a connection on which that fails is discarded, never reused with them off.
+func (db *DB) releaseConn(conn *sql.Conn, fkOff bool) {
+	if fkOff {
+		ctx := context.Background()
+		var on bool
+		_, err := conn.ExecContext(ctx, `PRAGMA foreign_keys = ON`)
+		if err == nil {
+			err = conn.QueryRowContext(ctx, `PRAGMA foreign_keys`).Scan(&on)
+		}
+		if err != nil || !on {
+			conn.Raw(func(any) error { return driver.ErrBadConn })
+		}
+	}
+	conn.Close()
+}
+
+// dropIndexes drops the secondary indexes of tables (those with an SQL definition: not the
+// primary keys' automatic ones) and returns the statements that create them again, to be
+// run in the same transaction once the rows are in: building an index from the table is a
+// sort, maintaining it row by row a B-tree seek per row.
+func dropIndexes(ctx context.Context, tx *sql.Tx, tables ...string) ([]string, error) {
+	rows, err := tx.QueryContext(ctx, `SELECT name, sql FROM sqlite_master
+		WHERE type = 'index' AND sql IS NOT NULL AND tbl_name IN (SELECT value FROM json_each(?))
+		ORDER BY name`, jsonIDs(tables))
+	if err != nil {
+		return nil, fmt.Errorf("read indexes: %w", err)
+	}
+	var names, defs []string
+	for rows.Next() {
+		var name, def string
+		if err := rows.Scan(&name, &def); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("read indexes: %w", err)
+		}
+		names, defs = append(names, name), append(defs, def)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("read indexes: %w", err)
+	}
+	for _, name := range names {
+		if _, err := tx.ExecContext(ctx, `DROP INDEX "`+strings.ReplaceAll(name, `"`, `""`)+`"`); err != nil {
+			return nil, fmt.Errorf("drop index %s: %w", name, err)
+		}
+	}
+	return defs, nil
 }
 
 // villageColumns are the columns a registry upload writes, in the order of villageArgs.
@@ -152,6 +275,8 @@ type villageWriter struct {
 
 	successions []geo.Succession // named by the villages written, applied by retire
 	upsert      *sql.Stmt        // villageBatch rows
+	insert      *sql.Stmt        // villageBatch rows, plain (see insertNew)
+	bulk        bool             // whether the next batch tries insertNew first
 	tx          *sql.Tx
 	current     *sql.Stmt // the stored programs of a JSON array of village IDs
 	delete      *sql.Stmt // the programs of a JSON array of village IDs
@@ -166,7 +291,7 @@ type villageWriter struct {
 }
 
 func newVillageWriter(ctx context.Context, tx *sql.Tx, uploadID int64, effective time.Time) (*villageWriter, error) {
-	w := &villageWriter{uploadID: uploadID, effective: effective, tx: tx, ids: map[string]bool{}}
+	w := &villageWriter{uploadID: uploadID, effective: effective, tx: tx, ids: map[string]bool{}, bulk: true}
 	var err error
 	if w.suspect, err = tx.PrepareContext(ctx, `SELECT id, valid_from, retired_at FROM villages
 		WHERE id IN (SELECT value FROM json_each(?)) AND (retired_at IS NOT NULL OR valid_from > ?)`); err != nil {
@@ -184,6 +309,10 @@ func newVillageWriter(ctx context.Context, tx *sql.Tx, uploadID int64, effective
 	if w.upsert, err = tx.PrepareContext(ctx, villageUpsertSQL(villageBatch)); err != nil {
 		w.close()
 		return nil, fmt.Errorf("prepare village upsert: %w", err)
+	}
+	if w.insert, err = tx.PrepareContext(ctx, villageInsertSQL(villageBatch)); err != nil {
+		w.close()
+		return nil, fmt.Errorf("prepare village insert: %w", err)
 	}
 	if w.current, err = tx.PrepareContext(ctx, `SELECT village_id, program_id FROM village_programs
 		WHERE village_id IN (SELECT value FROM json_each(?)) ORDER BY village_id, program_id`); err != nil {
@@ -204,7 +333,7 @@ func newVillageWriter(ctx context.Context, tx *sql.Tx, uploadID int64, effective
 }
 
 func (w *villageWriter) close() {
-	for _, s := range []*sql.Stmt{w.upsert, w.current, w.delete, w.touch, w.suspect, w.differs} {
+	for _, s := range []*sql.Stmt{w.upsert, w.insert, w.current, w.delete, w.touch, w.suspect, w.differs} {
 		if s != nil {
 			s.Close()
 		}
@@ -217,6 +346,11 @@ func (w *villageWriter) close() {
 // villageUpsertSQL is the upsert of n villages.
 func villageUpsertSQL(n int) string {
 	return `INSERT INTO villages (` + villageColumns + `) VALUES ` + placeholders(n, villageParams) + villageConflict
+}
+
+// villageInsertSQL is the plain insert of n new villages.
+func villageInsertSQL(n int) string {
+	return `INSERT INTO villages (` + villageColumns + `) VALUES ` + placeholders(n, villageParams)
 }
 
 // placeholders returns n rows of k parameters: (?, ?), (?, ?).
@@ -281,6 +415,18 @@ func (w *villageWriter) flush(ctx context.Context) error {
 			v.Households, v.Baseline, nullMillis(v.FoundAt), nullMillis(v.Deadline), marshalDeadlines(v.Deadlines), w.uploadID,
 			geo.SearchKey(v.Name, v.CommuneName), validFrom)
 	}
+	if w.bulk {
+		ok, err := w.insertNew(ctx)
+		if err != nil {
+			return err
+		}
+		if ok {
+			return nil
+		}
+		// A village of the batch is stored already: this batch and the rest of the upload
+		// take the comparing path.
+		w.bulk = false
+	}
 	have, err := w.storedPrograms(ctx)
 	if err != nil {
 		return err
@@ -330,6 +476,38 @@ func (w *villageWriter) flush(ctx context.Context) error {
 	}
 	w.changed += len(changed)
 	return nil
+}
+
+// insertNew writes the pending villages (their arguments in w.args) and their programs
+// with plain INSERTs, the path of a first import or of new villages: nothing to compare, no
+// stored programs to replace, no history to keep (a new village has no stored version). It
+// reports false, having written nothing, when one of them is stored already (a re-import,
+// or a village named twice by the upload): the INSERT fails on the primary key and SQLite
+// undoes that statement alone, so the caller compares the batch instead.
+func (w *villageWriter) insertNew(ctx context.Context) (bool, error) {
+	var err error
+	if len(w.pending) == villageBatch {
+		_, err = w.insert.ExecContext(ctx, w.args...)
+	} else {
+		_, err = w.tx.ExecContext(ctx, villageInsertSQL(len(w.pending)), w.args...)
+	}
+	switch code := sqliteCode(err); {
+	case code == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY || code == sqlite3.SQLITE_CONSTRAINT_UNIQUE:
+		return false, nil
+	case err != nil:
+		return false, fmt.Errorf("insert villages: %w", err)
+	}
+	var pairs []any
+	for _, v := range w.pending {
+		for _, p := range slices.Compact(slices.Sorted(slices.Values(v.Programs))) {
+			pairs = append(pairs, v.ID, p)
+		}
+	}
+	if err := w.insertPairs(ctx, pairs); err != nil {
+		return false, err
+	}
+	w.changed += len(w.pending)
+	return true, nil
 }
 
 // storedPrograms reads the stored program memberships of the pending villages, sorted.
@@ -438,6 +616,11 @@ func (w *villageWriter) replacePrograms(ctx context.Context, differ []string, pa
 	if _, err := w.delete.ExecContext(ctx, jsonIDs(differ)); err != nil {
 		return fmt.Errorf("replace village programs: %w", err)
 	}
+	return w.insertPairs(ctx, pairs)
+}
+
+// insertPairs inserts (village, program) pairs, flattened, in multi-row statements.
+func (w *villageWriter) insertPairs(ctx context.Context, pairs []any) error {
 	for len(pairs) > 0 {
 		n := min(len(pairs), 2*villageBatch)
 		ins, err := w.insertPrograms(ctx, n/2)
