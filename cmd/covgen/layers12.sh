@@ -3,13 +3,18 @@
 # end to end from the files, covmon against ogr2ogr + PostGIS doing the same join and storing
 # the same results, measured in one run (issue 16; docs/benchmarks.md).
 #
-# covmon: the registry already imported (not timed), then the 12 areas files ingested one after
-# another as a user would (covmon ingest --areas), timed until each upload is committed.
+# covmon: the registry already imported (not timed), then the 12 areas files ingested as a user
+# uploads a batch: one process, covmon ingest --areas F1 … F12 (each file still its own
+# upload: own SHA-256, own transaction, own report), timed until the last is committed; and
+# again, into a copy of the same database, one process per file (covmon ingest --areas F, 12
+# times), the figure of a script that calls covmon for each file.
 # Anchor: the same registry already loaded into a throwaway PostgreSQL + PostGIS on 127.0.0.1
 # (not timed), then per layer: ogr2ogr of the cells file (COPY, GiST index) and one INSERT …
 # SELECT that joins every village with the layer's cells by ST_Intersects (a village on a cell's
 # boundary is covered, as in geo/cover) and stores one row per village and layer, as covmon does.
 # The covered villages per layer must be equal on both sides; a mismatch fails the run.
+# CPU is counted too (wall times move with whatever else runs): covmon's processes, and the
+# anchor's clients (ogr2ogr, psql) plus the PostgreSQL server's processes.
 # BENCH_SIZE=small (100k villages × 20k cells per layer) or large (1M × 200k); BENCH_DIR keeps
 # the data. Needs PostgreSQL 15 + PostGIS and gdal-bin (make bench-anchors installs them).
 set -eu
@@ -60,37 +65,68 @@ psql_ -c "VACUUM ANALYZE villages" -c "CREATE TABLE results (village_id text NOT
 DB=$DIR/layers12.db
 rm -f "$DB" "$DB-wal" "$DB-shm"
 "$BIN/areabench" run villages-import "$BIN/covmon" villages import --db "$DB" "$D/villages.geojson" | grep '^bench:'
+# The per-file run starts from a copy of the same database.
+DB1=$DIR/layers12-per-file.db
+rm -f "$DB1" "$DB1-wal" "$DB1-shm"
+sqlite3 "$DB" "VACUUM INTO '$DB1'"
+
+# pgcpu prints the CPU seconds of the PostgreSQL server so far: the postmaster and its
+# processes now, plus the backends it has reaped (a psql or ogr2ogr session's backend).
+PGPID=$(head -1 "$PG/data/postmaster.pid")
+TCK=$(getconf CLK_TCK)
+pgcpu() {
+	{
+		awk '{ print $14 + $15 + $16 + $17 }' "/proc/$PGPID/stat"
+		for p in $(ps -o pid= --ppid "$PGPID"); do awk '{ print $14 + $15 }' "/proc/$p/stat" 2>/dev/null || true; done
+	} | awk -v t="$TCK" '{ s += $1 } END { printf "%.2f\n", s / t }'
+}
 
 echo "== anchor: per layer ogr2ogr of the cells + one INSERT … SELECT of every village's result =="
-t0=$(date +%s.%N)
-i=0
-for l in $LAYERS; do
-	i=$((i + 1))
-	c=${l%-*} t=${l#*-}
-	ogr2ogr -f PostgreSQL "$PGC" "$D/areas-$l.geojson" -nln "cells_$i" -nlt MULTIPOLYGON -lco GEOMETRY_NAME=geom -lco SPATIAL_INDEX=GIST -gt 65536 --config PG_USE_COPY YES
-	psql_ -c "ANALYZE cells_$i" -c "INSERT INTO results SELECT v.village_id, '$c', '$t', EXISTS (SELECT 1 FROM cells_$i a WHERE ST_Intersects(a.geom, v.geom)), $i FROM villages v"
-done
-anchor=$(echo "$(date +%s.%N) - $t0" | bc)
-echo "bench: what=layers12-anchor s=$anchor rows=$(psql_ -At -c 'SELECT count(*) FROM results')"
+export PGC D LAYERS PORT
+pg0=$(pgcpu)
+"$BIN/areabench" run layers12-anchor-clients sh -c '
+	psql_() { psql -X -q -h 127.0.0.1 -p "$PORT" -U postgres -d bench -v ON_ERROR_STOP=1 "$@"; }
+	i=0
+	for l in $LAYERS; do
+		i=$((i + 1))
+		c=${l%-*} t=${l#*-}
+		ogr2ogr -f PostgreSQL "$PGC" "$D/areas-$l.geojson" -nln "cells_$i" -nlt MULTIPOLYGON -lco GEOMETRY_NAME=geom -lco SPATIAL_INDEX=GIST -gt 65536 --config PG_USE_COPY YES
+		psql_ -c "ANALYZE cells_$i" -c "INSERT INTO results SELECT v.village_id, '"'"'$c'"'"', '"'"'$t'"'"', EXISTS (SELECT 1 FROM cells_$i a WHERE ST_Intersects(a.geom, v.geom)), $i FROM villages v"
+	done' | grep '^bench:' | tee "$DIR/anchor.out"
+pgserver=$(echo "$(pgcpu) - $pg0" | bc)
+anchor=$(awk '/^bench: / { for (i = 2; i <= NF; i++) { split($i, kv, "="); if (kv[1] == "wall_s") print kv[2] } }' "$DIR/anchor.out")
+anchorcpu=$(awk -v s="$pgserver" '/^bench: / { for (i = 2; i <= NF; i++) { split($i, kv, "="); if (kv[1] == "cpu_s") print kv[2] + s } }' "$DIR/anchor.out")
+echo "bench: what=layers12-anchor s=$anchor cpu_s=$anchorcpu (clients + server $pgserver s) rows=$(psql_ -At -c 'SELECT count(*) FROM results')"
+echo "== load: $(cut -d' ' -f1-3 /proc/loadavg) =="
 
-echo "== covmon: covmon ingest --areas of each layer's file =="
+echo "== covmon, one process: covmon ingest --areas F1 … F12 (each file its own upload) =="
+FILES=$(for l in $LAYERS; do printf '%s ' "$D/areas-$l.geojson"; done)
+# shellcheck disable=SC2086 # FILES is the list of paths (no spaces: covgen's names)
+"$BIN/areabench" run layers12-covmon-one-process "$BIN/covmon" ingest --areas --db "$DB" $FILES | grep '^bench:' | tee "$DIR/batch.out"
+awk -v a="$anchor" -v ac="$anchorcpu" '/^bench: / { for (i = 2; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] } }
+	END { printf "bench: what=layers12-end-to-end way=one-process anchor_s=%.1f anchor_cpu_s=%.1f covmon_s=%.1f covmon_cpu_s=%.1f covmon_peak_rss_mb=%s ratio=%.2f cpu_ratio=%.2f (anchor / covmon; goal >= 2)\n", a, ac, v["wall_s"], v["cpu_s"], v["peak_rss_mb"], a / v["wall_s"], ac / v["cpu_s"] }' "$DIR/batch.out"
+echo "== load: $(cut -d' ' -f1-3 /proc/loadavg) =="
+
+echo "== covmon, one process per file: covmon ingest --areas F, 12 times (a script calling covmon per file) =="
 t0=$(date +%s.%N)
 for l in $LAYERS; do
-	"$BIN/areabench" run "ingest-$l" "$BIN/covmon" ingest --areas --db "$DB" "$D/areas-$l.geojson" | grep '^bench:'
+	"$BIN/areabench" run "ingest-$l" "$BIN/covmon" ingest --areas --db "$DB1" "$D/areas-$l.geojson" | grep '^bench:'
 done | tee "$DIR/layers12.out"
 covmon=$(echo "$(date +%s.%N) - $t0" | bc)
-awk -v a="$anchor" -v c="$covmon" '/^bench: / { for (i = 2; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] } cpu += v["cpu_s"]; if (v["peak_rss_mb"] > rss) rss = v["peak_rss_mb"] }
-	END { printf "bench: what=layers12-end-to-end anchor_s=%.1f covmon_s=%.1f covmon_cpu_s=%.1f covmon_peak_rss_mb=%s ratio=%.2f (anchor / covmon; goal >= 2)\n", a, c, cpu, rss, a / c }' "$DIR/layers12.out"
+awk -v a="$anchor" -v ac="$anchorcpu" -v c="$covmon" '/^bench: / { for (i = 2; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] } cpu += v["cpu_s"]; if (v["peak_rss_mb"] > rss) rss = v["peak_rss_mb"] }
+	END { printf "bench: what=layers12-end-to-end way=process-per-file anchor_s=%.1f anchor_cpu_s=%.1f covmon_s=%.1f covmon_cpu_s=%.1f covmon_peak_rss_mb=%s ratio=%.2f cpu_ratio=%.2f (anchor / covmon)\n", a, ac, c, cpu, rss, a / c, ac / cpu }' "$DIR/layers12.out"
 echo "== load after: $(cut -d' ' -f1-3 /proc/loadavg) =="
 
 # Same answers: villages covered per layer (the centre covered; covmon's has_signal of an
-# areas result) on both sides.
+# areas result) on both sides, for both covmon databases.
 psql_ -At -F ' ' -c "SELECT carrier || '-' || technology, count(*) FILTER (WHERE covered), count(*) FROM results GROUP BY 1 ORDER BY 1" >"$DIR/anchor.counts"
-sqlite3 "$DB" "SELECT carrier || '-' || CASE technology WHEN 2 THEN '2g' WHEN 3 THEN '3g' WHEN 4 THEN '4g' ELSE '5g' END, sum(has_signal), count(*) FROM observations GROUP BY 1 ORDER BY 1" | tr '|' ' ' >"$DIR/covmon.counts"
-if cmp -s "$DIR/anchor.counts" "$DIR/covmon.counts"; then
-	echo "bench: what=layers12-same-answers layers=$(wc -l <"$DIR/anchor.counts") covered=$(awk '{s += $2} END {print s}' "$DIR/anchor.counts") mismatches=0"
-else
-	echo "layer covered villages: anchor (left) vs covmon (right)" >&2
-	paste "$DIR/anchor.counts" "$DIR/covmon.counts" >&2
-	exit 1
-fi
+for db in "$DB" "$DB1"; do
+	sqlite3 "$db" "SELECT carrier || '-' || CASE technology WHEN 2 THEN '2g' WHEN 3 THEN '3g' WHEN 4 THEN '4g' ELSE '5g' END, sum(has_signal), count(*) FROM observations GROUP BY 1 ORDER BY 1" | tr '|' ' ' >"$DIR/covmon.counts"
+	if cmp -s "$DIR/anchor.counts" "$DIR/covmon.counts"; then
+		echo "bench: what=layers12-same-answers db=$(basename "$db") layers=$(wc -l <"$DIR/anchor.counts") covered=$(awk '{s += $2} END {print s}' "$DIR/anchor.counts") mismatches=0"
+	else
+		echo "$(basename "$db"): layer covered villages: anchor (left) vs covmon (right)" >&2
+		paste "$DIR/anchor.counts" "$DIR/covmon.counts" >&2
+		exit 1
+	fi
+done
