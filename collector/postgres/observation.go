@@ -245,7 +245,11 @@ func (st *stage) flush(ctx context.Context, uploadID int64, skipKnown bool) (int
 				AND l.area_share IS NOT DISTINCT FROM s.area_share AND l.inspector = s.inspector)
 		END`
 	}
-	tag, err := st.tx.Exec(ctx, `INSERT INTO observations
+	// The inserted rows also update latest_claims, in the same statement: a row becomes its
+	// series' latest unless one observed later (or at the same instant with a greater id) is
+	// already there.
+	var n int
+	err = st.tx.QueryRow(ctx, `WITH ins AS (INSERT INTO observations
 		(village_id, carrier, technology, has_signal, rsrp_dbm, dl_mbps, observed_at, method, area_share,
 		 upload_id, source_role, inspector)
 		SELECT s.village_id, s.carrier, s.technology, s.has_signal, s.rsrp_dbm, s.dl_mbps, s.observed_at,
@@ -256,7 +260,20 @@ func (st *stage) flush(ctx context.Context, uploadID int64, skipKnown bool) (int
 			lag(area_share) OVER w AS p_area_share, lag(inspector) OVER w AS p_inspector
 			FROM obs_stage s
 			WINDOW w AS (PARTITION BY village_id, carrier, technology, source_role, observed_at ORDER BY ord)) s`+filter+`
-		ORDER BY s.ord`, uploadID)
+		ORDER BY s.ord
+		RETURNING *),
+	latest AS (INSERT INTO latest_claims (village_id, carrier, technology, id, has_signal, rsrp_dbm, dl_mbps,
+			observed_at, method, area_share, upload_id, inspector)
+		SELECT DISTINCT ON (village_id, carrier, technology) village_id, carrier, technology, id,
+			has_signal, rsrp_dbm, dl_mbps, observed_at, method, area_share, upload_id, inspector
+		FROM ins WHERE source_role = 'carrier'
+		ORDER BY village_id, carrier, technology, observed_at DESC, id DESC
+		ON CONFLICT (village_id, carrier, technology) DO UPDATE SET
+			id = excluded.id, has_signal = excluded.has_signal, rsrp_dbm = excluded.rsrp_dbm,
+			dl_mbps = excluded.dl_mbps, observed_at = excluded.observed_at, method = excluded.method,
+			area_share = excluded.area_share, upload_id = excluded.upload_id, inspector = excluded.inspector
+		WHERE (excluded.observed_at, excluded.id) > (latest_claims.observed_at, latest_claims.id))
+	SELECT count(*) FROM ins`, uploadID).Scan(&n)
 	if err != nil {
 		if isForeignKeyViolation(err) {
 			return 0, fmt.Errorf("observations: %w", geo.ErrNotFound)
@@ -268,7 +285,7 @@ func (st *stage) flush(ctx context.Context, uploadID int64, skipKnown bool) (int
 		ON CONFLICT DO NOTHING`); err != nil {
 		return 0, fmt.Errorf("insert series: %w", err)
 	}
-	return int(tag.RowsAffected()), nil
+	return n, nil
 }
 
 const observationColumns = `o.id, o.village_id, o.carrier, o.technology, o.has_signal,

@@ -311,5 +311,5 @@ func (db *DB) TableCounts(ctx context.Context) (map[string]int64, error) {
 
 // Tables lists covmon's tables in an order that respects their foreign keys.
 var Tables = []string{"programs", "tokens", "uploads", "villages", "village_programs", "village_versions", "village_successions",
-	"observations", "observation_series", "daily_figures", "alerts", "alert_outbox",
+	"observations", "observation_series", "latest_claims", "daily_figures", "alerts", "alert_outbox",
 	"assignments", "ledger", "crosswalk", "plans"}

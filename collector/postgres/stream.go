@@ -75,7 +75,10 @@ func (c *cursor[T]) next(ctx context.Context) (*T, error) {
 // latest belongs to fn only during the call. upTo, when not 0, leaves out every observation
 // stored after the one with that ID (ObservationMark; negative: every observation).
 func (db *DB) EachVillageLatest(ctx context.Context, asOf time.Time, upTo int64, f geo.VillageFilter, fn func(v *geo.Village, latest []geo.Observation) error) error {
-	if err := db.eachVillage(ctx, &asOf, upTo, f, fn); err != nil {
+	// latest_claims answers for instants after every stored observation; the window keeps the
+	// look-ups of its rows observed after asOf few.
+	useLatest := upTo == 0 && !asOf.Before(db.now().Add(-latestClaimsWindow))
+	if err := db.eachVillage(ctx, &asOf, upTo, useLatest, f, fn); err != nil {
 		return fmt.Errorf("village states: %w", err)
 	}
 	return nil
@@ -84,7 +87,7 @@ func (db *DB) EachVillageLatest(ctx context.Context, asOf time.Time, upTo int64,
 // EachVillage calls fn for every village matching f, in ID order, with its programs (sorted)
 // and without its settled area, streaming as EachVillageLatest does.
 func (db *DB) EachVillage(ctx context.Context, f geo.VillageFilter, fn func(v *geo.Village) error) error {
-	err := db.eachVillage(ctx, nil, 0, f, func(v *geo.Village, _ []geo.Observation) error { return fn(v) })
+	err := db.eachVillage(ctx, nil, 0, false, f, func(v *geo.Village, _ []geo.Observation) error { return fn(v) })
 	if err != nil {
 		return fmt.Errorf("list villages: %w", err)
 	}
@@ -93,7 +96,14 @@ func (db *DB) EachVillage(ctx context.Context, f geo.VillageFilter, fn func(v *g
 
 type membership struct{ village, program string }
 
-func (db *DB) eachVillage(ctx context.Context, asOf *time.Time, upTo int64, f geo.VillageFilter, fn func(v *geo.Village, latest []geo.Observation) error) error {
+// latestClaimsWindow is how far before now an as-of instant may lie for EachVillageLatest to
+// read latest_claims: its rows observed after the instant are looked up one by one, and
+// within a day of now those are the few series reported on since.
+const latestClaimsWindow = 24 * time.Hour
+
+// eachVillage is EachVillageLatest, without observations when asOf is nil, reading the latest
+// claims from latest_claims when useLatest.
+func (db *DB) eachVillage(ctx context.Context, asOf *time.Time, upTo int64, useLatest bool, f geo.VillageFilter, fn func(v *geo.Village, latest []geo.Observation) error) error {
 	tx, err := db.readTx(ctx)
 	if err != nil {
 		return err
@@ -134,18 +144,38 @@ func (db *DB) eachVillage(ctx context.Context, asOf *time.Time, upTo int64, f ge
 		if upTo != 0 {
 			bound = " AND x.id <= " + strconv.FormatInt(upTo, 10)
 		}
-		where = villageFilter("s.village_id", f, &a)
-		if where != "" {
-			where = " WHERE " + where
-		}
-		oc, err = openCursor(ctx, tx, "observations_c", `SELECT `+observationColumns+`
+		q := `SELECT ` + observationColumns + `
 		FROM observation_series s
 		JOIN LATERAL (
 			SELECT * FROM observations x
 			WHERE x.village_id = s.village_id AND x.carrier = s.carrier
-				AND x.technology = s.technology AND x.source_role = 'carrier' AND x.observed_at <= $1`+bound+`
+				AND x.technology = s.technology AND x.source_role = 'carrier' AND x.observed_at <= $1` + bound + `
 			ORDER BY x.observed_at DESC, x.id DESC
-			LIMIT 1) o ON true`+where+`
+			LIMIT 1) o ON true`
+		if useLatest {
+			// The latest claim of every series, inline in latest_claims; a row observed after
+			// asOf (possible only for an asOf in the last latestClaimsWindow) gives way to the
+			// seek of the as-of query.
+			q = `SELECT ` + observationColumns + `
+		FROM latest_claims s
+		JOIN LATERAL (
+			SELECT s.id, s.village_id, s.carrier, s.technology, s.has_signal, s.rsrp_dbm, s.dl_mbps,
+				s.observed_at, s.method, s.area_share, s.upload_id, 'carrier' AS source_role, s.inspector
+			WHERE s.observed_at <= $1
+			UNION ALL
+			(SELECT x.id, x.village_id, x.carrier, x.technology, x.has_signal, x.rsrp_dbm, x.dl_mbps,
+				x.observed_at, x.method, x.area_share, x.upload_id, x.source_role, x.inspector
+			FROM observations x
+			WHERE s.observed_at > $1 AND x.village_id = s.village_id AND x.carrier = s.carrier
+				AND x.technology = s.technology AND x.source_role = 'carrier' AND x.observed_at <= $1
+			ORDER BY x.observed_at DESC, x.id DESC
+			LIMIT 1)) o ON true`
+		}
+		where = villageFilter("s.village_id", f, &a)
+		if where != "" {
+			where = " WHERE " + where
+		}
+		oc, err = openCursor(ctx, tx, "observations_c", q+where+`
 		ORDER BY s.village_id, s.carrier, s.technology`, a, func(r pgx.Rows, o *geo.Observation) error { return scanObservation(r, o) })
 		if err != nil {
 			return fmt.Errorf("read observations: %w", err)

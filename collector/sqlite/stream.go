@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -32,7 +33,10 @@ func (db *DB) EachVillageLatest(ctx context.Context, asOf time.Time, upTo int64,
 		return fmt.Errorf("village states: %w", err)
 	}
 	defer tx.Rollback()
-	if err := eachVillage(ctx, tx, &asOf, upTo, f, fn); err != nil {
+	// latest_claims answers for instants after every stored observation; the window keeps the
+	// look-ups of its rows observed after asOf few.
+	useLatest := upTo == 0 && !asOf.Before(db.now().Add(-latestClaimsWindow))
+	if err := eachVillage(ctx, tx, &asOf, upTo, useLatest, f, fn); err != nil {
 		return fmt.Errorf("village states: %w", err)
 	}
 	return nil
@@ -46,15 +50,16 @@ func (db *DB) EachVillage(ctx context.Context, f geo.VillageFilter, fn func(v *g
 		return fmt.Errorf("list villages: %w", err)
 	}
 	defer tx.Rollback()
-	err = eachVillage(ctx, tx, nil, 0, f, func(v *geo.Village, _ []geo.Observation) error { return fn(v) })
+	err = eachVillage(ctx, tx, nil, 0, false, f, func(v *geo.Village, _ []geo.Observation) error { return fn(v) })
 	if err != nil {
 		return fmt.Errorf("list villages: %w", err)
 	}
 	return nil
 }
 
-// eachVillage is EachVillageLatest, without observations when asOf is nil.
-func eachVillage(ctx context.Context, tx *sql.Tx, asOf *time.Time, upTo int64, f geo.VillageFilter, fn func(v *geo.Village, latest []geo.Observation) error) error {
+// eachVillage is EachVillageLatest, without observations when asOf is nil, reading the latest
+// claims from latest_claims when useLatest.
+func eachVillage(ctx context.Context, tx *sql.Tx, asOf *time.Time, upTo int64, useLatest bool, f geo.VillageFilter, fn func(v *geo.Village, latest []geo.Observation) error) error {
 	// The villages: today's registry (retired villages left out unless f.WithRetired), or with
 	// f.AsOf the registry as it was then (a superseded version brings its own programs).
 	const cols = `name, commune_code, commune_name, province_code, province_name,
@@ -114,7 +119,10 @@ func eachVillage(ctx context.Context, tx *sql.Tx, asOf *time.Time, upTo int64, f
 	}
 	defer prows.Close()
 
-	var orows *sql.Rows
+	var (
+		orows *sql.Rows
+		stale *sql.Stmt // with latest_claims: the latest claim of one series at asOf
+	)
 	if asOf != nil {
 		owhere, oargs, err := villageFilter("s.village_id", f)
 		if err != nil {
@@ -123,24 +131,75 @@ func eachVillage(ctx context.Context, tx *sql.Tx, asOf *time.Time, upTo int64, f
 		if owhere != "" {
 			owhere = " WHERE " + owhere
 		}
-		bound := ""
-		if upTo != 0 {
-			bound = " AND x.id <= " + strconv.FormatInt(upTo, 10)
+		if useLatest {
+			// The latest claim of every series, inline in latest_claims: one compact row per
+			// series in key order. A row observed after asOf (possible only for an asOf in the
+			// last latestClaimsWindow) is replaced below by the seek of the as-of query.
+			lwhere, largs, err := villageFilter("l.village_id", f)
+			if err != nil {
+				return err
+			}
+			if lwhere != "" {
+				lwhere = " WHERE " + lwhere
+			}
+			orows, err = tx.QueryContext(ctx, `SELECT `+latestClaimColumns+` FROM latest_claims l`+lwhere+`
+				ORDER BY l.village_id, l.carrier, l.technology`, largs...)
+			if err != nil {
+				return fmt.Errorf("read observations: %w", err)
+			}
+			defer orows.Close()
+			stale, err = tx.PrepareContext(ctx, `SELECT `+observationColumns+` FROM observations o
+				WHERE o.id = (SELECT x.id FROM observations x
+					WHERE x.village_id = ? AND x.carrier = ? AND x.technology = ?
+						AND x.source_role = 'carrier' AND x.observed_at <= ?
+					ORDER BY x.observed_at DESC, x.id DESC
+					LIMIT 1)`)
+			if err != nil {
+				return fmt.Errorf("read observations: %w", err)
+			}
+			defer stale.Close()
+		} else {
+			bound := ""
+			if upTo != 0 {
+				bound = " AND x.id <= " + strconv.FormatInt(upTo, 10)
+			}
+			// The latest-per-series query of LatestObservations: one index seek per series.
+			orows, err = tx.QueryContext(ctx, `SELECT `+observationColumns+`
+			FROM observation_series s
+			JOIN observations o ON o.id = (
+				SELECT x.id FROM observations x
+				WHERE x.village_id = s.village_id AND x.carrier = s.carrier
+					AND x.technology = s.technology AND x.source_role = 'carrier' AND x.observed_at <= ?`+bound+`
+				ORDER BY x.observed_at DESC, x.id DESC
+				LIMIT 1)`+owhere+`
+			ORDER BY s.village_id, s.carrier, s.technology`, append([]any{asOf.UnixMilli()}, oargs...)...)
+			if err != nil {
+				return fmt.Errorf("read observations: %w", err)
+			}
+			defer orows.Close()
 		}
-		// The latest-per-series query of LatestObservations: one index seek per series.
-		orows, err = tx.QueryContext(ctx, `SELECT `+observationColumns+`
-		FROM observation_series s
-		JOIN observations o ON o.id = (
-			SELECT x.id FROM observations x
-			WHERE x.village_id = s.village_id AND x.carrier = s.carrier
-				AND x.technology = s.technology AND x.source_role = 'carrier' AND x.observed_at <= ?`+bound+`
-			ORDER BY x.observed_at DESC, x.id DESC
-			LIMIT 1)`+owhere+`
-		ORDER BY s.village_id, s.carrier, s.technology`, append([]any{asOf.UnixMilli()}, oargs...)...)
-		if err != nil {
-			return fmt.Errorf("read observations: %w", err)
+	}
+	// nextObservation reads the observations cursor's next row into o, false at the end. A
+	// latest claim observed after asOf gives way to the series' latest claim at asOf, or to
+	// the series' next row when it had none then.
+	nextObservation := func(o *geo.Observation) (bool, error) {
+		for orows.Next() {
+			*o = geo.Observation{}
+			if err := scanObservation(orows, o); err != nil {
+				return false, err
+			}
+			if stale == nil || !o.ObservedAt.After(*asOf) {
+				return true, nil
+			}
+			err := scanObservation(stale.QueryRowContext(ctx, o.VillageID, o.Carrier, int64(o.Technology), asOf.UnixMilli()), o)
+			switch {
+			case err == nil:
+				return true, nil
+			case !errors.Is(err, sql.ErrNoRows):
+				return false, err
+			}
 		}
-		defer orows.Close()
+		return false, orows.Err()
 	}
 
 	// Carriers, methods and roles repeat on millions of rows: one string each.
@@ -149,7 +208,7 @@ func eachVillage(ctx context.Context, tx *sql.Tx, asOf *time.Time, upTo int64, f
 		pid, pprog string // the programs cursor's current row ("" when done)
 		pok        = prows.Next()
 		o          geo.Observation // the observations cursor's current row
-		ook        = orows != nil && orows.Next()
+		ook        bool
 		latest     []geo.Observation
 	)
 	if pok {
@@ -157,8 +216,8 @@ func eachVillage(ctx context.Context, tx *sql.Tx, asOf *time.Time, upTo int64, f
 			return fmt.Errorf("read programs: %w", err)
 		}
 	}
-	if ook {
-		if err := scanObservation(orows, &o); err != nil {
+	if orows != nil {
+		if ook, err = nextObservation(&o); err != nil {
 			return fmt.Errorf("read observations: %w", err)
 		}
 	}
@@ -210,11 +269,8 @@ func eachVillage(ctx context.Context, tx *sql.Tx, asOf *time.Time, upTo int64, f
 				o.Carrier, o.Method, o.Source, o.Inspector = in.get(o.Carrier), in.get(o.Method), in.get(o.Source), in.get(o.Inspector)
 				latest = append(latest, o)
 			}
-			o = geo.Observation{}
-			if ook = orows.Next(); ook {
-				if err := scanObservation(orows, &o); err != nil {
-					return fmt.Errorf("read observations: %w", err)
-				}
+			if ook, err = nextObservation(&o); err != nil {
+				return fmt.Errorf("read observations: %w", err)
 			}
 		}
 		if err := fn(&v, latest); err != nil {
@@ -227,13 +283,17 @@ func eachVillage(ctx context.Context, tx *sql.Tx, asOf *time.Time, upTo int64, f
 	if err := prows.Err(); err != nil {
 		return fmt.Errorf("read programs: %w", err)
 	}
-	if orows != nil {
-		if err := orows.Err(); err != nil {
-			return fmt.Errorf("read observations: %w", err)
-		}
-	}
 	return nil
 }
+
+// latestClaimsWindow is how far before now an as-of instant may lie for EachVillageLatest to
+// read latest_claims: its rows observed after the instant are looked up one by one, and
+// within a day of now those are the few series reported on since.
+const latestClaimsWindow = 24 * time.Hour
+
+// latestClaimColumns are latest_claims' columns in observationColumns' order.
+const latestClaimColumns = `l.id, l.village_id, l.carrier, l.technology, l.has_signal, l.rsrp_dbm,
+	l.dl_mbps, l.observed_at, l.method, l.area_share, l.upload_id, 'carrier', l.inspector`
 
 // interner returns one copy of each distinct string of a small set (codes, names of provinces
 // and communes, carriers): a million villages share a few thousand strings.

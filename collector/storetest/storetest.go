@@ -125,6 +125,7 @@ func Run(t *testing.T, h Harness) {
 		contractLatestMeasurements,
 		contractPlans,
 		contractEachVillageLatest,
+		contractLatestClaims,
 		contractSignalAmong,
 		contractLatestMeasurements_Filters,
 		contractLatestMeasurements_ClaimInForce,
