@@ -19,7 +19,9 @@ const Week = 7 * 24 * time.Hour
 
 // HistoryStore is what the weekly history is computed from (collector/sqlite implements it).
 type HistoryStore interface {
-	Villages(ctx context.Context, f geo.VillageFilter) ([]geo.Village, error)
+	// EachVillage calls fn for every village matching f, in ID order, without its settled
+	// area, streaming (fn may keep the village).
+	EachVillage(ctx context.Context, f geo.VillageFilter, fn func(v *geo.Village) error) error
 	// ObservationHistories returns the villages' whole histories (carrier claims and
 	// independent measurements), each ordered by observed_at.
 	ObservationHistories(ctx context.Context, f geo.VillageFilter) (map[string][]geo.Observation, error)
@@ -40,14 +42,10 @@ type Point struct {
 // WeeklyHistory evaluates prog at now−(weeks−1)w, …, now−1w, now with geo.Evaluate on the
 // status as of each instant (the latest observation per series at or before it), and returns
 // the points oldest first. It reads the registry once and each village's history once for all
-// the points, a chunk of villages at a time.
+// the points, a chunk of villages at a time, so memory stays that of one chunk.
 func WeeklyHistory(ctx context.Context, s HistoryStore, prog geo.Program, p *geo.Policy, now time.Time, weeks int) ([]Point, error) {
 	if weeks <= 0 {
 		return nil, nil
-	}
-	vs, err := s.Villages(ctx, geo.VillageFilter{ProgramID: prog.ID})
-	if err != nil {
-		return nil, fmt.Errorf("history of %s: %w", prog.ID, err)
 	}
 	ats := make([]time.Time, weeks)
 	out := make([]Point, weeks)
@@ -55,15 +53,17 @@ func WeeklyHistory(ctx context.Context, s HistoryStore, prog geo.Program, p *geo
 		ats[i] = now.Add(-time.Duration(weeks-1-i) * Week)
 		out[i] = Point{At: ats[i], ByProvince: map[string]int{}}
 	}
-	for start := 0; start < len(vs); start += historyChunk {
-		part := vs[start:min(start+historyChunk, len(vs))]
+	// The registry streams through a chunk of villages at a time: memory is a chunk's
+	// villages and histories, whatever the size of the program.
+	part := make([]geo.Village, 0, historyChunk)
+	flush := func() error {
 		ids := make([]string, len(part))
 		for i := range part {
 			ids[i] = part[i].ID
 		}
 		hist, err := s.ObservationHistories(ctx, geo.VillageFilter{IDs: ids})
 		if err != nil {
-			return nil, fmt.Errorf("history of %s: %w", prog.ID, err)
+			return err
 		}
 		geo.EvaluateAt(part, hist, &prog, p, nil, ats, func(i int, st *geo.VillageStatus) {
 			if st.Status == geo.StatusDeadZone && st.Village.KnownAt(ats[i]) {
@@ -71,9 +71,20 @@ func WeeklyHistory(ctx context.Context, s HistoryStore, prog geo.Program, p *geo
 				out[i].ByProvince[st.Village.ProvinceCode]++
 			}
 		})
-		if err := ctx.Err(); err != nil {
-			return nil, err
+		part = part[:0]
+		return ctx.Err()
+	}
+	err := s.EachVillage(ctx, geo.VillageFilter{ProgramID: prog.ID}, func(v *geo.Village) error {
+		if part = append(part, *v); len(part) == historyChunk {
+			return flush()
 		}
+		return nil
+	})
+	if err == nil && len(part) > 0 {
+		err = flush()
+	}
+	if err != nil {
+		return nil, fmt.Errorf("history of %s: %w", prog.ID, err)
 	}
 	return out, nil
 }

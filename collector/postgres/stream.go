@@ -77,7 +77,7 @@ func (c *cursor[T]) next(ctx context.Context) (*T, error) {
 func (db *DB) EachVillageLatest(ctx context.Context, asOf time.Time, upTo int64, f geo.VillageFilter, fn func(v *geo.Village, latest []geo.Observation) error) error {
 	// latest_claims answers for instants after every stored observation; the window keeps the
 	// look-ups of its rows observed after asOf few.
-	useLatest := upTo == 0 && !asOf.Before(db.now().Add(-latestClaimsWindow))
+	useLatest := upTo >= 0 && !asOf.Before(db.now().Add(-latestClaimsWindow))
 	if err := db.eachVillage(ctx, &asOf, upTo, useLatest, f, fn); err != nil {
 		return fmt.Errorf("village states: %w", err)
 	}
@@ -154,20 +154,24 @@ func (db *DB) eachVillage(ctx context.Context, asOf *time.Time, upTo int64, useL
 			LIMIT 1) o ON true`
 		if useLatest {
 			// The latest claim of every series, inline in latest_claims; a row observed after
-			// asOf (possible only for an asOf in the last latestClaimsWindow) gives way to the
-			// seek of the as-of query.
+			// asOf (possible only for an asOf in the last latestClaimsWindow) or stored after
+			// the mark upTo gives way to the seek of the as-of query.
+			fresh := "s.observed_at <= $1"
+			if upTo > 0 {
+				fresh += " AND s.id <= " + strconv.FormatInt(upTo, 10)
+			}
 			q = `SELECT ` + observationColumns + `
 		FROM latest_claims s
 		JOIN LATERAL (
 			SELECT s.id, s.village_id, s.carrier, s.technology, s.has_signal, s.rsrp_dbm, s.dl_mbps,
 				s.observed_at, s.method, s.area_share, s.upload_id, 'carrier' AS source_role, s.inspector
-			WHERE s.observed_at <= $1
+			WHERE ` + fresh + `
 			UNION ALL
 			(SELECT x.id, x.village_id, x.carrier, x.technology, x.has_signal, x.rsrp_dbm, x.dl_mbps,
 				x.observed_at, x.method, x.area_share, x.upload_id, x.source_role, x.inspector
 			FROM observations x
-			WHERE s.observed_at > $1 AND x.village_id = s.village_id AND x.carrier = s.carrier
-				AND x.technology = s.technology AND x.source_role = 'carrier' AND x.observed_at <= $1
+			WHERE NOT (` + fresh + `) AND x.village_id = s.village_id AND x.carrier = s.carrier
+				AND x.technology = s.technology AND x.source_role = 'carrier' AND x.observed_at <= $1` + bound + `
 			ORDER BY x.observed_at DESC, x.id DESC
 			LIMIT 1)) o ON true`
 		}

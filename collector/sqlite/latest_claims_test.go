@@ -31,6 +31,7 @@ func TestDB_LatestClaimsBackfill(t *testing.T) {
 	// As a file from before 0034.
 	mustExec(t, db, `DROP TRIGGER observations_latest_claim`)
 	mustExec(t, db, `DROP TABLE latest_claims`)
+	mustExec(t, db, `DROP INDEX observations_independent`)
 	mustExec(t, db, `DELETE FROM schema_migrations WHERE name LIKE '%0034_latest_claims.sql'`)
 	if err := db.Close(); err != nil {
 		t.Fatal(err)

@@ -74,6 +74,7 @@ func TestDB_TokensRebuiltKeepUploads(t *testing.T) {
 	// A file from before 0014 has no latest_claims either (0034 reads source_role).
 	mustExec(t, db, `DROP TRIGGER observations_latest_claim`)
 	mustExec(t, db, `DROP TABLE latest_claims`)
+	mustExec(t, db, `DROP INDEX observations_independent`)
 	mustExec(t, db, `DELETE FROM schema_migrations WHERE name LIKE '%0034_latest_claims.sql'`)
 	mustExec(t, db, `DROP INDEX observations_latest`)
 	mustExec(t, db, `ALTER TABLE observations DROP COLUMN source_role`)

@@ -496,9 +496,15 @@ func (db *DB) latestOf(ctx context.Context, role string, asOf time.Time, f geo.V
 			ORDER BY y.observed_at DESC, y.id DESC
 			LIMIT 1)`
 	}
+	// The series: every series for claims; for independent measurements (a sample) only those
+	// that have one (the partial index observations_independent).
+	series := "observation_series"
+	if role == geo.SourceIndependent {
+		series = "(SELECT DISTINCT village_id, carrier, technology FROM observations INDEXED BY observations_independent WHERE source_role = 'independent')"
+	}
 	// One index seek per series (observations_latest) instead of a scan of the whole history.
 	q := `SELECT ` + cols + `
-		FROM observation_series s
+		FROM ` + series + ` s
 		JOIN observations o ON o.id = (
 			SELECT x.id FROM observations x
 			WHERE x.village_id = s.village_id AND x.carrier = s.carrier

@@ -35,6 +35,7 @@ func TestDB_Migration0004(t *testing.T) {
 		// A file from before 0004 has no latest_claims either (0034 reads area_share).
 		`DROP TRIGGER observations_latest_claim`,
 		`DROP TABLE latest_claims`,
+		`DROP INDEX observations_independent`,
 		`DELETE FROM schema_migrations WHERE name LIKE '%0034_latest_claims.sql'`,
 		`DROP INDEX IF EXISTS observations_identity`,
 		`DROP INDEX IF EXISTS uploads_carrier_sha256_accepted`,

@@ -34,8 +34,8 @@ func (db *DB) EachVillageLatest(ctx context.Context, asOf time.Time, upTo int64,
 	}
 	defer tx.Rollback()
 	// latest_claims answers for instants after every stored observation; the window keeps the
-	// look-ups of its rows observed after asOf few.
-	useLatest := upTo == 0 && !asOf.Before(db.now().Add(-latestClaimsWindow))
+	// look-ups of its rows observed after asOf few (as a mark does for rows stored after it).
+	useLatest := upTo >= 0 && !asOf.Before(db.now().Add(-latestClaimsWindow))
 	if err := eachVillage(ctx, tx, &asOf, upTo, useLatest, f, fn); err != nil {
 		return fmt.Errorf("village states: %w", err)
 	}
@@ -134,24 +134,39 @@ func eachVillage(ctx context.Context, tx *sql.Tx, asOf *time.Time, upTo int64, u
 		if useLatest {
 			// The latest claim of every series, inline in latest_claims: one compact row per
 			// series in key order. A row observed after asOf (possible only for an asOf in the
-			// last latestClaimsWindow) is replaced below by the seek of the as-of query.
-			lwhere, largs, err := villageFilter("l.village_id", f)
+			// last latestClaimsWindow) or stored after the mark upTo is replaced below by the
+			// seek of the as-of query.
+			from, key, lf := `latest_claims l`, "l.village_id", f
+			if f.ProgramID != "" && f.AsOf.IsZero() {
+				// A program's villages drive the read (village_programs_program): a seek per
+				// member village rather than a probe per series of the whole registry.
+				from, key = `village_programs fp JOIN latest_claims l ON l.village_id = fp.village_id`, "fp.village_id"
+				lf.ProgramID = ""
+			}
+			lwhere, largs, err := villageFilter(key, lf)
 			if err != nil {
 				return err
+			}
+			if from != `latest_claims l` {
+				lwhere, largs = strings.TrimSuffix("fp.program_id = ? AND "+lwhere, " AND "), append([]any{f.ProgramID}, largs...)
 			}
 			if lwhere != "" {
 				lwhere = " WHERE " + lwhere
 			}
-			orows, err = tx.QueryContext(ctx, `SELECT `+latestClaimColumns+` FROM latest_claims l`+lwhere+`
-				ORDER BY l.village_id, l.carrier, l.technology`, largs...)
+			orows, err = tx.QueryContext(ctx, `SELECT `+latestClaimColumns+` FROM `+from+lwhere+`
+				ORDER BY `+key+`, l.carrier, l.technology`, largs...)
 			if err != nil {
 				return fmt.Errorf("read observations: %w", err)
 			}
 			defer orows.Close()
+			bound := ""
+			if upTo > 0 {
+				bound = " AND x.id <= " + strconv.FormatInt(upTo, 10)
+			}
 			stale, err = tx.PrepareContext(ctx, `SELECT `+observationColumns+` FROM observations o
 				WHERE o.id = (SELECT x.id FROM observations x
 					WHERE x.village_id = ? AND x.carrier = ? AND x.technology = ?
-						AND x.source_role = 'carrier' AND x.observed_at <= ?
+						AND x.source_role = 'carrier' AND x.observed_at <= ?`+bound+`
 					ORDER BY x.observed_at DESC, x.id DESC
 					LIMIT 1)`)
 			if err != nil {
@@ -180,15 +195,15 @@ func eachVillage(ctx context.Context, tx *sql.Tx, asOf *time.Time, upTo int64, u
 		}
 	}
 	// nextObservation reads the observations cursor's next row into o, false at the end. A
-	// latest claim observed after asOf gives way to the series' latest claim at asOf, or to
-	// the series' next row when it had none then.
+	// latest claim observed after asOf or stored after upTo gives way to the series' latest
+	// claim at asOf up to upTo, or to the series' next row when it had none then.
 	nextObservation := func(o *geo.Observation) (bool, error) {
 		for orows.Next() {
 			*o = geo.Observation{}
 			if err := scanObservation(orows, o); err != nil {
 				return false, err
 			}
-			if stale == nil || !o.ObservedAt.After(*asOf) {
+			if stale == nil || (!o.ObservedAt.After(*asOf) && (upTo == 0 || o.ID <= upTo)) {
 				return true, nil
 			}
 			err := scanObservation(stale.QueryRowContext(ctx, o.VillageID, o.Carrier, int64(o.Technology), asOf.UnixMilli()), o)
@@ -287,8 +302,8 @@ func eachVillage(ctx context.Context, tx *sql.Tx, asOf *time.Time, upTo int64, u
 }
 
 // latestClaimsWindow is how far before now an as-of instant may lie for EachVillageLatest to
-// read latest_claims: its rows observed after the instant are looked up one by one, and
-// within a day of now those are the few series reported on since.
+// read latest_claims: its rows observed after the instant (or stored after the mark) are
+// looked up one by one, and within a day of now those are the few series reported on since.
 const latestClaimsWindow = 24 * time.Hour
 
 // latestClaimColumns are latest_claims' columns in observationColumns' order.

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"reflect"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -24,6 +25,7 @@ func contractLatestClaims(t *testing.T, h *Harness) {
 	ctx := context.Background()
 	hour := func(n float64) time.Time { return Now.Add(time.Duration(n * float64(time.Hour))) }
 	mustCommitVillages(t, db, testVillages(6)...)
+	var marks []int64 // marks taken along the history
 	mustCommitObservations(t, db,
 		obsAt("V000", "viettel", geo.Tech4G, true, hour(-3)),
 		obsAt("V000", "viettel", geo.Tech4G, false, hour(-1)),
@@ -34,6 +36,11 @@ func contractLatestClaims(t *testing.T, h *Harness) {
 		obsAt("V005", "viettel", geo.Tech4G, false, hour(1)), // a carrier's clock ahead of ours
 		obsAt("V005", "viettel", geo.Tech3G, true, day(3)),
 	)
+	m1, err := db.ObservationMark(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	marks = append(marks, m1)
 	// V001: corrected to no signal at the same instant, then back to signal.
 	mustCommitObservations(t, db, obsAt("V001", "viettel", geo.Tech4G, false, hour(-2)))
 	back := mustCommitObservations(t, db, obsAt("V001", "viettel", geo.Tech4G, true, hour(-2)))
@@ -44,6 +51,11 @@ func contractLatestClaims(t *testing.T, h *Harness) {
 	if u := mustCommitObservations(t, db, obsAt("V001", "viettel", geo.Tech4G, true, hour(-2))); u.Inserted != 0 {
 		t.Fatalf("a repeated observation: %d inserted, want 0", u.Inserted)
 	}
+	m2, err := db.ObservationMark(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	marks = append(marks, m2-1) // between the correction and the correction back
 	// V002: a report of an earlier instant arriving later does not become the latest.
 	mustCommitObservations(t, db, obsAt("V002", "viettel", geo.Tech3G, false, hour(-5)))
 	// V003: an inspector's measurement is not a claim, however new.
@@ -74,6 +86,41 @@ func contractLatestClaims(t *testing.T, h *Harness) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	marks = append(marks, mark)
+
+	// naive is the walk's answer read off each village's whole history: per carrier ×
+	// technology, the carrier claim with the greatest (observed_at, id) observed at or before
+	// asOf and stored up to the mark upTo.
+	naive := func(asOf time.Time, upTo int64, ids []string) map[string][]geo.Observation {
+		t.Helper()
+		out := map[string][]geo.Observation{}
+		for _, id := range ids {
+			hist, err := db.Observations(ctx, id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			best := map[geo.ObservationKey]geo.Observation{}
+			for _, o := range hist {
+				if o.Independent() || o.ObservedAt.After(asOf) || o.ID > upTo {
+					continue
+				}
+				b, ok := best[o.Key()]
+				if !ok || o.ObservedAt.After(b.ObservedAt) || (o.ObservedAt.Equal(b.ObservedAt) && o.ID > b.ID) {
+					best[o.Key()] = o
+				}
+			}
+			for _, o := range best {
+				out[id] = append(out[id], o)
+			}
+			slices.SortFunc(out[id], func(a, b geo.Observation) int {
+				if a.Carrier != b.Carrier {
+					return strings.Compare(a.Carrier, b.Carrier)
+				}
+				return int(a.Technology) - int(b.Technology)
+			})
+		}
+		return out
+	}
 
 	type walked struct {
 		IDs    []string
@@ -94,7 +141,8 @@ func contractLatestClaims(t *testing.T, h *Harness) {
 		return w
 	}
 	for _, asOf := range []time.Time{hour(-1.5), hour(-0.5), Now, hour(2), day(30)} {
-		for _, f := range []geo.VillageFilter{{}, {WithRetired: true}, {ProvinceCode: "15"}, {IDs: []string{"V001", "V005"}}} {
+		for _, f := range []geo.VillageFilter{{}, {WithRetired: true}, {ProvinceCode: "15"}, {IDs: []string{"V001", "V005"}},
+			{ProgramID: "vls-2024"}, {ProgramID: "vls-2024", ProvinceCode: "10"}, {ProgramID: "vls-2024", IDs: []string{"V000", "V001"}}} {
 			vs, err := db.Villages(ctx, f)
 			if err != nil {
 				t.Fatal(err)
@@ -112,8 +160,11 @@ func contractLatestClaims(t *testing.T, h *Harness) {
 			if got := walk(asOf, 0, f); !reflect.DeepEqual(got, want) {
 				t.Errorf("as of %v %+v:\n got %+v\nwant %+v", asOf, f, got, want)
 			}
-			if got := walk(asOf, mark, f); !reflect.DeepEqual(got, want) {
-				t.Errorf("as of %v %+v, bounded by the newest mark:\n got %+v\nwant %+v", asOf, f, got, want)
+			for _, m := range marks {
+				want := walked{IDs: want.IDs, Latest: naive(asOf, m, want.IDs)}
+				if got := walk(asOf, m, f); !reflect.DeepEqual(got, want) {
+					t.Errorf("as of %v %+v, bounded by mark %d:\n got %+v\nwant %+v", asOf, f, m, got, want)
+				}
 			}
 		}
 	}

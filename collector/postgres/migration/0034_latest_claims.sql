@@ -27,3 +27,8 @@ SELECT DISTINCT ON (village_id, carrier, technology) village_id, carrier, techno
 FROM observations
 WHERE source_role = 'carrier'
 ORDER BY village_id, carrier, technology, observed_at DESC, id DESC;
+
+-- The series with independent measurements (an inspector measures a sample): the latest
+-- measurement per series starts from them instead of seeking every series of the registry.
+CREATE INDEX observations_independent ON observations (village_id, carrier, technology, observed_at, id)
+WHERE source_role = 'independent';

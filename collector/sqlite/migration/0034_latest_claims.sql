@@ -50,3 +50,8 @@ BEGIN
 		area_share = excluded.area_share, upload_id = excluded.upload_id, inspector = excluded.inspector
 	WHERE excluded.observed_at >= latest_claims.observed_at;
 END;
+
+-- The series with independent measurements (an inspector measures a sample): the latest
+-- measurement per series starts from them instead of seeking every series of the registry.
+CREATE INDEX observations_independent ON observations (village_id, carrier, technology, observed_at, id)
+WHERE source_role = 'independent';
