@@ -261,14 +261,6 @@ func fromMillis(v *int64) time.Time {
 
 func msTime(ms int64) time.Time { return time.UnixMilli(ms).In(geo.Vietnam) }
 
-// nullID stores an optional row ID: NULL for 0.
-func nullID(id int64) *int64 {
-	if id == 0 {
-		return nil
-	}
-	return &id
-}
-
 func pgCode(err error) string {
 	var pe *pgconn.PgError
 	if errors.As(err, &pe) {
