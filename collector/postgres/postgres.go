@@ -35,6 +35,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/covmon/covmon/collector/internal/sqlstore"
 	"github.com/covmon/covmon/geo"
 )
 
@@ -159,11 +160,8 @@ func (db *DB) migrate(ctx context.Context) error {
 	return nil
 }
 
-// refuseNewer fails when schema_migrations records a migration that is not among known (the
-// embedded files): a newer covmon migrated the database. Serving it would run this binary's
-// rules on a schema it does not know — and with several instances on one database, an older
-// one restarted after the others were upgraded could take the lead and evaluate and deliver
-// alerts by its older rules.
+// refuseNewer reads schema_migrations and fails on a migration this binary does not know
+// (sqlstore.RefuseNewer).
 func refuseNewer(ctx context.Context, conn *pgx.Conn, known []string) error {
 	rows, err := conn.Query(ctx, `SELECT name FROM schema_migrations ORDER BY name`)
 	if err != nil {
@@ -173,21 +171,7 @@ func refuseNewer(ctx context.Context, conn *pgx.Conn, known []string) error {
 	if err != nil {
 		return fmt.Errorf("read schema_migrations: %w", err)
 	}
-	have := map[string]bool{}
-	for _, n := range known {
-		have[path.Base(n)] = true
-	}
-	var unknown []string
-	for _, n := range applied {
-		if !have[n] {
-			unknown = append(unknown, n)
-		}
-	}
-	if len(unknown) > 0 {
-		return fmt.Errorf("the database was migrated by a newer covmon (migrations %s, which this covmon does not know): run the newer version (every instance sharing the database runs the same one)",
-			strings.Join(unknown, ", "))
-	}
-	return nil
+	return sqlstore.RefuseNewer(applied, known)
 }
 
 func (db *DB) migrateFile(ctx context.Context, conn *pgx.Conn, name string) error {

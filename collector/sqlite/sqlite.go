@@ -29,6 +29,7 @@ import (
 	"modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
 
+	"github.com/covmon/covmon/collector/internal/sqlstore"
 	"github.com/covmon/covmon/geo"
 )
 
@@ -199,12 +200,37 @@ func (db *DB) migrate(ctx context.Context) error {
 		return fmt.Errorf("list migrations: %w", err)
 	}
 	sort.Strings(names)
+	if err := db.refuseNewer(ctx, names); err != nil {
+		return err
+	}
 	for _, name := range names {
 		if err := db.migrateFile(ctx, name); err != nil {
 			return fmt.Errorf("migration %s: %w", filepath.Base(name), err)
 		}
 	}
 	return nil
+}
+
+// refuseNewer reads schema_migrations and fails on a migration this binary does not know
+// (sqlstore.RefuseNewer): a newer covmon migrated the file.
+func (db *DB) refuseNewer(ctx context.Context, known []string) error {
+	rows, err := db.rw.QueryContext(ctx, `SELECT name FROM schema_migrations ORDER BY name`)
+	if err != nil {
+		return fmt.Errorf("read schema_migrations: %w", err)
+	}
+	defer rows.Close()
+	var applied []string
+	for rows.Next() {
+		var n string
+		if err := rows.Scan(&n); err != nil {
+			return fmt.Errorf("read schema_migrations: %w", err)
+		}
+		applied = append(applied, n)
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("read schema_migrations: %w", err)
+	}
+	return sqlstore.RefuseNewer(applied, known)
 }
 
 // postMigrate holds the Go steps of migrations that SQL alone cannot do, run in the
