@@ -4,6 +4,7 @@
 # beside a plain COPY of the same rows as CSV (the anchor, PostgreSQL only), covmon status, and
 # covmon serve's start and summary API. BENCH_SIZE=small (100k villages, default) or large (1M).
 # PostgreSQL runs as a throwaway cluster on 127.0.0.1 (as the postgres user when root).
+# BENCH_STORES=postgres (or sqlite) runs one store only.
 set -eu
 GO=${GO:-go}
 case "${BENCH_SIZE:-small}" in
@@ -34,8 +35,11 @@ load() { cut -d' ' -f1-3 /proc/loadavg; }
 # The server's CPU seconds so far: the postmaster's own and its reaped children's (a backend
 # that exited is counted in its parent's cutime/cstime) plus every live child's (backends,
 # checkpointer, WAL writer, autovacuum). The difference across a step is the server's CPU for it.
+# It is read once the step's backends have exited and been reaped (no zombie child left): a
+# backend exiting between the two reads would be counted in neither.
 pgcpu() {
 	pm=$(head -1 "$PG/data/postmaster.pid")
+	while ps -o stat=,args= --ppid "$pm" | grep -q '^Z\|postgres: postgres '; do sleep 0.05; done
 	{
 		sed 's/^.*) //' "/proc/$pm/stat" | awk '{ print $12 + $13 + $14 + $15 }'
 		for c in $(ps -o pid= --ppid "$pm"); do sed 's/^.*) //' "/proc/$c/stat" 2>/dev/null | awk '{ print $12 + $13 }'; done
@@ -63,16 +67,23 @@ with open(sys.argv[1]) as f, open(sys.argv[2], "w", newline="") as o:
                     p.get("rsrp_dbm", ""), p.get("dl_mbps", ""), int(at.timestamp() * 1000), p["method"], 1])
 PY
 
+# A step or serve's start that takes longer than BENCH_STEP_LIMIT seconds (default 1800) is
+# stopped and reported as such (exit=124, not_ready_after_s), and the run goes on.
+# BENCH_READ_LIMIT (default the same) bounds status and serve's start alone.
+LIMIT=${BENCH_STEP_LIMIT:-1800} RLIMIT=${BENCH_READ_LIMIT:-${BENCH_STEP_LIMIT:-1800}}
 # step name cmd...: one covmon run timed by areabench (wall, its CPU, peak RSS), with the
 # PostgreSQL server's CPU for the step when the store is PostgreSQL, and the load after it.
 step() {
 	name=$1; shift
+	case $name in *-status) lim=$RLIMIT ;; *) lim=$LIMIT ;; esac
 	s0=$(pgcpu)
-	out=$("$BIN/areabench" run "$name" "$@" | grep '^bench:')
+	out=$("$BIN/areabench" run "$name" timeout "$lim" "$@" | grep '^bench:')
+	# A stopped client leaves its backend running the query: end it too.
+	case $out in *exit=124*) psql_ -d bench -Atc "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = 'bench' AND pid <> pg_backend_pid()" >/dev/null ;; esac
 	case $name in postgres-*) out="$out server_cpu_s=$(echo "$(pgcpu) - $s0" | bc)" ;; esac
 	echo "$out load=\"$(load)\""
 }
-for store in sqlite postgres; do
+for store in ${BENCH_STORES:-sqlite postgres}; do
 	if [ "$store" = sqlite ]; then DB=$DIR/bench.db; else DB=$URL; fi
 	echo "== $store =="
 	step "$store-villages-import" "$BIN/covmon" villages import --db "$DB" "$D/villages.geojson"
@@ -100,8 +111,16 @@ SQL
 	t0=$(date +%s.%N)
 	"$BIN/covmon" serve --db "$DB" --listen "$ADDR" --log-level error >/dev/null 2>&1 &
 	SPID=$!
-	until curl -fs "http://$ADDR/readyz" >/dev/null 2>&1; do sleep 0.1; done
-	echo "bench: what=$store-serve-ready wall_s=$(echo "$(date +%s.%N) - $t0" | bc) rss_mb=$(($(awk '/VmHWM/ {print $2}' /proc/$SPID/status) / 1024))"
+	until curl -fs "http://$ADDR/readyz" >/dev/null 2>&1; do
+		if [ "$(echo "$(date +%s.%N) - $t0 > $RLIMIT" | bc)" = 1 ] || ! kill -0 "$SPID" 2>/dev/null; then break; fi
+		sleep 0.1
+	done
+	if ! curl -fs "http://$ADDR/readyz" >/dev/null 2>&1; then
+		echo "bench: what=$store-serve-ready not_ready_after_s=$(echo "$(date +%s.%N) - $t0" | bc) rss_mb=$(($(awk '/VmHWM/ {print $2}' /proc/$SPID/status 2>/dev/null || echo 0) / 1024)) load=\"$(load)\""
+		kill "$SPID" 2>/dev/null; wait "$SPID" 2>/dev/null || true; SPID=
+		continue
+	fi
+	echo "bench: what=$store-serve-ready wall_s=$(echo "$(date +%s.%N) - $t0" | bc) rss_mb=$(($(awk '/VmHWM/ {print $2}' /proc/$SPID/status) / 1024)) load=\"$(load)\""
 	for i in 1 2 3; do
 		curl -fs -o /dev/null -w "bench: what=$store-summary-api run=$i wall_s=%{time_total} bytes=%{size_download}\n" "http://$ADDR/api/v1/summary"
 	done
