@@ -32,18 +32,27 @@ as_pg "$PGBIN/initdb" -D "$PG/data" -U postgres -A trust >/dev/null
 as_pg "$PGBIN/pg_ctl" -D "$PG/data" -l "$PG/log" -w -o "-c listen_addresses=127.0.0.1 -p $PORT -k $PG -c shared_buffers=1GB -c max_parallel_workers_per_gather=0 -c fsync=off -c synchronous_commit=off" start >/dev/null
 psql_() { psql -X -q -h 127.0.0.1 -p "$PORT" -U postgres "$@"; }
 load() { cut -d' ' -f1-3 /proc/loadavg; }
-# The server's CPU seconds so far: the postmaster's own and its reaped children's (a backend
-# that exited is counted in its parent's cutime/cstime) plus every live child's (backends,
-# checkpointer, WAL writer, autovacuum). The difference across a step is the server's CPU for it.
-# It is read once the step's backends have exited and been reaped (no zombie child left): a
-# backend exiting between the two reads would be counted in neither.
-pgcpu() {
+# The server's CPU for a step: samples every 0.1 s the utime+stime of the postmaster and each of
+# its children (backends, checkpointer, WAL writer, autovacuum) from /proc/<pid>/stat, 5 times a second while the
+# step runs; the step's share is, per process, the last sample less the first (a process born
+# during the step counts from zero), summed. A backend's last 0.2 s before it exits is missed.
+# (The postmaster's cutime would hold the exited backends' CPU, but read across a step it lost
+# whole backends on this machine.)
+pgsample_start() {
 	pm=$(head -1 "$PG/data/postmaster.pid")
-	while ps -o stat=,args= --ppid "$pm" | grep -q '^Z\|postgres: postgres '; do sleep 0.05; done
-	{
-		sed 's/^.*) //' "/proc/$pm/stat" | awk '{ print $12 + $13 + $14 + $15 }'
-		for c in $(ps -o pid= --ppid "$pm"); do sed 's/^.*) //' "/proc/$c/stat" 2>/dev/null | awk '{ print $12 + $13 }'; done
-	} | awk -v hz="$(getconf CLK_TCK)" '{ s += $1 } END { printf "%.2f", s / hz }'
+	pgsample() { # pid ticks; a process's name is (postgres), no blank in it
+		(cd /proc && awk '{ print $1, $14 + $15 }' $(ps -o pid= --ppid "$pm" | sed 's|$|/stat|') "$pm/stat" 2>/dev/null)
+	}
+	pgsample >"$DIR/pgcpu.0"
+	: >"$DIR/pgcpu.s"
+	(while :; do pgsample >>"$DIR/pgcpu.s"; sleep 0.2; done) &
+	SAMPLER=$!
+}
+pgsample_stop() { # prints the server's CPU seconds since pgsample_start
+	sleep 0.4
+	kill "$SAMPLER"; wait "$SAMPLER" 2>/dev/null || true
+	awk -v hz="$(getconf CLK_TCK)" 'FILENAME ~ /pgcpu.0$/ { old[$1] = $2; next } { last[$1] = $2 }
+		END { for (p in last) s += last[p] - ((p in old) ? old[p] : 0); printf "%.2f", s / hz }' "$DIR/pgcpu.0" "$DIR/pgcpu.s"
 }
 psql_ -d postgres -c "CREATE DATABASE bench" >/dev/null
 psql_ -d bench -c "CREATE EXTENSION postgis" >/dev/null
@@ -76,11 +85,12 @@ LIMIT=${BENCH_STEP_LIMIT:-1800} RLIMIT=${BENCH_READ_LIMIT:-${BENCH_STEP_LIMIT:-1
 step() {
 	name=$1; shift
 	case $name in *-status) lim=$RLIMIT ;; *) lim=$LIMIT ;; esac
-	s0=$(pgcpu)
+	pgsample_start
 	out=$("$BIN/areabench" run "$name" timeout "$lim" "$@" | grep '^bench:')
 	# A stopped client leaves its backend running the query: end it too.
 	case $out in *exit=124*) psql_ -d bench -Atc "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = 'bench' AND pid <> pg_backend_pid()" >/dev/null ;; esac
-	case $name in postgres-*) out="$out server_cpu_s=$(echo "$(pgcpu) - $s0" | bc)" ;; esac
+	srv=$(pgsample_stop)
+	case $name in postgres-*) out="$out server_cpu_s=$srv" ;; esac
 	echo "$out load=\"$(load)\""
 }
 for store in ${BENCH_STORES:-sqlite postgres}; do
@@ -98,10 +108,11 @@ SELECT format('ALTER TABLE obs_anchor ADD %s', pg_get_constraintdef(oid)) FROM p
 WHERE conrelid = 'observations'::regclass AND contype = 'f' \gexec
 SQL
 		psql_ -d bench -c CHECKPOINT >/dev/null
-		s0=$(pgcpu) t0=$(date +%s.%N)
+		pgsample_start
+		t0=$(date +%s.%N)
 		/usr/bin/time -f "%U %S" -o "$DIR/time" psql -X -q -h 127.0.0.1 -p "$PORT" -U postgres -d bench -c "\\copy obs_anchor (village_id, carrier, technology, has_signal, rsrp_dbm, dl_mbps, observed_at, method, upload_id) FROM '$D/obs.csv' WITH (FORMAT csv)" >/dev/null
-		t1=$(date +%s.%N) s1=$(pgcpu)
-		echo "bench: what=postgres-copy-csv-anchor wall_s=$(echo "$t1 - $t0" | bc) client_cpu_s=$(awk '{ print $1 + $2 }' "$DIR/time") server_cpu_s=$(echo "$s1 - $s0" | bc) rows=$(psql_ -d bench -At -c 'SELECT count(*) FROM obs_anchor') fks=$(psql_ -d bench -At -c "SELECT count(*) FROM pg_constraint WHERE conrelid = 'obs_anchor'::regclass AND contype = 'f'") load=\"$(load)\"" | tee "$DIR/anchor.out"
+		t1=$(date +%s.%N) srv=$(pgsample_stop)
+		echo "bench: what=postgres-copy-csv-anchor wall_s=$(echo "$t1 - $t0" | bc) client_cpu_s=$(awk '{ print $1 + $2 }' "$DIR/time") server_cpu_s=$srv rows=$(psql_ -d bench -At -c 'SELECT count(*) FROM obs_anchor') fks=$(psql_ -d bench -At -c "SELECT count(*) FROM pg_constraint WHERE conrelid = 'obs_anchor'::regclass AND contype = 'f'") load=\"$(load)\"" | tee "$DIR/anchor.out"
 		psql_ -d bench -c "DROP TABLE obs_anchor" -c CHECKPOINT >/dev/null
 	fi
 	step "$store-ingest-observations" "$BIN/covmon" ingest --db "$DB" "$OBSF" | tee "$DIR/$store-obs.out"
