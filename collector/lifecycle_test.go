@@ -356,3 +356,41 @@ func TestDiscrepancy_ReclaimThroughUploads(t *testing.T) {
 	// The past as of is unchanged by the later uploads.
 	check(day("2024-05-10"), reclaim)
 }
+
+// A carrier contradicted by an inspection cannot erase the flag by backdating: a "no signal"
+// claim dated the inspection's instant (L-3) or a correction of the contradicted claim itself
+// (L-4), uploaded after the inspection and followed by a newer claim of signal, leaves the
+// inspection judging the claim it was taken against: the village stays flagged, re-claimed.
+// (Before the fix the backdated claim became the claim in force, the inspection agreed with
+// it, and the re-claim read as a fix reported after the inspection: no flag at all.)
+func TestDiscrepancy_BackdatedConcessionDoesNotErase(t *testing.T) {
+	w := newLifecycleWorld(t)
+	claims := map[string]int64{}
+	for _, v := range []string{"L-3", "L-4"} {
+		claims[v] = w.observe(v, "2024-03-01", true, false)
+		w.observe(v, "2024-04-10", false, true)
+	}
+	// Dated the inspection's instant, stored after it (a file of its own: the same bytes as the
+	// inspector's would be another matter, TestDiscrepancy_InspectorBytesNotACarrierDuplicate).
+	w.now = day("2024-04-20")
+	w.ingest("concede-L-3", collector.File{Kind: geo.KindObservations, Carrier: "viettel"},
+		`{"type":"FeatureCollection","carrier":"viettel","features":[{"type":"Feature","geometry":null,"properties":{"village_id":"L-3","technology":"4g","has_signal":false,"observed_at":"2024-04-10","method":"drive_test"}}]}`)
+	w.observe("L-4", "2024-03-01", false, false) // the contradicted claim "corrected"
+	reclaims := map[string]int64{}
+	for _, v := range []string{"L-3", "L-4"} {
+		reclaims[v] = w.observe(v, "2024-05-01", true, false)
+	}
+	sts := w.at(day("2024-05-10"))
+	for _, v := range []string{"L-3", "L-4"} {
+		ds := sts[v].Discrepancies
+		if len(ds) != 1 || ds[0].Kind != geo.Overstated || ds[0].Claim.UploadID != claims[v] ||
+			ds[0].Reclaim == nil || ds[0].Reclaim.UploadID != reclaims[v] {
+			t.Errorf("%s: discrepancies %+v; want overstated, judging upload %d, re-claimed by upload %d", v, ds, claims[v], reclaims[v])
+		}
+	}
+	// Conceding for real (the latest claim agrees with the inspection) still clears it.
+	w.observe("L-3", "2024-05-20", false, false)
+	if ds := w.at(day("2024-05-25"))["L-3"].Discrepancies; len(ds) != 0 {
+		t.Errorf("L-3 after conceding: %+v, want none", ds)
+	}
+}

@@ -143,14 +143,33 @@ func FindDiscrepancies(claims, measured []Observation, p *Policy, maxAge time.Du
 	return out
 }
 
-// ClaimInForceAt returns the claim of m's carrier × technology in force at m's instant: the
-// last of claims (a history ordered by observed_at, then ID, as the stores give it) of that
-// series observed at or before m, or nil.
+// ClaimInForceAt returns the claim of m's carrier × technology in force at m's instant, as the
+// carrier had put it on record: the last of claims (a history ordered by observed_at, then ID,
+// as the stores give it) of that series observed at or before m and stored before m (a lower
+// ID; IDs grow in commit order), or nil. When the carrier had no such claim on record when m
+// was stored, the claims of the first upload that put one on record count instead (a claim of
+// signal before the inspection, reported late, is still judged by it).
+//
+// A claim stored after the measurement and dated at or before it never replaces the one the
+// measurement judged: otherwise a carrier contradicted by an inspection could upload a
+// "no signal" claim dated the inspection's instant (or correct its old claim), so that the
+// inspection agrees with the claim "in force", then claim signal again with a newer date, and
+// the flag would be gone (docs/figures.md: backdated concessions). Observations without IDs
+// (hand-made histories) are all taken as one upload: the newest observed at or before m.
 func ClaimInForceAt(claims []Observation, m *Observation) *Observation {
+	var first *Observation // the first stored claim of the series observed at or before m
+	for i := range claims {
+		c := &claims[i]
+		if c.Carrier == m.Carrier && c.Technology == m.Technology && !c.ObservedAt.After(m.ObservedAt) &&
+			(first == nil || c.ID < first.ID) {
+			first = c
+		}
+	}
 	var in *Observation
 	for i := range claims {
 		c := &claims[i]
-		if c.Carrier == m.Carrier && c.Technology == m.Technology && !c.ObservedAt.After(m.ObservedAt) {
+		if c.Carrier == m.Carrier && c.Technology == m.Technology && !c.ObservedAt.After(m.ObservedAt) &&
+			(c.ID < m.ID || c.UploadID == first.UploadID) {
 			in = c
 		}
 	}

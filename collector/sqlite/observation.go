@@ -493,6 +493,7 @@ func (db *DB) latestOf(ctx context.Context, role string, asOf time.Time, f geo.V
 			SELECT y.id FROM observations y
 			WHERE y.village_id = o.village_id AND y.carrier = o.carrier
 				AND y.technology = o.technology AND y.source_role = 'carrier' AND y.observed_at <= o.observed_at
+				AND (y.id < o.id OR y.upload_id = (` + firstClaimUpload + `))
 			ORDER BY y.observed_at DESC, y.id DESC
 			LIMIT 1)`
 	}
@@ -535,6 +536,16 @@ func (db *DB) latestOf(ctx context.Context, role string, asOf time.Time, f geo.V
 	}
 	return out, nil
 }
+
+// firstClaimUpload is the upload of the first stored claim of measurement o's series observed
+// at or before it. The claim in force that o judges is the newest such claim stored before o
+// (IDs grow in commit order) or, when the carrier had none on record then, of that first upload
+// (geo.ClaimInForceAt): a claim stored after the measurement and dated at or before it (a
+// backdated concession, a corrected old claim) never replaces the claim the measurement judged.
+const firstClaimUpload = `SELECT z.upload_id FROM observations z
+					WHERE z.village_id = o.village_id AND z.carrier = o.carrier
+						AND z.technology = o.technology AND z.source_role = 'carrier' AND z.observed_at <= o.observed_at
+					ORDER BY z.id LIMIT 1`
 
 // claimInForceColumns are the columns of c, the claim in force at a measurement's instant
 // (NULL when there is none); its village, carrier and technology are the measurement's.

@@ -115,11 +115,11 @@ func contractObservationHistories_BothRoles(t *testing.T, h *Harness) {
 // carrier claim of its series in force at its instant (the newest observed at or before it,
 // the one stored last among equals), which the discrepancy rule judges (geo.FindDiscrepancies);
 // a claim made after the measurement is not it, nor is a claim of another technology or
-// carrier. It equals geo.ClaimInForceAt on the village's whole history.
+// carrier, nor a claim stored after the measurement and dated at or before it. It equals geo.ClaimInForceAt on the village's whole history.
 func contractLatestMeasurements_ClaimInForce(t *testing.T, h *Harness) {
 	db := h.Open(t)
 	ctx := context.Background()
-	mustCommitVillages(t, db, testVillages(3)...)
+	mustCommitVillages(t, db, testVillages(5)...)
 	ind := func(village, carrier string, tech geo.Technology, signal bool, at time.Time) geo.Observation {
 		o := obsAt(village, carrier, tech, signal, at)
 		o.Source, o.Inspector = geo.SourceIndependent, "Sở TT&TT Lào Cai"
@@ -139,6 +139,19 @@ func contractLatestMeasurements_ClaimInForce(t *testing.T, h *Harness) {
 	// V002: inspected before the carrier claimed anything.
 	mustCommitObservations(t, db, ind("V002", "viettel", geo.Tech4G, false, day(2)))
 	mustCommitObservations(t, db, obsAt("V002", "viettel", geo.Tech4G, true, day(6)))
+	// V003: claim covered (day 1), inspection dark (day 3), then, stored after the inspection,
+	// a backdated concession (dark, dated day 3) and a correction of the day-1 claim to dark:
+	// neither replaces the claim the inspection judged (the carrier could otherwise erase the
+	// flag and re-claim signal).
+	c5 := mustCommitObservations(t, db, obsAt("V003", "viettel", geo.Tech4G, true, day(1)))
+	mustCommitObservations(t, db, ind("V003", "viettel", geo.Tech4G, false, day(3)))
+	mustCommitObservations(t, db, obsAt("V003", "viettel", geo.Tech4G, false, day(3)))
+	mustCommitObservations(t, db, obsAt("V003", "viettel", geo.Tech4G, false, day(1)))
+	// V004: inspected (day 3) before the carrier put any claim of that time on record; its
+	// first upload (covered days 1 and 2) is judged, not a later dark claim dated day 3.
+	mustCommitObservations(t, db, ind("V004", "viettel", geo.Tech4G, false, day(3)))
+	c6 := mustCommitObservations(t, db, obsAt("V004", "viettel", geo.Tech4G, true, day(1)), obsAt("V004", "viettel", geo.Tech4G, true, day(2)))
+	mustCommitObservations(t, db, obsAt("V004", "viettel", geo.Tech4G, false, day(3)))
 
 	type key struct {
 		village string
@@ -154,6 +167,8 @@ func contractLatestMeasurements_ClaimInForce(t *testing.T, h *Harness) {
 			{"V000", geo.Tech3G}: "",
 			{"V001", geo.Tech4G}: fmt.Sprintf("day 4 upload %d", c4.ID),
 			{"V002", geo.Tech4G}: "",
+			{"V003", geo.Tech4G}: fmt.Sprintf("day 1 upload %d", c5.ID),
+			{"V004", geo.Tech4G}: fmt.Sprintf("day 2 upload %d", c6.ID),
 		}},
 	} {
 		m, err := db.LatestMeasurements(ctx, tt.asOf, geo.VillageFilter{})
