@@ -50,3 +50,8 @@ func (db *DB) FloorInsertObservations(ctx context.Context, uploadID int64, obs [
 	}
 	return tx.Commit()
 }
+
+// TodaysRegistry is todaysRegistry on the read pool (tests).
+func (db *DB) TodaysRegistry(ctx context.Context, f geo.VillageFilter) (geo.VillageFilter, error) {
+	return todaysRegistry(ctx, db.ro, f)
+}

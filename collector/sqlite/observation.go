@@ -475,6 +475,14 @@ func (db *DB) LatestObservations(ctx context.Context, asOf time.Time, f geo.Vill
 // technology observed at or before asOf. For independent measurements each row also carries
 // the carrier claim of its series in force at its instant (geo.Observation.ClaimInForce).
 func (db *DB) latestOf(ctx context.Context, role string, asOf time.Time, f geo.VillageFilter) (map[string][]geo.Observation, error) {
+	tx, err := db.ro.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return nil, fmt.Errorf("latest observations: %w", err)
+	}
+	defer tx.Rollback()
+	if f, err = todaysRegistry(ctx, tx, f); err != nil {
+		return nil, fmt.Errorf("latest observations: %w", err)
+	}
 	where, args, err := villageFilter("s.village_id", f)
 	if err != nil {
 		return nil, fmt.Errorf("latest observations: %w", err)
@@ -513,7 +521,7 @@ func (db *DB) latestOf(ctx context.Context, role string, asOf time.Time, f geo.V
 			ORDER BY x.observed_at DESC, x.id DESC
 			LIMIT 1)` + join + where + `
 		ORDER BY s.village_id, s.carrier, s.technology`
-	rows, err := db.ro.QueryContext(ctx, q, append([]any{role, asOf.UnixMilli()}, args...)...)
+	rows, err := tx.QueryContext(ctx, q, append([]any{role, asOf.UnixMilli()}, args...)...)
 	if err != nil {
 		return nil, fmt.Errorf("latest observations: %w", err)
 	}

@@ -33,6 +33,9 @@ func (db *DB) EachVillageLatest(ctx context.Context, asOf time.Time, upTo int64,
 		return fmt.Errorf("village states: %w", err)
 	}
 	defer tx.Rollback()
+	if f, err = todaysRegistry(ctx, tx, f); err != nil {
+		return fmt.Errorf("village states: %w", err)
+	}
 	// latest_claims answers for instants after every stored observation; the window keeps the
 	// look-ups of its rows observed after asOf few (as a mark does for rows stored after it).
 	useLatest := upTo >= 0 && !asOf.Before(db.now().Add(-latestClaimsWindow))
@@ -50,6 +53,9 @@ func (db *DB) EachVillage(ctx context.Context, f geo.VillageFilter, fn func(v *g
 		return fmt.Errorf("list villages: %w", err)
 	}
 	defer tx.Rollback()
+	if f, err = todaysRegistry(ctx, tx, f); err != nil {
+		return fmt.Errorf("list villages: %w", err)
+	}
 	err = eachVillage(ctx, tx, nil, 0, false, f, func(v *geo.Village, _ []geo.Observation) error { return fn(v) })
 	if err != nil {
 		return fmt.Errorf("list villages: %w", err)
@@ -299,6 +305,30 @@ func eachVillage(ctx context.Context, tx *sql.Tx, asOf *time.Time, upTo int64, u
 		return fmt.Errorf("read programs: %w", err)
 	}
 	return nil
+}
+
+// todaysRegistry returns f without its AsOf when the registry as it was at f.AsOf is today's
+// registry: no village was created (valid_from), retired or superseded (a version's valid_to)
+// after that instant. The API asks for the registry as of now on every request; read as of an
+// instant, the registry is the union of the current rows and the superseded versions, sorted
+// and filtered whole before the first row (a page of villages paid for the whole registry),
+// while today's registry streams in key order and a program's villages drive the read. The
+// check is two reads that stop at the first change after f.AsOf (none, usually).
+func todaysRegistry(ctx context.Context, q sqlQuerier, f geo.VillageFilter) (geo.VillageFilter, error) {
+	if f.AsOf.IsZero() || f.WithRetired {
+		return f, nil
+	}
+	ms := f.AsOf.UnixMilli()
+	var changed bool
+	err := q.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM villages WHERE valid_from > ? OR retired_at > ?)
+		OR EXISTS (SELECT 1 FROM village_versions WHERE valid_to > ?)`, ms, ms, ms).Scan(&changed)
+	if err != nil {
+		return f, fmt.Errorf("registry changes after %s: %w", f.AsOf.Format(time.RFC3339), err)
+	}
+	if !changed {
+		f.AsOf = time.Time{}
+	}
+	return f, nil
 }
 
 // latestClaimsWindow is how far before now an as-of instant may lie for EachVillageLatest to
