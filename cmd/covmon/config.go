@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"regexp"
 	"slices"
 	"strings"
@@ -39,6 +40,17 @@ type Config struct {
 	Ingest IngestConfig `yaml:"ingest"`
 	// Metrics configures /metrics.
 	Metrics MetricsConfig `yaml:"metrics"`
+	// Debug configures diagnostics for operators (off by default).
+	Debug DebugConfig `yaml:"debug"`
+}
+
+// DebugConfig configures diagnostics.
+type DebugConfig struct {
+	// Pprof, when set, is a loopback address (e.g. 127.0.0.1:6060) where covmon serve serves
+	// Go's profiles (/debug/pprof/: goroutine dumps, CPU and heap profiles). Empty: off. Only
+	// a loopback address is accepted: profiles show the process's internals to anyone who can
+	// connect, without a token.
+	Pprof string `yaml:"pprof"`
 }
 
 // IngestConfig bounds what an uploaded file may say, for every source alike.
@@ -355,6 +367,9 @@ func (c *Config) Validate() error {
 	if c.Server.MaxUploadsPerUploader > c.Server.MaxConcurrentUploads {
 		return &ConfigError{"server.max_uploads_per_uploader", c.Server.MaxUploadsPerUploader, fmt.Errorf("%w: more than server.max_concurrent_uploads", ErrInvalidValue)}
 	}
+	if err := checkLoopback(c.Debug.Pprof); err != nil {
+		return &ConfigError{"debug.pprof", c.Debug.Pprof, fmt.Errorf("%w: %w", ErrInvalidValue, err)}
+	}
 	if c.Metrics.MaxVillageSeries < 0 {
 		return &ConfigError{"metrics.max_village_series", c.Metrics.MaxVillageSeries, fmt.Errorf("%w: want 0 or more", ErrInvalidValue)}
 	}
@@ -478,4 +493,22 @@ func (c *Config) Program(id string) (*geo.Program, error) {
 		}
 	}
 	return nil, fmt.Errorf("program %q: %w", id, geo.ErrNotFound)
+}
+
+// checkLoopback accepts "" or a host:port whose host is a loopback IP address or localhost.
+func checkLoopback(addr string) error {
+	if addr == "" {
+		return nil
+	}
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return fmt.Errorf("want host:port: %w", err)
+	}
+	if host == "localhost" {
+		return nil
+	}
+	if ip := net.ParseIP(host); ip == nil || !ip.IsLoopback() {
+		return errors.New("want a loopback address (127.0.0.1 or [::1]): profiles have no access control")
+	}
+	return nil
 }

@@ -51,6 +51,7 @@ func TestConfig_Invalid(t *testing.T) {
 		{"invalid-policy-order.yml", "config: programs[0].policies[1].effective: invalid value: not after the previous version's (got 2021-01-01)"},
 		{"invalid-trust.yml", "config: programs[0].trust: invalid value: want claims or verified (got carriers)"},
 		{"invalid-discrepancy-age.yml", "config: programs[0].discrepancy_max_age: invalid value: want 1..3650 days (got 0)"},
+		{"invalid-debug-pprof.yml", "config: debug.pprof: invalid value: want a loopback address (127.0.0.1 or [::1]): profiles have no access control (got 0.0.0.0:6060)"},
 		{"invalid-feed-kind.yml", "config: collector.feeds[0].kind: invalid value: want observations, areas, plans or villages (got polygons)"},
 	} {
 		t.Run(strings.TrimSuffix(tt.file, ".yml"), func(t *testing.T) {

@@ -18,8 +18,10 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/covmon/covmon/collector/postgres"
 	"github.com/jonboulle/clockwork"
+
+	"github.com/covmon/covmon/collector"
+	"github.com/covmon/covmon/collector/postgres"
 )
 
 // version is stamped at build time with -ldflags "-X main.version=…".
@@ -66,6 +68,9 @@ type Main struct {
 
 	// serveReady, when set, is called with the base URL once covmon serve listens (tests).
 	serveReady func(url string)
+	// serveRunner, when set, is called with covmon serve's runner before its first evaluation
+	// (tests wrap its stores).
+	serveRunner func(r *collector.Runner)
 
 	// common flags
 	dbPath       string

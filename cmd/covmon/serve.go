@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
+	"net/http/pprof"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -54,9 +56,18 @@ Stops cleanly on SIGINT/SIGTERM: HTTP first, then the jobs, then the database.`)
 	if err != nil {
 		return err
 	}
+	started := time.Now()
+	if m.Config.Debug.Pprof != "" {
+		stop, err := servePprof(m.Config.Debug.Pprof, logger)
+		if err != nil {
+			return err
+		}
+		defer stop()
+	}
 	if err := m.open(ctx); err != nil {
 		return err
 	}
+	logger.Info("database open", "took", time.Since(started).Round(time.Millisecond))
 	if *seed {
 		if err := m.loadSeeds(ctx); err != nil {
 			return err
@@ -81,6 +92,9 @@ Stops cleanly on SIGINT/SIGTERM: HTTP first, then the jobs, then the database.`)
 		feedNames[i] = f.Name
 	}
 	runner.FeedResult = metrics.NewFeedMonitor(reg, feedNames).Record
+	if m.serveRunner != nil {
+		m.serveRunner(runner)
+	}
 	// On PostgreSQL several instances may share the database: one of them, elected by an
 	// advisory lock, runs the drop folder, the feeds, the backfill and the alert evaluation
 	// and delivery; every instance refreshes its snapshot and serves (docs/deployment.md).
@@ -119,9 +133,11 @@ Stops cleanly on SIGINT/SIGTERM: HTTP first, then the jobs, then the database.`)
 		return err
 	}
 	defer alertSvc.Close()
+	evalStart := time.Now()
 	if err := runner.Refresh(ctx); err != nil {
 		return fmt.Errorf("first status evaluation: %w", err)
 	}
+	logger.Info("snapshot built", "took", time.Since(evalStart).Round(time.Millisecond), "villages", runner.VillagesEvaluated())
 	if err := runner.Start(jobsCtx); err != nil {
 		return err
 	}
@@ -143,7 +159,7 @@ Stops cleanly on SIGINT/SIGTERM: HTTP first, then the jobs, then the database.`)
 		return fmt.Errorf("listen on %s: %w", sc.Listen, err)
 	}
 	url := srv.URL()
-	logger.Info("covmon serving", "url", url, "db", displayDatabase(m.Config.Database), "inbox", cc.Inbox, "feeds", len(feeds))
+	logger.Info("covmon serving", "ready_after", time.Since(started).Round(time.Millisecond), "url", url, "db", displayDatabase(m.Config.Database), "inbox", cc.Inbox, "feeds", len(feeds))
 	if snap := runner.Snapshot(); snap != nil && snap.Demo {
 		logger.Warn("the database holds SYNTHETIC DEMO DATA (covmon seed): not real villages or carrier reports")
 	}
@@ -187,4 +203,24 @@ func newLogger(w interface{ Write([]byte) (int, error) }, format, level string) 
 		return slog.New(slog.NewJSONHandler(w, opts)), nil
 	}
 	return nil, fmt.Errorf("--log-format: want text or json, got %q", format)
+}
+
+// servePprof serves Go's profiles (net/http/pprof) on addr, a loopback address (checked by
+// Config.Validate), until stop is called. Its own mux: nothing else is served there, and the
+// API's mux never serves profiles.
+func servePprof(addr string, logger *slog.Logger) (stop func(), err error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("debug.pprof: listen on %s: %w", addr, err)
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	go srv.Serve(ln) //nolint:errcheck // ends with ErrServerClosed at stop
+	logger.Info("profiles served (debug.pprof)", "url", "http://"+ln.Addr().String()+"/debug/pprof/")
+	return func() { srv.Close() }, nil
 }

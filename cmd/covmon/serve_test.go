@@ -13,8 +13,11 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/covmon/covmon/collector"
 )
 
 // server is a covmon serve process running in the test, on a loopback port.
@@ -25,8 +28,15 @@ type server struct {
 
 func startServe(t *testing.T, db string, extra ...string) *server {
 	t.Helper()
+	return startServeWith(t, db, nil, extra...)
+}
+
+// startServeWith is startServe with a hook on serve's runner before its first evaluation.
+func startServeWith(t *testing.T, db string, runner func(*collector.Runner), extra ...string) *server {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	m := NewMain()
+	m.serveRunner = runner
 	var out, errb bytes.Buffer
 	m.Stdout, m.Stderr = &out, &errb
 	m.Now = func() time.Time { return testNow }
@@ -350,3 +360,55 @@ func TestServe_EndToEnd(t *testing.T) {
 
 // jsonNum prints a JSON number as a path segment: 10, not "1" (trimming zeros from "10" did).
 func jsonNum(f float64) string { return strconv.FormatFloat(f, 'f', -1, 64) }
+
+// blockedFigures holds the backfill of the monthly figures at its start until released.
+type blockedFigures struct {
+	collector.FiguresStore
+	started, release chan struct{}
+	done             atomic.Bool
+}
+
+func (b *blockedFigures) FirstObservation(ctx context.Context) (time.Time, error) {
+	close(b.started)
+	select {
+	case <-b.release:
+	case <-ctx.Done():
+		return time.Time{}, ctx.Err()
+	}
+	t, err := b.FiguresStore.FirstObservation(ctx)
+	b.done.Store(true)
+	return t, err
+}
+
+// Ready means the API answers from a whole evaluation: the backfill of the monthly figures
+// runs after it, beside requests, and neither /readyz nor a page of villages waits for it.
+func TestServe_ReadyBeforeBackfill(t *testing.T) {
+	db := seededDB(t)
+	bf := &blockedFigures{started: make(chan struct{}), release: make(chan struct{})}
+	s := startServeWith(t, db, func(r *collector.Runner) {
+		bf.FiguresStore = r.Figures
+		r.Figures = bf
+	})
+	defer close(bf.release)
+	select {
+	case <-bf.started:
+	case <-time.After(e2eWait):
+		t.Fatal("the backfill did not start")
+	}
+	if r := do(t, "GET", s.url+"/readyz", "", "", nil); r.status != 200 {
+		t.Errorf("/readyz during the backfill: %d %s", r.status, r.body)
+	}
+	r := do(t, "GET", s.url+"/api/v1/villages?limit=2", "", "", nil)
+	if r.status != 200 {
+		t.Fatalf("a page during the backfill: %d %s", r.status, r.body)
+	}
+	if fs, _ := r.json(t)["features"].([]any); len(fs) != 2 {
+		t.Errorf("a page of 2 during the backfill: %d features", len(fs))
+	}
+	if r := do(t, "GET", s.url+"/api/v1/summary", "", "", nil); r.status != 200 {
+		t.Errorf("summary during the backfill: %d %s", r.status, r.body)
+	}
+	if bf.done.Load() {
+		t.Error("the backfill went on before it was released")
+	}
+}
