@@ -320,6 +320,14 @@ func (db *DB) LatestObservations(ctx context.Context, asOf time.Time, f geo.Vill
 // technology observed at or before asOf. For independent measurements each row also carries
 // the carrier claim of its series in force at its instant (geo.Observation.ClaimInForce).
 func (db *DB) latestOf(ctx context.Context, role string, asOf time.Time, f geo.VillageFilter) (map[string][]geo.Observation, error) {
+	tx, err := db.readTx(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("latest observations: %w", err)
+	}
+	defer tx.Rollback(ctx)
+	if f, err = todaysRegistry(ctx, tx, f); err != nil {
+		return nil, fmt.Errorf("latest observations: %w", err)
+	}
 	a := args{asOf.UnixMilli(), role}
 	where := villageFilter("s.village_id", f, &a)
 	if where != "" {
@@ -356,7 +364,7 @@ func (db *DB) latestOf(ctx context.Context, role string, asOf time.Time, f geo.V
 			ORDER BY x.observed_at DESC, x.id DESC
 			LIMIT 1) o ON true` + join + where + `
 		ORDER BY s.village_id, s.carrier, s.technology`
-	rows, err := db.pool.Query(ctx, q, a...)
+	rows, err := tx.Query(ctx, q, a...)
 	if err != nil {
 		return nil, fmt.Errorf("latest observations: %w", err)
 	}

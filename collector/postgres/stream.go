@@ -96,6 +96,28 @@ func (db *DB) EachVillage(ctx context.Context, f geo.VillageFilter, fn func(v *g
 
 type membership struct{ village, program string }
 
+// todaysRegistry returns f without its AsOf when the registry as it was at f.AsOf is today's
+// registry: no village was created (valid_from), retired or superseded (a version's valid_to)
+// after that instant. The API asks for the registry as of now on every request; read as of
+// an instant, the registry is the union of the current rows and the superseded versions,
+// sorted whole before the first row, where today's registry streams in key order (see the
+// SQLite store's todaysRegistry).
+func todaysRegistry(ctx context.Context, tx pgx.Tx, f geo.VillageFilter) (geo.VillageFilter, error) {
+	if f.AsOf.IsZero() || f.WithRetired {
+		return f, nil
+	}
+	var changed bool
+	err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM villages WHERE valid_from > $1 OR retired_at > $1)
+		OR EXISTS (SELECT 1 FROM village_versions WHERE valid_to > $1)`, f.AsOf.UnixMilli()).Scan(&changed)
+	if err != nil {
+		return f, fmt.Errorf("registry changes after %s: %w", f.AsOf.Format(time.RFC3339), err)
+	}
+	if !changed {
+		f.AsOf = time.Time{}
+	}
+	return f, nil
+}
+
 // latestClaimsWindow is how far before now an as-of instant may lie for EachVillageLatest to
 // read latest_claims: its rows observed after the instant are looked up one by one, and
 // within a day of now those are the few series reported on since.
@@ -109,6 +131,9 @@ func (db *DB) eachVillage(ctx context.Context, asOf *time.Time, upTo int64, useL
 		return err
 	}
 	defer tx.Rollback(ctx)
+	if f, err = todaysRegistry(ctx, tx, f); err != nil {
+		return err
+	}
 
 	// The villages: today's registry (retired villages only with f.WithRetired), or with f.AsOf
 	// the registry as it was then (a superseded version brings its own programs).

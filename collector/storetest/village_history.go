@@ -173,6 +173,24 @@ func contractRegistryHistory(t *testing.T, h *Harness) {
 	if got, want := idsAsOf(t, db, time.Now(), geo.VillageFilter{}), "[V000@10p2+vls-2024 V001a@10 V001b@10 V002@15p2]"; got != want {
 		t.Errorf("after refusals: %s, want %s", got, want)
 	}
+	// The walk the API and status take (EachVillage) reads the registry as of an instant as
+	// the list does: as of an instant before a change (the registry's versions) and after the
+	// last one (today's registry, which the stores read instead).
+	for _, at := range []time.Time{d(2025, 6, 30), d(2025, 8, 31), d(2025, 9, 1), time.Now()} {
+		for _, f := range []geo.VillageFilter{{}, {ProvinceCode: "10"}, {ProgramID: "p2"}, {ProgramID: "vls-2024"}} {
+			var walked []string
+			f.AsOf = at
+			if err := db.EachVillage(ctx, f, func(v *geo.Village) error {
+				walked = append(walked, v.ID+"@"+v.ProvinceCode+strings.Join(v.Programs, "+"))
+				return nil
+			}); err != nil {
+				t.Fatal(err)
+			}
+			if got, want := fmt.Sprint(walked), idsAsOf(t, db, at, f); got != want {
+				t.Errorf("walk as of %s %+v: %s, want %s", at.Format(time.DateOnly), f, got, want)
+			}
+		}
+	}
 	vers, err := db.VillageVersions(ctx, geo.VillageFilter{})
 	if err != nil {
 		t.Fatal(err)
