@@ -89,6 +89,12 @@ func (db *DB) ImportFrom(ctx context.Context, src Source) ([]TableCount, error) 
 		return nil, fmt.Errorf("import: commit: %w", err)
 	}
 	db.known = knownCache{}
+	// Every copied table at once (the copy is the database's whole content).
+	var total int64
+	for _, c := range counts {
+		total += c.Target
+	}
+	db.analyzeAfter(ctx, int(total), Tables...)
 	return counts, nil
 }
 

@@ -90,6 +90,7 @@ func (db *DB) commitStaged(ctx context.Context, op string, u *geo.Upload, skipKn
 	if err := tx.Commit(ctx); err != nil {
 		return fmt.Errorf("%s: commit: %w", op, err)
 	}
+	db.analyzeAfter(ctx, inserted, "observations", "observation_series", "latest_claims")
 	u.ID, u.Result, u.Inserted, u.DuplicateOf = id, geo.ResultAccepted, inserted, 0
 	return nil
 }
