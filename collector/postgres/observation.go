@@ -216,6 +216,96 @@ func (st *stage) flush(ctx context.Context, uploadID int64, skipKnown bool) (int
 	if st.n == 0 {
 		return 0, nil
 	}
+	// The insert sorts the stage twice (by series for the comparison, by file order for the
+	// ids) and its rows once more for latest_claims: with the default work_mem (4 MB) each
+	// sort of 1M rows spills to disk. JIT compilation costs seconds on this one statement and
+	// saves nothing. The planner sees the stage's size and its series (a temporary table is
+	// never analyzed by autovacuum).
+	for _, q := range []string{`SET LOCAL work_mem = '256MB'`, `SET LOCAL jit = off`, `ANALYZE obs_stage`} {
+		if _, err := st.tx.Exec(ctx, q); err != nil {
+			return 0, fmt.Errorf("prepare insert: %w", err)
+		}
+	}
+	filter := ""
+	if skipKnown {
+		filter = `
+		WHERE NOT CASE WHEN s.p_ord IS NOT NULL THEN
+			s.p_has_signal = s.has_signal AND s.p_rsrp_dbm IS NOT DISTINCT FROM s.rsrp_dbm
+			AND s.p_dl_mbps IS NOT DISTINCT FROM s.dl_mbps AND s.p_method = s.method
+			AND s.p_area_share IS NOT DISTINCT FROM s.area_share AND s.p_inspector = s.inspector
+		WHEN s.known THEN EXISTS (SELECT 1 FROM (
+			SELECT has_signal, rsrp_dbm, dl_mbps, method, area_share, inspector FROM observations
+			WHERE village_id = s.village_id AND carrier = s.carrier AND technology = s.technology
+				AND source_role = s.source_role AND observed_at = s.observed_at
+			ORDER BY id DESC LIMIT 1) l
+			WHERE l.has_signal = s.has_signal AND l.rsrp_dbm IS NOT DISTINCT FROM s.rsrp_dbm
+				AND l.dl_mbps IS NOT DISTINCT FROM s.dl_mbps AND l.method = s.method
+				AND l.area_share IS NOT DISTINCT FROM s.area_share AND l.inspector = s.inspector)
+		ELSE false END`
+	}
+	// The inserted rows also update latest_claims and observation_series, in the same
+	// statement: a row becomes its series' latest unless one observed later (or at the same
+	// instant with a greater id) is already there. Only a series already in
+	// observation_series can have a stored row to compare with (known): the first upload of a
+	// series skips the seek into its history. The sorts that only group rows by series
+	// compare bytes (COLLATE "C": equal under any deterministic collation, and no strcoll per
+	// comparison).
+	//
+	// An unknown village fails the foreign key; the savepoint lets the upload's transaction
+	// then name the first one in file order (a pass over the stage paid only by a failing
+	// upload).
+	sp, err := st.tx.Begin(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("insert observations: %w", err)
+	}
+	var n int
+	err = sp.QueryRow(ctx, `WITH ins AS (INSERT INTO observations
+		(village_id, carrier, technology, has_signal, rsrp_dbm, dl_mbps, observed_at, method, area_share,
+		 upload_id, source_role, inspector)
+		SELECT s.village_id, s.carrier, s.technology, s.has_signal, s.rsrp_dbm, s.dl_mbps, s.observed_at,
+			s.method, s.area_share, $1, s.source_role, s.inspector
+		FROM (SELECT s.*, k.village_id IS NOT NULL AS known,
+			lag(ord) OVER w AS p_ord, lag(has_signal) OVER w AS p_has_signal, lag(rsrp_dbm) OVER w AS p_rsrp_dbm,
+			lag(dl_mbps) OVER w AS p_dl_mbps, lag(method) OVER w AS p_method,
+			lag(area_share) OVER w AS p_area_share, lag(inspector) OVER w AS p_inspector
+			FROM obs_stage s
+			LEFT JOIN observation_series k ON k.village_id = s.village_id AND k.carrier = s.carrier
+				AND k.technology = s.technology
+			WINDOW w AS (PARTITION BY s.village_id COLLATE "C", s.carrier COLLATE "C", s.technology, s.source_role COLLATE "C",
+				s.observed_at ORDER BY s.ord)) s`+filter+`
+		ORDER BY s.ord
+		RETURNING *),
+	latest AS (INSERT INTO latest_claims (village_id, carrier, technology, id, has_signal, rsrp_dbm, dl_mbps,
+			observed_at, method, area_share, upload_id, inspector)
+		SELECT DISTINCT ON (village_id COLLATE "C", carrier COLLATE "C", technology) village_id, carrier, technology, id,
+			has_signal, rsrp_dbm, dl_mbps, observed_at, method, area_share, upload_id, inspector
+		FROM ins WHERE source_role = 'carrier'
+		ORDER BY village_id COLLATE "C", carrier COLLATE "C", technology, observed_at DESC, id DESC
+		ON CONFLICT (village_id, carrier, technology) DO UPDATE SET
+			id = excluded.id, has_signal = excluded.has_signal, rsrp_dbm = excluded.rsrp_dbm,
+			dl_mbps = excluded.dl_mbps, observed_at = excluded.observed_at, method = excluded.method,
+			area_share = excluded.area_share, upload_id = excluded.upload_id, inspector = excluded.inspector
+		WHERE (excluded.observed_at, excluded.id) > (latest_claims.observed_at, latest_claims.id)),
+	series AS (INSERT INTO observation_series (village_id, carrier, technology)
+		SELECT DISTINCT village_id, carrier, technology FROM ins
+		ON CONFLICT DO NOTHING)
+	SELECT count(*) FROM ins`, uploadID).Scan(&n)
+	if err != nil {
+		fk := isForeignKeyViolation(err)
+		if rerr := sp.Rollback(ctx); rerr != nil || !fk {
+			return 0, fmt.Errorf("insert observations: %w", err)
+		}
+		return 0, st.unknownVillage(ctx)
+	}
+	if err := sp.Commit(ctx); err != nil {
+		return 0, fmt.Errorf("insert observations: %w", err)
+	}
+	return n, nil
+}
+
+// unknownVillage returns the error naming the first staged observation whose village is not
+// in the registry.
+func (st *stage) unknownVillage(ctx context.Context) error {
 	var (
 		ord     int64
 		village string
@@ -225,68 +315,12 @@ func (st *stage) flush(ctx context.Context, uploadID int64, skipKnown bool) (int
 		ORDER BY s.ord LIMIT 1`).Scan(&ord, &village)
 	switch {
 	case err == nil:
-		return 0, fmt.Errorf("observation %d: village %q: %w", ord, village, geo.ErrNotFound)
-	case !errors.Is(err, pgx.ErrNoRows):
-		return 0, fmt.Errorf("check villages: %w", err)
+		return fmt.Errorf("observation %d: village %q: %w", ord, village, geo.ErrNotFound)
+	case errors.Is(err, pgx.ErrNoRows):
+		return fmt.Errorf("observations: %w", geo.ErrNotFound)
+	default:
+		return fmt.Errorf("check villages: %w", err)
 	}
-	filter := ""
-	if skipKnown {
-		filter = `
-		WHERE NOT CASE WHEN s.p_ord IS NOT NULL THEN
-			s.p_has_signal = s.has_signal AND s.p_rsrp_dbm IS NOT DISTINCT FROM s.rsrp_dbm
-			AND s.p_dl_mbps IS NOT DISTINCT FROM s.dl_mbps AND s.p_method = s.method
-			AND s.p_area_share IS NOT DISTINCT FROM s.area_share AND s.p_inspector = s.inspector
-		ELSE EXISTS (SELECT 1 FROM (
-			SELECT has_signal, rsrp_dbm, dl_mbps, method, area_share, inspector FROM observations
-			WHERE village_id = s.village_id AND carrier = s.carrier AND technology = s.technology
-				AND source_role = s.source_role AND observed_at = s.observed_at
-			ORDER BY id DESC LIMIT 1) l
-			WHERE l.has_signal = s.has_signal AND l.rsrp_dbm IS NOT DISTINCT FROM s.rsrp_dbm
-				AND l.dl_mbps IS NOT DISTINCT FROM s.dl_mbps AND l.method = s.method
-				AND l.area_share IS NOT DISTINCT FROM s.area_share AND l.inspector = s.inspector)
-		END`
-	}
-	// The inserted rows also update latest_claims, in the same statement: a row becomes its
-	// series' latest unless one observed later (or at the same instant with a greater id) is
-	// already there.
-	var n int
-	err = st.tx.QueryRow(ctx, `WITH ins AS (INSERT INTO observations
-		(village_id, carrier, technology, has_signal, rsrp_dbm, dl_mbps, observed_at, method, area_share,
-		 upload_id, source_role, inspector)
-		SELECT s.village_id, s.carrier, s.technology, s.has_signal, s.rsrp_dbm, s.dl_mbps, s.observed_at,
-			s.method, s.area_share, $1, s.source_role, s.inspector
-		FROM (SELECT s.*,
-			lag(ord) OVER w AS p_ord, lag(has_signal) OVER w AS p_has_signal, lag(rsrp_dbm) OVER w AS p_rsrp_dbm,
-			lag(dl_mbps) OVER w AS p_dl_mbps, lag(method) OVER w AS p_method,
-			lag(area_share) OVER w AS p_area_share, lag(inspector) OVER w AS p_inspector
-			FROM obs_stage s
-			WINDOW w AS (PARTITION BY village_id, carrier, technology, source_role, observed_at ORDER BY ord)) s`+filter+`
-		ORDER BY s.ord
-		RETURNING *),
-	latest AS (INSERT INTO latest_claims (village_id, carrier, technology, id, has_signal, rsrp_dbm, dl_mbps,
-			observed_at, method, area_share, upload_id, inspector)
-		SELECT DISTINCT ON (village_id, carrier, technology) village_id, carrier, technology, id,
-			has_signal, rsrp_dbm, dl_mbps, observed_at, method, area_share, upload_id, inspector
-		FROM ins WHERE source_role = 'carrier'
-		ORDER BY village_id, carrier, technology, observed_at DESC, id DESC
-		ON CONFLICT (village_id, carrier, technology) DO UPDATE SET
-			id = excluded.id, has_signal = excluded.has_signal, rsrp_dbm = excluded.rsrp_dbm,
-			dl_mbps = excluded.dl_mbps, observed_at = excluded.observed_at, method = excluded.method,
-			area_share = excluded.area_share, upload_id = excluded.upload_id, inspector = excluded.inspector
-		WHERE (excluded.observed_at, excluded.id) > (latest_claims.observed_at, latest_claims.id))
-	SELECT count(*) FROM ins`, uploadID).Scan(&n)
-	if err != nil {
-		if isForeignKeyViolation(err) {
-			return 0, fmt.Errorf("observations: %w", geo.ErrNotFound)
-		}
-		return 0, fmt.Errorf("insert observations: %w", err)
-	}
-	if _, err := st.tx.Exec(ctx, `INSERT INTO observation_series (village_id, carrier, technology)
-		SELECT DISTINCT village_id, carrier, technology FROM obs_stage
-		ON CONFLICT DO NOTHING`); err != nil {
-		return 0, fmt.Errorf("insert series: %w", err)
-	}
-	return n, nil
 }
 
 const observationColumns = `o.id, o.village_id, o.carrier, o.technology, o.has_signal,

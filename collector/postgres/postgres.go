@@ -93,6 +93,10 @@ func (db *DB) Open(ctx context.Context) (err error) {
 	if _, set := cfg.ConnConfig.RuntimeParams["jit"]; !set {
 		cfg.ConnConfig.RuntimeParams["jit"] = "off"
 	}
+	// An upload stages its rows in a temporary table (1M observations ≈ 115 MB): with the
+	// default 8 MB of local buffers every pass over the stage reads it back from the kernel.
+	// The buffers are allocated as a session uses them, and only uploads use temporary tables.
+	cfg.ConnConfig.RuntimeParams["temp_buffers"] = "256MB"
 	db.pool, err = pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return fmt.Errorf("open db: %w", err)
