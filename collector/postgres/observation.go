@@ -250,16 +250,12 @@ func (st *stage) flush(ctx context.Context, uploadID int64, skipKnown bool) (int
 	// series skips the seek into its history. The sorts that only group rows by series
 	// compare bytes (COLLATE "C": equal under any deterministic collation, and no strcoll per
 	// comparison).
-	//
-	// An unknown village fails the foreign key; the savepoint lets the upload's transaction
-	// then name the first one in file order (a pass over the stage paid only by a failing
-	// upload).
-	sp, err := st.tx.Begin(ctx)
-	if err != nil {
-		return 0, fmt.Errorf("insert observations: %w", err)
+
+	if err := st.unknownVillage(ctx); err != nil {
+		return 0, err
 	}
 	var n int
-	err = sp.QueryRow(ctx, `WITH ins AS (INSERT INTO observations
+	err := st.tx.QueryRow(ctx, `WITH ins AS (INSERT INTO observations
 		(village_id, carrier, technology, has_signal, rsrp_dbm, dl_mbps, observed_at, method, area_share,
 		 upload_id, source_role, inspector)
 		SELECT s.village_id, s.carrier, s.technology, s.has_signal, s.rsrp_dbm, s.dl_mbps, s.observed_at,
@@ -291,20 +287,16 @@ func (st *stage) flush(ctx context.Context, uploadID int64, skipKnown bool) (int
 		ON CONFLICT DO NOTHING)
 	SELECT count(*) FROM ins`, uploadID).Scan(&n)
 	if err != nil {
-		fk := isForeignKeyViolation(err)
-		if rerr := sp.Rollback(ctx); rerr != nil || !fk {
-			return 0, fmt.Errorf("insert observations: %w", err)
+		if isForeignKeyViolation(err) {
+			return 0, fmt.Errorf("observations: %w", geo.ErrNotFound)
 		}
-		return 0, st.unknownVillage(ctx)
-	}
-	if err := sp.Commit(ctx); err != nil {
 		return 0, fmt.Errorf("insert observations: %w", err)
 	}
 	return n, nil
 }
 
 // unknownVillage returns the error naming the first staged observation whose village is not
-// in the registry.
+// in the registry, nil when every village is known.
 func (st *stage) unknownVillage(ctx context.Context) error {
 	var (
 		ord     int64
@@ -317,7 +309,7 @@ func (st *stage) unknownVillage(ctx context.Context) error {
 	case err == nil:
 		return fmt.Errorf("observation %d: village %q: %w", ord, village, geo.ErrNotFound)
 	case errors.Is(err, pgx.ErrNoRows):
-		return fmt.Errorf("observations: %w", geo.ErrNotFound)
+		return nil
 	default:
 		return fmt.Errorf("check villages: %w", err)
 	}
