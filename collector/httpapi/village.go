@@ -117,15 +117,8 @@ func (s *Server) handleVillages(w http.ResponseWriter, r *http.Request) {
 		// Nearest first: every match is ranked before the page is cut. With ?geography= each
 		// village is put in the units of that date (the crosswalk) before province keeps its
 		// own, so the list is built in memory too.
-		if geography != "" {
-			f.ProvinceCode = "" // province names a unit of that geography
-		}
-		sts, err := collector.Status(r.Context(), s.Store, f, q.program, &s.Policy, q.asOf)
+		sts, err := s.statusIn(r, f, q, geoAt)
 		if err != nil {
-			s.writeError(w, r, fmt.Errorf("status: %w", err))
-			return
-		}
-		if sts, err = s.inGeography(r, sts, geoAt, q.province); err != nil {
 			s.writeError(w, r, err)
 			return
 		}
@@ -302,16 +295,8 @@ func (s *Server) handleSummary(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 	}
-	f := geo.VillageFilter{ProvinceCode: q.province, ProgramID: q.program.ID}
-	if geography != "" {
-		f.ProvinceCode = "" // province names a unit of that geography
-	}
-	sts, err := collector.Status(r.Context(), s.Store, f, q.program, &s.Policy, q.asOf)
+	sts, err := s.statusIn(r, geo.VillageFilter{ProvinceCode: q.province, ProgramID: q.program.ID}, q, geoAt)
 	if err != nil {
-		s.writeError(w, r, fmt.Errorf("status: %w", err))
-		return
-	}
-	if sts, err = s.inGeography(r, sts, geoAt, q.province); err != nil {
 		s.writeError(w, r, err)
 		return
 	}
@@ -349,6 +334,21 @@ func parseGeography(r *http.Request) (string, time.Time, error) {
 		return "", time.Time{}, Errorf(EINVALID, "geography: want a date YYYY-MM-DD, got %q", geography)
 	}
 	return geography, t, nil
+}
+
+// statusIn evaluates the villages of f under q's program, policy and instant, in the units of
+// the geography in force at geoAt when it is not zero (f's province then names a unit of that
+// date, so the store is asked without it and inGeography keeps that unit's villages).
+func (s *Server) statusIn(r *http.Request, f geo.VillageFilter, q query, geoAt time.Time) ([]geo.VillageStatus, error) {
+	province := f.ProvinceCode
+	if !geoAt.IsZero() {
+		f.ProvinceCode = ""
+	}
+	sts, err := collector.Status(r.Context(), s.Store, f, q.program, &s.Policy, q.asOf)
+	if err != nil {
+		return nil, fmt.Errorf("status: %w", err)
+	}
+	return s.inGeography(r, sts, geoAt, province)
 }
 
 // inGeography puts each village of sts in the units in force at geoAt (from the uploaded
