@@ -214,20 +214,8 @@ func (db *DB) migrate(ctx context.Context) error {
 // refuseNewer reads schema_migrations and fails on a migration this binary does not know
 // (sqlstore.RefuseNewer): a newer covmon migrated the file.
 func (db *DB) refuseNewer(ctx context.Context, known []string) error {
-	rows, err := db.rw.QueryContext(ctx, `SELECT name FROM schema_migrations ORDER BY name`)
+	applied, err := sqlstore.Column[string](ctx, sq(db.rw), `SELECT name FROM schema_migrations ORDER BY name`)
 	if err != nil {
-		return fmt.Errorf("read schema_migrations: %w", err)
-	}
-	defer rows.Close()
-	var applied []string
-	for rows.Next() {
-		var n string
-		if err := rows.Scan(&n); err != nil {
-			return fmt.Errorf("read schema_migrations: %w", err)
-		}
-		applied = append(applied, n)
-	}
-	if err := rows.Err(); err != nil {
 		return fmt.Errorf("read schema_migrations: %w", err)
 	}
 	return sqlstore.RefuseNewer(applied, known)
