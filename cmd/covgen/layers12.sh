@@ -16,7 +16,7 @@
 # CPU is counted too (wall times move with whatever else runs): covmon's processes, and the
 # anchor's clients (ogr2ogr, psql) plus the PostgreSQL server's processes.
 # BENCH_SIZE=small (100k villages × 20k cells per layer) or large (1M × 200k); BENCH_DIR keeps
-# the data. Needs PostgreSQL 15 + PostGIS and gdal-bin (make bench-anchors installs them).
+# the data; LAYERS12_PER_FILE=no leaves out the process-per-file run (at 1M it adds ~10 minutes). Needs PostgreSQL 15 + PostGIS and gdal-bin (make bench-anchors installs them).
 set -eu
 GO=${GO:-go}
 case "${BENCH_SIZE:-small}" in
@@ -66,24 +66,34 @@ DB=$DIR/layers12.db
 rm -f "$DB" "$DB-wal" "$DB-shm"
 "$BIN/areabench" run villages-import "$BIN/covmon" villages import --db "$DB" "$D/villages.geojson" | grep '^bench:'
 # The per-file run starts from a copy of the same database.
+PERFILE=${LAYERS12_PER_FILE:-yes}
 DB1=$DIR/layers12-per-file.db
 rm -f "$DB1" "$DB1-wal" "$DB1-shm"
-sqlite3 "$DB" "VACUUM INTO '$DB1'"
+[ "$PERFILE" = no ] || sqlite3 "$DB" "VACUUM INTO '$DB1'"
 
-# pgcpu prints the CPU seconds of the PostgreSQL server so far: the postmaster and its
-# processes now, plus the backends it has reaped (a psql or ogr2ogr session's backend).
+# The server's CPU for the anchor, as stores.sh reads it: the utime+stime of the postmaster and
+# of each of its children (a psql or ogr2ogr session's backend, checkpointer, WAL writer,
+# autovacuum) sampled from /proc/<pid>/stat five times a second; per process the last sample
+# less the one before the step (a process born meanwhile counts from zero), summed. (The
+# postmaster's cutime, read before and after, lost whole exited backends on this machine.)
 PGPID=$(head -1 "$PG/data/postmaster.pid")
-TCK=$(getconf CLK_TCK)
-pgcpu() {
-	{
-		awk '{ print $14 + $15 + $16 + $17 }' "/proc/$PGPID/stat"
-		for p in $(ps -o pid= --ppid "$PGPID"); do awk '{ print $14 + $15 }' "/proc/$p/stat" 2>/dev/null || true; done
-	} | awk -v t="$TCK" '{ s += $1 } END { printf "%.2f\n", s / t }'
+pgsample() { (cd /proc && awk '{ print $1, $14 + $15 }' $(ps -o pid= --ppid "$PGPID" | sed 's|$|/stat|') "$PGPID/stat" 2>/dev/null); }
+pgsample_start() {
+	pgsample >"$DIR/pgcpu.0"
+	: >"$DIR/pgcpu.s"
+	(while :; do pgsample >>"$DIR/pgcpu.s"; sleep 0.2; done) &
+	SAMPLER=$!
+}
+pgsample_stop() { # prints the server's CPU seconds since pgsample_start
+	sleep 0.4
+	kill "$SAMPLER"; wait "$SAMPLER" 2>/dev/null || true
+	awk -v hz="$(getconf CLK_TCK)" 'FILENAME ~ /pgcpu.0$/ { old[$1] = $2; next } { last[$1] = $2 }
+		END { for (p in last) s += last[p] - ((p in old) ? old[p] : 0); printf "%.2f", s / hz }' "$DIR/pgcpu.0" "$DIR/pgcpu.s"
 }
 
 echo "== anchor: per layer ogr2ogr of the cells + one INSERT … SELECT of every village's result =="
 export PGC D LAYERS PORT
-pg0=$(pgcpu)
+pgsample_start
 "$BIN/areabench" run layers12-anchor-clients sh -c '
 	psql_() { psql -X -q -h 127.0.0.1 -p "$PORT" -U postgres -d bench -v ON_ERROR_STOP=1 "$@"; }
 	i=0
@@ -93,7 +103,7 @@ pg0=$(pgcpu)
 		ogr2ogr -f PostgreSQL "$PGC" "$D/areas-$l.geojson" -nln "cells_$i" -nlt MULTIPOLYGON -lco GEOMETRY_NAME=geom -lco SPATIAL_INDEX=GIST -gt 65536 --config PG_USE_COPY YES
 		psql_ -c "ANALYZE cells_$i" -c "INSERT INTO results SELECT v.village_id, '"'"'$c'"'"', '"'"'$t'"'"', EXISTS (SELECT 1 FROM cells_$i a WHERE ST_Intersects(a.geom, v.geom)), $i FROM villages v"
 	done' | grep '^bench:' | tee "$DIR/anchor.out"
-pgserver=$(echo "$(pgcpu) - $pg0" | bc)
+pgserver=$(pgsample_stop)
 anchor=$(awk '/^bench: / { for (i = 2; i <= NF; i++) { split($i, kv, "="); if (kv[1] == "wall_s") print kv[2] } }' "$DIR/anchor.out")
 anchorcpu=$(awk -v s="$pgserver" '/^bench: / { for (i = 2; i <= NF; i++) { split($i, kv, "="); if (kv[1] == "cpu_s") print kv[2] + s } }' "$DIR/anchor.out")
 echo "bench: what=layers12-anchor s=$anchor cpu_s=$anchorcpu (clients + server $pgserver s) rows=$(psql_ -At -c 'SELECT count(*) FROM results')"
@@ -107,20 +117,24 @@ awk -v a="$anchor" -v ac="$anchorcpu" '/^bench: / { for (i = 2; i <= NF; i++) { 
 	END { printf "bench: what=layers12-end-to-end way=one-process anchor_s=%.1f anchor_cpu_s=%.1f covmon_s=%.1f covmon_cpu_s=%.1f covmon_peak_rss_mb=%s ratio=%.2f cpu_ratio=%.2f (anchor / covmon; goal >= 2)\n", a, ac, v["wall_s"], v["cpu_s"], v["peak_rss_mb"], a / v["wall_s"], ac / v["cpu_s"] }' "$DIR/batch.out"
 echo "== load: $(cut -d' ' -f1-3 /proc/loadavg) =="
 
-echo "== covmon, one process per file: covmon ingest --areas F, 12 times (a script calling covmon per file) =="
-t0=$(date +%s.%N)
-for l in $LAYERS; do
-	"$BIN/areabench" run "ingest-$l" "$BIN/covmon" ingest --areas --db "$DB1" "$D/areas-$l.geojson" | grep '^bench:'
-done | tee "$DIR/layers12.out"
-covmon=$(echo "$(date +%s.%N) - $t0" | bc)
-awk -v a="$anchor" -v ac="$anchorcpu" -v c="$covmon" '/^bench: / { for (i = 2; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] } cpu += v["cpu_s"]; if (v["peak_rss_mb"] > rss) rss = v["peak_rss_mb"] }
-	END { printf "bench: what=layers12-end-to-end way=process-per-file anchor_s=%.1f anchor_cpu_s=%.1f covmon_s=%.1f covmon_cpu_s=%.1f covmon_peak_rss_mb=%s ratio=%.2f cpu_ratio=%.2f (anchor / covmon)\n", a, ac, c, cpu, rss, a / c, ac / cpu }' "$DIR/layers12.out"
-echo "== load after: $(cut -d' ' -f1-3 /proc/loadavg) =="
+if [ "$PERFILE" != no ]; then
+	echo "== covmon, one process per file: covmon ingest --areas F, 12 times (a script calling covmon per file) =="
+	t0=$(date +%s.%N)
+	for l in $LAYERS; do
+		"$BIN/areabench" run "ingest-$l" "$BIN/covmon" ingest --areas --db "$DB1" "$D/areas-$l.geojson" | grep '^bench:'
+	done | tee "$DIR/layers12.out"
+	covmon=$(echo "$(date +%s.%N) - $t0" | bc)
+	awk -v a="$anchor" -v ac="$anchorcpu" -v c="$covmon" '/^bench: / { for (i = 2; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] } cpu += v["cpu_s"]; if (v["peak_rss_mb"] > rss) rss = v["peak_rss_mb"] }
+		END { printf "bench: what=layers12-end-to-end way=process-per-file anchor_s=%.1f anchor_cpu_s=%.1f covmon_s=%.1f covmon_cpu_s=%.1f covmon_peak_rss_mb=%s ratio=%.2f cpu_ratio=%.2f (anchor / covmon)\n", a, ac, c, cpu, rss, a / c, ac / cpu }' "$DIR/layers12.out"
+	echo "== load after: $(cut -d' ' -f1-3 /proc/loadavg) =="
+fi
 
 # Same answers: villages covered per layer (the centre covered; covmon's has_signal of an
 # areas result) on both sides, for both covmon databases.
 psql_ -At -F ' ' -c "SELECT carrier || '-' || technology, count(*) FILTER (WHERE covered), count(*) FROM results GROUP BY 1 ORDER BY 1" >"$DIR/anchor.counts"
-for db in "$DB" "$DB1"; do
+DBS=$DB
+[ "$PERFILE" = no ] || DBS="$DB $DB1"
+for db in $DBS; do
 	sqlite3 "$db" "SELECT carrier || '-' || CASE technology WHEN 2 THEN '2g' WHEN 3 THEN '3g' WHEN 4 THEN '4g' ELSE '5g' END, sum(has_signal), count(*) FROM observations GROUP BY 1 ORDER BY 1" | tr '|' ' ' >"$DIR/covmon.counts"
 	if cmp -s "$DIR/anchor.counts" "$DIR/covmon.counts"; then
 		echo "bench: what=layers12-same-answers db=$(basename "$db") layers=$(wc -l <"$DIR/anchor.counts") covered=$(awk '{s += $2} END {print s}' "$DIR/anchor.counts") mismatches=0"

@@ -6,7 +6,8 @@
 # or large (1M); 13 observations per village (4 carriers × 3 technologies, and an older report
 # of one series), 1.3M or 13M rows. The registry is imported by covmon; the observations are
 # written by SQL straight into covmon's schema (this measures reading them, not writing them:
-# see bench.sh for the write path). Prints "bench:" lines. BENCH_DIR keeps the data.
+# see bench.sh for the write path). Prints "bench:" lines. BENCH_DIR keeps the data;
+# BENCH_PREPARE_ONLY=1 builds the database there and stops (to build it ahead of a timed run).
 set -eu
 GO=${GO:-go}
 case "${BENCH_SIZE:-small}" in
@@ -53,6 +54,7 @@ ANALYZE;
 SQL
 	mv "$DB.tmp" "$DB"; rm -f "$DB.tmp-wal" "$DB.tmp-shm"
 fi
+[ "${BENCH_PREPARE_ONLY:-}" = 1 ] && exit 0
 
 echo "== covmon status vs the sqlite3 CLI running the same SQL =="
 rss_time() { # name cmd...: wall and CPU seconds and peak RSS of one run
@@ -100,42 +102,59 @@ for fc in true false; do
 		'BEGIN { printf "bench: what=status-vs-sqlite3 forecast=%s wall_ratio=%.2f cpu_ratio=%.2f cpu_ratio_vs_history=%.2f (covmon ÷ sqlite3; target ≤ 2)\n", n, c / f, cc / fc, cc / hc }'
 done
 
-echo "== covmon serve: time to ready, RSS over $MIN minutes, /metrics, first page =="
+# serve RUN: start covmon serve on the database, time it to ready (/readyz 200; a start past
+# BENCH_READ_LIMIT seconds, default 900, is stopped and reported as not_ready_after_s), scrape
+# /metrics and ask the first page, watch its RSS for SERVE_MINUTES, scrape and page again, and
+# stop it. SERVE_RUNS (default 1) starts it that many times one after the other on the same
+# database: the first start is cold, a later one finds what the one before left (a warm start).
+RLIMIT=${BENCH_READ_LIMIT:-900}
 cat >"$DIR/serve.yaml" <<YAML
 database: $DB
 server:
   listen: 127.0.0.1:$PORT
   public_read: true
 YAML
-start=$(date +%s.%N)
-"$BIN/covmon" serve --config "$DIR/serve.yaml" >"$DIR/serve.log" 2>&1 &
-PID=$!
-trap 'kill $PID 2>/dev/null; wait $PID 2>/dev/null; [ -z "${BENCH_DIR:-}" ] && rm -rf "$DIR"' EXIT
-until curl -fs "http://127.0.0.1:$PORT/readyz" >/dev/null 2>&1; do
-	kill -0 $PID 2>/dev/null || { cat "$DIR/serve.log"; exit 1; }
-	sleep 0.1
-done
-ready=$(date +%s.%N)
+PID=
+trap '[ -n "$PID" ] && kill $PID 2>/dev/null; wait 2>/dev/null; [ -z "${BENCH_DIR:-}" ] && rm -rf "$DIR"' EXIT
 rss() { awk '/^VmRSS/ { print int($2 / 1024) }' /proc/$PID/status; }
-echo "bench: what=serve-ready wall_s=$(echo "$ready - $start" | bc) rss_mib=$(rss) load=\"$(load)\""
 scrape() {
 	curl -fs -o "$DIR/metrics" -w '%{time_total} %{size_download}' "http://127.0.0.1:$PORT/metrics" >"$DIR/scrape"
 	read -r s b <"$DIR/scrape" || true # no newline at the end
-	echo "bench: what=scrape$1 wall_s=$s bytes=$b series=$(grep -vc '^#' "$DIR/metrics") load=\"$(load)\""
+	echo "bench: what=scrape$1 run=$RUN wall_s=$s bytes=$b series=$(grep -vc '^#' "$DIR/metrics") load=\"$(load)\""
 }
-scrape ""
-page=$(curl -fs -o /dev/null -w '%{time_total}' "http://127.0.0.1:$PORT/api/v1/villages?limit=100")
-echo "bench: what=first-page wall_s=$page load=\"$(load)\""
-peak=0
-i=0
-while [ $i -lt $((MIN * 6)) ]; do
-	sleep 10
-	r=$(rss)
-	[ "$r" -gt "$peak" ] && peak=$r
-	i=$((i + 1))
-	[ $((i % 6)) -eq 0 ] && echo "bench: what=serve-rss minute=$((i / 6)) rss_mib=$r peak_mib=$peak load=\"$(load)\""
-done
-scrape "-after"
-page=$(curl -fs -o /dev/null -w '%{time_total}' "http://127.0.0.1:$PORT/api/v1/villages?limit=100")
-echo "bench: what=first-page-after wall_s=$page load=\"$(load)\""
-echo "bench: what=serve-cpu cpu_s=$(awk -v hz="$(getconf CLK_TCK)" '{ sub(/^.*\) /, ""); print ($12 + $13) / hz }' /proc/$PID/stat) load=\"$(load)\""
+serve() {
+	RUN=$1
+	echo "== covmon serve (run $RUN): time to ready, RSS over $MIN minutes, /metrics, first page =="
+	start=$(date +%s.%N)
+	"$BIN/covmon" serve --config "$DIR/serve.yaml" >"$DIR/serve-$RUN.log" 2>&1 &
+	PID=$!
+	until curl -fs "http://127.0.0.1:$PORT/readyz" >/dev/null 2>&1; do
+		kill -0 $PID 2>/dev/null || { cat "$DIR/serve-$RUN.log"; exit 1; }
+		if [ "$(echo "$(date +%s.%N) - $start > $RLIMIT" | bc)" = 1 ]; then
+			echo "bench: what=serve-ready run=$RUN not_ready_after_s=$(echo "$(date +%s.%N) - $start" | bc) rss_mib=$(rss) load=\"$(load)\""
+			kill $PID; wait $PID 2>/dev/null || true; PID=
+			return
+		fi
+		sleep 0.1
+	done
+	ready=$(date +%s.%N)
+	echo "bench: what=serve-ready run=$RUN wall_s=$(echo "$ready - $start" | bc) rss_mib=$(rss) load=\"$(load)\""
+	scrape ""
+	page=$(curl -fs -o /dev/null -w '%{time_total}' "http://127.0.0.1:$PORT/api/v1/villages?limit=100")
+	echo "bench: what=first-page run=$RUN wall_s=$page load=\"$(load)\""
+	peak=0
+	i=0
+	while [ $i -lt $((MIN * 6)) ]; do
+		sleep 10
+		r=$(rss)
+		[ "$r" -gt "$peak" ] && peak=$r
+		i=$((i + 1))
+		[ $((i % 6)) -eq 0 ] && echo "bench: what=serve-rss run=$RUN minute=$((i / 6)) rss_mib=$r peak_mib=$peak load=\"$(load)\""
+	done
+	scrape "-after"
+	page=$(curl -fs -o /dev/null -w '%{time_total}' "http://127.0.0.1:$PORT/api/v1/villages?limit=100")
+	echo "bench: what=first-page-after run=$RUN wall_s=$page load=\"$(load)\""
+	echo "bench: what=serve-cpu run=$RUN cpu_s=$(awk -v hz="$(getconf CLK_TCK)" '{ sub(/^.*\) /, ""); print ($12 + $13) / hz }' /proc/$PID/stat) load=\"$(load)\""
+	kill $PID; wait $PID 2>/dev/null || true; PID=
+}
+for run in $(seq "${SERVE_RUNS:-1}"); do serve "$run"; done
