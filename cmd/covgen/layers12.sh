@@ -77,7 +77,7 @@ rm -f "$DB1" "$DB1-wal" "$DB1-shm"
 # less the one before the step (a process born meanwhile counts from zero), summed. (The
 # postmaster's cutime, read before and after, lost whole exited backends on this machine.)
 PGPID=$(head -1 "$PG/data/postmaster.pid")
-pgsample() { (cd /proc && awk '{ print $1, $14 + $15 }' $(ps -o pid= --ppid "$PGPID" | sed 's|$|/stat|') "$PGPID/stat" 2>/dev/null); }
+pgsample() { (cd /proc && awk '{ print $1, $14 + $15 }' $(ps -o pid= --ppid "$PGPID" | sed 's|$|/stat|') "$PGPID/stat" 2>/dev/null) || true; }
 pgsample_start() {
 	pgsample >"$DIR/pgcpu.0"
 	: >"$DIR/pgcpu.s"
@@ -86,7 +86,8 @@ pgsample_start() {
 }
 pgsample_stop() { # prints the server's CPU seconds since pgsample_start
 	sleep 0.4
-	kill "$SAMPLER"; wait "$SAMPLER" 2>/dev/null || true
+	kill "$SAMPLER" 2>/dev/null || true
+	wait "$SAMPLER" 2>/dev/null || true
 	awk -v hz="$(getconf CLK_TCK)" 'FILENAME ~ /pgcpu.0$/ { old[$1] = $2; next } { last[$1] = $2 }
 		END { for (p in last) s += last[p] - ((p in old) ? old[p] : 0); printf "%.2f", s / hz }' "$DIR/pgcpu.0" "$DIR/pgcpu.s"
 }

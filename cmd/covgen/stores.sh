@@ -41,7 +41,7 @@ load() { cut -d' ' -f1-3 /proc/loadavg; }
 pgsample_start() {
 	pm=$(head -1 "$PG/data/postmaster.pid")
 	pgsample() { # pid ticks; a process's name is (postgres), no blank in it
-		(cd /proc && awk '{ print $1, $14 + $15 }' $(ps -o pid= --ppid "$pm" | sed 's|$|/stat|') "$pm/stat" 2>/dev/null)
+		(cd /proc && awk '{ print $1, $14 + $15 }' $(ps -o pid= --ppid "$pm" | sed 's|$|/stat|') "$pm/stat" 2>/dev/null) || true
 	}
 	pgsample >"$DIR/pgcpu.0"
 	: >"$DIR/pgcpu.s"
@@ -50,7 +50,8 @@ pgsample_start() {
 }
 pgsample_stop() { # prints the server's CPU seconds since pgsample_start
 	sleep 0.4
-	kill "$SAMPLER"; wait "$SAMPLER" 2>/dev/null || true
+	kill "$SAMPLER" 2>/dev/null || true
+	wait "$SAMPLER" 2>/dev/null || true
 	awk -v hz="$(getconf CLK_TCK)" 'FILENAME ~ /pgcpu.0$/ { old[$1] = $2; next } { last[$1] = $2 }
 		END { for (p in last) s += last[p] - ((p in old) ? old[p] : 0); printf "%.2f", s / hz }' "$DIR/pgcpu.0" "$DIR/pgcpu.s"
 }
