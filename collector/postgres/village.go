@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash/maphash"
 	"iter"
 	"slices"
 	"strings"
@@ -47,6 +48,17 @@ func (db *DB) CommitVillageStream(ctx context.Context, u *geo.Upload, batches it
 	}
 	defer tx.Rollback(ctx)
 
+	first, err := firstImport(ctx, tx)
+	if err != nil {
+		return fmt.Errorf("commit villages: %w", err)
+	}
+	var indexes []string
+	if first {
+		if indexes, err = dropIndexes(ctx, tx, "villages", "village_programs"); err != nil {
+			return fmt.Errorf("commit villages: %w", err)
+		}
+	}
+
 	id, err := db.beginAccepted(ctx, tx, u)
 	if err != nil {
 		return fmt.Errorf("commit villages: %w", err)
@@ -66,7 +78,10 @@ func (db *DB) CommitVillageStream(ctx context.Context, u *geo.Upload, batches it
 	if _, err := tx.Exec(ctx, `CREATE TEMP TABLE village_stage (LIKE villages INCLUDING DEFAULTS) ON COMMIT DROP`); err != nil {
 		return fmt.Errorf("commit villages: stage: %w", err)
 	}
-	w := &villageWriter{uploadID: id, effective: effective, programs: programs}
+	w := &villageWriter{uploadID: id, effective: effective, programs: programs, bulk: first}
+	if first {
+		w.seen = map[uint64]struct{}{}
+	}
 	changed := 0
 	for batch, err := range batches {
 		if err != nil {
@@ -86,6 +101,11 @@ func (db *DB) CommitVillageStream(ctx context.Context, u *geo.Upload, batches it
 		return fmt.Errorf("commit villages: %w", err)
 	}
 	changed += n
+	for _, q := range indexes {
+		if _, err := tx.Exec(ctx, q); err != nil {
+			return fmt.Errorf("commit villages: rebuild index: %w", err)
+		}
+	}
 	if err := finishAccepted(ctx, tx, id, changed); err != nil {
 		return fmt.Errorf("commit villages: %w", err)
 	}
@@ -135,6 +155,16 @@ RETURNING v.id`
 // changed, in columns or in programs. A village named twice (a file cannot: duplicate_row) is
 // written twice in order, as if the villages were written one by one.
 func (w *villageWriter) upsertVillages(ctx context.Context, tx pgx.Tx, batch []geo.Village) (int, error) {
+	if w.bulk {
+		ok, err := w.copyNew(ctx, tx, batch)
+		if err != nil || ok {
+			return len(batch), err
+		}
+		// A village of the batch may be written already: this batch and the rest of the
+		// upload take the comparing path.
+		w.bulk = false
+		w.seen = nil
+	}
 	changed, start := 0, 0
 	seen := make(map[string]bool, len(batch))
 	for i := range batch {
@@ -274,6 +304,129 @@ type villageWriter struct {
 	effective   time.Time
 	programs    map[string]bool
 	successions []geo.Succession // named by the villages written, applied by retire
+
+	// bulk: the registry was empty and every village written so far was new (copyNew).
+	bulk bool
+	seen map[uint64]struct{} // the hashes of the IDs copyNew wrote
+}
+
+// idSeed hashes village IDs for villageWriter.seen.
+var idSeed = maphash.MakeSeed()
+
+// copyNew is the path of a first import: the registry was empty when the upload began, so a
+// village not written earlier by the upload is new, with nothing to compare, no stored
+// programs to replace and no version to keep. It copies the batch straight into villages and
+// its memberships into village_programs (COPY; the secondary indexes are rebuilt at the end of
+// the upload, see dropIndexes) and reports true. When an ID of the batch may have been
+// written already (named twice by the upload; a hash, so a rare collision says so too) it
+// writes nothing and reports false, and the caller compares instead.
+func (w *villageWriter) copyNew(ctx context.Context, tx pgx.Tx, batch []geo.Village) (bool, error) {
+	hashes := make([]uint64, len(batch))
+	for i := range batch {
+		hashes[i] = maphash.String(idSeed, batch[i].ID)
+		if _, dup := w.seen[hashes[i]]; dup {
+			return false, nil
+		}
+		w.seen[hashes[i]] = struct{}{}
+	}
+	eff := w.effective.UnixMilli()
+	rows := make([][]any, 0, len(batch))
+	var members [][]any
+	for i := range batch {
+		v := &batch[i]
+		ps := slices.Compact(slices.Sorted(slices.Values(v.Programs)))
+		for _, p := range ps {
+			if !w.programs[p] {
+				return false, fmt.Errorf("village %q: program %q: %w", v.ID, p, geo.ErrNotFound)
+			}
+			members = append(members, []any{v.ID, p})
+		}
+		area, err := marshalArea(v.Area)
+		if err != nil {
+			return false, fmt.Errorf("village %q: %w", v.ID, err)
+		}
+		var validFrom *int64 // a new village: since always
+		if len(v.Predecessors) > 0 {
+			validFrom = &eff // a successor: from its predecessors' retirement on
+			for _, p := range v.Predecessors {
+				w.successions = append(w.successions, geo.Succession{Predecessor: p, Successor: v.ID, Effective: w.effective, UploadID: w.uploadID})
+			}
+		}
+		rows = append(rows, []any{v.ID, v.Name, v.CommuneCode, v.CommuneName,
+			v.ProvinceCode, v.ProvinceName, v.LegacyDistrictCode, v.LegacyCommuneCode,
+			v.Center.Lon(), v.Center.Lat(), area, v.GridPower, nullMillis(v.GridPowerSince),
+			int64(v.Households), v.Baseline, nullMillis(v.FoundAt), nullMillis(v.Deadline), marshalDeadlines(v.Deadlines), w.uploadID,
+			geo.SearchKey(v.Name, v.CommuneName), validFrom})
+	}
+	if len(rows) == 0 {
+		return true, nil
+	}
+	if _, err := tx.CopyFrom(ctx, pgx.Identifier{"villages"}, villageCopyColumns, pgx.CopyFromRows(rows)); err != nil {
+		return false, fmt.Errorf("insert villages: %w", err)
+	}
+	if len(members) > 0 {
+		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"village_programs"}, []string{"village_id", "program_id"}, pgx.CopyFromRows(members)); err != nil {
+			return false, fmt.Errorf("insert village programs: %w", err)
+		}
+	}
+	return true, nil
+}
+
+// firstImport reports whether the registry is empty (no village at all, retired ones
+// included), the case of a first import. The write lock (begin) keeps other writers out until
+// the transaction ends, so the registry stays empty but for this upload.
+func firstImport(ctx context.Context, tx pgx.Tx) (bool, error) {
+	var some bool
+	if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM villages)`).Scan(&some); err != nil {
+		return false, fmt.Errorf("read registry: %w", err)
+	}
+	return !some, nil
+}
+
+// dropIndexes drops the indexes of tables that back no constraint (not the primary keys,
+// which the foreign keys and the upsert use; the GiST indexes included) and returns the
+// statements that create them again from their stored definitions, to be run in the same
+// transaction once the rows are in: building an index from the table is one sort (GiST
+// included: PostGIS sorts the geometries), keeping it row by row a descent per row. Only the
+// indexes of tables covmon's role owns (or acts as the owner of) can be dropped: a database
+// whose tables belong to another role keeps its indexes and is written row by row. Dropping
+// an index locks its table until the transaction ends: readers of the registry wait for the
+// first import, which they would find empty before it.
+func dropIndexes(ctx context.Context, tx pgx.Tx, tables ...string) ([]string, error) {
+	rows, err := tx.Query(ctx, `SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid)
+		FROM pg_index i JOIN pg_class t ON t.oid = i.indrelid
+		WHERE i.indrelid = ANY ($1::regclass[]) AND pg_has_role(t.relowner, 'USAGE')
+			AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid)
+		ORDER BY 1`, tables)
+	if err != nil {
+		return nil, fmt.Errorf("read indexes: %w", err)
+	}
+	var names, defs []string
+	for rows.Next() {
+		var name, def string
+		if err := rows.Scan(&name, &def); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("read indexes: %w", err)
+		}
+		names, defs = append(names, name), append(defs, def)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("read indexes: %w", err)
+	}
+	for _, name := range names {
+		// name is regclass's output: quoted and schema-qualified as needed.
+		if _, err := tx.Exec(ctx, `DROP INDEX `+name); err != nil {
+			return nil, fmt.Errorf("drop index %s: %w", name, err)
+		}
+	}
+	if len(names) > 0 {
+		// The sorts of the rebuild, in memory.
+		if _, err := tx.Exec(ctx, `SET LOCAL maintenance_work_mem = '256MB'`); err != nil {
+			return nil, fmt.Errorf("drop indexes: %w", err)
+		}
+	}
+	return defs, nil
 }
 
 // conflicts refuses a change the registry's history cannot take: to a retired village, or

@@ -114,6 +114,7 @@ func Run(t *testing.T, h Harness) {
 	for _, f := range []func(*testing.T, *Harness){
 		contractCommitVillages,
 		contractCommitVillageStream,
+		contractCommitVillages_FirstImport,
 		contractVillages,
 		contractRegistryHistory,
 		contractKnownVillagesFollowsRegistry,
