@@ -32,16 +32,19 @@ as_pg "$PGBIN/initdb" -D "$PG/data" -U postgres -A trust >/dev/null
 as_pg "$PGBIN/pg_ctl" -D "$PG/data" -l "$PG/log" -w -o "-c listen_addresses=127.0.0.1 -p $PORT -k $PG -c shared_buffers=1GB -c max_parallel_workers_per_gather=0 -c fsync=off -c synchronous_commit=off" start >/dev/null
 psql_() { psql -X -q -h 127.0.0.1 -p "$PORT" -U postgres "$@"; }
 load() { cut -d' ' -f1-3 /proc/loadavg; }
-# The server's CPU for a step: samples every 0.1 s the utime+stime of the postmaster and each of
-# its children (backends, checkpointer, WAL writer, autovacuum) from /proc/<pid>/stat, 5 times a second while the
-# step runs; the step's share is, per process, the last sample less the first (a process born
-# during the step counts from zero), summed. A backend's last 0.2 s before it exits is missed.
-# (The postmaster's cutime would hold the exited backends' CPU, but read across a step it lost
-# whole backends on this machine.)
+# The server's CPU for a step, from /proc: the utime+stime of the postmaster and of each of its
+# children (backends, checkpointer, WAL writer, autovacuum), sampled five times a second while
+# the step runs, and the postmaster's cutime+cstime (the CPU of the children it has reaped).
+# pgsample_stop first waits (up to 5 s) until the step's backends have exited and been reaped,
+# then takes a last sample. A process alive at the end counts its last sample less the one
+# before the step (zero if born during it); a process that exited during the step counts its
+# whole CPU from the postmaster's cutime (less what it had used before the step), or its last
+# sample if that is more (on this machine cutime has been seen to miss whole backends; a
+# sample misses a backend's last 0.2 s before it exits, and a backend shorter than that).
 pgsample_start() {
 	pm=$(head -1 "$PG/data/postmaster.pid")
-	pgsample() { # pid ticks; a process's name is (postgres), no blank in it
-		(cd /proc && awk '{ print $1, $14 + $15 }' $(ps -o pid= --ppid "$pm" | sed 's|$|/stat|') "$pm/stat" 2>/dev/null) || true
+	pgsample() { # pid own-ticks children-ticks; a process's name is (postgres), no blank in it
+		(cd /proc && cat $(ps -o pid= --ppid "$pm" | sed 's|$|/stat|') "$pm/stat" 2>/dev/null | awk '{ print $1, $14 + $15, $16 + $17 }') || true
 	}
 	pgsample >"$DIR/pgcpu.0"
 	: >"$DIR/pgcpu.s"
@@ -49,11 +52,22 @@ pgsample_start() {
 	SAMPLER=$!
 }
 pgsample_stop() { # prints the server's CPU seconds since pgsample_start
-	sleep 0.4
+	i=0
+	while [ $i -lt 50 ] && ps -o stat=,args= --ppid "$pm" | grep -q '^Z\|postgres: postgres bench'; do sleep 0.1; i=$((i + 1)); done
 	kill "$SAMPLER" 2>/dev/null || true
 	wait "$SAMPLER" 2>/dev/null || true
-	awk -v hz="$(getconf CLK_TCK)" 'FILENAME ~ /pgcpu.0$/ { old[$1] = $2; next } { last[$1] = $2 }
-		END { for (p in last) s += last[p] - ((p in old) ? old[p] : 0); printf "%.2f", s / hz }' "$DIR/pgcpu.0" "$DIR/pgcpu.s"
+	pgsample >"$DIR/pgcpu.1"
+	awk -v hz="$(getconf CLK_TCK)" -v pm="$pm" '
+		FILENAME ~ /pgcpu.0$/ { old[$1] = $2; if ($1 == pm) c0 = $3; next }
+		FILENAME ~ /pgcpu.s$/ { seen[$1] = $2; next }
+		{ end[$1] = $2; if ($1 == pm) c1 = $3 }
+		END {
+			for (p in end) s += end[p] - ((p in old) ? old[p] : 0)
+			reaped = c1 - c0
+			for (p in old) if (!(p in end)) reaped -= old[p]
+			for (p in seen) if (!(p in end)) sampled += seen[p] - ((p in old) ? old[p] : 0)
+			printf "%.2f", (s + (reaped > sampled ? reaped : sampled)) / hz
+		}' "$DIR/pgcpu.0" "$DIR/pgcpu.s" "$DIR/pgcpu.1"
 }
 psql_ -d postgres -c "CREATE DATABASE bench" >/dev/null
 psql_ -d bench -c "CREATE EXTENSION postgis" >/dev/null
