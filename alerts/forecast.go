@@ -17,18 +17,17 @@ const National = "all"
 // Week is the spacing of the history points.
 const Week = 7 * 24 * time.Hour
 
-// HistoryStore is what the weekly history is computed from (collector/sqlite implements it).
+// HistoryStore is what the weekly history is computed from (collector/sqlite and
+// collector/postgres implement it).
 type HistoryStore interface {
 	// EachVillage calls fn for every village matching f, in ID order, without its settled
 	// area, streaming (fn may keep the village).
 	EachVillage(ctx context.Context, f geo.VillageFilter, fn func(v *geo.Village) error) error
-	// ObservationHistories returns the villages' whole histories (carrier claims and
-	// independent measurements), each ordered by observed_at.
-	ObservationHistories(ctx context.Context, f geo.VillageFilter) (map[string][]geo.Observation, error)
+	// EachVillageHistory calls fn for every village matching f (today's registry), in ID
+	// order, with its whole history (carrier claims and independent measurements, by series,
+	// each ordered by observed_at then ID), streaming: h belongs to fn only during the call.
+	EachVillageHistory(ctx context.Context, f geo.VillageFilter, fn func(v *geo.Village, h []geo.Observation) error) error
 }
-
-// historyChunk is how many villages' histories are held at once.
-const historyChunk = 5000
 
 // Point is the number of remaining dead zones of a program at one instant: villages known at At,
 // in the program, with grid power and no signal that counts (geo.StatusDeadZone).
@@ -39,10 +38,12 @@ type Point struct {
 	ByProvince map[string]int
 }
 
-// WeeklyHistory evaluates prog at now−(weeks−1)w, …, now−1w, now with geo.Evaluate on the
-// status as of each instant (the latest observation per series at or before it), and returns
-// the points oldest first. It reads the registry once and each village's history once for all
-// the points, a chunk of villages at a time, so memory stays that of one chunk.
+// WeeklyHistory evaluates prog at now−(weeks−1)w, …, now−1w, now: the status as of each
+// instant (the latest observation per series at or before it, under the policy in force then;
+// geo.StatusTimeline, the status geo.EvaluateAt gives), and returns the points oldest first.
+// The program's villages (today's registry) stream by with their histories in one ordered
+// walk (EachVillageHistory), each village evaluated at every instant as it passes: memory is
+// one village's history, whatever the size of the program.
 func WeeklyHistory(ctx context.Context, s HistoryStore, prog geo.Program, p *geo.Policy, now time.Time, weeks int) ([]Point, error) {
 	if weeks <= 0 {
 		return nil, nil
@@ -53,36 +54,16 @@ func WeeklyHistory(ctx context.Context, s HistoryStore, prog geo.Program, p *geo
 		ats[i] = now.Add(-time.Duration(weeks-1-i) * Week)
 		out[i] = Point{At: ats[i], ByProvince: map[string]int{}}
 	}
-	// The registry streams through a chunk of villages at a time: memory is a chunk's
-	// villages and histories, whatever the size of the program.
-	part := make([]geo.Village, 0, historyChunk)
-	flush := func() error {
-		ids := make([]string, len(part))
-		for i := range part {
-			ids[i] = part[i].ID
-		}
-		hist, err := s.ObservationHistories(ctx, geo.VillageFilter{IDs: ids})
-		if err != nil {
-			return err
-		}
-		geo.EvaluateAt(part, hist, &prog, p, nil, ats, func(i int, st *geo.VillageStatus) {
-			if st.Status == geo.StatusDeadZone && st.Village.KnownAt(ats[i]) {
+	tl := geo.NewStatusTimeline(&prog, p, ats)
+	err := s.EachVillageHistory(ctx, geo.VillageFilter{ProgramID: prog.ID}, func(v *geo.Village, h []geo.Observation) error {
+		tl.Eval(v, h, func(i int, st geo.Status) {
+			if st == geo.StatusDeadZone && v.KnownAt(ats[i]) {
 				out[i].DeadZones++
-				out[i].ByProvince[st.Village.ProvinceCode]++
+				out[i].ByProvince[v.ProvinceCode]++
 			}
 		})
-		part = part[:0]
 		return ctx.Err()
-	}
-	err := s.EachVillage(ctx, geo.VillageFilter{ProgramID: prog.ID}, func(v *geo.Village) error {
-		if part = append(part, *v); len(part) == historyChunk {
-			return flush()
-		}
-		return nil
 	})
-	if err == nil && len(part) > 0 {
-		err = flush()
-	}
 	if err != nil {
 		return nil, fmt.Errorf("history of %s: %w", prog.ID, err)
 	}

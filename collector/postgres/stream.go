@@ -78,7 +78,7 @@ func (db *DB) EachVillageLatest(ctx context.Context, asOf time.Time, upTo int64,
 	// latest_claims answers for instants after every stored observation; the window keeps the
 	// look-ups of its rows observed after asOf few.
 	useLatest := upTo >= 0 && !asOf.Before(db.now().Add(-latestClaimsWindow))
-	if err := db.eachVillage(ctx, &asOf, upTo, useLatest, f, fn); err != nil {
+	if err := db.eachVillage(ctx, &asOf, upTo, useLatest, false, f, fn); err != nil {
 		return fmt.Errorf("village states: %w", err)
 	}
 	return nil
@@ -87,9 +87,24 @@ func (db *DB) EachVillageLatest(ctx context.Context, asOf time.Time, upTo int64,
 // EachVillage calls fn for every village matching f, in ID order, with its programs (sorted)
 // and without its settled area, streaming as EachVillageLatest does.
 func (db *DB) EachVillage(ctx context.Context, f geo.VillageFilter, fn func(v *geo.Village) error) error {
-	err := db.eachVillage(ctx, nil, 0, false, f, func(v *geo.Village, _ []geo.Observation) error { return fn(v) })
+	err := db.eachVillage(ctx, nil, 0, false, false, f, func(v *geo.Village, _ []geo.Observation) error { return fn(v) })
 	if err != nil {
 		return fmt.Errorf("list villages: %w", err)
+	}
+	return nil
+}
+
+// EachVillageHistory calls fn for every village matching f (today's registry), in ID order,
+// with its programs (sorted), without its settled area, and with its whole history: carrier
+// claims and independent measurements, by series (carrier, technology, claims before
+// measurements), each series ordered by observed_at, then ID. It streams as EachVillageLatest
+// does (the history one more cursor, in the order of observations_latest): memory is a few
+// thousand rows, whatever the size of the registry. fn may keep the village; h belongs to fn
+// only during the call.
+func (db *DB) EachVillageHistory(ctx context.Context, f geo.VillageFilter, fn func(v *geo.Village, h []geo.Observation) error) error {
+	f.AsOf = time.Time{}
+	if err := db.eachVillage(ctx, nil, 0, false, true, f, fn); err != nil {
+		return fmt.Errorf("village histories: %w", err)
 	}
 	return nil
 }
@@ -124,8 +139,8 @@ func todaysRegistry(ctx context.Context, tx pgx.Tx, f geo.VillageFilter) (geo.Vi
 const latestClaimsWindow = 24 * time.Hour
 
 // eachVillage is EachVillageLatest, without observations when asOf is nil, reading the latest
-// claims from latest_claims when useLatest.
-func (db *DB) eachVillage(ctx context.Context, asOf *time.Time, upTo int64, useLatest bool, f geo.VillageFilter, fn func(v *geo.Village, latest []geo.Observation) error) error {
+// claims from latest_claims when useLatest; with history (asOf nil), EachVillageHistory.
+func (db *DB) eachVillage(ctx context.Context, asOf *time.Time, upTo int64, useLatest, history bool, f geo.VillageFilter, fn func(v *geo.Village, latest []geo.Observation) error) error {
 	tx, err := db.readTx(ctx)
 	if err != nil {
 		return err
@@ -163,7 +178,19 @@ func (db *DB) eachVillage(ctx context.Context, asOf *time.Time, upTo int64, useL
 		return fmt.Errorf("read programs: %w", err)
 	}
 	var oc *cursor[geo.Observation]
-	if asOf != nil {
+	if history {
+		a = nil
+		where = villageFilter("o.village_id", f, &a)
+		if where != "" {
+			where = " WHERE " + where
+		}
+		oc, err = openCursor(ctx, tx, "observations_c", `SELECT `+observationColumns+` FROM observations o`+where+`
+		ORDER BY o.village_id, o.carrier, o.technology, o.source_role, o.observed_at, o.id`, a,
+			func(r pgx.Rows, o *geo.Observation) error { return scanObservation(r, o) })
+		if err != nil {
+			return fmt.Errorf("read observations: %w", err)
+		}
+	} else if asOf != nil {
 		a = args{asOf.UnixMilli()}
 		bound := ""
 		if upTo != 0 {

@@ -39,7 +39,7 @@ func (db *DB) EachVillageLatest(ctx context.Context, asOf time.Time, upTo int64,
 	// latest_claims answers for instants after every stored observation; the window keeps the
 	// look-ups of its rows observed after asOf few (as a mark does for rows stored after it).
 	useLatest := upTo >= 0 && !asOf.Before(db.now().Add(-latestClaimsWindow))
-	if err := eachVillage(ctx, tx, &asOf, upTo, useLatest, f, fn); err != nil {
+	if err := eachVillage(ctx, tx, &asOf, upTo, useLatest, false, f, fn); err != nil {
 		return fmt.Errorf("village states: %w", err)
 	}
 	return nil
@@ -56,16 +56,36 @@ func (db *DB) EachVillage(ctx context.Context, f geo.VillageFilter, fn func(v *g
 	if f, err = todaysRegistry(ctx, tx, f); err != nil {
 		return fmt.Errorf("list villages: %w", err)
 	}
-	err = eachVillage(ctx, tx, nil, 0, false, f, func(v *geo.Village, _ []geo.Observation) error { return fn(v) })
+	err = eachVillage(ctx, tx, nil, 0, false, false, f, func(v *geo.Village, _ []geo.Observation) error { return fn(v) })
 	if err != nil {
 		return fmt.Errorf("list villages: %w", err)
 	}
 	return nil
 }
 
+// EachVillageHistory calls fn for every village matching f (today's registry), in ID order,
+// with its programs (sorted), without its settled area, and with its whole history: carrier
+// claims and independent measurements, by series (carrier, technology, claims before
+// measurements), each series ordered by observed_at, then ID. It streams as EachVillageLatest
+// does, the history being one ordered scan of the observations_latest index (for a program, of
+// its members' rows, driven by village_programs): memory is one village's history, whatever
+// the size of the registry. fn may keep the village; h belongs to fn only during the call.
+func (db *DB) EachVillageHistory(ctx context.Context, f geo.VillageFilter, fn func(v *geo.Village, h []geo.Observation) error) error {
+	tx, err := db.ro.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return fmt.Errorf("village histories: %w", err)
+	}
+	defer tx.Rollback()
+	f.AsOf = time.Time{}
+	if err := eachVillage(ctx, tx, nil, 0, false, true, f, fn); err != nil {
+		return fmt.Errorf("village histories: %w", err)
+	}
+	return nil
+}
+
 // eachVillage is EachVillageLatest, without observations when asOf is nil, reading the latest
-// claims from latest_claims when useLatest.
-func eachVillage(ctx context.Context, tx *sql.Tx, asOf *time.Time, upTo int64, useLatest bool, f geo.VillageFilter, fn func(v *geo.Village, latest []geo.Observation) error) error {
+// claims from latest_claims when useLatest; with history (asOf nil), EachVillageHistory.
+func eachVillage(ctx context.Context, tx *sql.Tx, asOf *time.Time, upTo int64, useLatest, history bool, f geo.VillageFilter, fn func(v *geo.Village, latest []geo.Observation) error) error {
 	// The villages: today's registry (retired villages left out unless f.WithRetired), or with
 	// f.AsOf the registry as it was then (a superseded version brings its own programs).
 	const cols = `name, commune_code, commune_name, province_code, province_name,
@@ -129,7 +149,31 @@ func eachVillage(ctx context.Context, tx *sql.Tx, asOf *time.Time, upTo int64, u
 		orows *sql.Rows
 		stale *sql.Stmt // with latest_claims: the latest claim of one series at asOf
 	)
-	if asOf != nil {
+	if history {
+		// Every row of the villages' observations in the order of observations_latest: no
+		// sort, one row lookup per observation. A program's villages drive the read.
+		from, key, hf := `observations o`, "o.village_id", f
+		if f.ProgramID != "" {
+			from, key = `village_programs fp JOIN observations o ON o.village_id = fp.village_id`, "fp.village_id"
+			hf.ProgramID = ""
+		}
+		hwhere, hargs, err := villageFilter(key, hf)
+		if err != nil {
+			return err
+		}
+		if f.ProgramID != "" {
+			hwhere, hargs = strings.TrimSuffix("fp.program_id = ? AND "+hwhere, " AND "), append([]any{f.ProgramID}, hargs...)
+		}
+		if hwhere != "" {
+			hwhere = " WHERE " + hwhere
+		}
+		orows, err = tx.QueryContext(ctx, `SELECT `+observationColumns+` FROM `+from+hwhere+`
+			ORDER BY `+key+`, o.carrier, o.technology, o.source_role, o.observed_at, o.id`, hargs...)
+		if err != nil {
+			return fmt.Errorf("read observations: %w", err)
+		}
+		defer orows.Close()
+	} else if asOf != nil {
 		owhere, oargs, err := villageFilter("s.village_id", f)
 		if err != nil {
 			return err

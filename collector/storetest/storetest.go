@@ -65,6 +65,7 @@ type Store interface {
 	DailyFigures(ctx context.Context, programID string, from, to time.Time) ([]geo.DailyFigure, error)
 	FirstObservation(ctx context.Context) (time.Time, error)
 	ObservationHistories(ctx context.Context, f geo.VillageFilter) (map[string][]geo.Observation, error)
+	EachVillageHistory(ctx context.Context, f geo.VillageFilter, fn func(v *geo.Village, h []geo.Observation) error) error
 	VillageVersions(ctx context.Context, f geo.VillageFilter) ([]geo.VillageVersion, error)
 
 	// httpapi.Store
@@ -131,6 +132,7 @@ func Run(t *testing.T, h Harness) {
 		contractLatestMeasurements_Filters,
 		contractLatestMeasurements_ClaimInForce,
 		contractObservationHistories_BothRoles,
+		contractEachVillageHistory,
 		contractObservationsSince,
 		contractAreaShare,
 		contractCommitChangedObservations,
