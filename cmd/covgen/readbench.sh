@@ -7,7 +7,8 @@
 # of one series), 1.3M or 13M rows. The registry is imported by covmon; the observations are
 # written by SQL straight into covmon's schema (this measures reading them, not writing them:
 # see bench.sh for the write path). Prints "bench:" lines. BENCH_DIR keeps the data;
-# BENCH_PREPARE_ONLY=1 builds the database there and stops (to build it ahead of a timed run).
+# BENCH_PREPARE_ONLY=1 builds the database there and stops (to build it ahead of a timed run);
+# BENCH_READ_STATUS=no leaves out the status steps, SERVE_RUNS=0 the serve steps.
 set -eu
 GO=${GO:-go}
 case "${BENCH_SIZE:-small}" in
@@ -56,6 +57,7 @@ SQL
 fi
 [ "${BENCH_PREPARE_ONLY:-}" = 1 ] && exit 0
 
+if [ "${BENCH_READ_STATUS:-yes}" != no ]; then # BENCH_READ_STATUS=no: serve only
 echo "== covmon status vs the sqlite3 CLI running the same SQL =="
 rss_time() { # name cmd...: wall and CPU seconds and peak RSS of one run
 	name=$1; shift
@@ -110,6 +112,7 @@ for fc in true false; do
 		-v wc="$walkcpu" \
 		'BEGIN { printf "bench: what=status-vs-sqlite3 forecast=%s wall_ratio=%.2f cpu_ratio=%.2f cpu_ratio_vs_history=%.2f cpu_ratio_vs_floor_plus_walk=%.2f (covmon ÷ sqlite3; target ≤ 2)\n", n, c / f, cc / fc, cc / hc, cc / (fc + wc) }'
 done
+fi
 
 # serve RUN: start covmon serve on the database, time it to ready (/readyz 200; a start past
 # BENCH_READ_LIMIT seconds, default 900, is stopped and reported as not_ready_after_s), scrape
