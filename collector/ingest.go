@@ -25,7 +25,9 @@ import (
 // upload with the same SHA-256 already exists.
 type Store interface {
 	KnownVillages(ctx context.Context) (func(id string) bool, error)
-	AcceptedUploadByHash(ctx context.Context, carrier, sha256hex string) (*geo.Upload, error)
+	// AcceptedUploadByHash returns the accepted upload with this duplicate key (carrier, the
+	// role it was sent in, SHA-256), or an error wrapping geo.ErrNotFound.
+	AcceptedUploadByHash(ctx context.Context, carrier, role, sha256hex string) (*geo.Upload, error)
 	// CommitVillageStream stores a registry upload in one transaction from batches read in
 	// order (none retained; an error from batches aborts it and nothing is written).
 	CommitVillageStream(ctx context.Context, u *geo.Upload, batches iter.Seq2[[]geo.Village, error]) error
@@ -283,7 +285,15 @@ func (in *Ingester) Ingest(ctx context.Context, f File, r io.Reader) (*geo.Uploa
 		return nil, fmt.Errorf("decode %s: %w", f.Name, err)
 	}
 
-	prev, err := in.Store.AcceptedUploadByHash(ctx, u.Carrier, u.SHA256)
+	// The role the file was sent in is part of the duplicate key: an inspector's measurements
+	// are not swallowed by a carrier that uploaded the same bytes first as its own claims, nor
+	// the reverse (docs/security.md).
+	sourceRole := ""
+	if obsFile != nil {
+		sourceRole = obsFile.Role
+	}
+	u.Role = geo.UploadRole(f.Kind, f.Inspector, sourceRole)
+	prev, err := in.Store.AcceptedUploadByHash(ctx, u.Carrier, u.Role, u.SHA256)
 	switch {
 	case err == nil:
 		u.Result, u.DuplicateOf, u.Problems, u.Features = geo.ResultDuplicate, prev.ID, nil, prev.Features

@@ -99,6 +99,24 @@ type LedgerUploadContent struct {
 	Extent      string  `json:"extent"`
 	MarkedDark  int     `json:"marked_dark"`
 	NotesSHA256 *string `json:"notes_sha256"`
+	// Role is the role the file was sent in (Upload.Role), part of the duplicate key. It is
+	// the mark of the content's format: entries appended since the role was recorded
+	// (format 2, migration 0036) have it; earlier entries (format 1) do not, and are
+	// checked against their row without it (LedgerUploadFormat). Nil only to encode format 1.
+	Role *string `json:"role,omitempty"`
+}
+
+// LedgerUploadFormat returns the format of an upload entry's content: 2 when it records the
+// role the file was sent in ("role"), 1 for entries appended before that (they are checked
+// against the row without its role; a role backfilled by the migration is not chained).
+func LedgerUploadFormat(content string) int {
+	var c struct {
+		Role *string `json:"role"`
+	}
+	if json.Unmarshal([]byte(content), &c) == nil && c.Role != nil {
+		return 2
+	}
+	return 1
 }
 
 // LedgerTokenContent is the content of a token_created entry. The secret is never in it: only
@@ -281,10 +299,23 @@ func (w LedgerWalk) Verify(entries []LedgerEntry) (*LedgerReport, error) {
 		// programs: the latest program_set entry of each program, checked against the
 		// table after the walk (earlier entries are its history).
 		programs = map[string]LedgerEntry{}
+		// format2 is the first upload entry recording the role (0: none yet).
+		format2 int64
 	)
 	for _, e := range entries {
 		if brk = c.Check(e); brk != nil {
 			break
+		}
+		if e.Kind == LedgerUpload {
+			switch f := LedgerUploadFormat(e.Content); {
+			case f == 2 && format2 == 0:
+				format2 = e.ID
+			case f == 1 && format2 != 0:
+				brk = &LedgerBreak{EntryID: e.ID, Reason: fmt.Sprintf("an upload entry without the uploader's role after entry %d, which has it: covmon appends only entries with the role since then (written outside covmon)", format2)}
+			}
+			if brk != nil {
+				break
+			}
 		}
 		if brk, err = w.CheckRecord(e); err != nil {
 			return nil, fmt.Errorf("entry %d: %w", e.ID, err)

@@ -69,3 +69,46 @@ func TestDiffLedgerContent(t *testing.T) {
 		t.Fatalf("equal contents: %q", got)
 	}
 }
+
+// TestLedgerUploadFormats: an upload entry's content is format 1 without the role (entries
+// appended before the role was recorded: the same bytes as before) and format 2 with it; the
+// walk takes both, but a format-1 upload entry after a format-2 one is a break (covmon has
+// appended only format 2 since), named at the later entry.
+func TestLedgerUploadFormats(t *testing.T) {
+	role := geo.RoleInspector
+	c := geo.LedgerUploadContent{UploadID: 1, Kind: "observations", Carrier: "viettel", SHA256: "ab", Result: "accepted"}
+	v1, err := geo.LedgerContent(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Role = &role
+	v2, _ := geo.LedgerContent(c)
+	if strings.Contains(v1, "role") || !strings.HasSuffix(v2, `"notes_sha256":null,"role":"inspector"}`) {
+		t.Fatalf("format 1 %s, format 2 %s", v1, v2)
+	}
+	if geo.LedgerUploadFormat(v1) != 1 || geo.LedgerUploadFormat(v2) != 2 {
+		t.Fatalf("formats %d %d, want 1 2", geo.LedgerUploadFormat(v1), geo.LedgerUploadFormat(v2))
+	}
+	chain := func(contents ...string) []geo.LedgerEntry {
+		var out []geo.LedgerEntry
+		var prev *geo.LedgerEntry
+		for i, c := range contents {
+			e := geo.NextLedgerEntry(prev, geo.LedgerUpload, int64(i+1), c)
+			out = append(out, e)
+			prev = &out[len(out)-1]
+		}
+		return out
+	}
+	none := func(geo.LedgerEntry) (*geo.LedgerBreak, error) { return nil, nil }
+	walk := geo.LedgerWalk{CheckRecord: none,
+		CheckPrograms: func(map[string]geo.LedgerEntry) (*geo.LedgerBreak, error) { return nil, nil },
+		Unchained:     func(map[string]map[int64]bool) (*geo.LedgerBreak, error) { return nil, nil }}
+	rep, err := walk.Verify(chain(v1, v1, v2, v2))
+	if err != nil || rep.Break != nil || rep.Entries != 4 {
+		t.Fatalf("format 1 then 2: %+v %v", rep, err)
+	}
+	rep, err = walk.Verify(chain(v1, v2, v1))
+	if err != nil || rep.Break == nil || rep.Break.EntryID != 3 || !strings.Contains(rep.Break.Reason, "after entry 2") {
+		t.Fatalf("format 1 after 2: %+v, want a break at entry 3", rep.Break)
+	}
+}

@@ -49,7 +49,11 @@ type Upload struct {
 	SHA256   string // lower-case hex of the file's bytes
 	Source   string // "cli", "api", "inbox", "inbox-inspector" (inbox/inspector/), "feed" or "seed"
 	// TokenID is the API token that sent the file; 0 for the other sources.
-	TokenID    int64
+	TokenID int64
+	// Role is the role the file was sent in (RoleCarrier, RoleInspector or RoleMinistry; see
+	// UploadRole): duplicates are judged by carrier, role and SHA-256, so a carrier's claims
+	// and an inspector's measurements with the same bytes are two uploads.
+	Role       string
 	ReceivedAt time.Time
 	Result     UploadResult
 	// Features is the number of features in the file; Inserted the rows it added or changed.
@@ -160,4 +164,22 @@ func (e *ValidationError) Error() string {
 		b.WriteString(p.String())
 	}
 	return b.String()
+}
+
+// UploadRole returns the role a file of kind is sent in, the middle of the duplicate key
+// (carrier, role, SHA-256): RoleMinistry for the registry, the assignments and a crosswalk;
+// RoleInspector for an inspector's file (inspector: an inspector's token or the inspectors'
+// drop folder) and for observations whose source role is SourceIndependent (a file declaring
+// "source_role": "independent" from a trusted path: the command line, the seeds, a ministry
+// token); RoleCarrier for everything else (a carrier's claims, areas and plans, whoever sent
+// them). sourceRole is the decoded file's role, "" when the file was not decoded (a rejected
+// file is judged by its uploader only).
+func UploadRole(kind UploadKind, inspector bool, sourceRole string) string {
+	switch {
+	case kind == KindVillages || kind == KindAssignments || kind == KindCrosswalk:
+		return RoleMinistry
+	case inspector || (kind == KindObservations && sourceRole == SourceIndependent):
+		return RoleInspector
+	}
+	return RoleCarrier
 }

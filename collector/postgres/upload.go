@@ -70,8 +70,8 @@ func insertUpload(ctx context.Context, tx pgx.Tx, u *geo.Upload) (int64, error) 
 	var id int64
 	err = tx.QueryRow(ctx, `INSERT INTO uploads
 		(kind, carrier, file_name, size, sha256, source, received_at, result,
-		 features, inserted, duplicate_of, problems, extent, marked_dark, notes, token_id)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
+		 features, inserted, duplicate_of, problems, extent, marked_dark, notes, token_id, role)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
 		RETURNING id`, vals...).Scan(&id)
 	if err != nil {
 		if isUniqueViolation(err) {
@@ -85,11 +85,12 @@ func insertUpload(ctx context.Context, tx pgx.Tx, u *geo.Upload) (int64, error) 
 	return id, nil
 }
 
-// AcceptedUploadByHash returns the accepted upload of carrier ("" for registry files) with the
-// given SHA-256, or an error wrapping geo.ErrNotFound.
-func (db *DB) AcceptedUploadByHash(ctx context.Context, carrier, sha256hex string) (*geo.Upload, error) {
+// AcceptedUploadByHash returns the accepted upload of carrier ("" for registry files) sent in
+// role with the given SHA-256, or an error wrapping geo.ErrNotFound: duplicates are judged
+// by carrier, role and bytes.
+func (db *DB) AcceptedUploadByHash(ctx context.Context, carrier, role, sha256hex string) (*geo.Upload, error) {
 	u, err := sqlstore.ScanUpload(db.pool.QueryRow(ctx, `SELECT `+sqlstore.UploadColumns+` FROM uploads
-		WHERE carrier = $1 AND sha256 = $2 AND result = 'accepted'`, carrier, sha256hex))
+		WHERE carrier = $1 AND role = $2 AND sha256 = $3 AND result = 'accepted'`, carrier, role, sha256hex))
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, fmt.Errorf("upload by hash %s: %w", sha256hex, geo.ErrNotFound)
 	} else if err != nil {

@@ -9,7 +9,7 @@ var queries = &sqlstore.Queries{
 	LedgerAll:    `SELECT id, kind, ref, content, prev_hash, hash FROM ledger ORDER BY id`,
 
 	UploadRow: `SELECT id, kind, carrier, file_name, size, sha256, source, token_id,
-		received_at, result, features, inserted, duplicate_of, problems, extent, marked_dark, notes
+		received_at, result, features, inserted, duplicate_of, problems, extent, marked_dark, notes, role
 		FROM uploads WHERE id = ?`,
 	TokenRow:       `SELECT id, name, role, carrier, secret_hash, created_at FROM tokens WHERE id = ?`,
 	TokenRevokedAt: `SELECT revoked_at FROM tokens WHERE id = ?`,
@@ -20,7 +20,7 @@ var queries = &sqlstore.Queries{
 	TokenIDs:       `SELECT id FROM tokens ORDER BY id`,
 	RevokedIDs:     `SELECT id FROM tokens WHERE revoked_at IS NOT NULL ORDER BY id`,
 
-	UploadAccepted: `SELECT id FROM uploads WHERE carrier = ? AND sha256 = ? AND result = 'accepted'`,
+	UploadAccepted: `SELECT id FROM uploads WHERE carrier = ? AND role = ? AND sha256 = ? AND result = 'accepted'`,
 	UploadInserted: `UPDATE uploads SET inserted = ? WHERE id = ?`,
 
 	ObservationMark:   `SELECT coalesce(max(id), 0) FROM observations`,

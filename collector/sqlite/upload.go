@@ -71,8 +71,8 @@ func insertUpload(ctx context.Context, tx *sql.Tx, u *geo.Upload) (int64, error)
 	}
 	res, err := tx.ExecContext(ctx, `INSERT INTO uploads
 		(kind, carrier, file_name, size, sha256, source, received_at, result,
-		 features, inserted, duplicate_of, problems, extent, marked_dark, notes, token_id)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, vals...)
+		 features, inserted, duplicate_of, problems, extent, marked_dark, notes, token_id, role)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, vals...)
 	if err != nil {
 		if isUniqueViolation(err) {
 			return 0, fmt.Errorf("insert upload: %w", geo.ErrDuplicateUpload)
@@ -85,11 +85,12 @@ func insertUpload(ctx context.Context, tx *sql.Tx, u *geo.Upload) (int64, error)
 	return res.LastInsertId()
 }
 
-// AcceptedUploadByHash returns the accepted upload of carrier ("" for registry files) with the
-// given SHA-256, or an error wrapping geo.ErrNotFound. Duplicates are judged per carrier.
-func (db *DB) AcceptedUploadByHash(ctx context.Context, carrier, sha256hex string) (*geo.Upload, error) {
+// AcceptedUploadByHash returns the accepted upload of carrier ("" for registry files) sent in
+// role with the given SHA-256, or an error wrapping geo.ErrNotFound: duplicates are judged
+// by carrier, role and bytes. Duplicates are judged per carrier.
+func (db *DB) AcceptedUploadByHash(ctx context.Context, carrier, role, sha256hex string) (*geo.Upload, error) {
 	row := db.ro.QueryRowContext(ctx, `SELECT `+sqlstore.UploadColumns+` FROM uploads
-		WHERE carrier = ? AND sha256 = ? AND result = 'accepted'`, carrier, sha256hex)
+		WHERE carrier = ? AND role = ? AND sha256 = ? AND result = 'accepted'`, carrier, role, sha256hex)
 	u, err := sqlstore.ScanUpload(row)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("upload by hash %s: %w", sha256hex, geo.ErrNotFound)

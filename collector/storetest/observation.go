@@ -64,7 +64,7 @@ func contractCommitObservations(t *testing.T, h *Harness) {
 		if u.ID != 0 {
 			t.Fatalf("ID=%d, want 0", u.ID)
 		}
-		if _, err := db.AcceptedUploadByHash(ctx, u.Carrier, u.SHA256); !errors.Is(err, geo.ErrNotFound) {
+		if _, err := db.AcceptedUploadByHash(ctx, u.Carrier, u.Role, u.SHA256); !errors.Is(err, geo.ErrNotFound) {
 			t.Fatalf("upload recorded: err=%v", err)
 		}
 		if got := h.QueryInt(t, db, `SELECT count(*) FROM observations`); got != 0 {

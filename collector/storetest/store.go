@@ -110,7 +110,7 @@ func contractErrorsAreSentinels(t *testing.T, h *Harness) {
 	if _, err := db.Upload(ctx, 42); !errors.Is(err, geo.ErrNotFound) {
 		t.Fatalf("Upload: err=%v, want ErrNotFound", err)
 	}
-	if _, err := db.AcceptedUploadByHash(ctx, "", "00"); !errors.Is(err, geo.ErrNotFound) {
+	if _, err := db.AcceptedUploadByHash(ctx, "", geo.RoleMinistry, "00"); !errors.Is(err, geo.ErrNotFound) {
 		t.Fatalf("AcceptedUploadByHash: err=%v, want ErrNotFound", err)
 	}
 	if _, err := db.Observations(ctx, "nope"); !errors.Is(err, geo.ErrNotFound) {

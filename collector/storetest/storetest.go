@@ -31,7 +31,7 @@ var Now = time.Date(2025, 3, 1, 12, 0, 0, 0, geo.Vietnam)
 type Store interface {
 	// collector.Store
 	KnownVillages(ctx context.Context) (func(id string) bool, error)
-	AcceptedUploadByHash(ctx context.Context, carrier, sha256hex string) (*geo.Upload, error)
+	AcceptedUploadByHash(ctx context.Context, carrier, role, sha256hex string) (*geo.Upload, error)
 	CommitVillages(ctx context.Context, u *geo.Upload, vs []geo.Village) error
 	CommitVillageStream(ctx context.Context, u *geo.Upload, batches iter.Seq2[[]geo.Village, error]) error
 	CommitObservations(ctx context.Context, u *geo.Upload, obs []geo.Observation) error
@@ -140,11 +140,13 @@ func Run(t *testing.T, h Harness) {
 		contractCommitChangedObservations_NewLayers,
 		contractRegistryVersion,
 		contractRecordUpload,
+		contractDuplicateKeyRole,
 		contractUploads,
 		contractPrograms,
 		contractErrorsAreSentinels,
 		contractConcurrent,
 		contractVerifyLedger,
+		contractLedgerBefore0036,
 		contractTouchToken,
 		contractApplyEvaluation,
 		contractDueDeliveries_Order,

@@ -3,7 +3,9 @@ package storetest
 import (
 	"context"
 	"errors"
+	"fmt"
 	"reflect"
+	"slices"
 	"testing"
 	"time"
 
@@ -101,7 +103,7 @@ func contractRecordUpload(t *testing.T, h *Harness) {
 		if err := db.RecordUpload(ctx, &again); !errors.Is(err, geo.ErrDuplicateUpload) {
 			t.Fatalf("err=%v, want ErrDuplicateUpload", err)
 		}
-		got, err := db.AcceptedUploadByHash(ctx, u.Carrier, u.SHA256)
+		got, err := db.AcceptedUploadByHash(ctx, u.Carrier, u.Role, u.SHA256)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -190,4 +192,163 @@ func contractPrograms(t *testing.T, h *Harness) {
 	if err := db.UpsertProgram(ctx, geo.Program{}); err == nil {
 		t.Fatal("expected an error for an empty ID")
 	}
+}
+
+// contractDuplicateKeyRole: duplicates are judged by carrier, the role the file was sent in and
+// its bytes. A carrier that uploads the exact bytes of an inspector's measurement file first,
+// as its own claims, does not swallow the inspection: both uploads are accepted and both sets
+// of rows stored, and the inspection judges the carrier's claims; the reverse likewise (a
+// carrier's file byte-identical to an earlier inspection is its claim, stored). The same
+// bytes in the same role twice are still one upload.
+func contractDuplicateKeyRole(t *testing.T, h *Harness) {
+	ctx := context.Background()
+	pol := geo.DefaultPolicy()
+	const maxAge = 365 * 24 * time.Hour
+	// send commits u's rows as their role says; it returns the upload as stored, or the
+	// duplicate error.
+	send := func(db Store, role, sum string, obs ...geo.Observation) (*geo.Upload, error) {
+		u := NewUpload(geo.KindObservations, "viettel")
+		u.SHA256, u.Role, u.Features = sum, role, len(obs)
+		if role == geo.RoleInspector {
+			obs = slices.Clone(obs)
+			for i := range obs {
+				obs[i].Source, obs[i].Inspector = geo.SourceIndependent, "Sở TT&TT Lào Cai"
+			}
+		}
+		err := db.CommitObservations(ctx, u, obs)
+		return u, err
+	}
+	flags := func(db Store, village string) []geo.Discrepancy {
+		t.Helper()
+		asOf := day(30)
+		f := geo.VillageFilter{IDs: []string{village}}
+		claims, err := db.LatestObservations(ctx, asOf, f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		measured, err := db.LatestMeasurements(ctx, asOf, f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return geo.FindDiscrepancies(claims[village], measured[village], &pol, maxAge, asOf)
+	}
+	// The inspection file F: V000 dark on viettel 4G on day 3, V001 lit (it confirms).
+	inspection := []geo.Observation{
+		obsAt("V000", "viettel", geo.Tech4G, false, day(3)),
+		obsAt("V001", "viettel", geo.Tech4G, true, day(3)),
+	}
+	const F = "f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0"
+
+	t.Run("CarrierFirst", func(t *testing.T) {
+		db := h.Open(t)
+		mustCommitVillages(t, db, testVillages(2)...)
+		// The carrier claims both villages covered on day 1, then uploads F's bytes as its
+		// own claims before the inspector does.
+		mustCommitObservations(t, db, obsAt("V000", "viettel", geo.Tech4G, true, day(1)), obsAt("V001", "viettel", geo.Tech4G, true, day(1)))
+		c, err := send(db, geo.RoleCarrier, F, inspection...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		i, err := send(db, geo.RoleInspector, F, inspection...)
+		if err != nil {
+			t.Fatalf("the inspection with the carrier's bytes: %v, want accepted", err)
+		}
+		if i.ID == c.ID || i.Result != geo.ResultAccepted || i.Inserted != 2 || i.Role != geo.RoleInspector {
+			t.Fatalf("inspection %+v, want a second accepted upload of 2 rows in the inspector role (carrier's is %d)", i, c.ID)
+		}
+		for _, u := range []*geo.Upload{c, i} {
+			got, err := db.AcceptedUploadByHash(ctx, "viettel", u.Role, F)
+			if err != nil || got.ID != u.ID || got.Role != u.Role {
+				t.Fatalf("AcceptedUploadByHash(viettel, %s): %+v %v, want upload %d", u.Role, got, err, u.ID)
+			}
+		}
+		// Both sets of rows are stored: the carrier's claims and the measurements.
+		hist, err := db.Observations(ctx, "V000")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var roles []string
+		for _, o := range hist {
+			roles = append(roles, fmt.Sprintf("%s/%s/%d", o.ObservedAt.Format(time.DateOnly), o.Source, o.UploadID))
+		}
+		if len(hist) != 3 || hist[1].Independent() || hist[1].UploadID != c.ID || !hist[2].Independent() || hist[2].UploadID != i.ID {
+			t.Fatalf("V000 history %v, want the day-1 claim, the carrier's copy of F (upload %d), the measurement (upload %d)", roles, c.ID, i.ID)
+		}
+		measured, err := db.LatestMeasurements(ctx, day(30), geo.VillageFilter{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, v := range []string{"V000", "V001"} {
+			if ms := measured[v]; len(ms) != 1 || ms[0].UploadID != i.ID || ms[0].ClaimInForce == nil || ms[0].ClaimInForce.UploadID != c.ID {
+				t.Fatalf("%s measurements %+v, want the inspection (upload %d) judging the carrier's copy (upload %d)", v, ms, i.ID, c.ID)
+			}
+		}
+		// The carrier's copy claims what was measured (V000 dark): a concession, so no flag
+		// for it; the village counts as dark by the carrier's own claim.
+		if d := flags(db, "V000"); len(d) != 0 {
+			t.Fatalf("V000 flags %+v, want none: the carrier conceded", d)
+		}
+		// The same bytes in the same role again: one upload each.
+		for _, u := range []*geo.Upload{c, i} {
+			again, err := send(db, u.Role, F, inspection...)
+			if !errors.Is(err, geo.ErrDuplicateUpload) || again.DuplicateOf != u.ID {
+				t.Fatalf("%s again: %v duplicate_of %d, want ErrDuplicateUpload of %d", u.Role, err, again.DuplicateOf, u.ID)
+			}
+		}
+		if n := h.QueryInt(t, db, `SELECT count(*) FROM observations WHERE village_id = 'V000'`); n != 3 {
+			t.Fatalf("V000 rows %d after the duplicates, want 3", n)
+		}
+	})
+
+	t.Run("InspectorFirst", func(t *testing.T) {
+		db := h.Open(t)
+		mustCommitVillages(t, db, testVillages(2)...)
+		mustCommitObservations(t, db, obsAt("V000", "viettel", geo.Tech4G, true, day(1)))
+		i, err := send(db, geo.RoleInspector, F, inspection...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// The inspection contradicts the day-1 claim: flagged.
+		d := flags(db, "V000")
+		if len(d) != 1 || d[0].Kind != geo.Overstated || d[0].Measurement.UploadID != i.ID {
+			t.Fatalf("V000 flags %+v, want overstated by upload %d", d, i.ID)
+		}
+		// The carrier's file with the inspection's exact bytes is its claim: stored, not
+		// recorded as a duplicate of the inspection. It concedes the measured dark.
+		c, err := send(db, geo.RoleCarrier, F, inspection...)
+		if err != nil {
+			t.Fatalf("the carrier's claims with the inspection's bytes: %v, want accepted", err)
+		}
+		if c.ID == i.ID || c.Inserted != 2 {
+			t.Fatalf("carrier's upload %+v, want a second accepted upload of 2 rows", c)
+		}
+		claims, err := db.LatestObservations(ctx, day(30), geo.VillageFilter{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := claims["V000"]; len(got) != 1 || got[0].HasSignal || got[0].UploadID != c.ID {
+			t.Fatalf("V000 latest claim %+v, want the carrier's copy (upload %d), dark", got, c.ID)
+		}
+		if d := flags(db, "V000"); len(d) != 0 {
+			t.Fatalf("V000 flags %+v after the carrier's concession, want none", d)
+		}
+	})
+
+	// The registry's key is the ministry's: the same registry bytes twice are one upload.
+	t.Run("MinistrySameBytes", func(t *testing.T) {
+		db := h.Open(t)
+		u := NewUpload(geo.KindVillages, "")
+		u.Result = geo.ResultAccepted
+		if err := db.RecordUpload(ctx, u); err != nil {
+			t.Fatal(err)
+		}
+		if u.Role != geo.RoleMinistry {
+			t.Fatalf("registry upload role %q, want ministry", u.Role)
+		}
+		again := *u
+		again.ID = 0
+		if err := db.RecordUpload(ctx, &again); !errors.Is(err, geo.ErrDuplicateUpload) {
+			t.Fatalf("err=%v, want ErrDuplicateUpload", err)
+		}
+	})
 }

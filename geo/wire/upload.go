@@ -11,13 +11,16 @@ import (
 // folder file as <file>.report.json, and printed by covmon uploads ID --format json.
 type Upload struct {
 	// UploadID is absent for a dry run, which records nothing.
-	UploadID    int64     `json:"upload_id,omitempty"`
-	Kind        string    `json:"kind"`
-	Carrier     string    `json:"carrier,omitempty"`
-	File        string    `json:"file"`
-	Size        int64     `json:"size"`
-	SHA256      string    `json:"sha256"`
-	Source      string    `json:"source"`
+	UploadID int64  `json:"upload_id,omitempty"`
+	Kind     string `json:"kind"`
+	Carrier  string `json:"carrier,omitempty"`
+	File     string `json:"file"`
+	Size     int64  `json:"size"`
+	SHA256   string `json:"sha256"`
+	Source   string `json:"source"`
+	// Role is the role the file was sent in (carrier, inspector or ministry): duplicates are
+	// judged by carrier, role and bytes.
+	Role        string    `json:"role,omitempty"`
 	ReceivedAt  time.Time `json:"received_at"`
 	Result      string    `json:"result"`
 	Features    int       `json:"features"`
@@ -50,7 +53,7 @@ func NewUpload(u *geo.Upload) Upload {
 	for _, p := range u.Problems {
 		ps = append(ps, Problem{p.File, p.Feature, p.VillageID, p.Field, p.Rule, p.Reason})
 	}
-	return Upload{u.ID, string(u.Kind), u.Carrier, u.FileName, u.Size, u.SHA256, u.Source, VN(u.ReceivedAt),
+	return Upload{u.ID, string(u.Kind), u.Carrier, u.FileName, u.Size, u.SHA256, u.Source, u.Role, VN(u.ReceivedAt),
 		string(u.Result), u.Features, u.Inserted, u.DuplicateOf, ps, u.Extent, u.MarkedDark, u.Notes}
 }
 

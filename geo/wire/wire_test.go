@@ -91,10 +91,10 @@ func TestGolden(t *testing.T) {
 	sum := geo.Summarize(sts, &prog, &pol, asOf)
 	received := time.Date(2024, 11, 21, 9, 30, 0, 0, time.UTC)
 	accepted := geo.Upload{ID: 8, Kind: geo.KindObservations, Carrier: "mobifone", FileName: "mobifone-2024-11.geojson", Size: 1234,
-		SHA256: "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08", Source: "api", ReceivedAt: received,
+		SHA256: "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08", Source: "api", Role: geo.RoleCarrier, ReceivedAt: received,
 		Result: geo.ResultAccepted, Features: 1, Inserted: 1}
 	rejected := geo.Upload{ID: 9, Kind: geo.KindObservations, Carrier: "mobifone", FileName: "bad.geojson", Size: 99,
-		SHA256: "60303ae22b998861bce3b28f33eec1be758a213c86c93c076dbe9f558c11c752", Source: "inbox", ReceivedAt: received,
+		SHA256: "60303ae22b998861bce3b28f33eec1be758a213c86c93c076dbe9f558c11c752", Source: "inbox", Role: geo.RoleCarrier, ReceivedAt: received,
 		Result: geo.ResultRejected, Features: 1, Problems: []geo.Problem{{File: "bad.geojson", Feature: 0, VillageID: "VN-15-0002",
 			Field: "observed_at", Rule: "time_unparsable", Reason: `not a date: "yesterday"`}}}
 	duplicate := accepted

@@ -34,7 +34,7 @@ func (qs *Queries) AppendLedger(ctx context.Context, tx Querier, kind string, re
 
 // LedgerUpload appends upload id, as stored in tx, to the ledger.
 func (qs *Queries) LedgerUpload(ctx context.Context, tx Querier, id int64) error {
-	c, err := qs.uploadContent(ctx, tx, id)
+	c, err := qs.uploadContent(ctx, tx, id, 2)
 	if err != nil {
 		return fmt.Errorf("ledger upload %d: %w", id, err)
 	}
@@ -52,17 +52,23 @@ func (qs *Queries) LedgerRecord(ctx context.Context, tx Querier, kind string, id
 }
 
 // uploadContent encodes an upload as stored in the uploads table, read through q (the
-// transaction that wrote it, or the read transaction when verifying).
-func (qs *Queries) uploadContent(ctx context.Context, q Querier, id int64) (string, error) {
+// transaction that wrote it, or the read transaction when verifying), in the given content
+// format (geo.LedgerUploadFormat: 2 with the role, 1 without it, as entries appended before
+// migration 0036 recorded it).
+func (qs *Queries) uploadContent(ctx context.Context, q Querier, id int64, format int) (string, error) {
 	var (
 		c               geo.LedgerUploadContent
 		problems, notes *string
+		role            string
 	)
 	err := q.QueryRow(ctx, qs.UploadRow, id).Scan(
 		&c.UploadID, &c.Kind, &c.Carrier, &c.FileName, &c.Size, &c.SHA256, &c.Source, &c.TokenID,
-		&c.ReceivedAtMS, &c.Result, &c.Features, &c.Inserted, &c.DuplicateOf, &problems, &c.Extent, &c.MarkedDark, &notes)
+		&c.ReceivedAtMS, &c.Result, &c.Features, &c.Inserted, &c.DuplicateOf, &problems, &c.Extent, &c.MarkedDark, &notes, &role)
 	if err != nil {
 		return "", err
+	}
+	if format >= 2 {
+		c.Role = &role
 	}
 	c.ProblemsSHA256 = nullSHA256(problems)
 	c.NotesSHA256 = nullSHA256(notes)
@@ -113,12 +119,18 @@ func (qs *Queries) programRef(ctx context.Context, q Querier, id string) int64 {
 	return ref
 }
 
-// RecordContent encodes the stored record an entry of kind refers to. Kinds the stores do
-// not know return ErrUnknownKind: their content is checked by the chain only.
+// RecordContent encodes the stored record an entry of kind refers to, as a new entry records
+// it. Kinds the stores do not know return ErrUnknownKind: their content is checked by the
+// chain only.
 func (qs *Queries) RecordContent(ctx context.Context, q Querier, kind string, id int64) (string, error) {
+	return qs.recordContent(ctx, q, kind, id, 2)
+}
+
+// recordContent is RecordContent in an upload entry's content format (see uploadContent).
+func (qs *Queries) recordContent(ctx context.Context, q Querier, kind string, id int64, format int) (string, error) {
 	switch kind {
 	case geo.LedgerUpload:
-		return qs.uploadContent(ctx, q, id)
+		return qs.uploadContent(ctx, q, id, format)
 	case geo.LedgerTokenCreated:
 		return qs.tokenContent(ctx, q, id)
 	case geo.LedgerTokenRevoked:
@@ -181,7 +193,11 @@ func (qs *Queries) VerifyLedger(ctx context.Context, tx Querier) (*geo.LedgerRep
 
 // checkRecord compares entry e with the row it records, as stored now.
 func (qs *Queries) checkRecord(ctx context.Context, q Querier, e geo.LedgerEntry) (*geo.LedgerBreak, error) {
-	now, err := qs.RecordContent(ctx, q, e.Kind, e.Ref)
+	format := 2
+	if e.Kind == geo.LedgerUpload {
+		format = geo.LedgerUploadFormat(e.Content)
+	}
+	now, err := qs.recordContent(ctx, q, e.Kind, e.Ref, format)
 	switch {
 	case errors.Is(err, ErrUnknownKind):
 		return nil, nil

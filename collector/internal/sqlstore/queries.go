@@ -9,7 +9,7 @@ type Queries struct {
 	LedgerAll    string // → id, kind, ref, content, prev_hash, hash of every entry in ID order
 
 	// What the ledger records, read back from the tables.
-	UploadRow      string // upload id → id, kind, carrier, file_name, size, sha256, source, token_id, received_at, result, features, inserted, duplicate_of, problems, extent, marked_dark, notes
+	UploadRow      string // upload id → id, kind, carrier, file_name, size, sha256, source, token_id, received_at, result, features, inserted, duplicate_of, problems, extent, marked_dark, notes, role
 	TokenRow       string // token id → id, name, role, carrier, secret_hash, created_at
 	TokenRevokedAt string // token id → revoked_at
 	ProgramRow     string // program id → id, name, deadline, powered_only
@@ -20,7 +20,7 @@ type Queries struct {
 	RevokedIDs     string // → the ids of the revoked tokens, in id order
 
 	// Uploads.
-	UploadAccepted string // carrier, sha256 → id of the accepted upload of these bytes
+	UploadAccepted string // carrier, role, sha256 → id of the accepted upload of these bytes
 	UploadInserted string // inserted, upload id: set an accepted upload's count
 
 	// Observations stored since a mark.

@@ -13,7 +13,7 @@ import (
 
 // UploadColumns are the columns ScanUpload reads, in order.
 const UploadColumns = `id, kind, carrier, file_name, size, sha256, source, received_at, result,
-	features, inserted, duplicate_of, problems, extent, marked_dark, notes, token_id`
+	features, inserted, duplicate_of, problems, extent, marked_dark, notes, token_id, role`
 
 // ScanUpload reads an upload's UploadColumns.
 func ScanUpload(s Row) (geo.Upload, error) {
@@ -25,7 +25,7 @@ func ScanUpload(s Row) (geo.Upload, error) {
 		problems, notes *string
 	)
 	if err := s.Scan(&u.ID, &kind, &u.Carrier, &u.FileName, &u.Size, &u.SHA256, &u.Source,
-		&received, &result, &u.Features, &u.Inserted, &dup, &problems, &u.Extent, &u.MarkedDark, &notes, &token); err != nil {
+		&received, &result, &u.Features, &u.Inserted, &dup, &problems, &u.Extent, &u.MarkedDark, &notes, &token, &u.Role); err != nil {
 		return geo.Upload{}, err
 	}
 	if notes != nil && *notes != "" {
@@ -52,7 +52,7 @@ func ScanUpload(s Row) (geo.Upload, error) {
 
 // UploadValues are the values of u's uploads row, in the order of the stores' inserts: kind,
 // carrier, file_name, size, sha256, source, received_at, result, features, inserted,
-// duplicate_of, problems, extent, marked_dark, notes, token_id. Problems and notes are JSON,
+// duplicate_of, problems, extent, marked_dark, notes, token_id, role. Problems and notes are JSON,
 // NULL when empty, as are a zero duplicate_of and token_id.
 func UploadValues(u *geo.Upload) ([]any, error) {
 	var problems, notes any
@@ -72,7 +72,7 @@ func UploadValues(u *geo.Upload) ([]any, error) {
 	}
 	return []any{string(u.Kind), u.Carrier, u.FileName, u.Size, u.SHA256, u.Source,
 		u.ReceivedAt.UnixMilli(), string(u.Result), u.Features, u.Inserted, NullID(u.DuplicateOf), problems,
-		u.Extent, u.MarkedDark, notes, NullID(u.TokenID)}, nil
+		u.Extent, u.MarkedDark, notes, NullID(u.TokenID), u.Role}, nil
 }
 
 // NullID is an optional row ID to store: nil (NULL) for 0.
@@ -85,8 +85,12 @@ func NullID(id int64) any {
 
 // Stamp sets a zero u.ReceivedAt to now, then rounds it as it is stored (unix milliseconds,
 // in geo.Vietnam), so the upload a caller reports at once (the API's response to a POST)
-// says the same instant, to the same digits, as every later read of it.
+// says the same instant, to the same digits, as every later read of it. An empty u.Role
+// becomes the role of its kind sent by no inspector (geo.UploadRole).
 func Stamp(u *geo.Upload, now time.Time) {
+	if u.Role == "" {
+		u.Role = geo.UploadRole(u.Kind, false, "")
+	}
 	if u.ReceivedAt.IsZero() {
 		u.ReceivedAt = now
 	}
@@ -94,14 +98,17 @@ func Stamp(u *geo.Upload, now time.Time) {
 }
 
 // BeginAccepted starts the write of an accepted upload in tx: it refuses bytes already
-// accepted (setting u.Result to duplicate and u.DuplicateOf, and returning an error wrapping
+// accepted from the same carrier in the same role (setting u.Result to duplicate and u.DuplicateOf, and returning an error wrapping
 // geo.ErrDuplicateUpload), then stamps u (now for a zero ReceivedAt) and inserts it as
 // accepted with the store's insert, returning its new ID. Inserted is filled in by
 // FinishAccepted. tx is the store's writer, so no other upload of the same bytes can slip in
 // between.
 func (qs *Queries) BeginAccepted(ctx context.Context, tx Querier, u *geo.Upload, now time.Time, insert func(*geo.Upload) (int64, error)) (int64, error) {
 	var prev int64
-	err := tx.QueryRow(ctx, qs.UploadAccepted, u.Carrier, u.SHA256).Scan(&prev)
+	if u.Role == "" {
+		u.Role = geo.UploadRole(u.Kind, false, "")
+	}
+	err := tx.QueryRow(ctx, qs.UploadAccepted, u.Carrier, u.Role, u.SHA256).Scan(&prev)
 	switch {
 	case err == nil:
 		u.Result = geo.ResultDuplicate
