@@ -107,8 +107,10 @@ type LedgerUploadContent struct {
 }
 
 // LedgerUploadFormat returns the format of an upload entry's content: 2 when it records the
-// role the file was sent in ("role"), 1 for entries appended before that (they are checked
-// against the row without its role; a role backfilled by the migration is not chained).
+// role the file was sent in ("role"), 1 for entries appended before that. A format-1 entry is
+// checked against its row without the role, wherever it stands in the chain (an older covmon
+// still running during an upgrade appends format 1): the role it does not record (one
+// backfilled by migration 0036) is not fixed by the chain.
 func LedgerUploadFormat(content string) int {
 	var c struct {
 		Role *string `json:"role"`
@@ -299,23 +301,10 @@ func (w LedgerWalk) Verify(entries []LedgerEntry) (*LedgerReport, error) {
 		// programs: the latest program_set entry of each program, checked against the
 		// table after the walk (earlier entries are its history).
 		programs = map[string]LedgerEntry{}
-		// format2 is the first upload entry recording the role (0: none yet).
-		format2 int64
 	)
 	for _, e := range entries {
 		if brk = c.Check(e); brk != nil {
 			break
-		}
-		if e.Kind == LedgerUpload {
-			switch f := LedgerUploadFormat(e.Content); {
-			case f == 2 && format2 == 0:
-				format2 = e.ID
-			case f == 1 && format2 != 0:
-				brk = &LedgerBreak{EntryID: e.ID, Reason: fmt.Sprintf("an upload entry without the uploader's role after entry %d, which has it: covmon appends only entries with the role since then (written outside covmon)", format2)}
-			}
-			if brk != nil {
-				break
-			}
 		}
 		if brk, err = w.CheckRecord(e); err != nil {
 			return nil, fmt.Errorf("entry %d: %w", e.ID, err)

@@ -72,8 +72,8 @@ func TestDiffLedgerContent(t *testing.T) {
 
 // TestLedgerUploadFormats: an upload entry's content is format 1 without the role (entries
 // appended before the role was recorded: the same bytes as before) and format 2 with it; the
-// walk takes both, but a format-1 upload entry after a format-2 one is a break (covmon has
-// appended only format 2 since), named at the later entry.
+// walk takes both, in any order (an older covmon still running during an upgrade appends
+// format 1 after format 2).
 func TestLedgerUploadFormats(t *testing.T) {
 	role := geo.RoleInspector
 	c := geo.LedgerUploadContent{UploadID: 1, Kind: "observations", Carrier: "viettel", SHA256: "ab", Result: "accepted"}
@@ -108,7 +108,7 @@ func TestLedgerUploadFormats(t *testing.T) {
 		t.Fatalf("format 1 then 2: %+v %v", rep, err)
 	}
 	rep, err = walk.Verify(chain(v1, v2, v1))
-	if err != nil || rep.Break == nil || rep.Break.EntryID != 3 || !strings.Contains(rep.Break.Reason, "after entry 2") {
-		t.Fatalf("format 1 after 2: %+v, want a break at entry 3", rep.Break)
+	if err != nil || rep.Break != nil || rep.Entries != 3 {
+		t.Fatalf("format 1 after 2: %+v %v", rep, err)
 	}
 }

@@ -80,6 +80,9 @@ func TestServer_DuplicateKeyRole(t *testing.T) {
 	if res != "accepted" || dup != 0 || role != geo.RoleInspector {
 		t.Fatalf("inspection after the carrier's copy: %s duplicate_of %d role %q, want accepted as the inspector's", res, dup, role)
 	}
+	if c != 3 || i != 4 {
+		t.Errorf("uploads %d and %d, want 3 and 4 (docs/security.md's worked example)", c, i)
+	}
 	hist, err := db.Observations(ctx, "T-1")
 	if err != nil {
 		t.Fatal(err)
