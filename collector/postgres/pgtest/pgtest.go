@@ -8,8 +8,15 @@
 // packages), where they fail.
 //
 // initdb and postgres refuse to run as root. As root, pgtest runs them as the unprivileged
-// user "postgres" (which Debian's packages create) through runuser, and gives that user the
-// cluster's directory; as any other user it runs them directly.
+// user "postgres" (which Debian's packages create) — initdb through runuser, the server with
+// that user's credentials — and gives that user the cluster's directory; as any other user it
+// runs them directly.
+//
+// The cluster dies with the process that started it, even one killed with SIGKILL: the
+// server (postgres itself, not pg_ctl, which would leave it to daemonise) is that process's
+// child with a parent-death signal (SIGQUIT: immediate shutdown; Linux). Each cluster's
+// directory names its owner (the file "owner": process ID and start time), and Start first
+// removes the clusters of owners that are gone (Sweep), stopping a server still running there.
 //
 // Use it from TestMain:
 //
@@ -27,11 +34,13 @@ import (
 	"os/exec"
 	"os/user"
 	"path/filepath"
+	"runtime"
 	"sort"
 	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -45,7 +54,11 @@ type Cluster struct {
 	bin  string
 	port int
 	as   string // run the binaries as this user ("" for the current one)
+	cred *syscall.Credential
 	log  string
+
+	proc   *os.Process   // the server
+	exited chan struct{} // closed when the server has exited
 
 	mu  sync.Mutex // serialises CREATE DATABASE … TEMPLATE
 	seq atomic.Int64
@@ -54,7 +67,7 @@ type Cluster struct {
 var (
 	shared     *Cluster
 	startErr   error
-	errNoFound = errors.New("no PostgreSQL server binaries (initdb, pg_ctl, postgres) in /usr/lib/postgresql/*/bin or PATH")
+	errNoFound = errors.New("no PostgreSQL server binaries (initdb, postgres) in /usr/lib/postgresql/*/bin or PATH")
 )
 
 // Main starts the shared cluster, runs the tests and stops it; it returns the exit code.
@@ -90,13 +103,13 @@ func NewDatabase(t testing.TB) string {
 	return shared.NewDatabase(t)
 }
 
-// findBin returns the directory holding initdb, pg_ctl and postgres: the newest
+// findBin returns the directory holding initdb and postgres: the newest
 // /usr/lib/postgresql/<version>/bin, else the directory of initdb on PATH.
 func findBin() (string, error) {
 	dirs, _ := filepath.Glob("/usr/lib/postgresql/*/bin")
 	sort.Slice(dirs, func(i, j int) bool { return version(dirs[i]) > version(dirs[j]) })
 	for _, d := range dirs {
-		if isExec(filepath.Join(d, "initdb")) && isExec(filepath.Join(d, "pg_ctl")) {
+		if isExec(filepath.Join(d, "initdb")) && isExec(filepath.Join(d, "postgres")) {
 			return d, nil
 		}
 	}
@@ -116,17 +129,25 @@ func isExec(p string) bool {
 	return err == nil && fi.Mode()&0o111 != 0
 }
 
-// Start creates and starts a cluster.
+// base is the directory the clusters are made in: TMPDIR, or /tmp as root (reachable by the
+// postgres user, unlike a TMPDIR under /root).
+func base() string {
+	if os.Geteuid() == 0 {
+		return "/tmp"
+	}
+	return os.TempDir()
+}
+
+// Start creates and starts a cluster, after removing the clusters of owners that are gone.
 func Start() (*Cluster, error) {
 	bin, err := findBin()
 	if err != nil {
 		return nil, err
 	}
-	base := "" // TMPDIR
-	if os.Geteuid() == 0 {
-		base = "/tmp" // reachable by the postgres user, unlike a TMPDIR under /root
+	if _, err := Sweep(); err != nil {
+		fmt.Fprintf(os.Stderr, "pgtest: removing stale clusters: %v\n", err)
 	}
-	dir, err := os.MkdirTemp(base, "covmon-pgtest-")
+	dir, err := os.MkdirTemp(base(), "covmon-pgtest-")
 	if err != nil {
 		return nil, err
 	}
@@ -137,6 +158,9 @@ func Start() (*Cluster, error) {
 			os.RemoveAll(dir)
 		}
 	}()
+	if err := writeOwner(dir); err != nil {
+		return nil, err
+	}
 	if os.Geteuid() == 0 {
 		// initdb refuses root: the cluster belongs to the unprivileged postgres user.
 		u, err := user.Lookup("postgres")
@@ -149,6 +173,7 @@ func Start() (*Cluster, error) {
 			return nil, err
 		}
 		c.as = "postgres"
+		c.cred = &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid)}
 	}
 	if out, err := c.run("initdb", "-D", c.data, "-A", "trust", "-U", "postgres", "-E", "UTF8", "--locale=C.UTF-8", "--no-sync"); err != nil {
 		return nil, fmt.Errorf("initdb: %v\n%s", err, out)
@@ -160,15 +185,9 @@ func Start() (*Cluster, error) {
 		if c.port, err = freePort(); err != nil {
 			return nil, err
 		}
-		opts := fmt.Sprintf("-p %d -k %s -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200",
-			c.port, c.dir)
-		out, err := c.run("pg_ctl", "-D", c.data, "-l", c.log, "-o", opts, "-w", "-t", "60", "start")
-		if err == nil {
-			lastErr = nil
+		if lastErr = c.serve(); lastErr == nil {
 			break
 		}
-		logText, _ := os.ReadFile(c.log)
-		lastErr = fmt.Errorf("pg_ctl start: %v\n%s\n%s", err, out, logText)
 	}
 	if lastErr != nil {
 		return nil, lastErr
@@ -191,6 +210,70 @@ func Start() (*Cluster, error) {
 	}
 	return c, nil
 }
+
+// serve starts the server on c.port as this process's child and waits until it accepts
+// connections (at most a minute), or returns why it did not start.
+func (c *Cluster) serve() error {
+	logf, err := os.OpenFile(c.log, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	if err != nil {
+		return err
+	}
+	args := []string{"-D", c.data, "-p", strconv.Itoa(c.port), "-k", c.dir,
+		"-c", "listen_addresses=127.0.0.1", "-c", "fsync=off", "-c", "synchronous_commit=off",
+		"-c", "full_page_writes=off", "-c", "max_connections=200"}
+	started := make(chan error, 1)
+	exited := make(chan struct{})
+	go func() {
+		defer close(exited)
+		defer logf.Close()
+		// The parent-death signal is sent when the thread that started the child ends: this
+		// goroutine keeps its thread until the server has exited (then the thread ends with
+		// it, its signal going to no one).
+		runtime.LockOSThread()
+		cmd := exec.Command(filepath.Join(c.bin, "postgres"), args...)
+		cmd.Dir, cmd.Stdout, cmd.Stderr = c.dir, logf, logf
+		cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGQUIT, Credential: c.cred}
+		if err := cmd.Start(); err != nil {
+			started <- err
+			return
+		}
+		c.proc = cmd.Process
+		started <- nil
+		cmd.Wait()
+	}()
+	if err := <-started; err != nil {
+		return fmt.Errorf("start postgres: %w", err)
+	}
+	deadline := time.Now().Add(time.Minute)
+	for {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		conn, err := pgx.Connect(ctx, c.URL("postgres"))
+		cancel()
+		if err == nil {
+			conn.Close(context.Background())
+			c.exited = exited
+			return nil
+		}
+		select {
+		case <-exited:
+			logText, _ := os.ReadFile(c.log)
+			return fmt.Errorf("postgres exited before accepting connections:\n%s", logText)
+		case <-time.After(50 * time.Millisecond): // poll, bounded by deadline
+		}
+		if time.Now().After(deadline) {
+			c.proc.Signal(syscall.SIGQUIT)
+			<-exited
+			logText, _ := os.ReadFile(c.log)
+			return fmt.Errorf("postgres did not accept connections within a minute: %v\n%s", err, logText)
+		}
+	}
+}
+
+// PID returns the process ID of the cluster's server (the postmaster).
+func (c *Cluster) PID() int { return c.proc.Pid }
+
+// Dir returns the cluster's directory (removed by Stop).
+func (c *Cluster) Dir() string { return c.dir }
 
 // run runs one of the cluster's binaries (as c.as when set).
 func (c *Cluster) run(name string, args ...string) ([]byte, error) {
@@ -267,12 +350,123 @@ func sanitize(s string) string {
 // Stop stops the server (immediate shutdown: the data is thrown away) and removes the
 // cluster's directory.
 func (c *Cluster) Stop() error {
-	out, err := c.run("pg_ctl", "-D", c.data, "-m", "immediate", "-w", "stop")
+	var err error
+	if c.proc != nil {
+		c.proc.Signal(syscall.SIGQUIT)
+		select {
+		case <-c.exited:
+		case <-time.After(30 * time.Second):
+			c.proc.Kill()
+			<-c.exited
+			err = errors.New("postgres did not stop within 30 s of SIGQUIT: killed")
+		}
+	}
 	if rmErr := os.RemoveAll(c.dir); err == nil && rmErr != nil {
 		err = rmErr
 	}
-	if err != nil {
-		return fmt.Errorf("%v\n%s", err, out)
+	return err
+}
+
+// writeOwner records in dir the process that owns the cluster: its ID and start time (so a
+// later process reusing the ID is not taken for it).
+func writeOwner(dir string) error {
+	pid := os.Getpid()
+	start, ok := processStart(pid)
+	if !ok {
+		return fmt.Errorf("read the start time of process %d", pid)
 	}
-	return nil
+	return os.WriteFile(filepath.Join(dir, "owner"), fmt.Appendf(nil, "%d %s\n", pid, start), 0o644)
+}
+
+// processStart returns the start time of process pid (field 22 of /proc/<pid>/stat, in clock
+// ticks since boot); false when there is no such process or it is a zombie.
+func processStart(pid int) (string, bool) {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return "", false
+	}
+	s := string(b)
+	i := strings.LastIndexByte(s, ')') // the command name may hold spaces and parentheses
+	if i < 0 {
+		return "", false
+	}
+	f := strings.Fields(s[i+1:]) // f[0] is field 3 (state), f[19] field 22 (start time)
+	if len(f) < 20 || f[0] == "Z" {
+		return "", false
+	}
+	return f[19], true
+}
+
+// Sweep removes the clusters whose owner is gone (a test process killed before it could stop
+// its cluster), first stopping a server still running in one. A cluster without an owner file
+// (being created, or made by an older pgtest) and one whose owner runs are left alone. It
+// returns the directories removed.
+func Sweep() ([]string, error) {
+	dirs, err := filepath.Glob(filepath.Join(base(), "covmon-pgtest-*"))
+	if err != nil {
+		return nil, err
+	}
+	var removed []string
+	var errs []error
+	for _, dir := range dirs {
+		b, err := os.ReadFile(filepath.Join(dir, "owner"))
+		if err != nil {
+			continue
+		}
+		var pid int
+		var start string
+		if _, err := fmt.Sscanf(string(b), "%d %s", &pid, &start); err != nil {
+			continue
+		}
+		if now, alive := processStart(pid); alive && now == start {
+			continue
+		}
+		if err := stopStale(filepath.Join(dir, "data")); err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", dir, err))
+			continue
+		}
+		if err := os.RemoveAll(dir); err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		removed = append(removed, dir)
+	}
+	return removed, errors.Join(errs...)
+}
+
+// stopStale stops the server of data directory data if one still runs there (the process
+// named by postmaster.pid, when its command line names data): SIGQUIT, then SIGKILL after
+// 10 s, waiting until it is gone.
+func stopStale(data string) error {
+	b, err := os.ReadFile(filepath.Join(data, "postmaster.pid"))
+	if err != nil {
+		return nil // no server
+	}
+	pid, err := strconv.Atoi(strings.TrimSpace(strings.SplitN(string(b), "\n", 2)[0]))
+	if err != nil || pid <= 0 {
+		return nil
+	}
+	cmdline, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/cmdline")
+	if err != nil || !strings.Contains(string(cmdline), data) {
+		return nil // gone, or the ID now belongs to another process
+	}
+	p, err := os.FindProcess(pid)
+	if err != nil {
+		return nil
+	}
+	p.Signal(syscall.SIGQUIT)
+	deadline, killed := time.Now().Add(10*time.Second), false
+	for {
+		if _, alive := processStart(pid); !alive {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			if killed {
+				return fmt.Errorf("server %d still running 10 s after SIGKILL", pid)
+			}
+			p.Signal(syscall.SIGKILL)
+			deadline, killed = time.Now().Add(10*time.Second), true
+		}
+		time.Sleep(20 * time.Millisecond) // poll, bounded
+	}
 }
