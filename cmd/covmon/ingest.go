@@ -193,7 +193,7 @@ func (m *Main) printUpload(u *geo.Upload, dryRun bool) {
 		}
 		fmt.Fprintf(w, "%s: accepted as upload %d (%d features, %d new rows)\n", u.FileName, u.ID, u.Features, u.Inserted)
 	case geo.ResultDuplicate:
-		fmt.Fprintf(w, "%s: duplicate of upload %d (same SHA-256); nothing new stored\n", u.FileName, u.DuplicateOf)
+		fmt.Fprintf(w, "%s: duplicate of upload %d (same carrier, role and SHA-256); nothing new stored\n", u.FileName, u.DuplicateOf)
 	case geo.ResultRejected:
 		w = m.Stderr
 		verb := "rejected"

@@ -69,7 +69,7 @@ func (m *Main) printUploadDetail(u *geo.Upload) {
 	w := m.Stdout
 	fmt.Fprintf(w, "Upload %d: %s %s\n", u.ID, u.Kind, u.Result)
 	fmt.Fprintf(w, "  file:      %s (%d bytes, sha256 %s)\n", cell(u.FileName), u.Size, u.SHA256)
-	fmt.Fprintf(w, "  carrier:   %s\n  source:    %s\n  received:  %s\n", dash(u.Carrier), u.Source, u.ReceivedAt.In(geo.Vietnam).Format("2006-01-02 15:04:05 (UTC+7)"))
+	fmt.Fprintf(w, "  carrier:   %s\n  source:    %s\n  role:      %s\n  received:  %s\n", dash(u.Carrier), u.Source, dash(u.Role), u.ReceivedAt.In(geo.Vietnam).Format("2006-01-02 15:04:05 (UTC+7)"))
 	fmt.Fprintf(w, "  features:  %d, new rows: %d\n", u.Features, u.Inserted)
 	if u.DuplicateOf != 0 {
 		fmt.Fprintf(w, "  duplicate of upload %d\n", u.DuplicateOf)
