@@ -60,6 +60,12 @@ type Runner struct {
 	// so two instances recording the same day store one row).
 	Elector gocron.Elector
 
+	// Warm, when set, keeps the snapshot of each whole computation for a warm start of the
+	// next process (see WarmStart); WarmMaxAge bounds the age of one served (default
+	// DefaultWarmMaxAge).
+	Warm       WarmStore
+	WarmMaxAge time.Duration
+
 	sched     gocron.Scheduler
 	lead      gocron.Scheduler // the leader-only jobs' scheduler when Elector is set
 	snap      atomic.Pointer[geo.Snapshot]
@@ -70,6 +76,11 @@ type Runner struct {
 	live *tally
 	// evaluated counts the villages evaluated by refreshes, whole or touched.
 	evaluated atomic.Uint64
+	// warm is set when the snapshot was served by WarmStart (Start then computes it again at
+	// once); saved is what the snapshot last persisted was computed from (both guarded by
+	// refreshMu).
+	warm  bool
+	saved savedKey
 
 	shutdownOnce sync.Once
 	shutdownErr  error
@@ -105,6 +116,7 @@ func (r *Runner) Refresh(ctx context.Context) error {
 
 func (r *Runner) refreshLocked(ctx context.Context) error {
 	r.live = nil
+	ver, persist := r.dataVersion(ctx)
 	s, live, err := buildSnapshot(ctx, r.Store, r.Programs, &r.Policy, r.now(), &r.evaluated)
 	if err != nil {
 		return err
@@ -118,10 +130,21 @@ func (r *Runner) refreshLocked(ctx context.Context) error {
 	}
 	r.snap.Store(s)
 	r.live = live
+	r.warm = false
 	if r.OnSnapshot != nil {
 		r.OnSnapshot(ctx, s)
 	}
+	if persist {
+		r.persist(ctx, s, ver)
+	}
 	return nil
+}
+
+// isWarm reports whether the snapshot is still the one WarmStart served.
+func (r *Runner) isWarm() bool {
+	r.refreshMu.Lock()
+	defer r.refreshMu.Unlock()
+	return r.warm
 }
 
 // Start schedules the jobs and runs each once immediately. It returns at once.
@@ -155,8 +178,9 @@ func (r *Runner) Start(ctx context.Context) error {
 		opts := []gocron.JobOption{gocron.WithName(name), gocron.WithContext(ctx),
 			gocron.WithSingletonMode(gocron.LimitModeReschedule)}
 		// A snapshot built before Start (covmon serve builds one before it listens) is not
-		// built again at once: start-up does each full computation once.
-		if name != "refresh" || r.snap.Load() == nil {
+		// built again at once: start-up does each full computation once. One served by
+		// WarmStart is: it is computed again at once, in the background.
+		if name != "refresh" || r.snap.Load() == nil || r.isWarm() {
 			opts = append(opts, gocron.WithStartAt(gocron.WithStartImmediately()))
 		}
 		_, err := s.NewJob(gocron.DurationJob(every), r.task(name, fn), opts...)

@@ -120,3 +120,23 @@ func (c *CarrierTechCounter) Counts() []CarrierTech {
 	})
 	return out
 }
+
+// DataVersion identifies the stored data a snapshot is computed from. Every change of what a
+// snapshot reads moves at least one of its parts: an observation moves Mark; a registry
+// upload moves Registry; every upload (accepted, rejected or duplicate), assignment, plan,
+// crosswalk, program change and token is a new ledger entry, moving Ledger.
+type DataVersion struct {
+	Mark       int64  // the newest observation's ID (0: none)
+	Registry   int64  // the latest accepted registry upload's ID (0: none)
+	Ledger     int64  // the newest ledger entry's ID (0: none)
+	LedgerHash string // its hash ("" for none)
+}
+
+// SnapshotBlob is an encoded snapshot as a store keeps it for a warm start (one per program
+// set): Inputs says what it was computed from, in the words of its writer (collector).
+type SnapshotBlob struct {
+	ProgramSet string
+	Inputs     string
+	ComputedAt time.Time
+	Data       []byte
+}

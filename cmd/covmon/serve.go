@@ -87,6 +87,9 @@ Stops cleanly on SIGINT/SIGTERM: HTTP first, then the jobs, then the database.`)
 		InboxEvery: cc.InboxEvery, FeedEvery: cc.FeedEvery, RefreshEvery: cc.RefreshEvery,
 		Clock: m.Clock, Monitor: metrics.NewJobMonitor(reg),
 	}
+	if cc.WarmStartMaxAge > 0 {
+		runner.Warm, runner.WarmMaxAge = m.DB, cc.WarmStartMaxAge
+	}
 	feedNames := make([]string, len(feeds))
 	for i, f := range feeds {
 		feedNames[i] = f.Name
@@ -134,10 +137,21 @@ Stops cleanly on SIGINT/SIGTERM: HTTP first, then the jobs, then the database.`)
 	}
 	defer alertSvc.Close()
 	evalStart := time.Now()
-	if err := runner.Refresh(ctx); err != nil {
-		return fmt.Errorf("first status evaluation: %w", err)
+	// A warm start serves the snapshot the last run persisted when nothing it was computed
+	// from has changed since (the same day in Vietnam), and computes it again in the
+	// background; else the first snapshot is computed before serving.
+	warm, err := runner.WarmStart(ctx)
+	if err != nil {
+		return err
 	}
-	logger.Info("snapshot built", "took", time.Since(evalStart).Round(time.Millisecond), "villages", runner.VillagesEvaluated())
+	if warm {
+		logger.Info("snapshot loaded", "took", time.Since(evalStart).Round(time.Millisecond), "as_of", runner.Snapshot().AsOf)
+	} else {
+		if err := runner.Refresh(ctx); err != nil {
+			return fmt.Errorf("first status evaluation: %w", err)
+		}
+		logger.Info("snapshot built", "took", time.Since(evalStart).Round(time.Millisecond), "villages", runner.VillagesEvaluated())
+	}
 	if err := runner.Start(jobsCtx); err != nil {
 		return err
 	}

@@ -10,14 +10,19 @@ import (
 	"mime/multipart"
 	"net/http"
 	"os/exec"
+	"reflect"
 	"runtime"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/jonboulle/clockwork"
+
 	"github.com/covmon/covmon/collector"
+	"github.com/covmon/covmon/geo"
 )
 
 // server is a covmon serve process running in the test, on a loopback port.
@@ -410,5 +415,63 @@ func TestServe_ReadyBeforeBackfill(t *testing.T) {
 	}
 	if bf.done.Load() {
 		t.Error("the backfill went on before it was released")
+	}
+}
+
+// blockedWalk holds the runner's walk over the registry (every whole computation) until
+// released.
+type blockedWalk struct {
+	collector.SnapshotStore
+	started, release chan struct{}
+	once             sync.Once
+}
+
+func (b *blockedWalk) EachVillageLatest(ctx context.Context, asOf time.Time, upTo int64, f geo.VillageFilter, fn func(v *geo.Village, latest []geo.Observation) error) error {
+	b.once.Do(func() { close(b.started) })
+	select {
+	case <-b.release:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	return b.SnapshotStore.EachVillageLatest(ctx, asOf, upTo, f, fn)
+}
+
+// A warm start: serve's second start on unchanged data is ready with the figures the first
+// computed (and persisted) while its own computation of them is held, and serves the same
+// summary meanwhile.
+func TestServe_WarmStart(t *testing.T) {
+	db := seededDB(t)
+	fake := func(r *collector.Runner) { r.Clock = clockwork.NewFakeClockAt(testNow) }
+	s1 := startServeWith(t, db, fake)
+	cold := do(t, "GET", s1.url+"/api/v1/summary", "", "", nil)
+	if cold.status != 200 {
+		t.Fatalf("summary: %d %s", cold.status, cold.body)
+	}
+	s1.stop()
+
+	bw := &blockedWalk{started: make(chan struct{}), release: make(chan struct{})}
+	defer close(bw.release)
+	s2 := startServeWith(t, db, func(r *collector.Runner) {
+		fake(r)
+		bw.SnapshotStore = r.Store
+		r.Store = bw
+	}) // ready, or it fails: a cold start waits for the held walk
+	select {
+	case <-bw.started:
+	case <-time.After(e2eWait):
+		t.Fatal("the warm snapshot is not computed again")
+	}
+	if r := do(t, "GET", s2.url+"/readyz", "", "", nil); r.status != 200 {
+		t.Errorf("/readyz on a warm start: %d %s", r.status, r.body)
+	}
+	warm := do(t, "GET", s2.url+"/api/v1/summary", "", "", nil)
+	if warm.status != 200 {
+		t.Fatalf("summary on a warm start: %d %s", warm.status, warm.body)
+	}
+	for _, k := range []string{"as_of", "national", "provinces", "responsible"} {
+		a, b := cold.json(t)[k], warm.json(t)[k]
+		if !reflect.DeepEqual(a, b) {
+			t.Errorf("%s: cold %v, warm %v", k, a, b)
+		}
 	}
 }

@@ -20,6 +20,7 @@ type Store interface {
 	collector.Store
 	collector.SnapshotStore
 	collector.FiguresStore
+	collector.WarmStore
 	httpapi.Store
 	alerts.ServiceStore
 

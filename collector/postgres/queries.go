@@ -23,6 +23,11 @@ var queries = &sqlstore.Queries{
 	UploadAccepted: `SELECT id FROM uploads WHERE carrier = $1 AND role = $2 AND sha256 = $3 AND result = 'accepted'`,
 	UploadInserted: `UPDATE uploads SET inserted = $1 WHERE id = $2`,
 
+	RegistryVersion: `SELECT coalesce(max(id), 0) FROM uploads WHERE kind = 'villages' AND result = 'accepted'`,
+	SnapshotSave: `INSERT INTO snapshot_cache (program_set, inputs, computed_at, data) VALUES ($1, $2, $3, $4)
+		ON CONFLICT (program_set) DO UPDATE SET inputs = excluded.inputs, computed_at = excluded.computed_at, data = excluded.data`,
+	SnapshotLoad: `SELECT inputs, computed_at, data FROM snapshot_cache WHERE program_set = $1`,
+
 	ObservationMark:   `SELECT coalesce(max(id), 0) FROM observations`,
 	ObservationsCount: `SELECT count(*) FROM (SELECT 1 FROM observations WHERE id > $1 AND id <= $2 LIMIT $3) x`,
 	ObservedSince: `SELECT village_id, max(observed_at) FROM observations

@@ -23,6 +23,11 @@ var queries = &sqlstore.Queries{
 	UploadAccepted: `SELECT id FROM uploads WHERE carrier = ? AND role = ? AND sha256 = ? AND result = 'accepted'`,
 	UploadInserted: `UPDATE uploads SET inserted = ? WHERE id = ?`,
 
+	RegistryVersion: `SELECT coalesce(max(id), 0) FROM uploads WHERE kind = 'villages' AND result = 'accepted'`,
+	SnapshotSave: `INSERT INTO snapshot_cache (program_set, inputs, computed_at, data) VALUES (?, ?, ?, ?)
+		ON CONFLICT (program_set) DO UPDATE SET inputs = excluded.inputs, computed_at = excluded.computed_at, data = excluded.data`,
+	SnapshotLoad: `SELECT inputs, computed_at, data FROM snapshot_cache WHERE program_set = ?`,
+
 	ObservationMark:   `SELECT coalesce(max(id), 0) FROM observations`,
 	ObservationsCount: `SELECT count(*) FROM (SELECT 1 FROM observations WHERE id > ? AND id <= ? LIMIT ?)`,
 	ObservedSince: `SELECT village_id, max(observed_at) FROM observations

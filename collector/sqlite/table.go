@@ -9,11 +9,12 @@ import (
 
 var identifier = regexp.MustCompile(`^[a-z_][a-z0-9_]*$`)
 
-// TableNames lists covmon's tables in the database (not SQLite's own, not schema_migrations),
-// for copying the database elsewhere (covmon migrate).
+// TableNames lists covmon's tables in the database (not SQLite's own, not schema_migrations,
+// not the snapshot cache: derived data the copy computes again at its first start), for
+// copying the database elsewhere (covmon migrate).
 func (db *DB) TableNames(ctx context.Context) ([]string, error) {
 	rows, err := db.ro.QueryContext(ctx, `SELECT name FROM sqlite_schema
-		WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name <> 'schema_migrations' ORDER BY name`)
+		WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT IN ('schema_migrations', 'snapshot_cache') ORDER BY name`)
 	if err != nil {
 		return nil, fmt.Errorf("list tables: %w", err)
 	}

@@ -68,6 +68,11 @@ type Store interface {
 	EachVillageHistory(ctx context.Context, f geo.VillageFilter, fn func(v *geo.Village, h []geo.Observation) error) error
 	VillageVersions(ctx context.Context, f geo.VillageFilter) ([]geo.VillageVersion, error)
 
+	// collector.WarmStore
+	DataVersion(ctx context.Context) (geo.DataVersion, error)
+	SaveSnapshot(ctx context.Context, b *geo.SnapshotBlob) error
+	LoadSnapshot(ctx context.Context, programSet string) (*geo.SnapshotBlob, error)
+
 	// httpapi.Store
 	Uploads(ctx context.Context, f geo.UploadFilter) ([]geo.Upload, error)
 	Upload(ctx context.Context, id int64) (*geo.Upload, error)
@@ -139,6 +144,7 @@ func Run(t *testing.T, h Harness) {
 		contractCommitChangedObservations_ManyRows,
 		contractCommitChangedObservations_NewLayers,
 		contractRegistryVersion,
+		contractSnapshotCache,
 		contractRecordUpload,
 		contractDuplicateKeyRole,
 		contractUploads,

@@ -1,0 +1,30 @@
+package postgres
+
+import (
+	"context"
+
+	"github.com/covmon/covmon/geo"
+)
+
+// DataVersion returns what a snapshot computed now would be computed from (the observation
+// mark, the registry version, the ledger head), read in one repeatable-read transaction.
+func (db *DB) DataVersion(ctx context.Context) (geo.DataVersion, error) {
+	tx, err := db.readTx(ctx)
+	if err != nil {
+		return geo.DataVersion{}, err
+	}
+	defer tx.Rollback(ctx)
+	return queries.DataVersion(ctx, sq(tx))
+}
+
+// SaveSnapshot replaces the cached snapshot of b.ProgramSet (the warm start's). Instances
+// sharing the database each write theirs; the last one stands, its inputs with it.
+func (db *DB) SaveSnapshot(ctx context.Context, b *geo.SnapshotBlob) error {
+	return queries.SaveSnapshot(ctx, sq(db.pool), b)
+}
+
+// LoadSnapshot returns the cached snapshot of programSet, or an error wrapping
+// geo.ErrNotFound.
+func (db *DB) LoadSnapshot(ctx context.Context, programSet string) (*geo.SnapshotBlob, error) {
+	return queries.LoadSnapshot(ctx, sq(db.pool), programSet)
+}

@@ -1,0 +1,339 @@
+package collector
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/gob"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"reflect"
+	"runtime/debug"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/covmon/covmon/geo"
+)
+
+// A warm start (issue 16): computing the snapshot is a walk over the whole registry and the
+// latest claim of every series, minutes of CPU at national scale, so covmon serve keeps the
+// last snapshot it computed in the store and, at its next start, serves it at once when it was
+// computed from exactly the data, configuration and covmon build there are now, on the same
+// day in Vietnam, while the snapshot is computed again in the background (docs/figures.md,
+// "When the figures are computed").
+
+// WarmStore keeps the last snapshot computed, for a warm start.
+type WarmStore interface {
+	// DataVersion returns what a snapshot computed now is computed from: the observation
+	// mark, the registry version and the ledger head.
+	DataVersion(ctx context.Context) (geo.DataVersion, error)
+	// SaveSnapshot replaces the cached snapshot of b.ProgramSet.
+	SaveSnapshot(ctx context.Context, b *geo.SnapshotBlob) error
+	// LoadSnapshot returns the cached snapshot of programSet, or an error wrapping
+	// geo.ErrNotFound.
+	LoadSnapshot(ctx context.Context, programSet string) (*geo.SnapshotBlob, error)
+}
+
+// DefaultWarmMaxAge is the oldest persisted snapshot a warm start serves, when Runner's
+// WarmMaxAge is not set; it must also be of the same day in Vietnam.
+const DefaultWarmMaxAge = 24 * time.Hour
+
+// snapshotFormat is the version of EncodeSnapshot's encoding; a change of the snapshot's Go
+// types changes the key too (snapshotTypes), so an old blob is never decoded into new types.
+const snapshotFormat = 1
+
+// snapshotMagic starts every encoded snapshot.
+var snapshotMagic = []byte("covmon-snapshot\x00")
+
+// EncodeSnapshot encodes s for the store (gob, behind a magic and the format version), without
+// its History: the monthly figures are read from the daily figures again at a warm start.
+func EncodeSnapshot(s *geo.Snapshot) ([]byte, error) {
+	c := *s
+	c.Programs = slices.Clone(s.Programs)
+	for i := range c.Programs {
+		c.Programs[i].History = nil
+	}
+	var buf bytes.Buffer
+	buf.Write(snapshotMagic)
+	buf.WriteByte(snapshotFormat)
+	if err := gob.NewEncoder(&buf).Encode(&c); err != nil {
+		return nil, fmt.Errorf("encode snapshot: %w", err)
+	}
+	return buf.Bytes(), nil
+}
+
+// DecodeSnapshot decodes what EncodeSnapshot made; anything else (another format, a truncated
+// or corrupt blob) is an error, never a panic.
+func DecodeSnapshot(b []byte) (s *geo.Snapshot, err error) {
+	if !bytes.HasPrefix(b, snapshotMagic) || len(b) <= len(snapshotMagic) {
+		return nil, errors.New("decode snapshot: not an encoded snapshot")
+	}
+	if v := b[len(snapshotMagic)]; v != snapshotFormat {
+		return nil, fmt.Errorf("decode snapshot: format %d, this covmon reads %d", v, snapshotFormat)
+	}
+	defer func() {
+		if r := recover(); r != nil { // gob should not panic on bad input; never crash on it
+			s, err = nil, fmt.Errorf("decode snapshot: %v", r)
+		}
+	}()
+	r := bytes.NewReader(b[len(snapshotMagic)+1:])
+	var out geo.Snapshot
+	if err := gob.NewDecoder(r).Decode(&out); err != nil {
+		return nil, fmt.Errorf("decode snapshot: %w", err)
+	}
+	if r.Len() != 0 {
+		return nil, fmt.Errorf("decode snapshot: %d bytes after the snapshot", r.Len())
+	}
+	// gob keeps each instant's offset, not its zone's name: every reader formats instants
+	// with offsets (or in geo.Vietnam), so nothing shows the difference.
+	return &out, nil
+}
+
+// programSet names the row of the snapshot cache: the programs' IDs, sorted.
+func programSet(progs []geo.Program) string {
+	ids := make([]string, len(progs))
+	for i := range progs {
+		ids[i] = progs[i].ID
+	}
+	slices.Sort(ids)
+	return strings.Join(ids, ",")
+}
+
+// warmInputs are the parts of the warm start's key, in the order they are written.
+var warmInputs = []string{"format", "types", "build", "config", "observations", "registry", "ledger"}
+
+// inputsKey returns the key a snapshot computed now from v is stored under: the encoding's
+// format and types, covmon's build, the configuration's programs and policy, and the data.
+func (r *Runner) inputsKey(v geo.DataVersion) (string, error) {
+	cfg, err := json.Marshal(struct {
+		Programs []geo.Program
+		Policy   geo.Policy
+	}{r.Programs, r.Policy})
+	if err != nil {
+		return "", fmt.Errorf("warm start key: %w", err)
+	}
+	vals := []string{strconv.Itoa(snapshotFormat), snapshotTypes(), buildID(), shortHash(cfg),
+		strconv.FormatInt(v.Mark, 10), strconv.FormatInt(v.Registry, 10), strconv.FormatInt(v.Ledger, 10) + ":" + v.LedgerHash}
+	parts := make([]string, len(vals))
+	for i := range vals {
+		parts[i] = warmInputs[i] + "=" + vals[i]
+	}
+	return strings.Join(parts, " "), nil
+}
+
+// keyDiff names the parts of the key that differ between a and b.
+func keyDiff(a, b string) []string {
+	pa, pb := strings.Fields(a), strings.Fields(b)
+	var out []string
+	for i, name := range warmInputs {
+		if i >= len(pa) || i >= len(pb) || pa[i] != pb[i] {
+			out = append(out, name)
+		}
+	}
+	if len(out) == 0 && a != b {
+		out = append(out, "format")
+	}
+	return out
+}
+
+func shortHash(b []byte) string {
+	h := sha256.Sum256(b)
+	return hex.EncodeToString(h[:8])
+}
+
+var snapshotTypes = sync.OnceValue(func() string {
+	var b strings.Builder
+	typeShape(&b, reflect.TypeFor[geo.Snapshot](), map[reflect.Type]bool{})
+	return shortHash([]byte(b.String()))
+})
+
+// typeShape writes the shape of t: every field's name and type, recursively, so that any change
+// of the snapshot's Go types (which gob would decode silently into zero values) changes the key.
+func typeShape(b *strings.Builder, t reflect.Type, seen map[reflect.Type]bool) {
+	b.WriteString(t.String())
+	switch t.Kind() {
+	case reflect.Pointer, reflect.Slice, reflect.Array:
+		b.WriteByte('<')
+		typeShape(b, t.Elem(), seen)
+		b.WriteByte('>')
+	case reflect.Map:
+		b.WriteByte('<')
+		typeShape(b, t.Key(), seen)
+		b.WriteByte(',')
+		typeShape(b, t.Elem(), seen)
+		b.WriteByte('>')
+	case reflect.Struct:
+		if seen[t] || t == reflect.TypeFor[time.Time]() {
+			return
+		}
+		seen[t] = true
+		b.WriteByte('{')
+		for i := range t.NumField() {
+			f := t.Field(i)
+			if !f.IsExported() {
+				continue
+			}
+			b.WriteString(f.Name)
+			b.WriteByte(':')
+			typeShape(b, f.Type, seen)
+			b.WriteByte(';')
+		}
+		b.WriteByte('}')
+	}
+}
+
+// buildID identifies the covmon binary: its VCS revision when it was built from a clean
+// checkout, else a hash of the executable. Another covmon may compute the figures otherwise, so
+// its first start is a cold one.
+var buildID = sync.OnceValue(func() string {
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		var rev, modified string
+		for _, s := range bi.Settings {
+			switch s.Key {
+			case "vcs.revision":
+				rev = s.Value
+			case "vcs.modified":
+				modified = s.Value
+			}
+		}
+		if rev != "" && modified == "false" {
+			return rev
+		}
+	}
+	exe, err := os.Executable()
+	if err != nil {
+		return "unknown"
+	}
+	f, err := os.Open(exe)
+	if err != nil {
+		return "unknown"
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return "unknown"
+	}
+	return "exe-" + hex.EncodeToString(h.Sum(nil)[:8])
+})
+
+func (r *Runner) warmMaxAge() time.Duration {
+	if r.WarmMaxAge <= 0 {
+		return DefaultWarmMaxAge
+	}
+	return r.WarmMaxAge
+}
+
+// WarmStart serves the snapshot persisted by the last whole computation, when it was computed
+// from exactly today's inputs (the data, the configuration's programs and policy, this covmon
+// build, the encoding), on the same day in Vietnam and no longer than WarmMaxAge ago. It reports
+// whether it did; when it did, Start computes the snapshot again at once, in the background, and
+// replaces it. A snapshot refused (or none, or one that cannot be read) is logged with the
+// reason and leaves the Runner as it was: the caller computes as without a cache. Only a
+// failure to read the store is an error.
+func (r *Runner) WarmStart(ctx context.Context) (bool, error) {
+	if r.Warm == nil {
+		return false, nil
+	}
+	log := r.logger()
+	v, err := r.Warm.DataVersion(ctx)
+	if err != nil {
+		return false, fmt.Errorf("warm start: %w", err)
+	}
+	key, err := r.inputsKey(v)
+	if err != nil {
+		log.Warn("warm start refused", "reason", err)
+		return false, nil
+	}
+	b, err := r.Warm.LoadSnapshot(ctx, programSet(r.Programs))
+	if errors.Is(err, geo.ErrNotFound) {
+		log.Info("warm start: no persisted snapshot")
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("warm start: %w", err)
+	}
+	if b.Inputs != key {
+		log.Info("warm start refused: the snapshot's inputs changed", "changed", strings.Join(keyDiff(b.Inputs, key), ","), "computed_at", b.ComputedAt)
+		return false, nil
+	}
+	s, err := DecodeSnapshot(b.Data)
+	if err != nil {
+		log.Warn("warm start refused: the persisted snapshot cannot be read", "err", err, "bytes", len(b.Data))
+		return false, nil
+	}
+	now := r.now()
+	switch {
+	case s.AsOf.After(now):
+		log.Info("warm start refused: the snapshot is of a later instant than now", "as_of", s.AsOf)
+		return false, nil
+	case now.Sub(s.AsOf) > r.warmMaxAge():
+		log.Info("warm start refused: the snapshot is too old", "as_of", s.AsOf, "max_age", r.warmMaxAge())
+		return false, nil
+	case !dayOf(s.AsOf).Equal(dayOf(now)):
+		log.Info("warm start refused: the snapshot is of another day in Vietnam", "as_of", s.AsOf)
+		return false, nil
+	}
+	if err := r.loadHistory(ctx, s); err != nil {
+		return false, fmt.Errorf("warm start: %w", err)
+	}
+	r.refreshMu.Lock()
+	defer r.refreshMu.Unlock()
+	r.live = nil // no tally: an upload before the recomputation has finished recomputes whole
+	r.snap.Store(s)
+	r.warm = true
+	r.saved = savedKey{inputs: key, asOf: s.AsOf}
+	log.Info("warm start: serving the persisted snapshot while it is computed again", "as_of", s.AsOf, "bytes", len(b.Data))
+	return true, nil
+}
+
+// savedKey is what the snapshot last persisted was computed from, and its instant.
+type savedKey struct {
+	inputs string
+	asOf   time.Time
+}
+
+// dataVersion reads the warm start's data version before a whole computation (ok false without
+// a WarmStore or when it cannot be read: nothing is persisted then). It is read before the
+// computation reads anything: a write during the computation moves a part of the version past
+// the one stored with the snapshot, so the snapshot is never taken for later data.
+func (r *Runner) dataVersion(ctx context.Context) (geo.DataVersion, bool) {
+	if r.Warm == nil {
+		return geo.DataVersion{}, false
+	}
+	v, err := r.Warm.DataVersion(ctx)
+	if err != nil {
+		r.logger().Warn("snapshot not persisted: data version", "err", err)
+		return v, false
+	}
+	return v, true
+}
+
+// persist stores s, computed whole from v, for the next warm start; it logs a failure (the
+// snapshot itself stands). Skipped when the snapshot stored is of the same inputs, the same day
+// and less than half the age bound older: it serves a restart as well.
+func (r *Runner) persist(ctx context.Context, s *geo.Snapshot, v geo.DataVersion) {
+	key, err := r.inputsKey(v)
+	if err != nil {
+		r.logger().Warn("snapshot not persisted", "err", err)
+		return
+	}
+	if old := r.saved.asOf; r.saved.inputs == key && dayOf(old).Equal(dayOf(s.AsOf)) && s.AsOf.Sub(old) < r.warmMaxAge()/2 {
+		return
+	}
+	data, err := EncodeSnapshot(s)
+	if err == nil {
+		err = r.Warm.SaveSnapshot(ctx, &geo.SnapshotBlob{ProgramSet: programSet(r.Programs), Inputs: key, ComputedAt: s.ComputedAt, Data: data})
+	}
+	if err != nil {
+		r.logger().Warn("snapshot not persisted", "err", err)
+		return
+	}
+	r.saved = savedKey{inputs: key, asOf: s.AsOf}
+}
