@@ -77,10 +77,15 @@ type Runner struct {
 	// evaluated counts the villages evaluated by refreshes, whole or touched.
 	evaluated atomic.Uint64
 	// warm is set when the snapshot was served by WarmStart (Start then computes it again at
-	// once); saved is what the snapshot last persisted was computed from (both guarded by
-	// refreshMu).
-	warm  bool
-	saved savedKey
+	// once), guarded by refreshMu. A whole computation's snapshot is persisted off the refresh
+	// (persistAsync), the computations numbered by persistSeq (refreshMu); persistMu guards
+	// persisted, the newest number persisted, and saved, what it was computed from.
+	warm       bool
+	persistSeq uint64
+	persistMu  sync.Mutex
+	persisted  uint64
+	saved      savedKey
+	persisting sync.WaitGroup
 
 	shutdownOnce sync.Once
 	shutdownErr  error
@@ -135,7 +140,7 @@ func (r *Runner) refreshLocked(ctx context.Context) error {
 		r.OnSnapshot(ctx, s)
 	}
 	if persist {
-		r.persist(ctx, s, ver)
+		r.persistAsync(ctx, s, ver)
 	}
 	return nil
 }
@@ -251,6 +256,7 @@ func (r *Runner) Shutdown() error {
 			r.shutdownErr = errors.Join(r.shutdownErr, r.lead.Shutdown())
 		}
 		r.stopRefresher()
+		r.persisting.Wait()
 	})
 	return r.shutdownErr
 }

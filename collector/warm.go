@@ -1,7 +1,10 @@
 package collector
 
 import (
+	"bufio"
 	"bytes"
+	"cmp"
+	"compress/gzip"
 	"context"
 	"crypto/sha256"
 	"encoding/gob"
@@ -52,8 +55,10 @@ const snapshotFormat = 1
 // snapshotMagic starts every encoded snapshot.
 var snapshotMagic = []byte("covmon-snapshot\x00")
 
-// EncodeSnapshot encodes s for the store (gob, behind a magic and the format version), without
-// its History: the monthly figures are read from the daily figures again at a warm start.
+// EncodeSnapshot encodes s for the store: a magic, the format version, then the snapshot in gob,
+// gzipped (at the fastest level: a sixth of the bytes, which the store reads back faster than
+// it decompresses them), without its History: the monthly figures are read from the daily
+// figures again at a warm start.
 func EncodeSnapshot(s *geo.Snapshot) ([]byte, error) {
 	c := *s
 	c.Programs = slices.Clone(s.Programs)
@@ -63,14 +68,21 @@ func EncodeSnapshot(s *geo.Snapshot) ([]byte, error) {
 	var buf bytes.Buffer
 	buf.Write(snapshotMagic)
 	buf.WriteByte(snapshotFormat)
-	if err := gob.NewEncoder(&buf).Encode(&c); err != nil {
+	z, err := gzip.NewWriterLevel(&buf, gzip.BestSpeed)
+	if err != nil {
+		return nil, err
+	}
+	if err := gob.NewEncoder(z).Encode(&c); err != nil {
+		return nil, fmt.Errorf("encode snapshot: %w", err)
+	}
+	if err := z.Close(); err != nil {
 		return nil, fmt.Errorf("encode snapshot: %w", err)
 	}
 	return buf.Bytes(), nil
 }
 
 // DecodeSnapshot decodes what EncodeSnapshot made; anything else (another format, a truncated
-// or corrupt blob) is an error, never a panic.
+// or corrupt blob, bytes after the end) is an error, never a panic.
 func DecodeSnapshot(b []byte) (s *geo.Snapshot, err error) {
 	if !bytes.HasPrefix(b, snapshotMagic) || len(b) <= len(snapshotMagic) {
 		return nil, errors.New("decode snapshot: not an encoded snapshot")
@@ -83,13 +95,23 @@ func DecodeSnapshot(b []byte) (s *geo.Snapshot, err error) {
 			s, err = nil, fmt.Errorf("decode snapshot: %v", r)
 		}
 	}()
-	r := bytes.NewReader(b[len(snapshotMagic)+1:])
-	var out geo.Snapshot
-	if err := gob.NewDecoder(r).Decode(&out); err != nil {
+	in := bytes.NewReader(b[len(snapshotMagic)+1:])
+	z, err := gzip.NewReader(in)
+	if err != nil {
 		return nil, fmt.Errorf("decode snapshot: %w", err)
 	}
-	if r.Len() != 0 {
-		return nil, fmt.Errorf("decode snapshot: %d bytes after the snapshot", r.Len())
+	z.Multistream(false)
+	br := bufio.NewReaderSize(z, 1<<16)
+	var out geo.Snapshot
+	if err := gob.NewDecoder(br).Decode(&out); err != nil {
+		return nil, fmt.Errorf("decode snapshot: %w", err)
+	}
+	// The gzip stream ends with the snapshot, its checksum verified, and the blob with it.
+	if _, err := br.Peek(1); err != io.EOF {
+		return nil, fmt.Errorf("decode snapshot: after the snapshot: %v", cmp.Or(err, errors.New("more bytes")))
+	}
+	if in.Len() != 0 {
+		return nil, fmt.Errorf("decode snapshot: %d bytes after the stream", in.Len())
 	}
 	// gob keeps each instant's offset, not its zone's name: every reader formats instants
 	// with offsets (or in geo.Vietnam), so nothing shows the difference.
@@ -251,6 +273,7 @@ func (r *Runner) WarmStart(ctx context.Context) (bool, error) {
 		log.Warn("warm start refused", "reason", err)
 		return false, nil
 	}
+	start := time.Now()
 	b, err := r.Warm.LoadSnapshot(ctx, programSet(r.Programs))
 	if errors.Is(err, geo.ErrNotFound) {
 		log.Info("warm start: no persisted snapshot")
@@ -263,7 +286,9 @@ func (r *Runner) WarmStart(ctx context.Context) (bool, error) {
 		log.Info("warm start refused: the snapshot's inputs changed", "changed", strings.Join(keyDiff(b.Inputs, key), ","), "computed_at", b.ComputedAt)
 		return false, nil
 	}
+	read := time.Since(start)
 	s, err := DecodeSnapshot(b.Data)
+	decoded := time.Since(start) - read
 	if err != nil {
 		log.Warn("warm start refused: the persisted snapshot cannot be read", "err", err, "bytes", len(b.Data))
 		return false, nil
@@ -288,8 +313,11 @@ func (r *Runner) WarmStart(ctx context.Context) (bool, error) {
 	r.live = nil // no tally: an upload before the recomputation has finished recomputes whole
 	r.snap.Store(s)
 	r.warm = true
+	r.persistMu.Lock()
 	r.saved = savedKey{inputs: key, asOf: s.AsOf}
-	log.Info("warm start: serving the persisted snapshot while it is computed again", "as_of", s.AsOf, "bytes", len(b.Data))
+	r.persistMu.Unlock()
+	log.Info("warm start: serving the persisted snapshot while it is computed again", "as_of", s.AsOf, "bytes", len(b.Data),
+		"read", read.Round(time.Millisecond), "decode", decoded.Round(time.Millisecond))
 	return true, nil
 }
 
@@ -315,7 +343,30 @@ func (r *Runner) dataVersion(ctx context.Context) (geo.DataVersion, bool) {
 	return v, true
 }
 
-// persist stores s, computed whole from v, for the next warm start; it logs a failure (the
+// persistAsync persists s, computed whole from v, off the refresh: the figures are served
+// without waiting for their encoding (seconds at national scale). Called with refreshMu held;
+// a persist overtaken by a later one is dropped, so the newest snapshot stays stored.
+func (r *Runner) persistAsync(ctx context.Context, s *geo.Snapshot, v geo.DataVersion) {
+	r.persistSeq++
+	seq := r.persistSeq
+	r.persisting.Add(1)
+	go func() {
+		defer r.persisting.Done()
+		r.persistMu.Lock()
+		defer r.persistMu.Unlock()
+		if seq < r.persisted {
+			return
+		}
+		r.persisted = seq
+		r.persist(ctx, s, v)
+	}()
+}
+
+// WaitPersisted waits until the snapshots of the whole computations finished so far are
+// persisted (or their persisting failed).
+func (r *Runner) WaitPersisted() { r.persisting.Wait() }
+
+// persist stores s, computed whole from v (with persistMu held), for the next warm start; it logs a failure (the
 // snapshot itself stands). Skipped when the snapshot stored is of the same inputs, the same day
 // and less than half the age bound older: it serves a restart as well.
 func (r *Runner) persist(ctx context.Context, s *geo.Snapshot, v geo.DataVersion) {
@@ -327,7 +378,9 @@ func (r *Runner) persist(ctx context.Context, s *geo.Snapshot, v geo.DataVersion
 	if old := r.saved.asOf; r.saved.inputs == key && dayOf(old).Equal(dayOf(s.AsOf)) && s.AsOf.Sub(old) < r.warmMaxAge()/2 {
 		return
 	}
+	start := time.Now()
 	data, err := EncodeSnapshot(s)
+	encoded := time.Since(start)
 	if err == nil {
 		err = r.Warm.SaveSnapshot(ctx, &geo.SnapshotBlob{ProgramSet: programSet(r.Programs), Inputs: key, ComputedAt: s.ComputedAt, Data: data})
 	}
@@ -336,4 +389,5 @@ func (r *Runner) persist(ctx context.Context, s *geo.Snapshot, v geo.DataVersion
 		return
 	}
 	r.saved = savedKey{inputs: key, asOf: s.AsOf}
+	r.logger().Info("snapshot persisted", "bytes", len(data), "encode", encoded.Round(time.Millisecond), "took", time.Since(start).Round(time.Millisecond))
 }
