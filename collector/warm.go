@@ -39,9 +39,9 @@ type WarmStore interface {
 	DataVersion(ctx context.Context) (geo.DataVersion, error)
 	// SaveSnapshot replaces the cached snapshot of b.ProgramSet.
 	SaveSnapshot(ctx context.Context, b *geo.SnapshotBlob) error
-	// LoadSnapshot returns the cached snapshot of programSet, or an error wrapping
-	// geo.ErrNotFound.
-	LoadSnapshot(ctx context.Context, programSet string) (*geo.SnapshotBlob, error)
+	// LoadSnapshot returns the cached snapshot of programSet, its Data only when its Inputs
+	// are inputs (a snapshot refused is not read), or an error wrapping geo.ErrNotFound.
+	LoadSnapshot(ctx context.Context, programSet, inputs string) (*geo.SnapshotBlob, error)
 }
 
 // DefaultWarmMaxAge is the oldest persisted snapshot a warm start serves, when Runner's
@@ -274,7 +274,7 @@ func (r *Runner) WarmStart(ctx context.Context) (bool, error) {
 		return false, nil
 	}
 	start := time.Now()
-	b, err := r.Warm.LoadSnapshot(ctx, programSet(r.Programs))
+	b, err := r.Warm.LoadSnapshot(ctx, programSet(r.Programs), key)
 	if errors.Is(err, geo.ErrNotFound) {
 		log.Info("warm start: no persisted snapshot")
 		return false, nil
@@ -350,6 +350,9 @@ func (r *Runner) persistAsync(ctx context.Context, s *geo.Snapshot, v geo.DataVe
 	r.persistSeq++
 	seq := r.persistSeq
 	r.persisting.Add(1)
+	// Not cancelled with the refresh: a shutdown right after a computation (a restart) waits
+	// for it, so that the restart is warm.
+	ctx = context.WithoutCancel(ctx)
 	go func() {
 		defer r.persisting.Done()
 		r.persistMu.Lock()

@@ -222,20 +222,14 @@ func TestWarmStart_Refused(t *testing.T) {
 			f.clock.Advance(2 * time.Hour)
 		}, "too old"},
 		{"corrupt", func(t *testing.T, f *warmFixture, r *collector.Runner) {
-			b, err := f.db.LoadSnapshot(ctx, "vls-2024")
-			if err != nil {
-				t.Fatal(err)
-			}
+			b := loadSnapshot(t, f.db)
 			b.Data = b.Data[:len(b.Data)/2]
 			if err := f.db.SaveSnapshot(ctx, b); err != nil {
 				t.Fatal(err)
 			}
 		}, "cannot be read"},
 		{"old format", func(t *testing.T, f *warmFixture, r *collector.Runner) {
-			b, err := f.db.LoadSnapshot(ctx, "vls-2024")
-			if err != nil {
-				t.Fatal(err)
-			}
+			b := loadSnapshot(t, f.db)
 			b.Data[len("covmon-snapshot\x00")] = 0
 			if err := f.db.SaveSnapshot(ctx, b); err != nil {
 				t.Fatal(err)
@@ -267,10 +261,7 @@ func TestWarmStart_Refused(t *testing.T) {
 func TestWarmStart_PersistsWholeComputations(t *testing.T) {
 	f := newWarmFixture(t)
 	ctx := context.Background()
-	b, err := f.db.LoadSnapshot(ctx, "vls-2024")
-	if err != nil {
-		t.Fatal(err)
-	}
+	b := loadSnapshot(t, f.db)
 	if !b.ComputedAt.Equal(t0) || !strings.Contains(b.Inputs, "observations=20 ") {
 		t.Errorf("persisted: computed at %v, inputs %q", b.ComputedAt, b.Inputs)
 	}
@@ -288,8 +279,8 @@ func TestWarmStart_PersistsWholeComputations(t *testing.T) {
 		t.Fatal(err)
 	}
 	r.WaitPersisted()
-	if b, err = f.db.LoadSnapshot(ctx, "vls-2024"); err != nil || !b.ComputedAt.Equal(t0.Add(time.Minute)) {
-		t.Fatalf("after a second runner's refresh: %v %v", b.ComputedAt, err)
+	if b = loadSnapshot(t, f.db); !b.ComputedAt.Equal(t0.Add(time.Minute)) {
+		t.Fatalf("after a second runner's refresh: %v", b.ComputedAt)
 	}
 	// Its next computation of the same data on the same day keeps the row.
 	f.clock.Advance(time.Minute)
@@ -297,8 +288,8 @@ func TestWarmStart_PersistsWholeComputations(t *testing.T) {
 		t.Fatal(err)
 	}
 	r.WaitPersisted()
-	if b, err = f.db.LoadSnapshot(ctx, "vls-2024"); err != nil || !b.ComputedAt.Equal(t0.Add(time.Minute)) {
-		t.Errorf("unchanged data rewrote the row: %v %v", b.ComputedAt, err)
+	if b = loadSnapshot(t, f.db); !b.ComputedAt.Equal(t0.Add(time.Minute)) {
+		t.Errorf("unchanged data rewrote the row: %v", b.ComputedAt)
 	}
 	// New data: written again.
 	f.ingest(t, geo.KindObservations, "mobifone", signals(1, "2026-01-06"))
@@ -307,9 +298,23 @@ func TestWarmStart_PersistsWholeComputations(t *testing.T) {
 		t.Fatal(err)
 	}
 	r.WaitPersisted()
-	if b, err = f.db.LoadSnapshot(ctx, "vls-2024"); err != nil || !b.ComputedAt.Equal(t0.Add(3*time.Minute)) {
-		t.Errorf("new data did not rewrite the row: %v %v", b.ComputedAt, err)
+	if b = loadSnapshot(t, f.db); !b.ComputedAt.Equal(t0.Add(3*time.Minute)) {
+		t.Errorf("new data did not rewrite the row: %v", b.ComputedAt)
 	}
+}
+
+// loadSnapshot returns the snapshot persisted for the default program, with its bytes.
+func loadSnapshot(t *testing.T, db *sqlite.DB) *geo.SnapshotBlob {
+	t.Helper()
+	ctx := context.Background()
+	b, err := db.LoadSnapshot(ctx, "vls-2024", "")
+	if err == nil {
+		b, err = db.LoadSnapshot(ctx, "vls-2024", b.Inputs)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }
 
 // TestDecodeSnapshot_Garbage: whatever the bytes, an error and never a panic.

@@ -26,7 +26,7 @@ var queries = &sqlstore.Queries{
 	RegistryVersion: `SELECT coalesce(max(id), 0) FROM uploads WHERE kind = 'villages' AND result = 'accepted'`,
 	SnapshotSave: `INSERT INTO snapshot_cache (program_set, inputs, computed_at, data) VALUES (?, ?, ?, ?)
 		ON CONFLICT (program_set) DO UPDATE SET inputs = excluded.inputs, computed_at = excluded.computed_at, data = excluded.data`,
-	SnapshotLoad: `SELECT inputs, computed_at, data FROM snapshot_cache WHERE program_set = ?`,
+	SnapshotLoad: `SELECT inputs, computed_at, CASE WHEN inputs = ? THEN data END FROM snapshot_cache WHERE program_set = ?`,
 
 	ObservationMark:   `SELECT coalesce(max(id), 0) FROM observations`,
 	ObservationsCount: `SELECT count(*) FROM (SELECT 1 FROM observations WHERE id > ? AND id <= ? LIMIT ?)`,

@@ -22,8 +22,8 @@ func (db *DB) SaveSnapshot(ctx context.Context, b *geo.SnapshotBlob) error {
 	return queries.SaveSnapshot(ctx, sq(db.rw), b)
 }
 
-// LoadSnapshot returns the cached snapshot of programSet, or an error wrapping
-// geo.ErrNotFound.
-func (db *DB) LoadSnapshot(ctx context.Context, programSet string) (*geo.SnapshotBlob, error) {
-	return queries.LoadSnapshot(ctx, sq(db.ro), programSet)
+// LoadSnapshot returns the cached snapshot of programSet, its Data only when its Inputs are
+// inputs, or an error wrapping geo.ErrNotFound.
+func (db *DB) LoadSnapshot(ctx context.Context, programSet, inputs string) (*geo.SnapshotBlob, error) {
+	return queries.LoadSnapshot(ctx, sq(db.ro), programSet, inputs)
 }

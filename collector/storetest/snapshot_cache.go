@@ -58,7 +58,7 @@ func contractSnapshotCache(t *testing.T, h *Harness) {
 		t.Errorf("after assignments: %+v, before %+v", v4, v3)
 	}
 
-	if _, err := db.LoadSnapshot(ctx, "vls-2024"); !errors.Is(err, geo.ErrNotFound) {
+	if _, err := db.LoadSnapshot(ctx, "vls-2024", "k"); !errors.Is(err, geo.ErrNotFound) {
 		t.Fatalf("no snapshot yet: %v", err)
 	}
 	big := bytes.Repeat([]byte{0, 1, 2, 0xff, 'x'}, 1<<18) // 1.25 MB, every byte value class
@@ -66,20 +66,25 @@ func contractSnapshotCache(t *testing.T, h *Harness) {
 	for _, b := range []geo.SnapshotBlob{
 		{ProgramSet: "vls-2024", Inputs: "k1", ComputedAt: at, Data: []byte("first")},
 		{ProgramSet: "vls-2024", Inputs: "k2", ComputedAt: at.Add(time.Minute), Data: big},
-		{ProgramSet: "a,vls-2024", Inputs: "k3", ComputedAt: at.Add(2 * time.Minute), Data: []byte{}},
+		{ProgramSet: "a,vls-2024", Inputs: "k3", ComputedAt: at.Add(2 * time.Minute), Data: []byte{0}},
 	} {
 		if err := db.SaveSnapshot(ctx, &b); err != nil {
 			t.Fatal(err)
 		}
 	}
-	got, err := db.LoadSnapshot(ctx, "vls-2024")
+	got, err := db.LoadSnapshot(ctx, "vls-2024", "k2")
 	if err != nil {
 		t.Fatal(err)
 	}
 	if got.ProgramSet != "vls-2024" || got.Inputs != "k2" || !got.ComputedAt.Equal(at.Add(time.Minute)) || !bytes.Equal(got.Data, big) {
 		t.Errorf("replaced snapshot: %q %q %v %d bytes", got.ProgramSet, got.Inputs, got.ComputedAt, len(got.Data))
 	}
-	if got, err := db.LoadSnapshot(ctx, "a,vls-2024"); err != nil || got.Inputs != "k3" || len(got.Data) != 0 {
+	// Asked with other inputs: the row without its bytes.
+	got, err = db.LoadSnapshot(ctx, "vls-2024", "k1")
+	if err != nil || got.Inputs != "k2" || got.Data != nil || !got.ComputedAt.Equal(at.Add(time.Minute)) {
+		t.Errorf("asked with other inputs: %q %v %d bytes, %v", got.Inputs, got.ComputedAt, len(got.Data), err)
+	}
+	if got, err := db.LoadSnapshot(ctx, "a,vls-2024", "k3"); err != nil || got.Inputs != "k3" || !bytes.Equal(got.Data, []byte{0}) {
 		t.Errorf("the other program set: %+v %v", got, err)
 	}
 	if err := db.SaveSnapshot(ctx, &geo.SnapshotBlob{ProgramSet: "x"}); err == nil {

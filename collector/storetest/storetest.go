@@ -71,7 +71,7 @@ type Store interface {
 	// collector.WarmStore
 	DataVersion(ctx context.Context) (geo.DataVersion, error)
 	SaveSnapshot(ctx context.Context, b *geo.SnapshotBlob) error
-	LoadSnapshot(ctx context.Context, programSet string) (*geo.SnapshotBlob, error)
+	LoadSnapshot(ctx context.Context, programSet, inputs string) (*geo.SnapshotBlob, error)
 
 	// httpapi.Store
 	Uploads(ctx context.Context, f geo.UploadFilter) ([]geo.Upload, error)

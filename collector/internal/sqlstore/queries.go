@@ -31,7 +31,7 @@ type Queries struct {
 	// The snapshot cache (warm start).
 	RegistryVersion string // → the latest accepted registry upload's id, 0 for none
 	SnapshotSave    string // program_set, inputs, computed_at, data: insert or replace
-	SnapshotLoad    string // program_set → inputs, computed_at, data
+	SnapshotLoad    string // inputs, program_set → inputs, computed_at, and data when inputs are the row's (else NULL)
 
 	// Alert states and the delivery outbox.
 	AlertsFiring string // → AlertColumns of the firing alerts, by key

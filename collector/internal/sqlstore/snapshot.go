@@ -39,12 +39,13 @@ func (qs *Queries) SaveSnapshot(ctx context.Context, q Querier, b *geo.SnapshotB
 	return nil
 }
 
-// LoadSnapshot returns the cached snapshot of programSet, or an error wrapping
-// geo.ErrNotFound.
-func (qs *Queries) LoadSnapshot(ctx context.Context, q Querier, programSet string) (*geo.SnapshotBlob, error) {
+// LoadSnapshot returns the cached snapshot of programSet, its Data only when its Inputs are
+// inputs (nil otherwise: the bytes of a snapshot that would be refused are not read), or an
+// error wrapping geo.ErrNotFound.
+func (qs *Queries) LoadSnapshot(ctx context.Context, q Querier, programSet, inputs string) (*geo.SnapshotBlob, error) {
 	b := &geo.SnapshotBlob{ProgramSet: programSet}
 	var ms int64
-	err := q.QueryRow(ctx, qs.SnapshotLoad, programSet).Scan(&b.Inputs, &ms, &b.Data)
+	err := q.QueryRow(ctx, qs.SnapshotLoad, inputs, programSet).Scan(&b.Inputs, &ms, &b.Data)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("load snapshot %q: %w", programSet, geo.ErrNotFound)
 	}
