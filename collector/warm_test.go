@@ -298,7 +298,7 @@ func TestWarmStart_PersistsWholeComputations(t *testing.T) {
 		t.Fatal(err)
 	}
 	r.WaitPersisted()
-	if b = loadSnapshot(t, f.db); !b.ComputedAt.Equal(t0.Add(3*time.Minute)) {
+	if b = loadSnapshot(t, f.db); !b.ComputedAt.Equal(t0.Add(3 * time.Minute)) {
 		t.Errorf("new data did not rewrite the row: %v", b.ComputedAt)
 	}
 }
