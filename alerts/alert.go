@@ -112,7 +112,7 @@ var identifying = map[string][]string{
 	KindDeadlineReminder:  {"program", "days_before"},
 	KindForecastMiss:      {"program", "province_code"},
 	KindStaleData:         {"carrier"},
-	KindRegression:        {"program", "village_id"},
+	KindRegression:        {"program", "province_code", "carrier"},
 	KindUploadRejected:    {"carrier", "upload_id"},
 	KindPlanLate:          {"program", "carrier"},
 	KindClaimContradicted: {"program", "carrier"},
@@ -127,6 +127,16 @@ func MakeKey(kind string, labels map[string]string) string {
 		parts = append(parts, strings.ReplaceAll(strings.ReplaceAll(labels[l], "%", "%25"), "/", "%2F"))
 	}
 	return strings.Join(parts, "/")
+}
+
+// Superseded reports whether a stored alert has a shape this version no longer raises: an
+// unknown kind, or a key its kind's identifying labels do not give (the per-village
+// CovmonVillageRegressed alerts of versions before regressions were grouped by province and
+// responsible carrier). Such an alert can never fire again; the stores resolve it once, and
+// withdraw its firing notification where it was never delivered (see Store.ApplyEvaluation).
+func Superseded(a Alert) bool {
+	_, ok := identifying[a.Kind]
+	return !ok || MakeKey(a.Kind, a.Labels) != a.Key
 }
 
 // newAlert builds an alert of kind with the common labels set and its key computed.

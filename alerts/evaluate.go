@@ -2,6 +2,7 @@ package alerts
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"sort"
 	"strconv"
@@ -273,8 +274,15 @@ func (e *Evaluator) contradicted(pi *ProgramInput) []Alert {
 		var ids, lines []string
 		start := items[0].d.Measurement.ObservedAt
 		for _, it := range items {
-			if !slices.Contains(ids, it.vs.Village.ID) {
+			if it.d.Measurement.ObservedAt.Before(start) {
+				start = it.d.Measurement.ObservedAt
+			}
+			if len(ids) == 0 || ids[len(ids)-1] != it.vs.Village.ID { // items are sorted by village
 				ids = append(ids, it.vs.Village.ID)
+			}
+			if len(lines) > e.maxListed() { // enough for the annotation; the rest are counted
+				lines = append(lines, "")
+				continue
 			}
 			line := fmt.Sprintf("%s (%s) %s: claim %s (upload %d), measured dark %s (upload %d)", it.vs.Village.Name, it.vs.Village.ID,
 				it.d.Technology, it.d.Claim.ObservedAt.In(geo.Vietnam).Format(time.DateOnly), it.d.Claim.UploadID,
@@ -286,9 +294,6 @@ func (e *Evaluator) contradicted(pi *ProgramInput) []Alert {
 				line += ", responsible: " + geo.Bucket(r)
 			}
 			lines = append(lines, line)
-			if it.d.Measurement.ObservedAt.Before(start) {
-				start = it.d.Measurement.ObservedAt
-			}
 		}
 		out = append(out, newAlert(KindClaimContradicted, "warning", map[string]string{
 			"program": pi.Program.ID, "carrier": carrier,
@@ -310,7 +315,15 @@ func (e *Evaluator) list(items []string) string {
 	if len(items) <= n {
 		return strings.Join(items, ", ")
 	}
-	return strings.Join(items[:n], ", ") + fmt.Sprintf(" … and %d more", len(items)-n)
+	return strings.Join(items[:n], ", ") + e.more(len(items))
+}
+
+// more is what list appends after MaxListed of total items: " … and N more", or "".
+func (e *Evaluator) more(total int) string {
+	if n := e.maxListed(); total > n {
+		return fmt.Sprintf(" … and %d more", total-n)
+	}
+	return ""
 }
 
 // deadZones counts the open villages that have power and no signal (the deadline's scope).
@@ -358,26 +371,78 @@ func humanDuration(d time.Duration) string {
 	return fmt.Sprintf("%d hours", int(d/time.Hour))
 }
 
+// regressions groups the regressed villages (open now, with signal that counts before) like
+// overdue does: one alert per program × province × responsible carrier (the carrier assigned to
+// the village in the program, or "unassigned"), each village in exactly one group. The
+// annotations carry the count, the statuses and up to MaxListed villages (the province's open
+// villages are in the API and the page, each one's history in `covmon villages show`). So a registry of any size raises at most provinces ×
+// (carriers + 1) of them per program.
 func (e *Evaluator) regressions(pi *ProgramInput) []Alert {
-	open := make(map[string]*geo.VillageStatus, len(pi.Open))
-	for i := range pi.Open {
-		open[pi.Open[i].Village.ID] = &pi.Open[i]
+	if len(pi.Regressed) == 0 {
+		return nil
 	}
-	var out []Alert
+	regressed := make(map[string]bool, len(pi.Regressed))
 	for _, id := range pi.Regressed {
-		vs := open[id]
-		if vs == nil {
+		regressed[id] = true
+	}
+	type group struct {
+		code, name, carrier string
+		vs                  []*geo.VillageStatus
+	}
+	groups := map[[2]string]*group{}
+	for i := range pi.Open {
+		vs := &pi.Open[i]
+		if !regressed[vs.Village.ID] {
 			continue
 		}
-		v := vs.Village
+		c := geo.Bucket(vs.Responsible)
+		k := [2]string{vs.Village.ProvinceCode, c}
+		g := groups[k]
+		if g == nil {
+			g = &group{code: vs.Village.ProvinceCode, name: vs.Village.ProvinceName, carrier: c}
+			groups[k] = g
+		}
+		g.vs = append(g.vs, vs)
+	}
+	var out []Alert
+	for _, g := range groups {
+		sort.Slice(g.vs, func(i, j int) bool { return g.vs[i].Village.ID < g.vs[j].Village.ID })
+		n := min(len(g.vs), e.maxListed())
+		ids := make([]string, 0, n)
+		names := make([]string, 0, n)
+		statuses := map[geo.Status]int{}
+		for i, vs := range g.vs {
+			statuses[vs.Status]++
+			if i >= n {
+				continue
+			}
+			v := vs.Village
+			ids = append(ids, v.ID)
+			line := fmt.Sprintf("%s (%s, %s", v.Name, v.ID, vs.Status)
+			if len(vs.CarriersReported) > 0 {
+				line += ", reported by " + strings.Join(vs.CarriersReported, ", ")
+			}
+			names = append(names, line+")")
+		}
+		var st []string
+		for _, s := range slices.Sorted(maps.Keys(statuses)) {
+			st = append(st, fmt.Sprintf("%s %d", s, statuses[s]))
+		}
+		who := "responsible carrier " + g.carrier
+		if g.carrier == NoCarrier {
+			who = "no responsible carrier: " + geo.UnassignedLabel
+		}
+		more := e.more(len(g.vs))
 		out = append(out, newAlert(KindRegression, "warning", map[string]string{
-			"program": pi.Program.ID, "village_id": v.ID, "province_code": v.ProvinceCode, "province": v.ProvinceName,
+			"program": pi.Program.ID, "province_code": g.code, "province": g.name, "carrier": g.carrier,
 		}, map[string]string{
-			"summary": fmt.Sprintf("Village %s (%s, %s) had signal before and is dark again (%s)",
-				v.Name, v.ID, v.ProvinceName, vs.Status),
-			"village_name":      v.Name,
-			"status":            string(vs.Status),
-			"carriers_reported": strings.Join(vs.CarriersReported, ","),
+			"summary": fmt.Sprintf("%d village(s) in %s had signal before and are dark again (%s, %s)",
+				len(g.vs), g.name, pi.Program.ID, who),
+			"description": fmt.Sprintf("Open villages that had signal which counts under today's policy at some earlier instant and have none now (%s): %s%s",
+				strings.Join(st, ", "), strings.Join(names, ", "), more),
+			"statuses":      strings.Join(st, ", "),
+			"village_count": strconv.Itoa(len(g.vs)),
+			"village_ids":   strings.Join(ids, ", ") + more,
 		}, time.Time{}))
 	}
 	return out

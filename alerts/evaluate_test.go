@@ -1,8 +1,10 @@
 package alerts_test
 
 import (
+	"fmt"
 	"math"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -96,11 +98,19 @@ func TestEvaluator_Evaluate(t *testing.T) {
 			want: []string{"overdue/vls-2024/14/mobifone", "overdue/vls-2024/14/viettel", "overdue/vls-2024/14/vinaphone", "overdue/vls-2024/15/unassigned"},
 		},
 		{
+			// Grouped as overdue is: program × province × responsible carrier, whoever
+			// reported; V9 is not open (covered again): no alert.
 			name: "Regression",
-			in: alerts.Input{Now: before, Programs: []alerts.ProgramInput{{Program: prog, Regressed: []string{"V2", "V9"},
-				Open: []geo.VillageStatus{open("V2", "14", before, "viettel")}}}},
+			in: alerts.Input{Now: before, Programs: []alerts.ProgramInput{{Program: prog, Regressed: []string{"V2", "V3", "V4", "V5", "V9"},
+				Open: []geo.VillageStatus{
+					responsible(open("V2", "14", before, "viettel"), "viettel"),
+					responsible(open("V3", "14", before, "mobifone", "viettel"), "viettel"),
+					responsible(open("V4", "14", before, "viettel"), "vinaphone"),
+					open("V5", "15", before, "viettel"),
+					open("V6", "15", before, "viettel"), // open, never had signal
+				}}}},
 			ev:   alerts.Evaluator{ReminderDays: []int{1}},
-			want: []string{"regression/vls-2024/V2"},
+			want: []string{"regression/vls-2024/14/viettel", "regression/vls-2024/14/vinaphone", "regression/vls-2024/15/unassigned"},
 		},
 		{
 			name: "StaleAndNeverUploaded",
@@ -169,6 +179,62 @@ func TestEvaluator_Evaluate(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestEvaluator_RegressionsBounded: 10k regressed villages in 3 provinces under 3 carriers and
+// none raise at most provinces × (carriers + 1) alerts, each naming MaxListed villages and
+// counting the rest, every village counted in exactly one.
+func TestEvaluator_RegressionsBounded(t *testing.T) {
+	now := deadline.Add(-100 * 24 * time.Hour) // no reminder yet
+	carriers := []string{"viettel", "mobifone", "vinaphone", ""}
+	provinces := []string{"01", "14", "79"}
+	var pi alerts.ProgramInput
+	pi.Program = prog
+	for i := range 10000 {
+		id := fmt.Sprintf("V%05d", i)
+		vs := responsible(open(id, provinces[i%len(provinces)], now, "viettel"), carriers[i%len(carriers)])
+		vs.Status = []geo.Status{geo.StatusDeadZone, geo.StatusNoPower}[(i/7)%2]
+		pi.Open = append(pi.Open, vs)
+		pi.Regressed = append(pi.Regressed, id)
+	}
+	ev := alerts.Evaluator{MaxListed: 5}
+	r := ev.Evaluate(alerts.Input{Now: now, Programs: []alerts.ProgramInput{pi}})
+	if max := len(provinces) * len(carriers); len(r.Alerts) > max || len(r.Alerts) == 0 {
+		t.Fatalf("%d alerts, want 1..%d", len(r.Alerts), max)
+	}
+	total := 0
+	for _, a := range r.Alerts {
+		if a.Kind != alerts.KindRegression {
+			t.Fatalf("unexpected %s", a.Key)
+		}
+		if _, ok := a.Labels["village_id"]; ok {
+			t.Errorf("%s: a village_id label", a.Key)
+		}
+		n, err := strconv.Atoi(a.Annotations["village_count"])
+		if err != nil {
+			t.Fatalf("%s: village_count %q", a.Key, a.Annotations["village_count"])
+		}
+		total += n
+		ids := a.Annotations["village_ids"]
+		if want := fmt.Sprintf(" … and %d more", n-5); !strings.HasSuffix(ids, want) || strings.Count(ids, "V") != 5 {
+			t.Errorf("%s: village_ids %q, want 5 named and %q", a.Key, ids, want)
+		}
+		if !strings.Contains(a.Annotations["statuses"], "dead_zone ") || !strings.Contains(a.Annotations["statuses"], "no_power ") || len(a.Annotations["description"]) > 2000 {
+			t.Errorf("%s: statuses %q, description %d bytes", a.Key, a.Annotations["statuses"], len(a.Annotations["description"]))
+		}
+	}
+	if total != 10000 {
+		t.Errorf("villages counted %d, want 10000 (each in one alert)", total)
+	}
+	// Each village is under its responsible carrier, whoever reported it.
+	for _, a := range r.Alerts {
+		first := strings.SplitN(a.Annotations["village_ids"], ",", 2)[0]
+		var i int
+		fmt.Sscanf(first, "V%05d", &i)
+		if want := geo.Bucket(carriers[i%len(carriers)]); a.Labels["carrier"] != want || a.Labels["province_code"] != provinces[i%len(provinces)] {
+			t.Errorf("%s lists %s, whose responsible carrier is %s in %s", a.Key, first, want, provinces[i%len(provinces)])
+		}
 	}
 }
 

@@ -13,7 +13,10 @@ type Store interface {
 	// EndsAt = now; an active alert still firing keeps its StartsAt and takes the new labels
 	// and annotations. Every transition is queued for each of receivers, de-duplicated on
 	// receiver + key + transition + StartsAt, so applying the same evaluation twice queues
-	// nothing the second time. It returns the transitions, with the stored StartsAt/EndsAt.
+	// nothing the second time. An active alert that is Superseded resolves the same way, but
+	// a receiver whose firing row of its episode is still undelivered hears nothing of it: that
+	// row is settled as dropped ("superseded before delivery") and no resolution is queued for
+	// it. It returns the transitions, with the stored StartsAt/EndsAt.
 	ApplyEvaluation(ctx context.Context, now time.Time, firing []Alert, receivers []string) ([]Transition, error)
 	// ActiveAlerts returns the alerts firing now, sorted by key.
 	ActiveAlerts(ctx context.Context) ([]Alert, error)

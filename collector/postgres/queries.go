@@ -47,6 +47,8 @@ var queries = &sqlstore.Queries{
 		(receiver, alert_key, transition, starts_at, alert, created_at, next_attempt_at)
 		VALUES ($1, $2, $3, $4, $5, $6, $7)
 		ON CONFLICT DO NOTHING`,
+	OutboxWithdraw: `UPDATE alert_outbox SET sent_at = $1, last_error = $2
+		WHERE receiver = $3 AND alert_key = $4 AND transition = 'firing' AND starts_at = $5 AND sent_at IS NULL`,
 	OutboxPrune: `DELETE FROM alert_outbox WHERE sent_at IS NOT NULL AND sent_at < $1`,
 	AlertsPrune: `DELETE FROM alerts WHERE state = 'resolved' AND ends_at < $1`,
 

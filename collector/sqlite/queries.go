@@ -47,6 +47,8 @@ var queries = &sqlstore.Queries{
 		(receiver, alert_key, transition, starts_at, alert, created_at, next_attempt_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT DO NOTHING`,
+	OutboxWithdraw: `UPDATE alert_outbox SET sent_at = ?, last_error = ?
+		WHERE receiver = ? AND alert_key = ? AND transition = 'firing' AND starts_at = ? AND sent_at IS NULL`,
 	OutboxPrune: `DELETE FROM alert_outbox WHERE sent_at IS NOT NULL AND sent_at < ?`,
 	AlertsPrune: `DELETE FROM alerts WHERE state = 'resolved' AND ends_at < ?`,
 

@@ -100,6 +100,84 @@ func contractApplyEvaluation(t *testing.T, h *Harness) {
 	})
 }
 
+// contractApplyEvaluation_Superseded pins the upgrade from per-village regression alerts (an
+// older version's keys, regression/PROGRAM/VILLAGE) to the grouped ones: each old alert
+// resolves once; a receiver that had heard its firing hears the resolution, one whose firing
+// row was still undelivered has that row withdrawn and hears nothing of it; the grouped alert
+// fires for every receiver; nothing is queued again on the next evaluation.
+func contractApplyEvaluation_Superseded(t *testing.T, h *Harness) {
+	ctx := context.Background()
+	db := h.Open(t)
+	old := func(village string) alerts.Alert {
+		l := map[string]string{"alertname": alerts.AlertName(alerts.KindRegression), "source": "covmon",
+			"program": "vls-2024", "village_id": village, "province_code": "14"}
+		return alerts.Alert{Key: "regression/vls-2024/" + village, Kind: alerts.KindRegression, Labels: l,
+			Annotations: map[string]string{"summary": "Village " + village + " had signal before"}}
+	}
+	a, b := old("V1"), old("V2")
+	if !alerts.Superseded(a) {
+		t.Fatalf("%s: not superseded", a.Key)
+	}
+	mustApply(t, db, now, []alerts.Alert{a, b}, "am", "log")
+	// "am" heard both firings, "log" only V1's (V2's row still undelivered).
+	for r, n := range map[string]int{"am": 2, "log": 1} {
+		due, err := db.DueDeliveries(ctx, r, now, n)
+		if err != nil || len(due) != n {
+			t.Fatalf("due for %s: %d rows %v", r, len(due), err)
+		}
+		ids := make([]int64, n)
+		for i, d := range due {
+			ids[i] = d.ID
+		}
+		if err := db.MarkSent(ctx, ids, now); err != nil {
+			t.Fatal(err)
+		}
+	}
+	l := map[string]string{"alertname": alerts.AlertName(alerts.KindRegression), "source": "covmon",
+		"program": "vls-2024", "province_code": "14", "province": "P14", "carrier": "viettel"}
+	grouped := alerts.Alert{Key: alerts.MakeKey(alerts.KindRegression, l), Kind: alerts.KindRegression, Labels: l,
+		Annotations: map[string]string{"summary": "2 village(s) in P14 had signal before", "village_count": "2"}}
+	if alerts.Superseded(grouped) {
+		t.Fatalf("%s: superseded", grouped.Key)
+	}
+	t1 := now.Add(time.Minute)
+	trs := mustApply(t, db, t1, []alerts.Alert{grouped}, "am", "log")
+	want := []string{"firing " + grouped.Key, "resolved " + a.Key, "resolved " + b.Key}
+	if got := statuses(trs); !slices.Equal(got, want) {
+		t.Fatalf("transitions %q, want %q", got, want)
+	}
+	heard := func(r string) []string {
+		due, err := db.DueDeliveries(ctx, r, t1, 100)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, d := range due {
+			out = append(out, d.Status+" "+d.Alert.Key)
+		}
+		return out
+	}
+	if got, want := heard("am"), []string{"firing " + grouped.Key, "resolved " + a.Key, "resolved " + b.Key}; !slices.Equal(got, want) {
+		t.Errorf("am is sent %q, want %q", got, want)
+	}
+	if got, want := heard("log"), []string{"firing " + grouped.Key, "resolved " + a.Key}; !slices.Equal(got, want) {
+		t.Errorf("log is sent %q, want %q (V2's firing withdrawn, its end not sent)", got, want)
+	}
+	if pend, _ := db.PendingDeliveries(ctx); pend["am"] != 3 || pend["log"] != 2 {
+		t.Errorf("pending %v, want am 3, log 2", pend)
+	}
+	act, err := db.ActiveAlerts(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(act) != 1 || act[0].Key != grouped.Key {
+		t.Errorf("active %v, want only the grouped alert", act)
+	}
+	if trs := mustApply(t, db, t1.Add(time.Minute), []alerts.Alert{grouped}, "am", "log"); len(trs) != 0 {
+		t.Errorf("next evaluation: transitions %q, want none", statuses(trs))
+	}
+}
+
 func contractDueDeliveries_Order(t *testing.T, h *Harness) {
 	ctx := context.Background()
 	db := h.Open(t)

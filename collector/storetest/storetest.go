@@ -155,6 +155,7 @@ func Run(t *testing.T, h Harness) {
 		contractLedgerBefore0036,
 		contractTouchToken,
 		contractApplyEvaluation,
+		contractApplyEvaluation_Superseded,
 		contractDueDeliveries_Order,
 		contractEngine_RetryWithBackoff,
 		contractEngine_RestartNeitherLosesNorRepeats,

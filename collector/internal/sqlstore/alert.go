@@ -142,6 +142,16 @@ func (qs *Queries) ApplyEvaluation(ctx context.Context, tx Querier, now time.Tim
 		}
 		trs = append(trs, alerts.Transition{Status: alerts.Firing, Alert: a})
 	}
+	// Every receiver hears every transition, except the end of a superseded alert (a shape this
+	// version no longer raises, e.g. the per-village regressions before they were grouped): it
+	// resolves once, like any other, but a receiver whose firing row of it was still undelivered
+	// never heard of it, so that row is withdrawn and nothing is sent to it; the others hear
+	// the resolution. An upgrade then costs the receivers at most what they already heard.
+	to := make([][]string, len(trs), len(trs)+len(active))
+	for i := range to {
+		to[i] = receivers
+	}
+	var withdraw Stmt
 	for _, a := range active {
 		if seen[a.Key] {
 			continue
@@ -151,8 +161,29 @@ func (qs *Queries) ApplyEvaluation(ctx context.Context, tx Querier, now time.Tim
 		}
 		a.EndsAt = now
 		trs = append(trs, alerts.Transition{Status: alerts.Resolved, Alert: a})
+		if !alerts.Superseded(a) {
+			to = append(to, receivers)
+			continue
+		}
+		if withdraw == nil {
+			if withdraw, err = tx.Prepare(ctx, qs.OutboxWithdraw); err != nil {
+				return nil, fmt.Errorf("prepare outbox withdrawal: %w", err)
+			}
+			defer withdraw.Close()
+		}
+		var heard []string
+		for _, r := range receivers {
+			n, err := withdraw.Exec(ctx, now.UnixMilli(), "dropped: superseded before delivery", r, a.Key, a.StartsAt.UnixMilli())
+			if err != nil {
+				return nil, fmt.Errorf("withdraw %s for %s: %w", a.Key, r, err)
+			}
+			if n == 0 {
+				heard = append(heard, r)
+			}
+		}
+		to = append(to, heard)
 	}
-	if err := qs.enqueue(ctx, tx, now, trs, receivers); err != nil {
+	if err := qs.enqueue(ctx, tx, now, trs, to); err != nil {
 		return nil, err
 	}
 	if err := tx.Exec(ctx, qs.OutboxPrune, now.Add(-outboxRetention).UnixMilli()); err != nil {
@@ -182,23 +213,27 @@ func (qs *Queries) episodeStart(ctx context.Context, tx Querier, a alerts.Alert,
 	return start, nil
 }
 
-func (qs *Queries) enqueue(ctx context.Context, tx Querier, now time.Time, trs []alerts.Transition, receivers []string) error {
-	if len(trs) == 0 || len(receivers) == 0 {
-		return nil
-	}
-	st, err := tx.Prepare(ctx, qs.OutboxInsert)
-	if err != nil {
-		return fmt.Errorf("prepare outbox insert: %w", err)
-	}
-	defer st.Close()
-	for _, t := range trs {
+// enqueue queues each transition trs[i] for the receivers to[i].
+func (qs *Queries) enqueue(ctx context.Context, tx Querier, now time.Time, trs []alerts.Transition, to [][]string) error {
+	var st Stmt
+	for i, t := range trs {
+		if len(to[i]) == 0 {
+			continue
+		}
+		if st == nil {
+			var err error
+			if st, err = tx.Prepare(ctx, qs.OutboxInsert); err != nil {
+				return fmt.Errorf("prepare outbox insert: %w", err)
+			}
+			defer st.Close()
+		}
 		a := t.Alert
 		body := alertJSON{Key: a.Key, Kind: a.Kind, Labels: a.Labels, Annotations: a.Annotations, StartsAt: a.StartsAt.UnixMilli()}
 		if !a.EndsAt.IsZero() {
 			body.EndsAt = a.EndsAt.UnixMilli()
 		}
 		js := mustJSON(body)
-		for _, r := range receivers {
+		for _, r := range to[i] {
 			if _, err := st.Exec(ctx, r, a.Key, t.Status, a.StartsAt.UnixMilli(), js, now.UnixMilli(), now.UnixMilli()); err != nil {
 				return fmt.Errorf("queue %s %s for %s: %w", a.Key, t.Status, r, err)
 			}

@@ -40,8 +40,11 @@ type Queries struct {
 	AlertFire    string // key, kind, labels, annotations, starts_at, updated_at: insert or restart as firing
 	AlertResolve string // ends_at, updated_at, key
 	OutboxInsert string // receiver, alert_key, transition, starts_at, alert, created_at, next_attempt_at; a repeat does nothing
-	OutboxPrune  string // sent_at bound: delete the rows delivered before it
-	AlertsPrune  string // ends_at bound: delete the alerts resolved before it
+	// OutboxWithdraw settles a firing row never delivered, as a dropped one (sent_at, last_error):
+	// sent_at, last_error, receiver, alert_key, starts_at.
+	OutboxWithdraw string
+	OutboxPrune    string // sent_at bound: delete the rows delivered before it
+	AlertsPrune    string // ends_at bound: delete the alerts resolved before it
 
 	// Writes the shared logic makes.
 	TokenRevoke   string // revoked_at, token id
