@@ -114,6 +114,7 @@ func buildSnapshot(ctx context.Context, s SnapshotStore, progs []geo.Program, p 
 			if !v.KnownAt(asOf) {
 				continue
 			}
+			st.Compact() // kept: only what its explanation reads
 			if len(st.Discrepancies) > 0 {
 				discrepant[i] = append(discrepant[i], st)
 			}

@@ -58,6 +58,14 @@ func (a *sizer) strs(ss []string) int {
 
 func (a *sizer) status(st *geo.VillageStatus) int {
 	n := a.strs(st.CarriersWithSignal) + a.strs(st.CarriersReported) + a.str(st.Responsible)
+	n += cap(st.Claims) * int(unsafe.Sizeof(geo.ClaimEvidence{}))
+	for _, c := range st.Claims {
+		n += a.obs(&c.Claim)
+		if c.Confirmation != nil {
+			n += int(unsafe.Sizeof(*c.Confirmation)) + a.obs(c.Confirmation)
+		}
+	}
+	n += cap(st.Discrepancies) * int(unsafe.Sizeof(geo.Discrepancy{}))
 	v := st.Village
 	if v == nil || a.villages[v] {
 		return n
@@ -75,6 +83,11 @@ func (a *sizer) status(st *geo.VillageStatus) int {
 		n += 1 << 20 // a snapshot never holds areas: make it show
 	}
 	return n
+}
+
+// obs counts the strings an observation holds (its struct is counted where it lies).
+func (a *sizer) obs(o *geo.Observation) int {
+	return a.str(o.VillageID) + a.str(o.Carrier) + a.str(o.Method) + a.str(o.Source) + a.str(o.Inspector)
 }
 
 func (a *sizer) counts(s *geo.Summary) int {

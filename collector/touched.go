@@ -87,6 +87,7 @@ func (r *Runner) refreshTouched(ctx context.Context) error {
 			if !v.KnownAt(t.asOf) {
 				continue
 			}
+			st.Compact() // kept: only what its explanation reads
 			if len(st.Discrepancies) > 0 {
 				discrepant[i] = append(discrepant[i], st)
 			}

@@ -304,6 +304,33 @@ func judge(a *Assessment, latest, measured []Observation, prog *Program, p *Poli
 	return counts
 }
 
+// Compact drops from a's Claims those that show no signal counting under the policy: Explain,
+// the only reader of Claims, passes over them. What a holds per village is then bounded by the
+// claims of signal, not by every series reported: an open village (the snapshot keeps every
+// one) usually has none, where the full list cost ~4 KB per village at national scale.
+func (a *Assessment) Compact() {
+	n := 0
+	for i := range a.Claims {
+		if a.Claims[i].counts {
+			n++
+		}
+	}
+	if n == len(a.Claims) {
+		a.Claims = slices.Clip(a.Claims)
+		return
+	}
+	var kept []ClaimEvidence
+	if n > 0 {
+		kept = make([]ClaimEvidence, 0, n)
+		for _, c := range a.Claims {
+			if c.counts {
+				kept = append(kept, c)
+			}
+		}
+	}
+	a.Claims = kept
+}
+
 // contradicted reports whether a has a claim of signal contradicted by a flagged discrepancy.
 func (a *Assessment) contradicted() bool {
 	return slices.ContainsFunc(a.Discrepancies, func(d Discrepancy) bool { return d.Kind == Overstated })

@@ -1,6 +1,7 @@
 package geo_test
 
 import (
+	"fmt"
 	"slices"
 	"testing"
 	"time"
@@ -360,3 +361,51 @@ func TestDiscrepancy_SameInstantInspections(t *testing.T) {
 }
 
 func date(t time.Time) string { return t.In(geo.Vietnam).Format(time.DateOnly) }
+
+// TestCompact: a snapshot keeps of a village's claims only those of signal that counts (what
+// Explain reads): the explanation is the same after, the dark and weak claims are gone.
+func TestCompact(t *testing.T) {
+	dark := claim(false, "2025-03-01")
+	dark.Carrier = "mobifone"
+	weak := claim(true, "2025-03-03")
+	rsrp := -130.0
+	weak.Carrier, weak.RSRPdBm = "vinaphone", &rsrp
+	old := claim(true, "2025-01-05")
+	old.Carrier = "vietnamobile"
+	for _, tc := range []struct {
+		name   string
+		claims []geo.Observation
+		kept   int
+	}{
+		{"CoveredAndContradicted", []geo.Observation{dark, weak, old, claim(true, "2025-03-02")}, 2},
+		{"Open", []geo.Observation{dark, weak}, 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			st := evalEvidence(t, geo.TrustClaims, tc.claims, []geo.Observation{inspection(false, "2025-04-10")}, "2025-05-01")
+			if len(st.Claims) != len(tc.claims) {
+				t.Fatalf("%d claims before, want %d", len(st.Claims), len(tc.claims))
+			}
+			before := st.Explain()
+			st.Compact()
+			if len(st.Claims) != tc.kept || (tc.kept == 0 && st.Claims != nil) {
+				t.Errorf("%d claims kept (%v), want %d", len(st.Claims), st.Claims, tc.kept)
+			}
+			if after := st.Explain(); explained(after) != explained(before) {
+				t.Errorf("Explain after Compact = %s, want %s", explained(after), explained(before))
+			}
+		})
+	}
+}
+
+// explained spells out an explanation's values (its pointers point into the claims).
+func explained(e geo.Explanation) string {
+	s := string(e.Trust)
+	for _, o := range []*geo.Observation{e.Claim, e.Confirmation, e.Contradiction, e.Contradicted} {
+		if o == nil {
+			s += " -"
+			continue
+		}
+		s += fmt.Sprintf(" %+v", *o)
+	}
+	return s
+}
