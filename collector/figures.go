@@ -73,7 +73,7 @@ func (r *Runner) Backfill(ctx context.Context) error {
 	if err != nil || first.IsZero() {
 		return err
 	}
-	now := r.now()
+	now, started := r.now(), time.Now()
 	y, m, _ := first.In(geo.Vietnam).Date()
 	var days []time.Time
 	for day := time.Date(y, m, 1, 0, 0, 0, 0, geo.Vietnam); !day.After(now); day = day.AddDate(0, 1, 0) {
@@ -145,6 +145,7 @@ func (r *Runner) Backfill(ctx context.Context) error {
 	if err := r.Figures.SaveDailyFigures(ctx, out); err != nil {
 		return err
 	}
+	r.logger().Info("monthly figures backfilled", "took", time.Since(started).Round(time.Millisecond), "months", len(days))
 	// Publish the history at once rather than at the next scheduled refresh: the snapshot's
 	// figures are unchanged, so only its history is read again (no second evaluation).
 	return r.refreshHistory(ctx)
