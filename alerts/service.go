@@ -86,15 +86,18 @@ func (s *Service) logger() *slog.Logger {
 	return s.Logger
 }
 
-// Open starts the delivery loops and the evaluation loop, which evaluates the latest snapshot
-// at once, then every EvaluateEvery and on each Kick, until ctx ends or Close is called.
+// Open starts the evaluation loop, which evaluates the latest snapshot at once, then every
+// EvaluateEvery and on each Kick, until ctx ends or Close is called, and the delivery loops
+// once a first snapshot has been evaluated: what an earlier run left in the outbox is delivered
+// after that evaluation has settled it (an alert of a shape this version no longer raises has
+// its undelivered firing withdrawn, see Store.ApplyEvaluation), and not beside the building of
+// the first snapshot.
 func (s *Service) Open(ctx context.Context) error {
 	if s.cancel != nil {
 		return errors.New("alerts: service already open")
 	}
 	s.Engine.Clock, s.Engine.Logger, s.Engine.Elector = s.Clock, s.Logger, s.Elector
 	ctx, s.cancel = context.WithCancel(ctx)
-	s.Engine.Start(ctx)
 	s.wg.Add(1)
 	go func() {
 		defer s.wg.Done()
@@ -130,13 +133,26 @@ func (s *Service) evaluateLoop(ctx context.Context) {
 	}
 	t := s.Clock.NewTicker(every)
 	defer t.Stop()
+	delivering := false
 	for {
+		hadSnapshot := s.Snapshot != nil && s.Snapshot() != nil
 		if s.Elector == nil || s.Elector.IsLeader(ctx) == nil {
-			if _, err := s.Evaluate(ctx); err != nil && ctx.Err() == nil {
+			start := time.Now()
+			trs, err := s.Evaluate(ctx)
+			if err != nil && ctx.Err() == nil {
 				s.logger().Error("alert evaluation", "err", err)
 			}
+			lv := slog.LevelDebug
+			if !delivering && hadSnapshot && err == nil {
+				lv = slog.LevelInfo // the first: the start-up's phases are logged with their durations
+			}
+			s.logger().Log(ctx, lv, "alerts evaluated", "took", time.Since(start).Round(time.Millisecond), "transitions", len(trs))
 		} else if err := s.Project(ctx); err != nil && ctx.Err() == nil { // another instance evaluates
 			s.logger().Error("completion forecast", "err", err)
+		}
+		if !delivering && (hadSnapshot || s.Snapshot == nil) {
+			s.Engine.Start(ctx) // Close waits for this loop before closing the Engine
+			delivering = true
 		}
 		select {
 		case <-ctx.Done():
