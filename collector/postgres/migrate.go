@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 
@@ -76,6 +77,20 @@ func (db *DB) ImportFrom(ctx context.Context, src Source) ([]TableCount, error) 
 		counts = append(counts, TableCount{Table: t, Source: want, Target: got})
 		if got != want || n != want {
 			return counts, fmt.Errorf("import %s: %d rows in the source, %d copied, %d in the target", t, want, n, got)
+		}
+	}
+	// latest_claims and observation_series have no foreign key to villages (migration 0037:
+	// the store writes them only from observations, which have one); a copy takes them as
+	// the source has them, so it checks the rule itself.
+	for _, t := range []string{"latest_claims", "observation_series"} {
+		var id string
+		err := tx.QueryRow(ctx, `SELECT d.village_id FROM `+t+` d
+			WHERE NOT EXISTS (SELECT 1 FROM villages v WHERE v.id = d.village_id) LIMIT 1`).Scan(&id)
+		switch {
+		case err == nil:
+			return counts, fmt.Errorf("import %s: village %q is not in villages (the source breaks its own rule: every row names a village with observations)", t, id)
+		case !errors.Is(err, pgx.ErrNoRows):
+			return counts, fmt.Errorf("import %s: %w", t, err)
 		}
 	}
 	// Identity columns continue after the copied IDs.

@@ -133,6 +133,7 @@ func Run(t *testing.T, h Harness) {
 		contractPlans,
 		contractEachVillageLatest,
 		contractLatestClaims,
+		contractDerivedTablesNameVillages,
 		contractSignalAmong,
 		contractLatestMeasurements_Filters,
 		contractLatestMeasurements_ClaimInForce,
