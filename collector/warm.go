@@ -7,6 +7,7 @@ import (
 	"compress/gzip"
 	"context"
 	"crypto/sha256"
+	"encoding/binary"
 	"encoding/gob"
 	"encoding/hex"
 	"encoding/json"
@@ -15,6 +16,7 @@ import (
 	"io"
 	"os"
 	"reflect"
+	"runtime"
 	"runtime/debug"
 	"slices"
 	"strconv"
@@ -50,68 +52,205 @@ const DefaultWarmMaxAge = 24 * time.Hour
 
 // snapshotFormat is the version of EncodeSnapshot's encoding; a change of the snapshot's Go
 // types changes the key too (snapshotTypes), so an old blob is never decoded into new types.
-const snapshotFormat = 1
+const snapshotFormat = 2
 
 // snapshotMagic starts every encoded snapshot.
 var snapshotMagic = []byte("covmon-snapshot\x00")
 
-// EncodeSnapshot encodes s for the store: a magic, the format version, then the snapshot in gob,
-// gzipped (at the fastest level: a sixth of the bytes, which the store reads back faster than
-// it decompresses them), without its History: the monthly figures are read from the daily
-// figures again at a warm start.
+// EncodeSnapshot encodes s for the store: a magic and the format version, then segments, each
+// its length (uvarint) and its bytes, gzipped at the fastest level (a sixth of the bytes, which
+// the store reads back faster than it decompresses them). The first segment is a gob of the
+// snapshot without its village lists and its History (the monthly figures are read from the
+// daily figures again at a warm start), with the list each later segment belongs to; each later
+// segment is a gob stream of up to snapshotSegment villages of one list, in messages of
+// snapshotChunk (gob reads a message whole into a growing buffer). Segments are encoded and
+// decoded in parallel.
 func EncodeSnapshot(s *geo.Snapshot) ([]byte, error) {
-	c := *s
-	c.Programs = slices.Clone(s.Programs)
-	for i := range c.Programs {
-		c.Programs[i].History = nil
+	head := snapshotHead{Snapshot: *s}
+	head.Programs = slices.Clone(s.Programs)
+	var lists [][]geo.VillageStatus
+	for i := range head.Programs {
+		ps := &head.Programs[i]
+		for d, list := range [][]geo.VillageStatus{ps.Open, ps.Discrepant} {
+			for c := range slices.Chunk(list, snapshotSegment) {
+				head.Segments = append(head.Segments, segmentOf{Program: i, Discrepant: d == 1, Villages: len(c)})
+				lists = append(lists, c)
+			}
+		}
+		ps.Open, ps.Discrepant, ps.History = nil, nil, nil
 	}
+	segs := make([][]byte, 1+len(lists))
+	errs := make([]error, len(segs))
+	parallel(len(segs), func(i int) {
+		if i == 0 {
+			segs[0], errs[0] = gzipGob(func(enc *gob.Encoder) error { return enc.Encode(&head) })
+			return
+		}
+		segs[i], errs[i] = gzipGob(func(enc *gob.Encoder) error {
+			for c := range slices.Chunk(lists[i-1], snapshotChunk) {
+				if err := enc.Encode(c); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+	})
+	if err := errors.Join(errs...); err != nil {
+		return nil, fmt.Errorf("encode snapshot: %w", err)
+	}
+	out := append(bytes.Clone(snapshotMagic), snapshotFormat)
+	for _, b := range segs {
+		out = binary.AppendUvarint(out, uint64(len(b)))
+		out = append(out, b...)
+	}
+	return out, nil
+}
+
+const (
+	// snapshotSegment is the most villages per segment of an encoded snapshot.
+	snapshotSegment = 16384
+	// snapshotChunk is the number of villages per gob message in a segment.
+	snapshotChunk = 512
+)
+
+// snapshotHead is the first segment of an encoded snapshot: the snapshot without its village
+// lists, and what each later segment holds.
+type snapshotHead struct {
+	geo.Snapshot
+	Segments []segmentOf
+}
+
+// segmentOf says which list a segment's villages belong to.
+type segmentOf struct {
+	Program    int
+	Discrepant bool
+	Villages   int
+}
+
+// gzipGob returns what write encodes, gzipped.
+func gzipGob(write func(*gob.Encoder) error) ([]byte, error) {
 	var buf bytes.Buffer
-	buf.Write(snapshotMagic)
-	buf.WriteByte(snapshotFormat)
 	z, err := gzip.NewWriterLevel(&buf, gzip.BestSpeed)
 	if err != nil {
 		return nil, err
 	}
-	if err := gob.NewEncoder(z).Encode(&c); err != nil {
-		return nil, fmt.Errorf("encode snapshot: %w", err)
+	if err := write(gob.NewEncoder(z)); err != nil {
+		return nil, err
 	}
 	if err := z.Close(); err != nil {
-		return nil, fmt.Errorf("encode snapshot: %w", err)
+		return nil, err
 	}
 	return buf.Bytes(), nil
 }
 
+// parallel calls fn(0) … fn(n-1), as many at a time as there are CPUs.
+func parallel(n int, fn func(i int)) {
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for range min(n, runtime.GOMAXPROCS(0)) {
+		wg.Go(func() {
+			for i := range next {
+				fn(i)
+			}
+		})
+	}
+	for i := range n {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+}
+
+// ungzipGob decodes one segment with read, which must consume it all: a segment ends with its
+// last value, its checksum verified. A panic of the decoder is an error.
+func ungzipGob(b []byte, read func(*gob.Decoder) error) (err error) {
+	defer func() {
+		if r := recover(); r != nil { // gob should not panic on bad input; never crash on it
+			err = fmt.Errorf("%v", r)
+		}
+	}()
+	z, err := gzip.NewReader(bytes.NewReader(b))
+	if err != nil {
+		return err
+	}
+	z.Multistream(false)
+	br := bufio.NewReaderSize(z, 1<<16)
+	if err := read(gob.NewDecoder(br)); err != nil {
+		return err
+	}
+	if _, err := br.Peek(1); err != io.EOF {
+		return fmt.Errorf("after the segment's values: %v", cmp.Or(err, errors.New("more bytes")))
+	}
+	return nil
+}
+
 // DecodeSnapshot decodes what EncodeSnapshot made; anything else (another format, a truncated
 // or corrupt blob, bytes after the end) is an error, never a panic.
-func DecodeSnapshot(b []byte) (s *geo.Snapshot, err error) {
+func DecodeSnapshot(b []byte) (*geo.Snapshot, error) {
 	if !bytes.HasPrefix(b, snapshotMagic) || len(b) <= len(snapshotMagic) {
 		return nil, errors.New("decode snapshot: not an encoded snapshot")
 	}
 	if v := b[len(snapshotMagic)]; v != snapshotFormat {
 		return nil, fmt.Errorf("decode snapshot: format %d, this covmon reads %d", v, snapshotFormat)
 	}
-	defer func() {
-		if r := recover(); r != nil { // gob should not panic on bad input; never crash on it
-			s, err = nil, fmt.Errorf("decode snapshot: %v", r)
+	var segs [][]byte
+	for rest := b[len(snapshotMagic)+1:]; len(rest) > 0; {
+		n, k := binary.Uvarint(rest)
+		if k <= 0 || n > uint64(len(rest)-k) {
+			return nil, fmt.Errorf("decode snapshot: segment %d: bad length", len(segs))
 		}
-	}()
-	in := bytes.NewReader(b[len(snapshotMagic)+1:])
-	z, err := gzip.NewReader(in)
-	if err != nil {
+		segs = append(segs, rest[k:k+int(n)])
+		rest = rest[k+int(n):]
+	}
+	if len(segs) == 0 {
+		return nil, errors.New("decode snapshot: no segments")
+	}
+	var head snapshotHead
+	if err := ungzipGob(segs[0], func(dec *gob.Decoder) error { return dec.Decode(&head) }); err != nil {
 		return nil, fmt.Errorf("decode snapshot: %w", err)
 	}
-	z.Multistream(false)
-	br := bufio.NewReaderSize(z, 1<<16)
-	var out geo.Snapshot
-	if err := gob.NewDecoder(br).Decode(&out); err != nil {
+	if len(head.Segments) != len(segs)-1 {
+		return nil, fmt.Errorf("decode snapshot: %d segments of villages, the head names %d", len(segs)-1, len(head.Segments))
+	}
+	for _, sg := range head.Segments {
+		if sg.Program < 0 || sg.Program >= len(head.Programs) || sg.Villages <= 0 || sg.Villages > snapshotSegment {
+			return nil, fmt.Errorf("decode snapshot: a segment of %d villages of program %d", sg.Villages, sg.Program)
+		}
+	}
+	lists := make([][]geo.VillageStatus, len(head.Segments))
+	errs := make([]error, len(head.Segments))
+	parallel(len(head.Segments), func(i int) {
+		want := head.Segments[i].Villages
+		errs[i] = ungzipGob(segs[i+1], func(dec *gob.Decoder) error {
+			list := make([]geo.VillageStatus, 0, want)
+			for len(list) < want {
+				var c []geo.VillageStatus
+				if err := dec.Decode(&c); err != nil {
+					return err
+				}
+				if len(c) == 0 || len(list)+len(c) > want {
+					return errors.New("more villages than the head says")
+				}
+				list = append(list, c...)
+			}
+			lists[i] = list
+			return nil
+		})
+		if errs[i] != nil {
+			errs[i] = fmt.Errorf("segment %d: %w", i+1, errs[i])
+		}
+	})
+	if err := errors.Join(errs...); err != nil {
 		return nil, fmt.Errorf("decode snapshot: %w", err)
 	}
-	// The gzip stream ends with the snapshot, its checksum verified, and the blob with it.
-	if _, err := br.Peek(1); err != io.EOF {
-		return nil, fmt.Errorf("decode snapshot: after the snapshot: %v", cmp.Or(err, errors.New("more bytes")))
-	}
-	if in.Len() != 0 {
-		return nil, fmt.Errorf("decode snapshot: %d bytes after the stream", in.Len())
+	out := head.Snapshot
+	for i, sg := range head.Segments {
+		ps := &out.Programs[sg.Program]
+		if sg.Discrepant {
+			ps.Discrepant = append(ps.Discrepant, lists[i]...)
+		} else {
+			ps.Open = append(ps.Open, lists[i]...)
+		}
 	}
 	// gob keeps each instant's offset, not its zone's name: every reader formats instants
 	// with offsets (or in geo.Vietnam), so nothing shows the difference.

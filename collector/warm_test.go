@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"log/slog"
 	"path/filepath"
 	"slices"
@@ -336,5 +337,37 @@ func TestDecodeSnapshot_Garbage(t *testing.T) {
 		if _, err := collector.DecodeSnapshot(b); err == nil {
 			t.Errorf("%q decoded", b)
 		}
+	}
+}
+
+// TestEncodeSnapshot_Segments: lists longer than a segment, in two programs, come back whole
+// and in order.
+func TestEncodeSnapshot_Segments(t *testing.T) {
+	s := &geo.Snapshot{AsOf: t0, ComputedAt: t0}
+	for p, n := range []int{20000, 3} {
+		ps := geo.ProgramState{Program: geo.Program{ID: fmt.Sprint("p", p)}}
+		for i := range n {
+			st := geo.VillageStatus{Village: &geo.Village{ID: fmt.Sprintf("V-%06d", i), Name: "Bản", Programs: []string{"p"}},
+				Open: true, DaysOverdue: i, Deadline: t0.AddDate(0, 0, -i%400), Responsible: "viettel"}
+			st.CarriersReported = []string{"viettel"}
+			ps.Open = append(ps.Open, st)
+			if i%1000 == 0 {
+				ps.Discrepant = append(ps.Discrepant, st)
+			}
+		}
+		ps.Regressed = []string{"V-000001"}
+		s.Programs = append(s.Programs, ps)
+	}
+	b, err := collector.EncodeSnapshot(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := collector.DecodeSnapshot(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sameFigures(t, "segments", got, s)
+	if _, err := collector.DecodeSnapshot(b[:len(b)-1]); err == nil {
+		t.Error("a truncated blob decoded")
 	}
 }
