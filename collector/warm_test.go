@@ -44,6 +44,10 @@ func newWarmFixture(t *testing.T) *warmFixture {
 	f.in = &collector.Ingester{Store: db, Now: f.clock.Now}
 	f.ingest(t, geo.KindVillages, "", registry(40))
 	f.ingest(t, geo.KindObservations, "viettel", signals(20, "2026-01-05"))
+	// An inspection contradicting viettel's claim at V-000003: the snapshot keeps that village
+	// (discrepant) with the claim it is covered by, which its explanation names.
+	f.ingestFile(t, collector.File{Name: "inspection.geojson", Kind: geo.KindObservations, Inspector: true, Source: "cli"},
+		`{"type":"FeatureCollection","features":[{"type":"Feature","geometry":null,"properties":{"village_id":"V-000003","carrier":"viettel","technology":"4g","has_signal":false,"observed_at":"2026-01-10","method":"drive_test"}}]}`)
 	f.ingest(t, geo.KindAssignments, "", `{"type":"FeatureCollection","covmon_schema":"assignments/v1","features":[
 {"type":"Feature","geometry":null,"properties":{"village_id":"V-000030","program":"vls-2024","carrier":"viettel","assigned_at":"2025-06-01"}}]}`)
 	r := f.runner(nil)
@@ -55,14 +59,22 @@ func newWarmFixture(t *testing.T) *warmFixture {
 	if f.first.Programs[0].Summary.National.Covered != 20 {
 		t.Fatalf("fixture: %d covered, want 20", f.first.Programs[0].Summary.National.Covered)
 	}
+	if d := f.first.Programs[0].Discrepant; len(d) != 1 || d[0].Explain().Claim == nil {
+		t.Fatalf("fixture: discrepant villages %+v, want V-000003 explained by viettel's claim", d)
+	}
 	return f
 }
 
 func (f *warmFixture) ingest(t *testing.T, kind geo.UploadKind, carrier, body string) {
 	t.Helper()
-	u, err := f.in.Ingest(context.Background(), collector.File{Name: string(kind) + ".geojson", Kind: kind, Carrier: carrier, Source: "cli"}, strings.NewReader(body))
+	f.ingestFile(t, collector.File{Name: string(kind) + ".geojson", Kind: kind, Carrier: carrier, Source: "cli"}, body)
+}
+
+func (f *warmFixture) ingestFile(t *testing.T, file collector.File, body string) {
+	t.Helper()
+	u, err := f.in.Ingest(context.Background(), file, strings.NewReader(body))
 	if err != nil || u.Result != geo.ResultAccepted {
-		t.Fatalf("%s: %v %+v", kind, err, u)
+		t.Fatalf("%s: %v %+v", file.Name, err, u)
 	}
 }
 
@@ -81,14 +93,22 @@ func logged() (*slog.Logger, *bytes.Buffer) {
 }
 
 // sameFigures fails unless a and b hold the same figures, compared as JSON (an instant decoded
-// from the store has Vietnam's offset without its zone's name).
+// from the store has Vietnam's offset without its zone's name), and the same explanation of
+// each village they keep (what the page and the village API say it counts as and why: read
+// from fields JSON does not show).
 func sameFigures(t *testing.T, what string, a, b *geo.Snapshot) {
 	t.Helper()
-	ja, err := json.Marshal(a)
+	ja, err := json.Marshal(struct {
+		S *geo.Snapshot
+		E []geo.Explanation
+	}{a, explanations(a)})
 	if err != nil {
 		t.Fatal(err)
 	}
-	jb, err := json.Marshal(b)
+	jb, err := json.Marshal(struct {
+		S *geo.Snapshot
+		E []geo.Explanation
+	}{b, explanations(b)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -100,6 +120,19 @@ func sameFigures(t *testing.T, what string, a, b *geo.Snapshot) {
 		lo := max(0, i-200)
 		t.Errorf("%s: the figures differ at byte %d:\n…%s\n…%s", what, i, ja[lo:min(len(ja), i+100)], jb[lo:min(len(jb), i+100)])
 	}
+}
+
+// explanations returns the explanation of every village s keeps, program by program.
+func explanations(s *geo.Snapshot) []geo.Explanation {
+	var out []geo.Explanation
+	for i := range s.Programs {
+		for _, l := range [][]geo.VillageStatus{s.Programs[i].Open, s.Programs[i].Discrepant} {
+			for j := range l {
+				out = append(out, l[j].Explain())
+			}
+		}
+	}
+	return out
 }
 
 // blockedStore holds the walk of the registry until released.
@@ -263,7 +296,7 @@ func TestWarmStart_PersistsWholeComputations(t *testing.T) {
 	f := newWarmFixture(t)
 	ctx := context.Background()
 	b := loadSnapshot(t, f.db)
-	if !b.ComputedAt.Equal(t0) || !strings.Contains(b.Inputs, "observations=20 ") {
+	if !b.ComputedAt.Equal(t0) || !strings.Contains(b.Inputs, "observations=21 ") {
 		t.Errorf("persisted: computed at %v, inputs %q", b.ComputedAt, b.Inputs)
 	}
 	s, err := collector.DecodeSnapshot(b.Data)

@@ -244,7 +244,7 @@ func (a *Assessment) Explain() Explanation {
 	rank := -1
 	for i := range a.Claims {
 		c := &a.Claims[i]
-		if !c.counts {
+		if !c.Counts {
 			continue
 		}
 		var contra, contradicted *Observation
@@ -278,8 +278,10 @@ type ClaimEvidence struct {
 	// Confirmation is the latest independent measurement of the series when it confirms the
 	// claim (Confirmed), else nil.
 	Confirmation *Observation
-	// counts: the claim shows signal that counts under the policy (before the trust rule).
-	counts bool
+	// Counts: the claim shows signal that counts under the policy (before the trust rule).
+	// Exported so that a snapshot persisted for a warm start (encoding/gob, which skips
+	// unexported fields) keeps it: Explain reads it. Not part of any JSON document.
+	Counts bool `json:"-"`
 }
 
 // judge applies the trust rule to a village's claims: it returns, per claim, whether it
@@ -290,13 +292,13 @@ func judge(a *Assessment, latest, measured []Observation, prog *Program, p *Poli
 	counts := make([]bool, len(latest))
 	for i := range latest {
 		o := &latest[i]
-		ce := ClaimEvidence{Claim: *o, counts: p.Counts(o)}
-		if ce.counts && Confirmed(o, measured, p) {
+		ce := ClaimEvidence{Claim: *o, Counts: p.Counts(o)}
+		if ce.Counts && Confirmed(o, measured, p) {
 			m := *matching(measured, o)
 			ce.Confirmation = &m
 		}
-		counts[i] = ce.counts && (a.Trust != TrustVerified || ce.Confirmation != nil)
-		if ce.counts && !counts[i] {
+		counts[i] = ce.Counts && (a.Trust != TrustVerified || ce.Confirmation != nil)
+		if ce.Counts && !counts[i] {
 			a.Unconfirmed++
 		}
 		a.Claims = append(a.Claims, ce)
@@ -311,7 +313,7 @@ func judge(a *Assessment, latest, measured []Observation, prog *Program, p *Poli
 func (a *Assessment) Compact() {
 	n := 0
 	for i := range a.Claims {
-		if a.Claims[i].counts {
+		if a.Claims[i].Counts {
 			n++
 		}
 	}
@@ -323,7 +325,7 @@ func (a *Assessment) Compact() {
 	if n > 0 {
 		kept = make([]ClaimEvidence, 0, n)
 		for _, c := range a.Claims {
-			if c.counts {
+			if c.Counts {
 				kept = append(kept, c)
 			}
 		}
