@@ -264,7 +264,10 @@ func (s *Service) input(ctx context.Context, snap *geo.Snapshot) (Input, error) 
 		if u.Result != geo.ResultAccepted {
 			continue
 		}
-		if u.Carrier != "" {
+		// A carrier's data is fresh by its own reports only: an inspector's measurements name
+		// the carrier they measured, and would otherwise keep a carrier that stopped reporting
+		// out of the stale-data alert.
+		if u.Carrier != "" && u.Role != geo.RoleInspector && u.LastAt.After(in.LastAccepted[u.Carrier]) {
 			in.LastAccepted[u.Carrier] = u.LastAt
 		}
 		if in.DataSince.IsZero() || u.FirstAt.Before(in.DataSince) {

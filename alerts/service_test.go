@@ -13,6 +13,7 @@ import (
 
 	"github.com/covmon/covmon/alerts"
 	"github.com/covmon/covmon/collector/sqlite"
+	"github.com/covmon/covmon/collector/storetest"
 	"github.com/covmon/covmon/geo"
 	"github.com/covmon/covmon/geo/wire"
 )
@@ -198,5 +199,56 @@ func TestService_Follower(t *testing.T) {
 	case got := <-n.ch:
 		t.Fatalf("the follower delivered %q", got)
 	default:
+	}
+}
+
+// TestService_InspectionsAreNotCarrierReports: a carrier's data is fresh by its own uploads
+// only. Viettel's last report is 40 days old; an inspector's measurements of viettel's
+// villages, uploaded yesterday, name viettel but are no report from it: stale_data/viettel
+// fires (before, the inspection kept the carrier out of the alert). The upload figures come
+// from a real SQLite store.
+func TestService_InspectionsAreNotCarrierReports(t *testing.T) {
+	ctx := context.Background()
+	t0 := time.Date(2026, 11, 2, 9, 0, 0, 0, geo.Vietnam)
+	db := sqlite.NewDB(filepath.Join(t.TempDir(), "store.db"))
+	if err := db.Open(ctx); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	vs := storetest.Villages(1)
+	vs[0].Programs = nil
+	reg := storetest.NewUpload(geo.KindVillages, "")
+	reg.ReceivedAt = t0.Add(-60 * 24 * time.Hour)
+	if err := db.CommitVillages(ctx, reg, vs); err != nil {
+		t.Fatal(err)
+	}
+	report := func(role string, age time.Duration, source string) {
+		t.Helper()
+		u := storetest.NewUpload(geo.KindObservations, "viettel")
+		u.Role, u.ReceivedAt, u.Features = role, t0.Add(-age), 1
+		o := geo.Observation{VillageID: "V000", Carrier: "viettel", Technology: geo.Tech4G, HasSignal: true,
+			ObservedAt: u.ReceivedAt.Add(-time.Hour), Method: "drive_test", Source: source}
+		if err := db.CommitObservations(ctx, u, []geo.Observation{o}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	report(geo.RoleCarrier, 40*24*time.Hour, geo.SourceCarrier)
+	report(geo.RoleInspector, 24*time.Hour, geo.SourceIndependent)
+	stats, err := db.UploadStats(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	s, _, snap := openService(t, clockwork.NewFakeClockAt(t0))
+	snap.Store(&geo.Snapshot{AsOf: t0, Uploads: stats})
+	trs, err := s.Evaluate(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(trs) != 1 || trs[0].Status != alerts.Firing || trs[0].Alert.Key != "stale_data/viettel" {
+		t.Fatalf("transitions %+v, want stale_data/viettel firing (the inspection is no report of viettel's)", trs)
+	}
+	if got := trs[0].Alert.Annotations["last_accepted"]; got != t0.Add(-40*24*time.Hour).Format(time.RFC3339) {
+		t.Errorf("last_accepted %q, want viettel's own upload 40 days ago", got)
 	}
 }

@@ -89,11 +89,14 @@ type UploadFilter struct {
 	BeforeID int64
 }
 
-// UploadStat counts the uploads of one carrier with one result.
+// UploadStat counts the uploads of one carrier sent in one role with one result.
 type UploadStat struct {
 	Carrier string
-	Result  UploadResult
-	Count   int
+	// Role is the role the uploads were sent in (Upload.Role): an inspector's measurements
+	// name the carrier they measured, but they are not that carrier's reports.
+	Role   string
+	Result UploadResult
+	Count  int
 	// LastAt is when the newest of them was received, FirstAt the oldest.
 	LastAt  time.Time
 	FirstAt time.Time

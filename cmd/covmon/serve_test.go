@@ -332,10 +332,10 @@ func TestServe_EndToEnd(t *testing.T) {
 		r := do(t, "GET", s.url+"/metrics", "", "", nil)
 		body := string(r.body)
 		for _, want := range []string{
-			`covmon_uploads_total{carrier="viettel",result="accepted"} 4`, // the seed file and three uploads
-			`covmon_uploads_total{carrier="viettel",result="duplicate"} 1`,
-			`covmon_uploads_total{carrier="viettel",result="rejected"} 1`,
-			`covmon_uploads_total{carrier="mobifone",result="rejected"} 1`,
+			`covmon_uploads_total{carrier="viettel",result="accepted",role="carrier"} 4`, // the seed file and three uploads
+			`covmon_uploads_total{carrier="viettel",result="duplicate",role="carrier"} 1`,
+			`covmon_uploads_total{carrier="viettel",result="rejected",role="carrier"} 1`,
+			`covmon_uploads_total{carrier="mobifone",result="rejected",role="carrier"} 1`,
 			`covmon_validation_problems_total{rule="carrier_mismatch"} 1`,
 			`covmon_program_target_villages{program="vls-2024"} 832`,
 			`covmon_demo_data 1`,

@@ -76,9 +76,9 @@ var (
 		"Open villages of the program left without per-village series by metrics.max_village_series (the least overdue); the aggregates still count them.", []string{"program"}, nil)
 
 	uploads = prometheus.NewDesc("covmon_uploads_total",
-		"Uploads recorded in the database, by carrier (registry for village registry uploads) and result (accepted, rejected, duplicate); counted from the database, so it survives restarts.", []string{"carrier", "result"}, nil)
+		"Uploads recorded in the database, by carrier (registry for uploads naming no single carrier: the village registry, files of several carriers), role it was sent in (carrier, inspector, ministry) and result (accepted, rejected, duplicate); counted from the database, so it survives restarts.", []string{"carrier", "role", "result"}, nil)
 	lastUpload = prometheus.NewDesc("covmon_last_upload_timestamp_seconds",
-		"When the newest upload of the carrier with the result was received.", []string{"carrier", "result"}, nil)
+		"When the newest upload of the carrier in the role with the result was received (role=\"inspector\": measurements of the carrier, not its reports).", []string{"carrier", "role", "result"}, nil)
 	problems = prometheus.NewDesc("covmon_validation_problems_total",
 		"Validation problems in rejected uploads, by rule code; counted from the database, so it survives restarts.", []string{"rule"}, nil)
 )
@@ -181,8 +181,8 @@ func emit(ch chan<- prometheus.Metric, s *geo.Snapshot, maxVillages int) {
 		if carrier == "" {
 			carrier = "registry" // the ministry's village registry uploads
 		}
-		ch <- prometheus.MustNewConstMetric(uploads, prometheus.CounterValue, float64(u.Count), carrier, string(u.Result))
-		gauge(ch, lastUpload, unix(u.LastAt), carrier, string(u.Result))
+		ch <- prometheus.MustNewConstMetric(uploads, prometheus.CounterValue, float64(u.Count), carrier, u.Role, string(u.Result))
+		gauge(ch, lastUpload, unix(u.LastAt), carrier, u.Role, string(u.Result))
 	}
 	for _, p := range s.Problems {
 		ch <- prometheus.MustNewConstMetric(problems, prometheus.CounterValue, float64(p.Count), p.Rule)

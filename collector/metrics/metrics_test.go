@@ -33,8 +33,10 @@ func snapshot(villages []geo.Village, latest map[string][]geo.Observation, regre
 	}
 	return &geo.Snapshot{ComputedAt: asOf, AsOf: asOf, Programs: []geo.ProgramState{ps}, Demo: true,
 		CarrierTech: []geo.CarrierTech{{Carrier: "viettel", Technology: geo.Tech4G, Villages: 1}},
-		Uploads:     []geo.UploadStat{{Carrier: "viettel", Result: geo.ResultAccepted, Count: 2, LastAt: asOf}, {Result: geo.ResultAccepted, Count: 1, LastAt: asOf}},
-		Problems:    []geo.RuleCount{{Rule: "time_future", Count: 3}},
+		Uploads: []geo.UploadStat{{Carrier: "viettel", Role: geo.RoleCarrier, Result: geo.ResultAccepted, Count: 2, LastAt: asOf},
+			{Carrier: "viettel", Role: geo.RoleInspector, Result: geo.ResultAccepted, Count: 1, LastAt: asOf},
+			{Role: geo.RoleMinistry, Result: geo.ResultAccepted, Count: 1, LastAt: asOf}},
+		Problems: []geo.RuleCount{{Rule: "time_future", Count: 3}},
 	}
 }
 
@@ -70,10 +72,11 @@ covmon_program_target_villages{program="vls-2024"} 4
 # HELP covmon_village_regressed An open village that had signal before (covered, then dark again).
 # TYPE covmon_village_regressed gauge
 covmon_village_regressed{program="vls-2024",village_id="B"} 1
-# HELP covmon_uploads_total Uploads recorded in the database, by carrier (registry for village registry uploads) and result (accepted, rejected, duplicate); counted from the database, so it survives restarts.
+# HELP covmon_uploads_total Uploads recorded in the database, by carrier (registry for uploads naming no single carrier: the village registry, files of several carriers), role it was sent in (carrier, inspector, ministry) and result (accepted, rejected, duplicate); counted from the database, so it survives restarts.
 # TYPE covmon_uploads_total counter
-covmon_uploads_total{carrier="registry",result="accepted"} 1
-covmon_uploads_total{carrier="viettel",result="accepted"} 2
+covmon_uploads_total{carrier="registry",result="accepted",role="ministry"} 1
+covmon_uploads_total{carrier="viettel",result="accepted",role="carrier"} 2
+covmon_uploads_total{carrier="viettel",result="accepted",role="inspector"} 1
 `
 	if err := testutil.CollectAndCompare(c, strings.NewReader(want), "covmon_village_open", "covmon_program_covered_villages",
 		"covmon_program_target_villages", "covmon_village_regressed", "covmon_uploads_total"); err != nil {

@@ -21,11 +21,11 @@ func (db *DB) Ping(ctx context.Context) error {
 	return nil
 }
 
-// UploadStats counts uploads per carrier and result, with the newest one's receipt time.
-// Registry uploads have the carrier "".
+// UploadStats counts uploads per carrier, role and result, with the newest one's receipt
+// time. Registry uploads have the carrier "".
 func (db *DB) UploadStats(ctx context.Context) ([]geo.UploadStat, error) {
-	out, err := sqlstore.Collect(ctx, sq(db.ro), sqlstore.ScanUploadStat, `SELECT carrier, result, count(*), max(received_at), min(received_at)
-		FROM uploads GROUP BY carrier, result ORDER BY carrier, result`)
+	out, err := sqlstore.Collect(ctx, sq(db.ro), sqlstore.ScanUploadStat, `SELECT carrier, role, result, count(*), max(received_at), min(received_at)
+		FROM uploads GROUP BY carrier, role, result ORDER BY carrier, role, result`)
 	if err != nil {
 		return nil, fmt.Errorf("upload stats: %w", err)
 	}

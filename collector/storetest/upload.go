@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"reflect"
 	"slices"
 	"testing"
@@ -297,6 +298,20 @@ func contractDuplicateKeyRole(t *testing.T, h *Harness) {
 		}
 		if n := h.QueryInt(t, db, `SELECT count(*) FROM observations WHERE village_id = 'V000'`); n != 3 {
 			t.Fatalf("V000 rows %d after the duplicates, want 3", n)
+		}
+		// The upload figures keep the roles apart: the inspection names viettel, but it is no
+		// report of viettel's (a carrier's data freshness counts its own uploads only).
+		stats, err := db.UploadStats(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := map[string]int{}
+		for _, s := range stats {
+			got[s.Carrier+"/"+s.Role+"/"+string(s.Result)] = s.Count
+		}
+		if want := map[string]int{"/ministry/accepted": 1, "viettel/carrier/accepted": 2,
+			"viettel/inspector/accepted": 1}; !maps.Equal(got, want) {
+			t.Fatalf("UploadStats %v, want %v", got, want)
 		}
 	})
 

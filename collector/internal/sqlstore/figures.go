@@ -6,13 +6,13 @@ import (
 	"github.com/covmon/covmon/geo"
 )
 
-// ScanUploadStat reads carrier, result, count, max(received_at), min(received_at).
+// ScanUploadStat reads carrier, role, result, count, max(received_at), min(received_at).
 func ScanUploadStat(s Row) (geo.UploadStat, error) {
 	var (
 		st          geo.UploadStat
 		last, first int64
 	)
-	if err := s.Scan(&st.Carrier, &st.Result, &st.Count, &last, &first); err != nil {
+	if err := s.Scan(&st.Carrier, &st.Role, &st.Result, &st.Count, &last, &first); err != nil {
 		return geo.UploadStat{}, err
 	}
 	st.LastAt, st.FirstAt = Time(last), Time(first)
