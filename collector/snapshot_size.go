@@ -23,6 +23,10 @@ func SnapshotBytes(s *geo.Snapshot) int {
 		for j := range ps.Open {
 			n += a.status(&ps.Open[j])
 		}
+		n += cap(ps.Discrepant) * int(unsafe.Sizeof(geo.VillageStatus{}))
+		for j := range ps.Discrepant {
+			n += a.status(&ps.Discrepant[j])
+		}
 		n += cap(ps.Regressed) * int(unsafe.Sizeof(""))
 		for _, id := range ps.Regressed {
 			n += a.str(id)
@@ -66,6 +70,16 @@ func (a *sizer) status(st *geo.VillageStatus) int {
 		}
 	}
 	n += cap(st.Discrepancies) * int(unsafe.Sizeof(geo.Discrepancy{}))
+	for i := range st.Discrepancies {
+		d := &st.Discrepancies[i]
+		n += a.str(d.Carrier) + a.str(string(d.Kind)) + a.obs(&d.Claim) + a.obs(&d.Measurement)
+		if d.Reclaim != nil {
+			n += int(unsafe.Sizeof(*d.Reclaim)) + a.obs(d.Reclaim)
+		}
+	}
+	if p := st.Lifecycle.Plan; p != nil {
+		n += int(unsafe.Sizeof(*p)) + a.str(p.VillageID) + a.str(p.ProgramID) + a.str(p.Carrier) + a.str(p.SiteID) + a.str(string(p.Progress))
+	}
 	v := st.Village
 	if v == nil || a.villages[v] {
 		return n
@@ -87,7 +101,16 @@ func (a *sizer) status(st *geo.VillageStatus) int {
 
 // obs counts the strings an observation holds (its struct is counted where it lies).
 func (a *sizer) obs(o *geo.Observation) int {
-	return a.str(o.VillageID) + a.str(o.Carrier) + a.str(o.Method) + a.str(o.Source) + a.str(o.Inspector)
+	n := a.str(o.VillageID) + a.str(o.Carrier) + a.str(o.Method) + a.str(o.Source) + a.str(o.Inspector)
+	for _, f := range []*float64{o.RSRPdBm, o.DLMbps, o.AreaShare} {
+		if f != nil {
+			n += 8
+		}
+	}
+	if o.ClaimInForce != nil {
+		n += int(unsafe.Sizeof(*o.ClaimInForce)) + a.obs(o.ClaimInForce)
+	}
+	return n
 }
 
 func (a *sizer) counts(s *geo.Summary) int {

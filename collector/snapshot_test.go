@@ -113,6 +113,47 @@ func TestSnapshot_BytesPerVillage(t *testing.T) {
 	}
 }
 
+// TestSnapshotBytes_CountsEvidence: the accounting reaches everything a status holds — the
+// claims and their confirmations, the discrepancies with their observations, the plan — and
+// the discrepant villages' list (covered villages with a discrepancy), so that the bound per
+// village above cannot miss a part.
+func TestSnapshotBytes_CountsEvidence(t *testing.T) {
+	base := func() *geo.Snapshot {
+		return &geo.Snapshot{Programs: []geo.ProgramState{{Open: []geo.VillageStatus{{Village: &geo.Village{ID: "V1", Name: "Bản A"}}}}}}
+	}
+	bare := collector.SnapshotBytes(base())
+	rsrp := -100.0
+	claim := geo.Observation{VillageID: "V1", Carrier: "viettel", Method: "drive_test", Source: geo.SourceCarrier, RSRPdBm: &rsrp}
+	for name, add := range map[string]func(s *geo.Snapshot){
+		"claims": func(s *geo.Snapshot) {
+			s.Programs[0].Open[0].Claims = []geo.ClaimEvidence{{Claim: claim}, {Claim: claim, Confirmation: &claim}}
+		},
+		"discrepancies": func(s *geo.Snapshot) {
+			s.Programs[0].Open[0].Discrepancies = []geo.Discrepancy{{Carrier: "viettel", Claim: claim, Measurement: claim, Reclaim: &claim}}
+		},
+		"plan": func(s *geo.Snapshot) {
+			s.Programs[0].Open[0].Lifecycle.Plan = &geo.Plan{VillageID: "V1", Carrier: "viettel", SiteID: "S-1"}
+		},
+		"discrepant": func(s *geo.Snapshot) {
+			s.Programs[0].Discrepant = []geo.VillageStatus{{Village: &geo.Village{ID: "V2", Name: "Bản B"}}}
+		},
+	} {
+		s := base()
+		add(s)
+		if got := collector.SnapshotBytes(s); got <= bare {
+			t.Errorf("%s: %d bytes, as without it (%d): not counted", name, got, bare)
+		}
+	}
+	// A discrepancy's observations count as much as the claims' do.
+	one := base()
+	one.Programs[0].Open[0].Discrepancies = []geo.Discrepancy{{}}
+	full := base()
+	full.Programs[0].Open[0].Discrepancies = []geo.Discrepancy{{Carrier: "mobifone", Claim: claim, Measurement: geo.Observation{Inspector: "Thanh tra Sở TT&TT"}, Reclaim: &claim}}
+	if collector.SnapshotBytes(full) <= collector.SnapshotBytes(one) {
+		t.Error("a discrepancy's observations are not counted")
+	}
+}
+
 func ptr[T any](v T) *T { return &v }
 
 // TestSnapshot_SameAsStatus pins the streaming snapshot to the plain evaluation: the same
