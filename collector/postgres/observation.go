@@ -64,11 +64,19 @@ func (db *DB) CommitChangedObservations(ctx context.Context, u *geo.Upload, batc
 // commitStaged runs an observations upload: the duplicate check, fill (which COPYs rows into
 // the stage), then the insert from the stage and the upload's ledger entry.
 func (db *DB) commitStaged(ctx context.Context, op string, u *geo.Upload, skipKnown bool, fill func(context.Context, *stage) error) error {
-	tx, err := db.begin(ctx)
+	tx, end, err := db.beginOwn(ctx)
 	if err != nil {
 		return fmt.Errorf("%s: %w", op, err)
 	}
-	defer tx.Rollback(ctx)
+	// The session that staged a large upload ends with it (beginOwn), as does one whose
+	// upload failed after staging (the stage's size unknown).
+	staged := false
+	defer func() {
+		if tx != nil {
+			tx.Rollback(ctx)
+			end(staged)
+		}
+	}()
 	id, err := db.beginAccepted(ctx, tx, u)
 	if err != nil {
 		return fmt.Errorf("%s: %w", op, err)
@@ -77,7 +85,12 @@ func (db *DB) commitStaged(ctx context.Context, op string, u *geo.Upload, skipKn
 	if err != nil {
 		return fmt.Errorf("%s: %w", op, err)
 	}
+	staged = true
 	if err := fill(ctx, st); err != nil {
+		return fmt.Errorf("%s: %w", op, err)
+	}
+	spent, err := stageSpent(ctx, tx, "obs_stage")
+	if err != nil {
 		return fmt.Errorf("%s: %w", op, err)
 	}
 	inserted, err := st.flush(ctx, id, skipKnown)
@@ -90,6 +103,8 @@ func (db *DB) commitStaged(ctx context.Context, op string, u *geo.Upload, skipKn
 	if err := tx.Commit(ctx); err != nil {
 		return fmt.Errorf("%s: commit: %w", op, err)
 	}
+	tx = nil
+	end(spent)
 	db.analyzeAfter(ctx, inserted, "observations", "observation_series", "latest_claims")
 	u.ID, u.Result, u.Inserted, u.DuplicateOf = id, geo.ResultAccepted, inserted, 0
 	return nil

@@ -95,7 +95,9 @@ func (db *DB) Open(ctx context.Context) (err error) {
 	}
 	// An upload stages its rows in a temporary table (1M observations ≈ 115 MB): with the
 	// default 8 MB of local buffers every pass over the stage reads it back from the kernel.
-	// The buffers are allocated as a session uses them, and only uploads use temporary tables.
+	// The buffers are allocated as a session uses them, and only uploads use temporary tables;
+	// PostgreSQL keeps them until the session ends, so an upload that filled more than the
+	// default 8 MB ends its session (beginOwn).
 	cfg.ConnConfig.RuntimeParams["temp_buffers"] = "256MB"
 	db.pool, err = pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
@@ -209,6 +211,49 @@ func (db *DB) migrateFile(ctx context.Context, conn *pgx.Conn, name string) erro
 		return err
 	}
 	return tx.Commit(ctx)
+}
+
+// beginOwn starts a write transaction as begin does, on a connection acquired for it alone,
+// and returns with it end, to be called once the transaction has ended (committed or rolled
+// back): end gives the connection back to the pool, or with discard closes it, so that the
+// server ends its session. An upload's stage fills the session's local buffers (temp_buffers,
+// up to 256 MB) and PostgreSQL keeps them until the session ends: a pool of 8 connections
+// that had each staged a large upload would hold 2 GB of the server's memory for as long as
+// the pool keeps them (up to an hour), and every instance has its own pool.
+func (db *DB) beginOwn(ctx context.Context) (tx pgx.Tx, end func(discard bool), err error) {
+	c, err := db.pool.Acquire(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	if tx, err = c.Begin(ctx); err != nil {
+		c.Release()
+		return nil, nil, err
+	}
+	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, int64(writeLockKey)); err != nil {
+		tx.Rollback(ctx)
+		c.Release()
+		return nil, nil, fmt.Errorf("write lock: %w", err)
+	}
+	return tx, func(discard bool) {
+		if !discard {
+			c.Release()
+			return
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		c.Hijack().Close(ctx)
+	}, nil
+}
+
+// stageSpent reports whether the temporary table stage has grown past the local buffers a
+// session keeps by default (8 MB): the session then holds more of the server's memory than
+// it would have, until it ends (see beginOwn).
+func stageSpent(ctx context.Context, tx pgx.Tx, stage string) (bool, error) {
+	var size int64
+	if err := tx.QueryRow(ctx, `SELECT pg_total_relation_size($1::regclass)`, stage).Scan(&size); err != nil {
+		return false, fmt.Errorf("stage size: %w", err)
+	}
+	return size > 8<<20, nil
 }
 
 // begin starts a write transaction holding the write lock until it ends.

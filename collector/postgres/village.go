@@ -42,11 +42,19 @@ func (db *DB) CommitVillages(ctx context.Context, u *geo.Upload, vs []geo.Villag
 // instant; successors start then and retire their predecessors; a change to a retired village
 // or dated before a village's current version is geo.ErrConflict.
 func (db *DB) CommitVillageStream(ctx context.Context, u *geo.Upload, batches iter.Seq2[[]geo.Village, error]) error {
-	tx, err := db.begin(ctx)
+	tx, end, err := db.beginOwn(ctx)
 	if err != nil {
 		return fmt.Errorf("commit villages: %w", err)
 	}
-	defer tx.Rollback(ctx)
+	// The session ends with an upload that staged more than it keeps by default, or failed
+	// (beginOwn).
+	var w *villageWriter
+	defer func() {
+		if tx != nil {
+			tx.Rollback(ctx)
+			end(w != nil)
+		}
+	}()
 
 	first, err := firstImport(ctx, tx)
 	if err != nil {
@@ -78,7 +86,7 @@ func (db *DB) CommitVillageStream(ctx context.Context, u *geo.Upload, batches it
 	if _, err := tx.Exec(ctx, `CREATE TEMP TABLE village_stage (LIKE villages INCLUDING DEFAULTS) ON COMMIT DROP`); err != nil {
 		return fmt.Errorf("commit villages: stage: %w", err)
 	}
-	w := &villageWriter{uploadID: id, effective: effective, programs: programs, bulk: first}
+	w = &villageWriter{uploadID: id, effective: effective, programs: programs, bulk: first}
 	if first {
 		w.seen = map[uint64]struct{}{}
 	}
@@ -112,6 +120,8 @@ func (db *DB) CommitVillageStream(ctx context.Context, u *geo.Upload, batches it
 	if err := tx.Commit(ctx); err != nil {
 		return fmt.Errorf("commit villages: commit: %w", err)
 	}
+	tx = nil
+	end(w.spent)
 	db.analyzeAfter(ctx, changed, "villages", "village_programs", "village_versions")
 	u.ID, u.Result, u.Inserted, u.DuplicateOf = id, geo.ResultAccepted, changed, 0
 	u.Effective = effective
@@ -224,6 +234,12 @@ func (w *villageWriter) upsertSegment(ctx context.Context, tx pgx.Tx, batch []ge
 	if _, err := tx.CopyFrom(ctx, pgx.Identifier{"village_stage"}, villageCopyColumns, pgx.CopyFromRows(rows)); err != nil {
 		return 0, fmt.Errorf("stage villages: %w", err)
 	}
+	if !w.spent {
+		var err error
+		if w.spent, err = stageSpent(ctx, tx, "village_stage"); err != nil {
+			return 0, err
+		}
+	}
 	// Program memberships: read the stored ones of the batch before anything changes them.
 	have := map[string][]string{}
 	prows, err := tx.Query(ctx, `SELECT village_id, program_id FROM village_programs
@@ -308,6 +324,10 @@ type villageWriter struct {
 	// bulk: the registry was empty and every village written so far was new (copyNew).
 	bulk bool
 	seen map[uint64]struct{} // the hashes of the IDs copyNew wrote
+
+	// spent: the stage has grown past the local buffers a session keeps by default (see
+	// beginOwn).
+	spent bool
 }
 
 // idSeed hashes village IDs for villageWriter.seen.
