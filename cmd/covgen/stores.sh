@@ -135,7 +135,7 @@ SQL
 	# serve: from start to ready (the first snapshot), then the summary API.
 	ADDR=127.0.0.1:$((PORT + 1))
 	t0=$(date +%s.%N)
-	"$BIN/covmon" serve --db "$DB" --listen "$ADDR" --log-level error >/dev/null 2>&1 &
+	"$BIN/covmon" serve --db "$DB" --listen "$ADDR" --log-level error >"$DIR/$store-serve.log" 2>&1 &
 	SPID=$!
 	until curl -fs "http://$ADDR/readyz" >/dev/null 2>&1; do
 		if [ "$(echo "$(date +%s.%N) - $t0 > $RLIMIT" | bc)" = 1 ] || ! kill -0 "$SPID" 2>/dev/null; then break; fi
@@ -143,7 +143,9 @@ SQL
 	done
 	if ! curl -fs "http://$ADDR/readyz" >/dev/null 2>&1; then
 		echo "bench: what=$store-serve-ready not_ready_after_s=$(echo "$(date +%s.%N) - $t0" | bc) rss_mb=$(($(awk '/VmHWM/ {print $2}' /proc/$SPID/status 2>/dev/null || echo 0) / 1024)) load=\"$(load)\""
-		kill "$SPID" 2>/dev/null; wait "$SPID" 2>/dev/null || true; SPID=
+		tail -3 "$DIR/$store-serve.log" | sed 's/^/  serve: /' # why it stopped, if it did
+		kill "$SPID" 2>/dev/null || true # it may have exited (set -e: a failed kill ended the run)
+		wait "$SPID" 2>/dev/null || true; SPID=
 		continue
 	fi
 	echo "bench: what=$store-serve-ready wall_s=$(echo "$(date +%s.%N) - $t0" | bc) rss_mb=$(($(awk '/VmHWM/ {print $2}' /proc/$SPID/status) / 1024)) load=\"$(load)\""
