@@ -137,28 +137,8 @@ func (e *Evaluator) Evaluate(in Input) Result {
 // to the village in the program, or "unassigned"): each village is in exactly one group,
 // whoever reported on it.
 func (e *Evaluator) overdue(now time.Time, pi *ProgramInput) []Alert {
-	type group struct {
-		code, name, carrier string
-		vs                  []*geo.VillageStatus
-	}
-	groups := map[[2]string]*group{}
-	for i := range pi.Open {
-		vs := &pi.Open[i]
-		if !vs.Overdue {
-			continue
-		}
-		c := geo.Bucket(vs.Responsible)
-		k := [2]string{vs.Village.ProvinceCode, c}
-		g := groups[k]
-		if g == nil {
-			g = &group{code: vs.Village.ProvinceCode, name: vs.Village.ProvinceName, carrier: c}
-			groups[k] = g
-		}
-		g.vs = append(g.vs, vs)
-	}
 	var out []Alert
-	for _, g := range groups {
-		sort.Slice(g.vs, func(i, j int) bool { return g.vs[i].Village.ID < g.vs[j].Village.ID })
+	for _, g := range byProvinceCarrier(pi.Open, func(vs *geo.VillageStatus) bool { return vs.Overdue }) {
 		ids := make([]string, len(g.vs))
 		names := make([]string, len(g.vs))
 		maxDays, deadline := 0, g.vs[0].Deadline
@@ -172,10 +152,6 @@ func (e *Evaluator) overdue(now time.Time, pi *ProgramInput) []Alert {
 				deadline = vs.Deadline
 			}
 		}
-		who := "responsible carrier " + g.carrier
-		if g.carrier == NoCarrier {
-			who = "no responsible carrier: " + geo.UnassignedLabel
-		}
 		var why []string
 		for _, r := range geo.Reasons {
 			if reasons[r] > 0 {
@@ -186,7 +162,7 @@ func (e *Evaluator) overdue(now time.Time, pi *ProgramInput) []Alert {
 			"program": pi.Program.ID, "province_code": g.code, "province": g.name, "carrier": g.carrier,
 		}, map[string]string{
 			"summary": fmt.Sprintf("%d village(s) in %s still without signal past their %s deadline (%s)",
-				len(g.vs), g.name, pi.Program.ID, who),
+				len(g.vs), g.name, pi.Program.ID, g.who()),
 			"description": fmt.Sprintf("In-scope villages without signal past their own deadline (earliest %s), up to %d days overdue (%s): %s",
 				deadline.In(geo.Vietnam).Format(time.DateOnly), maxDays, strings.Join(why, ", "), e.list(names)),
 			"reasons":          strings.Join(why, ", "),
@@ -197,6 +173,45 @@ func (e *Evaluator) overdue(now time.Time, pi *ProgramInput) []Alert {
 		}, deadline))
 	}
 	return out
+}
+
+// provinceGroup is the open villages of one province with one responsible carrier (NoCarrier
+// when none is assigned), in village ID order: the unit of the overdue and regression alerts.
+type provinceGroup struct {
+	code, name, carrier string
+	vs                  []*geo.VillageStatus
+}
+
+// who names the group's responsible carrier in an alert's summary.
+func (g *provinceGroup) who() string {
+	if g.carrier == NoCarrier {
+		return "no responsible carrier: " + geo.UnassignedLabel
+	}
+	return "responsible carrier " + g.carrier
+}
+
+// byProvinceCarrier groups the open villages keep accepts by province × responsible carrier:
+// each village is in exactly one group, whoever reported on it.
+func byProvinceCarrier(open []geo.VillageStatus, keep func(*geo.VillageStatus) bool) map[[2]string]*provinceGroup {
+	groups := map[[2]string]*provinceGroup{}
+	for i := range open {
+		vs := &open[i]
+		if !keep(vs) {
+			continue
+		}
+		c := geo.Bucket(vs.Responsible)
+		k := [2]string{vs.Village.ProvinceCode, c}
+		g := groups[k]
+		if g == nil {
+			g = &provinceGroup{code: vs.Village.ProvinceCode, name: vs.Village.ProvinceName, carrier: c}
+			groups[k] = g
+		}
+		g.vs = append(g.vs, vs)
+	}
+	for _, g := range groups {
+		sort.Slice(g.vs, func(i, j int) bool { return g.vs[i].Village.ID < g.vs[j].Village.ID })
+	}
+	return groups
 }
 
 // plansLate raises one alert per program × responsible carrier with open villages late
@@ -385,28 +400,8 @@ func (e *Evaluator) regressions(pi *ProgramInput) []Alert {
 	for _, id := range pi.Regressed {
 		regressed[id] = true
 	}
-	type group struct {
-		code, name, carrier string
-		vs                  []*geo.VillageStatus
-	}
-	groups := map[[2]string]*group{}
-	for i := range pi.Open {
-		vs := &pi.Open[i]
-		if !regressed[vs.Village.ID] {
-			continue
-		}
-		c := geo.Bucket(vs.Responsible)
-		k := [2]string{vs.Village.ProvinceCode, c}
-		g := groups[k]
-		if g == nil {
-			g = &group{code: vs.Village.ProvinceCode, name: vs.Village.ProvinceName, carrier: c}
-			groups[k] = g
-		}
-		g.vs = append(g.vs, vs)
-	}
 	var out []Alert
-	for _, g := range groups {
-		sort.Slice(g.vs, func(i, j int) bool { return g.vs[i].Village.ID < g.vs[j].Village.ID })
+	for _, g := range byProvinceCarrier(pi.Open, func(vs *geo.VillageStatus) bool { return regressed[vs.Village.ID] }) {
 		n := min(len(g.vs), e.maxListed())
 		ids := make([]string, 0, n)
 		names := make([]string, 0, n)
@@ -428,16 +423,12 @@ func (e *Evaluator) regressions(pi *ProgramInput) []Alert {
 		for _, s := range slices.Sorted(maps.Keys(statuses)) {
 			st = append(st, fmt.Sprintf("%s %d", s, statuses[s]))
 		}
-		who := "responsible carrier " + g.carrier
-		if g.carrier == NoCarrier {
-			who = "no responsible carrier: " + geo.UnassignedLabel
-		}
 		more := e.more(len(g.vs))
 		out = append(out, newAlert(KindRegression, "warning", map[string]string{
 			"program": pi.Program.ID, "province_code": g.code, "province": g.name, "carrier": g.carrier,
 		}, map[string]string{
 			"summary": fmt.Sprintf("%d village(s) in %s had signal before and are dark again (%s, %s)",
-				len(g.vs), g.name, pi.Program.ID, who),
+				len(g.vs), g.name, pi.Program.ID, g.who()),
 			"description": fmt.Sprintf("Open villages that had signal which counts under today's policy at some earlier instant and have none now (%s): %s%s",
 				strings.Join(st, ", "), strings.Join(names, ", "), more),
 			"statuses":      strings.Join(st, ", "),
