@@ -26,6 +26,8 @@ type HistoryStore interface {
 	// EachVillageHistory calls fn for every village matching f (today's registry), in ID
 	// order, with its whole history (carrier claims and independent measurements, by series,
 	// each ordered by observed_at then ID), streaming: h belongs to fn only during the call.
+	// Each observation carries at least what geo.StatusTimeline reads (ID, VillageID,
+	// Carrier, Technology, Source, ObservedAt, HasSignal, RSRPdBm).
 	EachVillageHistory(ctx context.Context, f geo.VillageFilter, fn func(v *geo.Village, h []geo.Observation) error) error
 }
 

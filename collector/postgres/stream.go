@@ -97,7 +97,10 @@ func (db *DB) EachVillage(ctx context.Context, f geo.VillageFilter, fn func(v *g
 // EachVillageHistory calls fn for every village matching f (today's registry), in ID order,
 // with its programs (sorted), without its settled area, and with its whole history: carrier
 // claims and independent measurements, by series (carrier, technology, claims before
-// measurements), each series ordered by observed_at, then ID. It streams as EachVillageLatest
+// measurements), each series ordered by observed_at, then ID. Each observation carries what a
+// status at an instant rests on (geo.StatusTimeline): ID, VillageID, Carrier, Technology,
+// Source, ObservedAt, HasSignal and RSRPdBm; its other fields are zero (observations_latest
+// holds these columns: the walk may read the index alone). It streams as EachVillageLatest
 // does (the history one more cursor, in the order of observations_latest): memory is a few
 // thousand rows, whatever the size of the registry. fn may keep the village; h belongs to fn
 // only during the call.
@@ -131,6 +134,31 @@ func todaysRegistry(ctx context.Context, tx pgx.Tx, f geo.VillageFilter) (geo.Vi
 		f.AsOf = time.Time{}
 	}
 	return f, nil
+}
+
+// historyColumns are the columns of an observation the history walk reads: those a status at
+// an instant rests on (geo.StatusTimeline: the series, its role, the instant and ID that order
+// it, the signal and RSRP that decide whether it counts). observations_latest holds them all
+// (migration 0038: has_signal and rsrp_dbm included), so the walk may read the index alone.
+const historyColumns = `o.id, o.village_id, o.carrier, o.technology, o.has_signal, o.rsrp_dbm,
+	o.observed_at, o.source_role`
+
+// scanHistoryObservation scans a row of historyColumns into o (its other fields left as they
+// are: zero).
+func scanHistoryObservation(s pgx.Row, o *geo.Observation) error {
+	var (
+		tech     int16
+		observed int64
+	)
+	if err := s.Scan(&o.ID, &o.VillageID, &o.Carrier, &tech, &o.HasSignal, &o.RSRPdBm, &observed, &o.Source); err != nil {
+		return err
+	}
+	if o.Source == geo.SourceCarrier {
+		o.Source = "" // a carrier claim, as geo.Observation spells it
+	}
+	o.Technology = geo.Technology(tech)
+	o.ObservedAt = msTime(observed)
+	return nil
 }
 
 // latestClaimsWindow is how far before now an as-of instant may lie for EachVillageLatest to
@@ -184,9 +212,9 @@ func (db *DB) eachVillage(ctx context.Context, asOf *time.Time, upTo int64, useL
 		if where != "" {
 			where = " WHERE " + where
 		}
-		oc, err = openCursor(ctx, tx, "observations_c", `SELECT `+observationColumns+` FROM observations o`+where+`
+		oc, err = openCursor(ctx, tx, "observations_c", `SELECT `+historyColumns+` FROM observations o`+where+`
 		ORDER BY o.village_id, o.carrier, o.technology, o.source_role, o.observed_at, o.id`, a,
-			func(r pgx.Rows, o *geo.Observation) error { return scanObservation(r, o) })
+			func(r pgx.Rows, o *geo.Observation) error { return scanHistoryObservation(r, o) })
 		if err != nil {
 			return fmt.Errorf("read observations: %w", err)
 		}

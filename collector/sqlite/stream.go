@@ -66,10 +66,13 @@ func (db *DB) EachVillage(ctx context.Context, f geo.VillageFilter, fn func(v *g
 // EachVillageHistory calls fn for every village matching f (today's registry), in ID order,
 // with its programs (sorted), without its settled area, and with its whole history: carrier
 // claims and independent measurements, by series (carrier, technology, claims before
-// measurements), each series ordered by observed_at, then ID. It streams as EachVillageLatest
-// does, the history being one ordered scan of the observations_latest index (for a program, of
-// its members' rows, driven by village_programs): memory is one village's history, whatever
-// the size of the registry. fn may keep the village; h belongs to fn only during the call.
+// measurements), each series ordered by observed_at, then ID. Each observation carries what a
+// status at an instant rests on (geo.StatusTimeline): ID, VillageID, Carrier, Technology,
+// Source, ObservedAt, HasSignal and RSRPdBm; its other fields are zero. It streams as
+// EachVillageLatest does, the history being one ordered scan of the observations_latest index,
+// which holds every column read (for a program, of its members' rows, driven by
+// village_programs): memory is one village's history, whatever the size of the registry. fn
+// may keep the village; h belongs to fn only during the call.
 func (db *DB) EachVillageHistory(ctx context.Context, f geo.VillageFilter, fn func(v *geo.Village, h []geo.Observation) error) error {
 	tx, err := db.ro.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
 	if err != nil {
@@ -167,7 +170,7 @@ func eachVillage(ctx context.Context, tx *sql.Tx, asOf *time.Time, upTo int64, u
 		if hwhere != "" {
 			hwhere = " WHERE " + hwhere
 		}
-		orows, err = tx.QueryContext(ctx, `SELECT `+observationColumns+` FROM `+from+hwhere+`
+		orows, err = tx.QueryContext(ctx, `SELECT `+historyColumns+` FROM `+from+hwhere+`
 			ORDER BY `+key+`, o.carrier, o.technology, o.source_role, o.observed_at, o.id`, hargs...)
 		if err != nil {
 			return fmt.Errorf("read observations: %w", err)
@@ -247,10 +250,14 @@ func eachVillage(ctx context.Context, tx *sql.Tx, asOf *time.Time, upTo int64, u
 	// nextObservation reads the observations cursor's next row into o, false at the end. A
 	// latest claim observed after asOf or stored after upTo gives way to the series' latest
 	// claim at asOf up to upTo, or to the series' next row when it had none then.
+	scan := scanObservation
+	if history {
+		scan = scanHistoryObservation
+	}
 	nextObservation := func(o *geo.Observation) (bool, error) {
 		for orows.Next() {
 			*o = geo.Observation{}
-			if err := scanObservation(orows, o); err != nil {
+			if err := scan(orows, o); err != nil {
 				return false, err
 			}
 			if stale == nil || (!o.ObservedAt.After(*asOf) && (upTo == 0 || o.ID <= upTo)) {
@@ -373,6 +380,32 @@ func todaysRegistry(ctx context.Context, q sqlQuerier, f geo.VillageFilter) (geo
 		f.AsOf = time.Time{}
 	}
 	return f, nil
+}
+
+// historyColumns are the columns of an observation the history walk reads: those a status at
+// an instant rests on (geo.StatusTimeline: the series, its role, the instant and ID that order
+// it, the signal and RSRP that decide whether it counts). observations_latest holds them all
+// (migration 0038), so the walk reads the index alone, without a lookup of each row.
+const historyColumns = `o.id, o.village_id, o.carrier, o.technology, o.has_signal, o.rsrp_dbm,
+	o.observed_at, o.source_role`
+
+// scanHistoryObservation scans a row of historyColumns into o (its other fields left as they
+// are: zero).
+func scanHistoryObservation(s rowScanner, o *geo.Observation) error {
+	var (
+		tech, observed int64
+		rsrp           sql.NullFloat64
+	)
+	if err := s.Scan(&o.ID, &o.VillageID, &o.Carrier, &tech, &o.HasSignal, &rsrp, &observed, &o.Source); err != nil {
+		return err
+	}
+	if o.Source == geo.SourceCarrier {
+		o.Source = "" // a carrier claim, as geo.Observation spells it
+	}
+	o.Technology = geo.Technology(tech)
+	o.RSRPdBm = fromNullFloat(rsrp)
+	o.ObservedAt = time.UnixMilli(observed).In(geo.Vietnam)
+	return nil
 }
 
 // latestClaimsWindow is how far before now an as-of instant may lie for EachVillageLatest to

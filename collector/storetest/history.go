@@ -16,7 +16,8 @@ import (
 // with its programs, and with every observation of its history — carrier claims and
 // independent measurements, a correction stored later at the same instant, a repeated report —
 // as ObservationHistories has them, ordered by series (carrier, technology, claims before
-// measurements), then observed_at, then ID.
+// measurements), then observed_at, then ID, each with the fields a status at an instant rests
+// on (ID, village, carrier, technology, role, observed_at, signal, RSRP) and the others zero.
 func contractEachVillageHistory(t *testing.T, h *Harness) {
 	db := h.Open(t)
 	ctx := context.Background()
@@ -68,6 +69,10 @@ func contractEachVillageHistory(t *testing.T, h *Harness) {
 				t.Errorf("%+v: village\n got %+v\nwant %+v", f, *v, want)
 			}
 			w := slices.Clone(hist[v.ID])
+			for k, o := range w { // what the walk carries (StatusTimeline's fields)
+				w[k] = geo.Observation{ID: o.ID, VillageID: o.VillageID, Carrier: o.Carrier, Technology: o.Technology,
+					Source: o.Source, ObservedAt: o.ObservedAt, HasSignal: o.HasSignal, RSRPdBm: o.RSRPdBm}
+			}
 			slices.SortFunc(w, func(a, b geo.Observation) int {
 				return cmp.Or(cmp.Compare(a.Carrier, b.Carrier), cmp.Compare(a.Technology, b.Technology),
 					cmp.Compare(a.Source, b.Source), a.ObservedAt.Compare(b.ObservedAt), cmp.Compare(a.ID, b.ID))
