@@ -22,6 +22,7 @@ import (
 
 	"github.com/covmon/covmon/collector"
 	"github.com/covmon/covmon/collector/postgres"
+	"github.com/covmon/covmon/collector/sqlite"
 )
 
 // version is stamped at build time with -ldflags "-X main.version=…".
@@ -80,6 +81,9 @@ type Main struct {
 	// mode says whether the command may create the database (set by Run from the command
 	// table; token and the dry runs refine it).
 	mode openMode
+	// readerCacheKiB, when set, bounds each SQLite reader connection's page cache (a one-shot
+	// command that streams the registry once: status).
+	readerCacheKiB int
 	// tempDir holds a dry run's throwaway database; Close removes it.
 	tempDir string
 }
@@ -223,6 +227,9 @@ func (m *Main) open(ctx context.Context) error {
 		}
 	}
 	db := newStore(path, m.Now)
+	if s, ok := db.(*sqlite.DB); ok && m.readerCacheKiB > 0 {
+		s.ReaderCacheKiB = m.readerCacheKiB
+	}
 	if err := db.Open(ctx); err != nil {
 		return fmt.Errorf("open database %s: %w", displayDatabase(m.Config.Database), err)
 	}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"runtime/debug"
 	"slices"
 	"strconv"
 	"strings"
@@ -54,6 +55,15 @@ covering its whole settled area (column LOM_SONG; area_coverage "partial" in JSO
 	if fs.NArg() > 0 {
 		return fmt.Errorf("status: unexpected argument %q", fs.Arg(0))
 	}
+	// The walks allocate a few values per row read (13M rows at 1M villages) and keep almost
+	// nothing (a heap of ~7 MB live): at the default GOGC the collector ran every ~7 MB of
+	// allocation, hundreds of times, a fifth of status's CPU at 100k villages. A heap allowed to
+	// grow to 5x its live size costs a few tens of MiB of RSS. A GOGC set higher (or off) is kept.
+	if old := debug.SetGCPercent(statusGCPercent); old < 0 || old > statusGCPercent {
+		debug.SetGCPercent(old)
+	} else {
+		defer debug.SetGCPercent(old)
+	}
 	asOf := m.Now()
 	if *asOfS != "" {
 		t, err := parseAsOf(*asOfS, m.Now())
@@ -79,6 +89,10 @@ covering its whole settled area (column LOM_SONG; area_coverage "partial" in JSO
 	default:
 		return fmt.Errorf("--format: want table, json, geojson or csv, got %q", *format)
 	}
+	// The walks read each page of the registry once, in key order: a small page cache per
+	// reader does as well as the server's 16 MiB (at 100k villages the same CPU, 105 MiB of
+	// peak RSS against 170), and SQLite frees a cache page by page when the command closes.
+	m.readerCacheKiB = statusReaderCacheKiB
 	if err := m.open(ctx); err != nil {
 		return err
 	}
@@ -207,6 +221,12 @@ covering its whole settled area (column LOM_SONG; area_coverage "partial" in JSO
 	m.printStatus(sum, sts, demo, *villages, lang, fc)
 	return nil
 }
+
+// statusReaderCacheKiB is the page cache of each SQLite reader connection of covmon status.
+const statusReaderCacheKiB = 2048
+
+// statusGCPercent is the garbage collector's target percentage while covmon status runs.
+const statusGCPercent = 400
 
 // demoData reports whether the database holds the synthetic seed data.
 func (m *Main) demoData(ctx context.Context) (bool, error) {
