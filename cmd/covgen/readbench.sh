@@ -97,9 +97,10 @@ rss_time sqlite3-history sqlite3 "$DB" "SELECT o.id, o.village_id, o.carrier, o.
 histcpu=$(cat "$DIR/cpu")
 # The completion forecast's read (alerts.WeeklyHistory through EachVillageHistory): every
 # observation of the program's villages in the order of observations_latest, driven by the
-# program's members, no sort. Its floor, beside the status floor above.
+# program's members, no sort; the 8 columns the walk reads, all in the index (migration 0038).
+# Its floor, beside the status floor above.
 rss_time sqlite3-history-walk sqlite3 "$DB" "SELECT o.id, o.village_id, o.carrier, o.technology, o.has_signal,
-	o.rsrp_dbm, o.dl_mbps, o.observed_at, o.method, o.area_share, o.upload_id, o.source_role, o.inspector
+	o.rsrp_dbm, o.observed_at, o.source_role
 	FROM village_programs fp JOIN observations o ON o.village_id = fp.village_id WHERE fp.program_id = 'vls-2024'
 	ORDER BY fp.village_id, o.carrier, o.technology, o.source_role, o.observed_at, o.id"
 walkcpu=$(cat "$DIR/cpu")
