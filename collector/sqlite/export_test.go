@@ -55,3 +55,35 @@ func (db *DB) FloorInsertObservations(ctx context.Context, uploadID int64, obs [
 func (db *DB) TodaysRegistry(ctx context.Context, f geo.VillageFilter) (geo.VillageFilter, error) {
 	return todaysRegistry(ctx, db.ro, f)
 }
+
+// QueryPlans returns SQLite's EXPLAIN QUERY PLAN of the history walk's read of the villages
+// matching f and of the open's look-up of villages without a search key, one line per step.
+func (db *DB) QueryPlans(ctx context.Context, f geo.VillageFilter) (history, searchKeys []string, err error) {
+	q, args, err := historyQuery(f)
+	if err != nil {
+		return nil, nil, err
+	}
+	if history, err = queryPlan(ctx, db.ro, q, args...); err != nil {
+		return nil, nil, err
+	}
+	searchKeys, err = queryPlan(ctx, db.ro, missingSearchKeys)
+	return history, searchKeys, err
+}
+
+func queryPlan(ctx context.Context, q *sql.DB, query string, args ...any) ([]string, error) {
+	rows, err := q.QueryContext(ctx, `EXPLAIN QUERY PLAN `+query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var id, parent, unused int
+		var detail string
+		if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
+			return nil, err
+		}
+		out = append(out, detail)
+	}
+	return out, rows.Err()
+}

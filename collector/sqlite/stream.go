@@ -153,25 +153,11 @@ func eachVillage(ctx context.Context, tx *sql.Tx, asOf *time.Time, upTo int64, u
 		stale *sql.Stmt // with latest_claims: the latest claim of one series at asOf
 	)
 	if history {
-		// Every row of the villages' observations in the order of observations_latest: no
-		// sort, one row lookup per observation. A program's villages drive the read.
-		from, key, hf := `observations o`, "o.village_id", f
-		if f.ProgramID != "" {
-			from, key = `village_programs fp JOIN observations o ON o.village_id = fp.village_id`, "fp.village_id"
-			hf.ProgramID = ""
-		}
-		hwhere, hargs, err := villageFilter(key, hf)
+		q, hargs, err := historyQuery(f)
 		if err != nil {
 			return err
 		}
-		if f.ProgramID != "" {
-			hwhere, hargs = strings.TrimSuffix("fp.program_id = ? AND "+hwhere, " AND "), append([]any{f.ProgramID}, hargs...)
-		}
-		if hwhere != "" {
-			hwhere = " WHERE " + hwhere
-		}
-		orows, err = tx.QueryContext(ctx, `SELECT `+historyColumns+` FROM `+from+hwhere+`
-			ORDER BY `+key+`, o.carrier, o.technology, o.source_role, o.observed_at, o.id`, hargs...)
+		orows, err = tx.QueryContext(ctx, q, hargs...)
 		if err != nil {
 			return fmt.Errorf("read observations: %w", err)
 		}
@@ -380,6 +366,29 @@ func todaysRegistry(ctx context.Context, q sqlQuerier, f geo.VillageFilter) (geo
 		f.AsOf = time.Time{}
 	}
 	return f, nil
+}
+
+// historyQuery is the history walk's read of the observations of the villages matching f:
+// every row in the order of observations_latest, which holds every column read (no sort, no
+// lookup of the row). A program's villages drive the read.
+func historyQuery(f geo.VillageFilter) (string, []any, error) {
+	from, key, hf := `observations o`, "o.village_id", f
+	if f.ProgramID != "" {
+		from, key = `village_programs fp JOIN observations o ON o.village_id = fp.village_id`, "fp.village_id"
+		hf.ProgramID = ""
+	}
+	where, args, err := villageFilter(key, hf)
+	if err != nil {
+		return "", nil, err
+	}
+	if f.ProgramID != "" {
+		where, args = strings.TrimSuffix("fp.program_id = ? AND "+where, " AND "), append([]any{f.ProgramID}, args...)
+	}
+	if where != "" {
+		where = " WHERE " + where
+	}
+	return `SELECT ` + historyColumns + ` FROM ` + from + where + `
+		ORDER BY ` + key + `, o.carrier, o.technology, o.source_role, o.observed_at, o.id`, args, nil
 }
 
 // historyColumns are the columns of an observation the history walk reads: those a status at

@@ -868,13 +868,17 @@ func unmarshalDeadlines(s sql.NullString) (map[string]time.Time, error) {
 
 // fillSearchKeys computes the search key of the villages stored before it existed (NULL), in
 // one transaction; a no-op once every village has one.
+// missingSearchKeys reads the villages without a search key, through the partial index
+// villages_search_key_missing (migration 0038): at every open, so not a scan of the registry.
+const missingSearchKeys = `SELECT id, name, commune_name FROM villages WHERE search_key IS NULL`
+
 func (db *DB) fillSearchKeys(ctx context.Context) error {
 	tx, err := db.rw.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("fill search keys: %w", err)
 	}
 	defer tx.Rollback()
-	rows, err := tx.QueryContext(ctx, `SELECT id, name, commune_name FROM villages WHERE search_key IS NULL`)
+	rows, err := tx.QueryContext(ctx, missingSearchKeys)
 	if err != nil {
 		return fmt.Errorf("fill search keys: %w", err)
 	}
