@@ -272,7 +272,7 @@ func (db *DB) CommitChangedObservations(ctx context.Context, u *geo.Upload, batc
 	}
 	defer latest.Close()
 
-	cc := &changedCompare{latest: latest, tx: tx, stored: map[seriesKey]bool{}}
+	cc := &changedCompare{latest: latest, tx: tx, stored: map[seriesKey]bool{}, written: map[seriesKey]*seriesWritten{}}
 	inserted, seen := 0, 0
 	for batch := range batches {
 		n, err := cc.insertChanged(ctx, ins, seen, batch)
@@ -309,8 +309,42 @@ type changedCompare struct {
 	// stored says, per carrier × technology, whether any observation of it may be stored: a
 	// layer never uploaded before has nothing to compare with, which one query tells, instead
 	// of an index seek per village (the first upload of a layer at national scale). Set once
-	// this upload writes one.
+	// stored before this upload (this upload's own rows are in written).
 	stored map[seriesKey]bool
+	// written is what this upload wrote per carrier × technology so far, so that a layer
+	// stored for the first time is not compared, batch after batch, with its own earlier
+	// batches: one seek per village into a growing observations_latest, a twelfth of the
+	// first upload of 12 layers (issue 16).
+	written map[seriesKey]*seriesWritten
+}
+
+// seriesWritten is what one upload wrote of a carrier × technology: rows observed at one
+// instant only (at; mixed once a second instant is written) whose greatest village ID is last.
+type seriesWritten struct {
+	at    int64
+	last  string
+	mixed bool
+}
+
+// fresh reports whether batch (all of o0's series and instant, each village once) can have no
+// stored row to compare with: nothing of its carrier × technology was stored before this upload,
+// and what this upload wrote of it is of the same instant and only of villages before the
+// batch's first (layers are written in village ID order, so this holds batch after batch).
+func (w *seriesWritten) fresh(at int64, minVillage string) bool {
+	return w == nil || (!w.mixed && w.at == at && w.last < minVillage)
+}
+
+// wrote records that rows of instant at for villages up to maxVillage were written.
+func (c *changedCompare) wrote(k seriesKey, at int64, maxVillage string) {
+	w := c.written[k]
+	switch {
+	case w == nil:
+		c.written[k] = &seriesWritten{at: at, last: maxVillage}
+	case w.at != at:
+		w.mixed = true
+	case maxVillage > w.last:
+		w.last = maxVillage
+	}
 }
 
 // insertChanged inserts the observations of one batch (the first has index first in the
@@ -321,14 +355,17 @@ func (c *changedCompare) insertChanged(ctx context.Context, ins *observationInse
 	}
 	o0 := &batch[0]
 	ids := make([]string, len(batch))
+	minV, maxV := o0.VillageID, o0.VillageID
 	for i := range batch {
 		o := &batch[i]
 		if o.Carrier != o0.Carrier || o.Technology != o0.Technology || !o.ObservedAt.Equal(o0.ObservedAt) {
 			return 0, fmt.Errorf("observation %d: batch mixes series keys", first+i)
 		}
 		ids[i] = o.VillageID
+		minV, maxV = min(minV, o.VillageID), max(maxV, o.VillageID)
 	}
 	k := seriesKey{o0.Carrier, o0.Technology}
+	at := o0.ObservedAt.UnixMilli()
 	stored, ok := c.stored[k]
 	if !ok {
 		// observation_series holds every village × carrier × technology with any observation
@@ -340,7 +377,7 @@ func (c *changedCompare) insertChanged(ctx context.Context, ins *observationInse
 		c.stored[k] = stored
 	}
 	prev := make(map[string]geo.Observation, len(batch))
-	if stored {
+	if stored || !c.written[k].fresh(at, minV) {
 		if err := c.latestOf(ctx, o0, ids, prev); err != nil {
 			return 0, err
 		}
@@ -355,7 +392,7 @@ func (c *changedCompare) insertChanged(ctx context.Context, ins *observationInse
 	}
 	inserted := len(changed)
 	if inserted > 0 {
-		c.stored[k] = true
+		c.wrote(k, at, maxV)
 	}
 	for len(changed) > 0 {
 		n := min(len(changed), observationRows)

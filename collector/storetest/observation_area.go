@@ -300,6 +300,31 @@ func contractCommitChangedObservations_NewLayers(t *testing.T, h *Harness) {
 			t.Errorf("%s latest: %s, want %s", v, g, w)
 		}
 	}
+
+	// A new layer (vinaphone 4G) in batches: batches after the first in village order need not
+	// be compared with the first (nothing of theirs is stored), but a batch naming a village an
+	// earlier batch of the same layer wrote is compared with that row: V002 again with the same
+	// result is known (not stored twice), V001 and V003 are new.
+	vina := layer("vinaphone", geo.Tech4G, 12, true, true, false, true)
+	if got := commit(t, vina[:1], vina[2:3], vina[1:3], vina[3:]); got != 4 {
+		t.Fatalf("vinaphone 4G in batches V000 / V002 / V001 V002 / V003: Inserted=%d, want 4", got)
+	}
+	// And one whose later batch repeats a village with another result: both rows are stored, the
+	// later one is the latest (the upload's own order, as for every other layer).
+	mobi3g := layer("mobifone", geo.Tech3G, 12, true, true)
+	again := layer("mobifone", geo.Tech3G, 12, true, false)
+	if got := commit(t, mobi3g, again[1:]); got != 3 {
+		t.Fatalf("mobifone 3G, V001 again with another result: Inserted=%d, want 3", got)
+	}
+	latest, err = db.LatestObservations(ctx, day(13), geo.VillageFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, o := range latest["V001"] {
+		if o.Carrier == "mobifone" && o.Technology == geo.Tech3G && o.HasSignal {
+			t.Errorf("V001 mobifone 3G: latest has signal, want the later batch's none")
+		}
+	}
 }
 
 // contractRegistryVersion: the registry version changes with every accepted registry upload
