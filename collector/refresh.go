@@ -4,12 +4,25 @@ import (
 	"context"
 	"errors"
 	"sync"
+	"time"
+
+	"github.com/jonboulle/clockwork"
+
+	"github.com/covmon/covmon/geo"
 )
 
 // The refresh after an upload runs off the request path, in one goroutine per Runner, and
 // coalesces: however many uploads arrive while a refresh runs, one more refresh follows, which
 // sees all of them. A burst of 20 uploads thus costs one or two national re-evaluations, not 20,
 // and an upload's latency depends on its file, not on the size of the registry.
+//
+// An upload that the villages it touched cannot reflect exactly at the snapshot's instant (see
+// refreshTouched), and a carrier's plans, owe a whole computation. It runs at once when the last
+// whole computation ended at least MinFullRefresh ago, else when that interval is over: a
+// carrier sending a file dated "now" every few seconds costs at most one whole computation per
+// interval, not one per file, and no stream of uploads can postpone the owed one (its time is
+// fixed by the last whole computation, not by the newest upload). Meanwhile the snapshot keeps
+// its instant and says that a computation is owed (geo.Snapshot.Pending).
 
 // refreshLevel says how much of the snapshot an upload made stale.
 type refreshLevel int
@@ -18,7 +31,8 @@ const (
 	refreshNone    refreshLevel = iota
 	refreshUploads              // a rejected or duplicate upload: only the upload figures
 	refreshTouched              // accepted observations: the villages they touched
-	refreshAll                  // an accepted registry, assignments or crosswalk: everything
+	refreshOwed                 // accepted plans: the villages touched, and a whole computation owed
+	refreshAll                  // an accepted registry, assignments or crosswalk: everything, at once
 )
 
 // refresher is the Runner's coalescing refresh queue.
@@ -33,7 +47,14 @@ type refresher struct {
 	level   refreshLevel  // the pending request, refreshNone when there is none
 	asked   uint64        // requests so far
 	served  uint64        // requests covered by a finished refresh
-	changed chan struct{} // closed (and replaced) when served grows
+	handled uint64        // requests taken up: served, or owing a whole computation
+	changed chan struct{} // closed (and replaced) when served or handled grows
+
+	// A whole computation owed to the requests up to owedUpTo (0: none owed), since owedSince;
+	// lastWhole is when the last whole computation ended (zero: none yet).
+	owedUpTo  uint64
+	owedSince time.Time
+	lastWhole time.Time
 }
 
 // startRefresher starts the refresh goroutine once; Shutdown stops it.
@@ -72,11 +93,20 @@ func (r *Runner) requestRefresh(level refreshLevel) {
 
 func (r *Runner) refreshLoop(ctx context.Context) {
 	q := &r.refresh
+	var timer clockwork.Timer // the owed whole computation's, nil when none is armed
+	defer func() {
+		if timer != nil {
+			timer.Stop()
+		}
+	}()
+	var timerC <-chan time.Time
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-q.kick:
+		case <-timerC:
+			timer, timerC = nil, nil
 		}
 		q.mu.Lock()
 		level, asked := q.level, q.asked
@@ -86,8 +116,8 @@ func (r *Runner) refreshLoop(ctx context.Context) {
 		switch level {
 		case refreshAll:
 			err = r.Refresh(ctx)
-		case refreshTouched:
-			err = r.refreshTouched(ctx)
+		case refreshTouched, refreshOwed:
+			err = r.refreshTouched(ctx, asked, level == refreshOwed)
 		case refreshUploads:
 			err = r.refreshUploads(ctx)
 		}
@@ -95,18 +125,129 @@ func (r *Runner) refreshLoop(ctx context.Context) {
 			// Logged here, once; the next upload or the scheduled refresh tries again.
 			r.logger().Error("refresh after upload", "err", err)
 		}
+		// An owed whole computation runs when due, or is waited for.
+		if due, owed := r.owedDue(); owed {
+			if wait := due.Sub(r.now()); wait > 0 {
+				if timer != nil {
+					timer.Stop()
+				}
+				timer = r.clock().NewTimer(wait)
+				timerC = timer.Chan()
+			} else if err := r.Refresh(ctx); err != nil && !errors.Is(err, context.Canceled) {
+				r.logger().Error("refresh owed to uploads", "err", err)
+			}
+		}
 		q.mu.Lock()
-		q.served = asked
-		close(q.changed)
-		q.changed = make(chan struct{})
+		q.handled = max(q.handled, asked)
+		if q.owedUpTo == 0 {
+			q.served = max(q.served, asked)
+		}
+		q.broadcast()
 		q.mu.Unlock()
 	}
 }
 
+// broadcast wakes whoever waits for served or handled (with mu held).
+func (q *refresher) broadcast() {
+	close(q.changed)
+	q.changed = make(chan struct{})
+}
+
+// minFullRefresh is the least time between the end of a whole computation and the start of
+// one owed to uploads.
+func (r *Runner) minFullRefresh() time.Duration { return max(r.MinFullRefresh, 0) }
+
+// owe records that the requests up to asked owe a whole computation (with refreshMu held);
+// the snapshot stored next says so (markPending).
+func (r *Runner) owe(asked uint64) {
+	q := &r.refresh
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if q.owedUpTo == 0 {
+		q.owedSince = r.now()
+	}
+	q.owedUpTo = max(q.owedUpTo, asked)
+}
+
+// markPending sets s's pending fields: whether it owes a whole computation, since when and
+// when it is due.
+func (r *Runner) markPending(s *geo.Snapshot) {
+	since, due, ok := r.RefreshPending()
+	if !ok {
+		since, due = time.Time{}, time.Time{}
+	}
+	s.PendingSince, s.PendingDue = since, due
+}
+
+// owedDue returns when the whole computation owed is due, if one is.
+func (r *Runner) owedDue() (time.Time, bool) {
+	q := &r.refresh
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return q.lastWhole.Add(r.minFullRefresh()), q.owedUpTo != 0
+}
+
+// wholeStarts is called by a whole computation before it reads anything (with refreshMu held):
+// it returns the requests whose data it will see.
+func (r *Runner) wholeStarts() uint64 {
+	q := &r.refresh
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return q.asked
+}
+
+// wholeEnded is called when a whole computation that saw the requests up to asked ended
+// (with refreshMu held), ok when it succeeded: those requests are served, and what they owed
+// is paid.
+func (r *Runner) wholeEnded(asked uint64, ok bool) {
+	q := &r.refresh
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	q.lastWhole = r.now()
+	if !ok {
+		return
+	}
+	r.wholes.Add(1)
+	if q.owedUpTo != 0 && q.owedUpTo <= asked {
+		q.owedUpTo, q.owedSince = 0, time.Time{}
+	}
+	if q.owedUpTo == 0 && asked > q.served {
+		q.served = asked
+		if q.changed != nil {
+			q.broadcast()
+		}
+	}
+}
+
+// RefreshPending reports whether the figures owe a whole computation to uploads they do not
+// count yet, since when, and when it is due to start.
+func (r *Runner) RefreshPending() (since, due time.Time, pending bool) {
+	q := &r.refresh
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return q.owedSince, q.lastWhole.Add(r.minFullRefresh()), q.owedUpTo != 0
+}
+
+// WholeRefreshes returns how many whole computations of the snapshot have finished.
+func (r *Runner) WholeRefreshes() uint64 { return r.wholes.Load() }
+
+// WaitHandled waits until the refresh loop has taken up every request made before the call:
+// the snapshot reflects it, or a whole computation it owes is pending (RefreshPending). It
+// returns early when the Runner is shut down or ctx ends.
+func (r *Runner) WaitHandled(ctx context.Context) error {
+	return r.waitFor(ctx, func(q *refresher) uint64 { return q.handled })
+}
+
 // WaitRefreshed waits until the snapshot reflects every upload ingested through the Runner
-// before the call (the refreshes they asked for have run, successfully or not), the Runner is
-// shut down, or ctx ends.
+// before the call (the refreshes they asked for have run, successfully or not, including a
+// whole computation they owe, which may wait for MinFullRefresh), the Runner is shut down, or
+// ctx ends.
 func (r *Runner) WaitRefreshed(ctx context.Context) error {
+	return r.waitFor(ctx, func(q *refresher) uint64 { return q.served })
+}
+
+// waitFor waits until count(q) reaches the requests made before the call.
+func (r *Runner) waitFor(ctx context.Context, count func(*refresher) uint64) error {
 	q := &r.refresh
 	q.mu.Lock()
 	if q.changed == nil { // nothing was ever asked
@@ -114,7 +255,7 @@ func (r *Runner) WaitRefreshed(ctx context.Context) error {
 		return nil
 	}
 	want := q.asked
-	for q.served < want && !q.stopped {
+	for count(q) < want && !q.stopped {
 		ch := q.changed
 		q.mu.Unlock()
 		select {
@@ -140,8 +281,7 @@ func (r *Runner) stopRefresher() {
 	q.mu.Lock()
 	q.stopped = true
 	if q.changed != nil {
-		close(q.changed)
-		q.changed = make(chan struct{})
+		q.broadcast()
 	}
 	q.mu.Unlock()
 }

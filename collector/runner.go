@@ -41,6 +41,10 @@ type Runner struct {
 	InboxEvery   time.Duration // default 1 minute
 	FeedEvery    time.Duration // default 15 minutes
 	RefreshEvery time.Duration // default 5 minutes
+	// MinFullRefresh is the least time from the end of one whole computation to the start of
+	// a whole computation that uploads owe (see refresher): 0, none (it runs at once). covmon
+	// serve's default is DefaultMinFullRefresh.
+	MinFullRefresh time.Duration
 
 	// Clock drives the schedule and "now" (default: the real clock). Tests pass a fake one.
 	Clock clockwork.Clock
@@ -74,8 +78,10 @@ type Runner struct {
 	// live is what the current snapshot was tallied from (guarded by refreshMu; nil when an
 	// update failed halfway): refreshTouched updates it for the villages an upload touched.
 	live *tally
-	// evaluated counts the villages evaluated by refreshes, whole or touched.
+	// evaluated counts the villages evaluated by refreshes, whole or touched; wholes the
+	// whole computations finished.
 	evaluated atomic.Uint64
+	wholes    atomic.Uint64
 	// warm is set when the snapshot was served by WarmStart (Start then computes it again at
 	// once), guarded by refreshMu. A whole computation's snapshot is persisted off the refresh
 	// (persistAsync), the computations numbered by persistSeq (refreshMu); persistMu guards
@@ -91,6 +97,11 @@ type Runner struct {
 	shutdownErr  error
 }
 
+// DefaultMinFullRefresh is covmon serve's collector.min_full_refresh_interval: at a million
+// villages a whole computation is about a minute of CPU, so a stream of uploads dated "now"
+// costs at most a third of one core, and such an upload is counted within about three minutes.
+const DefaultMinFullRefresh = 2 * time.Minute
+
 // Snapshot returns the latest snapshot, nil before the first refresh.
 func (r *Runner) Snapshot() *geo.Snapshot { return r.snap.Load() }
 
@@ -99,6 +110,13 @@ func (r *Runner) now() time.Time {
 		return time.Now()
 	}
 	return r.Clock.Now()
+}
+
+func (r *Runner) clock() clockwork.Clock {
+	if r.Clock == nil {
+		return clockwork.NewRealClock()
+	}
+	return r.Clock
 }
 
 func (r *Runner) logger() *slog.Logger {
@@ -119,8 +137,10 @@ func (r *Runner) Refresh(ctx context.Context) error {
 	return r.refreshLocked(ctx)
 }
 
-func (r *Runner) refreshLocked(ctx context.Context) error {
+func (r *Runner) refreshLocked(ctx context.Context) (err error) {
 	r.live = nil
+	asked := r.wholeStarts()
+	defer func() { r.wholeEnded(asked, err == nil) }()
 	ver, persist := r.dataVersion(ctx)
 	s, live, err := buildSnapshot(ctx, r.Store, r.Programs, &r.Policy, r.now(), &r.evaluated)
 	if err != nil {
@@ -263,13 +283,16 @@ func (r *Runner) Shutdown() error {
 
 // ingested is called after every ingest: an accepted upload asks for a refresh, so metrics
 // and alerts see it without waiting for the schedule (of the villages it touched, for
-// observations and coverage areas; of everything, for the registry, assignments and
-// crosswalks); a rejected or duplicate one only for the upload figures, which is cheap. None
-// waits for it (see refresher).
+// observations and coverage areas; a whole computation owed, for a carrier's plans, which any
+// village's lifecycle step may read; of everything at once, for the ministry's registry,
+// assignments and crosswalks); a rejected or duplicate one only for the upload figures, which
+// is cheap. None waits for it (see refresher).
 func (r *Runner) ingested(u *geo.Upload) {
 	switch {
 	case u.Result == geo.ResultAccepted && (u.Kind == geo.KindObservations || u.Kind == geo.KindAreas):
 		r.requestRefresh(refreshTouched)
+	case u.Result == geo.ResultAccepted && u.Kind == geo.KindPlans:
+		r.requestRefresh(refreshOwed)
 	case u.Result == geo.ResultAccepted:
 		r.requestRefresh(refreshAll)
 	default:
@@ -281,6 +304,10 @@ func (r *Runner) ingested(u *geo.Upload) {
 func (r *Runner) refreshUploads(ctx context.Context) error {
 	r.refreshMu.Lock()
 	defer r.refreshMu.Unlock()
+	return r.refreshUploadsLocked(ctx)
+}
+
+func (r *Runner) refreshUploadsLocked(ctx context.Context) error {
 	cur := r.snap.Load()
 	if cur == nil {
 		return nil
@@ -293,6 +320,7 @@ func (r *Runner) refreshUploads(ctx context.Context) error {
 	if next.Problems, err = r.Store.ProblemCounts(ctx); err != nil {
 		return fmt.Errorf("problem counts: %w", err)
 	}
+	r.markPending(&next)
 	r.snap.Store(&next)
 	return nil
 }

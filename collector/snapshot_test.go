@@ -299,7 +299,11 @@ func TestRunner_UploadEvaluatesTouchedVillages(t *testing.T) {
 			for _, st := range ps.Open {
 				open = append(open, fmt.Sprintf("%s:%s:%s:%d", st.Village.ID, st.Status, st.Reason, st.DaysOverdue))
 			}
-			return fmt.Sprintf("%+v\nopen %v\nregressed %v\ncarrier×tech %v\nuploads %v", sum, open, ps.Regressed, s.CarrierTech, s.Uploads)
+			var discrepant []string
+			for _, st := range ps.Discrepant {
+				discrepant = append(discrepant, fmt.Sprintf("%s:%s:%d:%+v", st.Village.ID, st.Status, len(st.Discrepancies), st.Lifecycle))
+			}
+			return fmt.Sprintf("%+v\nopen %v\ndiscrepant %v\nregressed %v\ncarrier×tech %v\nuploads %v", sum, open, discrepant, ps.Regressed, s.CarrierTech, s.Uploads)
 		}
 		if g, w := describe(got), describe(want); g != w {
 			t.Errorf("%s: the snapshot differs from a whole evaluation at %v:\n got %s\nwant %s", step, got.AsOf, g, w)
@@ -331,8 +335,9 @@ func TestRunner_UploadEvaluatesTouchedVillages(t *testing.T) {
 	if got := r.Snapshot().AsOf; !got.Equal(asOf) {
 		t.Errorf("the snapshot's instant moved to %v, want %v", got, asOf)
 	}
-	// An inspector's measurement can verify a village (its lifecycle step): the evaluation as
-	// counted before cannot be redone without it, so the whole registry is evaluated again.
+	// An inspector's measurement can verify a village (its lifecycle step) and contradict its
+	// claims: the village is taken out as counted, with the measurements it was counted with,
+	// and counted in with the new one; the others are not evaluated.
 	before := r.VillagesEvaluated()
 	inspected := strings.Replace(observations("2025-12-20", true, 22), `"village_id"`, `"carrier":"mobifone","village_id"`, 1)
 	if u, err := r.Ingest(ctx, collector.File{Name: "inspected", Kind: geo.KindObservations, Inspector: true, Source: "api"}, strings.NewReader(inspected)); err != nil || u.Result != geo.ResultAccepted {
@@ -341,10 +346,27 @@ func TestRunner_UploadEvaluatesTouchedVillages(t *testing.T) {
 	if err := r.WaitRefreshed(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if got := r.VillagesEvaluated() - before; got != n {
-		t.Errorf("an independent measurement: %d villages evaluated, want the whole %d", got, n)
+	if got := r.VillagesEvaluated() - before; got != 1 {
+		t.Errorf("an independent measurement: %d villages evaluated, want the one it touched", got)
 	}
 	same("inspected")
+	// A measurement contradicting viettel's claim of signal in village 0: a discrepancy, the
+	// one village evaluated.
+	before = r.VillagesEvaluated()
+	contradicting := strings.Replace(observations("2025-12-21", false, 0), `"village_id"`, `"carrier":"viettel","village_id"`, 1)
+	if u, err := r.Ingest(ctx, collector.File{Name: "contradicting", Kind: geo.KindObservations, Inspector: true, Source: "api"}, strings.NewReader(contradicting)); err != nil || u.Result != geo.ResultAccepted {
+		t.Fatalf("inspection: %v %+v", err, u)
+	}
+	if err := r.WaitRefreshed(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got := r.VillagesEvaluated() - before; got != 1 {
+		t.Errorf("a contradicting measurement: %d villages evaluated, want 1", got)
+	}
+	if d := r.Snapshot().Programs[0].Discrepant; len(d) != 1 || d[0].Village.ID != "V-000000" {
+		t.Errorf("discrepant villages %v, want V-000000", d)
+	}
+	same("contradicting")
 	// Observed after the snapshot's instant: the whole registry, at the clock's now.
 	clock.Advance(time.Hour)
 	upload("observed after", observations(clock.Now().Add(-time.Minute).Format(time.RFC3339), true, 50), n)

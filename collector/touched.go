@@ -3,7 +3,6 @@ package collector
 import (
 	"context"
 	"fmt"
-	"reflect"
 	"slices"
 
 	"github.com/covmon/covmon/geo"
@@ -17,39 +16,65 @@ const maxTouchedRows = 100_000
 
 // refreshTouched updates the snapshot for the observations stored since it was computed,
 // evaluating again only the villages they touched: k villages touched, k villages evaluated,
-// whatever the size of the registry.
+// whatever the size of the registry. asked is the last request it serves; owed, that those
+// requests owe a whole computation in any case (a carrier's plans).
 //
 // The snapshot keeps its instant (AsOf): each touched village is evaluated at that instant
 // from the observations stored up to the snapshot's mark (what the snapshot counted for it,
-// taken back out of the figures) and then from every observation stored since (counted in).
-// Every figure thus stays exactly what a whole evaluation at AsOf of the same observations
-// gives. When an observation stored since was observed after AsOf it cannot count at AsOf, so
-// the whole snapshot is computed again, at now; so it is after a failure, when there is no
-// snapshot yet, and when more than maxTouchedRows observations arrived.
-func (r *Runner) refreshTouched(ctx context.Context) error {
+// taken back out of the figures) and then from every observation stored since (counted in),
+// with its independent measurements as they were and as they are. Every figure thus stays
+// exactly what a whole evaluation at AsOf of the same observations gives. An observation
+// stored since that was observed after AsOf does not count at AsOf: the villages are updated
+// all the same (exact at AsOf), and a whole computation is owed, which counts it at a later
+// instant; so it is when more than maxTouchedRows observations arrived (then nothing is
+// updated per village until the whole computation) and after a failure. Owed computations run
+// at most once per MinFullRefresh (see refresher). Only when there is no snapshot yet, or the
+// registry changed under it, is the whole snapshot computed again at once.
+func (r *Runner) refreshTouched(ctx context.Context, asked uint64, owed bool) error {
 	r.refreshMu.Lock()
 	defer r.refreshMu.Unlock()
 	cur, t := r.snap.Load(), r.live
-	if cur == nil || t == nil {
+	if cur == nil {
 		return r.refreshLocked(ctx)
+	}
+	// owe records what the requests owe and reports whether the whole computation is due
+	// already: then it runs here, at once (it counts everything).
+	owe := func() bool {
+		r.owe(asked)
+		due, _ := r.owedDue()
+		return !due.After(r.now())
+	}
+	if (owed || t == nil) && owe() {
+		return r.refreshLocked(ctx)
+	}
+	if t == nil {
+		return r.refreshUploadsLocked(ctx)
 	}
 	ids, next, latest, ok, err := r.Store.ObservationsSince(ctx, t.mark, maxTouchedRows)
 	if err != nil {
 		return err
 	}
-	if !ok || latest.After(t.asOf) {
+	if !ok {
+		if owe() {
+			return r.refreshLocked(ctx)
+		}
+		// Too many to evaluate per village: the figures stay those of the snapshot's mark
+		// until the whole computation owed, and so do the next uploads' (no tally to update).
+		r.live = nil
+		return r.refreshUploadsLocked(ctx)
+	}
+	if latest.After(t.asOf) && owe() {
 		return r.refreshLocked(ctx)
 	}
-	// An independent measurement can move a touched village's lifecycle step (verified): the
-	// old evaluation must see the measurements as they were, so a change means a whole refresh.
+	if len(ids) == 0 { // nothing stored since (an empty filter would read every village)
+		return r.refreshUploadsLocked(ctx)
+	}
+	// The independent measurements of the touched villages at AsOf now: the old evaluation
+	// is taken out with those the snapshot counted (t.measured), the new one counted in with
+	// these.
 	measured, err := r.Store.LatestMeasurements(ctx, t.asOf, geo.VillageFilter{IDs: ids})
 	if err != nil {
 		return err
-	}
-	for _, id := range ids {
-		if !reflect.DeepEqual(measured[id], t.measured[id]) {
-			return r.refreshLocked(ctx)
-		}
 	}
 	r.live = nil // until the update is complete: a failure halfway leaves the tally unusable
 	progs := r.Programs
@@ -71,6 +96,13 @@ func (r *Runner) refreshTouched(ctx context.Context) error {
 	}
 	if !consistent { // the registry changed under the snapshot: a whole refresh follows it
 		return r.refreshLocked(ctx)
+	}
+	for _, id := range ids {
+		if m, ok := measured[id]; ok {
+			t.measured[id] = m
+		} else {
+			delete(t.measured, id)
+		}
 	}
 	// And count them in again with every observation stored since.
 	open := make([][]geo.VillageStatus, len(progs))
@@ -127,6 +159,7 @@ func (r *Runner) refreshTouched(ctx context.Context) error {
 		return err
 	}
 	t.mark = next
+	r.markPending(&next2)
 	r.snap.Store(&next2)
 	r.live = t
 	if r.OnSnapshot != nil {

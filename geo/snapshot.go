@@ -19,6 +19,12 @@ type Snapshot struct {
 	Problems    []RuleCount
 	// Demo is true when the synthetic seed data is loaded.
 	Demo bool
+	// PendingSince, when not zero, says that uploads taken up since then are not all counted
+	// (observed after AsOf, too many rows to evaluate per village, or plans): the figures are
+	// still exactly those at AsOf of the data they count, and a whole computation, due to
+	// start at PendingDue, counts them (docs/figures.md).
+	PendingSince time.Time
+	PendingDue   time.Time
 }
 
 // ProgramState is one program's evaluation.

@@ -111,6 +111,11 @@ type CollectorConfig struct {
 	// addresses are refused unless allowed here.
 	FeedNetwork  FeedNetworkConfig `yaml:"feed_network"`
 	RefreshEvery time.Duration     `yaml:"refresh_every"`
+	// MinFullRefreshInterval is the least time from the end of one whole computation of the
+	// snapshot to the start of one that uploads owe (observed after the snapshot's instant,
+	// more rows than are evaluated per village, a carrier's plans; collector.Runner's
+	// MinFullRefresh); 0: none, each runs at once.
+	MinFullRefreshInterval time.Duration `yaml:"min_full_refresh_interval"`
 	// WarmStartMaxAge is the oldest snapshot covmon serve persisted that its next start serves
 	// at once (computed from exactly today's data and configuration, the same day in Vietnam;
 	// collector.Runner.WarmStart); 0 turns the warm start, and the persisting, off.
@@ -221,9 +226,10 @@ func DefaultConfig() Config {
 		DefaultProgram: prog.ID,
 		Server: ServerConfig{Listen: "127.0.0.1:8080", PublicRead: true, MaxBodyBytes: 64 << 20, MaxUnzippedBytes: 512 << 20, RequestTimeout: 5 * time.Minute,
 			MaxConcurrentUploads: 4, MaxUploadsPerUploader: 2, MaxPendingPerUploader: 4, MinUploadRate: 10 << 10, UploadIdleTimeout: 30 * time.Second},
-		Collector: CollectorConfig{InboxEvery: time.Minute, Settle: 30 * time.Second, FeedEvery: 15 * time.Minute, RefreshEvery: 5 * time.Minute, WarmStartMaxAge: collector.DefaultWarmMaxAge},
-		Alerts:    DefaultAlertsConfig(),
-		Metrics:   MetricsConfig{MaxVillageSeries: metrics.DefaultMaxVillageSeries},
+		Collector: CollectorConfig{InboxEvery: time.Minute, Settle: 30 * time.Second, FeedEvery: 15 * time.Minute, RefreshEvery: 5 * time.Minute,
+			MinFullRefreshInterval: collector.DefaultMinFullRefresh, WarmStartMaxAge: collector.DefaultWarmMaxAge},
+		Alerts:  DefaultAlertsConfig(),
+		Metrics: MetricsConfig{MaxVillageSeries: metrics.DefaultMaxVillageSeries},
 	}
 }
 
@@ -358,6 +364,9 @@ func (c *Config) Validate() error {
 		if d.v < time.Second {
 			return &ConfigError{d.field, d.v, fmt.Errorf("%w: want at least 1s", ErrInvalidValue)}
 		}
+	}
+	if c.Collector.MinFullRefreshInterval < 0 {
+		return &ConfigError{"collector.min_full_refresh_interval", c.Collector.MinFullRefreshInterval, fmt.Errorf("%w: want 0 (none) or a positive duration", ErrInvalidValue)}
 	}
 	if c.Collector.WarmStartMaxAge < 0 {
 		return &ConfigError{"collector.warm_start_max_age", c.Collector.WarmStartMaxAge, fmt.Errorf("%w: want 0 (off) or a positive duration", ErrInvalidValue)}

@@ -68,7 +68,13 @@ var (
 	demoData = prometheus.NewDesc("covmon_demo_data",
 		"1 when the database holds the SYNTHETIC demo seed data (not real villages or reports).", nil, nil)
 	snapshotTime = prometheus.NewDesc("covmon_snapshot_timestamp_seconds",
-		"When the figures were last computed.", nil, nil)
+		"When the figures were last computed (whole, or the villages an upload touched).", nil, nil)
+	snapshotAsOf = prometheus.NewDesc("covmon_snapshot_as_of_timestamp_seconds",
+		"The instant the figures describe (their as_of): an upload's villages are evaluated again at it.", nil, nil)
+	refreshPending = prometheus.NewDesc("covmon_refresh_pending",
+		"1 while uploads taken up are not all counted in the figures (observed after their as_of, more than 100,000 rows, or plans) and a whole computation is owed; 0 otherwise.", nil, nil)
+	refreshDue = prometheus.NewDesc("covmon_refresh_due_timestamp_seconds",
+		"When the whole computation owed to uploads starts at the latest (collector.min_full_refresh_interval after the last one ended); only while covmon_refresh_pending is 1.", nil, nil)
 
 	villageSeriesMax = prometheus.NewDesc("covmon_village_series_max_villages",
 		"The most open villages given per-village series (covmon_village_open and the rest) in a scrape, over all programs: metrics.max_village_series.", nil, nil)
@@ -113,7 +119,7 @@ const DefaultMaxVillageSeries = 2000
 func (c *Collector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{villageOpen, villageDeadline, villageRegressed,
 		villages, villagesOverdue, programTarget, programCovered, programFoundLater, programNotSpots, programSignalCarriers, programResponsible, programLifecycle, plansLate, plansTargetSlips, programPartialArea, discrepancies, programTrust, programDeadline,
-		programRegressed, programHistory, carrierCovered, demoData, snapshotTime, villageSeriesMax, villageSeriesOmitted, uploads, lastUpload, problems} {
+		programRegressed, programHistory, carrierCovered, demoData, snapshotTime, snapshotAsOf, refreshPending, refreshDue, villageSeriesMax, villageSeriesOmitted, uploads, lastUpload, problems} {
 		ch <- d
 	}
 }
@@ -168,6 +174,13 @@ func emit(ch chan<- prometheus.Metric, s *geo.Snapshot, maxVillages int) {
 	}
 	gauge(ch, demoData, demo)
 	gauge(ch, snapshotTime, unix(s.ComputedAt))
+	gauge(ch, snapshotAsOf, unix(s.AsOf))
+	pending := 0.0
+	if !s.PendingSince.IsZero() {
+		pending = 1
+		gauge(ch, refreshDue, unix(s.PendingDue))
+	}
+	gauge(ch, refreshPending, pending)
 	for i := range s.Programs {
 		collectProgram(ch, &s.Programs[i], s.AsOf)
 	}

@@ -347,3 +347,30 @@ covmon_program_trust_info{program="vls-2024",trust="claims"} 1
 		t.Error(err)
 	}
 }
+
+// TestCollector_RefreshPending pins the gauges that say what the figures describe: their
+// instant, and whether a whole computation owed to uploads is pending (and by when).
+func TestCollector_RefreshPending(t *testing.T) {
+	snap := snapshot([]geo.Village{{ID: "A", Name: "Bản A", ProvinceCode: "15", GridPower: true, Programs: []string{geo.DefaultProgram().ID}}}, nil, nil)
+	snap.AsOf = asOf
+	names := []string{"covmon_snapshot_as_of_timestamp_seconds", "covmon_refresh_pending", "covmon_refresh_due_timestamp_seconds"}
+	head := `# HELP covmon_refresh_pending 1 while uploads taken up are not all counted in the figures (observed after their as_of, more than 100,000 rows, or plans) and a whole computation is owed; 0 otherwise.
+# TYPE covmon_refresh_pending gauge
+covmon_refresh_pending %d
+# HELP covmon_snapshot_as_of_timestamp_seconds The instant the figures describe (their as_of): an upload's villages are evaluated again at it.
+# TYPE covmon_snapshot_as_of_timestamp_seconds gauge
+covmon_snapshot_as_of_timestamp_seconds 1.7356644e+09
+`
+	if err := testutil.CollectAndCompare(metrics.NewCollector(func() *geo.Snapshot { return snap }), strings.NewReader(fmt.Sprintf(head, 0)), names...); err != nil {
+		t.Errorf("nothing pending: %v", err)
+	}
+	owed := *snap
+	owed.PendingSince, owed.PendingDue = asOf.Add(time.Minute), asOf.Add(2*time.Minute)
+	want := `# HELP covmon_refresh_due_timestamp_seconds When the whole computation owed to uploads starts at the latest (collector.min_full_refresh_interval after the last one ended); only while covmon_refresh_pending is 1.
+# TYPE covmon_refresh_due_timestamp_seconds gauge
+covmon_refresh_due_timestamp_seconds 1.73566452e+09
+` + fmt.Sprintf(head, 1)
+	if err := testutil.CollectAndCompare(metrics.NewCollector(func() *geo.Snapshot { return &owed }), strings.NewReader(want), names...); err != nil {
+		t.Errorf("pending: %v", err)
+	}
+}
