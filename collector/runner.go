@@ -83,13 +83,11 @@ type Runner struct {
 	evaluated atomic.Uint64
 	wholes    atomic.Uint64
 	// warm is set when the snapshot was served by WarmStart (Start then computes it again at
-	// once), guarded by refreshMu. A whole computation's snapshot is persisted off the refresh
-	// (persistAsync), the computations numbered by persistSeq (refreshMu); persistMu guards
-	// persisted, the newest number persisted, and saved, what it was computed from.
+	// once), guarded by refreshMu. A snapshot is persisted off the refresh (persistAsync,
+	// persistQ); persistMu guards saved, what the one persisted last was computed from.
 	warm       bool
-	persistSeq uint64
+	persistQ   persistQueue
 	persistMu  sync.Mutex
-	persisted  uint64
 	saved      savedKey
 	persisting sync.WaitGroup
 
@@ -160,7 +158,7 @@ func (r *Runner) refreshLocked(ctx context.Context) (err error) {
 		r.OnSnapshot(ctx, s)
 	}
 	if persist {
-		r.persistAsync(ctx, s, ver)
+		r.persistAsync(ctx, s, ver, false)
 	}
 	return nil
 }
@@ -276,6 +274,7 @@ func (r *Runner) Shutdown() error {
 			r.shutdownErr = errors.Join(r.shutdownErr, r.lead.Shutdown())
 		}
 		r.stopRefresher()
+		r.flushPersist()
 		r.persisting.Wait()
 	})
 	return r.shutdownErr
@@ -312,6 +311,7 @@ func (r *Runner) refreshUploadsLocked(ctx context.Context) error {
 	if cur == nil {
 		return nil
 	}
+	ver, persist := r.dataVersion(ctx)
 	next := *cur
 	var err error
 	if next.Uploads, err = r.Store.UploadStats(ctx); err != nil {
@@ -322,6 +322,7 @@ func (r *Runner) refreshUploadsLocked(ctx context.Context) error {
 	}
 	r.markPending(&next)
 	r.snap.Store(&next)
+	r.persistPartial(ctx, ver, persist)
 	return nil
 }
 

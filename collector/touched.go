@@ -50,6 +50,7 @@ func (r *Runner) refreshTouched(ctx context.Context, asked uint64, owed bool) er
 	if t == nil {
 		return r.refreshUploadsLocked(ctx)
 	}
+	ver, persist := r.dataVersion(ctx) // before anything is read (see dataVersion)
 	ids, next, latest, ok, err := r.Store.ObservationsSince(ctx, t.mark, maxTouchedRows)
 	if err != nil {
 		return err
@@ -165,6 +166,7 @@ func (r *Runner) refreshTouched(ctx context.Context, asked uint64, owed bool) er
 	if r.OnSnapshot != nil {
 		r.OnSnapshot(ctx, &next2)
 	}
+	r.persistPartial(ctx, ver, persist)
 	return nil
 }
 

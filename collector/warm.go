@@ -482,34 +482,131 @@ func (r *Runner) dataVersion(ctx context.Context) (geo.DataVersion, bool) {
 	return v, true
 }
 
-// persistAsync persists s, computed whole from v, off the refresh: the figures are served
-// without waiting for their encoding (seconds at national scale). Called with refreshMu held;
-// a persist overtaken by a later one is dropped, so the newest snapshot stays stored.
-func (r *Runner) persistAsync(ctx context.Context, s *geo.Snapshot, v geo.DataVersion) {
-	r.persistSeq++
-	seq := r.persistSeq
-	r.persisting.Add(1)
-	// Not cancelled with the refresh: a shutdown right after a computation (a restart) waits
-	// for it, so that the restart is warm.
-	ctx = context.WithoutCancel(ctx)
-	go func() {
-		defer r.persisting.Done()
-		r.persistMu.Lock()
-		defer r.persistMu.Unlock()
-		if seq < r.persisted {
-			return
-		}
-		r.persisted = seq
-		r.persist(ctx, s, v)
-	}()
+// partialPersistEvery bounds how often a snapshot updated by an upload (the villages it
+// touched, or only the upload figures) is persisted: a stream of tiny uploads writes the
+// snapshot (megabytes) at most this often, not once per upload. Shutdown writes the newest at
+// once, so a restart is warm all the same.
+const partialPersistEvery = 2 * time.Minute
+
+// persistItem is the newest snapshot waiting to be persisted.
+type persistItem struct {
+	ctx     context.Context
+	s       *geo.Snapshot
+	v       geo.DataVersion
+	partial bool
 }
 
-// WaitPersisted waits until the snapshots of the whole computations finished so far are
-// persisted (or their persisting failed).
+// persistQueue holds the one snapshot waiting to be persisted and runs the writer.
+type persistQueue struct {
+	mu        sync.Mutex
+	next      *persistItem
+	running   bool
+	kick      chan struct{} // capacity 1: a whole computation's snapshot is waiting
+	flush     chan struct{} // closed by Shutdown: write what waits at once
+	flushOnce sync.Once
+	last      time.Time // when the writer last wrote (the writer's own)
+}
+
+// persistAsync persists s, computed from v (whole, or partial: updated by an upload), off the
+// refresh: the figures are served without waiting for their encoding (seconds at national
+// scale). Called with refreshMu held. Only the newest snapshot waits: one overtaken is never
+// written. A whole computation's is written at once; a partial one at most once per
+// partialPersistEvery.
+func (r *Runner) persistAsync(ctx context.Context, s *geo.Snapshot, v geo.DataVersion, partial bool) {
+	q := &r.persistQ
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if q.kick == nil {
+		q.kick, q.flush = make(chan struct{}, 1), make(chan struct{})
+	}
+	// Not cancelled with the refresh: a shutdown right after a computation (a restart) waits
+	// for it, so that the restart is warm.
+	q.next = &persistItem{ctx: context.WithoutCancel(ctx), s: s, v: v, partial: partial}
+	if !partial {
+		select {
+		case q.kick <- struct{}{}:
+		default:
+		}
+	}
+	if !q.running {
+		q.running = true
+		r.persisting.Add(1)
+		go r.persistLoop()
+	}
+}
+
+// persistLoop writes what waits to be persisted until nothing does.
+func (r *Runner) persistLoop() {
+	defer r.persisting.Done()
+	q := &r.persistQ
+	for {
+		q.mu.Lock()
+		it := q.next
+		if it == nil {
+			q.running = false
+			q.mu.Unlock()
+			return
+		}
+		q.mu.Unlock()
+		if wait := q.last.Add(partialPersistEvery).Sub(r.now()); it.partial && !q.last.IsZero() && wait > 0 {
+			t := r.clock().NewTimer(wait)
+			select {
+			case <-t.Chan():
+				q.last = time.Time{} // due: written at the next turn
+			case <-q.kick: // a whole computation's snapshot replaced it
+			case <-q.flush:
+				q.last = time.Time{}
+			}
+			t.Stop()
+			continue
+		}
+		q.mu.Lock()
+		it, q.next = q.next, nil
+		q.mu.Unlock()
+		r.persistMu.Lock()
+		r.persist(it.ctx, it.s, it.v)
+		r.persistMu.Unlock()
+		q.last = r.now()
+		select {
+		case <-q.flush: // shutting down: whatever comes next is written at once
+			q.last = time.Time{}
+		default:
+		}
+	}
+}
+
+// flushPersist makes the writer write what waits at once (Shutdown).
+func (r *Runner) flushPersist() {
+	q := &r.persistQ
+	q.mu.Lock()
+	if q.kick == nil {
+		q.kick, q.flush = make(chan struct{}, 1), make(chan struct{})
+	}
+	q.mu.Unlock()
+	q.flushOnce.Do(func() { close(q.flush) })
+}
+
+// WaitPersisted waits until the snapshots waiting to be persisted are (or their persisting
+// failed); a partial one waits for its turn (partialPersistEvery), or for Shutdown.
 func (r *Runner) WaitPersisted() { r.persisting.Wait() }
 
-// persist stores s, computed whole from v (with persistMu held), for the next warm start; it logs a failure (the
-// snapshot itself stands). Skipped when the snapshot stored is of the same inputs, the same day
+// persistPartial persists the current snapshot, updated by an upload from what v names (read
+// before the update read anything), when it counts everything stored: not while a whole
+// computation is owed (with refreshMu held).
+func (r *Runner) persistPartial(ctx context.Context, v geo.DataVersion, ok bool) {
+	if !ok || r.Warm == nil {
+		return
+	}
+	if _, _, pending := r.RefreshPending(); pending {
+		return
+	}
+	if s := r.snap.Load(); s != nil {
+		r.persistAsync(ctx, s, v, true)
+	}
+}
+
+// persist stores s, computed from v (with persistMu held), for the next warm start; it logs a
+// failure (the snapshot itself stands). Skipped when the snapshot stored is of the same inputs, the same day
 // and less than half the age bound older: it serves a restart as well.
 func (r *Runner) persist(ctx context.Context, s *geo.Snapshot, v geo.DataVersion) {
 	key, err := r.inputsKey(v)

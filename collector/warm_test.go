@@ -404,3 +404,79 @@ func TestEncodeSnapshot_Segments(t *testing.T) {
 		t.Error("a truncated blob decoded")
 	}
 }
+
+// TestWarmStart_AfterHarmlessUploads (issue 16): an upload that leaves the figures exactly
+// right keeps the warm start. A rejected upload (a new ledger entry) refreshes the upload
+// figures, and that snapshot is persisted under the new key; an accepted one evaluates the
+// villages it touched, and that snapshot is persisted too. Such partial snapshots are written
+// at most once per interval (the row is not rewritten at once), and Shutdown writes the newest,
+// so a restart right after serves it: the same figures as a cold computation.
+func TestWarmStart_AfterHarmlessUploads(t *testing.T) {
+	f := newWarmFixture(t)
+	ctx := context.Background()
+	start := func(t *testing.T) *collector.Runner {
+		t.Helper()
+		r := f.runner(nil)
+		r.Ingester = f.in
+		logger, logs := logged()
+		r.Logger = logger
+		if ok, err := r.WarmStart(ctx); err != nil || !ok {
+			t.Fatalf("warm start: %v %v\n%s", ok, err, logs)
+		}
+		return r
+	}
+	r := f.runner(nil)
+	r.Ingester = f.in
+	if err := r.Refresh(ctx); err != nil {
+		t.Fatal(err)
+	}
+	r.WaitPersisted()
+	before := loadSnapshot(t, f.db).Inputs
+	u, err := r.Ingest(ctx, collector.File{Name: "bad.geojson", Kind: geo.KindObservations, Carrier: "viettel", Source: "api"}, strings.NewReader(`{"type":"FeatureCollection","features":[{}]}`))
+	if err != nil || u.Result != geo.ResultRejected {
+		t.Fatalf("bad file: %v %+v", err, u)
+	}
+	if err := r.WaitRefreshed(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got := loadSnapshot(t, f.db).Inputs; got != before {
+		t.Errorf("the row was rewritten at once after a rejected upload (inputs %q): want at most once per interval", got)
+	}
+	r.Shutdown()
+	if got := loadSnapshot(t, f.db).Inputs; got == before {
+		t.Fatalf("Shutdown did not persist the snapshot with the rejected upload's figures")
+	}
+
+	// A restart: warm, and the upload figures count the rejected upload.
+	r = start(t)
+	if err := r.Refresh(ctx); err != nil { // what Start runs at once
+		t.Fatal(err)
+	}
+	if got := r.Snapshot().Uploads; !strings.Contains(fmt.Sprint(got), "rejected") {
+		t.Errorf("upload figures %v lack the rejected upload", got)
+	}
+	evaluated := r.VillagesEvaluated()
+	u, err = r.Ingest(ctx, collector.File{Name: "two.geojson", Kind: geo.KindObservations, Carrier: "mobifone", Source: "api"}, strings.NewReader(observations("2026-01-06", true, 25, 26)))
+	if err != nil || u.Result != geo.ResultAccepted {
+		t.Fatalf("upload: %v %+v", err, u)
+	}
+	if err := r.WaitRefreshed(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got := r.VillagesEvaluated() - evaluated; got != 2 {
+		t.Errorf("%d villages evaluated, want the 2 touched", got)
+	}
+	r.Shutdown()
+
+	// Another restart: warm, with the figures a cold computation gives.
+	warm := start(t).Snapshot()
+	cold := f.runner(nil)
+	cold.Warm = nil
+	if err := cold.Refresh(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got := warm.Programs[0].Summary.National.Covered; got != 22 {
+		t.Errorf("warm snapshot: %d covered, want 22 (the upload's 2 counted)", got)
+	}
+	sameFigures(t, "warm after an accepted upload", warm, cold.Snapshot())
+}
