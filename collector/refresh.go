@@ -22,7 +22,7 @@ import (
 // carrier sending a file dated "now" every few seconds costs at most one whole computation per
 // interval, not one per file, and no stream of uploads can postpone the owed one (its time is
 // fixed by the last whole computation, not by the newest upload). Meanwhile the snapshot keeps
-// its instant and says that a computation is owed (geo.Snapshot.Pending).
+// its instant and says that a computation is owed (geo.Snapshot's PendingSince and PendingDue).
 
 // refreshLevel says how much of the snapshot an upload made stale.
 type refreshLevel int
@@ -125,17 +125,20 @@ func (r *Runner) refreshLoop(ctx context.Context) {
 			// Logged here, once; the next upload or the scheduled refresh tries again.
 			r.logger().Error("refresh after upload", "err", err)
 		}
-		// An owed whole computation runs when due, or is waited for.
-		if due, owed := r.owedDue(); owed {
-			if wait := due.Sub(r.now()); wait > 0 {
-				if timer != nil {
-					timer.Stop()
-				}
-				timer = r.clock().NewTimer(wait)
-				timerC = timer.Chan()
-			} else if err := r.Refresh(ctx); err != nil && !errors.Is(err, context.Canceled) {
+		// An owed whole computation runs when due, or is waited for; one that failed is tried
+		// again when the interval is over (with no interval, at the next upload or the
+		// scheduled refresh).
+		if due, owed := r.owedDue(); owed && !due.After(r.now()) {
+			if err := r.Refresh(ctx); err != nil && !errors.Is(err, context.Canceled) {
 				r.logger().Error("refresh owed to uploads", "err", err)
 			}
+		}
+		if due, owed := r.owedDue(); owed && due.After(r.now()) {
+			if timer != nil {
+				timer.Stop()
+			}
+			timer = r.clock().NewTimer(due.Sub(r.now()))
+			timerC = timer.Chan()
 		}
 		q.mu.Lock()
 		q.handled = max(q.handled, asked)
