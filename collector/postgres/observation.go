@@ -2,8 +2,10 @@ package postgres
 
 import (
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
+	"hash/maphash"
 	"iter"
 	"time"
 
@@ -105,7 +107,7 @@ func (db *DB) commitStaged(ctx context.Context, op string, u *geo.Upload, skipKn
 	}
 	tx = nil
 	end(spent)
-	db.analyzeAfter(ctx, inserted, "observations", "observation_series", "latest_claims")
+	db.analyzeAfter(ctx, inserted, "observations", "latest_claims")
 	u.ID, u.Result, u.Inserted, u.DuplicateOf = id, geo.ResultAccepted, inserted, 0
 	return nil
 }
@@ -114,6 +116,14 @@ func (db *DB) commitStaged(ctx context.Context, op string, u *geo.Upload, skipKn
 type stage struct {
 	tx pgx.Tx
 	n  int64 // rows copied so far
+
+	// keys holds a hash of each staged row's series, source role and instant, until two rows
+	// share one (repeated): only then can a row repeat the one before it in the file, and the
+	// insert compare each row with the previous of its key (a sort of the stage by key). A
+	// collision of two hashes only takes that path for nothing.
+	seed     maphash.Seed
+	keys     map[uint64]struct{}
+	repeated bool
 }
 
 func newStage(ctx context.Context, tx pgx.Tx) (*stage, error) {
@@ -133,7 +143,35 @@ func newStage(ctx context.Context, tx pgx.Tx) (*stage, error) {
 	) ON COMMIT DROP`); err != nil {
 		return nil, fmt.Errorf("create stage: %w", err)
 	}
-	return &stage{tx: tx}, nil
+	return &stage{tx: tx, seed: maphash.MakeSeed(), keys: map[uint64]struct{}{}}, nil
+}
+
+// note records the keys of obs in st.keys and whether two staged rows share one.
+func (st *stage) note(obs []geo.Observation) {
+	if st.repeated {
+		return
+	}
+	var h maphash.Hash
+	h.SetSeed(st.seed)
+	for i := range obs {
+		o := &obs[i]
+		h.Reset()
+		h.WriteString(o.VillageID)
+		h.WriteByte(0)
+		h.WriteString(o.Carrier)
+		h.WriteByte(0)
+		h.WriteString(sourceRole(o))
+		h.WriteByte(byte(o.Technology))
+		var at [8]byte
+		binary.LittleEndian.PutUint64(at[:], uint64(o.ObservedAt.UnixMilli()))
+		h.Write(at[:])
+		k := h.Sum64()
+		if _, ok := st.keys[k]; ok {
+			st.repeated, st.keys = true, nil
+			return
+		}
+		st.keys[k] = struct{}{}
+	}
 }
 
 var stageColumns = []string{"ord", "village_id", "carrier", "technology", "has_signal", "rsrp_dbm",
@@ -161,6 +199,7 @@ func (st *stage) copy(ctx context.Context, obs []geo.Observation) error {
 		return fmt.Errorf("copy observations: %w", err)
 	}
 	st.n += n
+	st.note(obs)
 	return nil
 }
 
@@ -231,9 +270,9 @@ func (st *stage) flush(ctx context.Context, uploadID int64, skipKnown bool) (int
 	if st.n == 0 {
 		return 0, nil
 	}
-	// The insert sorts the stage twice (by series for the comparison, by file order for the
-	// ids) and its rows once more for latest_claims: with the default work_mem (4 MB) each
-	// sort of 1M rows spills to disk. JIT compilation costs seconds on this one statement and
+	// The insert sorts the stage by file order for the ids (and before, when two staged rows
+	// share a series and instant, by those for the comparison) and its rows once more for
+	// latest_claims: with the default work_mem (4 MB) each sort of 1M rows spills to disk. JIT compilation costs seconds on this one statement and
 	// saves nothing. The planner sees the stage's size and its series (a temporary table is
 	// never analyzed by autovacuum).
 	for _, q := range []string{`SET LOCAL work_mem = '256MB'`, `SET LOCAL jit = off`, `ANALYZE obs_stage`} {
@@ -258,14 +297,35 @@ func (st *stage) flush(ctx context.Context, uploadID int64, skipKnown bool) (int
 				AND l.area_share IS NOT DISTINCT FROM s.area_share AND l.inspector = s.inspector)
 		ELSE false END`
 	}
-	// The inserted rows also update latest_claims and observation_series, in the same
-	// statement: a row becomes its series' latest unless one observed later (or at the same
-	// instant with a greater id) is already there. Only a series already in
-	// observation_series can have a stored row to compare with (known): the first upload of a
-	// series skips the seek into its history. The sorts that only group rows by series
-	// compare bytes (COLLATE "C": equal under any deterministic collation, and no strcoll per
-	// comparison).
+	// The inserted claims also update latest_claims, in the same statement: a row becomes its
+	// series' latest unless one observed later (or at the same instant with a greater id) is
+	// already there. latest_claims names every series with a carrier claim (observation_series
+	// is a view over it, migration 0039: one derived row per new series, not two). Only a claim
+	// of a series already there can have a stored row to compare with (known): the first
+	// upload of a series skips the seek into its history; an independent measurement (an
+	// inspector's sample) always seeks. The sorts that only group rows by series compare bytes
+	// (COLLATE "C": equal under any deterministic collation, and no strcoll per comparison).
 
+	// The previous row of the same key in the file (p_*): only when two staged rows share
+	// one (a window over the stage sorted by key); else there is none.
+	prev := `NULL::bigint AS p_ord, NULL::boolean AS p_has_signal, NULL::double precision AS p_rsrp_dbm,
+			NULL::double precision AS p_dl_mbps, NULL::text AS p_method,
+			NULL::double precision AS p_area_share, NULL::text AS p_inspector`
+	known, join, window := "false", "", ""
+	if skipKnown {
+		known = `s.source_role <> 'carrier' OR k.village_id IS NOT NULL`
+		join = `
+			LEFT JOIN latest_claims k ON k.village_id = s.village_id AND k.carrier = s.carrier
+				AND k.technology = s.technology AND s.source_role = 'carrier'`
+	}
+	if st.repeated && skipKnown {
+		prev = `lag(s.ord) OVER w AS p_ord, lag(s.has_signal) OVER w AS p_has_signal, lag(s.rsrp_dbm) OVER w AS p_rsrp_dbm,
+			lag(s.dl_mbps) OVER w AS p_dl_mbps, lag(s.method) OVER w AS p_method,
+			lag(s.area_share) OVER w AS p_area_share, lag(s.inspector) OVER w AS p_inspector`
+		window = `
+			WINDOW w AS (PARTITION BY s.village_id COLLATE "C", s.carrier COLLATE "C", s.technology, s.source_role COLLATE "C",
+				s.observed_at ORDER BY s.ord)`
+	}
 	if err := st.unknownVillage(ctx); err != nil {
 		return 0, err
 	}
@@ -275,15 +335,9 @@ func (st *stage) flush(ctx context.Context, uploadID int64, skipKnown bool) (int
 		 upload_id, source_role, inspector)
 		SELECT s.village_id, s.carrier, s.technology, s.has_signal, s.rsrp_dbm, s.dl_mbps, s.observed_at,
 			s.method, s.area_share, $1, s.source_role, s.inspector
-		FROM (SELECT s.*, k.village_id IS NOT NULL AS known,
-			lag(ord) OVER w AS p_ord, lag(has_signal) OVER w AS p_has_signal, lag(rsrp_dbm) OVER w AS p_rsrp_dbm,
-			lag(dl_mbps) OVER w AS p_dl_mbps, lag(method) OVER w AS p_method,
-			lag(area_share) OVER w AS p_area_share, lag(inspector) OVER w AS p_inspector
-			FROM obs_stage s
-			LEFT JOIN observation_series k ON k.village_id = s.village_id AND k.carrier = s.carrier
-				AND k.technology = s.technology
-			WINDOW w AS (PARTITION BY s.village_id COLLATE "C", s.carrier COLLATE "C", s.technology, s.source_role COLLATE "C",
-				s.observed_at ORDER BY s.ord)) s`+filter+`
+		FROM (SELECT s.*, `+known+` AS known,
+			`+prev+`
+			FROM obs_stage s`+join+window+`) s`+filter+`
 		ORDER BY s.ord
 		RETURNING *),
 	latest AS (INSERT INTO latest_claims (village_id, carrier, technology, id, has_signal, rsrp_dbm, dl_mbps,
@@ -296,10 +350,7 @@ func (st *stage) flush(ctx context.Context, uploadID int64, skipKnown bool) (int
 			id = excluded.id, has_signal = excluded.has_signal, rsrp_dbm = excluded.rsrp_dbm,
 			dl_mbps = excluded.dl_mbps, observed_at = excluded.observed_at, method = excluded.method,
 			area_share = excluded.area_share, upload_id = excluded.upload_id, inspector = excluded.inspector
-		WHERE (excluded.observed_at, excluded.id) > (latest_claims.observed_at, latest_claims.id)),
-	series AS (INSERT INTO observation_series (village_id, carrier, technology)
-		SELECT DISTINCT village_id, carrier, technology FROM ins
-		ON CONFLICT DO NOTHING)
+		WHERE (excluded.observed_at, excluded.id) > (latest_claims.observed_at, latest_claims.id))
 	SELECT count(*) FROM ins`, uploadID).Scan(&n)
 	if err != nil {
 		if isForeignKeyViolation(err) {
@@ -390,9 +441,10 @@ func (db *DB) latestOf(ctx context.Context, role string, asOf time.Time, f geo.V
 			ORDER BY y.observed_at DESC, y.id DESC
 			LIMIT 1) c ON true`
 	}
-	// The series: every series for claims; for independent measurements (a sample) only those
-	// that have one (the partial index observations_independent).
-	series := "observation_series"
+	// The series: every series with a claim (latest_claims' keys) for claims; for independent
+	// measurements (a sample) only those that have one (the partial index
+	// observations_independent).
+	series := "latest_claims"
 	if role == geo.SourceIndependent {
 		series = "(SELECT DISTINCT village_id, carrier, technology FROM observations WHERE source_role = 'independent')"
 	}

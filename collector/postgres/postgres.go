@@ -361,7 +361,14 @@ func (db *DB) TableCounts(ctx context.Context) (map[string]int64, error) {
 	return out, nil
 }
 
-// Tables lists covmon's tables in an order that respects their foreign keys.
+// Tables lists covmon's tables in an order that respects their foreign keys. Those in
+// derivedViews are views here (derived from the others) and tables in the SQLite store.
 var Tables = []string{"programs", "tokens", "uploads", "villages", "village_programs", "village_versions", "village_successions",
 	"observations", "observation_series", "latest_claims", "daily_figures", "alerts", "alert_outbox",
 	"assignments", "ledger", "crosswalk", "plans"}
+
+// derivedViews are the names in Tables that this store keeps as views: observation_series
+// (migration 0039: the series of latest_claims and those with only independent
+// measurements). covmon migrate does not copy them; it checks their counts against the
+// source's tables.
+var derivedViews = []string{"observation_series"}

@@ -225,7 +225,7 @@ func (db *DB) eachVillage(ctx context.Context, asOf *time.Time, upTo int64, useL
 			bound = " AND x.id <= " + strconv.FormatInt(upTo, 10)
 		}
 		q := `SELECT ` + observationColumns + `
-		FROM observation_series s
+		FROM latest_claims s
 		JOIN LATERAL (
 			SELECT * FROM observations x
 			WHERE x.village_id = s.village_id AND x.carrier = s.carrier

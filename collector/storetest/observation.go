@@ -3,7 +3,9 @@ package storetest
 import (
 	"context"
 	"errors"
+	"fmt"
 	"reflect"
+	"slices"
 	"testing"
 	"time"
 
@@ -157,6 +159,57 @@ func contractCommitObservations(t *testing.T, h *Harness) {
 		}
 		if got := h.QueryInt(t, db, `SELECT count(*) FROM observations`); got != 4 {
 			t.Fatalf("observations=%d, want 4", got)
+		}
+	})
+
+	// A file repeats no series at one instant (validation refuses that), but the store does
+	// not lean on it: rows of one upload sharing a series, role and instant are compared in
+	// file order, each with the one before it, as if uploaded one by one. The PostgreSQL
+	// store compares them only when two staged rows share a key (else no row has a previous
+	// one in the file); both paths are here.
+	t.Run("RepeatsWithinOneUpload", func(t *testing.T) {
+		db := h.Open(t)
+		mustCommitVillages(t, db, testVillages(2)...)
+		on := obsAt("V000", "viettel", geo.Tech4G, true, day(1))
+		off := on
+		off.HasSignal = false
+		measured := on // the same series and instant, another role: never compared with a claim
+		measured.Source, measured.Inspector = geo.SourceIndependent, "Sở TTTT"
+		other := obsAt("V001", "viettel", geo.Tech4G, true, day(1))
+		// on, on (skipped), off (a correction), off (skipped), measured, measured (skipped),
+		// on (back), other.
+		u := mustCommitObservations(t, db, on, on, off, off, measured, measured, on, other)
+		if got, want := u.Inserted, 5; got != want {
+			t.Fatalf("Inserted=%d, want %d", got, want)
+		}
+		got, err := db.Observations(ctx, "V000")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var seq []string
+		for _, o := range got {
+			seq = append(seq, fmt.Sprintf("%s:%t", o.Source, o.HasSignal))
+		}
+		if want := []string{":true", ":false", "independent:true", ":true"}; !slices.Equal(seq, want) {
+			t.Fatalf("stored in ID order %q, want %q", seq, want)
+		}
+		latest, err := db.LatestObservations(ctx, day(2), geo.VillageFilter{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if l := latest["V000"]; len(l) != 1 || !l[0].HasSignal || l[0].ID != got[3].ID {
+			t.Fatalf("latest=%+v, want the last row (signal, ID %d)", l, got[3].ID)
+		}
+		// The same rows again, in one upload without repeats: each equals what is stored at
+		// its instant (the latest of its series and role), so nothing is added; a file of
+		// new instants adds every row.
+		if got := mustCommitObservations(t, db, on, measured, other).Inserted; got != 0 {
+			t.Fatalf("re-sent: Inserted=%d, want 0", got)
+		}
+		next := []geo.Observation{on, off, measured}
+		next[0].ObservedAt, next[1].VillageID, next[2].ObservedAt = day(2), "V001", day(3)
+		if got := mustCommitObservations(t, db, next...).Inserted; got != 3 {
+			t.Fatalf("new instants: Inserted=%d, want 3", got)
 		}
 	})
 }
