@@ -72,3 +72,36 @@ func TestImportFrom_RefusesDerivedRowWithoutVillage(t *testing.T) {
 		t.Errorf("latest_claims holds %d rows after the failed copy, want 0", n)
 	}
 }
+
+// seriesSource is a source database whose observation_series lists a series its (absent)
+// observations do not have.
+type seriesSource struct{ t *testing.T }
+
+func (seriesSource) TableNames(context.Context) ([]string, error) {
+	return []string{"observation_series"}, nil
+}
+
+func (seriesSource) CountRows(context.Context, string) (int64, error) { return 1, nil }
+
+func (s seriesSource) ReadTable(_ context.Context, table string, _ []string, _ func(row []any) error) error {
+	s.t.Errorf("ReadTable(%s): a view of the target is not copied", table)
+	return nil
+}
+
+// TestImportFrom_ObservationSeriesIsDerived: observation_series is a view in this store
+// (migration 0039); covmon migrate does not copy the source's table into it but compares its
+// count with the view's, and a source that disagrees with itself fails the copy.
+func TestImportFrom_ObservationSeriesIsDerived(t *testing.T) {
+	db := mustOpen(t, pgtest.NewDatabase(t))
+	var kind string
+	if err := raw(t, db).QueryRow(context.Background(), `SELECT relkind::text FROM pg_class WHERE oid = 'observation_series'::regclass`).Scan(&kind); err != nil {
+		t.Fatal(err)
+	}
+	if kind != "v" {
+		t.Errorf("observation_series: relkind %q, want a view (v)", kind)
+	}
+	_, err := db.ImportFrom(context.Background(), seriesSource{t})
+	if err == nil || !strings.Contains(err.Error(), "import observation_series: 1 rows in the source, 0 derived in the target") {
+		t.Fatalf("ImportFrom: %v, want the counts named", err)
+	}
+}
