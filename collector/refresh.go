@@ -63,7 +63,7 @@ func (r *Runner) startRefresher() {
 	q.once.Do(func() {
 		q.kick = make(chan struct{}, 1)
 		q.changed = make(chan struct{})
-		ctx, cancel := context.WithCancel(context.Background())
+		ctx, cancel := context.WithCancel(Background(context.Background()))
 		q.cancel = cancel
 		q.wg.Add(1)
 		go func() {

@@ -418,7 +418,7 @@ func (db *DB) latestOf(ctx context.Context, role string, asOf time.Time, f geo.V
 		return nil, fmt.Errorf("latest observations: %w", err)
 	}
 	defer tx.Rollback(ctx)
-	if f, err = todaysRegistry(ctx, tx, f); err != nil {
+	if f, err = db.todaysRegistry(ctx, tx, f); err != nil {
 		return nil, fmt.Errorf("latest observations: %w", err)
 	}
 	a := args{asOf.UnixMilli(), role}

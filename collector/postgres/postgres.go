@@ -59,7 +59,8 @@ type DB struct {
 	url  string
 	pool *pgxpool.Pool
 
-	known knownCache
+	known     knownCache
+	regChange registryChange // the registry's last change (see todaysRegistry)
 }
 
 // NewDB returns a DB for the database at url (postgres://… or postgresql://…, or a key=value

@@ -33,7 +33,7 @@ func (db *DB) ApplyEvaluation(ctx context.Context, now time.Time, firing []alert
 
 // ActiveAlerts returns the alerts firing now, sorted by key.
 func (db *DB) ActiveAlerts(ctx context.Context) ([]alerts.Alert, error) {
-	as, err := sqlstore.Collect(ctx, sq(db.ro), sqlstore.ScanAlert, queries.AlertsFiring)
+	as, err := sqlstore.Collect(ctx, sq(db.reader(ctx)), sqlstore.ScanAlert, queries.AlertsFiring)
 	if err != nil {
 		return nil, fmt.Errorf("active alerts: %w", err)
 	}
@@ -47,7 +47,7 @@ func (db *DB) DueDeliveries(ctx context.Context, receiver string, now time.Time,
 	if limit <= 0 {
 		limit = 100
 	}
-	out, err := sqlstore.Collect(ctx, sq(db.ro), sqlstore.ScanDelivery(receiver), `SELECT id, transition, alert, attempts, created_at
+	out, err := sqlstore.Collect(ctx, sq(db.reader(ctx)), sqlstore.ScanDelivery(receiver), `SELECT id, transition, alert, attempts, created_at
 		FROM alert_outbox
 		WHERE receiver = ?1 AND sent_at IS NULL AND next_attempt_at <= ?2
 			AND id < ifnull((SELECT min(id) FROM alert_outbox
@@ -110,7 +110,7 @@ func (db *DB) MarkDropped(ctx context.Context, ids []int64, at time.Time, reason
 
 // PendingDeliveries counts undelivered outbox rows per receiver.
 func (db *DB) PendingDeliveries(ctx context.Context) (map[string]int, error) {
-	out, err := sqlstore.Counts(ctx, sq(db.ro), `SELECT receiver, count(*) FROM alert_outbox WHERE sent_at IS NULL GROUP BY receiver`)
+	out, err := sqlstore.Counts(ctx, sq(db.reader(ctx)), `SELECT receiver, count(*) FROM alert_outbox WHERE sent_at IS NULL GROUP BY receiver`)
 	if err != nil {
 		return nil, fmt.Errorf("pending deliveries: %w", err)
 	}

@@ -40,7 +40,7 @@ func (db *DB) CommitAssignments(ctx context.Context, u *geo.Upload, as []geo.Ass
 // Assignments returns the whole assignment history (every program), ordered by program,
 // village, assigned_at and upload.
 func (db *DB) Assignments(ctx context.Context) ([]geo.Assignment, error) {
-	out, err := sqlstore.Collect(ctx, sq(db.ro), sqlstore.ScanAssignment, `SELECT `+sqlstore.AssignmentColumns+`
+	out, err := sqlstore.Collect(ctx, sq(db.reader(ctx)), sqlstore.ScanAssignment, `SELECT `+sqlstore.AssignmentColumns+`
 		FROM assignments ORDER BY program_id, village_id, assigned_at, upload_id`)
 	if err != nil {
 		return nil, fmt.Errorf("assignments: %w", err)

@@ -50,7 +50,7 @@ func (db *DB) CommitCrosswalk(ctx context.Context, u *geo.Upload, rows []geo.Cro
 
 // Crosswalk returns every stored crosswalk row, ordered by level, date and codes.
 func (db *DB) Crosswalk(ctx context.Context) ([]geo.CrosswalkRow, error) {
-	out, err := sqlstore.Collect(ctx, sq(db.ro), sqlstore.ScanCrosswalkRow, `SELECT `+sqlstore.CrosswalkColumns+` FROM crosswalk
+	out, err := sqlstore.Collect(ctx, sq(db.reader(ctx)), sqlstore.ScanCrosswalkRow, `SELECT `+sqlstore.CrosswalkColumns+` FROM crosswalk
 		ORDER BY level, effective, old_code, new_code`)
 	if err != nil {
 		return nil, fmt.Errorf("crosswalk: %w", err)

@@ -44,7 +44,7 @@ func (db *DB) SaveDailyFigures(ctx context.Context, fs []geo.DailyFigure) error 
 
 // DailyFigures returns a program's figures from day from to day to (inclusive), oldest first.
 func (db *DB) DailyFigures(ctx context.Context, programID string, from, to time.Time) ([]geo.DailyFigure, error) {
-	out, err := sqlstore.Collect(ctx, sq(db.ro), sqlstore.ScanDailyFigure, `SELECT `+sqlstore.DailyFigureColumns+`
+	out, err := sqlstore.Collect(ctx, sq(db.reader(ctx)), sqlstore.ScanDailyFigure, `SELECT `+sqlstore.DailyFigureColumns+`
 		FROM daily_figures WHERE program_id = ? AND day BETWEEN ? AND ? ORDER BY day`,
 		programID, sqlstore.Day(from), sqlstore.Day(to))
 	if err != nil {
@@ -59,7 +59,7 @@ func (db *DB) DailyFigures(ctx context.Context, programID string, from, to time.
 // FirstObservation returns the instant of the oldest observation; zero when there is none.
 func (db *DB) FirstObservation(ctx context.Context) (time.Time, error) {
 	var ms *int64
-	if err := db.ro.QueryRowContext(ctx, `SELECT min(observed_at) FROM observations`).Scan(&ms); err != nil {
+	if err := db.reader(ctx).QueryRowContext(ctx, `SELECT min(observed_at) FROM observations`).Scan(&ms); err != nil {
 		return time.Time{}, fmt.Errorf("first observation: %w", err)
 	}
 	return sqlstore.NullTime(ms), nil

@@ -51,9 +51,17 @@ func (db *DB) FloorInsertObservations(ctx context.Context, uploadID int64, obs [
 	return tx.Commit()
 }
 
+// ForgetRegistryChange drops the cached last change of the registry (tests that change the
+// registry by SQL, without the accepted villages upload every real change comes with).
+func (db *DB) ForgetRegistryChange() {
+	db.regChange.mu.Lock()
+	db.regChange.read = false
+	db.regChange.mu.Unlock()
+}
+
 // TodaysRegistry is todaysRegistry on the read pool (tests).
 func (db *DB) TodaysRegistry(ctx context.Context, f geo.VillageFilter) (geo.VillageFilter, error) {
-	return todaysRegistry(ctx, db.ro, f)
+	return db.todaysRegistry(ctx, db.ro, f)
 }
 
 // QueryPlans returns SQLite's EXPLAIN QUERY PLAN of the history walk's read of the villages

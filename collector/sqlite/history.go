@@ -20,7 +20,7 @@ func (db *DB) ObservationHistories(ctx context.Context, f geo.VillageFilter) (ma
 	if where != "" {
 		where = " AND " + where
 	}
-	out, err := sqlstore.Group(ctx, sq(db.ro), func(r sqlstore.Row) (geo.Observation, error) {
+	out, err := sqlstore.Group(ctx, sq(db.reader(ctx)), func(r sqlstore.Row) (geo.Observation, error) {
 		var o geo.Observation
 		err := scanObservation(r, &o)
 		return o, err

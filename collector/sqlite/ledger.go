@@ -70,14 +70,14 @@ func backfillLedger(ctx context.Context, tx *sql.Tx) error {
 
 // LedgerEntries calls fn with every ledger entry in ID order, stopping at fn's first error.
 func (db *DB) LedgerEntries(ctx context.Context, fn func(geo.LedgerEntry) error) error {
-	return queries.LedgerEntries(ctx, sq(db.ro), fn)
+	return queries.LedgerEntries(ctx, sq(db.reader(ctx)), fn)
 }
 
 // VerifyLedger walks the chain in one read transaction and returns the first broken link
 // (sqlstore.Queries.VerifyLedger says which). The error is non-nil only when the database
 // could not be read.
 func (db *DB) VerifyLedger(ctx context.Context) (*geo.LedgerReport, error) {
-	tx, err := db.ro.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	tx, err := db.reader(ctx).BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
 	if err != nil {
 		return nil, fmt.Errorf("verify ledger: %w", err)
 	}

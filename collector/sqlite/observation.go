@@ -512,12 +512,12 @@ func (db *DB) LatestObservations(ctx context.Context, asOf time.Time, f geo.Vill
 // technology observed at or before asOf. For independent measurements each row also carries
 // the carrier claim of its series in force at its instant (geo.Observation.ClaimInForce).
 func (db *DB) latestOf(ctx context.Context, role string, asOf time.Time, f geo.VillageFilter) (map[string][]geo.Observation, error) {
-	tx, err := db.ro.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	tx, err := db.reader(ctx).BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
 	if err != nil {
 		return nil, fmt.Errorf("latest observations: %w", err)
 	}
 	defer tx.Rollback()
-	if f, err = todaysRegistry(ctx, tx, f); err != nil {
+	if f, err = db.todaysRegistry(ctx, tx, f); err != nil {
 		return nil, fmt.Errorf("latest observations: %w", err)
 	}
 	where, args, err := villageFilter("s.village_id", f)
@@ -634,7 +634,7 @@ func (db *DB) LatestMeasurements(ctx context.Context, asOf time.Time, f geo.Vill
 // Observations returns the full history of a village, each with its UploadID, ordered by
 // observed_at then ID. It returns an error wrapping geo.ErrNotFound for an unknown village.
 func (db *DB) Observations(ctx context.Context, villageID string) ([]geo.Observation, error) {
-	tx, err := db.ro.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	tx, err := db.reader(ctx).BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
 	if err != nil {
 		return nil, fmt.Errorf("observations of %q: %w", villageID, err)
 	}

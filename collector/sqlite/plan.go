@@ -40,7 +40,7 @@ func (db *DB) CommitPlans(ctx context.Context, u *geo.Upload, ps []geo.Plan) err
 // Plans returns every plan uploaded (every program and carrier) with its upload's ID and
 // received_at, ordered by program, village and upload.
 func (db *DB) Plans(ctx context.Context) ([]geo.Plan, error) {
-	out, err := sqlstore.Collect(ctx, sq(db.ro), sqlstore.ScanPlan, `SELECT p.village_id, p.program_id, p.carrier, p.site_id, p.target_on_air,
+	out, err := sqlstore.Collect(ctx, sq(db.reader(ctx)), sqlstore.ScanPlan, `SELECT p.village_id, p.program_id, p.carrier, p.site_id, p.target_on_air,
 		p.progress, p.planned_at, p.built_at, p.on_air_at, p.upload_id, u.received_at
 		FROM plans p JOIN uploads u ON u.id = p.upload_id
 		ORDER BY p.program_id, p.village_id, p.upload_id`)

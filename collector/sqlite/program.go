@@ -34,7 +34,7 @@ func (db *DB) UpsertProgram(ctx context.Context, p geo.Program) error {
 
 // Programs lists every program ordered by ID.
 func (db *DB) Programs(ctx context.Context) ([]geo.Program, error) {
-	out, err := sqlstore.Collect(ctx, sq(db.ro), sqlstore.ScanProgram, `SELECT `+sqlstore.ProgramColumns+` FROM programs ORDER BY id`)
+	out, err := sqlstore.Collect(ctx, sq(db.reader(ctx)), sqlstore.ScanProgram, `SELECT `+sqlstore.ProgramColumns+` FROM programs ORDER BY id`)
 	if err != nil {
 		return nil, fmt.Errorf("list programs: %w", err)
 	}
@@ -43,7 +43,7 @@ func (db *DB) Programs(ctx context.Context) ([]geo.Program, error) {
 
 // Program returns the program with the given ID, or an error wrapping geo.ErrNotFound.
 func (db *DB) Program(ctx context.Context, id string) (*geo.Program, error) {
-	p, err := sqlstore.ScanProgram(db.ro.QueryRowContext(ctx,
+	p, err := sqlstore.ScanProgram(db.reader(ctx).QueryRowContext(ctx,
 		`SELECT `+sqlstore.ProgramColumns+` FROM programs WHERE id = ?`, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("program %q: %w", id, geo.ErrNotFound)

@@ -9,7 +9,7 @@ import (
 // DataVersion returns what a snapshot computed now would be computed from (the observation
 // mark, the registry version, the ledger head), read in one read transaction.
 func (db *DB) DataVersion(ctx context.Context) (geo.DataVersion, error) {
-	tx, err := db.ro.BeginTx(ctx, nil)
+	tx, err := db.reader(ctx).BeginTx(ctx, nil)
 	if err != nil {
 		return geo.DataVersion{}, err
 	}
@@ -25,5 +25,5 @@ func (db *DB) SaveSnapshot(ctx context.Context, b *geo.SnapshotBlob) error {
 // LoadSnapshot returns the cached snapshot of programSet, its Data only when its Inputs are
 // inputs, or an error wrapping geo.ErrNotFound.
 func (db *DB) LoadSnapshot(ctx context.Context, programSet, inputs string) (*geo.SnapshotBlob, error) {
-	return queries.LoadSnapshot(ctx, sq(db.ro), programSet, inputs)
+	return queries.LoadSnapshot(ctx, sq(db.reader(ctx)), programSet, inputs)
 }

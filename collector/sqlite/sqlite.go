@@ -43,8 +43,12 @@ type DB struct {
 	Now func() time.Time
 	// BusyTimeout is how long a connection waits for a lock before failing (default 10s).
 	BusyTimeout time.Duration
-	// ReadConns bounds the read-only pool (default 4).
-	ReadConns int
+	// ReadConns bounds the read-only pool (default 4); BackgroundConns the read-only pool of
+	// the background jobs (default 3): a read under a context marked by collector.Background
+	// takes a connection of the second, so that the jobs' long reads never hold the
+	// connections of the API's requests.
+	ReadConns       int
+	BackgroundConns int
 	// Synchronous is the writer's PRAGMA synchronous: "FULL" (the default) or "NORMAL". In
 	// WAL mode FULL syncs the WAL at every commit, so an upload answered 201 survives a power
 	// loss; NORMAL syncs only at checkpoints, and a power loss may roll back the last commits
@@ -60,8 +64,10 @@ type DB struct {
 	path string
 	rw   *sql.DB // single writer connection, BEGIN IMMEDIATE
 	ro   *sql.DB // read-only pool
+	bg   *sql.DB // read-only pool of the background jobs
 
-	known knownCache // the registry's IDs, for validating uploads (see KnownVillages)
+	known     knownCache     // the registry's IDs, for validating uploads (see KnownVillages)
+	regChange registryChange // the registry's last change (see todaysRegistry)
 }
 
 // NewDB returns a DB for the database file at path. The file and its directory are created by
@@ -73,6 +79,8 @@ func NewDB(path string) *DB {
 		BusyTimeout: 10 * time.Second,
 		ReadConns:   4,
 		path:        path,
+
+		BackgroundConns: 3,
 
 		WriterCacheKiB: 65536,
 		ReaderCacheKiB: 16384,
@@ -162,12 +170,36 @@ func (db *DB) Open(ctx context.Context) (err error) {
 	if err := db.ro.PingContext(ctx); err != nil {
 		return fmt.Errorf("open db: read pool: %w", err)
 	}
+	// The background jobs' pool: its connections open when a job first reads.
+	db.bg, err = sql.Open("sqlite", uri+"?mode=ro&"+fmt.Sprintf("_pragma=cache_size(-%d)&", positive(db.ReaderCacheKiB, 16384))+common)
+	if err != nil {
+		return fmt.Errorf("open db: background read pool: %w", err)
+	}
+	n = db.BackgroundConns
+	if n <= 0 {
+		n = 3
+	}
+	db.bg.SetMaxOpenConns(n)
+	db.bg.SetMaxIdleConns(n)
 	return nil
+}
+
+// reader returns the read-only pool for ctx: the background jobs' for a context marked by
+// collector.Background, else the requests'.
+func (db *DB) reader(ctx context.Context) *sql.DB {
+	if sqlstore.IsBackground(ctx) {
+		return db.bg
+	}
+	return db.ro
 }
 
 // Close closes both pools. It is safe to call on a DB that failed to open.
 func (db *DB) Close() error {
 	var errs []error
+	if db.bg != nil {
+		errs = append(errs, db.bg.Close())
+		db.bg = nil
+	}
 	if db.ro != nil {
 		errs = append(errs, db.ro.Close())
 		db.ro = nil

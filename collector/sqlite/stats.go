@@ -15,7 +15,7 @@ func (db *DB) Ping(ctx context.Context) error {
 	if err := db.rw.PingContext(ctx); err != nil {
 		return fmt.Errorf("ping writer: %w", err)
 	}
-	if err := db.ro.PingContext(ctx); err != nil {
+	if err := db.reader(ctx).PingContext(ctx); err != nil {
 		return fmt.Errorf("ping reader: %w", err)
 	}
 	return nil
@@ -24,7 +24,7 @@ func (db *DB) Ping(ctx context.Context) error {
 // UploadStats counts uploads per carrier, role and result, with the newest one's receipt
 // time. Registry uploads have the carrier "".
 func (db *DB) UploadStats(ctx context.Context) ([]geo.UploadStat, error) {
-	out, err := sqlstore.Collect(ctx, sq(db.ro), sqlstore.ScanUploadStat, `SELECT carrier, role, result, count(*), max(received_at), min(received_at)
+	out, err := sqlstore.Collect(ctx, sq(db.reader(ctx)), sqlstore.ScanUploadStat, `SELECT carrier, role, result, count(*), max(received_at), min(received_at)
 		FROM uploads GROUP BY carrier, role, result ORDER BY carrier, role, result`)
 	if err != nil {
 		return nil, fmt.Errorf("upload stats: %w", err)
@@ -34,7 +34,7 @@ func (db *DB) UploadStats(ctx context.Context) ([]geo.UploadStat, error) {
 
 // ProblemCounts counts the problems of rejected uploads by rule.
 func (db *DB) ProblemCounts(ctx context.Context) ([]geo.RuleCount, error) {
-	out, err := sqlstore.Collect(ctx, sq(db.ro), sqlstore.ScanRuleCount, `SELECT p.value ->> 'rule' AS rule, count(*)
+	out, err := sqlstore.Collect(ctx, sq(db.reader(ctx)), sqlstore.ScanRuleCount, `SELECT p.value ->> 'rule' AS rule, count(*)
 		FROM uploads u, json_each(u.problems) p
 		WHERE u.result = 'rejected' AND u.problems IS NOT NULL
 		GROUP BY rule ORDER BY rule`)
@@ -47,7 +47,7 @@ func (db *DB) ProblemCounts(ctx context.Context) ([]geo.RuleCount, error) {
 // SignalBefore returns the villages with at least one carrier claim at or before asOf whose
 // signal counts under p (the SQL mirrors geo.Policy.Counts).
 func (db *DB) SignalBefore(ctx context.Context, asOf time.Time, p *geo.Policy) (map[string]bool, error) {
-	out, err := sqlstore.Set[string](ctx, sq(db.ro), `SELECT DISTINCT village_id FROM observations
+	out, err := sqlstore.Set[string](ctx, sq(db.reader(ctx)), `SELECT DISTINCT village_id FROM observations
 		WHERE has_signal = 1 AND source_role = 'carrier' AND technology >= ? AND observed_at <= ?
 			AND (technology < ? OR rsrp_dbm IS NULL OR rsrp_dbm >= ?)`,
 		int(p.MinTechnology), asOf.UnixMilli(), int(geo.Tech4G), p.MinRSRPdBm)
@@ -68,7 +68,7 @@ func (db *DB) SignalAmong(ctx context.Context, asOf time.Time, p *geo.Policy, id
 		if err != nil {
 			return nil, fmt.Errorf("signal history: %w", err)
 		}
-		if err := sqlstore.AddSet(ctx, sq(db.ro), out, `SELECT v.value FROM json_each(?) v
+		if err := sqlstore.AddSet(ctx, sq(db.reader(ctx)), out, `SELECT v.value FROM json_each(?) v
 			WHERE EXISTS (SELECT 1 FROM observations
 				WHERE village_id = v.value AND has_signal = 1 AND source_role = 'carrier'
 					AND technology >= ? AND observed_at <= ?
@@ -83,7 +83,7 @@ func (db *DB) SignalAmong(ctx context.Context, asOf time.Time, p *geo.Policy, id
 // HasSource reports whether an accepted upload came from source (e.g. "seed").
 func (db *DB) HasSource(ctx context.Context, source string) (bool, error) {
 	var n int
-	if err := db.ro.QueryRowContext(ctx, `SELECT count(*) FROM (SELECT 1 FROM uploads
+	if err := db.reader(ctx).QueryRowContext(ctx, `SELECT count(*) FROM (SELECT 1 FROM uploads
 		WHERE result = 'accepted' AND source = ? LIMIT 1)`, source).Scan(&n); err != nil {
 		return false, fmt.Errorf("look up source: %w", err)
 	}

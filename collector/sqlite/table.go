@@ -13,7 +13,7 @@ var identifier = regexp.MustCompile(`^[a-z_][a-z0-9_]*$`)
 // not the snapshot cache: derived data the copy computes again at its first start), for
 // copying the database elsewhere (covmon migrate).
 func (db *DB) TableNames(ctx context.Context) ([]string, error) {
-	rows, err := db.ro.QueryContext(ctx, `SELECT name FROM sqlite_schema
+	rows, err := db.reader(ctx).QueryContext(ctx, `SELECT name FROM sqlite_schema
 		WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT IN ('schema_migrations', 'snapshot_cache') ORDER BY name`)
 	if err != nil {
 		return nil, fmt.Errorf("list tables: %w", err)
@@ -36,7 +36,7 @@ func (db *DB) CountRows(ctx context.Context, table string) (int64, error) {
 		return 0, fmt.Errorf("count rows: bad table name %q", table)
 	}
 	var n int64
-	if err := db.ro.QueryRowContext(ctx, `SELECT count(*) FROM "`+table+`"`).Scan(&n); err != nil {
+	if err := db.reader(ctx).QueryRowContext(ctx, `SELECT count(*) FROM "`+table+`"`).Scan(&n); err != nil {
 		return 0, fmt.Errorf("count %s: %w", table, err)
 	}
 	return n, nil
@@ -58,7 +58,7 @@ func (db *DB) ReadTable(ctx context.Context, table string, columns []string, fn 
 			quoted[i] = "rowid"
 		}
 	}
-	rows, err := db.ro.QueryContext(ctx, `SELECT `+strings.Join(quoted, ", ")+` FROM "`+table+`"`)
+	rows, err := db.reader(ctx).QueryContext(ctx, `SELECT `+strings.Join(quoted, ", ")+` FROM "`+table+`"`)
 	if err != nil {
 		return fmt.Errorf("read %s: %w", table, err)
 	}

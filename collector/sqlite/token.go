@@ -42,7 +42,7 @@ func (db *DB) CreateToken(ctx context.Context, t *geo.Token) error {
 // Token returns the token with the given ID, revoked or not; an error wrapping
 // geo.ErrNotFound when there is none.
 func (db *DB) Token(ctx context.Context, id int64) (*geo.Token, error) {
-	t, err := sqlstore.ScanToken(db.ro.QueryRowContext(ctx, `SELECT `+sqlstore.TokenColumns+` FROM tokens WHERE id = ?`, id))
+	t, err := sqlstore.ScanToken(db.reader(ctx).QueryRowContext(ctx, `SELECT `+sqlstore.TokenColumns+` FROM tokens WHERE id = ?`, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("token %d: %w", id, geo.ErrNotFound)
 	}
@@ -54,7 +54,7 @@ func (db *DB) Token(ctx context.Context, id int64) (*geo.Token, error) {
 
 // Tokens lists every token, oldest first.
 func (db *DB) Tokens(ctx context.Context) ([]geo.Token, error) {
-	out, err := sqlstore.Collect(ctx, sq(db.ro), sqlstore.ScanToken, `SELECT `+sqlstore.TokenColumns+` FROM tokens ORDER BY id`)
+	out, err := sqlstore.Collect(ctx, sq(db.reader(ctx)), sqlstore.ScanToken, `SELECT `+sqlstore.TokenColumns+` FROM tokens ORDER BY id`)
 	if err != nil {
 		return nil, fmt.Errorf("list tokens: %w", err)
 	}

@@ -89,7 +89,7 @@ func insertUpload(ctx context.Context, tx *sql.Tx, u *geo.Upload) (int64, error)
 // role with the given SHA-256, or an error wrapping geo.ErrNotFound: duplicates are judged
 // by carrier, role and bytes. Duplicates are judged per carrier.
 func (db *DB) AcceptedUploadByHash(ctx context.Context, carrier, role, sha256hex string) (*geo.Upload, error) {
-	row := db.ro.QueryRowContext(ctx, `SELECT `+sqlstore.UploadColumns+` FROM uploads
+	row := db.reader(ctx).QueryRowContext(ctx, `SELECT `+sqlstore.UploadColumns+` FROM uploads
 		WHERE carrier = ? AND role = ? AND sha256 = ? AND result = 'accepted'`, carrier, role, sha256hex)
 	u, err := sqlstore.ScanUpload(row)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -105,7 +105,7 @@ func (db *DB) AcceptedUploadByHash(ctx context.Context, carrier, role, sha256hex
 // so the version changes whenever the registry does and with nothing else.
 func (db *DB) RegistryVersion(ctx context.Context) (int64, error) {
 	var v int64
-	if err := db.ro.QueryRowContext(ctx, `SELECT coalesce(max(id), 0) FROM uploads WHERE kind = 'villages' AND result = 'accepted'`).Scan(&v); err != nil {
+	if err := db.reader(ctx).QueryRowContext(ctx, `SELECT coalesce(max(id), 0) FROM uploads WHERE kind = 'villages' AND result = 'accepted'`).Scan(&v); err != nil {
 		return 0, fmt.Errorf("registry version: %w", err)
 	}
 	return v, nil
@@ -114,7 +114,7 @@ func (db *DB) RegistryVersion(ctx context.Context) (int64, error) {
 // Upload returns the upload with the given ID, Problems included, or an error wrapping
 // geo.ErrNotFound.
 func (db *DB) Upload(ctx context.Context, id int64) (*geo.Upload, error) {
-	row := db.ro.QueryRowContext(ctx, `SELECT `+sqlstore.UploadColumns+` FROM uploads WHERE id = ?`, id)
+	row := db.reader(ctx).QueryRowContext(ctx, `SELECT `+sqlstore.UploadColumns+` FROM uploads WHERE id = ?`, id)
 	u, err := sqlstore.ScanUpload(row)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("upload %d: %w", id, geo.ErrNotFound)
@@ -155,7 +155,7 @@ func (db *DB) Uploads(ctx context.Context, f geo.UploadFilter) ([]geo.Upload, er
 		q += " LIMIT ?"
 		args = append(args, f.Limit)
 	}
-	rows, err := db.ro.QueryContext(ctx, q, args...)
+	rows, err := db.reader(ctx).QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("list uploads: %w", err)
 	}

@@ -33,7 +33,7 @@ type knownCache struct {
 // whole registry (100k villages: about 100 ms of CPU per upload otherwise).
 func (db *DB) KnownVillages(ctx context.Context) (func(id string) bool, error) {
 	var key int64
-	if err := db.ro.QueryRowContext(ctx, `SELECT coalesce(max(id), 0) FROM uploads WHERE kind = 'villages' AND result = 'accepted'`).Scan(&key); err != nil {
+	if err := db.reader(ctx).QueryRowContext(ctx, `SELECT coalesce(max(id), 0) FROM uploads WHERE kind = 'villages' AND result = 'accepted'`).Scan(&key); err != nil {
 		return nil, fmt.Errorf("known villages: %w", err)
 	}
 	c := &db.known
@@ -56,7 +56,7 @@ func (db *DB) KnownVillages(ctx context.Context) (func(id string) bool, error) {
 }
 
 func (db *DB) loadVillageIDs(ctx context.Context) (map[string]struct{}, error) {
-	rows, err := db.ro.QueryContext(ctx, `SELECT id FROM villages`)
+	rows, err := db.reader(ctx).QueryContext(ctx, `SELECT id FROM villages`)
 	if err != nil {
 		return nil, fmt.Errorf("known villages: %w", err)
 	}
@@ -77,7 +77,7 @@ func (db *DB) loadVillageIDs(ctx context.Context) (map[string]struct{}, error) {
 
 // Villages lists the villages matching f ordered by ID, each with its Programs (sorted).
 func (db *DB) Villages(ctx context.Context, f geo.VillageFilter) ([]geo.Village, error) {
-	tx, err := db.ro.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	tx, err := db.reader(ctx).BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
 	if err != nil {
 		return nil, fmt.Errorf("list villages: %w", err)
 	}
@@ -92,7 +92,7 @@ func (db *DB) Villages(ctx context.Context, f geo.VillageFilter) ([]geo.Village,
 // Village returns the village with the given ID as it is stored today, retired or not (then
 // with RetiredAt), or an error wrapping geo.ErrNotFound.
 func (db *DB) Village(ctx context.Context, id string) (*geo.Village, error) {
-	tx, err := db.ro.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	tx, err := db.reader(ctx).BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
 	if err != nil {
 		return nil, fmt.Errorf("village %q: %w", id, err)
 	}
@@ -115,7 +115,7 @@ func (db *DB) Village(ctx context.Context, id string) (*geo.Village, error) {
 // (its predecessors, theirs, and so on) and those that retired it (its successors), ordered by
 // effective instant, predecessor and successor.
 func (db *DB) Successions(ctx context.Context, id string) ([]geo.Succession, error) {
-	out, err := sqlstore.Collect(ctx, sq(db.ro), sqlstore.ScanSuccession, `WITH RECURSIVE ancestors (vid) AS (
+	out, err := sqlstore.Collect(ctx, sq(db.reader(ctx)), sqlstore.ScanSuccession, `WITH RECURSIVE ancestors (vid) AS (
 			SELECT ?
 			UNION
 			SELECT s.predecessor FROM village_successions s JOIN ancestors a ON s.successor = a.vid
@@ -234,7 +234,7 @@ func prefixed(p, columns string) string {
 // VillageShapes returns every village's ID with its centre and settled area, ordered by ID:
 // what a coverage join needs, at a fraction of the memory of Villages.
 func (db *DB) VillageShapes(ctx context.Context) ([]string, []cover.VillageShape, error) {
-	ids, shapes, err := sqlstore.VillageShapes(ctx, sq(db.ro), `SELECT id, lon, lat, area FROM villages ORDER BY id`)
+	ids, shapes, err := sqlstore.VillageShapes(ctx, sq(db.reader(ctx)), `SELECT id, lon, lat, area FROM villages ORDER BY id`)
 	if err != nil {
 		return nil, nil, fmt.Errorf("village shapes: %w", err)
 	}
@@ -244,7 +244,7 @@ func (db *DB) VillageShapes(ctx context.Context) ([]string, []cover.VillageShape
 // VillagePlaces returns every village's ID, province and commune code, ordered by ID (the
 // order of VillageShapes).
 func (db *DB) VillagePlaces(ctx context.Context) ([]geo.VillagePlace, error) {
-	out, err := sqlstore.Collect(ctx, sq(db.ro), sqlstore.ScanVillagePlace, `SELECT id, province_code, commune_code FROM villages ORDER BY id`)
+	out, err := sqlstore.Collect(ctx, sq(db.reader(ctx)), sqlstore.ScanVillagePlace, `SELECT id, province_code, commune_code FROM villages ORDER BY id`)
 	if err != nil {
 		return nil, fmt.Errorf("village places: %w", err)
 	}
@@ -255,7 +255,7 @@ func (db *DB) VillagePlaces(ctx context.Context) ([]geo.VillagePlace, error) {
 // retired villages included, ordered by village ID then ValidFrom: the registry's whole
 // history, what a backfill of past figures evaluates day by day.
 func (db *DB) VillageVersions(ctx context.Context, f geo.VillageFilter) ([]geo.VillageVersion, error) {
-	tx, err := db.ro.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	tx, err := db.reader(ctx).BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
 	if err != nil {
 		return nil, fmt.Errorf("village versions: %w", err)
 	}
