@@ -44,6 +44,13 @@ type Config struct {
 	Debug DebugConfig `yaml:"debug"`
 }
 
+// DefaultMemoryLimit is server.memory_limit's default, 768 MiB of Go memory: at 1M villages
+// about 0.5 GiB is live at the peak (a whole computation of the snapshot beside the snapshot it
+// replaces and the backfill), and without a limit the collector lets the heap reach twice
+// that before it collects; with SQLite's caches and the writer's memory map serve then stays
+// below 1.5 GiB (docs/benchmarks.md). Below it, a small registry is collected as by GOGC alone.
+const DefaultMemoryLimit = 768 << 20
+
 // DebugConfig configures diagnostics.
 type DebugConfig struct {
 	// Pprof, when set, is a loopback address (e.g. 127.0.0.1:6060) where covmon serve serves
@@ -97,6 +104,11 @@ type ServerConfig struct {
 	MaxPendingPerUploader int           `yaml:"max_pending_per_uploader"`
 	MinUploadRate         int64         `yaml:"min_upload_rate"`
 	UploadIdleTimeout     time.Duration `yaml:"upload_idle_timeout"`
+	// MemoryLimit is covmon serve's soft limit of the Go runtime's memory in bytes
+	// (runtime/debug.SetMemoryLimit; default 768 MiB; 0: none, the garbage collector then lets the
+	// heap grow to twice what is live). A GOMEMLIMIT in the environment wins. SQLite's page
+	// caches and the writer's memory map are outside it (docs/deployment.md).
+	MemoryLimit int64 `yaml:"memory_limit"`
 }
 
 // CollectorConfig configures the scheduled jobs.
@@ -225,7 +237,8 @@ func DefaultConfig() Config {
 
 		DefaultProgram: prog.ID,
 		Server: ServerConfig{Listen: "127.0.0.1:8080", PublicRead: true, MaxBodyBytes: 64 << 20, MaxUnzippedBytes: 512 << 20, RequestTimeout: 5 * time.Minute,
-			MaxConcurrentUploads: 4, MaxUploadsPerUploader: 2, MaxPendingPerUploader: 4, MinUploadRate: 10 << 10, UploadIdleTimeout: 30 * time.Second},
+			MaxConcurrentUploads: 4, MaxUploadsPerUploader: 2, MaxPendingPerUploader: 4, MinUploadRate: 10 << 10, UploadIdleTimeout: 30 * time.Second,
+			MemoryLimit: DefaultMemoryLimit},
 		Collector: CollectorConfig{InboxEvery: time.Minute, Settle: 30 * time.Second, FeedEvery: 15 * time.Minute, RefreshEvery: 5 * time.Minute,
 			MinFullRefreshInterval: collector.DefaultMinFullRefresh, WarmStartMaxAge: collector.DefaultWarmMaxAge},
 		Alerts:  DefaultAlertsConfig(),
@@ -391,6 +404,9 @@ func (c *Config) Validate() error {
 	}
 	if c.Server.UploadIdleTimeout < time.Second {
 		return &ConfigError{"server.upload_idle_timeout", c.Server.UploadIdleTimeout, fmt.Errorf("%w: want at least 1s", ErrInvalidValue)}
+	}
+	if c.Server.MemoryLimit < 0 {
+		return &ConfigError{"server.memory_limit", c.Server.MemoryLimit, fmt.Errorf("%w: want 0 (none) or a number of bytes", ErrInvalidValue)}
 	}
 	if c.Server.MaxBodyBytes <= 0 || c.Server.MaxUnzippedBytes <= 0 {
 		return &ConfigError{"server.max_body_bytes", c.Server.MaxBodyBytes, fmt.Errorf("%w: limits must be positive", ErrInvalidValue)}

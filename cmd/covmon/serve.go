@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/pprof"
+	"runtime/debug"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -57,6 +58,9 @@ Stops cleanly on SIGINT/SIGTERM: HTTP first, then the jobs, then the database.`)
 		return err
 	}
 	started := time.Now()
+	if limit, from := applyMemoryLimit(m.Config.Server.MemoryLimit, m.Getenv); limit > 0 {
+		logger.Info("memory limit", "bytes", limit, "from", from)
+	}
 	if m.Config.Debug.Pprof != "" {
 		stop, err := servePprof(m.Config.Debug.Pprof, logger)
 		if err != nil {
@@ -121,7 +125,9 @@ Stops cleanly on SIGINT/SIGTERM: HTTP first, then the jobs, then the database.`)
 	reg.MustRegister(mc)
 	// The jobs and alert loops outlive the signal until HTTP has stopped: shutdown is HTTP
 	// first (uploads in flight finish), then the jobs, then the database.
-	jobsCtx, stopJobs := context.WithCancel(context.WithoutCancel(ctx))
+	// Their reads are the background's: served by the store's connections for them, so a
+	// request never waits behind a job's long read (collector.Background).
+	jobsCtx, stopJobs := context.WithCancel(collector.Background(context.WithoutCancel(ctx)))
 	defer stopJobs()
 	// alerts: evaluate every new snapshot and on a schedule, deliver through the outbox.
 	alertSvc, err := m.newAlertService(runner.Snapshot, reg, m.Clock, logger)
@@ -136,6 +142,14 @@ Stops cleanly on SIGINT/SIGTERM: HTTP first, then the jobs, then the database.`)
 		return err
 	}
 	defer alertSvc.Close()
+	// What the store reads once per registry for the pages of villages (collector/sqlite: the
+	// registry's last change, a whole read of the villages, 0.5-2 s at 1M) is read now, beside
+	// the first snapshot, rather than by the first request.
+	primed := make(chan struct{})
+	go func() {
+		defer close(primed)
+		primeVillagePages(ctx, m.DB, logger)
+	}()
 	evalStart := time.Now()
 	// A warm start serves the snapshot the last run persisted when nothing it was computed
 	// from has changed since (the same day in Vietnam), and computes it again in the
@@ -157,6 +171,7 @@ Stops cleanly on SIGINT/SIGTERM: HTTP first, then the jobs, then the database.`)
 	}
 	defer runner.Shutdown()
 
+	<-primed
 	sc := m.Config.Server
 	srv := &httpapi.Server{
 		Addr: sc.Listen, Store: m.DB, Ingest: runner.Ingest, Snapshot: runner.Snapshot,
@@ -202,6 +217,34 @@ Grafana: see grafana/README.md. Stop with Ctrl-C.
 	}
 	alertSvc.Close()
 	return nil
+}
+
+// errPrimed stops primeVillagePages' read at its first village.
+var errPrimed = errors.New("primed")
+
+// primeVillagePages reads the first village of a page of villages as of now, as a request
+// would: what the store keeps per registry for such reads is read then, not by the first
+// request.
+func primeVillagePages(ctx context.Context, db collector.StreamStore, logger *slog.Logger) {
+	now := time.Now()
+	err := db.EachVillageLatest(ctx, now, 0, geo.VillageFilter{AsOf: now}, func(*geo.Village, []geo.Observation) error { return errPrimed })
+	if err != nil && !errors.Is(err, errPrimed) && ctx.Err() == nil {
+		logger.Warn("first page of villages not prepared", "err", err)
+	}
+}
+
+// applyMemoryLimit sets the Go runtime's soft memory limit to limit bytes (0: none) unless
+// GOMEMLIMIT is set in the environment, which the runtime has applied already. It returns the
+// limit in force and where it came from.
+func applyMemoryLimit(limit int64, getenv func(string) string) (int64, string) {
+	if getenv != nil && getenv("GOMEMLIMIT") != "" {
+		return debug.SetMemoryLimit(-1), "GOMEMLIMIT"
+	}
+	if limit <= 0 {
+		return 0, ""
+	}
+	debug.SetMemoryLimit(limit)
+	return limit, "server.memory_limit"
 }
 
 func newLogger(w interface{ Write([]byte) (int, error) }, format, level string) (*slog.Logger, error) {
