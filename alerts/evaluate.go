@@ -27,8 +27,15 @@ type Input struct {
 	Programs []ProgramInput
 	// Carriers is the configured carrier list (stale-data alerts are per carrier).
 	Carriers []string
-	// LastAccepted is when each carrier's newest accepted upload was received; a carrier
-	// missing from the map never had one.
+	// LastReport is, per carrier, the newest instant its own accepted observations and areas
+	// uploads report (geo.UploadStat.LastReport: their newest observed_at, not when they were
+	// received); a carrier missing from the map never sent one. Staleness is judged on it: a
+	// carrier re-sending old observations with a changed byte reports nothing new
+	// (docs/alerts.md).
+	LastReport map[string]time.Time
+	// LastAccepted is when each carrier's newest accepted upload of its own, of any kind, was
+	// received: shown beside the last report (a carrier that sends files reporting nothing
+	// new), not judged.
 	LastAccepted map[string]time.Time
 	// DataSince is when covmon accepted its first upload of any kind (zero: never). A carrier
 	// that never uploaded is stale from DataSince + StaleAfter: staleness is judged on the
@@ -60,7 +67,8 @@ type Evaluator struct {
 	// 90, 30, 7, 1). Each reminder fires from deadline−offset until the deadline while dead
 	// zones remain.
 	ReminderDays []int
-	// StaleAfter is how long a carrier may go without an accepted upload (default 30 days).
+	// StaleAfter is how long a carrier's newest report may be old (default 30 days): how long
+	// it may go without an accepted upload reporting an instant after its last report.
 	StaleAfter time.Duration
 	// RejectedWindow is how long a rejected upload keeps its alert firing (default 24h).
 	RejectedWindow time.Duration
@@ -509,7 +517,7 @@ func (e *Evaluator) stale(in Input) []Alert {
 	var out []Alert
 	limit := e.staleAfter()
 	for _, c := range in.Carriers {
-		last, ok := in.LastAccepted[c]
+		last, ok := in.LastReport[c]
 		if ok && in.Now.Sub(last) < limit {
 			continue
 		}
@@ -520,13 +528,20 @@ func (e *Evaluator) stale(in Input) []Alert {
 		var start time.Time
 		if ok {
 			start = last.Add(limit)
-			ann["summary"] = fmt.Sprintf("No accepted upload from %s for %d days (last %s)",
+			ann["summary"] = fmt.Sprintf("No new report from %s for %d days: its newest report is of %s",
 				c, int(in.Now.Sub(last)/(24*time.Hour)), last.In(geo.Vietnam).Format(time.DateOnly))
-			ann["last_accepted"] = last.In(geo.Vietnam).Format(time.RFC3339)
+			ann["last_report"] = last.In(geo.Vietnam).Format(time.RFC3339)
 		} else {
 			start = in.DataSince.Add(limit)
-			ann["summary"] = fmt.Sprintf("No accepted upload from %s on record (covmon has had data since %s)", c,
+			ann["summary"] = fmt.Sprintf("No report from %s on record (covmon has had data since %s)", c,
 				in.DataSince.In(geo.Vietnam).Format(time.DateOnly))
+		}
+		if acc, ok := in.LastAccepted[c]; ok {
+			ann["last_accepted"] = acc.In(geo.Vietnam).Format(time.RFC3339)
+			if in.Now.Sub(acc) < limit {
+				ann["description"] = fmt.Sprintf("%s sent an accepted upload on %s, but it reports nothing newer (an older or re-sent file, or no observations)",
+					c, acc.In(geo.Vietnam).Format(time.DateOnly))
+			}
 		}
 		out = append(out, newAlert(KindStaleData, "warning", map[string]string{"carrier": c}, ann, start))
 	}

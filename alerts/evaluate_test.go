@@ -87,7 +87,7 @@ func TestEvaluator_Evaluate(t *testing.T) {
 		},
 		{
 			name: "OverduePerProvinceAndCarrier",
-			in: alerts.Input{Now: after, LastAccepted: recent, Carriers: []string{"viettel", "mobifone"},
+			in: alerts.Input{Now: after, LastReport: recent, Carriers: []string{"viettel", "mobifone"},
 				Programs: []alerts.ProgramInput{{Program: prog, Open: []geo.VillageStatus{
 					// Reported by two carriers, responsible one: under mobifone only.
 					responsible(open("V1", "14", after, "mobifone", "viettel"), "mobifone"),
@@ -115,8 +115,8 @@ func TestEvaluator_Evaluate(t *testing.T) {
 		{
 			name: "StaleAndNeverUploaded",
 			in: alerts.Input{Now: after, Carriers: []string{"viettel", "mobifone", "vinaphone"},
-				LastAccepted: map[string]time.Time{"viettel": after.Add(-31 * 24 * time.Hour), "mobifone": after.Add(-29 * 24 * time.Hour)},
-				DataSince:    after.Add(-31 * 24 * time.Hour)},
+				LastReport: map[string]time.Time{"viettel": after.Add(-31 * 24 * time.Hour), "mobifone": after.Add(-29 * 24 * time.Hour)},
+				DataSince:  after.Add(-31 * 24 * time.Hour)},
 			want: []string{"stale_data/viettel", "stale_data/vinaphone"},
 		},
 		{
@@ -124,7 +124,7 @@ func TestEvaluator_Evaluate(t *testing.T) {
 			// database), or data for less than 30 days, a carrier without uploads is not stale.
 			name: "NeverUploadedNoDataYet",
 			in: alerts.Input{Now: after, Carriers: []string{"viettel", "vinaphone"},
-				LastAccepted: map[string]time.Time{"viettel": after.Add(-2 * 24 * time.Hour)}, DataSince: after.Add(-29 * 24 * time.Hour)},
+				LastReport: map[string]time.Time{"viettel": after.Add(-2 * 24 * time.Hour)}, DataSince: after.Add(-29 * 24 * time.Hour)},
 			want: nil,
 		},
 		{
@@ -136,7 +136,7 @@ func TestEvaluator_Evaluate(t *testing.T) {
 			name: "StaleDaysConfigurable",
 			ev:   alerts.Evaluator{StaleAfter: 7 * 24 * time.Hour},
 			in: alerts.Input{Now: after, Carriers: []string{"viettel"},
-				LastAccepted: map[string]time.Time{"viettel": after.Add(-8 * 24 * time.Hour)}},
+				LastReport: map[string]time.Time{"viettel": after.Add(-8 * 24 * time.Hour)}},
 			want: []string{"stale_data/viettel"},
 		},
 		{
@@ -392,13 +392,14 @@ func TestMakeKey_Escapes(t *testing.T) {
 }
 
 // TestEvaluator_AnnotationTimesVietnam: every time an alert's annotations carry (deadline,
-// projected_zero, last_accepted, received_at) is RFC 3339 in +07:00, as everywhere covmon shows
+// projected_zero, last_report, last_accepted, received_at) is RFC 3339 in +07:00, as everywhere covmon shows
 // times (docs/api.md), though the clock, the stored uploads and the weekly points here are UTC.
 func TestEvaluator_AnnotationTimesVietnam(t *testing.T) {
 	now := deadline.AddDate(0, 0, -28).UTC()
 	in := alerts.Input{Now: now, Carriers: []string{"viettel"},
-		LastAccepted: map[string]time.Time{"viettel": now.Add(-40 * 24 * time.Hour)}, DataSince: now.Add(-60 * 24 * time.Hour),
-		Rejected: []geo.Upload{{ID: 7, Carrier: "viettel", Result: geo.ResultRejected, ReceivedAt: now.Add(-time.Hour)}},
+		LastReport: map[string]time.Time{"viettel": now.Add(-40 * 24 * time.Hour)}, DataSince: now.Add(-60 * 24 * time.Hour),
+		LastAccepted: map[string]time.Time{"viettel": now.Add(-3 * 24 * time.Hour)},
+		Rejected:     []geo.Upload{{ID: 7, Carrier: "viettel", Result: geo.ResultRejected, ReceivedAt: now.Add(-time.Hour)}},
 		Programs: []alerts.ProgramInput{{Program: prog, History: weekly(now, 26, 24, 22, 20),
 			Open: []geo.VillageStatus{open("V1", "14", now)}}}}
 	ev := alerts.Evaluator{ReminderDays: []int{30}}

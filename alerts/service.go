@@ -256,7 +256,8 @@ func (s *Service) weeks() int {
 // rejected uploads from
 // the store, and the weekly history (recomputed only when the snapshot's instant changes).
 func (s *Service) input(ctx context.Context, snap *geo.Snapshot) (Input, error) {
-	in := Input{Now: s.Clock.Now(), Carriers: s.Policy.Carriers, LastAccepted: map[string]time.Time{}, Demo: snap.Demo}
+	in := Input{Now: s.Clock.Now(), Carriers: s.Policy.Carriers, LastReport: map[string]time.Time{},
+		LastAccepted: map[string]time.Time{}, Demo: snap.Demo}
 	if in.Now.Before(snap.AsOf) {
 		in.Now = snap.AsOf
 	}
@@ -267,8 +268,15 @@ func (s *Service) input(ctx context.Context, snap *geo.Snapshot) (Input, error) 
 		// A carrier's data is fresh by its own reports only: an inspector's measurements name
 		// the carrier they measured, and would otherwise keep a carrier that stopped reporting
 		// out of the stale-data alert.
-		if u.Carrier != "" && u.Role != geo.RoleInspector && u.LastAt.After(in.LastAccepted[u.Carrier]) {
-			in.LastAccepted[u.Carrier] = u.LastAt
+		if u.Carrier != "" && u.Role != geo.RoleInspector {
+			if u.LastAt.After(in.LastAccepted[u.Carrier]) {
+				in.LastAccepted[u.Carrier] = u.LastAt
+			}
+			// Fresh by what it reports, not by when a file arrived: a re-sent old file is
+			// accepted (its bytes differ) but reports nothing newer (docs/alerts.md).
+			if !u.LastReport.IsZero() && u.LastReport.After(in.LastReport[u.Carrier]) {
+				in.LastReport[u.Carrier] = u.LastReport
+			}
 		}
 		if in.DataSince.IsZero() || u.FirstAt.Before(in.DataSince) {
 			in.DataSince = u.FirstAt

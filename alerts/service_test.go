@@ -3,7 +3,11 @@ package alerts_test
 import (
 	"context"
 	"errors"
+	"fmt"
+	"maps"
 	"path/filepath"
+	"slices"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -12,6 +16,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/covmon/covmon/alerts"
+	"github.com/covmon/covmon/collector"
 	"github.com/covmon/covmon/collector/sqlite"
 	"github.com/covmon/covmon/collector/storetest"
 	"github.com/covmon/covmon/geo"
@@ -72,7 +77,8 @@ func stale(at time.Time) *geo.Snapshot {
 	return &geo.Snapshot{AsOf: at, Uploads: []geo.UploadStat{{Result: geo.ResultAccepted, Count: 1, FirstAt: reg, LastAt: reg}}}
 }
 func fresh(at time.Time) *geo.Snapshot {
-	return &geo.Snapshot{AsOf: at, Uploads: []geo.UploadStat{{Carrier: "viettel", Result: geo.ResultAccepted, Count: 1, LastAt: at.Add(-24 * time.Hour)}}}
+	return &geo.Snapshot{AsOf: at, Uploads: []geo.UploadStat{{Carrier: "viettel", Result: geo.ResultAccepted, Count: 1,
+		LastAt: at.Add(-24 * time.Hour), LastReport: at.Add(-25 * time.Hour)}}}
 }
 
 // TestService_Loop: Open evaluates at once, Kick evaluates at once, and the ticker evaluates
@@ -137,9 +143,9 @@ func TestService_Evaluate(t *testing.T) {
 	if trs, err := s.Evaluate(ctx); err != nil || len(trs) != 0 {
 		t.Fatalf("no snapshot: %v, %v; want nothing", trs, err)
 	}
-	// Accepted 29 days before t0: fresh at t0, stale (30 days) at the snapshot's t0+2d.
+	// A report of 29 days before t0: fresh at t0, stale (30 days) at the snapshot's t0+2d.
 	sn := fresh(t0.Add(2 * 24 * time.Hour))
-	sn.Uploads[0].LastAt = t0.Add(-29 * 24 * time.Hour)
+	sn.Uploads[0].LastAt, sn.Uploads[0].LastReport = t0.Add(-29*24*time.Hour), t0.Add(-29*24*time.Hour)
 	snap.Store(sn)
 	trs, err := s.Evaluate(ctx)
 	if err != nil {
@@ -248,7 +254,97 @@ func TestService_InspectionsAreNotCarrierReports(t *testing.T) {
 	if len(trs) != 1 || trs[0].Status != alerts.Firing || trs[0].Alert.Key != "stale_data/viettel" {
 		t.Fatalf("transitions %+v, want stale_data/viettel firing (the inspection is no report of viettel's)", trs)
 	}
-	if got := trs[0].Alert.Annotations["last_accepted"]; got != t0.Add(-40*24*time.Hour).Format(time.RFC3339) {
-		t.Errorf("last_accepted %q, want viettel's own upload 40 days ago", got)
+	if got := trs[0].Alert.Annotations["last_report"]; got != t0.Add(-40*24*time.Hour).Format(time.RFC3339) {
+		t.Errorf("last_report %q, want viettel's own upload 40 days ago", got)
+	}
+}
+
+// TestService_StaleByWhatIsReported: a carrier is fresh by what its files report, not by when
+// a file arrived (docs/alerts.md). A hand-made history on real SQLite, through the real
+// ingest, 40 days after each carrier's first report (of the day before it):
+//   - viettel re-sends its old file with one byte changed (a space): a new SHA-256, so it is
+//     accepted, but it adds no row and reports nothing newer: stale;
+//   - vinaphone re-sends its old observation with a changed RSRP (a correction at its old
+//     instant): one new row, but of 41 days ago: stale;
+//   - mobifone's file repeats its old observation and adds one new one, of two days ago:
+//     fresh.
+//
+// Before, every accepted upload counted from its receipt, and all three stayed quiet.
+func TestService_StaleByWhatIsReported(t *testing.T) {
+	ctx := context.Background()
+	t0 := time.Date(2026, 11, 2, 9, 0, 0, 0, geo.Vietnam)
+	db := sqlite.NewDB(filepath.Join(t.TempDir(), "store.db"))
+	if err := db.Open(ctx); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	vs := storetest.Villages(1)
+	vs[0].Programs = nil
+	reg := storetest.NewUpload(geo.KindVillages, "")
+	reg.ReceivedAt = t0.Add(-60 * 24 * time.Hour)
+	if err := db.CommitVillages(ctx, reg, vs); err != nil {
+		t.Fatal(err)
+	}
+	now := t0
+	in := &collector.Ingester{Store: db, Now: func() time.Time { return now }}
+	obs := func(at time.Time, rsrp int) string {
+		return fmt.Sprintf(`{"type":"Feature","geometry":null,"properties":{"village_id":"V000","technology":"4g","has_signal":true,"rsrp_dbm":%d,"observed_at":%q,"method":"drive_test"}}`,
+			rsrp, at.Format(time.RFC3339))
+	}
+	file := func(carrier string, features ...string) string {
+		return `{"type":"FeatureCollection","covmon_schema":"observations/v1","carrier":"` + carrier + `","features":[` + strings.Join(features, ",") + `]}`
+	}
+	send := func(at time.Time, carrier, body string, inserted int) {
+		t.Helper()
+		now = at
+		u, err := in.Ingest(ctx, collector.File{Name: carrier + ".geojson", Kind: geo.KindObservations, Carrier: carrier, Source: "api"}, strings.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if u.Result != geo.ResultAccepted || u.Inserted != inserted {
+			t.Fatalf("%s at %s: %s, %d rows; want accepted, %d rows (%+v)", carrier, at, u.Result, u.Inserted, inserted, u.Problems)
+		}
+	}
+	first, old := t0.Add(-40*24*time.Hour), t0.Add(-41*24*time.Hour)
+	for _, c := range []string{"viettel", "vinaphone", "mobifone"} {
+		send(first, c, file(c, obs(old, -95)), 1)
+	}
+	yesterday := t0.Add(-24 * time.Hour)
+	send(yesterday, "viettel", file("viettel", obs(old, -95))+" ", 0)
+	send(yesterday, "vinaphone", file("vinaphone", obs(old, -96)), 1)
+	send(yesterday, "mobifone", file("mobifone", obs(old, -95), obs(t0.Add(-2*24*time.Hour), -97)), 1)
+
+	stats, err := db.UploadStats(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, _, snap := openService(t, clockwork.NewFakeClockAt(t0))
+	s.Policy.Carriers = []string{"viettel", "vinaphone", "mobifone"}
+	snap.Store(&geo.Snapshot{AsOf: t0, Uploads: stats})
+	trs, err := s.Evaluate(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]alerts.Alert{}
+	for _, tr := range trs {
+		if tr.Status == alerts.Firing {
+			got[tr.Alert.Key] = tr.Alert
+		}
+	}
+	if len(got) != 2 || got["stale_data/viettel"].Key == "" || got["stale_data/vinaphone"].Key == "" {
+		t.Fatalf("firing %v, want stale_data/viettel and stale_data/vinaphone (mobifone reported two days ago)", slices.Sorted(maps.Keys(got)))
+	}
+	a := got["stale_data/viettel"]
+	if r := a.Annotations["last_report"]; r != old.Format(time.RFC3339) {
+		t.Errorf("viettel last_report %q, want its old observation's instant %s", r, old.Format(time.RFC3339))
+	}
+	if acc := a.Annotations["last_accepted"]; acc != yesterday.Format(time.RFC3339) {
+		t.Errorf("viettel last_accepted %q, want the re-sent file's receipt %s", acc, yesterday.Format(time.RFC3339))
+	}
+	if !a.StartsAt.Equal(old.Add(30 * 24 * time.Hour)) {
+		t.Errorf("viettel stale since %s, want 30 days after its last report (%s)", a.StartsAt, old.Add(30*24*time.Hour))
+	}
+	if d := a.Annotations["description"]; !strings.Contains(d, "reports nothing newer") {
+		t.Errorf("viettel description %q, want it to say the recent upload reports nothing newer", d)
 	}
 }

@@ -242,6 +242,7 @@ func (in *Ingester) Ingest(ctx context.Context, f File, r io.Reader) (*geo.Uploa
 		defer obs.close()
 		if obsFile, err = format.StreamObservations(cr, opt, obs); err == nil {
 			u.Features = obs.n
+			u.Effective = reportedThrough(obs.newest, u.ReceivedAt)
 			if u.Carrier == "" {
 				var serr error
 				if u.Carrier, serr = soleCarrier(obs.batches(obsFile)); serr != nil {
@@ -263,6 +264,7 @@ func (in *Ingester) Ingest(ctx context.Context, f File, r io.Reader) (*geo.Uploa
 			}
 			if err == nil {
 				areas.report(u)
+				u.Effective = reportedThrough(areas.newest(), u.ReceivedAt)
 			}
 		}
 	default:
@@ -427,4 +429,17 @@ func (n *villageNotes) report(u *geo.Upload, defaultProgram string) {
 		u.Notes = append(u.Notes, fmt.Sprintf("Warning: %d villages carry the deprecated \"deadline\", which applies to every program they are in; "+
 			"use \"deadlines\": {\"program_id\": \"YYYY-MM-DD\"} to set a deadline for one program.", n.legacy))
 	}
+}
+
+// reportedThrough is the instant an observations or areas upload speaks as of: the newest
+// observed_at it holds, at most its receipt (an observation may be dated a few minutes ahead
+// of covmon's clock). It is what makes an upload a fresh report for the stale-data alert: a
+// carrier re-sending old observations, whatever bytes it changes, reports nothing newer than
+// before, while a layer re-sent with today's date reports today even when it changes nothing
+// (docs/alerts.md).
+func reportedThrough(newest, received time.Time) time.Time {
+	if newest.After(received) {
+		return received
+	}
+	return newest
 }

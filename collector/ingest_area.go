@@ -295,6 +295,17 @@ func (l *areaLayer) add(a *geo.CoverageArea) {
 }
 
 // carrier returns the carrier of every layer, or "" when they differ or there are none.
+// newest is the latest observed_at of the plan's layers (zero without layers).
+func (p *areaPlan) newest() time.Time {
+	var t time.Time
+	for _, l := range p.layers {
+		if l.at.After(t) {
+			t = l.at
+		}
+	}
+	return t
+}
+
 func (p *areaPlan) carrier() string {
 	c := ""
 	for _, l := range p.layers {

@@ -226,3 +226,50 @@ func TestRunner_ScanInboxAreas(t *testing.T) {
 		t.Errorf("dead zones=%d, want %d", got, want)
 	}
 }
+
+// TestIngest_ReportedInstant: an observations or areas upload records the newest instant it
+// reports (Upload.Effective: its newest observed_at, at most its receipt), and the upload
+// figures' LastReport follow it, not the receipt (docs/alerts.md). A layer re-sent with a
+// new date and the same coverage writes no row, yet reports the new date: a carrier whose
+// coverage did not change stays fresh. The same layer re-sent with its old date (one byte
+// changed) reports nothing newer.
+func TestIngest_ReportedInstant(t *testing.T) {
+	in, db := newAreaIngester(t)
+	ctx := context.Background()
+	day := func(d int) string { return t0.AddDate(0, 0, -d).Format(time.DateOnly) }
+	u1 := ingestAreas(t, in, collector.File{Carrier: "viettel"}, areasFile("viettel", area(fullSq, "4g", day(40), "")))
+	u2 := ingestAreas(t, in, collector.File{Carrier: "viettel"}, areasFile("viettel", area(fullSq, "4g", day(2), "")))
+	u3 := ingestAreas(t, in, collector.File{Carrier: "viettel"}, areasFile("viettel", area(fullSq, "4g", day(40), ""))+" ")
+	for i, c := range []struct {
+		u        *geo.Upload
+		inserted int
+		reports  string
+	}{{u1, 3, day(40)}, {u2, 0, day(2)}, {u3, 0, day(40)}} {
+		if c.u.Result != geo.ResultAccepted || c.u.Inserted != c.inserted || c.u.Effective.Format(time.DateOnly) != c.reports {
+			t.Errorf("upload %d: %s, %d rows, reports %s; want accepted, %d rows, reports %s", i+1, c.u.Result, c.u.Inserted,
+				c.u.Effective.Format(time.DateOnly), c.inserted, c.reports)
+		}
+	}
+	stats, err := db.UploadStats(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range stats {
+		if s.Carrier == "viettel" && (s.Result != geo.ResultAccepted || !s.LastReport.Equal(u2.Effective) || !s.LastAt.Equal(u3.ReceivedAt)) {
+			t.Errorf("viettel stats %+v: want last report %s (the re-dated layer), last upload %s", s, u2.Effective, u3.ReceivedAt)
+		}
+	}
+
+	// An observation dated a few minutes ahead of covmon's clock reports the receipt.
+	ahead := t0.Add(5 * time.Minute).Format(time.RFC3339)
+	u, err := in.Ingest(ctx, collector.File{Name: "o.geojson", Kind: geo.KindObservations, Carrier: "viettel", Source: "cli"}, strings.NewReader(
+		`{"type":"FeatureCollection","covmon_schema":"observations/v1","carrier":"viettel","features":[
+{"type":"Feature","geometry":null,"properties":{"village_id":"DARK","technology":"4g","has_signal":false,"observed_at":"`+day(3)+`","method":"drive_test"}},
+{"type":"Feature","geometry":null,"properties":{"village_id":"HALF","technology":"4g","has_signal":true,"observed_at":"`+ahead+`","method":"drive_test"}}]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if u.Result != geo.ResultAccepted || !u.Effective.Equal(u.ReceivedAt) {
+		t.Fatalf("%s %+v: reports %s, want its receipt %s", u.Result, u.Problems, u.Effective, u.ReceivedAt)
+	}
+}

@@ -186,6 +186,8 @@ type observationSpill struct {
 	*spill
 	buf []byte
 	row format.ObservationRow
+	// newest is the greatest observed_at of the rows added.
+	newest time.Time
 }
 
 func newObservationSpill() (*observationSpill, error) {
@@ -198,6 +200,9 @@ func newObservationSpill() (*observationSpill, error) {
 
 // Add writes row (format.RowSpool).
 func (s *observationSpill) Add(row *format.ObservationRow) {
+	if row.Observation.ObservedAt.After(s.newest) {
+		s.newest = row.Observation.ObservedAt
+	}
 	s.buf = appendObservationRow(s.buf[:0], row)
 	s.spill.add(s.buf)
 }

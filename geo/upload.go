@@ -73,8 +73,12 @@ type Upload struct {
 	MarkedDark int
 	Notes      []string
 
-	// Effective is the instant a registry (villages) upload takes effect: the file's
-	// "effective", else ReceivedAt. Zero for other kinds.
+	// Effective is the instant the upload speaks as of. For a registry (villages) upload, the
+	// instant it takes effect: the file's "effective", else ReceivedAt. For an accepted
+	// observations or areas upload, the newest instant it reports: its newest observed_at, at
+	// most ReceivedAt (what makes it a fresh report for the stale-data alert, however few rows
+	// it added: docs/alerts.md). Zero for other kinds, and for observations and areas uploads
+	// recorded before covmon kept it.
 	Effective time.Time
 }
 
@@ -100,6 +104,12 @@ type UploadStat struct {
 	// LastAt is when the newest of them was received, FirstAt the oldest.
 	LastAt  time.Time
 	FirstAt time.Time
+	// LastReport is, for accepted observations and areas uploads, the newest instant they
+	// report: the greatest Effective (their newest observed_at, at most their receipt), or the
+	// receipt of an upload recorded before covmon kept it. A re-sent old file, however its bytes
+	// differ, does not move it; one new observation of today does. Zero when none of them is an
+	// accepted observations or areas upload (registry, plans, rejected, duplicates).
+	LastReport time.Time
 }
 
 // RuleCount counts validation problems of one rule over all rejected uploads.

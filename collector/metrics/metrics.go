@@ -85,6 +85,8 @@ var (
 		"Uploads recorded in the database, by carrier (registry for uploads naming no single carrier: the village registry, files of several carriers), role it was sent in (carrier, inspector, ministry) and result (accepted, rejected, duplicate); counted from the database, so it survives restarts.", []string{"carrier", "role", "result"}, nil)
 	lastUpload = prometheus.NewDesc("covmon_last_upload_timestamp_seconds",
 		"When the newest upload of the carrier in the role with the result was received (role=\"inspector\": measurements of the carrier, not its reports).", []string{"carrier", "role", "result"}, nil)
+	lastReport = prometheus.NewDesc("covmon_last_report_timestamp_seconds",
+		"The newest instant the carrier's accepted observations and coverage-area uploads in the role report: their newest observed_at (at most their receipt), not when they arrived; a re-sent old file does not move it. A carrier's data freshness is role=\"carrier\" (what CovmonCarrierDataStale judges).", []string{"carrier", "role"}, nil)
 	problems = prometheus.NewDesc("covmon_validation_problems_total",
 		"Validation problems in rejected uploads, by rule code; counted from the database, so it survives restarts.", []string{"rule"}, nil)
 )
@@ -119,7 +121,7 @@ const DefaultMaxVillageSeries = 2000
 func (c *Collector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{villageOpen, villageDeadline, villageRegressed,
 		villages, villagesOverdue, programTarget, programCovered, programFoundLater, programNotSpots, programSignalCarriers, programResponsible, programLifecycle, plansLate, plansTargetSlips, programPartialArea, discrepancies, programTrust, programDeadline,
-		programRegressed, programHistory, carrierCovered, demoData, snapshotTime, snapshotAsOf, refreshPending, refreshDue, villageSeriesMax, villageSeriesOmitted, uploads, lastUpload, problems} {
+		programRegressed, programHistory, carrierCovered, demoData, snapshotTime, snapshotAsOf, refreshPending, refreshDue, villageSeriesMax, villageSeriesOmitted, uploads, lastUpload, lastReport, problems} {
 		ch <- d
 	}
 }
@@ -196,6 +198,10 @@ func emit(ch chan<- prometheus.Metric, s *geo.Snapshot, maxVillages int) {
 		}
 		ch <- prometheus.MustNewConstMetric(uploads, prometheus.CounterValue, float64(u.Count), carrier, u.Role, string(u.Result))
 		gauge(ch, lastUpload, unix(u.LastAt), carrier, u.Role, string(u.Result))
+		// A file of several carriers (carrier "") is no one carrier's report.
+		if u.Carrier != "" && !u.LastReport.IsZero() {
+			gauge(ch, lastReport, unix(u.LastReport), u.Carrier, u.Role)
+		}
 	}
 	for _, p := range s.Problems {
 		ch <- prometheus.MustNewConstMetric(problems, prometheus.CounterValue, float64(p.Count), p.Rule)

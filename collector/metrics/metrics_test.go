@@ -33,8 +33,8 @@ func snapshot(villages []geo.Village, latest map[string][]geo.Observation, regre
 	}
 	return &geo.Snapshot{ComputedAt: asOf, AsOf: asOf, Programs: []geo.ProgramState{ps}, Demo: true,
 		CarrierTech: []geo.CarrierTech{{Carrier: "viettel", Technology: geo.Tech4G, Villages: 1}},
-		Uploads: []geo.UploadStat{{Carrier: "viettel", Role: geo.RoleCarrier, Result: geo.ResultAccepted, Count: 2, LastAt: asOf},
-			{Carrier: "viettel", Role: geo.RoleInspector, Result: geo.ResultAccepted, Count: 1, LastAt: asOf},
+		Uploads: []geo.UploadStat{{Carrier: "viettel", Role: geo.RoleCarrier, Result: geo.ResultAccepted, Count: 2, LastAt: asOf, LastReport: asOf.Add(-48 * time.Hour)},
+			{Carrier: "viettel", Role: geo.RoleInspector, Result: geo.ResultAccepted, Count: 1, LastAt: asOf, LastReport: asOf.Add(-24 * time.Hour)},
 			{Role: geo.RoleMinistry, Result: geo.ResultAccepted, Count: 1, LastAt: asOf}},
 		Problems: []geo.RuleCount{{Rule: "time_future", Count: 3}},
 	}
@@ -80,6 +80,17 @@ covmon_uploads_total{carrier="viettel",result="accepted",role="inspector"} 1
 `
 	if err := testutil.CollectAndCompare(c, strings.NewReader(want), "covmon_village_open", "covmon_program_covered_villages",
 		"covmon_program_target_villages", "covmon_village_regressed", "covmon_uploads_total"); err != nil {
+		t.Error(err)
+	}
+	// What each carrier's files report, by role (the registry reports no coverage): a
+	// carrier's data freshness is role="carrier", not when its newest file arrived.
+	report := `
+# HELP covmon_last_report_timestamp_seconds The newest instant the carrier's accepted observations and coverage-area uploads in the role report: their newest observed_at (at most their receipt), not when they arrived; a re-sent old file does not move it. A carrier's data freshness is role="carrier" (what CovmonCarrierDataStale judges).
+# TYPE covmon_last_report_timestamp_seconds gauge
+covmon_last_report_timestamp_seconds{carrier="viettel",role="carrier"} 1.7354916e+09
+covmon_last_report_timestamp_seconds{carrier="viettel",role="inspector"} 1.735578e+09
+`
+	if err := testutil.CollectAndCompare(c, strings.NewReader(report), "covmon_last_report_timestamp_seconds"); err != nil {
 		t.Error(err)
 	}
 	// The deadline of an open powered village, for "days overdue" on the map.

@@ -70,8 +70,8 @@ func insertUpload(ctx context.Context, tx pgx.Tx, u *geo.Upload) (int64, error) 
 	var id int64
 	err = tx.QueryRow(ctx, `INSERT INTO uploads
 		(kind, carrier, file_name, size, sha256, source, received_at, result,
-		 features, inserted, duplicate_of, problems, extent, marked_dark, notes, token_id, role)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
+		 features, inserted, duplicate_of, problems, extent, marked_dark, notes, token_id, role, effective)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)
 		RETURNING id`, vals...).Scan(&id)
 	if err != nil {
 		if isUniqueViolation(err) {

@@ -22,10 +22,10 @@ func (db *DB) Ping(ctx context.Context) error {
 }
 
 // UploadStats counts uploads per carrier, role and result, with the newest one's receipt
-// time. Registry uploads have the carrier "".
+// time and, for accepted observations and areas uploads, the newest instant they report
+// (geo.UploadStat.LastReport). Registry uploads have the carrier "".
 func (db *DB) UploadStats(ctx context.Context) ([]geo.UploadStat, error) {
-	out, err := sqlstore.Collect(ctx, sq(db.reader(ctx)), sqlstore.ScanUploadStat, `SELECT carrier, role, result, count(*), max(received_at), min(received_at)
-		FROM uploads GROUP BY carrier, role, result ORDER BY carrier, role, result`)
+	out, err := sqlstore.Collect(ctx, sq(db.reader(ctx)), sqlstore.ScanUploadStat, sqlstore.UploadStatsQuery)
 	if err != nil {
 		return nil, fmt.Errorf("upload stats: %w", err)
 	}

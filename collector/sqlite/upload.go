@@ -71,8 +71,8 @@ func insertUpload(ctx context.Context, tx *sql.Tx, u *geo.Upload) (int64, error)
 	}
 	res, err := tx.ExecContext(ctx, `INSERT INTO uploads
 		(kind, carrier, file_name, size, sha256, source, received_at, result,
-		 features, inserted, duplicate_of, problems, extent, marked_dark, notes, token_id, role)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, vals...)
+		 features, inserted, duplicate_of, problems, extent, marked_dark, notes, token_id, role, effective)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, vals...)
 	if err != nil {
 		if isUniqueViolation(err) {
 			return 0, fmt.Errorf("insert upload: %w", geo.ErrDuplicateUpload)

@@ -148,6 +148,7 @@ func Run(t *testing.T, h Harness) {
 		contractSnapshotCache,
 		contractRecordUpload,
 		contractDuplicateKeyRole,
+		contractUploadStats_LastReport,
 		contractUploads,
 		contractPrograms,
 		contractErrorsAreSentinels,

@@ -367,3 +367,77 @@ func contractDuplicateKeyRole(t *testing.T, h *Harness) {
 		}
 	})
 }
+
+// contractUploadStats_LastReport: the upload figures say, per carrier, role and result, the
+// newest instant the accepted observations and areas uploads report (their Effective: the
+// newest observed_at the ingest found), not when they arrived. A re-sent old file (new bytes,
+// no new row, the old instant) moves the receipt, not the report; an upload recorded before
+// covmon kept the instant counts from its receipt; the registry, rejected uploads and an
+// inspector's measurements of the carrier are apart (docs/alerts.md).
+func contractUploadStats_LastReport(t *testing.T, h *Harness) {
+	ctx := context.Background()
+	db := h.Open(t)
+	mustCommitVillages(t, db, testVillages(2)...)
+	commit := func(kind geo.UploadKind, carrier, role string, received, reports time.Time, obs ...geo.Observation) *geo.Upload {
+		t.Helper()
+		u := NewUpload(kind, carrier)
+		u.Role, u.ReceivedAt, u.Effective, u.Features = role, received, reports, len(obs)
+		var err error
+		if kind == geo.KindAreas {
+			err = db.CommitChangedObservations(ctx, u, func(yield func([]geo.Observation) bool) { yield(obs) })
+		} else {
+			err = db.CommitObservations(ctx, u, obs)
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		return u
+	}
+	// viettel reports day 9 on day 10, then re-sends it (other bytes) on day 20: no new row.
+	commit(geo.KindObservations, "viettel", geo.RoleCarrier, day(10), day(9), obsAt("V000", "viettel", geo.Tech4G, true, day(9)))
+	resent := commit(geo.KindObservations, "viettel", geo.RoleCarrier, day(20), day(9), obsAt("V000", "viettel", geo.Tech4G, true, day(9)))
+	if resent.Inserted != 0 {
+		t.Fatalf("the re-sent file stored %d rows, want 0", resent.Inserted)
+	}
+	// An inspector measures viettel on day 15; mobifone's upload of day 7 predates the
+	// instant's keeping (Effective zero: it counts from its receipt); vinaphone's coverage
+	// layer of day 12 arrives on day 13.
+	commit(geo.KindObservations, "viettel", geo.RoleInspector, day(16), day(15),
+		geo.Observation{VillageID: "V001", Carrier: "viettel", Technology: geo.Tech4G, ObservedAt: day(15), Method: "drive_test",
+			Source: geo.SourceIndependent, Inspector: "Sở TT&TT Lào Cai"})
+	commit(geo.KindObservations, "mobifone", geo.RoleCarrier, day(7), time.Time{}, obsAt("V000", "mobifone", geo.Tech4G, true, day(6)))
+	commit(geo.KindAreas, "vinaphone", geo.RoleCarrier, day(13), day(12), obsAt("V000", "vinaphone", geo.Tech4G, true, day(12)), obsAt("V001", "vinaphone", geo.Tech4G, true, day(12)))
+	// A rejected file of viettel's naming day 25 reports nothing.
+	rej := NewUpload(geo.KindObservations, "viettel")
+	rej.Result, rej.ReceivedAt, rej.Effective = geo.ResultRejected, day(26), day(25)
+	rej.Problems = []geo.Problem{{File: rej.FileName, Feature: 0, Rule: "unknown_village", Reason: "x"}}
+	if err := db.RecordUpload(ctx, rej); err != nil {
+		t.Fatal(err)
+	}
+
+	stats, err := db.UploadStats(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ymd := func(t time.Time) string {
+		if t.IsZero() {
+			return "-"
+		}
+		return t.Format(time.DateOnly)
+	}
+	got := map[string]string{}
+	for _, s := range stats {
+		got[s.Carrier+"/"+s.Role+"/"+string(s.Result)] = fmt.Sprintf("%d last %s report %s", s.Count, ymd(s.LastAt), ymd(s.LastReport))
+	}
+	want := map[string]string{
+		"/ministry/accepted":         "1 last " + ymd(stats[0].LastAt) + " report -",
+		"viettel/carrier/accepted":   "2 last 2024-01-20 report 2024-01-09",
+		"viettel/inspector/accepted": "1 last 2024-01-16 report 2024-01-15",
+		"viettel/carrier/rejected":   "1 last 2024-01-26 report -",
+		"mobifone/carrier/accepted":  "1 last 2024-01-07 report 2024-01-07",
+		"vinaphone/carrier/accepted": "1 last 2024-01-13 report 2024-01-12",
+	}
+	if !maps.Equal(got, want) {
+		t.Fatalf("UploadStats\n got %v\nwant %v", got, want)
+	}
+}

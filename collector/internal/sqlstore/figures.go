@@ -6,16 +6,27 @@ import (
 	"github.com/covmon/covmon/geo"
 )
 
-// ScanUploadStat reads carrier, role, result, count, max(received_at), min(received_at).
+// UploadStatsQuery counts uploads per carrier, role and result in either store's SQL: the
+// columns ScanUploadStat reads. The last report of an accepted observations or areas upload is
+// its effective instant (its newest observed_at), or its receipt when it was recorded before
+// covmon kept that (effective NULL); other kinds and results report nothing (NULL).
+const UploadStatsQuery = `SELECT carrier, role, result, count(*), max(received_at), min(received_at),
+		max(CASE WHEN result = 'accepted' AND kind IN ('observations', 'areas')
+			THEN coalesce(effective, received_at) END)
+	FROM uploads GROUP BY carrier, role, result ORDER BY carrier, role, result`
+
+// ScanUploadStat reads carrier, role, result, count, max(received_at), min(received_at) and
+// the last report (NULL: none), as UploadStatsQuery selects them.
 func ScanUploadStat(s Row) (geo.UploadStat, error) {
 	var (
 		st          geo.UploadStat
 		last, first int64
+		report      *int64
 	)
-	if err := s.Scan(&st.Carrier, &st.Role, &st.Result, &st.Count, &last, &first); err != nil {
+	if err := s.Scan(&st.Carrier, &st.Role, &st.Result, &st.Count, &last, &first, &report); err != nil {
 		return geo.UploadStat{}, err
 	}
-	st.LastAt, st.FirstAt = Time(last), Time(first)
+	st.LastAt, st.FirstAt, st.LastReport = Time(last), Time(first), NullTime(report)
 	return st, nil
 }
 

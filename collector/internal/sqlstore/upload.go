@@ -52,8 +52,8 @@ func ScanUpload(s Row) (geo.Upload, error) {
 
 // UploadValues are the values of u's uploads row, in the order of the stores' inserts: kind,
 // carrier, file_name, size, sha256, source, received_at, result, features, inserted,
-// duplicate_of, problems, extent, marked_dark, notes, token_id, role. Problems and notes are JSON,
-// NULL when empty, as are a zero duplicate_of and token_id.
+// duplicate_of, problems, extent, marked_dark, notes, token_id, role, effective. Problems and
+// notes are JSON, NULL when empty, as are a zero duplicate_of, token_id and effective.
 func UploadValues(u *geo.Upload) ([]any, error) {
 	var problems, notes any
 	if len(u.Problems) > 0 {
@@ -72,7 +72,7 @@ func UploadValues(u *geo.Upload) ([]any, error) {
 	}
 	return []any{string(u.Kind), u.Carrier, u.FileName, u.Size, u.SHA256, u.Source,
 		u.ReceivedAt.UnixMilli(), string(u.Result), u.Features, u.Inserted, NullID(u.DuplicateOf), problems,
-		u.Extent, u.MarkedDark, notes, NullID(u.TokenID), u.Role}, nil
+		u.Extent, u.MarkedDark, notes, NullID(u.TokenID), u.Role, NullMillis(u.Effective)}, nil
 }
 
 // NullID is an optional row ID to store: nil (NULL) for 0.
