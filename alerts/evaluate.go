@@ -557,9 +557,14 @@ func (e *Evaluator) rejected(in Input) []Alert {
 			continue
 		}
 		seen[u.ID] = true
-		carrier := u.Carrier
-		if carrier == "" {
-			carrier = "registry"
+		carrier, from := RejectedSender(&u), ""
+		switch {
+		case u.Role == geo.RoleInspector && u.Carrier != "":
+			from = "an inspector (measurements of " + u.Carrier + ")"
+		case u.Role == geo.RoleInspector:
+			from = "an inspector"
+		default:
+			from = carrier
 		}
 		rules := map[string]int{}
 		for _, p := range u.Problems {
@@ -574,19 +579,46 @@ func (e *Evaluator) rejected(in Input) []Alert {
 		if len(u.Problems) > 0 {
 			first = u.Problems[0].String()
 		}
-		out = append(out, newAlert(KindUploadRejected, "warning", map[string]string{
+		a := newAlert(KindUploadRejected, "warning", map[string]string{
 			"carrier": carrier, "upload_id": strconv.FormatInt(u.ID, 10),
 		}, map[string]string{
 			"summary": fmt.Sprintf("Upload %d (%s) from %s was rejected: %d problem(s)",
-				u.ID, u.FileName, carrier, len(u.Problems)),
+				u.ID, u.FileName, from, len(u.Problems)),
 			"file":          u.FileName,
 			"problem_count": strconv.Itoa(len(u.Problems)),
 			"rules":         strings.Join(ruleList, ", "),
 			"first_problem": first,
 			"received_at":   u.ReceivedAt.In(geo.Vietnam).Format(time.RFC3339),
-		}, u.ReceivedAt))
+		}, u.ReceivedAt)
+		if u.Role == geo.RoleInspector && u.Carrier != "" {
+			a.Annotations["measured_carrier"] = u.Carrier
+		}
+		out = append(out, a)
 	}
 	return out
+}
+
+// Senders of rejected uploads that are not carriers: the carrier label of CovmonUploadRejected
+// for an inspector's file and for the ministry's registry files. The configuration refuses
+// both as carrier names (docs/security.md), so no carrier's alerts are mixed with them.
+const (
+	SenderInspector = "inspector"
+	SenderRegistry  = "registry"
+)
+
+// RejectedSender is the carrier label of a rejected upload's alert: who sent the file and must
+// fix it, not whom it names. An inspector's measurements name the carrier they measured; their
+// rejection is the inspectors' to fix (SenderInspector), and would otherwise page that carrier
+// about a file it did not send (docs/alerts.md). The ministry's files and files naming no
+// carrier are SenderRegistry.
+func RejectedSender(u *geo.Upload) string {
+	switch {
+	case u.Role == geo.RoleInspector:
+		return SenderInspector
+	case u.Carrier == "":
+		return SenderRegistry
+	}
+	return u.Carrier
 }
 
 // Counts tallies alerts by kind, every kind present.

@@ -2,6 +2,7 @@ package alerts_test
 
 import (
 	"fmt"
+	"maps"
 	"math"
 	"slices"
 	"strconv"
@@ -417,5 +418,41 @@ func TestEvaluator_AnnotationTimesVietnam(t *testing.T) {
 		if !seen[k] {
 			t.Errorf("no %s alert: the test checks less than it says (%v)", k, seen)
 		}
+	}
+}
+
+// TestEvaluator_RejectedBySender: a rejected upload's alert is addressed to who sent the file,
+// not to whom it names (docs/alerts.md). An inspector's rejected measurements of viettel are
+// carrier="inspector" (before: carrier="viettel", paging Viettel about a file it did not send),
+// with viettel only in the measured_carrier annotation; viettel's own rejected file stays
+// carrier="viettel"; the registry's is carrier="registry".
+func TestEvaluator_RejectedBySender(t *testing.T) {
+	now := deadline.AddDate(0, 0, -100)
+	prob := []geo.Problem{{File: "f", Feature: 0, VillageID: "NO-SUCH", Field: "village_id", Rule: "unknown_village", Reason: "not in the registry"}}
+	in := alerts.Input{Now: now, Rejected: []geo.Upload{
+		{ID: 12, FileName: "kiem-tra.geojson", Carrier: "viettel", Role: geo.RoleInspector, Result: geo.ResultRejected, ReceivedAt: now.Add(-time.Hour), Problems: prob},
+		{ID: 13, FileName: "vt.geojson", Carrier: "viettel", Role: geo.RoleCarrier, Result: geo.ResultRejected, ReceivedAt: now.Add(-time.Hour), Problems: prob},
+		{ID: 14, FileName: "v.geojson", Role: geo.RoleMinistry, Kind: geo.KindVillages, Result: geo.ResultRejected, ReceivedAt: now.Add(-time.Hour)},
+		{ID: 15, FileName: "nobody.geojson", Role: geo.RoleInspector, Result: geo.ResultRejected, ReceivedAt: now.Add(-time.Hour)},
+	}}
+	got := map[string]alerts.Alert{}
+	for _, a := range (&alerts.Evaluator{}).Evaluate(in).Alerts {
+		got[a.Key] = a
+	}
+	if want := []string{"upload_rejected/inspector/12", "upload_rejected/inspector/15", "upload_rejected/registry/14", "upload_rejected/viettel/13"}; !slices.Equal(slices.Sorted(maps.Keys(got)), want) {
+		t.Fatalf("keys %v, want %v", slices.Sorted(maps.Keys(got)), want)
+	}
+	insp := got["upload_rejected/inspector/12"]
+	if insp.Labels["carrier"] != "inspector" || insp.Annotations["measured_carrier"] != "viettel" ||
+		insp.Annotations["summary"] != "Upload 12 (kiem-tra.geojson) from an inspector (measurements of viettel) was rejected: 1 problem(s)" {
+		t.Errorf("inspector's rejection: labels %v, annotations %v", insp.Labels, insp.Annotations)
+	}
+	own := got["upload_rejected/viettel/13"]
+	if own.Labels["carrier"] != "viettel" || own.Annotations["measured_carrier"] != "" ||
+		own.Annotations["summary"] != "Upload 13 (vt.geojson) from viettel was rejected: 1 problem(s)" {
+		t.Errorf("viettel's own rejection: labels %v, annotations %v", own.Labels, own.Annotations)
+	}
+	if s := got["upload_rejected/inspector/15"].Annotations["summary"]; s != "Upload 15 (nobody.geojson) from an inspector was rejected: 0 problem(s)" {
+		t.Errorf("an inspector's file naming no carrier: summary %q", s)
 	}
 }
