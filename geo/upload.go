@@ -85,6 +85,9 @@ type Upload struct {
 // UploadFilter narrows an upload listing. Zero fields do not filter.
 type UploadFilter struct {
 	Carrier string
+	// Role keeps the uploads sent in one role (RoleCarrier: a carrier's own files, not the
+	// inspections that name it).
+	Role string
 	// TokenID keeps the uploads sent with one API token (an inspector sees only its own).
 	TokenID int64
 	Result  UploadResult

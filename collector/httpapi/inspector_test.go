@@ -3,6 +3,7 @@ package httpapi_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -79,6 +80,40 @@ func TestServer_Inspector(t *testing.T) {
 	if ups, _ := rows["uploads"].([]any); len(ups) != 1 {
 		t.Fatalf("inspector's upload list: %v, want its 1 upload", rows)
 	}
+	// The carrier lists its own uploads, not the inspections that name it: neither the
+	// accepted one nor a rejected one (before, both were listed and readable by ID).
+	bad := strings.Replace(inspection, `"T-1"`, `"NO-SUCH"`, 1)
+	if code, p := post(t, uploads, inspector, strings.NewReader(bad)); code != 422 {
+		t.Fatalf("bad inspection: %d %v, want 422", code, p)
+	}
+	rows = getJSON(t, srv.URL+"/api/v1/uploads", carrierTok)
+	ups, _ := rows["uploads"].([]any)
+	for _, u := range ups {
+		if m, _ := u.(map[string]any); m["role"] != geo.RoleCarrier {
+			t.Errorf("the carrier's upload list holds %v", m)
+		}
+	}
+	if len(ups) == 0 {
+		t.Fatalf("the carrier's upload list: %v, want its own claims", rows)
+	}
+	if code := getStatus(t, fmt.Sprintf("%s/api/v1/uploads/%d", srv.URL, id), carrierTok); code != 404 {
+		t.Errorf("the inspection by ID with the carrier's token: %d, want 404", code)
+	}
+	if code := getStatus(t, fmt.Sprintf("%s/api/v1/uploads/%d", srv.URL, id), inspector); code != 200 {
+		t.Errorf("the inspection by ID with the inspector's token: %d, want 200", code)
+	}
+}
+
+func getStatus(t *testing.T, url, token string) int {
+	t.Helper()
+	req, _ := http.NewRequest("GET", url, nil)
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	return resp.StatusCode
 }
 
 func toJSON(v any) string {

@@ -279,7 +279,9 @@ func (s *Server) handleUploads(w http.ResponseWriter, r *http.Request) {
 	f := geo.UploadFilter{Carrier: q.Get("carrier"), Result: res, Limit: pg.limit + 1}
 	switch tok.Role {
 	case geo.RoleCarrier:
-		f.Carrier = tok.Carrier
+		// Its own files only: an inspector's measurements name the carrier they measured,
+		// but they are not the carrier's uploads (docs/security.md).
+		f.Carrier, f.Role = tok.Carrier, geo.RoleCarrier
 	case geo.RoleInspector:
 		f.TokenID = tok.ID
 	}
@@ -324,7 +326,7 @@ func (s *Server) handleUploadByID(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	u, err := s.Store.Upload(r.Context(), id)
-	if errors.Is(err, geo.ErrNotFound) || (err == nil && tok.Role == geo.RoleCarrier && u.Carrier != tok.Carrier) ||
+	if errors.Is(err, geo.ErrNotFound) || (err == nil && tok.Role == geo.RoleCarrier && (u.Carrier != tok.Carrier || u.Role != geo.RoleCarrier)) ||
 		(err == nil && tok.Role == geo.RoleInspector && u.TokenID != tok.ID) {
 		s.writeError(w, r, Errorf(ENOTFOUND, "no upload %d", id))
 		return

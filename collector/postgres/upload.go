@@ -131,6 +131,9 @@ func (db *DB) Uploads(ctx context.Context, f geo.UploadFilter) ([]geo.Upload, er
 	if f.Carrier != "" {
 		where = append(where, "carrier = "+a.add(f.Carrier))
 	}
+	if f.Role != "" {
+		where = append(where, "role = "+a.add(f.Role))
+	}
 	if f.TokenID != 0 {
 		where = append(where, "token_id = "+a.add(f.TokenID))
 	}

@@ -134,6 +134,10 @@ func (db *DB) Uploads(ctx context.Context, f geo.UploadFilter) ([]geo.Upload, er
 		where = append(where, "carrier = ?")
 		args = append(args, f.Carrier)
 	}
+	if f.Role != "" {
+		where = append(where, "role = ?")
+		args = append(args, f.Role)
+	}
 	if f.TokenID != 0 {
 		where = append(where, "token_id = ?")
 		args = append(args, f.TokenID)

@@ -122,9 +122,11 @@ func contractUploads(t *testing.T, h *Harness) {
 	for _, c := range []struct {
 		carrier string
 		result  geo.UploadResult
-	}{{"viettel", geo.ResultRejected}, {"mobifone", geo.ResultRejected}, {"viettel", geo.ResultDuplicate}} {
+		role    string
+	}{{"viettel", geo.ResultRejected, geo.RoleCarrier}, {"mobifone", geo.ResultRejected, geo.RoleCarrier}, {"viettel", geo.ResultDuplicate, geo.RoleCarrier},
+		{"viettel", geo.ResultRejected, geo.RoleInspector}} {
 		u := newUpload(geo.KindObservations, c.carrier)
-		u.Result = c.result
+		u.Result, u.Role = c.result, c.role
 		if err := db.RecordUpload(ctx, u); err != nil {
 			t.Fatal(err)
 		}
@@ -134,11 +136,13 @@ func contractUploads(t *testing.T, h *Harness) {
 		filter geo.UploadFilter
 		want   []int64
 	}{
-		{"All", geo.UploadFilter{}, []int64{5, 4, 3, 2, 1}},
-		{"Limit", geo.UploadFilter{Limit: 2}, []int64{5, 4}},
-		{"Carrier", geo.UploadFilter{Carrier: "viettel"}, []int64{5, 3, 2}},
+		{"All", geo.UploadFilter{}, []int64{6, 5, 4, 3, 2, 1}},
+		{"Limit", geo.UploadFilter{Limit: 2}, []int64{6, 5}},
+		{"Carrier", geo.UploadFilter{Carrier: "viettel"}, []int64{6, 5, 3, 2}},
 		{"Result", geo.UploadFilter{Result: geo.ResultAccepted}, []int64{2, 1}},
-		{"CarrierAndResult", geo.UploadFilter{Carrier: "viettel", Result: geo.ResultRejected}, []int64{3}},
+		{"CarrierAndResult", geo.UploadFilter{Carrier: "viettel", Result: geo.ResultRejected}, []int64{6, 3}},
+		// A carrier's own uploads: not the inspection that names it (upload 6).
+		{"CarrierAndRole", geo.UploadFilter{Carrier: "viettel", Role: geo.RoleCarrier}, []int64{5, 3, 2}},
 		{"None", geo.UploadFilter{Carrier: "vietnamobile"}, nil},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
