@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"time"
 
 	"github.com/covmon/covmon/collector"
 	"github.com/covmon/covmon/geo"
@@ -139,12 +140,19 @@ func (m *Main) ingestFiles(ctx context.Context, paths []string, tmpl collector.F
 	}
 	in := m.ingester()
 	rejected := 0
-	for _, p := range paths {
+	for i, p := range paths {
 		f := tmpl
 		f.Name = filepath.Base(p)
+		before := int64(-1)
+		if !f.DryRun {
+			var err error
+			if before, err = m.newestUpload(ctx); err != nil {
+				return m.ingestStopped(ctx, err, f, i, -1)
+			}
+		}
 		u, err := m.ingestPath(ctx, in, f, p)
 		if err != nil {
-			return err
+			return m.ingestStopped(ctx, err, f, i, before)
 		}
 		m.printUpload(u, f.DryRun)
 		if u.Result == geo.ResultRejected {
@@ -156,6 +164,51 @@ func (m *Main) ingestFiles(ctx context.Context, paths []string, tmpl collector.F
 		return errReported
 	}
 	return nil
+}
+
+// newestUpload is the ID of the newest upload recorded (0: none).
+func (m *Main) newestUpload(ctx context.Context) (int64, error) {
+	ups, err := m.DB.Uploads(ctx, geo.UploadFilter{Limit: 1})
+	if err != nil || len(ups) == 0 {
+		return 0, err
+	}
+	return ups[0].ID, nil
+}
+
+// errCancelled is wrapped by the error of an import stopped by an interrupt (Ctrl-C, SIGTERM).
+var errCancelled = errors.New("cancelled")
+
+// ingestStopped is the error of file number i (f) whose ingest failed with err. When
+// the command was interrupted, the driver's words for it ("timeout: context already done:
+// context canceled" from PostgreSQL, "interrupted" or "context canceled" from SQLite) say
+// nothing of what happened to the data; this says it: each file is one transaction, so
+// nothing of the interrupted file was stored — checked by the newest upload ID, which was
+// before (-1: not known) — and the files before it were. A file that was being committed when
+// the interrupt came may have been stored; then it says so.
+func (m *Main) ingestStopped(ctx context.Context, err error, f collector.File, i int, before int64) error {
+	if ctx.Err() == nil {
+		return err
+	}
+	name := f.Name
+	if f.DryRun {
+		return fmt.Errorf("%s: %w: nothing was written (a dry run writes nothing)", name, errCancelled)
+	}
+	earlier := ""
+	if i > 0 {
+		earlier = fmt.Sprintf("; the %d file(s) before it were handled as printed above", i)
+	}
+	// The interrupted context cannot ask the database any more: a short one of its own can.
+	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	after, lerr := m.newestUpload(cctx)
+	switch {
+	case before >= 0 && lerr == nil && after == before:
+		return fmt.Errorf("%s: %w: nothing of it was imported (a file is stored whole or not at all)%s", name, errCancelled, earlier)
+	case before >= 0 && lerr == nil:
+		return fmt.Errorf("%s: %w while it was being stored: upload %d was recorded since it began (this file, or another writer's); covmon uploads %d says which%s",
+			name, errCancelled, after, after, earlier)
+	}
+	return fmt.Errorf("%s: %w: a file is stored whole or not at all; covmon uploads says whether it was%s", name, errCancelled, earlier)
 }
 
 func (m *Main) ingestPath(ctx context.Context, in *collector.Ingester, f collector.File, path string) (*geo.Upload, error) {
