@@ -60,3 +60,13 @@ var queries = &sqlstore.Queries{
 			deadline = excluded.deadline,
 			powered_only = excluded.powered_only`,
 }
+
+// secondaryIndexes lists, for $1 (the tables, text[]), the indexes a first registry import
+// drops and rebuilds (dropIndexes): name (regclass's output, quoted and schema-qualified as
+// needed) and definition, of those backing no constraint (not the primary keys, which the
+// foreign keys and the upsert use) on tables covmon's role owns or acts as the owner of.
+const secondaryIndexes = `SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid)
+		FROM pg_index i JOIN pg_class t ON t.oid = i.indrelid
+		WHERE i.indrelid = ANY ($1::regclass[]) AND pg_has_role(t.relowner, 'USAGE')
+			AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid)
+		ORDER BY 1`

@@ -413,34 +413,13 @@ func firstImport(ctx context.Context, tx pgx.Tx) (bool, error) {
 // an index locks its table until the transaction ends: readers of the registry wait for the
 // first import, which they would find empty before it.
 func dropIndexes(ctx context.Context, tx pgx.Tx, tables ...string) ([]string, error) {
-	rows, err := tx.Query(ctx, `SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid)
-		FROM pg_index i JOIN pg_class t ON t.oid = i.indrelid
-		WHERE i.indrelid = ANY ($1::regclass[]) AND pg_has_role(t.relowner, 'USAGE')
-			AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid)
-		ORDER BY 1`, tables)
+	// name is regclass's output: quoted and schema-qualified as needed.
+	defs, err := sqlstore.DropIndexes(ctx, sq(tx), func(name string) string { return `DROP INDEX ` + name },
+		secondaryIndexes, tables)
 	if err != nil {
-		return nil, fmt.Errorf("read indexes: %w", err)
+		return nil, err
 	}
-	var names, defs []string
-	for rows.Next() {
-		var name, def string
-		if err := rows.Scan(&name, &def); err != nil {
-			rows.Close()
-			return nil, fmt.Errorf("read indexes: %w", err)
-		}
-		names, defs = append(names, name), append(defs, def)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("read indexes: %w", err)
-	}
-	for _, name := range names {
-		// name is regclass's output: quoted and schema-qualified as needed.
-		if _, err := tx.Exec(ctx, `DROP INDEX `+name); err != nil {
-			return nil, fmt.Errorf("drop index %s: %w", name, err)
-		}
-	}
-	if len(names) > 0 {
+	if len(defs) > 0 {
 		// The sorts of the rebuild, in memory.
 		if _, err := tx.Exec(ctx, `SET LOCAL maintenance_work_mem = '256MB'`); err != nil {
 			return nil, fmt.Errorf("drop indexes: %w", err)

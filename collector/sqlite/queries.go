@@ -60,3 +60,10 @@ var queries = &sqlstore.Queries{
 			deadline = excluded.deadline,
 			powered_only = excluded.powered_only`,
 }
+
+// secondaryIndexes lists, for ? (the tables, a JSON array), the indexes a first registry
+// import drops and rebuilds (dropIndexes): name and definition of those with an SQL
+// definition (not the primary keys' automatic ones).
+const secondaryIndexes = `SELECT name, sql FROM sqlite_master
+		WHERE type = 'index' AND sql IS NOT NULL AND tbl_name IN (SELECT value FROM json_each(?))
+		ORDER BY name`

@@ -193,31 +193,9 @@ func (db *DB) releaseConn(conn *sql.Conn, fkOff bool) {
 // run in the same transaction once the rows are in: building an index from the table is a
 // sort, maintaining it row by row a B-tree seek per row.
 func dropIndexes(ctx context.Context, tx *sql.Tx, tables ...string) ([]string, error) {
-	rows, err := tx.QueryContext(ctx, `SELECT name, sql FROM sqlite_master
-		WHERE type = 'index' AND sql IS NOT NULL AND tbl_name IN (SELECT value FROM json_each(?))
-		ORDER BY name`, jsonIDs(tables))
-	if err != nil {
-		return nil, fmt.Errorf("read indexes: %w", err)
-	}
-	var names, defs []string
-	for rows.Next() {
-		var name, def string
-		if err := rows.Scan(&name, &def); err != nil {
-			rows.Close()
-			return nil, fmt.Errorf("read indexes: %w", err)
-		}
-		names, defs = append(names, name), append(defs, def)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("read indexes: %w", err)
-	}
-	for _, name := range names {
-		if _, err := tx.ExecContext(ctx, `DROP INDEX "`+strings.ReplaceAll(name, `"`, `""`)+`"`); err != nil {
-			return nil, fmt.Errorf("drop index %s: %w", name, err)
-		}
-	}
-	return defs, nil
+	return sqlstore.DropIndexes(ctx, sq(tx), func(name string) string {
+		return `DROP INDEX "` + strings.ReplaceAll(name, `"`, `""`) + `"`
+	}, secondaryIndexes, jsonIDs(tables))
 }
 
 // villageColumns are the columns a registry upload writes, in the order of villageArgs.
