@@ -249,7 +249,9 @@ func (db *DB) eachVillage(ctx context.Context, asOf *time.Time, upTo int64, useL
 		if where != "" {
 			where = " WHERE " + where
 		}
-		oc, err = openCursor(ctx, tx, "observations_c", `SELECT `+historyColumns+` FROM observations o`+where+`
+		// Its own cursor name: pgx caches a statement's result description by its text, and
+		// "FETCH n FROM observations_c" of the latest walk returns other columns.
+		oc, err = openCursor(ctx, tx, "history_c", `SELECT `+historyColumns+` FROM observations o`+where+`
 		ORDER BY o.village_id, o.carrier, o.technology, o.source_role, o.observed_at, o.id`, a,
 			func(r pgx.Rows, o *geo.Observation) error { return scanHistoryObservation(r, o) })
 		if err != nil {

@@ -104,6 +104,26 @@ func contractEachVillageHistory(t *testing.T, h *Harness) {
 		t.Errorf("the whole registry: %d villages with %d observations, want 7 with 9", n, rows)
 	}
 
+	// The history walk and the latest walk one after the other, again and again: each reuses the
+	// store's pooled sessions, so a session that streamed one walk streams the other next (on
+	// PostgreSQL both walks' cursors once shared a name, and a session that had fetched the
+	// latest walk's 13 columns failed the history walk's 8: "bind message has 13 result formats
+	// but query has 8 columns").
+	for k := range 24 {
+		var n, rows int
+		count := func(_ *geo.Village, h []geo.Observation) error { n++; rows += len(h); return nil }
+		if k%2 == 0 {
+			err := db.EachVillageLatest(ctx, day(30), 0, geo.VillageFilter{}, count)
+			if err != nil || n != 7 {
+				t.Fatalf("round %d, the latest walk: %d villages, %v", k, n, err)
+			}
+			continue
+		}
+		if err := db.EachVillageHistory(ctx, geo.VillageFilter{}, count); err != nil || n != 7 || rows != 9 {
+			t.Fatalf("round %d, the history walk after the latest walk: %d villages with %d observations, %v; want 7 with 9", k, n, rows, err)
+		}
+	}
+
 	stop := errors.New("stop")
 	calls := 0
 	err := db.EachVillageHistory(ctx, geo.VillageFilter{}, func(*geo.Village, []geo.Observation) error {
