@@ -125,3 +125,47 @@ func TestDB_Open(t *testing.T) {
 		}
 	})
 }
+
+// TestOpen_PageSize: a new database gets 16 KiB pages; a database made with another page size
+// keeps it and opens, migrates and stores as before.
+func TestOpen_PageSize(t *testing.T) {
+	ctx := context.Background()
+	pageSize := func(t *testing.T, path string) int {
+		t.Helper()
+		raw, err := sql.Open("sqlite", "file:"+path+"?mode=ro")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer raw.Close()
+		var n int
+		if err := raw.QueryRowContext(ctx, "PRAGMA page_size").Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	db := MustOpenDB(t)
+	if got := pageSize(t, db.Path()); got != 16384 {
+		t.Errorf("new database: page_size %d, want 16384", got)
+	}
+
+	old := filepath.Join(t.TempDir(), "old.db")
+	raw, err := sql.Open("sqlite", "file:"+old)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := raw.ExecContext(ctx, "PRAGMA page_size=4096; PRAGMA journal_mode=WAL; CREATE TABLE x (a); DROP TABLE x"); err != nil {
+		t.Fatal(err)
+	}
+	raw.Close()
+	odb := sqlite.NewDB(old)
+	odb.Now = func() time.Time { return now }
+	if err := odb.Open(ctx); err != nil {
+		t.Fatal(err)
+	}
+	defer odb.Close()
+	mustCommitVillages(t, odb, testVillages(2)...)
+	mustCommitObservations(t, odb, obsAt("V000", "viettel", geo.Tech4G, true, day(1)))
+	if got := pageSize(t, old); got != 4096 {
+		t.Errorf("existing database: page_size %d, want its own 4096", got)
+	}
+}
