@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"hash/maphash"
 	"iter"
+	"slices"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -117,14 +118,21 @@ type stage struct {
 	tx pgx.Tx
 	n  int64 // rows copied so far
 
-	// keys holds a hash of each staged row's series, source role and instant, until two rows
-	// share one (repeated): only then can a row repeat the one before it in the file, and the
-	// insert compare each row with the previous of its key (a sort of the stage by key). A
-	// collision of two hashes only takes that path for nothing.
+	// hashes holds a hash of each staged row's series, source role and instant; the insert
+	// asks whether two staged rows share one (repeats, which sorts them): only then can a row
+	// repeat the one before it in the file, and the insert compare each row with the previous
+	// of its key (a sort of the stage by key). A collision of two hashes only takes that path
+	// for nothing. 8 bytes a row (a set of them held ~45 bytes a row: 44 MiB for 1M rows and
+	// ~160 MiB for the 4M of a 512 MiB file, in the server's heap for each upload in flight);
+	// past maxStageHashes rows they are dropped and the stage counts as repeated (the window:
+	// exact at any size, the cost before migration 0039).
 	seed     maphash.Seed
-	keys     map[uint64]struct{}
+	hashes   []uint64
 	repeated bool
 }
+
+// maxStageHashes bounds the hashes one upload holds (32 MiB).
+const maxStageHashes = 1 << 22
 
 func newStage(ctx context.Context, tx pgx.Tx) (*stage, error) {
 	if _, err := tx.Exec(ctx, `CREATE TEMP TABLE obs_stage (
@@ -143,12 +151,16 @@ func newStage(ctx context.Context, tx pgx.Tx) (*stage, error) {
 	) ON COMMIT DROP`); err != nil {
 		return nil, fmt.Errorf("create stage: %w", err)
 	}
-	return &stage{tx: tx, seed: maphash.MakeSeed(), keys: map[uint64]struct{}{}}, nil
+	return &stage{tx: tx, seed: maphash.MakeSeed()}, nil
 }
 
-// note records the keys of obs in st.keys and whether two staged rows share one.
+// note records the hashes of obs's keys in st.hashes (repeats tells whether two share one).
 func (st *stage) note(obs []geo.Observation) {
 	if st.repeated {
+		return
+	}
+	if len(st.hashes)+len(obs) > maxStageHashes {
+		st.repeated, st.hashes = true, nil
 		return
 	}
 	var h maphash.Hash
@@ -165,13 +177,24 @@ func (st *stage) note(obs []geo.Observation) {
 		var at [8]byte
 		binary.LittleEndian.PutUint64(at[:], uint64(o.ObservedAt.UnixMilli()))
 		h.Write(at[:])
-		k := h.Sum64()
-		if _, ok := st.keys[k]; ok {
-			st.repeated, st.keys = true, nil
-			return
-		}
-		st.keys[k] = struct{}{}
+		st.hashes = append(st.hashes, h.Sum64())
 	}
+}
+
+// repeats reports whether two staged rows share a series, source role and instant (or their
+// hashes collide, or the stage outgrew maxStageHashes).
+func (st *stage) repeats() bool {
+	if !st.repeated {
+		slices.Sort(st.hashes)
+		for i := 1; i < len(st.hashes); i++ {
+			if st.hashes[i] == st.hashes[i-1] {
+				st.repeated = true
+				break
+			}
+		}
+	}
+	st.hashes = nil
+	return st.repeated
 }
 
 var stageColumns = []string{"ord", "village_id", "carrier", "technology", "has_signal", "rsrp_dbm",
@@ -318,7 +341,7 @@ func (st *stage) flush(ctx context.Context, uploadID int64, skipKnown bool) (int
 			LEFT JOIN latest_claims k ON k.village_id = s.village_id AND k.carrier = s.carrier
 				AND k.technology = s.technology AND s.source_role = 'carrier'`
 	}
-	if st.repeated && skipKnown {
+	if skipKnown && st.repeats() {
 		prev = `lag(s.ord) OVER w AS p_ord, lag(s.has_signal) OVER w AS p_has_signal, lag(s.rsrp_dbm) OVER w AS p_rsrp_dbm,
 			lag(s.dl_mbps) OVER w AS p_dl_mbps, lag(s.method) OVER w AS p_method,
 			lag(s.area_share) OVER w AS p_area_share, lag(s.inspector) OVER w AS p_inspector`
