@@ -41,7 +41,12 @@ func (c *cursor[T]) next(ctx context.Context) (*T, error) {
 			return nil, nil
 		}
 		c.buf, c.pos = c.buf[:0], 0
-		rows, err := c.tx.Query(ctx, fmt.Sprintf(`FETCH %d FROM %s`, fetchSize, c.name))
+		// The FETCH is described each time, not taken from the session's statement cache: its
+		// text is the same for every cursor of one name, but the cursors of one name have
+		// several shapes (the history walk's 8 columns, the as-of walk's 13), and a cached
+		// description of one failed the other on the same session ("bind message has 13 result
+		// formats but query has 8 columns"). One more round trip per fetchSize rows.
+		rows, err := c.tx.Query(ctx, fmt.Sprintf(`FETCH %d FROM %s`, fetchSize, c.name), pgx.QueryExecModeDescribeExec)
 		if err != nil {
 			return nil, err
 		}
