@@ -122,8 +122,12 @@ func (r *Runner) refreshLoop(ctx context.Context) {
 			err = r.refreshUploads(ctx)
 		}
 		if err != nil && !errors.Is(err, context.Canceled) {
-			// Logged here, once; the next upload or the scheduled refresh tries again.
+			// Logged here, once. Uploads whose refresh failed owe a whole computation: the
+			// figures do not count them and say so (never persisted as if they did).
 			r.logger().Error("refresh after upload", "err", err)
+			if level >= refreshTouched {
+				r.refreshFailed(asked)
+			}
 		}
 		// An owed whole computation runs when due, or is waited for; one that failed is tried
 		// again when the interval is over (with no interval, at the next upload or the
@@ -170,6 +174,21 @@ func (r *Runner) owe(asked uint64) {
 		q.owedSince = r.now()
 	}
 	q.owedUpTo = max(q.owedUpTo, asked)
+}
+
+// refreshFailed records that the requests up to asked, whose refresh failed, owe a whole
+// computation, run when the interval is over (or at once when it is): until then the snapshot
+// says so (its pending fields), WaitRefreshed waits for it, and no partial snapshot is
+// persisted under a data version whose uploads it does not count.
+func (r *Runner) refreshFailed(asked uint64) {
+	r.refreshMu.Lock()
+	defer r.refreshMu.Unlock()
+	r.owe(asked)
+	if cur := r.snap.Load(); cur != nil {
+		next := *cur
+		r.markPending(&next)
+		r.snap.Store(&next)
+	}
 }
 
 // markPending sets s's pending fields: whether it owes a whole computation, since when and

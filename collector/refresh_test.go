@@ -2,9 +2,11 @@ package collector_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -185,5 +187,56 @@ func TestRunner_ShutdownWhileOwed(t *testing.T) {
 	}
 	if got := r.WholeRefreshes(); got != 1 {
 		t.Errorf("%d whole computations, want only the first", got)
+	}
+}
+
+// failingSince is the SQLite store whose next ObservationsSince fails when armed.
+type failingSince struct {
+	*sqlite.DB
+	fail atomic.Bool
+}
+
+func (s *failingSince) ObservationsSince(ctx context.Context, mark int64, limit int) ([]string, int64, time.Time, bool, error) {
+	if s.fail.CompareAndSwap(true, false) {
+		return nil, 0, time.Time{}, false, errors.New("injected failure")
+	}
+	return s.DB.ObservationsSince(ctx, mark, limit)
+}
+
+// TestRunner_FailedRefreshOwesWhole pins what a refresh after an upload that fails leaves:
+// the figures, which do not count the upload, say that a whole computation is owed (they
+// said nothing, and WaitRefreshed returned as if the upload were counted, until the scheduled
+// refresh), and the owed computation counts it when the interval is over, without another
+// upload.
+func TestRunner_FailedRefreshOwesWhole(t *testing.T) {
+	ctx := context.Background()
+	r, clock := owedRunner(t, 5, time.Hour)
+	store := &failingSince{DB: r.Store.(*sqlite.DB)}
+	r.Store = store
+	clock.Advance(time.Minute)
+	asOf := r.Snapshot().AsOf
+	store.fail.Store(true)
+	day := asOf.Add(-24 * time.Hour).Format(time.RFC3339) // before the snapshot's instant
+	if u, err := r.Ingest(ctx, collector.File{Name: "o", Kind: geo.KindObservations, Carrier: "viettel", Source: "api"}, strings.NewReader(observations(day, true, 0))); err != nil || u.Result != geo.ResultAccepted {
+		t.Fatalf("upload: %v %+v", err, u)
+	}
+	if err := r.WaitHandled(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if store.fail.Load() {
+		t.Fatal("the refresh did not read what was stored since")
+	}
+	s := r.Snapshot()
+	_, _, pending := r.RefreshPending()
+	if got := s.Programs[0].Summary.National.Covered; got != 0 || !pending || s.PendingSince.IsZero() {
+		t.Errorf("after a failed refresh: %d covered, pending %v, the snapshot pending since %v; want 0 covered and a whole computation owed, said so",
+			got, pending, s.PendingSince)
+	}
+	clock.Advance(time.Hour)
+	if err := r.WaitRefreshed(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if s := r.Snapshot(); s.Programs[0].Summary.National.Covered != 1 || !s.PendingSince.IsZero() {
+		t.Errorf("after the owed computation: %d covered (want 1), pending since %v", s.Programs[0].Summary.National.Covered, s.PendingSince)
 	}
 }
