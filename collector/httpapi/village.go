@@ -289,6 +289,7 @@ func (s *Server) handleSummary(w http.ResponseWriter, r *http.Request) {
 		if snap := s.Snapshot(); snap != nil {
 			if ps := snap.Program(q.program.ID); ps != nil {
 				out := wire.NewSummary(ps.Summary, snap.Demo)
+				out.SnapshotTimes(snap)
 				out.Forecast = s.forecast(q.program.ID)
 				writeJSON(w, http.StatusOK, "", out)
 				return

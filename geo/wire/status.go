@@ -130,6 +130,27 @@ type Summary struct {
 	// Discrepancies counts, per carrier whose claim it is, the villages where a newer
 	// independent measurement contradicts its latest claim.
 	Discrepancies []DiscrepancyCount `json:"discrepancies"`
+	// ComputedAt, in a summary of now (the snapshot's), is when its figures were last
+	// updated; Pending, that uploads taken up since Pending.Since are not all counted yet: a
+	// whole computation, due to start by Pending.Due, counts them (docs/figures.md, "When the
+	// figures are computed"). Both absent from a summary evaluated at request time.
+	ComputedAt *time.Time `json:"computed_at,omitempty"`
+	Pending    *Pending   `json:"pending,omitempty"`
+}
+
+// Pending says that a whole computation of the figures is owed to uploads they do not count.
+type Pending struct {
+	Since time.Time `json:"since"`
+	Due   time.Time `json:"due"`
+}
+
+// SnapshotTimes sets a summary of the snapshot s's computed_at and pending.
+func (out *Summary) SnapshotTimes(s *geo.Snapshot) {
+	at := VN(s.ComputedAt)
+	out.ComputedAt = &at
+	if !s.PendingSince.IsZero() {
+		out.Pending = &Pending{Since: VN(s.PendingSince), Due: VN(s.PendingDue)}
+	}
 }
 
 // Policy is the signal policy a summary's figures were computed under. Basis is "in_force"
