@@ -198,11 +198,23 @@ func (c *chunks[T]) all() []T {
 // newFeatureReport starts the report of feature i; villageID is named in its problems when it
 // is a well-formed ID.
 func (d *decoder) newFeatureReport(i int, villageID json.RawMessage) *featureReport {
-	fr := &featureReport{rep: d.rep, index: i}
-	if s, ok := decodeString(villageID); ok && validID(s) {
+	fr := &featureReport{}
+	d.initFeatureReport(fr, i, villageID)
+	return fr
+}
+
+// initFeatureReport is newFeatureReport into fr, which a decoder may reuse from feature to
+// feature. The decoded village ID is kept so that reading the same raw value again (f.id)
+// does not decode and copy it a second time.
+func (d *decoder) initFeatureReport(fr *featureReport, i int, villageID json.RawMessage) {
+	*fr = featureReport{rep: d.rep, index: i}
+	s, ok := decodeString(villageID)
+	if ok {
+		fr.idRaw, fr.idStr = villageID, s
+	}
+	if ok && validID(s) {
 		fr.villageID = s
 	}
-	return fr
 }
 
 // unmarshalProps reads a feature's properties: dst[i] gets the value of the member named

@@ -101,6 +101,21 @@ type observationDecoder struct {
 	lx    scan.Lexer
 	spool RowSpool
 	row   ObservationRow // reused
+	fr    featureReport  // reused
+	// floats holds the rows' RSRP and DL values, handed out a block at a time rather than
+	// one allocation each: a row keeps pointers into it, so a block is never reused.
+	floats []float64
+}
+
+// float returns a pointer to a new float64 holding v.
+func (d *observationDecoder) float(v float64) *float64 {
+	if len(d.floats) == 0 {
+		d.floats = make([]float64, 512)
+	}
+	p := &d.floats[0]
+	d.floats = d.floats[1:]
+	*p = v
+	return p
 }
 
 // feature validates feature i and keeps its Observation for the end-of-file pass. Fields that
@@ -112,7 +127,8 @@ func (d *observationDecoder) feature(i int, feat *rawFeature) {
 		d.dst = p.members()
 	}
 	propsOK := unmarshalProps(&d.lx, feat.Properties, observationMembers, d.dst)
-	f := d.newFeatureReport(i, p.VillageID)
+	f := &d.fr
+	d.initFeatureReport(f, i, p.VillageID)
 	if !f.shape(feat, propsOK) {
 		return
 	}
@@ -150,13 +166,13 @@ func (d *observationDecoder) feature(i int, feat *rawFeature) {
 		if v < minRSRPdBm || v > maxRSRPdBm {
 			f.add("rsrp_dbm", geo.RuleRSRPRange, reasonRSRP(string(p.RSRPdBm)))
 		}
-		o.RSRPdBm = &v
+		o.RSRPdBm = d.float(v)
 	}
 	if v, ok := f.number("dl_mbps", p.DLMbps); ok {
 		if v < 0 {
 			f.add("dl_mbps", geo.RuleDLNegative, reasonDLNegative(string(p.DLMbps)))
 		}
-		o.DLMbps = &v
+		o.DLMbps = d.float(v)
 	}
 	o.ObservedAt = f.when(d.cfg, "observed_at", p.ObservedAt, true, true, true)
 	o.Method = defaultMethod
@@ -179,18 +195,25 @@ func (d *observationDecoder) feature(i int, feat *rawFeature) {
 // different rows share a fingerprint with a probability of about n²/2¹²⁹.
 type rowKey [16]byte
 
-// fingerprint computes o's rowKey with h (reset first).
+// fingerprint computes o's rowKey with h (reset first). The strings are written with their
+// lengths before them, so that no two rows write the same bytes.
 func fingerprint(h hash.Hash, o *geo.Observation, buf []byte) (rowKey, []byte) {
 	buf = buf[:0]
-	buf = strconv.AppendQuote(buf, o.VillageID)
-	buf = strconv.AppendQuote(buf, o.Carrier)
+	buf = strconv.AppendInt(buf, int64(len(o.VillageID)), 10)
+	buf = append(buf, ':')
+	buf = append(buf, o.VillageID...)
+	buf = strconv.AppendInt(buf, int64(len(o.Carrier)), 10)
+	buf = append(buf, ':')
+	buf = append(buf, o.Carrier...)
 	buf = strconv.AppendInt(buf, int64(o.Technology), 10)
 	buf = append(buf, ' ')
 	buf = strconv.AppendInt(buf, o.ObservedAt.UnixNano(), 10)
 	h.Reset()
 	h.Write(buf)
+	n := len(buf)
+	buf = h.Sum(buf) // into buf, not into k: k would escape through the interface
 	var k rowKey
-	h.Sum(k[:0])
+	copy(k[:], buf[n:])
 	return k, buf
 }
 

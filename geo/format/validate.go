@@ -93,6 +93,19 @@ type featureReport struct {
 	rep       *report
 	index     int
 	villageID string
+	// idRaw and idStr are a raw string value already decoded (the village ID) and its
+	// decodeString result, reused by decode.
+	idRaw []byte
+	idStr string
+}
+
+// decode is decodeString(raw), reusing the decoded village ID when raw is the very same
+// bytes.
+func (f *featureReport) decode(raw []byte) (string, bool) {
+	if len(raw) > 0 && len(raw) == len(f.idRaw) && &raw[0] == &f.idRaw[0] {
+		return f.idStr, true
+	}
+	return decodeString(raw)
 }
 
 func (f *featureReport) add(field, rule, reason string) {

@@ -33,7 +33,7 @@ func (f *featureReport) str(field string, raw json.RawMessage, required bool) (s
 		}
 		return "", false
 	}
-	s, ok = decodeString(raw)
+	s, ok = f.decode(raw)
 	if !ok {
 		f.wrongType(field, "a string", raw)
 		return "", false
@@ -115,6 +115,9 @@ func decodeString(raw json.RawMessage) (string, bool) {
 		return "", false
 	}
 	if inner := raw[1 : len(raw)-1]; bytes.IndexByte(inner, '\\') < 0 && utf8.Valid(inner) {
+		if c, ok := internedStrings[string(inner)]; ok {
+			return c, true // a known word: no copy (it is ASCII, so already NFC)
+		}
 		return geo.NFC(string(inner)), true
 	}
 	var s string
@@ -141,6 +144,21 @@ func (f *featureReport) boolean(field string, raw json.RawMessage, required bool
 	f.wrongType(field, "a boolean", raw)
 	return false, false
 }
+
+// internedStrings are the words every feature repeats (types, technologies, methods, the
+// default carriers, roles): decodeString returns these strings rather than a new copy of each.
+// They are ASCII, so NFC leaves them as they are.
+var internedStrings = func() map[string]string {
+	m := map[string]string{}
+	words := []string{"Feature", "FeatureCollection", "Point", "Polygon", "MultiPolygon",
+		"2g", "3g", "4g", "5g", "2G", "3G", "4G", "5G", geo.SourceCarrier, geo.SourceIndependent}
+	words = append(words, geo.Methods...)
+	words = append(words, geo.DefaultCarriers...)
+	for _, w := range words {
+		m[w] = w
+	}
+	return m
+}()
 
 // number reads an optional number property, like str.
 func (f *featureReport) number(field string, raw json.RawMessage) (v float64, ok bool) {

@@ -103,8 +103,14 @@ func (c *geometryCheck) coordinates(typ string, raw json.RawMessage) orb.Geometr
 	var geom orb.Geometry
 	switch typ {
 	case "Point":
-		var p []float64
-		if err = json.Unmarshal(raw, &p); err == nil {
+		var arr [3]float64
+		p, fast := pointFast(raw, &arr)
+		if !fast {
+			var slow []float64 // its own variable: arr stays on the stack
+			err = json.Unmarshal(raw, &slow)
+			p = slow
+		}
+		if err == nil {
 			if len(p) == 0 {
 				c.fail(field, geo.RuleGeometryEmpty, "Point has no coordinates")
 				return nil
@@ -148,6 +154,91 @@ func (c *geometryCheck) coordinates(typ string, raw json.RawMessage) orb.Geometr
 		return nil
 	}
 	return geom
+}
+
+// pointFast reads the commonest Point coordinates, [lon, lat] or [lon, lat, alt] with plain
+// JSON numbers, into arr without encoding/json. It returns ok false for anything else (other
+// arity, syntax, a number strconv refuses), which then takes json.Unmarshal's path: the result
+// is the same as json.Unmarshal's whenever ok is true (TestPointFast).
+func pointFast(raw []byte, arr *[3]float64) (p []float64, ok bool) {
+	i := skipJSONSpace(raw, 0)
+	if i >= len(raw) || raw[i] != '[' {
+		return nil, false
+	}
+	n := 0
+	for {
+		i = skipJSONSpace(raw, i+1)
+		end := jsonNumberEnd(raw, i)
+		if end <= i || n == len(arr) {
+			return nil, false
+		}
+		v, err := strconv.ParseFloat(string(raw[i:end]), 64)
+		if err != nil {
+			return nil, false
+		}
+		arr[n] = v
+		n++
+		i = skipJSONSpace(raw, end)
+		if i >= len(raw) {
+			return nil, false
+		}
+		if raw[i] == ']' {
+			break
+		}
+		if raw[i] != ',' {
+			return nil, false
+		}
+	}
+	if skipJSONSpace(raw, i+1) != len(raw) || n < 2 {
+		return nil, false
+	}
+	return arr[:n], true
+}
+
+// skipJSONSpace returns the index of the first byte at or after i that is not JSON white space.
+func skipJSONSpace(b []byte, i int) int {
+	for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\n' || b[i] == '\r') {
+		i++
+	}
+	return i
+}
+
+// jsonNumberEnd returns the end of the JSON number (RFC 8259 grammar) starting at i, or i when
+// none starts there.
+func jsonNumberEnd(b []byte, i int) int {
+	start := i
+	digits := func() int {
+		k := i
+		for i < len(b) && b[i] >= '0' && b[i] <= '9' {
+			i++
+		}
+		return i - k
+	}
+	if i < len(b) && b[i] == '-' {
+		i++
+	}
+	switch {
+	case i < len(b) && b[i] == '0':
+		i++
+	case digits() == 0:
+		return start
+	}
+	if i < len(b) && b[i] == '.' {
+		i++
+		if digits() == 0 {
+			return start
+		}
+	}
+	if i < len(b) && (b[i] == 'e' || b[i] == 'E') {
+		i++
+		if i < len(b) && (b[i] == '+' || b[i] == '-') {
+			i++
+		}
+		if digits() == 0 {
+			return start
+		}
+	}
+	return i
 }
 
 // polygon checks the rings of one polygon (poly is its index in a MultiPolygon, or -1).
