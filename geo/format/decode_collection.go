@@ -7,6 +7,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
+	"sync"
 
 	"github.com/covmon/covmon/geo"
 	"github.com/covmon/covmon/geo/format/internal/scan"
@@ -241,8 +243,9 @@ func (c *collection) features() error {
 	for i := 0; c.dec.More(); i++ {
 		start := c.dec.InputOffset()
 		f.reset()
-		raw = raw[:0]
-		if err := c.dec.Decode(&raw); err != nil {
+		var err error
+		raw, err = c.nextValue(raw[:0])
+		if err != nil {
 			if c.in.err == nil {
 				c.jsonProblem(i, err, start)
 			}
@@ -266,6 +269,57 @@ func (c *collection) features() error {
 	c.readArray = true
 	return nil
 }
+
+// nextValue reads the next value of the features array, as c.dec.Decode into a
+// json.RawMessage would (the same bytes, the same errors), but without encoding/json's second
+// pass over the value and its copy: the decoder reads the value and checks its syntax with a
+// nil target, and the value's bytes are sliced out of what the squeeze reader passed it. buf is
+// used only where that trick is unavailable (decodeNilReads).
+func (c *collection) nextValue(buf json.RawMessage) (json.RawMessage, error) {
+	if !decodeNilReads() {
+		err := c.dec.Decode(&buf)
+		return buf, err
+	}
+	start := c.dec.InputOffset()
+	c.sq.trimTee(start)
+	if err := c.dec.Decode(noTarget); !isInvalidUnmarshal(err) {
+		if err == nil { // cannot happen: a nil target is always refused
+			err = errors.New("format: decoding into a nil pointer succeeded")
+		}
+		return nil, err
+	}
+	v := c.sq.teeSlice(start, c.dec.InputOffset())
+	// The value starts after the ',' separating it from the previous one and any white space.
+	for len(v) > 0 && (v[0] == ',' || v[0] == ' ' || v[0] == '\t' || v[0] == '\n' || v[0] == '\r') {
+		v = v[1:]
+	}
+	return v, nil
+}
+
+// isInvalidUnmarshal reports whether err is encoding/json's refusal of a nil target (a type
+// assertion: errors.As would allocate for every feature).
+func isInvalidUnmarshal(err error) bool {
+	_, ok := err.(*json.InvalidUnmarshalError)
+	return ok
+}
+
+// noTarget is the nil target nextValue decodes into.
+var noTarget *skipValue
+
+// decodeNilReads reports whether json.Decoder.Decode with a nil pointer reads and checks one whole value
+// before refusing the nil target, leaving the decoder after it (encoding/json's v1 decoder
+// does; nextValue relies on it and falls back to decoding into a RawMessage otherwise).
+var decodeNilReads = sync.OnceValue(func() bool {
+	dec := json.NewDecoder(strings.NewReader(`[ {"a":[1,"]"]} ,2]`))
+	if _, err := dec.Token(); err != nil {
+		return false
+	}
+	if err := dec.Decode(noTarget); !isInvalidUnmarshal(err) || dec.InputOffset() != 15 {
+		return false
+	}
+	var two int
+	return dec.More() && dec.Decode(&two) == nil && two == 2 && !dec.More()
+})
 
 // skipRest discards the rest of a value whose first token was tok.
 func skipRest(dec *json.Decoder, tok json.Token) error {

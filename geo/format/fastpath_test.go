@@ -1,8 +1,11 @@
 package format
 
 import (
+	"bytes"
 	"encoding/json"
+	"fmt"
 	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/covmon/covmon/geo"
@@ -87,4 +90,84 @@ func TestFeatureReportDecodeReuse(t *testing.T) {
 	if s, _ := f.decode(raw[:5]); s == "VN-000001" {
 		t.Errorf("decode(prefix) reused the village ID")
 	}
+}
+
+// TestNextValueSameBytes: the features cut by nextValue are the bytes json.Decoder.Decode
+// gives a json.RawMessage, whatever the white space, separators, strings with brackets and
+// lengths across the readers' buffers (and runs of blanks the squeeze reader drops).
+func TestNextValueSameBytes(t *testing.T) {
+	if !decodeNilReads() {
+		t.Fatal("this Go's encoding/json does not read a value for a nil target: nextValue takes its slow path")
+	}
+	var b strings.Builder
+	b.WriteString(`[`)
+	for i := range 3000 {
+		if i > 0 {
+			b.WriteString(strings.Repeat(" ", i%7) + "," + strings.Repeat("\n", i%3))
+		}
+		switch i % 5 {
+		case 0:
+			fmt.Fprintf(&b, `{"type":"Feature","properties":{"s":"a]}\"[{ %d"}}`, i)
+		case 1:
+			fmt.Fprintf(&b, `{ "x" : [ %d , {"y":"%s"} ] }`, i, strings.Repeat("é", i))
+		case 2:
+			fmt.Fprintf(&b, `%d`, i)
+		case 3:
+			fmt.Fprintf(&b, `"s%d\\"`, i)
+		default:
+			fmt.Fprintf(&b, `{"blank":[1,%s2]}`, strings.Repeat(" ", 5000+i))
+		}
+	}
+	b.WriteString("\t]")
+	in := b.String()
+
+	want := json.NewDecoder(strings.NewReader(in))
+	c := &collection{sq: newSqueezeReader(strings.NewReader(in))}
+	c.dec = json.NewDecoder(c.sq)
+	for _, d := range []*json.Decoder{want, c.dec} {
+		if _, err := d.Token(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var buf json.RawMessage
+	n := 0
+	for want.More() {
+		if !c.dec.More() {
+			t.Fatalf("value %d: nextValue's decoder ended early", n)
+		}
+		var w json.RawMessage
+		if err := want.Decode(&w); err != nil {
+			t.Fatal(err)
+		}
+		got, err := c.nextValue(buf[:0])
+		if err != nil {
+			t.Fatalf("value %d: %v", n, err)
+		}
+		if !bytes.Equal(bytes.TrimSpace(got), got) || !bytes.Equal(squeezeBlanks(w), got) {
+			t.Fatalf("value %d: got %q, want %q", n, got, w)
+		}
+		n++
+	}
+	if n != 3000 || c.dec.More() {
+		t.Fatalf("read %d values", n)
+	}
+}
+
+// squeezeBlanks drops what squeezeReader drops: blanks beyond maxBlankRun in a row outside
+// strings (the test's strings have none).
+func squeezeBlanks(b []byte) []byte {
+	var out []byte
+	run := 0
+	for _, c := range b {
+		if c == ' ' {
+			run++
+			if run > maxBlankRun {
+				continue
+			}
+		} else {
+			run = 0
+		}
+		out = append(out, c)
+	}
+	return out
 }

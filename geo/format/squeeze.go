@@ -32,6 +32,29 @@ type squeezeReader struct {
 	out   int64 // bytes passed on so far
 	// marks[k] says that from squeezed offset marks[k].at on, dropped bytes total marks[k].total.
 	marks []squeezeMark
+	// tee keeps the bytes passed on from squeezed offset teeBase on (until trimTee), so that a
+	// value the JSON decoder has read can be sliced out of it rather than copied by the decoder
+	// (collection.features).
+	tee     []byte
+	teeBase int64
+}
+
+// trimTee forgets the tee's bytes before squeezed offset off (copying down only when that
+// frees more than half of it, so the cost is linear in the bytes read).
+func (s *squeezeReader) trimTee(off int64) {
+	k := int(off - s.teeBase)
+	if k < 64<<10 || k < len(s.tee)/2 {
+		return
+	}
+	n := copy(s.tee, s.tee[k:])
+	s.tee = s.tee[:n]
+	s.teeBase = off
+}
+
+// teeSlice returns the bytes passed on between squeezed offsets from and to, which must not
+// have been trimmed.
+func (s *squeezeReader) teeSlice(from, to int64) []byte {
+	return s.tee[from-s.teeBase : to-s.teeBase]
 }
 
 type squeezeMark struct{ at, total int64 }
@@ -90,6 +113,7 @@ func (s *squeezeReader) Read(p []byte) (int, error) {
 		s.i += k
 	}
 	s.out += int64(w)
+	s.tee = append(s.tee, p[:w]...)
 	if w == 0 && s.i == s.n && s.err != nil {
 		return 0, s.err
 	}
