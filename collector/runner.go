@@ -172,11 +172,9 @@ func (r *Runner) isWarm() bool {
 
 // Start schedules the jobs and runs each once immediately. It returns at once.
 func (r *Runner) Start(ctx context.Context) error {
-	clock := r.Clock
-	if clock == nil {
-		clock = clockwork.NewRealClock()
-		r.Clock = clock
-	}
+	// r.Clock is read, not set: a persisting goroutine of the first Refresh may read it already
+	// (a real clock has no state, so r.now and r.clock make their own when it is nil).
+	clock := r.clock()
 	if r.Ingester != nil && r.Ingester.Now == nil {
 		r.Ingester.Now = clock.Now
 	}

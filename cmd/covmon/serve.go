@@ -11,6 +11,7 @@ import (
 	"runtime/debug"
 	"time"
 
+	"github.com/jonboulle/clockwork"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -85,11 +86,15 @@ Stops cleanly on SIGINT/SIGTERM: HTTP first, then the jobs, then the database.`)
 	for _, f := range cc.Feeds {
 		feeds = append(feeds, collector.Feed{Name: f.Name, URL: f.URL, Carrier: f.Carrier, Kind: geo.UploadKind(f.Kind), RedirectHosts: f.RedirectHosts})
 	}
+	clock := m.Clock
+	if clock == nil {
+		clock = clockwork.NewRealClock()
+	}
 	runner := &collector.Runner{
 		Ingester: m.ingester(), Store: m.DB, Figures: m.DB, Programs: m.Config.GeoPrograms(), Policy: m.Config.GeoPolicy(), Logger: logger,
 		Inbox: collector.Inbox{Dir: cc.Inbox, Settle: cc.Settle, MaxBytes: m.Config.Server.MaxUnzippedBytes}, Feeds: feeds, Fetcher: &collector.Fetcher{Net: cc.NetPolicy()},
 		InboxEvery: cc.InboxEvery, FeedEvery: cc.FeedEvery, RefreshEvery: cc.RefreshEvery, MinFullRefresh: cc.MinFullRefreshInterval,
-		Clock: m.Clock, Monitor: metrics.NewJobMonitor(reg),
+		Clock: clock, Monitor: metrics.NewJobMonitor(reg),
 	}
 	if cc.WarmStartMaxAge > 0 {
 		runner.Warm, runner.WarmMaxAge = m.DB, cc.WarmStartMaxAge
@@ -175,7 +180,7 @@ Stops cleanly on SIGINT/SIGTERM: HTTP first, then the jobs, then the database.`)
 	sc := m.Config.Server
 	srv := &httpapi.Server{
 		Addr: sc.Listen, Store: m.DB, Ingest: runner.Ingest, Snapshot: runner.Snapshot,
-		Programs: m.Config.GeoPrograms(), Policy: m.Config.GeoPolicy(), Logger: logger, Now: runner.Clock.Now, Forecast: alertSvc.Forecast,
+		Programs: m.Config.GeoPrograms(), Policy: m.Config.GeoPolicy(), Logger: logger, Now: clock.Now, Forecast: alertSvc.Forecast,
 		PublicRead: sc.PublicRead, MaxBodyBytes: sc.MaxBodyBytes, MaxUnzippedBytes: sc.MaxUnzippedBytes, RequestTimeout: sc.RequestTimeout,
 		MaxConcurrentUploads: sc.MaxConcurrentUploads, MaxUploadsPerUploader: sc.MaxUploadsPerUploader, MaxPendingPerUploader: sc.MaxPendingPerUploader,
 		MinUploadRate: sc.MinUploadRate, UploadIdleTimeout: sc.UploadIdleTimeout,
