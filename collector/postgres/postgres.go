@@ -60,7 +60,7 @@ type DB struct {
 	pool *pgxpool.Pool
 
 	known     knownCache
-	regChange registryChange // the registry's last change (see todaysRegistry)
+	regChange sqlstore.RegistryChange // the registry's last change (see todaysRegistry)
 }
 
 // NewDB returns a DB for the database at url (postgres://… or postgresql://…, or a key=value

@@ -4,12 +4,12 @@ import (
 	"context"
 	"fmt"
 	"strconv"
-	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/paulmach/orb"
 
+	"github.com/covmon/covmon/collector/internal/sqlstore"
 	"github.com/covmon/covmon/geo"
 )
 
@@ -126,13 +126,21 @@ type membership struct{ village, program string }
 // an instant, the registry is the union of the current rows and the superseded versions,
 // sorted whole before the first row, where today's registry streams in key order (see the
 // SQLite store's todaysRegistry). The registry's last change is read once per accepted
-// villages upload (registryChange), not per call: with no change after f.AsOf the check read
+// villages upload (sqlstore.RegistryChange), not per call: with no change after f.AsOf the check read
 // every row of villages.
 func (db *DB) todaysRegistry(ctx context.Context, tx pgx.Tx, f geo.VillageFilter) (geo.VillageFilter, error) {
 	if f.AsOf.IsZero() || f.WithRetired {
 		return f, nil
 	}
-	last, err := db.regChange.last(ctx, tx)
+	last, err := db.regChange.Last(func() (key int64, err error) {
+		err = tx.QueryRow(ctx, sqlstore.LastAcceptedVillagesUpload).Scan(&key)
+		return key, err
+	}, func() (change int64, err error) {
+		err = tx.QueryRow(ctx, `SELECT greatest(
+		(SELECT coalesce(greatest(max(valid_from), max(retired_at)), 0) FROM villages),
+		(SELECT coalesce(max(valid_to), 0) FROM village_versions))`).Scan(&change)
+		return change, err
+	})
 	if err != nil {
 		return f, fmt.Errorf("registry changes after %s: %w", f.AsOf.Format(time.RFC3339), err)
 	}
@@ -165,42 +173,6 @@ func scanHistoryObservation(s pgx.Row, o *geo.Observation) error {
 	o.Technology = geo.Technology(tech)
 	o.ObservedAt = msTime(observed)
 	return nil
-}
-
-// registryChange caches the registry's last change: the latest valid_from, retired_at or
-// version valid_to (unix ms, 0 for none). Every change to the registry is an accepted villages
-// upload, committed with its villages in one transaction (as KnownVillages relies on), so the
-// value is read again only when the newest such upload is another than when it was read.
-type registryChange struct {
-	mu     sync.Mutex
-	key    int64 // the newest accepted villages upload when read
-	change int64
-	read   bool
-}
-
-// last returns the registry's last change as tx sees it.
-func (c *registryChange) last(ctx context.Context, tx pgx.Tx) (int64, error) {
-	var key int64
-	if err := tx.QueryRow(ctx, `SELECT coalesce(max(id), 0) FROM uploads WHERE kind = 'villages' AND result = 'accepted'`).Scan(&key); err != nil {
-		return 0, err
-	}
-	c.mu.Lock()
-	if c.read && c.key == key {
-		defer c.mu.Unlock()
-		return c.change, nil
-	}
-	c.mu.Unlock()
-	var change int64
-	err := tx.QueryRow(ctx, `SELECT greatest(
-		(SELECT coalesce(greatest(max(valid_from), max(retired_at)), 0) FROM villages),
-		(SELECT coalesce(max(valid_to), 0) FROM village_versions))`).Scan(&change)
-	if err != nil {
-		return 0, err
-	}
-	c.mu.Lock()
-	c.key, c.change, c.read = key, change, true
-	c.mu.Unlock()
-	return change, nil
 }
 
 // latestClaimsWindow is how far before now an as-of instant may lie for EachVillageLatest to

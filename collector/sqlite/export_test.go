@@ -54,9 +54,7 @@ func (db *DB) FloorInsertObservations(ctx context.Context, uploadID int64, obs [
 // ForgetRegistryChange drops the cached last change of the registry (tests that change the
 // registry by SQL, without the accepted villages upload every real change comes with).
 func (db *DB) ForgetRegistryChange() {
-	db.regChange.mu.Lock()
-	db.regChange.read = false
-	db.regChange.mu.Unlock()
+	db.regChange.Forget()
 }
 
 // TodaysRegistry is todaysRegistry on the read pool (tests).

@@ -66,8 +66,8 @@ type DB struct {
 	ro   *sql.DB // read-only pool
 	bg   *sql.DB // read-only pool of the background jobs
 
-	known     knownCache     // the registry's IDs, for validating uploads (see KnownVillages)
-	regChange registryChange // the registry's last change (see todaysRegistry)
+	known     knownCache              // the registry's IDs, for validating uploads (see KnownVillages)
+	regChange sqlstore.RegistryChange // the registry's last change (see todaysRegistry)
 }
 
 // NewDB returns a DB for the database file at path. The file and its directory are created by

@@ -8,11 +8,11 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/paulmach/orb"
 
+	"github.com/covmon/covmon/collector/internal/sqlstore"
 	"github.com/covmon/covmon/geo"
 )
 
@@ -352,14 +352,22 @@ func eachVillage(ctx context.Context, tx *sql.Tx, asOf *time.Time, upTo int64, u
 // and filtered whole before the first row (a page of villages paid for the whole registry),
 // while today's registry streams in key order and a program's villages drive the read.
 //
-// The registry's last change is read once per registry (see registryChange), not per call:
+// The registry's last change is read once per registry (see sqlstore.RegistryChange), not per call:
 // with no change after f.AsOf (the usual case) the check read every row of villages, which has
 // no index on those columns (at 1M villages 0.6-2 s per call, twice per page of villages).
 func (db *DB) todaysRegistry(ctx context.Context, q sqlQuerier, f geo.VillageFilter) (geo.VillageFilter, error) {
 	if f.AsOf.IsZero() || f.WithRetired {
 		return f, nil
 	}
-	last, err := db.regChange.last(ctx, q)
+	last, err := db.regChange.Last(func() (key int64, err error) {
+		err = q.QueryRowContext(ctx, sqlstore.LastAcceptedVillagesUpload).Scan(&key)
+		return key, err
+	}, func() (change int64, err error) {
+		err = q.QueryRowContext(ctx, `SELECT max(
+		coalesce((SELECT max(max(coalesce(valid_from, 0)), max(coalesce(retired_at, 0))) FROM villages), 0),
+		coalesce((SELECT max(valid_to) FROM village_versions), 0))`).Scan(&change)
+		return change, err
+	})
 	if err != nil {
 		return f, fmt.Errorf("registry changes after %s: %w", f.AsOf.Format(time.RFC3339), err)
 	}
@@ -416,44 +424,6 @@ func scanHistoryObservation(s rowScanner, o *geo.Observation) error {
 	o.RSRPdBm = fromNullFloat(rsrp)
 	o.ObservedAt = time.UnixMilli(observed).In(geo.Vietnam)
 	return nil
-}
-
-// registryChange caches the registry's last change: the latest valid_from, retired_at or
-// version valid_to (unix ms, 0 for none). Every change to the registry is an accepted villages
-// upload, committed with its villages in one transaction (as KnownVillages relies on), so the
-// value is read again only when the newest such upload is another than when it was read.
-type registryChange struct {
-	mu     sync.Mutex
-	key    int64 // the newest accepted villages upload when read
-	change int64
-	read   bool
-}
-
-// last returns the registry's last change as q's transaction sees it.
-func (c *registryChange) last(ctx context.Context, q sqlQuerier) (int64, error) {
-	var key int64
-	if err := q.QueryRowContext(ctx, `SELECT coalesce(max(id), 0) FROM uploads WHERE kind = 'villages' AND result = 'accepted'`).Scan(&key); err != nil {
-		return 0, err
-	}
-	c.mu.Lock()
-	if c.read && c.key == key {
-		defer c.mu.Unlock()
-		return c.change, nil
-	}
-	c.mu.Unlock()
-	// Read outside the lock (a whole read of villages): two callers may both read it, and
-	// both store the same value for the same key.
-	var change int64
-	err := q.QueryRowContext(ctx, `SELECT max(
-		coalesce((SELECT max(max(coalesce(valid_from, 0)), max(coalesce(retired_at, 0))) FROM villages), 0),
-		coalesce((SELECT max(valid_to) FROM village_versions), 0))`).Scan(&change)
-	if err != nil {
-		return 0, err
-	}
-	c.mu.Lock()
-	c.key, c.change, c.read = key, change, true
-	c.mu.Unlock()
-	return change, nil
 }
 
 // latestClaimsWindow is how far before now an as-of instant may lie for EachVillageLatest to
