@@ -168,10 +168,11 @@ type PolicyConfig struct {
 
 // ProgramConfig mirrors geo.Program in file form.
 type ProgramConfig struct {
-	ID          string    `yaml:"id"`
-	Name        string    `yaml:"name"`
-	Deadline    time.Time `yaml:"deadline"`
-	PoweredOnly bool      `yaml:"powered_only"`
+	ID   string `yaml:"id"`
+	Name string `yaml:"name"`
+	// Deadline is a date (00:00 Vietnam time) or an RFC 3339 instant.
+	Deadline    When `yaml:"deadline"`
+	PoweredOnly bool `yaml:"powered_only"`
 	// LateEntryGrace is the days a village entering the scope late (power arrived, or found,
 	// after the cut-off) has from its entry date (default 365; see docs/figures.md).
 	LateEntryGrace *int `yaml:"late_entry_grace"`
@@ -189,6 +190,31 @@ type ProgramConfig struct {
 	// DiscrepancyMaxAge is the days an independent measurement may be old, at the as-of
 	// instant, and still flag a claim it contradicts (default 180).
 	DiscrepancyMaxAge *int `yaml:"discrepancy_max_age"`
+}
+
+// When is a date or an instant of the configuration, read by parseWhen: a date (YYYY-MM-DD)
+// is 00:00 Vietnam time, like every date covmon reads (overrides, policies' effective dates,
+// --as-of, the registry's deadlines); an instant is RFC 3339 with its offset. YAML alone
+// reads a bare date as 00:00 UTC — 07:00 in Vietnam, so "deadline: 2024-12-01" counted
+// nothing overdue until 07:00 — and refuses a quoted one.
+type When struct{ time.Time }
+
+// UnmarshalYAML reads a date or an RFC 3339 instant; null leaves the zero time (Validate
+// then says the field is required).
+func (w *When) UnmarshalYAML(n *yaml.Node) error {
+	if n.Kind == yaml.ScalarNode && n.Tag == "!!null" {
+		w.Time = time.Time{}
+		return nil
+	}
+	if n.Kind != yaml.ScalarNode {
+		return fmt.Errorf("line %d: want YYYY-MM-DD or an RFC 3339 instant", n.Line)
+	}
+	t, err := parseWhen(n.Value)
+	if err != nil {
+		return fmt.Errorf("line %d: %w", n.Line, err)
+	}
+	w.Time = t
+	return nil
 }
 
 // OverridesConfig holds a program's deadline overrides.
@@ -233,7 +259,7 @@ func DefaultConfig() Config {
 		Database: "covmon.db",
 		Carriers: slices.Clone(geo.DefaultCarriers),
 		Policy:   PolicyConfig{MinTechnology: p.MinTechnology.String(), MinRSRPdBm: p.MinRSRPdBm, FastDLMbps: p.FastDLMbps},
-		Programs: []ProgramConfig{{ID: prog.ID, Name: prog.Name, Deadline: prog.Deadline, PoweredOnly: prog.PoweredOnly}},
+		Programs: []ProgramConfig{{ID: prog.ID, Name: prog.Name, Deadline: When{prog.Deadline}, PoweredOnly: prog.PoweredOnly}},
 
 		DefaultProgram: prog.ID,
 		Server: ServerConfig{Listen: "127.0.0.1:8080", PublicRead: true, MaxBodyBytes: 64 << 20, MaxUnzippedBytes: 512 << 20, RequestTimeout: 5 * time.Minute,
@@ -519,7 +545,7 @@ func (c *Config) Program(id string) (*geo.Program, error) {
 			if p.DiscrepancyMaxAge != nil {
 				maxAge = time.Duration(*p.DiscrepancyMaxAge) * 24 * time.Hour
 			}
-			return &geo.Program{ID: p.ID, Name: p.Name, Deadline: p.Deadline, PoweredOnly: p.PoweredOnly,
+			return &geo.Program{ID: p.ID, Name: p.Name, Deadline: p.Deadline.Time, PoweredOnly: p.PoweredOnly,
 				LateEntryGrace: time.Duration(grace) * 24 * time.Hour, ProvinceDeadlines: prov, VillageDeadlines: vill, Policies: c.policies(p),
 				Trust: trust, EvidenceMaxAge: maxAge}, nil
 		}

@@ -180,3 +180,44 @@ func TestServe_FlagsWinOverConfig(t *testing.T) {
 		t.Errorf("Inbox=%q, want the flag's %q", got, want)
 	}
 }
+
+// A program deadline written as a date is 00:00 Vietnam time, like every other date covmon
+// reads (overrides, --as-of, the registry's deadlines): "deadline: 2024-12-01" and
+// "deadline: 2024-12-01T00:00:00+07:00" are the same instant. YAML alone reads the bare date as
+// 00:00 UTC, 07:00 in Vietnam: at 03:00 on 2024-12-01 every surface said "in 1 days" and
+// counted nothing overdue.
+func TestConfig_DeadlineDateIsVietnamMidnight(t *testing.T) {
+	want := time.Date(2024, 12, 1, 0, 0, 0, 0, geo.Vietnam)
+	for _, tt := range []struct{ deadline, err string }{
+		{deadline: "2024-12-01"},
+		{deadline: `"2024-12-01"`},
+		{deadline: "2024-12-01T00:00:00+07:00"},
+		{deadline: "2024-11-30T17:00:00Z"},
+		{deadline: "30/11/2024", err: `want YYYY-MM-DD or an RFC 3339 instant, got "30/11/2024"`},
+		{deadline: "2024-12-01 00:00:00", err: `want YYYY-MM-DD or an RFC 3339 instant, got "2024-12-01 00:00:00"`},
+	} {
+		t.Run(tt.deadline, func(t *testing.T) {
+			c := DefaultConfig()
+			err := ParseConfig(strings.NewReader("programs:\n  - id: vls-2024\n    deadline: "+tt.deadline+"\n"), &c)
+			if err == nil {
+				err = c.Validate()
+			}
+			if tt.err != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.err) || !strings.Contains(err.Error(), "line 3") {
+					t.Fatalf("err = %v, want one naming line 3 and %q", err, tt.err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			p, err := c.Program("vls-2024")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !p.Deadline.Equal(want) {
+				t.Errorf("deadline %s = %s, want %s", tt.deadline, p.Deadline.In(geo.Vietnam), want)
+			}
+		})
+	}
+}
