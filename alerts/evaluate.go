@@ -167,10 +167,10 @@ func (e *Evaluator) overdue(now time.Time, pi *ProgramInput) []Alert {
 			}
 		}
 		out = append(out, newAlert(KindOverdue, "critical", map[string]string{
-			"program": pi.Program.ID, "province_code": g.code, "province": g.name, "carrier": g.carrier,
+			"program": pi.Program.ID, "province_code": g.code, "province": g.label(), "carrier": g.carrier,
 		}, map[string]string{
 			"summary": fmt.Sprintf("%d village(s) in %s still without signal past their %s deadline (%s)",
-				len(g.vs), g.name, pi.Program.ID, g.who()),
+				len(g.vs), g.where(), pi.Program.ID, g.who()),
 			"description": fmt.Sprintf("In-scope villages without signal past their own deadline (earliest %s), up to %d days overdue (%s): %s",
 				deadline.In(geo.Vietnam).Format(time.DateOnly), maxDays, strings.Join(why, ", "), e.list(names)),
 			"reasons":          strings.Join(why, ", "),
@@ -188,6 +188,23 @@ func (e *Evaluator) overdue(now time.Time, pi *ProgramInput) []Alert {
 type provinceGroup struct {
 	code, name, carrier string
 	vs                  []*geo.VillageStatus
+}
+
+// label is the group's province label: its name, or its code when the registry gives no name
+// (province_name is optional), as the forecast alert's.
+func (g *provinceGroup) label() string {
+	if g.name == "" {
+		return g.code
+	}
+	return g.name
+}
+
+// where names the group's province in an alert's summary.
+func (g *provinceGroup) where() string {
+	if g.name == "" {
+		return "province " + g.code
+	}
+	return g.name
 }
 
 // who names the group's responsible carrier in an alert's summary.
@@ -433,10 +450,10 @@ func (e *Evaluator) regressions(pi *ProgramInput) []Alert {
 		}
 		more := e.more(len(g.vs))
 		out = append(out, newAlert(KindRegression, "warning", map[string]string{
-			"program": pi.Program.ID, "province_code": g.code, "province": g.name, "carrier": g.carrier,
+			"program": pi.Program.ID, "province_code": g.code, "province": g.label(), "carrier": g.carrier,
 		}, map[string]string{
 			"summary": fmt.Sprintf("%d village(s) in %s had signal before and are dark again (%s, %s)",
-				len(g.vs), g.name, pi.Program.ID, g.who()),
+				len(g.vs), g.where(), pi.Program.ID, g.who()),
 			"description": fmt.Sprintf("Open villages that had signal which counts under today's policy at some earlier instant and have none now (%s): %s%s",
 				strings.Join(st, ", "), strings.Join(names, ", "), more),
 			"statuses":      strings.Join(st, ", "),

@@ -456,3 +456,24 @@ func TestEvaluator_RejectedBySender(t *testing.T) {
 		t.Errorf("an inspector's file naming no carrier: summary %q", s)
 	}
 }
+
+// A registry without province names (province_name is optional in villages/v1): the overdue
+// alert names the province by its code, as the forecast alert does, instead of "1 village(s)
+// in  still without signal" and an empty province label.
+func TestEvaluator_OverdueProvinceWithoutName(t *testing.T) {
+	now := time.Date(2024, 12, 11, 0, 0, 0, 0, geo.Vietnam)
+	vs := responsible(open("A2", "08", now), "mobifone")
+	vs.Village.ProvinceName = ""
+	ev := alerts.Evaluator{}
+	r := ev.Evaluate(alerts.Input{Now: now, Programs: []alerts.ProgramInput{{Program: prog, Open: []geo.VillageStatus{vs}}}})
+	if len(r.Alerts) != 1 {
+		t.Fatalf("got %d alerts, want 1: %v", len(r.Alerts), keys(r.Alerts))
+	}
+	a := r.Alerts[0]
+	if got, want := a.Labels["province"], "08"; got != want {
+		t.Errorf("province label %q, want %q", got, want)
+	}
+	if got, want := a.Annotations["summary"], "1 village(s) in province 08 still without signal past their vls-2024 deadline (responsible carrier mobifone)"; got != want {
+		t.Errorf("summary %q\nwant    %q", got, want)
+	}
+}
