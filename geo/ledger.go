@@ -21,6 +21,10 @@ const (
 	LedgerTokenCreated = "token_created" // an API token was created
 	LedgerTokenRevoked = "token_revoked" // an API token was revoked
 	LedgerProgramSet   = "program_set"   // a program was created or its name, deadline or scope changed
+	// LedgerUploadEffective fixes the instant an upload speaks as of (uploads.effective) for
+	// an upload whose entry does not record it (format 1 or 2): migration 0040 appends one
+	// for every upload stored before it.
+	LedgerUploadEffective = "upload_effective"
 )
 
 // LedgerGenesis is the previous hash of the first entry: 64 zeros.
@@ -104,21 +108,54 @@ type LedgerUploadContent struct {
 	// (format 2, migration 0036) have it; earlier entries (format 1) do not, and are
 	// checked against their row without it (LedgerUploadFormat). Nil only to encode format 1.
 	Role *string `json:"role,omitempty"`
+	// EffectiveMS is the instant the upload speaks as of (Upload.Effective, the column
+	// uploads.effective) in unix milliseconds, null when the row has none: the instant that
+	// decides the staleness alerts and the registry's history. Entries appended since
+	// migration 0040 (format 3) have it, as the last field; earlier entries do not, and their
+	// upload's instant is fixed by the upload_effective entry the migration appended
+	// (LedgerEffectiveContent). Empty only to encode formats 1 and 2.
+	EffectiveMS json.RawMessage `json:"effective_ms,omitempty"`
 }
 
-// LedgerUploadFormat returns the format of an upload entry's content: 2 when it records the
-// role the file was sent in ("role"), 1 for entries appended before that. A format-1 entry is
-// checked against its row without the role, wherever it stands in the chain (an older covmon
-// still running during an upgrade appends format 1): the role it does not record (one
-// backfilled by migration 0036) is not fixed by the chain.
+// Upload entry content formats (LedgerUploadFormat).
+const (
+	LedgerUploadV1     = 1 // up to notes_sha256 (before migration 0036)
+	LedgerUploadV2     = 2 // + role (migration 0036)
+	LedgerUploadV3     = 3 // + effective_ms (migration 0040)
+	LedgerUploadLatest = LedgerUploadV3
+)
+
+// LedgerUploadFormat returns the format of an upload entry's content: 3 when it records the
+// upload's instant ("effective_ms", even null), 2 when it records the role the file was sent
+// in ("role") but not the instant, 1 for entries appended before either. An entry is checked
+// against its row in its own format, wherever it stands in the chain (an older covmon still
+// running during an upgrade appends an older format): the fields it does not record are not
+// fixed by it (the role of a format-1 entry, backfilled by migration 0036, is not fixed at
+// all; the instant of a format-1 or 2 entry is fixed by the upload_effective entry migration
+// 0040 appended, when the upload existed then).
 func LedgerUploadFormat(content string) int {
 	var c struct {
-		Role *string `json:"role"`
+		Role      *string         `json:"role"`
+		Effective json.RawMessage `json:"effective_ms"`
 	}
-	if json.Unmarshal([]byte(content), &c) == nil && c.Role != nil {
-		return 2
+	switch {
+	case json.Unmarshal([]byte(content), &c) != nil:
+		return LedgerUploadV1
+	case len(c.Effective) > 0: // a null decodes as the bytes "null"
+		return LedgerUploadV3
+	case c.Role != nil:
+		return LedgerUploadV2
 	}
-	return 1
+	return LedgerUploadV1
+}
+
+// LedgerEffectiveContent is the content of an upload_effective entry: the instant upload
+// UploadID speaks as of (uploads.effective, unix milliseconds), null when it has none.
+// Migration 0040 appended one for every upload then stored, whose entry (format 1 or 2) does
+// not record it; an entry of format 3 records it itself.
+type LedgerEffectiveContent struct {
+	UploadID    int64  `json:"upload_id"`
+	EffectiveMS *int64 `json:"effective_ms"`
 }
 
 // LedgerTokenContent is the content of a token_created entry. The secret is never in it: only

@@ -3,6 +3,7 @@ package geo_test
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"strings"
 	"testing"
 
@@ -110,5 +111,22 @@ func TestLedgerUploadFormats(t *testing.T) {
 	rep, err = walk.Verify(chain(v1, v2, v1))
 	if err != nil || rep.Break != nil || rep.Entries != 3 {
 		t.Fatalf("format 1 after 2: %+v %v", rep, err)
+	}
+
+	// Format 3 records the instant the upload speaks as of, null included.
+	c.EffectiveMS = json.RawMessage("null")
+	v3null, _ := geo.LedgerContent(c)
+	c.EffectiveMS = json.RawMessage("1793293200000")
+	v3, _ := geo.LedgerContent(c)
+	if !strings.HasSuffix(v3null, `"role":"inspector","effective_ms":null}`) || !strings.HasSuffix(v3, `"role":"inspector","effective_ms":1793293200000}`) {
+		t.Fatalf("format 3: %s, %s", v3null, v3)
+	}
+	for _, v := range []string{v3null, v3} {
+		if f := geo.LedgerUploadFormat(v); f != geo.LedgerUploadV3 {
+			t.Fatalf("format of %s: %d, want 3", v, f)
+		}
+	}
+	if rep, err := walk.Verify(chain(v1, v2, v3, v2, v3null)); err != nil || rep.Break != nil || rep.Entries != 5 {
+		t.Fatalf("formats 1, 2, 3, 2, 3: %+v %v", rep, err)
 	}
 }

@@ -28,6 +28,16 @@ func ledgerUpload(ctx context.Context, tx pgx.Tx, id int64) error {
 	return queries.LedgerUpload(ctx, sq(tx), id)
 }
 
+// sealEffective is migration 0040's step: an upload_effective entry for every upload stored
+// (sqlstore.Queries.SealEffective), under the write lock like every append: an instance of
+// an older covmon still running on the database may be appending meanwhile.
+func sealEffective(ctx context.Context, tx pgx.Tx) error {
+	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, int64(writeLockKey)); err != nil {
+		return fmt.Errorf("write lock: %w", err)
+	}
+	return queries.SealEffective(ctx, sq(tx))
+}
+
 // LedgerEntries calls fn with every ledger entry in ID order, stopping at fn's first error.
 func (db *DB) LedgerEntries(ctx context.Context, fn func(geo.LedgerEntry) error) error {
 	return queries.LedgerEntries(ctx, sq(db.pool), fn)

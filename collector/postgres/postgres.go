@@ -187,6 +187,13 @@ func refuseNewer(ctx context.Context, conn *pgx.Conn, known []string) error {
 	return sqlstore.RefuseNewer(applied, known)
 }
 
+// postMigrate holds the Go steps of migrations that SQL alone cannot do, run in the
+// migration's transaction right after its SQL (under the migration lock, so no other append
+// to the ledger interleaves).
+var postMigrate = map[string]func(context.Context, pgx.Tx) error{
+	"0040_ledger_effective.sql": sealEffective,
+}
+
 func (db *DB) migrateFile(ctx context.Context, conn *pgx.Conn, name string) error {
 	tx, err := conn.Begin(ctx)
 	if err != nil {
@@ -206,6 +213,11 @@ func (db *DB) migrateFile(ctx context.Context, conn *pgx.Conn, name string) erro
 	}
 	if _, err := tx.Exec(ctx, string(body)); err != nil {
 		return err
+	}
+	if hook := postMigrate[path.Base(name)]; hook != nil {
+		if err := hook(ctx, tx); err != nil {
+			return err
+		}
 	}
 	if _, err := tx.Exec(ctx, `INSERT INTO schema_migrations (name, applied_at) VALUES ($1, $2)`,
 		path.Base(name), db.now().UnixMilli()); err != nil {

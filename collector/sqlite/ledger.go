@@ -68,6 +68,12 @@ func backfillLedger(ctx context.Context, tx *sql.Tx) error {
 	return nil
 }
 
+// sealEffective is migration 0040's step: an upload_effective entry for every upload stored
+// (sqlstore.Queries.SealEffective).
+func sealEffective(ctx context.Context, tx *sql.Tx) error {
+	return queries.SealEffective(ctx, sq(tx))
+}
+
 // LedgerEntries calls fn with every ledger entry in ID order, stopping at fn's first error.
 func (db *DB) LedgerEntries(ctx context.Context, fn func(geo.LedgerEntry) error) error {
 	return queries.LedgerEntries(ctx, sq(db.reader(ctx)), fn)

@@ -294,7 +294,8 @@ func (db *DB) refuseNewer(ctx context.Context, known []string) error {
 // postMigrate holds the Go steps of migrations that SQL alone cannot do, run in the
 // migration's transaction right after its SQL.
 var postMigrate = map[string]func(context.Context, *sql.Tx) error{
-	"0013_ledger.sql": backfillLedger,
+	"0013_ledger.sql":           backfillLedger,
+	"0040_ledger_effective.sql": sealEffective,
 }
 
 func (db *DB) migrateFile(ctx context.Context, name string) error {

@@ -108,7 +108,7 @@ func MustCommitObservations(tb testing.TB, db Store, obs ...geo.Observation) *ge
 
 // LedgerHistory fills db with one of each ledgered record: a program, a registry upload, an
 // accepted and a rejected observations upload (the first sent with a token), a token created
-// and revoked. It returns the accepted observations upload.
+// and revoked. It returns the accepted observations upload (effective: Day(2)).
 func LedgerHistory(t *testing.T, db Store) *geo.Upload {
 	t.Helper()
 	ctx := context.Background()
@@ -120,6 +120,7 @@ func LedgerHistory(t *testing.T, db Store) *geo.Upload {
 	u := NewUpload(geo.KindObservations, "viettel")
 	u.TokenID = tok.ID
 	u.Features = 1
+	u.Effective = Day(2) // the instant it speaks as of, as the ingest sets it: its newest observed_at
 	if err := db.CommitObservations(ctx, u, []geo.Observation{ObsAt("V000", "viettel", geo.Tech4G, true, Day(2))}); err != nil {
 		t.Fatal(err)
 	}

@@ -3,6 +3,7 @@ package storetest
 import (
 	"context"
 	"errors"
+	"fmt"
 	"regexp"
 	"strings"
 	"testing"
@@ -38,7 +39,8 @@ func contractVerifyLedger(t *testing.T, h *Harness) {
 		}); err != nil {
 			t.Fatal(err)
 		}
-		for _, want := range []string{`"sha256":"` + u.SHA256 + `"`, `"token_id":1`, `"result":"accepted"`, `"inserted":1`} {
+		for _, want := range []string{`"sha256":"` + u.SHA256 + `"`, `"token_id":1`, `"result":"accepted"`, `"inserted":1`,
+			fmt.Sprintf(`,"effective_ms":%d}`, Day(2).UnixMilli())} {
 			if !strings.Contains(entry.Content, want) {
 				t.Errorf("entry of upload %d: content %s lacks %s", u.ID, entry.Content, want)
 			}
@@ -74,6 +76,31 @@ func contractVerifyLedger(t *testing.T, h *Harness) {
 		}
 		if msg := rep.Break.Error(); !strings.Contains(msg, `uploads row 2`) || !strings.Contains(msg, `field "sha256"`) || !strings.Contains(msg, u.SHA256) {
 			t.Fatalf("break %q does not name the row, the field and the recorded value", msg)
+		}
+	})
+
+	// The instant an upload speaks as of decides the staleness alerts: moved forward, an old
+	// report would pass for a fresh one. It is chained (format 3).
+	t.Run("UploadEffectiveEdited", func(t *testing.T) {
+		db := h.Open(t)
+		u := ledgerHistory(t, db)
+		h.Exec(t, db, `UPDATE uploads SET effective = ? WHERE id = ?`, now.UnixMilli(), u.ID)
+		rep := mustVerify(t, db)
+		want := fmt.Sprintf(`uploads row 2 differs from what the ledger recorded: field "effective_ms" is %d in the table, %d in the ledger`, now.UnixMilli(), Day(2).UnixMilli())
+		if rep.Break == nil || rep.Break.EntryID != 4 || rep.Break.Reason != want {
+			t.Fatalf("break %v, want entry 4: %s", rep.Break, want)
+		}
+		// An upload with no instant (rejected: NULL) given one is caught too.
+		h.Exec(t, db, `UPDATE uploads SET effective = NULL WHERE id = ?`, u.ID)
+		rep = mustVerify(t, db)
+		if rep.Break == nil || rep.Break.EntryID != 4 || !strings.Contains(rep.Break.Reason, `field "effective_ms" is null in the table`) {
+			t.Fatalf("effective set to NULL: break %v, want entry 4", rep.Break)
+		}
+		h.Exec(t, db, `UPDATE uploads SET effective = ? WHERE id = ?`, Day(2).UnixMilli(), u.ID)
+		h.Exec(t, db, `UPDATE uploads SET effective = ? WHERE result = 'rejected'`, now.UnixMilli())
+		rep = mustVerify(t, db)
+		if rep.Break == nil || rep.Break.EntryID != 5 || !strings.Contains(rep.Break.Reason, `uploads row 3`) || !strings.Contains(rep.Break.Reason, `field "effective_ms"`) {
+			t.Fatalf("a rejected upload given an instant: break %v, want entry 5", rep.Break)
 		}
 	})
 
@@ -187,8 +214,12 @@ func contractTouchToken(t *testing.T, h *Harness) {
 	}
 }
 
-// roleField is the last field of an upload entry's content in format 2.
-var roleField = regexp.MustCompile(`,"role":"[a-z]*"}$`)
+// roleField is the last field of an upload entry's content in format 2, the two last in
+// format 3.
+var roleField = regexp.MustCompile(`,"role":"[a-z]*"(,"effective_ms":(null|-?[0-9]+))?}$`)
+
+// effectiveField is the last field of an upload entry's content in format 3.
+var effectiveField = regexp.MustCompile(`,"effective_ms":(null|-?[0-9]+)}$`)
 
 // contractLedgerBefore0036: a database whose chain was written before uploads recorded their
 // role (format-1 upload entries, no role column, duplicates judged by carrier and bytes) is
@@ -283,11 +314,11 @@ func contractLedgerBefore0036(t *testing.T, h *Harness) {
 	if err := db.LedgerEntries(ctx, func(e geo.LedgerEntry) error { last = e; return nil }); err != nil {
 		t.Fatal(err)
 	}
-	if last.Ref != c.ID || !strings.HasSuffix(last.Content, `,"role":"carrier"}`) || geo.LedgerUploadFormat(last.Content) != 2 {
+	if last.Ref != c.ID || !strings.HasSuffix(last.Content, `,"role":"carrier","effective_ms":null}`) || geo.LedgerUploadFormat(last.Content) != geo.LedgerUploadLatest {
 		t.Fatalf("the new entry %s, want upload %d with its role", last.Content, c.ID)
 	}
 
-	// Edits are caught in old rows (format 1) and in the role of new ones (format 2).
+	// Edits are caught in old rows (format 1) and in the role of new ones (format 3).
 	for _, tt := range []struct {
 		edit, undo string
 		id         int64
@@ -318,5 +349,128 @@ func contractLedgerBefore0036(t *testing.T, h *Harness) {
 	}
 	if rep := MustVerify(t, db); rep.Break != nil {
 		t.Fatalf("after undoing the edits: %v", rep.Break)
+	}
+}
+
+// contractLedgerBefore0040: a database whose upload entries were appended before they recorded
+// the instant an upload speaks as of (format 2, no effective_ms) still verifies as it is; the
+// migration then appends an upload_effective entry per upload, recording its instant, so an
+// edit of uploads.effective is found in an old upload (at that entry) as in a new one (at its
+// own entry, format 3). docs/audit.md, "Content formats".
+func contractLedgerBefore0040(t *testing.T, h *Harness) {
+	ctx := context.Background()
+	db := h.Open(t)
+	old := LedgerHistory(t, db) // uploads 1 (registry), 2 (accepted, effective Day(2)), 3 (rejected)
+	var entries []geo.LedgerEntry
+	if err := db.LedgerEntries(ctx, func(e geo.LedgerEntry) error { entries = append(entries, e); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	// Back to the chain before 0040: the same entries without effective_ms.
+	h.Exec(t, db, `DELETE FROM ledger`)
+	var prev *geo.LedgerEntry
+	for _, e := range entries {
+		c := e.Content
+		if e.Kind == geo.LedgerUpload {
+			if c = effectiveField.ReplaceAllString(c, "}"); c == e.Content || geo.LedgerUploadFormat(c) != geo.LedgerUploadV2 {
+				t.Fatalf("entry %d: no instant to take out, or not format 2 after: %s", e.ID, c)
+			}
+		}
+		n := geo.NextLedgerEntry(prev, e.Kind, e.Ref, c)
+		h.Exec(t, db, `INSERT INTO ledger (id, kind, ref, content, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?)`, n.ID, n.Kind, n.Ref, n.Content, n.PrevHash, n.Hash)
+		prev = &n
+	}
+	// An old chain verifies as it is, and an edit of the instant is not seen in it.
+	if rep := MustVerify(t, db); rep.Break != nil || rep.Entries != len(entries) {
+		t.Fatalf("the format-2 chain: %+v %v, want %d entries intact", rep, rep.Break, len(entries))
+	}
+	h.Exec(t, db, `UPDATE uploads SET effective = effective + 1 WHERE id = ?`, old.ID)
+	if rep := MustVerify(t, db); rep.Break != nil {
+		t.Fatalf("format 2 does not record the instant, yet: %v", rep.Break)
+	}
+	h.Exec(t, db, `UPDATE uploads SET effective = effective - 1 WHERE id = ?`, old.ID)
+	h.Exec(t, db, `DELETE FROM schema_migrations WHERE name LIKE '%0040_ledger_effective.sql'`)
+
+	db = h.Reopen(t, db) // migrates: one upload_effective entry per upload
+	var seals []geo.LedgerEntry
+	if err := db.LedgerEntries(ctx, func(e geo.LedgerEntry) error {
+		if e.Kind == geo.LedgerUploadEffective {
+			seals = append(seals, e)
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	registry, err := db.Upload(ctx, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantSeals := []string{
+		fmt.Sprintf(`{"upload_id":1,"effective_ms":%d}`, registry.ReceivedAt.UnixMilli()), // a registry upload without "effective": its receipt
+		fmt.Sprintf(`{"upload_id":2,"effective_ms":%d}`, Day(2).UnixMilli()),
+		`{"upload_id":3,"effective_ms":null}`, // rejected: speaks as of nothing
+	}
+	if len(seals) != len(wantSeals) {
+		t.Fatalf("%d upload_effective entries after the migration, want %d", len(seals), len(wantSeals))
+	}
+	for i, w := range wantSeals {
+		if seals[i].Content != w || seals[i].Ref != int64(i+1) || seals[i].ID != int64(len(entries)+i+1) {
+			t.Errorf("entry %d: upload_effective %d %s, want ref %d %s", seals[i].ID, seals[i].Ref, seals[i].Content, i+1, w)
+		}
+	}
+	if rep := MustVerify(t, db); rep.Break != nil || rep.Entries != len(entries)+len(seals) {
+		t.Fatalf("after the migration: %+v %v, want %d entries intact", rep, rep.Break, len(entries)+len(seals))
+	}
+	// Opened again: nothing more is appended.
+	db = h.Reopen(t, db)
+	if rep := MustVerify(t, db); rep.Break != nil || rep.Entries != len(entries)+len(seals) {
+		t.Fatalf("reopened: %+v %v, want %d entries intact", rep, rep.Break, len(entries)+len(seals))
+	}
+
+	// A new upload records its instant in its own entry (format 3).
+	c := NewUpload(geo.KindObservations, "viettel")
+	c.Effective = Day(4)
+	if err := db.CommitObservations(ctx, c, []geo.Observation{ObsAt("V001", "viettel", geo.Tech4G, true, Day(4))}); err != nil {
+		t.Fatal(err)
+	}
+	var last geo.LedgerEntry
+	if err := db.LedgerEntries(ctx, func(e geo.LedgerEntry) error { last = e; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if last.Ref != c.ID || last.Kind != geo.LedgerUpload || geo.LedgerUploadFormat(last.Content) != geo.LedgerUploadV3 ||
+		!strings.HasSuffix(last.Content, fmt.Sprintf(`,"effective_ms":%d}`, Day(4).UnixMilli())) {
+		t.Fatalf("the new entry %d %s, want upload %d in format 3", last.ID, last.Content, c.ID)
+	}
+
+	// The instant moved forward in an old upload, a NULL one given an instant, a new one moved:
+	// each is found, at the entry that fixes it, naming the upload.
+	for _, tt := range []struct {
+		id    int64
+		to    any
+		entry int64
+	}{
+		{old.ID, now.UnixMilli(), seals[1].ID},
+		{3, now.UnixMilli(), seals[2].ID},
+		{1, nil, seals[0].ID},
+		{c.ID, now.UnixMilli(), last.ID},
+	} {
+		var before *int64
+		if n := h.QueryInt(t, db, `SELECT count(*) FROM uploads WHERE id = ? AND effective IS NOT NULL`, tt.id); n == 1 {
+			v := int64(h.QueryInt(t, db, `SELECT effective FROM uploads WHERE id = ?`, tt.id))
+			before = &v
+		}
+		h.Exec(t, db, `UPDATE uploads SET effective = ? WHERE id = ?`, tt.to, tt.id)
+		rep := MustVerify(t, db)
+		if rep.Break == nil || rep.Break.EntryID != tt.entry ||
+			!strings.Contains(rep.Break.Reason, fmt.Sprintf("uploads row %d differs", tt.id)) || !strings.Contains(rep.Break.Reason, `field "effective_ms"`) {
+			t.Fatalf("upload %d's effective set to %v: break %v, want entry %d naming the upload and effective_ms", tt.id, tt.to, rep.Break, tt.entry)
+		}
+		if before == nil {
+			h.Exec(t, db, `UPDATE uploads SET effective = NULL WHERE id = ?`, tt.id)
+		} else {
+			h.Exec(t, db, `UPDATE uploads SET effective = ? WHERE id = ?`, *before, tt.id)
+		}
+		if rep := MustVerify(t, db); rep.Break != nil {
+			t.Fatalf("after undoing the edit of upload %d: %v", tt.id, rep.Break)
+		}
 	}
 }

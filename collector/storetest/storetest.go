@@ -155,6 +155,7 @@ func Run(t *testing.T, h Harness) {
 		contractConcurrent,
 		contractVerifyLedger,
 		contractLedgerBefore0036,
+		contractLedgerBefore0040,
 		contractTouchToken,
 		contractApplyEvaluation,
 		contractApplyEvaluation_Superseded,

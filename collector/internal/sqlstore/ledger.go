@@ -5,8 +5,10 @@ import (
 	"crypto/sha256"
 	"database/sql"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
 
 	"github.com/covmon/covmon/geo"
 )
@@ -34,7 +36,7 @@ func (qs *Queries) AppendLedger(ctx context.Context, tx Querier, kind string, re
 
 // LedgerUpload appends upload id, as stored in tx, to the ledger.
 func (qs *Queries) LedgerUpload(ctx context.Context, tx Querier, id int64) error {
-	c, err := qs.uploadContent(ctx, tx, id, 2)
+	c, err := qs.uploadContent(ctx, tx, id, geo.LedgerUploadLatest)
 	if err != nil {
 		return fmt.Errorf("ledger upload %d: %w", id, err)
 	}
@@ -53,26 +55,65 @@ func (qs *Queries) LedgerRecord(ctx context.Context, tx Querier, kind string, id
 
 // uploadContent encodes an upload as stored in the uploads table, read through q (the
 // transaction that wrote it, or the read transaction when verifying), in the given content
-// format (geo.LedgerUploadFormat: 2 with the role, 1 without it, as entries appended before
-// migration 0036 recorded it).
+// format (geo.LedgerUploadFormat: 3 with the role and the effective instant, 2 with the role
+// only, 1 with neither, as entries appended before migrations 0040 and 0036 recorded them).
 func (qs *Queries) uploadContent(ctx context.Context, q Querier, id int64, format int) (string, error) {
 	var (
 		c               geo.LedgerUploadContent
 		problems, notes *string
 		role            string
+		effective       *int64
 	)
 	err := q.QueryRow(ctx, qs.UploadRow, id).Scan(
 		&c.UploadID, &c.Kind, &c.Carrier, &c.FileName, &c.Size, &c.SHA256, &c.Source, &c.TokenID,
-		&c.ReceivedAtMS, &c.Result, &c.Features, &c.Inserted, &c.DuplicateOf, &problems, &c.Extent, &c.MarkedDark, &notes, &role)
+		&c.ReceivedAtMS, &c.Result, &c.Features, &c.Inserted, &c.DuplicateOf, &problems, &c.Extent, &c.MarkedDark, &notes, &role,
+		&effective)
 	if err != nil {
 		return "", err
 	}
-	if format >= 2 {
+	if format >= geo.LedgerUploadV2 {
 		c.Role = &role
+	}
+	if format >= geo.LedgerUploadV3 {
+		c.EffectiveMS = json.RawMessage("null")
+		if effective != nil {
+			c.EffectiveMS = json.RawMessage(strconv.FormatInt(*effective, 10))
+		}
 	}
 	c.ProblemsSHA256 = nullSHA256(problems)
 	c.NotesSHA256 = nullSHA256(notes)
 	return geo.LedgerContent(c)
+}
+
+// effectiveContent encodes the instant upload id speaks as of, as stored (an upload_effective
+// entry's content).
+func (qs *Queries) effectiveContent(ctx context.Context, q Querier, id int64) (string, error) {
+	c := geo.LedgerEffectiveContent{UploadID: id}
+	if err := q.QueryRow(ctx, qs.UploadEffective, id).Scan(&c.EffectiveMS); err != nil {
+		return "", err
+	}
+	return geo.LedgerContent(c)
+}
+
+// SealEffective appends an upload_effective entry for every upload stored (in ID order), in
+// tx, the store's writer: migration 0040's step, so that the instant an upload speaks as of
+// (uploads.effective), which the upload entries appended before it do not record, is fixed
+// by the chain from the migration on. A store with no uploads appends nothing.
+func (qs *Queries) SealEffective(ctx context.Context, tx Querier) error {
+	ids, err := Column[int64](ctx, tx, qs.UploadIDs)
+	if err != nil {
+		return fmt.Errorf("seal effective: %w", err)
+	}
+	for _, id := range ids {
+		c, err := qs.effectiveContent(ctx, tx, id)
+		if err == nil {
+			err = qs.AppendLedger(ctx, tx, geo.LedgerUploadEffective, id, c)
+		}
+		if err != nil {
+			return fmt.Errorf("seal effective of upload %d: %w", id, err)
+		}
+	}
+	return nil
 }
 
 // tokenContent encodes a token's creation as stored in the tokens table.
@@ -123,7 +164,7 @@ func (qs *Queries) programRef(ctx context.Context, q Querier, id string) int64 {
 // it. Kinds the stores do not know return ErrUnknownKind: their content is checked by the
 // chain only.
 func (qs *Queries) RecordContent(ctx context.Context, q Querier, kind string, id int64) (string, error) {
-	return qs.recordContent(ctx, q, kind, id, 2)
+	return qs.recordContent(ctx, q, kind, id, geo.LedgerUploadLatest)
 }
 
 // recordContent is RecordContent in an upload entry's content format (see uploadContent).
@@ -135,6 +176,8 @@ func (qs *Queries) recordContent(ctx context.Context, q Querier, kind string, id
 		return qs.tokenContent(ctx, q, id)
 	case geo.LedgerTokenRevoked:
 		return qs.revokeContent(ctx, q, id)
+	case geo.LedgerUploadEffective:
+		return qs.effectiveContent(ctx, q, id)
 	}
 	return "", ErrUnknownKind
 }
@@ -193,7 +236,7 @@ func (qs *Queries) VerifyLedger(ctx context.Context, tx Querier) (*geo.LedgerRep
 
 // checkRecord compares entry e with the row it records, as stored now.
 func (qs *Queries) checkRecord(ctx context.Context, q Querier, e geo.LedgerEntry) (*geo.LedgerBreak, error) {
-	format := 2
+	format := geo.LedgerUploadLatest
 	if e.Kind == geo.LedgerUpload {
 		format = geo.LedgerUploadFormat(e.Content)
 	}
@@ -214,7 +257,7 @@ func (qs *Queries) checkRecord(ctx context.Context, q Querier, e geo.LedgerEntry
 
 func table(kind string) string {
 	switch kind {
-	case geo.LedgerUpload:
+	case geo.LedgerUpload, geo.LedgerUploadEffective:
 		return "uploads"
 	case geo.LedgerTokenCreated, geo.LedgerTokenRevoked:
 		return "tokens"

@@ -9,15 +9,16 @@ type Queries struct {
 	LedgerAll    string // → id, kind, ref, content, prev_hash, hash of every entry in ID order
 
 	// What the ledger records, read back from the tables.
-	UploadRow      string // upload id → id, kind, carrier, file_name, size, sha256, source, token_id, received_at, result, features, inserted, duplicate_of, problems, extent, marked_dark, notes, role
-	TokenRow       string // token id → id, name, role, carrier, secret_hash, created_at
-	TokenRevokedAt string // token id → revoked_at
-	ProgramRow     string // program id → id, name, deadline, powered_only
-	ProgramRef     string // program id → the number the ledger refers to the program by
-	ProgramIDs     string // → every program's id, in id order
-	UploadIDs      string // → every upload's id, in id order
-	TokenIDs       string // → every token's id, in id order
-	RevokedIDs     string // → the ids of the revoked tokens, in id order
+	UploadRow       string // upload id → id, kind, carrier, file_name, size, sha256, source, token_id, received_at, result, features, inserted, duplicate_of, problems, extent, marked_dark, notes, role, effective
+	UploadEffective string // upload id → effective (NULL when the upload has none)
+	TokenRow        string // token id → id, name, role, carrier, secret_hash, created_at
+	TokenRevokedAt  string // token id → revoked_at
+	ProgramRow      string // program id → id, name, deadline, powered_only
+	ProgramRef      string // program id → the number the ledger refers to the program by
+	ProgramIDs      string // → every program's id, in id order
+	UploadIDs       string // → every upload's id, in id order
+	TokenIDs        string // → every token's id, in id order
+	RevokedIDs      string // → the ids of the revoked tokens, in id order
 
 	// Uploads.
 	UploadAccepted string // carrier, role, sha256 → id of the accepted upload of these bytes
