@@ -560,3 +560,81 @@ func checkFigures(t *testing.T, b *browser, sum map[string]any) {
 		}
 	}
 }
+
+// TestPage_Pending: while a whole computation is owed to an upload the figures do not count (a
+// carrier's plans, collector.min_full_refresh_interval not over), the page
+// says, in Vietnamese and English, as of when its figures are, since when the computation is
+// owed and by when it runs — the API summary's as_of and pending — and when the map and the
+// CSV were evaluated. With nothing owed, and as of a past date, it says nothing of the kind.
+func TestPage_Pending(t *testing.T) {
+	t.Parallel() // its own server and database
+	exe := chromium(t)
+	db := seededDB(t)
+	viettel := createToken(t, db, "--carrier", "viettel")
+	cfg := writeFile(t, "covmon.yml", "collector: {refresh_every: 1h, min_full_refresh_interval: 1h}\n")
+	s := startServe(t, db, "--config", cfg)
+	pendingShown := func(b *browser) bool { return eval[bool](t, b, `!document.getElementById("fig-pending").hidden`) }
+
+	b := newBrowser(t, exe, 1366, 900, false)
+	b.open(t, s.url+"/")
+	if pendingShown(b) {
+		t.Fatalf("nothing owed, yet the page says %q", text(t, b, "fig-pending"))
+	}
+
+	// Viettel re-plans V04-0004: a carrier's plans owe a whole computation (any village's
+	// lifecycle step may read them), which waits for the interval (an hour).
+	plan := `{"type":"FeatureCollection","covmon_schema":"plans/v1","features":[
+{"type":"Feature","geometry":null,"properties":{"village_id":"V04-0004","program":"vls-2024","site_id":"VTL-04-0200","target_on_air":"2026-12-31","progress":"planned","planned_at":"2026-06-01"}}]}`
+	if r := do(t, "POST", s.url+"/api/v1/uploads?kind=plans&name=plans.geojson", viettel, "application/geo+json", strings.NewReader(plan)); r.status != 201 {
+		t.Fatalf("upload: %d %s", r.status, r.body)
+	}
+	var sum map[string]any
+	waitUntil(t, "the summary says a computation is owed", e2eWait, func() bool {
+		sum = do(t, "GET", s.url+"/api/v1/summary", "", "", nil).json(t)
+		return sum["pending"] != nil
+	})
+	pending := sum["pending"].(map[string]any)
+	vn := func(iso string) string {
+		at, err := time.Parse(time.RFC3339, iso)
+		if err != nil {
+			t.Fatalf("%q: %v", iso, err)
+		}
+		return at.In(time.FixedZone("ICT", 7*3600)).Format("02/01/2006 15:04") + " (UTC+7)"
+	}
+
+	b.open(t, s.url+"/")
+	if !pendingShown(b) {
+		t.Fatalf("the summary says pending %v, the page says nothing", pending)
+	}
+	got := text(t, b, "fig-pending")
+	for _, want := range []string{
+		"Đang chờ tính lại: số liệu trên tính đến " + vn(sum["as_of"].(string)),
+		"chưa gồm các báo cáo nhận từ " + vn(pending["since"].(string)),
+		"tính lại toàn bộ chậm nhất lúc " + vn(pending["due"].(string)),
+		"Recomputation owed: these figures are as of " + vn(sum["as_of"].(string)),
+		"since " + vn(pending["since"].(string)), "by " + vn(pending["due"].(string)),
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("the page says %q, lacking %q", got, want)
+		}
+	}
+	for attr, key := range map[string]string{"since": "since", "due": "due"} {
+		if v := eval[string](t, b, `document.getElementById("fig-pending").dataset.`+attr); v != pending[key] {
+			t.Errorf("data-%s = %q, the API's pending.%s = %v", attr, v, key, pending[key])
+		}
+	}
+	fc := do(t, "GET", s.url+"/api/v1/villages?limit=1", "", "", nil).json(t)
+	if m := text(t, b, "fig-pending-map"); !strings.Contains(m, vn(fc["as_of"].(string))) || !strings.Contains(m, "The map and the CSV are evaluated when loaded") {
+		t.Errorf("map note %q, want the list's as_of %s", m, vn(fc["as_of"].(string)))
+	}
+	checkFigures(t, b, sum) // the figures shown are still the summary's
+
+	// As of a past date the summary is evaluated then, owing nothing.
+	b.chooseDate(t, "f-asof", "2025-06-01")
+	if pendingShown(b) {
+		t.Errorf("as of 2025-06-01 the page still says %q", text(t, b, "fig-pending"))
+	}
+	if errs := b.scriptErrors(); len(errs) > 0 {
+		t.Errorf("script errors: %v", errs)
+	}
+}

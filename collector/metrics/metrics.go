@@ -75,6 +75,8 @@ var (
 		"1 while uploads taken up are not all counted in the figures (observed after their as_of, more than 100,000 rows, or plans) and a whole computation is owed; 0 otherwise.", nil, nil)
 	refreshDue = prometheus.NewDesc("covmon_refresh_due_timestamp_seconds",
 		"When the whole computation owed to uploads starts at the latest (collector.min_full_refresh_interval after the last one ended); only while covmon_refresh_pending is 1.", nil, nil)
+	refreshSince = prometheus.NewDesc("covmon_refresh_pending_since_timestamp_seconds",
+		"Since when the whole computation owed to uploads is owed (the first upload the figures do not count yet was taken up); only while covmon_refresh_pending is 1.", nil, nil)
 
 	villageSeriesMax = prometheus.NewDesc("covmon_village_series_max_villages",
 		"The most open villages given per-village series (covmon_village_open and the rest) in a scrape, over all programs: metrics.max_village_series.", nil, nil)
@@ -121,7 +123,7 @@ const DefaultMaxVillageSeries = 2000
 func (c *Collector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{villageOpen, villageDeadline, villageRegressed,
 		villages, villagesOverdue, programTarget, programCovered, programFoundLater, programNotSpots, programSignalCarriers, programResponsible, programLifecycle, plansLate, plansTargetSlips, programPartialArea, discrepancies, programTrust, programDeadline,
-		programRegressed, programHistory, carrierCovered, demoData, snapshotTime, snapshotAsOf, refreshPending, refreshDue, villageSeriesMax, villageSeriesOmitted, uploads, lastUpload, lastReport, problems} {
+		programRegressed, programHistory, carrierCovered, demoData, snapshotTime, snapshotAsOf, refreshPending, refreshDue, refreshSince, villageSeriesMax, villageSeriesOmitted, uploads, lastUpload, lastReport, problems} {
 		ch <- d
 	}
 }
@@ -181,6 +183,7 @@ func emit(ch chan<- prometheus.Metric, s *geo.Snapshot, maxVillages int) {
 	if !s.PendingSince.IsZero() {
 		pending = 1
 		gauge(ch, refreshDue, unix(s.PendingDue))
+		gauge(ch, refreshSince, unix(s.PendingSince))
 	}
 	gauge(ch, refreshPending, pending)
 	for i := range s.Programs {

@@ -364,7 +364,7 @@ covmon_program_trust_info{program="vls-2024",trust="claims"} 1
 func TestCollector_RefreshPending(t *testing.T) {
 	snap := snapshot([]geo.Village{{ID: "A", Name: "Bản A", ProvinceCode: "15", GridPower: true, Programs: []string{geo.DefaultProgram().ID}}}, nil, nil)
 	snap.AsOf = asOf
-	names := []string{"covmon_snapshot_as_of_timestamp_seconds", "covmon_refresh_pending", "covmon_refresh_due_timestamp_seconds"}
+	names := []string{"covmon_snapshot_as_of_timestamp_seconds", "covmon_refresh_pending", "covmon_refresh_due_timestamp_seconds", "covmon_refresh_pending_since_timestamp_seconds"}
 	head := `# HELP covmon_refresh_pending 1 while uploads taken up are not all counted in the figures (observed after their as_of, more than 100,000 rows, or plans) and a whole computation is owed; 0 otherwise.
 # TYPE covmon_refresh_pending gauge
 covmon_refresh_pending %d
@@ -380,6 +380,9 @@ covmon_snapshot_as_of_timestamp_seconds 1.7356644e+09
 	want := `# HELP covmon_refresh_due_timestamp_seconds When the whole computation owed to uploads starts at the latest (collector.min_full_refresh_interval after the last one ended); only while covmon_refresh_pending is 1.
 # TYPE covmon_refresh_due_timestamp_seconds gauge
 covmon_refresh_due_timestamp_seconds 1.73566452e+09
+# HELP covmon_refresh_pending_since_timestamp_seconds Since when the whole computation owed to uploads is owed (the first upload the figures do not count yet was taken up); only while covmon_refresh_pending is 1.
+# TYPE covmon_refresh_pending_since_timestamp_seconds gauge
+covmon_refresh_pending_since_timestamp_seconds 1.73566446e+09
 ` + fmt.Sprintf(head, 1)
 	if err := testutil.CollectAndCompare(metrics.NewCollector(func() *geo.Snapshot { return &owed }), strings.NewReader(want), names...); err != nil {
 		t.Errorf("pending: %v", err)

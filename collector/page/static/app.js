@@ -184,6 +184,7 @@
     $("fig-bar").style.width = (n.baseline ? (100 * n.baseline_covered / n.baseline) : 0).toFixed(1) + "%";
     const pct = n.baseline ? (100 * n.baseline_covered / n.baseline).toFixed(1) : "0";
     $("fig-asof").textContent = bothText("page.as_of") + ": " + vnDateTime(s.as_of) + " (UTC+7) · " + pct + "%";
+    showPending(s);
     const dl = Date.parse(s.program.deadline), at = Date.parse(s.as_of);
     const days = Math.floor(Math.abs(at - dl) / 86400000);
     const dlEl = $("fig-deadline");
@@ -218,6 +219,26 @@
       notice.append(lab("page.demo").vi, el("span", "en", s.notice));
     } else {
       notice.hidden = true;
+    }
+  }
+
+  // showPending says, while a whole computation is owed to uploads the figures do not count
+  // yet (the API summary's pending), as of when the figures are, since when it is owed and by
+  // when it runs; and that the map and the CSV, evaluated when loaded, are of another instant.
+  // Hidden otherwise (a summary as of a past date, or nothing owed).
+  function showPending(s) {
+    const box = $("fig-pending");
+    box.textContent = "";
+    box.hidden = !s.pending;
+    box.dataset.since = s.pending ? s.pending.since : "";
+    box.dataset.due = s.pending ? s.pending.due : "";
+    if (!s.pending) return;
+    const at = (iso) => vnDateTime(iso) + " (UTC+7)";
+    both(box, "page.pending", { as_of: at(s.as_of), since: at(s.pending.since), due: at(s.pending.due) });
+    if (st.mapAsOf) {
+      const m = both(el("div"), "page.pending_map", { at: at(st.mapAsOf) });
+      m.id = "fig-pending-map";
+      box.append(m);
     }
   }
 
@@ -374,6 +395,7 @@
       ]);
       st.summary = sum;
       st.features = fc.features || [];
+      st.mapAsOf = fc.as_of || "";
       const t1 = performance.now();
       fillChoices();
       showSummary(sum);
