@@ -156,7 +156,7 @@ func (r *Runner) pullFeed(ctx context.Context, f Feed) (rejected bool, err error
 	if b := path.Base(req.URL.Path); b != "" && b != "/" && b != "." {
 		name = f.Name + "/" + b
 	}
-	u, err := r.Ingest(ctx, File{Name: name, Kind: f.Kind, Carrier: f.Carrier, Source: "feed"}, LimitReader(resp.Body, max))
+	u, err := r.Ingest(ctx, File{Name: name, Kind: f.Kind, Carrier: f.Carrier, Source: "feed", Remote: true}, LimitReader(resp.Body, max))
 	if err != nil {
 		return false, fmt.Errorf("feed %s: %w", f.Name, redactErr(err))
 	}

@@ -63,6 +63,14 @@ type Store interface {
 	CommitChangedObservations(ctx context.Context, u *geo.Upload, batches iter.Seq[[]geo.Observation]) error
 }
 
+// ObservationStager is implemented by a store that can write an observations upload while
+// its file is still being read (geo.ObservationStage; PostgreSQL). StageObservations returns
+// a nil stage when it cannot stage now: the upload is then committed with
+// CommitObservationStream.
+type ObservationStager interface {
+	StageObservations(ctx context.Context) (geo.ObservationStage, error)
+}
+
 // ErrUnknownCarrier is returned when the uploader's carrier is not configured.
 var ErrUnknownCarrier = errors.New("collector: unknown carrier")
 
@@ -113,6 +121,11 @@ type File struct {
 	TokenID int64
 	// DryRun validates without writing anything, not even the upload record.
 	DryRun bool
+	// Remote says the bytes arrive from the network as they are read (a feed): the store is
+	// then not asked to stage the rows while the file is read (ObservationStager), so that a
+	// slow sender cannot hold one of its sessions and an open transaction for as long as it
+	// dribbles. A spooled API upload, a drop-folder file or a CLI file is read at disk speed.
+	Remote bool
 }
 
 // Ingest decides f's kind and carrier (see resolve), reads r to the end, validates it as f.Kind and, unless f.DryRun, records the upload
@@ -240,7 +253,21 @@ func (in *Ingester) Ingest(ctx context.Context, f File, r io.Reader) (*geo.Uploa
 			return nil, err
 		}
 		defer obs.close()
-		if obsFile, err = format.StreamObservations(cr, opt, obs); err == nil {
+		// A store that can stage copies the rows in while the file is read (whether they are
+		// stored is still decided at its end; see geo.ObservationStage).
+		if s, ok := in.Store.(ObservationStager); ok && !f.DryRun && !f.Remote {
+			if obs.stage, err = s.StageObservations(ctx); err != nil {
+				return nil, err
+			}
+			if obs.stage != nil {
+				defer obs.stage.Abort() // unless committed
+			}
+		}
+		obsFile, err = format.StreamObservations(cr, opt, obs)
+		if serr := obs.staged(); serr != nil {
+			return nil, fmt.Errorf("stage %s: %w", f.Name, serr)
+		}
+		if err == nil {
 			u.Features = obs.n
 			u.Effective = reportedThrough(obs.newest, u.ReceivedAt)
 			if u.Carrier == "" {
@@ -295,6 +322,9 @@ func (in *Ingester) Ingest(ctx context.Context, f File, r io.Reader) (*geo.Uploa
 		sourceRole = obsFile.Role
 	}
 	u.Role = geo.UploadRole(f.Kind, f.Inspector, sourceRole)
+	if obs != nil && obs.stage != nil && u.Result != "" {
+		obs.stage.Abort() // rejected: the stage may hold the write lock RecordUpload needs
+	}
 	prev, err := in.Store.AcceptedUploadByHash(ctx, u.Carrier, u.Role, u.SHA256)
 	switch {
 	case err == nil:
@@ -310,6 +340,9 @@ func (in *Ingester) Ingest(ctx context.Context, f File, r io.Reader) (*geo.Uploa
 		return u, nil
 	}
 	if u.Result != "" {
+		if obs != nil && obs.stage != nil {
+			obs.stage.Abort() // a duplicate
+		}
 		if err := in.Store.RecordUpload(ctx, u); err != nil {
 			return nil, fmt.Errorf("record upload: %w", err)
 		}
@@ -323,7 +356,11 @@ func (in *Ingester) Ingest(ctx context.Context, f File, r io.Reader) (*geo.Uploa
 			err = in.Store.CommitVillageStream(ctx, u, villages.batches())
 		}
 	case geo.KindObservations:
-		err = in.Store.CommitObservationStream(ctx, u, obs.batches(obsFile))
+		if obs.stage != nil {
+			err = obs.stage.Commit(ctx, u, obsFile.Carrier, obsFile.Role == geo.SourceIndependent)
+		} else {
+			err = in.Store.CommitObservationStream(ctx, u, obs.batches(obsFile))
+		}
 	case geo.KindAssignments:
 		err = in.Store.CommitAssignments(ctx, u, assignments)
 	case geo.KindAreas:

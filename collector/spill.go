@@ -188,7 +188,16 @@ type observationSpill struct {
 	row format.ObservationRow
 	// newest is the greatest observed_at of the rows added.
 	newest time.Time
+
+	// stage, when set, is also handed the rows added, stageBatch at a time (staged hands it
+	// the rest); stageErr is its first error, after which it is not called again.
+	stage    geo.ObservationStage
+	pending  []geo.Observation
+	stageErr error
 }
+
+// stageBatch is the number of rows per batch handed to a stage.
+const stageBatch = 1024
 
 func newObservationSpill() (*observationSpill, error) {
 	s, err := newSpill("observations")
@@ -205,6 +214,22 @@ func (s *observationSpill) Add(row *format.ObservationRow) {
 	}
 	s.buf = appendObservationRow(s.buf[:0], row)
 	s.spill.add(s.buf)
+	if s.stage != nil && s.stageErr == nil {
+		s.pending = append(s.pending, row.Observation)
+		if len(s.pending) == stageBatch {
+			s.stageErr = s.stage.Add(s.pending)
+			s.pending = s.pending[:0]
+		}
+	}
+}
+
+// staged hands the stage the rows not yet handed to it and returns its first error.
+func (s *observationSpill) staged() error {
+	if s.stage != nil && s.stageErr == nil && len(s.pending) > 0 {
+		s.stageErr = s.stage.Add(s.pending)
+		s.pending = s.pending[:0]
+	}
+	return s.stageErr
 }
 
 // Rows reads the rows back in file order (format.RowSpool); the row is reused.

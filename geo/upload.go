@@ -1,6 +1,7 @@
 package geo
 
 import (
+	"context"
 	"fmt"
 	"strings"
 	"time"
@@ -198,4 +199,23 @@ func UploadRole(kind UploadKind, inspector bool, sourceRole string) string {
 		return RoleInspector
 	}
 	return RoleCarrier
+}
+
+// ObservationStage is an observations upload being copied into a store while its file is
+// still being read (the PostgreSQL store's server copies the rows into a stage while covmon
+// decodes the rest), in one transaction that Commit ends or Abort drops. A store that stages
+// holds a session until then.
+type ObservationStage interface {
+	// Add hands rows to the stage in file order, as decoded (a row without its own carrier
+	// has an empty Carrier); it may block while the store catches up and keeps none of the
+	// slice.
+	Add(rows []Observation) error
+	// Commit stores the rows added as upload u in one transaction (u's ledger entry, the
+	// same de-duplication as a plain commit), sets u.ID, u.Result and u.Inserted, and returns
+	// an error wrapping ErrDuplicateUpload when the same bytes were accepted meanwhile. A row
+	// added without a carrier takes carrier; with independent every row is an independent
+	// measurement (what the end of the file decided).
+	Commit(ctx context.Context, u *Upload, carrier string, independent bool) error
+	// Abort drops the stage; a no-op after Commit or another Abort.
+	Abort()
 }

@@ -92,33 +92,209 @@ func (db *DB) commitStaged(ctx context.Context, op string, u *geo.Upload, skipKn
 	if err := fill(ctx, st); err != nil {
 		return fmt.Errorf("%s: %w", op, err)
 	}
-	spent, err := stageSpent(ctx, tx, "obs_stage")
+	err = db.storeStaged(ctx, st, id, u, skipKnown, stageResolve{})
+	tx = nil // storeStaged ended it
+	end(err != nil || st.spent)
 	if err != nil {
 		return fmt.Errorf("%s: %w", op, err)
 	}
-	inserted, err := st.flush(ctx, id, skipKnown)
+	db.analyzeAfter(ctx, u.Inserted, "observations", "latest_claims")
+	return nil
+}
+
+// storeStaged inserts st's rows as upload id (its ledger entry begun), finishes the entry,
+// commits st's transaction (rolled back on an error) and sets u's ID, Result and Inserted;
+// st.spent says whether the session's stage outgrew the default local buffers.
+func (db *DB) storeStaged(ctx context.Context, st *stage, id int64, u *geo.Upload, skipKnown bool, res stageResolve) error {
+	tx := st.tx
+	defer tx.Rollback(ctx) // a no-op once committed
+	var err error
+	if st.spent, err = stageSpent(ctx, tx, "obs_stage"); err != nil {
+		st.spent = true
+		return err
+	}
+	inserted, err := st.flush(ctx, id, skipKnown, res)
 	if err != nil {
-		return fmt.Errorf("%s: %w", op, err)
+		return err
 	}
 	if err := finishAccepted(ctx, tx, id, inserted); err != nil {
-		return fmt.Errorf("%s: %w", op, err)
+		return err
 	}
 	if err := tx.Commit(ctx); err != nil {
-		return fmt.Errorf("%s: commit: %w", op, err)
+		return fmt.Errorf("commit: %w", err)
 	}
-	tx = nil
-	end(spent)
-	db.analyzeAfter(ctx, inserted, "observations", "latest_claims")
 	u.ID, u.Result, u.Inserted, u.DuplicateOf = id, geo.ResultAccepted, inserted, 0
 	return nil
+}
+
+// stageResolve completes staged rows as the end of their file decided (format.ObservationFile
+// .Resolve), in the insert: a row without a carrier takes Carrier, and with Independent every
+// row is an independent measurement. The zero value leaves the rows as staged.
+type stageResolve struct {
+	Carrier     string
+	Independent bool
+}
+
+// StageObservations begins an observations upload whose rows are copied in while its file
+// is still being read (geo.ObservationStage): one COPY into the upload's stage, fed as the
+// rows are decoded, on a session of its own that takes the write lock only at Commit; Commit
+// then inserts them as CommitObservationStream does. It returns nil when no session is free
+// for a stage now (at most half the pool stages at once: the other half serves the reads a
+// caller needs meanwhile, such as the duplicate lookup); the caller then commits with
+// CommitObservationStream.
+func (db *DB) StageObservations(ctx context.Context) (geo.ObservationStage, error) {
+	select {
+	case db.stageSlots <- struct{}{}:
+	default:
+		return nil, nil
+	}
+	tx, end, err := db.beginUnlocked(ctx)
+	if err != nil {
+		<-db.stageSlots
+		return nil, fmt.Errorf("stage observations: %w", err)
+	}
+	st, err := newStage(ctx, tx)
+	if err != nil {
+		tx.Rollback(ctx)
+		end(true)
+		<-db.stageSlots
+		return nil, fmt.Errorf("stage observations: %w", err)
+	}
+	s := &obsStage{db: db, ctx: ctx, tx: tx, end: end, st: st,
+		batches: make(chan []geo.Observation, stageDepth), stopped: make(chan struct{})}
+	go s.run()
+	return s, nil
+}
+
+// stageDepth is how many batches Add may hand over ahead of the COPY.
+const stageDepth = 4
+
+// obsStage is an observations upload being staged (geo.ObservationStage). Its goroutine (run)
+// is the only user of the session from StageObservations until Commit or Abort has seen it
+// stop.
+type obsStage struct {
+	db  *DB
+	ctx context.Context
+	tx  pgx.Tx
+	end func(discard bool)
+	st  *stage
+
+	batches chan []geo.Observation
+	stopped chan struct{} // closed when run has returned
+	closed  bool          // batches closed
+	ended   bool          // the transaction ended, the slot given back
+	err     error         // run's error, read after stopped
+}
+
+// run copies the batches handed to Add into the stage, in one COPY.
+func (s *obsStage) run() {
+	defer close(s.stopped)
+	var batch []geo.Observation
+	i := 0
+	n, err := s.tx.CopyFrom(s.ctx, pgx.Identifier{"obs_stage"}, stageColumns, pgx.CopyFromFunc(func() ([]any, error) {
+		for i == len(batch) {
+			b, ok := <-s.batches
+			if !ok {
+				return nil, nil
+			}
+			s.st.note(b)
+			batch, i = b, 0
+		}
+		i++
+		return s.st.row(&batch[i-1]), nil
+	}))
+	if err == nil && n != s.st.n {
+		err = fmt.Errorf("copied %d rows of %d", n, s.st.n)
+	}
+	if err != nil {
+		s.err = fmt.Errorf("copy observations: %w", err)
+	}
+}
+
+// Add hands rows to run (a copy: the caller may reuse its slice). When the COPY has already
+// failed it drops them and returns nil: decoding goes on to the end, and Commit reports the
+// failure.
+func (s *obsStage) Add(rows []geo.Observation) error {
+	if len(rows) == 0 {
+		return nil
+	}
+	b := slices.Clone(rows)
+	select {
+	case s.batches <- b:
+	case <-s.stopped:
+	}
+	return nil
+}
+
+// wait ends the COPY once it has taken every row added, and returns its error.
+func (s *obsStage) wait() error {
+	if !s.closed {
+		close(s.batches)
+		s.closed = true
+	}
+	<-s.stopped
+	return s.err
+}
+
+// finish ends the transaction (rolled back unless committed) and gives back the slot.
+func (s *obsStage) finish(discard bool) {
+	if s.ended {
+		return
+	}
+	s.ended = true
+	s.tx.Rollback(s.ctx) // a no-op once committed
+	s.end(discard)
+	<-s.db.stageSlots
+}
+
+// Abort drops the stage (geo.ObservationStage).
+func (s *obsStage) Abort() {
+	if s.ended {
+		return
+	}
+	s.wait()
+	s.finish(true) // the stage's size unknown: its session ends
+}
+
+// Commit stores the upload (geo.ObservationStage).
+func (s *obsStage) Commit(ctx context.Context, u *geo.Upload, carrier string, independent bool) error {
+	const op = "commit observations"
+	if s.ended {
+		return fmt.Errorf("%s: the stage has ended", op)
+	}
+	err := s.commit(ctx, u, carrier, independent)
+	s.finish(err != nil || s.st.spent)
+	if err != nil {
+		return fmt.Errorf("%s: %w", op, err)
+	}
+	s.db.staged.Add(1)
+	s.db.analyzeAfter(ctx, u.Inserted, "observations", "latest_claims")
+	return nil
+}
+
+func (s *obsStage) commit(ctx context.Context, u *geo.Upload, carrier string, independent bool) error {
+	if err := s.wait(); err != nil {
+		return err
+	}
+	if err := lockWrites(ctx, s.tx); err != nil {
+		return err
+	}
+	id, err := s.db.beginAccepted(ctx, s.tx, u)
+	if err != nil {
+		return err
+	}
+	return s.db.storeStaged(ctx, s.st, id, u, true, stageResolve{Carrier: carrier, Independent: independent})
 }
 
 // stage is a temporary table of one upload's observations, in file order (ord).
 type stage struct {
 	tx pgx.Tx
-	n  int64 // rows copied so far
+	n  int64 // rows copied so far (the next row's ord)
 
-	// hashes holds a hash of each staged row's series, source role and instant; the insert
+	// hashes holds a hash of each staged row's village, technology and instant (not its
+	// carrier or source role: a staged row may take those from the end of its file, see
+	// stageResolve; rows of two carriers at one village and instant only share a hash, like a
+	// collision); the insert
 	// asks whether two staged rows share one (repeats, which sorts them): only then can a row
 	// repeat the one before it in the file, and the insert compare each row with the previous
 	// of its key (a sort of the stage by key). A collision of two hashes only takes that path
@@ -129,6 +305,8 @@ type stage struct {
 	seed     maphash.Seed
 	hashes   []uint64
 	repeated bool
+
+	spent bool // the stage outgrew the session's default local buffers (stageSpent)
 }
 
 // maxStageHashes bounds the hashes one upload holds (32 MiB).
@@ -170,9 +348,6 @@ func (st *stage) note(obs []geo.Observation) {
 		h.Reset()
 		h.WriteString(o.VillageID)
 		h.WriteByte(0)
-		h.WriteString(o.Carrier)
-		h.WriteByte(0)
-		h.WriteString(sourceRole(o))
 		h.WriteByte(byte(o.Technology))
 		var at [8]byte
 		binary.LittleEndian.PutUint64(at[:], uint64(o.ObservedAt.UnixMilli()))
@@ -224,6 +399,13 @@ func (st *stage) copy(ctx context.Context, obs []geo.Observation) error {
 	st.n += n
 	st.note(obs)
 	return nil
+}
+
+// row returns o as the stage's next row (its ord the next one) for a COPY.
+func (st *stage) row(o *geo.Observation) []any {
+	st.n++
+	return []any{st.n - 1, o.VillageID, o.Carrier, int16(o.Technology), o.HasSignal, o.RSRPdBm,
+		o.DLMbps, o.ObservedAt.UnixMilli(), o.Method, o.AreaShare, sourceRole(o), o.Inspector}
 }
 
 // changed stages the observations of batch that differ from the latest carrier claim of
@@ -289,7 +471,9 @@ func (st *stage) changed(ctx context.Context, batch []geo.Observation) error {
 // inserted. With skipKnown, a row equal to the latest of its series at its instant (the row
 // before it in the file, or else the latest stored) is skipped. An unknown village fails
 // with geo.ErrNotFound naming the first one.
-func (st *stage) flush(ctx context.Context, uploadID int64, skipKnown bool) (int, error) {
+//
+// res completes the rows as their file decided (the zero stageResolve leaves them as staged).
+func (st *stage) flush(ctx context.Context, uploadID int64, skipKnown bool, res stageResolve) (int, error) {
 	if st.n == 0 {
 		return 0, nil
 	}
@@ -349,9 +533,18 @@ func (st *stage) flush(ctx context.Context, uploadID int64, skipKnown bool) (int
 			WINDOW w AS (PARTITION BY s.village_id COLLATE "C", s.carrier COLLATE "C", s.technology, s.source_role COLLATE "C",
 				s.observed_at ORDER BY s.ord)`
 	}
-	if err := st.unknownVillage(ctx); err != nil {
-		return 0, err
+	// A staged village not in the registry fails the insert (the foreign key): only then is
+	// the stage searched for the first one to name (a file's villages were checked as it was
+	// read; the search costs a pass over the stage and the registry), after a return to the
+	// savepoint before the insert.
+	if _, err := st.tx.Exec(ctx, `SAVEPOINT stage_insert`); err != nil {
+		return 0, fmt.Errorf("insert observations: %w", err)
 	}
+	// The staged rows as their file decided ($2, $3: stageResolve).
+	stageRows := `(SELECT ord, village_id, CASE WHEN carrier = '' THEN $2::text ELSE carrier END AS carrier,
+			technology, has_signal, rsrp_dbm, dl_mbps, observed_at, method, area_share,
+			CASE WHEN $3::boolean THEN 'independent' ELSE source_role END AS source_role, inspector
+		FROM obs_stage)`
 	var n int
 	err := st.tx.QueryRow(ctx, `WITH ins AS (INSERT INTO observations
 		(village_id, carrier, technology, has_signal, rsrp_dbm, dl_mbps, observed_at, method, area_share,
@@ -360,7 +553,7 @@ func (st *stage) flush(ctx context.Context, uploadID int64, skipKnown bool) (int
 			s.method, s.area_share, $1, s.source_role, s.inspector
 		FROM (SELECT s.*, `+known+` AS known,
 			`+prev+`
-			FROM obs_stage s`+join+window+`) s`+filter+`
+			FROM `+stageRows+` s`+join+window+`) s`+filter+`
 		ORDER BY s.ord
 		RETURNING *),
 	latest AS (INSERT INTO latest_claims (village_id, carrier, technology, id, has_signal, rsrp_dbm, dl_mbps,
@@ -374,9 +567,15 @@ func (st *stage) flush(ctx context.Context, uploadID int64, skipKnown bool) (int
 			dl_mbps = excluded.dl_mbps, observed_at = excluded.observed_at, method = excluded.method,
 			area_share = excluded.area_share, upload_id = excluded.upload_id, inspector = excluded.inspector
 		WHERE (excluded.observed_at, excluded.id) > (latest_claims.observed_at, latest_claims.id))
-	SELECT count(*) FROM ins`, uploadID).Scan(&n)
+	SELECT count(*) FROM ins`, uploadID, res.Carrier, res.Independent).Scan(&n)
 	if err != nil {
 		if isForeignKeyViolation(err) {
+			if _, rerr := st.tx.Exec(ctx, `ROLLBACK TO SAVEPOINT stage_insert`); rerr != nil {
+				return 0, fmt.Errorf("insert observations: %w", rerr)
+			}
+			if err := st.unknownVillage(ctx); err != nil {
+				return 0, err
+			}
 			return 0, fmt.Errorf("observations: %w", geo.ErrNotFound)
 		}
 		return 0, fmt.Errorf("insert observations: %w", err)

@@ -29,6 +29,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -61,6 +62,11 @@ type DB struct {
 
 	known     knownCache
 	regChange sqlstore.RegistryChange // the registry's last change (see todaysRegistry)
+
+	// stageSlots bounds the uploads staging while their files are read (StageObservations)
+	// to half the pool, so that those reads always find a session.
+	stageSlots chan struct{}
+	staged     atomic.Int64 // uploads stored by StageObservations (tests)
 }
 
 // NewDB returns a DB for the database at url (postgres://… or postgresql://…, or a key=value
@@ -100,6 +106,7 @@ func (db *DB) Open(ctx context.Context) (err error) {
 	// PostgreSQL keeps them until the session ends, so an upload that filled more than the
 	// default 8 MB ends its session (beginOwn).
 	cfg.ConnConfig.RuntimeParams["temp_buffers"] = "256MB"
+	db.stageSlots = make(chan struct{}, cfg.MaxConns/2)
 	db.pool, err = pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return fmt.Errorf("open db: %w", err)
@@ -234,6 +241,29 @@ func (db *DB) migrateFile(ctx context.Context, conn *pgx.Conn, name string) erro
 // that had each staged a large upload would hold 2 GB of the server's memory for as long as
 // the pool keeps them (up to an hour), and every instance has its own pool.
 func (db *DB) beginOwn(ctx context.Context) (tx pgx.Tx, end func(discard bool), err error) {
+	tx, end, err = db.beginUnlocked(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := lockWrites(ctx, tx); err != nil {
+		tx.Rollback(ctx)
+		end(false)
+		return nil, nil, err
+	}
+	return tx, end, nil
+}
+
+// lockWrites takes the write lock for the rest of tx.
+func lockWrites(ctx context.Context, tx pgx.Tx) error {
+	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, int64(writeLockKey)); err != nil {
+		return fmt.Errorf("write lock: %w", err)
+	}
+	return nil
+}
+
+// beginUnlocked is beginOwn without the write lock: a transaction that only stages rows in
+// its own temporary table takes the lock (lockWrites) when it starts writing shared tables.
+func (db *DB) beginUnlocked(ctx context.Context) (tx pgx.Tx, end func(discard bool), err error) {
 	c, err := db.pool.Acquire(ctx)
 	if err != nil {
 		return nil, nil, err
@@ -241,11 +271,6 @@ func (db *DB) beginOwn(ctx context.Context) (tx pgx.Tx, end func(discard bool), 
 	if tx, err = c.Begin(ctx); err != nil {
 		c.Release()
 		return nil, nil, err
-	}
-	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, int64(writeLockKey)); err != nil {
-		tx.Rollback(ctx)
-		c.Release()
-		return nil, nil, fmt.Errorf("write lock: %w", err)
 	}
 	return tx, func(discard bool) {
 		if !discard {

@@ -63,7 +63,10 @@ func TestStage_Repeats(t *testing.T) {
 		{"distinct villages", [][]geo.Observation{{o("V1", geo.Tech4G, at, ""), o("V2", geo.Tech4G, at, "")}}, false},
 		{"other technology", [][]geo.Observation{{o("V1", geo.Tech4G, at, ""), o("V1", geo.Tech3G, at, "")}}, false},
 		{"other instant", [][]geo.Observation{{o("V1", geo.Tech4G, at, "")}, {o("V1", geo.Tech4G, at.Add(time.Second), "")}}, false},
-		{"other role", [][]geo.Observation{{o("V1", geo.Tech4G, at, "")}, {o("V1", geo.Tech4G, at, "insp")}}, false},
+		// The carrier and the source role are not hashed (a staged row may take them from the
+		// end of its file): rows differing only there share a hash, and the insert compares
+		// them exactly, on its slower path.
+		{"other role", [][]geo.Observation{{o("V1", geo.Tech4G, at, "")}, {o("V1", geo.Tech4G, at, "insp")}}, true},
 		{"same key, one batch", [][]geo.Observation{{o("V1", geo.Tech4G, at, ""), o("V2", geo.Tech4G, at, ""), o("V1", geo.Tech4G, at, "")}}, true},
 		{"same key, batches apart", [][]geo.Observation{{o("V1", geo.Tech4G, at, "")}, {o("V2", geo.Tech4G, at, "")}, {o("V1", geo.Tech4G, at, "")}}, true},
 	} {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"reflect"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -62,6 +63,9 @@ func contractCommitObservations(t *testing.T, h *Harness) {
 		err := db.CommitObservations(ctx, u, obs)
 		if !errors.Is(err, geo.ErrNotFound) {
 			t.Fatalf("err=%v, want ErrNotFound", err)
+		}
+		if !strings.Contains(err.Error(), `"GHOST"`) || !strings.Contains(err.Error(), "observation 2") {
+			t.Errorf("err=%v, want it to name observation 2 and its village GHOST", err)
 		}
 		if u.ID != 0 {
 			t.Fatalf("ID=%d, want 0", u.ID)
