@@ -138,10 +138,9 @@ type stageResolve struct {
 // StageObservations begins an observations upload whose rows are copied in while its file
 // is still being read (geo.ObservationStage): one COPY into the upload's stage, fed as the
 // rows are decoded, on a session of its own that takes the write lock only at Commit; Commit
-// then inserts them as CommitObservationStream does. It returns nil when no session is free
-// for a stage now (at most half the pool stages at once: the other half serves the reads a
-// caller needs meanwhile, such as the duplicate lookup); the caller then commits with
-// CommitObservationStream.
+// then inserts them as CommitObservationStream does. It returns nil when another upload is
+// staging now (one at a time, and never with a pool of one session: see DB.stageSlots); the
+// caller then commits with CommitObservationStream.
 func (db *DB) StageObservations(ctx context.Context) (geo.ObservationStage, error) {
 	select {
 	case db.stageSlots <- struct{}{}:

@@ -63,8 +63,10 @@ type DB struct {
 	known     knownCache
 	regChange sqlstore.RegistryChange // the registry's last change (see todaysRegistry)
 
-	// stageSlots bounds the uploads staging while their files are read (StageObservations)
-	// to half the pool, so that those reads always find a session.
+	// stageSlots bounds the uploads staging while their files are read (StageObservations):
+	// one at a time, so that an instance holds at most two stages in the server's memory
+	// (that one, and the one filled under the write lock by an upload that found the slot
+	// taken), and the reads an ingest needs meanwhile always find a session.
 	stageSlots chan struct{}
 	staged     atomic.Int64 // uploads stored by StageObservations (tests)
 }
@@ -106,7 +108,7 @@ func (db *DB) Open(ctx context.Context) (err error) {
 	// PostgreSQL keeps them until the session ends, so an upload that filled more than the
 	// default 8 MB ends its session (beginOwn).
 	cfg.ConnConfig.RuntimeParams["temp_buffers"] = "256MB"
-	db.stageSlots = make(chan struct{}, cfg.MaxConns/2)
+	db.stageSlots = make(chan struct{}, min(1, cfg.MaxConns/2))
 	db.pool, err = pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return fmt.Errorf("open db: %w", err)
