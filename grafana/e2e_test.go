@@ -56,7 +56,8 @@ func TestEndToEnd(t *testing.T) {
 	defer cancel()
 	tmp := t.TempDir()
 
-	covmonURL := startCovmon(ctx, t, tmp)
+	// Short job intervals so job metrics and the rejected upload appear within seconds.
+	covmonURL := startCovmon(ctx, t, tmp, "collector:\n  inbox_every: 2s\n  refresh_every: 2s\n", map[string]string{"viettel/bad.geojson": badUpload})
 	t.Logf("covmon: %s", covmonURL)
 
 	t.Run("CheckMetrics", func(t *testing.T) {
@@ -174,9 +175,9 @@ func TestEndToEnd(t *testing.T) {
 }
 
 // startCovmon builds covmon from this repository and runs `covmon serve --seed` on a loopback
-// port chosen by the kernel, with a drop folder holding one bad file. It returns the base URL
-// covmon prints.
-func startCovmon(ctx context.Context, t *testing.T, tmp string) string {
+// port chosen by the kernel, with the configuration cfg and a drop folder holding inbox (path
+// under the folder → content, settled: taken at once). It returns the base URL covmon prints.
+func startCovmon(ctx context.Context, t *testing.T, tmp, cfgYAML string, inbox map[string]string) string {
 	t.Helper()
 	goBin, err := exec.LookPath("go")
 	if err != nil {
@@ -193,21 +194,14 @@ func startCovmon(ctx context.Context, t *testing.T, tmp string) string {
 		t.Fatalf("go build ./cmd/covmon: %v\n%s", err, out)
 	}
 
-	inbox := filepath.Join(tmp, "inbox", "viettel")
-	if err := os.MkdirAll(inbox, 0o755); err != nil {
+	if err := os.MkdirAll(filepath.Join(tmp, "inbox"), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	bad := filepath.Join(inbox, "bad.geojson")
-	if err := os.WriteFile(bad, []byte(badUpload), 0o644); err != nil {
-		t.Fatal(err)
+	for name, content := range inbox {
+		dropFile(t, filepath.Join(tmp, "inbox", filepath.FromSlash(name)), content)
 	}
-	old := time.Now().Add(-time.Hour) // settled: the inbox takes it at once
-	if err := os.Chtimes(bad, old, old); err != nil {
-		t.Fatal(err)
-	}
-	// Short job intervals so job metrics and the rejected upload appear within seconds.
 	cfg := filepath.Join(tmp, "covmon.yml")
-	if err := os.WriteFile(cfg, []byte("collector:\n  inbox_every: 2s\n  refresh_every: 2s\n"), 0o644); err != nil {
+	if err := os.WriteFile(cfg, []byte(cfgYAML), 0o644); err != nil {
 		t.Fatal(err)
 	}
 
@@ -242,6 +236,22 @@ func startCovmon(ctx context.Context, t *testing.T, tmp string) string {
 		t.Fatalf("covmon serve: %v", ctx.Err())
 	}
 	return ""
+}
+
+// dropFile writes content at path (its folder made), settled: an hour old, so the inbox takes
+// it at its next scan.
+func dropFile(t *testing.T, path, content string) {
+	t.Helper()
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	old := time.Now().Add(-time.Hour)
+	if err := os.Chtimes(path, old, old); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // startPrometheus runs Prometheus scraping covmon and evaluating the repository's rules file.

@@ -564,8 +564,8 @@ func checkFigures(t *testing.T, b *browser, sum map[string]any) {
 // TestPage_Pending: while a whole computation is owed to an upload the figures do not count (a
 // carrier's plans, collector.min_full_refresh_interval not over), the page
 // says, in Vietnamese and English, as of when its figures are, since when the computation is
-// owed and by when it runs — the API summary's as_of and pending — and when the map and the
-// CSV were evaluated. With nothing owed, and as of a past date, it says nothing of the kind.
+// owed and by when it runs — the API summary's as_of and pending — and that the map (when the
+// page loaded) and the CSV (when downloaded) are evaluated at their own instants. With nothing owed, and as of a past date, it says nothing of the kind.
 func TestPage_Pending(t *testing.T) {
 	t.Parallel() // its own server and database
 	exe := chromium(t)
@@ -624,7 +624,7 @@ func TestPage_Pending(t *testing.T) {
 		}
 	}
 	fc := do(t, "GET", s.url+"/api/v1/villages?limit=1", "", "", nil).json(t)
-	if m := text(t, b, "fig-pending-map"); !strings.Contains(m, vn(fc["as_of"].(string))) || !strings.Contains(m, "The map and the CSV are evaluated when loaded") {
+	if m := text(t, b, "fig-pending-map"); !strings.Contains(m, vn(fc["as_of"].(string))) || !strings.Contains(m, "The map is evaluated when the page loaded (") || !strings.Contains(m, "Bản đồ được tính lúc tải trang (") {
 		t.Errorf("map note %q, want the list's as_of %s", m, vn(fc["as_of"].(string)))
 	}
 	checkFigures(t, b, sum) // the figures shown are still the summary's

@@ -42,12 +42,15 @@ func villagesFormat(r *http.Request) (csv bool, err error) {
 }
 
 // writeVillagesCSV writes fc as CSV (wire.WriteCSV): UTF-8 with BOM, offered as a download
-// named after the instant. Synthetic demo data is flagged in the X-Covmon-Notice header (the
-// columns stay those of the GeoJSON).
+// named after the instant. The instant the rows describe is in the X-Covmon-As-Of header (the
+// GeoJSON's as_of member: the rows are evaluated from the store at it, when asked, so they
+// count every stored upload and no computation is ever owed to them), and synthetic demo data
+// is flagged in the X-Covmon-Notice header (the columns stay those of the GeoJSON).
 func writeVillagesCSV(w http.ResponseWriter, fc *geojson.FeatureCollection, asOf time.Time, demo bool) error {
 	h := w.Header()
 	h.Set("Content-Type", "text/csv; charset=utf-8; header=present")
 	h.Set("Content-Disposition", fmt.Sprintf(`attachment; filename="covmon-villages-%s.csv"`, asOf.In(geo.Vietnam).Format("2006-01-02")))
+	h.Set("X-Covmon-As-Of", wire.VN(asOf).Format(time.RFC3339))
 	h.Set("X-Content-Type-Options", "nosniff")
 	if demo {
 		h.Set("X-Covmon-Notice", wire.DemoNotice)

@@ -286,7 +286,7 @@ var labels = map[string]Label{
 	"page.click_village":          {"Bấm vào một thôn trên bản đồ để xem lịch sử.", "Click a village on the map to see its history."},
 	"page.times_note":             {"Giờ Việt Nam (UTC+7)", "Vietnam time (UTC+7)"},
 	"page.pending":                {"Đang chờ tính lại: số liệu trên tính đến {as_of}, chưa gồm các báo cáo nhận từ {since}; covmon sẽ tính lại toàn bộ chậm nhất lúc {due}", "Recomputation owed: these figures are as of {as_of} and do not yet count the reports taken up since {since}; covmon recomputes them all by {due}"},
-	"page.pending_map":            {"Bản đồ và tệp CSV được tính lúc tải trang: {at}", "The map and the CSV are evaluated when loaded: {at}"},
+	"page.pending_map":            {"Bản đồ được tính lúc tải trang ({at}) và tệp CSV lúc tải về, từ mọi báo cáo đã lưu", "The map is evaluated when the page loaded ({at}) and the CSV when downloaded, from every stored report"},
 	"page.loading":                {"Đang tải…", "Loading…"},
 	"page.error":                  {"Lỗi", "Error"},
 	"page.demo":                   {"DỮ LIỆU MẪU TỔNG HỢP — không phải thôn bản thật, không phải báo cáo thật của nhà mạng", "SYNTHETIC DEMO DATA — not real villages, not real carrier reports"},

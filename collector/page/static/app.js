@@ -224,7 +224,8 @@
 
   // showPending says, while a whole computation is owed to uploads the figures do not count
   // yet (the API summary's pending), as of when the figures are, since when it is owed and by
-  // when it runs; and that the map and the CSV, evaluated when loaded, are of another instant.
+  // when it runs; and that the map (when the page loaded) and the CSV (when downloaded) are
+  // evaluated from the store at their own instants, counting every stored report.
   // Hidden otherwise (a summary as of a past date, or nothing owed).
   function showPending(s) {
     const box = $("fig-pending");
