@@ -599,7 +599,7 @@ func TestPage_Pending(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%q: %v", iso, err)
 		}
-		return at.In(time.FixedZone("ICT", 7*3600)).Format("02/01/2006 15:04") + " (UTC+7)"
+		return at.In(time.FixedZone("ICT", 7*3600)).Format("02/01/2006 15:04")
 	}
 
 	b.open(t, s.url+"/")

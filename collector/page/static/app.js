@@ -234,7 +234,7 @@
     box.dataset.since = s.pending ? s.pending.since : "";
     box.dataset.due = s.pending ? s.pending.due : "";
     if (!s.pending) return;
-    const at = (iso) => vnDateTime(iso) + " (UTC+7)";
+    const at = vnDateTime; // Vietnam time, as the line above and the page's note say
     both(box, "page.pending", { as_of: at(s.as_of), since: at(s.pending.since), due: at(s.pending.due) });
     if (st.mapAsOf) {
       const m = both(el("div"), "page.pending_map", { at: at(st.mapAsOf) });
