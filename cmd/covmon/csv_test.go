@@ -49,6 +49,12 @@ func TestStatus_CSV(t *testing.T) {
 	if got, want := len(rows)-1, len(fc["features"].([]any)); got != want {
 		t.Errorf("%d CSV rows, %d GeoJSON features", got, want)
 	}
+	// The saved file says what it is, on every row: the instant and the synthetic-data notice.
+	if h := rows[0]; len(h) < 2 || h[len(h)-2] != "as_of" || h[len(h)-1] != "notice" {
+		t.Errorf("CSV header ends %v, want as_of, notice", h[max(0, len(h)-2):])
+	} else if r := rows[1]; r[len(r)-2] != "2026-11-20T00:00:00+07:00" || r[len(r)-1] != wire.DemoNotice {
+		t.Errorf("first row ends %v", r[len(r)-2:])
+	}
 	first := fc["features"].([]any)[0].(map[string]any)["properties"].(map[string]any)
 	if rows[1][0] != first["village_id"] || rows[1][1] != first["name"] {
 		t.Errorf("first row %v, first feature %v %v", rows[1][:2], first["village_id"], first["name"])

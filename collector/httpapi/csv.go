@@ -44,8 +44,9 @@ func villagesFormat(r *http.Request) (csv bool, err error) {
 // writeVillagesCSV writes fc as CSV (wire.WriteCSV): UTF-8 with BOM, offered as a download
 // named after the instant. The instant the rows describe is in the X-Covmon-As-Of header (the
 // GeoJSON's as_of member: the rows are evaluated from the store at it, when asked, so they
-// count every stored upload and no computation is ever owed to them), and synthetic demo data
-// is flagged in the X-Covmon-Notice header (the columns stay those of the GeoJSON).
+// count every stored upload and no computation is ever owed to them) and on every row (the
+// as_of column, wire.CSVFileColumns, with the notice of synthetic demo data: a saved file
+// keeps no header); the X-Covmon-Notice header flags demo data too.
 func writeVillagesCSV(w http.ResponseWriter, fc *geojson.FeatureCollection, asOf time.Time, demo bool) error {
 	h := w.Header()
 	h.Set("Content-Type", "text/csv; charset=utf-8; header=present")

@@ -24,6 +24,13 @@ var CSVColumns = []string{
 	"missed_target_on_air",
 }
 
+// CSVFileColumns are written last, on every row, from the collection's members of the same
+// name when it has them: "as_of", the instant the figures describe (status, days_overdue and
+// the rest are as of it), and "notice", the synthetic-data notice of the demo data. A saved
+// CSV keeps neither the HTTP response's headers nor the file name it was offered under, and a
+// spreadsheet's sort or filter keeps whole rows, so each row says both.
+var CSVFileColumns = []string{"as_of", "notice"}
+
 // CSVListSep joins list-valued properties (carriers_with_signal, carriers_reported,
 // discrepancies) into one
 // flat string: "viettel;vnpt".
@@ -34,7 +41,8 @@ const CSVListSep = ";"
 const utf8BOM = "\uFEFF"
 
 // WriteCSV writes fc's point features as CSV (RFC 4180, UTF-8 with a byte-order mark), one
-// row per feature, with the columns of CSVColumns. Booleans are true/false, a missing value
+// row per feature, with the columns of CSVColumns, then any other property (sorted), then
+// CSVFileColumns. Booleans are true/false, a missing value
 // is an empty cell, lists are joined with CSVListSep, times stay RFC 3339 as in the GeoJSON.
 func WriteCSV(w io.Writer, fc *geojson.FeatureCollection) error {
 	cols := slices.Clone(CSVColumns)
@@ -48,6 +56,16 @@ func WriteCSV(w io.Writer, fc *geojson.FeatureCollection) error {
 	}
 	slices.Sort(extra)
 	cols = append(cols, extra...)
+	// What the file is, from the collection's members: the instant its figures describe and,
+	// for the demo data, the synthetic-data notice, on every row (CSVFileColumns).
+	var file []string
+	for _, k := range CSVFileColumns {
+		if v, ok := fc.ExtraMembers[k]; ok && v != nil {
+			cols = append(cols, k)
+			file = append(file, csvCell(v))
+		}
+	}
+	nprop := len(cols) - len(file)
 
 	if _, err := io.WriteString(w, utf8BOM); err != nil {
 		return err
@@ -57,9 +75,10 @@ func WriteCSV(w io.Writer, fc *geojson.FeatureCollection) error {
 		return err
 	}
 	row := make([]string, len(cols))
+	copy(row[nprop:], file)
 	for _, f := range fc.Features {
 		pt, _ := f.Geometry.(orb.Point)
-		for i, c := range cols {
+		for i, c := range cols[:nprop] {
 			switch c {
 			case "lon":
 				row[i] = strconv.FormatFloat(pt.Lon(), 'f', -1, 64)

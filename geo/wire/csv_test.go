@@ -45,8 +45,8 @@ func TestWriteCSV(t *testing.T) {
 	if len(rows) != 3 {
 		t.Fatalf("%d rows, want header + 2", len(rows))
 	}
-	if !slices.Equal(rows[0], CSVColumns) {
-		t.Errorf("header %v, want %v", rows[0], CSVColumns)
+	if want := append(slices.Clone(CSVColumns), "as_of", "notice"); !slices.Equal(rows[0], want) {
+		t.Errorf("header %v, want %v", rows[0], want)
 	}
 	// Every GeoJSON property is a column, so the CSV and the GeoJSON carry the same fields.
 	for _, f := range fc.Features {
@@ -130,6 +130,44 @@ func TestWriteCSV_FormulaCells(t *testing.T) {
 	} {
 		if got := get(col); got != want {
 			t.Errorf("%s = %q, want %q", col, got, want)
+		}
+	}
+}
+
+// The file alone says what it is: the instant its figures describe (as_of; days_overdue,
+// status and the rest are as of it) and, with the demo data, that the data is synthetic
+// (notice) — on every row, since a saved CSV keeps neither the response header nor the file
+// name it was offered under, and a spreadsheet's filter or sort keeps whole rows. Both were
+// only in the GeoJSON's collection members and an HTTP header.
+func TestWriteCSV_AsOfAndNotice(t *testing.T) {
+	asOf := time.Date(2024, 12, 1, 0, 0, 0, 0, geo.Vietnam)
+	sts := []geo.VillageStatus{
+		{Village: &geo.Village{ID: "A1", Name: "Bản Một", ProvinceCode: "08", Center: orb.Point{104.9, 22.8}}, Assessment: geo.Assessment{Status: geo.StatusNoData}},
+		{Village: &geo.Village{ID: "A2", Name: "Bản Hai", ProvinceCode: "08", Center: orb.Point{105, 22.7}}, Assessment: geo.Assessment{Status: geo.StatusNoData}},
+	}
+	for _, demo := range []bool{false, true} {
+		var buf bytes.Buffer
+		if err := WriteCSV(&buf, FeatureCollection(sts, asOf, demo)); err != nil {
+			t.Fatal(err)
+		}
+		rows, err := csv.NewReader(bytes.NewReader(buf.Bytes()[3:])).ReadAll()
+		if err != nil {
+			t.Fatal(err)
+		}
+		at, notice := slices.Index(rows[0], "as_of"), slices.Index(rows[0], "notice")
+		if at < len(CSVColumns) {
+			t.Fatalf("demo %v: header %v: want an as_of column after the documented ones", demo, rows[0])
+		}
+		if demo != (notice >= 0) {
+			t.Errorf("demo %v: header %v: notice column present %v", demo, rows[0], notice >= 0)
+		}
+		for _, r := range rows[1:] {
+			if r[at] != "2024-12-01T00:00:00+07:00" {
+				t.Errorf("demo %v: %s as_of %q", demo, r[0], r[at])
+			}
+			if demo && r[notice] != DemoNotice {
+				t.Errorf("%s notice %q, want %q", r[0], r[notice], DemoNotice)
+			}
 		}
 	}
 }
