@@ -165,7 +165,7 @@ func (s Step) index() int {
 func StepLabel(s Step) string {
 	switch s {
 	case StepFlagged:
-		return "lõm sóng"
+		return "trong danh sách" // on the program's list; not "lõm sóng", which is a partly covered village
 	case StepAssigned:
 		return "đã giao"
 	case StepPlanned:

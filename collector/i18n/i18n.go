@@ -98,7 +98,7 @@ var labels = map[string]Label{
 	"status.not_due":   {"Trắng sóng, chưa quá hạn", "Dead zone, not yet overdue"},
 	"status.no_power":  {"Chưa có điện lưới", "No grid power"},
 	"status.no_data":   {"Chưa có số liệu", "No data"},
-	"status.overdue":   {"Trắng sóng quá hạn", "Overdue dead zone"},
+	"status.overdue":   {"Quá hạn, chưa có sóng", "Overdue, no signal"}, // dead zones and never-reported villages alike
 	"status.lom_song":  {"Lõm sóng (một phần khu dân cư chưa có sóng)", "Partly covered (part of the settled area dark)"},
 
 	// Discrepancies (geo.DiscrepancyKind values) and trust rules (geo.Trust values).
@@ -237,7 +237,7 @@ var labels = map[string]Label{
 	"field.days_late":      {"Số ngày chậm so với kế hoạch", "Days late against the plan"},
 
 	// Lifecycle steps (docs/figures.md#lifecycle); the Vietnamese is geo.StepLabel's.
-	"step.flagged":  {"Lõm sóng", "Flagged"},
+	"step.flagged":  {"Trong danh sách", "Flagged"},
 	"step.assigned": {"Đã giao", "Assigned"},
 	"step.planned":  {"Có kế hoạch", "Planned"},
 	"step.built":    {"Đã xây trạm", "Built"},

@@ -152,3 +152,22 @@ func TestExplain(t *testing.T) {
 		}
 	}
 }
+
+// Words covmon defines keep their meaning in every label (README, docs/figures.md): "lõm sóng"
+// is a covered village with part of its settled area dark (status.lom_song, area.partial) —
+// and the program's own name, "Xóa vùng lõm sóng" —, "trắng sóng" a dead zone (reported,
+// powered, no signal). The lifecycle step "flagged" was labelled "lõm sóng", so covmon status
+// printed "lõm sóng 4" on its lifecycle line and LÕM SÓNG 0 in its table for the same villages;
+// the page's "overdue" category, which counts never-reported villages too, was "Trắng sóng quá
+// hạn" / "Overdue dead zone", shown as 5 beside "Thôn trắng sóng" 2.
+func TestTable_TermsKeepTheirMeaning(t *testing.T) {
+	lomSong := []string{"status.lom_song", "area.partial", "cli.trang_lom", "cli.province_header", "page.title"}
+	for k, l := range Table() {
+		if strings.Contains(strings.ToLower(l.Vi), "lõm sóng") && !slices.Contains(lomSong, k) {
+			t.Errorf("%s: %q says lõm sóng (partly covered), the English %q does not", k, l.Vi, l.En)
+		}
+	}
+	if l, _ := Lookup("status.overdue"); strings.Contains(strings.ToLower(l.Vi), "trắng sóng") || strings.Contains(strings.ToLower(l.En), "dead zone") {
+		t.Errorf("status.overdue %+v: overdue villages include never-reported ones, not only dead zones", l)
+	}
+}
