@@ -149,7 +149,7 @@ func (e *Evaluator) overdue(now time.Time, pi *ProgramInput) []Alert {
 	for _, g := range byProvinceCarrier(pi.Open, func(vs *geo.VillageStatus) bool { return vs.Overdue }) {
 		ids := make([]string, len(g.vs))
 		names := make([]string, len(g.vs))
-		maxDays, deadline := 0, g.vs[0].Deadline
+		maxDays, deadline, since := 0, g.vs[0].Deadline, time.Time{}
 		reasons := map[geo.Reason]int{}
 		for i, vs := range g.vs {
 			reasons[vs.Reason]++
@@ -158,6 +158,15 @@ func (e *Evaluator) overdue(now time.Time, pi *ProgramInput) []Alert {
 			maxDays = max(maxDays, vs.DaysOverdue)
 			if vs.Deadline.Before(deadline) {
 				deadline = vs.Deadline
+			}
+			// The group's condition began when one of its villages was overdue under this
+			// carrier: its deadline, or when the carrier became responsible, if later.
+			start := vs.Deadline
+			if g.carrier != NoCarrier && vs.ResponsibleSince.After(start) {
+				start = vs.ResponsibleSince
+			}
+			if since.IsZero() || start.Before(since) {
+				since = start
 			}
 		}
 		var why []string
@@ -178,7 +187,7 @@ func (e *Evaluator) overdue(now time.Time, pi *ProgramInput) []Alert {
 			"village_ids":      e.list(ids),
 			"max_days_overdue": strconv.Itoa(maxDays),
 			"deadline":         deadline.In(geo.Vietnam).Format(time.RFC3339),
-		}, deadline))
+		}, since))
 	}
 	return out
 }

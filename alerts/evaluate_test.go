@@ -477,3 +477,35 @@ func TestEvaluator_OverdueProvinceWithoutName(t *testing.T) {
 		t.Errorf("summary %q\nwant    %q", got, want)
 	}
 }
+
+// A carrier's overdue alert starts when it became responsible for an overdue village, not at
+// the village's deadline when another carrier was responsible then: A2, overdue since
+// 2024-12-01 under mobifone, reassigned to viettel on 2026-11-01, starts viettel's alert on
+// 2026-11-01 (Alertmanager's "since" is put to viettel). A group keeps the earliest start of its
+// villages; an unassigned village's start is its deadline.
+func TestEvaluator_OverdueStartsWithResponsibility(t *testing.T) {
+	now := time.Date(2026, 11, 30, 0, 0, 0, 0, geo.Vietnam)
+	moved := time.Date(2026, 11, 1, 0, 0, 0, 0, geo.Vietnam)
+	a2 := responsible(open("A2", "08", now), "viettel")
+	a2.ResponsibleSince = moved
+	a3 := responsible(open("A3", "15", now), "viettel")
+	a3.ResponsibleSince = moved
+	a9 := responsible(open("A9", "15", now), "viettel")
+	a9.ResponsibleSince = time.Date(2023, 1, 1, 0, 0, 0, 0, geo.Vietnam) // before the deadline
+	a4 := open("A4", "08", now)
+	ev := alerts.Evaluator{}
+	r := ev.Evaluate(alerts.Input{Now: now, Programs: []alerts.ProgramInput{{Program: prog, Open: []geo.VillageStatus{a2, a3, a4, a9}}}})
+	starts := map[string]time.Time{}
+	for _, a := range r.Alerts {
+		starts[a.Key] = a.StartsAt
+	}
+	for key, want := range map[string]time.Time{
+		"overdue/vls-2024/08/viettel":    moved,
+		"overdue/vls-2024/15/viettel":    deadline, // A9 has been viettel's since before the deadline
+		"overdue/vls-2024/08/unassigned": deadline,
+	} {
+		if got, ok := starts[key]; !ok || !got.Equal(want) {
+			t.Errorf("%s starts %v (present %v), want %v; alerts %v", key, got, ok, want, keys(r.Alerts))
+		}
+	}
+}

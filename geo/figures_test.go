@@ -280,3 +280,31 @@ func TestCounts_SignalDistribution(t *testing.T) {
 		t.Errorf("PoweredNoData=%d TotalNotSpot=%d, want 1 and 1 (D never reported is not a total not-spot; C is)", n.PoweredNoData, n.TotalNotSpot)
 	}
 }
+
+// An open village says since when its responsible carrier has been responsible for it: the
+// overdue alert of a carrier starts then, not at a deadline that passed under another carrier.
+// A re-assignment of the same carrier does not restart it; none for an unassigned village.
+func TestEvaluate_ResponsibleSince(t *testing.T) {
+	prog := geo.DefaultProgram()
+	p := geo.DefaultPolicy()
+	in := []string{prog.ID}
+	vs := []geo.Village{{ID: "A2", GridPower: true, Baseline: true, Programs: in}, {ID: "A4", GridPower: true, Baseline: true, Programs: in}}
+	as := geo.NewAssignments([]geo.Assignment{
+		{VillageID: "A2", ProgramID: prog.ID, Carrier: "mobifone", AssignedAt: day("2023-01-01")},
+		{VillageID: "A2", ProgramID: prog.ID, Carrier: "viettel", AssignedAt: day("2026-11-01")},
+		{VillageID: "A2", ProgramID: prog.ID, Carrier: "viettel", AssignedAt: day("2026-11-20")},
+	})
+	for _, tt := range []struct{ at, who, since string }{
+		{"2025-01-01", "mobifone", "2023-01-01"},
+		{"2026-11-10", "viettel", "2026-11-01"},
+		{"2026-11-25", "viettel", "2026-11-01"},
+	} {
+		sts := geo.Evaluate(vs, nil, &prog, &p, as, day(tt.at))
+		if a2 := sts[0]; !a2.Overdue || a2.Responsible != tt.who || !a2.ResponsibleSince.Equal(day(tt.since)) {
+			t.Errorf("as of %s: A2 overdue %v, responsible %q since %s; want %s since %s", tt.at, a2.Overdue, a2.Responsible, a2.ResponsibleSince, tt.who, tt.since)
+		}
+		if a4 := sts[1]; a4.Responsible != "" || !a4.ResponsibleSince.IsZero() {
+			t.Errorf("as of %s: A4 responsible %q since %s, want none", tt.at, a4.Responsible, a4.ResponsibleSince)
+		}
+	}
+}

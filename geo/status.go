@@ -255,6 +255,11 @@ type VillageStatus struct {
 	// Responsible is the carrier assigned to the village in the program at the instant, ""
 	// when none is (see Bucket).
 	Responsible string
+	// ResponsibleSince, for an open village with a responsible carrier, is when that
+	// carrier's responsibility in force began (Assignments.Since: re-assigning the same
+	// carrier does not restart it); zero otherwise. A carrier's overdue alert starts no
+	// earlier (alerts: a deadline that passed under another carrier is not put to it).
+	ResponsibleSince time.Time
 	// Lifecycle is the village's step in the program and its evidence (LifecycleOf); the zero
 	// value until the plans and measurements are applied, and for a village out of scope.
 	Lifecycle Lifecycle
@@ -319,6 +324,9 @@ func (e *Evaluator) EvaluateMeasured(v *Village, latest, measured []Observation)
 		if vs.InScope && vs.Status != StatusCovered {
 			vs.Open = true
 			vs.Reason = reason(&vs.Assessment, latest)
+			if vs.Responsible != "" {
+				vs.ResponsibleSince, _ = e.as.Since(prog.ID, v.ID, asOf)
+			}
 			if !asOf.Before(vs.Deadline) {
 				vs.Overdue = true
 				vs.DaysOverdue = int(asOf.Sub(vs.Deadline) / (24 * time.Hour))
