@@ -685,3 +685,20 @@ func TestRunbooks(t *testing.T) {
 		}
 	}
 }
+
+// Days shown on a dashboard are whole days, as covmon counts them everywhere else (covmon
+// status "passed 729 days ago", days_overdue in the API and the exports): floor((time() − T) /
+// 86400). A stat panel with "decimals": 0 rounds instead, so from noon on each day the
+// dashboard said one day more than covmon status for the same instant.
+func TestDashboards_WholeDays(t *testing.T) {
+	days := regexp.MustCompile(`/\s*86400`)
+	for _, path := range dashboardFiles(t) {
+		for _, p := range readDashboard(t, path).allPanels() {
+			for _, tg := range p.Targets {
+				if days.MatchString(tg.Expr) && !strings.HasPrefix(strings.TrimSpace(tg.Expr), "floor(") {
+					t.Errorf("%s: panel %q: %s: days not floored to whole days", filepath.Base(path), p.Title, tg.Expr)
+				}
+			}
+		}
+	}
+}
