@@ -128,3 +128,28 @@ func TestMain_RegistryWithoutPrograms(t *testing.T) {
 		t.Errorf("baseline villages = %d, want 3 (they joined the default program)", s.National.Baseline)
 	}
 }
+
+// As of a past instant, by what is stored now (docs/figures.md): the deadline is one instant
+// whatever the zone it is written in, and a report received later but observed before an
+// instant counts in that instant's figures. figuresDB as of 2024-12-01: V1 (dark) and V2
+// (never reported) overdue; a mobifone claim of signal in V1 observed 2024-11-30 23:59:59+07:00,
+// sent afterwards, makes it 1.
+func TestMain_AsOfByWhatIsStoredNow(t *testing.T) {
+	db := figuresDB(t)
+	overdue := func(asOf string) int { return statusJSON(t, db, "--as-of", asOf, "--forecast=false").National.Overdue }
+	for asOf, want := range map[string]int{
+		"2024-11-30T23:59:59+07:00": 0, "2024-11-30T16:59:59Z": 0,
+		"2024-12-01": 2, "2024-12-01T00:00:00+07:00": 2, "2024-11-30T17:00:00Z": 2,
+	} {
+		if got := overdue(asOf); got != want {
+			t.Errorf("as of %s: %d overdue, want %d", asOf, got, want)
+		}
+	}
+	mustRun(t, db, "ingest", writeFile(t, "late.geojson", `{"type":"FeatureCollection","covmon_schema":"observations/v1","carrier":"mobifone","features":[
+{"type":"Feature","geometry":null,"properties":{"village_id":"V1","technology":"4g","has_signal":true,"observed_at":"2024-11-30T23:59:59+07:00"}}]}`))
+	for asOf, want := range map[string]int{"2024-11-30T23:59:58+07:00": 0, "2024-12-01": 1, "2024-11-30T17:00:00Z": 1, "2025-01-01": 1} {
+		if got := overdue(asOf); got != want {
+			t.Errorf("after the late report, as of %s: %d overdue, want %d", asOf, got, want)
+		}
+	}
+}
