@@ -185,7 +185,7 @@ var labels = map[string]Label{
 	"cli.forecast_trend":         {"(xu hướng Theil–Sen của %d số liệu tuần: còn %d, %+.1f thôn/tuần)", "(Theil–Sen trend of %d weekly counts: %d left, %+.1f villages/week)"},
 	"cli.dead_zones":             {"Thôn trắng sóng (có điện)", "Dead zones (powered, dark)"},
 	"cli.open":                   {"Chưa xong (trong phạm vi, chưa có sóng)", "Open (in scope, no signal)"},
-	"cli.open_value":             {"%d, trong đó quá hạn: %d (chưa từng báo cáo %d, chưa có sóng %d, trung tâm chưa có sóng %d)", "%d, of which overdue: %d (never reported %d, no signal %d, dark centre %d)"},
+	"cli.open_value":             {"%d, trong đó quá hạn: %d (chưa từng báo cáo %d, chưa có sóng %d, trung tâm chưa có sóng theo vùng phủ %d)", "%d, of which overdue: %d (never reported %d, no signal %d, dark centre by coverage areas %d)"},
 	"cli.trang_lom":              {"Trắng / lõm sóng", "Trắng / lõm sóng"},
 	"cli.trang_lom_value":        {"%d không có sóng ở trung tâm, %d có sóng ở trung tâm nhưng một phần khu dân cư chưa có", "%d dark at the centre, %d covered at the centre with part of the area dark"},
 	"cli.no_power":               {"Chưa có điện lưới, chưa có sóng", "No grid power, no signal"},
@@ -221,7 +221,7 @@ var labels = map[string]Label{
 	"cli.status.no_data":         {"chưa có số liệu", "no_data"},
 	"cli.reason.never_reported":  {"chưa từng báo cáo", "never_reported"},
 	"cli.reason.no_signal":       {"chưa có sóng", "no_signal"},
-	"cli.reason.dark_centre":     {"trung tâm chưa có sóng", "dark_centre"},
+	"cli.reason.dark_centre":     {"trung tâm chưa có sóng theo vùng phủ", "dark_centre"},
 	"cli.reason.contradicted":    {"bị kiểm tra bác bỏ", "contradicted"},
 	"cli.reason.unconfirmed":     {"chưa được xác nhận", "unconfirmed"},
 

@@ -167,6 +167,17 @@ func TestTable_TermsKeepTheirMeaning(t *testing.T) {
 			t.Errorf("%s: %q says lõm sóng (partly covered), the English %q does not", k, l.Vi, l.En)
 		}
 	}
+	// Every dead zone is dark at its centre (trắng sóng); the reason dark_centre is only the
+	// coverage-area join's, and covmon status printed "2 dark at the centre" beside "dark
+	// centre 0" for the same villages.
+	for _, k := range []string{"cli.open_value", "reason.dark_centre"} {
+		if l, _ := Lookup(k); !strings.Contains(l.En, "coverage areas") || !strings.Contains(l.Vi, "vùng phủ") {
+			t.Errorf("%s %+v: the dark_centre reason does not say it is the coverage areas'", k, l)
+		}
+	}
+	if l, _ := Lookup("cli.reason.dark_centre"); !strings.Contains(l.Vi, "vùng phủ") {
+		t.Errorf("cli.reason.dark_centre %+v: does not say it is the coverage areas'", l)
+	}
 	if l, _ := Lookup("status.overdue"); strings.Contains(strings.ToLower(l.Vi), "trắng sóng") || strings.Contains(strings.ToLower(l.En), "dead zone") {
 		t.Errorf("status.overdue %+v: overdue villages include never-reported ones, not only dead zones", l)
 	}
