@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -151,5 +152,41 @@ func TestMain_AsOfByWhatIsStoredNow(t *testing.T) {
 		if got := overdue(asOf); got != want {
 			t.Errorf("after the late report, as of %s: %d overdue, want %d", asOf, got, want)
 		}
+	}
+}
+
+// A split moves a village's overdue figure (docs/figures.md, "A split"): the successors are
+// overdue from their first day, their days counted from their own deadline — the program's,
+// before they existed, since their area was in scope through their predecessor —, and nobody
+// is responsible for them until the ministry assigns them: the predecessor's carrier no longer
+// has the village, and unassigned has both halves.
+func TestMain_SplitMovesTheOverdueFigure(t *testing.T) {
+	db := figuresDB(t)
+	mustRun(t, db, "villages", "import", writeFile(t, "split.geojson", `{"type":"FeatureCollection","covmon_schema":"villages/v1","effective":"2025-03-01","features":[
+{"type":"Feature","geometry":{"type":"Point","coordinates":[104.21,22.21]},"properties":{"village_id":"V2a","name":"Bản Hai Trên","commune_code":"02710","province_code":"15","grid_power":true,"programs":["vls-2024"],"predecessors":["V2"]}},
+{"type":"Feature","geometry":{"type":"Point","coordinates":[104.22,22.22]},"properties":{"village_id":"V2b","name":"Bản Hai Dưới","commune_code":"02710","province_code":"15","grid_power":true,"programs":["vls-2024"],"predecessors":["V2"]}}]}`))
+	worklist := func(carrier, asOf string) map[string]int {
+		var wl wire.WorkList
+		if err := json.Unmarshal([]byte(mustRun(t, db, "status", "--as-of", asOf, "--carrier", carrier, "--format", "json")), &wl); err != nil {
+			t.Fatal(err)
+		}
+		out := map[string]int{}
+		for _, v := range wl.Villages {
+			out[v.ID] = v.DaysOverdue
+		}
+		return out
+	}
+	if got := worklist("viettel", "2025-02-28"); fmt.Sprint(got) != "map[V2:89]" {
+		t.Errorf("viettel as of 2025-02-28: %v, want V2 89 days overdue", got)
+	}
+	if got := worklist("viettel", "2025-03-02"); len(got) != 0 {
+		t.Errorf("viettel as of 2025-03-02: %v, want nothing (V2 retired, its halves not assigned)", got)
+	}
+	if got := worklist("unassigned", "2025-03-02"); fmt.Sprint(got) != "map[V2a:91 V2b:91]" {
+		t.Errorf("unassigned as of 2025-03-02: %v, want V2a and V2b, 91 days overdue each", got)
+	}
+	before, after := statusJSON(t, db, "--as-of", "2025-02-28", "--forecast=false"), statusJSON(t, db, "--as-of", "2025-03-02", "--forecast=false")
+	if before.National.Overdue != 2 || after.National.Overdue != 3 || before.National.Villages != 3 || after.National.Villages != 4 {
+		t.Errorf("overdue %d → %d, villages %d → %d; want 2 → 3, 3 → 4", before.National.Overdue, after.National.Overdue, before.National.Villages, after.National.Villages)
 	}
 }
