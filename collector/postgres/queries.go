@@ -12,14 +12,17 @@ var queries = &sqlstore.Queries{
 		received_at, result, features, inserted, duplicate_of, problems, extent, marked_dark, notes, role, effective
 		FROM uploads WHERE id = $1`,
 	UploadEffective: `SELECT effective FROM uploads WHERE id = $1`,
-	TokenRow:        `SELECT id, name, role, carrier, secret_hash, created_at FROM tokens WHERE id = $1`,
-	TokenRevokedAt:  `SELECT revoked_at FROM tokens WHERE id = $1`,
-	ProgramRow:      `SELECT id, name, deadline, powered_only FROM programs WHERE id = $1`,
-	ProgramRef:      `SELECT ref FROM programs WHERE id = $1`, // programs are keyed by text; the ledger refers to rows by number
-	ProgramIDs:      `SELECT id FROM programs ORDER BY id`,
-	UploadIDs:       `SELECT id FROM uploads ORDER BY id`,
-	TokenIDs:        `SELECT id FROM tokens ORDER BY id`,
-	RevokedIDs:      `SELECT id FROM tokens WHERE revoked_at IS NOT NULL ORDER BY id`,
+	UploadRowV1: `SELECT id, kind, carrier, file_name, size, sha256, source, token_id,
+		received_at, result, features, inserted, duplicate_of, problems, extent, marked_dark, notes
+		FROM uploads WHERE id = $1`,
+	TokenRow:       `SELECT id, name, role, carrier, secret_hash, created_at FROM tokens WHERE id = $1`,
+	TokenRevokedAt: `SELECT revoked_at FROM tokens WHERE id = $1`,
+	ProgramRow:     `SELECT id, name, deadline, powered_only FROM programs WHERE id = $1`,
+	ProgramRef:     `SELECT ref FROM programs WHERE id = $1`, // programs are keyed by text; the ledger refers to rows by number
+	ProgramIDs:     `SELECT id FROM programs ORDER BY id`,
+	UploadIDs:      `SELECT id FROM uploads ORDER BY id`,
+	TokenIDs:       `SELECT id FROM tokens ORDER BY id`,
+	RevokedIDs:     `SELECT id FROM tokens WHERE revoked_at IS NOT NULL ORDER BY id`,
 
 	UploadAccepted: `SELECT id FROM uploads WHERE carrier = $1 AND role = $2 AND sha256 = $3 AND result = 'accepted'`,
 	UploadInserted: `UPDATE uploads SET inserted = $1 WHERE id = $2`,

@@ -20,6 +20,19 @@ func (db *DB) BackfillLedger(ctx context.Context) error {
 	return tx.Commit()
 }
 
+// SealEffective runs migration 0040's Go step in its own transaction (tests).
+func (db *DB) SealEffective(ctx context.Context) error {
+	tx, err := db.rw.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	if err := sealEffective(ctx, tx); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
+
 // Exec runs a statement on the writer connection, as a person with the database file could.
 func (db *DB) Exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
 	return db.rw.ExecContext(ctx, q, args...)

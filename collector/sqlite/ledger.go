@@ -30,7 +30,9 @@ func ledgerUpload(ctx context.Context, tx *sql.Tx, id int64) error {
 
 // backfillLedger chains the uploads and tokens that existed before the ledger did, in the
 // migration's transaction: programs, token creations and uploads in ID order, then
-// revocations.
+// revocations. Uploads are chained in format 1, the columns the table had then: the role and
+// the effective instant are added by later migrations (0036 and 0030; 0040 chains the
+// instant).
 func backfillLedger(ctx context.Context, tx *sql.Tx) error {
 	q := sq(tx)
 	programs, err := sqlstore.Column[int64](ctx, q, `SELECT rowid FROM programs ORDER BY rowid`)
@@ -60,7 +62,7 @@ func backfillLedger(ctx context.Context, tx *sql.Tx) error {
 			return fmt.Errorf("backfill ledger: %w", err)
 		}
 		for _, id := range ids {
-			if err := queries.LedgerRecord(ctx, q, kind.kind, id); err != nil {
+			if err := queries.BackfillRecord(ctx, q, kind.kind, id); err != nil {
 				return fmt.Errorf("backfill ledger: %s %d: %w", kind.kind, id, err)
 			}
 		}

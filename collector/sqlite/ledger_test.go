@@ -64,6 +64,56 @@ func TestDB_LedgerBackfill(t *testing.T) {
 	}
 }
 
+// TestDB_LedgerBackfillBeforeRoleAndEffective: the ledger's migration (0013) runs before the
+// uploads table has its role (0036) and effective instant (0030): the backfill reads only the
+// columns it had and chains them in format 1 (it read the role and failed, "no such column:
+// role", on a database from before the ledger). Those later columns added, the chain
+// verifies, and migration 0040's entries then fix the instants.
+func TestDB_LedgerBackfillBeforeRoleAndEffective(t *testing.T) {
+	ctx := context.Background()
+	db := MustOpenDB(t)
+	ledgerHistory(t, db)
+	mustExec(t, db, `DELETE FROM ledger`)
+	mustExec(t, db, `DROP INDEX uploads_carrier_role_sha256_accepted`)
+	mustExec(t, db, `ALTER TABLE uploads DROP COLUMN role`)
+	mustExec(t, db, `ALTER TABLE uploads DROP COLUMN effective`)
+	if err := db.BackfillLedger(ctx); err != nil {
+		t.Fatalf("backfill on the uploads table of migration 0013: %v", err)
+	}
+	var uploads []string
+	if err := db.LedgerEntries(ctx, func(e geo.LedgerEntry) error {
+		if e.Kind == geo.LedgerUpload {
+			uploads = append(uploads, e.Content)
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range uploads {
+		if geo.LedgerUploadFormat(c) != geo.LedgerUploadV1 || !strings.HasSuffix(c, `,"notes_sha256":null}`) {
+			t.Errorf("backfilled upload entry %s, want format 1", c)
+		}
+	}
+	if len(uploads) != 3 {
+		t.Fatalf("%d upload entries, want 3", len(uploads))
+	}
+	mustExec(t, db, `ALTER TABLE uploads ADD COLUMN effective INTEGER`)
+	mustExec(t, db, `ALTER TABLE uploads ADD COLUMN role TEXT NOT NULL DEFAULT 'carrier'`)
+	if rep := mustVerify(t, db); rep.Break != nil || rep.Entries != 6 {
+		t.Fatalf("after the backfill: %+v %v, want 6 entries intact", rep, rep.Break)
+	}
+	if err := db.SealEffective(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if rep := mustVerify(t, db); rep.Break != nil || rep.Entries != 9 {
+		t.Fatalf("after migration 0040's step: %+v %v, want 9 entries intact", rep, rep.Break)
+	}
+	mustExec(t, db, `UPDATE uploads SET effective = 1 WHERE id = 2`)
+	if rep := mustVerify(t, db); rep.Break == nil || rep.Break.EntryID != 8 || !strings.Contains(rep.Break.Reason, `uploads row 2`) {
+		t.Fatalf("upload 2's instant edited: %v, want entry 8", rep.Break)
+	}
+}
+
 // TestDB_TokensRebuiltKeepUploads: the migration that widens the token roles rebuilds the
 // tokens table; uploads that refer to tokens keep their reference and the ledger verifies.
 func TestDB_TokensRebuiltKeepUploads(t *testing.T) {

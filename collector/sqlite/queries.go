@@ -12,14 +12,17 @@ var queries = &sqlstore.Queries{
 		received_at, result, features, inserted, duplicate_of, problems, extent, marked_dark, notes, role, effective
 		FROM uploads WHERE id = ?`,
 	UploadEffective: `SELECT effective FROM uploads WHERE id = ?`,
-	TokenRow:        `SELECT id, name, role, carrier, secret_hash, created_at FROM tokens WHERE id = ?`,
-	TokenRevokedAt:  `SELECT revoked_at FROM tokens WHERE id = ?`,
-	ProgramRow:      `SELECT id, name, deadline, powered_only FROM programs WHERE id = ?`,
-	ProgramRef:      `SELECT rowid FROM programs WHERE id = ?`, // programs are keyed by text; the ledger refers to rows by number
-	ProgramIDs:      `SELECT id FROM programs ORDER BY id`,
-	UploadIDs:       `SELECT id FROM uploads ORDER BY id`,
-	TokenIDs:        `SELECT id FROM tokens ORDER BY id`,
-	RevokedIDs:      `SELECT id FROM tokens WHERE revoked_at IS NOT NULL ORDER BY id`,
+	UploadRowV1: `SELECT id, kind, carrier, file_name, size, sha256, source, token_id,
+		received_at, result, features, inserted, duplicate_of, problems, extent, marked_dark, notes
+		FROM uploads WHERE id = ?`,
+	TokenRow:       `SELECT id, name, role, carrier, secret_hash, created_at FROM tokens WHERE id = ?`,
+	TokenRevokedAt: `SELECT revoked_at FROM tokens WHERE id = ?`,
+	ProgramRow:     `SELECT id, name, deadline, powered_only FROM programs WHERE id = ?`,
+	ProgramRef:     `SELECT rowid FROM programs WHERE id = ?`, // programs are keyed by text; the ledger refers to rows by number
+	ProgramIDs:     `SELECT id FROM programs ORDER BY id`,
+	UploadIDs:      `SELECT id FROM uploads ORDER BY id`,
+	TokenIDs:       `SELECT id FROM tokens ORDER BY id`,
+	RevokedIDs:     `SELECT id FROM tokens WHERE revoked_at IS NOT NULL ORDER BY id`,
 
 	UploadAccepted: `SELECT id FROM uploads WHERE carrier = ? AND role = ? AND sha256 = ? AND result = 'accepted'`,
 	UploadInserted: `UPDATE uploads SET inserted = ? WHERE id = ?`,

@@ -43,6 +43,17 @@ func (qs *Queries) LedgerUpload(ctx context.Context, tx Querier, id int64) error
 	return qs.AppendLedger(ctx, tx, geo.LedgerUpload, id, c)
 }
 
+// BackfillRecord appends the stored record of kind id, as read through tx, to the ledger as
+// the ledger's migration (0013) does: an upload in format 1, the columns the uploads table had
+// then (its role and effective instant came later, by migrations 0036 and 0030).
+func (qs *Queries) BackfillRecord(ctx context.Context, tx Querier, kind string, id int64) error {
+	c, err := qs.recordContent(ctx, tx, kind, id, geo.LedgerUploadV1)
+	if err != nil {
+		return err
+	}
+	return qs.AppendLedger(ctx, tx, kind, id, c)
+}
+
 // LedgerRecord appends the stored record of kind (an upload, a token's creation or its
 // revocation) id, as read through tx, to the ledger.
 func (qs *Queries) LedgerRecord(ctx context.Context, tx Querier, kind string, id int64) error {
@@ -64,11 +75,16 @@ func (qs *Queries) uploadContent(ctx context.Context, q Querier, id int64, forma
 		role            string
 		effective       *int64
 	)
-	err := q.QueryRow(ctx, qs.UploadRow, id).Scan(
+	query, dest := qs.UploadRow, []any{
 		&c.UploadID, &c.Kind, &c.Carrier, &c.FileName, &c.Size, &c.SHA256, &c.Source, &c.TokenID,
 		&c.ReceivedAtMS, &c.Result, &c.Features, &c.Inserted, &c.DuplicateOf, &problems, &c.Extent, &c.MarkedDark, &notes, &role,
-		&effective)
-	if err != nil {
+		&effective}
+	if format < geo.LedgerUploadV2 {
+		// Only the columns format 1 records: those the uploads table had when the ledger was
+		// added (migration 0013, whose backfill encodes them before role and effective exist).
+		query, dest = qs.UploadRowV1, dest[:len(dest)-2]
+	}
+	if err := q.QueryRow(ctx, query, id).Scan(dest...); err != nil {
 		return "", err
 	}
 	if format >= geo.LedgerUploadV2 {

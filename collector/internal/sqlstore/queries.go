@@ -11,6 +11,7 @@ type Queries struct {
 	// What the ledger records, read back from the tables.
 	UploadRow       string // upload id → id, kind, carrier, file_name, size, sha256, source, token_id, received_at, result, features, inserted, duplicate_of, problems, extent, marked_dark, notes, role, effective
 	UploadEffective string // upload id → effective (NULL when the upload has none)
+	UploadRowV1     string // upload id → the UploadRow columns up to notes (those of migration 0013: format 1)
 	TokenRow        string // token id → id, name, role, carrier, secret_hash, created_at
 	TokenRevokedAt  string // token id → revoked_at
 	ProgramRow      string // program id → id, name, deadline, powered_only
