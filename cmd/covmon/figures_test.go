@@ -190,3 +190,22 @@ func TestMain_SplitMovesTheOverdueFigure(t *testing.T) {
 		t.Errorf("overdue %d → %d, villages %d → %d; want 2 → 3, 3 → 4", before.National.Overdue, after.National.Overdue, before.National.Villages, after.National.Villages)
 	}
 }
+
+// Days left before the deadline are whole days rounded up, as days overdue are whole days
+// rounded down: from 2024-11-01 00:00 to the deadline 2024-12-01 00:00 is 30 days, not 31 (an
+// --as-of date is midnight, so every past date said one day more); 12 hours left is 1 day.
+func TestMain_DaysLeftBeforeTheDeadline(t *testing.T) {
+	db := figuresDB(t)
+	for asOf, want := range map[string]string{
+		"2024-11-01":                "2024-12-01 (in 30 days)",
+		"2022-08-01":                "2024-12-01 (in 853 days)",
+		"2024-11-30T12:00:00+07:00": "2024-12-01 (in 1 days)",
+		"2024-11-30T23:59:59+07:00": "2024-12-01 (in 1 days)",
+		"2024-12-01":                "2024-12-01 (passed 0 days ago)",
+		"2024-12-02T12:00:00+07:00": "2024-12-01 (passed 1 days ago)",
+	} {
+		if out := mustRun(t, db, "status", "--as-of", asOf, "--lang", "en", "--forecast=false"); !strings.Contains(out, "Deadline:                    "+want) {
+			t.Errorf("as of %s: want %q in\n%s", asOf, want, out)
+		}
+	}
+}

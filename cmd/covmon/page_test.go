@@ -489,6 +489,10 @@ func TestPage_Browser(t *testing.T) {
 		if got := text(t, us, "fig-baseline-covered"); got != "477" {
 			t.Errorf("as of 2022-08-01: %s baseline villages covered, the seeds' story says 477", got)
 		}
+		// 2022-08-01 00:00 to the deadline 2024-12-01 00:00 is 853 whole days, as covmon status says.
+		if got := text(t, us, "fig-deadline"); !strings.Contains(got, "còn 853 ngày") || !strings.Contains(got, "in 853 days") {
+			t.Errorf("as of 2022-08-01 the deadline line says %q, want 853 days left", got)
+		}
 		if got := text(t, us, "fig-asof"); !strings.Contains(got, "01/08/2022 00:00") {
 			t.Errorf("headline says %q, want as of 01/08/2022 00:00 (the API's as_of %v in Vietnam time)", got, asOf["as_of"])
 		}

@@ -276,7 +276,10 @@ func (m *Main) printStatus(s geo.Summary, sts []geo.VillageStatus, demo, list bo
 	if d := s.AsOf.Sub(s.Program.Deadline); d >= 0 {
 		deadline = fmt.Sprintf(tr("cli.deadline_passed_value"), deadline, int(d.Hours()/24))
 	} else {
-		deadline = fmt.Sprintf(tr("cli.deadline_left_value"), deadline, int(-d.Hours()/24)+1)
+		// Whole days rounded up (a part of a day left is a day; exactly 30 days is 30), as days
+		// overdue are rounded down: both are whole days between the instant and the deadline.
+		const day = 24 * time.Hour
+		deadline = fmt.Sprintf(tr("cli.deadline_left_value"), deadline, int((-d+day-1)/day))
 	}
 	open := fmt.Sprintf(tr("cli.open_value"), n.Open, n.Overdue, n.OverdueNeverReported, n.OverdueNoSignal, n.OverdueDarkCentre)
 	if geo.TrustOf(s.Program) == geo.TrustVerified {

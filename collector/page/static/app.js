@@ -186,10 +186,11 @@
     $("fig-asof").textContent = bothText("page.as_of") + ": " + vnDateTime(s.as_of) + " (UTC+7) · " + pct + "%";
     showPending(s);
     const dl = Date.parse(s.program.deadline), at = Date.parse(s.as_of);
-    const days = Math.floor(Math.abs(at - dl) / 86400000);
+    // Whole days, as covmon status counts them: passed rounded down, left rounded up.
+    const days = at >= dl ? Math.floor((at - dl) / 86400000) : Math.ceil((dl - at) / 86400000);
     const dlEl = $("fig-deadline");
     dlEl.textContent = bothText("page.deadline") + ": " + vnDate(s.program.deadline) + " — ";
-    dlEl.append(both(el("span"), at >= dl ? "page.deadline_passed" : "page.deadline_left", { n: at >= dl ? days : days + 1 }));
+    dlEl.append(both(el("span"), at >= dl ? "page.deadline_passed" : "page.deadline_left", { n: days }));
     $("fig-trust").textContent = bothText("page.trust") + ": " + bothText("trust." + (s.trust || "claims"));
     const rows = [
       ["dead_zone", "page.dead_zones", n.dead_zone],
