@@ -386,11 +386,26 @@ func deadZones(pi *ProgramInput) int {
 	return n
 }
 
-// reminders fire, for each offset d, from deadline−d days until the deadline while dead zones
-// remain.
+// openVillages counts the program's open villages (in scope, without signal that counts:
+// dead zones and never-reported villages alike) and, of those, the never-reported ones.
+func openVillages(pi *ProgramInput) (open, never int) {
+	for i := range pi.Open {
+		if pi.Open[i].Open {
+			open++
+			if pi.Open[i].Reason == geo.ReasonNeverReported {
+				never++
+			}
+		}
+	}
+	return open, never
+}
+
+// reminders fire, for each offset d, from deadline−d days until the deadline while open
+// villages remain: a village no carrier reported will be overdue at the deadline like a dead
+// zone, so not reporting cannot silence a reminder.
 func (e *Evaluator) reminders(now time.Time, pi *ProgramInput) []Alert {
 	dl := pi.Program.Deadline
-	n := deadZones(pi)
+	n, never := openVillages(pi)
 	if dl.IsZero() || n == 0 || !now.Before(dl) {
 		return nil
 	}
@@ -404,20 +419,24 @@ func (e *Evaluator) reminders(now time.Time, pi *ProgramInput) []Alert {
 		out = append(out, newAlert(KindDeadlineReminder, "warning", map[string]string{
 			"program": pi.Program.ID, "days_before": strconv.Itoa(d),
 		}, map[string]string{
-			"summary": fmt.Sprintf("%s deadline in %s: %d dead-zone village(s) remain",
-				pi.Program.ID, humanDuration(left), n),
-			"deadline":        dl.In(geo.Vietnam).Format(time.RFC3339),
-			"dead_zone_count": strconv.Itoa(n),
+			"summary": fmt.Sprintf("%s deadline in %s: %d village(s) still without signal that counts, %d of them never reported",
+				pi.Program.ID, humanDuration(left), n, never),
+			"deadline":             dl.In(geo.Vietnam).Format(time.RFC3339),
+			"open_count":           strconv.Itoa(n),
+			"never_reported_count": strconv.Itoa(never),
+			"dead_zone_count":      strconv.Itoa(deadZones(pi)),
 		}, start))
 	}
 	return out
 }
 
+// humanDuration says a time left in whole days (from 48 hours) or hours, rounded up, as covmon
+// status and the page say the days left before a deadline.
 func humanDuration(d time.Duration) string {
 	if d >= 48*time.Hour {
-		return fmt.Sprintf("%d days", int(d/(24*time.Hour)))
+		return fmt.Sprintf("%d days", int((d+24*time.Hour-1)/(24*time.Hour)))
 	}
-	return fmt.Sprintf("%d hours", int(d/time.Hour))
+	return fmt.Sprintf("%d hours", int((d+time.Hour-1)/time.Hour))
 }
 
 // regressions groups the regressed villages (open now, with signal that counts before) like

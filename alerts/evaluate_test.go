@@ -509,3 +509,66 @@ func TestEvaluator_OverdueStartsWithResponsibility(t *testing.T) {
 		}
 	}
 }
+
+// Deadline reminders count every open village — in scope, without signal that counts —, not
+// only those a carrier reported dark: a village no carrier ever reported will be overdue at the
+// deadline like a dead zone (docs/figures.md: not reporting keeps no village out of the
+// figures), so 20 days before the deadline with only never-reported villages left, the 90- and
+// 30-day reminders fire. A village out of the scope (no power in a powered-only program) raises
+// none.
+func TestEvaluator_ReminderCountsNeverReported(t *testing.T) {
+	now := deadline.AddDate(0, 0, -20)
+	never := open("V1", "14", now)
+	never.Status = geo.StatusNoData
+	dark := open("V2", "14", now, "viettel")
+	unpowered := geo.VillageStatus{Village: village("V3", "14"), Deadline: deadline}
+	unpowered.Status = geo.StatusNoPower
+	var ev alerts.Evaluator
+	for _, tc := range []struct {
+		name          string
+		open          []geo.VillageStatus
+		want          int
+		summary, dead string
+	}{
+		{"NeverReported", []geo.VillageStatus{never}, 2, "vls-2024 deadline in 20 days: 1 village(s) still without signal that counts, 1 of them never reported", "0"},
+		{"Both", []geo.VillageStatus{never, dark}, 2, "vls-2024 deadline in 20 days: 2 village(s) still without signal that counts, 1 of them never reported", "1"},
+		{"OutOfScope", []geo.VillageStatus{unpowered}, 0, "", ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var got []alerts.Alert
+			for _, a := range ev.Evaluate(alerts.Input{Now: now, Programs: []alerts.ProgramInput{{Program: prog, Open: tc.open}}}).Alerts {
+				if a.Kind == alerts.KindDeadlineReminder {
+					got = append(got, a)
+				}
+			}
+			if len(got) != tc.want {
+				t.Fatalf("reminders=%d, want %d", len(got), tc.want)
+			}
+			for _, a := range got {
+				if a.Annotations["summary"] != tc.summary || a.Annotations["dead_zone_count"] != tc.dead {
+					t.Errorf("summary %q (dead_zone_count %s)\nwant    %q (%s)", a.Annotations["summary"], a.Annotations["dead_zone_count"], tc.summary, tc.dead)
+				}
+			}
+		})
+	}
+}
+
+// The days a reminder says are left are whole days rounded up, as covmon status and the page
+// say them: 19.5 days before the deadline is "in 20 days", 36 hours "in 36 hours", 90 minutes
+// "in 2 hours".
+func TestEvaluator_ReminderDaysLeft(t *testing.T) {
+	var ev alerts.Evaluator
+	for left, want := range map[time.Duration]string{
+		19*24*time.Hour + 12*time.Hour: "vls-2024 deadline in 20 days: ",
+		20 * 24 * time.Hour:            "vls-2024 deadline in 20 days: ",
+		36 * time.Hour:                 "vls-2024 deadline in 36 hours: ",
+		90 * time.Minute:               "vls-2024 deadline in 2 hours: ",
+	} {
+		now := deadline.Add(-left)
+		for _, a := range ev.Evaluate(alerts.Input{Now: now, Programs: []alerts.ProgramInput{{Program: prog, Open: []geo.VillageStatus{open("V1", "14", now, "viettel")}}}}).Alerts {
+			if a.Kind == alerts.KindDeadlineReminder && !strings.HasPrefix(a.Annotations["summary"], want) {
+				t.Errorf("%v before the deadline: %q, want %q…", left, a.Annotations["summary"], want)
+			}
+		}
+	}
+}
