@@ -74,6 +74,7 @@ type panel struct {
 	FieldConfig     fieldConfig      `json:"fieldConfig"`
 	Options         json.RawMessage  `json:"options"`
 	Panels          []panel          `json:"panels"` // collapsed rows
+	Description     string           `json:"description"`
 }
 
 type variable struct {
@@ -698,6 +699,28 @@ func TestDashboards_WholeDays(t *testing.T) {
 				if days.MatchString(tg.Expr) && !strings.HasPrefix(strings.TrimSpace(tg.Expr), "floor(") {
 					t.Errorf("%s: panel %q: %s: days not floored to whole days", filepath.Base(path), p.Title, tg.Expr)
 				}
+			}
+		}
+	}
+}
+
+// The dashboards use covmon's words as docs/figures.md defines them. Overdue villages are the
+// open villages past their deadline — dead zones and never-reported villages alike —, not a
+// subset of the dead zones: with one dead zone and two never-reported villages past the
+// deadline, a province has 1 dead zone and 3 overdue (the panels said "Dead-zone villages past
+// their deadline" and "dead zones, of which overdue"). "lõm sóng" is a partly covered village
+// (the not-spots panel's "partial area (lõm sóng)"); the dead zones (status dead_zone) are
+// "trắng sóng" — two panels counted them as "vùng lõm sóng còn lại". And the not-spots panel
+// has no "partial" series any more (docs/figures.md, "Honest terms").
+func TestDashboards_TermsKeepTheirMeaning(t *testing.T) {
+	wrongDesc := regexp.MustCompile(`(?i)dead-zone villages past|dead zones, of which overdue|partial: villages covered by some`)
+	for _, path := range dashboardFiles(t) {
+		for _, p := range readDashboard(t, path).allPanels() {
+			if wrongDesc.MatchString(p.Description) {
+				t.Errorf("%s: panel %q: %q", filepath.Base(path), p.Title, p.Description)
+			}
+			if strings.Contains(strings.ToLower(p.Title), "lõm sóng còn lại") {
+				t.Errorf("%s: panel %q counts the dead zones (trắng sóng) as lõm sóng", filepath.Base(path), p.Title)
 			}
 		}
 	}
