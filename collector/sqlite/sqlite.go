@@ -284,12 +284,25 @@ func (db *DB) migrate(ctx context.Context) error {
 // refuseNewer reads schema_migrations and fails on a migration this binary does not know
 // (sqlstore.RefuseNewer): a newer covmon migrated the file.
 func (db *DB) refuseNewer(ctx context.Context, known []string) error {
+	// A migration renumbered after databases had applied it is recorded under its old name:
+	// this covmon's own, not a newer one's.
+	for old, current := range renamedMigrations {
+		if _, err := db.rw.ExecContext(ctx, `UPDATE schema_migrations SET name = replace(name, ?, ?)
+			WHERE name LIKE '%' || ? AND NOT EXISTS (SELECT 1 FROM schema_migrations WHERE name LIKE '%' || ?)`,
+			old, current, old, current); err != nil {
+			return fmt.Errorf("rename migration %s: %w", old, err)
+		}
+	}
 	applied, err := sqlstore.Column[string](ctx, sq(db.rw), `SELECT name FROM schema_migrations ORDER BY name`)
 	if err != nil {
 		return fmt.Errorf("read schema_migrations: %w", err)
 	}
 	return sqlstore.RefuseNewer(applied, known)
 }
+
+// renamedMigrations maps the old name of a renumbered migration to its name now:
+// 0011_upload_extent.sql became 0012 when two migrations had landed as 0011 (0c34aa6).
+var renamedMigrations = map[string]string{"0011_upload_extent.sql": "0012_upload_extent.sql"}
 
 // postMigrate holds the Go steps of migrations that SQL alone cannot do, run in the
 // migration's transaction right after its SQL.
