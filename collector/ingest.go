@@ -121,10 +121,11 @@ type File struct {
 	TokenID int64
 	// DryRun validates without writing anything, not even the upload record.
 	DryRun bool
-	// Remote says the bytes arrive from the network as they are read (a feed): the store is
-	// then not asked to stage the rows while the file is read (ObservationStager), so that a
-	// slow sender cannot hold one of its sessions and an open transaction for as long as it
-	// dribbles. A spooled API upload, a drop-folder file or a CLI file is read at disk speed.
+	// Remote says the bytes arrive as they are sent (a feed; a named pipe or standard input
+	// given to the CLI): the store is then not asked to stage the rows while the file is read
+	// (ObservationStager), so that a slow sender cannot hold one of its sessions and an open
+	// transaction for as long as it dribbles. A spooled API upload, a drop-folder file or a
+	// regular file given to the CLI is read at disk speed.
 	Remote bool
 }
 

@@ -218,7 +218,14 @@ func (m *Main) ingestPath(ctx context.Context, in *collector.Ingester, f collect
 	}
 	defer fh.Close()
 	var r io.Reader = fh
-	if st, err := fh.Stat(); err == nil {
+	st, err := fh.Stat()
+	if err != nil || !st.Mode().IsRegular() {
+		// A named pipe, /dev/stdin or a process substitution arrives as fast as its writer
+		// sends it, like a feed's file: the store does not stage it while it is read
+		// (collector.File.Remote), so a slow writer holds no database session meanwhile.
+		f.Remote = true
+	}
+	if err == nil {
 		if pr := newProgress(m.Stderr, f.Name, st.Size()); pr != nil {
 			defer pr.done()
 			r = pr.reader(fh)
