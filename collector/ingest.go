@@ -152,7 +152,7 @@ func (in *Ingester) Ingest(ctx context.Context, f File, r io.Reader) (*geo.Uploa
 	}
 	u := &geo.Upload{Kind: f.Kind, Carrier: f.Carrier, FileName: f.Name, Source: f.Source, TokenID: f.TokenID, ReceivedAt: time.UnixMilli(now().UnixMilli()).In(geo.Vietnam)}
 	h := sha256.New()
-	cr := &countingReader{r: io.TeeReader(r, h)}
+	cr := &countingReader{r: io.TeeReader(ctxReader{ctx, r}, h)}
 
 	opt := format.Options{File: f.Name, Bounds: in.Bounds, Carriers: in.Carriers, Carrier: f.Carrier, Inspector: f.Inspector, Now: u.ReceivedAt, MaxProblems: in.MaxProblems,
 		MinTime: in.MinTime, FutureSkew: in.FutureSkew}
@@ -425,6 +425,21 @@ func solePlanCarrier(ps []geo.Plan) string {
 }
 
 func hexSum(h hash.Hash) string { return hex.EncodeToString(h.Sum(nil)) }
+
+// ctxReader stops reading once ctx is done: a file whose upload was abandoned (a client that
+// went away, Ctrl-C, shutdown) is not decoded to its end (up to the limits, 512 MiB) for
+// nothing; the ingest then fails with ctx's error and stores nothing.
+type ctxReader struct {
+	ctx context.Context
+	r   io.Reader
+}
+
+func (c ctxReader) Read(p []byte) (int, error) {
+	if err := c.ctx.Err(); err != nil {
+		return 0, err
+	}
+	return c.r.Read(p)
+}
 
 type countingReader struct {
 	r io.Reader
