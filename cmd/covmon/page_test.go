@@ -461,10 +461,12 @@ func TestPage_Browser(t *testing.T) {
 		if got, want := eval[string](t, b, `document.querySelector('#panel-facts tr[data-field="reason"] td').textContent`), l["vi"].(string)+" / "+l["en"].(string); got != want {
 			t.Errorf("reason shown %q, want %q (the API's %s)", got, want, reason)
 		}
-		// Provenance: every row names its upload.
+		// Provenance: every row names its upload and the day covmon received it (Vietnam time).
 		first := eval[string](t, b, `document.querySelector("#panel-history tr.obs td:last-child").textContent`)
-		if !strings.HasPrefix(first, "#") {
-			t.Errorf("provenance cell %q", first)
+		newest := obs[len(obs)-1].(map[string]any)
+		recv, _ := time.Parse(time.RFC3339, fmt.Sprint(newest["received_at"]))
+		if want := fmt.Sprintf("#%v · %s", newest["upload_id"], recv.In(time.FixedZone("UTC+7", 7*3600)).Format("02/01/2006")); first != want {
+			t.Errorf("provenance cell %q, want %q", first, want)
 		}
 		// Times are Vietnam time: the newest observation's date as the API gives it in +07:00.
 		last := obs[len(obs)-1].(map[string]any)["observed_at"].(string)

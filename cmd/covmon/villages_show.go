@@ -147,7 +147,20 @@ was in the registry.`)
 		return nil
 	}
 	tw = tabwriter.NewWriter(m.Stdout, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "OBSERVED\tCARRIER\tTECH\tSIGNAL\tSOURCE\tUPLOAD\tAT VILLAGE")
+	// RECEIVED is the upload's receipt: an observation counts from when it was observed,
+	// whenever it arrived, so a report sent late or back-dated shows here.
+	fmt.Fprintln(tw, "OBSERVED\tCARRIER\tTECH\tSIGNAL\tSOURCE\tUPLOAD\tRECEIVED\tAT VILLAGE")
+	received := map[int64]string{}
+	for _, o := range hist {
+		if _, ok := received[o.UploadID]; !ok {
+			received[o.UploadID] = "-"
+			if u, err := m.DB.Upload(ctx, o.UploadID); err == nil {
+				received[o.UploadID] = day(u.ReceivedAt, "-")
+			} else if !errors.Is(err, geo.ErrNotFound) {
+				return fmt.Errorf("upload %d: %w", o.UploadID, err)
+			}
+		}
+	}
 	for _, o := range hist {
 		at := ""
 		if o.VillageID != id {
@@ -157,7 +170,7 @@ was in the registry.`)
 		if o.Independent() {
 			src = string(geo.SourceIndependent)
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%t\t%s\t%d\t%s\n", day(o.ObservedAt, ""), o.Carrier, o.Technology, o.HasSignal, src, o.UploadID, at)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%t\t%s\t%d\t%s\t%s\n", day(o.ObservedAt, ""), o.Carrier, o.Technology, o.HasSignal, src, o.UploadID, received[o.UploadID], at)
 	}
 	return tw.Flush()
 }

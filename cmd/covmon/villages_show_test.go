@@ -1,6 +1,7 @@
 package main
 
 import (
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -34,6 +35,12 @@ func TestMain_VillagesShow(t *testing.T) {
 		if !strings.Contains(out, want) {
 			t.Errorf("villages show T-12: no %q in\n%s", want, out)
 		}
+	}
+	// Each observation says when its upload was received, beside when it was observed: a
+	// report sent late counts from what it describes (docs/figures.md, "As of a past instant").
+	if !regexp.MustCompile(`OBSERVED +CARRIER +TECH +SIGNAL +SOURCE +UPLOAD +RECEIVED`).MatchString(out) ||
+		!regexp.MustCompile(`2025-03-01 00:00 +viettel +4g +false +carrier +2 +20\d\d-\d\d-\d\d \d\d:\d\d +T-1 \(predecessor\)`).MatchString(out) {
+		t.Errorf("villages show T-12: the observation's receipt is not shown:\n%s", out)
 	}
 	out = mustRun(t, db, "villages", "show", "T-1")
 	for _, want := range []string{"Retired on 2025-06-01 00:00.", "Status as of 2025-05-31 23:59: dead_zone", "always", "(retired)", "T-1 → T-12"} {

@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"cmp"
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -234,6 +235,10 @@ func (s *Server) handleVillage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	out := wire.NewVillageHistory(&sts[0], asOf, hist, s.demo())
+	if err := s.fillReceived(r.Context(), out.Observations); err != nil {
+		s.writeError(w, r, fmt.Errorf("village history of %s: %w", id, err))
+		return
+	}
 	out.Successors, out.Predecessors = successors, predecessors
 	if !v.RetiredAt.IsZero() {
 		retired := wire.VN(v.RetiredAt)
@@ -254,6 +259,34 @@ func (s *Server) handleVillage(w http.ResponseWriter, r *http.Request) {
 // pageHistory cuts a page from a village's observations (in the store's order: observed_at,
 // then ID). The position is the last observation's ID: an observation recorded later with an
 // older date sorts before it and is not on later pages, but nothing is returned twice.
+// fillReceived sets each observation's ReceivedAt to its upload's receipt, one read per
+// upload of the page: an observation counts from when it was observed, whenever it arrived,
+// so the history says both (docs/figures.md, "As of a past instant").
+func (s *Server) fillReceived(ctx context.Context, obs []wire.Observation) error {
+	received := map[int64]*time.Time{}
+	for i := range obs {
+		id := obs[i].UploadID
+		if id == 0 {
+			continue
+		}
+		at, ok := received[id]
+		if !ok {
+			u, err := s.Store.Upload(ctx, id)
+			switch {
+			case errors.Is(err, geo.ErrNotFound):
+			case err != nil:
+				return fmt.Errorf("upload %d: %w", id, err)
+			default:
+				t := wire.VN(u.ReceivedAt)
+				at = &t
+			}
+			received[id] = at
+		}
+		obs[i].ReceivedAt = at
+	}
+	return nil
+}
+
 func pageHistory(hist []geo.Observation, pg paging) ([]geo.Observation, string, error) {
 	if pg.cursor != "" {
 		idText, ok := strings.CutPrefix(pg.cursor, "obs:")

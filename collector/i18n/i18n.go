@@ -279,7 +279,7 @@ var labels = map[string]Label{
 	"page.forecast_not_evaluated": {"covmon chưa tính dự báo (vừa khởi động)", "Not computed yet (covmon just started)"},
 	"page.forecast_method":        {"Xu hướng Theil–Sen của {n} số liệu tuần, cả nước: còn {left} thôn trắng sóng, {slope} thôn/tuần.", "Theil–Sen trend of {n} weekly counts, nationwide: {left} dead zones left, {slope} villages/week."},
 	"page.history":                {"Lịch sử quan sát", "Observation history"},
-	"page.provenance":             {"Nguồn (lần tải lên)", "Source (upload)"},
+	"page.provenance":             {"Nguồn (lần tải lên · ngày nhận)", "Source (upload · received)"},
 	"page.measured":               {"Đo được", "Measured"},
 	"page.no_history":             {"Chưa có quan sát nào.", "No observations yet."},
 	"page.close":                  {"Đóng", "Close"},

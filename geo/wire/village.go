@@ -23,6 +23,10 @@ type Observation struct {
 	// Predecessor names the retired village an observation was made at, in a successor's
 	// history; absent for the village's own observations.
 	Predecessor string `json:"predecessor,omitempty"`
+	// ReceivedAt is when covmon received the upload the observation came in, where the
+	// reader filled it in (the village API): an observation counts from ObservedAt whenever
+	// it was received, so a report sent late or back-dated shows here.
+	ReceivedAt *time.Time `json:"received_at,omitempty"`
 }
 
 // NewObservation converts o.
@@ -31,7 +35,7 @@ func NewObservation(o *geo.Observation) Observation {
 	if o.Independent() {
 		role = geo.SourceIndependent
 	}
-	return Observation{o.Carrier, o.Technology.String(), o.HasSignal, o.RSRPdBm, o.DLMbps, VN(o.ObservedAt), o.Method, o.UploadID, role, o.Inspector, ""}
+	return Observation{o.Carrier, o.Technology.String(), o.HasSignal, o.RSRPdBm, o.DLMbps, VN(o.ObservedAt), o.Method, o.UploadID, role, o.Inspector, "", nil}
 }
 
 // VillageHistory is one village, its status at AsOf and every stored observation of it:

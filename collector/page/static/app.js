@@ -379,7 +379,7 @@
       const tr = el("tr", "obs");
       const meas = [o.rsrp_dbm != null ? o.rsrp_dbm + " dBm" : "", o.dl_mbps != null ? o.dl_mbps + " Mbit/s" : ""].filter(Boolean).join(", ");
       for (const c of [vnDateTime(o.observed_at), o.carrier + " " + o.technology, (o.has_signal ? "✓" : "✗") + (meas ? " " + meas : ""),
-        o.method, "#" + o.upload_id]) tr.append(el("td", "", String(c)));
+        o.method, "#" + o.upload_id + (o.received_at ? " · " + vnDate(o.received_at) : "")]) tr.append(el("td", "", String(c)));
       h.append(tr);
     }
   }
