@@ -182,7 +182,7 @@ var labels = map[string]Label{
 	"cli.forecast_never":         {"không bao giờ với tốc độ hiện tại", "never at this pace"},
 	"cli.forecast_done":          {"đã hết thôn trắng sóng", "no dead zone left"},
 	"cli.forecast_insufficient":  {"chưa đủ số liệu theo tuần", "not enough weekly history"},
-	"cli.forecast_trend":         {"(xu hướng Theil–Sen của %d số liệu tuần: còn %d, %+.1f thôn/tuần)", "(Theil–Sen trend of %d weekly counts: %d left, %+.1f villages/week)"},
+	"cli.forecast_trend":         {"(xu hướng Theil–Sen của %d số liệu tuần: còn %d thôn trắng sóng, %+.1f thôn/tuần)", "(Theil–Sen trend of %d weekly counts: %d dead zones left, %+.1f villages/week)"},
 	"cli.dead_zones":             {"Thôn trắng sóng (có điện)", "Dead zones (powered, dark)"},
 	"cli.open":                   {"Chưa xong (trong phạm vi, chưa có sóng)", "Open (in scope, no signal)"},
 	"cli.open_value":             {"%d, trong đó quá hạn: %d (chưa từng báo cáo %d, chưa có sóng %d, trung tâm chưa có sóng theo vùng phủ %d)", "%d, of which overdue: %d (never reported %d, no signal %d, dark centre by coverage areas %d)"},

@@ -178,6 +178,14 @@ func TestTable_TermsKeepTheirMeaning(t *testing.T) {
 	if l, _ := Lookup("cli.reason.dark_centre"); !strings.Contains(l.Vi, "vùng phủ") {
 		t.Errorf("cli.reason.dark_centre %+v: does not say it is the coverage areas'", l)
 	}
+	// The forecast counts dead zones (status dead_zone), not every open village: "35 left"
+	// beside "Open: 40, of which overdue: 40" read as 35 of the 40; both forecast labels say
+	// what is left.
+	for _, k := range []string{"cli.forecast_trend", "page.forecast_method"} {
+		if l, _ := Lookup(k); !strings.Contains(l.En, "dead zones left") || !strings.Contains(l.Vi, "thôn trắng sóng") {
+			t.Errorf("%s %+v: does not say the forecast counts dead zones", k, l)
+		}
+	}
 	if l, _ := Lookup("status.overdue"); strings.Contains(strings.ToLower(l.Vi), "trắng sóng") || strings.Contains(strings.ToLower(l.En), "dead zone") {
 		t.Errorf("status.overdue %+v: overdue villages include never-reported ones, not only dead zones", l)
 	}
