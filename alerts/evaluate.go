@@ -375,38 +375,43 @@ func (e *Evaluator) more(total int) string {
 	return ""
 }
 
-// deadZones counts the open villages that have power and no signal (the deadline's scope).
-func deadZones(pi *ProgramInput) int {
-	n := 0
+// dueOpen counts the program's open villages (in scope, without signal that counts: dead
+// zones and never-reported villages alike) whose own deadline is at or before the program's
+// deadline dl — those that will be overdue at dl if nothing changes — and, of those, the
+// never-reported ones and the dead zones; later counts the open villages whose own deadline
+// is after dl (a late entry's grace, an override), which dl does not make overdue.
+func dueOpen(pi *ProgramInput, dl time.Time) (due, never, dead, later int) {
 	for i := range pi.Open {
-		if pi.Open[i].Status == geo.StatusDeadZone {
-			n++
+		vs := &pi.Open[i]
+		if !vs.Open {
+			continue
+		}
+		if vs.Deadline.After(dl) {
+			later++
+			continue
+		}
+		due++
+		if vs.Reason == geo.ReasonNeverReported {
+			never++
+		}
+		if vs.Status == geo.StatusDeadZone {
+			dead++
 		}
 	}
-	return n
-}
-
-// openVillages counts the program's open villages (in scope, without signal that counts:
-// dead zones and never-reported villages alike) and, of those, the never-reported ones.
-func openVillages(pi *ProgramInput) (open, never int) {
-	for i := range pi.Open {
-		if pi.Open[i].Open {
-			open++
-			if pi.Open[i].Reason == geo.ReasonNeverReported {
-				never++
-			}
-		}
-	}
-	return open, never
+	return due, never, dead, later
 }
 
 // reminders fire, for each offset d, from deadline−d days until the deadline while open
-// villages remain: a village no carrier reported will be overdue at the deadline like a dead
-// zone, so not reporting cannot silence a reminder.
+// villages due by it remain: a village no carrier reported will be overdue at the deadline
+// like a dead zone, so not reporting cannot silence a reminder; a village whose own deadline
+// is later (a late entry, an override) is not due then and is only named as such.
 func (e *Evaluator) reminders(now time.Time, pi *ProgramInput) []Alert {
 	dl := pi.Program.Deadline
-	n, never := openVillages(pi)
-	if dl.IsZero() || n == 0 || !now.Before(dl) {
+	if dl.IsZero() || !now.Before(dl) {
+		return nil
+	}
+	n, never, dead, later := dueOpen(pi, dl)
+	if n == 0 {
 		return nil
 	}
 	var out []Alert
@@ -416,15 +421,20 @@ func (e *Evaluator) reminders(now time.Time, pi *ProgramInput) []Alert {
 			continue
 		}
 		left := dl.Sub(now)
+		summary := fmt.Sprintf("%s deadline in %s: %d village(s) due by then still without signal that counts, %d of them never reported",
+			pi.Program.ID, humanDuration(left), n, never)
+		if later > 0 {
+			summary += fmt.Sprintf(" (%d more without signal have a later deadline of their own)", later)
+		}
 		out = append(out, newAlert(KindDeadlineReminder, "warning", map[string]string{
 			"program": pi.Program.ID, "days_before": strconv.Itoa(d),
 		}, map[string]string{
-			"summary": fmt.Sprintf("%s deadline in %s: %d village(s) still without signal that counts, %d of them never reported",
-				pi.Program.ID, humanDuration(left), n, never),
+			"summary":              summary,
 			"deadline":             dl.In(geo.Vietnam).Format(time.RFC3339),
 			"open_count":           strconv.Itoa(n),
 			"never_reported_count": strconv.Itoa(never),
-			"dead_zone_count":      strconv.Itoa(deadZones(pi)),
+			"dead_zone_count":      strconv.Itoa(dead),
+			"later_deadline_count": strconv.Itoa(later),
 		}, start))
 	}
 	return out

@@ -530,8 +530,8 @@ func TestEvaluator_ReminderCountsNeverReported(t *testing.T) {
 		want          int
 		summary, dead string
 	}{
-		{"NeverReported", []geo.VillageStatus{never}, 2, "vls-2024 deadline in 20 days: 1 village(s) still without signal that counts, 1 of them never reported", "0"},
-		{"Both", []geo.VillageStatus{never, dark}, 2, "vls-2024 deadline in 20 days: 2 village(s) still without signal that counts, 1 of them never reported", "1"},
+		{"NeverReported", []geo.VillageStatus{never}, 2, "vls-2024 deadline in 20 days: 1 village(s) due by then still without signal that counts, 1 of them never reported", "0"},
+		{"Both", []geo.VillageStatus{never, dark}, 2, "vls-2024 deadline in 20 days: 2 village(s) due by then still without signal that counts, 1 of them never reported", "1"},
 		{"OutOfScope", []geo.VillageStatus{unpowered}, 0, "", ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -547,6 +547,53 @@ func TestEvaluator_ReminderCountsNeverReported(t *testing.T) {
 			for _, a := range got {
 				if a.Annotations["summary"] != tc.summary || a.Annotations["dead_zone_count"] != tc.dead {
 					t.Errorf("summary %q (dead_zone_count %s)\nwant    %q (%s)", a.Annotations["summary"], a.Annotations["dead_zone_count"], tc.summary, tc.dead)
+				}
+			}
+		})
+	}
+}
+
+// A reminder counts the open villages due by the program's deadline — their own deadline at or
+// before it — not those whose own deadline is later (a late entry's grace, an override): on
+// the seeds, 41 villages were without signal on 2024-11-25 but 7 of them had deadlines in
+// 2025, and the reminder said 41 where the overdue count the next week was at most 34. A
+// village overdue already under an earlier override is due by then too. Only villages with a
+// later deadline left: no reminder (none will be overdue at the deadline).
+func TestEvaluator_ReminderCountsVillagesDueByTheDeadline(t *testing.T) {
+	now := deadline.AddDate(0, 0, -20)
+	dark := open("V1", "14", now, "viettel")
+	lateEntry := open("V2", "14", now) // never reported, found after the cut-off: its own deadline a year on
+	lateEntry.Status = geo.StatusNoData
+	lateEntry.Deadline = deadline.AddDate(0, 0, 200)
+	early := open("V3", "14", now, "mobifone") // a province override a month before the program's
+	early.Deadline = deadline.AddDate(0, 0, -30)
+	early.Overdue, early.DaysOverdue = true, 10
+	var ev alerts.Evaluator
+	for _, tc := range []struct {
+		name                        string
+		open                        []geo.VillageStatus
+		want                        int
+		summary, count, dead, later string
+	}{
+		{"Mixed", []geo.VillageStatus{dark, lateEntry, early}, 2,
+			"vls-2024 deadline in 20 days: 2 village(s) due by then still without signal that counts, 0 of them never reported (1 more without signal have a later deadline of their own)", "2", "2", "1"},
+		{"OnlyLater", []geo.VillageStatus{lateEntry}, 0, "", "", "", ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var got []alerts.Alert
+			for _, a := range ev.Evaluate(alerts.Input{Now: now, Programs: []alerts.ProgramInput{{Program: prog, Open: tc.open}}}).Alerts {
+				if a.Kind == alerts.KindDeadlineReminder {
+					got = append(got, a)
+				}
+			}
+			if len(got) != tc.want {
+				t.Fatalf("reminders=%d, want %d", len(got), tc.want)
+			}
+			for _, a := range got {
+				an := a.Annotations
+				if an["summary"] != tc.summary || an["open_count"] != tc.count || an["dead_zone_count"] != tc.dead || an["later_deadline_count"] != tc.later {
+					t.Errorf("summary %q open_count %s dead_zone_count %s later_deadline_count %s\nwant    %q %s %s %s",
+						an["summary"], an["open_count"], an["dead_zone_count"], an["later_deadline_count"], tc.summary, tc.count, tc.dead, tc.later)
 				}
 			}
 		})
