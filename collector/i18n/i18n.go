@@ -98,8 +98,10 @@ var labels = map[string]Label{
 	"status.not_due":   {"Trắng sóng, chưa quá hạn", "Dead zone, not yet overdue"},
 	"status.no_power":  {"Chưa có điện lưới", "No grid power"},
 	"status.no_data":   {"Chưa có số liệu", "No data"},
-	"status.overdue":   {"Quá hạn, chưa có sóng", "Overdue, no signal"}, // dead zones and never-reported villages alike
-	"status.lom_song":  {"Lõm sóng (một phần khu dân cư chưa có sóng)", "Partly covered (part of the settled area dark)"},
+	// The map's category: never reported and not overdue (not yet due, or out of scope).
+	"status.no_data_not_due": {"Chưa có số liệu, không quá hạn", "No data, not overdue"},
+	"status.overdue":         {"Quá hạn, chưa có sóng", "Overdue, no signal"}, // dead zones and never-reported villages alike
+	"status.lom_song":        {"Lõm sóng (một phần khu dân cư chưa có sóng)", "Partly covered (part of the settled area dark)"},
 
 	// Discrepancies (geo.DiscrepancyKind values) and trust rules (geo.Trust values).
 	"discrepancy.overstated":  {"Báo có sóng, đo kiểm không có sóng", "Claims signal, measured none"},

@@ -8,7 +8,7 @@
     { key: "dead_zone", label: "status.not_due", color: "#e8431a" },
     { key: "lom_song", label: "status.lom_song", color: "#f2c12e" },
     { key: "no_power", label: "status.no_power", color: "#7a5ea8" },
-    { key: "no_data", label: "status.no_data", color: "#9aa3ab" },
+    { key: "no_data", label: "status.no_data_not_due", color: "#9aa3ab" }, // the overdue ones are "overdue"
     { key: "covered", label: "status.covered", color: "#2e9e5b" },
   ];
   const COLOR = Object.fromEntries(CATS.map((c) => [c.key, c.color]));
