@@ -3,6 +3,7 @@ package wire
 import (
 	"bytes"
 	"encoding/csv"
+	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -169,5 +170,23 @@ func TestWriteCSV_AsOfAndNotice(t *testing.T) {
 				t.Errorf("%s notice %q, want %q", r[0], r[notice], DemoNotice)
 			}
 		}
+	}
+}
+
+// docs/api.md lists the export's columns in order, as written: the list there left out
+// discrepancies, between responsible_carrier and lifecycle_step.
+func TestCSVColumns_Documented(t *testing.T) {
+	doc, err := os.ReadFile("../../docs/api.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := strings.Join(strings.Fields(string(doc)), " ")
+	want := "the columns `" + strings.Join(CSVColumns, ", ") + "`"
+	if !strings.Contains(text, want) {
+		i := strings.Index(text, "the columns `village_id")
+		if i < 0 {
+			t.Fatalf("docs/api.md does not list the CSV columns; want %s", want)
+		}
+		t.Errorf("docs/api.md lists the CSV columns as\n  %s\nwant\n  %s", text[i:min(len(text), i+len(want))], want)
 	}
 }
