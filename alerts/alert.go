@@ -86,6 +86,9 @@ type Alert struct {
 	// resolved afterwards.
 	StartsAt time.Time
 	EndsAt   time.Time
+	// EvaluatedAt, for an alert read from the store (ActiveAlerts), is the instant of the last
+	// evaluation that found it firing (or resolved it); zero in an evaluation's own output.
+	EvaluatedAt time.Time
 }
 
 // Resolved reports whether the alert has ended.

@@ -143,7 +143,8 @@ func (m *Main) newAlertService(snapshot func() *geo.Snapshot, reg prometheus.Reg
 
 func (m *Main) runAlerts(ctx context.Context, args []string) error {
 	fs := m.flagSet("alerts", "", `
-List the active alerts (as of the last evaluation by covmon serve), with the outbox backlog.
+List the active alerts as of the last evaluation by covmon serve (the table says when that
+was), with the outbox backlog.
 Alerts are evaluated and delivered by covmon serve; see docs/metrics.md and the alerts: section
 of the configuration.`)
 	format := fs.String("format", "table", "output `format`: table or json")
@@ -175,6 +176,17 @@ of the configuration.`)
 		return err
 	}
 	fmt.Fprintf(m.Stdout, "%d active alert(s)\n", len(active))
+	// The alerts are what covmon serve's last evaluation left in the database: say when that
+	// was (a serve stopped a week ago left them as they were then).
+	var evaluated time.Time
+	for _, a := range active {
+		if a.EvaluatedAt.After(evaluated) {
+			evaluated = a.EvaluatedAt
+		}
+	}
+	if !evaluated.IsZero() {
+		fmt.Fprintf(m.Stdout, "As of covmon serve's last evaluation, %s (UTC+7).\n", evaluated.In(geo.Vietnam).Format("2006-01-02 15:04"))
+	}
 	pend, err := m.DB.PendingDeliveries(ctx)
 	if err != nil {
 		return err

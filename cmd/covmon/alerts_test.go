@@ -831,3 +831,20 @@ func TestAlerts_OneSource(t *testing.T) {
 		}
 	}
 }
+
+// TestAlertsCLI_AsOf: `covmon alerts` says when covmon serve last evaluated the alerts it
+// lists: they are read from the database, and a serve stopped a week ago left them as they
+// were then.
+func TestAlertsCLI_AsOf(t *testing.T) {
+	ctx := context.Background()
+	db := seededDB(t)
+	h := openHarness(t, ctx, db, clockwork.NewFakeClockAt(day("2024-12-02 09:00")), DefaultAlertsConfig())
+	if trs, _ := h.evaluate(ctx, day("2024-12-02 09:00")); len(trs) == 0 {
+		t.Fatal("no alert fires on the seeds on 2024-12-02")
+	}
+	h.evaluate(ctx, day("2024-12-02 09:05"))
+	h.close()
+	if out := mustRun(t, db, "alerts"); !strings.Contains(out, "As of covmon serve's last evaluation, 2024-12-02 09:05 (UTC+7).") {
+		t.Errorf("covmon alerts does not say when the alerts were evaluated:\n%s", out)
+	}
+}

@@ -71,6 +71,12 @@ func contractApplyEvaluation(t *testing.T, h *Harness) {
 		if len(act) != 2 || act[1].Annotations["summary"] != "changed" || !act[1].StartsAt.Equal(a.StartsAt) {
 			t.Fatalf("active %+v: want both, annotations updated, start kept", act)
 		}
+		// Each says when the evaluation that last found it firing ran (covmon alerts prints it).
+		for _, x := range act {
+			if !x.EvaluatedAt.Equal(t0.Add(time.Minute)) {
+				t.Errorf("%s: EvaluatedAt %v, want the last evaluation %v", x.Key, x.EvaluatedAt, t0.Add(time.Minute))
+			}
+		}
 	})
 	t.Run("MissingResolves", func(t *testing.T) {
 		t2 := t0.Add(2 * time.Minute)

@@ -38,17 +38,17 @@ func mustJSON(v any) string {
 }
 
 // AlertColumns are the alerts columns ScanAlert reads, in order.
-const AlertColumns = `key, kind, labels, annotations, starts_at, ends_at`
+const AlertColumns = `key, kind, labels, annotations, starts_at, ends_at, updated_at`
 
 // ScanAlert reads an alert's AlertColumns.
 func ScanAlert(s Row) (alerts.Alert, error) {
 	var (
 		a           alerts.Alert
 		labels, ann string
-		start       int64
+		start, upd  int64
 		end         *int64
 	)
-	if err := s.Scan(&a.Key, &a.Kind, &labels, &ann, &start, &end); err != nil {
+	if err := s.Scan(&a.Key, &a.Kind, &labels, &ann, &start, &end, &upd); err != nil {
 		return alerts.Alert{}, err
 	}
 	if err := json.Unmarshal([]byte(labels), &a.Labels); err != nil {
@@ -57,7 +57,7 @@ func ScanAlert(s Row) (alerts.Alert, error) {
 	if err := json.Unmarshal([]byte(ann), &a.Annotations); err != nil {
 		return alerts.Alert{}, fmt.Errorf("alert %s: annotations: %w", a.Key, err)
 	}
-	a.StartsAt, a.EndsAt = Time(start), NullTime(end)
+	a.StartsAt, a.EndsAt, a.EvaluatedAt = Time(start), NullTime(end), Time(upd)
 	return a, nil
 }
 
