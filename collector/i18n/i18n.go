@@ -93,11 +93,13 @@ func Keys() []string {
 
 var labels = map[string]Label{
 	// Statuses (geo.Status values) and the page's map categories.
-	"status.covered":   {"Đã có sóng", "Covered"},
-	"status.dead_zone": {"Trắng sóng (có điện lưới, chưa có sóng)", "Dead zone (grid power, no signal)"},
-	"status.not_due":   {"Trắng sóng, chưa quá hạn", "Dead zone, not yet overdue"},
-	"status.no_power":  {"Chưa có điện lưới", "No grid power"},
-	"status.no_data":   {"Chưa có số liệu", "No data"},
+	"status.covered": {"Đã có sóng", "Covered"},
+	// The map's category: covered, less the lõm sóng villages (their own category).
+	"status.covered_not_lom_song": {"Đã có sóng, không kể lõm sóng", "Covered, not counting partly covered"},
+	"status.dead_zone":            {"Trắng sóng (có điện lưới, chưa có sóng)", "Dead zone (grid power, no signal)"},
+	"status.not_due":              {"Trắng sóng, chưa quá hạn", "Dead zone, not yet overdue"},
+	"status.no_power":             {"Chưa có điện lưới", "No grid power"},
+	"status.no_data":              {"Chưa có số liệu", "No data"},
 	// The map's category: never reported and not overdue (not yet due, or out of scope).
 	"status.no_data_not_due": {"Chưa có số liệu, không quá hạn", "No data, not overdue"},
 	"status.overdue":         {"Quá hạn, chưa có sóng", "Overdue, no signal"}, // dead zones and never-reported villages alike

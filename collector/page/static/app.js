@@ -9,7 +9,7 @@
     { key: "lom_song", label: "status.lom_song", color: "#f2c12e" },
     { key: "no_power", label: "status.no_power", color: "#7a5ea8" },
     { key: "no_data", label: "status.no_data_not_due", color: "#9aa3ab" }, // the overdue ones are "overdue"
-    { key: "covered", label: "status.covered", color: "#2e9e5b" },
+    { key: "covered", label: "status.covered_not_lom_song", tip: "status.covered", color: "#2e9e5b" }, // lõm sóng is "lom_song"; a marker says just covered
   ];
   const COLOR = Object.fromEntries(CATS.map((c) => [c.key, c.color]));
   const STATUS_FILTERS = ["overdue", "dead_zone", "lom_song", "no_power", "no_data", "covered"];
@@ -124,8 +124,13 @@
       const p = v.f.properties, [lon, lat] = v.f.geometry.coordinates;
       v.marker = L.circleMarker([lat, lon], { renderer: canvas, radius: v.cat === "covered" ? 3.5 : 5,
         color: "#222", weight: 0.6, fillColor: COLOR[v.cat], fillOpacity: 0.9,
-        villageId: p.village_id, tip: p.name + " — " + bothText(CATS.find((c) => c.key === v.cat).label) + stepText(p) });
+        villageId: p.village_id, tip: p.name + " — " + catText(v.cat) + stepText(p) });
     }
+  }
+  // catText is a marker's category as its tooltip says it.
+  function catText(cat) {
+    const c = CATS.find((c) => c.key === cat);
+    return bothText(c.tip || c.label);
   }
   // stepText is a village's lifecycle step and the date of its evidence, for its tooltip.
   function stepText(p) {
@@ -336,7 +341,7 @@
     $("panel-where").textContent = [v.commune_name, v.province_name].filter(Boolean).join(", ") + " · " + v.village_id;
     const cat = category(v);
     const facts = [
-      ["field.status", bothText(CATS.find((c) => c.key === cat).label)],
+      ["field.status", catText(cat)],
       ["field.reason", v.reason ? bothText("reason." + v.reason) : "–"],
       ["field.level", bothText("level." + v.level)],
       ["field.area_coverage", v.area_coverage ? bothText("area." + v.area_coverage) : "–"],
