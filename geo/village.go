@@ -155,6 +155,9 @@ const (
 	BasisProgram          DeadlineBasis = "program"           // the program's deadline
 )
 
+// DeadlineBases lists the deadline bases, from the strongest to the weakest.
+var DeadlineBases = []DeadlineBasis{BasisVillageOverride, BasisRegistry, BasisRegistryLegacy, BasisProvinceOverride, BasisLateEntry, BasisProgram}
+
 // EntryDate is when v entered p's scope: the later of the date it was found (villages added
 // after the baseline) and, for a powered-only program, the date grid power arrived. It is zero
 // when neither is known (a baseline village powered since before records).

@@ -209,3 +209,25 @@ func TestMain_DaysLeftBeforeTheDeadline(t *testing.T) {
 		}
 	}
 }
+
+// The work list in Vietnamese says where each deadline comes from in Vietnamese, as it says
+// the status and the reason ("vào phạm vi muộn", not late_entry); in English it keeps the
+// API's values. It printed "program" and "late_entry" in a table otherwise in Vietnamese.
+func TestMain_WorklistBasisInVietnamese(t *testing.T) {
+	db := seededDB(t)
+	vi := mustRun(t, db, "status", "--carrier", "viettel", "--villages")
+	en := mustRun(t, db, "status", "--carrier", "viettel", "--villages", "--lang", "en")
+	for _, w := range []string{"  program  ", "  late_entry  "} {
+		if strings.Contains(vi, w) {
+			t.Errorf("the Vietnamese work list says %q:\n%s", strings.TrimSpace(w), vi)
+		}
+		if !strings.Contains(en, w) {
+			t.Errorf("the English work list does not say %q:\n%s", strings.TrimSpace(w), en)
+		}
+	}
+	for _, w := range []string{"  hạn chương trình  ", "  vào phạm vi muộn  "} {
+		if !strings.Contains(vi, w) {
+			t.Errorf("the Vietnamese work list does not say %q:\n%s", strings.TrimSpace(w), vi)
+		}
+	}
+}

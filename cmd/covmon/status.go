@@ -473,6 +473,15 @@ func stepCells(lc *geo.Lifecycle, lang i18n.Lang) (step, since, late string) {
 	return step, since, late
 }
 
+// basisWord says where a village's deadline comes from: the API's value in English,
+// Vietnamese otherwise.
+func basisWord(b geo.DeadlineBasis, lang i18n.Lang) string {
+	if lang == i18n.En || b == "" {
+		return string(b)
+	}
+	return i18n.Text("cli.basis."+string(b), lang)
+}
+
 // reasonWord names why a village is open: the API's value in English, Vietnamese otherwise.
 func reasonWord(r geo.Reason, lang i18n.Lang) string {
 	if lang == i18n.En || r == "" {
@@ -570,7 +579,7 @@ func (m *Main) printWorkList(carrier string, s geo.Summary, wl []geo.VillageStat
 			site, target = cell(p.SiteID), p.TargetOnAir.In(geo.Vietnam).Format(time.DateOnly)
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", vs.Deadline.In(geo.Vietnam).Format(time.DateOnly), od,
-			vs.Village.ID, cell(vs.Village.Name), cell(vs.Village.CommuneName), cell(vs.Village.ProvinceName), statusWord(vs.Status, lang), reasonWord(vs.Reason, lang), vs.DeadlineBasis,
+			vs.Village.ID, cell(vs.Village.Name), cell(vs.Village.CommuneName), cell(vs.Village.ProvinceName), statusWord(vs.Status, lang), reasonWord(vs.Reason, lang), basisWord(vs.DeadlineBasis, lang),
 			step, site, target, late)
 	}
 	tw.Flush()

@@ -229,6 +229,14 @@ var labels = map[string]Label{
 	"cli.reason.contradicted":    {"bị kiểm tra bác bỏ", "contradicted"},
 	"cli.reason.unconfirmed":     {"chưa được xác nhận", "unconfirmed"},
 
+	// Where a village's deadline comes from (geo.DeadlineBasis), in the work list.
+	"cli.basis.village_override":  {"hạn riêng của thôn", "village_override"},
+	"cli.basis.registry":          {"hạn theo danh mục thôn", "registry"},
+	"cli.basis.registry_legacy":   {"hạn theo danh mục thôn (trường cũ)", "registry_legacy"},
+	"cli.basis.province_override": {"hạn riêng của tỉnh", "province_override"},
+	"cli.basis.late_entry":        {"vào phạm vi muộn", "late_entry"},
+	"cli.basis.program":           {"hạn chương trình", "program"},
+
 	// Why an open village is open (geo.Reason values), for people.
 	"reason.never_reported": {"Chưa nhà mạng nào báo cáo về thôn này", "No carrier has ever reported on this village"},
 	"reason.no_signal":      {"Đã có báo cáo nhưng chưa có sóng đạt chuẩn", "Reported, but no signal that counts"},

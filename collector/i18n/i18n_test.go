@@ -81,6 +81,11 @@ func TestTable_CLI(t *testing.T) {
 			t.Errorf("no cli label for status %q", s)
 		}
 	}
+	for _, b := range geo.DeadlineBases {
+		if _, ok := Lookup("cli.basis." + string(b)); !ok {
+			t.Errorf("no cli label for deadline basis %q", b)
+		}
+	}
 	for _, r := range geo.Reasons {
 		for _, k := range []string{"cli.reason.", "reason."} {
 			if _, ok := Lookup(k + string(r)); !ok {
