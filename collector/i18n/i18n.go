@@ -211,7 +211,7 @@ var labels = map[string]Label{
 	"cli.discrepancy_header":     {"MÃ THÔN\tTÊN\tTRẠNG THÁI\tNHÀ MẠNG\tCÔNG NGHỆ\tLOẠI\tBÁO CÁO\tTỆP BÁO CÁO\tĐO KIỂM\tTỆP ĐO KIỂM\tĐƠN VỊ ĐO\tGIẢI THÍCH", "VILLAGE\tNAME\tSTATUS\tCARRIER\tTECH\tKIND\tCLAIM\tCLAIM_UPLOAD\tMEASURED\tMEASURED_UPLOAD\tINSPECTOR\tWHY"},
 	"cli.province_header":        {"MÃ TỈNH\tTỈNH\tSỐ THÔN\tCÓ SÓNG\tLÕM SÓNG\tTRẮNG SÓNG\tQUÁ HẠN\tCHƯA CÓ ĐIỆN\tCHƯA CÓ SỐ LIỆU\t", "PROVINCE\tNAME\tVILLAGES\tCOVERED\tLOM_SONG\tDEAD_ZONE\tOVERDUE\tNO_POWER\tNO_DATA\t"},
 	"cli.responsible_title":      {"Theo nhà mạng chịu trách nhiệm (mỗi thôn tính một lần; cộng các dòng bằng tổng):", "Per responsible carrier (each village counted once; rows add up to the totals):"},
-	"cli.responsible_header":     {"NHÀ MẠNG\tSỐ THÔN\tCÓ SÓNG\tCHƯA XONG\tQUÁ HẠN\tCHƯA TỪNG BÁO CÁO\tCHƯA CÓ SÓNG\tTRUNG TÂM CHƯA CÓ SÓNG\tCHẬM KẾ HOẠCH\t", "CARRIER\tVILLAGES\tCOVERED\tOPEN\tOVERDUE\tNEVER_REPORTED\tNO_SIGNAL\tDARK_CENTRE\tLATE_VS_PLAN\t"},
+	"cli.responsible_header":     {"NHÀ MẠNG\tSỐ THÔN\tCÓ SÓNG\tCHƯA XONG\tQUÁ HẠN\tCHƯA TỪNG BÁO CÁO\tCHƯA CÓ SÓNG\tTRUNG TÂM CHƯA CÓ SÓNG THEO VÙNG PHỦ\tCHẬM KẾ HOẠCH\t", "CARRIER\tVILLAGES\tCOVERED\tOPEN\tOVERDUE\tNEVER_REPORTED\tNO_SIGNAL\tDARK_CENTRE\tLATE_VS_PLAN\t"},
 	"cli.total":                  {"tổng", "total"},
 	"cli.lifecycle":              {"Bước triển khai (trong phạm vi)", "Lifecycle (in scope)"},
 	"cli.late":                   {"Chậm so với kế hoạch của nhà mạng", "Late against own plan"},

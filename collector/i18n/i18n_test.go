@@ -183,6 +183,11 @@ func TestTable_TermsKeepTheirMeaning(t *testing.T) {
 	if l, _ := Lookup("cli.reason.dark_centre"); !strings.Contains(l.Vi, "vùng phủ") {
 		t.Errorf("cli.reason.dark_centre %+v: does not say it is the coverage areas'", l)
 	}
+	// The per-carrier table's column too: it said "TRUNG TÂM CHƯA CÓ SÓNG 0" beside "CHƯA CÓ
+	// SÓNG 9" for a carrier whose 9 dead zones are all dark at their centre.
+	if l, _ := Lookup("cli.responsible_header"); strings.Contains(l.Vi, "TRUNG TÂM CHƯA CÓ SÓNG\t") {
+		t.Errorf("cli.responsible_header %q: the dark_centre column does not say it is the coverage areas'", l.Vi)
+	}
 	// The forecast counts dead zones (status dead_zone), not every open village: "35 left"
 	// beside "Open: 40, of which overdue: 40" read as 35 of the 40; both forecast labels say
 	// what is left.
