@@ -252,6 +252,9 @@ func (s *Service) weeks() int {
 	return s.ForecastWeeks
 }
 
+// maxRejectedPerSender bounds the rejected uploads read per sender for CovmonUploadRejected.
+const maxRejectedPerSender = 200
+
 // input assembles the evaluation input: village states and upload counts from the snapshot,
 // rejected uploads from
 // the store, and the weekly history (recomputed only when the snapshot's instant changes).
@@ -282,11 +285,21 @@ func (s *Service) input(ctx context.Context, snap *geo.Snapshot) (Input, error) 
 			in.DataSince = u.FirstAt
 		}
 	}
-	rej, err := s.Store.Uploads(ctx, geo.UploadFilter{Result: geo.ResultRejected, Limit: 200})
-	if err != nil {
-		return in, fmt.Errorf("rejected uploads: %w", err)
+	// The newest rejected uploads of each sender — every configured carrier, the inspectors,
+	// the ministry — and of all: one sender's flood of rejected files (the newest 200 of all
+	// were read) pushed another's rejection out, resolving its alert within minutes.
+	filters := []geo.UploadFilter{{}, {Role: geo.RoleInspector}, {Role: geo.RoleMinistry}}
+	for _, c := range s.Policy.Carriers {
+		filters = append(filters, geo.UploadFilter{Carrier: c, Role: geo.RoleCarrier})
 	}
-	in.Rejected = rej
+	for _, f := range filters {
+		f.Result, f.Limit = geo.ResultRejected, maxRejectedPerSender
+		rej, err := s.Store.Uploads(ctx, f)
+		if err != nil {
+			return in, fmt.Errorf("rejected uploads: %w", err)
+		}
+		in.Rejected = append(in.Rejected, rej...) // the evaluation takes each upload once
+	}
 	if !s.history.asOf.Equal(snap.AsOf) || s.history.points == nil {
 		points := map[string][]Point{}
 		for _, p := range s.Programs {

@@ -7,6 +7,7 @@ import (
 	"maps"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -346,5 +347,65 @@ func TestService_StaleByWhatIsReported(t *testing.T) {
 	}
 	if d := a.Annotations["description"]; !strings.Contains(d, "reports nothing newer") {
 		t.Errorf("viettel description %q, want it to say the recent upload reports nothing newer", d)
+	}
+}
+
+// One sender's flood of rejected files does not push another's rejection out of
+// CovmonUploadRejected: MobiFone's rejected file, then 201 rejected files from Viettel within
+// the hour — the newest 200 rejected uploads of all were read, so MobiFone's alert resolved
+// as soon as Viettel had sent 200. Each configured carrier's, the inspectors' and the
+// ministry's newest are read.
+func TestService_RejectedPerSender(t *testing.T) {
+	ctx := context.Background()
+	t0 := time.Date(2026, 11, 2, 9, 0, 0, 0, geo.Vietnam)
+	db := sqlite.NewDB(filepath.Join(t.TempDir(), "store.db"))
+	if err := db.Open(ctx); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	now := t0.Add(-time.Hour)
+	in := &collector.Ingester{Store: db, Now: func() time.Time { return now }}
+	reject := func(carrier string, n int) int64 {
+		t.Helper()
+		// An unknown village: rejected, and each file's bytes differ.
+		body := fmt.Sprintf(`{"type":"FeatureCollection","covmon_schema":"observations/v1","carrier":%q,"features":[{"type":"Feature","geometry":null,"properties":{"village_id":"X%d","technology":"4g","has_signal":true,"observed_at":"2026-10-01","method":"drive_test"}}]}`, carrier, n)
+		u, err := in.Ingest(ctx, collector.File{Name: carrier + ".geojson", Kind: geo.KindObservations, Carrier: carrier, Source: "api"}, strings.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if u.Result != geo.ResultRejected {
+			t.Fatalf("%s file %d: %s, want rejected", carrier, n, u.Result)
+		}
+		return u.ID
+	}
+	mobifone := reject("mobifone", 0)
+	now = t0.Add(-30 * time.Minute)
+	for i := range 201 {
+		reject("viettel", i)
+	}
+	clock := clockwork.NewFakeClockAt(t0)
+	var snap atomic.Pointer[geo.Snapshot]
+	s, err := alerts.NewService(db, snap.Load, nil, prometheus.NewRegistry())
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Clock = clock
+	s.Policy.Carriers = []string{"viettel", "mobifone"}
+	snap.Store(&geo.Snapshot{AsOf: t0})
+	trs, err := s.Evaluate(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	firing := map[string]int{}
+	for _, tr := range trs {
+		if tr.Status == alerts.Firing && tr.Alert.Kind == alerts.KindUploadRejected {
+			firing[tr.Alert.Labels["carrier"]]++
+			if tr.Alert.Labels["carrier"] == "mobifone" && tr.Alert.Labels["upload_id"] != strconv.FormatInt(mobifone, 10) {
+				t.Errorf("mobifone's alert names upload %s, want %d", tr.Alert.Labels["upload_id"], mobifone)
+			}
+		}
+	}
+	if firing["mobifone"] != 1 || firing["viettel"] != 200 {
+		t.Errorf("rejected-upload alerts firing per carrier %v, want mobifone 1 and viettel 200 (its newest)", firing)
 	}
 }
