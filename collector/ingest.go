@@ -323,9 +323,6 @@ func (in *Ingester) Ingest(ctx context.Context, f File, r io.Reader) (*geo.Uploa
 		sourceRole = obsFile.Role
 	}
 	u.Role = geo.UploadRole(f.Kind, f.Inspector, sourceRole)
-	if obs != nil && obs.stage != nil && u.Result != "" {
-		obs.stage.Abort() // rejected: the stage may hold the write lock RecordUpload needs
-	}
 	prev, err := in.Store.AcceptedUploadByHash(ctx, u.Carrier, u.Role, u.SHA256)
 	switch {
 	case err == nil:
@@ -342,7 +339,7 @@ func (in *Ingester) Ingest(ctx context.Context, f File, r io.Reader) (*geo.Uploa
 	}
 	if u.Result != "" {
 		if obs != nil && obs.stage != nil {
-			obs.stage.Abort() // a duplicate
+			obs.stage.Abort() // rejected or a duplicate: its session goes back now
 		}
 		if err := in.Store.RecordUpload(ctx, u); err != nil {
 			return nil, fmt.Errorf("record upload: %w", err)

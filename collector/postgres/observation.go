@@ -379,23 +379,17 @@ func (st *stage) copy(ctx context.Context, obs []geo.Observation) error {
 	if len(obs) == 0 {
 		return nil
 	}
-	first := st.n
 	i := 0
 	src := pgx.CopyFromFunc(func() ([]any, error) {
 		if i == len(obs) {
 			return nil, nil
 		}
-		o := &obs[i]
-		row := []any{first + int64(i), o.VillageID, o.Carrier, int16(o.Technology), o.HasSignal, o.RSRPdBm,
-			o.DLMbps, o.ObservedAt.UnixMilli(), o.Method, o.AreaShare, sourceRole(o), o.Inspector}
 		i++
-		return row, nil
+		return st.row(&obs[i-1]), nil
 	})
-	n, err := st.tx.CopyFrom(ctx, pgx.Identifier{"obs_stage"}, stageColumns, src)
-	if err != nil {
+	if _, err := st.tx.CopyFrom(ctx, pgx.Identifier{"obs_stage"}, stageColumns, src); err != nil {
 		return fmt.Errorf("copy observations: %w", err)
 	}
-	st.n += n
 	st.note(obs)
 	return nil
 }

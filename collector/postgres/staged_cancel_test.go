@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"maps"
 	"testing"
 	"time"
@@ -15,9 +14,7 @@ import (
 
 	"github.com/covmon/covmon/collector"
 	"github.com/covmon/covmon/collector/postgres"
-	"github.com/covmon/covmon/collector/postgres/pgtest"
 	"github.com/covmon/covmon/geo"
-	"github.com/covmon/covmon/seeds"
 )
 
 // cancelAfter reads r and calls cancel once more than n bytes have been read.
@@ -42,27 +39,9 @@ func (c *cancelAfter) Read(p []byte) (int, error) {
 // the accepted ones are recorded as such. A leaked session would hang the next upload (the
 // context's timeout fails it); a place not given back would stage no upload again.
 func TestStagedIngest_EndsWithoutLeftovers(t *testing.T) {
-	url := pgtest.NewDatabase(t)
-	db := postgres.NewDB(url)
-	db.Now = func() time.Time { return stagedNow }
-	db.MaxConns = 2
 	ctx, cancelAll := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancelAll()
-	if err := db.Open(ctx); err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	if err := db.UpsertProgram(ctx, geo.DefaultProgram()); err != nil {
-		t.Fatal(err)
-	}
-	in := &collector.Ingester{Store: db, Now: func() time.Time { return stagedNow }}
-	reg, err := fs.ReadFile(seeds.FS, seeds.Villages)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if u, err := in.Ingest(ctx, collector.File{Name: "villages.geojson", Kind: geo.KindVillages}, bytes.NewReader(reg)); err != nil || u.Result != geo.ResultAccepted {
-		t.Fatalf("registry: %v %v", err, u)
-	}
+	db, in := openWithRegistry(t, ctx, 2)
 	// 20,000 rows (about 3 MB): 40 villages, one a day from 2020-01-01; last, when not
 	// empty, replaces the last row.
 	file := func(day0 int, last string) []byte {
@@ -84,7 +63,7 @@ func TestStagedIngest_EndsWithoutLeftovers(t *testing.T) {
 
 	// Abandoned after 256 KiB.
 	cctx, cancel := context.WithCancel(ctx)
-	_, err = in.Ingest(cctx, f("abandoned.geojson"), &cancelAfter{r: bytes.NewReader(file(0, "")), n: 256 << 10, cancel: cancel})
+	_, err := in.Ingest(cctx, f("abandoned.geojson"), &cancelAfter{r: bytes.NewReader(file(0, "")), n: 256 << 10, cancel: cancel})
 	cancel()
 	if !errors.Is(err, context.Canceled) {
 		t.Fatalf("abandoned upload: %v, want context.Canceled", err)
@@ -123,7 +102,7 @@ func TestStagedIngest_EndsWithoutLeftovers(t *testing.T) {
 		t.Errorf("observations uploads %v, want %v (nothing of the abandoned one)", got, want)
 	}
 
-	conn, err := pgx.Connect(ctx, url)
+	conn, err := pgx.Connect(ctx, db.URL())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -243,24 +243,7 @@ func TestStagedIngest_SameAsSQLite(t *testing.T) {
 // stored once.
 func TestStagedIngest_Concurrent(t *testing.T) {
 	ctx := context.Background()
-	db := postgres.NewDB(pgtest.NewDatabase(t))
-	db.Now = func() time.Time { return stagedNow }
-	db.MaxConns = 2 // one stage at a time
-	if err := db.Open(ctx); err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	if err := db.UpsertProgram(ctx, geo.DefaultProgram()); err != nil {
-		t.Fatal(err)
-	}
-	in := &collector.Ingester{Store: db, Now: func() time.Time { return stagedNow }}
-	reg, err := fs.ReadFile(seeds.FS, seeds.Villages)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if u, err := in.Ingest(ctx, collector.File{Name: "villages.geojson", Kind: geo.KindVillages}, bytes.NewReader(reg)); err != nil || u.Result != geo.ResultAccepted {
-		t.Fatalf("registry: %v %v", err, u)
-	}
+	db, in := openWithRegistry(t, ctx, 2) // one stage at a time
 	const n = 8
 	var wg sync.WaitGroup
 	results := make([]*geo.Upload, n)
@@ -319,4 +302,29 @@ func TestStagedIngest_Concurrent(t *testing.T) {
 	if days != n {
 		t.Errorf("V04-0007: %d claims in October, want %d", days, n)
 	}
+}
+
+// openWithRegistry opens a new database with a pool of maxConns sessions, closed when t ends,
+// and returns it with an ingester on the test's clock, the seeds' registry imported.
+func openWithRegistry(t *testing.T, ctx context.Context, maxConns int32) (*postgres.DB, *collector.Ingester) {
+	t.Helper()
+	db := postgres.NewDB(pgtest.NewDatabase(t))
+	db.Now = func() time.Time { return stagedNow }
+	db.MaxConns = maxConns
+	if err := db.Open(ctx); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	if err := db.UpsertProgram(ctx, geo.DefaultProgram()); err != nil {
+		t.Fatal(err)
+	}
+	in := &collector.Ingester{Store: db, Now: func() time.Time { return stagedNow }}
+	reg, err := fs.ReadFile(seeds.FS, seeds.Villages)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if u, err := in.Ingest(ctx, collector.File{Name: "villages.geojson", Kind: geo.KindVillages}, bytes.NewReader(reg)); err != nil || u.Result != geo.ResultAccepted {
+		t.Fatalf("registry: %v %v", err, u)
+	}
+	return db, in
 }
