@@ -192,9 +192,11 @@ func (in *Ingester) Ingest(ctx context.Context, f File, r io.Reader) (*geo.Uploa
 			return knownErr != nil || known(id)
 		}
 		var notes villageNotes
+		var succ successorNotes
 		var info format.RegistryInfo
 		info, err = format.StreamRegistry(cr, opt, func(v geo.Village) {
 			notes.add(&v, in.DefaultProgram)
+			succ.add(&v)
 			if villages != nil {
 				villages.add(&v)
 			}
@@ -206,6 +208,9 @@ func (in *Ingester) Ingest(ctx context.Context, f File, r io.Reader) (*geo.Uploa
 		if err == nil {
 			u.Features = notes.villages
 			notes.report(u, in.DefaultProgram)
+			if serr := succ.report(ctx, in.Store, u, info.Effective); serr != nil {
+				return nil, serr
+			}
 		}
 	case geo.KindAssignments:
 		progs, perr := in.Store.Programs(ctx)

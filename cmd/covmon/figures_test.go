@@ -162,9 +162,19 @@ func TestMain_AsOfByWhatIsStoredNow(t *testing.T) {
 // has the village, and unassigned has both halves.
 func TestMain_SplitMovesTheOverdueFigure(t *testing.T) {
 	db := figuresDB(t)
-	mustRun(t, db, "villages", "import", writeFile(t, "split.geojson", `{"type":"FeatureCollection","covmon_schema":"villages/v1","effective":"2025-03-01","features":[
+	out := mustRun(t, db, "villages", "import", writeFile(t, "split.geojson", `{"type":"FeatureCollection","covmon_schema":"villages/v1","effective":"2025-03-01","features":[
 {"type":"Feature","geometry":{"type":"Point","coordinates":[104.21,22.21]},"properties":{"village_id":"V2a","name":"Bản Hai Trên","commune_code":"02710","province_code":"15","grid_power":true,"programs":["vls-2024"],"predecessors":["V2"]}},
 {"type":"Feature","geometry":{"type":"Point","coordinates":[104.22,22.22]},"properties":{"village_id":"V2b","name":"Bản Hai Dưới","commune_code":"02710","province_code":"15","grid_power":true,"programs":["vls-2024"],"predecessors":["V2"]}}]}`))
+	// The import says so, per successor, naming the predecessor's carrier and how to assign it.
+	for _, w := range []string{
+		`  note: Warning: successor village V2a "Bản Hai Trên" (of V2, from 2025-03-01) has no responsible carrier in program "vls-2024" (predecessors then: V2 viettel): `,
+		`  note: Warning: successor village V2b "Bản Hai Dưới" (of V2, from 2025-03-01) has no responsible carrier in program "vls-2024" (predecessors then: V2 viettel): `,
+		`assignments/v1 file (village_id "V2b", program, carrier, assigned_at "2025-03-01"): covmon assignments import FILE`,
+	} {
+		if !strings.Contains(out, w) {
+			t.Errorf("the import does not say %q:\n%s", w, out)
+		}
+	}
 	worklist := func(carrier, asOf string) map[string]int {
 		var wl wire.WorkList
 		if err := json.Unmarshal([]byte(mustRun(t, db, "status", "--as-of", asOf, "--carrier", carrier, "--format", "json")), &wl); err != nil {

@@ -35,8 +35,15 @@ func TestVillage_Lineage(t *testing.T) {
 		{ministry, "?kind=villages", lineageRegistry("", lineageVillage("T-2", ""))},
 		{ministry, "?kind=villages", lineageRegistry("2025-12-01", lineageVillage("T-12", `,"predecessors":["T-1","T-2"]`))},
 	} {
-		if code, p := post(t, uploads+c.query, c.token, strings.NewReader(c.body)); code != 201 {
+		code, p := post(t, uploads+c.query, c.token, strings.NewReader(c.body))
+		if code != 201 {
 			t.Fatalf("upload: %d %v", code, p)
+		}
+		// The merge's response warns that T-12 has no responsible carrier.
+		notes, _ := p["notes"].([]any)
+		if strings.Contains(c.body, "predecessors") != (len(notes) == 1) ||
+			len(notes) == 1 && !strings.HasPrefix(fmt.Sprint(notes[0]), `Warning: successor village T-12 "Bản" (of T-1, T-2, from 2025-12-01) has no responsible carrier in program "vls-2024" (predecessors then: T-1 unassigned, T-2 unassigned)`) {
+			t.Errorf("notes of %s: %v", c.query, notes)
 		}
 	}
 
