@@ -54,7 +54,7 @@ type ProgramInput struct {
 	Open []geo.VillageStatus
 	// Regressed lists the IDs of open villages that had signal before.
 	Regressed []string
-	// History is the weekly dead-zone counts, oldest first (see WeeklyHistory); it may be empty.
+	// History is the weekly counts of open villages, oldest first (see WeeklyHistory); it may be empty.
 	History []Point
 	// Discrepant lists the program's known villages with a discrepancy (a carrier's claim
 	// contradicted by an independent measurement, not conceded since), covered or not.
@@ -401,6 +401,24 @@ func dueOpen(pi *ProgramInput, dl time.Time) (due, never, dead, later int) {
 	return due, never, dead, later
 }
 
+// openNow counts the open villages of pi now in the province code (National: all) that no
+// carrier ever reported, and the dead zones among them (the forecast's breakdown).
+func openNow(pi *ProgramInput, code string) (never, dead int) {
+	for i := range pi.Open {
+		vs := &pi.Open[i]
+		if !vs.Open || code != National && vs.Village.ProvinceCode != code {
+			continue
+		}
+		if vs.Reason == geo.ReasonNeverReported {
+			never++
+		}
+		if vs.Status == geo.StatusDeadZone {
+			dead++
+		}
+	}
+	return never, dead
+}
+
 // reminders fire, for each offset d, from deadline−d days until the deadline while open
 // villages due by it remain: a village no carrier reported will be overdue at the deadline
 // like a dead zone, so not reporting cannot silence a reminder; a village whose own deadline
@@ -502,8 +520,10 @@ func (e *Evaluator) regressions(pi *ProgramInput) []Alert {
 	return out
 }
 
-// forecasts projects the program nationally and per province with dead zones now, and fires
-// for each projection past the deadline while the deadline is still ahead.
+// forecasts projects the program nationally and per province with open villages now, and
+// fires for each projection past the deadline while the deadline is still ahead. The counts are
+// of open villages, never-reported ones included (Point): a village no carrier reported is as
+// far from done as a reported dead zone.
 func (e *Evaluator) forecasts(now time.Time, pi *ProgramInput) ([]Alert, []Projection) {
 	if len(pi.History) < MinForecastPoints {
 		return nil, nil
@@ -552,17 +572,20 @@ func (e *Evaluator) forecasts(now time.Time, pi *ProgramInput) ([]Alert, []Proje
 		if !p.Never() {
 			zero = p.ZeroAt.In(geo.Vietnam).Format(time.RFC3339)
 		}
+		never, dead := openNow(pi, code)
 		alerts = append(alerts, newAlert(KindForecastMiss, "warning", map[string]string{
 			"program": pi.Program.ID, "province_code": code, "province": p.ProvinceName,
 		}, map[string]string{
-			"summary": fmt.Sprintf("%s will miss the %s deadline %s: %d dead zone(s) left, projected zero %s",
-				pi.Program.ID, dl.In(geo.Vietnam).Format(time.DateOnly), where, p.Remaining, when),
-			"description": fmt.Sprintf("Theil–Sen trend over %d weekly counts: %.2f villages/week",
+			"summary": fmt.Sprintf("%s will miss the %s deadline %s: %d village(s) without signal that counts left, %d of them never reported; projected zero %s",
+				pi.Program.ID, dl.In(geo.Vietnam).Format(time.DateOnly), where, p.Remaining, never, when),
+			"description": fmt.Sprintf("Theil–Sen trend over %d weekly counts of open villages (dead zones and never-reported villages): %.2f villages/week",
 				p.Points, p.SlopePerWeek),
-			"projected_zero":  zero,
-			"slope_per_week":  strconv.FormatFloat(p.SlopePerWeek, 'f', 2, 64),
-			"dead_zone_count": strconv.Itoa(p.Remaining),
-			"deadline":        dl.In(geo.Vietnam).Format(time.RFC3339),
+			"projected_zero":       zero,
+			"slope_per_week":       strconv.FormatFloat(p.SlopePerWeek, 'f', 2, 64),
+			"open_count":           strconv.Itoa(p.Remaining),
+			"never_reported_count": strconv.Itoa(never),
+			"dead_zone_count":      strconv.Itoa(dead),
+			"deadline":             dl.In(geo.Vietnam).Format(time.RFC3339),
 		}, time.Time{}))
 	}
 	return alerts, projs

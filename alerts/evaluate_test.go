@@ -299,7 +299,7 @@ func TestEvaluator_ReminderWindow(t *testing.T) {
 func weekly(now time.Time, counts ...int) []alerts.Point {
 	out := make([]alerts.Point, len(counts))
 	for i, c := range counts {
-		out[i] = alerts.Point{At: now.Add(-time.Duration(len(counts)-1-i) * alerts.Week), DeadZones: c,
+		out[i] = alerts.Point{At: now.Add(-time.Duration(len(counts)-1-i) * alerts.Week), Open: c,
 			ByProvince: map[string]int{"14": c}}
 	}
 	return out
@@ -382,6 +382,38 @@ func TestEvaluator_ForecastMiss(t *testing.T) {
 				t.Fatalf("projections=%d, want 2 (national and province 14)", len(r.Projections))
 			}
 		})
+	}
+}
+
+// TestEvaluator_ForecastCountsOpenVillages: the forecast alert counts open villages, never-
+// reported ones included (the weekly points count them: alerts.WeeklyHistory), and says how
+// many of them were never reported and how many are dead zones now.
+func TestEvaluator_ForecastCountsOpenVillages(t *testing.T) {
+	now := deadline.AddDate(0, 0, -28)
+	var opens []geo.VillageStatus
+	for i := range 20 {
+		vs := open(fmt.Sprintf("V%02d", i), "14", now, "viettel")
+		if i < 3 {
+			vs = open(fmt.Sprintf("V%02d", i), "14", now) // never reported
+			vs.Status = geo.StatusNoData
+		}
+		opens = append(opens, vs)
+	}
+	in := alerts.Input{Now: now, Programs: []alerts.ProgramInput{{Program: prog, History: weekly(now, 26, 24, 22, 20), Open: opens}}}
+	var got []string
+	for _, a := range (&alerts.Evaluator{ReminderDays: []int{1}}).Evaluate(in).Alerts {
+		if a.Kind != alerts.KindForecastMiss {
+			continue
+		}
+		an := a.Annotations
+		got = append(got, fmt.Sprintf("%s: %s | open %s, never reported %s, dead zones %s", a.Labels["province_code"], an["summary"], an["open_count"], an["never_reported_count"], an["dead_zone_count"]))
+	}
+	want := []string{
+		"14: vls-2024 will miss the 2024-12-01 deadline P14: 20 village(s) without signal that counts left, 3 of them never reported; projected zero 2025-01-12 | open 20, never reported 3, dead zones 17",
+		"all: vls-2024 will miss the 2024-12-01 deadline nationwide: 20 village(s) without signal that counts left, 3 of them never reported; projected zero 2025-01-12 | open 20, never reported 3, dead zones 17",
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("forecast alerts\n got %q\nwant %q", got, want)
 	}
 }
 

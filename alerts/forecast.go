@@ -31,12 +31,15 @@ type HistoryStore interface {
 	EachVillageHistory(ctx context.Context, f geo.VillageFilter, fn func(v *geo.Village, h []geo.Observation) error) error
 }
 
-// Point is the number of remaining dead zones of a program at one instant: villages known at At,
-// in the program, with grid power and no signal that counts (geo.StatusDeadZone).
+// Point is the number of open villages of a program at one instant: villages in its scope at
+// At (geo.InScope: in the program, known, powered for a powered-only program) without signal
+// that counts — dead zones and villages no carrier reported alike, as the summary's open
+// figure counts them (geo.VillageStatus.Open), so not reporting a village does not take it
+// out of the forecast.
 type Point struct {
 	At time.Time
-	// DeadZones is the national count; ByProvince counts per province code.
-	DeadZones  int
+	// Open is the national count; ByProvince counts per province code.
+	Open       int
 	ByProvince map[string]int
 }
 
@@ -59,8 +62,8 @@ func WeeklyHistory(ctx context.Context, s HistoryStore, prog geo.Program, p *geo
 	tl := geo.NewStatusTimeline(&prog, p, ats)
 	err := s.EachVillageHistory(ctx, geo.VillageFilter{ProgramID: prog.ID}, func(v *geo.Village, h []geo.Observation) error {
 		tl.Eval(v, h, func(i int, st geo.Status) {
-			if st == geo.StatusDeadZone && v.KnownAt(ats[i]) {
-				out[i].DeadZones++
+			if st != geo.StatusCovered && geo.InScope(v, &prog, ats[i]) {
+				out[i].Open++
 				out[i].ByProvince[v.ProvinceCode]++
 			}
 		})
@@ -72,7 +75,7 @@ func WeeklyHistory(ctx context.Context, s HistoryStore, prog geo.Program, p *geo
 	return out, nil
 }
 
-// Projection is when the remaining dead zones of a program (or of one of its provinces) are
+// Projection is when the open villages of a program (or of one of its provinces) are
 // projected to reach zero.
 type Projection struct {
 	Program      string
@@ -89,7 +92,7 @@ type Projection struct {
 	Points int
 }
 
-// Never reports whether the trend never reaches zero (remaining dead zones, flat or rising).
+// Never reports whether the trend never reaches zero (open villages remain, flat or rising).
 func (p *Projection) Never() bool { return p.Remaining > 0 && p.ZeroAt.IsZero() }
 
 // MinForecastPoints is the fewest weekly points a projection is made from.
@@ -128,7 +131,7 @@ func Project(points []Point, province string) (proj Projection, ok bool) {
 
 func countOf(pt Point, province string) int {
 	if province == National {
-		return pt.DeadZones
+		return pt.Open
 	}
 	return pt.ByProvince[province]
 }

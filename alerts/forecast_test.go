@@ -54,20 +54,23 @@ func weeklyHistoryEvaluateAt(t *testing.T, db *sqlite.DB, prog geo.Program, p *g
 		t.Fatal(err)
 	}
 	geo.EvaluateAt(vs, hist, &prog, p, nil, ats, func(i int, st *geo.VillageStatus) {
-		if st.Status == geo.StatusDeadZone && st.Village.KnownAt(ats[i]) {
-			out[i].DeadZones++
+		if st.Open {
+			out[i].Open++
 			out[i].ByProvince[st.Village.ProvinceCode]++
 		}
 	})
 	return out
 }
 
-// TestWeeklyHistory_HandMade pins the weekly dead-zone counts on a hand-made registry, five
-// weekly points: a village dark all along; one lit in week 2, corrected back to dark at the
+// TestWeeklyHistory_HandMade pins the weekly counts of open villages on a hand-made registry,
+// five weekly points: a village dark all along; one lit in week 2, corrected back to dark at the
 // same instant (the row stored last wins) and lit again in week 4; a village found in week 3
 // (not counted before); a retired village (left out: today's registry); one whose grid power
-// arrives in week 2 (no power before, not a dead zone); one outside the program; one with
-// signal below the RSRP floor of the policy raised in week 3.
+// arrives in week 2 (no power before: out of the powered-only program's scope); one outside
+// the program; one with signal below the RSRP floor of the policy raised in week 3; and three
+// no carrier ever reported: one counted every week (open like a dead zone: not reporting does
+// not shorten the forecast), one found in week 1 (counted from then), one without grid power
+// (out of scope, never counted).
 func TestWeeklyHistory_HandMade(t *testing.T) {
 	ctx := context.Background()
 	db := openHistoryDB(t)
@@ -80,7 +83,9 @@ func TestWeeklyHistory_HandMade(t *testing.T) {
 	vs[2].Baseline, vs[2].FoundAt = false, week(3).Add(-time.Hour) // V002 found in week 3
 	vs[4].GridPowerSince = week(2).Add(-time.Hour)                 // V004 powered from week 2
 	vs[5].Programs = nil                                           // V005 outside the program
-	vs = vs[:7]
+	vs[8].Baseline, vs[8].FoundAt = false, week(1).Add(-time.Hour) // V008 found in week 1, never reported
+	vs[9].GridPower = false                                        // V009 unpowered, never reported
+	vs = vs[:10]                                                   // V007 never reported
 	storetest.MustCommitVillages(t, db, vs...)
 	succ := vs[3]
 	succ.ID, succ.Predecessors = "V003b", []string{"V003"} // V003 retired; V003b never reported
@@ -109,13 +114,14 @@ func TestWeeklyHistory_HandMade(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// Dead zones per week: V000 always; V001 until week 3; V002 from week 3; V004 from week 2;
-	// V006 from week 3 (its signal below the raised floor).
-	want := []int{2, 2, 3, 5, 4}
-	want10, want15 := []int{1, 1, 1, 1, 0}, []int{1, 1, 2, 4, 4} // V001 in province 10; the even ones in 15
+	// Open per week: V000 always; V001 until week 3; V002 from week 3; V004 from week 2;
+	// V006 from week 3 (its signal below the raised floor); V007 always and V008 from week 1,
+	// never reported. Without V007 and V008 (the dead zones alone) it would be 2 2 3 5 4.
+	want := []int{3, 4, 5, 7, 6}
+	want10, want15 := []int{2, 2, 2, 2, 1}, []int{1, 2, 3, 5, 5} // V001, V007 in province 10; the even ones in 15
 	for i, pt := range pts {
-		if !pt.At.Equal(week(i)) || pt.DeadZones != want[i] || pt.ByProvince["10"] != want10[i] || pt.ByProvince["15"] != want15[i] {
-			t.Errorf("point %d: %v %d dead zones %v, want %v %d (10: %d, 15: %d)", i, pt.At, pt.DeadZones, pt.ByProvince, week(i), want[i], want10[i], want15[i])
+		if !pt.At.Equal(week(i)) || pt.Open != want[i] || pt.ByProvince["10"] != want10[i] || pt.ByProvince["15"] != want15[i] {
+			t.Errorf("point %d: %v %d open %v, want %v %d (10: %d, 15: %d)", i, pt.At, pt.Open, pt.ByProvince, week(i), want[i], want10[i], want15[i])
 		}
 	}
 	if old := weeklyHistoryEvaluateAt(t, db, prog, &def, now, 5); !reflect.DeepEqual(pts, old) {
@@ -208,8 +214,8 @@ func TestWeeklyHistory_MatchesEvaluateAt(t *testing.T) {
 			if !reflect.DeepEqual(got, want) {
 				t.Errorf("%s, %d weeks:\nstreamed   %+v\nEvaluateAt %+v", c.name, weeks, got, want)
 			}
-			if weeks == 52 && (got[0].DeadZones == got[51].DeadZones || got[51].DeadZones == 0) {
-				t.Errorf("%s: %d dead zones a year ago, %d now: the data does not move the count", c.name, got[0].DeadZones, got[51].DeadZones)
+			if weeks == 52 && (got[0].Open == got[51].Open || got[51].Open == 0) {
+				t.Errorf("%s: %d open a year ago, %d now: the data does not move the count", c.name, got[0].Open, got[51].Open)
 			}
 		}
 	}

@@ -29,11 +29,11 @@ func newEngineMetrics(reg prometheus.Registerer, receivers []string) *engineMetr
 		}, []string{"receiver"}),
 		forecast: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "covmon_forecast_zero_timestamp_seconds",
-			Help: "When a province's remaining dead zones in a program are projected to reach zero (Theil–Sen trend over weekly counts). Absent when the trend never reaches zero.",
+			Help: "When a province's open villages in a program (in scope, without signal that counts: dead zones and never-reported villages) are projected to reach zero (Theil–Sen trend over weekly counts). Absent when the trend never reaches zero.",
 		}, []string{"program", "province_code", "province"}),
 		national: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "covmon_program_forecast_zero_timestamp_seconds",
-			Help: "When a program's remaining dead zones nationwide are projected to reach zero (Theil–Sen trend over weekly counts). Absent when the trend never reaches zero.",
+			Help: "When a program's open villages nationwide (in scope, without signal that counts: dead zones and never-reported villages) are projected to reach zero (Theil–Sen trend over weekly counts). Absent when the trend never reaches zero.",
 		}, []string{"program"}),
 	}
 	for _, k := range Kinds {

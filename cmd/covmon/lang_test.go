@@ -68,12 +68,16 @@ func TestStatus_Lang(t *testing.T) {
 // TestStatus_Forecast: covmon status gives the program's completion forecast as of --as-of,
 // with its method, in JSON and in the table (the same date in both, Vietnam time); the seeds
 // close dead zones every week before the deadline, so the trend converges; --forecast=false
-// leaves it out.
+// leaves it out. What it projects is the open figure, never-reported villages included: its
+// remaining is the headline's Open (106 on the seeds as of 2024-06-01), not the dead zones (102).
 func TestStatus_Forecast(t *testing.T) {
 	db := seededDB(t)
 	s := statusJSON(t, db, "--as-of", "2024-06-01")
 	f := s.Forecast
-	if f == nil || f.Status != "converging" || f.ZeroAt == nil || f.Points != 12 || f.Remaining != s.National.DeadZone ||
+	if s.National.Open == s.National.DeadZone {
+		t.Fatalf("as of 2024-06-01 the seeds have as many open villages as dead zones (%d): the check below cannot tell them apart", s.National.Open)
+	}
+	if f == nil || f.Status != "converging" || f.ZeroAt == nil || f.Points != 12 || f.Remaining != s.National.Open ||
 		f.SlopePerWeek >= 0 || !strings.Contains(f.Method, "Theil–Sen") {
 		t.Fatalf("forecast as of 2024-06-01: %+v", f)
 	}
@@ -81,11 +85,12 @@ func TestStatus_Forecast(t *testing.T) {
 		t.Errorf("zero_at %v: want after as_of %v, in +07:00", f.ZeroAt, s.AsOf)
 	}
 	en := mustRun(t, db, "status", "--as-of", "2024-06-01", "--lang", "en")
-	if want := "Completion forecast:         " + f.ZeroAt.Format("2006-01-02"); !strings.Contains(en, want) {
+	if want := fmt.Sprintf("Completion forecast:         %s, after the deadline (Theil–Sen trend of 12 weekly counts: %d open villages left, never-reported included,", f.ZeroAt.Format("2006-01-02"), s.National.Open); !strings.Contains(en, want) {
 		t.Errorf("table lacks %q:\n%s", want, en)
 	}
 	vi := mustRun(t, db, "status", "--as-of", "2024-06-01")
-	if !strings.Contains(vi, "Dự báo hoàn thành (cả nước):") || !strings.Contains(vi, f.ZeroAt.Format("2006-01-02")) {
+	if !strings.Contains(vi, "Dự báo hoàn thành (cả nước):") || !strings.Contains(vi, f.ZeroAt.Format("2006-01-02")) ||
+		!strings.Contains(vi, fmt.Sprintf("còn %d thôn chưa xong, kể cả thôn chưa từng báo cáo", s.National.Open)) {
 		t.Errorf("vi table lacks the forecast:\n%s", vi)
 	}
 	if out := mustRun(t, db, "status", "--as-of", "2024-06-01", "--forecast=false", "--format", "json"); strings.Contains(out, `"forecast"`) {

@@ -347,7 +347,8 @@ func TestPage_Browser(t *testing.T) {
 		if late := eval[bool](t, b, `!!document.querySelector("#forecast-value .late")`); late != api["misses_deadline"].(bool) {
 			t.Errorf("page says late=%v, the API misses_deadline=%v", late, api["misses_deadline"])
 		}
-		if got, want := text(t, b, "forecast-method"), fmt.Sprintf("Theil–Sen của %v số liệu tuần", api["points"]); !strings.Contains(got, want) {
+		// What is left is the open villages, never-reported ones included (the API's remaining).
+		if got, want := text(t, b, "forecast-method"), fmt.Sprintf("Theil–Sen của %v số liệu tuần, cả nước: còn %v thôn chưa xong (trong phạm vi, chưa có sóng, kể cả thôn chưa từng báo cáo)", api["points"], api["remaining"]); !strings.Contains(got, want) {
 			t.Errorf("method shown %q, want it to say %q", got, want)
 		}
 	})

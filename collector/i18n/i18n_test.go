@@ -188,12 +188,21 @@ func TestTable_TermsKeepTheirMeaning(t *testing.T) {
 	if l, _ := Lookup("cli.responsible_header"); strings.Contains(l.Vi, "TRUNG TÂM CHƯA CÓ SÓNG\t") {
 		t.Errorf("cli.responsible_header %q: the dark_centre column does not say it is the coverage areas'", l.Vi)
 	}
-	// The forecast counts dead zones (status dead_zone), not every open village: "35 left"
-	// beside "Open: 40, of which overdue: 40" read as 35 of the 40; both forecast labels say
-	// what is left.
+	// The forecast counts every open village, never-reported ones included (the figure "Open"
+	// / "Chưa xong"), not only the dead zones: both forecast labels say what is left in the
+	// open figure's words, and that never-reported villages are in it; neither calls them dead
+	// zones (trắng sóng), which the never-reported ones are not.
 	for _, k := range []string{"cli.forecast_trend", "page.forecast_method"} {
-		if l, _ := Lookup(k); !strings.Contains(l.En, "dead zones left") || !strings.Contains(l.Vi, "thôn trắng sóng") {
-			t.Errorf("%s %+v: does not say the forecast counts dead zones", k, l)
+		l, _ := Lookup(k)
+		if !strings.Contains(l.En, "open villages left") || !strings.Contains(l.En, "never-reported included") ||
+			!strings.Contains(l.Vi, "thôn chưa xong") || !strings.Contains(l.Vi, "kể cả thôn chưa từng báo cáo") ||
+			strings.Contains(l.Vi, "trắng sóng") || strings.Contains(l.En, "dead zone") {
+			t.Errorf("%s %+v: does not say the forecast counts the open villages, never-reported included", k, l)
+		}
+	}
+	for _, k := range []string{"cli.forecast_done", "page.forecast_done"} {
+		if l, _ := Lookup(k); strings.Contains(l.Vi, "trắng sóng") || strings.Contains(strings.ToLower(l.En), "dead zone") {
+			t.Errorf("%s %+v: the forecast is done when no open village is left, not only no dead zone", k, l)
 		}
 	}
 	if l, _ := Lookup("status.overdue"); strings.Contains(strings.ToLower(l.Vi), "trắng sóng") || strings.Contains(strings.ToLower(l.En), "dead zone") {

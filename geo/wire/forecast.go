@@ -9,10 +9,10 @@ import (
 const (
 	// ForecastConverging: the trend reaches zero; ZeroAt says when.
 	ForecastConverging = "converging"
-	// ForecastNotConverging: dead zones remain and the trend is flat or rising: never at this
+	// ForecastNotConverging: open villages remain and the trend is flat or rising: never at this
 	// pace (the metric is absent then; the dashboards say "never").
 	ForecastNotConverging = "not_converging"
-	// ForecastDone: no dead zone remains; ZeroAt is the newest point's instant.
+	// ForecastDone: no open village remains; ZeroAt is the newest point's instant.
 	ForecastDone = "done"
 	// ForecastInsufficient: fewer weekly points than a trend needs.
 	ForecastInsufficient = "insufficient_history"
@@ -20,29 +20,31 @@ const (
 	ForecastNotEvaluated = "not_evaluated"
 )
 
-// Forecast is a program's completion forecast: when its remaining dead zones nationwide reach
-// zero on their trend. ZeroAt is the figure the metric covmon_program_forecast_zero_timestamp_seconds
+// Forecast is a program's completion forecast: when its open villages nationwide (in scope,
+// without signal that counts: dead zones and never-reported villages alike) reach zero on
+// their trend. ZeroAt is the figure the metric covmon_program_forecast_zero_timestamp_seconds
 // exports (to the second, shown in +07:00); Method says how it was computed. The summary of
 // GET /api/v1/summary (without as_of) and covmon status carry it.
 type Forecast struct {
 	Status string     `json:"status"`
 	ZeroAt *time.Time `json:"zero_at,omitempty"`
 	Method string     `json:"method"`
-	// Remaining is the dead-zone count at the newest weekly point, SlopePerWeek the trend in
+	// Remaining is the open villages' count at the newest weekly point (the summary's open
+	// figure at that instant), SlopePerWeek the trend in
 	// villages per week (negative when closing), Points the weekly counts it was fitted on.
 	Remaining    int     `json:"remaining"`
 	SlopePerWeek float64 `json:"slope_per_week"`
 	Points       int     `json:"points"`
 	// ComputedAt is the instant of the newest weekly point.
 	ComputedAt *time.Time `json:"computed_at,omitempty"`
-	// MissesDeadline: dead zones remain and the trend reaches zero after the program's deadline,
+	// MissesDeadline: open villages remain and the trend reaches zero after the program's deadline,
 	// or never.
 	MissesDeadline bool `json:"misses_deadline"`
 }
 
 // ForecastMethod describes the forecast's method for a fit over weeks weekly points.
 func ForecastMethod(weeks int) string {
-	return fmt.Sprintf("Theil–Sen linear trend of the program's dead zones (powered villages without signal that counts) nationwide, counted weekly over the last %d weeks; zero_at is where the trend line reaches zero", weeks)
+	return fmt.Sprintf("Theil–Sen linear trend of the program's open villages (in scope, without signal that counts: dead zones and never-reported villages) nationwide, counted weekly over the last %d weeks; zero_at is where the trend line reaches zero", weeks)
 }
 
 // NewForecast builds a forecast from a fitted trend: ok false when there were too few points.

@@ -5,7 +5,7 @@ import (
 	"time"
 )
 
-// TestNewForecast: each case of a fitted trend, by hand. Worked example: 35 dead zones left,
+// TestNewForecast: each case of a fitted trend, by hand. Worked example: 35 open villages left,
 // falling 0.5 a week, newest point 2026-11-30 07:00 +07:00: 70 weeks to zero: 2028-04-03, after a
 // 2024-12-01 deadline, so misses_deadline.
 func TestNewForecast(t *testing.T) {
