@@ -350,6 +350,69 @@ func TestService_StaleByWhatIsReported(t *testing.T) {
 	}
 }
 
+// TestService_StaleIsPerCarrier pins what the stale-data rule does not see (docs/alerts.md, "Per
+// carrier, not per village"): viettel reported V000 and V001 400 days ago, then only V000
+// yesterday. Its newest report is yesterday's, so it is not stale, though V001 has had no
+// report from it for 400 days — one village re-dated keeps the whole carrier fresh.
+func TestService_StaleIsPerCarrier(t *testing.T) {
+	ctx := context.Background()
+	t0 := time.Date(2026, 11, 2, 9, 0, 0, 0, geo.Vietnam)
+	db := sqlite.NewDB(filepath.Join(t.TempDir(), "store.db"))
+	if err := db.Open(ctx); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	vs := storetest.Villages(2)
+	vs[0].Programs, vs[1].Programs = nil, nil
+	reg := storetest.NewUpload(geo.KindVillages, "")
+	reg.ReceivedAt = t0.Add(-500 * 24 * time.Hour)
+	if err := db.CommitVillages(ctx, reg, vs); err != nil {
+		t.Fatal(err)
+	}
+	now := t0
+	in := &collector.Ingester{Store: db, Now: func() time.Time { return now }}
+	obs := func(village string, at time.Time, signal bool) string {
+		return fmt.Sprintf(`{"type":"Feature","geometry":null,"properties":{"village_id":%q,"technology":"4g","has_signal":%t,"observed_at":%q,"method":"drive_test"}}`,
+			village, signal, at.Format(time.RFC3339))
+	}
+	send := func(at time.Time, features ...string) {
+		t.Helper()
+		now = at
+		body := `{"type":"FeatureCollection","covmon_schema":"observations/v1","carrier":"viettel","features":[` + strings.Join(features, ",") + `]}`
+		u, err := in.Ingest(ctx, collector.File{Name: "viettel.geojson", Kind: geo.KindObservations, Carrier: "viettel", Source: "api"}, strings.NewReader(body))
+		if err != nil || u.Result != geo.ResultAccepted {
+			t.Fatalf("%v %+v", err, u)
+		}
+	}
+	long, yesterday := t0.Add(-400*24*time.Hour), t0.Add(-24*time.Hour)
+	send(long, obs("V000", long, false), obs("V001", long, true))
+	send(yesterday, obs("V000", yesterday, true))
+
+	stats, err := db.UploadStats(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, _, snap := openService(t, clockwork.NewFakeClockAt(t0))
+	snap.Store(&geo.Snapshot{AsOf: t0, Uploads: stats})
+	trs, err := s.Evaluate(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tr := range trs {
+		if tr.Status == alerts.Firing && tr.Alert.Kind == alerts.KindStaleData {
+			t.Errorf("%s fires: viettel's newest report is of yesterday (V000)", tr.Alert.Key)
+		}
+	}
+	// Yet V001's newest report from viettel is 400 days old.
+	latest, err := db.LatestObservations(ctx, t0, geo.VillageFilter{IDs: []string{"V001"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if l := latest["V001"]; len(l) != 1 || !l[0].ObservedAt.Equal(long) {
+		t.Fatalf("V001's latest observations %+v, want viettel's of %s only", l, long)
+	}
+}
+
 // One sender's flood of rejected files does not push another's rejection out of
 // CovmonUploadRejected: MobiFone's rejected file, then 201 rejected files from Viettel within
 // the hour — the newest 200 rejected uploads of all were read, so MobiFone's alert resolved
