@@ -45,26 +45,49 @@ func Status(ctx context.Context, s StatusStore, f geo.VillageFilter, prog *geo.P
 	if err != nil {
 		return nil, fmt.Errorf("load assignments: %w", err)
 	}
-	book := geo.NewAssignments(as)
+	book := geo.NewAssignments(receivedBy(f, as, asOf, assignmentReceived))
 	sts := geo.EvaluateEvidence(vs, latest, measured, prog, p, book, asOf)
 	if prog != nil {
-		if err := applyLifecycles(ctx, s, sts, latest, measured, book, prog, p, asOf); err != nil {
+		if err := applyLifecycles(ctx, s, sts, latest, measured, book, prog, p, asOf, f.AsKnown); err != nil {
 			return nil, err
 		}
 	}
 	return sts, nil
 }
 
-// applyLifecycles loads the plans and sets the lifecycle step of every village of sts.
+// applyLifecycles loads the plans (those received by asOf when asKnown) and sets the
+// lifecycle step of every village of sts.
 func applyLifecycles(ctx context.Context, s StatusStore, sts []geo.VillageStatus, latest, measured map[string][]geo.Observation,
-	book *geo.Assignments, prog *geo.Program, p *geo.Policy, asOf time.Time) error {
+	book *geo.Assignments, prog *geo.Program, p *geo.Policy, asOf time.Time, asKnown bool) error {
 	ps, err := s.Plans(ctx)
 	if err != nil {
 		return fmt.Errorf("load plans: %w", err)
 	}
+	ps = receivedBy(geo.VillageFilter{AsKnown: asKnown}, ps, asOf, planReceived)
 	geo.ApplyLifecycles(sts, latest, measured, geo.NewPlans(ps), book, prog, p, asOf)
 	return nil
 }
+
+// receivedBy returns, in the audit view (f.AsKnown), the items of xs whose upload was received
+// at or before asOf, and xs itself otherwise: the assignments and plans, which the stores
+// return whole, are held to what was known then as the observations and the registry are
+// read (geo.VillageFilter.AsKnown). A plan counts only from its receipt in either view, so
+// for plans this changes nothing at asOf; it keeps the rule in one place.
+func receivedBy[T any](f geo.VillageFilter, xs []T, asOf time.Time, received func(*T) time.Time) []T {
+	if !f.AsKnown {
+		return xs
+	}
+	out := make([]T, 0, len(xs))
+	for i := range xs {
+		if !received(&xs[i]).After(asOf) {
+			out = append(out, xs[i])
+		}
+	}
+	return out
+}
+
+func assignmentReceived(a *geo.Assignment) time.Time { return a.ReceivedAt }
+func planReceived(p *geo.Plan) time.Time             { return p.ReceivedAt }
 
 // StreamStore is what StatusSummary needs from storage.
 type StreamStore interface {
@@ -83,7 +106,7 @@ func EachStatus(ctx context.Context, s StreamStore, f geo.VillageFilter, prog *g
 	if err != nil {
 		return fmt.Errorf("load assignments: %w", err)
 	}
-	book := geo.NewAssignments(as)
+	book := geo.NewAssignments(receivedBy(f, as, asOf, assignmentReceived))
 	// The independent measurements (few beside the claims) are loaded whole beforehand.
 	measured, err := s.LatestMeasurements(ctx, asOf, f)
 	if err != nil {
@@ -95,7 +118,7 @@ func EachStatus(ctx context.Context, s StreamStore, f geo.VillageFilter, prog *g
 		if err != nil {
 			return fmt.Errorf("load plans: %w", err)
 		}
-		plans = geo.NewPlans(ps)
+		plans = geo.NewPlans(receivedBy(f, ps, asOf, planReceived))
 	}
 	e := geo.NewEvaluator(prog, p, book, asOf)
 	return s.EachVillageLatest(ctx, asOf, 0, f, func(v *geo.Village, latest []geo.Observation) error {

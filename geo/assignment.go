@@ -22,6 +22,9 @@ type Assignment struct {
 	// UploadID is the assignments upload it came in (0 before it is stored); of two
 	// assignments at the same instant, the later upload wins.
 	UploadID int64
+	// ReceivedAt is when its upload was received (zero before it is stored): the audit view
+	// (VillageFilter.AsKnown) counts an assignment only from then.
+	ReceivedAt time.Time
 }
 
 // Assignments is the dated history of who is responsible for which village, per program.

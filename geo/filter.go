@@ -16,6 +16,13 @@ type VillageFilter struct {
 	// WithRetired, with AsOf zero, lists retired villages too (their last version): what a
 	// walk over the registry's whole history needs.
 	WithRetired bool
+	// AsKnown reads only what had been received by the instant the read is as of (AsOf, or the
+	// asOf a store method takes): the observations and independent measurements of uploads
+	// received at or before it, and the registry as known then (each village's version from
+	// the newest registry upload received by then; a village first imported later, or a
+	// change or retirement received later, left out, whatever its effective date). It is the
+	// audit view of docs/figures.md ("As known then"); false counts everything stored now.
+	AsKnown bool
 }
 
 // SearchKey is the text a Name filter searches for village v: its folded name and commune name.

@@ -38,10 +38,15 @@ func (db *DB) CommitAssignments(ctx context.Context, u *geo.Upload, as []geo.Ass
 }
 
 // Assignments returns the whole assignment history (every program), ordered by program,
-// village, assigned_at and upload.
+// village, assigned_at and upload, each with its upload's received_at.
 func (db *DB) Assignments(ctx context.Context) ([]geo.Assignment, error) {
 	out, err := sqlstore.Collect(ctx, sq(db.pool), sqlstore.ScanAssignment, `SELECT `+sqlstore.AssignmentColumns+`
 		FROM assignments ORDER BY program_id, village_id, assigned_at, upload_id`)
+	if err == nil {
+		// Read after the assignments: an upload is committed with its rows and never deleted,
+		// so every assignment read has its upload here.
+		err = sqlstore.AssignmentReceipts(ctx, sq(db.pool), queries.AssignmentUploads, out)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("assignments: %w", err)
 	}

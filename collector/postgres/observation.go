@@ -642,6 +642,14 @@ func (db *DB) latestOf(ctx context.Context, role string, asOf time.Time, f geo.V
 		where = " WHERE " + where
 	}
 	measured := role == geo.SourceIndependent
+	// The audit view counts only the rows of uploads received by asOf: the latest, the claim
+	// in force and the first claim's upload alike.
+	known := func(alias string) string {
+		if !f.AsKnown {
+			return ""
+		}
+		return " AND " + sqlstore.ReceivedBy(alias+".upload_id", asOf)
+	}
 	cols, join := observationColumns, ""
 	if measured {
 		// The claim in force at the measurement's instant: one more seek on the same index,
@@ -651,8 +659,8 @@ func (db *DB) latestOf(ctx context.Context, role string, asOf time.Time, f geo.V
 		LEFT JOIN LATERAL (
 			SELECT * FROM observations y
 			WHERE y.village_id = o.village_id AND y.carrier = o.carrier
-				AND y.technology = o.technology AND y.source_role = 'carrier' AND y.observed_at <= o.observed_at
-				AND (y.id < o.id OR y.upload_id = (` + firstClaimUpload + `))
+				AND y.technology = o.technology AND y.source_role = 'carrier' AND y.observed_at <= o.observed_at` + known("y") + `
+				AND (y.id < o.id OR y.upload_id = (` + firstClaimUpload(known("z")) + `))
 			ORDER BY y.observed_at DESC, y.id DESC
 			LIMIT 1) c ON true`
 	}
@@ -669,7 +677,7 @@ func (db *DB) latestOf(ctx context.Context, role string, asOf time.Time, f geo.V
 		JOIN LATERAL (
 			SELECT * FROM observations x
 			WHERE x.village_id = s.village_id AND x.carrier = s.carrier
-				AND x.technology = s.technology AND x.source_role = $2 AND x.observed_at <= $1
+				AND x.technology = s.technology AND x.source_role = $2 AND x.observed_at <= $1` + known("x") + `
 			ORDER BY x.observed_at DESC, x.id DESC
 			LIMIT 1) o ON true` + join + where + `
 		ORDER BY s.village_id, s.carrier, s.technology`
@@ -702,10 +710,13 @@ func (db *DB) latestOf(ctx context.Context, role string, asOf time.Time, f geo.V
 // (IDs grow in commit order) or, when the carrier had none on record then, of that first upload
 // (geo.ClaimInForceAt): a claim stored after the measurement and dated at or before it (a
 // backdated concession, a corrected old claim) never replaces the claim the measurement judged.
-const firstClaimUpload = `SELECT z.upload_id FROM observations z
+// cond, when not empty, is one more condition on z (" AND ...").
+func firstClaimUpload(cond string) string {
+	return `SELECT z.upload_id FROM observations z
 					WHERE z.village_id = o.village_id AND z.carrier = o.carrier
-						AND z.technology = o.technology AND z.source_role = 'carrier' AND z.observed_at <= o.observed_at
+						AND z.technology = o.technology AND z.source_role = 'carrier' AND z.observed_at <= o.observed_at` + cond + `
 					ORDER BY z.id LIMIT 1`
+}
 
 // claimInForceColumns are the columns of c, the claim in force at a measurement's instant
 // (NULL when there is none); its village, carrier and technology are the measurement's.

@@ -27,6 +27,8 @@ var queries = &sqlstore.Queries{
 	UploadAccepted: `SELECT id FROM uploads WHERE carrier = $1 AND role = $2 AND sha256 = $3 AND result = 'accepted'`,
 	UploadInserted: `UPDATE uploads SET inserted = $1 WHERE id = $2`,
 
+	AssignmentUploads: `SELECT id, received_at FROM uploads WHERE kind = 'assignments'`,
+
 	RegistryVersion: `SELECT coalesce(max(id), 0) FROM uploads WHERE kind = 'villages' AND result = 'accepted'`,
 	SnapshotSave: `INSERT INTO snapshot_cache (program_set, inputs, computed_at, data) VALUES ($1, $2, $3, $4)
 		ON CONFLICT (program_set) DO UPDATE SET inputs = excluded.inputs, computed_at = excluded.computed_at, data = excluded.data`,

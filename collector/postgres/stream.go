@@ -83,7 +83,9 @@ func (c *cursor[T]) next(ctx context.Context) (*T, error) {
 func (db *DB) EachVillageLatest(ctx context.Context, asOf time.Time, upTo int64, f geo.VillageFilter, fn func(v *geo.Village, latest []geo.Observation) error) error {
 	// latest_claims answers for instants after every stored observation; the window keeps the
 	// look-ups of its rows observed after asOf few.
-	useLatest := upTo >= 0 && !asOf.Before(db.now().Add(-latestClaimsWindow))
+	// The audit view (f.AsKnown) seeks every series: latest_claims holds the latest stored,
+	// whenever received.
+	useLatest := upTo >= 0 && !f.AsKnown && !asOf.Before(db.now().Add(-latestClaimsWindow))
 	if err := db.eachVillage(ctx, &asOf, upTo, useLatest, false, f, fn); err != nil {
 		return fmt.Errorf("village states: %w", err)
 	}
@@ -129,8 +131,8 @@ type membership struct{ village, program string }
 // villages upload (sqlstore.RegistryChange), not per call: with no change after f.AsOf the check read
 // every row of villages.
 func (db *DB) todaysRegistry(ctx context.Context, tx pgx.Tx, f geo.VillageFilter) (geo.VillageFilter, error) {
-	if f.AsOf.IsZero() || f.WithRetired {
-		return f, nil
+	if f.AsOf.IsZero() || f.WithRetired || f.AsKnown {
+		return f, nil // the registry as known then: registryAsOf reads it
 	}
 	last, err := db.regChange.Last(func() (key int64, err error) {
 		err = tx.QueryRow(ctx, sqlstore.LastAcceptedVillagesUpload).Scan(&key)
@@ -239,6 +241,9 @@ func (db *DB) eachVillage(ctx context.Context, asOf *time.Time, upTo int64, useL
 		bound := ""
 		if upTo != 0 {
 			bound = " AND x.id <= " + strconv.FormatInt(upTo, 10)
+		}
+		if f.AsKnown {
+			bound += " AND " + sqlstore.ReceivedBy("x.upload_id", *asOf)
 		}
 		q := `SELECT ` + observationColumns + `
 		FROM latest_claims s

@@ -27,6 +27,8 @@ var queries = &sqlstore.Queries{
 	UploadAccepted: `SELECT id FROM uploads WHERE carrier = ? AND role = ? AND sha256 = ? AND result = 'accepted'`,
 	UploadInserted: `UPDATE uploads SET inserted = ? WHERE id = ?`,
 
+	AssignmentUploads: `SELECT id, received_at FROM uploads WHERE kind = 'assignments'`,
+
 	RegistryVersion: `SELECT coalesce(max(id), 0) FROM uploads WHERE kind = 'villages' AND result = 'accepted'`,
 	SnapshotSave: `INSERT INTO snapshot_cache (program_set, inputs, computed_at, data) VALUES (?, ?, ?, ?)
 		ON CONFLICT (program_set) DO UPDATE SET inputs = excluded.inputs, computed_at = excluded.computed_at, data = excluded.data`,

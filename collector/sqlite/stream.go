@@ -39,7 +39,9 @@ func (db *DB) EachVillageLatest(ctx context.Context, asOf time.Time, upTo int64,
 	}
 	// latest_claims answers for instants after every stored observation; the window keeps the
 	// look-ups of its rows observed after asOf few (as a mark does for rows stored after it).
-	useLatest := upTo >= 0 && !asOf.Before(db.now().Add(-latestClaimsWindow))
+	// The audit view (f.AsKnown) seeks every series: latest_claims holds the latest stored,
+	// whenever received.
+	useLatest := upTo >= 0 && !f.AsKnown && !asOf.Before(db.now().Add(-latestClaimsWindow))
 	if err := eachVillage(ctx, tx, &asOf, upTo, useLatest, false, f, fn); err != nil {
 		return fmt.Errorf("village states: %w", err)
 	}
@@ -117,7 +119,7 @@ func eachVillage(ctx context.Context, tx *sql.Tx, asOf *time.Time, upTo int64, u
 		}
 		q += ` ORDER BY id`
 	} else {
-		reg, regArgs := registryAsOf(f.AsOf)
+		reg, regArgs := registryAsOf(f)
 		rf := f
 		rf.AsOf = time.Time{}
 		where, wargs, err := versionFilter(rf)
@@ -217,6 +219,9 @@ func eachVillage(ctx context.Context, tx *sql.Tx, asOf *time.Time, upTo int64, u
 			bound := ""
 			if upTo != 0 {
 				bound = " AND x.id <= " + strconv.FormatInt(upTo, 10)
+			}
+			if f.AsKnown {
+				bound += " AND " + sqlstore.ReceivedBy("x.upload_id", *asOf)
 			}
 			// The latest-per-series query of LatestObservations: one index seek per series.
 			orows, err = tx.QueryContext(ctx, `SELECT `+observationColumns+`
@@ -356,8 +361,8 @@ func eachVillage(ctx context.Context, tx *sql.Tx, asOf *time.Time, upTo int64, u
 // with no change after f.AsOf (the usual case) the check read every row of villages, which has
 // no index on those columns (at 1M villages 0.6-2 s per call, twice per page of villages).
 func (db *DB) todaysRegistry(ctx context.Context, q sqlQuerier, f geo.VillageFilter) (geo.VillageFilter, error) {
-	if f.AsOf.IsZero() || f.WithRetired {
-		return f, nil
+	if f.AsOf.IsZero() || f.WithRetired || f.AsKnown {
+		return f, nil // the registry as known then: registryAsOf reads it
 	}
 	last, err := db.regChange.Last(func() (key int64, err error) {
 		err = q.QueryRowContext(ctx, sqlstore.LastAcceptedVillagesUpload).Scan(&key)

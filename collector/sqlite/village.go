@@ -726,7 +726,7 @@ func marshalArea(g orb.Geometry) (any, error) {
 // unqualified name would be the subquery's own column, and the condition always true.
 func villageFilter(col string, f geo.VillageFilter) (string, []any, error) {
 	if !f.AsOf.IsZero() && (f.ProvinceCode != "" || f.ProgramID != "" || f.Name != "") {
-		reg, regArgs := registryAsOf(f.AsOf)
+		reg, regArgs := registryAsOf(f)
 		rf := f
 		rf.AsOf = time.Time{}
 		where, args, err := versionFilter(rf)
@@ -771,13 +771,33 @@ func villageFilter(col string, f geo.VillageFilter) (string, []any, error) {
 	return strings.Join(conds, " AND "), args, nil
 }
 
-// registryAsOf returns a query of the registry as it was at instant t, and its arguments: one
-// row per village then in force, with the columns id, cur (1 for the current row in villages,
-// 0 for a superseded version), contentColumns, search_key, programs (the version's JSON array;
-// NULL for a current row, whose programs are in village_programs) and upload_id. Retired
-// villages are left out from their retirement on, successors before their creation.
-func registryAsOf(t time.Time) (string, []any) {
+// registryAsOf returns a query of the registry as it was at instant f.AsOf, and its arguments:
+// one row per village then in force, with the columns id, cur (1 for the current row in
+// villages, 0 for a superseded version), contentColumns, search_key, programs (the version's
+// JSON array; NULL for a current row, whose programs are in village_programs) and upload_id.
+// Retired villages are left out from their retirement on, successors before their creation.
+//
+// With f.AsKnown it is the registry as known at f.AsOf: of each village, the version made by
+// the newest registry upload received by then (a version counts while the upload that
+// superseded it was not yet received, whatever its effective date), villages first imported
+// later left out, and a village retired only by a succession received by then.
+func registryAsOf(f geo.VillageFilter) (string, []any) {
+	t := f.AsOf
 	ms := t.UnixMilli()
+	if f.AsKnown {
+		known := func(col string) string { return "(" + col + " IS NULL OR " + sqlstore.ReceivedBy(col, t) + ")" }
+		live := func(col string) string {
+			return `NOT EXISTS (SELECT 1 FROM village_successions s WHERE s.predecessor = ` + col + `
+				AND s.effective <= ? AND ` + sqlstore.ReceivedBy("s.upload_id", t) + `)`
+		}
+		return `SELECT id, 1 AS cur, ` + contentColumns + `, search_key, NULL AS programs, upload_id FROM villages
+		WHERE (valid_from IS NULL OR valid_from <= ?) AND ` + known("villages.upload_id") + ` AND ` + live("villages.id") + `
+		UNION ALL
+		SELECT village_id, 0, ` + contentColumns + `, search_key, programs, upload_id FROM village_versions
+		WHERE (valid_from IS NULL OR valid_from <= ?) AND ` + known("village_versions.upload_id") + `
+			AND (valid_to > ? OR NOT ` + sqlstore.ReceivedBy("village_versions.superseded_by", t) + `)
+			AND ` + live("village_versions.village_id"), []any{ms, ms, ms, ms, ms}
+	}
 	return `SELECT id, 1 AS cur, ` + contentColumns + `, search_key, NULL AS programs, upload_id FROM villages
 		WHERE (valid_from IS NULL OR valid_from <= ?) AND (retired_at IS NULL OR retired_at > ?)
 		UNION ALL

@@ -148,7 +148,7 @@ func queryVillages(ctx context.Context, tx *sql.Tx, f geo.VillageFilter) ([]geo.
 		}
 		q, args = `SELECT id, 1, `+contentColumns+`, NULL FROM villages WHERE `+live+where+` ORDER BY id`, wargs
 	} else {
-		reg, regArgs := registryAsOf(f.AsOf)
+		reg, regArgs := registryAsOf(f)
 		rf := f
 		rf.AsOf = time.Time{}
 		where, wargs, err := versionFilter(rf)

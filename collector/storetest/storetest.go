@@ -123,6 +123,7 @@ func Run(t *testing.T, h Harness) {
 		contractCommitVillages_FirstImport,
 		contractVillages,
 		contractRegistryHistory,
+		contractAsKnown,
 		contractKnownVillagesFollowsRegistry,
 		contractVillageShapes,
 		contractCommitObservations,

@@ -30,6 +30,9 @@ type Queries struct {
 	ObservationsCount string // mark, next, limit → how many observations have mark < id <= next, counting at most limit
 	ObservedSince     string // mark, next → village_id, max(observed_at) of the observations with mark < id <= next, by village_id (byte order)
 
+	// Assignments.
+	AssignmentUploads string // → id, received_at of every assignments upload
+
 	// The snapshot cache (warm start).
 	RegistryVersion string // → the latest accepted registry upload's id, 0 for none
 	SnapshotSave    string // program_set, inputs, computed_at, data: insert or replace

@@ -1,6 +1,13 @@
 package sqlstore
 
-import "github.com/covmon/covmon/geo"
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/covmon/covmon/geo"
+)
 
 // PlanColumns are the plans columns PlanValues gives, in order.
 const PlanColumns = `village_id, program_id, carrier, site_id, target_on_air, progress, planned_at, built_at, on_air_at, upload_id`
@@ -57,6 +64,51 @@ func ScanAssignment(s Row) (geo.Assignment, error) {
 	}
 	a.AssignedAt = NullTime(at)
 	return a, nil
+}
+
+// AssignmentReceipts sets the ReceivedAt of each assignment of as from its upload's, read by
+// query (Queries.AssignmentUploads: the assignments uploads' id and received_at, a few rows
+// beside the assignments, so the history is not joined row by row).
+func AssignmentReceipts(ctx context.Context, q Querier, query string, as []geo.Assignment) error {
+	if len(as) == 0 {
+		return nil
+	}
+	rows, err := q.Query(ctx, query)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	received := map[int64]time.Time{}
+	for rows.Next() {
+		var (
+			id int64
+			at *int64
+		)
+		if err := rows.Scan(&id, &at); err != nil {
+			return err
+		}
+		received[id] = NullTime(at)
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	for i := range as {
+		at, ok := received[as[i].UploadID]
+		if !ok {
+			return fmt.Errorf("assignment of %q in %q: upload %d not found", as[i].VillageID, as[i].ProgramID, as[i].UploadID)
+		}
+		as[i].ReceivedAt = at
+	}
+	return nil
+}
+
+// ReceivedBy is the condition, in either store's SQL, that the upload ID in column col names
+// an upload received at or before t (the audit view, geo.VillageFilter.AsKnown): col is not
+// one of the uploads received after t. The subquery does not depend on the row, so each store
+// reads it once per statement (SQLite's IN list, PostgreSQL's hashed subplan); a column that
+// may be NULL needs its own "col IS NULL OR".
+func ReceivedBy(col string, t time.Time) string {
+	return col + " NOT IN (SELECT id FROM uploads WHERE received_at > " + strconv.FormatInt(t.UnixMilli(), 10) + ")"
 }
 
 // CrosswalkColumns are the crosswalk columns CrosswalkValues gives (then upload_id) and
