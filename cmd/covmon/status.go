@@ -38,8 +38,15 @@ responsible for them (assignments), or "unassigned" (chưa giao). See docs/figur
 With --carrier C --villages: C's work list, the open villages C is responsible for, nearest
 deadline first (--carrier unassigned lists those no carrier is responsible for). A dead zone is "trắng sóng" (no signal at the centre); a covered
 village is "lõm sóng" when coverage-area uploads show signal at its centre but no carrier
-covering its whole settled area (column LOM_SONG; area_coverage "partial" in JSON/GeoJSON).`)
+covering its whole settled area (column LOM_SONG; area_coverage "partial" in JSON/GeoJSON).
+
+With --as-known: the audit view, the figures as they stood when known. As of --as-of, only
+the uploads covmon had received by then count (observations, measurements, registry imports,
+assignments, plans); the default view counts every upload stored now, each observation from
+the instant it describes, so a report received later but dated before --as-of changes it.
+Without --as-of both views are the same. See docs/figures.md, "As known then".`)
 	asOfS := fs.String("as-of", "", "evaluate as of `DATE` (YYYY-MM-DD, 00:00 Vietnam time) or RFC 3339 instant; default now")
+	asKnown := fs.Bool("as-known", false, "the audit view: count only the uploads received by --as-of (the figures as they stood then), not every upload stored now; no completion forecast")
 	province := fs.String("province", "", "only villages of province `code` (2 digits)")
 	program := fs.String("program", "", "program `ID` (default: the configured default program)")
 	format := fs.String("format", "table", "output `format`: table, json, geojson or csv (one row per village: the GeoJSON properties plus lon/lat, UTF-8 with BOM)")
@@ -109,7 +116,7 @@ covering its whole settled area (column LOM_SONG; area_coverage "partial" in JSO
 		return fmt.Errorf("--policy: want in_force or current, got %q", *policy)
 	}
 	pol := m.Config.GeoPolicy()
-	f := geo.VillageFilter{ProvinceCode: *province, ProgramID: prog.ID}
+	f := geo.VillageFilter{ProvinceCode: *province, ProgramID: prog.ID, AsKnown: *asKnown}
 	if !geoAt.IsZero() {
 		f.ProvinceCode = "" // --province names a unit of that geography: filtered below
 	}
@@ -124,7 +131,8 @@ covering its whole settled area (column LOM_SONG; area_coverage "partial" in JSO
 		fcErr  error
 		fcDone chan struct{}
 	)
-	if *forecast && *carrier == "" && (*format == "table" || *format == "json") {
+	// The forecast reads every village's history as stored now: not in the audit view.
+	if *forecast && !*asKnown && *carrier == "" && (*format == "table" || *format == "json") {
 		fctx, cancel := context.WithCancel(ctx)
 		fcDone = make(chan struct{})
 		defer func() { cancel(); <-fcDone }() // on an early return, the walk stops before the store closes
@@ -190,21 +198,27 @@ covering its whole settled area (column LOM_SONG; area_coverage "partial" in JSO
 		wl := geo.WorkList(sts, *carrier)
 		switch *format {
 		case "json":
-			return writeJSON(m.Stdout, wire.NewWorkList(*carrier, prog, asOf, wl, demo))
+			out := wire.NewWorkList(*carrier, prog, asOf, wl, demo)
+			out.View = wire.ViewOf(*asKnown)
+			return writeJSON(m.Stdout, out)
 		case "geojson":
-			return writeJSON(m.Stdout, wire.FeatureCollection(wl, asOf, demo))
+			fc := wire.FeatureCollection(wl, asOf, demo)
+			wire.SetView(fc, *asKnown)
+			return writeJSON(m.Stdout, fc)
 		}
-		m.printWorkList(*carrier, sum, wl, demo, *villages, lang)
+		m.printWorkList(*carrier, sum, wl, demo, *villages, *asKnown, lang)
 		return nil
 	}
 	switch *format {
 	case "json":
 		out := wire.NewStatus(sum, sts, demo)
 		out.Geography = *geography
+		out.View = wire.ViewOf(*asKnown)
 		out.Forecast = fc
 		return writeJSON(m.Stdout, out)
 	case "geojson":
 		fc := wire.FeatureCollection(sts, asOf, demo)
+		wire.SetView(fc, *asKnown)
 		wire.SetGeography(fc, *geography)
 		return writeJSON(m.Stdout, fc)
 	case "csv":
@@ -212,13 +226,14 @@ covering its whole settled area (column LOM_SONG; area_coverage "partial" in JSO
 			fmt.Fprintln(m.Stderr, demoNotice)
 		}
 		fc := wire.FeatureCollection(sts, asOf, demo)
+		wire.SetView(fc, *asKnown)
 		wire.SetGeography(fc, *geography)
 		return wire.WriteCSV(m.Stdout, fc)
 	}
 	if *geography != "" {
 		fmt.Fprintf(m.Stdout, i18n.Text("cli.geography", lang)+"\n", *geography)
 	}
-	m.printStatus(sum, sts, demo, *villages, lang, fc)
+	m.printStatus(sum, sts, demo, *villages, *asKnown, lang, fc)
 	return nil
 }
 
@@ -253,7 +268,7 @@ func printDemo(w io.Writer, lang i18n.Lang) {
 	fmt.Fprintln(w, demoNotice)
 }
 
-func (m *Main) printStatus(s geo.Summary, sts []geo.VillageStatus, demo, list bool, lang i18n.Lang, fc *wire.Forecast) {
+func (m *Main) printStatus(s geo.Summary, sts []geo.VillageStatus, demo, list, asKnown bool, lang i18n.Lang, fc *wire.Forecast) {
 	w := m.Stdout
 	tr := func(key string) string { return i18n.Text(key, lang) }
 	if demo {
@@ -262,6 +277,7 @@ func (m *Main) printStatus(s geo.Summary, sts []geo.VillageStatus, demo, list bo
 	n := &s.National
 	fmt.Fprintf(w, "%s %s: %s\n", tr("cli.program"), cell(s.Program.ID), cell(s.Program.Name))
 	fmt.Fprintf(w, "%s %s\n", tr("cli.as_of"), s.AsOf.In(geo.Vietnam).Format("2006-01-02 15:04 (UTC+7)"))
+	printView(w, asKnown, lang)
 	if s.Program.PolicyRecomputed {
 		fmt.Fprintf(w, "%s: %s\n", tr("cli.policy_current"), s.Policy)
 	} else {
@@ -547,7 +563,15 @@ func printResponsible(w io.Writer, rs []geo.ResponsibleCounts, lang i18n.Lang) {
 }
 
 // printWorkList writes carrier's work list: its open villages, nearest deadline first.
-func (m *Main) printWorkList(carrier string, s geo.Summary, wl []geo.VillageStatus, demo, list bool, lang i18n.Lang) {
+// printView says, under the instant, which view the figures are in: the audit view's line
+// (as known then); nothing for the current view.
+func printView(w io.Writer, asKnown bool, lang i18n.Lang) {
+	if asKnown {
+		fmt.Fprintln(w, i18n.Text("cli.view_as_known", lang))
+	}
+}
+
+func (m *Main) printWorkList(carrier string, s geo.Summary, wl []geo.VillageStatus, demo, list, asKnown bool, lang i18n.Lang) {
 	w := m.Stdout
 	tr := func(key string) string { return i18n.Text(key, lang) }
 	if demo {
@@ -561,6 +585,7 @@ func (m *Main) printWorkList(carrier string, s geo.Summary, wl []geo.VillageStat
 	}
 	fmt.Fprintf(w, "%s %s: %s\n", tr("cli.program"), cell(s.Program.ID), cell(s.Program.Name))
 	fmt.Fprintf(w, "%s %s\n", tr("cli.as_of"), s.AsOf.In(geo.Vietnam).Format("2006-01-02 15:04 (UTC+7)"))
+	printView(w, asKnown, lang)
 	fmt.Fprintf(w, tr("cli.worklist_value")+"\n", bucketLabel(carrier, lang), len(wl), overdue)
 	if !list {
 		return

@@ -47,10 +47,18 @@ func villagesFormat(r *http.Request) (csv bool, err error) {
 // count every stored upload and no computation is ever owed to them) and on every row (the
 // as_of column, wire.CSVFileColumns, with the notice of synthetic demo data: a saved file
 // keeps no header); the X-Covmon-Notice header flags demo data too.
-func writeVillagesCSV(w http.ResponseWriter, fc *geojson.FeatureCollection, asOf time.Time, demo bool) error {
+//
+// In the audit view (asKnown) the file is named covmon-villages-<date>-as-known.csv and says
+// so in the X-Covmon-View header and its view column.
+func writeVillagesCSV(w http.ResponseWriter, fc *geojson.FeatureCollection, asOf time.Time, asKnown, demo bool) error {
 	h := w.Header()
 	h.Set("Content-Type", "text/csv; charset=utf-8; header=present")
-	h.Set("Content-Disposition", fmt.Sprintf(`attachment; filename="covmon-villages-%s.csv"`, asOf.In(geo.Vietnam).Format("2006-01-02")))
+	name := "covmon-villages-" + asOf.In(geo.Vietnam).Format("2006-01-02")
+	if asKnown {
+		name += "-as-known"
+		h.Set("X-Covmon-View", wire.ViewAsKnown)
+	}
+	h.Set("Content-Disposition", fmt.Sprintf(`attachment; filename="%s.csv"`, name))
 	h.Set("X-Covmon-As-Of", wire.VN(asOf).Format(time.RFC3339))
 	h.Set("X-Content-Type-Options", "nosniff")
 	if demo {

@@ -36,6 +36,9 @@ type query struct {
 	asOf     time.Time
 	program  *geo.Program
 	province string
+	// asKnown is as_known=true: the audit view, only the uploads received by asOf
+	// (geo.VillageFilter.AsKnown).
+	asKnown bool
 }
 
 func (s *Server) parseQuery(w http.ResponseWriter, r *http.Request) (query, bool) {
@@ -48,6 +51,14 @@ func (s *Server) parseQuery(w http.ResponseWriter, r *http.Request) (query, bool
 			return out, false
 		}
 		out.asOf = t
+	}
+	switch v := q.Get("as_known"); v {
+	case "", "false":
+	case "true":
+		out.asKnown = true
+	default:
+		s.writeError(w, r, Errorf(EINVALID, "as_known: want true or false, got %q", v))
+		return out, false
 	}
 	id := q.Get("program")
 	for i := range s.Programs {
@@ -74,7 +85,7 @@ func (s *Server) parseQuery(w http.ResponseWriter, r *http.Request) (query, bool
 }
 
 // villageParams are the query parameters of GET /api/v1/villages.
-var villageParams = []string{"as_of", "program", "policy", "province", "geography", "q", "status", "carrier", "f", "lon", "lat", "radius_km", "bbox", "limit", "cursor"}
+var villageParams = []string{"as_of", "as_known", "program", "policy", "province", "geography", "q", "status", "carrier", "f", "lon", "lat", "radius_km", "bbox", "limit", "cursor"}
 
 // maxVillagesLimit bounds limit on the village lists. Without limit the whole list comes
 // back (the status page and the exports want every village; it is gzip-compressed).
@@ -111,7 +122,7 @@ func (s *Server) handleVillages(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	f := geo.VillageFilter{ProvinceCode: q.province, ProgramID: q.program.ID, Name: name}
+	f := geo.VillageFilter{ProvinceCode: q.province, ProgramID: q.program.ID, Name: name, AsKnown: q.asKnown}
 	var pg villagePage
 	switch {
 	case vq.point != nil || geography != "":
@@ -137,6 +148,7 @@ func (s *Server) handleVillages(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	fc := wire.FeatureCollection(pg.items, q.asOf, s.demo())
+	wire.SetView(fc, q.asKnown)
 	wire.SetDistances(fc, pg.distKM)
 	wire.SetGeography(fc, geography)
 	next := ""
@@ -145,7 +157,7 @@ func (s *Server) handleVillages(w http.ResponseWriter, r *http.Request) {
 		setNextLink(w, next)
 	}
 	if csv {
-		if err := writeVillagesCSV(w, fc, q.asOf, s.demo()); err != nil {
+		if err := writeVillagesCSV(w, fc, q.asOf, q.asKnown, s.demo()); err != nil {
 			s.logger().Warn("villages csv", "err", err)
 		}
 		return
@@ -169,7 +181,7 @@ func (s *Server) demo() bool {
 // its observation history with provenance (the upload each came in), oldest first; limit and
 // cursor page through the history.
 func (s *Server) handleVillage(w http.ResponseWriter, r *http.Request) {
-	q, ok := s.readRequest(w, r, "as_of", "program", "policy", "limit", "cursor")
+	q, ok := s.readRequest(w, r, "as_of", "as_known", "program", "policy", "limit", "cursor")
 	if !ok {
 		return
 	}
@@ -199,7 +211,7 @@ func (s *Server) handleVillage(w http.ResponseWriter, r *http.Request) {
 		// in the registry.
 		asOf = v.RetiredAt.Add(-time.Millisecond)
 	}
-	sts, err := collector.Status(r.Context(), s.Store, geo.VillageFilter{IDs: []string{id}}, q.program, &s.Policy, asOf)
+	sts, err := collector.Status(r.Context(), s.Store, geo.VillageFilter{IDs: []string{id}, AsKnown: q.asKnown}, q.program, &s.Policy, asOf)
 	if err != nil {
 		s.writeError(w, r, fmt.Errorf("village status of %s: %w", id, err))
 		return
@@ -235,6 +247,7 @@ func (s *Server) handleVillage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	out := wire.NewVillageHistory(&sts[0], asOf, hist, s.demo())
+	out.View = wire.ViewOf(q.asKnown)
 	if err := s.fillReceived(r.Context(), out.Observations); err != nil {
 		s.writeError(w, r, fmt.Errorf("village history of %s: %w", id, err))
 		return
@@ -309,7 +322,7 @@ func pageHistory(hist []geo.Observation, pg paging) ([]geo.Observation, string, 
 // handleSummary serves GET /api/v1/summary: the headline figures nationally and per province,
 // now (from the latest snapshot) or as_of a date.
 func (s *Server) handleSummary(w http.ResponseWriter, r *http.Request) {
-	q, ok := s.readRequest(w, r, "as_of", "program", "policy", "province", "geography")
+	q, ok := s.readRequest(w, r, "as_of", "as_known", "program", "policy", "province", "geography")
 	if !ok {
 		return
 	}
@@ -318,7 +331,7 @@ func (s *Server) handleSummary(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	if r.URL.Query().Get("as_of") == "" && q.province == "" && geography == "" && s.Snapshot != nil {
+	if r.URL.Query().Get("as_of") == "" && !q.asKnown && q.province == "" && geography == "" && s.Snapshot != nil {
 		if snap := s.Snapshot(); snap != nil {
 			if ps := snap.Program(q.program.ID); ps != nil {
 				out := wire.NewSummary(ps.Summary, snap.Demo)
@@ -336,7 +349,9 @@ func (s *Server) handleSummary(w http.ResponseWriter, r *http.Request) {
 	}
 	out := wire.NewSummary(geo.Summarize(sts, q.program, &s.Policy, q.asOf), s.demo())
 	out.Geography = geography
-	if r.URL.Query().Get("as_of") == "" {
+	out.View = wire.ViewOf(q.asKnown)
+	if r.URL.Query().Get("as_of") == "" && !q.asKnown {
+		// The forecast reads every village's history as stored now: not in the audit view.
 		out.Forecast = s.forecast(q.program.ID)
 	}
 	writeJSON(w, http.StatusOK, "", out)
@@ -378,6 +393,7 @@ func (s *Server) statusIn(r *http.Request, f geo.VillageFilter, q query, geoAt t
 	if !geoAt.IsZero() {
 		f.ProvinceCode = ""
 	}
+	f.AsKnown = q.asKnown
 	sts, err := collector.Status(r.Context(), s.Store, f, q.program, &s.Policy, q.asOf)
 	if err != nil {
 		return nil, fmt.Errorf("status: %w", err)

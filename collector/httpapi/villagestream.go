@@ -22,6 +22,7 @@ import (
 // walkVillages evaluates the villages matching f under q, in ID order, calling fn with each
 // that passes vq's filters.
 func (s *Server) walkVillages(ctx context.Context, q *query, vq *villageQuery, f geo.VillageFilter, fn func(st *geo.VillageStatus) error) error {
+	f.AsKnown = q.asKnown
 	return collector.EachStatus(ctx, s.Store, f, q.program, &s.Policy, q.asOf, func(st *geo.VillageStatus) error {
 		if _, ok := vq.match(st, q.asOf); !ok {
 			return nil
@@ -154,6 +155,7 @@ func (s *Server) streamVillages(w http.ResponseWriter, r *http.Request, q *query
 	}
 	start()
 	fc := wire.FeatureCollection(nil, q.asOf, demo)
+	wire.SetView(fc, q.asKnown)
 	fc.ExtraMembers["number_matched"] = matched
 	fc.ExtraMembers["number_returned"] = returned
 	bw.WriteString("\n]")

@@ -19,7 +19,7 @@ func (s *Server) handleWorkList(w http.ResponseWriter, r *http.Request) {
 	if tok == nil {
 		return
 	}
-	if err := checkParams(r, "carrier", "as_of", "program", "policy", "province"); err != nil {
+	if err := checkParams(r, "carrier", "as_of", "as_known", "program", "policy", "province"); err != nil {
 		s.writeError(w, r, err)
 		return
 	}
@@ -41,10 +41,12 @@ func (s *Server) handleWorkList(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, Errorf(EINVALID, "carrier: %q is not a configured carrier nor %q", carrier, geo.Unassigned))
 		return
 	}
-	sts, err := collector.Status(r.Context(), s.Store, geo.VillageFilter{ProvinceCode: q.province, ProgramID: q.program.ID}, q.program, &s.Policy, q.asOf)
+	sts, err := collector.Status(r.Context(), s.Store, geo.VillageFilter{ProvinceCode: q.province, ProgramID: q.program.ID, AsKnown: q.asKnown}, q.program, &s.Policy, q.asOf)
 	if err != nil {
 		s.writeError(w, r, fmt.Errorf("work list: %w", err))
 		return
 	}
-	writeJSON(w, http.StatusOK, "", wire.NewWorkList(carrier, q.program, q.asOf, geo.WorkList(sts, carrier), s.demo()))
+	out := wire.NewWorkList(carrier, q.program, q.asOf, geo.WorkList(sts, carrier), s.demo())
+	out.View = wire.ViewOf(q.asKnown)
+	writeJSON(w, http.StatusOK, "", out)
 }

@@ -173,6 +173,7 @@ var labels = map[string]Label{
 	"cli.demo":                   {"LƯU Ý: cơ sở dữ liệu này chứa DỮ LIỆU MẪU TỔNG HỢP của covmon seed: không phải thôn bản thật, không phải báo cáo thật của nhà mạng.", "NOTE: this database holds SYNTHETIC DEMO DATA."},
 	"cli.program":                {"Chương trình", "Program"},
 	"cli.as_of":                  {"Tính đến", "As of"},
+	"cli.view_as_known":          {"Số liệu như đã biết lúc đó (xem để kiểm toán): chỉ tính các tệp covmon đã nhận đến thời điểm trên; báo cáo nhận sau, kể cả báo cáo ghi lùi ngày, không được tính.", "As known then (audit view): only the uploads covmon had received by that instant count; reports received later, back-dated ones included, do not."},
 	"cli.geography":              {"Tỉnh và xã theo đơn vị hành chính có hiệu lực ngày %s (theo bảng chuyển đổi đơn vị hành chính).", "Provinces and communes as in force on %s (from the crosswalk of administrative units)."},
 	"cli.policy_in_force":        {"Tiêu chí sóng đang áp dụng", "Signal policy in force"},
 	"cli.policy_current":         {"Tiêu chí sóng (hiện hành, áp dụng cho mọi ngày)", "Signal policy (today's, applied to every date)"},

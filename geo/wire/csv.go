@@ -26,10 +26,11 @@ var CSVColumns = []string{
 
 // CSVFileColumns are written last, on every row, from the collection's members of the same
 // name when it has them: "as_of", the instant the figures describe (status, days_overdue and
-// the rest are as of it), and "notice", the synthetic-data notice of the demo data. A saved
+// the rest are as of it), "view" ("as_known" in the audit view, SetView; absent otherwise),
+// and "notice", the synthetic-data notice of the demo data. A saved
 // CSV keeps neither the HTTP response's headers nor the file name it was offered under, and a
 // spreadsheet's sort or filter keeps whole rows, so each row says both.
-var CSVFileColumns = []string{"as_of", "notice"}
+var CSVFileColumns = []string{"as_of", "view", "notice"}
 
 // CSVListSep joins list-valued properties (carriers_with_signal, carriers_reported,
 // discrepancies) into one

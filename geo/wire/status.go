@@ -112,6 +112,10 @@ type Program struct {
 type Summary struct {
 	Notice string    `json:"notice,omitempty"`
 	AsOf   time.Time `json:"as_of"`
+	// View is what the figures count: ViewCurrent (every upload stored now, each observation
+	// from the instant it describes) or ViewAsKnown (only the uploads received by as_of: the
+	// figures as they stood then; docs/figures.md, "As known then").
+	View string `json:"view"`
 	// Geography, when set, is the date whose administrative units the provinces are (a report
 	// under a past geography, e.g. the 63 provinces before 2025-07-01); empty: today's units.
 	Geography string     `json:"geography,omitempty"`
@@ -182,7 +186,7 @@ func NewPolicy(s geo.Summary) Policy {
 
 // NewSummary converts s; demo adds the synthetic-data notice.
 func NewSummary(s geo.Summary, demo bool) Summary {
-	out := Summary{AsOf: VN(s.AsOf), National: NewCounts(s.National), Provinces: make([]Province, 0, len(s.Provinces)),
+	out := Summary{AsOf: VN(s.AsOf), View: ViewCurrent, National: NewCounts(s.National), Provinces: make([]Province, 0, len(s.Provinces)),
 		Responsible: NewResponsible(s.Responsible), Trust: string(s.Trust), Discrepancies: NewDiscrepancyCounts(s.Discrepancies)}
 	if out.Trust == "" {
 		out.Trust = string(geo.TrustClaims)
@@ -198,6 +202,28 @@ func NewSummary(s geo.Summary, demo bool) Summary {
 		out.Provinces = append(out.Provinces, Province{p.ProvinceCode, p.ProvinceName, NewCounts(p.Counts)})
 	}
 	return out
+}
+
+// The views a summary's figures are in (Summary.View).
+const (
+	ViewCurrent = "current"  // every upload stored now, by the instant each observation describes
+	ViewAsKnown = "as_known" // only the uploads received by as_of: the audit view
+)
+
+// SetView marks collection fc as read in the audit view (member "view": "as_known", and a
+// view column in its CSV) when asKnown; the current view adds nothing.
+func SetView(fc *geojson.FeatureCollection, asKnown bool) {
+	if asKnown {
+		fc.ExtraMembers["view"] = ViewAsKnown
+	}
+}
+
+// ViewOf is the view of figures read with the audit view on (asKnown) or off.
+func ViewOf(asKnown bool) string {
+	if asKnown {
+		return ViewAsKnown
+	}
+	return ViewCurrent
 }
 
 // Village is a village with its status.
@@ -414,6 +440,7 @@ func FeatureCollection(sts []geo.VillageStatus, asOf time.Time, demo bool) *geoj
 type WorkList struct {
 	Notice   string    `json:"notice,omitempty"`
 	AsOf     time.Time `json:"as_of"`
+	View     string    `json:"view"` // as Summary.View
 	Program  Program   `json:"program"`
 	Carrier  string    `json:"carrier"`
 	Open     int       `json:"open"`
@@ -423,7 +450,7 @@ type WorkList struct {
 
 // NewWorkList converts a work list (geo.WorkList's result).
 func NewWorkList(carrier string, prog *geo.Program, asOf time.Time, wl []geo.VillageStatus, demo bool) WorkList {
-	out := WorkList{AsOf: VN(asOf), Program: NewProgram(prog), Carrier: carrier, Open: len(wl), Villages: make([]Village, 0, len(wl))}
+	out := WorkList{AsOf: VN(asOf), View: ViewCurrent, Program: NewProgram(prog), Carrier: carrier, Open: len(wl), Villages: make([]Village, 0, len(wl))}
 	if demo {
 		out.Notice = DemoNotice
 	}

@@ -42,8 +42,11 @@ func NewObservation(o *geo.Observation) Observation {
 // GET /api/v1/villages/{id}.
 type VillageHistory struct {
 	Village
-	Notice       string        `json:"notice,omitempty"`
-	AsOf         time.Time     `json:"as_of"`
+	Notice string    `json:"notice,omitempty"`
+	AsOf   time.Time `json:"as_of"`
+	// View is the status's view, as Summary.View; the observations are every one stored,
+	// each with when it was received, whatever the view.
+	View         string        `json:"view"`
 	Observations []Observation `json:"observations"`
 	// RetiredAt is when the village was retired (then AsOf is the last instant it was in the
 	// registry, its status then); Successors and Predecessors are its lineage in the registry
@@ -78,7 +81,7 @@ func NewLineage(id string, ss []geo.Succession) (successors, predecessors []Line
 // NewVillageHistory converts a village's status at asOf and its history; demo adds the
 // synthetic-data notice.
 func NewVillageHistory(vs *geo.VillageStatus, asOf time.Time, hist []geo.Observation, demo bool) VillageHistory {
-	out := VillageHistory{Village: NewVillage(vs), AsOf: VN(asOf), Observations: make([]Observation, 0, len(hist))}
+	out := VillageHistory{Village: NewVillage(vs), AsOf: VN(asOf), View: ViewCurrent, Observations: make([]Observation, 0, len(hist))}
 	if demo {
 		out.Notice = DemoNotice
 	}
