@@ -1,0 +1,97 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+)
+
+// mustRunAt is mustRun with the clock at now: the uploads it makes are received then.
+func mustRunAt(t *testing.T, now time.Time, db string, args ...string) string {
+	t.Helper()
+	var out, errb bytes.Buffer
+	m := NewMain()
+	m.Stdin, m.Stdout, m.Stderr = strings.NewReader(""), &out, &errb
+	m.Now = func() time.Time { return now }
+	m.Getenv = func(string) string { return "" }
+	at := 1
+	if args[0] == "villages" || args[0] == "assignments" {
+		at = 2
+	}
+	args = append(args[:at:at], append([]string{"--db", db}, args[at:]...)...)
+	err := m.Run(context.Background(), args)
+	if cerr := m.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		t.Fatalf("covmon %s: %v\n%s\n%s", strings.Join(args, " "), err, out.String(), errb.String())
+	}
+	return out.String()
+}
+
+// The worked example of docs/figures.md, "As known then": the figures' history received as it
+// happened (the registry in January 2024, the dark reports in June), then mobifone's claim of
+// signal in V1 observed 2024-11-30 23:59:59+07:00 but received 2025-01-10. As of 2024-12-01
+// the current view counts 1 overdue, the audit view 2 — what could be read out on that day.
+func TestMain_StatusAsKnown(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "k.db")
+	vn := func(s string) time.Time {
+		t, err := time.Parse(time.RFC3339, s)
+		if err != nil {
+			panic(err)
+		}
+		return t
+	}
+	mustRunAt(t, vn("2024-01-02T09:00:00+07:00"), db, "villages", "import", writeFile(t, "v.geojson", figuresVillages))
+	mustRunAt(t, vn("2024-06-02T09:00:00+07:00"), db, "ingest", writeFile(t, "o.geojson", figuresObservations))
+	mustRunAt(t, vn("2025-01-10T09:00:00+07:00"), db, "ingest", writeFile(t, "late.geojson", `{"type":"FeatureCollection","covmon_schema":"observations/v1","carrier":"mobifone","features":[
+{"type":"Feature","geometry":null,"properties":{"village_id":"V1","technology":"4g","has_signal":true,"observed_at":"2024-11-30T23:59:59+07:00"}}]}`))
+
+	cur := statusJSON(t, db, "--as-of", "2024-12-01", "--forecast=false")
+	known := statusJSON(t, db, "--as-of", "2024-12-01", "--as-known")
+	if cur.National.Overdue != 1 || cur.View != "current" {
+		t.Errorf("current view as of 2024-12-01: %d overdue, view %q; want 1, current", cur.National.Overdue, cur.View)
+	}
+	if known.National.Overdue != 2 || known.View != "as_known" || known.Forecast != nil {
+		t.Errorf("as known on 2024-12-01: %d overdue, view %q, forecast %v; want 2, as_known, none", known.National.Overdue, known.View, known.Forecast)
+	}
+	// The late claim counts from its receipt on.
+	if s := statusJSON(t, db, "--as-of", "2025-01-10T09:00:00+07:00", "--as-known"); s.National.Overdue != 1 {
+		t.Errorf("as known at the late claim's receipt: %d overdue, want 1", s.National.Overdue)
+	}
+
+	// The table says which view it is in, in both languages; the current view says nothing.
+	en := mustRun(t, db, "status", "--as-of", "2024-12-01", "--as-known", "--lang", "en")
+	vi := mustRun(t, db, "status", "--as-of", "2024-12-01", "--as-known")
+	if !strings.Contains(en, "As known then (audit view): only the uploads covmon had received by that instant count") ||
+		!strings.Contains(vi, "Số liệu như đã biết lúc đó (xem để kiểm toán)") {
+		t.Errorf("the audit view does not say so:\n%s\n%s", en, vi)
+	}
+	if out := mustRun(t, db, "status", "--as-of", "2024-12-01", "--lang", "en", "--forecast=false"); strings.Contains(out, "As known then") {
+		t.Errorf("the current view says it is the audit view:\n%s", out)
+	}
+	if out := mustRun(t, db, "status", "--as-of", "2024-12-01", "--as-known", "--format", "csv"); !strings.Contains(out, ",as_known") {
+		t.Errorf("the CSV of the audit view has no view column:\n%s", out)
+	}
+}
+
+// The seeds are received when covmon seed runs (testNow): as known before then the database
+// held nothing, whatever dates the synthetic reports carry; without --as-of both views agree.
+func TestMain_StatusAsKnownSeeds(t *testing.T) {
+	db := seededDB(t)
+	before := statusJSON(t, db, "--as-of", "2026-11-20", "--as-known")
+	if before.National.Villages != 0 || before.View != "as_known" {
+		t.Errorf("as known before the seeding: %d villages, view %q; want 0, as_known", before.National.Villages, before.View)
+	}
+	if cur := statusJSON(t, db, "--as-of", "2026-11-20", "--forecast=false"); cur.National.Villages == 0 {
+		t.Error("the current view as of 2026-11-20 counts no village")
+	}
+	now, nowKnown := statusJSON(t, db, "--forecast=false"), statusJSON(t, db, "--as-known")
+	if !reflect.DeepEqual(now.National, nowKnown.National) || !reflect.DeepEqual(now.Responsible, nowKnown.Responsible) || len(now.Villages) != len(nowKnown.Villages) {
+		t.Errorf("now: the current view %+v, as known %+v", now.National, nowKnown.National)
+	}
+}

@@ -1,0 +1,137 @@
+package httpapi_test
+
+import (
+	"context"
+	"encoding/csv"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/covmon/covmon/collector"
+	"github.com/covmon/covmon/collector/httpapi"
+	"github.com/covmon/covmon/collector/sqlite"
+	"github.com/covmon/covmon/geo"
+)
+
+// ?as_known=true is the audit view (docs/figures.md, "As known then"): T-1's claim of signal
+// observed 2025-01-07 but received 2025-03-01 covers it as of 2025-02-01 in the current view,
+// not as known then; the summary, the village list and its CSV, the village and the work list
+// say which view they are in. Without as_of, as_known changes no figure.
+func TestServer_AsKnown(t *testing.T) {
+	ctx := context.Background()
+	db := sqlite.NewDB(filepath.Join(t.TempDir(), "api.db"))
+	if err := db.Open(ctx); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	prog := geo.DefaultProgram()
+	if err := db.UpsertProgram(ctx, prog); err != nil {
+		t.Fatal(err)
+	}
+	now := time.Date(2025, 1, 1, 9, 0, 0, 0, geo.Vietnam)
+	in := &collector.Ingester{Store: db, Now: func() time.Time { return now }}
+	ingest := func(received time.Time, f collector.File, body string) {
+		t.Helper()
+		now = received
+		f.Name = received.Format(time.DateOnly) + ".geojson"
+		if u, err := in.Ingest(ctx, f, strings.NewReader(body)); err != nil || u.Result != geo.ResultAccepted {
+			t.Fatalf("%s: %v %+v", f.Name, err, u)
+		}
+	}
+	claim := func(signal, observed string) string {
+		return `{"type":"FeatureCollection","features":[{"type":"Feature","geometry":null,"properties":{"village_id":"T-1","technology":"4g","has_signal":` + signal + `,"observed_at":"` + observed + `"}}]}`
+	}
+	ingest(now, collector.File{Kind: geo.KindVillages}, villages)
+	ingest(time.Date(2025, 1, 6, 9, 0, 0, 0, geo.Vietnam), collector.File{Kind: geo.KindObservations, Carrier: "viettel"}, claim("false", "2025-01-05"))
+	ingest(time.Date(2025, 1, 6, 10, 0, 0, 0, geo.Vietnam), collector.File{Kind: geo.KindAssignments},
+		`{"type":"FeatureCollection","covmon_schema":"assignments/v1","features":[{"type":"Feature","geometry":null,"properties":{"village_id":"T-1","program":"vls-2024","carrier":"viettel","assigned_at":"2024-01-01"}}]}`)
+	ingest(time.Date(2025, 3, 1, 9, 0, 0, 0, geo.Vietnam), collector.File{Kind: geo.KindObservations, Carrier: "viettel"}, claim("true", "2025-01-07"))
+	now = time.Date(2025, 4, 1, 9, 0, 0, 0, geo.Vietnam)
+
+	s := &httpapi.Server{Store: db, Ingest: in.Ingest, Programs: []geo.Program{prog}, Policy: geo.DefaultPolicy(), Now: func() time.Time { return now }, PublicRead: true}
+	srv := httptest.NewServer(s.Handler())
+	t.Cleanup(srv.Close)
+	sec := &secServer{Server: srv, db: db, api: s}
+	tok := sec.token(t, geo.RoleMinistry, "")
+
+	summary := func(query string) map[string]any {
+		t.Helper()
+		return getJSON(t, srv.URL+"/api/v1/summary?"+query, tok)
+	}
+	national := func(m map[string]any) (covered, deadZone float64) {
+		n := m["national"].(map[string]any)
+		return n["covered"].(float64), n["dead_zone"].(float64)
+	}
+	cur := summary("as_of=2025-02-01")
+	known := summary("as_of=2025-02-01&as_known=true")
+	if c, d := national(cur); cur["view"] != "current" || c != 1 || d != 0 {
+		t.Errorf("current view as of 2025-02-01: view %v, covered %v, dead zones %v; want current, 1, 0", cur["view"], c, d)
+	}
+	if c, d := national(known); known["view"] != "as_known" || c != 0 || d != 1 {
+		t.Errorf("as known on 2025-02-01: view %v, covered %v, dead zones %v; want as_known, 0, 1", known["view"], c, d)
+	}
+	if _, ok := known["forecast"]; ok {
+		t.Errorf("as known: a forecast %v (it reads the history as stored now)", known["forecast"])
+	}
+	// Received exactly at the instant: counts.
+	if c, _ := national(summary("as_of=2025-03-01T09:00:00%2B07:00&as_known=true")); c != 1 {
+		t.Errorf("as known at the late claim's receipt: covered %v, want 1", c)
+	}
+	// No as_of: both views count everything received by now.
+	plain, nowKnown := summary(""), summary("as_known=true")
+	if c1, d1 := national(plain); nowKnown["view"] != "as_known" || plain["as_of"] != nowKnown["as_of"] {
+		t.Errorf("now: view %v, as_of %v and %v", nowKnown["view"], plain["as_of"], nowKnown["as_of"])
+	} else if c2, d2 := national(nowKnown); c1 != c2 || d1 != d2 || c1 != 1 {
+		t.Errorf("now: current covered %v dead %v, as known covered %v dead %v; want the same (1, 0)", c1, d1, c2, d2)
+	}
+	if code, body := get(t, srv.URL+"/api/v1/summary?as_known=yes", tok); code != http.StatusBadRequest || !strings.Contains(body, "as_known: want true or false") {
+		t.Errorf("as_known=yes: %d %s", code, body)
+	}
+
+	// The village, the work list, the list and its CSV.
+	v := getJSON(t, srv.URL+"/api/v1/villages/T-1?as_of=2025-02-01&as_known=true", tok)
+	if v["view"] != "as_known" || v["status"] != "dead_zone" {
+		t.Errorf("T-1 as known: view %v, status %v; want as_known, dead_zone", v["view"], v["status"])
+	}
+	if hist, _ := v["observations"].([]any); len(hist) != 2 {
+		t.Errorf("T-1's history as known: %d observations, want both (each says when it was received)", len(hist))
+	}
+	if v := getJSON(t, srv.URL+"/api/v1/villages/T-1?as_of=2025-02-01", tok); v["view"] != "current" || v["status"] != "covered" {
+		t.Errorf("T-1 now: view %v, status %v; want current, covered", v["view"], v["status"])
+	}
+	wl := getJSON(t, srv.URL+"/api/v1/worklist?carrier=viettel&as_of=2025-02-01&as_known=true", tok)
+	if wl["view"] != "as_known" || wl["open"] != 1.0 {
+		t.Errorf("viettel's work list as known: view %v, open %v; want as_known, 1", wl["view"], wl["open"])
+	}
+	fc := getJSON(t, srv.URL+"/api/v1/villages?as_of=2025-02-01&as_known=true&limit=10", tok)
+	if fc["view"] != "as_known" {
+		t.Errorf("village list as known: view member %v", fc["view"])
+	}
+	if fc := getJSON(t, srv.URL+"/api/v1/villages?as_of=2025-02-01&as_known=true", tok); fc["view"] != "as_known" {
+		t.Errorf("whole village list as known: view member %v", fc["view"])
+	}
+	req, _ := http.NewRequest("GET", srv.URL+"/api/v1/villages?as_of=2025-02-01&as_known=true&f=csv", nil)
+	req.Header.Set("Authorization", "Bearer "+tok)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	rows, err := csv.NewReader(strings.NewReader(strings.TrimPrefix(string(b), "\uFEFF"))).ReadAll()
+	if err != nil || len(rows) != 2 {
+		t.Fatalf("csv: %v %q", err, b)
+	}
+	col := map[string]string{}
+	for i, h := range rows[0] {
+		col[h] = rows[1][i]
+	}
+	if col["view"] != "as_known" || col["status"] != "dead_zone" || resp.Header.Get("X-Covmon-View") != "as_known" ||
+		!strings.Contains(resp.Header.Get("Content-Disposition"), "covmon-villages-2025-02-01-as-known.csv") {
+		t.Errorf("csv as known: row %v, X-Covmon-View %q, %s", col, resp.Header.Get("X-Covmon-View"), resp.Header.Get("Content-Disposition"))
+	}
+}
