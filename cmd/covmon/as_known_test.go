@@ -77,6 +77,14 @@ func TestMain_StatusAsKnown(t *testing.T) {
 	if out := mustRun(t, db, "status", "--as-of", "2024-12-01", "--as-known", "--format", "csv"); !strings.Contains(out, ",as_known") {
 		t.Errorf("the CSV of the audit view has no view column:\n%s", out)
 	}
+	// One village: V1's status as known then, its history whole.
+	show := mustRun(t, db, "villages", "show", "V1", "--as-of", "2024-12-01", "--as-known")
+	if !strings.Contains(show, "Status as of 2024-12-01 00:00 (as known then: only the uploads received by then): dead_zone (overdue)") || !strings.Contains(show, "2024-11-30 23:59") {
+		t.Errorf("villages show V1 as known:\n%s", show)
+	}
+	if show := mustRun(t, db, "villages", "show", "V1", "--as-of", "2024-12-01"); !strings.Contains(show, "Status as of 2024-12-01 00:00: covered") {
+		t.Errorf("villages show V1:\n%s", show)
+	}
 }
 
 // The seeds are received when covmon seed runs (testNow): as known before then the database

@@ -22,8 +22,11 @@ Show one village's history: every version the registry had of it (what changed a
 when, per villages/v1 "effective"), the villages it succeeds or that succeed it (a merge or a
 split: "predecessors"), its status now (or --as-of) and every observation of it and of its
 predecessors, oldest first. A retired village is shown with its status at the last instant it
-was in the registry.`)
+was in the registry. With --as-known the status is as known then: from the uploads received
+by --as-of only (docs/figures.md, "As known then"); the history still lists every observation,
+each with when it was received.`)
 	asOfS := fs.String("as-of", "", "status as of `DATE` (YYYY-MM-DD, 00:00 Vietnam time) or RFC 3339 instant; default now")
+	asKnown := fs.Bool("as-known", false, "the status as known then: only the uploads received by --as-of count")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -65,7 +68,7 @@ was in the registry.`)
 		return err
 	}
 	pol := m.Config.GeoPolicy()
-	sts, err := collector.Status(ctx, m.DB, geo.VillageFilter{IDs: []string{id}}, prog, &pol, asOf)
+	sts, err := collector.Status(ctx, m.DB, geo.VillageFilter{IDs: []string{id}, AsKnown: *asKnown}, prog, &pol, asOf)
 	if err != nil {
 		return err
 	}
@@ -110,15 +113,19 @@ was in the registry.`)
 	if !v.RetiredAt.IsZero() {
 		fmt.Fprintf(m.Stdout, "Retired on %s.\n", day(v.RetiredAt, ""))
 	}
+	knownThen := ""
+	if *asKnown {
+		knownThen = " (as known then: only the uploads received by then)"
+	}
 	if len(sts) == 1 {
 		st := sts[0]
 		status := string(st.Status)
 		if st.Overdue {
 			status += " (overdue)"
 		}
-		fmt.Fprintf(m.Stdout, "Status as of %s: %s\n", day(asOf, ""), status)
+		fmt.Fprintf(m.Stdout, "Status as of %s%s: %s\n", day(asOf, ""), knownThen, status)
 	} else {
-		fmt.Fprintf(m.Stdout, "Not in the registry as of %s.\n", day(asOf, ""))
+		fmt.Fprintf(m.Stdout, "Not in the registry as of %s%s.\n", day(asOf, ""), knownThen)
 	}
 
 	fmt.Fprintln(m.Stdout, "\nRegistry versions:")

@@ -216,6 +216,11 @@ func (s *Server) handleVillage(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, fmt.Errorf("village status of %s: %w", id, err))
 		return
 	}
+	if len(sts) != 1 && q.asKnown {
+		s.writeError(w, r, Errorf(ENOTFOUND, "village %q is not in the registry as known at %s (no registry upload received by then names it)",
+			id, asOf.In(geo.Vietnam).Format(time.RFC3339)))
+		return
+	}
 	if len(sts) != 1 {
 		s.writeError(w, r, Errorf(ENOTFOUND, "village %q is not in the registry as of %s (a successor joins it when its predecessors retire)",
 			id, asOf.In(geo.Vietnam).Format(time.RFC3339)))
