@@ -514,6 +514,36 @@ func TestPage_Browser(t *testing.T) {
 			t.Errorf("en-US browser: script errors: %v", errs)
 		}
 	})
+	t.Run("AsKnown", func(t *testing.T) {
+		// The seeds were received when covmon seed ran (testNow, 2026-11-20): as known on
+		// 2026-11-19 the registry was empty, as the API's audit view says, and the page says
+		// which view its figures are in; unticked, the current view of the same date again.
+		b.chooseDate(t, "f-asof", "2026-11-19")
+		setChecked := func(on bool) {
+			eval[bool](t, b, fmt.Sprintf(`(() => { const c = document.getElementById("f-asknown"); c.checked = %t;
+				c.dispatchEvent(new Event("change")); return true; })()`, on))
+			b.waitReady(t)
+		}
+		setChecked(true)
+		known := do(t, "GET", s.url+"/api/v1/summary?as_of=2026-11-19&as_known=true", "", "", nil).json(t)
+		if known["view"] != "as_known" || known["national"].(map[string]any)["villages"].(float64) != 0 {
+			t.Fatalf("the API's audit view before the seeding: %v", known)
+		}
+		checkFigures(t, b, known)
+		if hidden := eval[bool](t, b, `document.getElementById("fig-view").hidden`); hidden || !strings.Contains(text(t, b, "fig-view"), "As known then") {
+			t.Errorf("the audit view's line: hidden %v, %q", hidden, text(t, b, "fig-view"))
+		}
+		setChecked(false)
+		checkFigures(t, b, do(t, "GET", s.url+"/api/v1/summary?as_of=2026-11-19", "", "", nil).json(t))
+		if !eval[bool](t, b, `document.getElementById("fig-view").hidden`) {
+			t.Errorf("the current view shows the audit view's line %q", text(t, b, "fig-view"))
+		}
+		eval[bool](t, b, `(() => { document.getElementById("f-today").click(); return true; })()`)
+		b.waitReady(t)
+		if errs := b.scriptErrors(); len(errs) > 0 {
+			t.Errorf("script errors: %v", errs)
+		}
+	})
 	t.Run("Screenshot", func(t *testing.T) {
 		eval[bool](t, b, `(() => { covmonPage.map.fitBounds([[7.5, 102.1], [23.4, 116.5]], {animate: false}); return true; })()`)
 		b.waitReady(t)

@@ -269,6 +269,8 @@ var labels = map[string]Label{
 	"page.all":                    {"Tất cả", "All"},
 	"page.as_of":                  {"Tính đến ngày", "As of"},
 	"page.today":                  {"Hôm nay", "Today"},
+	"page.as_known":               {"Như đã biết lúc đó (kiểm toán)", "As known then (audit)"},
+	"page.view_as_known":          {"Số liệu như đã biết lúc đó: chỉ tính các tệp covmon đã nhận đến thời điểm trên; báo cáo nhận sau, kể cả báo cáo ghi lùi ngày, không được tính", "As known then: only the uploads covmon had received by that instant count; reports received later, back-dated ones included, do not"},
 	"page.progress":               {"Thôn trong danh sách ban đầu đã có sóng", "Baseline villages covered"},
 	"page.of":                     {"trên", "of"},
 	"page.deadline":               {"Hạn hoàn thành", "Deadline"},

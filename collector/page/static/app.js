@@ -66,6 +66,7 @@
     const p = new URLSearchParams();
     p.set("program", $("f-program").value);
     if ($("f-asof").value) p.set("as_of", $("f-asof").value);
+    if ($("f-asknown").checked) p.set("as_known", "true"); // the audit view: only what was received by then
     for (const [k, v] of Object.entries(extra || {})) if (v) p.set(k, v);
     return p.toString();
   }
@@ -190,6 +191,11 @@
     const pct = n.baseline ? (100 * n.baseline_covered / n.baseline).toFixed(1) : "0";
     $("fig-asof").textContent = bothText("page.as_of") + ": " + vnDateTime(s.as_of) + " (UTC+7) · " + pct + "%";
     showPending(s);
+    // Which figures these are: the audit view says so (docs/figures.md, "As known then").
+    const view = $("fig-view");
+    view.dataset.view = s.view || "current";
+    view.hidden = s.view !== "as_known";
+    if (s.view === "as_known") both(view, "page.view_as_known");
     const dl = Date.parse(s.program.deadline), at = Date.parse(s.as_of);
     // Whole days, as covmon status counts them: passed rounded down, left rounded up.
     const days = at >= dl ? Math.floor((at - dl) / 86400000) : Math.ceil((dl - at) / 86400000);
@@ -479,6 +485,7 @@
     $("f-asof").max = vnToday();
     $("f-asof").addEventListener("change", load);
     $("f-today").addEventListener("click", () => { $("f-asof").value = ""; load(); });
+    $("f-asknown").addEventListener("change", load);
     $("f-program").addEventListener("change", load);
     $("f-province").addEventListener("change", refilter);
     $("f-status").addEventListener("change", drawMarkers);
