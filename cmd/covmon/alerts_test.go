@@ -805,7 +805,7 @@ func TestAlerts_OneSource(t *testing.T) {
 		t.Fatalf("prometheus not found (%v): run .ci/run (it installs Debian's prometheus)", err)
 	}
 	db := seededDB(t)
-	srv := startServe(t, db)
+	srv := startServeClock(t, db, nil, nil) // the real clock: Prometheus's rules read covmon's timestamps against theirs
 	u, _ := url.Parse(srv.url)
 
 	prom := promtest.StartPrometheus(t, promBin, t.TempDir(), rules, u.Host)

@@ -36,11 +36,38 @@ func startServe(t *testing.T, db string, extra ...string) *server {
 	return startServeWith(t, db, nil, extra...)
 }
 
+// serveClock is the clock of the covmon serve the tests start in this process: it runs at the
+// real clock's pace from testNow (when the package's tests started), so serve's "now" (its
+// figures, forecast, alerts, the API's as_of) falls on the seeds' day, as the CLI tests' m.Now
+// does, whatever day CI runs on. On the real clock the seeds' completion forecast stopped
+// converging once the last seed observation (2026-10-31) left its 12 weekly points (2027-01),
+// and a run could cross midnight in Vietnam between two requests. One offset for every serve
+// of the package: two instances on one database share a timeline.
+var serveClock clockwork.Clock = offsetClock{clockwork.NewRealClock(), time.Until(testNow)}
+
+// offsetClock is a real clock whose Now is off by a fixed duration; timers and tickers run in
+// real time.
+type offsetClock struct {
+	clockwork.Clock
+	off time.Duration
+}
+
+func (c offsetClock) Now() time.Time                  { return c.Clock.Now().Add(c.off) }
+func (c offsetClock) Since(t time.Time) time.Duration { return c.Now().Sub(t) }
+func (c offsetClock) Until(t time.Time) time.Duration { return t.Sub(c.Now()) }
+
 // startServeWith is startServe with a hook on serve's runner before its first evaluation.
 func startServeWith(t *testing.T, db string, runner func(*collector.Runner), extra ...string) *server {
 	t.Helper()
+	return startServeClock(t, db, serveClock, runner, extra...)
+}
+
+// startServeClock is startServeWith on clock (nil: the real clock).
+func startServeClock(t *testing.T, db string, clock clockwork.Clock, runner func(*collector.Runner), extra ...string) *server {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	m := NewMain()
+	m.Clock = clock
 	m.serveRunner = runner
 	var out, errb bytes.Buffer
 	m.Stdout, m.Stderr = &out, &errb
