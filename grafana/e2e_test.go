@@ -155,6 +155,14 @@ func TestEndToEnd(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		// A scrape of covmon may time out on a loaded machine (scrape_timeout 1s): Prometheus
+		// records up 0 for it, and the rules watching the scrapes may then rightly be pending.
+		// They may be active only when a scrape did fail (read after the states).
+		watchesScrapes := map[string]bool{"CovmonDown": true, "CovmonScrapesFailing": true}
+		scrapeFailed := false
+		if n, err := instantQuery(ctx, promURL, `min_over_time(up{job="covmon"}[1h]) == 0`); err == nil && n > 0 {
+			scrapeFailed = true
+		}
 		for _, g := range rf.Groups {
 			for _, r := range g.Rules {
 				st, ok := states[r.Alert]
@@ -169,7 +177,11 @@ func TestEndToEnd(t *testing.T) {
 					t.Errorf("%s: state=%q, want pending or firing", r.Alert, st.State)
 				}
 				if !mustFire[r.Alert] && st.State != "inactive" {
-					t.Errorf("%s: state=%q on a healthy covmon, want inactive", r.Alert, st.State)
+					if scrapeFailed && watchesScrapes[r.Alert] {
+						t.Logf("%s: state=%q: a scrape of covmon failed (timed out on a loaded machine)", r.Alert, st.State)
+					} else {
+						t.Errorf("%s: state=%q on a healthy covmon, want inactive", r.Alert, st.State)
+					}
 				}
 			}
 		}
