@@ -202,7 +202,7 @@ func (r *receiver) until(t *testing.T, what string, cond func() bool) {
 		select {
 		case <-changed:
 		case <-timeout:
-			t.Fatalf("%s: not within a minute", what)
+			t.Fatalf("%s: not within %v", what, e2eWait)
 		}
 	}
 }
@@ -223,7 +223,7 @@ func (r *receiver) waitFor(t *testing.T, what string, trs []alerts.Transition, v
 		select {
 		case <-changed:
 		case <-timeout:
-			t.Fatalf("%s: not delivered within a minute:\n%s", what, strings.Join(miss, "\n"))
+			t.Fatalf("%s: not delivered within %v:\n%s", what, e2eWait, strings.Join(miss, "\n"))
 		}
 	}
 }
@@ -506,7 +506,7 @@ func TestAlerts_EndToEnd(t *testing.T) {
 	h = openHarness(t, ctx, db, clock, ac)
 	// The delivery loops and the resend ticker wait on the fake clock; a minute later the
 	// queued rows are due again.
-	bctx, bcancel := context.WithTimeout(ctx, 10*time.Second)
+	bctx, bcancel := context.WithTimeout(ctx, e2eWait)
 	if err := clock.BlockUntilContext(bctx, 3); err != nil {
 		t.Fatalf("engine loops not waiting on the clock: %v", err)
 	}

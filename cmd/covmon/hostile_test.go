@@ -84,10 +84,10 @@ func TestHostile(t *testing.T) {
 			}
 			start := time.Now()
 			resp, err := http.DefaultClient.Do(req)
-			t.Logf("answered %d in %v (%d bytes sent)", resp.StatusCode, time.Since(start).Round(time.Millisecond), len(body))
 			if err != nil {
 				t.Fatalf("no answer within %v: %v", hostileDeadline, err)
 			}
+			t.Logf("answered %d in %v (%d bytes sent)", resp.StatusCode, time.Since(start).Round(time.Millisecond), len(body))
 			defer resp.Body.Close()
 			got, err := io.ReadAll(io.LimitReader(resp.Body, hostileMaxBody+1))
 			if err != nil {

@@ -60,7 +60,9 @@ func newBrowser(t *testing.T, exe string, w, h int, mobile bool) *browser {
 // a date input).
 func newBrowserLang(t *testing.T, exe, lang string, w, h int, mobile bool) *browser {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 6*time.Minute)
+	// Bounds the browser's whole test, waits included (each up to e2eWait): a bound for a loaded
+	// machine under -race, not a speed.
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Minute)
 	t.Cleanup(cancel)
 	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(exe), chromedp.NoSandbox,
 		chromedp.WindowSize(w, h), chromedp.Flag("lang", lang), chromedp.Flag("hide-scrollbars", true),
