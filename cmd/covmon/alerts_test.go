@@ -258,12 +258,6 @@ func statusKeys(trs []alerts.Transition) []string {
 	return out
 }
 
-// startProcess starts a binary on loopback (see promtest) and waits until GET ready answers 200.
-func startProcess(t *testing.T, name, bin, ready string, args ...string) {
-	t.Helper()
-	promtest.Start(t, name, exec.Command(bin, args...)).WaitReady(t, ready, 30*time.Second)
-}
-
 // startAlertmanager runs Debian's prometheus-alertmanager on loopback, gossip off, routing every
 // alert (one group per alert) to hookURL, and returns its base URL.
 func startAlertmanager(t *testing.T, hookURL string) string {
@@ -289,10 +283,10 @@ receivers:
 	if err := os.WriteFile(cfgPath, []byte(cfg), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	addr := promtest.FreeAddr(t)
-	startProcess(t, "alertmanager", bin, "http://"+addr+"/-/ready",
-		"--config.file="+cfgPath, "--storage.path="+filepath.Join(dir, "data"),
-		"--web.listen-address="+addr, "--cluster.listen-address=", "--log.level=warn")
+	_, addr := promtest.StartOn(t, "alertmanager", func(addr string) *exec.Cmd {
+		return exec.Command(bin, "--config.file="+cfgPath, "--storage.path="+filepath.Join(dir, "data"),
+			"--web.listen-address="+addr, "--cluster.listen-address=", "--log.level=warn")
+	}, "/-/ready")
 	return "http://" + addr
 }
 

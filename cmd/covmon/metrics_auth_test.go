@@ -10,7 +10,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/covmon/covmon/grafana/promtest"
 )
@@ -55,10 +54,11 @@ scrape_configs:
 `, u.Host, tokenFile), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	addr := promtest.FreeAddr(t)
+	_, addr := promtest.StartOn(t, "prometheus", func(addr string) *exec.Cmd {
+		return exec.Command(promBin, "--config.file="+promCfg, "--storage.tsdb.path="+filepath.Join(dir, "prom"),
+			"--web.listen-address="+addr, "--log.level=warn")
+	}, "/-/ready")
 	base := "http://" + addr
-	promtest.Start(t, "prometheus", exec.Command(promBin, "--config.file="+promCfg, "--storage.tsdb.path="+filepath.Join(dir, "prom"),
-		"--web.listen-address="+addr, "--log.level=warn")).WaitReady(t, base+"/-/ready", 30*time.Second)
 
 	// A scrape may time out on a loaded machine (up 0 for that scrape): wait until a scrape with
 	// the token succeeds, which it never does if the token is refused.

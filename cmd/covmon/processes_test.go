@@ -43,11 +43,12 @@ func buildCovmon(t *testing.T) string {
 // startServeProc runs bin serve on db with cfg on a free loopback port and waits until it is ready.
 func startServeProc(t *testing.T, name, bin, db, cfg string) *covmonProc {
 	t.Helper()
-	addr := promtest.FreeAddr(t)
-	cmd := exec.Command(bin, "serve", "--db", db, "--config", cfg, "--listen", addr, "--log-level", "warn")
-	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir(), "TMPDIR=" + t.TempDir()}
-	p := promtest.Start(t, name, cmd)
-	p.WaitReady(t, "http://"+addr+"/readyz", e2eWait)
+	var cmd *exec.Cmd
+	p, addr := promtest.StartOn(t, name, func(addr string) *exec.Cmd {
+		cmd = exec.Command(bin, "serve", "--db", db, "--config", cfg, "--listen", addr, "--log-level", "warn")
+		cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir(), "TMPDIR=" + t.TempDir()}
+		return cmd
+	}, "/readyz")
 	return &covmonProc{url: "http://" + addr, cmd: cmd, proc: p}
 }
 

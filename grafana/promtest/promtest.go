@@ -5,18 +5,31 @@
 package promtest
 
 import (
+	"errors"
 	"fmt"
 	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
 )
 
-// FreeAddr returns a loopback address with a port that was free a moment ago.
+// ReadyWithin bounds the wait for a process to answer its readiness URL: it returns as soon as
+// the process does, so the bound costs nothing on a fast machine and keeps a loaded one (CI under
+// -race, several test packages at once) from failing.
+const ReadyWithin = 5 * time.Minute
+
+// StopWithin is how long a process has to exit after SIGTERM before it is killed and the test
+// fails (a process that ignores SIGTERM is a bug; a loaded machine may take seconds to flush).
+const StopWithin = time.Minute
+
+// FreeAddr returns a loopback address with a port that was free a moment ago. Another process
+// may take it before the caller's process binds it: StartOn chooses the address and starts
+// again on another when that happened.
 func FreeAddr(tb testing.TB) string {
 	tb.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
@@ -68,8 +81,8 @@ func Start(tb testing.TB, name string, cmd *exec.Cmd) *Process {
 			cmd.Process.Signal(syscall.SIGTERM)
 			select {
 			case <-exited:
-			case <-time.After(10 * time.Second):
-				tb.Errorf("%s did not stop within 10s of SIGTERM; killing it", name)
+			case <-time.After(StopWithin):
+				tb.Errorf("%s did not stop within %v of SIGTERM; killing it", name, StopWithin)
 				cmd.Process.Kill()
 				<-exited
 			}
@@ -86,22 +99,58 @@ func Start(tb testing.TB, name string, cmd *exec.Cmd) *Process {
 // the timeout passes.
 func (p *Process) WaitReady(tb testing.TB, url string, timeout time.Duration) {
 	tb.Helper()
+	if err := p.waitReady(url, timeout); err != nil {
+		tb.Fatal(err)
+	}
+}
+
+// errExited is waitReady's error for a process that exited before it was ready.
+var errExited = errors.New("exited before it was ready")
+
+func (p *Process) waitReady(url string, timeout time.Duration) error {
 	deadline := time.Now().Add(timeout)
 	for {
+		select { // an exited process's port may be another's: ask only a running one
+		case <-p.Exited:
+			return fmt.Errorf("%s %w:\n%s", p.Name, errExited, Tail(p.Log))
+		default:
+		}
 		if resp, err := http.Get(url); err == nil {
 			resp.Body.Close()
 			if resp.StatusCode == http.StatusOK {
-				return
+				return nil
 			}
 		}
 		select {
 		case <-p.Exited:
-			tb.Fatalf("%s exited before it was ready:\n%s", p.Name, Tail(p.Log))
+			return fmt.Errorf("%s %w:\n%s", p.Name, errExited, Tail(p.Log))
 		case <-time.After(100 * time.Millisecond):
 		}
 		if time.Now().After(deadline) {
-			tb.Fatalf("%s not ready within %v:\n%s", p.Name, timeout, Tail(p.Log))
+			return fmt.Errorf("%s not ready within %v:\n%s", p.Name, timeout, Tail(p.Log))
 		}
+	}
+}
+
+// StartOn starts the process cmdAt makes for a free loopback address (host:port) and waits
+// until GET http://addr+readyPath answers 200 (within ReadyWithin); it returns the process and
+// its address. The port was free when chosen (FreeAddr), but another process (a parallel test
+// package's server, a client's ephemeral port) may take it before this one binds it: when the
+// process exits before it is ready saying "address already in use", it is started again on
+// another address, up to five times.
+func StartOn(tb testing.TB, name string, cmdAt func(addr string) *exec.Cmd, readyPath string) (*Process, string) {
+	tb.Helper()
+	for try := 1; ; try++ {
+		addr := FreeAddr(tb)
+		p := Start(tb, name, cmdAt(addr))
+		err := p.waitReady("http://"+addr+readyPath, ReadyWithin)
+		if err == nil {
+			return p, addr
+		}
+		if try == 5 || !errors.Is(err, errExited) || !strings.Contains(Tail(p.Log), "address already in use") {
+			tb.Fatal(err)
+		}
+		tb.Logf("%s: %s was taken before it bound it; starting it on another port", name, addr)
 	}
 }
 
@@ -134,11 +183,11 @@ scrape_configs:
 	if err := os.WriteFile(cfgPath, []byte(cfg), 0o644); err != nil {
 		tb.Fatal(err)
 	}
-	addr := FreeAddr(tb)
-	cmd := exec.Command(bin, "--config.file="+cfgPath, "--storage.tsdb.path="+filepath.Join(dir, "prom"),
-		"--web.listen-address="+addr, "--log.level=warn")
-	cmd.Dir = dir
-	base := "http://" + addr
-	Start(tb, "prometheus", cmd).WaitReady(tb, base+"/-/ready", 30*time.Second)
-	return base
+	_, addr := StartOn(tb, "prometheus", func(addr string) *exec.Cmd {
+		cmd := exec.Command(bin, "--config.file="+cfgPath, "--storage.tsdb.path="+filepath.Join(dir, "prom"),
+			"--web.listen-address="+addr, "--log.level=warn")
+		cmd.Dir = dir
+		return cmd
+	}, "/-/ready")
+	return "http://" + addr
 }
