@@ -153,3 +153,28 @@ func StatusSummary(ctx context.Context, s StreamStore, f geo.VillageFilter, prog
 	}
 	return b.Summary(), kept, nil
 }
+
+// UploadReader reads one upload's record.
+type UploadReader interface {
+	Upload(ctx context.Context, id int64) (*geo.Upload, error)
+}
+
+// RetiredAsKnown returns when village id was retired as known at asOf (the audit view): the
+// effective instant of the succession that retired it (from lineage, its Successions) when the
+// registry upload that recorded it was received by asOf, zero otherwise — a retirement received
+// later was not known then, whatever its effective date.
+func RetiredAsKnown(ctx context.Context, s UploadReader, id string, lineage []geo.Succession, asOf time.Time) (time.Time, error) {
+	for _, sc := range lineage {
+		if sc.Predecessor != id {
+			continue
+		}
+		u, err := s.Upload(ctx, sc.UploadID)
+		if err != nil {
+			return time.Time{}, fmt.Errorf("retirement of %s: %w", id, err)
+		}
+		if !u.ReceivedAt.After(asOf) {
+			return sc.Effective, nil
+		}
+	}
+	return time.Time{}, nil
+}

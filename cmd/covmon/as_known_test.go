@@ -85,6 +85,16 @@ func TestMain_StatusAsKnown(t *testing.T) {
 	if show := mustRun(t, db, "villages", "show", "V1", "--as-of", "2024-12-01"); !strings.Contains(show, "Status as of 2024-12-01 00:00: covered") {
 		t.Errorf("villages show V1:\n%s", show)
 	}
+	// V2 split on 2025-03-01, the split received on 2025-04-01: as known on 2025-03-15 V2 was
+	// still in the registry; in the current view it is shown at its last instant.
+	mustRunAt(t, vn("2025-04-01T09:00:00+07:00"), db, "villages", "import", writeFile(t, "split.geojson", `{"type":"FeatureCollection","covmon_schema":"villages/v1","effective":"2025-03-01","features":[
+{"type":"Feature","geometry":{"type":"Point","coordinates":[104.21,22.21]},"properties":{"village_id":"V2a","name":"Bản Hai Trên","commune_code":"02710","province_code":"15","grid_power":true,"programs":["vls-2024"],"predecessors":["V2"]}}]}`))
+	if show := mustRun(t, db, "villages", "show", "V2", "--as-of", "2025-03-15", "--as-known"); !strings.Contains(show, "Status as of 2025-03-15 00:00 (as known then: only the uploads received by then): no_data (overdue)") {
+		t.Errorf("villages show V2 as known on 2025-03-15:\n%s", show)
+	}
+	if show := mustRun(t, db, "villages", "show", "V2", "--as-of", "2025-03-15"); !strings.Contains(show, "Status as of 2025-02-28 23:59: no_data (overdue)") {
+		t.Errorf("villages show V2 as of 2025-03-15:\n%s", show)
+	}
 }
 
 // The seeds are received when covmon seed runs (testNow): as known before then the database

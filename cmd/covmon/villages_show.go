@@ -52,9 +52,6 @@ each with when it was received.`)
 	if err != nil {
 		return err
 	}
-	if !v.RetiredAt.IsZero() && !asOf.Before(v.RetiredAt) {
-		asOf = v.RetiredAt.Add(-time.Millisecond)
-	}
 	versions, err := m.DB.VillageVersions(ctx, geo.VillageFilter{IDs: []string{id}})
 	if err != nil {
 		return err
@@ -62,6 +59,16 @@ each with when it was received.`)
 	lineage, err := m.DB.Successions(ctx, id)
 	if err != nil {
 		return err
+	}
+	retired := v.RetiredAt
+	if *asKnown && !retired.IsZero() {
+		// As known then: only a retirement received by --as-of.
+		if retired, err = collector.RetiredAsKnown(ctx, m.DB, id, lineage, asOf); err != nil {
+			return err
+		}
+	}
+	if !retired.IsZero() && !asOf.Before(retired) {
+		asOf = retired.Add(-time.Millisecond)
 	}
 	prog, err := m.Config.Program("")
 	if err != nil {

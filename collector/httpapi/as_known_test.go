@@ -3,6 +3,7 @@ package httpapi_test
 import (
 	"context"
 	"encoding/csv"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -114,6 +115,29 @@ func TestServer_AsKnown(t *testing.T) {
 	if fc := getJSON(t, srv.URL+"/api/v1/villages?as_of=2025-02-01&as_known=true", tok); fc["view"] != "as_known" {
 		t.Errorf("whole village list as known: view member %v", fc["view"])
 	}
+	// T-1 split into T-1a, effective 2025-02-15, received 2025-03-10: as known on 2025-03-01
+	// T-1 was not retired (its status then); in the current view, and as known from
+	// 2025-03-10, its status is that of its last instant in the registry.
+	ingest(time.Date(2025, 3, 10, 9, 0, 0, 0, geo.Vietnam), collector.File{Kind: geo.KindVillages},
+		`{"type":"FeatureCollection","covmon_schema":"villages/v1","effective":"2025-02-15","features":[{"type":"Feature","geometry":{"type":"Point","coordinates":[103.92,22.41]},"properties":{"village_id":"T-1a","name":"Bản Một A","commune_code":"02710","province_code":"15","grid_power":true,"programs":["vls-2024"],"predecessors":["T-1"]}}]}`)
+	now = time.Date(2025, 4, 1, 9, 0, 0, 0, geo.Vietnam)
+	lastInstant := time.Date(2025, 2, 15, 0, 0, 0, 0, geo.Vietnam).Add(-time.Millisecond)
+	// The last instant as known then: the late claim of signal (received 2025-03-01) was not.
+	for _, c := range []struct {
+		query, status string
+		asOf          time.Time
+	}{
+		{"as_of=2025-03-01&as_known=true", "dead_zone", time.Date(2025, 3, 1, 0, 0, 0, 0, geo.Vietnam)},
+		{"as_of=2025-03-01", "covered", lastInstant},
+		{"as_of=2025-03-20&as_known=true", "dead_zone", lastInstant},
+	} {
+		v := getJSON(t, srv.URL+"/api/v1/villages/T-1?"+c.query, tok)
+		at, err := time.Parse(time.RFC3339Nano, fmt.Sprint(v["as_of"]))
+		if err != nil || !at.Equal(c.asOf) || v["status"] != c.status {
+			t.Errorf("T-1 ?%s: as_of %v, status %v; want %s, %s", c.query, v["as_of"], v["status"], c.asOf.Format(time.RFC3339Nano), c.status)
+		}
+	}
+
 	req, _ := http.NewRequest("GET", srv.URL+"/api/v1/villages?as_of=2025-02-01&as_known=true&f=csv", nil)
 	req.Header.Set("Authorization", "Bearer "+tok)
 	resp, err := http.DefaultClient.Do(req)

@@ -206,10 +206,18 @@ func (s *Server) handleVillage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	asOf := q.asOf
-	if !v.RetiredAt.IsZero() && !asOf.Before(v.RetiredAt) {
+	retired := v.RetiredAt
+	if q.asKnown && !retired.IsZero() {
+		// In the audit view, only a retirement received by as_of.
+		if retired, err = collector.RetiredAsKnown(r.Context(), s.Store, id, lineage, asOf); err != nil {
+			s.writeError(w, r, fmt.Errorf("village lineage: %w", err))
+			return
+		}
+	}
+	if !retired.IsZero() && !asOf.Before(retired) {
 		// A retired village's history stays readable: its status at the last instant it was
 		// in the registry.
-		asOf = v.RetiredAt.Add(-time.Millisecond)
+		asOf = retired.Add(-time.Millisecond)
 	}
 	sts, err := collector.Status(r.Context(), s.Store, geo.VillageFilter{IDs: []string{id}, AsKnown: q.asKnown}, q.program, &s.Policy, asOf)
 	if err != nil {
