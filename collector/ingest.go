@@ -25,6 +25,10 @@ import (
 // upload with the same SHA-256 already exists.
 type Store interface {
 	KnownVillages(ctx context.Context) (func(id string) bool, error)
+	// Village returns the village with the given ID as stored today, retired or not (then with
+	// RetiredAt), or an error wrapping geo.ErrNotFound (a registry re-import's successor
+	// notes name the instant a stored succession took effect).
+	Village(ctx context.Context, id string) (*geo.Village, error)
 	// AcceptedUploadByHash returns the accepted upload with this duplicate key (carrier, the
 	// role it was sent in, SHA-256), or an error wrapping geo.ErrNotFound.
 	AcceptedUploadByHash(ctx context.Context, carrier, role, sha256hex string) (*geo.Upload, error)

@@ -2,6 +2,7 @@ package collector
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -46,8 +47,12 @@ func (n *successorNotes) add(v *geo.Village) {
 
 // report adds a warning to u for each kept successor without a responsible carrier at the
 // upload's receipt in one of its programs, naming its predecessors and who was responsible
-// for them just before they were retired (at effective), and how to assign it. Assignments
-// are read only when the file names a successor.
+// for them just before they were retired, and how to assign it. A succession this file makes
+// takes effect at effective (the file's, else its receipt); one already stored (the registry
+// re-imported whole, without "effective" or dated later) changes nothing and keeps the instant
+// it took effect, its predecessor's retirement: the note names that day and the carriers just
+// before it, so the assignment it suggests covers the successor from its first day.
+// Assignments are read only when the file names a successor.
 func (n *successorNotes) report(ctx context.Context, s Store, u *geo.Upload, effective time.Time) error {
 	if len(n.kept) == 0 {
 		return nil
@@ -61,22 +66,15 @@ func (n *successorNotes) report(ctx context.Context, s Store, u *geo.Upload, eff
 	if effective.IsZero() || effective.After(at) {
 		effective = at
 	}
-	before := effective.Add(-time.Millisecond)
-	day := effective.In(geo.Vietnam).Format(time.DateOnly)
 	noted, beyond := 0, n.more
 	for _, sc := range n.kept {
-		var parts []string
+		var unassigned []string
 		for _, prog := range sc.programs {
-			if book.At(prog, sc.id, at) != "" {
-				continue
+			if book.At(prog, sc.id, at) == "" {
+				unassigned = append(unassigned, prog)
 			}
-			var preds []string
-			for _, p := range sc.predecessors {
-				preds = append(preds, p+" "+geo.Bucket(book.At(prog, p, before)))
-			}
-			parts = append(parts, fmt.Sprintf("in program %q (predecessors then: %s)", prog, strings.Join(preds, ", ")))
 		}
-		if len(parts) == 0 {
+		if len(unassigned) == 0 {
 			continue
 		}
 		if noted == maxSuccessorNotes {
@@ -84,6 +82,27 @@ func (n *successorNotes) report(ctx context.Context, s Store, u *geo.Upload, eff
 			continue
 		}
 		noted++
+		// A predecessor already retired was retired into this successor (into another one
+		// the file is refused): the succession is stored, its instant is the retirement.
+		// One read per noted successor, of its first predecessor.
+		eff := effective
+		v, err := s.Village(ctx, sc.predecessors[0])
+		if err != nil && !errors.Is(err, geo.ErrNotFound) {
+			return fmt.Errorf("successor %s: %w", sc.id, err)
+		}
+		if err == nil && !v.RetiredAt.IsZero() {
+			eff = v.RetiredAt
+		}
+		before := eff.Add(-time.Millisecond)
+		day := eff.In(geo.Vietnam).Format(time.DateOnly)
+		var parts []string
+		for _, prog := range unassigned {
+			var preds []string
+			for _, p := range sc.predecessors {
+				preds = append(preds, p+" "+geo.Bucket(book.At(prog, p, before)))
+			}
+			parts = append(parts, fmt.Sprintf("in program %q (predecessors then: %s)", prog, strings.Join(preds, ", ")))
+		}
 		u.Notes = append(u.Notes, fmt.Sprintf("Warning: successor village %s %q (of %s, from %s) has no responsible carrier %s: "+
 			"an assignment names a village and is not inherited, so until the ministry assigns it, it counts under %q (%s) — open, and overdue past its deadline — in no carrier's figures, work list or alerts. "+
 			"Assign it with an assignments/v1 file (village_id %q, program, carrier, assigned_at %q): covmon assignments import FILE, or POST /api/v1/uploads?kind=assignments.",

@@ -121,6 +121,19 @@ func TestIngest_SuccessorsUnassignedWarn(t *testing.T) {
 		[4]string{"T-3a", "vls-2024", "viettel", "2026-01-05"},
 	), false)
 	check("re-import", ingest("r2.geojson", geo.KindVillages, reg+"\n", false), want[2:])
+	// The registry re-imported without "effective" (received 2026-01-10), or dated later: the
+	// succession took effect on 2026-01-05 and changes nothing now, so the note names that day,
+	// the carrier responsible just before it (vinaphone; viettel from the split's day on) and
+	// that day as assigned_at: an assignment dated the receipt would leave T-3b unassigned from
+	// 2026-01-05 to then.
+	t3b := regVillage{"T-3b", "Bản Ba B", "02710", "15", 103.98, 22.48, `,"predecessors":["T-3"]`}
+	for _, eff := range []string{"", "2026-01-08"} {
+		check("re-import dated "+eff, ingest("r3"+eff+".geojson", geo.KindVillages, historyRegistry(eff, t3b), false), want[2:])
+		check("dry run dated "+eff, ingest("r4"+eff+".geojson", geo.KindVillages, historyRegistry(eff, t3b)+" ", true), want[2:])
+	}
+	if u := ingest("r5.geojson", geo.KindVillages, historyRegistry("", t3b)+"  ", false); !strings.Contains(u.Notes[0], `assigned_at "2026-01-05"`) {
+		t.Errorf("re-import suggests %s", u.Notes[0])
+	}
 }
 
 // TestIngest_SuccessorNotesBounded: a registry naming many unassigned successors lists the
