@@ -564,7 +564,7 @@ func (e *Evaluator) forecasts(now time.Time, pi *ProgramInput) ([]Alert, []Proje
 		if !p.Never() {
 			when = p.ZeroAt.In(geo.Vietnam).Format(time.DateOnly)
 		}
-		where := p.ProvinceName
+		where := "in " + p.ProvinceName
 		if code == National {
 			where = "nationwide"
 		}

@@ -409,7 +409,7 @@ func TestEvaluator_ForecastCountsOpenVillages(t *testing.T) {
 		got = append(got, fmt.Sprintf("%s: %s | open %s, never reported %s, dead zones %s", a.Labels["province_code"], an["summary"], an["open_count"], an["never_reported_count"], an["dead_zone_count"]))
 	}
 	want := []string{
-		"14: vls-2024 will miss the 2024-12-01 deadline P14: 20 village(s) without signal that counts left, 3 of them never reported; projected zero 2025-01-12 | open 20, never reported 3, dead zones 17",
+		"14: vls-2024 will miss the 2024-12-01 deadline in P14: 20 village(s) without signal that counts left, 3 of them never reported; projected zero 2025-01-12 | open 20, never reported 3, dead zones 17",
 		"all: vls-2024 will miss the 2024-12-01 deadline nationwide: 20 village(s) without signal that counts left, 3 of them never reported; projected zero 2025-01-12 | open 20, never reported 3, dead zones 17",
 	}
 	if !slices.Equal(got, want) {

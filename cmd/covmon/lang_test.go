@@ -85,7 +85,7 @@ func TestStatus_Forecast(t *testing.T) {
 		t.Errorf("zero_at %v: want after as_of %v, in +07:00", f.ZeroAt, s.AsOf)
 	}
 	en := mustRun(t, db, "status", "--as-of", "2024-06-01", "--lang", "en")
-	if want := fmt.Sprintf("Completion forecast:         %s, after the deadline (Theil–Sen trend of 12 weekly counts: %d open villages left, never-reported included,", f.ZeroAt.Format("2006-01-02"), s.National.Open); !strings.Contains(en, want) {
+	if want := fmt.Sprintf("Completion forecast:         %s, after the deadline (Theil–Sen trend of 12 weekly counts: %d open villages left nationwide, never-reported included,", f.ZeroAt.Format("2006-01-02"), s.National.Open); !strings.Contains(en, want) {
 		t.Errorf("table lacks %q:\n%s", want, en)
 	}
 	vi := mustRun(t, db, "status", "--as-of", "2024-06-01")

@@ -187,7 +187,7 @@ var labels = map[string]Label{
 	"cli.forecast_never":         {"không bao giờ với tốc độ hiện tại", "never at this pace"},
 	"cli.forecast_done":          {"đã hết thôn chưa xong", "no open village left"},
 	"cli.forecast_insufficient":  {"chưa đủ số liệu theo tuần", "not enough weekly history"},
-	"cli.forecast_trend":         {"(xu hướng Theil–Sen của %d số liệu tuần: còn %d thôn chưa xong, kể cả thôn chưa từng báo cáo, %+.1f thôn/tuần)", "(Theil–Sen trend of %d weekly counts: %d open villages left, never-reported included, %+.1f villages/week)"},
+	"cli.forecast_trend":         {"(xu hướng Theil–Sen của %d số liệu tuần: còn %d thôn chưa xong, kể cả thôn chưa từng báo cáo, %+.1f thôn/tuần)", "(Theil–Sen trend of %d weekly counts: %d open villages left nationwide, never-reported included, %+.1f villages/week)"},
 	"cli.dead_zones":             {"Thôn trắng sóng (có điện)", "Dead zones (powered, dark)"},
 	"cli.open":                   {"Chưa xong (trong phạm vi, chưa có sóng)", "Open (in scope, no signal)"},
 	"cli.open_value":             {"%d, trong đó quá hạn: %d (chưa từng báo cáo %d, chưa có sóng %d, trung tâm chưa có sóng theo vùng phủ %d)", "%d, of which overdue: %d (never reported %d, no signal %d, dark centre by coverage areas %d)"},
