@@ -2,6 +2,7 @@ package collector_test
 
 import (
 	"context"
+	"io"
 	"path/filepath"
 	"reflect"
 	"strings"
@@ -231,3 +232,63 @@ func (w *asKnownWorld) parse(s string) time.Time {
 }
 
 func step(st geo.VillageStatus) geo.Step { return st.Lifecycle.Step }
+
+// slowBody yields first, then advances clock to then (the rest of the file arrives later:
+// a feed that sends its body slowly), then yields rest.
+type slowBody struct {
+	first, rest string
+	clock       *clockwork.FakeClock
+	then        time.Time
+}
+
+func (b *slowBody) Read(p []byte) (int, error) {
+	switch {
+	case b.first != "":
+		n := copy(p, b.first)
+		b.first = b.first[n:]
+		return n, nil
+	case b.rest != "":
+		if d := b.then.Sub(b.clock.Now()); d > 0 {
+			b.clock.Advance(d)
+		}
+		n := copy(p, b.rest)
+		b.rest = b.rest[n:]
+		return n, nil
+	}
+	return 0, io.EOF
+}
+
+// An upload is received when its last byte arrived, not when its first did: a feed that
+// starts its answer before a meeting and sends the rest of it (chosen after the meeting, a
+// back-dated claim of signal) a month later must not count in the figures as known at the
+// meeting. Its received_at said the first byte's instant, so the audit view of the meeting
+// counted a claim nobody had then.
+func TestIngest_ReceivedWhenTheLastByteArrives(t *testing.T) {
+	w := newAsKnownWorld(t)
+	ctx := context.Background()
+	w.registry("2024-01-02", "V1")
+	w.claims("2024-06-02", "viettel", claim("V1", false, "2024-06-01"))
+
+	start := w.at("2024-12-01T08:00:00+07:00")
+	meeting := w.parse("2024-12-01T09:00:00+07:00")
+	last := w.parse("2025-01-10")
+	body := `{"type":"FeatureCollection","covmon_schema":"observations/v1","features":[` + claim("V1", true, "2024-11-30T23:59:59+07:00") + `]}`
+	half := len(body) / 2
+	u, err := w.r.Ingester.Ingest(ctx, collector.File{Name: "slow.geojson", Kind: geo.KindObservations, Carrier: "viettel", Source: "feed", Remote: true},
+		&slowBody{first: body[:half], rest: body[half:], clock: w.clock, then: last})
+	if err != nil || u.Result != geo.ResultAccepted {
+		t.Fatalf("%v %+v", err, u)
+	}
+	if !u.ReceivedAt.Equal(last) {
+		t.Errorf("received_at %s, want %s (the last byte's arrival, not the first's at %s)", u.ReceivedAt, last, start)
+	}
+	if stored, err := w.db.Upload(ctx, u.ID); err != nil || !stored.ReceivedAt.Equal(last) {
+		t.Errorf("stored upload: %v received_at %v, want %s", err, stored.ReceivedAt, last)
+	}
+	if _, sts := w.summary(meeting, true); sts["V1"].Status != geo.StatusDeadZone {
+		t.Errorf("as known at the meeting: V1 %s, want dead_zone (the claim's last byte arrived on 2025-01-10)", sts["V1"].Status)
+	}
+	if _, sts := w.summary(meeting, false); sts["V1"].Status != geo.StatusCovered {
+		t.Errorf("current view as of the meeting: V1 %s, want covered (the claim is dated before it)", sts["V1"].Status)
+	}
+}

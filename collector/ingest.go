@@ -314,6 +314,12 @@ func (in *Ingester) Ingest(ctx context.Context, f File, r io.Reader) (*geo.Uploa
 	}
 	u.Size = cr.n
 	u.SHA256 = hexSum(h)
+	// The upload is received now, when its last byte has arrived: the audit view counts it
+	// from here (docs/figures.md, "As known then"). Stamped at its first byte, a sender that
+	// dribbles its file (a feed's body, read as it comes, with no clock) would choose the rest
+	// of it later and have it dated back to when it began. The instant the file was checked
+	// against (a date in the future, a default effective) stays the first byte's, earlier.
+	u.ReceivedAt = time.UnixMilli(now().UnixMilli()).In(geo.Vietnam)
 
 	var verr *geo.ValidationError
 	switch {
