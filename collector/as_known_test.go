@@ -292,3 +292,45 @@ func TestIngest_ReceivedWhenTheLastByteArrives(t *testing.T) {
 		t.Errorf("current view as of the meeting: V1 %s, want covered (the claim is dated before it)", sts["V1"].Status)
 	}
 }
+
+// The snapshot keeps its instant while the uploads after it are counted in village by village
+// (docs/figures.md, "When the figures are computed"): a claim received three minutes after the
+// snapshot's as_of, observed before it, counts in the figures of that as_of and in the day's
+// recorded point, and not in the audit view of that as_of, which counts it from its receipt.
+// So what the snapshot said is the audit view of its as_of plus the uploads received since,
+// until the next whole computation.
+func TestSnapshot_CountsUploadsReceivedAfterItsInstant(t *testing.T) {
+	w := newAsKnownWorld(t)
+	ctx := context.Background()
+	w.registry("2024-01-02", "V1", "V2")
+	w.claims("2024-06-02", "viettel", claim("V1", false, "2024-06-01")+","+claim("V2", false, "2024-06-01"))
+	asOf := w.at("2024-12-01T10:00:00+07:00")
+	if err := w.r.Refresh(ctx); err != nil {
+		t.Fatal(err)
+	}
+	received := w.at("2024-12-01T10:03:00+07:00")
+	body := `{"type":"FeatureCollection","covmon_schema":"observations/v1","features":[` + claim("V1", true, "2024-11-30T23:59:59+07:00") + `]}`
+	if u, err := w.r.Ingest(ctx, collector.File{Name: "late.geojson", Kind: geo.KindObservations, Carrier: "viettel", Source: "api"}, strings.NewReader(body)); err != nil || u.Result != geo.ResultAccepted {
+		t.Fatalf("%v %+v", err, u)
+	}
+	if err := w.r.WaitRefreshed(ctx); err != nil {
+		t.Fatal(err)
+	}
+	s := w.r.Snapshot()
+	if !s.AsOf.Equal(asOf) {
+		t.Fatalf("snapshot as of %s, want %s (it keeps its instant)", s.AsOf, asOf)
+	}
+	if got := s.Programs[0].Summary.National.Overdue; got != 1 {
+		t.Errorf("the snapshot as of 10:00 counts %d overdue, want 1 (V1's claim received at 10:03 counted in)", got)
+	}
+	fs, err := w.db.DailyFigures(ctx, "vls-2024", day("2024-12-01"), day("2024-12-01"))
+	if err != nil || len(fs) != 1 || fs[0].Counts.Overdue != 1 {
+		t.Errorf("the recorded point of 2024-12-01: %v %+v, want 1 overdue", err, fs)
+	}
+	if k, _ := w.summary(asOf, true); k.National.Overdue != 2 {
+		t.Errorf("as known at the snapshot's as_of: %d overdue, want 2", k.National.Overdue)
+	}
+	if k, _ := w.summary(received, true); k.National.Overdue != 1 {
+		t.Errorf("as known at the claim's receipt: %d overdue, want 1", k.National.Overdue)
+	}
+}
