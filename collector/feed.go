@@ -160,7 +160,8 @@ func (r *Runner) pullFeed(ctx context.Context, f Feed) (rejected bool, err error
 	if err != nil {
 		return false, fmt.Errorf("feed %s: %w", f.Name, redactErr(err))
 	}
-	r.logger().Info("feed ingested", "feed", f.Name, "result", u.Result, "upload", u.ID, "problems", len(u.Problems))
+	r.logger().Info("feed ingested", "feed", f.Name, "result", u.Result, "upload", u.ID, "problems", len(u.Problems), "notes", len(u.Notes))
+	r.logWarnings(u, "feed", f.Name)
 	fe.mu.Lock()
 	if fe.state == nil {
 		fe.state = map[string]feedState{}

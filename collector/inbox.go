@@ -398,7 +398,8 @@ func (r *Runner) ingestInboxFile(ctx context.Context, dir *folder, name string, 
 	if tooLarge {
 		r.logger().Warn("inbox file too large: rejected, nothing recorded", "file", path, "limit", max)
 	} else {
-		r.logger().Info("inbox file ingested", "file", path, "result", u.Result, "upload", u.ID, "problems", len(u.Problems))
+		r.logger().Info("inbox file ingested", "file", path, "result", u.Result, "upload", u.ID, "problems", len(u.Problems), "notes", len(u.Notes))
+		r.logWarnings(u, "file", path)
 	}
 	if err := dir.mkdir(sub); err != nil {
 		return fmt.Errorf("inbox: %w", err)

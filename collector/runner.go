@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -115,6 +116,18 @@ func (r *Runner) clock() clockwork.Clock {
 		return clockwork.NewRealClock()
 	}
 	return r.Clock
+}
+
+// logWarnings logs at WARN each of u's notes that is a warning (a successor village nobody is
+// responsible for, …): an upload taken from the drop folder or a feed has nobody to print
+// them to, and its report file is read only when someone looks. At most a few dozen per upload
+// (collector's notes are bounded).
+func (r *Runner) logWarnings(u *geo.Upload, key, value string) {
+	for _, n := range u.Notes {
+		if strings.HasPrefix(n, "Warning:") {
+			r.logger().Warn("upload note", key, value, "upload", u.ID, "note", n)
+		}
+	}
 }
 
 func (r *Runner) logger() *slog.Logger {

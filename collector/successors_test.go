@@ -1,8 +1,10 @@
 package collector_test
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"log/slog"
 	"strings"
 	"testing"
 	"time"
@@ -152,5 +154,26 @@ func TestIngest_SuccessorNotesBounded(t *testing.T) {
 	if len(u.Notes) != 51 || !strings.HasPrefix(u.Notes[49], "Warning: successor village T-1-49 ") ||
 		!strings.HasPrefix(u.Notes[50], "Warning: 10 more successor villages") {
 		t.Fatalf("%d notes; last two:\n%s", len(u.Notes), strings.Join(u.Notes[max(0, len(u.Notes)-2):], "\n"))
+	}
+}
+
+// TestInbox_SuccessorNotesLogged: a registry dropped in inbox/registry/ (or pulled from a feed)
+// has nobody to print its notes to but the log: each warning is logged at WARN beside the
+// "ingested" line, which counts the notes, as well as written to the report.
+func TestInbox_SuccessorNotesLogged(t *testing.T) {
+	r, _, _ := newRunner(t)
+	var logs bytes.Buffer
+	r.Logger = slog.New(slog.NewTextHandler(&logs, nil))
+	_, drop := dropInbox(t, r)
+	drop("registry/split.geojson", historyRegistry("2026-01-05",
+		regVillage{"T-1a", "Bản Một A", "02710", "15", 103.91, 22.40, `,"predecessors":["T-1"]`},
+		regVillage{"T-1b", "Bản Một B", "02710", "15", 103.92, 22.41, `,"predecessors":["T-1"]`}))
+	if err := r.ScanInbox(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	out := logs.String()
+	if !strings.Contains(out, `msg="inbox file ingested"`) || !strings.Contains(out, "notes=2") ||
+		strings.Count(out, `level=WARN msg="upload note"`) != 2 || !strings.Contains(out, `successor village T-1b \"Bản Một B\" (of T-1, from 2026-01-05) has no responsible carrier`) {
+		t.Errorf("log:\n%s", out)
 	}
 }
