@@ -16,6 +16,7 @@ import (
 	"github.com/covmon/covmon/alerts"
 	"github.com/covmon/covmon/alerts/alertmanager"
 	"github.com/covmon/covmon/alerts/webhook"
+	"github.com/covmon/covmon/collector/i18n"
 	"github.com/covmon/covmon/collector/sqlite"
 	"github.com/covmon/covmon/geo"
 )
@@ -144,16 +145,23 @@ func (m *Main) newAlertService(snapshot func() *geo.Snapshot, reg prometheus.Reg
 func (m *Main) runAlerts(ctx context.Context, args []string) error {
 	fs := m.flagSet("alerts", "", `
 List the active alerts as of the last evaluation by covmon serve (the table says when that
-was), with the outbox backlog.
+was), with the outbox backlog: in Vietnamese by default, --lang en for the alerts' own English
+summaries.
 Alerts are evaluated and delivered by covmon serve; see docs/metrics.md and the alerts: section
 of the configuration.`)
 	format := fs.String("format", "table", "output `format`: table or json")
+	langS := fs.String("lang", "vi", "table format: `language` of the headers, severities and summaries: vi (tiếng Việt) or en (the alerts' own English summaries); JSON keeps the alerts as delivered")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if *format != "table" && *format != "json" {
 		return fmt.Errorf("--format: want table or json, got %q", *format)
 	}
+	lang, ok := i18n.ParseLang(*langS)
+	if !ok {
+		return fmt.Errorf("--lang: want vi or en, got %q", *langS)
+	}
+	tr := func(key string) string { return i18n.Text(key, lang) }
 	if err := m.open(ctx); err != nil {
 		return err
 	}
@@ -165,17 +173,18 @@ of the configuration.`)
 		return writeJSON(m.Stdout, alerts.ToWireList(active))
 	}
 	tw := tabwriter.NewWriter(m.Stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "ALERT\tSEVERITY\tSINCE\tKEY\tSUMMARY")
+	fmt.Fprintln(tw, tr("cli.alerts_header"))
 	demo := false
-	for _, a := range active {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", a.Labels["alertname"], a.Labels["severity"],
-			a.StartsAt.In(geo.Vietnam).Format("2006-01-02 15:04"), a.Key, a.Annotations["summary"])
+	for i := range active {
+		a := &active[i]
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", a.Labels["alertname"], severityWord(a.Labels["severity"], lang),
+			a.StartsAt.In(geo.Vietnam).Format("2006-01-02 15:04"), a.Key, alertSummary(a, lang))
 		demo = demo || a.Annotations["notice"] != ""
 	}
 	if err := tw.Flush(); err != nil {
 		return err
 	}
-	fmt.Fprintf(m.Stdout, "%d active alert(s)\n", len(active))
+	fmt.Fprintf(m.Stdout, tr("cli.alerts_count")+"\n", len(active))
 	// The alerts are what covmon serve's last evaluation left in the database: say when that
 	// was (a serve stopped a week ago left them as they were then).
 	var evaluated time.Time
@@ -185,7 +194,7 @@ of the configuration.`)
 		}
 	}
 	if !evaluated.IsZero() {
-		fmt.Fprintf(m.Stdout, "As of covmon serve's last evaluation, %s (UTC+7).\n", evaluated.In(geo.Vietnam).Format("2006-01-02 15:04"))
+		fmt.Fprintf(m.Stdout, tr("cli.alerts_as_of")+"\n", evaluated.In(geo.Vietnam).Format("2006-01-02 15:04"))
 	}
 	pend, err := m.DB.PendingDeliveries(ctx)
 	if err != nil {
@@ -193,10 +202,14 @@ of the configuration.`)
 	}
 	for _, r := range slices.Sorted(maps.Keys(pend)) {
 		if pend[r] > 0 {
-			fmt.Fprintf(m.Stdout, "undelivered to %s: %d\n", r, pend[r])
+			fmt.Fprintf(m.Stdout, tr("cli.alerts_undelivered")+"\n", r, pend[r])
 		}
 	}
 	if demo {
+		// In Vietnamese, the Vietnamese notice and then the English one, as covmon status.
+		if lang == i18n.Vi {
+			fmt.Fprintln(m.Stdout, tr("cli.demo"))
+		}
 		fmt.Fprintln(m.Stdout, "NOTE: "+alerts.DemoNotice)
 	}
 	return nil

@@ -838,7 +838,7 @@ func TestAlertsCLI_AsOf(t *testing.T) {
 	}
 	h.evaluate(ctx, day("2024-12-02 09:05"))
 	h.close()
-	if out := mustRun(t, db, "alerts"); !strings.Contains(out, "As of covmon serve's last evaluation, 2024-12-02 09:05 (UTC+7).") {
+	if out := mustRun(t, db, "alerts", "--lang", "en"); !strings.Contains(out, "As of covmon serve's last evaluation, 2024-12-02 09:05 (UTC+7).") {
 		t.Errorf("covmon alerts does not say when the alerts were evaluated:\n%s", out)
 	}
 }

@@ -238,6 +238,39 @@ var labels = map[string]Label{
 	"cli.basis.late_entry":        {"vào phạm vi muộn", "late_entry"},
 	"cli.basis.program":           {"hạn chương trình", "program"},
 
+	// covmon alerts, table format (--lang vi|en, as covmon status). The alert names and keys
+	// stay identifiers. In English the SUMMARY column is the alert's own summary annotation
+	// (what Alertmanager and the webhooks receive, written by alerts/evaluate.go); in
+	// Vietnamese it is said again from the alert's labels and annotations with the
+	// cli.alert.<kind> formats below (their English is the annotation's wording).
+	"cli.alerts_header":      {"CẢNH BÁO\tMỨC ĐỘ\tTỪ LÚC\tKHÓA\tTÓM TẮT", "ALERT\tSEVERITY\tSINCE\tKEY\tSUMMARY"},
+	"cli.alerts_count":       {"%d cảnh báo đang bật", "%d active alert(s)"},
+	"cli.alerts_as_of":       {"Tính đến lần đánh giá gần nhất của covmon serve, %s (UTC+7).", "As of covmon serve's last evaluation, %s (UTC+7)."},
+	"cli.alerts_undelivered": {"chưa gửi được tới %s: %d", "undelivered to %s: %d"},
+	"cli.severity.critical":  {"nghiêm trọng", "critical"},
+	"cli.severity.warning":   {"cần chú ý", "warning"},
+	// The parts of a summary: where (a province without a name in the registry, the whole
+	// country), who (the responsible carrier, or chưa giao), who sent a rejected file, how
+	// long before a deadline.
+	"cli.alert.province":       {"tỉnh %s", "province %s"},
+	"cli.alert.nationwide":     {"cả nước", "nationwide"},
+	"cli.alert.responsible":    {"nhà mạng chịu trách nhiệm: %s", "responsible carrier %s"},
+	"cli.alert.inspector":      {"đơn vị đo kiểm", "an inspector"},
+	"cli.alert.inspector_of":   {"đơn vị đo kiểm (đo kiểm %s)", "an inspector (measurements of %s)"},
+	"cli.alert.registry":       {"bên gửi danh mục thôn (registry)", "registry"},
+	"cli.alert.days":           {"%d ngày", "%d days"},
+	"cli.alert.hours":          {"%d giờ", "%d hours"},
+	"cli.alert.overdue":        {"%[1]s thôn ở %[2]s vẫn chưa có sóng sau hạn của chương trình %[3]s (%[4]s)", "%[1]s village(s) in %[2]s still without signal past their %[3]s deadline (%[4]s)"},
+	"cli.alert.regression":     {"%[1]s thôn ở %[2]s từng có sóng nay lại chưa có sóng (%[3]s, %[4]s)", "%[1]s village(s) in %[2]s had signal before and are dark again (%[3]s, %[4]s)"},
+	"cli.alert.reminder":       {"Hạn của chương trình %[1]s còn %[2]s: %[3]s thôn đến hạn vẫn chưa có sóng đạt chuẩn, trong đó %[4]s thôn chưa từng báo cáo", "%[1]s deadline in %[2]s: %[3]s village(s) due by then still without signal that counts, %[4]s of them never reported"},
+	"cli.alert.reminder_later": {" (thêm %s thôn chưa có sóng có hạn riêng muộn hơn)", " (%s more without signal have a later deadline of their own)"},
+	"cli.alert.forecast_miss":  {"%[1]s sẽ không kịp hạn %[2]s ở %[3]s: còn %[4]s thôn chưa có sóng đạt chuẩn, trong đó %[5]s thôn chưa từng báo cáo; dự báo về 0: %[6]s", "%[1]s will miss the %[2]s deadline %[3]s: %[4]s village(s) without signal that counts left, %[5]s of them never reported; projected zero %[6]s"},
+	"cli.alert.stale":          {"Không có báo cáo mới của %[1]s trong %[2]d ngày: báo cáo mới nhất là của ngày %[3]s", "No new report from %[1]s for %[2]d days: its newest report is of %[3]s"},
+	"cli.alert.stale_never":    {"Chưa có báo cáo nào của %s", "No report from %s on record"},
+	"cli.alert.rejected":       {"Lần tải lên %[1]s (%[2]s) của %[3]s bị từ chối: %[4]s lỗi", "Upload %[1]s (%[2]s) from %[3]s was rejected: %[4]s problem(s)"},
+	"cli.alert.plan_late":      {"%[1]s thôn của %[2]s trong %[3]s chậm so với kế hoạch của chính nhà mạng (đã qua ngày phát sóng dự kiến, chưa có sóng)", "%[1]s village(s) of %[2]s in %[3]s late against the carrier's own plan (target on-air date passed, no signal)"},
+	"cli.alert.contradicted":   {"%[1]s báo có sóng ở %[2]s thôn của %[3]s nhưng lần đo kiểm độc lập sau đó không đo được sóng", "%[1]s claims signal in %[2]s village(s) of %[3]s where a newer independent measurement found none"},
+
 	// Why an open village is open (geo.Reason values), for people.
 	"reason.never_reported": {"Chưa nhà mạng nào báo cáo về thôn này", "No carrier has ever reported on this village"},
 	"reason.no_signal":      {"Đã có báo cáo nhưng chưa có sóng đạt chuẩn", "Reported, but no signal that counts"},

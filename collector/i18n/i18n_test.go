@@ -205,6 +205,26 @@ func TestTable_TermsKeepTheirMeaning(t *testing.T) {
 			t.Errorf("%s %+v: the forecast is done when no open village is left, not only no dead zone", k, l)
 		}
 	}
+	// covmon alerts' summaries: the overdue villages, those due by a deadline and those the
+	// forecast counts include never-reported ones (not dead zones, trắng sóng), and "chưa
+	// giao" is geo.UnassignedLabel's, not said again here (the responsible carrier's label
+	// takes it as its argument).
+	for _, k := range []string{"cli.alert.overdue", "cli.alert.reminder", "cli.alert.forecast_miss"} {
+		l, _ := Lookup(k)
+		if strings.Contains(l.Vi, "trắng sóng") || strings.Contains(strings.ToLower(l.En), "dead zone") || !strings.Contains(l.Vi, "chưa có sóng") {
+			t.Errorf("%s %+v: counts open villages without signal, never-reported included, not dead zones", k, l)
+		}
+	}
+	for k, l := range Table() {
+		if strings.HasPrefix(k, "cli.alert") && strings.Contains(l.Vi, "chưa giao") {
+			t.Errorf("%s %q: says chưa giao itself", k, l.Vi)
+		}
+	}
+	for _, sev := range []string{"critical", "warning"} {
+		if l, ok := Lookup("cli.severity." + sev); !ok || l.En != sev {
+			t.Errorf("cli.severity.%s %+v: the English is the severity label's value", sev, l)
+		}
+	}
 	if l, _ := Lookup("status.overdue"); strings.Contains(strings.ToLower(l.Vi), "trắng sóng") || strings.Contains(strings.ToLower(l.En), "dead zone") {
 		t.Errorf("status.overdue %+v: overdue villages include never-reported ones, not only dead zones", l)
 	}
