@@ -54,6 +54,10 @@ type ProgramInput struct {
 	Open []geo.VillageStatus
 	// Regressed lists the IDs of open villages that had signal before.
 	Regressed []string
+	// DarkSince says, for regressed villages, when each went dark (DarkSince); a village
+	// without an entry regressed at an instant its history does not give, and its group
+	// starts when covmon first notices it.
+	DarkSince map[string]time.Time
 	// History is the weekly counts of open villages, oldest first (see WeeklyHistory); it may be empty.
 	History []Point
 	// Discrepant lists the program's known villages with a discrepancy (a carrier's claim
@@ -487,8 +491,13 @@ func (e *Evaluator) regressions(pi *ProgramInput) []Alert {
 		ids := make([]string, 0, n)
 		names := make([]string, 0, n)
 		statuses := map[geo.Status]int{}
+		var since time.Time
 		for i, vs := range g.vs {
 			statuses[vs.Status]++
+			dark := pi.DarkSince[vs.Village.ID]
+			if !dark.IsZero() && (since.IsZero() || dark.Before(since)) {
+				since = dark
+			}
 			if i >= n {
 				continue
 			}
@@ -498,6 +507,9 @@ func (e *Evaluator) regressions(pi *ProgramInput) []Alert {
 			if len(vs.CarriersReported) > 0 {
 				line += ", reported by " + strings.Join(vs.CarriersReported, ", ")
 			}
+			if !dark.IsZero() {
+				line += ", dark since " + dark.In(geo.Vietnam).Format(time.DateOnly)
+			}
 			names = append(names, line+")")
 		}
 		var st []string
@@ -505,9 +517,7 @@ func (e *Evaluator) regressions(pi *ProgramInput) []Alert {
 			st = append(st, fmt.Sprintf("%s %d", s, statuses[s]))
 		}
 		more := e.more(len(g.vs))
-		out = append(out, newAlert(KindRegression, "warning", map[string]string{
-			"program": pi.Program.ID, "province_code": g.code, "province": g.label(), "carrier": g.carrier,
-		}, map[string]string{
+		ann := map[string]string{
 			"summary": fmt.Sprintf("%d village(s) in %s had signal before and are dark again (%s, %s)",
 				len(g.vs), g.where(), pi.Program.ID, g.who()),
 			"description": fmt.Sprintf("Open villages that had signal which counts under today's policy at some earlier instant and have none now (%s): %s%s",
@@ -515,7 +525,16 @@ func (e *Evaluator) regressions(pi *ProgramInput) []Alert {
 			"statuses":      strings.Join(st, ", "),
 			"village_count": strconv.Itoa(len(g.vs)),
 			"village_ids":   strings.Join(ids, ", ") + more,
-		}, time.Time{}))
+		}
+		// Dark since the earliest first report without signal after a covered instant among
+		// the group's villages (docs/alerts.md); when no village's history gives one, since
+		// is zero and the alert starts when covmon first notices it.
+		if !since.IsZero() {
+			ann["dark_since"] = since.In(geo.Vietnam).Format(time.RFC3339)
+		}
+		out = append(out, newAlert(KindRegression, "warning", map[string]string{
+			"program": pi.Program.ID, "province_code": g.code, "province": g.label(), "carrier": g.carrier,
+		}, ann, since))
 	}
 	return out
 }

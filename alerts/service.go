@@ -52,7 +52,8 @@ type Service struct {
 	// transition from one instance. Evaluate called directly does not ask.
 	Elector Elector
 
-	mu      sync.Mutex // one evaluation at a time; guards history
+	mu      sync.Mutex // one evaluation at a time; guards history and dark
+	dark    darkCache
 	history struct {
 		asOf   time.Time
 		points map[string][]Point
@@ -311,9 +312,14 @@ func (s *Service) input(ctx context.Context, snap *geo.Snapshot) (Input, error) 
 		}
 		s.history.points, s.history.asOf = points, snap.AsOf
 	}
-	for _, ps := range snap.Programs {
+	for i := range snap.Programs {
+		ps := &snap.Programs[i]
+		dark, err := s.darkSince(ctx, ps, snap.AsOf)
+		if err != nil {
+			return in, err
+		}
 		in.Programs = append(in.Programs, ProgramInput{Program: ps.Program, Open: ps.Open,
-			Regressed: ps.Regressed, History: s.history.points[ps.Program.ID], Discrepant: ps.Discrepant})
+			Regressed: ps.Regressed, DarkSince: dark, History: s.history.points[ps.Program.ID], Discrepant: ps.Discrepant})
 	}
 	return in, nil
 }
