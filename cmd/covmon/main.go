@@ -72,6 +72,12 @@ type Main struct {
 	// serveRunner, when set, is called with covmon serve's runner before its first evaluation
 	// (tests wrap its stores).
 	serveRunner func(r *collector.Runner)
+	// serveUploadsWaiting, when set, is called when covmon serve's HTTP shutdown has given up
+	// and it waits for the n uploads being stored (tests).
+	serveUploadsWaiting func(n int)
+	// shutdownHTTP and shutdownUploads, when set, replace httpShutdown and uploadShutdown
+	// (tests).
+	shutdownHTTP, shutdownUploads time.Duration
 
 	// common flags
 	dbPath       string

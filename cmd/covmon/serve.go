@@ -178,8 +178,9 @@ Stops cleanly on SIGINT/SIGTERM: HTTP first, then the jobs, then the database.`)
 
 	<-primed
 	sc := m.Config.Server
+	uploads := newAPIUploads(logger)
 	srv := &httpapi.Server{
-		Addr: sc.Listen, Store: m.DB, Ingest: runner.Ingest, Snapshot: runner.Snapshot,
+		Addr: sc.Listen, Store: m.DB, Ingest: uploads.wrap(runner.Ingest), Snapshot: runner.Snapshot,
 		Programs: m.Config.GeoPrograms(), Policy: m.Config.GeoPolicy(), Logger: logger, Now: clock.Now, Forecast: alertSvc.Forecast,
 		PublicRead: sc.PublicRead, MaxBodyBytes: sc.MaxBodyBytes, MaxUnzippedBytes: sc.MaxUnzippedBytes, RequestTimeout: sc.RequestTimeout,
 		MaxConcurrentUploads: sc.MaxConcurrentUploads, MaxUploadsPerUploader: sc.MaxUploadsPerUploader, MaxPendingPerUploader: sc.MaxPendingPerUploader,
@@ -211,17 +212,54 @@ Grafana: see grafana/README.md. Stop with Ctrl-C.
 	<-ctx.Done()
 
 	logger.Info("shutting down")
-	sctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
-	defer cancel()
-	if err := srv.Shutdown(sctx); err != nil && !errors.Is(err, http.ErrServerClosed) {
-		logger.Error("http shutdown", "err", err)
-	}
+	m.shutdownAPI(srv, uploads, logger)
 	stopJobs()
 	if err := runner.Shutdown(); err != nil {
 		logger.Error("jobs shutdown", "err", err)
 	}
 	alertSvc.Close()
 	return nil
+}
+
+// shutdownAPI stops the API within bounds: HTTP stops taking requests and waits httpShutdown
+// for the running ones; the uploads still being stored then are waited for until
+// uploadShutdown after the start (their clients get their answers), then cancelled (each is
+// stored whole or not at all). The log says what became of each upload that ends meanwhile
+// (apiUploads) and of those cut off.
+func (m *Main) shutdownAPI(srv *httpapi.Server, uploads *apiUploads, logger *slog.Logger) {
+	start := time.Now()
+	httpFor, uploadsFor := httpShutdown, uploadShutdown
+	if m.shutdownHTTP > 0 {
+		httpFor = m.shutdownHTTP
+	}
+	if m.shutdownUploads > 0 {
+		uploadsFor = m.shutdownUploads
+	}
+	uploads.stop()
+	sctx, cancel := context.WithTimeout(context.Background(), httpFor)
+	defer cancel()
+	err := srv.Shutdown(sctx)
+	if err != nil && !errors.Is(err, http.ErrServerClosed) {
+		logger.Error("http shutdown", "err", err, "uploads_being_stored", uploads.inFlight())
+	}
+	if n := uploads.inFlight(); n > 0 {
+		logger.Warn("waiting for the uploads being stored", "uploads", n, "at_most", (uploadsFor - time.Since(start)).Round(time.Second))
+		if m.serveUploadsWaiting != nil {
+			m.serveUploadsWaiting(n)
+		}
+		if uploads.wait(start.Add(uploadsFor)) {
+			// Their answers go out: the requests end, and their connections close.
+			actx, cancel := context.WithTimeout(context.Background(), uploadAnswerWait)
+			defer cancel()
+			srv.Shutdown(actx)
+		} else {
+			logger.Error("uploads still being stored at the shutdown's bound: cancelled, each is stored whole or not at all (covmon uploads lists what was)",
+				"uploads", uploads.inFlight(), "after", time.Since(start).Round(time.Second))
+			srv.Close()
+			uploads.wait(time.Now().Add(uploadAnswerWait))
+		}
+	}
+	srv.Close() // requests still receiving their bodies, idle connections
 }
 
 // errPrimed stops primeVillagePages' read at its first village.

@@ -65,14 +65,23 @@ func startServeWith(t *testing.T, db string, runner func(*collector.Runner), ext
 // startServeClock is startServeWith on clock (nil: the real clock).
 func startServeClock(t *testing.T, db string, clock clockwork.Clock, runner func(*collector.Runner), extra ...string) *server {
 	t.Helper()
+	return startServeMain(t, db, func(m *Main) { m.Clock, m.serveRunner = clock, runner }, extra...)
+}
+
+// startServeMain is startServe with a hook on its Main before it runs (after its output and
+// its Now are set: the hook may replace them; its Clock is the real clock unless the hook
+// sets one).
+func startServeMain(t *testing.T, db string, hook func(m *Main), extra ...string) *server {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	m := NewMain()
-	m.Clock = clock
-	m.serveRunner = runner
 	var out, errb bytes.Buffer
 	m.Stdout, m.Stderr = &out, &errb
 	m.Now = func() time.Time { return testNow }
 	m.Getenv = func(string) string { return "" }
+	if hook != nil {
+		hook(m)
+	}
 	ready := make(chan string, 1)
 	m.serveReady = func(url string) { ready <- url }
 	done := make(chan error, 1)

@@ -1,0 +1,192 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"iter"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/covmon/covmon/collector"
+	"github.com/covmon/covmon/geo"
+)
+
+// lockedBuffer is a log both serve's goroutines and the test read and write.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// blockedCommit holds an observations upload's commit until released or until its request's
+// context ends.
+type blockedCommit struct {
+	collector.Store
+	started, release chan struct{}
+	once             sync.Once
+}
+
+func (b *blockedCommit) CommitObservationStream(ctx context.Context, u *geo.Upload, batches iter.Seq2[[]geo.Observation, error]) error {
+	b.once.Do(func() { close(b.started) })
+	select {
+	case <-b.release:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	return b.Store.CommitObservationStream(ctx, u, batches)
+}
+
+// shutdownResult is what shutdownDuringUpload saw: the client's answer (status and body, or
+// err), the number of uploads serve said it waits for, and serve's log once stopped.
+type shutdownResult struct {
+	status int
+	body   string
+	waited int
+	log    string
+	err    error
+}
+
+// shutdownDuringUpload starts covmon serve with its observations commits held, sends an upload
+// named late.geojson, stops serve (the signal) once the upload is being stored, and returns
+// what the client got (status, or the error), the number of uploads serve said it waits for,
+// and serve's log once it has stopped. release, when set, is called when serve waits for the
+// uploads.
+func shutdownDuringUpload(t *testing.T, db string, uploadsFor time.Duration, release func(*blockedCommit)) shutdownResult {
+	t.Helper()
+	tok := createToken(t, db, "--carrier", "viettel")
+	bc := &blockedCommit{started: make(chan struct{}), release: make(chan struct{})}
+	logs := &lockedBuffer{}
+	waiting := make(chan int, 1)
+	s := startServeMain(t, db, func(m *Main) {
+		m.Stderr, m.Clock = logs, serveClock
+		m.serveRunner = func(r *collector.Runner) {
+			bc.Store = r.Ingester.Store
+			r.Ingester.Store = bc
+		}
+		// HTTP gives up at once: the upload is still held.
+		m.shutdownHTTP, m.shutdownUploads = time.Millisecond, uploadsFor
+		m.serveUploadsWaiting = func(n int) {
+			waiting <- n
+			if release != nil {
+				release(bc)
+			}
+		}
+	})
+	type answer struct {
+		status int
+		body   string
+		err    error
+	}
+	answered := make(chan answer, 1)
+	go func() {
+		req, _ := http.NewRequest("POST", s.url+"/api/v1/uploads?name=late.geojson", strings.NewReader(goodObs))
+		req.Header.Set("Authorization", "Bearer "+tok)
+		req.Header.Set("Content-Type", "application/geo+json")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			answered <- answer{err: err}
+			return
+		}
+		defer resp.Body.Close()
+		var b bytes.Buffer
+		_, err = b.ReadFrom(resp.Body)
+		answered <- answer{resp.StatusCode, b.String(), err}
+	}()
+	select {
+	case <-bc.started:
+	case <-time.After(e2eWait):
+		t.Fatal("the upload was not being stored")
+	}
+	stopped := make(chan struct{})
+	go func() {
+		s.stop()
+		close(stopped)
+	}()
+	var waited int
+	select {
+	case waited = <-waiting:
+	case <-time.After(e2eWait):
+		t.Fatalf("serve did not wait for the upload being stored; log:\n%s", logs.String())
+	}
+	a := <-answered
+	<-stopped
+	return shutdownResult{a.status, a.body, waited, logs.String(), a.err}
+}
+
+// TestServe_ShutdownWaitsForUploads: a signal while an API upload is being stored. HTTP's
+// shutdown gives up (its bound passes), serve says it waits for the one upload being stored,
+// the upload is stored within the uploads' bound and its client gets its 201 — the connection
+// stays open meanwhile —, and the log names the upload stored during the shutdown: its ID,
+// sender and file name.
+func TestServe_ShutdownWaitsForUploads(t *testing.T) {
+	db := seededDB(t)
+	r := shutdownDuringUpload(t, db, time.Hour, func(b *blockedCommit) { close(b.release) })
+	status, body, err, waited, log := r.status, r.body, r.err, r.waited, r.log
+	if waited != 1 {
+		t.Errorf("serve waited for %d uploads, want 1", waited)
+	}
+	if err != nil || status != http.StatusCreated {
+		t.Fatalf("the client got %d %s (%v), want 201 with the upload's report; log:\n%s", status, body, err, log)
+	}
+	var rep struct {
+		ID int64 `json:"upload_id"`
+	}
+	if err := json.Unmarshal([]byte(body), &rep); err != nil || rep.ID == 0 {
+		t.Fatalf("report %s: %v", body, err)
+	}
+	for _, want := range []string{
+		`msg="http shutdown"`, `msg="waiting for the uploads being stored" uploads=1`,
+		fmt.Sprintf(`msg="upload stored during shutdown" upload_id=%d result=accepted file=late.geojson carrier=viettel role=carrier`, rep.ID),
+	} {
+		if !strings.Contains(log, want) {
+			t.Errorf("log lacks %q:\n%s", want, log)
+		}
+	}
+	if strings.Contains(log, "still being stored") {
+		t.Errorf("the upload was cut off:\n%s", log)
+	}
+	if out := mustRun(t, db, "uploads", fmt.Sprint(rep.ID)); !strings.Contains(out, "late.geojson") || !strings.Contains(out, "accepted") {
+		t.Errorf("covmon uploads %d:\n%s", rep.ID, out)
+	}
+}
+
+// TestServe_ShutdownBounded: an upload still being stored when the uploads' bound passes is
+// cancelled — nothing of it stored —, serve stops, and the log says both.
+func TestServe_ShutdownBounded(t *testing.T) {
+	db := seededDB(t)
+	r := shutdownDuringUpload(t, db, 50*time.Millisecond, nil)
+	status, body, err, waited, log := r.status, r.body, r.err, r.waited, r.log
+	if waited != 1 {
+		t.Errorf("serve waited for %d uploads, want 1", waited)
+	}
+	if err == nil && status == http.StatusCreated {
+		t.Errorf("the client got 201 %s for an upload cut off", body)
+	}
+	for _, want := range []string{
+		`msg="uploads still being stored at the shutdown's bound: cancelled`,
+		`msg="upload ended during shutdown: not stored" file=late.geojson carrier=viettel`,
+	} {
+		if !strings.Contains(log, want) {
+			t.Errorf("log lacks %q:\n%s", want, log)
+		}
+	}
+	if out := mustRun(t, db, "uploads"); strings.Contains(out, "late.geojson") {
+		t.Errorf("the cancelled upload is listed:\n%s", out)
+	}
+}
