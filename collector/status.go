@@ -48,22 +48,22 @@ func Status(ctx context.Context, s StatusStore, f geo.VillageFilter, prog *geo.P
 	book := geo.NewAssignments(receivedBy(f, as, asOf, assignmentReceived))
 	sts := geo.EvaluateEvidence(vs, latest, measured, prog, p, book, asOf)
 	if prog != nil {
-		if err := applyLifecycles(ctx, s, sts, latest, measured, book, prog, p, asOf, f.AsKnown); err != nil {
+		if err := applyLifecycles(ctx, s, sts, latest, measured, book, prog, p, asOf, f); err != nil {
 			return nil, err
 		}
 	}
 	return sts, nil
 }
 
-// applyLifecycles loads the plans (those received by asOf when asKnown) and sets the
+// applyLifecycles loads the plans (those received by f.KnownBy(asOf) when f.AsKnown) and sets the
 // lifecycle step of every village of sts.
 func applyLifecycles(ctx context.Context, s StatusStore, sts []geo.VillageStatus, latest, measured map[string][]geo.Observation,
-	book *geo.Assignments, prog *geo.Program, p *geo.Policy, asOf time.Time, asKnown bool) error {
+	book *geo.Assignments, prog *geo.Program, p *geo.Policy, asOf time.Time, f geo.VillageFilter) error {
 	ps, err := s.Plans(ctx)
 	if err != nil {
 		return fmt.Errorf("load plans: %w", err)
 	}
-	ps = receivedBy(geo.VillageFilter{AsKnown: asKnown}, ps, asOf, planReceived)
+	ps = receivedBy(f, ps, asOf, planReceived)
 	geo.ApplyLifecycles(sts, latest, measured, geo.NewPlans(ps), book, prog, p, asOf)
 	return nil
 }
@@ -77,9 +77,10 @@ func receivedBy[T any](f geo.VillageFilter, xs []T, asOf time.Time, received fun
 	if !f.AsKnown {
 		return xs
 	}
+	known := f.KnownBy(asOf)
 	out := make([]T, 0, len(xs))
 	for i := range xs {
-		if !received(&xs[i]).After(asOf) {
+		if !received(&xs[i]).After(known) {
 			out = append(out, xs[i])
 		}
 	}

@@ -23,6 +23,19 @@ type VillageFilter struct {
 	// change or retirement received later, left out, whatever its effective date). It is the
 	// audit view of docs/figures.md ("As known then"); false counts everything stored now.
 	AsKnown bool
+	// KnownAt, with AsKnown, is the instant the uploads must have been received by when it is
+	// not the instant the read is as of: a village retired since is shown at its last instant
+	// in the registry, as known at the instant asked (docs/api.md). Zero: the as-of instant.
+	KnownAt time.Time
+}
+
+// KnownBy returns the instant the audit view counts the uploads received by, for a read as of
+// asOf: f.KnownAt when set, else asOf.
+func (f VillageFilter) KnownBy(asOf time.Time) time.Time {
+	if !f.KnownAt.IsZero() {
+		return f.KnownAt
+	}
+	return asOf
 }
 
 // SearchKey is the text a Name filter searches for village v: its folded name and commune name.

@@ -60,22 +60,27 @@ each with when it was received.`)
 	if err != nil {
 		return err
 	}
-	retired := v.RetiredAt
+	asked, retired := asOf, v.RetiredAt
 	if *asKnown && !retired.IsZero() {
 		// As known then: only a retirement received by --as-of.
 		if retired, err = collector.RetiredAsKnown(ctx, m.DB, id, lineage, asOf); err != nil {
 			return err
 		}
 	}
+	f := geo.VillageFilter{IDs: []string{id}, AsKnown: *asKnown}
 	if !retired.IsZero() && !asOf.Before(retired) {
+		// Its last instant in the registry, as known at --as-of in the audit view.
 		asOf = retired.Add(-time.Millisecond)
+		if *asKnown {
+			f.KnownAt = asked
+		}
 	}
 	prog, err := m.Config.Program("")
 	if err != nil {
 		return err
 	}
 	pol := m.Config.GeoPolicy()
-	sts, err := collector.Status(ctx, m.DB, geo.VillageFilter{IDs: []string{id}, AsKnown: *asKnown}, prog, &pol, asOf)
+	sts, err := collector.Status(ctx, m.DB, f, prog, &pol, asOf)
 	if err != nil {
 		return err
 	}

@@ -122,19 +122,38 @@ func TestServer_AsKnown(t *testing.T) {
 		`{"type":"FeatureCollection","covmon_schema":"villages/v1","effective":"2025-02-15","features":[{"type":"Feature","geometry":{"type":"Point","coordinates":[103.92,22.41]},"properties":{"village_id":"T-1a","name":"Bản Một A","commune_code":"02710","province_code":"15","grid_power":true,"programs":["vls-2024"],"predecessors":["T-1"]}}]}`)
 	now = time.Date(2025, 4, 1, 9, 0, 0, 0, geo.Vietnam)
 	lastInstant := time.Date(2025, 2, 15, 0, 0, 0, 0, geo.Vietnam).Add(-time.Millisecond)
-	// The last instant as known then: the late claim of signal (received 2025-03-01) was not.
+	// The last instant as known at the instant asked: on 2025-03-01 the late claim of signal
+	// (received 2025-03-01 09:00) was not received yet; on 2025-03-20 it was, as the current
+	// view said then; without as_of the audit view is the current view.
 	for _, c := range []struct {
 		query, status string
 		asOf          time.Time
 	}{
 		{"as_of=2025-03-01&as_known=true", "dead_zone", time.Date(2025, 3, 1, 0, 0, 0, 0, geo.Vietnam)},
 		{"as_of=2025-03-01", "covered", lastInstant},
-		{"as_of=2025-03-20&as_known=true", "dead_zone", lastInstant},
+		{"as_of=2025-03-20&as_known=true", "covered", lastInstant},
+		{"as_known=true", "covered", lastInstant},
 	} {
 		v := getJSON(t, srv.URL+"/api/v1/villages/T-1?"+c.query, tok)
 		at, err := time.Parse(time.RFC3339Nano, fmt.Sprint(v["as_of"]))
 		if err != nil || !at.Equal(c.asOf) || v["status"] != c.status {
 			t.Errorf("T-1 ?%s: as_of %v, status %v; want %s, %s", c.query, v["as_of"], v["status"], c.asOf.Format(time.RFC3339Nano), c.status)
+		}
+	}
+
+	// A village retired at an instant before its own import was received (a registry
+	// imported, then a split dated before the import): as known now, it is at its last instant
+	// as known now, as in the current view — not as known at that last instant, when covmon
+	// had received nothing of it (a 404 'no registry upload received by then names it').
+	ingest(time.Date(2025, 3, 12, 9, 0, 0, 0, geo.Vietnam), collector.File{Kind: geo.KindVillages},
+		`{"type":"FeatureCollection","covmon_schema":"villages/v1","features":[{"type":"Feature","geometry":{"type":"Point","coordinates":[103.95,22.41]},"properties":{"village_id":"T-9","name":"Bản Chín","commune_code":"02710","province_code":"15","grid_power":true,"programs":["vls-2024"]}}]}`)
+	ingest(time.Date(2025, 3, 13, 9, 0, 0, 0, geo.Vietnam), collector.File{Kind: geo.KindVillages},
+		`{"type":"FeatureCollection","covmon_schema":"villages/v1","effective":"2025-03-01","features":[{"type":"Feature","geometry":{"type":"Point","coordinates":[103.95,22.41]},"properties":{"village_id":"T-9a","name":"Bản Chín A","commune_code":"02710","province_code":"15","grid_power":true,"programs":["vls-2024"],"predecessors":["T-9"]}}]}`)
+	now = time.Date(2025, 4, 1, 9, 0, 0, 0, geo.Vietnam)
+	for _, q := range []string{"", "?as_known=true", "?as_of=2025-03-20&as_known=true"} {
+		v := getJSON(t, srv.URL+"/api/v1/villages/T-9"+q, tok)
+		if v["status"] != "no_data" || v["as_of"] != "2025-02-28T23:59:59.999+07:00" {
+			t.Errorf("T-9%s: status %v, as_of %v, detail %v; want no_data at 2025-02-28T23:59:59.999+07:00", q, v["status"], v["as_of"], v["detail"])
 		}
 	}
 

@@ -214,19 +214,24 @@ func (s *Server) handleVillage(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
+	f := geo.VillageFilter{IDs: []string{id}, AsKnown: q.asKnown}
 	if !retired.IsZero() && !asOf.Before(retired) {
 		// A retired village's history stays readable: its status at the last instant it was
-		// in the registry.
+		// in the registry — in the audit view, as known at the instant asked (what had been
+		// received by then of that last instant), not at the last instant.
 		asOf = retired.Add(-time.Millisecond)
+		if q.asKnown {
+			f.KnownAt = q.asOf
+		}
 	}
-	sts, err := collector.Status(r.Context(), s.Store, geo.VillageFilter{IDs: []string{id}, AsKnown: q.asKnown}, q.program, &s.Policy, asOf)
+	sts, err := collector.Status(r.Context(), s.Store, f, q.program, &s.Policy, asOf)
 	if err != nil {
 		s.writeError(w, r, fmt.Errorf("village status of %s: %w", id, err))
 		return
 	}
 	if len(sts) != 1 && q.asKnown {
 		s.writeError(w, r, Errorf(ENOTFOUND, "village %q is not in the registry as known at %s (no registry upload received by then names it)",
-			id, asOf.In(geo.Vietnam).Format(time.RFC3339)))
+			id, f.KnownBy(asOf).In(geo.Vietnam).Format(time.RFC3339)))
 		return
 	}
 	if len(sts) != 1 {

@@ -648,7 +648,7 @@ func (db *DB) latestOf(ctx context.Context, role string, asOf time.Time, f geo.V
 		if !f.AsKnown {
 			return ""
 		}
-		return " AND " + sqlstore.ReceivedBy(alias+".upload_id", asOf)
+		return " AND " + sqlstore.ReceivedBy(alias+".upload_id", f.KnownBy(asOf))
 	}
 	cols, join := observationColumns, ""
 	if measured {

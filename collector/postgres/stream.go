@@ -243,7 +243,7 @@ func (db *DB) eachVillage(ctx context.Context, asOf *time.Time, upTo int64, useL
 			bound = " AND x.id <= " + strconv.FormatInt(upTo, 10)
 		}
 		if f.AsKnown {
-			bound += " AND " + sqlstore.ReceivedBy("x.upload_id", *asOf)
+			bound += " AND " + sqlstore.ReceivedBy("x.upload_id", f.KnownBy(*asOf))
 		}
 		q := `SELECT ` + observationColumns + `
 		FROM latest_claims s

@@ -601,18 +601,20 @@ func registrySource(f geo.VillageFilter, a *args) string {
 	if f.AsKnown {
 		// The registry as known at f.AsOf (see the SQLite store's registryAsOf): of each
 		// village the version of the newest registry upload received by then, retired only by
-		// a succession received by then.
-		known := func(col string) string { return "(" + col + " IS NULL OR " + sqlstore.ReceivedBy(col, f.AsOf) + ")" }
+		// a succession received by then (f.KnownBy: a retired village's last instant is read as
+		// known at the instant asked).
+		k := f.KnownBy(f.AsOf)
+		known := func(col string) string { return "(" + col + " IS NULL OR " + sqlstore.ReceivedBy(col, k) + ")" }
 		live := func(col string) string {
 			return `NOT EXISTS (SELECT 1 FROM village_successions s WHERE s.predecessor = ` + col + `
-				AND s.effective <= ` + t + ` AND ` + sqlstore.ReceivedBy("s.upload_id", f.AsOf) + `)`
+				AND s.effective <= ` + t + ` AND ` + sqlstore.ReceivedBy("s.upload_id", k) + `)`
 		}
 		return `SELECT id, true AS cur, ` + contentColumns + `, search_key, NULL::text AS programs FROM villages
 		WHERE (valid_from IS NULL OR valid_from <= ` + t + `) AND ` + known("villages.upload_id") + ` AND ` + live("villages.id") + `
 		UNION ALL
 		SELECT village_id, false, ` + contentColumns + `, search_key, programs FROM village_versions
 		WHERE (valid_from IS NULL OR valid_from <= ` + t + `) AND ` + known("village_versions.upload_id") + `
-			AND (valid_to > ` + t + ` OR NOT ` + sqlstore.ReceivedBy("village_versions.superseded_by", f.AsOf) + `)
+			AND (valid_to > ` + t + ` OR NOT ` + sqlstore.ReceivedBy("village_versions.superseded_by", k) + `)
 			AND ` + live("village_versions.village_id")
 	}
 	return `SELECT id, true AS cur, ` + contentColumns + `, search_key, NULL::text AS programs FROM villages

@@ -221,7 +221,7 @@ func eachVillage(ctx context.Context, tx *sql.Tx, asOf *time.Time, upTo int64, u
 				bound = " AND x.id <= " + strconv.FormatInt(upTo, 10)
 			}
 			if f.AsKnown {
-				bound += " AND " + sqlstore.ReceivedBy("x.upload_id", *asOf)
+				bound += " AND " + sqlstore.ReceivedBy("x.upload_id", f.KnownBy(*asOf))
 			}
 			// The latest-per-series query of LatestObservations: one index seek per series.
 			orows, err = tx.QueryContext(ctx, `SELECT `+observationColumns+`

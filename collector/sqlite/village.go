@@ -785,17 +785,18 @@ func registryAsOf(f geo.VillageFilter) (string, []any) {
 	t := f.AsOf
 	ms := t.UnixMilli()
 	if f.AsKnown {
-		known := func(col string) string { return "(" + col + " IS NULL OR " + sqlstore.ReceivedBy(col, t) + ")" }
+		k := f.KnownBy(t) // received by: the instant asked, for a retired village's last instant
+		known := func(col string) string { return "(" + col + " IS NULL OR " + sqlstore.ReceivedBy(col, k) + ")" }
 		live := func(col string) string {
 			return `NOT EXISTS (SELECT 1 FROM village_successions s WHERE s.predecessor = ` + col + `
-				AND s.effective <= ? AND ` + sqlstore.ReceivedBy("s.upload_id", t) + `)`
+				AND s.effective <= ? AND ` + sqlstore.ReceivedBy("s.upload_id", k) + `)`
 		}
 		return `SELECT id, 1 AS cur, ` + contentColumns + `, search_key, NULL AS programs, upload_id FROM villages
 		WHERE (valid_from IS NULL OR valid_from <= ?) AND ` + known("villages.upload_id") + ` AND ` + live("villages.id") + `
 		UNION ALL
 		SELECT village_id, 0, ` + contentColumns + `, search_key, programs, upload_id FROM village_versions
 		WHERE (valid_from IS NULL OR valid_from <= ?) AND ` + known("village_versions.upload_id") + `
-			AND (valid_to > ? OR NOT ` + sqlstore.ReceivedBy("village_versions.superseded_by", t) + `)
+			AND (valid_to > ? OR NOT ` + sqlstore.ReceivedBy("village_versions.superseded_by", k) + `)
 			AND ` + live("village_versions.village_id"), []any{ms, ms, ms, ms, ms}
 	}
 	return `SELECT id, 1 AS cur, ` + contentColumns + `, search_key, NULL AS programs, upload_id FROM villages
