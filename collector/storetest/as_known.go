@@ -179,6 +179,60 @@ func contractAsKnown(t *testing.T, h *Harness) {
 		t.Errorf("measurement as known on day 30: %q", got)
 	}
 
+	// KnownAt: evaluated at one instant, as known at a later one (a retired village's last
+	// instant, as known at the instant asked).
+	knownAt := func(asOf, known time.Time) geo.VillageFilter {
+		return geo.VillageFilter{AsOf: asOf, AsKnown: true, KnownAt: known}
+	}
+	for _, c := range []struct {
+		f    geo.VillageFilter
+		want string
+	}{
+		{knownAt(at(11), at(11)), "V000:Bản 0 V001:Bản 1"},
+		{knownAt(at(11), at(12)), "V000:Bản 0 V001:Bản Đổi Tên V002:Bản 2"},                         // the day-12 import, effective by day 11
+		{knownAt(day(22).Add(-time.Millisecond), at(30)), "V000:Bản 0 V001:Bản Đổi Tên V002:Bản 2"}, // V000's last instant
+		{knownAt(day(22), at(30)), "V000a:Bản 0a V001:Bản Đổi Tên V002:Bản 2"},
+	} {
+		got, err := db.Villages(ctx, c.f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, v := range got {
+			out = append(out, v.ID+":"+v.Name)
+		}
+		if s := strings.Join(out, " "); s != c.want {
+			t.Errorf("registry as of %s as known at %s: %q, want %q", c.f.AsOf.Format(time.DateTime), c.f.KnownAt.Format(time.DateTime), s, c.want)
+		}
+	}
+	for _, c := range []struct {
+		known time.Time
+		want  string
+	}{{at(19), "false@2024-01-05"}, {at(20), "true@2024-01-08"}} {
+		f := knownAt(at(15), c.known)
+		latest, err := db.LatestObservations(ctx, at(15), f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var walked []geo.Observation
+		if err := db.EachVillageLatest(ctx, at(15), 0, f, func(v *geo.Village, l []geo.Observation) error {
+			if v.ID == "V000" {
+				walked = slices.Clone(l)
+			}
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		for name, l := range map[string][]geo.Observation{"LatestObservations": latest["V000"], "EachVillageLatest": walked} {
+			if len(l) != 1 || fmt.Sprintf("%v@%s", l[0].HasSignal, l[0].ObservedAt.Format(time.DateOnly)) != c.want {
+				t.Errorf("%s: V000's claim as of day 15 as known at %s: %+v, want %s", name, c.known.Format(time.DateTime), l, c.want)
+			}
+		}
+	}
+	if ms, err := db.LatestMeasurements(ctx, at(29), knownAt(at(29), at(30))); err != nil || len(ms["V000"]) != 1 {
+		t.Errorf("measurement as of day 29 as known on day 30: %v %+v, want it", err, ms["V000"])
+	}
+
 	// Assignments carry their upload's receipt.
 	a := commit(geo.KindAssignments, "", at(14), func(u *geo.Upload) error {
 		return db.CommitAssignments(ctx, u, []geo.Assignment{{VillageID: "V000", ProgramID: geo.DefaultProgram().ID, Carrier: "viettel", AssignedAt: day(2)}})
