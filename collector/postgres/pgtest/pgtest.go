@@ -248,9 +248,21 @@ func (c *Cluster) serve() error {
 	for {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		conn, err := pgx.Connect(ctx, c.URL("postgres"))
+		if err == nil {
+			// The server answering may be another test package's cluster that took the port
+			// first (ours then exits, unable to bind it): only ours has our data directory.
+			var dataDir string
+			err = conn.QueryRow(ctx, `SELECT current_setting('data_directory')`).Scan(&dataDir)
+			conn.Close(context.Background())
+			if err == nil && dataDir != c.data {
+				cancel()
+				c.proc.Signal(syscall.SIGQUIT) // ours, if it still runs
+				<-exited
+				return fmt.Errorf("port %d answers for another cluster (%s)", c.port, dataDir)
+			}
+		}
 		cancel()
 		if err == nil {
-			conn.Close(context.Background())
 			c.exited = exited
 			return nil
 		}
