@@ -288,8 +288,7 @@ func closeRecently(ctx context.Context, t *testing.T, covmonURL, inbox string) {
 	}
 	dropFile(t, filepath.Join(inbox, "viettel", "recent.geojson"),
 		`{"type":"FeatureCollection","covmon_schema":"observations/v1","carrier":"viettel","features":[`+strings.Join(fs, ",\n")+"]}\n")
-	deadline := time.Now().Add(5 * time.Minute) // returns as soon as it converges
-	for {
+	eventually(ctx, t, 500*time.Millisecond, func() error {
 		var sum struct {
 			Forecast struct {
 				Status string `json:"status"`
@@ -299,15 +298,30 @@ func closeRecently(ctx context.Context, t *testing.T, covmonURL, inbox string) {
 			t.Fatal(err)
 		}
 		if sum.Forecast.Status == "converging" {
+			return nil
+		}
+		return fmt.Errorf("the forecast is %q 5 minutes after the recent closures were dropped, want converging", sum.Forecast.Status)
+	})
+}
+
+// eventually calls check every interval until it returns nil, for at most 5 minutes (the
+// machine may be busy; it returns as soon as check does): then the test fails with check's
+// last error.
+func eventually(ctx context.Context, t *testing.T, every time.Duration, check func() error) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Minute)
+	for {
+		err := check()
+		if err == nil {
 			return
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("the forecast is %q 5 minutes after the recent closures were dropped, want converging", sum.Forecast.Status)
+			t.Fatal(err)
 		}
 		select {
 		case <-ctx.Done():
 			t.Fatal(ctx.Err())
-		case <-time.After(500 * time.Millisecond):
+		case <-time.After(every):
 		}
 	}
 }
@@ -482,8 +496,7 @@ func waitForData(ctx context.Context, t *testing.T, base string) {
 		`count_over_time(covmon_job_runs_total[1m]) >= 5`,
 		`covmon_program_history_villages`, // published once the background backfill ran
 	}
-	deadline := time.Now().Add(5 * time.Minute) // returns as soon as every check holds
-	for {
+	eventually(ctx, t, 500*time.Millisecond, func() error {
 		var missing []string
 		for _, c := range checks {
 			if n, err := instantQuery(ctx, base, c); err != nil || n == 0 {
@@ -501,17 +514,10 @@ func waitForData(ctx context.Context, t *testing.T, base string) {
 			missing = append(missing, "every rule evaluated")
 		}
 		if len(missing) == 0 {
-			return
+			return nil
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("after 5 minutes Prometheus still lacks: %s", strings.Join(missing, "; "))
-		}
-		select {
-		case <-ctx.Done():
-			t.Fatal(ctx.Err())
-		case <-time.After(500 * time.Millisecond):
-		}
-	}
+		return fmt.Errorf("after 5 minutes Prometheus still lacks: %s", strings.Join(missing, "; "))
+	})
 }
 
 type query struct {

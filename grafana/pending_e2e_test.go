@@ -116,8 +116,7 @@ func covmonMetric(ctx context.Context, t *testing.T, base, name string) float64 
 // sample is want's value (within a millisecond: a float of milliseconds).
 func waitValues(ctx context.Context, t *testing.T, promURL string, exprs []string, want []float64) {
 	t.Helper()
-	deadline := time.Now().Add(5 * time.Minute)
-	for {
+	eventually(ctx, t, 250*time.Millisecond, func() error {
 		var bad []string
 		for i, e := range exprs {
 			got, err := instantValue(ctx, promURL, e)
@@ -126,17 +125,10 @@ func waitValues(ctx context.Context, t *testing.T, promURL string, exprs []strin
 			}
 		}
 		if len(bad) == 0 {
-			return
+			return nil
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("the panel's queries after 5 minutes:\n%s", strings.Join(bad, "\n"))
-		}
-		select {
-		case <-ctx.Done():
-			t.Fatal(ctx.Err())
-		case <-time.After(250 * time.Millisecond):
-		}
-	}
+		return fmt.Errorf("the panel's queries after 5 minutes:\n%s", strings.Join(bad, "\n"))
+	})
 }
 
 // instantValue runs expr at the current time and returns its one sample's value.
