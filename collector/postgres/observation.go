@@ -644,12 +644,7 @@ func (db *DB) latestOf(ctx context.Context, role string, asOf time.Time, f geo.V
 	measured := role == geo.SourceIndependent
 	// The audit view counts only the rows of uploads received by asOf: the latest, the claim
 	// in force and the first claim's upload alike.
-	known := func(alias string) string {
-		if !f.AsKnown {
-			return ""
-		}
-		return " AND " + sqlstore.ReceivedBy(alias+".upload_id", f.KnownBy(asOf))
-	}
+	known := func(alias string) string { return sqlstore.AndKnown(f, asOf, alias+".upload_id") }
 	cols, join := observationColumns, ""
 	if measured {
 		// The claim in force at the measurement's instant: one more seek on the same index,

@@ -242,9 +242,7 @@ func (db *DB) eachVillage(ctx context.Context, asOf *time.Time, upTo int64, useL
 		if upTo != 0 {
 			bound = " AND x.id <= " + strconv.FormatInt(upTo, 10)
 		}
-		if f.AsKnown {
-			bound += " AND " + sqlstore.ReceivedBy("x.upload_id", f.KnownBy(*asOf))
-		}
+		bound += sqlstore.AndKnown(f, *asOf, "x.upload_id")
 		q := `SELECT ` + observationColumns + `
 		FROM latest_claims s
 		JOIN LATERAL (

@@ -604,11 +604,8 @@ func registrySource(f geo.VillageFilter, a *args) string {
 		// a succession received by then (f.KnownBy: a retired village's last instant is read as
 		// known at the instant asked).
 		k := f.KnownBy(f.AsOf)
-		known := func(col string) string { return "(" + col + " IS NULL OR " + sqlstore.ReceivedBy(col, k) + ")" }
-		live := func(col string) string {
-			return `NOT EXISTS (SELECT 1 FROM village_successions s WHERE s.predecessor = ` + col + `
-				AND s.effective <= ` + t + ` AND ` + sqlstore.ReceivedBy("s.upload_id", k) + `)`
-		}
+		known := func(col string) string { return sqlstore.KnownOrNull(col, k) }
+		live := func(col string) string { return sqlstore.NotRetiredBy(col, t, k) }
 		return `SELECT id, true AS cur, ` + contentColumns + `, search_key, NULL::text AS programs FROM villages
 		WHERE (valid_from IS NULL OR valid_from <= ` + t + `) AND ` + known("villages.upload_id") + ` AND ` + live("villages.id") + `
 		UNION ALL

@@ -220,9 +220,7 @@ func eachVillage(ctx context.Context, tx *sql.Tx, asOf *time.Time, upTo int64, u
 			if upTo != 0 {
 				bound = " AND x.id <= " + strconv.FormatInt(upTo, 10)
 			}
-			if f.AsKnown {
-				bound += " AND " + sqlstore.ReceivedBy("x.upload_id", f.KnownBy(*asOf))
-			}
+			bound += sqlstore.AndKnown(f, *asOf, "x.upload_id")
 			// The latest-per-series query of LatestObservations: one index seek per series.
 			orows, err = tx.QueryContext(ctx, `SELECT `+observationColumns+`
 			FROM observation_series s

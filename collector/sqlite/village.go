@@ -786,11 +786,8 @@ func registryAsOf(f geo.VillageFilter) (string, []any) {
 	ms := t.UnixMilli()
 	if f.AsKnown {
 		k := f.KnownBy(t) // received by: the instant asked, for a retired village's last instant
-		known := func(col string) string { return "(" + col + " IS NULL OR " + sqlstore.ReceivedBy(col, k) + ")" }
-		live := func(col string) string {
-			return `NOT EXISTS (SELECT 1 FROM village_successions s WHERE s.predecessor = ` + col + `
-				AND s.effective <= ? AND ` + sqlstore.ReceivedBy("s.upload_id", k) + `)`
-		}
+		known := func(col string) string { return sqlstore.KnownOrNull(col, k) }
+		live := func(col string) string { return sqlstore.NotRetiredBy(col, "?", k) }
 		return `SELECT id, 1 AS cur, ` + contentColumns + `, search_key, NULL AS programs, upload_id FROM villages
 		WHERE (valid_from IS NULL OR valid_from <= ?) AND ` + known("villages.upload_id") + ` AND ` + live("villages.id") + `
 		UNION ALL

@@ -111,6 +111,29 @@ func ReceivedBy(col string, t time.Time) string {
 	return col + " NOT IN (SELECT id FROM uploads WHERE received_at > " + strconv.FormatInt(t.UnixMilli(), 10) + ")"
 }
 
+// AndKnown is, in the audit view (f.AsKnown), " AND " and the condition that the upload ID in
+// column col was received by f.KnownBy(asOf) (ReceivedBy); "" otherwise: one more condition
+// on the observations a read as of asOf seeks.
+func AndKnown(f geo.VillageFilter, asOf time.Time, col string) string {
+	if !f.AsKnown {
+		return ""
+	}
+	return " AND " + ReceivedBy(col, f.KnownBy(asOf))
+}
+
+// KnownOrNull is ReceivedBy for a column that may be NULL: a NULL counts as received.
+func KnownOrNull(col string, t time.Time) string {
+	return "(" + col + " IS NULL OR " + ReceivedBy(col, t) + ")"
+}
+
+// NotRetiredBy is the condition that village col has no succession effective at or before
+// eff (an SQL expression: the store's placeholder or a literal) recorded by an upload
+// received by t: the village is in the registry as known at t (the audit view).
+func NotRetiredBy(col, eff string, t time.Time) string {
+	return `NOT EXISTS (SELECT 1 FROM village_successions s WHERE s.predecessor = ` + col + `
+				AND s.effective <= ` + eff + ` AND ` + ReceivedBy("s.upload_id", t) + `)`
+}
+
 // CrosswalkColumns are the crosswalk columns CrosswalkValues gives (then upload_id) and
 // ScanCrosswalkRow reads, in order.
 const CrosswalkColumns = `level, effective, old_code, new_code, old_name, new_name, old_province, new_province, share`
