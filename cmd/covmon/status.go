@@ -562,7 +562,6 @@ func printResponsible(w io.Writer, rs []geo.ResponsibleCounts, lang i18n.Lang) {
 	tw.Flush()
 }
 
-// printWorkList writes carrier's work list: its open villages, nearest deadline first.
 // printView says, under the instant, which view the figures are in: the audit view's line
 // (as known then); nothing for the current view.
 func printView(w io.Writer, asKnown bool, lang i18n.Lang) {
@@ -571,6 +570,7 @@ func printView(w io.Writer, asKnown bool, lang i18n.Lang) {
 	}
 }
 
+// printWorkList writes carrier's work list: its open villages, nearest deadline first.
 func (m *Main) printWorkList(carrier string, s geo.Summary, wl []geo.VillageStatus, demo, list, asKnown bool, lang i18n.Lang) {
 	w := m.Stdout
 	tr := func(key string) string { return i18n.Text(key, lang) }

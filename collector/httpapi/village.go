@@ -287,9 +287,6 @@ func (s *Server) handleVillage(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, "", out)
 }
 
-// pageHistory cuts a page from a village's observations (in the store's order: observed_at,
-// then ID). The position is the last observation's ID: an observation recorded later with an
-// older date sorts before it and is not on later pages, but nothing is returned twice.
 // fillReceived sets each observation's ReceivedAt to its upload's receipt, one read per
 // upload of the page: an observation counts from when it was observed, whenever it arrived,
 // so the history says both (docs/figures.md, "As of a past instant").
@@ -318,6 +315,9 @@ func (s *Server) fillReceived(ctx context.Context, obs []wire.Observation) error
 	return nil
 }
 
+// pageHistory cuts a page from a village's observations (in the store's order: observed_at,
+// then ID). The position is the last observation's ID: an observation recorded later with an
+// older date sorts before it and is not on later pages, but nothing is returned twice.
 func pageHistory(hist []geo.Observation, pg paging) ([]geo.Observation, string, error) {
 	if pg.cursor != "" {
 		idText, ok := strings.CutPrefix(pg.cursor, "obs:")
