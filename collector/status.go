@@ -179,3 +179,27 @@ func RetiredAsKnown(ctx context.Context, s UploadReader, id string, lineage []ge
 	}
 	return time.Time{}, nil
 }
+
+// VillageAt returns the instant to read village v's status at when asked as of asOf, and the
+// filter to read it with (v alone; the audit view when asKnown): asOf, or, when v was retired
+// by then (in the audit view, by a retirement received by then: RetiredAsKnown), its last
+// instant in the registry, read in the audit view as known at asOf (KnownAt), not as known at
+// that last instant. lineage is v's successions. Shared by the village API and covmon
+// villages show.
+func VillageAt(ctx context.Context, s UploadReader, v *geo.Village, lineage []geo.Succession, asOf time.Time, asKnown bool) (time.Time, geo.VillageFilter, error) {
+	retired := v.RetiredAt
+	if asKnown && !retired.IsZero() {
+		var err error
+		if retired, err = RetiredAsKnown(ctx, s, v.ID, lineage, asOf); err != nil {
+			return time.Time{}, geo.VillageFilter{}, err
+		}
+	}
+	f := geo.VillageFilter{IDs: []string{v.ID}, AsKnown: asKnown}
+	if retired.IsZero() || asOf.Before(retired) {
+		return asOf, f, nil
+	}
+	if asKnown {
+		f.KnownAt = asOf
+	}
+	return retired.Add(-time.Millisecond), f, nil
+}

@@ -60,20 +60,10 @@ each with when it was received.`)
 	if err != nil {
 		return err
 	}
-	asked, retired := asOf, v.RetiredAt
-	if *asKnown && !retired.IsZero() {
-		// As known then: only a retirement received by --as-of.
-		if retired, err = collector.RetiredAsKnown(ctx, m.DB, id, lineage, asOf); err != nil {
-			return err
-		}
-	}
-	f := geo.VillageFilter{IDs: []string{id}, AsKnown: *asKnown}
-	if !retired.IsZero() && !asOf.Before(retired) {
-		// Its last instant in the registry, as known at --as-of in the audit view.
-		asOf = retired.Add(-time.Millisecond)
-		if *asKnown {
-			f.KnownAt = asked
-		}
+	// A retired village: its last instant in the registry (as known at --as-of in the audit view).
+	asOf, f, err := collector.VillageAt(ctx, m.DB, v, lineage, asOf, *asKnown)
+	if err != nil {
+		return err
 	}
 	prog, err := m.Config.Program("")
 	if err != nil {

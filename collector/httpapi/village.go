@@ -205,24 +205,12 @@ func (s *Server) handleVillage(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, fmt.Errorf("village lineage: %w", err))
 		return
 	}
-	asOf := q.asOf
-	retired := v.RetiredAt
-	if q.asKnown && !retired.IsZero() {
-		// In the audit view, only a retirement received by as_of.
-		if retired, err = collector.RetiredAsKnown(r.Context(), s.Store, id, lineage, asOf); err != nil {
-			s.writeError(w, r, fmt.Errorf("village lineage: %w", err))
-			return
-		}
-	}
-	f := geo.VillageFilter{IDs: []string{id}, AsKnown: q.asKnown}
-	if !retired.IsZero() && !asOf.Before(retired) {
-		// A retired village's history stays readable: its status at the last instant it was
-		// in the registry — in the audit view, as known at the instant asked (what had been
-		// received by then of that last instant), not at the last instant.
-		asOf = retired.Add(-time.Millisecond)
-		if q.asKnown {
-			f.KnownAt = q.asOf
-		}
+	// A retired village's history stays readable: its status at the last instant it was in
+	// the registry (in the audit view, as known at the instant asked).
+	asOf, f, err := collector.VillageAt(r.Context(), s.Store, v, lineage, q.asOf, q.asKnown)
+	if err != nil {
+		s.writeError(w, r, fmt.Errorf("village lineage: %w", err))
+		return
 	}
 	sts, err := collector.Status(r.Context(), s.Store, f, q.program, &s.Policy, asOf)
 	if err != nil {
