@@ -462,13 +462,23 @@ func (e *Evaluator) reminders(now time.Time, pi *ProgramInput) []Alert {
 	return out
 }
 
-// humanDuration says a time left in whole days (from 48 hours) or hours, rounded up, as covmon
-// status and the page say the days left before a deadline.
-func humanDuration(d time.Duration) string {
+// TimeLeft is a time left before a deadline as a reminder says it: n whole days (days true,
+// from 48 hours) or else n hours, rounded up, as covmon status and the page say the days left
+// before a deadline.
+func TimeLeft(d time.Duration) (n int, days bool) {
 	if d >= 48*time.Hour {
-		return fmt.Sprintf("%d days", int((d+24*time.Hour-1)/(24*time.Hour)))
+		return int((d + 24*time.Hour - 1) / (24 * time.Hour)), true
 	}
-	return fmt.Sprintf("%d hours", int((d+time.Hour-1)/time.Hour))
+	return int((d + time.Hour - 1) / time.Hour), false
+}
+
+// humanDuration says a time left in English (TimeLeft).
+func humanDuration(d time.Duration) string {
+	n, days := TimeLeft(d)
+	if days {
+		return fmt.Sprintf("%d days", n)
+	}
+	return fmt.Sprintf("%d hours", n)
 }
 
 // regressions groups the regressed villages (open now, with signal that counts before) like

@@ -98,11 +98,12 @@ func alertSummary(a *alerts.Alert, lang i18n.Lang) string {
 	return an["summary"]
 }
 
-// timeLeft says a time left before a deadline in whole days (from 48 hours) or hours, rounded
-// up, as the reminder's own summary says it (alerts' humanDuration).
+// timeLeft says a time left before a deadline in lang as the reminder's own summary says it
+// (alerts.TimeLeft).
 func timeLeft(d time.Duration, lang i18n.Lang) string {
-	if d >= 48*time.Hour {
-		return fmt.Sprintf(i18n.Text("cli.alert.days", lang), int((d+24*time.Hour-1)/(24*time.Hour)))
+	n, days := alerts.TimeLeft(d)
+	if days {
+		return fmt.Sprintf(i18n.Text("cli.alert.days", lang), n)
 	}
-	return fmt.Sprintf(i18n.Text("cli.alert.hours", lang), max(0, int((d+time.Hour-1)/time.Hour)))
+	return fmt.Sprintf(i18n.Text("cli.alert.hours", lang), max(0, n))
 }
