@@ -46,6 +46,17 @@ func responsible(vs geo.VillageStatus, carrier string) geo.VillageStatus {
 	return vs
 }
 
+// ofKind returns the alerts of as of kind k, in order.
+func ofKind(as []alerts.Alert, k string) []alerts.Alert {
+	var out []alerts.Alert
+	for _, a := range as {
+		if a.Kind == k {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
 func keys(as []alerts.Alert) []string {
 	out := make([]string, len(as))
 	for i, a := range as {
@@ -567,12 +578,7 @@ func TestEvaluator_ReminderCountsNeverReported(t *testing.T) {
 		{"OutOfScope", []geo.VillageStatus{unpowered}, 0, "", ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			var got []alerts.Alert
-			for _, a := range ev.Evaluate(alerts.Input{Now: now, Programs: []alerts.ProgramInput{{Program: prog, Open: tc.open}}}).Alerts {
-				if a.Kind == alerts.KindDeadlineReminder {
-					got = append(got, a)
-				}
-			}
+			got := ofKind(ev.Evaluate(alerts.Input{Now: now, Programs: []alerts.ProgramInput{{Program: prog, Open: tc.open}}}).Alerts, alerts.KindDeadlineReminder)
 			if len(got) != tc.want {
 				t.Fatalf("reminders=%d, want %d", len(got), tc.want)
 			}
@@ -612,12 +618,7 @@ func TestEvaluator_ReminderCountsVillagesDueByTheDeadline(t *testing.T) {
 		{"OnlyLater", []geo.VillageStatus{lateEntry}, 0, "", "", "", ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			var got []alerts.Alert
-			for _, a := range ev.Evaluate(alerts.Input{Now: now, Programs: []alerts.ProgramInput{{Program: prog, Open: tc.open}}}).Alerts {
-				if a.Kind == alerts.KindDeadlineReminder {
-					got = append(got, a)
-				}
-			}
+			got := ofKind(ev.Evaluate(alerts.Input{Now: now, Programs: []alerts.ProgramInput{{Program: prog, Open: tc.open}}}).Alerts, alerts.KindDeadlineReminder)
 			if len(got) != tc.want {
 				t.Fatalf("reminders=%d, want %d", len(got), tc.want)
 			}
