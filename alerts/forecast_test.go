@@ -15,7 +15,8 @@ import (
 	"github.com/covmon/covmon/geo"
 )
 
-func openHistoryDB(t *testing.T) *sqlite.DB {
+// openDB opens a new SQLite database in the test's temporary directory, closed at its end.
+func openDB(t *testing.T) *sqlite.DB {
 	t.Helper()
 	db := sqlite.NewDB(filepath.Join(t.TempDir(), "history.db"))
 	if err := db.Open(context.Background()); err != nil {
@@ -73,7 +74,7 @@ func weeklyHistoryEvaluateAt(t *testing.T, db *sqlite.DB, prog geo.Program, p *g
 // (out of scope, never counted).
 func TestWeeklyHistory_HandMade(t *testing.T) {
 	ctx := context.Background()
-	db := openHistoryDB(t)
+	db := openDB(t)
 	now := time.Date(2025, 3, 1, 12, 0, 0, 0, geo.Vietnam)
 	week := func(w int) time.Time { return now.Add(-time.Duration(4-w) * alerts.Week) } // week 0 … 4 (now)
 	vs := storetest.Villages(10)
@@ -137,7 +138,7 @@ func TestWeeklyHistory_HandMade(t *testing.T) {
 // raised mid-way.
 func TestWeeklyHistory_MatchesEvaluateAt(t *testing.T) {
 	ctx := context.Background()
-	db := openHistoryDB(t)
+	db := openDB(t)
 	r := rand.New(rand.NewPCG(16, 16))
 	now := time.Date(2025, 12, 1, 9, 0, 0, 0, geo.Vietnam)
 	at := func(days int) time.Time { return now.AddDate(0, 0, -days) }

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"maps"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -18,7 +17,6 @@ import (
 
 	"github.com/covmon/covmon/alerts"
 	"github.com/covmon/covmon/collector"
-	"github.com/covmon/covmon/collector/sqlite"
 	"github.com/covmon/covmon/collector/storetest"
 	"github.com/covmon/covmon/geo"
 	"github.com/covmon/covmon/geo/wire"
@@ -55,11 +53,7 @@ func (n *chanNotifier) next(t *testing.T, what string) string {
 // (viettel), no programs, and the snapshot held in snap.
 func openService(t *testing.T, clock *clockwork.FakeClock) (*alerts.Service, *chanNotifier, *atomic.Pointer[geo.Snapshot]) {
 	t.Helper()
-	db := sqlite.NewDB(filepath.Join(t.TempDir(), "covmon.db"))
-	if err := db.Open(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
+	db := openDB(t)
 	var snap atomic.Pointer[geo.Snapshot]
 	n := &chanNotifier{"hook", make(chan string, 10)}
 	s, err := alerts.NewService(db, snap.Load, []alerts.Notifier{n}, prometheus.NewRegistry())
@@ -217,11 +211,7 @@ func TestService_Follower(t *testing.T) {
 func TestService_InspectionsAreNotCarrierReports(t *testing.T) {
 	ctx := context.Background()
 	t0 := time.Date(2026, 11, 2, 9, 0, 0, 0, geo.Vietnam)
-	db := sqlite.NewDB(filepath.Join(t.TempDir(), "store.db"))
-	if err := db.Open(ctx); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
+	db := openDB(t)
 	vs := storetest.Villages(1)
 	vs[0].Programs = nil
 	reg := storetest.NewUpload(geo.KindVillages, "")
@@ -274,11 +264,7 @@ func TestService_InspectionsAreNotCarrierReports(t *testing.T) {
 func TestService_StaleByWhatIsReported(t *testing.T) {
 	ctx := context.Background()
 	t0 := time.Date(2026, 11, 2, 9, 0, 0, 0, geo.Vietnam)
-	db := sqlite.NewDB(filepath.Join(t.TempDir(), "store.db"))
-	if err := db.Open(ctx); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
+	db := openDB(t)
 	vs := storetest.Villages(1)
 	vs[0].Programs = nil
 	reg := storetest.NewUpload(geo.KindVillages, "")
@@ -357,11 +343,7 @@ func TestService_StaleByWhatIsReported(t *testing.T) {
 func TestService_StaleIsPerCarrier(t *testing.T) {
 	ctx := context.Background()
 	t0 := time.Date(2026, 11, 2, 9, 0, 0, 0, geo.Vietnam)
-	db := sqlite.NewDB(filepath.Join(t.TempDir(), "store.db"))
-	if err := db.Open(ctx); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
+	db := openDB(t)
 	vs := storetest.Villages(2)
 	vs[0].Programs, vs[1].Programs = nil, nil
 	reg := storetest.NewUpload(geo.KindVillages, "")
@@ -421,11 +403,7 @@ func TestService_StaleIsPerCarrier(t *testing.T) {
 func TestService_RejectedPerSender(t *testing.T) {
 	ctx := context.Background()
 	t0 := time.Date(2026, 11, 2, 9, 0, 0, 0, geo.Vietnam)
-	db := sqlite.NewDB(filepath.Join(t.TempDir(), "store.db"))
-	if err := db.Open(ctx); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
+	db := openDB(t)
 	now := t0.Add(-time.Hour)
 	in := &collector.Ingester{Store: db, Now: func() time.Time { return now }}
 	reject := func(carrier string, n int) int64 {
