@@ -2,9 +2,6 @@ package alerts_test
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
-	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -89,16 +86,7 @@ func TestService_RegressionDarkSince(t *testing.T) {
 	if err := db.UpsertProgram(ctx, prog); err != nil {
 		t.Fatal(err)
 	}
-	n := 0
-	commit := func(kind geo.UploadKind, carrier string, received time.Time, f func(u *geo.Upload) error) {
-		t.Helper()
-		n++
-		sum := sha256.Sum256(fmt.Appendf(nil, "dark upload %d", n))
-		u := &geo.Upload{Kind: kind, Carrier: carrier, FileName: fmt.Sprintf("f%d.geojson", n), Size: 10, SHA256: hex.EncodeToString(sum[:]), Source: "cli", ReceivedAt: received}
-		if err := f(u); err != nil {
-			t.Fatal(err)
-		}
-	}
+	commit := committer(t)
 	vs := []geo.Village{{ID: "V1", Name: "Bản Một", ProvinceCode: "15", ProvinceName: "Lào Cai", Center: orb.Point{103.9, 22.4}, GridPower: true, Baseline: true, Programs: []string{prog.ID}}}
 	commit(geo.KindVillages, "", vnDay("2026-01-01"), func(u *geo.Upload) error { return db.CommitVillages(ctx, u, vs) })
 	commit(geo.KindObservations, "viettel", vnDay("2026-01-10"), func(u *geo.Upload) error {
