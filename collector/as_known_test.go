@@ -3,7 +3,6 @@ package collector_test
 import (
 	"context"
 	"io"
-	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
@@ -27,16 +26,7 @@ type asKnownWorld struct {
 }
 
 func newAsKnownWorld(t *testing.T) *asKnownWorld {
-	ctx := context.Background()
-	db := sqlite.NewDB(filepath.Join(t.TempDir(), "k.db"))
-	if err := db.Open(ctx); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	prog := geo.DefaultProgram()
-	if err := db.UpsertProgram(ctx, prog); err != nil {
-		t.Fatal(err)
-	}
+	db, prog := openProgramDB(t)
 	clock := clockwork.NewFakeClockAt(day("2024-01-02").Add(9 * time.Hour))
 	in := &collector.Ingester{Store: db, Now: clock.Now}
 	r := &collector.Runner{Ingester: in, Store: db, Figures: db, Programs: []geo.Program{prog}, Policy: geo.DefaultPolicy(), Clock: clock}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -23,15 +22,7 @@ func owedRunner(t *testing.T, n int, minFull time.Duration) (*collector.Runner, 
 	t.Helper()
 	ctx := context.Background()
 	clock := clockwork.NewFakeClockAt(time.Date(2026, 1, 10, 8, 0, 0, 0, geo.Vietnam))
-	db := sqlite.NewDB(filepath.Join(t.TempDir(), "s.db"))
-	if err := db.Open(ctx); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	prog := geo.DefaultProgram()
-	if err := db.UpsertProgram(ctx, prog); err != nil {
-		t.Fatal(err)
-	}
+	db, prog := openProgramDB(t)
 	in := &collector.Ingester{Store: db, Now: clock.Now}
 	if u, err := in.Ingest(ctx, collector.File{Name: "villages", Kind: geo.KindVillages, Source: "cli"}, strings.NewReader(registry(n))); err != nil || u.Result != geo.ResultAccepted {
 		t.Fatalf("registry: %v %+v", err, u)

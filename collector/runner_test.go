@@ -33,7 +33,9 @@ func obsFile(village string, signal bool, day string) string {
 // t0 is the fake clock's start: after every observation the tests write.
 var t0 = time.Date(2026, 1, 10, 8, 0, 0, 0, time.UTC)
 
-func newRunner(t *testing.T) (*collector.Runner, *clockwork.FakeClock, *sqlite.DB) {
+// openProgramDB opens a new SQLite file (closed when the test ends) holding the default
+// program, and returns it and the program.
+func openProgramDB(t *testing.T) (*sqlite.DB, geo.Program) {
 	t.Helper()
 	ctx := context.Background()
 	db := sqlite.NewDB(filepath.Join(t.TempDir(), "c.db"))
@@ -45,6 +47,13 @@ func newRunner(t *testing.T) (*collector.Runner, *clockwork.FakeClock, *sqlite.D
 	if err := db.UpsertProgram(ctx, prog); err != nil {
 		t.Fatal(err)
 	}
+	return db, prog
+}
+
+func newRunner(t *testing.T) (*collector.Runner, *clockwork.FakeClock, *sqlite.DB) {
+	t.Helper()
+	ctx := context.Background()
+	db, prog := openProgramDB(t)
 	clock := clockwork.NewFakeClockAt(t0)
 	in := &collector.Ingester{Store: db, Now: clock.Now}
 	u, err := in.Ingest(ctx, collector.File{Name: "villages.geojson", Kind: geo.KindVillages, Source: "cli"}, strings.NewReader(villagesFile))

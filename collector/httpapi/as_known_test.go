@@ -7,14 +7,12 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/covmon/covmon/collector"
 	"github.com/covmon/covmon/collector/httpapi"
-	"github.com/covmon/covmon/collector/sqlite"
 	"github.com/covmon/covmon/geo"
 )
 
@@ -24,15 +22,7 @@ import (
 // say which view they are in. Without as_of, as_known changes no figure.
 func TestServer_AsKnown(t *testing.T) {
 	ctx := context.Background()
-	db := sqlite.NewDB(filepath.Join(t.TempDir(), "api.db"))
-	if err := db.Open(ctx); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	prog := geo.DefaultProgram()
-	if err := db.UpsertProgram(ctx, prog); err != nil {
-		t.Fatal(err)
-	}
+	db, prog := openProgramDB(t)
 	now := time.Date(2025, 1, 1, 9, 0, 0, 0, geo.Vietnam)
 	in := &collector.Ingester{Store: db, Now: func() time.Time { return now }}
 	ingest := func(received time.Time, f collector.File, body string) {

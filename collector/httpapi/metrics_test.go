@@ -24,7 +24,9 @@ type secServer struct {
 	api *httpapi.Server
 }
 
-func newSecServer(t *testing.T, configure func(*httpapi.Server)) *secServer {
+// openProgramDB opens a new SQLite file (closed when the test ends) holding the default
+// program, and returns it and the program.
+func openProgramDB(t *testing.T) (*sqlite.DB, geo.Program) {
 	t.Helper()
 	ctx := context.Background()
 	db := sqlite.NewDB(filepath.Join(t.TempDir(), "api.db"))
@@ -33,7 +35,16 @@ func newSecServer(t *testing.T, configure func(*httpapi.Server)) *secServer {
 	}
 	t.Cleanup(func() { db.Close() })
 	prog := geo.DefaultProgram()
-	db.UpsertProgram(ctx, prog)
+	if err := db.UpsertProgram(ctx, prog); err != nil {
+		t.Fatal(err)
+	}
+	return db, prog
+}
+
+func newSecServer(t *testing.T, configure func(*httpapi.Server)) *secServer {
+	t.Helper()
+	ctx := context.Background()
+	db, prog := openProgramDB(t)
 	now := func() time.Time { return time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC) }
 	in := &collector.Ingester{Store: db, Now: now}
 	if u, err := in.Ingest(ctx, collector.File{Name: "v.geojson", Kind: geo.KindVillages}, strings.NewReader(villages)); err != nil || u.Result != geo.ResultAccepted {
