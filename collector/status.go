@@ -2,6 +2,7 @@ package collector
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -202,4 +203,28 @@ func VillageAt(ctx context.Context, s UploadReader, v *geo.Village, lineage []ge
 		f.KnownAt = asOf
 	}
 	return retired.Add(-time.Millisecond), f, nil
+}
+
+// Receipts returns when the upload of each item of xs (upload gives its ID) was received, read
+// once per upload: a village's history shows when each observation arrived beside when it was
+// observed. An upload not found (or ID 0) is left out.
+func Receipts[T any](ctx context.Context, s UploadReader, xs []T, upload func(*T) int64) (map[int64]time.Time, error) {
+	out := map[int64]time.Time{}
+	seen := map[int64]bool{0: true}
+	for i := range xs {
+		id := upload(&xs[i])
+		if seen[id] {
+			continue
+		}
+		seen[id] = true
+		u, err := s.Upload(ctx, id)
+		switch {
+		case errors.Is(err, geo.ErrNotFound):
+		case err != nil:
+			return nil, fmt.Errorf("upload %d: %w", id, err)
+		default:
+			out[id] = u.ReceivedAt
+		}
+	}
+	return out, nil
 }

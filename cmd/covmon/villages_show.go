@@ -159,16 +159,15 @@ each with when it was received.`)
 	// RECEIVED is the upload's receipt: an observation counts from when it was observed,
 	// whenever it arrived, so a report sent late or back-dated shows here.
 	fmt.Fprintln(tw, "OBSERVED\tCARRIER\tTECH\tSIGNAL\tSOURCE\tUPLOAD\tRECEIVED\tAT VILLAGE")
-	received := map[int64]string{}
-	for _, o := range hist {
-		if _, ok := received[o.UploadID]; !ok {
-			received[o.UploadID] = "-"
-			if u, err := m.DB.Upload(ctx, o.UploadID); err == nil {
-				received[o.UploadID] = day(u.ReceivedAt, "-")
-			} else if !errors.Is(err, geo.ErrNotFound) {
-				return fmt.Errorf("upload %d: %w", o.UploadID, err)
-			}
+	receipts, err := collector.Receipts(ctx, m.DB, hist, func(o *geo.Observation) int64 { return o.UploadID })
+	if err != nil {
+		return err
+	}
+	received := func(id int64) string {
+		if at, ok := receipts[id]; ok {
+			return day(at, "-")
 		}
+		return "-"
 	}
 	for _, o := range hist {
 		at := ""
@@ -179,7 +178,7 @@ each with when it was received.`)
 		if o.Independent() {
 			src = string(geo.SourceIndependent)
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%t\t%s\t%d\t%s\t%s\n", day(o.ObservedAt, ""), o.Carrier, o.Technology, o.HasSignal, src, o.UploadID, received[o.UploadID], at)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%t\t%s\t%d\t%s\t%s\n", day(o.ObservedAt, ""), o.Carrier, o.Technology, o.HasSignal, src, o.UploadID, received(o.UploadID), at)
 	}
 	return tw.Flush()
 }

@@ -279,26 +279,15 @@ func (s *Server) handleVillage(w http.ResponseWriter, r *http.Request) {
 // upload of the page: an observation counts from when it was observed, whenever it arrived,
 // so the history says both (docs/figures.md, "As of a past instant").
 func (s *Server) fillReceived(ctx context.Context, obs []wire.Observation) error {
-	received := map[int64]*time.Time{}
+	received, err := collector.Receipts(ctx, s.Store, obs, func(o *wire.Observation) int64 { return o.UploadID })
+	if err != nil {
+		return err
+	}
 	for i := range obs {
-		id := obs[i].UploadID
-		if id == 0 {
-			continue
+		if at, ok := received[obs[i].UploadID]; ok {
+			t := wire.VN(at)
+			obs[i].ReceivedAt = &t
 		}
-		at, ok := received[id]
-		if !ok {
-			u, err := s.Store.Upload(ctx, id)
-			switch {
-			case errors.Is(err, geo.ErrNotFound):
-			case err != nil:
-				return fmt.Errorf("upload %d: %w", id, err)
-			default:
-				t := wire.VN(u.ReceivedAt)
-				at = &t
-			}
-			received[id] = at
-		}
-		obs[i].ReceivedAt = at
 	}
 	return nil
 }
