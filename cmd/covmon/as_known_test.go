@@ -5,6 +5,7 @@ import (
 	"context"
 	"path/filepath"
 	"reflect"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -85,6 +86,23 @@ func TestMain_StatusAsKnown(t *testing.T) {
 	if show := mustRun(t, db, "villages", "show", "V1", "--as-of", "2024-12-01"); !strings.Contains(show, "Status as of 2024-12-01 00:00: covered") {
 		t.Errorf("villages show V1:\n%s", show)
 	}
+	// The search: V1's status as known then, and the line that says so.
+	find := mustRun(t, db, "villages", "find", "ban mot", "--as-of", "2024-12-01", "--as-known")
+	if !strings.Contains(find, "As of 2024-12-01 00:00, as known then (audit view)") || !regexp.MustCompile(`V1 +Bản Một .* dead_zone \(overdue\)`).MatchString(find) {
+		t.Errorf("villages find as known:\n%s", find)
+	}
+	if find := mustRun(t, db, "villages", "find", "ban mot", "--as-of", "2024-12-01"); strings.Contains(find, "as known then") || !regexp.MustCompile(`V1 +Bản Một .* covered`).MatchString(find) {
+		t.Errorf("villages find:\n%s", find)
+	}
+	// A command without the audit view refuses --as-known and says where it is, rather than
+	// the flag package's "flag provided but not defined".
+	for _, args := range [][]string{{"uploads", "--as-known"}, {"alerts", "--as-known=true"}, {"audit", "verify", "--as-known"}} {
+		_, _, err := run(t, db, args...)
+		if err == nil || !strings.Contains(err.Error(), "--as-known: covmon "+args[0]) || !strings.Contains(err.Error(), "covmon status, covmon villages show and covmon villages find") {
+			t.Errorf("covmon %s: %v; want --as-known refused, naming where the audit view is", strings.Join(args, " "), err)
+		}
+	}
+
 	// V2 split on 2025-03-01, the split received on 2025-04-01: as known on 2025-03-15 V2 was
 	// still in the registry; in the current view it is shown at its last instant.
 	mustRunAt(t, vn("2025-04-01T09:00:00+07:00"), db, "villages", "import", writeFile(t, "split.geojson", `{"type":"FeatureCollection","covmon_schema":"villages/v1","effective":"2025-03-01","features":[

@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/covmon/covmon/geo"
@@ -43,6 +44,9 @@ func (m *Main) commonFlags(fs *flag.FlagSet) {
 // "--" ends the flags: everything after it is an operand, even if it starts with "-". After
 // it returns, fs.Args() holds the operands in the order given.
 func parseFlags(fs *flag.FlagSet, args []string) error {
+	if err := refuseAsKnown(fs, args); err != nil {
+		return err
+	}
 	var operands []string
 	for {
 		if err := fs.Parse(args); err != nil {
@@ -124,4 +128,26 @@ func parseWhen(s string) (time.Time, error) {
 		return time.Time{}, fmt.Errorf("want YYYY-MM-DD or an RFC 3339 instant, got %q", s)
 	}
 	return t, nil
+}
+
+// asKnownCommands are the commands that take --as-known (the audit view).
+const asKnownCommands = "covmon status, covmon villages show and covmon villages find"
+
+// refuseAsKnown refuses --as-known on a command without the audit view, saying where it is:
+// the flag package's "flag provided but not defined" would not tell a user who wanted the
+// figures as known then where to find them.
+func refuseAsKnown(fs *flag.FlagSet, args []string) error {
+	if fs.Lookup("as-known") != nil {
+		return nil
+	}
+	for _, a := range args {
+		if a == "--" {
+			return nil
+		}
+		name, _, _ := strings.Cut(strings.TrimLeft(a, "-"), "=")
+		if strings.HasPrefix(a, "-") && name == "as-known" {
+			return fmt.Errorf("--as-known: %s has no audit view; the figures as known then are given by %s (docs/figures.md, \"As known then\")", fs.Name(), asKnownCommands)
+		}
+	}
+	return nil
 }

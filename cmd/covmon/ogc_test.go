@@ -68,6 +68,17 @@ func TestOGC_GDAL(t *testing.T) {
 		}
 	}
 
+	// The audit view: GDAL repeats the URL's parameters on each request. As known now, every
+	// seed village, each with view = as_known; as known before the seeds were received
+	// (testNow), none.
+	n, out = runOgrinfo(t, exe, "OAPIF:"+s.url+"/ogc?as_known=true", "villages")
+	if n != want || !strings.Contains(out, "view: String") {
+		t.Errorf("OAPIF as known: %d features, want %d, with a view field\n%s", n, want, out)
+	}
+	if n, out := runOgrinfo(t, exe, "OAPIF:"+s.url+"/ogc?as_known=true&datetime=2026-11-19", "villages"); n != 0 {
+		t.Errorf("OAPIF as known on 2026-11-19, before the seeding: %d features, want 0\n%s", n, out)
+	}
+
 	csv := do(t, "GET", s.url+"/api/v1/villages?f=csv", "", "", nil)
 	if csv.status != 200 || !strings.HasPrefix(string(csv.body), "\uFEFF") {
 		t.Fatalf("CSV export: %d, BOM %v", csv.status, strings.HasPrefix(string(csv.body), "\uFEFF"))

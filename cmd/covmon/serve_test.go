@@ -341,6 +341,7 @@ func TestServe_EndToEnd(t *testing.T) {
 			Points []struct {
 				Day             string `json:"day"`
 				BaselineCovered int    `json:"baseline_covered"`
+				Recorded        bool   `json:"recorded"`
 				Backfilled      bool   `json:"backfilled"`
 			} `json:"points"`
 		}
@@ -355,12 +356,12 @@ func TestServe_EndToEnd(t *testing.T) {
 		for _, p := range b.Points {
 			if p.Day == "2022-08-01" {
 				found = true
-				if p.BaselineCovered != 477 || !p.Backfilled {
+				if p.BaselineCovered != 477 || !p.Backfilled || p.Recorded {
 					t.Errorf("2022-08-01: %+v", p)
 				}
 			}
 		}
-		if !found || b.Points[len(b.Points)-1].Backfilled {
+		if last := b.Points[len(b.Points)-1]; !found || last.Backfilled || !last.Recorded {
 			t.Errorf("burn-down lacks 2022-08-01 or today's recorded point: %+v", b.Points)
 		}
 	})

@@ -15,8 +15,11 @@ func (m *Main) runVillagesFind(ctx context.Context, args []string) error {
 	fs := m.flagSet("villages find", "TEXT", `
 Find villages by name or commune name, ignoring case and diacritics: every word of TEXT must
 occur in the village's name or its commune's ("ban khoang" finds "Bản Khoang"; "d" finds
-"đ"). Prints each match with its commune, province and status now (or --as-of).`)
+"đ"). Prints each match with its commune, province and status now (or --as-of). With
+--as-known, the villages and their status as known then: only the uploads received by
+--as-of count (docs/figures.md, "As known then").`)
 	asOfS := fs.String("as-of", "", "status as of `DATE` (YYYY-MM-DD, 00:00 Vietnam time) or RFC 3339 instant; default now")
+	asKnown := fs.Bool("as-known", false, "the audit view: the registry and the status as known then, from the uploads received by --as-of only")
 	province := fs.String("province", "", "only villages of province `code` (2 digits)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -41,7 +44,7 @@ occur in the village's name or its commune's ("ban khoang" finds "Bản Khoang";
 		return err
 	}
 	pol := m.Config.GeoPolicy()
-	sts, err := collector.Status(ctx, m.DB, geo.VillageFilter{ProvinceCode: *province, Name: text}, prog, &pol, asOf)
+	sts, err := collector.Status(ctx, m.DB, geo.VillageFilter{ProvinceCode: *province, Name: text, AsKnown: *asKnown}, prog, &pol, asOf)
 	if err != nil {
 		return err
 	}
@@ -51,6 +54,9 @@ occur in the village's name or its commune's ("ban khoang" finds "Bản Khoang";
 	}
 	if demo {
 		fmt.Fprintln(m.Stdout, demoNotice)
+	}
+	if *asKnown {
+		fmt.Fprintf(m.Stdout, "As of %s, as known then (audit view): only the uploads received by then.\n", asOf.In(geo.Vietnam).Format("2006-01-02 15:04"))
 	}
 	if len(sts) == 0 {
 		fmt.Fprintf(m.Stdout, "No village matches %q.\n", text)

@@ -27,6 +27,9 @@ func checkParams(r *http.Request, allowed ...string) error {
 	slices.Sort(names) // the first offender is named the same way every time
 	for _, k := range names {
 		if !slices.Contains(allowed, k) {
+			if k == "as_known" {
+				return asKnownElsewhere(r.URL.Path)
+			}
 			if len(allowed) == 0 {
 				return Errorf(EINVALID, "%s: unknown query parameter (this endpoint takes none)", k)
 			}
@@ -37,6 +40,24 @@ func checkParams(r *http.Request, allowed ...string) error {
 		}
 	}
 	return nil
+}
+
+// AsKnownSurfaces are the endpoints that serve the audit view (as_known=true: the figures as
+// known then, docs/figures.md "As known then").
+const AsKnownSurfaces = "/api/v1/summary, /api/v1/villages (and its CSV), /api/v1/villages/{id}, /api/v1/worklist, /ogc/collections/villages/items and /ogc/collections/villages/items/{id}"
+
+// asKnownElsewhere refuses as_known on an endpoint without the audit view: ignored, it would
+// answer the current view, and a user who asked for the audit view would read that out as the
+// figure as known then. The problem says where the audit view is served.
+func asKnownElsewhere(path string) error {
+	why := "this endpoint has no audit view"
+	switch {
+	case path == "/api/v1/burndown":
+		why = `the burn-down has no audit view: each point says how it was made ("recorded": true, the figures of that day as covmon knew them then; "backfilled": true, computed later from what is stored now)`
+	case path == "/metrics":
+		why = "the metrics are the figures now (the status snapshot), in the current view"
+	}
+	return Errorf(EINVALID, "as_known: %s; the audit view (as_known=true) is served by %s (docs/figures.md, \"As known then\")", why, AsKnownSurfaces)
 }
 
 // paging is a list's limit and cursor (the position after the last item of the previous

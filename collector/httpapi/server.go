@@ -262,6 +262,17 @@ func (s *Server) handleMetrics(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
+	// The exposition takes no query parameters and ignored them: an as_of or as_known given
+	// (a scrape's params, a hand-typed URL) would have answered today's figures.
+	q := r.URL.Query()
+	if q.Has("as_known") {
+		s.writeError(w, r, asKnownElsewhere(r.URL.Path))
+		return
+	}
+	if q.Has("as_of") {
+		s.writeError(w, r, Errorf(EINVALID, "as_of: the metrics are the figures now (the status snapshot); the figures as of an instant are served by /api/v1/summary?as_of= and /api/v1/villages?as_of="))
+		return
+	}
 	s.Metrics.ServeHTTP(w, r)
 }
 

@@ -7,7 +7,10 @@ import (
 )
 
 // BurndownPoint is one day's figures of a program (the counts a daily row keeps, not all of
-// Counts). Backfilled points were computed later from the stored observations.
+// Counts). Each says how it was made, in two members that are always opposite, so that a
+// reader of either cannot take one kind for the other: Recorded, the figures covmon kept that
+// day (as known then, within the snapshot's window: docs/figures.md), or Backfilled, computed
+// later from the observations stored now (the current view of that day).
 type BurndownPoint struct {
 	Day             string `json:"day"` // YYYY-MM-DD, Vietnam time
 	Baseline        int    `json:"baseline"`
@@ -18,6 +21,7 @@ type BurndownPoint struct {
 	NoPower         int    `json:"no_power"`
 	NoData          int    `json:"no_data"`
 	Overdue         int    `json:"overdue"`
+	Recorded        bool   `json:"recorded"`
 	Backfilled      bool   `json:"backfilled"`
 }
 
@@ -40,7 +44,7 @@ func NewBurndown(p *geo.Program, fs []geo.DailyFigure, demo bool) Burndown {
 	for _, f := range fs {
 		c := f.Counts
 		out.Points = append(out.Points, BurndownPoint{f.Day.In(geo.Vietnam).Format(time.DateOnly), c.Baseline, c.BaselineCovered,
-			c.FoundLater, c.Covered, c.DeadZone, c.NoPower, c.NoData, c.Overdue, f.Backfilled})
+			c.FoundLater, c.Covered, c.DeadZone, c.NoPower, c.NoData, c.Overdue, !f.Backfilled, f.Backfilled})
 	}
 	return out
 }
