@@ -355,6 +355,55 @@ func TestPage_Browser(t *testing.T) {
 		}
 	})
 
+	t.Run("BurndownRecordedAndBackfilled", func(t *testing.T) {
+		// The burn-down draws the points backfilled later (the current view of their day)
+		// dashed and the points recorded then solid. The backfill runs after start: wait until
+		// the API has both kinds, then reload.
+		var bd struct {
+			Points []struct{ Recorded, Backfilled bool } `json:"points"`
+		}
+		counts := func() (recorded, backfilled int) {
+			if err := json.Unmarshal(do(t, "GET", s.url+"/api/v1/burndown", "", "", nil).body, &bd); err != nil {
+				t.Fatal(err)
+			}
+			for _, p := range bd.Points {
+				if p.Recorded == p.Backfilled {
+					t.Fatalf("a burn-down point both or neither recorded and backfilled: %+v", p)
+				}
+				if p.Recorded {
+					recorded++
+				} else {
+					backfilled++
+				}
+			}
+			return recorded, backfilled
+		}
+		// The page is read between two reads of the API that agree (points are only added: the
+		// backfill writes its months, a new day after midnight in Vietnam adds one), so the
+		// page drew the points counted.
+		var rec, back int
+		var got string
+		waitUntil(t, "the burn-down has recorded and backfilled points, unchanged while the page loads", e2eWait, func() bool {
+			r, bf := counts()
+			if r == 0 || bf == 0 {
+				return false
+			}
+			b.open(t, s.url+"/")
+			got = eval[string](t, b, `[...document.querySelectorAll("#burndown polyline")].map((l) => l.dataset.points + ":" + (l.getAttribute("stroke-dasharray") || "solid") + ":" + l.getAttribute("points").split(" ").length).join(",")`)
+			rec, back = counts()
+			return rec == r && back == bf
+		})
+		// Three lines (baseline left, dead zones, overdue), each dashed over the backfilled
+		// points up to the first recorded one, then solid.
+		one := fmt.Sprintf("backfilled:4 3:%d,recorded:solid:%d", back+1, rec)
+		if want := one + "," + one + "," + one; got != want {
+			t.Errorf("burn-down lines %s, want %s", got, want)
+		}
+		if note := text(t, b, "burndown-box"); !strings.Contains(note, "nét đứt") || !strings.Contains(note, "(dashed)") {
+			t.Errorf("burn-down note does not say the backfilled points are dashed: %q", note)
+		}
+	})
+
 	var clicked apiFeature
 	t.Run("FilterStatus", func(t *testing.T) {
 		b.choose(t, "f-status", "overdue")

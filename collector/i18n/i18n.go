@@ -317,7 +317,7 @@ var labels = map[string]Label{
 	"page.villages":               {"Thôn", "Villages"},
 	"page.shown":                  {"thôn trên bản đồ", "villages on the map"},
 	"page.burndown":               {"Tiến độ theo thời gian", "Burn-down"},
-	"page.burndown_note":          {"Điểm hằng ngày từ khi covmon chạy; điểm hằng tháng trước đó được tính lại từ các quan sát đã lưu.", "Daily points since covmon ran; monthly points before that recomputed from the stored observations."},
+	"page.burndown_note":          {"Điểm hằng ngày từ khi covmon chạy: số liệu đã ghi lại lúc đó (như đã biết lúc đó). Điểm hằng tháng trước đó (nét đứt): tính lại sau từ các quan sát lưu hiện nay, có thể khác số liệu đã biết lúc đó.", "Daily points since covmon ran: the figures recorded then (as known then). Monthly points before that (dashed): recomputed later from the observations stored now, which can differ from what was known then."},
 	"page.forecast":               {"Dự báo hoàn thành", "Completion forecast"},
 	"page.forecast_none":          {"Dự báo chỉ có cho hôm nay, không cho ngày đã chọn.", "The forecast is for today only, not for a chosen date."},
 	"page.forecast_late":          {"sau hạn", "after the deadline"},

@@ -319,8 +319,16 @@
       add("text", { x: xv, y: H - 6, "text-anchor": "middle" }, String(yr));
     }
     add("line", { x1: x(dl), y1: T0, x2: x(dl), y2: y(0), stroke: "#8b0000", "stroke-dasharray": "3 2" });
+    // The points backfilled later from the data stored now (the current view of their day)
+    // are drawn dashed, up to the first point recorded then (as known then): the two are not
+    // the same kind of figure (docs/api.md, burn-down).
     const line = (f, color, label) => {
-      add("polyline", { points: pts.map((p, i) => x(t[i]).toFixed(1) + "," + y(f(p)).toFixed(1)).join(" "), fill: "none", stroke: color, "stroke-width": 1.6 });
+      const xy = (i) => x(t[i]).toFixed(1) + "," + y(f(pts[i])).toFixed(1);
+      const back = [], rec = [];
+      pts.forEach((p, i) => (p.backfilled ? back : rec).push(i));
+      if (back.length && rec.length) back.push(rec[0]);
+      if (back.length) add("polyline", { points: back.map(xy).join(" "), fill: "none", stroke: color, "stroke-width": 1.6, "stroke-dasharray": "4 3", "data-points": "backfilled" });
+      if (rec.length) add("polyline", { points: rec.map(xy).join(" "), fill: "none", stroke: color, "stroke-width": 1.6, "data-points": "recorded" });
       return label;
     };
     line((p) => p.baseline - p.baseline_covered, "#5b6772");
