@@ -594,6 +594,29 @@ func TestPage_Browser(t *testing.T) {
 		if errs := b.scriptErrors(); len(errs) > 0 {
 			t.Errorf("script errors: %v", errs)
 		}
+
+		// A link asks the same as the date and the box: /?as_of=2026-11-19&as_known=true.
+		b.open(t, s.url+"/?as_of=2026-11-19&as_known=true")
+		checkFigures(t, b, known)
+		if !eval[bool](t, b, `document.getElementById("f-asknown").checked`) || eval[bool](t, b, `document.getElementById("fig-view").hidden`) {
+			t.Errorf("/?as_of=2026-11-19&as_known=true: the box is not ticked or the audit view's line is hidden")
+		}
+		// A value the page cannot show is an error naming it, not today's current view.
+		for _, c := range []struct{ query, want string }{
+			{"as_known=yes", `as_known: want true or false, got "yes"`},
+			{"as_of=2026-11-19T10:00:00%2B07:00", "as_of: the page takes a date YYYY-MM-DD"},
+			{"as_of=2099-01-01&as_known=true", "as_of:"}, // refused by the API
+		} {
+			if err := chromedp.Do(b.ctx, chromedp.Navigate(s.url+"/?"+c.query)); err != nil {
+				t.Fatal(err)
+			}
+			notice, err := chromedp.Run(b.ctx, chromedp.Poll[string](`document.body.dataset.state === "error" && document.getElementById("notice").textContent`,
+				chromedp.WithPollingTimeout(60*time.Second)))
+			if err != nil || !strings.Contains(notice, c.want) {
+				t.Errorf("/?%s: notice %q (%v), want an error saying %q", c.query, notice, err, c.want)
+			}
+		}
+		b.open(t, s.url+"/")
 	})
 	t.Run("Screenshot", func(t *testing.T) {
 		eval[bool](t, b, `(() => { covmonPage.map.fitBounds([[7.5, 102.1], [23.4, 116.5]], {animate: false}); return true; })()`)

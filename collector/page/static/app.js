@@ -501,6 +501,26 @@
     $("f-responsible").addEventListener("change", drawMarkers);
     $("f-step").addEventListener("change", drawMarkers);
     $("panel-close").addEventListener("click", () => { $("panel").hidden = true; });
+    // A link may ask a date and the audit view (/?as_of=2025-03-01&as_known=true), as the API
+    // does. A value the page cannot show is an error, never the current view of today in its
+    // place.
+    const asked = new URLSearchParams(location.search);
+    if (asked.has("as_of")) {
+      const d = asked.get("as_of");
+      $("f-asof").value = d;
+      if (!/^\d{4}-\d{2}-\d{2}$/.test(d) || $("f-asof").value !== d) {
+        fail(new Error(`as_of: the page takes a date YYYY-MM-DD up to today, got "${d}" (an instant: /api/v1/summary?as_of=…)`));
+        return;
+      }
+    }
+    if (asked.has("as_known")) {
+      const v = asked.get("as_known");
+      if (v !== "true" && v !== "false") {
+        fail(new Error(`as_known: want true or false, got "${v}"`));
+        return;
+      }
+      $("f-asknown").checked = v === "true";
+    }
     await load();
   }
 
