@@ -71,7 +71,7 @@ func TestOGC_GDAL(t *testing.T) {
 	// The audit view: GDAL repeats the URL's parameters on each request. As known now, every
 	// seed village, each with view = as_known; as known before the seeds were received
 	// (testNow), none.
-	n, out = runOgrinfo(t, exe, "OAPIF:"+s.url+"/ogc?as_known=true", "villages")
+	n, out = runOgrinfo(t, exe, "OAPIF:"+s.url+"/ogc?as_known=true&program=vls-2024", "villages")
 	if n != want || !strings.Contains(out, "view: String") {
 		t.Errorf("OAPIF as known: %d features, want %d, with a view field\n%s", n, want, out)
 	}

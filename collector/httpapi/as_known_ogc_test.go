@@ -192,13 +192,13 @@ func TestOGC_AsKnown(t *testing.T) {
 	}
 
 	// The collection's description documents the parameter. The documents without figures
-	// take datetime and as_known, as GDAL repeats a URL's parameters on every request
+	// take datetime, as_known and program, as GDAL repeats a URL's parameters on every request
 	// ("OAPIF:…/ogc?as_known=true"), and their links to the items carry them.
 	var coll struct {
 		Description string
 		Links       []struct{ Href, Rel string }
 	}
-	getAs(t, srv.URL+"/ogc/collections/villages?as_known=true&datetime=2025-02-01", tok, &coll)
+	getAs(t, srv.URL+"/ogc/collections/villages?as_known=true&datetime=2025-02-01&program="+prog.ID, tok, &coll)
 	if !strings.Contains(coll.Description, "as_known=true") {
 		t.Errorf("collection description does not document as_known: %s", coll.Description)
 	}
@@ -208,8 +208,8 @@ func TestOGC_AsKnown(t *testing.T) {
 			items = l.Href
 		}
 	}
-	if !strings.HasSuffix(items, "/ogc/collections/villages/items?as_known=true&datetime=2025-02-01") {
-		t.Errorf("the collection's items link %q does not carry as_known and datetime", items)
+	if !strings.HasSuffix(items, "/ogc/collections/villages/items?as_known=true&datetime=2025-02-01&program="+prog.ID) {
+		t.Errorf("the collection's items link %q does not carry as_known, datetime and program", items)
 	}
 	for _, path := range []string{"/ogc?as_known=true", "/ogc/conformance?as_known=true&datetime=2025-02-01", "/ogc/collections?as_known=false"} {
 		if code, body := get(t, srv.URL+path, tok); code != http.StatusOK {

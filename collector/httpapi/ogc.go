@@ -60,13 +60,13 @@ func (s *Server) ogcStart(w http.ResponseWriter, r *http.Request, allowed ...str
 func (s *Server) ogcURL(r *http.Request, path string) string { return absURL(r, "/ogc"+path, nil) }
 
 // ogcMeta starts a request for a document without figures (the landing page, conformance, the
-// collections): it takes datetime and as_known besides f, checked as on the items, because a
-// client such as GDAL repeats the parameters of the URL it was given on every request it makes
-// from it ("OAPIF:…/ogc?as_known=true&datetime=2025-03-01" reads the audit view of that
-// instant). The documents hold no figure, so they do not change with them; the links to the
-// items carry them (view). On failure it has answered.
+// collections): it takes datetime, as_known and program besides f, checked as on the items,
+// because a client such as GDAL repeats the parameters of the URL it was given on every
+// request it makes from it ("OAPIF:…/ogc?as_known=true&datetime=2025-03-01" reads the audit
+// view of that instant). The documents hold no figure, so they do not change with them; the
+// links to the items carry them (view). On failure it has answered.
 func (s *Server) ogcMeta(w http.ResponseWriter, r *http.Request) (view url.Values, ok bool) {
-	if !s.ogcStart(w, r, "datetime", "as_known") {
+	if !s.ogcStart(w, r, "datetime", "as_known", "program") {
 		return nil, false
 	}
 	if _, _, _, err := s.ogcQuery(r); err != nil {
@@ -74,7 +74,7 @@ func (s *Server) ogcMeta(w http.ResponseWriter, r *http.Request) (view url.Value
 		return nil, false
 	}
 	view = url.Values{}
-	for _, k := range []string{"datetime", "as_known"} {
+	for _, k := range []string{"datetime", "as_known", "program"} {
 		if v := r.URL.Query().Get(k); v != "" {
 			view.Set(k, v)
 		}
