@@ -319,25 +319,36 @@ func TestPage_Browser(t *testing.T) {
 		if status != "converging" {
 			t.Fatalf("seeds: forecast %v, want converging (the seeds close dead zones every week)", api)
 		}
-		// The same figure as the metric, to the second (the metric may be one evaluation newer).
-		metrics := string(do(t, "GET", s.url+"/metrics", "", "", nil).body)
-		m := regexp.MustCompile(`(?m)^covmon_program_forecast_zero_timestamp_seconds\{program="vls-2024"\} (\S+)$`).FindStringSubmatch(metrics)
-		if m == nil {
-			t.Fatalf("no covmon_program_forecast_zero_timestamp_seconds for vls-2024 in /metrics")
-		}
-		secs, _ := strconv.ParseFloat(m[1], 64)
-		metricAt := time.Unix(int64(secs), 0)
-		matched := false
-		for _, f := range []map[string]any{before, after, forecast()} {
-			if z, _ := f["zero_at"].(string); z != "" {
-				if at, err := time.Parse(time.RFC3339, z); err == nil && at.Equal(metricAt) {
-					matched = true
+		// The same figure as the metric, to the second. The metric may be one evaluation newer
+		// than the API read before it, or one older: an evaluation keeps its forecast for the
+		// API before it stores its alerts and then sets the metric, so a new snapshot's forecast
+		// can be read from the API while the metric still has the previous one. Wait for the
+		// metric to match the API read beside it, or one of those the page could have shown.
+		var metricAt time.Time
+		var latest map[string]any
+		differ := ""
+		waitUntil(t, "the forecast metric matches the API's zero_at", e2eWait, func() bool {
+			metrics := string(do(t, "GET", s.url+"/metrics", "", "", nil).body)
+			m := regexp.MustCompile(`(?m)^covmon_program_forecast_zero_timestamp_seconds\{program="vls-2024"\} (\S+)$`).FindStringSubmatch(metrics)
+			metricAt = time.Time{} // absent (not set yet by the first evaluation)
+			if m != nil {
+				secs, _ := strconv.ParseFloat(m[1], 64)
+				metricAt = time.Unix(int64(secs), 0)
+			}
+			latest = forecast()
+			for _, f := range []map[string]any{before, after, latest} {
+				if z, _ := f["zero_at"].(string); z != "" {
+					if at, err := time.Parse(time.RFC3339, z); err == nil && at.Equal(metricAt) {
+						return true
+					}
 				}
 			}
-		}
-		if !matched {
-			t.Errorf("metric says %s, the API's zero_at %v / %v", metricAt, before["zero_at"], after["zero_at"])
-		}
+			if msg := fmt.Sprintf("metric says %s, the API's zero_at %v / %v / %v", metricAt, before["zero_at"], after["zero_at"], latest["zero_at"]); msg != differ {
+				t.Log(msg) // said once per change, before the wait fails
+				differ = msg
+			}
+			return false
+		})
 		at, err := time.Parse(time.RFC3339, shown)
 		if err != nil {
 			t.Fatal(err)
