@@ -74,6 +74,11 @@ func TestUpload_SlowClientsDoNotStarveOthers(t *testing.T) {
 		s.SpoolDir = spoolDir
 		s.MaxConcurrentUploads = 4
 		s.MaxPendingPerUploader = 5
+		// The slow bodies must stay pending until the test closes them, however slow the
+		// machine: at the default idle timeout (30 s) a run taking longer cut them off first
+		// (too slow, not disconnected), and the sixth viettel upload was taken. The idle
+		// timeout itself is TestUpload_TooSlowIsCut's.
+		s.UploadIdleTimeout = time.Hour
 		httpapi.SetSpoolHook(s, func(uploader string) { started <- uploader })
 	})
 	viettel, mobifone := s.token(t, geo.RoleCarrier, "viettel"), s.token(t, geo.RoleCarrier, "mobifone")
