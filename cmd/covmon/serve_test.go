@@ -366,21 +366,35 @@ func TestServe_EndToEnd(t *testing.T) {
 		}
 	})
 	t.Run("Metrics", func(t *testing.T) {
-		r := do(t, "GET", s.url+"/metrics", "", "", nil)
-		body := string(r.body)
-		for _, want := range []string{
-			`covmon_uploads_total{carrier="viettel",result="accepted",role="carrier"} 4`, // the seed file and three uploads
-			`covmon_uploads_total{carrier="viettel",result="duplicate",role="carrier"} 1`,
-			`covmon_uploads_total{carrier="viettel",result="rejected",role="carrier"} 1`,
-			`covmon_uploads_total{carrier="mobifone",result="rejected",role="carrier"} 1`,
-			`covmon_validation_problems_total{rule="carrier_mismatch"} 1`,
-			`covmon_program_target_villages{program="vls-2024"} 832`,
-			`covmon_demo_data 1`,
-		} {
-			if !strings.Contains(body, want) {
-				t.Errorf("/metrics lacks %s", want)
+		// The upload and problem counts are the snapshot's, which each upload refreshes after
+		// its response (off the request path): the summary waited for above counted the first
+		// accepted upload, and the refreshes after the later ones (the duplicate, the
+		// rejected, the gzip and multipart) may still be queued. Wait for every count.
+		var r response
+		var body, said string
+		waitUntil(t, "/metrics counts every upload", e2eWait, func() bool {
+			r = do(t, "GET", s.url+"/metrics", "", "", nil)
+			body = string(r.body)
+			var lacks []string
+			for _, want := range []string{
+				`covmon_uploads_total{carrier="viettel",result="accepted",role="carrier"} 4`, // the seed file and three uploads
+				`covmon_uploads_total{carrier="viettel",result="duplicate",role="carrier"} 1`,
+				`covmon_uploads_total{carrier="viettel",result="rejected",role="carrier"} 1`,
+				`covmon_uploads_total{carrier="mobifone",result="rejected",role="carrier"} 1`,
+				`covmon_validation_problems_total{rule="carrier_mismatch"} 1`,
+				`covmon_program_target_villages{program="vls-2024"} 832`,
+				`covmon_demo_data 1`,
+			} {
+				if !strings.Contains(body, want) {
+					lacks = append(lacks, want)
+				}
 			}
-		}
+			if msg := strings.Join(lacks, "\n"); msg != said && msg != "" {
+				t.Logf("/metrics lacks (so far):\n%s", msg) // said once per change, before the wait fails
+				said = msg
+			}
+			return len(lacks) == 0
+		})
 		if strings.Contains(body, `village_id="V04-0004"`) {
 			t.Errorf("/metrics still has a series for covered village V04-0004")
 		}
