@@ -780,6 +780,37 @@ func promVector(t *testing.T, base, q, l string) []string {
 	return slices.Compact(out)
 }
 
+// promRulesEvaluated returns the earliest of the last evaluations of Prometheus's rule groups
+// (zero when it has none, or one was never evaluated).
+func promRulesEvaluated(t *testing.T, base string) time.Time {
+	t.Helper()
+	resp, err := http.Get(base + "/api/v1/rules")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var body struct {
+		Data struct {
+			Groups []struct {
+				LastEvaluation time.Time `json:"lastEvaluation"`
+			} `json:"groups"`
+		} `json:"data"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&body); err != nil {
+		t.Fatal(err)
+	}
+	var earliest time.Time
+	for i, g := range body.Data.Groups {
+		if g.LastEvaluation.IsZero() || g.LastEvaluation.Year() < 2000 {
+			return time.Time{}
+		}
+		if i == 0 || g.LastEvaluation.Before(earliest) {
+			earliest = g.LastEvaluation
+		}
+	}
+	return earliest
+}
+
 // TestAlerts_OneSource checks that the Prometheus rules of grafana/rules/covmon.rules.yml and
 // covmon's own engine never raise the same alert: a real Prometheus scrapes covmon serve
 // (loaded with the seeds, real clock, evaluating its own alerts) and evaluates the rules every
@@ -818,6 +849,14 @@ func TestAlerts_OneSource(t *testing.T) {
 	}
 	waitUntil(t, "Prometheus scrapes covmon", e2eWait, func() bool {
 		return len(promVector(t, prom, `up{job="covmon"} == 1`, "instance")) > 0
+	})
+	// ALERTS holds what the rules raised at their last evaluation: read before they were
+	// evaluated on a scrape of covmon it is empty whatever they say. Wait for every rule group
+	// to be evaluated after the scrape seen above.
+	scraped := time.Now()
+	waitUntil(t, "Prometheus evaluates its rules on covmon's metrics", e2eWait, func() bool {
+		last := promRulesEvaluated(t, prom)
+		return !last.IsZero() && last.After(scraped)
 	})
 	for _, name := range promVector(t, prom, "ALERTS", "alertname") {
 		if ours[name] {
