@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"os"
 	"os/exec"
@@ -47,6 +48,22 @@ func runOgrinfo(t *testing.T, exe string, args ...string) (int, string) {
 	return n, string(out)
 }
 
+// readOgr has ogrinfo read every feature of the layer (-al, pages of 200) and returns how many
+// it read; an ERROR in its output (a page refused) fails the test, as ogrinfo goes on with
+// the features it had.
+func readOgr(t *testing.T, exe string, args ...string) (int, string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, exe, append([]string{"-ro", "-al", "-q", "-oo", "PAGE_SIZE=200"}, args...)...)
+	cmd.Env = append(os.Environ(), "GDAL_HTTP_TIMEOUT=60", "CPL_DEBUG=OFF")
+	out, err := cmd.CombinedOutput()
+	if err != nil || bytes.Contains(out, []byte("ERROR")) {
+		t.Fatalf("ogrinfo -al %s: %v\n%.3000s", strings.Join(args, " "), err, out)
+	}
+	return bytes.Count(out, []byte("\nOGRFeature(")), string(out)
+}
+
 // TestOGC_GDAL: GDAL's OAPIF driver reads /ogc and counts the seed villages, and its CSV
 // driver reads the CSV export and counts the same.
 func TestOGC_GDAL(t *testing.T) {
@@ -77,6 +94,15 @@ func TestOGC_GDAL(t *testing.T) {
 	}
 	if n, out := runOgrinfo(t, exe, "OAPIF:"+s.url+"/ogc?as_known=true&datetime=2026-11-19", "villages"); n != 0 {
 		t.Errorf("OAPIF as known on 2026-11-19, before the seeding: %d features, want 0\n%s", n, out)
+	}
+	// Every feature read, page by page, from the URL as docs/api.md writes it (datetime first,
+	// then as_known: not the order of the links, so GDAL repeats both on every request). As
+	// known now (an instant, its colons encoded in the links), every seed village.
+	asKnownNow := testNow.UTC().Format(time.RFC3339) // the seeds' receipt
+	for _, q := range []string{"datetime=" + asKnownNow + "&as_known=true", "program=vls-2024&as_known=true"} {
+		if n, out := readOgr(t, exe, "OAPIF:"+s.url+"/ogc?"+q, "villages"); n != want || strings.Count(out, "view (String) = as_known") != want {
+			t.Errorf("OAPIF ?%s, every page: %d features, want %d, each with view = as_known\n%.3000s", q, n, want, out)
+		}
 	}
 
 	csv := do(t, "GET", s.url+"/api/v1/villages?f=csv", "", "", nil)

@@ -221,6 +221,75 @@ func TestOGC_AsKnown(t *testing.T) {
 			t.Errorf("GET %s: %d %s, want 400", path, code, body)
 		}
 	}
+
+	// GDAL walks the documents from the URL it is given, appending that URL's query to every
+	// link that does not hold it as one run of text: in another order or encoding than the
+	// links' (as docs/api.md writes it, datetime first; an instant's colons), every parameter
+	// comes twice. The walk reads the same villages as the village list, every page.
+	for _, user := range []string{"datetime=2025-03-01T02:00:00Z&as_known=true", "program=" + prog.ID + "&datetime=2025-03-02&as_known=true"} {
+		got := gdalWalk(t, srv.URL+"/ogc?"+user, user, tok)
+		var list ogcPage
+		getAs(t, srv.URL+"/api/v1/villages?as_known=true&as_of="+url.QueryEscape(map[bool]string{true: "2025-03-01T02:00:00Z", false: "2025-03-02"}[strings.HasPrefix(user, "datetime")]), tok, &list)
+		if a, o := byVillage(t, list.Features), byVillage(t, got); len(got) != 2 || !reflect.DeepEqual(a, o) {
+			t.Errorf("GDAL's walk from /ogc?%s: %v, want the village list's %v", user, o, a)
+		}
+		for _, f := range got {
+			if f.Properties["view"] != "as_known" {
+				t.Errorf("GDAL's walk from /ogc?%s: %v has view %v", user, f.Properties["village_id"], f.Properties["view"])
+			}
+		}
+	}
+	if code, body := get(t, srv.URL+"/ogc/collections/villages/items?as_known=true&as_known=false", tok); code != http.StatusBadRequest || !strings.Contains(body, "as_known: given 2 times") {
+		t.Errorf("as_known given twice with different values: %d %s, want 400", code, body)
+	}
+}
+
+// gdalWalk reads the villages as GDAL's OAPIF driver does from OAPIF:landing, whose query is
+// user: landing page, its data link, the villages collection's items link with limit=1, then
+// each next link; user is appended to every URL that does not contain it after a ? or &.
+func gdalWalk(t *testing.T, landing, user, tok string) []ogcFeature {
+	t.Helper()
+	withUser := func(u string) string {
+		if strings.Contains(u, "?"+user) || strings.Contains(u, "&"+user) {
+			return u
+		}
+		if strings.Contains(u, "?") {
+			return u + "&" + user
+		}
+		return u + "?" + user
+	}
+	link := func(links []struct{ Href, Rel string }, rel string) string {
+		for _, l := range links {
+			if l.Rel == rel {
+				return l.Href
+			}
+		}
+		t.Fatalf("no %s link in %v", rel, links)
+		return ""
+	}
+	var land struct{ Links []struct{ Href, Rel string } }
+	getAs(t, withUser(landing), tok, &land)
+	var colls struct {
+		Collections []struct{ Links []struct{ Href, Rel string } }
+	}
+	getAs(t, withUser(link(land.Links, "data")), tok, &colls)
+	next := link(colls.Collections[0].Links, "items") + "&limit=1"
+	var out []ogcFeature
+	for page := 0; next != ""; page++ {
+		if page > 10 {
+			t.Fatalf("GDAL's walk: more than 10 pages, at %s", next)
+		}
+		var p ogcPage
+		getAs(t, withUser(next), tok, &p)
+		out = append(out, p.Features...)
+		next = ""
+		for _, l := range p.Links {
+			if l.Rel == "next" {
+				next = l.Href
+			}
+		}
+	}
+	return out
 }
 
 // as_known on an endpoint without the audit view is a 400 that names it and says where the

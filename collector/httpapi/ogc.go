@@ -41,12 +41,13 @@ func (s *Server) routeOGC(mux *http.ServeMux) {
 }
 
 // ogcStart enforces the read policy and the parameters (f is accepted as json or geojson:
-// only JSON is served); on failure it has answered.
+// only JSON is served; a parameter repeated with the same value counts once, as GDAL sends
+// them: checkQuery); on failure it has answered.
 func (s *Server) ogcStart(w http.ResponseWriter, r *http.Request, allowed ...string) bool {
 	if !s.PublicRead && s.requireToken(w, r) == nil {
 		return false
 	}
-	if err := checkParams(r, append(allowed, "f")...); err != nil {
+	if err := checkQuery(r, true, append(allowed, "f")...); err != nil {
 		s.writeError(w, r, err)
 		return false
 	}
@@ -58,6 +59,17 @@ func (s *Server) ogcStart(w http.ResponseWriter, r *http.Request, allowed ...str
 }
 
 func (s *Server) ogcURL(r *http.Request, path string) string { return absURL(r, "/ogc"+path, nil) }
+
+// ogcValues is r's query with each parameter once (ogcStart has checked that a repeated one
+// repeats the same value), for the links: a link made from the query as sent would carry
+// GDAL's repeats on, one more on each page.
+func ogcValues(r *http.Request) url.Values {
+	q := r.URL.Query()
+	for k, vs := range q {
+		q[k] = vs[:1]
+	}
+	return q
+}
 
 // ogcMeta starts a request for a document without figures (the landing page, conformance, the
 // collections): it takes datetime, as_known and program besides f, checked as on the items,
@@ -264,10 +276,10 @@ func (s *Server) handleOGCItems(w http.ResponseWriter, r *http.Request) {
 	fc := wire.FeatureCollection(pg.items, asOf, s.demo())
 	wire.SetView(fc, asKnown)
 	setOGCView(w, fc.Features, asKnown)
-	self := absURL(r, r.URL.Path, r.URL.Query())
+	self := absURL(r, r.URL.Path, ogcValues(r))
 	links := []wire.Link{{Href: self, Rel: "self", Type: geoJSONType, Title: "this page"}}
 	if pg.next != "" {
-		q := r.URL.Query()
+		q := ogcValues(r)
 		q.Set("cursor", encodeCursor(pg.next))
 		q.Set("limit", strconv.Itoa(vq.page.limit))
 		links = append(links, wire.Link{Href: absURL(r, r.URL.Path, q), Rel: "next", Type: geoJSONType, Title: "next page"})

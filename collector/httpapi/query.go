@@ -16,6 +16,14 @@ import (
 // misspelt filter ("provnce=15") silently ignored would return every village and look like
 // an answer. The problem names the parameter and lists the ones the endpoint takes.
 func checkParams(r *http.Request, allowed ...string) error {
+	return checkQuery(r, false, allowed...)
+}
+
+// checkQuery is checkParams; with sameTwice a parameter repeated with the same value counts
+// once (the OGC API: GDAL appends the parameters of the URL it was given to every link it
+// follows unless the link holds them as one run of text in the same order and encoding, so
+// it repeats them, the same each time).
+func checkQuery(r *http.Request, sameTwice bool, allowed ...string) error {
 	q, err := url.ParseQuery(r.URL.RawQuery)
 	if err != nil {
 		return Errorf(EINVALID, "query string: malformed (%v)", err)
@@ -35,11 +43,21 @@ func checkParams(r *http.Request, allowed ...string) error {
 			}
 			return Errorf(EINVALID, "%s: unknown query parameter (this endpoint takes %s)", k, strings.Join(allowed, ", "))
 		}
-		if len(q[k]) > 1 {
+		if len(q[k]) > 1 && !(sameTwice && allSame(q[k])) {
 			return Errorf(EINVALID, "%s: given %d times, want once", k, len(q[k]))
 		}
 	}
 	return nil
+}
+
+// allSame says whether every value is the first.
+func allSame(vs []string) bool {
+	for _, v := range vs[1:] {
+		if v != vs[0] {
+			return false
+		}
+	}
+	return true
 }
 
 // AsKnownSurfaces are the endpoints that serve the audit view (as_known=true: the figures as
