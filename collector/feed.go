@@ -2,6 +2,7 @@ package collector
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -13,6 +14,9 @@ import (
 
 	"github.com/covmon/covmon/geo"
 )
+
+// ErrFeedTimeout is returned for a feed pull that did not end within Fetcher.Timeout.
+var ErrFeedTimeout = errors.New("feed pull timed out")
 
 // Feed is a URL that a carrier publishes its file at; covmon pulls it on a schedule.
 type Feed struct {
@@ -36,6 +40,14 @@ type Fetcher struct {
 	Net NetPolicy
 	// MaxBytes caps a feed body (default 256 MiB); a larger body is an error.
 	MaxBytes int64
+	// Timeout bounds one pull of one feed as a whole — connecting, the answer's headers and
+	// its whole body — (default DefaultFeedTimeout): a feed server that answers promptly and
+	// then trickles its body cannot hold the feeds job. Past it the pull is an error naming
+	// the bytes read, and nothing is stored. Storing the body once read is not bounded by it.
+	Timeout time.Duration
+	// Parallel is how many carriers' feeds are pulled at once (default DefaultFeedParallel);
+	// one carrier's feeds are pulled one after another, in their order.
+	Parallel int
 
 	clientOnce sync.Once
 	client     *http.Client
@@ -47,10 +59,18 @@ type Fetcher struct {
 // maxFeedRedirects is how many redirects a feed may take.
 const maxFeedRedirects = 5
 
+// DefaultFeedTimeout is Fetcher.Timeout's default: 256 MiB at about 1 MB/s.
+const DefaultFeedTimeout = 5 * time.Minute
+
+// DefaultFeedParallel is Fetcher.Parallel's default.
+const DefaultFeedParallel = 4
+
+// errFeedTimeout is the cause of a pull's context ending at Fetcher.Timeout.
+var errFeedTimeout = errors.New("feed timeout")
+
 // httpClient returns the fetcher's client: no proxy (the address policy must see the address
 // really connected to), the policy at dial time, and the answer's headers within a minute;
-// reading the body is bounded by the job's context and MaxBytes, not by a clock, since
-// ingesting a large feed takes time.
+// the whole pull, body included, is bounded by Timeout (pullFeed).
 func (fe *Fetcher) httpClient() *http.Client {
 	fe.clientOnce.Do(func() {
 		fe.client = &http.Client{Transport: &http.Transport{
@@ -90,27 +110,63 @@ type feedState struct {
 	rejected           bool // the file last ingested from the feed was rejected
 }
 
-// PullFeeds fetches every feed and ingests changed ones. Errors are logged per feed, once; the
-// first is returned after all feeds were tried (marked as logged, so the job does not log it
+// PullFeeds fetches every feed and ingests changed ones. Each carrier's feeds are pulled one
+// after another, in their order, and up to Fetcher.Parallel carriers at once: a slow or
+// trickling feed delays its own carrier's later feeds only (and at most Fetcher.Timeout
+// each), never another carrier's. Errors are logged per feed, once; the first in the feeds'
+// order is returned after all feeds were tried (marked as logged, so the job does not log it
 // again).
 func (r *Runner) PullFeeds(ctx context.Context) error {
 	if r.Fetcher == nil {
 		r.Fetcher = &Fetcher{}
 	}
-	var firstErr error
-	for _, f := range r.Feeds {
-		rejected, err := r.pullFeed(ctx, f)
-		if r.FeedResult != nil && ctx.Err() == nil {
-			r.FeedResult(f.Name, rejected || err != nil)
+	var carriers []string
+	byCarrier := map[string][]int{}
+	for i, f := range r.Feeds {
+		if _, ok := byCarrier[f.Carrier]; !ok {
+			carriers = append(carriers, f.Carrier)
 		}
-		if err != nil {
-			r.logger().Error("feed pull failed", "feed", f.Name, "url", RedactURL(f.URL), "err", err)
-			if firstErr == nil {
-				firstErr = logged(err)
+		byCarrier[f.Carrier] = append(byCarrier[f.Carrier], i)
+	}
+	par := r.Fetcher.Parallel
+	if par <= 0 {
+		par = DefaultFeedParallel
+	}
+	errs := make([]error, len(r.Feeds))
+	slots := make(chan struct{}, par)
+	var wg sync.WaitGroup
+	for _, c := range carriers {
+		slots <- struct{}{}
+		wg.Add(1)
+		go func(feeds []int) {
+			defer func() { <-slots; wg.Done() }()
+			for _, i := range feeds {
+				if r.stopping() {
+					return
+				}
+				errs[i] = r.pullOne(ctx, r.Feeds[i])
 			}
+		}(byCarrier[c])
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return logged(err)
 		}
 	}
-	return firstErr
+	return nil
+}
+
+// pullOne pulls f, tells FeedResult and logs its failure.
+func (r *Runner) pullOne(ctx context.Context, f Feed) error {
+	rejected, err := r.pullFeed(ctx, f)
+	if r.FeedResult != nil && ctx.Err() == nil {
+		r.FeedResult(f.Name, rejected || err != nil)
+	}
+	if err != nil {
+		r.logger().Error("feed pull failed", "feed", f.Name, "url", RedactURL(f.URL), "err", err)
+	}
+	return err
 }
 
 // pullFeed pulls one feed; rejected reports that the feed serves a file covmon rejected (the
@@ -120,7 +176,15 @@ func (r *Runner) pullFeed(ctx context.Context, f Feed) (rejected bool, err error
 	if err := fe.Net.CheckURL(f.URL); err != nil {
 		return false, fmt.Errorf("feed %s: %w", f.Name, err)
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, f.URL, nil)
+	// The pull's own context ends at the timeout: the request and the body's reads end then.
+	// Storing what was read uses ctx: a body read whole is stored whole.
+	timeout := fe.Timeout
+	if timeout <= 0 {
+		timeout = DefaultFeedTimeout
+	}
+	pctx, cancel := context.WithTimeoutCause(ctx, timeout, errFeedTimeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(pctx, http.MethodGet, f.URL, nil)
 	if err != nil {
 		return false, fmt.Errorf("feed %s: %w", f.Name, redactErr(err))
 	}
@@ -136,6 +200,9 @@ func (r *Runner) pullFeed(ctx context.Context, f Feed) (rejected bool, err error
 	req.Header.Set("Accept", "application/geo+json, application/json")
 	resp, err := fe.clientFor(f, req.URL).Do(req)
 	if err != nil {
+		if context.Cause(pctx) == errFeedTimeout {
+			return false, fmt.Errorf("feed %s (%s): %w: 0 bytes of its body read within %s, nothing stored", f.Name, RedactURL(f.URL), ErrFeedTimeout, timeout)
+		}
 		return false, fmt.Errorf("feed %s: %w", f.Name, redactErr(err))
 	}
 	defer resp.Body.Close()
@@ -156,8 +223,12 @@ func (r *Runner) pullFeed(ctx context.Context, f Feed) (rejected bool, err error
 	if b := path.Base(req.URL.Path); b != "" && b != "/" && b != "." {
 		name = f.Name + "/" + b
 	}
-	u, err := r.Ingest(ctx, File{Name: name, Kind: f.Kind, Carrier: f.Carrier, Source: "feed", Remote: true}, LimitReader(resp.Body, max))
+	body := &CountingReader{R: resp.Body}
+	u, err := r.Ingest(ctx, File{Name: name, Kind: f.Kind, Carrier: f.Carrier, Source: "feed", Remote: true}, LimitReader(body, max))
 	if err != nil {
+		if context.Cause(pctx) == errFeedTimeout && ctx.Err() == nil {
+			return false, fmt.Errorf("feed %s (%s): %w: %d bytes of its body read within %s, nothing stored", f.Name, RedactURL(f.URL), ErrFeedTimeout, body.N, timeout)
+		}
 		return false, fmt.Errorf("feed %s: %w", f.Name, redactErr(err))
 	}
 	r.logger().Info("feed ingested", "feed", f.Name, "result", u.Result, "upload", u.ID, "problems", len(u.Problems), "notes", len(u.Notes))

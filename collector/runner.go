@@ -94,7 +94,18 @@ type Runner struct {
 
 	shutdownOnce sync.Once
 	shutdownErr  error
+	// draining is set by Drain: the drop folder and the feeds begin no ingest.
+	draining atomic.Bool
 }
+
+// Drain stops the drop folder and the feeds from beginning another ingest: a scan or pull
+// running ends after the file or feed it is ingesting, which goes on under its job's context
+// (covmon serve's shutdown waits for it, then cancels that context). Scheduled runs after it
+// do nothing. It does not stop the refresh.
+func (r *Runner) Drain() { r.draining.Store(true) }
+
+// stopping reports whether Drain was called.
+func (r *Runner) stopping() bool { return r.draining.Load() }
 
 // DefaultMinFullRefresh is covmon serve's collector.min_full_refresh_interval: at a million
 // villages a whole computation is about a minute of CPU, so a stream of uploads dated "now"

@@ -119,6 +119,9 @@ type CollectorConfig struct {
 	Settle     time.Duration `yaml:"settle"`
 	Feeds      []FeedConfig  `yaml:"feeds"`
 	FeedEvery  time.Duration `yaml:"feed_every"`
+	// FeedTimeout bounds one pull of one feed, body included (collector.Fetcher.Timeout): a
+	// feed that trickles its body fails at it, nothing stored.
+	FeedTimeout time.Duration `yaml:"feed_timeout"`
 	// FeedNetwork is the feeds' address policy (collector.NetPolicy): loopback and link-local
 	// addresses are refused unless allowed here.
 	FeedNetwork  FeedNetworkConfig `yaml:"feed_network"`
@@ -265,8 +268,8 @@ func DefaultConfig() Config {
 		Server: ServerConfig{Listen: "127.0.0.1:8080", PublicRead: true, MaxBodyBytes: 64 << 20, MaxUnzippedBytes: 512 << 20, RequestTimeout: 5 * time.Minute,
 			MaxConcurrentUploads: 4, MaxUploadsPerUploader: 2, MaxPendingPerUploader: 4, MinUploadRate: 10 << 10, UploadIdleTimeout: 30 * time.Second,
 			MemoryLimit: DefaultMemoryLimit},
-		Collector: CollectorConfig{InboxEvery: time.Minute, Settle: 30 * time.Second, FeedEvery: 15 * time.Minute, RefreshEvery: 5 * time.Minute,
-			MinFullRefreshInterval: collector.DefaultMinFullRefresh, WarmStartMaxAge: collector.DefaultWarmMaxAge},
+		Collector: CollectorConfig{InboxEvery: time.Minute, Settle: 30 * time.Second, FeedEvery: 15 * time.Minute, FeedTimeout: collector.DefaultFeedTimeout,
+			RefreshEvery: 5 * time.Minute, MinFullRefreshInterval: collector.DefaultMinFullRefresh, WarmStartMaxAge: collector.DefaultWarmMaxAge},
 		Alerts:  DefaultAlertsConfig(),
 		Metrics: MetricsConfig{MaxVillageSeries: metrics.DefaultMaxVillageSeries},
 	}
@@ -399,7 +402,8 @@ func (c *Config) Validate() error {
 		field string
 		v     time.Duration
 	}{{"server.request_timeout", c.Server.RequestTimeout}, {"collector.inbox_every", c.Collector.InboxEvery},
-		{"collector.feed_every", c.Collector.FeedEvery}, {"collector.refresh_every", c.Collector.RefreshEvery}} {
+		{"collector.feed_every", c.Collector.FeedEvery}, {"collector.feed_timeout", c.Collector.FeedTimeout},
+		{"collector.refresh_every", c.Collector.RefreshEvery}} {
 		if d.v < time.Second {
 			return &ConfigError{d.field, d.v, fmt.Errorf("%w: want at least 1s", ErrInvalidValue)}
 		}

@@ -92,7 +92,7 @@ Stops cleanly on SIGINT/SIGTERM: HTTP first, then the jobs, then the database.`)
 	}
 	runner := &collector.Runner{
 		Ingester: m.ingester(), Store: m.DB, Figures: m.DB, Programs: m.Config.GeoPrograms(), Policy: m.Config.GeoPolicy(), Logger: logger,
-		Inbox: collector.Inbox{Dir: cc.Inbox, Settle: cc.Settle, MaxBytes: m.Config.Server.MaxUnzippedBytes}, Feeds: feeds, Fetcher: &collector.Fetcher{Net: cc.NetPolicy()},
+		Inbox: collector.Inbox{Dir: cc.Inbox, Settle: cc.Settle, MaxBytes: m.Config.Server.MaxUnzippedBytes}, Feeds: feeds, Fetcher: &collector.Fetcher{Net: cc.NetPolicy(), Timeout: cc.FeedTimeout},
 		InboxEvery: cc.InboxEvery, FeedEvery: cc.FeedEvery, RefreshEvery: cc.RefreshEvery, MinFullRefresh: cc.MinFullRefreshInterval,
 		Clock: clock, Monitor: metrics.NewJobMonitor(reg),
 	}

@@ -1,0 +1,213 @@
+package collector_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"regexp"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/covmon/covmon/collector"
+	"github.com/covmon/covmon/geo"
+)
+
+// feedWait bounds the tests' waits for what they assert: generous, for a loaded machine.
+const feedWait = 2 * time.Minute
+
+// trickler is a feed server that answers at once, sends the start of a file and then one
+// blank every few milliseconds, without end, until its request ends or release is closed
+// (then it breaks the connection).
+type trickler struct {
+	release chan struct{}
+	active  atomic.Int32
+}
+
+func newTrickler() *trickler {
+	return &trickler{release: make(chan struct{})}
+}
+
+func (tr *trickler) ServeHTTP(w http.ResponseWriter, req *http.Request) {
+	tr.active.Add(1)
+	defer tr.active.Add(-1)
+	w.Header().Set("Content-Type", "application/geo+json")
+	w.Write([]byte(`{"type":"FeatureCollection","features":[`))
+	w.(http.Flusher).Flush()
+	tick := time.NewTicker(5 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		select {
+		case <-req.Context().Done():
+			return
+		case <-tr.release:
+			panic(http.ErrAbortHandler) // the connection breaks: the body ends unfinished
+		case <-tick.C:
+			w.Write([]byte(" "))
+			w.(http.Flusher).Flush()
+		}
+	}
+}
+
+// waitUntil polls cond until it holds or feedWait passes.
+func waitUntil(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(feedWait)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// TestFeed_SlowFeedHoldsOnlyItsCarrier: viettel's first feed trickles its body without end;
+// mobifone's feed, listed after it, is pulled and stored meanwhile, while viettel's second
+// feed waits for viettel's first (a carrier's feeds are pulled in their order). When the
+// trickle ends unfinished, nothing of it is stored, the error names it, and viettel's second
+// feed is then pulled.
+func TestFeed_SlowFeedHoldsOnlyItsCarrier(t *testing.T) {
+	r, _, db := newRunner(t)
+	ctx := context.Background()
+	slow := newTrickler()
+	srv := httptest.NewServer(slow)
+	defer srv.Close()
+	var secondHits atomic.Int32
+	other := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		if req.URL.Path == "/viettel-2.geojson" {
+			secondHits.Add(1)
+			w.Write([]byte(obsFile("T-2", true, "2025-12-02")))
+			return
+		}
+		w.Write([]byte(obsFile("T-1", true, "2025-12-01")))
+	}))
+	defer other.Close()
+	var mu sync.Mutex
+	results := map[string][]bool{}
+	r.FeedResult = func(feed string, failed bool) {
+		mu.Lock()
+		defer mu.Unlock()
+		results[feed] = append(results[feed], failed)
+	}
+	r.Fetcher = &collector.Fetcher{Net: collector.NetPolicy{AllowLoopback: true}, Timeout: time.Hour}
+	r.Feeds = []collector.Feed{
+		{Name: "viettel-slow", URL: srv.URL + "/viettel.geojson", Carrier: "viettel"},
+		{Name: "viettel-2", URL: other.URL + "/viettel-2.geojson", Carrier: "viettel"},
+		{Name: "mobifone", URL: other.URL + "/mobifone.geojson", Carrier: "mobifone"},
+	}
+	done := make(chan error, 1)
+	go func() { done <- r.PullFeeds(ctx) }()
+	uploadsOf := func(carrier string) []geo.Upload {
+		ups, err := db.Uploads(ctx, geo.UploadFilter{Carrier: carrier})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ups
+	}
+	waitUntil(t, "mobifone's feed stored", func() bool { return len(uploadsOf("mobifone")) == 1 })
+	select {
+	case err := <-done:
+		t.Fatalf("PullFeeds returned while viettel's feed trickled: %v", err)
+	default:
+	}
+	if slow.active.Load() != 1 {
+		t.Errorf("viettel's slow feed is not being read (%d requests)", slow.active.Load())
+	}
+	if n := secondHits.Load(); n != 0 {
+		t.Errorf("viettel's second feed was asked %d times before viettel's first ended", n)
+	}
+	if ups := uploadsOf("mobifone"); ups[0].Result != geo.ResultAccepted || ups[0].FileName != "mobifone/mobifone.geojson" {
+		t.Errorf("mobifone's upload %+v", ups[0])
+	}
+	close(slow.release)
+	var err error
+	select {
+	case err = <-done:
+	case <-time.After(feedWait):
+		t.Fatal("PullFeeds did not return once the slow feed ended")
+	}
+	if err == nil || !strings.Contains(err.Error(), "feed viettel-slow") {
+		t.Errorf("PullFeeds = %v, want viettel-slow's failure", err)
+	}
+	ups := uploadsOf("viettel")
+	if len(ups) != 1 || ups[0].FileName != "viettel-2/viettel-2.geojson" {
+		t.Errorf("viettel's uploads %+v, want its second feed's only (nothing of the unfinished body)", ups)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	for feed, want := range map[string]string{"viettel-slow": "[true]", "viettel-2": "[false]", "mobifone": "[false]"} {
+		if got := fmt.Sprint(results[feed]); got != want {
+			t.Errorf("%s: results %v, want %s", feed, results[feed], want)
+		}
+	}
+}
+
+// TestFeed_Timeout: a feed that trickles its body past the fetcher's timeout fails at the
+// bound: the error names the feed (its URL redacted), the bytes read and the bound; nothing
+// is stored; the feed counts as failing. Another carrier's feed pulled beside it is stored.
+func TestFeed_Timeout(t *testing.T) {
+	r, _, db := newRunner(t)
+	ctx := context.Background()
+	slow := newTrickler()
+	srv := httptest.NewServer(slow)
+	defer srv.Close()
+	fast := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Write([]byte(obsFile("T-1", true, "2025-12-01")))
+	}))
+	defer fast.Close()
+	var logs bytes.Buffer
+	var logMu sync.Mutex
+	r.Logger = slog.New(slog.NewTextHandler(writerFunc(func(p []byte) (int, error) {
+		logMu.Lock()
+		defer logMu.Unlock()
+		return logs.Write(p)
+	}), nil))
+	var failed atomic.Int32
+	r.FeedResult = func(feed string, f bool) {
+		if feed == "viettel-slow" && f {
+			failed.Add(1)
+		}
+	}
+	r.Fetcher = &collector.Fetcher{Net: collector.NetPolicy{AllowLoopback: true}, Timeout: 2 * time.Second}
+	r.Feeds = []collector.Feed{
+		{Name: "viettel-slow", URL: srv.URL + "/viettel.geojson?token=s3cret", Carrier: "viettel"},
+		{Name: "mobifone", URL: fast.URL + "/mobifone.geojson", Carrier: "mobifone"},
+	}
+	err := r.PullFeeds(ctx)
+	if !errors.Is(err, collector.ErrFeedTimeout) {
+		t.Fatalf("PullFeeds = %v, want ErrFeedTimeout", err)
+	}
+	msg := regexp.MustCompile(`^feed viettel-slow \(http://127\.0\.0\.1:\d+/viettel\.geojson\?token=xxxxx\): feed pull timed out: (\d+) bytes of its body read within 2s, nothing stored$`)
+	if !msg.MatchString(err.Error()) {
+		t.Errorf("error %q, want it to name the feed, its redacted URL, the bytes read and the bound", err)
+	}
+	if strings.Contains(err.Error(), "s3cret") {
+		t.Errorf("the feed's token in the error: %v", err)
+	}
+	if ups, _ := db.Uploads(ctx, geo.UploadFilter{Carrier: "viettel"}); len(ups) != 0 {
+		t.Errorf("viettel's uploads after the timeout: %+v", ups)
+	}
+	if ups, _ := db.Uploads(ctx, geo.UploadFilter{Carrier: "mobifone"}); len(ups) != 1 || ups[0].Result != geo.ResultAccepted {
+		t.Errorf("mobifone's uploads: %+v", ups)
+	}
+	if n := failed.Load(); n != 1 {
+		t.Errorf("viettel-slow counted failed %d times, want 1", n)
+	}
+	logMu.Lock()
+	out := logs.String()
+	logMu.Unlock()
+	if !strings.Contains(out, `msg="feed pull failed" feed=viettel-slow`) || !strings.Contains(out, "timed out") {
+		t.Errorf("log:\n%s", out)
+	}
+	waitUntil(t, "the trickling request ended", func() bool { return slow.active.Load() == 0 })
+}
+
+type writerFunc func([]byte) (int, error)
+
+func (f writerFunc) Write(p []byte) (int, error) { return f(p) }
