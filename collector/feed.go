@@ -224,7 +224,7 @@ func (r *Runner) pullFeed(ctx context.Context, f Feed) (rejected bool, err error
 		name = f.Name + "/" + b
 	}
 	body := &CountingReader{R: resp.Body}
-	u, err := r.Ingest(ctx, File{Name: name, Kind: f.Kind, Carrier: f.Carrier, Source: "feed", Remote: true}, LimitReader(body, max))
+	u, err := r.jobIngest(ctx, File{Name: name, Kind: f.Kind, Carrier: f.Carrier, Source: "feed", Remote: true}, LimitReader(body, max))
 	if err != nil {
 		if context.Cause(pctx) == errFeedTimeout && ctx.Err() == nil {
 			return false, fmt.Errorf("feed %s (%s): %w: %d bytes of its body read within %s, nothing stored", f.Name, RedactURL(f.URL), ErrFeedTimeout, body.N, timeout)

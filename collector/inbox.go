@@ -88,7 +88,7 @@ var ErrLink = errors.New("symbolic link refused")
 // ScanInbox ingests every settled file in the drop folder. It returns the first error that is
 // not about a file's content (a bad file is moved to rejected/, not an error).
 func (r *Runner) ScanInbox(ctx context.Context) error {
-	if r.Inbox.Dir == "" {
+	if r.Inbox.Dir == "" || r.stopping() {
 		return nil
 	}
 	top, err := r.openInbox()
@@ -335,6 +335,9 @@ func (r *Runner) scanFolder(ctx context.Context, dir *folder, kind geo.UploadKin
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
+		if r.stopping() {
+			return nil // shutting down: the files left are taken by the next start
+		}
 		name := e.Name()
 		if !e.Type().IsRegular() || strings.HasPrefix(name, ".") || strings.HasSuffix(name, ".tmp") || strings.HasSuffix(name, ".part") {
 			if e.Type()&fs.ModeSymlink != 0 {
@@ -384,7 +387,7 @@ func (r *Runner) ingestInboxFile(ctx context.Context, dir *folder, name string, 
 		if inspector {
 			file.Inspector, file.Source = true, InspectorSource
 		}
-		u, err = r.Ingest(ctx, file, LimitReader(f, max))
+		u, err = r.jobIngest(ctx, file, LimitReader(f, max))
 	}
 	f.Close()
 	tooLarge := errors.Is(err, ErrTooLarge)

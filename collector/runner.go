@@ -51,6 +51,9 @@ type Runner struct {
 	Clock clockwork.Clock
 	// Monitor receives job outcomes (e.g. the Prometheus adapter in collector/metrics).
 	Monitor gocron.Monitor
+	// WrapJobIngest, when set, wraps the ingest of each drop-folder file and feed body (covmon
+	// serve counts them, so that its shutdown waits for them; see Drain).
+	WrapJobIngest func(IngestFunc) IngestFunc
 	// FeedResult, when set, is told after each feed pull whether it failed (a pull error or a
 	// rejected file; an unchanged feed, 304, counts as the pull before it), e.g.
 	// metrics.FeedMonitor.Record.
@@ -360,6 +363,17 @@ func (r *Runner) Ingest(ctx context.Context, f File, body io.Reader) (*geo.Uploa
 		r.ingested(u)
 	}
 	return u, nil
+}
+
+// IngestFunc ingests one file, as Runner.Ingest does.
+type IngestFunc func(ctx context.Context, f File, body io.Reader) (*geo.Upload, error)
+
+// jobIngest ingests a drop-folder file or a feed body: Ingest, wrapped by WrapJobIngest.
+func (r *Runner) jobIngest(ctx context.Context, f File, body io.Reader) (*geo.Upload, error) {
+	if r.WrapJobIngest != nil {
+		return r.WrapJobIngest(r.Ingest)(ctx, f, body)
+	}
+	return r.Ingest(ctx, f, body)
 }
 
 // loggedError marks an error that was logged where it happened (e.g. one file of the drop

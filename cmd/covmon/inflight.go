@@ -13,10 +13,11 @@ import (
 )
 
 // Shutdown bounds of covmon serve: HTTP stops taking requests and waits httpShutdown for the
-// running ones; uploads still being stored then are waited for until uploadShutdown after the
-// signal in all (their clients get their answers: the connections stay open meanwhile), and
-// cancelled after that — each is stored whole or not at all. Together they stay under systemd's
-// default stop timeout of 90 s (docs/deployment.md).
+// running ones; uploads still being stored then — through the API, and the drop-folder files
+// and feed bodies being ingested — are waited for until uploadShutdown after the signal in all
+// (the API's clients get their answers: the connections stay open meanwhile), and cancelled
+// after that — each is stored whole or not at all. Together they stay under systemd's default
+// stop timeout of 90 s (docs/deployment.md).
 const (
 	httpShutdown   = 15 * time.Second
 	uploadShutdown = 60 * time.Second
@@ -25,10 +26,11 @@ const (
 	uploadAnswerWait = 5 * time.Second
 )
 
-// apiUploads counts the uploads covmon serve's API is storing, so that a shutdown can wait for
-// them and the log says what became of each one that ends after the shutdown began: stored
-// (upload ID, sender, file name) — its client may have had no answer —, or not.
-type apiUploads struct {
+// inFlight counts the uploads covmon serve is storing — one for the API's, one for the drop
+// folder's and the feeds' —, so that a shutdown can wait for them and the log says what became
+// of each one that ends after the shutdown began: stored (upload ID, sender, file name, source)
+// — an API client may have had no answer —, or not.
+type inFlight struct {
 	logger *slog.Logger
 
 	mu       sync.Mutex
@@ -37,12 +39,17 @@ type apiUploads struct {
 	ended    chan struct{} // a token each time an upload ends
 }
 
-func newAPIUploads(logger *slog.Logger) *apiUploads {
-	return &apiUploads{logger: logger, ended: make(chan struct{}, 1)}
+func newInFlight(logger *slog.Logger) *inFlight {
+	return &inFlight{logger: logger, ended: make(chan struct{}, 1)}
 }
 
 // wrap returns ingest counted.
-func (a *apiUploads) wrap(ingest httpapi.IngestFunc) httpapi.IngestFunc {
+func (a *inFlight) wrap(ingest httpapi.IngestFunc) httpapi.IngestFunc {
+	return httpapi.IngestFunc(a.wrapJob(collector.IngestFunc(ingest)))
+}
+
+// wrapJob returns ingest counted (collector.Runner.WrapJobIngest).
+func (a *inFlight) wrapJob(ingest collector.IngestFunc) collector.IngestFunc {
 	return func(ctx context.Context, f collector.File, r io.Reader) (*geo.Upload, error) {
 		a.mu.Lock()
 		a.n++
@@ -53,7 +60,7 @@ func (a *apiUploads) wrap(ingest httpapi.IngestFunc) httpapi.IngestFunc {
 	}
 }
 
-func (a *apiUploads) done(f collector.File, u *geo.Upload, err error) {
+func (a *inFlight) done(f collector.File, u *geo.Upload, err error) {
 	a.mu.Lock()
 	a.n--
 	stopping := a.stopping
@@ -67,37 +74,37 @@ func (a *apiUploads) done(f collector.File, u *geo.Upload, err error) {
 	}
 	switch {
 	case err != nil:
-		a.logger.Warn("upload ended during shutdown: not stored", "file", f.Name, "carrier", f.Carrier, "token_id", f.TokenID, "err", err)
+		a.logger.Warn("upload ended during shutdown: not stored", "file", f.Name, "carrier", f.Carrier, "token_id", f.TokenID, "source", f.Source, "err", err)
 	case u.Result == geo.ResultDuplicate:
-		a.logger.Warn("upload ended during shutdown: a duplicate, nothing stored", "file", f.Name, "carrier", u.Carrier, "role", u.Role, "token_id", u.TokenID, "duplicate_of", u.DuplicateOf)
+		a.logger.Warn("upload ended during shutdown: a duplicate, nothing stored", "file", f.Name, "carrier", u.Carrier, "role", u.Role, "token_id", u.TokenID, "duplicate_of", u.DuplicateOf, "source", f.Source)
 	default:
-		a.logger.Warn("upload stored during shutdown", "upload_id", u.ID, "result", u.Result, "file", u.FileName, "carrier", u.Carrier, "role", u.Role, "token_id", u.TokenID)
+		a.logger.Warn("upload stored during shutdown", "upload_id", u.ID, "result", u.Result, "file", u.FileName, "carrier", u.Carrier, "role", u.Role, "token_id", u.TokenID, "source", f.Source)
 	}
 }
 
 // stop marks the shutdown's start: from now on each upload that ends is logged.
-func (a *apiUploads) stop() {
+func (a *inFlight) stop() {
 	a.mu.Lock()
 	a.stopping = true
 	a.mu.Unlock()
 }
 
 // wait waits until no upload is in flight or until deadline; it reports whether none is.
-func (a *apiUploads) wait(deadline time.Time) bool {
+func (a *inFlight) wait(deadline time.Time) bool {
 	t := time.NewTimer(time.Until(deadline))
 	defer t.Stop()
-	for a.inFlight() > 0 {
+	for a.count() > 0 {
 		select {
 		case <-a.ended:
 		case <-t.C:
-			return a.inFlight() == 0
+			return a.count() == 0
 		}
 	}
 	return true
 }
 
-// inFlight returns the uploads in flight.
-func (a *apiUploads) inFlight() int {
+// count returns the uploads in flight.
+func (a *inFlight) count() int {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	return a.n

@@ -75,6 +75,9 @@ type Main struct {
 	// serveUploadsWaiting, when set, is called when covmon serve's HTTP shutdown has given up
 	// and it waits for the n uploads being stored (tests).
 	serveUploadsWaiting func(n int)
+	// serveIngestsWaiting, when set, is called when covmon serve's shutdown waits for n
+	// drop-folder or feed ingests being stored.
+	serveIngestsWaiting func(n int)
 	// shutdownHTTP and shutdownUploads, when set, replace httpShutdown and uploadShutdown
 	// (tests).
 	shutdownHTTP, shutdownUploads time.Duration

@@ -104,6 +104,10 @@ Stops cleanly on SIGINT/SIGTERM: HTTP first, then the jobs, then the database.`)
 		feedNames[i] = f.Name
 	}
 	runner.FeedResult = metrics.NewFeedMonitor(reg, feedNames).Record
+	// The drop folder's files and the feeds' bodies being stored are counted, so that a
+	// shutdown waits for them as for the API's uploads.
+	jobIngests := newInFlight(logger)
+	runner.WrapJobIngest = jobIngests.wrapJob
 	if m.serveRunner != nil {
 		m.serveRunner(runner)
 	}
@@ -178,7 +182,7 @@ Stops cleanly on SIGINT/SIGTERM: HTTP first, then the jobs, then the database.`)
 
 	<-primed
 	sc := m.Config.Server
-	uploads := newAPIUploads(logger)
+	uploads := newInFlight(logger)
 	srv := &httpapi.Server{
 		Addr: sc.Listen, Store: m.DB, Ingest: uploads.wrap(runner.Ingest), Snapshot: runner.Snapshot,
 		Programs: m.Config.GeoPrograms(), Policy: m.Config.GeoPolicy(), Logger: logger, Now: clock.Now, Forecast: alertSvc.Forecast,
@@ -212,7 +216,7 @@ Grafana: see grafana/README.md. Stop with Ctrl-C.
 	<-ctx.Done()
 
 	logger.Info("shutting down")
-	m.shutdownAPI(srv, uploads, logger)
+	m.shutdown(srv, uploads, runner, jobIngests, stopJobs, logger)
 	stopJobs()
 	if err := runner.Shutdown(); err != nil {
 		logger.Error("jobs shutdown", "err", err)
@@ -221,12 +225,14 @@ Grafana: see grafana/README.md. Stop with Ctrl-C.
 	return nil
 }
 
-// shutdownAPI stops the API within bounds: HTTP stops taking requests and waits httpShutdown
-// for the running ones; the uploads still being stored then are waited for until
-// uploadShutdown after the start (their clients get their answers), then cancelled (each is
-// stored whole or not at all). The log says what became of each upload that ends meanwhile
-// (apiUploads) and of those cut off.
-func (m *Main) shutdownAPI(srv *httpapi.Server, uploads *apiUploads, logger *slog.Logger) {
+// shutdown stops the API and the drop folder's and feeds' ingests within bounds: HTTP stops
+// taking requests and waits httpShutdown for the running ones, and the jobs begin no ingest
+// (collector.Runner.Drain); the uploads still being stored then — the API's, and the drop-folder
+// files and feed bodies being ingested — are waited for until uploadShutdown after the start
+// (the API's clients get their answers), then cancelled (each is stored whole or not at all;
+// stopJobs cancels the jobs' context). The log says what became of each upload that ends
+// meanwhile (inFlight) and of those cut off.
+func (m *Main) shutdown(srv *httpapi.Server, uploads *inFlight, runner *collector.Runner, jobs *inFlight, stopJobs func(), logger *slog.Logger) {
 	start := time.Now()
 	httpFor, uploadsFor := httpShutdown, uploadShutdown
 	if m.shutdownHTTP > 0 {
@@ -236,28 +242,48 @@ func (m *Main) shutdownAPI(srv *httpapi.Server, uploads *apiUploads, logger *slo
 		uploadsFor = m.shutdownUploads
 	}
 	uploads.stop()
+	jobs.stop()
+	runner.Drain()
 	sctx, cancel := context.WithTimeout(context.Background(), httpFor)
 	defer cancel()
 	err := srv.Shutdown(sctx)
 	if err != nil && !errors.Is(err, http.ErrServerClosed) {
-		logger.Error("http shutdown", "err", err, "uploads_being_stored", uploads.inFlight())
+		logger.Error("http shutdown", "err", err, "uploads_being_stored", uploads.count())
 	}
-	if n := uploads.inFlight(); n > 0 {
+	apiDone, jobsDone := true, true
+	if n := uploads.count(); n > 0 {
 		logger.Warn("waiting for the uploads being stored", "uploads", n, "at_most", (uploadsFor - time.Since(start)).Round(time.Second))
 		if m.serveUploadsWaiting != nil {
 			m.serveUploadsWaiting(n)
 		}
-		if uploads.wait(start.Add(uploadsFor)) {
+		if apiDone = uploads.wait(start.Add(uploadsFor)); apiDone {
 			// Their answers go out: the requests end, and their connections close.
 			actx, cancel := context.WithTimeout(context.Background(), uploadAnswerWait)
 			defer cancel()
 			srv.Shutdown(actx)
-		} else {
-			logger.Error("uploads still being stored at the shutdown's bound: cancelled, each is stored whole or not at all (covmon uploads lists what was)",
-				"uploads", uploads.inFlight(), "after", time.Since(start).Round(time.Second))
-			srv.Close()
-			uploads.wait(time.Now().Add(uploadAnswerWait))
 		}
+	}
+	if n := jobs.count(); n > 0 {
+		logger.Warn("waiting for the drop-folder and feed ingests being stored", "ingests", n, "at_most", (uploadsFor - time.Since(start)).Round(time.Second))
+		if m.serveIngestsWaiting != nil {
+			m.serveIngestsWaiting(n)
+		}
+		jobsDone = jobs.wait(start.Add(uploadsFor))
+	}
+	if !apiDone {
+		logger.Error("uploads still being stored at the shutdown's bound: cancelled, each is stored whole or not at all (covmon uploads lists what was)",
+			"uploads", uploads.count(), "after", time.Since(start).Round(time.Second))
+		srv.Close()
+	}
+	if !jobsDone {
+		logger.Error("drop-folder and feed ingests still being stored at the shutdown's bound: cancelled, each is stored whole or not at all (a drop-folder file stays for the next start; a feed is pulled again)",
+			"ingests", jobs.count(), "after", time.Since(start).Round(time.Second))
+		stopJobs()
+	}
+	if !apiDone || !jobsDone {
+		end := time.Now().Add(uploadAnswerWait)
+		uploads.wait(end)
+		jobs.wait(end)
 	}
 	srv.Close() // requests still receiving their bodies, idle connections
 }

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"iter"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -188,5 +190,128 @@ func TestServe_ShutdownBounded(t *testing.T) {
 	}
 	if out := mustRun(t, db, "uploads"); strings.Contains(out, "late.geojson") {
 		t.Errorf("the cancelled upload is listed:\n%s", out)
+	}
+}
+
+// inboxShutdown is what shutdownDuringInboxIngest saw: the number of ingests serve said it
+// waits for, serve's log once stopped, and the drop folder.
+type inboxShutdown struct {
+	waited int
+	log    string
+	inbox  string
+}
+
+// shutdownDuringInboxIngest starts covmon serve with a drop folder holding viettel's settled
+// held.geojson and its observations commits held, stops serve (the signal) once the file is
+// being stored, and returns what it saw. release, when set, is called when serve waits for the
+// drop folder's and feeds' ingests.
+func shutdownDuringInboxIngest(t *testing.T, db string, uploadsFor time.Duration, release func(*blockedCommit)) inboxShutdown {
+	t.Helper()
+	inbox := t.TempDir()
+	dir := filepath.Join(inbox, "viettel")
+	if err := os.MkdirAll(dir, 0o750); err != nil {
+		t.Fatal(err)
+	}
+	file := filepath.Join(dir, "held.geojson")
+	if err := os.WriteFile(file, []byte(goodObs), 0o640); err != nil {
+		t.Fatal(err)
+	}
+	// Settled by serve's clock, which runs from testNow.
+	if err := os.Chtimes(file, testNow.Add(-time.Hour), testNow.Add(-time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	bc := &blockedCommit{started: make(chan struct{}), release: make(chan struct{})}
+	logs := &lockedBuffer{}
+	waiting := make(chan int, 1)
+	s := startServeMain(t, db, func(m *Main) {
+		m.Stderr, m.Clock = logs, serveClock
+		m.serveRunner = func(r *collector.Runner) {
+			bc.Store = r.Ingester.Store
+			r.Ingester.Store = bc
+		}
+		m.shutdownHTTP, m.shutdownUploads = time.Millisecond, uploadsFor
+		m.serveIngestsWaiting = func(n int) {
+			waiting <- n
+			if release != nil {
+				release(bc)
+			}
+		}
+	}, "--inbox", inbox)
+	select {
+	case <-bc.started:
+	case <-time.After(e2eWait):
+		t.Fatalf("the drop folder's file was not being stored; log:\n%s", logs.String())
+	}
+	stopped := make(chan struct{})
+	go func() {
+		s.stop()
+		close(stopped)
+	}()
+	var waited int
+	select {
+	case waited = <-waiting:
+	case <-time.After(e2eWait):
+		t.Fatalf("serve did not wait for the drop folder's file being stored; log:\n%s", logs.String())
+	}
+	<-stopped
+	return inboxShutdown{waited, logs.String(), inbox}
+}
+
+// TestServe_ShutdownWaitsForInbox: a signal while a drop-folder file is being stored. serve
+// says it waits for the one ingest, the file is stored once within the bound and moved to
+// processed/, and the log names it: upload ID, carrier, file, source. (Before, the jobs were
+// cancelled as soon as the API had stopped: the file was cut off, with no word of it at
+// shutdown.)
+func TestServe_ShutdownWaitsForInbox(t *testing.T) {
+	db := seededDB(t)
+	r := shutdownDuringInboxIngest(t, db, time.Hour, func(b *blockedCommit) { close(b.release) })
+	if r.waited != 1 {
+		t.Errorf("serve waited for %d ingests, want 1", r.waited)
+	}
+	for _, want := range []string{
+		`msg="waiting for the drop-folder and feed ingests being stored" ingests=1`,
+		`msg="upload stored during shutdown" upload_id=`,
+		`result=accepted file=held.geojson carrier=viettel role=carrier token_id=0 source=inbox`,
+	} {
+		if !strings.Contains(r.log, want) {
+			t.Errorf("log lacks %q:\n%s", want, r.log)
+		}
+	}
+	if strings.Contains(r.log, "still being stored") || strings.Contains(r.log, "not stored") {
+		t.Errorf("the file was cut off:\n%s", r.log)
+	}
+	if out := mustRun(t, db, "uploads"); strings.Count(out, "held.geojson") != 1 {
+		t.Errorf("covmon uploads lists held.geojson %d times, want once:\n%s", strings.Count(out, "held.geojson"), out)
+	}
+	if _, err := os.Stat(filepath.Join(r.inbox, "viettel", "held.geojson")); !os.IsNotExist(err) {
+		t.Errorf("held.geojson is still in the drop folder (%v): its next scan would be a duplicate", err)
+	}
+	if m, _ := filepath.Glob(filepath.Join(r.inbox, "viettel", "processed", "*-held.geojson")); len(m) != 1 {
+		t.Errorf("processed/ holds %v, want held.geojson", m)
+	}
+}
+
+// TestServe_ShutdownBoundedInbox: a drop-folder file still being stored when the bound passes
+// is cancelled — nothing of it stored —, stays in the drop folder for the next start, and the
+// log says both.
+func TestServe_ShutdownBoundedInbox(t *testing.T) {
+	db := seededDB(t)
+	r := shutdownDuringInboxIngest(t, db, 50*time.Millisecond, nil)
+	if r.waited != 1 {
+		t.Errorf("serve waited for %d ingests, want 1", r.waited)
+	}
+	for _, want := range []string{
+		`msg="drop-folder and feed ingests still being stored at the shutdown's bound: cancelled`,
+		`msg="upload ended during shutdown: not stored" file=held.geojson carrier=viettel token_id=0 source=inbox`,
+	} {
+		if !strings.Contains(r.log, want) {
+			t.Errorf("log lacks %q:\n%s", want, r.log)
+		}
+	}
+	if out := mustRun(t, db, "uploads"); strings.Contains(out, "held.geojson") {
+		t.Errorf("the cancelled file is listed:\n%s", out)
+	}
+	if _, err := os.Stat(filepath.Join(r.inbox, "viettel", "held.geojson")); err != nil {
+		t.Errorf("held.geojson left the drop folder though not stored: %v", err)
 	}
 }
