@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"path"
@@ -198,38 +199,55 @@ func (r *Runner) pullFeed(ctx context.Context, f Feed) (rejected bool, err error
 		req.Header.Set("If-Modified-Since", st.lastModified)
 	}
 	req.Header.Set("Accept", "application/geo+json, application/json")
-	resp, err := fe.clientFor(f, req.URL).Do(req)
-	if err != nil {
-		if context.Cause(pctx) == errFeedTimeout {
-			return false, fmt.Errorf("feed %s (%s): %w: 0 bytes of its body read within %s, nothing stored", f.Name, RedactURL(f.URL), ErrFeedTimeout, timeout)
-		}
-		return false, fmt.Errorf("feed %s: %w", f.Name, redactErr(err))
-	}
-	defer resp.Body.Close()
-	switch {
-	case resp.StatusCode == http.StatusNotModified:
-		return st.rejected, nil
-	case resp.StatusCode != http.StatusOK:
-		return false, fmt.Errorf("feed %s: HTTP %s", f.Name, resp.Status)
-	}
-	max := fe.MaxBytes
-	if max <= 0 {
-		max = 256 << 20
-	}
-	if resp.ContentLength > max {
-		return false, fmt.Errorf("feed %s: %w: %d bytes, limit %d", f.Name, ErrTooLarge, resp.ContentLength, max)
-	}
 	name := f.Name
 	if b := path.Base(req.URL.Path); b != "" && b != "/" && b != "." {
 		name = f.Name + "/" + b
 	}
-	body := &CountingReader{R: resp.Body}
-	u, err := r.jobIngest(ctx, File{Name: name, Kind: f.Kind, Carrier: f.Carrier, Source: "feed", Remote: true}, LimitReader(body, max))
-	if err != nil {
-		if context.Cause(pctx) == errFeedTimeout && ctx.Err() == nil {
-			return false, fmt.Errorf("feed %s (%s): %w: %d bytes of its body read within %s, nothing stored", f.Name, RedactURL(f.URL), ErrFeedTimeout, body.N, timeout)
+	// The whole pull, request and all, is one ingest of the drop folder's and feeds' (a
+	// shutdown waits for it from its request on). It returns no upload and no error when the
+	// feed has not changed (304).
+	var notModified bool
+	var header http.Header
+	pull := func(ctx context.Context, file File, _ io.Reader) (*geo.Upload, error) {
+		resp, err := fe.clientFor(f, req.URL).Do(req)
+		if err != nil {
+			if context.Cause(pctx) == errFeedTimeout {
+				return nil, fmt.Errorf("feed %s (%s): %w: 0 bytes of its body read within %s, nothing stored", f.Name, RedactURL(f.URL), ErrFeedTimeout, timeout)
+			}
+			return nil, fmt.Errorf("feed %s: %w", f.Name, redactErr(err))
 		}
-		return false, fmt.Errorf("feed %s: %w", f.Name, redactErr(err))
+		defer resp.Body.Close()
+		switch {
+		case resp.StatusCode == http.StatusNotModified:
+			notModified = true
+			return nil, nil
+		case resp.StatusCode != http.StatusOK:
+			return nil, fmt.Errorf("feed %s: HTTP %s", f.Name, resp.Status)
+		}
+		max := fe.MaxBytes
+		if max <= 0 {
+			max = 256 << 20
+		}
+		if resp.ContentLength > max {
+			return nil, fmt.Errorf("feed %s: %w: %d bytes, limit %d", f.Name, ErrTooLarge, resp.ContentLength, max)
+		}
+		header = resp.Header
+		body := &CountingReader{R: resp.Body}
+		u, err := r.Ingest(ctx, file, LimitReader(body, max))
+		if err != nil {
+			if context.Cause(pctx) == errFeedTimeout && ctx.Err() == nil {
+				return nil, fmt.Errorf("feed %s (%s): %w: %d bytes of its body read within %s, nothing stored", f.Name, RedactURL(f.URL), ErrFeedTimeout, body.N, timeout)
+			}
+			return nil, fmt.Errorf("feed %s: %w", f.Name, redactErr(err))
+		}
+		return u, nil
+	}
+	u, err := r.tracked(pull)(ctx, File{Name: name, Kind: f.Kind, Carrier: f.Carrier, Source: "feed", Remote: true}, nil)
+	switch {
+	case err != nil:
+		return false, err
+	case notModified:
+		return st.rejected, nil
 	}
 	r.logger().Info("feed ingested", "feed", f.Name, "result", u.Result, "upload", u.ID, "problems", len(u.Problems), "notes", len(u.Notes))
 	r.logWarnings(u, "feed", f.Name)
@@ -238,7 +256,7 @@ func (r *Runner) pullFeed(ctx context.Context, f Feed) (rejected bool, err error
 		fe.state = map[string]feedState{}
 	}
 	rejected = u.Result == geo.ResultRejected
-	fe.state[f.URL] = feedState{etag: resp.Header.Get("ETag"), lastModified: resp.Header.Get("Last-Modified"), rejected: rejected}
+	fe.state[f.URL] = feedState{etag: header.Get("ETag"), lastModified: header.Get("Last-Modified"), rejected: rejected}
 	fe.mu.Unlock()
 	return rejected, nil
 }

@@ -387,7 +387,7 @@ func (r *Runner) ingestInboxFile(ctx context.Context, dir *folder, name string, 
 		if inspector {
 			file.Inspector, file.Source = true, InspectorSource
 		}
-		u, err = r.jobIngest(ctx, file, LimitReader(f, max))
+		u, err = r.tracked(r.Ingest)(ctx, file, LimitReader(f, max))
 	}
 	f.Close()
 	tooLarge := errors.Is(err, ErrTooLarge)

@@ -51,8 +51,9 @@ type Runner struct {
 	Clock clockwork.Clock
 	// Monitor receives job outcomes (e.g. the Prometheus adapter in collector/metrics).
 	Monitor gocron.Monitor
-	// WrapJobIngest, when set, wraps the ingest of each drop-folder file and feed body (covmon
-	// serve counts them, so that its shutdown waits for them; see Drain).
+	// WrapJobIngest, when set, wraps the ingest of each drop-folder file and each feed pull,
+	// from its request on (covmon serve counts them, so that its shutdown waits for them; see
+	// Drain). A pull of an unchanged feed (304) returns no upload and no error.
 	WrapJobIngest func(IngestFunc) IngestFunc
 	// FeedResult, when set, is told after each feed pull whether it failed (a pull error or a
 	// rejected file; an unchanged feed, 304, counts as the pull before it), e.g.
@@ -368,12 +369,13 @@ func (r *Runner) Ingest(ctx context.Context, f File, body io.Reader) (*geo.Uploa
 // IngestFunc ingests one file, as Runner.Ingest does.
 type IngestFunc func(ctx context.Context, f File, body io.Reader) (*geo.Upload, error)
 
-// jobIngest ingests a drop-folder file or a feed body: Ingest, wrapped by WrapJobIngest.
-func (r *Runner) jobIngest(ctx context.Context, f File, body io.Reader) (*geo.Upload, error) {
+// tracked returns fn, the ingest of a drop-folder file or a whole feed pull, wrapped by
+// WrapJobIngest.
+func (r *Runner) tracked(fn IngestFunc) IngestFunc {
 	if r.WrapJobIngest != nil {
-		return r.WrapJobIngest(r.Ingest)(ctx, f, body)
+		return r.WrapJobIngest(fn)
 	}
-	return r.Ingest(ctx, f, body)
+	return fn
 }
 
 // loggedError marks an error that was logged where it happened (e.g. one file of the drop

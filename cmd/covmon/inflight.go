@@ -69,7 +69,7 @@ func (a *inFlight) done(f collector.File, u *geo.Upload, err error) {
 	case a.ended <- struct{}{}:
 	default:
 	}
-	if !stopping || f.DryRun {
+	if !stopping || f.DryRun || (u == nil && err == nil) { // nil, nil: a feed unchanged (304)
 		return
 	}
 	switch {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"iter"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -313,5 +314,73 @@ func TestServe_ShutdownBoundedInbox(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(r.inbox, "viettel", "held.geojson")); err != nil {
 		t.Errorf("held.geojson left the drop folder though not stored: %v", err)
+	}
+}
+
+// TestServe_ShutdownBoundedFeed: a feed trickling its body when the signal arrives is waited
+// for within the same bound as the API's uploads, then cut off — nothing of it stored — and the
+// log names it.
+func TestServe_ShutdownBoundedFeed(t *testing.T) {
+	db := seededDB(t)
+	started := make(chan struct{})
+	var once sync.Once
+	feed := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		w.Write([]byte(`{"type":"FeatureCollection","features":[`))
+		w.(http.Flusher).Flush()
+		once.Do(func() { close(started) })
+		tick := time.NewTicker(5 * time.Millisecond)
+		defer tick.Stop()
+		for {
+			select {
+			case <-req.Context().Done():
+				return
+			case <-tick.C:
+				w.Write([]byte(" "))
+				w.(http.Flusher).Flush()
+			}
+		}
+	}))
+	defer feed.Close()
+	cfg := writeFile(t, "covmon.yml", fmt.Sprintf(`collector:
+  feeds: [{name: viettel-feed, url: %q, carrier: viettel}]
+  feed_network: {allow_loopback: true}
+`, feed.URL+"/coverage.geojson"))
+	logs := &lockedBuffer{}
+	waiting := make(chan int, 1)
+	s := startServeMain(t, db, func(m *Main) {
+		m.Stderr, m.Clock = logs, serveClock
+		m.shutdownHTTP, m.shutdownUploads = time.Millisecond, 50*time.Millisecond
+		m.serveIngestsWaiting = func(n int) { waiting <- n }
+	}, "--config", cfg)
+	select {
+	case <-started:
+	case <-time.After(e2eWait):
+		t.Fatalf("the feed was not being read; log:\n%s", logs.String())
+	}
+	stopped := make(chan struct{})
+	go func() {
+		s.stop()
+		close(stopped)
+	}()
+	select {
+	case n := <-waiting:
+		if n != 1 {
+			t.Errorf("serve waited for %d ingests, want 1", n)
+		}
+	case <-time.After(e2eWait):
+		t.Fatalf("serve did not wait for the feed being ingested; log:\n%s", logs.String())
+	}
+	<-stopped
+	log := logs.String()
+	for _, want := range []string{
+		`msg="drop-folder and feed ingests still being stored at the shutdown's bound: cancelled`,
+		`msg="upload ended during shutdown: not stored" file=viettel-feed/coverage.geojson carrier=viettel token_id=0 source=feed`,
+	} {
+		if !strings.Contains(log, want) {
+			t.Errorf("log lacks %q:\n%s", want, log)
+		}
+	}
+	if out := mustRun(t, db, "uploads"); strings.Contains(out, "coverage.geojson") {
+		t.Errorf("the cut-off feed is listed:\n%s", out)
 	}
 }
