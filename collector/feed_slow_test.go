@@ -150,17 +150,15 @@ func TestFeed_SlowFeedHoldsOnlyItsCarrier(t *testing.T) {
 
 // TestFeed_Timeout: a feed that trickles its body past the fetcher's timeout fails at the
 // bound: the error names the feed (its URL redacted), the bytes read and the bound; nothing
-// is stored; the feed counts as failing. Another carrier's feed pulled beside it is stored.
+// is stored; the feed counts as failing. (A fast feed beside it is TestFeed_SlowFeedHoldsOnly-
+// ItsCarrier's: here the bound is short, and a loaded machine may take longer than it for any
+// pull.)
 func TestFeed_Timeout(t *testing.T) {
 	r, _, db := newRunner(t)
 	ctx := context.Background()
 	slow := newTrickler()
 	srv := httptest.NewServer(slow)
 	defer srv.Close()
-	fast := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
-		w.Write([]byte(obsFile("T-1", true, "2025-12-01")))
-	}))
-	defer fast.Close()
 	var logs bytes.Buffer
 	var logMu sync.Mutex
 	r.Logger = slog.New(slog.NewTextHandler(writerFunc(func(p []byte) (int, error) {
@@ -175,14 +173,14 @@ func TestFeed_Timeout(t *testing.T) {
 		}
 	}
 	r.Fetcher = &collector.Fetcher{Net: collector.NetPolicy{AllowLoopback: true}, Timeout: 2 * time.Second}
-	r.Feeds = []collector.Feed{
-		{Name: "viettel-slow", URL: srv.URL + "/viettel.geojson?token=s3cret", Carrier: "viettel"},
-		{Name: "mobifone", URL: fast.URL + "/mobifone.geojson", Carrier: "mobifone"},
-	}
+	r.Feeds = []collector.Feed{{Name: "viettel-slow", URL: srv.URL + "/viettel.geojson?token=s3cret", Carrier: "viettel"}}
+	before, _ := db.Uploads(ctx, geo.UploadFilter{})
 	err := r.PullFeeds(ctx)
 	if !errors.Is(err, collector.ErrFeedTimeout) {
 		t.Fatalf("PullFeeds = %v, want ErrFeedTimeout", err)
 	}
+	// Headers and the start of the body come at once, so bytes were read — unless a loaded
+	// machine took the whole bound before the answer: then 0.
 	msg := regexp.MustCompile(`^feed viettel-slow \(http://127\.0\.0\.1:\d+/viettel\.geojson\?token=xxxxx\): feed pull timed out: (\d+) bytes of its body read within 2s, nothing stored$`)
 	if !msg.MatchString(err.Error()) {
 		t.Errorf("error %q, want it to name the feed, its redacted URL, the bytes read and the bound", err)
@@ -190,11 +188,8 @@ func TestFeed_Timeout(t *testing.T) {
 	if strings.Contains(err.Error(), "s3cret") {
 		t.Errorf("the feed's token in the error: %v", err)
 	}
-	if ups, _ := db.Uploads(ctx, geo.UploadFilter{Carrier: "viettel"}); len(ups) != 0 {
-		t.Errorf("viettel's uploads after the timeout: %+v", ups)
-	}
-	if ups, _ := db.Uploads(ctx, geo.UploadFilter{Carrier: "mobifone"}); len(ups) != 1 || ups[0].Result != geo.ResultAccepted {
-		t.Errorf("mobifone's uploads: %+v", ups)
+	if ups, _ := db.Uploads(ctx, geo.UploadFilter{}); len(ups) != len(before) {
+		t.Errorf("uploads after the timeout: %+v, want as before: %+v", ups, before)
 	}
 	if n := failed.Load(); n != 1 {
 		t.Errorf("viettel-slow counted failed %d times, want 1", n)
