@@ -2,6 +2,7 @@ package alerts
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
 	"slices"
@@ -168,4 +169,103 @@ func median(v []float64) float64 {
 		return s[n/2]
 	}
 	return (s[n/2-1] + s[n/2]) / 2
+}
+
+// WeeklyHistoryAsKnown is WeeklyHistory in the audit view (docs/figures.md, "As known then"):
+// as of now, each weekly point counts what covmon had received by the point's own instant —
+// the status of each village at that instant from the observations (claims and independent
+// measurements) of the uploads received by then — so a report received after a point's
+// instant, however it is dated, does not move that point, and the points as of a past now
+// are the same whenever they are computed. The villages are the registry as known at now (each
+// village's version from the registry uploads received by then), counted at every point as
+// WeeklyHistory counts today's registry (a merge or split received by now does not move the
+// trend). A point at which covmon had received no registry naming a village of the program
+// knew no figure at all: it is left out (the returned points may be fewer than weeks, the
+// oldest ones missing). Memory is one village's history, as in WeeklyHistory; each village
+// is evaluated once per point whose instant precedes the receipt of one of its observations,
+// once for the rest.
+func WeeklyHistoryAsKnown(ctx context.Context, s HistoryStore, prog geo.Program, p *geo.Policy, now time.Time, weeks int) ([]Point, error) {
+	if weeks <= 0 {
+		return nil, nil
+	}
+	ats := make([]time.Time, weeks)
+	out := make([]Point, weeks)
+	for i := range ats {
+		ats[i] = now.Add(-time.Duration(weeks-1-i) * Week)
+		out[i] = Point{At: ats[i], ByProvince: map[string]int{}}
+	}
+	// The first point at which a village of the program was known: the registry received by
+	// an instant only grows with the instant (a retirement received keeps its successors).
+	first := weeks
+	for i := range ats {
+		known, err := anyVillageKnown(ctx, s, prog.ID, ats[i])
+		if err != nil {
+			return nil, fmt.Errorf("history of %s as known: %w", prog.ID, err)
+		}
+		if known {
+			first = i
+			break
+		}
+	}
+	if first == weeks {
+		return nil, nil
+	}
+	ats, out = ats[first:], out[first:]
+	all := geo.NewStatusTimeline(&prog, p, ats)
+	one := make([]*geo.StatusTimeline, len(ats)) // point i alone, for a history not all received by then
+	for i := range ats {
+		one[i] = geo.NewStatusTimeline(&prog, p, ats[i:i+1])
+	}
+	var known []geo.Observation
+	f := geo.VillageFilter{ProgramID: prog.ID, AsOf: now, AsKnown: true}
+	err := s.EachVillageHistory(ctx, f, func(v *geo.Village, h []geo.Observation) error {
+		count := func(i int, st geo.Status) {
+			if st != geo.StatusCovered && geo.InScope(v, &prog, ats[i]) {
+				out[i].Open++
+				out[i].ByProvince[v.ProvinceCode]++
+			}
+		}
+		var last time.Time // the newest receipt among the village's observations
+		for k := range h {
+			if h[k].ReceivedAt.After(last) {
+				last = h[k].ReceivedAt
+			}
+		}
+		// Points from whole on had received the whole history: one evaluation for them.
+		whole := sort.Search(len(ats), func(i int) bool { return !ats[i].Before(last) })
+		for i := 0; i < whole; i++ {
+			known = known[:0]
+			for k := range h {
+				if !h[k].ReceivedAt.After(ats[i]) {
+					known = append(known, h[k]) // the walk's series order is kept
+				}
+			}
+			one[i].Eval(v, known, func(_ int, st geo.Status) { count(i, st) })
+		}
+		if whole < len(ats) {
+			all.Eval(v, h, func(i int, st geo.Status) {
+				if i >= whole {
+					count(i, st)
+				}
+			})
+		}
+		return ctx.Err()
+	})
+	if err != nil {
+		return nil, fmt.Errorf("history of %s as known: %w", prog.ID, err)
+	}
+	return out, nil
+}
+
+// errFound stops a walk at its first village.
+var errFound = errors.New("found")
+
+// anyVillageKnown reports whether the registry as known at t (the registry uploads received
+// by then) has a village of program prog.
+func anyVillageKnown(ctx context.Context, s HistoryStore, prog string, t time.Time) (bool, error) {
+	err := s.EachVillage(ctx, geo.VillageFilter{ProgramID: prog, AsOf: t, AsKnown: true}, func(*geo.Village) error { return errFound })
+	if errors.Is(err, errFound) {
+		return true, nil
+	}
+	return false, err
 }

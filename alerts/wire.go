@@ -50,3 +50,21 @@ func Forecast(ctx context.Context, s HistoryStore, prog geo.Program, p *geo.Poli
 	proj, ok := Project(pts, National)
 	return ForecastWire(proj, ok, weeks, at, prog.Deadline), nil
 }
+
+// ForecastAsKnown is Forecast in the audit view: the trend of WeeklyHistoryAsKnown's points as
+// of at, each week as covmon knew it then, so claims received after a week, however dated,
+// cannot move its point; the same instant gives the same forecast whenever it is asked. Its
+// View is "as_known". covmon status --as-known and the summary with as_known=true use it.
+func ForecastAsKnown(ctx context.Context, s HistoryStore, prog geo.Program, p *geo.Policy, at time.Time, weeks int) (wire.Forecast, error) {
+	pts, err := WeeklyHistoryAsKnown(ctx, s, prog, p, at, weeks)
+	if err != nil {
+		return wire.Forecast{}, err
+	}
+	proj, ok := Project(pts, National)
+	f := ForecastWire(proj, ok, weeks, at, prog.Deadline)
+	f.View, f.Method = wire.ViewAsKnown, wire.ForecastMethodAsKnown(weeks)
+	if !ok {
+		f.Points = len(pts)
+	}
+	return f, nil
+}

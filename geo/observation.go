@@ -79,6 +79,10 @@ type Observation struct {
 	AreaShare *float64
 	// UploadID is the upload the observation came in; 0 before it is stored.
 	UploadID int64
+	// ReceivedAt is when that upload was received, where a read gives it: the history walk
+	// in the audit view (EachVillageHistory with VillageFilter.AsKnown), which the forecast
+	// as known then filters week by week; zero elsewhere.
+	ReceivedAt time.Time `json:"-"`
 	// Source is who stands behind it: SourceCarrier (the carrier's own claim; also the
 	// meaning of "") or SourceIndependent (a measurement by someone else). Inspector names
 	// who measured an independent one ("" when not said).

@@ -57,8 +57,13 @@ func TestMain_StatusAsKnown(t *testing.T) {
 	if cur.National.Overdue != 1 || cur.View != "current" {
 		t.Errorf("current view as of 2024-12-01: %d overdue, view %q; want 1, current", cur.National.Overdue, cur.View)
 	}
-	if known.National.Overdue != 2 || known.View != "as_known" || known.Forecast != nil {
-		t.Errorf("as known on 2024-12-01: %d overdue, view %q, forecast %v; want 2, as_known, none", known.National.Overdue, known.View, known.Forecast)
+	if known.National.Overdue != 2 || known.View != "as_known" {
+		t.Errorf("as known on 2024-12-01: %d overdue, view %q; want 2, as_known", known.National.Overdue, known.View)
+	}
+	// The forecast as known then: 12 weekly points, each as known that week (the registry
+	// was received in January), the newest the audit view's 2 open villages.
+	if f := known.Forecast; f == nil || f.View != "as_known" || f.Points != 12 || f.Weeks != 12 || f.Remaining != 2 {
+		t.Errorf("as known on 2024-12-01: forecast %+v; want as_known, 12 of 12 points, 2 open", f)
 	}
 	// The late claim counts from its receipt on.
 	if s := statusJSON(t, db, "--as-of", "2025-01-10T09:00:00+07:00", "--as-known"); s.National.Overdue != 1 {
@@ -71,6 +76,10 @@ func TestMain_StatusAsKnown(t *testing.T) {
 	if !strings.Contains(en, "As known then (audit view): only the uploads covmon had received by that instant count") ||
 		!strings.Contains(vi, "Số liệu như đã biết lúc đó (xem để kiểm toán)") {
 		t.Errorf("the audit view does not say so:\n%s\n%s", en, vi)
+	}
+	if !strings.Contains(en, "[as known then: each weekly count only from the uploads received by its week; 12 of 12 weeks known]") ||
+		!strings.Contains(vi, "[như đã biết lúc đó: mỗi số liệu tuần chỉ tính các tệp đã nhận đến tuần đó; 12/12 tuần có số liệu]") {
+		t.Errorf("the forecast does not say it is as known then:\n%s\n%s", en, vi)
 	}
 	if out := mustRun(t, db, "status", "--as-of", "2024-12-01", "--lang", "en", "--forecast=false"); strings.Contains(out, "As known then") {
 		t.Errorf("the current view says it is the audit view:\n%s", out)
@@ -123,11 +132,18 @@ func TestMain_StatusAsKnownSeeds(t *testing.T) {
 	if before.National.Villages != 0 || before.View != "as_known" {
 		t.Errorf("as known before the seeding: %d villages, view %q; want 0, as_known", before.National.Villages, before.View)
 	}
+	if f := before.Forecast; f == nil || f.Status != "insufficient_history" || f.Points != 0 {
+		t.Errorf("as known before the seeding: forecast %+v, want insufficient_history on no point", f)
+	}
 	if cur := statusJSON(t, db, "--as-of", "2026-11-20", "--forecast=false"); cur.National.Villages == 0 {
 		t.Error("the current view as of 2026-11-20 counts no village")
 	}
 	now, nowKnown := statusJSON(t, db, "--forecast=false"), statusJSON(t, db, "--as-known")
 	if !reflect.DeepEqual(now.National, nowKnown.National) || !reflect.DeepEqual(now.Responsible, nowKnown.Responsible) || len(now.Villages) != len(nowKnown.Villages) {
 		t.Errorf("now: the current view %+v, as known %+v", now.National, nowKnown.National)
+	}
+	// Every seed upload was received at the seeding: as known then, one weekly point (now).
+	if f := nowKnown.Forecast; f == nil || f.Status != "insufficient_history" || f.Points != 1 || f.View != "as_known" {
+		t.Errorf("now, as known: forecast %+v, want insufficient_history on 1 point", f)
 	}
 }

@@ -595,6 +595,13 @@ func TestPage_Browser(t *testing.T) {
 		if hidden := eval[bool](t, b, `document.getElementById("fig-view").hidden`); hidden || !strings.Contains(text(t, b, "fig-view"), "As known then") {
 			t.Errorf("the audit view's line: hidden %v, %q", hidden, text(t, b, "fig-view"))
 		}
+		// The forecast as known then: no weekly point knew a village before the seeding.
+		if f, ok := known["forecast"].(map[string]any); !ok || f["view"] != "as_known" || f["status"] != "insufficient_history" {
+			t.Errorf("the API's audit view before the seeding: forecast %v, want as_known, insufficient_history", known["forecast"])
+		}
+		if got := eval[string](t, b, `document.getElementById("forecast").dataset.status`); got != "insufficient_history" || !strings.Contains(text(t, b, "forecast-view"), "0 of 12 weeks known") {
+			t.Errorf("the page's forecast as known then: status %q, %q", got, text(t, b, "forecast-view"))
+		}
 		setChecked(false)
 		checkFigures(t, b, do(t, "GET", s.url+"/api/v1/summary?as_of=2026-11-19", "", "", nil).json(t))
 		if !eval[bool](t, b, `document.getElementById("fig-view").hidden`) {

@@ -16,11 +16,13 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/covmon/covmon/alerts"
 	"github.com/covmon/covmon/collector"
 	"github.com/covmon/covmon/collector/httpapi"
 	"github.com/covmon/covmon/collector/metrics"
 	"github.com/covmon/covmon/collector/postgres"
 	"github.com/covmon/covmon/geo"
+	"github.com/covmon/covmon/geo/wire"
 )
 
 func (m *Main) runServe(ctx context.Context, args []string) error {
@@ -186,6 +188,10 @@ Stops cleanly on SIGINT/SIGTERM: HTTP first, then the jobs, then the database.`)
 	srv := &httpapi.Server{
 		Addr: sc.Listen, Store: m.DB, Ingest: uploads.wrap(runner.Ingest), Snapshot: runner.Snapshot,
 		Programs: m.Config.GeoPrograms(), Policy: m.Config.GeoPolicy(), Logger: logger, Now: clock.Now, Forecast: alertSvc.Forecast,
+		ForecastAsKnown: func(ctx context.Context, prog geo.Program, asOf time.Time) (wire.Forecast, error) {
+			pol := m.Config.GeoPolicy()
+			return alerts.ForecastAsKnown(ctx, m.DB, prog, &pol, asOf, m.Config.Alerts.ForecastWeeks)
+		},
 		PublicRead: sc.PublicRead, MaxBodyBytes: sc.MaxBodyBytes, MaxUnzippedBytes: sc.MaxUnzippedBytes, RequestTimeout: sc.RequestTimeout,
 		MaxConcurrentUploads: sc.MaxConcurrentUploads, MaxUploadsPerUploader: sc.MaxUploadsPerUploader, MaxPendingPerUploader: sc.MaxPendingPerUploader,
 		MinUploadRate: sc.MinUploadRate, UploadIdleTimeout: sc.UploadIdleTimeout,

@@ -46,7 +46,7 @@ assignments, plans); the default view counts every upload stored now, each obser
 the instant it describes, so a report received later but dated before --as-of changes it.
 Without --as-of both views are the same. See docs/figures.md, "As known then".`)
 	asOfS := fs.String("as-of", "", "evaluate as of `DATE` (YYYY-MM-DD, 00:00 Vietnam time) or RFC 3339 instant; default now")
-	asKnown := fs.Bool("as-known", false, "the audit view: count only the uploads received by --as-of (the figures as they stood then), not every upload stored now; no completion forecast")
+	asKnown := fs.Bool("as-known", false, "the audit view: count only the uploads received by --as-of (the figures as they stood then), not every upload stored now; the completion forecast's weekly points each as known at its own instant")
 	province := fs.String("province", "", "only villages of province `code` (2 digits)")
 	program := fs.String("program", "", "program `ID` (default: the configured default program)")
 	format := fs.String("format", "table", "output `format`: table, json, geojson or csv (one row per village: the GeoJSON properties plus lon/lat, UTF-8 with BOM)")
@@ -131,14 +131,19 @@ Without --as-of both views are the same. See docs/figures.md, "As known then".`)
 		fcErr  error
 		fcDone chan struct{}
 	)
-	// The forecast reads every village's history as stored now: not in the audit view.
-	if *forecast && !*asKnown && *carrier == "" && (*format == "table" || *format == "json") {
+	// In the audit view, each of the forecast's weekly points as known at its own instant
+	// (alerts.ForecastAsKnown), so claims received after a week do not move it.
+	if *forecast && *carrier == "" && (*format == "table" || *format == "json") {
 		fctx, cancel := context.WithCancel(ctx)
 		fcDone = make(chan struct{})
 		defer func() { cancel(); <-fcDone }() // on an early return, the walk stops before the store closes
 		go func() {
 			defer close(fcDone)
-			f, err := alerts.Forecast(fctx, m.DB, *prog, &pol, asOf, m.Config.Alerts.ForecastWeeks)
+			fcast := alerts.Forecast
+			if *asKnown {
+				fcast = alerts.ForecastAsKnown
+			}
+			f, err := fcast(fctx, m.DB, *prog, &pol, asOf, m.Config.Alerts.ForecastWeeks)
 			if err != nil {
 				fcErr = fmt.Errorf("forecast: %w", err)
 				return
@@ -430,6 +435,10 @@ func forecastText(f *wire.Forecast, lang i18n.Lang) string {
 		return ""
 	}
 	tr := func(key string) string { return i18n.Text(key, lang) }
+	view := "" // the audit view says so, and how many of its weeks had figures then
+	if f.View == wire.ViewAsKnown {
+		view = " " + fmt.Sprintf(tr("cli.forecast_as_known"), f.Points, f.Weeks)
+	}
 	var out string
 	switch f.Status {
 	case wire.ForecastConverging:
@@ -440,11 +449,11 @@ func forecastText(f *wire.Forecast, lang i18n.Lang) string {
 	case wire.ForecastNotConverging:
 		out = tr("cli.forecast_never")
 	case wire.ForecastDone:
-		return tr("cli.forecast_done")
+		return tr("cli.forecast_done") + view
 	default:
-		return tr("cli.forecast_insufficient")
+		return tr("cli.forecast_insufficient") + view
 	}
-	return out + " " + fmt.Sprintf(tr("cli.forecast_trend"), f.Points, f.Remaining, f.SlopePerWeek)
+	return out + " " + fmt.Sprintf(tr("cli.forecast_trend"), f.Points, f.Remaining, f.SlopePerWeek) + view
 }
 
 // statusWord names a status in lang: the API's value in English (what scripts read), a short

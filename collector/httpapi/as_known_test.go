@@ -11,9 +11,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/covmon/covmon/alerts"
 	"github.com/covmon/covmon/collector"
 	"github.com/covmon/covmon/collector/httpapi"
 	"github.com/covmon/covmon/geo"
+	"github.com/covmon/covmon/geo/wire"
 )
 
 // ?as_known=true is the audit view (docs/figures.md, "As known then"): T-1's claim of signal
@@ -43,7 +45,11 @@ func TestServer_AsKnown(t *testing.T) {
 	ingest(time.Date(2025, 3, 1, 9, 0, 0, 0, geo.Vietnam), collector.File{Kind: geo.KindObservations, Carrier: "viettel"}, claim("true", "2025-01-07"))
 	now = time.Date(2025, 4, 1, 9, 0, 0, 0, geo.Vietnam)
 
-	s := &httpapi.Server{Store: db, Ingest: in.Ingest, Programs: []geo.Program{prog}, Policy: geo.DefaultPolicy(), Now: func() time.Time { return now }, PublicRead: true}
+	s := &httpapi.Server{Store: db, Ingest: in.Ingest, Programs: []geo.Program{prog}, Policy: geo.DefaultPolicy(), Now: func() time.Time { return now }, PublicRead: true,
+		ForecastAsKnown: func(ctx context.Context, prog geo.Program, asOf time.Time) (wire.Forecast, error) {
+			pol := geo.DefaultPolicy()
+			return alerts.ForecastAsKnown(ctx, db, prog, &pol, asOf, 12)
+		}}
 	srv := httptest.NewServer(s.Handler())
 	t.Cleanup(srv.Close)
 	sec := &secServer{Server: srv, db: db, api: s}
@@ -65,8 +71,14 @@ func TestServer_AsKnown(t *testing.T) {
 	if c, d := national(known); known["view"] != "as_known" || c != 0 || d != 1 {
 		t.Errorf("as known on 2025-02-01: view %v, covered %v, dead zones %v; want as_known, 0, 1", known["view"], c, d)
 	}
-	if _, ok := known["forecast"]; ok {
-		t.Errorf("as known: a forecast %v (it reads the history as stored now)", known["forecast"])
+	// The forecast as known then: each week's point as known that week. T-1 was imported on
+	// 2025-01-01: as of 2025-02-01 the points of 2025-01-04 on were known, 5 of 12 weeks;
+	// the current view as of a past instant has none.
+	if f, ok := known["forecast"].(map[string]any); !ok || f["view"] != "as_known" || f["points"] != 5.0 || f["weeks"] != 12.0 || f["remaining"] != 1.0 {
+		t.Errorf("as known: forecast %v, want view as_known, 5 of 12 points, 1 open", known["forecast"])
+	}
+	if _, ok := cur["forecast"]; ok {
+		t.Errorf("current view as of a past instant: a forecast %v", cur["forecast"])
 	}
 	// Received exactly at the instant: counts.
 	if c, _ := national(summary("as_of=2025-03-01T09:00:00%2B07:00&as_known=true")); c != 1 {

@@ -62,6 +62,10 @@ type Server struct {
 	// Forecast returns a program's completion forecast from the latest alert evaluation
 	// (alerts.Service.Forecast); ok false before the first. Nil: summaries carry no forecast.
 	Forecast func(program string) (wire.Forecast, bool)
+	// ForecastAsKnown computes a program's completion forecast in the audit view as of an
+	// instant (alerts.ForecastAsKnown: each weekly point as known at its own instant), for the
+	// summary with as_known=true. Nil: the audit view's summaries carry no forecast.
+	ForecastAsKnown func(ctx context.Context, program geo.Program, asOf time.Time) (wire.Forecast, error)
 	// PublicRead lets anyone read villages and the summary (GET /api/v1/villages, /summary)
 	// without a token. Uploads always need one.
 	PublicRead bool

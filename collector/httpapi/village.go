@@ -345,8 +345,18 @@ func (s *Server) handleSummary(w http.ResponseWriter, r *http.Request) {
 	out := wire.NewSummary(geo.Summarize(sts, q.program, &s.Policy, q.asOf), s.demo())
 	out.Geography = geography
 	out.View = wire.ViewOf(q.asKnown)
-	if r.URL.Query().Get("as_of") == "" && !q.asKnown {
-		// The forecast reads every village's history as stored now: not in the audit view.
+	switch {
+	case q.asKnown && s.ForecastAsKnown != nil:
+		// The audit view's forecast: each weekly point as known at its own instant, as of
+		// as_of (now without it); it reads the program's histories, on this request.
+		f, err := s.ForecastAsKnown(r.Context(), *q.program, q.asOf)
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		out.Forecast = &f
+	case r.URL.Query().Get("as_of") == "" && !q.asKnown:
+		// The latest evaluation's forecast (the metric's figure): the current view of now.
 		out.Forecast = s.forecast(q.program.ID)
 	}
 	writeJSON(w, http.StatusOK, "", out)
@@ -361,7 +371,7 @@ func (s *Server) forecast(program string) *wire.Forecast {
 	}
 	f, ok := s.Forecast(program)
 	if !ok {
-		f = wire.Forecast{Status: wire.ForecastNotEvaluated}
+		f = wire.Forecast{Status: wire.ForecastNotEvaluated, View: wire.ViewCurrent}
 	}
 	return &f
 }

@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strconv"
 	"time"
@@ -112,8 +113,18 @@ func (db *DB) EachVillage(ctx context.Context, f geo.VillageFilter, fn func(v *g
 // does (the history one more cursor, in the order of observations_latest): memory is a few
 // thousand rows, whatever the size of the registry. fn may keep the village; h belongs to fn
 // only during the call.
+//
+// With f.AsKnown (the audit view; f.AsOf required) the villages are the registry as known at
+// f.AsOf (each village's version then, from the registry uploads received by then) and the
+// history is the observations of the uploads received by f.AsOf, each with its ReceivedAt
+// (a lookup of its upload per row: the audit view's forecast, not the default path's walk).
 func (db *DB) EachVillageHistory(ctx context.Context, f geo.VillageFilter, fn func(v *geo.Village, h []geo.Observation) error) error {
-	f.AsOf = time.Time{}
+	if f.AsKnown && f.AsOf.IsZero() {
+		return errors.New("village histories: the audit view needs the instant it is as known at")
+	}
+	if !f.AsKnown {
+		f.AsOf = time.Time{}
+	}
 	if err := db.eachVillage(ctx, nil, 0, false, true, f, fn); err != nil {
 		return fmt.Errorf("village histories: %w", err)
 	}
@@ -177,6 +188,25 @@ func scanHistoryObservation(s pgx.Row, o *geo.Observation) error {
 	return nil
 }
 
+// scanKnownHistoryObservation scans a row of historyColumns then its upload's received_at
+// (the history walk in the audit view).
+func scanKnownHistoryObservation(s pgx.Row, o *geo.Observation) error {
+	var (
+		tech               int16
+		observed, received int64
+	)
+	if err := s.Scan(&o.ID, &o.VillageID, &o.Carrier, &tech, &o.HasSignal, &o.RSRPdBm, &observed, &o.Source, &received); err != nil {
+		return err
+	}
+	if o.Source == geo.SourceCarrier {
+		o.Source = ""
+	}
+	o.Technology = geo.Technology(tech)
+	o.ObservedAt = msTime(observed)
+	o.ReceivedAt = msTime(received)
+	return nil
+}
+
 // latestClaimsWindow is how far before now an as-of instant may lie for EachVillageLatest to
 // read latest_claims: its rows observed after the instant are looked up one by one, and
 // within a day of now those are the few series reported on since.
@@ -222,7 +252,24 @@ func (db *DB) eachVillage(ctx context.Context, asOf *time.Time, upTo int64, useL
 		return fmt.Errorf("read programs: %w", err)
 	}
 	var oc *cursor[geo.Observation]
-	if history {
+	if history && f.AsKnown {
+		// The audit view: the villages of the registry as known at f.AsOf (villageFilter's
+		// registry read), the rows of the uploads received by then with their receipt. A
+		// cursor name of its own: one more column than history_c.
+		a = args{f.KnownBy(f.AsOf).UnixMilli()}
+		where = villageFilter("o.village_id", f, &a)
+		if where != "" {
+			where = " AND " + where
+		}
+		oc, err = openCursor(ctx, tx, "history_known_c", `SELECT `+historyColumns+`, u.received_at FROM observations o
+		JOIN uploads u ON u.id = o.upload_id
+		WHERE u.received_at <= $1`+where+`
+		ORDER BY o.village_id, o.carrier, o.technology, o.source_role, o.observed_at, o.id`, a,
+			func(r pgx.Rows, o *geo.Observation) error { return scanKnownHistoryObservation(r, o) })
+		if err != nil {
+			return fmt.Errorf("read observations: %w", err)
+		}
+	} else if history {
 		a = nil
 		where = villageFilter("o.village_id", f, &a)
 		if where != "" {

@@ -76,13 +76,23 @@ func (db *DB) EachVillage(ctx context.Context, f geo.VillageFilter, fn func(v *g
 // which holds every column read (for a program, of its members' rows, driven by
 // village_programs): memory is one village's history, whatever the size of the registry. fn
 // may keep the village; h belongs to fn only during the call.
+//
+// With f.AsKnown (the audit view; f.AsOf required) the villages are the registry as known at
+// f.AsOf (each village's version then, from the registry uploads received by then) and the
+// history is the observations of the uploads received by f.AsOf, each with its ReceivedAt
+// (a lookup of its upload per row: the audit view's forecast, not the default path's walk).
 func (db *DB) EachVillageHistory(ctx context.Context, f geo.VillageFilter, fn func(v *geo.Village, h []geo.Observation) error) error {
+	if f.AsKnown && f.AsOf.IsZero() {
+		return errors.New("village histories: the audit view needs the instant it is as known at")
+	}
 	tx, err := db.reader(ctx).BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
 	if err != nil {
 		return fmt.Errorf("village histories: %w", err)
 	}
 	defer tx.Rollback()
-	f.AsOf = time.Time{}
+	if !f.AsKnown {
+		f.AsOf = time.Time{}
+	}
 	if err := eachVillage(ctx, tx, nil, 0, false, true, f, fn); err != nil {
 		return fmt.Errorf("village histories: %w", err)
 	}
@@ -241,7 +251,10 @@ func eachVillage(ctx context.Context, tx *sql.Tx, asOf *time.Time, upTo int64, u
 	// latest claim observed after asOf or stored after upTo gives way to the series' latest
 	// claim at asOf up to upTo, or to the series' next row when it had none then.
 	scan := scanObservation
-	if history {
+	switch {
+	case history && f.AsKnown:
+		scan = scanKnownHistoryObservation
+	case history:
 		scan = scanHistoryObservation
 	}
 	nextObservation := func(o *geo.Observation) (bool, error) {
@@ -383,7 +396,25 @@ func (db *DB) todaysRegistry(ctx context.Context, q sqlQuerier, f geo.VillageFil
 // historyQuery is the history walk's read of the observations of the villages matching f:
 // every row in the order of observations_latest, which holds every column read (no sort, no
 // lookup of the row). A program's villages drive the read.
+//
+// In the audit view (f.AsKnown, f.AsOf set) the villages are those of the registry as known
+// at f.AsOf (villageFilter's registry read, so a village's programs are those of its version
+// then), the rows those of the uploads received by then, each with its upload's received_at.
 func historyQuery(f geo.VillageFilter) (string, []any, error) {
+	if f.AsKnown {
+		where, args, err := villageFilter("o.village_id", f)
+		if err != nil {
+			return "", nil, err
+		}
+		if where != "" {
+			where = " AND " + where
+		}
+		return `SELECT ` + historyColumns + `, u.received_at FROM observations o
+		JOIN uploads u ON u.id = o.upload_id
+		WHERE u.received_at <= ?` + where + `
+		ORDER BY o.village_id, o.carrier, o.technology, o.source_role, o.observed_at, o.id`,
+			append([]any{f.KnownBy(f.AsOf).UnixMilli()}, args...), nil
+	}
 	from, key, hf := `observations o`, "o.village_id", f
 	if f.ProgramID != "" {
 		from, key = `village_programs fp JOIN observations o ON o.village_id = fp.village_id`, "fp.village_id"
@@ -426,6 +457,26 @@ func scanHistoryObservation(s rowScanner, o *geo.Observation) error {
 	o.Technology = geo.Technology(tech)
 	o.RSRPdBm = fromNullFloat(rsrp)
 	o.ObservedAt = time.UnixMilli(observed).In(geo.Vietnam)
+	return nil
+}
+
+// scanKnownHistoryObservation scans a row of historyColumns then its upload's received_at
+// (historyQuery in the audit view).
+func scanKnownHistoryObservation(s rowScanner, o *geo.Observation) error {
+	var (
+		tech, observed, received int64
+		rsrp                     sql.NullFloat64
+	)
+	if err := s.Scan(&o.ID, &o.VillageID, &o.Carrier, &tech, &o.HasSignal, &rsrp, &observed, &o.Source, &received); err != nil {
+		return err
+	}
+	if o.Source == geo.SourceCarrier {
+		o.Source = ""
+	}
+	o.Technology = geo.Technology(tech)
+	o.RSRPdBm = fromNullFloat(rsrp)
+	o.ObservedAt = time.UnixMilli(observed).In(geo.Vietnam)
+	o.ReceivedAt = time.UnixMilli(received).In(geo.Vietnam)
 	return nil
 }
 

@@ -233,6 +233,44 @@ func contractAsKnown(t *testing.T, h *Harness) {
 		t.Errorf("measurement as of day 29 as known on day 30: %v %+v, want it", err, ms["V000"])
 	}
 
+	// The history walk as known at an instant (the forecast as known then): the registry as
+	// known then (a program's villages by their version then), the observations of the uploads
+	// received by then, each with its receipt; without the instant, an error.
+	history := func(f geo.VillageFilter) string {
+		t.Helper()
+		var out []string
+		if err := db.EachVillageHistory(ctx, f, func(v *geo.Village, h []geo.Observation) error {
+			var os []string
+			for _, o := range h {
+				os = append(os, fmt.Sprintf("%v@%s/%s", o.HasSignal, o.ObservedAt.Format(time.DateOnly), o.ReceivedAt.In(geo.Vietnam).Format("01-02 15:04")))
+			}
+			out = append(out, v.ID+":"+v.Name+"["+strings.Join(os, " ")+"]")
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		return strings.Join(out, " ")
+	}
+	prog := geo.DefaultProgram().ID
+	for _, c := range []struct {
+		f    geo.VillageFilter
+		want string
+	}{
+		{geo.VillageFilter{AsOf: at(15), AsKnown: true}, "V000:Bản 0[false@2024-01-05/01-10 09:00] V001:Bản Đổi Tên[] V002:Bản 2[]"},
+		{geo.VillageFilter{AsOf: at(10).Add(-time.Millisecond), AsKnown: true, ProgramID: prog}, "V000:Bản 0[]"},
+		{geo.VillageFilter{AsOf: at(20), AsKnown: true, ProgramID: prog}, "V000:Bản 0[false@2024-01-05/01-10 09:00 true@2024-01-08/01-20 09:00]"},
+		{geo.VillageFilter{AsOf: at(24), AsKnown: true, IDs: []string{"V000"}}, "V000:Bản 0[false@2024-01-05/01-10 09:00 true@2024-01-08/01-20 09:00]"},
+		{geo.VillageFilter{AsOf: at(30), AsKnown: true, ProgramID: prog}, "V000a:Bản 0a[]"},
+		{geo.VillageFilter{AsOf: at(1).Add(-time.Millisecond), AsKnown: true}, ""},
+	} {
+		if got := history(c.f); got != c.want {
+			t.Errorf("history walk as known at %s (program %q, ids %v): %q, want %q", c.f.AsOf.Format(time.DateTime), c.f.ProgramID, c.f.IDs, got, c.want)
+		}
+	}
+	if err := db.EachVillageHistory(ctx, geo.VillageFilter{AsKnown: true}, func(*geo.Village, []geo.Observation) error { return nil }); err == nil {
+		t.Error("the history walk as known at no instant: no error")
+	}
+
 	// Assignments carry their upload's receipt.
 	a := commit(geo.KindAssignments, "", at(14), func(u *geo.Upload) error {
 		return db.CommitAssignments(ctx, u, []geo.Assignment{{VillageID: "V000", ProgramID: geo.DefaultProgram().ID, Carrier: "viettel", AssignedAt: day(2)}})

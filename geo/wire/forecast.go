@@ -29,12 +29,20 @@ type Forecast struct {
 	Status string     `json:"status"`
 	ZeroAt *time.Time `json:"zero_at,omitempty"`
 	Method string     `json:"method"`
+	// View is the view its weekly points were counted in: ViewCurrent (each week from what is
+	// stored now, so back-dated claims move the earlier points) or ViewAsKnown (each week as
+	// covmon knew it at the week's own instant: docs/figures.md, "As known then").
+	View string `json:"view"`
 	// Remaining is the open villages' count at the newest weekly point (the summary's open
 	// figure at that instant), SlopePerWeek the trend in
 	// villages per week (negative when closing), Points the weekly counts it was fitted on.
 	Remaining    int     `json:"remaining"`
 	SlopePerWeek float64 `json:"slope_per_week"`
 	Points       int     `json:"points"`
+	// Weeks is the weekly points asked for (alerts.forecast_weeks). In the audit view the
+	// points before covmon had received a village of the program are left out, so Points
+	// may be fewer (then, with fewer than 3, the status is insufficient_history).
+	Weeks int `json:"weeks"`
 	// ComputedAt is the instant of the newest weekly point.
 	ComputedAt *time.Time `json:"computed_at,omitempty"`
 	// MissesDeadline: open villages remain and the trend reaches zero after the program's deadline,
@@ -47,10 +55,15 @@ func ForecastMethod(weeks int) string {
 	return fmt.Sprintf("Theil–Sen linear trend of the program's open villages (in scope, without signal that counts: dead zones and never-reported villages) nationwide, counted weekly over the last %d weeks; zero_at is where the trend line reaches zero", weeks)
 }
 
+// ForecastMethodAsKnown describes the forecast's method in the audit view.
+func ForecastMethodAsKnown(weeks int) string {
+	return ForecastMethod(weeks) + "; each weekly point as known at its own instant (only the uploads received by then: a report received later, however dated, does not move it), a point at which no village of the program had been received left out"
+}
+
 // NewForecast builds a forecast from a fitted trend: ok false when there were too few points.
 // zeroAt is zero when the trend never reaches zero; at is the newest point's instant.
 func NewForecast(ok bool, remaining int, slope float64, points, weeks int, zeroAt, at, deadline time.Time) Forecast {
-	f := Forecast{Method: ForecastMethod(weeks), Points: points, ComputedAt: opt(at)}
+	f := Forecast{Method: ForecastMethod(weeks), View: ViewCurrent, Points: points, Weeks: weeks, ComputedAt: opt(at)}
 	if !ok {
 		f.Status = ForecastInsufficient
 		return f

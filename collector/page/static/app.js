@@ -256,7 +256,8 @@
   }
 
   // showForecast writes the program's completion forecast (the API's, the same figure as the
-  // metric covmon_program_forecast_zero_timestamp_seconds); a summary as of a past date has none.
+  // metric covmon_program_forecast_zero_timestamp_seconds); a summary as of a past date has none
+  // in the current view, and the audit view's (as_known) is each week as known then.
   function showForecast(f, deadline) {
     const box = $("forecast");
     box.textContent = "";
@@ -285,6 +286,12 @@
       m.id = "forecast-method";
       m.title = f.method;
       box.append(m);
+    }
+    if (f.view === "as_known") {
+      // The audit view's forecast: each week as known then (docs/figures.md).
+      const v = both(el("div", "note"), "page.forecast_as_known", { n: f.points, weeks: f.weeks });
+      v.id = "forecast-view";
+      box.append(v);
     }
   }
 
