@@ -185,14 +185,39 @@ func median(v []float64) float64 {
 // is evaluated once per point whose instant precedes the receipt of one of its observations,
 // once for the rest.
 func WeeklyHistoryAsKnown(ctx context.Context, s HistoryStore, prog geo.Program, p *geo.Policy, now time.Time, weeks int) ([]Point, error) {
+	known, _, err := weeklyAsKnown(ctx, s, prog, p, now, weeks)
+	return known, err
+}
+
+// Lateness is what the reports received after the weeks they describe change in a forecast
+// as known then.
+type Lateness struct {
+	// Current are all the weekly points (weeks of them, the ones left out as known then
+	// included) counted the way the current view of now counts them: the registry as known at
+	// now, each report received by now from the instant it describes, whenever it was received.
+	// At now = the present, they are the current forecast's points.
+	Current []Point
+	// Claims counts, by carrier, the claims counted at a weekly point of Current (their
+	// series' latest there) that had not been received by that point; Measurements the
+	// independent measurements alike.
+	Claims       map[string]int
+	Measurements int
+}
+
+// weeklyAsKnown is WeeklyHistoryAsKnown, with every point in the current view of now and the
+// late reports, from the same walk.
+func weeklyAsKnown(ctx context.Context, s HistoryStore, prog geo.Program, p *geo.Policy, now time.Time, weeks int) ([]Point, *Lateness, error) {
+	late := &Lateness{Claims: map[string]int{}}
 	if weeks <= 0 {
-		return nil, nil
+		return nil, late, nil
 	}
 	ats := make([]time.Time, weeks)
 	out := make([]Point, weeks)
+	late.Current = make([]Point, weeks)
 	for i := range ats {
 		ats[i] = now.Add(-time.Duration(weeks-1-i) * Week)
 		out[i] = Point{At: ats[i], ByProvince: map[string]int{}}
+		late.Current[i] = Point{At: ats[i], ByProvince: map[string]int{}}
 	}
 	// The first point at which a village of the program was known: the registry received by
 	// an instant only grows with the instant (a retirement received keeps its successors).
@@ -200,61 +225,76 @@ func WeeklyHistoryAsKnown(ctx context.Context, s HistoryStore, prog geo.Program,
 	for i := range ats {
 		known, err := anyVillageKnown(ctx, s, prog.ID, ats[i])
 		if err != nil {
-			return nil, fmt.Errorf("history of %s as known: %w", prog.ID, err)
+			return nil, nil, fmt.Errorf("history of %s as known: %w", prog.ID, err)
 		}
 		if known {
 			first = i
 			break
 		}
 	}
-	if first == weeks {
-		return nil, nil
-	}
-	ats, out = ats[first:], out[first:]
 	all := geo.NewStatusTimeline(&prog, p, ats)
-	one := make([]*geo.StatusTimeline, len(ats)) // point i alone, for a history not all received by then
-	for i := range ats {
+	one := make([]*geo.StatusTimeline, weeks) // point i alone, for a history not all received by then
+	for i := first; i < weeks; i++ {
 		one[i] = geo.NewStatusTimeline(&prog, p, ats[i:i+1])
 	}
 	var known []geo.Observation
 	f := geo.VillageFilter{ProgramID: prog.ID, AsOf: now, AsKnown: true}
 	err := s.EachVillageHistory(ctx, f, func(v *geo.Village, h []geo.Observation) error {
-		count := func(i int, st geo.Status) {
+		count := func(pts []Point, i int, st geo.Status) {
 			if st != geo.StatusCovered && geo.InScope(v, &prog, ats[i]) {
-				out[i].Open++
-				out[i].ByProvince[v.ProvinceCode]++
+				pts[i].Open++
+				pts[i].ByProvince[v.ProvinceCode]++
 			}
 		}
 		var last time.Time // the newest receipt among the village's observations
 		for k := range h {
-			if h[k].ReceivedAt.After(last) {
-				last = h[k].ReceivedAt
+			o := &h[k]
+			if o.ReceivedAt.After(last) {
+				last = o.ReceivedAt
+			}
+			// Late: the current view counts it at a point (it is its series' latest there:
+			// the first point at or after its instant, before the series' next row) that came
+			// before its receipt. The walk gives the history in series order.
+			j := sort.Search(weeks, func(i int) bool { return !ats[i].Before(o.ObservedAt) })
+			counted := j < weeks
+			if n := k + 1; counted && n < len(h) && h[n].Carrier == o.Carrier && h[n].Technology == o.Technology && h[n].Independent() == o.Independent() {
+				counted = ats[j].Before(h[n].ObservedAt)
+			}
+			if counted && ats[j].Before(o.ReceivedAt) {
+				if o.Independent() {
+					late.Measurements++
+				} else {
+					late.Claims[o.Carrier]++
+				}
 			}
 		}
-		// Points from whole on had received the whole history: one evaluation for them.
-		whole := sort.Search(len(ats), func(i int) bool { return !ats[i].Before(last) })
-		for i := 0; i < whole; i++ {
+		// Points from whole on had received the whole history: one evaluation for them and
+		// the current view's; the known points before, one each on what was received by then.
+		whole := max(first, sort.Search(weeks, func(i int) bool { return !ats[i].Before(last) }))
+		for i := first; i < whole; i++ {
 			known = known[:0]
 			for k := range h {
 				if !h[k].ReceivedAt.After(ats[i]) {
 					known = append(known, h[k]) // the walk's series order is kept
 				}
 			}
-			one[i].Eval(v, known, func(_ int, st geo.Status) { count(i, st) })
+			one[i].Eval(v, known, func(_ int, st geo.Status) { count(out, i, st) })
 		}
-		if whole < len(ats) {
-			all.Eval(v, h, func(i int, st geo.Status) {
-				if i >= whole {
-					count(i, st)
-				}
-			})
-		}
+		all.Eval(v, h, func(i int, st geo.Status) {
+			count(late.Current, i, st)
+			if i >= whole {
+				count(out, i, st)
+			}
+		})
 		return ctx.Err()
 	})
 	if err != nil {
-		return nil, fmt.Errorf("history of %s as known: %w", prog.ID, err)
+		return nil, nil, fmt.Errorf("history of %s as known: %w", prog.ID, err)
 	}
-	return out, nil
+	if first == weeks {
+		return nil, late, nil
+	}
+	return out[first:], late, nil
 }
 
 // errFound stops a walk at its first village.

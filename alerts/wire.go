@@ -56,7 +56,7 @@ func Forecast(ctx context.Context, s HistoryStore, prog geo.Program, p *geo.Poli
 // cannot move its point; the same instant gives the same forecast whenever it is asked. Its
 // View is "as_known". covmon status --as-known and the summary with as_known=true use it.
 func ForecastAsKnown(ctx context.Context, s HistoryStore, prog geo.Program, p *geo.Policy, at time.Time, weeks int) (wire.Forecast, error) {
-	pts, err := WeeklyHistoryAsKnown(ctx, s, prog, p, at, weeks)
+	pts, late, err := weeklyAsKnown(ctx, s, prog, p, at, weeks)
 	if err != nil {
 		return wire.Forecast{}, err
 	}
@@ -65,6 +65,20 @@ func ForecastAsKnown(ctx context.Context, s HistoryStore, prog geo.Program, p *g
 	f.View, f.Method = wire.ViewAsKnown, wire.ForecastMethodAsKnown(weeks)
 	if !ok {
 		f.Points = len(pts)
+	}
+	// The same points in the current view, and the late reports that make the difference.
+	cproj, cok := Project(late.Current, National)
+	cur := ForecastWire(cproj, cok, weeks, at, prog.Deadline)
+	f.Late = &wire.ForecastLate{Current: wire.ForecastTrend{Status: cur.Status, ZeroAt: cur.ZeroAt, SlopePerWeek: cur.SlopePerWeek},
+		ClaimsByCarrier: late.Claims, Measurements: late.Measurements}
+	// A point left out as known then (no village received by then) differs: the current view
+	// counts the registry since always.
+	left := len(late.Current) - len(pts)
+	f.Late.PointsDiffer = left
+	for i := range pts {
+		if pts[i].Open != late.Current[left+i].Open {
+			f.Late.PointsDiffer++
+		}
 	}
 	return f, nil
 }

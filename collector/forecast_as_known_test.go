@@ -129,6 +129,19 @@ func TestForecast_AsKnownResistsBackDating(t *testing.T) {
 	if got, want := w.points(later, false), []int{5, 4, 3, 3, 2, 2}; !reflect.DeepEqual(got, want) {
 		t.Errorf("current view a week after T: %v, want %v", got, want)
 	}
+	// The lever made visible: as known a week after T, the forecast says the current view of
+	// the same instant counts 4 of its 6 points otherwise (5 4 3 3 2 2: converging), from 7
+	// claims viettel sent after the weeks they describe (V1's dark claim, superseded by its
+	// signal before the first of these points, counts at none); as of T, before the attack was
+	// received, nothing was late.
+	f, _ := w.forecast(later, true)
+	if l := f.Late; l == nil || l.PointsDiffer != 4 || l.Current.Status != wire.ForecastConverging || l.Current.SlopePerWeek != -0.6 ||
+		!reflect.DeepEqual(l.ClaimsByCarrier, map[string]int{"viettel": 7}) || l.Measurements != 0 || f.Status != wire.ForecastNotConverging {
+		t.Errorf("as known a week after T: %+v late %+v; want never, 4 points differ, current converging at -0.6, viettel 7 claims", f, f.Late)
+	}
+	if l := knownBefore.Late; l == nil || l.PointsDiffer != 0 || len(l.ClaimsByCarrier) != 0 || l.Current.Status != wire.ForecastNotConverging {
+		t.Errorf("as known at T: late %+v, want nothing late (the current view of T then said never too)", l)
+	}
 }
 
 // A late but honest report: V2's claim of signal observed an hour before week 3's point and
@@ -157,6 +170,12 @@ func TestForecast_AsKnownLateReport(t *testing.T) {
 		!near(*cur.ZeroAt, T.Add(alerts.Week)) || !near(*known.ZeroAt, T.Add(alerts.Week*3/2)) {
 		t.Errorf("current %+v\nas known %+v\nwant both converging, 1 open, at 2024-09-09 09:00 and 2024-09-12 21:00", cur, known)
 	}
+	// One point differs (week 3), from one viettel claim received late; the current trend
+	// given beside is the current forecast's.
+	if l := known.Late; l == nil || l.PointsDiffer != 1 || !reflect.DeepEqual(l.ClaimsByCarrier, map[string]int{"viettel": 1}) ||
+		l.Current.Status != cur.Status || !l.Current.ZeroAt.Equal(*cur.ZeroAt) || l.Current.SlopePerWeek != cur.SlopePerWeek {
+		t.Errorf("as known: late %+v, want 1 point, viettel 1, the current trend %+v", l, cur)
+	}
 }
 
 // Uploads received at once, as covmon seed does: the points before their receipt knew no
@@ -183,6 +202,14 @@ func TestForecast_AsKnownReceivedAtOnce(t *testing.T) {
 	w.at(T.Add(2 * alerts.Week).Format(time.RFC3339))
 	if got, want := w.points(T.Add(2*alerts.Week), true), []int{1, 1, 1}; !reflect.DeepEqual(got, want) {
 		t.Errorf("as known two weeks after T: %v, want %v", got, want)
+	}
+	// Beside it, the current view of T (all six points: it counts the registry since always)
+	// and the claims it counts at a point before they were received: the four, all received
+	// the day before T.
+	cur, _ := w.forecast(T, false)
+	if l := known.Late; l == nil || l.PointsDiffer != 5 || l.Current.Status != cur.Status || l.Current.SlopePerWeek != cur.SlopePerWeek ||
+		!reflect.DeepEqual(l.ClaimsByCarrier, map[string]int{"viettel": 4}) {
+		t.Errorf("as known at T: late %+v, want 5 points differ, the current trend %+v, viettel 4", l, cur)
 	}
 	f, _ := w.forecast(T.Add(2*alerts.Week), true)
 	if f.Status == wire.ForecastInsufficient || f.Points != 3 {

@@ -145,5 +145,9 @@ func TestMain_StatusAsKnownSeeds(t *testing.T) {
 	// Every seed upload was received at the seeding: as known then, one weekly point (now).
 	if f := nowKnown.Forecast; f == nil || f.Status != "insufficient_history" || f.Points != 1 || f.View != "as_known" {
 		t.Errorf("now, as known: forecast %+v, want insufficient_history on 1 point", f)
+	} else if f.Late == nil || f.Late.PointsDiffer != 11 || f.Late.Current.Status == "insufficient_history" || len(f.Late.ClaimsByCarrier) == 0 {
+		// Beside it, the current view's forecast on all 12 points and the seed claims it
+		// counts at points before the seeding received them.
+		t.Errorf("now, as known: late %+v, want 11 of 12 points differ, the current view's trend, claims by carrier", f.Late)
 	}
 }

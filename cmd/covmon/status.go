@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"runtime/debug"
 	"slices"
 	"strconv"
@@ -330,6 +331,15 @@ func (m *Main) printStatus(s geo.Summary, sts []geo.VillageStatus, demo, list, a
 		}
 	}
 	rows = slices.DeleteFunc(rows, func(r [2]string) bool { return r[0] == "cli.forecast" && fc == nil })
+	if fc != nil && fc.Late != nil {
+		// The audit view's forecast: what the reports received late changed, on a line of its
+		// own under it, aligned with the values.
+		for i := range rows {
+			if rows[i][0] == "cli.forecast" {
+				rows[i][1] += "\n" + strings.Repeat(" ", width+3) + lateText(fc, lang)
+			}
+		}
+	}
 	for _, r := range rows {
 		if r[1] == "" {
 			fmt.Fprintf(w, tr(r[0])+"\n", distribution(n.WithSignal), n.PoweredNoData)
@@ -454,6 +464,35 @@ func forecastText(f *wire.Forecast, lang i18n.Lang) string {
 		return tr("cli.forecast_insufficient") + view
 	}
 	return out + " " + fmt.Sprintf(tr("cli.forecast_trend"), f.Points, f.Remaining, f.SlopePerWeek) + view
+}
+
+// lateText says, in lang, what the reports received after the weeks they describe change in
+// a forecast as known then (wire.ForecastLate): the points the current view counts otherwise,
+// its forecast, and who sent those reports.
+func lateText(f *wire.Forecast, lang i18n.Lang) string {
+	tr := func(key string) string { return i18n.Text(key, lang) }
+	l := f.Late
+	var cur string
+	switch l.Current.Status {
+	case wire.ForecastConverging:
+		cur = l.Current.ZeroAt.Format(time.DateOnly)
+	case wire.ForecastNotConverging:
+		cur = tr("cli.forecast_never")
+	case wire.ForecastDone:
+		cur = tr("cli.forecast_done")
+	default:
+		cur = tr("cli.forecast_insufficient")
+	}
+	carriers := slices.Sorted(maps.Keys(l.ClaimsByCarrier))
+	var claims []string
+	for _, c := range carriers {
+		claims = append(claims, fmt.Sprintf("%s %d", c, l.ClaimsByCarrier[c]))
+	}
+	by := tr("cli.forecast_late_none")
+	if len(claims) > 0 {
+		by = strings.Join(claims, ", ")
+	}
+	return fmt.Sprintf(tr("cli.forecast_late_reports"), l.PointsDiffer, f.Weeks, cur, by, l.Measurements)
 }
 
 // statusWord names a status in lang: the API's value in English (what scripts read), a short

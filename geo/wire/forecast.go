@@ -48,6 +48,36 @@ type Forecast struct {
 	// MissesDeadline: open villages remain and the trend reaches zero after the program's deadline,
 	// or never.
 	MissesDeadline bool `json:"misses_deadline"`
+	// Late, in the audit view only, is what reports received after the weeks they describe
+	// change: the same points in the current view and who sent those reports.
+	Late *ForecastLate `json:"late,omitempty"`
+}
+
+// ForecastLate compares a forecast as known then (as of T, each weekly point from the uploads
+// received by its own instant) with the same weekly points in the current view of T (each
+// report received by T counted from the instant it describes): the difference is the reports
+// received after the week they describe — late, or back-dated.
+type ForecastLate struct {
+	// PointsDiffer is how many of the Weeks weekly points the current view counts otherwise (a
+	// point left out as known then, when covmon had received no village, included).
+	PointsDiffer int `json:"points_differ"`
+	// Current is the trend the current view of T fits on all the weekly points (at T = now:
+	// the current forecast's).
+	Current ForecastTrend `json:"current"`
+	// ClaimsByCarrier counts, by carrier, the claims the current view counts at a weekly point
+	// (each its series' latest there) that had not been received by that point (observed at
+	// or before it, received after it); Measurements counts the independent measurements
+	// alike. A late report need not move a
+	// point (a dark report of a village already dark): PointsDiffer says what moved.
+	ClaimsByCarrier map[string]int `json:"claims_by_carrier"`
+	Measurements    int            `json:"measurements"`
+}
+
+// ForecastTrend is a forecast's projection alone: its status, zero_at and slope.
+type ForecastTrend struct {
+	Status       string     `json:"status"`
+	ZeroAt       *time.Time `json:"zero_at,omitempty"`
+	SlopePerWeek float64    `json:"slope_per_week"`
 }
 
 // ForecastMethod describes the forecast's method for a fit over weeks weekly points.
