@@ -45,7 +45,10 @@ With --as-known: the audit view, the figures as they stood when known. As of --a
 the uploads covmon had received by then count (observations, measurements, registry imports,
 assignments, plans); the default view counts every upload stored now, each observation from
 the instant it describes, so a report received later but dated before --as-of changes it.
-Without --as-of both views are the same. See docs/figures.md, "As known then".`)
+The completion forecast's weekly points are each as known at their own instant, and a line
+under it says what reports received after their week changed in the current view's, and who
+sent them. Without --as-of both views' figures are the same (the forecast's earlier points
+still as known then). See docs/figures.md, "As known then".`)
 	asOfS := fs.String("as-of", "", "evaluate as of `DATE` (YYYY-MM-DD, 00:00 Vietnam time) or RFC 3339 instant; default now")
 	asKnown := fs.Bool("as-known", false, "the audit view: count only the uploads received by --as-of (the figures as they stood then), not every upload stored now; the completion forecast's weekly points each as known at its own instant")
 	province := fs.String("province", "", "only villages of province `code` (2 digits)")
