@@ -63,6 +63,9 @@ const maxFeedRedirects = 5
 // DefaultFeedTimeout is Fetcher.Timeout's default: 256 MiB at about 1 MB/s.
 const DefaultFeedTimeout = 5 * time.Minute
 
+// DefaultFeedEvery is Runner.FeedEvery's default.
+const DefaultFeedEvery = 15 * time.Minute
+
 // DefaultFeedParallel is Fetcher.Parallel's default.
 const DefaultFeedParallel = 4
 
@@ -114,7 +117,9 @@ type feedState struct {
 // PullFeeds fetches every feed and ingests changed ones. Each carrier's feeds are pulled one
 // after another, in their order, and up to Fetcher.Parallel carriers at once: a slow or
 // trickling feed delays its own carrier's later feeds only (and at most Fetcher.Timeout
-// each), never another carrier's. Errors are logged per feed, once; the first in the feeds'
+// each), never another carrier's. Since every carrier's next pull waits for this run to end,
+// a carrier's feeds begin no pull (but their first) after FeedEvery since the run began: its
+// feeds left are pulled first on the next run, then the rest in their order. Errors are logged per feed, once; the first in the feeds'
 // order is returned after all feeds were tried (marked as logged, so the job does not log it
 // again).
 func (r *Runner) PullFeeds(ctx context.Context) error {
@@ -133,21 +138,38 @@ func (r *Runner) PullFeeds(ctx context.Context) error {
 	if par <= 0 {
 		par = DefaultFeedParallel
 	}
+	// A carrier's feeds begin no pull after feed_every since the run began, but the first:
+	// the run, which every carrier's next pull waits for, lasts at most feed_every plus one
+	// pull, however many slow feeds one carrier has. Its feeds left are pulled first next run.
+	every := r.FeedEvery
+	if every <= 0 {
+		every = DefaultFeedEvery
+	}
+	deadline := r.now().Add(every)
 	errs := make([]error, len(r.Feeds))
 	slots := make(chan struct{}, par)
 	var wg sync.WaitGroup
 	for _, c := range carriers {
 		slots <- struct{}{}
 		wg.Add(1)
-		go func(feeds []int) {
+		go func(carrier string, feeds []int) {
 			defer func() { <-slots; wg.Done() }()
-			for _, i := range feeds {
+			first := r.feedCursor(carrier, len(feeds))
+			for n := range len(feeds) {
 				if r.stopping() {
 					return
 				}
-				errs[i] = r.pullOne(ctx, r.Feeds[i])
+				k := (first + n) % len(feeds)
+				if n > 0 && !r.now().Before(deadline) {
+					r.setFeedCursor(carrier, k)
+					r.logger().Warn("feeds: a carrier's feeds took longer than feed_every; its feeds left are pulled first next run",
+						"carrier", carrier, "next_feed", r.Feeds[feeds[k]].Name, "left", len(feeds)-n, "feed_every", every)
+					return
+				}
+				errs[feeds[k]] = r.pullOne(ctx, r.Feeds[feeds[k]])
 			}
-		}(byCarrier[c])
+			r.setFeedCursor(carrier, 0)
+		}(c, byCarrier[c])
 	}
 	wg.Wait()
 	for _, err := range errs {
@@ -156,6 +178,25 @@ func (r *Runner) PullFeeds(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// feedCursor returns the index among carrier's n feeds of the one its next run begins with.
+func (r *Runner) feedCursor(carrier string, n int) int {
+	r.feedMu.Lock()
+	defer r.feedMu.Unlock()
+	if k := r.feedNext[carrier]; k < n {
+		return k
+	}
+	return 0
+}
+
+func (r *Runner) setFeedCursor(carrier string, k int) {
+	r.feedMu.Lock()
+	defer r.feedMu.Unlock()
+	if r.feedNext == nil {
+		r.feedNext = map[string]int{}
+	}
+	r.feedNext[carrier] = k
 }
 
 // pullOne pulls f, tells FeedResult and logs its failure.

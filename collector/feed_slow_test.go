@@ -206,3 +206,89 @@ func TestFeed_Timeout(t *testing.T) {
 type writerFunc func([]byte) (int, error)
 
 func (f writerFunc) Write(p []byte) (int, error) { return f(p) }
+
+// TestFeed_ManySlowFeedsHoldNoOtherCarrier: every carrier's next pull waits for the feeds run
+// to end, so a carrier with many slow feeds (each within feed_timeout) held every other
+// carrier's next pull for all of them. A carrier's feeds begin no pull (but their first) after
+// feed_every since the run began; those left are pulled first next run, then the rest in order.
+// The clock is a fake one: feed_every passes while viettel's first feed is being pulled.
+func TestFeed_ManySlowFeedsHoldNoOtherCarrier(t *testing.T) {
+	r, clock, _ := newRunner(t)
+	ctx := context.Background()
+	asked := make(chan struct{}, 1)
+	release := make(chan struct{})
+	var mu sync.Mutex
+	var order []string
+	var heldOnce sync.Once
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		mu.Lock()
+		order = append(order, req.URL.Path)
+		mu.Unlock()
+		hold := false
+		if req.URL.Path == "/viettel-1.geojson" {
+			heldOnce.Do(func() { hold = true })
+		}
+		if hold {
+			asked <- struct{}{}
+			<-release // the first run's first pull ends once feed_every has passed
+		}
+		switch req.URL.Path {
+		case "/mobifone.geojson":
+			w.Write([]byte(obsFile("T-1", true, "2025-12-01")))
+		default:
+			w.Write([]byte(obsFile("T-2", true, "2025-12-0"+req.URL.Path[len("/viettel-"):len("/viettel-")+1])))
+		}
+	}))
+	defer srv.Close()
+	r.Fetcher = &collector.Fetcher{Net: collector.NetPolicy{AllowLoopback: true}, Timeout: time.Hour}
+	r.FeedEvery = 15 * time.Minute
+	r.Feeds = []collector.Feed{
+		{Name: "viettel-1", URL: srv.URL + "/viettel-1.geojson", Carrier: "viettel"},
+		{Name: "viettel-2", URL: srv.URL + "/viettel-2.geojson", Carrier: "viettel"},
+		{Name: "viettel-3", URL: srv.URL + "/viettel-3.geojson", Carrier: "viettel"},
+		{Name: "mobifone", URL: srv.URL + "/mobifone.geojson", Carrier: "mobifone"},
+	}
+	done := make(chan error, 1)
+	go func() { done <- r.PullFeeds(ctx) }()
+	select {
+	case <-asked:
+	case <-time.After(feedWait):
+		t.Fatal("viettel's first feed was not asked")
+	}
+	clock.Advance(r.FeedEvery)
+	close(release)
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("first run: %v", err)
+		}
+	case <-time.After(feedWait):
+		t.Fatal("the first run did not end")
+	}
+	viettel := func() []string {
+		mu.Lock()
+		defer mu.Unlock()
+		var v []string
+		for _, p := range order {
+			if p != "/mobifone.geojson" {
+				v = append(v, p)
+			}
+		}
+		order = nil
+		return v
+	}
+	if got := fmt.Sprint(viettel()); got != "[/viettel-1.geojson]" {
+		t.Errorf("first run asked viettel's %s, want its first feed only (feed_every had passed)", got)
+	}
+	for run, want := range []string{
+		"[/viettel-2.geojson /viettel-3.geojson /viettel-1.geojson]", // those left first
+		"[/viettel-1.geojson /viettel-2.geojson /viettel-3.geojson]", // then in their order
+	} {
+		if err := r.PullFeeds(ctx); err != nil {
+			t.Fatalf("run %d: %v", run+2, err)
+		}
+		if got := fmt.Sprint(viettel()); got != want {
+			t.Errorf("run %d asked viettel's %s, want %s", run+2, got, want)
+		}
+	}
+}

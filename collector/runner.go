@@ -98,6 +98,10 @@ type Runner struct {
 
 	shutdownOnce sync.Once
 	shutdownErr  error
+	// feedNext is, per carrier, the index among its feeds of the one its next feeds run
+	// begins with (PullFeeds), guarded by feedMu.
+	feedMu   sync.Mutex
+	feedNext map[string]int
 	// draining is set by Drain: the drop folder and the feeds begin no ingest.
 	draining atomic.Bool
 }
@@ -247,7 +251,7 @@ func (r *Runner) Start(ctx context.Context) error {
 		}
 	}
 	if len(r.Feeds) > 0 {
-		if err := add(lead, "feeds", r.FeedEvery, 15*time.Minute, r.PullFeeds); err != nil {
+		if err := add(lead, "feeds", r.FeedEvery, DefaultFeedEvery, r.PullFeeds); err != nil {
 			return err
 		}
 	}
