@@ -259,6 +259,11 @@ func (r *Runner) pullFeed(ctx context.Context, f Feed) (rejected bool, err error
 		}
 		defer resp.Body.Close()
 		switch {
+		case resp.StatusCode == http.StatusNotModified && st.etag == "" && st.lastModified == "":
+			// Nothing was asked conditionally (a first pull, or the last file had no ETag or
+			// Last-Modified): the feed has delivered no file to stand for, and must not count
+			// as healthy.
+			return nil, fmt.Errorf("feed %s: HTTP %s to a request without If-None-Match or If-Modified-Since: no file read", f.Name, resp.Status)
 		case resp.StatusCode == http.StatusNotModified:
 			notModified = true
 			return nil, nil

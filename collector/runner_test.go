@@ -301,6 +301,28 @@ func TestRunner_PullFeeds(t *testing.T) {
 			t.Errorf("feed results %v, want [true true true false] (503, rejected, 304 of the rejected file, good)", got)
 		}
 	})
+	t.Run("NotModifiedUnasked", func(t *testing.T) {
+		// A feed that answers 304 to a request that asked nothing conditionally (its first
+		// pull) has delivered no file: it fails, and counts as failing, pull after pull.
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusNotModified) }))
+		defer srv.Close()
+		var got []bool
+		r.FeedResult = func(feed string, failed bool) {
+			if feed == "never" {
+				got = append(got, failed)
+			}
+		}
+		defer func() { r.FeedResult = nil }()
+		r.Feeds = []collector.Feed{{Name: "never", URL: srv.URL + "/n.geojson", Carrier: "viettel"}}
+		for range 2 {
+			if err := r.PullFeeds(ctx); err == nil || !strings.Contains(err.Error(), "feed never: HTTP 304 Not Modified to a request without If-None-Match or If-Modified-Since") {
+				t.Errorf("err=%v, want one naming the unasked 304", err)
+			}
+		}
+		if fmt.Sprint(got) != "[true true]" {
+			t.Errorf("feed results %v, want [true true]", got)
+		}
+	})
 	t.Run("ErrorStatus", func(t *testing.T) {
 		bad := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { http.Error(w, "down", http.StatusServiceUnavailable) }))
 		defer bad.Close()
