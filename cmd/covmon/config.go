@@ -461,6 +461,10 @@ func (c *Config) Validate() error {
 		switch {
 		case f.Name == "":
 			return &ConfigError{field + ".name", f.Name, ErrRequired}
+		case slices.ContainsFunc(c.Collector.Feeds[:i], func(g FeedConfig) bool { return g.Name == f.Name }):
+			// Its failures are counted under its name (covmon_feed_consecutive_failures): two
+			// feeds of one name would share a count, one's success hiding the other's failure.
+			return &ConfigError{field + ".name", f.Name, fmt.Errorf("%w: repeated: each feed's failures are counted under its name", ErrInvalidValue)}
 		case f.Carrier == "" && f.Kind != string(geo.KindVillages):
 			return &ConfigError{field + ".carrier", f.Carrier, ErrRequired}
 		case f.Carrier != "" && !slices.Contains(c.Carriers, f.Carrier):

@@ -41,6 +41,7 @@ func TestConfig_Invalid(t *testing.T) {
 		{"invalid-program-deadline.yml", "config: programs[0].deadline: required (got 0001-01-01 00:00:00 +0000 UTC)"},
 		{"invalid-interval.yml", "config: collector.inbox_every: invalid value: want at least 1s (got 10ms)"},
 		{"invalid-feed-timeout.yml", "config: collector.feed_timeout: invalid value: want at least 1s (got 0s)"},
+		{"invalid-feed-name-repeated.yml", "config: collector.feeds[1].name: invalid value: repeated: each feed's failures are counted under its name (got coverage)"},
 		{"invalid-feed-url.yml", "config: collector.feeds[0].url: invalid value: want an http or https URL (got ftp://x/y)"},
 		{"invalid-feed-carrier.yml", "config: collector.feeds[0].carrier: invalid value: not among carriers (got telco)"},
 		{"invalid-feed-metadata.yml", "config: collector.feeds[0].url: invalid value: address refused by the feed network policy: 169.254.169.254 is link-local, where cloud metadata services answer (collector.feed_network.allow_link_local) (got http://169.254.169.254/latest/meta-data/)"},
