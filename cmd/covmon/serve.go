@@ -29,7 +29,9 @@ func (m *Main) runServe(ctx context.Context, args []string) error {
 	fs := m.flagSet("serve", "", `
 Run covmon as a service: the HTTP API (carrier uploads, villages, summary), /metrics for
 Prometheus, and the scheduled collector (drop folder, pulled feeds, status refresh).
-Stops cleanly on SIGINT/SIGTERM: HTTP first, then the jobs, then the database.`)
+Stops cleanly on SIGINT/SIGTERM: HTTP first, then the jobs, then the database; uploads,
+drop-folder files and feed pulls being stored are waited for up to 60 s after the signal,
+then cancelled (each stored whole or not at all; docs/deployment.md).`)
 	listen := fs.String("listen", "", "HTTP listen `address` (default from config, 127.0.0.1:8080)")
 	seed := fs.Bool("seed", false, "load the embedded SYNTHETIC demo data before serving (idempotent)")
 	inbox := fs.String("inbox", "", "drop folder `dir` (overrides collector.inbox)")
