@@ -623,7 +623,9 @@ func TestPage_Browser(t *testing.T) {
 		for _, c := range []struct{ query, want string }{
 			{"as_known=yes", `as_known: want true or false, got "yes"`},
 			{"as_of=2026-11-19T10:00:00%2B07:00", "as_of: the page takes a date YYYY-MM-DD"},
-			{"as_of=2099-01-01&as_known=true", "as_of:"}, // refused by the API
+			{"as_of=2099-01-01&as_known=true", "as_of:"},                              // refused by the API
+			{"as_of=2026-11-19&asknown=true", "asknown: not a parameter of the page"}, // misspelt: not the current view in silence
+			{"as_of=2026-11-19&as_known=true&as_known=false", "as_known: given 2 times"},
 		} {
 			if err := chromedp.Do(b.ctx, chromedp.Navigate(s.url+"/?"+c.query)); err != nil {
 				t.Fatal(err)

@@ -512,6 +512,16 @@
     // does. A value the page cannot show is an error, never the current view of today in its
     // place.
     const asked = new URLSearchParams(location.search);
+    for (const k of new Set(asked.keys())) { // a misspelt as_known ignored would show the current view as the audit one
+      if (k !== "as_of" && k !== "as_known") {
+        fail(new Error(`${k}: not a parameter of the page (it takes as_of and as_known)`));
+        return;
+      }
+      if (asked.getAll(k).length > 1) {
+        fail(new Error(`${k}: given ${asked.getAll(k).length} times, want once`));
+        return;
+      }
+    }
     if (asked.has("as_of")) {
       const d = asked.get("as_of");
       $("f-asof").value = d;
