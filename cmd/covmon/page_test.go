@@ -21,6 +21,9 @@ import (
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
+
+	"github.com/covmon/covmon/collector/sqlite"
+	"github.com/covmon/covmon/geo"
 )
 
 // pageShots, when set, is the folder the browser test writes its screenshots to
@@ -231,6 +234,19 @@ func TestPage_Browser(t *testing.T) {
 	t.Parallel() // its own server and database: runs beside the CSV test
 	exe := chromium(t)
 	db := seededDB(t)
+	// A day recorded by an earlier run of covmon serve, 2026-09-15: the backfill at start
+	// writes the months after it it did not record (2026-10-01, 2026-11-01) between it and
+	// today's, as after a month covmon did not run (BurndownRecordedAndBackfilled).
+	store := sqlite.NewDB(db)
+	if err := store.Open(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	err := store.SaveDailyFigures(t.Context(), []geo.DailyFigure{{Day: time.Date(2026, 9, 15, 0, 0, 0, 0, geo.Vietnam), ProgramID: "vls-2024",
+		Counts: geo.Counts{Villages: 844, Baseline: 832, BaselineCovered: 780, DeadZone: 40, Overdue: 45}}})
+	store.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
 	s := startServe(t, db)
 
 	all := villagesAPI(t, s.url, "")
@@ -371,7 +387,10 @@ func TestPage_Browser(t *testing.T) {
 		// dashed and the points recorded then solid. The backfill runs after start: wait until
 		// the API has both kinds, then reload.
 		var bd struct {
-			Points []struct{ Recorded, Backfilled bool } `json:"points"`
+			Points []struct {
+				Day                  string
+				Recorded, Backfilled bool
+			} `json:"points"`
 		}
 		counts := func() (recorded, backfilled int) {
 			if err := json.Unmarshal(do(t, "GET", s.url+"/api/v1/burndown", "", "", nil).body, &bd); err != nil {
@@ -394,9 +413,9 @@ func TestPage_Browser(t *testing.T) {
 		// page drew the points counted.
 		var rec, back int
 		var got string
-		waitUntil(t, "the burn-down has recorded and backfilled points, unchanged while the page loads", e2eWait, func() bool {
+		waitUntil(t, "the burn-down has recorded and backfilled points, backfilled ones after the first recorded, unchanged while the page loads", e2eWait, func() bool {
 			r, bf := counts()
-			if r == 0 || bf == 0 {
+			if r < 2 || bf == 0 || !bd.Points[len(bd.Points)-2].Backfilled {
 				return false
 			}
 			b.open(t, s.url+"/")
@@ -404,9 +423,19 @@ func TestPage_Browser(t *testing.T) {
 			rec, back = counts()
 			return rec == r && back == bf
 		})
-		// Three lines (baseline left, dead zones, overdue), each dashed over the backfilled
-		// points up to the first recorded one, then solid.
-		one := fmt.Sprintf("backfilled:4 3:%d,recorded:solid:%d", back+1, rec)
+		// Three lines (baseline left, dead zones, overdue), each drawn in time order as runs:
+		// the backfilled months up to 2026-09-01 dashed to the day recorded on 2026-09-15, that
+		// day alone solid, the backfilled 2026-10-01 and 2026-11-01 dashed from it to today's
+		// recorded point, today's solid. The recorded points are never joined by a solid line
+		// across the backfilled months.
+		var days []string
+		for _, p := range bd.Points {
+			days = append(days, p.Day)
+		}
+		if !slices.Contains(days, "2026-09-15") || !slices.Contains(days, "2026-10-01") || !slices.Contains(days, "2026-11-01") || rec != 2 {
+			t.Fatalf("burn-down points %v (%d recorded), want 2026-09-15 recorded, 2026-10-01 and 2026-11-01 backfilled, then today", days, rec)
+		}
+		one := fmt.Sprintf("backfilled:4 3:%d,recorded:solid:1,backfilled:4 3:4,recorded:solid:1", back-2+1)
 		if want := one + "," + one + "," + one; got != want {
 			t.Errorf("burn-down lines %s, want %s", got, want)
 		}

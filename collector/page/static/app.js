@@ -327,15 +327,22 @@
     }
     add("line", { x1: x(dl), y1: T0, x2: x(dl), y2: y(0), stroke: "#8b0000", "stroke-dasharray": "3 2" });
     // The points backfilled later from the data stored now (the current view of their day)
-    // are drawn dashed, up to the first point recorded then (as known then): the two are not
-    // the same kind of figure (docs/api.md, burn-down).
+    // are drawn dashed, joined to the points on either side, and the points recorded then (as
+    // known then) solid: the two are not the same kind of figure (docs/api.md, burn-down). Each
+    // run of one kind is its own line, in time order: a month covmon did not run, backfilled
+    // between recorded days, is dashed, not crossed by a solid line.
     const line = (f, color, label) => {
       const xy = (i) => x(t[i]).toFixed(1) + "," + y(f(pts[i])).toFixed(1);
-      const back = [], rec = [];
-      pts.forEach((p, i) => (p.backfilled ? back : rec).push(i));
-      if (back.length && rec.length) back.push(rec[0]);
-      if (back.length) add("polyline", { points: back.map(xy).join(" "), fill: "none", stroke: color, "stroke-width": 1.6, "stroke-dasharray": "4 3", "data-points": "backfilled" });
-      if (rec.length) add("polyline", { points: rec.map(xy).join(" "), fill: "none", stroke: color, "stroke-width": 1.6, "data-points": "recorded" });
+      for (let i = 0; i < pts.length;) {
+        const back = !!pts[i].backfilled;
+        let j = i;
+        while (j + 1 < pts.length && !!pts[j + 1].backfilled === back) j++;
+        const run = [];
+        for (let k = back ? Math.max(0, i - 1) : i; k <= (back ? Math.min(pts.length - 1, j + 1) : j); k++) run.push(k);
+        add("polyline", Object.assign({ points: run.map(xy).join(" "), fill: "none", stroke: color, "stroke-width": 1.6, "data-points": back ? "backfilled" : "recorded" },
+          back ? { "stroke-dasharray": "4 3" } : {}));
+        i = j + 1;
+      }
       return label;
     };
     line((p) => p.baseline - p.baseline_covered, "#5b6772");
