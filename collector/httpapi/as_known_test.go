@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -178,5 +179,71 @@ func TestServer_AsKnown(t *testing.T) {
 	if col["view"] != "as_known" || col["status"] != "dead_zone" || resp.Header.Get("X-Covmon-View") != "as_known" ||
 		!strings.Contains(resp.Header.Get("Content-Disposition"), "covmon-villages-2025-02-01-as-known.csv") {
 		t.Errorf("csv as known: row %v, X-Covmon-View %q, %s", col, resp.Header.Get("X-Covmon-View"), resp.Header.Get("Content-Disposition"))
+	}
+}
+
+// A forecast as known then is computed on the request (every village's whole history): one at
+// a time. A second summary with as_known=true asked meanwhile waits, before it reads anything,
+// and is served once the first is done; the summaries without as_known are not held.
+func TestSummary_ForecastsAsKnownBounded(t *testing.T) {
+	var calls, inside, most atomic.Int32
+	entered, hold := make(chan struct{}, 1), make(chan struct{})
+	s := newSecServer(t, func(s *httpapi.Server) {
+		s.ForecastAsKnown = func(ctx context.Context, prog geo.Program, asOf time.Time) (wire.Forecast, error) {
+			n := inside.Add(1)
+			defer inside.Add(-1)
+			if n > most.Load() {
+				most.Store(n)
+			}
+			if calls.Add(1) == 1 { // the first is held until the test lets it go
+				entered <- struct{}{}
+				select {
+				case <-hold:
+				case <-ctx.Done():
+				}
+			}
+			return wire.Forecast{Status: wire.ForecastInsufficient, View: wire.ViewAsKnown}, nil
+		}
+	})
+	type answer struct {
+		code int
+		body string
+	}
+	ask := func(path string) chan answer {
+		c := make(chan answer, 1)
+		go func() {
+			resp, err := http.Get(s.URL + path)
+			if err != nil {
+				c <- answer{0, err.Error()}
+				return
+			}
+			b, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			c <- answer{resp.StatusCode, string(b)}
+		}()
+		return c
+	}
+	first := ask("/api/v1/summary?as_known=true")
+	<-entered // the first is computing its forecast
+	second := ask("/api/v1/summary?as_of=2025-12-01&as_known=true")
+	deadline := time.Now().Add(2 * time.Minute)
+	for s.api.ForecastsWaiting() != 1 {
+		if n := calls.Load(); n != 1 || time.Now().After(deadline) {
+			close(hold)
+			t.Fatalf("the second summary as known did not wait for a place (%d waiting, %d forecasts computed while the first is held)", s.api.ForecastsWaiting(), n)
+		}
+		time.Sleep(time.Millisecond)
+	}
+	if code, body := get(t, s.URL+"/api/v1/summary?as_of=2025-12-01", ""); code != http.StatusOK {
+		t.Errorf("a summary in the current view meanwhile: %d %s", code, body)
+	}
+	close(hold)
+	for name, c := range map[string]chan answer{"first": first, "second": second} {
+		if a := <-c; a.code != http.StatusOK || !strings.Contains(a.body, `"view": "as_known"`) {
+			t.Errorf("the %s: %d %s", name, a.code, a.body)
+		}
+	}
+	if n, m := calls.Load(), most.Load(); n != 2 || m != 1 {
+		t.Errorf("%d forecasts computed, at most %d at once; want 2, one at a time", n, m)
 	}
 }

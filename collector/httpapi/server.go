@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/covmon/covmon/collector"
@@ -106,11 +107,22 @@ type Server struct {
 	// waited. One more is answered 503 too-many-lists at once; a page (?limit=) is not bounded,
 	// since it is read before it is written.
 	MaxVillageStreams int
+	// MaxForecastsAsKnown bounds the forecasts as known then computed at once for summaries
+	// with as_known=true (default 1). Each walks every village's whole history in one read
+	// transaction on the request (the current view's forecast is the evaluation's, computed
+	// once per refresh): anyone who may read the summary could start as many as they liked,
+	// each holding a database connection and a core for the walk, and the uploads and the
+	// evaluations would wait. One more waits for a place (up to the request's timeout) before
+	// it reads anything.
+	MaxForecastsAsKnown int
 
-	uploads         *uploadGate
-	uploadSlotsOnce sync.Once
-	streams         chan struct{}
-	streamsOnce     sync.Once
+	uploads          *uploadGate
+	uploadSlotsOnce  sync.Once
+	streams          chan struct{}
+	streamsOnce      sync.Once
+	forecasts        chan struct{}
+	forecastsOnce    sync.Once
+	forecastsWaiting atomic.Int32 // requests waiting for a place (read by the tests)
 	// spoolHook, when set (tests), is called when a body starts being received.
 	spoolHook func(uploader string)
 

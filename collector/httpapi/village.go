@@ -337,6 +337,16 @@ func (s *Server) handleSummary(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 	}
+	if q.asKnown && s.ForecastAsKnown != nil {
+		// Its forecast is computed on this request, MaxForecastsAsKnown at a time: the place
+		// is waited for before the figures, so a request waiting costs no read.
+		release, err := s.forecastSlot(r.Context())
+		if err != nil {
+			s.writeError(w, r, fmt.Errorf("waiting for a forecast as known then to be computed: %w", err))
+			return
+		}
+		defer release()
+	}
 	sts, err := s.statusIn(r, geo.VillageFilter{ProvinceCode: q.province, ProgramID: q.program.ID}, q, geoAt)
 	if err != nil {
 		s.writeError(w, r, err)
@@ -425,4 +435,24 @@ func (s *Server) inGeography(r *http.Request, sts []geo.VillageStatus, geoAt tim
 		sts = slices.DeleteFunc(sts, func(st geo.VillageStatus) bool { return st.Village.ProvinceCode != province })
 	}
 	return sts, nil
+}
+
+// forecastSlot waits for one of the MaxForecastsAsKnown places of a forecast as known then
+// being computed, or for ctx (the request) to end.
+func (s *Server) forecastSlot(ctx context.Context) (release func(), err error) {
+	s.forecastsOnce.Do(func() {
+		n := s.MaxForecastsAsKnown
+		if n <= 0 {
+			n = 1
+		}
+		s.forecasts = make(chan struct{}, n)
+	})
+	s.forecastsWaiting.Add(1)
+	defer s.forecastsWaiting.Add(-1)
+	select {
+	case s.forecasts <- struct{}{}:
+		return func() { <-s.forecasts }, nil
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
 }
