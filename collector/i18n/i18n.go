@@ -188,7 +188,7 @@ var labels = map[string]Label{
 	"cli.forecast_done":          {"đã hết thôn chưa xong", "no open village left"},
 	"cli.forecast_insufficient":  {"chưa đủ số liệu theo tuần", "not enough weekly history"},
 	"cli.forecast_as_known":      {"[như đã biết lúc đó: mỗi số liệu tuần chỉ tính các tệp đã nhận đến tuần đó; %d/%d tuần có số liệu]", "[as known then: each weekly count only from the uploads received by its week; %d of %d weeks known]"},
-	"cli.forecast_late_reports":  {"Báo cáo nhận sau tuần mà chúng mô tả: xem hiện tại tính khác %d/%d số liệu tuần (dự báo của nó: %s); báo cáo của nhà mạng: %s; đo kiểm độc lập: %d", "Reports received after the week they describe: the current view counts %d of the %d weekly points otherwise (its forecast: %s); carrier claims: %s; independent measurements: %d"},
+	"cli.forecast_late_reports":  {"Báo cáo nhận sau tuần mà chúng mô tả: theo số liệu hiện tại, %d/%d số liệu tuần khác đi (dự báo theo số liệu hiện tại: %s); báo cáo của nhà mạng: %s; đo kiểm độc lập: %d", "Reports received after the week they describe: the current view counts %d of the %d weekly points otherwise (its forecast: %s); carrier claims: %s; independent measurements: %d"},
 	"cli.forecast_late_none":     {"không có", "none"},
 	"cli.forecast_trend":         {"(xu hướng Theil–Sen của %d số liệu tuần: còn %d thôn chưa xong, kể cả thôn chưa từng báo cáo, %+.1f thôn/tuần)", "(Theil–Sen trend of %d weekly counts: %d open villages left nationwide, never-reported included, %+.1f villages/week)"},
 	"cli.dead_zones":             {"Thôn trắng sóng (có điện)", "Dead zones (powered, dark)"},
