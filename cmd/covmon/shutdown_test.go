@@ -55,6 +55,67 @@ func (b *blockedCommit) CommitObservationStream(ctx context.Context, u *geo.Uplo
 	return b.Store.CommitObservationStream(ctx, u, batches)
 }
 
+// heldServe is a covmon serve whose observations commits are held (blockedCommit), with its
+// log and the number of uploads or ingests it says it waits for at the signal.
+type heldServe struct {
+	s       *server
+	bc      *blockedCommit
+	logs    *lockedBuffer
+	waiting chan int
+}
+
+// startHeldServe starts covmon serve on db (with extra flags) with its observations commits
+// held. HTTP's shutdown gives up at once, and serve waits uploadsFor for what is being stored;
+// release, when set, is called when serve says it waits — for the API's uploads, or for the
+// drop folder's and feeds' ingests when ingests is set.
+func startHeldServe(t *testing.T, db string, uploadsFor time.Duration, ingests bool, release func(*blockedCommit), extra ...string) *heldServe {
+	t.Helper()
+	h := &heldServe{bc: &blockedCommit{started: make(chan struct{}), release: make(chan struct{})}, logs: &lockedBuffer{}, waiting: make(chan int, 1)}
+	h.s = startServeMain(t, db, func(m *Main) {
+		m.Stderr, m.Clock = h.logs, serveClock
+		m.serveRunner = func(r *collector.Runner) {
+			h.bc.Store = r.Ingester.Store
+			r.Ingester.Store = h.bc
+		}
+		// HTTP gives up at once: what is being stored is still held.
+		m.shutdownHTTP, m.shutdownUploads = time.Millisecond, uploadsFor
+		waits := func(n int) {
+			h.waiting <- n
+			if release != nil {
+				release(h.bc)
+			}
+		}
+		if ingests {
+			m.serveIngestsWaiting = waits
+		} else {
+			m.serveUploadsWaiting = waits
+		}
+	}, extra...)
+	return h
+}
+
+// stopWhileStored stops serve (the signal) once what (named in failures) is being stored, and
+// returns the number serve said it waits for and a channel closed once serve has stopped.
+func (h *heldServe) stopWhileStored(t *testing.T, what string) (waited int, stopped <-chan struct{}) {
+	t.Helper()
+	select {
+	case <-h.bc.started:
+	case <-time.After(e2eWait):
+		t.Fatalf("%s was not being stored; log:\n%s", what, h.logs.String())
+	}
+	done := make(chan struct{})
+	go func() {
+		h.s.stop()
+		close(done)
+	}()
+	select {
+	case waited = <-h.waiting:
+	case <-time.After(e2eWait):
+		t.Fatalf("serve did not wait for %s being stored; log:\n%s", what, h.logs.String())
+	}
+	return waited, done
+}
+
 // shutdownResult is what shutdownDuringUpload saw: the client's answer (status and body, or
 // err), the number of uploads serve said it waits for, and serve's log once stopped.
 type shutdownResult struct {
@@ -73,24 +134,8 @@ type shutdownResult struct {
 func shutdownDuringUpload(t *testing.T, db string, uploadsFor time.Duration, release func(*blockedCommit)) shutdownResult {
 	t.Helper()
 	tok := createToken(t, db, "--carrier", "viettel")
-	bc := &blockedCommit{started: make(chan struct{}), release: make(chan struct{})}
-	logs := &lockedBuffer{}
-	waiting := make(chan int, 1)
-	s := startServeMain(t, db, func(m *Main) {
-		m.Stderr, m.Clock = logs, serveClock
-		m.serveRunner = func(r *collector.Runner) {
-			bc.Store = r.Ingester.Store
-			r.Ingester.Store = bc
-		}
-		// HTTP gives up at once: the upload is still held.
-		m.shutdownHTTP, m.shutdownUploads = time.Millisecond, uploadsFor
-		m.serveUploadsWaiting = func(n int) {
-			waiting <- n
-			if release != nil {
-				release(bc)
-			}
-		}
-	})
+	h := startHeldServe(t, db, uploadsFor, false, release)
+	s := h.s
 	type answer struct {
 		status int
 		body   string
@@ -111,25 +156,10 @@ func shutdownDuringUpload(t *testing.T, db string, uploadsFor time.Duration, rel
 		_, err = b.ReadFrom(resp.Body)
 		answered <- answer{resp.StatusCode, b.String(), err}
 	}()
-	select {
-	case <-bc.started:
-	case <-time.After(e2eWait):
-		t.Fatal("the upload was not being stored")
-	}
-	stopped := make(chan struct{})
-	go func() {
-		s.stop()
-		close(stopped)
-	}()
-	var waited int
-	select {
-	case waited = <-waiting:
-	case <-time.After(e2eWait):
-		t.Fatalf("serve did not wait for the upload being stored; log:\n%s", logs.String())
-	}
+	waited, stopped := h.stopWhileStored(t, "the upload")
 	a := <-answered
 	<-stopped
-	return shutdownResult{a.status, a.body, waited, logs.String(), a.err}
+	return shutdownResult{a.status, a.body, waited, h.logs.String(), a.err}
 }
 
 // TestServe_ShutdownWaitsForUploads: a signal while an API upload is being stored. HTTP's
@@ -221,41 +251,10 @@ func shutdownDuringInboxIngest(t *testing.T, db string, uploadsFor time.Duration
 	if err := os.Chtimes(file, testNow.Add(-time.Hour), testNow.Add(-time.Hour)); err != nil {
 		t.Fatal(err)
 	}
-	bc := &blockedCommit{started: make(chan struct{}), release: make(chan struct{})}
-	logs := &lockedBuffer{}
-	waiting := make(chan int, 1)
-	s := startServeMain(t, db, func(m *Main) {
-		m.Stderr, m.Clock = logs, serveClock
-		m.serveRunner = func(r *collector.Runner) {
-			bc.Store = r.Ingester.Store
-			r.Ingester.Store = bc
-		}
-		m.shutdownHTTP, m.shutdownUploads = time.Millisecond, uploadsFor
-		m.serveIngestsWaiting = func(n int) {
-			waiting <- n
-			if release != nil {
-				release(bc)
-			}
-		}
-	}, "--inbox", inbox)
-	select {
-	case <-bc.started:
-	case <-time.After(e2eWait):
-		t.Fatalf("the drop folder's file was not being stored; log:\n%s", logs.String())
-	}
-	stopped := make(chan struct{})
-	go func() {
-		s.stop()
-		close(stopped)
-	}()
-	var waited int
-	select {
-	case waited = <-waiting:
-	case <-time.After(e2eWait):
-		t.Fatalf("serve did not wait for the drop folder's file being stored; log:\n%s", logs.String())
-	}
+	h := startHeldServe(t, db, uploadsFor, true, release, "--inbox", inbox)
+	waited, stopped := h.stopWhileStored(t, "the drop folder's file")
 	<-stopped
-	return inboxShutdown{waited, logs.String(), inbox}
+	return inboxShutdown{waited, h.logs.String(), inbox}
 }
 
 // TestServe_ShutdownWaitsForInbox: a signal while a drop-folder file is being stored. serve
