@@ -54,26 +54,36 @@ func WeeklyHistory(ctx context.Context, s HistoryStore, prog geo.Program, p *geo
 	if weeks <= 0 {
 		return nil, nil
 	}
-	ats := make([]time.Time, weeks)
-	out := make([]Point, weeks)
-	for i := range ats {
-		ats[i] = now.Add(-time.Duration(weeks-1-i) * Week)
-		out[i] = Point{At: ats[i], ByProvince: map[string]int{}}
-	}
+	ats, out := weeklyPoints(now, weeks)
 	tl := geo.NewStatusTimeline(&prog, p, ats)
 	err := s.EachVillageHistory(ctx, geo.VillageFilter{ProgramID: prog.ID}, func(v *geo.Village, h []geo.Observation) error {
-		tl.Eval(v, h, func(i int, st geo.Status) {
-			if st != geo.StatusCovered && geo.InScope(v, &prog, ats[i]) {
-				out[i].Open++
-				out[i].ByProvince[v.ProvinceCode]++
-			}
-		})
+		tl.Eval(v, h, func(i int, st geo.Status) { countOpen(out, i, v, &prog, st) })
 		return ctx.Err()
 	})
 	if err != nil {
 		return nil, fmt.Errorf("history of %s: %w", prog.ID, err)
 	}
 	return out, nil
+}
+
+// weeklyPoints returns the instants now−(weeks−1)w, …, now−1w, now and an empty point at each.
+func weeklyPoints(now time.Time, weeks int) ([]time.Time, []Point) {
+	ats := make([]time.Time, weeks)
+	out := make([]Point, weeks)
+	for i := range ats {
+		ats[i] = now.Add(-time.Duration(weeks-1-i) * Week)
+		out[i] = Point{At: ats[i], ByProvince: map[string]int{}}
+	}
+	return ats, out
+}
+
+// countOpen counts village v at pts[i] when its status st there leaves it open and it is in
+// prog's scope at that point's instant.
+func countOpen(pts []Point, i int, v *geo.Village, prog *geo.Program, st geo.Status) {
+	if st != geo.StatusCovered && geo.InScope(v, prog, pts[i].At) {
+		pts[i].Open++
+		pts[i].ByProvince[v.ProvinceCode]++
+	}
 }
 
 // Projection is when the open villages of a program (or of one of its provinces) are
@@ -211,14 +221,8 @@ func weeklyAsKnown(ctx context.Context, s HistoryStore, prog geo.Program, p *geo
 	if weeks <= 0 {
 		return nil, late, nil
 	}
-	ats := make([]time.Time, weeks)
-	out := make([]Point, weeks)
-	late.Current = make([]Point, weeks)
-	for i := range ats {
-		ats[i] = now.Add(-time.Duration(weeks-1-i) * Week)
-		out[i] = Point{At: ats[i], ByProvince: map[string]int{}}
-		late.Current[i] = Point{At: ats[i], ByProvince: map[string]int{}}
-	}
+	ats, out := weeklyPoints(now, weeks)
+	_, late.Current = weeklyPoints(now, weeks)
 	// The first point at which a village of the program was known: the registry received by
 	// an instant only grows with the instant (a retirement received keeps its successors).
 	first := weeks
@@ -240,12 +244,6 @@ func weeklyAsKnown(ctx context.Context, s HistoryStore, prog geo.Program, p *geo
 	var known []geo.Observation
 	f := geo.VillageFilter{ProgramID: prog.ID, AsOf: now, AsKnown: true}
 	err := s.EachVillageHistory(ctx, f, func(v *geo.Village, h []geo.Observation) error {
-		count := func(pts []Point, i int, st geo.Status) {
-			if st != geo.StatusCovered && geo.InScope(v, &prog, ats[i]) {
-				pts[i].Open++
-				pts[i].ByProvince[v.ProvinceCode]++
-			}
-		}
 		var last time.Time // the newest receipt among the village's observations
 		for k := range h {
 			o := &h[k]
@@ -278,12 +276,12 @@ func weeklyAsKnown(ctx context.Context, s HistoryStore, prog geo.Program, p *geo
 					known = append(known, h[k]) // the walk's series order is kept
 				}
 			}
-			one[i].Eval(v, known, func(_ int, st geo.Status) { count(out, i, st) })
+			one[i].Eval(v, known, func(_ int, st geo.Status) { countOpen(out, i, v, &prog, st) })
 		}
 		all.Eval(v, h, func(i int, st geo.Status) {
-			count(late.Current, i, st)
+			countOpen(late.Current, i, v, &prog, st)
 			if i >= whole {
-				count(out, i, st)
+				countOpen(out, i, v, &prog, st)
 			}
 		})
 		return ctx.Err()
